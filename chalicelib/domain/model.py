@@ -1,0 +1,184 @@
+"""Domain records: users, surveys, questions and answers.
+
+Plain dataclasses with no I/O. Storage adapters turn these into items and back;
+the conversation reads and returns them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+KST = timezone(timedelta(hours=9), "KST")
+
+# Roles (levels of product.md)
+MEMBER = 0
+ADMIN = 1
+SUPER = 2
+ROLE_NAMES = {MEMBER: "일반 사용자", ADMIN: "관리자", SUPER: "슈퍼관리자"}
+
+# Question kinds
+TEXT = "text"
+NUMBER = "number"
+CHOICE = "choice"
+MULTI = "multi"
+DATE = "date"
+YESNO = "yesno"
+KIND_NAMES = {
+    TEXT: "주관식",
+    NUMBER: "숫자",
+    CHOICE: "선택",
+    MULTI: "복수선택",
+    DATE: "날짜",
+    YESNO: "예/아니오",
+}
+
+OPEN = "open"
+CLOSED = "closed"
+
+
+def now_kst() -> datetime:
+    return datetime.now(KST)
+
+
+@dataclass
+class User:
+    """A registered person. ``session`` is the conversation state (a JSON-able dict)."""
+
+    key: str
+    name: str
+    unit: str = ""
+    role: int = MEMBER
+    session: dict[str, Any] = field(default_factory=dict)
+    answered: set[str] = field(default_factory=set)  # survey ids with a stored answer
+    created_at: str = ""
+    # Optimistic-lock version of the stored item; 0 means "not stored yet".
+    version: int = 0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role >= ADMIN
+
+    @property
+    def is_super(self) -> bool:
+        return self.role >= SUPER
+
+    def label(self) -> str:
+        return f"{self.unit} {self.name}".strip()
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    kind: str = TEXT
+    required: bool = True
+    options: list[str] = field(default_factory=list)
+    capacity: dict[str, int] = field(default_factory=dict)  # option -> max takers (선택 only)
+    min: Optional[float] = None  # 숫자 range
+    max: Optional[float] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
+        if self.options:
+            d["options"] = list(self.options)
+        if self.capacity:
+            d["capacity"] = dict(self.capacity)
+        if self.min is not None:
+            d["min"] = self.min
+        if self.max is not None:
+            d["max"] = self.max
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Question":
+        return cls(
+            id=str(d["id"]),
+            text=str(d["text"]),
+            kind=str(d.get("kind", TEXT)),
+            required=bool(d.get("required", True)),
+            options=[str(o) for o in d.get("options", [])],
+            capacity={str(k): int(v) for k, v in (d.get("capacity") or {}).items()},
+            min=_num_or_none(d.get("min")),
+            max=_num_or_none(d.get("max")),
+        )
+
+
+def _num_or_none(v: Any) -> Optional[float]:
+    if v is None:
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
+def option_key(question_id: str, option: str) -> str:
+    """Key of a per-option counter in ``Survey.option_counts``."""
+    return f"{question_id}:{option}"
+
+
+@dataclass
+class Survey:
+    id: str
+    title: str
+    owner: str  # user key
+    questions: list[Question]
+    description: str = ""
+    coadmins: list[str] = field(default_factory=list)
+    deadline: Optional[datetime] = None
+    target_unit: str = ""  # "" = everyone
+    cap: Optional[int] = None  # max number of responses
+    status: str = OPEN
+    created_at: str = ""
+    owner_name: str = ""
+    response_count: int = 0
+    option_counts: dict[str, int] = field(default_factory=dict)
+
+    def is_open(self, now: datetime) -> bool:
+        """Open for answering: not closed by an admin and the deadline not passed."""
+        if self.status != OPEN:
+            return False
+        return self.deadline is None or now < self.deadline
+
+    def is_full(self) -> bool:
+        return self.cap is not None and self.response_count >= self.cap
+
+    def managed_by(self, user: User) -> bool:
+        """Owner, co-owner or super admin."""
+        return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
+
+    def meant_for(self, user: User) -> bool:
+        return not self.target_unit or self.target_unit == user.unit
+
+    def question(self, qid: str) -> Optional[Question]:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        return None
+
+    def remaining(self, q: Question, option: str) -> Optional[int]:
+        cap = q.capacity.get(option)
+        if cap is None:
+            return None
+        return max(0, cap - self.option_counts.get(option_key(q.id, option), 0))
+
+
+@dataclass
+class Answer:
+    survey_id: str
+    user_key: str
+    values: dict[str, Any]  # question id -> str | int | float | list[str] | "YYYY-MM-DD" | bool
+    name: str = ""
+    unit: str = ""
+    submitted_at: str = ""
+    updated_at: str = ""
+    survey_title: str = ""
+    version: int = 0
+
+
+@dataclass
+class AuditEntry:
+    actor: str  # user key
+    action: str  # e.g. "grant_admin", "close", "delete", "download"
+    target: str  # survey id or user key
+    detail: str = ""
+    at: str = ""

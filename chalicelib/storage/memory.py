@@ -1,0 +1,160 @@
+"""An in-memory Store with the same conditions as the DynamoDB one.
+
+Used by unit tests and as the reference the storage contract tests hold the
+DynamoDB implementation to. Thread-safe: ``commit`` checks every condition,
+then applies every write, under one lock.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Optional
+
+from chalicelib.domain.model import OPEN, Answer, AuditEntry, Survey, User
+from chalicelib.storage.base import (
+    AddCoadmin,
+    Audit,
+    Conflict,
+    CountResponse,
+    DeleteAnswer,
+    DeleteSurvey,
+    DeleteUser,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetSurveyStatus,
+    Write,
+)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.users: dict[str, User] = {}
+        self.surveys: dict[str, Survey] = {}
+        self.answers: dict[tuple[str, str], Answer] = {}
+        self.audit: list[AuditEntry] = []
+        self.deleted_exports: list[str] = []
+
+    # --- reads ---------------------------------------------------------------
+    def get_user(self, key: str) -> Optional[User]:
+        with self._lock:
+            u = self.users.get(key)
+            return copy.deepcopy(u) if u else None
+
+    def find_users_by_name(self, name: str) -> list[User]:
+        with self._lock:
+            return [copy.deepcopy(u) for u in self.users.values() if u.name == name]
+
+    def list_users(self, unit: str = "") -> list[User]:
+        with self._lock:
+            return [copy.deepcopy(u) for u in self.users.values() if not unit or u.unit == unit]
+
+    def list_admins(self) -> list[User]:
+        with self._lock:
+            return [copy.deepcopy(u) for u in self.users.values() if u.role >= 1]
+
+    def get_survey(self, survey_id: str) -> Optional[Survey]:
+        with self._lock:
+            s = self.surveys.get(survey_id)
+            return copy.deepcopy(s) if s else None
+
+    def list_surveys(self) -> list[Survey]:
+        with self._lock:
+            out = [copy.deepcopy(s) for s in self.surveys.values()]
+        out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return out
+
+    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]:
+        with self._lock:
+            a = self.answers.get((survey_id, user_key))
+            return copy.deepcopy(a) if a else None
+
+    def list_answers(self, survey_id: str) -> list[Answer]:
+        with self._lock:
+            out = [copy.deepcopy(a) for (sid, _), a in self.answers.items() if sid == survey_id]
+        out.sort(key=lambda a: (a.submitted_at, a.user_key))
+        return out
+
+    def list_audit(self, limit: int = 100) -> list[AuditEntry]:
+        with self._lock:
+            return list(reversed(self.audit))[:limit]
+
+    # --- writes --------------------------------------------------------------
+    def commit(self, writes: list[Write]) -> None:
+        with self._lock:
+            for w in writes:
+                self._check(w)
+            for w in writes:
+                self._apply(w)
+
+    def _check(self, w: Write) -> None:
+        if isinstance(w, PutUser):
+            stored = self.users.get(w.user.key)
+            if (stored.version if stored else 0) != w.user.version:
+                raise Conflict("user")
+        elif isinstance(w, DeleteUser):
+            stored = self.users.get(w.key)
+            if not stored or stored.version != w.expected_version:
+                raise Conflict("user")
+        elif isinstance(w, PutAnswer):
+            stored = self.answers.get((w.answer.survey_id, w.answer.user_key))
+            if (stored.version if stored else 0) != w.answer.version:
+                raise Conflict("answer")
+        elif isinstance(w, DeleteAnswer):
+            stored = self.answers.get((w.survey_id, w.user_key))
+            if not stored or stored.version != w.expected_version:
+                raise Conflict("answer")
+        elif isinstance(w, CountResponse):
+            s = self.surveys.get(w.survey_id)
+            if not s or s.status != OPEN or (s.deadline is not None and not w.now < s.deadline):
+                raise Conflict("survey")
+            if w.response_delta > 0 and w.cap is not None and s.response_count + w.response_delta > w.cap:
+                raise Conflict("survey")
+            for k, d in w.option_deltas.items():
+                if d > 0 and k in w.limits and s.option_counts.get(k, 0) + d > w.limits[k]:
+                    raise Conflict("survey")
+        elif isinstance(w, PutSurvey):
+            if w.survey.id in self.surveys:
+                raise Conflict("survey")
+        elif isinstance(w, (SetSurveyStatus, AddCoadmin)):
+            if w.survey_id not in self.surveys:
+                raise Conflict("survey")
+
+    def _apply(self, w: Write) -> None:
+        if isinstance(w, PutUser):
+            u = copy.deepcopy(w.user)
+            u.version = w.user.version + 1
+            self.users[u.key] = u
+        elif isinstance(w, DeleteUser):
+            self.users.pop(w.key, None)
+        elif isinstance(w, PutAnswer):
+            a = copy.deepcopy(w.answer)
+            a.version = w.answer.version + 1
+            self.answers[(a.survey_id, a.user_key)] = a
+        elif isinstance(w, DeleteAnswer):
+            self.answers.pop((w.survey_id, w.user_key), None)
+        elif isinstance(w, CountResponse):
+            s = self.surveys[w.survey_id]
+            s.response_count += w.response_delta
+            for k, d in w.option_deltas.items():
+                s.option_counts[k] = s.option_counts.get(k, 0) + d
+        elif isinstance(w, PutSurvey):
+            self.surveys[w.survey.id] = copy.deepcopy(w.survey)
+        elif isinstance(w, SetSurveyStatus):
+            s = self.surveys[w.survey_id]
+            s.status = w.status
+            if w.deadline is not None:
+                s.deadline = w.deadline
+            elif w.clear_deadline:
+                s.deadline = None
+        elif isinstance(w, AddCoadmin):
+            s = self.surveys[w.survey_id]
+            if w.user_key not in s.coadmins:
+                s.coadmins.append(w.user_key)
+        elif isinstance(w, DeleteSurvey):
+            self.surveys.pop(w.survey_id, None)
+            for k in [k for k in self.answers if k[0] == w.survey_id]:
+                del self.answers[k]
+        elif isinstance(w, Audit):
+            self.audit.append(copy.deepcopy(w.entry))
