@@ -1,0 +1,21 @@
+"""행정이 skill endpoint: routes only. The conversation lives in chalicelib.domain."""
+from aws_lambda_powertools import Logger
+from chalice import Chalice, Response
+
+from chalicelib import runtime, web
+from chalicelib.config import settings
+
+app = Chalice(app_name="haengjeong")
+logger = Logger(service="haengjeong")
+
+
+@app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])
+def skill() -> Response:
+    req = app.current_request
+    status, body = web.handle_skill(req.headers, req.raw_body, runtime.bot(), settings().skill_secret)
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+
+
+@app.route("/health", methods=["GET"])
+def health() -> dict:
+    return {"ok": True}

@@ -1,0 +1,142 @@
+"""Shared pieces of the conversation: the step's input and output, menus, lookups by title or name."""
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+from chalicelib.domain.model import AuditEntry, Survey, User
+from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.storage.base import Audit, Reader, Write
+
+PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
+
+
+@dataclass
+class ExportJob:
+    """Build a download for these surveys (one sheet each); ``master`` = the super admin's everything."""
+
+    survey_ids: list[str]
+    master: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one message leads to: the reply, the user to store (None = unchanged), other writes."""
+
+    reply: Reply
+    user: Optional[User] = None
+    writes: list[Write] = field(default_factory=list)
+    export: Optional[ExportJob] = None
+
+
+@dataclass
+class Ctx:
+    key: str
+    user: Optional[User]
+    now: datetime
+    db: Reader
+
+    def me(self) -> User:
+        """A private copy of the user to change and return in an Outcome."""
+        assert self.user is not None
+        return copy.deepcopy(self.user)
+
+    def audit(self, action: str, target: str, detail: str = "") -> Audit:
+        return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))
+
+
+def norm(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def ref(s: Survey, pool: list[Survey]) -> str:
+    """How a message names a survey: its title, with '#id' when another survey shares the title."""
+    same = [x for x in pool if norm(x.title) == norm(s.title)]
+    return s.title if len(same) <= 1 else f"{s.title}#{s.id}"
+
+
+def split_ref(query: str) -> tuple[str, str]:
+    """'제목#ab12cd34' -> ('제목', 'ab12cd34')."""
+    if "#" in query:
+        title, _, sid = query.rpartition("#")
+        if sid and sid.isalnum() and len(sid) <= 16:
+            return title.strip(), sid
+    return query.strip(), ""
+
+
+@dataclass
+class Found:
+    survey: Optional[Survey] = None
+    choices: list[Survey] = field(default_factory=list)
+
+
+def find_survey(query: str, pool: list[Survey]) -> Found:
+    """Exact title (or '#id') wins; several exact or only near matches give choices."""
+    title, sid = split_ref(query)
+    if sid:
+        for s in pool:
+            if s.id == sid:
+                return Found(survey=s)
+    q = norm(title)
+    if not q:
+        return Found()
+    exact = [s for s in pool if norm(s.title) == q]
+    if len(exact) == 1:
+        return Found(survey=exact[0])
+    if exact:
+        return Found(choices=exact)
+    near = [s for s in pool if q in norm(s.title) or norm(s.title) in q]
+    if not near:
+        scored = [(difflib.SequenceMatcher(None, q, norm(s.title)).ratio(), s) for s in pool]
+        near = [s for r, s in sorted(scored, key=lambda x: -x[0]) if r >= 0.5]
+    return Found(choices=near[:PAGE])
+
+
+def choose_reply(cmd: str, query: str, found: Found, pool: list[Survey], none_hint: str) -> Reply:
+    """The answer when a title did not name exactly one survey."""
+    if found.choices:
+        quick: list[QuickLike] = [Quick(s.title, f"{cmd} {ref(s, pool)}") for s in found.choices]
+        lines = [f"• {s.title} ({fmt_deadline(s.deadline)})" for s in found.choices]
+        return Reply.say(f"'{query}'에 맞는 신청이 여러 개이거나 정확하지 않아요. 어느 것인가요?", "\n".join(lines),
+                         quick=quick + ["메뉴"])
+    return Reply.say(f"'{query}' 신청을 찾을 수 없어요. {none_hint}", quick=["신청 목록", "메뉴"])
+
+
+def main_quick(user: Optional[User]) -> list[QuickLike]:
+    if user is None:
+        return ["도움말"]
+    q: list[QuickLike] = ["신청 목록", "내 신청"]
+    if user.is_admin:
+        q += ["신청 만들기", "내 신청서"]
+    if user.is_super:
+        q += ["관리자 목록", "마스터키"]
+    return q + ["도움말"]
+
+
+def visible_surveys(ctx: Ctx) -> list[Survey]:
+    """Surveys a member may open: meant for them, or ones they answered."""
+    assert ctx.user is not None
+    u = ctx.user
+    return [s for s in ctx.db.list_surveys() if s.meant_for(u) or s.id in u.answered]
+
+
+def managed_surveys(ctx: Ctx) -> list[Survey]:
+    assert ctx.user is not None
+    return [s for s in ctx.db.list_surveys() if s.managed_by(ctx.user)]
+
+
+def page_of(items: list, page: int) -> tuple[list, bool]:
+    start = (page - 1) * PAGE
+    return items[start:start + PAGE], len(items) > start + PAGE
+
+
+def split_page(arg: str) -> tuple[str, int]:
+    """'BBQ 2' -> ('BBQ', 2); a trailing number is a page only when the caller allows paging."""
+    head, _, tail = arg.rpartition(" ")
+    if head and tail.isdigit() and 1 <= int(tail) <= 999:
+        return head, int(tail)
+    return arg, 1

@@ -1,0 +1,73 @@
+"""What the bot says, independent of Kakao's JSON: texts, an optional card, quick replies.
+
+``chalicelib.kakao.response`` renders a Reply into a skill response that keeps
+every Kakao limit, so the conversation can speak freely.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+
+@dataclass(frozen=True)
+class Quick:
+    """A quick reply: the label shown and the text sent when tapped."""
+
+    label: str
+    message: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.message or self.label
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    url: str = ""  # a link button when set
+    message: str = ""  # otherwise a message button
+
+
+@dataclass
+class Card:
+    title: str
+    description: str = ""
+    buttons: list[Button] = field(default_factory=list)
+
+
+QuickLike = Union[Quick, str]
+
+
+@dataclass
+class Reply:
+    texts: list[str] = field(default_factory=list)
+    card: Optional[Card] = None
+    quick: list[Quick] = field(default_factory=list)
+
+    @classmethod
+    def say(cls, *texts: str, quick: Optional[list[QuickLike]] = None, card: Optional[Card] = None) -> "Reply":
+        return cls(texts=[t for t in texts if t], card=card, quick=quicks(quick or []))
+
+    def with_quick(self, items: list[QuickLike]) -> "Reply":
+        self.quick = quicks(items)
+        return self
+
+    def all_text(self) -> str:
+        """Everything a reader sees, for tests and the simulator."""
+        parts = list(self.texts)
+        if self.card:
+            parts.append(self.card.title)
+            parts.append(self.card.description)
+        return "\n".join(parts)
+
+
+def quicks(items: list[QuickLike]) -> list[Quick]:
+    out: list[Quick] = []
+    seen: set[str] = set()
+    for it in items:
+        q = it if isinstance(it, Quick) else Quick(it)
+        if q.text in seen:
+            continue
+        seen.add(q.text)
+        out.append(q)
+    return out

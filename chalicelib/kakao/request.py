@@ -1,0 +1,96 @@
+"""Kakao skill request JSON -> a small typed object.
+
+Accepts the real channel, 봇 테스트 and 스킬 테스트 shapes (kakao-skill-protocol.md §5.3).
+Anything that is not a usable request raises :class:`BadRequest` (the route answers 400).
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_USER_ID = 128
+MAX_UTTERANCE = 1000
+
+
+class BadRequest(ValueError):
+    """The body is not a Kakao skill request we can answer."""
+
+
+@dataclass(frozen=True)
+class SkillRequest:
+    user_key: str
+    utterance: str
+    callback_url: str = ""
+    surface: str = ""
+    client_extra: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:
+    """Normalise an utterance: NFC, control characters dropped, whitespace collapsed, length capped."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if ch in "\t\r\n" else ch for ch in text if ch in "\t\r\n" or unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split())
+    return text[:limit]
+
+
+def parse_request(body: Any) -> SkillRequest:
+    """Parse bytes, str or an already-decoded dict into a SkillRequest."""
+    if isinstance(body, (bytes, bytearray)):
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest("body too large")
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest("body is not UTF-8") from exc
+    if isinstance(body, str):
+        if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+            raise BadRequest("body too large")
+        try:
+            body = json.loads(body)
+        except ValueError as exc:
+            raise BadRequest("body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("body is not a JSON object")
+    ureq = body.get("userRequest")
+    if not isinstance(ureq, dict):
+        raise BadRequest("userRequest missing")
+    user = ureq.get("user")
+    if not isinstance(user, dict):
+        raise BadRequest("userRequest.user missing")
+    user_id = user.get("id")
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)  # skill-test console ids are numeric
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID:
+        raise BadRequest("userRequest.user.id invalid")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in user_id):
+        raise BadRequest("userRequest.user.id invalid")
+    utterance = ureq.get("utterance", "")
+    if utterance is None:
+        utterance = ""
+    if not isinstance(utterance, str):
+        raise BadRequest("userRequest.utterance invalid")
+    callback = ureq.get("callbackUrl") or ""
+    if not isinstance(callback, str):
+        callback = ""
+    params = ureq.get("params") if isinstance(ureq.get("params"), dict) else {}
+    surface = params.get("surface", "") if isinstance(params.get("surface", ""), str) else ""
+    action = body.get("action") if isinstance(body.get("action"), dict) else {}
+    extra = action.get("clientExtra") if isinstance(action.get("clientExtra"), dict) else {}
+    return SkillRequest(
+        user_key=user_id.strip(),
+        utterance=clean_text(utterance),
+        callback_url=callback if callback.startswith("https://") else "",
+        surface=surface,
+        client_extra=extra,
+    )
+
+
+def short_key(user_key: str) -> str:
+    """A user key shortened for logs (never log the full key)."""
+    import hashlib
+
+    return hashlib.sha256(user_key.encode("utf-8")).hexdigest()[:12]
+

@@ -1,0 +1,59 @@
+"""HTTP glue for the skill endpoint: secret check, parsing, rendering, one log line.
+
+Kept apart from app.py so the same function serves Chalice, tests and the local server.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Mapping
+
+from chalicelib.domain.reply import Reply
+from chalicelib.kakao.request import BadRequest, parse_request, short_key
+from chalicelib.kakao.response import render
+from chalicelib.service import Bot
+
+log = logging.getLogger("haengjeong")
+
+SORRY = "앗, 처리 중에 문제가 생겼어요. 잠시 후 다시 보내 주세요."
+
+
+def secret_ok(headers: Mapping[str, str], secret: str) -> bool:
+    """Constant-time comparison of the X-Skill-Secret header; an unset secret refuses everything."""
+    given = ""
+    for k, v in headers.items():
+        if k.lower() == "x-skill-secret":
+            given = v or ""
+            break
+    if not secret:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
+
+
+def first_word(text: str) -> str:
+    """The command word only, for logs (never the answer itself)."""
+    from chalicelib.domain.conversation import COMMANDS, MENU_WORDS
+
+    for prefix, _ in COMMANDS:
+        if text == prefix or text.startswith(prefix + " "):
+            return prefix
+    return text if text in MENU_WORDS or text in ("제출", "이전", "건너뛰기", "취소", "수정", "예", "아니오") else "(text)"
+
+
+def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) for one POST /skill."""
+    if not secret_ok(headers, secret):
+        log.warning("skill request refused", extra={"reason": "secret"})
+        return 401, {"error": "unauthorized"}
+    try:
+        req = parse_request(body)
+    except BadRequest as exc:
+        log.warning("bad skill request", extra={"reason": str(exc)})
+        return 400, {"error": "bad request", "detail": str(exc)}
+    try:
+        reply, facts = bot.handle(req.user_key, req.utterance)
+    except Exception:  # a bug must still give the member a bubble, not a 500
+        log.exception("skill handler failed", extra={"user": short_key(req.user_key)})
+        return 200, render(Reply.say(SORRY, quick=["메뉴"]))
+    log.info("skill", extra={"user": short_key(req.user_key), "cmd": first_word(req.utterance), **facts})
+    return 200, render(reply)
