@@ -85,6 +85,8 @@ class Chat:
         return Said(reply)
 
     def register(self, name: str, unit: str = "", role: int = 0) -> User:
+        """Register ``name`` (and make them the current speaker)."""
+        self.current = name
         self.say(f"등록 {unit} {name}".replace("  ", " "), who=name)
         u = self.store.get_user(key_of(name))
         assert u is not None

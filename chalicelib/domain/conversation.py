@@ -195,7 +195,7 @@ def confirm(ctx: Ctx, flow: dict, text: str) -> Outcome:
     if no:
         return Outcome(Reply.say("알겠어요, 그대로 둘게요.", quick=main_quick(u)), user=u)
     if action == "leave":
-        return Outcome(Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요."),
+        return Outcome(Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=["등록 방법"]),
                        writes=[DeleteUser(u.key, u.version)])
     if action == "withdraw":
         return answering.withdraw(ctx, u, flow.get("sid", ""))

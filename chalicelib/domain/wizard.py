@@ -117,6 +117,8 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     if w is None:
         u.session.pop("flow", None)
         return Outcome(Reply.say("만들던 신청서가 없어요.", quick=main_quick(u)), user=u)
+    if text == "신청 만들기 새로":
+        return begin(ctx, "새로")
     if text == "취소":
         u.session.pop("wizard", None)
         u.session.pop("flow", None)

@@ -89,7 +89,8 @@ def render(reply: Reply) -> dict[str, Any]:
     if reply.card:
         outputs.append(_card(reply.card))
     template: dict[str, Any] = {"outputs": outputs}
-    quick = [_quick(q) for q in reply.quick[:MAX_QUICK]]
+    # Every reply offers a next step: a reply without quick replies still gets 메뉴.
+    quick = [_quick(q) for q in reply.quick[:MAX_QUICK]] or [_quick(Quick("메뉴"))]
     if quick:
         template["quickReplies"] = quick
     body = {"version": "2.0", "template": template}
