@@ -1,9 +1,10 @@
 """행정이 skill endpoint: routes only. The conversation lives in chalicelib.domain."""
 from aws_lambda_powertools import Logger
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import runtime, web
 from chalicelib.config import settings
+from chalicelib.domain.model import now_kst
 
 app = Chalice(app_name="haengjeong")
 logger = Logger(service="haengjeong")
@@ -19,3 +20,11 @@ def skill() -> Response:
 @app.route("/health", methods=["GET"])
 def health() -> dict:
     return {"ok": True}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def close_expired(event: object) -> None:
+    from chalicelib.autoclose import close_expired as run
+
+    closed = run(runtime.bot().store, now_kst())
+    logger.info("auto-close", extra={"closed": len(closed)})
