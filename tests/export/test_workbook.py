@@ -1,0 +1,325 @@
+"""Rows, xlsx and CSV built from a survey's answers (no AWS)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+
+from chalicelib.domain.model import TEXT, Answer, Question, Survey
+from chalicelib.export import workbook
+from chalicelib.export.workbook import (
+    build_csv,
+    build_xlsx,
+    content_disposition,
+    export_filename,
+    survey_rows,
+    unique_sheet_names,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_HEADER = [
+    "제출 시각",
+    "수정 시각",
+    "이름",
+    "소속",
+    "하고 싶은 말",
+    "인원",
+    "점수",
+    "종목",
+    "간식",
+    "희망일",
+    "참석 여부",
+    "하고 싶은 말 (2)",
+    "비고",
+]
+
+
+def _by_name(header: list[str], rows: list[list]) -> dict[str, dict[str, object]]:
+    return {str(r[header.index("이름")]): dict(zip(header, r)) for r in rows}
+
+
+def _load(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _sheet_cells(ws) -> dict[str, dict[str, object]]:
+    """Cells of a loaded sheet keyed by the 이름 column, then by header."""
+    rows = list(ws.iter_rows())
+    header = [c.value for c in rows[0]]
+    name_col = header.index("이름")
+    return {str(r[name_col].value): {h: c for h, c in zip(header, r)} for r in rows[1:]}
+
+
+# --- survey_rows ------------------------------------------------------------
+
+
+def test_header_is_korean_and_question_texts_are_made_unique(survey, answers):
+    header, _ = survey_rows(survey, answers)
+    assert header == EXPECTED_HEADER
+
+
+def test_question_text_equal_to_a_fixed_column_is_renamed():
+    s = Survey(id="s", title="t", owner="o", questions=[Question("a", "이름"), Question("b", " "), Question("c", "이름")])
+    header, _ = survey_rows(s, [])
+    assert header[4:] == ["이름 (2)", "문항 2", "이름 (3)"]
+    assert len(set(header)) == len(header)
+
+
+def test_rows_are_typed_and_ordered_by_submission(survey, answers):
+    header, rows = survey_rows(survey, answers)
+    assert [r[header.index("이름")] for r in rows] == ["홍길동", "-cmd", "김영희"]
+    by = _by_name(header, rows)
+
+    hong = by["홍길동"]
+    assert hong["제출 시각"] == datetime(2025, 3, 1, 9, 30)
+    assert hong["수정 시각"] == ""
+    assert hong["인원"] == -5 and isinstance(hong["인원"], int)
+    assert hong["점수"] == 3.5 and isinstance(hong["점수"], float)
+    assert hong["간식"] == "김밥, 과자"
+    assert hong["희망일"] == date(2025, 3, 15) and not isinstance(hong["희망일"], datetime)
+    assert hong["참석 여부"] == "예"
+    assert hong["하고 싶은 말"] == "좋아요 👍 화이팅"
+    assert hong["비고"] == ""
+
+    other = by["-cmd"]
+    assert other["수정 시각"] == datetime(2025, 3, 3, 10, 15, 30)
+    assert other["참석 여부"] == "아니오"
+    assert other["간식"] == ""
+    assert other["점수"] == ""
+
+    kim = by["김영희"]
+    assert kim["인원"] == 0 and isinstance(kim["인원"], int)
+    assert kim["희망일"] == "" and kim["종목"] == ""
+
+
+def test_times_are_converted_to_naive_kst():
+    s = Survey(id="s", title="t", owner="o", questions=[])
+    a = Answer("s", "u", {}, name="n", submitted_at="2025-03-01T15:00:00Z", updated_at="2025-03-01T16:30:00+00:00")
+    _, rows = survey_rows(s, [a])
+    assert rows[0][0] == datetime(2025, 3, 2, 0, 0)
+    assert rows[0][1] == datetime(2025, 3, 2, 1, 30)
+    assert rows[0][0].tzinfo is None
+
+
+def test_number_answers_stored_as_text_become_numbers_but_text_answers_do_not():
+    s = Survey(id="s", title="t", owner="o", questions=[Question("n", "수", "number"), Question("t", "글", TEXT)])
+    _, rows = survey_rows(s, [Answer("s", "u", {"n": "-7", "t": "-7"})])
+    assert rows[0][4] == -7 and isinstance(rows[0][4], int)
+    assert rows[0][5] == "-7"
+
+
+# --- xlsx -------------------------------------------------------------------
+
+
+def test_xlsx_keeps_numbers_and_dates_typed(survey, answers):
+    wb = _load(build_xlsx([(survey.title, survey, answers)]))
+    assert wb.sheetnames == [survey.title]
+    ws = wb[survey.title]
+    assert [c.value for c in ws[1]] == EXPECTED_HEADER
+    cells = _sheet_cells(ws)
+
+    hong = cells["홍길동"]
+    assert hong["인원"].data_type == "n" and hong["인원"].value == -5
+    assert hong["점수"].data_type == "n" and hong["점수"].value == 3.5
+    assert cells["김영희"]["인원"].value == 0 and cells["김영희"]["인원"].data_type == "n"
+    assert hong["희망일"].is_date and hong["희망일"].value == datetime(2025, 3, 15)
+    assert hong["희망일"].number_format == "yyyy-mm-dd"
+    assert hong["제출 시각"].is_date and hong["제출 시각"].value == datetime(2025, 3, 1, 9, 30)
+    assert hong["제출 시각"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert hong["간식"].value == "김밥, 과자"
+    assert hong["참석 여부"].value == "예"
+    assert hong["하고 싶은 말"].value == "좋아요 👍 화이팅"
+    assert hong["비고"].value is None
+
+
+def test_xlsx_formula_like_text_stays_text(survey, answers, dangerous):
+    wb = _load(build_xlsx([(survey.title, survey, answers)]))
+    text_cells = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str)]
+    found = {c.value: c for c in text_cells if c.value in dangerous}
+    assert set(found) == set(dangerous)
+    for text, c in found.items():
+        assert c.data_type == "s", text
+        assert c.data_type != "f", text
+        assert c.value == text
+        assert c.quotePrefix, text
+    assert not any(c.data_type == "f" for c in text_cells)
+
+
+def test_xlsx_xml_holds_no_formula_element(survey, answers):
+    data = build_xlsx([(survey.title, survey, answers)])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet
+    assert 'HYPERLINK(&quot;http://x&quot;)' in sheet or 'HYPERLINK("http://x")' in sheet
+
+
+def test_xlsx_header_is_bold_frozen_and_columns_sized(survey, answers):
+    ws = _load(build_xlsx([(survey.title, survey, answers)])).active
+    assert all(c.font.b for c in ws[1])
+    assert not ws.cell(row=2, column=3).font.b
+    assert ws.freeze_panes == "A2"
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(EXPECTED_HEADER) + 1)]
+    assert all(8 <= w <= 60 for w in widths)
+    # A long Korean answer column is wider than the short 소속 column.
+    assert widths[EXPECTED_HEADER.index("하고 싶은 말")] > widths[EXPECTED_HEADER.index("소속")]
+
+
+def test_xlsx_uses_write_only_workbook(survey, answers, monkeypatch):
+    seen: list[dict] = []
+    real = openpyxl.Workbook
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "Workbook", spy)
+    build_xlsx([(survey.title, survey, answers)])
+    assert seen == [{"write_only": True}]
+
+
+def test_xlsx_drops_characters_xml_cannot_hold():
+    s = Survey(id="s", title="t", owner="o", questions=[Question("t", "글")])
+    ws = _load(build_xlsx([("t", s, [Answer("s", "u", {"t": "벨\x07소리\x00"}, name="n")])])).active
+    assert ws.cell(row=2, column=5).value == "벨소리"
+
+
+def test_master_workbook_sheet_names_are_valid_and_unique(survey, answers):
+    titles = [
+        "설문/1: [a]*?",
+        "설문/1: [a]*?",
+        "x" * 40,
+        "X" * 40,
+        "History",
+        "'인용'",
+        "",
+        "🎉" * 20,
+        "\\back\\slash",
+    ]
+    data = build_xlsx([(t, survey, answers) for t in titles])
+    names = _load(data).sheetnames
+    assert len(names) == len(titles)
+    assert len({n.casefold() for n in names}) == len(names)
+    for n in names:
+        assert n and not re.search(r"[\[\]:*?/\\]", n), n
+        assert len(n.encode("utf-16-le")) // 2 <= 31, n
+        assert not n.startswith("'") and not n.endswith("'"), n
+        assert n.casefold() != "history"
+    assert names[0] == "설문_1_ _a___"
+    assert names[1] == "설문_1_ _a___ (2)"
+    assert names[2] == "x" * 31
+    wb = _load(data)
+    for ws in wb.worksheets:
+        assert [c.value for c in ws[1]] == EXPECTED_HEADER
+        assert ws.max_row == 1 + len(answers)
+
+
+def test_unique_sheet_names_suffix_fits_31_characters():
+    names = unique_sheet_names(["가" * 31, "가" * 31, "가" * 31])
+    assert names[1] == "가" * 27 + " (2)"
+    assert names[2] == "가" * 27 + " (3)"
+
+
+def test_empty_master_workbook_still_has_a_sheet():
+    wb = _load(build_xlsx([]))
+    assert len(wb.sheetnames) == 1
+
+
+def test_openpyxl_and_boto3_are_not_imported_at_module_import():
+    code = (
+        "import sys; import chalicelib.export.workbook, chalicelib.export.files; "
+        "bad = [m for m in ('openpyxl', 'boto3', 'botocore') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --- CSV --------------------------------------------------------------------
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_has_bom_header_and_crlf(survey, answers):
+    data = build_csv(survey, answers)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data
+    rows = _csv_rows(data)
+    assert rows[0] == EXPECTED_HEADER
+    assert len(rows) == 1 + len(answers)
+
+
+def test_csv_quotes_formula_like_text_but_not_numbers(survey, answers, dangerous):
+    rows = _csv_rows(build_csv(survey, answers))
+    header = rows[0]
+    by = {dict(zip(header, r))["소속"]: dict(zip(header, r)) for r in rows[1:]}
+    hong, other, kim = by["총무과"], by["'@SUM(A1)"], by[""]
+
+    assert other["이름"] == "'-cmd"
+    assert other["하고 싶은 말"] == "'+1"
+    assert other["하고 싶은 말 (2)"] == "'\tx"
+    assert hong["하고 싶은 말 (2)"] == "'" + dangerous[0]
+    assert kim["하고 싶은 말"] == "'@SUM(A1)"
+    assert kim["비고"] == "'-cmd"
+
+    assert hong["인원"] == "-5"
+    assert hong["점수"] == "3.5"
+    assert kim["인원"] == "0"
+    assert hong["희망일"] == "2025-03-15"
+    assert hong["제출 시각"] == "2025-03-01 09:30:00"
+    assert hong["간식"] == "김밥, 과자"
+    assert hong["참석 여부"] == "예" and other["참석 여부"] == "아니오"
+    assert hong["하고 싶은 말"] == "좋아요 👍 화이팅"
+    assert hong["비고"] == ""
+    risky = [v for row in rows[1:] for v in row if v.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert risky == ["-5"]  # the real negative number, and nothing else
+
+
+def test_csv_field_rules():
+    assert workbook.csv_field(-5) == "-5"
+    assert workbook.csv_field(-0.25) == "-0.25"
+    assert workbook.csv_field("-5") == "'-5"
+    assert workbook.csv_field("\rcr") == "'\rcr"
+    assert workbook.csv_field("plain") == "plain"
+    assert workbook.csv_field("a=b") == "a=b"
+
+
+# --- file names -------------------------------------------------------------
+
+
+def test_export_filename_keeps_korean_and_has_ascii_fallback():
+    assert export_filename("체육대회 참가 신청", "xlsx") == ("survey-export.xlsx", "체육대회 참가 신청.xlsx")
+    assert export_filename("2025 워크숍 Survey", "csv") == ("2025 Survey.csv", "2025 워크숍 Survey.csv")
+
+
+@pytest.mark.parametrize("title", ['a"b\\c\r\nd', "../../etc/passwd", 'x"; filename="evil.exe'])
+def test_export_filename_strips_unsafe_characters(title):
+    ascii_name, utf8_name = export_filename(title, "xlsx")
+    for name in (ascii_name, utf8_name):
+        assert not set(name) & set('"\\/\r\n'), name
+        assert name.endswith(".xlsx")
+    assert ascii_name.isascii()
+
+
+def test_export_filename_rejects_odd_extensions():
+    with pytest.raises(ValueError):
+        export_filename("t", "xlsx/../x")
+
+
+def test_content_disposition_has_ascii_and_utf8_names():
+    header = content_disposition("체육대회 참가 신청", "xlsx")
+    m = re.fullmatch(r'attachment; filename="([^"\\]+)"; filename\*=UTF-8\'\'([A-Za-z0-9%._~-]+)', header)
+    assert m, header
+    assert m.group(1) == "survey-export.xlsx"
+    assert unquote(m.group(2)) == "체육대회 참가 신청.xlsx"
+    assert "%EC%B2%B4%EC%9C%A1" in m.group(2)
