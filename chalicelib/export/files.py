@@ -24,6 +24,7 @@ from chalicelib.export.workbook import (
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
 KEY_PREFIX = "exports/"
+MASTER_SCOPE = "_all"  # key scope of the super admin's all-surveys workbook
 MASTER_TITLE = "행정이_전체"
 
 _client: Any = None
@@ -83,14 +84,19 @@ def clamp_expiry(expires_in: Optional[int]) -> int:
     return max(MIN_LINK_SECONDS, min(MAX_LINK_SECONDS, wanted))
 
 
-def new_key(ascii_name: str) -> str:
-    """An unguessable object key: ``exports/<yyyy>/<mm>/<random>/<ascii name>``."""
+def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
+    """An unguessable object key: ``exports/<survey id>/<yyyy>/<mm>/<random>/<ascii name>``.
+
+    The survey id in front lets a deleted survey's exports go with it (:func:`forget_survey`).
+    """
     now = now_kst()
     safe_name = "-".join(ascii_name.split())
-    return f"{KEY_PREFIX}{now:%Y}/{now:%m}/{secrets.token_urlsafe(24)}/{safe_name}"
+    scope = "".join(ch for ch in scope if ch.isalnum() or ch in "-_") or MASTER_SCOPE
+    return f"{KEY_PREFIX}{scope}/{now:%Y}/{now:%m}/{secrets.token_urlsafe(24)}/{safe_name}"
 
 
-def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = None) -> ExportLink:
+def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = None,
+                 scope: str = MASTER_SCOPE) -> ExportLink:
     """Store ``body`` under a fresh unguessable key and return a presigned GET link.
 
     The link forces a download named after ``title`` (ASCII fallback plus
@@ -101,7 +107,7 @@ def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = 
     disposition = content_disposition(title, ext)
     mime = content_type(ext)
     bucket = settings().export_bucket
-    key = new_key(ascii_name)
+    key = new_key(ascii_name, scope)
     ttl = clamp_expiry(expires_in)
     client = _s3()
     client.put_object(
@@ -177,8 +183,8 @@ def export_survey(survey: Survey, answers: Sequence[Answer], expires_in: Optiona
     xlsx = build_xlsx([(survey.title, survey, answers)])
     csv_body = build_csv(survey, answers)
     return [
-        put_and_link(xlsx, title, "xlsx", expires_in),
-        put_and_link(csv_body, title, "csv", expires_in),
+        put_and_link(xlsx, title, "xlsx", expires_in, scope=survey.id),
+        put_and_link(csv_body, title, "csv", expires_in, scope=survey.id),
     ]
 
 
@@ -186,3 +192,10 @@ def export_master(items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: 
     """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
     body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
     return put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)
+
+
+def forget_survey(survey_id: str) -> int:
+    """Delete every export made of one survey (called when the survey is deleted)."""
+    if not survey_id or "/" in survey_id:
+        raise ValueError("bad survey id")
+    return delete_prefix(f"{KEY_PREFIX}{survey_id}/")

@@ -15,7 +15,7 @@ from chalicelib.domain.model import now_kst
 from chalicelib.export import files
 from chalicelib.export.workbook import XLSX_CONTENT_TYPE
 
-KEY_RE = re.compile(r"^exports/(\d{4})/(\d{2})/([A-Za-z0-9_-]+)/([^/]+)$")
+KEY_RE = re.compile(r"^exports/[A-Za-z0-9_-]+/(\d{4})/(\d{2})/([A-Za-z0-9_-]+)/([^/]+)$")
 TITLE = "체육대회 참가 신청"
 
 
@@ -174,3 +174,12 @@ def test_local_endpoint_links_are_path_style_and_download(moto_server, s3_env):
     assert resp.status_code == 200
     assert resp.content == "한글,내용\r\n".encode("utf-8-sig")
     assert "filename*=UTF-8''" + quote(f"{TITLE}.csv", safe="") in resp.headers["Content-Disposition"]
+
+
+def test_forget_survey_deletes_only_that_surveys_exports(s3, survey, answers):
+    mine = files.export_survey(survey, answers)
+    master = files.export_master([(survey, answers)])
+    assert all(link.key.startswith(f"exports/{survey.id}/") for link in mine)
+    assert files.forget_survey(survey.id) == 2
+    left = [o["Key"] for o in files._s3().list_objects_v2(Bucket=s3).get("Contents", [])]
+    assert left == [master.key]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conftest import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, CHOICE, DATE, MULTI, NUMBER, SUPER, TEXT, YESNO
 

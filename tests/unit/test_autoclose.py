@@ -1,4 +1,4 @@
-from conftest import Chat, make_bbq
+from harness import Chat, make_bbq
 
 from chalicelib.autoclose import close_expired
 from chalicelib.domain.model import ADMIN, CLOSED, OPEN

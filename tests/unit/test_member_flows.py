@@ -1,7 +1,7 @@
 """Member flows of product.md through the pure conversation over the in-memory store."""
 from __future__ import annotations
 
-from conftest import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, option_key
 

@@ -1,0 +1,104 @@
+"""The chat harness: an in-memory bot driven as several chat users, every reply checked against Kakao's limits."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.domain.model import KST, User
+from chalicelib.domain.reply import Reply
+from chalicelib.kakao.response import render, validate
+from chalicelib.service import Bot
+from chalicelib.storage.base import PutUser
+from chalicelib.storage.memory import MemoryStore
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
+
+
+class Clock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def key_of(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(name.encode()).hexdigest() + "ab"
+
+
+class Said:
+    """One reply as the tests read it."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        self.json = render(reply)
+        problems = validate(self.json)
+        assert not problems, f"reply breaks Kakao limits: {problems}\n{self.json}"
+        outs = self.json["template"]["outputs"]
+        self.text = "\n".join(
+            o["simpleText"]["text"] if "simpleText" in o else
+            o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
+        self.quick = [q["messageText"] for q in self.json["template"].get("quickReplies", [])]
+        self.labels = [q["label"] for q in self.json["template"].get("quickReplies", [])]
+        self.buttons = [b for o in outs if "textCard" in o for b in o["textCard"].get("buttons", [])]
+        assert self.quick, f"every reply offers next steps: {self.text}"
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.text
+
+    def __repr__(self) -> str:
+        return f"Said({self.text!r}, quick={self.quick})"
+
+
+class Chat:
+    """Drive the bot as several people: chat.as_("홍길동").say("메뉴")."""
+
+    def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
+        self.store = store or MemoryStore()
+        self.clock = clock or Clock()
+        self.bot = Bot(self.store, exporter, clock=self.clock)
+        self.current = "tester"
+
+    def as_(self, name: str) -> "Chat":
+        self.current = name
+        return self
+
+    def say(self, text: str, who: str | None = None) -> Said:
+        reply, _ = self.bot.handle(key_of(who or self.current), text)
+        return Said(reply)
+
+    def register(self, name: str, unit: str = "", role: int = 0) -> User:
+        """Register ``name`` (and make them the current speaker)."""
+        self.current = name
+        self.say(f"등록 {unit} {name}".replace("  ", " "), who=name)
+        u = self.store.get_user(key_of(name))
+        assert u is not None
+        if role:
+            u.role = role
+            self.store.commit([PutUser(u)])
+            u = self.store.get_user(key_of(name))
+        return u
+
+    def user(self, name: str) -> User:
+        u = self.store.get_user(key_of(name))
+        assert u is not None
+        return u
+
+
+def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
+             cap: str = "없음", title: str = "BBQ 회식") -> str:
+    """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
+    steps = ["신청 만들기", title, "건너뛰기",
+             "메뉴를 골라 주세요", "선택", "치킨:2, 피자, 족발", "필수",
+             "수량", "숫자", "1~5", "필수",
+             "메모", "주관식", "생략 가능",
+             "질문 끝", deadline, target, cap]
+    for s in steps:
+        chat.say(s, who=admin)
+    done = chat.say("개설", who=admin)
+    assert "개설했어요" in done, done
+    return title
