@@ -1,4 +1,6 @@
 """행정이 skill endpoint: routes only. The conversation lives in chalicelib.domain."""
+import json
+
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Rate, Response
 
@@ -14,7 +16,10 @@ logger = Logger(service="haengjeong")
 def skill() -> Response:
     req = app.current_request
     status, body = web.handle_skill(req.headers, req.raw_body, runtime.bot(), settings().skill_secret)
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+    # Serialised here as UTF-8: Chalice would \u-escape Korean (6 bytes a syllable instead of 3), so the
+    # body Kakao receives would be up to twice the 30 KB that render() measured.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(body=text, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
 
 
 @app.route("/health", methods=["GET"])
@@ -28,3 +33,11 @@ def close_expired(event: object) -> None:
 
     closed = run(runtime.bot().store, now_kst())
     logger.info("auto-close", extra={"closed": len(closed)})
+
+
+@app.on_sqs_message(queue=settings().export_queue, batch_size=1)
+def build_export(event: object) -> None:
+    from chalicelib.jobs import ExportTask
+
+    for record in event:  # type: ignore[attr-defined]
+        runtime.bot().run_export_task(ExportTask.from_json(record.body))

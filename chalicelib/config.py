@@ -21,6 +21,8 @@ class Settings:
     s3_endpoint: str  # "" = AWS
     link_ttl_seconds: int
     rate_limit_per_minute: int
+    export_queue: str  # SQS queue name for background exports
+    jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +41,8 @@ def settings() -> Settings:
         s3_endpoint=env.get("HJ_S3_ENDPOINT", ""),
         link_ttl_seconds=min(600, max(60, int(env.get("HJ_LINK_TTL", "300")))),
         rate_limit_per_minute=int(env.get("HJ_RATE_LIMIT", "30")),
+        export_queue=env.get("HJ_EXPORT_QUEUE", f"{prefix}-exports"),
+        jobs=env.get("HJ_JOBS") or ("sqs" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "thread"),
     )
 
 

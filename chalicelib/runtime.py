@@ -25,12 +25,27 @@ class S3Exporter:
 
         files.forget_survey(survey_id)
 
+    def presign(self, key: str, title: str, ext: str) -> Any:
+        from chalicelib.export import files
+
+        return files.presign(key, title, ext)
+
 
 @lru_cache(maxsize=1)
 def bot() -> Bot:
+    from chalicelib.config import settings
+    from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
     from chalicelib.storage.dynamo import DynamoStore
 
-    return Bot(DynamoStore(), S3Exporter())
+    b = Bot(DynamoStore(), S3Exporter())
+    s = settings()
+    if s.jobs == "sqs":
+        b.queue = SqsQueue(s.export_queue, s.region)
+    elif s.jobs == "thread":
+        b.queue = ThreadQueue(b.run_export_task)
+    elif s.jobs == "inline":
+        b.queue = InlineQueue(b.run_export_task)
+    return b
 
 
 def reset() -> None:

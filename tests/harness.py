@@ -38,6 +38,9 @@ class Said:
         self.json = render(reply)
         problems = validate(self.json)
         assert not problems, f"reply breaks Kakao limits: {problems}\n{self.json}"
+        if self.json.get("useCallback"):
+            self.text, self.quick, self.labels, self.buttons = self.json["data"]["text"], [], [], []
+            return
         outs = self.json["template"]["outputs"]
         self.text = "\n".join(
             o["simpleText"]["text"] if "simpleText" in o else
@@ -67,8 +70,8 @@ class Chat:
         self.current = name
         return self
 
-    def say(self, text: str, who: str | None = None) -> Said:
-        reply, _ = self.bot.handle(key_of(who or self.current), text)
+    def say(self, text: str, who: str | None = None, callback_url: str = "") -> Said:
+        reply, _ = self.bot.handle(key_of(who or self.current), text, callback_url)
         return Said(reply)
 
     def register(self, name: str, unit: str = "", role: int = 0) -> User:

@@ -21,6 +21,7 @@ class ExportJob:
 
     survey_ids: list[str]
     master: bool = False
+    ready: list[dict] = field(default_factory=list)  # files built in the background, to hand out now
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from chalicelib.domain import admin, answering, wizard
-from chalicelib.domain.common import Ctx, Outcome, find_survey, main_quick, ref, visible_surveys
+from chalicelib.domain.common import Ctx, ExportJob, Outcome, find_survey, main_quick, ref, visible_surveys
 from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.parsing import MAX_UNIT, NO, YES, valid_name
 from chalicelib.domain.reply import Reply
@@ -93,6 +93,8 @@ def command(ctx: Ctx, text: str) -> Outcome:
     assert ctx.user is not None
     if text.startswith("등록"):
         return register(ctx, text[2:].strip())
+    if text == "파일 받기":
+        return collect_files(ctx)
     if text == "탈퇴":
         u = ctx.me()
         u.session["flow"] = {"name": "confirm", "action": "leave"}
@@ -146,6 +148,9 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     quick = main_quick(u)
     if drafts:
         quick = [f"신청 {d['title']}" for d in list(drafts.values())[:2]] + quick
+    if u.session.get("ready"):
+        lines.append("요청한 파일이 준비됐어요: '파일 받기'를 누르세요.")
+        quick = ["파일 받기"] + quick
     if "wizard" in u.session and u.is_admin:
         lines.append("만들던 신청서가 있어요: '신청 만들기'로 이어서.")
     if not paused:
@@ -153,6 +158,15 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     v = ctx.me()
     v.session.pop("flow", None)
     return Outcome(Reply.say("\n".join(lines), quick=quick), user=v)
+
+
+def collect_files(ctx: Ctx) -> Outcome:
+    """파일 받기: hand out exports finished in the background (links are minted now)."""
+    u = ctx.me()
+    ready = u.session.pop("ready", [])
+    if not ready:
+        return Outcome(Reply.say("받을 파일이 없어요. 관리자는 '다운로드 <제목>'으로 만들 수 있어요.", quick=main_quick(u)))
+    return Outcome(Reply.say("파일을 준비했어요."), user=u, export=ExportJob([], ready=ready))
 
 
 def register(ctx: Ctx, arg: str) -> Outcome:

@@ -43,6 +43,8 @@ class Reply:
     texts: list[str] = field(default_factory=list)
     card: Optional[Card] = None
     quick: list[Quick] = field(default_factory=list)
+    # Kakao callback: answer now with a waiting text, the real reply is POSTed to callbackUrl later.
+    use_callback: bool = False
 
     @classmethod
     def say(cls, *texts: str, quick: Optional[list[QuickLike]] = None, card: Optional[Card] = None) -> "Reply":

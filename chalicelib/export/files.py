@@ -103,7 +103,7 @@ def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = 
     RFC 5987 UTF-8 name) and lives at most :data:`MAX_LINK_SECONDS`, whatever
     ``expires_in`` asks for.
     """
-    ascii_name, utf8_name = export_filename(title, ext)
+    ascii_name, _ = export_filename(title, ext)
     disposition = content_disposition(title, ext)
     mime = content_type(ext)
     bucket = settings().export_bucket
@@ -119,13 +119,21 @@ def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = 
         CacheControl="private, no-store",
         ServerSideEncryption="AES256",
     )
-    url = client.generate_presigned_url(
+    return presign(key, title, ext, ttl)
+
+
+def presign(key: str, title: str, ext: str, expires_in: Optional[int] = None) -> ExportLink:
+    """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
+    _, utf8_name = export_filename(title, ext)
+    disposition = content_disposition(title, ext)
+    ttl = clamp_expiry(expires_in)
+    url = _s3().generate_presigned_url(
         "get_object",
         Params={
-            "Bucket": bucket,
+            "Bucket": settings().export_bucket,
             "Key": key,
             "ResponseContentDisposition": disposition,
-            "ResponseContentType": mime,
+            "ResponseContentType": content_type(ext),
         },
         ExpiresIn=ttl,
         HttpMethod="GET",

@@ -75,6 +75,8 @@ def _quick(q: Quick) -> dict[str, Any]:
 
 def render(reply: Reply) -> dict[str, Any]:
     """The skill response JSON (a dict) for a Reply, within Kakao's limits."""
+    if reply.use_callback:
+        return {"version": "2.0", "useCallback": True, "data": {"text": _cut("\n".join(reply.texts), MAX_TEXT)}}
     slots = MAX_OUTPUTS - (1 if reply.card else 0)
     chunks: list[str] = []
     for t in reply.texts:
@@ -112,6 +114,9 @@ def validate(body: dict[str, Any]) -> list[str]:
     size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
     if size > MAX_BYTES:
         problems.append(f"size {size}")
+    if body.get("useCallback") is True:
+        text = body.get("data", {}).get("text", "")
+        return problems + ([] if isinstance(text, str) and len(text) <= MAX_TEXT else ["callback text"])
     tpl = body.get("template")
     if not isinstance(tpl, dict):
         return problems + ["template"]

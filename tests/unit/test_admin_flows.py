@@ -13,6 +13,7 @@ class FakeLink:
     url: str
     filename: str
     expires_in: int = 300
+    key: str = "exports/x/key"
 
 
 class FakeExporter:

@@ -1,0 +1,126 @@
+"""Background work: exports too big to build inside Kakao's 5-second window.
+
+The skill answers at once and hands an export job to a queue. On Lambda the queue
+is SQS and the same app consumes it (``app.on_sqs_message``); locally a worker
+thread runs it; tests run it inline. A finished job reaches the admin through
+Kakao's callback when the request carried one, otherwise the file waits in the
+admin's session and the next message offers "파일 받기" (links are minted then).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Optional, Protocol
+
+log = logging.getLogger("haengjeong")
+
+CALLBACK_TIMEOUT = 5
+
+
+@dataclass
+class ExportTask:
+    user_key: str
+    survey_ids: list[str]
+    master: bool = False
+    callback_url: str = ""
+    requested_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ExportTask":
+        d = json.loads(text)
+        return cls(user_key=str(d["user_key"]), survey_ids=[str(x) for x in d.get("survey_ids", [])],
+                   master=bool(d.get("master")), callback_url=str(d.get("callback_url") or ""),
+                   requested_at=str(d.get("requested_at") or ""))
+
+
+class Queue(Protocol):
+    def send(self, task: ExportTask) -> None: ...
+
+
+class InlineQueue:
+    """Runs the task before returning (tests)."""
+
+    def __init__(self, runner: Callable[[ExportTask], None]) -> None:
+        self.runner = runner
+        self.sent: list[ExportTask] = []
+
+    def send(self, task: ExportTask) -> None:
+        self.sent.append(task)
+        self.runner(task)
+
+
+class ThreadQueue:
+    """Runs tasks on a worker thread of this process (the local server)."""
+
+    def __init__(self, runner: Callable[[ExportTask], None], workers: int = 2) -> None:
+        self.runner = runner
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export")
+        self._lock = threading.Lock()
+
+    def send(self, task: ExportTask) -> None:
+        def run() -> None:
+            try:
+                self.runner(task)
+            except Exception:
+                log.exception("export job failed")
+
+        self._pool.submit(run)
+
+
+class SqsQueue:
+    """Sends tasks to the export queue; the client is built on first use."""
+
+    def __init__(self, queue_name: str, region: str, endpoint: str = "") -> None:
+        self.queue_name = queue_name
+        self.region = region
+        self.endpoint = endpoint
+        self._client: Any = None
+        self._url: Optional[str] = None
+
+    def send(self, task: ExportTask) -> None:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            cfg = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+            kw: dict[str, Any] = {"region_name": self.region, "config": cfg}
+            if self.endpoint:
+                kw["endpoint_url"] = self.endpoint
+            self._client = boto3.client("sqs", **kw)
+            self._url = self._client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        self._client.send_message(QueueUrl=self._url, MessageBody=task.to_json())
+
+
+def callback_allowed(url: str) -> bool:
+    """Only Kakao's own HTTPS callback host may be called (no request forgery through the payload)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and (host == "kakao.com" or host.endswith(".kakao.com"))
+
+
+def post_callback(url: str, body: dict[str, Any]) -> bool:
+    """POST a skill response to Kakao's one-time callback URL; True when Kakao accepted it."""
+    if not callback_allowed(url):
+        return False
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(req, timeout=CALLBACK_TIMEOUT) as resp:  # noqa: S310 - host checked above
+            answer = json.loads(resp.read() or b"{}")
+    except Exception:
+        log.warning("callback failed")
+        return False
+    return str(answer.get("status", "")).upper() == "SUCCESS"

@@ -1,0 +1,94 @@
+"""Big exports: answered at once, built in the background, delivered by callback or on the next message."""
+from __future__ import annotations
+
+from harness import Chat, make_bbq
+from test_admin_flows import FakeExporter, FakeLink, admin_chat, answer
+
+from chalicelib.jobs import InlineQueue, callback_allowed
+
+CALLBACK = "https://bot-api.kakao.com/v1/bots/abc/callback/cbtoken:1234"
+
+
+class PresigningExporter(FakeExporter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.presigned: list[str] = []
+
+    def export_survey(self, survey, answers):
+        self.calls.append(("survey", [survey.id], len(answers)))
+        return [FakeLink("https://files.example/k1", "BBQ.xlsx"), FakeLink("https://files.example/k2", "BBQ.csv")]
+
+    def presign(self, key, title, ext):
+        self.presigned.append(f"{title}.{ext}")
+        return FakeLink(f"https://files.example/fresh/{title}.{ext}", f"{title}.{ext}")
+
+
+def big_export_chat(callback=None) -> tuple[Chat, PresigningExporter, list]:
+    ex = PresigningExporter()
+    c = admin_chat(ex)
+    posted: list = []
+
+    def fake_callback(url, body):
+        posted.append((url, body))
+        return callback if callback is not None else True
+
+    c.bot.callback = fake_callback
+    c.bot.sync_cells = 0  # every export counts as big
+    c.bot.queue = InlineQueue(c.bot.run_export_task)
+    make_bbq(c)
+    answer(c, "홍길동", "치킨", "3", "건너뛰기")
+    return c, ex, posted
+
+
+def test_big_export_without_callback_waits_for_next_message() -> None:
+    c, ex, posted = big_export_chat()
+    r = c.as_("관리자").say("다운로드 BBQ 회식")
+    assert "조금 걸려요" in r and r.buttons == []
+    assert posted == [] and len(c.bot.queue.sent) == 1
+    parked = c.user("관리자").session["ready"]
+    assert [p["ext"] for p in parked] == ["xlsx", "csv"]
+    nxt = c.say("내 신청서")
+    assert "파일이 준비됐어요" in nxt and nxt.quick[0] == "파일 받기"
+    files = c.say("파일 받기")
+    assert [b["webLinkUrl"] for b in files.buttons] == ["https://files.example/fresh/BBQ.xlsx",
+                                                        "https://files.example/fresh/BBQ.csv"]
+    assert "ready" not in c.user("관리자").session
+    assert "받을 파일이 없어요" in c.say("파일 받기")
+
+
+def test_big_export_with_callback_posts_the_card() -> None:
+    c, ex, posted = big_export_chat()
+    r = c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
+    assert r.json == {"version": "2.0", "useCallback": True, "data": {"text": "파일을 만들고 있어요. 잠시만 기다려 주세요."}}
+    (url, body), = posted
+    assert url == CALLBACK
+    card = body["template"]["outputs"][0]["textCard"]
+    assert card["buttons"][0]["webLinkUrl"] == "https://files.example/k1"
+    assert "ready" not in c.user("관리자").session
+
+
+def test_failed_callback_parks_the_file() -> None:
+    c, ex, posted = big_export_chat(callback=False)
+    c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
+    assert len(posted) == 1 and len(c.user("관리자").session["ready"]) == 2
+
+
+def test_master_key_always_goes_to_background_when_a_queue_exists() -> None:
+    c, ex, posted = big_export_chat()
+    c.bot.sync_cells = 10**9
+    r = c.as_("슈퍼").say("마스터키")
+    assert "조금 걸려요" in r and ex.calls[-1][0] == "master"
+
+
+def test_small_export_is_built_at_once() -> None:
+    c, ex, posted = big_export_chat()
+    c.bot.sync_cells = 10**9
+    r = c.as_("관리자").say("다운로드 BBQ 회식")
+    assert len(r.buttons) == 2 and c.bot.queue.sent == []
+
+
+def test_callback_host_guard() -> None:
+    assert callback_allowed(CALLBACK)
+    for bad in ("http://bot-api.kakao.com/x", "https://evil.example/x", "https://kakao.com.evil.example/x",
+                "https://bot-api.kakao.com@evil.example/x", "ftp://kakao.com/x", "not a url"):
+        assert not callback_allowed(bad), bad
