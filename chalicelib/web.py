@@ -51,7 +51,7 @@ def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -
         log.warning("bad skill request", extra={"reason": str(exc)})
         return 400, {"error": "bad request", "detail": str(exc)}
     try:
-        reply, facts = bot.handle(req.user_key, req.utterance)
+        reply, facts = bot.handle(req.user_key, req.utterance, req.callback_url)
     except Exception:  # a bug must still give the member a bubble, not a 500
         log.exception("skill handler failed", extra={"user": short_key(req.user_key)})
         return 200, render(Reply.say(SORRY, quick=["메뉴"]))
