@@ -1,0 +1,254 @@
+"""Run the whole bot locally: ``python -m scripts.devstack [--port 8000]`` (``make run``).
+
+Starts, as child processes in their own process groups:
+
+* DynamoDB Local (the npm package's jar on Java 17), data kept in
+  ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
+* ``moto_server`` for S3 on 127.0.0.1 (exports; memory only, gone on exit);
+* gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT;
+
+creates the tables and the export bucket, writes the endpoints to
+``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
+Ctrl-C or SIGTERM stops everything it started.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any, Optional
+
+from scripts import engines
+
+ROOT = engines.ROOT
+DEFAULT_LOCAL_DIR = ROOT / ".local"
+
+
+class Paths:
+    """Where a stack keeps its state: ``stack.json``, ``dynamodb/`` (data) and ``logs/``."""
+
+    def __init__(self, local_dir: Path = DEFAULT_LOCAL_DIR) -> None:
+        self.dir = Path(local_dir).resolve()
+        self.stack_file = self.dir / "stack.json"
+        self.data = self.dir / "dynamodb"
+        self.logs = self.dir / "logs"
+
+    def show(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(ROOT))
+        except ValueError:
+            return str(path)
+
+
+class Stop(Exception):
+    """A signal asked us to shut down."""
+
+
+def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def configure_env(dynamodb_endpoint: str, s3_endpoint: str) -> dict[str, str]:
+    """Set (in os.environ) what the app and its children need to use the local engines."""
+    from chalicelib.config import LOCAL_SKILL_SECRET
+
+    env = os.environ
+    env.pop("AWS_ENDPOINT_URL", None)  # would send every client past our endpoints
+    env.pop("AWS_PROFILE", None)
+    env.update(engines.LOCAL_AWS_ENV)
+    env.pop("AWS_SESSION_TOKEN", None)
+    env["HJ_DYNAMODB_ENDPOINT"] = dynamodb_endpoint
+    env["HJ_S3_ENDPOINT"] = s3_endpoint
+    env.setdefault("HJ_SKILL_SECRET", LOCAL_SKILL_SECRET)
+    env.setdefault("HJ_TABLE_PREFIX", "haengjeong-local")
+    env.setdefault("HJ_EXPORT_BUCKET", "haengjeong-local-exports")
+    from chalicelib import config
+
+    config.reset()
+    return {k: env[k] for k in ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "HJ_EXPORT_BUCKET",
+                                "AWS_REGION")}
+
+
+def prepare_storage(attempts: int = 3) -> None:
+    """Create the tables and the export bucket (both idempotent).
+
+    The store's DynamoDB client has Lambda-sized timeouts (about 1 s); a cold
+    DynamoDB Local on a busy machine can take longer to create a table, so the
+    client retries a CreateTable that in fact succeeded and gets "preexisting
+    table". Running create_tables again then finds the tables and finishes.
+    """
+    from chalicelib.export.files import ensure_bucket
+    from chalicelib.storage.dynamo import create_tables
+
+    for attempt in range(1, attempts + 1):
+        try:
+            create_tables()
+            break
+        except Exception as e:  # noqa: BLE001  (pynamodb raises several kinds; all are retried the same)
+            if attempt == attempts:
+                raise
+            print(f"  table setup: {type(e).__name__}; trying again", flush=True)
+    ensure_bucket()
+
+
+def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{engines.LOOPBACK}:{port}",
+        "--worker-class", "gthread",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--graceful-timeout", "5",
+        "--timeout", "30",
+        "--access-logfile", "-",
+        "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
+        "--chdir", str(ROOT),
+        "scripts.wsgi:project_application()",
+    ]
+
+
+def write_stack_file(paths: Paths, info: dict[str, Any]) -> None:
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    tmp = paths.stack_file.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the local skill secret
+    with os.fdopen(fd, "w") as f:
+        json.dump(info, f, ensure_ascii=False, indent=2)
+    os.replace(tmp, paths.stack_file)
+
+
+def remove_stack_file(paths: Paths) -> None:
+    try:
+        if json.loads(paths.stack_file.read_text()).get("pid") == os.getpid():
+            paths.stack_file.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
+    url = info["skill_url"]
+    data = f"DynamoDB data: {paths.show(paths.data)}/ (kept across restarts; `make clean-data` wipes it)" \
+        if persistent else "DynamoDB data: in memory (gone on exit)"
+    body = json.dumps({"userRequest": {"utterance": "메뉴", "user": {"id": "demo-user", "type": "botUserKey"}}},
+                      ensure_ascii=False)
+    return f"""
+행정이 is running on {url}
+  health:   {info['health_url']}
+  DynamoDB Local: {info['dynamodb_endpoint']}   S3 (moto): {info['s3_endpoint']}
+  {data}
+  Exports (S3): in moto's memory only; download links die with this process.
+  Logs: {paths.show(paths.logs)}/
+
+Chat with it from another terminal:
+  make chat{'' if info['port'] == 8000 else f" PORT={info['port']}"}
+  python -m scripts.chat --user 홍길동 --say "메뉴"
+or with curl:
+  curl -s {url} -H 'Content-Type: application/json' -H 'X-Skill-Secret: {info['skill_secret']}' \\
+       -d '{body}'
+Make someone a super admin:  make superadmin USER=<botUserKey or name>
+Stop: Ctrl-C
+"""
+
+
+def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
+        timeout: float = engines.DEFAULT_START_TIMEOUT, paths: Optional[Paths] = None) -> int:
+    paths = paths or Paths()
+    if not engines.port_is_free(port):
+        print(f"port {port} on {engines.LOOPBACK} is taken: try `make run PORT={port + 1}`", file=sys.stderr)
+        return 2
+    if not (ROOT / "app.py").is_file():
+        print(f"{ROOT / 'app.py'} does not exist: nothing to serve", file=sys.stderr)
+        return 2
+
+    started: list[engines.Engine] = []
+    server: Optional[subprocess.Popen] = None
+    # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    t0 = time.monotonic()
+    try:
+        paths.logs.mkdir(parents=True, exist_ok=True)
+        for old in paths.logs.glob("*.log"):
+            old.unlink()
+        print("starting DynamoDB Local and moto_server (S3)…", flush=True)
+        # Both boot at once; spawned from this thread (their parent-death signal follows it).
+        ddb = engines.launch_dynamodb_local(paths.data if persistent else None, log=paths.logs / "dynamodb.log")
+        started.append(ddb)
+        s3 = engines.launch_moto(log=paths.logs / "moto.log")
+        started.append(s3)
+        ddb.wait_ready(timeout)
+        s3.wait_ready(timeout)
+        print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
+
+        env = configure_env(ddb.endpoint, s3.endpoint)
+        prepare_storage()
+
+        base = f"http://{engines.LOOPBACK}:{port}"
+        server, server_log = engines.spawn(gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log",
+                                           env=dict(os.environ), cwd=ROOT)
+        engines.Engine(server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
+        info = {
+            "pid": os.getpid(),
+            "port": port,
+            "skill_url": base + "/skill",
+            "health_url": base + "/health",
+            "skill_secret": os.environ["HJ_SKILL_SECRET"],
+            "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
+            "s3_endpoint": env["HJ_S3_ENDPOINT"],
+            "table_prefix": env["HJ_TABLE_PREFIX"],
+            "export_bucket": env["HJ_EXPORT_BUCKET"],
+            "region": env["AWS_REGION"],
+            "persistent": persistent,
+            "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
+        }
+        write_stack_file(paths, info)
+        print(banner(paths, info, persistent), flush=True)
+        print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
+              f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)
+
+        # Sleep until a signal arrives or a child dies.
+        while True:
+            for name, proc in [("gunicorn", server)] + [(e.endpoint, e.proc) for e in started]:
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except Stop:
+        print("\nstopping…", flush=True)
+        return 0
+    except engines.EngineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        # Ignore further Ctrl-C while we clean up, then stop in reverse order.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        remove_stack_file(paths)
+        engines.stop(server)
+        for engine in reversed(started):
+            engine.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m scripts.devstack", description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="HTTP port (default 8000)")
+    p.add_argument("--in-memory", action="store_true", help="keep DynamoDB data in memory (nothing on disk)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    p.add_argument("--timeout", type=float, default=engines.DEFAULT_START_TIMEOUT,
+                   help="seconds to wait for each engine and the server to answer")
+    p.add_argument("--local-dir", type=Path, default=DEFAULT_LOCAL_DIR,
+                   help="where stack.json, dynamodb/ and logs/ go (default .local)")
+    args = p.parse_args(argv)
+    return run(args.port, not args.in_memory, args.workers, args.threads, args.timeout, Paths(args.local_dir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Make a registered user a super admin (``make superadmin USER=<botUserKey or name>``).
+
+Talks to the local stack when ``.local/stack.json`` says one is running
+(``make run``), otherwise to AWS with the usual environment (AWS_PROFILE or
+keys, AWS_REGION, HJ_TABLE_PREFIX). ``--aws`` ignores the local stack.
+
+The user is found by key, else by exact registered name; when several people
+share the name they are listed with their unit and key prefix, and nothing is
+changed: run again with the key. The promotion is one transaction: the user item
+(conditional on its version) plus an audit entry. A lost race (the user wrote
+something meanwhile) is re-read and retried once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_FILE = ROOT / ".local" / "stack.json"
+
+
+class Failure(Exception):
+    """Stop with this message and a non-zero exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _alive(pid: Any) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def use_local_stack(stack_file: Path = STACK_FILE) -> Optional[dict[str, Any]]:
+    """Point the environment at the running local stack; None when there is none."""
+    if not stack_file.is_file():
+        return None
+    stack = json.loads(stack_file.read_text())
+    if not _alive(stack.get("pid")):
+        raise Failure(
+            f"{stack_file} is left over from a local stack that is no longer running.\n"
+            "Start it with `make run` (in another terminal), or use --aws for the deployed tables."
+        )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ["HJ_DYNAMODB_ENDPOINT"] = stack["dynamodb_endpoint"]
+    os.environ["HJ_S3_ENDPOINT"] = stack["s3_endpoint"]
+    os.environ["HJ_TABLE_PREFIX"] = stack["table_prefix"]
+    os.environ["AWS_REGION"] = stack["region"]
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    return stack
+
+
+def find_user(store: Any, who: str) -> Any:
+    """The user whose key is ``who``, else the only one named ``who``."""
+    user = store.get_user(who)
+    if user is not None:
+        return user
+    matches = store.find_users_by_name(who)
+    if not matches:
+        raise Failure(f"no user has the key or the registered name {who!r}")
+    if len(matches) > 1:
+        lines = [f"{len(matches)} users are named {who!r}; run again with the key of the one you mean:"]
+        for u in matches:
+            lines.append(f"  {u.key[:16]}…  {u.unit or '(소속 없음)'}  {u.name}  (role {u.role})")
+        lines.append("  e.g. make superadmin USER=<full key>")
+        raise Failure("\n".join(lines), code=2)
+    return matches[0]
+
+
+def promote(store: Any, who: str) -> tuple[Any, bool]:
+    """Grant the super-admin role; returns (user, changed). Retries once on a version conflict."""
+    from chalicelib.domain.model import SUPER, AuditEntry, now_kst
+    from chalicelib.storage.base import Audit, Conflict, PutUser
+
+    user = find_user(store, who)
+    for attempt in (1, 2):
+        if user.role >= SUPER:
+            return user, False
+        user.role = SUPER
+        entry = AuditEntry(actor="operator", action="grant_super", target=user.key, detail=user.name,
+                           at=now_kst().isoformat())
+        try:
+            # PutUser is conditional: the stored version must still be user.version.
+            store.commit([PutUser(user), Audit(entry)])
+            return user, True
+        except Conflict:
+            if attempt == 2:
+                raise Failure("the user kept changing while we wrote; try again") from None
+            fresh = store.get_user(user.key)
+            if fresh is None:
+                raise Failure(f"user {user.key[:16]}… was deleted meanwhile") from None
+            user = fresh
+    raise AssertionError("unreachable")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m scripts.superadmin", description=__doc__.split("\n\n")[0])
+    p.add_argument("who", help="botUserKey or exact registered name")
+    p.add_argument("--aws", action="store_true", help="ignore .local/stack.json; use the AWS environment")
+    args = p.parse_args(argv)
+    try:
+        stack = None if args.aws else use_local_stack()
+        from chalicelib import config
+
+        config.reset()
+        where = f"local stack ({stack['dynamodb_endpoint']})" if stack else (
+            f"AWS {config.settings().region}, table {config.settings().users_table}")
+        from chalicelib.storage.base import Unavailable
+        from chalicelib.storage.dynamo import DynamoStore
+
+        try:
+            user, changed = promote(DynamoStore(), args.who)
+        except Unavailable as e:
+            raise Failure(f"cannot reach DynamoDB ({where}): {e}") from None
+    except Failure as e:
+        print(e, file=sys.stderr)
+        return e.code
+    label = f"{user.unit} {user.name}".strip()
+    if changed:
+        print(f"{label} ({user.key[:16]}…) is now a super admin [{where}]")
+    else:
+        print(f"{label} ({user.key[:16]}…) already is a super admin [{where}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
