@@ -1,0 +1,115 @@
+"""Fixtures for the storage contract tests.
+
+``store`` runs each contract test against MemoryStore and DynamoStore on moto
+(and on a real DynamoDB engine when HJ_TEST_DYNAMODB_ENDPOINT names one, e.g. a
+DynamoDB Local started by the developer; no fixed port is assumed here).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run from the repo root without installing the package
+    sys.path.insert(0, str(ROOT))
+
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import config  # noqa: E402
+from chalicelib.storage import tables  # noqa: E402
+from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables  # noqa: E402
+from chalicelib.storage.memory import MemoryStore  # noqa: E402
+
+LOCAL_ENDPOINT = os.environ.get("HJ_TEST_DYNAMODB_ENDPOINT", "")
+
+# Variables that would point boto3/pynamodb somewhere else than the engine under test.
+_CLEARED = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "HJ_DYNAMODB_ENDPOINT",
+    "HJ_USERS_TABLE",
+    "HJ_SURVEYS_TABLE",
+    "HJ_ANSWERS_TABLE",
+    "HJ_AUDIT_TABLE",
+)
+
+
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str = "") -> str:
+    """Dummy credentials, a unique table prefix, fresh settings and unbound models.
+
+    Returns the table prefix.
+    """
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
+    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("HJ_TABLE_PREFIX", prefix)
+    if endpoint:
+        monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", endpoint)
+    config.reset()
+    tables.unbind_models()
+    return prefix
+
+
+def _restore(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Undo the environment before clearing caches so nothing keeps the test's settings.
+    monkeypatch.undo()
+    config.reset()
+    tables.unbind_models()
+
+
+@pytest.fixture
+def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
+    """A DynamoStore on freshly created tables inside moto's mock_aws."""
+    isolate_environment(monkeypatch)
+    try:
+        with mock_aws():
+            create_tables()
+            yield DynamoStore()
+    finally:
+        _restore(monkeypatch)
+
+
+@pytest.fixture
+def local_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
+    """A DynamoStore on a real engine at HJ_TEST_DYNAMODB_ENDPOINT (tables dropped afterwards)."""
+    if not LOCAL_ENDPOINT:
+        pytest.skip("HJ_TEST_DYNAMODB_ENDPOINT not set")
+    isolate_environment(monkeypatch, LOCAL_ENDPOINT)
+    try:
+        create_tables()
+        yield DynamoStore()
+        delete_tables()
+    finally:
+        _restore(monkeypatch)
+
+
+_BACKENDS = ["memory", "moto"] + (["dynamodb-local"] if LOCAL_ENDPOINT else [])
+
+
+@pytest.fixture(params=_BACKENDS)
+def store(request: pytest.FixtureRequest) -> object:
+    """Every Store implementation the contract holds to."""
+    if request.param == "memory":
+        return MemoryStore()
+    if request.param == "moto":
+        return request.getfixturevalue("moto_store")
+    return request.getfixturevalue("local_store")
+
+
+@pytest.fixture(params=_BACKENDS[1:])
+def dynamo_store(request: pytest.FixtureRequest) -> DynamoStore:
+    """DynamoStore on every available engine (moto, and DynamoDB Local when configured)."""
+    fixture = "moto_store" if request.param == "moto" else "local_store"
+    return request.getfixturevalue(fixture)
