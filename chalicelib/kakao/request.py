@@ -30,10 +30,10 @@ class SkillRequest:
 
 def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:
     """Normalise an utterance: NFC, control characters dropped, whitespace collapsed, length capped."""
-    text = unicodedata.normalize("NFC", text)
     text = "".join(" " if ch in "\t\r\n" else ch for ch in text if ch in "\t\r\n" or unicodedata.category(ch)[0] != "C")
+    text = unicodedata.normalize("NFC", text)  # after dropping: a removed char may have split a jamo sequence
     text = " ".join(text.split())
-    return text[:limit]
+    return text[:limit].rstrip()
 
 
 def parse_request(body: Any) -> SkillRequest:

@@ -1,0 +1,165 @@
+"""Functional fixtures: the Chalice app over HTTP (chalice.test.Client) with DynamoDB and S3 from moto.
+
+Each test gets its own table prefix and bucket, fresh settings, unbound pynamodb
+models and no cached boto3 clients, so nothing leaks between tests or to AWS.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import config, runtime  # noqa: E402
+from chalicelib.export import files  # noqa: E402
+from chalicelib.kakao.response import MAX_BYTES, validate  # noqa: E402
+from chalicelib.storage import tables  # noqa: E402
+from chalicelib.storage.dynamo import DynamoStore, create_tables  # noqa: E402
+from tests.events import event  # noqa: E402
+
+SECRET = "test-secret"
+KAKAO_JSON = "application/json;charset=UTF-8"  # what Kakao's platform sends
+
+# Anything that would send boto3/pynamodb past moto to a real or local endpoint.
+_CLEARED = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_S3",
+    "HJ_DYNAMODB_ENDPOINT",
+    "HJ_S3_ENDPOINT",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "HJ_USERS_TABLE",
+    "HJ_SURVEYS_TABLE",
+    "HJ_ANSWERS_TABLE",
+    "HJ_AUDIT_TABLE",
+    "HJ_LINK_TTL",
+    "HJ_EXPORT_QUEUE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+)
+
+
+def _forget_caches() -> None:
+    config.reset()
+    runtime.reset()
+    files.reset()
+    tables.unbind_models()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """moto's DynamoDB and S3 with this test's tables and bucket created."""
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    unique = uuid.uuid4().hex[:12]
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "ap-northeast-2",
+        "AWS_DEFAULT_REGION": "ap-northeast-2",
+        "HJ_TABLE_PREFIX": f"ft-{unique}",
+        "HJ_EXPORT_BUCKET": f"ft-exports-{unique}",
+        "HJ_SKILL_SECRET": SECRET,
+        # Background exports run inside the request (no worker thread racing the test, no SQS).
+        "HJ_JOBS": "inline",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    _forget_caches()
+    try:
+        with mock_aws():
+            create_tables()
+            files.ensure_bucket()
+            yield env
+    finally:
+        monkeypatch.undo()
+        _forget_caches()
+
+
+@pytest.fixture
+def store(aws: dict[str, str]) -> DynamoStore:
+    """The same tables the app uses, for arranging and checking state directly."""
+    return DynamoStore()
+
+
+@pytest.fixture
+def client(aws: dict[str, str], tmp_path: Path) -> Iterator[Any]:
+    """chalice.test.Client over app.py.
+
+    Its project dir holds a bare config: the test Client would otherwise export the repo's
+    stage variables (table prefix, bucket, secret of .chalice/config.json) around every request.
+    """
+    from chalice.test import Client
+
+    from app import app
+
+    (tmp_path / ".chalice").mkdir()
+    (tmp_path / ".chalice" / "config.json").write_text(
+        json.dumps({"version": "2.0", "app_name": "haengjeong"}), encoding="utf-8")
+    with Client(app, stage_name="dev", project_dir=str(tmp_path)) as c:
+        yield c
+
+
+def body_of(name: str, utterance: str, user_id: Any) -> bytes:
+    return json.dumps(event(name, utterance=utterance, user_id=user_id), ensure_ascii=False).encode("utf-8")
+
+
+def skill(client: Any, body: Any, secret: Optional[str] = SECRET, content_type: str = "application/json",
+          extra_headers: Optional[dict[str, str]] = None) -> Any:
+    """A raw POST /skill; ``body`` may be bytes, str or a dict (sent as UTF-8 JSON)."""
+    if isinstance(body, dict):
+        body = json.dumps(body, ensure_ascii=False)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = {"Content-Type": content_type}
+    if secret is not None:
+        headers["X-Skill-Secret"] = secret
+    headers.update(extra_headers or {})
+    return client.http.post("/skill", headers=headers, body=body)
+
+
+class Said:
+    """One 200 reply over HTTP, checked against Kakao's limits as the platform would receive it."""
+
+    def __init__(self, resp: Any) -> None:
+        assert resp.status_code == 200, (resp.status_code, resp.body)
+        ctype = resp.headers.get("Content-Type") or resp.headers.get("content-type") or ""
+        assert ctype.startswith("application/json"), ctype
+        self.raw: bytes = resp.body
+        self.json: dict[str, Any] = json.loads(resp.body.decode("utf-8"))
+        problems = validate(self.json)
+        assert problems == [], f"reply breaks Kakao limits: {problems}\n{self.json}"
+        # What validate measured is what goes over the wire (30 KB is about the bytes Kakao gets).
+        measured = len(json.dumps(self.json, ensure_ascii=False).encode("utf-8"))
+        assert len(self.raw) <= measured <= MAX_BYTES, (len(self.raw), measured)
+        tpl = self.json["template"]
+        outs = tpl["outputs"]
+        self.text = "\n".join(
+            o["simpleText"]["text"] if "simpleText" in o else
+            o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
+        self.quick: list[str] = [q["messageText"] for q in tpl.get("quickReplies", [])]
+        self.cards: list[dict[str, Any]] = [o["textCard"] for o in outs if "textCard" in o]
+        self.buttons: list[dict[str, Any]] = [b for c in self.cards for b in c.get("buttons", [])]
+        assert self.quick, f"every reply offers next steps: {self.text}"
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.text
+
+    def __repr__(self) -> str:
+        return f"Said({self.text!r}, quick={self.quick})"
+
+
+def post(client: Any, utterance: str, user: tuple[str, Any], content_type: str = "application/json") -> Said:
+    """Send ``utterance`` as ``user`` = (fixture shape, user id); assert a valid 200 reply with quick replies."""
+    shape, user_id = user
+    return Said(skill(client, body_of(shape, utterance, user_id), content_type=content_type))
