@@ -128,7 +128,7 @@ class Bot:
             self.queue.send(task)
             if callback_url:
                 return Reply(texts=["파일을 만들고 있어요. 잠시만 기다려 주세요."], use_callback=True)
-            return Reply.say("파일이 커서 만드는 데 조금 걸려요. 1~2분 뒤 아무 메시지나 보내면 '파일 받기'가 나타나요.",
+            return Reply.say("파일을 만드는 데 조금 걸려요. 1~2분 뒤 아무 메시지나 보내면 '파일 받기'가 나타나요.",
                              quick=["메뉴"])
         try:
             title, links = self._build(surveys, job.master)

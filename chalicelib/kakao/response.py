@@ -96,13 +96,19 @@ def render(reply: Reply) -> dict[str, Any]:
     if quick:
         template["quickReplies"] = quick
     body = {"version": "2.0", "template": template}
-    # 30 KB: only reachable with pathological text; shrink the texts until it fits.
-    while len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > MAX_BYTES:
+    # 30 KB: only reachable with pathological text; shrink the texts until it fits (bounded),
+    # and fall back to a plain notice if even that is not enough (e.g. absurd link lengths).
+    for _ in range(24):
+        if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) <= MAX_BYTES:
+            return body
         for o in outputs:
             if "simpleText" in o:
                 o["simpleText"]["text"] = _cut(o["simpleText"]["text"], max(20, len(o["simpleText"]["text"]) // 2))
         if template.get("quickReplies"):
             template["quickReplies"] = template["quickReplies"][:-1]
+    if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > MAX_BYTES:
+        body = {"version": "2.0", "template": {"outputs": [{"simpleText": {"text": "답이 너무 길어 보여 드릴 수 없어요."}}],
+                                               "quickReplies": [_quick(Quick("메뉴"))]}}
     return body
 
 

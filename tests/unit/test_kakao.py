@@ -629,3 +629,11 @@ def test_clean_text_properties(s: str) -> None:
     assert all(unicodedata.category(ch)[0] != "C" for ch in out)
     assert unicodedata.is_normalized("NFC", out)
     assert clean_text(out) == out
+
+
+def test_render_gives_up_gracefully_when_links_alone_are_too_big() -> None:
+    from chalicelib.domain.reply import Button, Card, Reply
+
+    huge = "https://x.example/" + "a" * 20000
+    body = render(Reply.say("hi", card=Card("t", "d", [Button("a", url=huge), Button("b", url=huge)])))
+    assert validate(body) == []
