@@ -25,7 +25,7 @@ def secret_ok(headers: Mapping[str, str], secret: str) -> bool:
         if k.lower() == "x-skill-secret":
             given = v or ""
             break
-    if not secret:
+    if not secret or secret.startswith("REPLACE-ME"):  # unset or the config placeholder: refuse everything
         return False
     return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
 

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 import botocore.exceptions
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TableError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -481,7 +481,16 @@ def create_tables(wait: bool = True) -> None:
     connection = bind_models()
     for model in MODELS:
         if not model.exists():
-            model.create_table(wait=wait)
+            try:
+                model.create_table(wait=wait)
+            except TableError as exc:
+                # A slow engine may finish a CreateTable after our client timed out and retried it:
+                # the retry then reports the table as existing, which is what we wanted.
+                text = f"{exc} {getattr(exc, 'cause', '')}"
+                if "preexisting" not in text.lower() and "ResourceInUse" not in text:
+                    raise
+                if wait:
+                    _wait_for_table(model)
             continue
         described = model.describe_table()
         present = {g["IndexName"] for g in described.get("GlobalSecondaryIndexes", [])}
@@ -501,6 +510,15 @@ def create_tables(wait: bool = True) -> None:
             })
             if wait:
                 _wait_for_index(model, index["index_name"])
+
+
+def _wait_for_table(model: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if model.describe_table().get("TableStatus") == "ACTIVE":
+            return
+        time.sleep(0.5)
+    raise TableError(f"table {model.Meta.table_name} not active after {timeout:.0f}s")
 
 
 def _wait_for_index(model: Any, name: str) -> None:

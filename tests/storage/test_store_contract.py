@@ -637,3 +637,35 @@ def test_conflict_names_the_failing_item(dynamo_store: DynamoStore) -> None:
         ])
     assert err.value.what == "survey"
     assert dynamo_store.get_answer("s1", "u0") is not None
+
+
+def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(monkeypatch) -> None:
+    """A retried CreateTable that finds the table already there is success, not an error."""
+    from moto import mock_aws
+    from pynamodb.exceptions import TableError
+
+    from chalicelib.storage import dynamo
+
+    for var in ("AWS_ENDPOINT_URL", "HJ_DYNAMODB_ENDPOINT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
+    monkeypatch.setenv("HJ_TABLE_PREFIX", "retry-create")
+    from chalicelib import config
+    from chalicelib.storage import tables
+
+    config.reset()
+    tables.unbind_models()
+    with mock_aws():
+        dynamo.create_tables()
+        model = dynamo.MODELS[0]
+        monkeypatch.setattr(model, "exists", classmethod(lambda cls: False))
+
+        def already(cls, **kw):
+            raise TableError("Failed to create table: Cannot create preexisting table")
+
+        monkeypatch.setattr(model, "create_table", classmethod(already))
+        dynamo.create_tables()  # must not raise
+    tables.unbind_models()
+    config.reset()
