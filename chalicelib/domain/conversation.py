@@ -12,9 +12,11 @@ from chalicelib.domain import admin, answering, wizard
 from chalicelib.domain.common import Ctx, ExportJob, Outcome, find_survey, main_quick, ref, visible_surveys
 from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.parsing import MAX_UNIT, NO, YES, valid_name
-from chalicelib.domain.reply import Reply
+from chalicelib.domain.reply import Quick, Reply
 from chalicelib.storage.base import DeleteUser
 
+REGISTER_HELP_WORDS = {"방법", "안내", "하는 법", "하는법", "어떻게"}
+HOW_TO_REGISTER = Quick("등록 방법", "등록 안내")
 REGISTER_HELP = ("행정이에 오신 걸 환영해요! 먼저 이름을 등록해 주세요.\n"
                  "예: 등록 홍길동\n소속도 함께: 등록 2중대 홍길동")
 
@@ -73,9 +75,9 @@ ARG_NEEDED = {"신청 취소", "신청 수정", "공동관리자", "다운로드
 def step(ctx: Ctx, text: str) -> Outcome:
     """Answer one message."""
     if ctx.user is None:
-        if text.startswith("등록"):
+        if text.startswith("등록") and text[2:].strip() not in REGISTER_HELP_WORDS:
             return register(ctx, text[2:].strip())
-        return Outcome(Reply.say(REGISTER_HELP, quick=["등록 방법"]))
+        return Outcome(Reply.say(REGISTER_HELP, quick=[HOW_TO_REGISTER]))
     flow = ctx.user.session.get("flow") or {}
     if text in MENU_WORDS:
         return menu(ctx, paused=bool(flow), help=text in HELP_WORDS)
@@ -171,19 +173,24 @@ def collect_files(ctx: Ctx) -> Outcome:
 
 def register(ctx: Ctx, arg: str) -> Outcome:
     """등록 <이름> · 등록 <소속> <이름>: registers, or changes name and unit."""
+    if arg in REGISTER_HELP_WORDS:
+        if ctx.user is None:
+            return Outcome(Reply.say(REGISTER_HELP, quick=[HOW_TO_REGISTER]))
+        return Outcome(Reply.say(f"지금 등록: {ctx.user.label()}. 바꾸려면 '등록 <소속> <이름>'을 보내 주세요.",
+                                 quick=main_quick(ctx.user)))
     parts = arg.split()
     if not parts:
         return Outcome(Reply.say("이름을 붙여 주세요. 예: 등록 홍길동, 등록 2중대 홍길동",
-                                 quick=["메뉴"] if ctx.user else ["등록 방법"]))
+                                 quick=["메뉴"] if ctx.user else [HOW_TO_REGISTER]))
     name, unit = parts[-1], " ".join(parts[:-1])
     why = valid_name(name)
     if why:
-        return Outcome(Reply.say(f"이름을 확인해 주세요: {why}", "예: 등록 홍길동", quick=["메뉴"] if ctx.user else ["등록 방법"]))
+        return Outcome(Reply.say(f"이름을 확인해 주세요: {why}", "예: 등록 홍길동", quick=["메뉴"] if ctx.user else [HOW_TO_REGISTER]))
     if unit:
         why = valid_name(unit.replace(" ", ""), MAX_UNIT) if len(unit) <= MAX_UNIT else f"{MAX_UNIT}자 이내로 입력해 주세요."
         if why:
             return Outcome(Reply.say(f"소속을 확인해 주세요: {why}", "예: 등록 2중대 홍길동",
-                                     quick=["메뉴"] if ctx.user else ["등록 방법"]))
+                                     quick=["메뉴"] if ctx.user else [HOW_TO_REGISTER]))
     if ctx.user is None:
         u = User(key=ctx.key, name=name, unit=unit, role=MEMBER, created_at=ctx.now.isoformat())
         where = f" ({unit})" if unit else ""
@@ -209,7 +216,7 @@ def confirm(ctx: Ctx, flow: dict, text: str) -> Outcome:
     if no:
         return Outcome(Reply.say("알겠어요, 그대로 둘게요.", quick=main_quick(u)), user=u)
     if action == "leave":
-        return Outcome(Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=["등록 방법"]),
+        return Outcome(Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=[HOW_TO_REGISTER]),
                        writes=[DeleteUser(u.key, u.version)])
     if action == "withdraw":
         return answering.withdraw(ctx, u, flow.get("sid", ""))

@@ -277,3 +277,17 @@ def test_leave_keeps_submitted_answers(chat: Chat) -> None:
     s = chat.store.list_surveys()[0]
     assert len(chat.store.list_answers(s.id)) == 1
     assert "등록" in chat.say("메뉴")
+
+
+def test_how_to_register_quick_reply_does_not_register_a_person_named_방법(chat: Chat) -> None:
+    r = chat.say("안녕", who="새사람")
+    for text in r.quick:
+        again = chat.say(text, who="새사람")
+        assert "등록 홍길동" in again
+    assert chat.store.get_user(key_of("새사람")) is None
+
+
+def test_registered_person_asking_how_to_register_keeps_their_name(chat: Chat) -> None:
+    chat.register("홍길동", "2중대")
+    assert "2중대 홍길동" in chat.say("등록 안내")
+    assert chat.user("홍길동").name == "홍길동"
