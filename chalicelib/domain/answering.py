@@ -418,14 +418,19 @@ def list_mine(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(Reply.say("\n".join(lines), quick=quick + ["메뉴"]))
 
 
-def pending_line(ctx: Ctx) -> str:
-    """'미응답 신청 2건 · BBQ 11/30 18:00 마감' for the menu, '' when nothing waits."""
+def pending(ctx: Ctx) -> list[Survey]:
+    """Open surveys meant for me that I have not answered, soonest deadline first."""
     assert ctx.user is not None
     u = ctx.user
     waiting = [s for s in ctx.db.list_surveys() if s.is_open(ctx.now) and s.meant_for(u) and s.id not in u.answered]
+    waiting.sort(key=lambda s: s.deadline.isoformat() if s.deadline else "9")
+    return waiting
+
+
+def pending_line(waiting: list[Survey]) -> str:
+    """'미응답 신청 2건 · BBQ 11/30 18:00 마감' for the menu, '' when nothing waits."""
     if not waiting:
         return ""
-    waiting.sort(key=lambda s: s.deadline.isoformat() if s.deadline else "9")
     first = waiting[0]
     line = f"미응답 신청 {len(waiting)}건 · {first.title} {fmt_deadline(first.deadline)}"
     return line + (" 마감" if first.deadline else "")

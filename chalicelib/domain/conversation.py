@@ -141,15 +141,17 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
         if u.is_super:
             lines.append(HELP_SUPER)
     lines.append(f"{u.label()}님, 무엇을 할까요?")
-    pending = answering.pending_line(ctx)
-    if pending:
-        lines.append(pending)
+    waiting = answering.pending(ctx)
+    if waiting:
+        lines.append(answering.pending_line(waiting))
     drafts = u.session.get("drafts", {})
     if drafts:
         lines.append("작성 중: " + ", ".join(d["title"] for d in drafts.values()))
-    quick = main_quick(u)
-    if drafts:
-        quick = [f"신청 {d['title']}" for d in list(drafts.values())[:2]] + quick
+    # The next sensible step first: a draft to finish, else the survey due soonest.
+    shortcuts = [Quick(d["title"], f"신청 {d['title']}") for d in list(drafts.values())[:2]]
+    if not shortcuts and waiting:
+        shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}")]
+    quick = shortcuts + main_quick(u)
     if u.session.get("ready"):
         lines.append("요청한 파일이 준비됐어요: '파일 받기'를 누르세요.")
         quick = ["파일 받기"] + quick
