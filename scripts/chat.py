@@ -444,12 +444,9 @@ class Session:
         if not line:
             return True
         buttons, quick = taps(self.replies.get(self.name))
-        if line.isdigit() and quick:
-            n = int(line)
-            if 1 <= n <= len(quick):
-                self.tap(quick[n - 1], "QUICKREPLY_BUTTON_MESSAGE")
-            else:
-                self.print(f"빠른 답장은 1–{len(quick)}번입니다 (숫자를 그대로 보내려면 /send {line})")
+        if line.isdigit() and quick and 1 <= int(line) <= len(quick):
+            # A number picks that quick reply; a number past the list is sent as typed (e.g. an answer "7").
+            self.tap(quick[int(line) - 1], "QUICKREPLY_BUTTON_MESSAGE")
             return True
         if not line.startswith("/"):
             self.say(line)

@@ -119,7 +119,7 @@ def _by_unit(s: Survey, answers: list[Answer]) -> list[str]:
     units: dict[str, list[Answer]] = defaultdict(list)
     for a in answers:
         units[a.unit or "(소속 없음)"].append(a)
-    if len(units) <= 1 and not s.target_unit and not answers:
+    if not answers:
         return []
     nums = [q for q in s.questions if q.kind == NUMBER]
     lines = ["소속별:"]

@@ -319,3 +319,10 @@ def test_long_lists_page_with_more() -> None:
     r2 = c.say("신청 목록 2")
     assert "(2쪽)" in r2 and len(r2.quick) == 5
     assert "내 신청서 2" in c.as_("관리자").say("내 신청서").quick
+
+
+def test_status_of_an_unanswered_survey_has_no_empty_unit_section() -> None:
+    c = admin_chat()
+    make_bbq(c, target="2중대")
+    r = c.as_("관리자").say("현황 BBQ 회식")
+    assert "응답 0명 / 대상 1명 (2중대)" in r and "소속별" not in r
