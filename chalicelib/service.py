@@ -90,7 +90,8 @@ class Bot:
             if out.export is not None:
                 return self._export(out.export, user_key, callback_url)
             stored = out.user if out.user is not None else user
-            if stored is not None and stored.session.get("ready"):
+            # Files finished in the background are offered on whatever the admin says next.
+            if stored is not None and stored.session.get("ready") and "파일 받기" not in (q.text for q in out.reply.quick):
                 out.reply.texts.insert(0, "요청한 파일이 준비됐어요: '파일 받기'를 누르세요.")
                 out.reply.quick.insert(0, Quick("파일 받기"))
             return out.reply

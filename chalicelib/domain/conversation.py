@@ -152,9 +152,6 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     if not shortcuts and waiting:
         shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}")]
     quick = shortcuts + main_quick(u)
-    if u.session.get("ready"):
-        lines.append("요청한 파일이 준비됐어요: '파일 받기'를 누르세요.")
-        quick = ["파일 받기"] + quick
     if "wizard" in u.session and u.is_admin:
         lines.append("만들던 신청서가 있어요: '신청 만들기'로 이어서.")
     if not paused:

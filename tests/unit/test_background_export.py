@@ -92,3 +92,10 @@ def test_callback_host_guard() -> None:
     for bad in ("http://bot-api.kakao.com/x", "https://evil.example/x", "https://kakao.com.evil.example/x",
                 "https://bot-api.kakao.com@evil.example/x", "ftp://kakao.com/x", "not a url"):
         assert not callback_allowed(bad), bad
+
+
+def test_ready_files_are_offered_once_on_the_menu() -> None:
+    c, ex, posted = big_export_chat()
+    c.as_("관리자").say("다운로드 BBQ 회식")
+    m = c.say("메뉴")
+    assert m.quick.count("파일 받기") == 1 and m.text.count("파일이 준비됐어요") == 1
