@@ -24,7 +24,8 @@ from chalicelib.domain.model import DATE, KST, NUMBER, Answer, Question, Survey
 
 CellValue = Union[str, int, float, date, datetime]
 
-FIXED_HEADER: tuple[str, ...] = ("제출 시각", "수정 시각", "이름", "소속")
+FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속")
+EDITED_HEADER = "수정 시각"  # last column, after the questions
 YES = "예"
 NO = "아니오"
 
@@ -55,29 +56,25 @@ _MAX_FILENAME_CHARS = 100
 def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], list[list[CellValue]]]:
     """Return the header and one row per answer, ordered by submission time.
 
-    Columns: 제출 시각, 수정 시각 (empty when never edited), 이름, 소속, then one
-    column per question (its text; repeated or blank texts are made unique).
+    Columns: 제출 시각, 이름, 소속, one column per question (its text; repeated or
+    blank texts are made unique), then 수정 시각 (empty when never edited).
     Values are typed: multi-select lists are joined with ", ", numbers stay
     numbers, DATE answers become :class:`datetime.date`, yes/no becomes 예/아니오,
     times are naive datetimes in KST and anything missing is "".
     """
-    header = list(FIXED_HEADER) + _question_headers(survey.questions)
+    header = list(FIXED_HEADER) + _question_headers(survey.questions) + [EDITED_HEADER]
     ordered = sorted(answers, key=lambda a: _sort_key(a.submitted_at))
     rows: list[list[CellValue]] = []
     for a in ordered:
-        row: list[CellValue] = [
-            _kst_naive(a.submitted_at),
-            _kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "",
-            a.name or "",
-            a.unit or "",
-        ]
+        row: list[CellValue] = [_kst_naive(a.submitted_at), a.name or "", a.unit or ""]
         row.extend(_cell(q, a.values.get(q.id)) for q in survey.questions)
+        row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
         rows.append(row)
     return header, rows
 
 
 def _question_headers(questions: Sequence[Question]) -> list[str]:
-    taken = {h.casefold() for h in FIXED_HEADER}
+    taken = {h.casefold() for h in (*FIXED_HEADER, EDITED_HEADER)}
     out: list[str] = []
     for i, q in enumerate(questions, start=1):
         base = " ".join((q.text or "").split()) or f"문항 {i}"

@@ -28,7 +28,6 @@ from chalicelib.export.workbook import (
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_HEADER = [
     "제출 시각",
-    "수정 시각",
     "이름",
     "소속",
     "하고 싶은 말",
@@ -40,6 +39,7 @@ EXPECTED_HEADER = [
     "참석 여부",
     "하고 싶은 말 (2)",
     "비고",
+    "수정 시각",
 ]
 
 
@@ -70,7 +70,7 @@ def test_header_is_korean_and_question_texts_are_made_unique(survey, answers):
 def test_question_text_equal_to_a_fixed_column_is_renamed():
     s = Survey(id="s", title="t", owner="o", questions=[Question("a", "이름"), Question("b", " "), Question("c", "이름")])
     header, _ = survey_rows(s, [])
-    assert header[4:] == ["이름 (2)", "문항 2", "이름 (3)"]
+    assert header[3:6] == ["이름 (2)", "문항 2", "이름 (3)"]
     assert len(set(header)) == len(header)
 
 
@@ -106,15 +106,15 @@ def test_times_are_converted_to_naive_kst():
     a = Answer("s", "u", {}, name="n", submitted_at="2025-03-01T15:00:00Z", updated_at="2025-03-01T16:30:00+00:00")
     _, rows = survey_rows(s, [a])
     assert rows[0][0] == datetime(2025, 3, 2, 0, 0)
-    assert rows[0][1] == datetime(2025, 3, 2, 1, 30)
+    assert rows[0][-1] == datetime(2025, 3, 2, 1, 30)
     assert rows[0][0].tzinfo is None
 
 
 def test_number_answers_stored_as_text_become_numbers_but_text_answers_do_not():
     s = Survey(id="s", title="t", owner="o", questions=[Question("n", "수", "number"), Question("t", "글", TEXT)])
     _, rows = survey_rows(s, [Answer("s", "u", {"n": "-7", "t": "-7"})])
-    assert rows[0][4] == -7 and isinstance(rows[0][4], int)
-    assert rows[0][5] == "-7"
+    assert rows[0][3] == -7 and isinstance(rows[0][3], int)
+    assert rows[0][4] == "-7"
 
 
 # --- xlsx -------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_xlsx_uses_write_only_workbook(survey, answers, monkeypatch):
 def test_xlsx_drops_characters_xml_cannot_hold():
     s = Survey(id="s", title="t", owner="o", questions=[Question("t", "글")])
     ws = _load(build_xlsx([("t", s, [Answer("s", "u", {"t": "벨\x07소리\x00"}, name="n")])])).active
-    assert ws.cell(row=2, column=5).value == "벨소리"
+    assert ws.cell(row=2, column=4).value == "벨소리"
 
 
 def test_master_workbook_sheet_names_are_valid_and_unique(survey, answers):

@@ -348,15 +348,15 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert "X-Amz-Signature" in query and 0 < int(query["X-Amz-Expires"][0]) <= 600
     data, obj = fetch(url, aws)
     header, rows, ws = sheet_rows(data)
-    assert header[:4] == ["제출 시각", "수정 시각", "이름", "소속"]
-    assert header[4:] == QUESTIONS
-    assert [r[2:] for r in rows] == [
+    assert header[:3] == ["제출 시각", "이름", "소속"]
+    assert header[3:-1] == QUESTIONS and header[-1] == "수정 시각"
+    assert [r[1:-1] for r in rows] == [
         ["박병장", "1소대", "치킨", 5, None],
         ["최일병", "2소대", "피자", 4, "=SUM(A1)"],
     ]
-    assert isinstance(rows[0][0], datetime) and isinstance(rows[0][1], datetime)  # submitted, then edited
-    assert rows[1][1] in (None, "")  # never edited
-    assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula
+    assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
+    assert rows[1][-1] in (None, "")  # never edited
+    assert ws.cell(row=3, column=6).data_type != "f"  # text stays text, never a formula
     csv_button = [b for b in dl.buttons if b is not xlsx_button]
     if csv_button:
         csv_data, _ = fetch(csv_button[0]["webLinkUrl"], aws)
@@ -378,7 +378,7 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(mdata))
     assert wb.sheetnames == [TITLE]
     mheader, mrows, _ = sheet_rows(mdata, TITLE)
-    assert mheader[4:] == QUESTIONS and len(mrows) == 2
+    assert mheader[3:-1] == QUESTIONS and len(mrows) == 2
 
     # 마감: nobody can answer, edit or withdraw any more.
     closed = post(client, f"마감 {TITLE}", ADMIN)
@@ -484,8 +484,8 @@ def test_master_key_on_a_callback_block_is_delivered_by_callback(client: Any, st
     assert button["action"] == "webLink"
     data, _ = fetch(button["webLinkUrl"], aws)
     header, rows, _ = sheet_rows(data, TITLE)
-    assert header[4:] == QUESTIONS
-    assert [r[2:6] for r in rows] == [["김대장", "본부", "피자", 2]]
+    assert header[3:-1] == QUESTIONS
+    assert [r[1:5] for r in rows] == [["김대장", "본부", "피자", 2]]
     assert "파일 받기" not in post(client, "메뉴", CALLER).quick  # delivered, nothing parked
 
 
