@@ -37,7 +37,12 @@ MAX_OPTIONS = 8
 MAX_OPTION_LEN = 30
 MAX_CAP = 100_000
 HISTORY = 8
-RESERVED = ("신청", "내 ", "현황", "미응답", "마감", "재개", "삭제", "다운로드", "공동관리자", "관리자", "메뉴", "등록")
+# "신청 <제목>" must not read as another command: these first words would turn it into
+# 신청 목록 / 신청 만들기 / 신청 취소 / 신청 수정; a title that is itself a command or a
+# bare menu word would shadow it when typed alone.
+RESERVED_FIRST_WORDS = {"목록", "만들기", "취소", "수정"}
+RESERVED_TITLES = {"메뉴", "도움말", "처음", "시작", "홈", "제출", "이전", "건너뛰기", "예", "아니오", "탈퇴", "마스터키",
+                   "내 신청", "내 신청서", "관리자 목록", "파일 받기"}
 KIND_BY_NAME = {v: k for k, v in KIND_NAMES.items()}
 KIND_BY_NAME.update({"예아니오": YESNO, "예/아니요": YESNO, "단답": TEXT, "객관식": CHOICE, "복수": MULTI})
 
@@ -153,8 +158,8 @@ def _take(ctx: Ctx, w: dict[str, Any], text: str) -> tuple[Optional[str], Option
     if step == "title":
         if not text or len(text) > MAX_TITLE:
             return f"제목은 1~{MAX_TITLE}자로 입력해 주세요.", None
-        if "#" in text or any(text.startswith(r) for r in RESERVED):
-            return "명령어로 시작하거나 '#'이 들어간 제목은 쓸 수 없어요.", None
+        if "#" in text or text.split()[0] in RESERVED_FIRST_WORDS or text in RESERVED_TITLES:
+            return "명령어와 헷갈리는 제목이나 '#'이 들어간 제목은 쓸 수 없어요.", None
         d["title"] = text
         w["step"] = "desc"
     elif step == "desc":

@@ -93,7 +93,8 @@ def test_wizard_validates_and_goes_back() -> None:
     c = admin_chat()
     c.as_("관리자").say("신청 만들기")
     assert "1~40자" in c.say("가" * 41)
-    assert "명령어로 시작" in c.say("신청 목록")
+    for bad in ("목록", "취소 안내", "마스터키", "a#b"):
+        assert "헷갈리는 제목" in c.say(bad)
     c.say("점호 조사")
     c.say("건너뛰기")
     assert "질문이 하나는" in c.say("질문 끝")
