@@ -69,3 +69,55 @@ clean:
 # The local DynamoDB data of `make run` (and its logs and stack file).
 clean-data:
 	rm -rf .local
+
+# --- Deployment ----------------------------------------------------------------
+#
+#   make package STAGE=prod                      Chalice's template merged with .chalice/resources.json (the
+#                                                stage's tables, export bucket and queue) in build/prod
+#   make deploy STAGE=prod ARTIFACTS=<bucket>    package, then `aws cloudformation package` + `deploy` into the
+#                                                stack haengjeong-prod; without the aws CLI, prints those commands
+#
+# REGION must be the region the policy files name. The stack name is part of the function names, which the
+# policy files' log permissions expect (/aws/lambda/haengjeong-<stage>*).
+
+STAGE     ?= dev
+REGION    ?= ap-northeast-2
+ARTIFACTS ?=
+BUILD_DIR := build/$(STAGE)
+STACK     := haengjeong-$(STAGE)
+SAM_JSON  := $(BUILD_DIR)/sam.json
+
+# After packaging, the template's Stage parameter is pinned to STAGE (default and only allowed value), so a
+# stage's package can only create that stage's names, the ones its functions read from config.json.
+PIN_STAGE := import json, sys; path, stage = sys.argv[1:]; t = json.load(open(path)); p = t["Parameters"]["Stage"]; \
+	ok = stage in p["AllowedValues"]; p.update(Default=stage, AllowedValues=[stage]); \
+	sys.exit("stage " + stage + " is not in the Stage AllowedValues of .chalice/resources.json") if not ok else \
+	open(path, "w").write(json.dumps(t, indent=2, ensure_ascii=False) + "\n")
+
+.PHONY: package deploy
+
+package: venv
+	@if [ -z "$(STAGE)" ]; then echo "usage: make package STAGE=<stage in .chalice/config.json>" >&2; exit 2; fi
+	rm -rf $(BUILD_DIR)
+	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template .chalice/resources.json $(BUILD_DIR)
+	$(PY) -c '$(PIN_STAGE)' $(SAM_JSON) $(STAGE)
+	@echo "packaged: $(SAM_JSON) and $(BUILD_DIR)/deployment.zip (stage $(STAGE), region $(REGION))"
+
+deploy: package
+	@if grep -q 'REPLACE-ME' $(SAM_JSON); then echo "warning: HJ_SKILL_SECRET of stage $(STAGE) is still the \
+	placeholder in .chalice/config.json: the deployed skill would refuse every request" >&2; fi
+	@cfn_package="aws cloudformation package --region $(REGION) --template-file $(SAM_JSON) \
+	--s3-bucket $(or $(ARTIFACTS),<bucket for deployment packages>) --output-template-file $(BUILD_DIR)/packaged.json --use-json"; \
+	cfn_deploy="aws cloudformation deploy --region $(REGION) --template-file $(BUILD_DIR)/packaged.json \
+	--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset"; \
+	if ! command -v aws >/dev/null 2>&1; then \
+		echo "The aws CLI is not installed. To deploy, run:"; echo "  $$cfn_package"; echo "  $$cfn_deploy"; \
+	elif [ -z "$(ARTIFACTS)" ]; then \
+		echo "usage: make deploy STAGE=$(STAGE) ARTIFACTS=<S3 bucket for deployment packages>" >&2; exit 2; \
+	elif grep -q 'REPLACE-ME' $(SAM_JSON); then \
+		echo "refusing to deploy the placeholder secret" >&2; exit 1; \
+	else \
+		set -x; $$cfn_package && $$cfn_deploy && aws cloudformation describe-stacks --region $(REGION) \
+			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table; \
+	fi
