@@ -4,6 +4,7 @@
 #   make chat                talk to it from another terminal
 #   make test                run the test suite
 #   make superadmin USER=…   promote a registered user (botUserKey or exact name)
+#   make bench               load benchmark (USERS=100 DURATION=60) on a private stack
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
 # Needs: Python >= 3.11, Node >= 18 with npm (DynamoDB Local comes from npm), Java 17.
@@ -25,7 +26,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 .PHONY: help venv node run test chat superadmin clean clean-data
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -121,3 +122,10 @@ deploy: package
 		set -x; $$cfn_package && $$cfn_deploy && aws cloudformation describe-stacks --region $(REGION) \
 			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table; \
 	fi
+
+# Load benchmark: a private in-memory stack on free ports, locust with USERS members for DURATION seconds.
+USERS    ?= 100
+DURATION ?= 60
+.PHONY: bench
+bench: venv node
+	$(PY) -m scripts.bench --users $(USERS) --seconds $(DURATION)
