@@ -1,12 +1,13 @@
 """Fixtures for the storage contract tests.
 
-``store`` runs each contract test against MemoryStore and DynamoStore on moto
-(and on a real DynamoDB engine when HJ_TEST_DYNAMODB_ENDPOINT names one, e.g. a
-DynamoDB Local started by the developer; no fixed port is assumed here).
+``store`` runs each contract test against MemoryStore, DynamoStore on moto and
+DynamoStore on DynamoDB Local (Amazon's own engine). DynamoDB Local is started
+once per session on a free port (tests/local_dynamodb.py), or taken from
+HJ_TEST_DYNAMODB_ENDPOINT when that names a running one. Without Java or the
+npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 """
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -24,8 +25,7 @@ from chalicelib import config  # noqa: E402
 from chalicelib.storage import tables  # noqa: E402
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables  # noqa: E402
 from chalicelib.storage.memory import MemoryStore  # noqa: E402
-
-LOCAL_ENDPOINT = os.environ.get("HJ_TEST_DYNAMODB_ENDPOINT", "")
+from tests import local_dynamodb  # noqa: E402
 
 # Variables that would point boto3/pynamodb somewhere else than the engine under test.
 _CLEARED = (
@@ -81,12 +81,16 @@ def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
         _restore(monkeypatch)
 
 
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    """The session's DynamoDB Local (shared with the integration tier)."""
+    yield from local_dynamodb.session_endpoint()
+
+
 @pytest.fixture
-def local_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    """A DynamoStore on a real engine at HJ_TEST_DYNAMODB_ENDPOINT (tables dropped afterwards)."""
-    if not LOCAL_ENDPOINT:
-        pytest.skip("HJ_TEST_DYNAMODB_ENDPOINT not set")
-    isolate_environment(monkeypatch, LOCAL_ENDPOINT)
+def local_store(monkeypatch: pytest.MonkeyPatch, dynamodb_local_endpoint: str) -> Iterator[DynamoStore]:
+    """A DynamoStore on DynamoDB Local, on tables of its own (dropped afterwards)."""
+    isolate_environment(monkeypatch, dynamodb_local_endpoint)
     try:
         create_tables()
         yield DynamoStore()
@@ -95,7 +99,7 @@ def local_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
         _restore(monkeypatch)
 
 
-_BACKENDS = ["memory", "moto"] + (["dynamodb-local"] if LOCAL_ENDPOINT else [])
+_BACKENDS = ["memory", "moto", "dynamodb-local"]
 
 
 @pytest.fixture(params=_BACKENDS)
@@ -110,6 +114,6 @@ def store(request: pytest.FixtureRequest) -> object:
 
 @pytest.fixture(params=_BACKENDS[1:])
 def dynamo_store(request: pytest.FixtureRequest) -> DynamoStore:
-    """DynamoStore on every available engine (moto, and DynamoDB Local when configured)."""
+    """DynamoStore on every engine (moto and DynamoDB Local)."""
     fixture = "moto_store" if request.param == "moto" else "local_store"
     return request.getfixturevalue(fixture)

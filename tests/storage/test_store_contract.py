@@ -1,8 +1,8 @@
 """One contract for every Store: MemoryStore is the reference, DynamoStore must agree.
 
 Tests taking ``store`` run once per implementation; ``dynamo_store`` tests run on
-every DynamoDB engine available (moto; DynamoDB Local when HJ_TEST_DYNAMODB_ENDPOINT
-is set); ``moto_store`` tests fake failures of the client (error mapping).
+every DynamoDB engine (moto and DynamoDB Local, started once per session; see
+tests/local_dynamodb.py); ``moto_store`` tests fake failures of the client (error mapping).
 """
 from __future__ import annotations
 
