@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional, Protocol
 
+from chalicelib.logsafe import failure
+
 log = logging.getLogger("haengjeong")
 
 CALLBACK_TIMEOUT = 5
@@ -70,14 +72,22 @@ class ThreadQueue:
         def run() -> None:
             try:
                 self.runner(task)
-            except Exception:
-                log.exception("export job failed")
+            except Exception as exc:
+                log.error("export job failed", extra=failure(exc))
 
         self._pool.submit(run)
 
 
 class SqsQueue:
-    """Sends tasks to the export queue; the client is built on first use."""
+    """Sends tasks to the export queue; the client is built on first use.
+
+    Sending happens inside a chat reply: one attempt per request, and the first send
+    also looks the queue URL up, so a send takes at most WORST_SEND_SECONDS.
+    """
+
+    CONNECT_TIMEOUT_SECONDS = 0.5
+    READ_TIMEOUT_SECONDS = 1.0
+    WORST_SEND_SECONDS = 2 * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
 
     def __init__(self, queue_name: str, region: str, endpoint: str = "") -> None:
         self.queue_name = queue_name
@@ -91,7 +101,8 @@ class SqsQueue:
             import boto3
             from botocore.config import Config
 
-            cfg = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+            cfg = Config(connect_timeout=self.CONNECT_TIMEOUT_SECONDS, read_timeout=self.READ_TIMEOUT_SECONDS,
+                         retries={"total_max_attempts": 1, "mode": "standard"})
             kw: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.endpoint:
                 kw["endpoint_url"] = self.endpoint

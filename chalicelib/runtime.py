@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.service import Bot
+from chalicelib.service import Bot, Timing
 
 
 class S3Exporter:
@@ -31,14 +31,24 @@ class S3Exporter:
         return files.presign(key, title, ext)
 
 
+def timing() -> Timing:
+    """The reply budget with the worst case of each adapter's call, as the adapters configure them."""
+    from chalicelib.export import files
+    from chalicelib.jobs import SqsQueue
+    from chalicelib.storage import tables
+
+    return Timing(store_call=tables.WORST_CALL_SECONDS, file_call=files.WORST_CALL_SECONDS,
+                  queue_send=SqsQueue.WORST_SEND_SECONDS)
+
+
 @lru_cache(maxsize=1)
 def bot() -> Bot:
     from chalicelib.config import settings
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
     from chalicelib.storage.dynamo import DynamoStore
 
-    b = Bot(DynamoStore(), S3Exporter())
     s = settings()
+    b = Bot(DynamoStore(), S3Exporter(), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute))
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
     elif s.jobs == "thread":

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from chalicelib.domain.reply import Reply
 from chalicelib.kakao.request import BadRequest, parse_request, short_key
 from chalicelib.kakao.response import render
+from chalicelib.logsafe import failure
 from chalicelib.service import Bot
 
 log = logging.getLogger("haengjeong")
@@ -52,8 +53,8 @@ def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -
         return 400, {"error": "bad request", "detail": str(exc)}
     try:
         reply, facts = bot.handle(req.user_key, req.utterance, req.callback_url)
-    except Exception:  # a bug must still give the member a bubble, not a 500
-        log.exception("skill handler failed", extra={"user": short_key(req.user_key)})
+    except Exception as exc:  # a bug must still give the member a bubble, not a 500
+        log.error("skill handler failed", extra={"user": short_key(req.user_key), **failure(exc)})
         return 200, render(Reply.say(SORRY, quick=["메뉴"]))
     log.info("skill", extra={"user": short_key(req.user_key), "cmd": first_word(req.utterance), **facts})
     return 200, render(reply)

@@ -54,6 +54,8 @@ class User:
     created_at: str = ""
     # Optimistic-lock version of the stored item; 0 means "not stored yet".
     version: int = 0
+    # Per-user rate limit: [epoch minute of the window, messages in it]; [] = none counted yet.
+    rate: list[int] = field(default_factory=list)
 
     @property
     def is_admin(self) -> bool:

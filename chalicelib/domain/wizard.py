@@ -97,6 +97,11 @@ def _prompt(w: dict[str, Any], note: str = "") -> Reply:
     return Reply.say(*texts, preview_text(d), "이대로 개설할까요?", quick=["개설"] + nav)
 
 
+def prompt(w: dict[str, Any], note: str = "") -> Reply:
+    """The wizard's current question (drawn from its state alone)."""
+    return _prompt(w, note)
+
+
 def preview_text(d: dict[str, Any]) -> str:
     lines = [f"[미리보기] {d['title']}"]
     if d.get("desc"):
@@ -132,9 +137,9 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         if not w["hist"]:
             return Outcome(_prompt(w, "첫 단계예요."))
         prev = w["hist"].pop()
-        w["step"], w["d"] = prev["step"], prev["d"]
+        w["step"], w["d"] = prev["step"], _restore(prev["d"], w["d"]["qs"])
         return Outcome(_prompt(w), user=u)
-    before = {"step": w["step"], "d": copy.deepcopy(w["d"])}
+    before = {"step": w["step"], "d": _snapshot(w["d"])}
     why, done = _take(ctx, w, text)
     if why:
         return Outcome(_prompt(w, why))
@@ -148,7 +153,26 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
                       quick=[f"현황 {s.title}", "내 신청서", "메뉴"]),
             user=u, writes=[PutSurvey(s), ctx.audit("create", s.id, s.title)])
     w["hist"] = (w["hist"] + [before])[-HISTORY:]
-    return Outcome(_prompt(w), user=u)
+    return Outcome(_prompt(w, w.pop("note", "")), user=u)
+
+
+def _snapshot(d: dict[str, Any]) -> dict[str, Any]:
+    """A history entry: everything but the finished questions, which are only ever appended.
+
+    Keeping just their number bounds the wizard's share of the user item (a full copy
+    per step would hold up to HISTORY copies of 20 questions).
+    """
+    snap = copy.deepcopy({k: v for k, v in d.items() if k != "qs"})
+    snap["nq"] = len(d["qs"])
+    return snap
+
+
+def _restore(snap: dict[str, Any], qs: list[dict[str, Any]]) -> dict[str, Any]:
+    d = dict(snap)
+    if "qs" not in d:  # entries written before history was compacted carry their own copy
+        d["qs"] = qs[:d.pop("nq", len(qs))]
+    d.pop("nq", None)
+    return d
 
 
 def _take(ctx: Ctx, w: dict[str, Any], text: str) -> tuple[Optional[str], Optional[Survey]]:
@@ -206,6 +230,8 @@ def _take(ctx: Ctx, w: dict[str, Any], text: str) -> tuple[Optional[str], Option
         d["qs"].append(Question.from_dict(cur).to_dict())
         d.pop("cur", None)
         w["step"] = "deadline" if len(d["qs"]) >= MAX_QUESTIONS else "q_text"
+        if w["step"] == "deadline":
+            w["note"] = f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요."
     elif step == "deadline":
         if text in ("없음", "건너뛰기"):
             d["deadline"] = None
@@ -261,7 +287,7 @@ def _options(cur: dict[str, Any], text: str) -> Optional[str]:
                 return "정원은 '선택' 형식에서만 둘 수 있어요."
             cap = int(m.group(2))
             if not 1 <= cap <= MAX_CAP:
-                return "정원은 1 이상이어야 해요."
+                return f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."
             capacity[name] = cap
     cur["options"] = options
     cur["capacity"] = capacity

@@ -23,6 +23,13 @@ from chalicelib.export.workbook import (
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
+# One S3 request, one attempt: a small download is uploaded inside Kakao's 5 s, so a
+# stalled S3 must fail fast (the member is asked to try again; a background build that
+# fails is redelivered by its queue). Worst case of one call: connect + read.
+CONNECT_TIMEOUT_SECONDS = 0.5
+READ_TIMEOUT_SECONDS = 1.0
+MAX_ATTEMPTS = 1
+WORST_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
 KEY_PREFIX = "exports/"
 MASTER_SCOPE = "_all"  # key scope of the super admin's all-surveys workbook
 MASTER_TITLE = "행정이_전체"
@@ -65,9 +72,9 @@ def _make_client() -> Any:
     common: dict[str, Any] = {
         "region_name": s.region,
         "signature_version": "s3v4",
-        "connect_timeout": 1,
-        "read_timeout": 3,
-        "retries": {"total_max_attempts": 3, "mode": "standard"},  # one try + two retries
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "read_timeout": READ_TIMEOUT_SECONDS,
+        "retries": {"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
     }
     if s.s3_endpoint:
         # Local server: path style, so printed links download from that server.

@@ -52,6 +52,8 @@ def parse_request(body: Any) -> SkillRequest:
             body = json.loads(body)
         except ValueError as exc:
             raise BadRequest("body is not JSON") from exc
+        except RecursionError as exc:  # e.g. 60 KB of "[": deeper than the parser goes
+            raise BadRequest("body nests too deeply") from exc
     if not isinstance(body, dict):
         raise BadRequest("body is not a JSON object")
     ureq = body.get("userRequest")

@@ -364,6 +364,7 @@ def _user_item(u: User, version: int) -> UserItem:
         answered=set(u.answered) or None,
         created_at=u.created_at,
         version=version,
+        rate=list(u.rate) or None,
     )
 
 
@@ -377,6 +378,7 @@ def _user(i: UserItem) -> User:
         answered=set(i.answered or ()),
         created_at=i.created_at or "",
         version=int(i.version),
+        rate=[int(x) for x in (i.rate or [])],
     )
 
 

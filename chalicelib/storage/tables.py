@@ -49,6 +49,11 @@ AUDIT_PARTITION = "audit"
 CONNECT_TIMEOUT_SECONDS = 0.5
 READ_TIMEOUT_SECONDS = 1.0
 MAX_RETRIES = 1
+# The longest one call can take when every attempt times out (botocore waits at most
+# 25 ms between DynamoDB attempts that failed that way; a throttled attempt fails at
+# once and waits up to 1 s, which is less than a timed-out one). The service starts a
+# call only while this much time is left of its reply budget.
+WORST_CALL_SECONDS = (1 + MAX_RETRIES) * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + MAX_RETRIES * 0.1
 
 
 class JsonAttribute(Attribute[Any]):
@@ -118,6 +123,7 @@ class UserItem(Model):
     answered = UnicodeSetAttribute(null=True)  # DynamoDB has no empty set: absent = empty
     created_at = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
+    rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch minute, messages]; absent on older items
 
     by_name = UsersByName()
     by_unit = UsersByUnit()

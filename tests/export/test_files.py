@@ -93,8 +93,11 @@ def test_client_is_built_lazily_cached_and_bounded(s3_env):
         assert files._s3() is first
         cfg = first.meta.config
         assert cfg.signature_version == "s3v4"
-        assert cfg.connect_timeout == 1 and cfg.read_timeout == 3
-        assert cfg.retries["total_max_attempts"] == 3
+        # One attempt of at most connect + read: a stalled S3 cannot hold a chat reply past Kakao's 5 s.
+        assert cfg.connect_timeout == files.CONNECT_TIMEOUT_SECONDS == 0.5
+        assert cfg.read_timeout == files.READ_TIMEOUT_SECONDS == 1.0
+        assert cfg.retries["total_max_attempts"] == 1
+        assert files.WORST_CALL_SECONDS == 1.5
         assert cfg.s3["addressing_style"] == "virtual"
         files.reset()
         assert files._s3() is not first

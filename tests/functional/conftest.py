@@ -72,6 +72,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         "HJ_SKILL_SECRET": SECRET,
         # Background exports run inside the request (no worker thread racing the test, no SQS).
         "HJ_JOBS": "inline",
+        # Scenarios send dozens of messages a minute per person; tests of the limit set their own.
+        "HJ_RATE_LIMIT": "0",
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)

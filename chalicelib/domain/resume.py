@@ -1,0 +1,73 @@
+"""The step a member is on, rendered from the session alone.
+
+When a message cannot be handled (the store throttles, times out, or the time
+budget is spent), the reply says "try again shortly" and repeats the question the
+member is answering, so that sending the answer again is one tap. Nothing here
+reads the store: the draft carries a snapshot of its questions, and the wizard its
+own state.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from chalicelib.domain import answering, wizard
+from chalicelib.domain.common import Ctx
+from chalicelib.domain.model import Answer, Survey, User, now_kst
+from chalicelib.domain.reply import Reply
+
+log = logging.getLogger("haengjeong")
+
+
+class _NoReads:
+    """A Reader with nothing in it: prompts are drawn without the (failing) store.
+
+    A choice question with capacities is then shown without the remaining places.
+    """
+
+    def get_user(self, key: str) -> Optional[User]:
+        return None
+
+    def find_users_by_name(self, name: str) -> list[User]:
+        return []
+
+    def list_users(self, unit: str = "") -> list[User]:
+        return []
+
+    def list_admins(self) -> list[User]:
+        return []
+
+    def get_survey(self, survey_id: str) -> Optional[Survey]:
+        return None
+
+    def list_surveys(self) -> list[Survey]:
+        return []
+
+    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]:
+        return None
+
+    def list_answers(self, survey_id: str) -> list[Answer]:
+        return []
+
+
+def current_prompt(user: Optional[User], note: str) -> Optional[Reply]:
+    """``note`` followed by the question ``user`` is on; None when they are not in a flow."""
+    if user is None:
+        return None
+    try:
+        flow = user.session.get("flow") or {}
+        name = flow.get("name")
+        if name == "answer":
+            d = user.session.get("drafts", {}).get(flow.get("sid", ""))
+            if d is None:
+                return None
+            if d.get("review"):
+                return answering.review(d, note)
+            return answering.ask(Ctx(user.key, user, now_kst(), _NoReads()), d, note)
+        if name == "create" and "wizard" in user.session:
+            return wizard.prompt(user.session["wizard"], note)
+        if name == "confirm":
+            return Reply.say(note, quick=["예", "아니오", "메뉴"])
+    except Exception:  # a session this code cannot read must not turn a polite reply into an error
+        log.warning("could not redraw the current step")
+    return None

@@ -1,0 +1,299 @@
+"""DynamoDB and S3 failing under the real route (chalice.test.Client, moto): throttling, cancelled transactions,
+timeouts and a stalled endpoint give a polite 200 with the current question, in time, with nothing half-written.
+
+Faults are injected at botocore's ``before-send`` hook of the very clients the app uses, in front of moto, so
+pynamodb's and botocore's own error handling (and botocore's retries of timeouts) run as they would in AWS.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from chalicelib import config, runtime
+from chalicelib.domain.model import ADMIN
+from chalicelib.export import files
+from chalicelib.jobs import SqsQueue
+from chalicelib.service import BUSY, SLOW_DOWN, Timing
+from chalicelib.storage import tables
+from chalicelib.storage.base import PutUser
+from tests.functional.conftest import Said, body_of, post, skill
+from tests.functional.test_skill_api import wizard
+
+MEMBER = ("channel_text", "e4d909c290d0fb1ca068ffaddf22cbd0e4d909c290d0fb1ca068ffaddf22cbd0bb")
+ADMIN_USER = ("channel_quickreply", "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9bb")
+
+
+def inject(client: Any, service: str, operation: str, fault: Callable[[Any], None]) -> None:
+    """Run ``fault(request)`` before ``operation`` leaves ``client``; raising stops the request (moto never sees it)."""
+    client.meta.events.register_first(f"before-send.{service}.{operation}", lambda request, **kw: fault(request))
+
+
+def aws_error(code: str, operation: str, **extra: Any) -> Callable[[Any], None]:
+    def fault(request: Any) -> None:
+        raise ClientError({"Error": {"Code": code, "Message": "injected"}, **extra}, operation)
+    return fault
+
+
+def timeout(seconds: float = tables.READ_TIMEOUT_SECONDS) -> Callable[[Any], None]:
+    """An attempt that waits for its read timeout, then times out (botocore retries these)."""
+    def fault(request: Any) -> None:
+        time.sleep(seconds)
+        raise ReadTimeoutError(endpoint_url=request.url)
+    return fault
+
+
+def once(fault: Callable[[Any], None]) -> Callable[[Any], None]:
+    fired = []
+
+    def run(request: Any) -> None:
+        if not fired:
+            fired.append(1)
+            fault(request)
+    return run
+
+
+def dynamodb() -> Any:
+    return tables.bind_models().client
+
+
+@pytest.fixture
+def drafting(client: Any, store: Any) -> Any:
+    """An admin's BBQ survey; the member has picked 피자 and is on question 2 (수량)."""
+    post(client, "등록 본부 이관리", ADMIN_USER)
+    u = store.get_user(ADMIN_USER[1])
+    u.role = ADMIN
+    store.commit([PutUser(u)])
+    wizard(client, ADMIN_USER)
+    post(client, "등록 2소대 최일병", MEMBER)
+    post(client, "신청 BBQ 회식", MEMBER)
+    assert "2/3" in post(client, "피자", MEMBER)
+    return store
+
+
+def stored(store: Any) -> tuple:
+    u = store.get_user(MEMBER[1])
+    s = store.list_surveys()[0]
+    return u.version, u.session, s.response_count, s.option_counts, store.list_answers(s.id)
+
+
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException",
+                                  "RequestLimitExceeded", "InternalServerError"])
+def test_a_throttled_first_read_is_a_polite_200(client: Any, store: Any, code: str) -> None:
+    post(client, "등록 2소대 최일병", MEMBER)
+    inject(dynamodb(), "dynamodb", "GetItem", aws_error(code, "GetItem"))
+    said = post(client, "메뉴", MEMBER)
+    assert said.text == BUSY and said.quick == ["메뉴"]
+
+
+@pytest.mark.parametrize("fault", [
+    aws_error("ProvisionedThroughputExceededException", "TransactWriteItems"),
+    aws_error("ThrottlingException", "TransactWriteItems"),
+    aws_error("TransactionCanceledException", "TransactWriteItems",
+              CancellationReasons=[{"Code": "ThrottlingError", "Message": "throttled"}]),
+    aws_error("TransactionInProgressException", "TransactWriteItems"),
+    timeout(0.01),
+    lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
+], ids=["throughput", "throttling", "cancelled-throttled", "in-progress", "read-timeout", "no-connection"])
+def test_a_failed_commit_repeats_the_question_and_writes_nothing(client: Any, drafting: Any,
+                                                                 fault: Callable[[Any], None]) -> None:
+    before = stored(drafting)
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", fault)
+    said = post(client, "3", MEMBER)
+    assert said.text.startswith(BUSY)
+    assert "[BBQ 회식] 2/3" in said and "수량" in said and "취소" in said.quick
+    assert stored(drafting) == before
+
+
+def test_a_failed_condition_is_retried_on_fresh_data(client: Any, drafting: Any) -> None:
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", once(aws_error(
+        "TransactionCanceledException", "TransactWriteItems",
+        CancellationReasons=[{"Code": "ConditionalCheckFailed", "Message": "version"}])))
+    assert "3/3" in post(client, "3", MEMBER)
+    assert drafting.get_user(MEMBER[1]).session["drafts"]
+
+
+def test_a_failed_submit_stores_no_answer_and_no_count(client: Any, drafting: Any) -> None:
+    post(client, "3", MEMBER)
+    assert "제출 전 확인" in post(client, "건너뛰기", MEMBER)
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", timeout(0.01))
+    said = post(client, "제출", MEMBER)
+    assert said.text.startswith(BUSY) and "제출 전 확인" in said and said.quick == ["제출", "수정", "취소"]
+    s = drafting.list_surveys()[0]
+    assert drafting.list_answers(s.id) == [] and s.response_count == 0 and s.option_counts.get("q1:피자") == 0
+
+
+def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
+    """Reads are slow (1.3 s) and then the commit stalls (every attempt waits out its read timeout):
+    the reply still leaves within the budget (4.5 s, Kakao allows 5)."""
+    def slow(request: Any) -> None:
+        time.sleep(1.3)
+
+    inject(dynamodb(), "dynamodb", "GetItem", slow)
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", timeout())
+    started = time.monotonic()
+    said = post(client, "3", MEMBER)
+    took = time.monotonic() - started
+    assert took < Timing().reply_within, took
+    assert said.text.startswith(BUSY) and "2/3" in said
+
+
+def test_reads_too_slow_to_leave_room_for_the_commit_never_start_it(client: Any, drafting: Any) -> None:
+    before = stored(drafting)
+    sent: list[str] = []
+    inject(dynamodb(), "dynamodb", "GetItem", lambda request: time.sleep(1.6))
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", lambda request: sent.append("commit"))
+    started = time.monotonic()
+    said = post(client, "3", MEMBER)
+    assert time.monotonic() - started < 2.5
+    assert sent == [] and said.text.startswith(BUSY)
+    assert stored(drafting) == before
+
+
+# --- S3 failing during 다운로드 -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [
+    aws_error("SlowDown", "PutObject"),
+    aws_error("InternalError", "PutObject"),
+    timeout(0.01),
+    lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
+], ids=["slow-down", "internal", "read-timeout", "no-connection"])
+def test_s3_failing_during_download_is_a_polite_200(client: Any, drafting: Any, fault: Callable[[Any], None]) -> None:
+    for t in ("3", "건너뛰기", "제출"):
+        post(client, t, MEMBER)
+    inject(files._s3(), "s3", "PutObject", fault)
+    said = post(client, "다운로드 BBQ 회식", ADMIN_USER)
+    assert "파일을 만들지 못했어요" in said and "잠시 후 다시" in said and said.buttons == []
+
+
+def test_s3_failing_when_a_survey_is_deleted_still_deletes(client: Any, drafting: Any) -> None:
+    inject(files._s3(), "s3", "ListObjectsV2", aws_error("InternalError", "ListObjectsV2"))
+    post(client, "삭제 BBQ 회식", ADMIN_USER)
+    assert "삭제했어요" in post(client, "예", ADMIN_USER)
+    assert drafting.list_surveys() == []
+
+
+# --- a stalled DynamoDB endpoint (a real socket that never answers) --------------------------------
+
+
+@pytest.fixture
+def stalled_endpoint() -> Iterator[str]:
+    """A TCP server that accepts connections and never answers."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        t.join(2)
+        for c in held:
+            c.close()
+        server.close()
+
+
+def test_a_stalled_dynamodb_answers_busy_within_the_budget(client: Any, aws: dict[str, str], stalled_endpoint: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """No moto here: boto talks to a socket that never answers. Bounded by the botocore timeouts of tables.py."""
+    monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", stalled_endpoint)
+    config.reset()
+    runtime.reset()
+    tables.unbind_models()
+    started = time.monotonic()
+    resp = skill(client, body_of("channel_text", "메뉴", MEMBER[1]))
+    took = time.monotonic() - started
+    said = Said(resp)
+    assert said.text == BUSY
+    assert took < Timing().reply_within, took
+    print(f"stalled DynamoDB: reply after {took:.2f} s")
+
+
+# --- the bounds themselves --------------------------------------------------------------------------
+
+
+def worst(cfg: Any) -> float:
+    attempts = cfg.retries["total_max_attempts"]
+    return attempts * (cfg.connect_timeout + cfg.read_timeout)
+
+
+def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[str, str]) -> None:
+    dynamo_cfg = dynamodb().meta.config
+    assert worst(dynamo_cfg) <= tables.WORST_CALL_SECONDS <= worst(dynamo_cfg) + 0.2
+    assert dynamo_cfg.retries["mode"] == "standard" and dynamo_cfg.retries["total_max_attempts"] == 2
+    s3_cfg = files._s3().meta.config
+    assert worst(s3_cfg) == files.WORST_CALL_SECONDS
+    boto3.client("sqs", region_name="ap-northeast-2").create_queue(QueueName="ft-exports")
+    q = SqsQueue("ft-exports", "ap-northeast-2")
+    from chalicelib.jobs import ExportTask
+
+    q.send(ExportTask(user_key="u", survey_ids=["s"]))
+    assert 2 * worst(q._client.meta.config) == SqsQueue.WORST_SEND_SECONDS
+
+    t = runtime.timing()
+    assert (t.store_call, t.file_call, t.queue_send) == (tables.WORST_CALL_SECONDS, files.WORST_CALL_SECONDS,
+                                                         SqsQueue.WORST_SEND_SECONDS)
+    assert runtime.bot().timing == t
+    # Every kind of call fits inside the budget, and a normal message has a second or more to make its calls.
+    for need in [t.store_call, t.queue_send, *t.exporter_calls().values()]:
+        assert need <= t.reply_within - 0.9, need
+    assert t.reply_within <= 4.5
+
+
+# --- rate limit over DynamoDB -------------------------------------------------------------------------
+
+
+def test_the_rate_limit_over_dynamodb(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HJ_RATE_LIMIT", "4")
+    config.reset()
+    runtime.reset()
+    post(client, "등록 2소대 최일병", MEMBER)
+    for _ in range(3):
+        assert "무엇을 할까요" in post(client, "메뉴", MEMBER)
+    u = store.get_user(MEMBER[1])
+    assert u.rate[1] == 4
+    refused = post(client, "메뉴", MEMBER)
+    assert refused.text == SLOW_DOWN and refused.quick == ["메뉴"]
+    assert store.get_user(MEMBER[1]).version == u.version  # refusing wrote nothing
+    item = boto3.client("dynamodb", region_name="ap-northeast-2").get_item(
+        TableName=config.settings().users_table, Key={"key": {"S": MEMBER[1]}})["Item"]
+    assert item["rate"]["L"][1] == {"N": "4"}
+
+
+def test_items_written_before_the_rate_field_still_work(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HJ_RATE_LIMIT", "30")
+    config.reset()
+    runtime.reset()
+    ddb = boto3.client("dynamodb", region_name="ap-northeast-2")
+    ddb.put_item(TableName=config.settings().users_table, Item={
+        "key": {"S": MEMBER[1]}, "name": {"S": "최일병"}, "unit": {"S": "2소대"}, "role": {"N": "0"},
+        "session": {"S": json.dumps({})}, "created_at": {"S": "2026-01-01T00:00:00+09:00"}, "version": {"N": "3"}})
+    assert store.get_user(MEMBER[1]).rate == []
+    assert "최일병" in post(client, "메뉴", MEMBER)
+    assert store.get_user(MEMBER[1]).rate[1] == 1 and store.get_user(MEMBER[1]).version == 4
+
+
+def test_deeply_nested_json_is_a_400(client: Any) -> None:
+    resp = skill(client, b"[" * 60000)
+    assert resp.status_code == 400
+    assert json.loads(resp.body) == {"error": "bad request", "detail": "body nests too deeply"}
