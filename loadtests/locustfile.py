@@ -43,6 +43,10 @@ class Member(HttpUser):
             body = resp.json()
             if body.get("version") != "2.0" or "template" not in body:
                 resp.failure("not a Kakao reply")
+                return
+            texts = [o.get("simpleText", {}).get("text", "") for o in body["template"]["outputs"]]
+            if any("잠시 후 다시" in t for t in texts):  # the polite "busy" answer: counted, not hidden
+                resp.failure("busy reply")
 
     @task(3)
     def menu(self) -> None:
