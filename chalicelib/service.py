@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +41,8 @@ from chalicelib.storage.base import Conflict, DeleteSurvey, DeleteUser, PutUser,
 
 log = logging.getLogger("haengjeong")
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 6  # the time budget ends the retries earlier when the store is slow
+BACKOFF_STEP = 0.025  # seconds; the pause before attempt n+1 is uniform in [0, n * step]
 BUSY = "요청이 몰려 잠시 처리하지 못했어요. 잠시 후 다시 보내 주세요."
 SLOW_DOWN = "메시지가 너무 빠르게 오고 있어요. 잠시 후 다시 보내 주세요."
 # Exports larger than this many cells are built in the background (openpyxl writes
@@ -124,6 +126,7 @@ class _Turn:
     exporter: Any  # Budgeted Exporter or None
     queue: Any  # Budgeted Queue or None
     facts: dict[str, Any]
+    tap: dict[str, Any] = dataclasses.field(default_factory=dict)  # clientExtra of a tapped quick reply
     user: Optional[User] = None  # as last read: what the member was doing when something failed
 
 
@@ -154,8 +157,10 @@ class Bot:
         self.timing = timing
         self.monotonic = monotonic
         self.rate_limit = rate_limit  # messages per user per minute; 0 = no limit
+        self.sleep: Callable[[float], None] = time.sleep
 
-    def handle(self, user_key: str, text: str, callback_url: str = "") -> tuple[Reply, dict[str, Any]]:
+    def handle(self, user_key: str, text: str, callback_url: str = "",
+               tap: Optional[Mapping[str, Any]] = None) -> tuple[Reply, dict[str, Any]]:
         """The reply to one message, and facts for the log line (no answers, no keys)."""
         started = time.perf_counter()
         budget = Budget(self.timing.reply_within, self.monotonic)
@@ -164,7 +169,7 @@ class Bot:
             store=Budgeted(self.store, budget, self.timing.store_call),
             exporter=None if self.exporter is None else Budgeted(self.exporter, budget, self.timing.exporter_calls()),
             queue=None if self.queue is None else Budgeted(self.queue, budget, self.timing.queue_send),
-            facts={"attempts": 0},
+            facts={"attempts": 0}, tap=dict(tap or {}),
         )
         try:
             reply = self._run(turn)
@@ -173,6 +178,14 @@ class Bot:
             reply = self._busy(turn)
         turn.facts["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply, turn.facts
+
+    def _back_off(self, attempt: int, budget: Budget) -> None:
+        """A short random pause before re-reading, so racers (e.g. a rush on one survey's
+        counters, which DynamoDB answers with TransactionConflict) spread out instead of
+        colliding again; never longer than the budget can spare."""
+        pause = random.uniform(0, BACKOFF_STEP * attempt)
+        if budget.allows(self.timing.store_call + pause):
+            self.sleep(pause)
 
     def _busy(self, turn: _Turn) -> Reply:
         """'Try again shortly', with the question the member is on (from the session: no store reads)."""
@@ -188,7 +201,7 @@ class Bot:
             if rate and rate[1] > self.rate_limit:
                 facts["result"] = "rate_limited"
                 return Reply.say(SLOW_DOWN, quick=["메뉴"])
-            ctx = Ctx(key=turn.key, user=user, now=now, db=turn.store)
+            ctx = Ctx(key=turn.key, user=user, now=now, db=turn.store, tap=turn.tap)
             out = step(ctx, turn.text)
             writes = self._writes(turn.key, user, out, rate)
             try:
@@ -196,6 +209,7 @@ class Bot:
                     turn.store.commit(writes)
             except Conflict as exc:
                 facts.setdefault("conflicts", []).append(exc.what)
+                self._back_off(attempt, turn.budget)
                 continue
             facts["result"] = "ok"
             facts["writes"] = [type(w).__name__ for w in writes]

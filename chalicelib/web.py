@@ -52,7 +52,7 @@ def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -
         log.warning("bad skill request", extra={"reason": str(exc)})
         return 400, {"error": "bad request", "detail": str(exc)}
     try:
-        reply, facts = bot.handle(req.user_key, req.utterance, req.callback_url)
+        reply, facts = bot.handle(req.user_key, req.utterance, req.callback_url, req.client_extra)
     except Exception as exc:  # a bug must still give the member a bubble, not a 500
         log.error("skill handler failed", extra={"user": short_key(req.user_key), **failure(exc)})
         return 200, render(Reply.say(SORRY, quick=["메뉴"]))

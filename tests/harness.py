@@ -40,12 +40,14 @@ class Said:
         assert not problems, f"reply breaks Kakao limits: {problems}\n{self.json}"
         if self.json.get("useCallback"):
             self.text, self.quick, self.labels, self.buttons = self.json["data"]["text"], [], [], []
+            self.extras = {}
             return
         outs = self.json["template"]["outputs"]
         self.text = "\n".join(
             o["simpleText"]["text"] if "simpleText" in o else
             o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
         self.quick = [q["messageText"] for q in self.json["template"].get("quickReplies", [])]
+        self.extras = {q["messageText"]: q.get("extra") for q in self.json["template"].get("quickReplies", [])}
         self.labels = [q["label"] for q in self.json["template"].get("quickReplies", [])]
         self.buttons = [b for o in outs if "textCard" in o for b in o["textCard"].get("buttons", [])]
         assert self.quick, f"every reply offers next steps: {self.text}"
@@ -70,9 +72,14 @@ class Chat:
         self.current = name
         return self
 
-    def say(self, text: str, who: str | None = None, callback_url: str = "") -> Said:
-        reply, _ = self.bot.handle(key_of(who or self.current), text, callback_url)
+    def say(self, text: str, who: str | None = None, callback_url: str = "", tap: dict | None = None) -> Said:
+        reply, _ = self.bot.handle(key_of(who or self.current), text, callback_url, tap)
         return Said(reply)
+
+    def tap(self, said: Said, text: str, who: str | None = None) -> Said:
+        """Tap the quick reply ``text`` of an earlier reply (its extra comes back as clientExtra)."""
+        assert text in said.quick, (text, said.quick)
+        return self.say(text, who=who, tap=said.extras.get(text) or {})
 
     def register(self, name: str, unit: str = "", role: int = 0) -> User:
         """Register ``name`` (and make them the current speaker)."""

@@ -104,17 +104,20 @@ def ask(ctx: Ctx, d: dict[str, Any], note: str = "") -> Reply:
         lines.append(f"지금 답: {show_value(q, current)}")
     if kind_hint:
         lines.append(kind_hint)
-    quick: list[QuickLike] = []
+    # Taps carry the question they answer, so a double tap cannot also answer the next question.
+    mark = {"sid": d["sid"], "q": q.id}
+    picks: list[str] = []
     if q.kind == CHOICE or q.kind == MULTI:
-        quick += [Quick(o, o) for o in q.options if rem.get(o, 1) > 0][:7]
+        picks = [o for o in q.options if rem.get(o, 1) > 0][:7]
     elif q.kind == YESNO:
-        quick += ["예", "아니오"]
+        picks = ["예", "아니오"]
     elif q.kind == DATE:
-        quick += ["오늘", "내일"]
+        picks = ["오늘", "내일"]
     if d["i"] > 0:
-        quick.append("이전")
+        picks.append("이전")
     if not q.required:
-        quick.append("건너뛰기")
+        picks.append("건너뛰기")
+    quick: list[QuickLike] = [Quick(p, p, extra=mark) for p in picks]
     quick.append("취소")
     texts = [note] if note else []
     texts.append("\n".join(lines))
@@ -209,6 +212,10 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         u.session.pop("flow", None)
         return Outcome(Reply.say("작성 중인 신청이 없어요.", quick=main_quick(u)), user=u)
     qs = questions(d)
+    if is_stale_tap(ctx.tap, d, qs):
+        # The same quick reply tapped twice (or an old one): it was already applied to its question.
+        note = "앞의 답은 이미 반영했어요."
+        return Outcome(review(d, note) if d["review"] else ask(ctx, d, note))
     if text == "취소":
         drafts(u).pop(sid, None)
         u.session.pop("flow", None)
@@ -236,6 +243,15 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
             return Outcome(ask(ctx, d, f"'{value}'은(는) 정원이 찼어요. 다른 보기를 골라 주세요."))
     d["vals"][q.id] = value
     return _advance(ctx, u, d, qs)
+
+
+def is_stale_tap(tap: dict[str, Any], d: dict[str, Any], qs: list[Question]) -> bool:
+    """A tapped answer meant for another question than the one now asked (typed text has no tap)."""
+    if not tap.get("q"):
+        return False
+    if tap.get("sid") != d["sid"] or d["review"]:
+        return True
+    return tap["q"] != qs[d["i"]].id
 
 
 def _advance(ctx: Ctx, u: User, d: dict[str, Any], qs: list[Question]) -> Outcome:

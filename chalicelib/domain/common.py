@@ -40,6 +40,7 @@ class Ctx:
     user: Optional[User]
     now: datetime
     db: Reader
+    tap: dict = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
 
     def me(self) -> User:
         """A private copy of the user to change and return in an Outcome."""

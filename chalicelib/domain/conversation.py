@@ -206,7 +206,7 @@ def confirm(ctx: Ctx, flow: dict, text: str) -> Outcome:
     u.session.pop("flow", None)
     yes, no = text.casefold() in YES, text.casefold() in NO or text == "취소"
     if not yes and not no:
-        moved = Ctx(ctx.key, u, ctx.now, ctx.db)
+        moved = Ctx(ctx.key, u, ctx.now, ctx.db, ctx.tap)
         out = step(moved, text)
         if out.user is None and ctx.user is not None:
             out.user = u  # still store the dropped confirmation

@@ -15,6 +15,8 @@ class Quick:
 
     label: str
     message: str = ""
+    # Arrives back as the request's action.clientExtra when tapped: lets a stale double tap be recognised.
+    extra: Optional[dict] = field(default=None, compare=False, hash=False)
 
     @property
     def text(self) -> str:

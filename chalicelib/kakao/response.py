@@ -70,7 +70,11 @@ def _card(c: Card) -> dict[str, Any]:
 
 
 def _quick(q: Quick) -> dict[str, Any]:
-    return {"label": _cut(q.label, MAX_LABEL), "action": "message", "messageText": _cut(q.text, MAX_MESSAGE_TEXT)}
+    out: dict[str, Any] = {"label": _cut(q.label, MAX_LABEL), "action": "message",
+                           "messageText": _cut(q.text, MAX_MESSAGE_TEXT)}
+    if q.extra:
+        out["extra"] = q.extra
+    return out
 
 
 def render(reply: Reply) -> dict[str, Any]:

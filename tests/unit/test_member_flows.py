@@ -291,3 +291,31 @@ def test_registered_person_asking_how_to_register_keeps_their_name(chat: Chat) -
     chat.register("홍길동", "2중대")
     assert "2중대 홍길동" in chat.say("등록 안내")
     assert chat.user("홍길동").name == "홍길동"
+
+
+def yes_no_survey(chat: Chat) -> None:
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("홍길동", "2중대")
+    for s in ["신청 만들기", "참석 조사", "건너뛰기", "금요일 참석?", "예/아니오", "필수", "토요일 참석?", "예/아니오", "필수",
+              "질문 끝", "없음", "전체", "없음", "개설"]:
+        chat.say(s, who="관리자")
+
+
+def test_double_tapped_answer_does_not_also_answer_the_next_question(chat: Chat) -> None:
+    yes_no_survey(chat)
+    first = chat.as_("홍길동").say("신청 참석 조사")
+    second = chat.tap(first, "예")
+    assert "2/2" in second
+    again = chat.tap(first, "예")  # the same bubble's quick reply, tapped twice
+    assert "이미 반영했어요" in again and "2/2" in again
+    draft = chat.user("홍길동").session["drafts"]
+    assert list(draft.values())[0]["vals"] == {"q1": True}
+    review = chat.tap(second, "아니오")
+    assert "금요일 참석?: 예" in review and "토요일 참석?: 아니오" in review
+
+
+def test_typed_answers_have_no_tap_and_are_taken_as_answers(chat: Chat) -> None:
+    yes_no_survey(chat)
+    chat.as_("홍길동").say("신청 참석 조사")
+    chat.say("예")
+    assert "제출 전 확인" in chat.say("예")  # typed twice: two answers, as the member wrote them

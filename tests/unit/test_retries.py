@@ -1,0 +1,47 @@
+"""Lost races are retried on fresh data after a short random pause (so a rush spreads out)."""
+from __future__ import annotations
+
+from faults import FaultyStore
+from harness import Chat, make_bbq
+
+from chalicelib.domain.model import ADMIN
+from chalicelib.storage.base import Conflict
+
+
+def test_conflicts_are_retried_with_growing_pauses_then_succeed() -> None:
+    store = FaultyStore()
+    c = Chat(store=store)
+    c.register("관리자", "본부", ADMIN)
+    make_bbq(c)
+    c.register("홍길동", "2중대")
+    pauses: list[float] = []
+    c.bot.sleep = pauses.append
+    left = {"n": 3}
+
+    def lose_three_races() -> None:
+        if left["n"]:
+            left["n"] -= 1
+            raise Conflict("survey")
+
+    c.as_("홍길동").say("신청 BBQ 회식")
+    store.faults["commit"] = lose_three_races
+    r = c.say("치킨")
+    assert "2/3" in r
+    assert len(pauses) == 3 and all(0 <= p <= 0.025 * (i + 1) for i, p in enumerate(pauses))
+
+
+def test_endless_conflicts_end_in_a_polite_busy_reply_with_the_question() -> None:
+    store = FaultyStore()
+    c = Chat(store=store)
+    c.register("관리자", "본부", ADMIN)
+    make_bbq(c)
+    c.register("홍길동", "2중대")
+    c.bot.sleep = lambda s: None
+    c.as_("홍길동").say("신청 BBQ 회식")
+
+    def always() -> None:
+        raise Conflict("user")
+
+    store.faults["commit"] = always
+    r = c.say("치킨")
+    assert "잠시 후 다시" in r and "1/3" in r
