@@ -1,5 +1,6 @@
 """행정이 skill endpoint: routes only. The conversation lives in chalicelib.domain."""
 import json
+import logging
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Rate, Response
@@ -8,8 +9,9 @@ from chalicelib import runtime, web
 from chalicelib.config import settings
 from chalicelib.domain.model import now_kst
 
-app = Chalice(app_name="haengjeong")
+app = Chalice(app_name="haengjeong", configure_logs=False)  # Powertools owns the "haengjeong" logger (JSON)
 logger = Logger(service="haengjeong")
+logging.getLogger("haengjeong").propagate = False  # one JSON line per event; the Lambda root handler would repeat it
 
 
 @app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])

@@ -13,3 +13,12 @@ def test_wrong_missing_empty_and_placeholder_secrets_refuse() -> None:
     assert not secret_ok({"X-Skill-Secret": ""}, "")
     assert not secret_ok({"X-Skill-Secret": "REPLACE-ME-from-ssm"}, "REPLACE-ME-from-ssm")
     assert not secret_ok({"X-Skill-Secret": "비밀"}, "s3cret")  # non-ASCII header values don't crash
+
+
+def test_log_lines_are_written_once_as_json() -> None:
+    import logging
+
+    import app  # noqa: F401  (configures the logger as deployed)
+
+    log = logging.getLogger("haengjeong")
+    assert len(log.handlers) == 1 and not log.propagate, (log.handlers, log.propagate)
