@@ -54,7 +54,7 @@ def _resolve(ctx: Ctx, cmd: str, arg: str) -> tuple[Optional[Survey], Optional[O
         return found.survey, None, pool
     if not found.choices:
         # Someone else's survey by exact title: refuse (and audit) rather than say "not found".
-        others = find_survey(arg, ctx.db.list_surveys())
+        others = find_survey(arg, ctx.surveys())
         if others.survey is not None:
             return None, Outcome(Reply.say("내가 만들었거나 공동관리자인 신청만 다룰 수 있어요.", quick=["내 신청서", "메뉴"]),
                                  writes=[ctx.audit("denied", others.survey.id, cmd)]), pool
@@ -233,7 +233,7 @@ def download(ctx: Ctx, arg: str) -> Outcome:
 
 
 def master_key(ctx: Ctx) -> Outcome:
-    ids = [s.id for s in ctx.db.list_surveys()]
+    ids = [s.id for s in ctx.surveys()]
     if not ids:
         return Outcome(Reply.say("아직 신청이 하나도 없어요.", quick=main_quick(ctx.user)))
     return Outcome(Reply.say("전체 파일을 만들고 있어요."), writes=[ctx.audit("download_all", "*", f"{len(ids)}건")],

@@ -438,7 +438,7 @@ def pending(ctx: Ctx) -> list[Survey]:
     """Open surveys meant for me that I have not answered, soonest deadline first."""
     assert ctx.user is not None
     u = ctx.user
-    waiting = [s for s in ctx.db.list_surveys() if s.is_open(ctx.now) and s.meant_for(u) and s.id not in u.answered]
+    waiting = [s for s in ctx.surveys() if s.is_open(ctx.now) and s.meant_for(u) and s.id not in u.answered]
     waiting.sort(key=lambda s: s.deadline.isoformat() if s.deadline else "9")
     return waiting
 

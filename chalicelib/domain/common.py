@@ -41,6 +41,13 @@ class Ctx:
     now: datetime
     db: Reader
     tap: dict = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
+    _surveys: Optional[list[Survey]] = field(default=None, repr=False)
+
+    def surveys(self) -> list[Survey]:
+        """Every survey, read once per step (a step may look at them from several angles)."""
+        if self._surveys is None:
+            self._surveys = self.db.list_surveys()
+        return list(self._surveys)
 
     def me(self) -> User:
         """A private copy of the user to change and return in an Outcome."""
@@ -123,12 +130,12 @@ def visible_surveys(ctx: Ctx) -> list[Survey]:
     """Surveys a member may open: meant for them, or ones they answered."""
     assert ctx.user is not None
     u = ctx.user
-    return [s for s in ctx.db.list_surveys() if s.meant_for(u) or s.id in u.answered]
+    return [s for s in ctx.surveys() if s.meant_for(u) or s.id in u.answered]
 
 
 def managed_surveys(ctx: Ctx) -> list[Survey]:
     assert ctx.user is not None
-    return [s for s in ctx.db.list_surveys() if s.managed_by(ctx.user)]
+    return [s for s in ctx.surveys() if s.managed_by(ctx.user)]
 
 
 def page_of(items: list, page: int) -> tuple[list, bool]:

@@ -45,3 +45,15 @@ def test_endless_conflicts_end_in_a_polite_busy_reply_with_the_question() -> Non
     store.faults["commit"] = always
     r = c.say("치킨")
     assert "잠시 후 다시" in r and "1/3" in r
+
+
+def test_one_step_reads_the_survey_list_once() -> None:
+    store = FaultyStore()
+    c = Chat(store=store)
+    c.register("관리자", "본부", ADMIN)
+    make_bbq(c)
+    c.register("홍길동", "2중대")
+    store.calls.clear()
+    r = c.say("아무 말")  # tries the words as a title, then shows the menu with the pending line
+    assert "알 수 없는 말" in r and "미응답 신청 1건" in r
+    assert store.calls.count("list_surveys") == 1, store.calls
