@@ -9,7 +9,6 @@ npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -27,39 +26,9 @@ from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables 
 from chalicelib.storage.memory import MemoryStore  # noqa: E402
 from tests import local_dynamodb  # noqa: E402
 
-# Variables that would point boto3/pynamodb somewhere else than the engine under test.
-_CLEARED = (
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "HJ_DYNAMODB_ENDPOINT",
-    "HJ_USERS_TABLE",
-    "HJ_SURVEYS_TABLE",
-    "HJ_ANSWERS_TABLE",
-    "HJ_AUDIT_TABLE",
-)
-
-
 def isolate_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str = "") -> str:
-    """Dummy credentials, a unique table prefix, fresh settings and unbound models.
-
-    Returns the table prefix.
-    """
-    for name in _CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
-    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setenv("HJ_TABLE_PREFIX", prefix)
-    if endpoint:
-        monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", endpoint)
-    config.reset()
-    tables.unbind_models()
-    return prefix
+    """Dummy credentials, a unique table prefix, fresh settings and unbound models (returns the prefix)."""
+    return local_dynamodb.use_tables(monkeypatch, endpoint)
 
 
 def _restore(monkeypatch: pytest.MonkeyPatch) -> None:

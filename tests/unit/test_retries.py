@@ -8,12 +8,18 @@ from chalicelib.domain.model import ADMIN
 from chalicelib.storage.base import Conflict
 
 
-def test_conflicts_are_retried_with_growing_pauses_then_succeed() -> None:
+def bbq_over_faulty_store() -> tuple[FaultyStore, Chat]:
+    """An admin's BBQ survey and a registered member, over a store whose calls can be made to fail."""
     store = FaultyStore()
     c = Chat(store=store)
     c.register("관리자", "본부", ADMIN)
     make_bbq(c)
     c.register("홍길동", "2중대")
+    return store, c
+
+
+def test_conflicts_are_retried_with_growing_pauses_then_succeed() -> None:
+    store, c = bbq_over_faulty_store()
     pauses: list[float] = []
     c.bot.sleep = pauses.append
     left = {"n": 3}
@@ -31,11 +37,7 @@ def test_conflicts_are_retried_with_growing_pauses_then_succeed() -> None:
 
 
 def test_endless_conflicts_end_in_a_polite_busy_reply_with_the_question() -> None:
-    store = FaultyStore()
-    c = Chat(store=store)
-    c.register("관리자", "본부", ADMIN)
-    make_bbq(c)
-    c.register("홍길동", "2중대")
+    store, c = bbq_over_faulty_store()
     c.bot.sleep = lambda s: None
     c.as_("홍길동").say("신청 BBQ 회식")
 
@@ -48,11 +50,7 @@ def test_endless_conflicts_end_in_a_polite_busy_reply_with_the_question() -> Non
 
 
 def test_one_step_reads_the_survey_list_once() -> None:
-    store = FaultyStore()
-    c = Chat(store=store)
-    c.register("관리자", "본부", ADMIN)
-    make_bbq(c)
-    c.register("홍길동", "2중대")
+    store, c = bbq_over_faulty_store()
     store.calls.clear()
     r = c.say("아무 말")  # tries the words as a title, then shows the menu with the pending line
     assert "알 수 없는 말" in r and "미응답 신청 1건" in r
