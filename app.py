@@ -39,7 +39,7 @@ def close_expired(event: object) -> None:
 
 @app.on_sqs_message(queue=settings().export_queue, batch_size=1)
 def build_export(event: object) -> None:
-    from chalicelib.jobs import ExportTask
+    from chalicelib.domain.ports import ExportTask
 
     for record in event:  # type: ignore[attr-defined]
         runtime.bot().run_export_task(ExportTask.from_json(record.body))

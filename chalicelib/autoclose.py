@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.model import CLOSED, OPEN, AuditEntry
-from chalicelib.storage.base import Audit, Conflict, SetSurveyStatus, Store
+from chalicelib.domain.ports import Conflict, Store
+from chalicelib.domain.writes import Audit, SetSurveyStatus
 
 
 def close_expired(store: Store, now: datetime) -> list[str]:

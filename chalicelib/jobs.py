@@ -14,9 +14,9 @@ import threading
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional
 
+from chalicelib.domain.ports import ExportTask, Queue
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")
@@ -24,31 +24,7 @@ log = logging.getLogger("haengjeong")
 CALLBACK_TIMEOUT = 5
 
 
-@dataclass
-class ExportTask:
-    user_key: str
-    survey_ids: list[str]
-    master: bool = False
-    callback_url: str = ""
-    requested_at: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "ExportTask":
-        d = json.loads(text)
-        return cls(user_key=str(d["user_key"]), survey_ids=[str(x) for x in d.get("survey_ids", [])],
-                   master=bool(d.get("master")), callback_url=str(d.get("callback_url") or ""),
-                   requested_at=str(d.get("requested_at") or ""))
-
-
-class Queue(Protocol):
-    def send(self, task: ExportTask) -> None: ...
-
-
-class InlineQueue:
+class InlineQueue(Queue):
     """Runs the task before returning (tests)."""
 
     def __init__(self, runner: Callable[[ExportTask], None]) -> None:
@@ -60,7 +36,7 @@ class InlineQueue:
         self.runner(task)
 
 
-class ThreadQueue:
+class ThreadQueue(Queue):
     """Runs tasks on a worker thread of this process (the local server)."""
 
     def __init__(self, runner: Callable[[ExportTask], None], workers: int = 2) -> None:
@@ -78,7 +54,7 @@ class ThreadQueue:
         self._pool.submit(run)
 
 
-class SqsQueue:
+class SqsQueue(Queue):
     """Sends tasks to the export queue; the client is built on first use.
 
     Sending happens inside a chat reply: one attempt per request, and the first send

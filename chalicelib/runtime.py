@@ -4,10 +4,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from chalicelib.domain.ports import Exporter
 from chalicelib.service import Bot, Timing
 
 
-class S3Exporter:
+class S3Exporter(Exporter):
     """The Exporter port over chalicelib.export.files (openpyxl is imported only when a file is built)."""
 
     def export_survey(self, survey: Any, answers: list[Any]) -> list[Any]:

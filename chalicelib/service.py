@@ -1,6 +1,6 @@
 """Runs one message: read the user, take the conversation's step, commit its writes.
 
-Optimistic concurrency: every commit carries the conditions of storage.base. When
+Optimistic concurrency: every commit carries the conditions of domain.writes. When
 a condition fails (a double tap, two messages racing on two Lambda instances, a
 cap reached by someone else), the step is taken again on fresh data, so the
 reply always describes what was really stored.
@@ -27,17 +27,18 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Mapping, Optional, Protocol
+from typing import Any, Callable, Mapping, Optional
 
 from chalicelib.domain.common import Ctx, ExportJob, Outcome
 from chalicelib.domain.conversation import step
 from chalicelib.domain.model import Answer, Survey, User, now_kst
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
-from chalicelib.jobs import ExportTask, Queue, post_callback
+from chalicelib.jobs import post_callback
 from chalicelib.kakao.response import render
 from chalicelib.logsafe import failure
-from chalicelib.storage.base import Conflict, DeleteSurvey, DeleteUser, PutUser, Store, Unavailable, Write
+from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Queue, Store, Unavailable
+from chalicelib.domain.writes import DeleteSurvey, DeleteUser, PutUser, Write
 
 log = logging.getLogger("haengjeong")
 
@@ -128,16 +129,6 @@ class _Turn:
     facts: dict[str, Any]
     tap: dict[str, Any] = dataclasses.field(default_factory=dict)  # clientExtra of a tapped quick reply
     user: Optional[User] = None  # as last read: what the member was doing when something failed
-
-
-class Exporter(Protocol):
-    def export_survey(self, survey: Survey, answers: list[Answer]) -> list[Any]: ...
-
-    def export_master(self, items: list[tuple[Survey, list[Answer]]]) -> Any: ...
-
-    def forget_survey(self, survey_id: str) -> None: ...
-
-    def presign(self, key: str, title: str, ext: str) -> Any: ...
 
 
 class Bot:
@@ -343,7 +334,7 @@ def _touches_user(w: Write, key: str) -> bool:
 
 def links_reply(title: str, links: list[Any]) -> Reply:
     """A card with one button per file; links live minutes, so the card says so."""
-    minutes = max(1, min(getattr(x, "expires_in", 300) for x in links) // 60)
+    minutes = max(1, min(x.expires_in for x in links) // 60)
     buttons = [Button(label=_button_label(x), url=x.url) for x in links]
     card = Card(title=title, description=f"아래 버튼으로 내려받으세요. 링크는 {minutes}분 뒤 만료돼요.", buttons=buttons)
     return Reply.say(card=card, quick=["내 신청서", "메뉴"])

@@ -47,7 +47,7 @@ def seed(url: str, secret: str, stack: dict[str, Any]) -> None:
     env_for_stack(stack)
     from chalicelib import config
     from chalicelib.domain.model import ADMIN
-    from chalicelib.storage.base import PutUser
+    from chalicelib.domain.writes import PutUser
     from chalicelib.storage.dynamo import DynamoStore
 
     config.reset()

@@ -79,7 +79,8 @@ def find_user(store: Any, who: str) -> Any:
 def promote(store: Any, who: str) -> tuple[Any, bool]:
     """Grant the super-admin role; returns (user, changed). Retries once on a version conflict."""
     from chalicelib.domain.model import SUPER, AuditEntry, now_kst
-    from chalicelib.storage.base import Audit, Conflict, PutUser
+    from chalicelib.domain.ports import Conflict
+    from chalicelib.domain.writes import Audit, PutUser
 
     user = find_user(store, who)
     for attempt in (1, 2):
@@ -114,7 +115,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         config.reset()
         where = f"local stack ({stack['dynamodb_endpoint']})" if stack else (
             f"AWS {config.settings().region}, table {config.settings().users_table}")
-        from chalicelib.storage.base import Unavailable
+        from chalicelib.domain.ports import Unavailable
         from chalicelib.storage.dynamo import DynamoStore
 
         try:

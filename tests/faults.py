@@ -5,7 +5,7 @@ import copy
 import time
 from typing import Any, Callable, Optional
 
-from chalicelib.storage.base import Conflict, Unavailable
+from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.storage.memory import MemoryStore
 
 

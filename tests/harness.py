@@ -7,7 +7,7 @@ from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
 from chalicelib.kakao.response import render, validate
 from chalicelib.service import Bot
-from chalicelib.storage.base import PutUser
+from chalicelib.domain.writes import PutUser
 from chalicelib.storage.memory import MemoryStore
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)

@@ -35,7 +35,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.parsing import fmt_deadline, fmt_number
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.storage.base import AddCoadmin, DeleteSurvey, PutUser, SetSurveyStatus
+from chalicelib.domain.writes import AddCoadmin, DeleteSurvey, PutUser, SetSurveyStatus
 
 NAMES_PER_PAGE = 60
 

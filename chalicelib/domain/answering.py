@@ -23,7 +23,7 @@ from chalicelib.domain.common import (
 from chalicelib.domain.model import CHOICE, DATE, MULTI, YESNO, Answer, Question, Survey, User, option_key
 from chalicelib.domain.parsing import fmt_deadline, parse_answer, show_value
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.storage.base import CountResponse, DeleteAnswer, PutAnswer
+from chalicelib.domain.writes import CountResponse, DeleteAnswer, PutAnswer
 
 MAX_DRAFTS = 5
 NAV_WORDS = {"이전", "건너뛰기", "취소", "제출", "수정"}
@@ -296,7 +296,7 @@ def _option_deltas(qs: list[Question], old: dict[str, Any], new: dict[str, Any])
 
 
 def submit(ctx: Ctx, u: User, d: dict[str, Any], qs: list[Question]) -> Outcome:
-    """제출: one transaction of answer + counters + user (see storage.base for the conditions)."""
+    """제출: one transaction of answer + counters + user (see domain.writes for the conditions)."""
     sid = d["sid"]
     s = ctx.db.get_survey(sid)
 

@@ -10,7 +10,8 @@ from typing import Optional
 from chalicelib.domain.model import AuditEntry, Survey, User
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.storage.base import Audit, Reader, Write
+from chalicelib.domain.ports import Reader
+from chalicelib.domain.writes import Audit, Write
 
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
 

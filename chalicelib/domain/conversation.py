@@ -13,7 +13,7 @@ from chalicelib.domain.common import Ctx, ExportJob, Outcome, find_survey, main_
 from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.parsing import MAX_UNIT, NO, YES, valid_name
 from chalicelib.domain.reply import Quick, Reply
-from chalicelib.storage.base import DeleteUser
+from chalicelib.domain.writes import DeleteUser
 
 REGISTER_HELP_WORDS = {"방법", "안내", "하는 법", "하는법", "어떻게"}
 HOW_TO_REGISTER = Quick("등록 방법", "등록 안내")

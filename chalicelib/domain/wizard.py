@@ -27,7 +27,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.parsing import MAX_UNIT, fmt_deadline, parse_deadline, parse_number, valid_name
 from chalicelib.domain.reply import QuickLike, Reply
-from chalicelib.storage.base import PutSurvey
+from chalicelib.domain.writes import PutSurvey
 
 MAX_TITLE = 40
 MAX_DESC = 300

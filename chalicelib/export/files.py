@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from chalicelib.config import settings
 from chalicelib.domain.model import Answer, Survey, now_kst
+from chalicelib.domain.ports import FileLink
 from chalicelib.export.workbook import (
     build_csv,
     build_xlsx,
@@ -36,16 +36,6 @@ MASTER_TITLE = "행정이_전체"
 
 _client: Any = None
 _lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ExportLink:
-    """A presigned download link for one stored export."""
-
-    url: str
-    filename: str  # UTF-8 name the browser saves the file as
-    expires_in: int  # seconds the link is valid for
-    key: str  # S3 object key
 
 
 def reset() -> None:
@@ -103,7 +93,7 @@ def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
 
 
 def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = None,
-                 scope: str = MASTER_SCOPE) -> ExportLink:
+                 scope: str = MASTER_SCOPE) -> FileLink:
     """Store ``body`` under a fresh unguessable key and return a presigned GET link.
 
     The link forces a download named after ``title`` (ASCII fallback plus
@@ -129,7 +119,7 @@ def put_and_link(body: bytes, title: str, ext: str, expires_in: Optional[int] = 
     return presign(key, title, ext, ttl)
 
 
-def presign(key: str, title: str, ext: str, expires_in: Optional[int] = None) -> ExportLink:
+def presign(key: str, title: str, ext: str, expires_in: Optional[int] = None) -> FileLink:
     """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
     _, utf8_name = export_filename(title, ext)
     disposition = content_disposition(title, ext)
@@ -145,7 +135,7 @@ def presign(key: str, title: str, ext: str, expires_in: Optional[int] = None) ->
         ExpiresIn=ttl,
         HttpMethod="GET",
     )
-    return ExportLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
+    return FileLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
 
 
 def ensure_bucket() -> None:
@@ -192,7 +182,7 @@ def delete_prefix(prefix: str) -> int:
     return deleted
 
 
-def export_survey(survey: Survey, answers: Sequence[Answer], expires_in: Optional[int] = None) -> list[ExportLink]:
+def export_survey(survey: Survey, answers: Sequence[Answer], expires_in: Optional[int] = None) -> list[FileLink]:
     """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
     title = f"{survey.title}_{now_kst():%Y%m%d}"
     xlsx = build_xlsx([(survey.title, survey, answers)])
@@ -203,7 +193,7 @@ def export_survey(survey: Survey, answers: Sequence[Answer], expires_in: Optiona
     ]
 
 
-def export_master(items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: Optional[int] = None) -> ExportLink:
+def export_master(items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: Optional[int] = None) -> FileLink:
     """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
     body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
     return put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)

@@ -26,21 +26,8 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.model import KST, OPEN, Answer, AuditEntry, Question, Survey, User
-from chalicelib.storage.base import (
-    AddCoadmin,
-    Audit,
-    Conflict,
-    CountResponse,
-    DeleteAnswer,
-    DeleteSurvey,
-    DeleteUser,
-    PutAnswer,
-    PutSurvey,
-    PutUser,
-    SetSurveyStatus,
-    Unavailable,
-    Write,
-)
+from chalicelib.domain.ports import Conflict, Store, Unavailable
+from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus, Write
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,
@@ -70,7 +57,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-class DynamoStore:
+class DynamoStore(Store):
     """Store backed by the four tables of :mod:`chalicelib.storage.tables`.
 
     Models are (re)bound to the current settings on every call; binding is a no-op
@@ -237,10 +224,7 @@ def _add_to_transaction(tx: TransactWrite, w: Write, index: int) -> tuple[str, s
         return "put", "survey"
     if isinstance(w, SetSurveyStatus):
         status_actions: list[Action] = [SurveyItem.status.set(w.status)]
-        if w.deadline is not None:
-            status_actions += [SurveyItem.deadline.set(w.deadline.isoformat()),
-                               SurveyItem.deadline_us.set(_epoch_us(w.deadline))]
-        elif w.clear_deadline:
+        if w.clear_deadline:
             status_actions += [SurveyItem.deadline.remove(), SurveyItem.deadline_us.remove()]
         tx.update(SurveyItem(w.survey_id), actions=status_actions, condition=SurveyItem.id.exists())
         return "update", "survey"

@@ -11,30 +11,17 @@ import threading
 from typing import Optional
 
 from chalicelib.domain.model import OPEN, Answer, AuditEntry, Survey, User
-from chalicelib.storage.base import (
-    AddCoadmin,
-    Audit,
-    Conflict,
-    CountResponse,
-    DeleteAnswer,
-    DeleteSurvey,
-    DeleteUser,
-    PutAnswer,
-    PutSurvey,
-    PutUser,
-    SetSurveyStatus,
-    Write,
-)
+from chalicelib.domain.ports import Conflict, Store
+from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus, Write
 
 
-class MemoryStore:
+class MemoryStore(Store):
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.surveys: dict[str, Survey] = {}
         self.answers: dict[tuple[str, str], Answer] = {}
         self.audit: list[AuditEntry] = []
-        self.deleted_exports: list[str] = []
 
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> Optional[User]:
@@ -144,9 +131,7 @@ class MemoryStore:
         elif isinstance(w, SetSurveyStatus):
             s = self.surveys[w.survey_id]
             s.status = w.status
-            if w.deadline is not None:
-                s.deadline = w.deadline
-            elif w.clear_deadline:
+            if w.clear_deadline:
                 s.deadline = None
         elif isinstance(w, AddCoadmin):
             s = self.surveys[w.survey_id]

@@ -17,7 +17,7 @@ import pytest
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.reply import Card, Quick, Reply
 from chalicelib.kakao.response import MAX_BYTES, validate
-from chalicelib.storage.base import PutUser
+from chalicelib.domain.writes import PutUser
 from tests.events import event
 from tests.functional.conftest import KAKAO_JSON, SECRET, Said, body_of, post, skill
 
@@ -197,7 +197,7 @@ def test_a_crash_in_the_store_is_a_polite_200(client: Any, store: Any, monkeypat
 
 
 def test_an_unreachable_store_asks_to_retry(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.storage.base import Unavailable
+    from chalicelib.domain.ports import Unavailable
     from chalicelib.storage.dynamo import DynamoStore
 
     def slow(self: Any, key: str) -> None:

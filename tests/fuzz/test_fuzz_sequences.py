@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, CHOICE, MULTI, NUMBER, SUPER, TEXT, Question, Survey, User, now_kst, option_key
 from chalicelib.kakao.response import validate
-from chalicelib.storage.base import DeleteSurvey, PutSurvey, PutUser
+from chalicelib.domain.writes import DeleteSurvey, PutSurvey, PutUser
 from tests.events import event
 from tests.functional.conftest import skill
 from tests.harness import Chat, key_of, make_bbq

@@ -41,7 +41,7 @@ from chalicelib import runtime
 from chalicelib.domain.model import SUPER, Survey, User, option_key
 from chalicelib.export import files
 from chalicelib.kakao.response import validate
-from chalicelib.storage.base import PutUser
+from chalicelib.domain.writes import PutUser
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
 from scripts import devstack, engines
 from tests import local_dynamodb

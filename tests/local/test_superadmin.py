@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER, User
-from chalicelib.storage.base import Audit, PutUser
+from chalicelib.domain.writes import Audit, PutUser
 from chalicelib.storage.memory import MemoryStore
 from scripts import superadmin
 

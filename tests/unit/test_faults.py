@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.service import BUSY, MAX_ATTEMPTS, Timing
-from chalicelib.storage.base import Unavailable
+from chalicelib.domain.ports import Unavailable
 
 TIMING = Timing()
 

@@ -133,7 +133,7 @@ def test_old_style_history_entries_still_go_back() -> None:
     w = u.session["wizard"]
     w["hist"] = [{"step": "q_req", "d": {"title": "체육대회", "desc": "", "qs": [], "cur": {"id": "q1", "text": "종목",
                                                                                        "kind": "text"}}}]
-    from chalicelib.storage.base import PutUser
+    from chalicelib.domain.writes import PutUser
 
     c.store.commit([PutUser(u)])
     assert "꼭 답해야 하는" in c.say("이전")

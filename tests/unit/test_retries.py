@@ -5,7 +5,7 @@ from faults import FaultyStore
 from harness import Chat, make_bbq
 
 from chalicelib.domain.model import ADMIN
-from chalicelib.storage.base import Conflict
+from chalicelib.domain.ports import Conflict
 
 
 def bbq_over_faulty_store() -> tuple[FaultyStore, Chat]:

@@ -19,7 +19,7 @@ from chalicelib.domain.model import ADMIN, NUMBER, SUPER, TEXT, Answer, Question
 from chalicelib.export import workbook
 from chalicelib.kakao.response import validate
 from chalicelib.service import Bot
-from chalicelib.storage.base import PutUser
+from chalicelib.domain.writes import PutUser
 from tests.events import event
 
 SECRET = "unit-secret"

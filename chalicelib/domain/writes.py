@@ -1,33 +1,18 @@
-"""The storage port: reads the conversation may make, and the writes it asks for.
+"""The writes a conversation step asks for: commands, each with the condition the store checks.
 
-The conversation never writes; it returns a list of write operations (dataclasses
-below). The service hands them to ``Store.commit`` which applies them all or
-none (one DynamoDB transaction), checking every condition written next to each
-operation. A failed condition raises :class:`Conflict`; the service then
-re-reads and re-runs the step, so a lost race becomes a fresh answer, not a 500.
+The conversation never writes. It returns a list of these records; the service hands
+them to :meth:`chalicelib.domain.ports.Store.commit`, which applies them all or none
+(one DynamoDB transaction), checking the condition written next to each. A failed
+condition raises :class:`chalicelib.domain.ports.Conflict`; the service then re-reads
+and runs the step again, so a lost race becomes a fresh answer, not an error.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional, Protocol, Union
+from typing import Optional, Union
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, User
-
-
-class Conflict(Exception):
-    """A condition of a write failed: someone else got there first (or a cap/deadline hit)."""
-
-    def __init__(self, what: str = "") -> None:
-        super().__init__(what or "conflict")
-        self.what = what
-
-
-class Unavailable(Exception):
-    """The store could not be reached or throttled us; the member should try again shortly."""
-
-
-# --- write operations -------------------------------------------------------
 
 
 @dataclass
@@ -95,11 +80,10 @@ class PutSurvey:
 
 @dataclass
 class SetSurveyStatus:
-    """Close or reopen. Condition: the survey exists."""
+    """Close or reopen, optionally lifting the deadline. Condition: the survey exists."""
 
     survey_id: str
     status: str
-    deadline: Optional[datetime] = None
     clear_deadline: bool = False
 
 
@@ -120,6 +104,8 @@ class DeleteSurvey:
 
 @dataclass
 class Audit:
+    """Append an entry to the audit trail (no condition: audit keys are unique)."""
+
     entry: AuditEntry
 
 
@@ -127,37 +113,3 @@ Write = Union[
     PutUser, DeleteUser, PutAnswer, DeleteAnswer, CountResponse, PutSurvey, SetSurveyStatus, AddCoadmin,
     DeleteSurvey, Audit,
 ]
-
-
-class Reader(Protocol):
-    """Everything the conversation may read. All reads are strongly consistent except by-name/unit lookups."""
-
-    def get_user(self, key: str) -> Optional[User]: ...
-
-    def find_users_by_name(self, name: str) -> list[User]: ...
-
-    def list_users(self, unit: str = "") -> list[User]:
-        """Registered users, all of them or those of one unit."""
-        ...
-
-    def list_admins(self) -> list[User]: ...
-
-    def get_survey(self, survey_id: str) -> Optional[Survey]: ...
-
-    def list_surveys(self) -> list[Survey]:
-        """Every survey, newest first."""
-        ...
-
-    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]: ...
-
-    def list_answers(self, survey_id: str) -> list[Answer]:
-        """All answers of one survey, in submission order."""
-        ...
-
-
-class Store(Reader, Protocol):
-    def commit(self, writes: list[Write]) -> None:
-        """Apply all writes atomically or none; raise Conflict when a condition fails."""
-        ...
-
-    def list_audit(self, limit: int = 100) -> list[AuditEntry]: ...
