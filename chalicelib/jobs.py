@@ -1,18 +1,15 @@
 """Background work: exports too big to build inside Kakao's 5-second window.
 
-The skill answers at once and hands an export job to a queue. On Lambda the queue
-is SQS and the same app consumes it (``app.on_sqs_message``); locally a worker
-thread runs it; tests run it inline. A finished job reaches the admin through
-Kakao's callback when the request carried one, otherwise the file waits in the
-admin's session and the next message offers "파일 받기" (links are minted then).
+The skill answers at once and hands an export job to a queue (the domain's
+``Queue`` port). On Lambda the queue is SQS and the same app consumes it
+(``app.on_sqs_message``); locally a worker thread runs it; tests run it inline.
+How a finished job reaches the admin is the service's business (Kakao's callback,
+``chalicelib.kakao.callback``, or "파일 받기" on the next message).
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Optional
 
@@ -20,8 +17,6 @@ from chalicelib.domain.ports import ExportTask, Queue
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")
-
-CALLBACK_TIMEOUT = 5
 
 
 class InlineQueue(Queue):
@@ -85,29 +80,3 @@ class SqsQueue(Queue):
             self._client = boto3.client("sqs", **kw)
             self._url = self._client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
         self._client.send_message(QueueUrl=self._url, MessageBody=task.to_json())
-
-
-def callback_allowed(url: str) -> bool:
-    """Only Kakao's own HTTPS callback host may be called (no request forgery through the payload)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    return parts.scheme == "https" and (host == "kakao.com" or host.endswith(".kakao.com"))
-
-
-def post_callback(url: str, body: dict[str, Any]) -> bool:
-    """POST a skill response to Kakao's one-time callback URL; True when Kakao accepted it."""
-    if not callback_allowed(url):
-        return False
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
-    try:
-        with urllib.request.urlopen(req, timeout=CALLBACK_TIMEOUT) as resp:  # noqa: S310 - host checked above
-            answer = json.loads(resp.read() or b"{}")
-    except Exception:
-        log.warning("callback failed")
-        return False
-    return str(answer.get("status", "")).upper() == "SUCCESS"

@@ -49,7 +49,10 @@ def bot() -> Bot:
     from chalicelib.storage.dynamo import DynamoStore
 
     s = settings()
-    b = Bot(DynamoStore(), S3Exporter(), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute))
+    from chalicelib.kakao.callback import deliver
+
+    b = Bot(DynamoStore(), S3Exporter(), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute),
+            callback=deliver)
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
     elif s.jobs == "thread":

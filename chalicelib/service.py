@@ -34,8 +34,6 @@ from chalicelib.domain.conversation import step
 from chalicelib.domain.model import Answer, Survey, User, now_kst
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
-from chalicelib.jobs import post_callback
-from chalicelib.kakao.response import render
 from chalicelib.logsafe import failure
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Queue, Store, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, DeleteUser, PutUser, Write
@@ -136,7 +134,7 @@ class Bot:
 
     def __init__(self, store: Store, exporter: Optional[Exporter] = None,
                  clock: Callable[[], datetime] = now_kst, queue: Optional[Queue] = None,
-                 callback: Callable[[str, dict[str, Any]], bool] = post_callback,
+                 callback: Optional[Callable[[str, Reply], bool]] = None,
                  sync_cells: int = SYNC_CELLS, timing: Timing = Timing(),
                  monotonic: Callable[[], float] = time.monotonic, rate_limit: int = 0) -> None:
         self.store = store
@@ -311,7 +309,7 @@ class Bot:
         if not surveys or self.exporter is None:
             return
         title, links = self._build(surveys, task.master, self.store, self.exporter)
-        if task.callback_url and self.callback(task.callback_url, render(links_reply(title, links))):
+        if task.callback_url and self.callback is not None and self.callback(task.callback_url, links_reply(title, links)):
             return
         parked = [{"key": x.key, "title": _stem(x.filename), "ext": _ext(x.filename), "label": title} for x in links]
         for _ in range(MAX_ATTEMPTS * 2):

@@ -467,7 +467,9 @@ def test_master_key_on_a_callback_block_is_delivered_by_callback(client: Any, st
 
     _super_with_a_survey(client, store)
     sent: list[tuple[str, dict]] = []
-    runtime.bot().callback = lambda url, body: sent.append((url, body)) or True
+    from chalicelib.kakao.response import render
+
+    runtime.bot().callback = lambda url, reply: sent.append((url, render(reply))) or True
 
     resp = skill(client, body_of("channel_callback", "마스터키", CALLER[1]))
     assert resp.status_code == 200

@@ -4,7 +4,9 @@ from __future__ import annotations
 from harness import Chat, make_bbq
 from test_admin_flows import FakeExporter, FakeLink, admin_chat, answer
 
-from chalicelib.jobs import InlineQueue, callback_allowed
+from chalicelib.jobs import InlineQueue
+from chalicelib.kakao.callback import callback_allowed
+from chalicelib.kakao.response import render
 
 CALLBACK = "https://bot-api.kakao.com/v1/bots/abc/callback/cbtoken:1234"
 
@@ -29,7 +31,7 @@ def big_export_chat(callback=None) -> tuple[Chat, PresigningExporter, list]:
     posted: list = []
 
     def fake_callback(url, body):
-        posted.append((url, body))
+        posted.append((url, render(body)))
         return callback if callback is not None else True
 
     c.bot.callback = fake_callback
