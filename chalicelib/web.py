@@ -8,6 +8,7 @@ import hmac
 import logging
 from typing import Any, Mapping
 
+from chalicelib.domain.commands import word_of
 from chalicelib.domain.reply import Reply
 from chalicelib.kakao.request import BadRequest, parse_request, short_key
 from chalicelib.kakao.response import render
@@ -31,16 +32,6 @@ def secret_ok(headers: Mapping[str, str], secret: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
 
 
-def first_word(text: str) -> str:
-    """The command word only, for logs (never the answer itself)."""
-    from chalicelib.domain.conversation import COMMANDS, MENU_WORDS
-
-    for prefix, _ in COMMANDS:
-        if text == prefix or text.startswith(prefix + " "):
-            return prefix
-    return text if text in MENU_WORDS or text in ("제출", "이전", "건너뛰기", "취소", "수정", "예", "아니오") else "(text)"
-
-
 def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -> tuple[int, dict[str, Any]]:
     """(status, JSON body) for one POST /skill."""
     if not secret_ok(headers, secret):
@@ -56,5 +47,5 @@ def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -
     except Exception as exc:  # a bug must still give the member a bubble, not a 500
         log.error("skill handler failed", extra={"user": short_key(req.user_key), **failure(exc)})
         return 200, render(Reply.say(SORRY, quick=["메뉴"]))
-    log.info("skill", extra={"user": short_key(req.user_key), "cmd": first_word(req.utterance), **facts})
+    log.info("skill", extra={"user": short_key(req.user_key), "cmd": word_of(req.utterance), **facts})
     return 200, render(reply)

@@ -1,62 +1,16 @@
-"""Shared pieces of the conversation: the step's input and output, menus, lookups by title or name."""
+"""Shared pieces of the conversation: finding a survey by a loosely typed title, paging, the main quick replies."""
 from __future__ import annotations
 
-import copy
 import difflib
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence, TypeVar
 
-from chalicelib.domain.model import AuditEntry, Survey, User
+from chalicelib.domain.context import Ctx
+from chalicelib.domain.model import Survey, User
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.ports import Reader
-from chalicelib.domain.writes import Audit, Write
 
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
-
-
-@dataclass
-class ExportJob:
-    """Build a download for these surveys (one sheet each); ``master`` = the super admin's everything."""
-
-    survey_ids: list[str]
-    master: bool = False
-    ready: list[dict] = field(default_factory=list)  # files built in the background, to hand out now
-
-
-@dataclass
-class Outcome:
-    """What one message leads to: the reply, the user to store (None = unchanged), other writes."""
-
-    reply: Reply
-    user: Optional[User] = None
-    writes: list[Write] = field(default_factory=list)
-    export: Optional[ExportJob] = None
-
-
-@dataclass
-class Ctx:
-    key: str
-    user: Optional[User]
-    now: datetime
-    db: Reader
-    tap: dict = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
-    _surveys: Optional[list[Survey]] = field(default=None, repr=False)
-
-    def surveys(self) -> list[Survey]:
-        """Every survey, read once per step (a step may look at them from several angles)."""
-        if self._surveys is None:
-            self._surveys = self.db.list_surveys()
-        return list(self._surveys)
-
-    def me(self) -> User:
-        """A private copy of the user to change and return in an Outcome."""
-        assert self.user is not None
-        return copy.deepcopy(self.user)
-
-    def audit(self, action: str, target: str, detail: str = "") -> Audit:
-        return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))
 
 
 def norm(text: str) -> str:
@@ -129,19 +83,22 @@ def main_quick(user: Optional[User]) -> list[QuickLike]:
 
 def visible_surveys(ctx: Ctx) -> list[Survey]:
     """Surveys a member may open: meant for them, or ones they answered."""
-    assert ctx.user is not None
-    u = ctx.user
+    u = ctx.member
     return [s for s in ctx.surveys() if s.meant_for(u) or s.id in u.answered]
 
 
 def managed_surveys(ctx: Ctx) -> list[Survey]:
-    assert ctx.user is not None
-    return [s for s in ctx.surveys() if s.managed_by(ctx.user)]
+    """Surveys the speaker owns or co-owns (every survey for a super admin)."""
+    return [s for s in ctx.surveys() if s.managed_by(ctx.member)]
 
 
-def page_of(items: list, page: int) -> tuple[list, bool]:
+T = TypeVar("T")
+
+
+def page_of(items: Sequence[T], page: int) -> tuple[list[T], bool]:
+    """The items of page ``page`` (from 1), and whether more follow."""
     start = (page - 1) * PAGE
-    return items[start:start + PAGE], len(items) > start + PAGE
+    return list(items[start:start + PAGE]), len(items) > start + PAGE
 
 
 def split_page(arg: str) -> tuple[str, int]:

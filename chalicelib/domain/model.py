@@ -17,21 +17,7 @@ ADMIN = 1
 SUPER = 2
 ROLE_NAMES = {MEMBER: "일반 사용자", ADMIN: "관리자", SUPER: "슈퍼관리자"}
 
-# Question kinds
-TEXT = "text"
-NUMBER = "number"
-CHOICE = "choice"
-MULTI = "multi"
-DATE = "date"
-YESNO = "yesno"
-KIND_NAMES = {
-    TEXT: "주관식",
-    NUMBER: "숫자",
-    CHOICE: "선택",
-    MULTI: "복수선택",
-    DATE: "날짜",
-    YESNO: "예/아니오",
-}
+MAX_CAP = 100_000  # the most responses a survey, or takers an option, may be capped at
 
 OPEN = "open"
 CLOSED = "closed"
@@ -43,7 +29,12 @@ def now_kst() -> datetime:
 
 @dataclass
 class User:
-    """A registered person. ``session`` is the conversation state (a JSON-able dict)."""
+    """A registered person.
+
+    ``session`` is the conversation state as it is stored: a JSON document the store
+    keeps verbatim. The conversation reads and writes it only through
+    :class:`chalicelib.domain.session.Session`.
+    """
 
     key: str
     name: str
@@ -73,7 +64,7 @@ class User:
 class Question:
     id: str
     text: str
-    kind: str = TEXT
+    kind: str = "text"  # the code of its entry in domain.kinds
     required: bool = True
     options: list[str] = field(default_factory=list)
     capacity: dict[str, int] = field(default_factory=dict)  # option -> max takers (선택 only)
@@ -97,7 +88,7 @@ class Question:
         return cls(
             id=str(d["id"]),
             text=str(d["text"]),
-            kind=str(d.get("kind", TEXT)),
+            kind=str(d.get("kind", "text")),
             required=bool(d.get("required", True)),
             options=[str(o) for o in d.get("options", [])],
             capacity={str(k): int(v) for k, v in (d.get("capacity") or {}).items()},

@@ -1,6 +1,8 @@
-"""Reading what people type: answers by question kind, dates, deadlines, names.
+"""Reading what people type: numbers, dates, deadlines, names, yes and no, options.
 
-Each parser returns ``(value, None)`` or ``(None, reason)`` with a short Korean reason.
+The readers of answers per question kind are in :mod:`chalicelib.domain.kinds` and
+use these. A reader returns the value or None; a checker ``(value, None)`` or
+``(None, reason)`` with a short Korean reason.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Optional
 
-from chalicelib.domain.model import CHOICE, DATE, KST, MULTI, NUMBER, TEXT, YESNO, Question
+from chalicelib.domain.model import KST
 
 MAX_TEXT_ANSWER = 300
 MAX_NAME = 20
@@ -102,7 +104,8 @@ def fmt_deadline(when: Optional[datetime]) -> str:
     return f"{k.month}/{k.day} {k.hour:02d}:{k.minute:02d}"
 
 
-def _pick_option(token: str, options: list[str]) -> Optional[str]:
+def pick_option(token: str, options: list[str]) -> Optional[str]:
+    """The option ``token`` names: its number (1-based), its text, or its text ignoring case and spaces."""
     token = token.strip()
     if token.isdigit() and 1 <= int(token) <= len(options):
         return options[int(token) - 1]
@@ -114,68 +117,3 @@ def _pick_option(token: str, options: list[str]) -> Optional[str]:
         if o.casefold().replace(" ", "") == low:
             return o
     return None
-
-
-def parse_answer(q: Question, text: str, today: date) -> Parsed:
-    """Validate ``text`` as an answer to ``q``; returns the stored value or a reason."""
-    t = text.strip()
-    if not t:
-        return None, "답을 입력해 주세요."
-    if q.kind == TEXT:
-        if len(t) > MAX_TEXT_ANSWER:
-            return None, f"{MAX_TEXT_ANSWER}자 이내로 입력해 주세요."
-        return t, None
-    if q.kind == NUMBER:
-        n = parse_number(t)
-        if n is None:
-            return None, "숫자로 입력해 주세요. 예: 3"
-        if q.min is not None and n < q.min:
-            return None, f"{fmt_number(q.min)} 이상으로 입력해 주세요."
-        if q.max is not None and n > q.max:
-            return None, f"{fmt_number(q.max)} 이하로 입력해 주세요."
-        return n, None
-    if q.kind == CHOICE:
-        o = _pick_option(t, q.options)
-        if o is None:
-            return None, "보기 중에서 골라 주세요 (번호도 됩니다)."
-        return o, None
-    if q.kind == MULTI:
-        tokens = [x for x in re.split(r"[,\s/]+", t) if x]
-        picked: list[str] = []
-        whole = _pick_option(t, q.options)
-        if whole is not None:
-            tokens = []
-            picked = [whole]
-        for tok in tokens:
-            o = _pick_option(tok, q.options)
-            if o is None:
-                return None, f"'{tok[:20]}'은(는) 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
-            if o not in picked:
-                picked.append(o)
-        return [o for o in q.options if o in picked], None
-    if q.kind == DATE:
-        d = parse_date(t, today)
-        if d is None:
-            return None, "날짜로 입력해 주세요. 예: 2026-11-30, 11/30, 내일"
-        return d.isoformat(), None
-    if q.kind == YESNO:
-        low = t.casefold()
-        if low in YES:
-            return True, None
-        if low in NO:
-            return False, None
-        return None, "'예' 또는 '아니오'로 답해 주세요."
-    return None, "알 수 없는 질문 형식이에요."
-
-
-def show_value(q: Question, v: Any) -> str:
-    """An answer as a member reads it."""
-    if v is None or v == "" or v == []:
-        return "(건너뜀)"
-    if q.kind == MULTI and isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    if q.kind == YESNO:
-        return "예" if v else "아니오"
-    if q.kind == NUMBER and isinstance(v, (int, float)):
-        return fmt_number(v)
-    return str(v)

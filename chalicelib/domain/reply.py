@@ -6,7 +6,7 @@ every Kakao limit, so the conversation can speak freely.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Quick:
     label: str
     message: str = ""
     # Arrives back as the request's action.clientExtra when tapped: lets a stale double tap be recognised.
-    extra: Optional[dict] = field(default=None, compare=False, hash=False)
+    extra: Optional[dict[str, Any]] = field(default=None, compare=False, hash=False)
 
     @property
     def text(self) -> str:
@@ -49,12 +49,8 @@ class Reply:
     use_callback: bool = False
 
     @classmethod
-    def say(cls, *texts: str, quick: Optional[list[QuickLike]] = None, card: Optional[Card] = None) -> "Reply":
+    def say(cls, *texts: str, quick: Optional[Sequence[QuickLike]] = None, card: Optional[Card] = None) -> "Reply":
         return cls(texts=[t for t in texts if t], card=card, quick=quicks(quick or []))
-
-    def with_quick(self, items: list[QuickLike]) -> "Reply":
-        self.quick = quicks(items)
-        return self
 
     def all_text(self) -> str:
         """Everything a reader sees, for tests and the simulator."""
@@ -65,7 +61,7 @@ class Reply:
         return "\n".join(parts)
 
 
-def quicks(items: list[QuickLike]) -> list[Quick]:
+def quicks(items: Sequence[QuickLike]) -> list[Quick]:
     out: list[Quick] = []
     seen: set[str] = set()
     for it in items:

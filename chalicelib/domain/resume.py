@@ -1,10 +1,10 @@
-"""The step a member is on, rendered from the session alone.
+"""The step a person is on, drawn from their session alone.
 
 When a message cannot be handled (the store throttles, times out, or the time
 budget is spent), the reply says "try again shortly" and repeats the question the
 member is answering, so that sending the answer again is one tap. Nothing here
-reads the store: the draft carries a snapshot of its questions, and the wizard its
-own state.
+reads the store: a draft carries a snapshot of its questions, the wizard its own
+state.
 """
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ import logging
 from typing import Optional
 
 from chalicelib.domain import answering, wizard
-from chalicelib.domain.common import Ctx
+from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Answer, Survey, User, now_kst
+from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.session import Flow
 
 log = logging.getLogger("haengjeong")
 
 
-class _NoReads:
+class NoReads(Reader):
     """A Reader with nothing in it: prompts are drawn without the (failing) store.
 
-    A choice question with capacities is then shown without the remaining places.
+    A choice question with capacities is then shown without the places left.
     """
 
     def get_user(self, key: str) -> Optional[User]:
@@ -55,18 +57,13 @@ def current_prompt(user: Optional[User], note: str) -> Optional[Reply]:
     if user is None:
         return None
     try:
-        flow = user.session.get("flow") or {}
-        name = flow.get("name")
-        if name == "answer":
-            d = user.session.get("drafts", {}).get(flow.get("sid", ""))
-            if d is None:
-                return None
-            if d.get("review"):
-                return answering.review(d, note)
-            return answering.ask(Ctx(user.key, user, now_kst(), _NoReads()), d, note)
-        if name == "create" and "wizard" in user.session:
-            return wizard.prompt(user.session["wizard"], note)
-        if name == "confirm":
+        ctx = Ctx.of(user.key, user, now_kst(), NoReads())
+        flow = ctx.session.flow
+        if flow == Flow.ANSWERING:
+            return answering.resume_prompt(ctx, note)
+        if flow == Flow.CREATING and ctx.session.wizard is not None:
+            return wizard.prompt(ctx.session.wizard, note)
+        if flow == Flow.CONFIRMING:
             return Reply.say(note, quick=["예", "아니오", "메뉴"])
     except Exception:  # a session this code cannot read must not turn a polite reply into an error
         log.warning("could not redraw the current step")

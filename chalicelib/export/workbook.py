@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import unicodedata
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Iterable, Sequence, Union
+from datetime import date, datetime, time
+from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from chalicelib.domain.model import DATE, KST, NUMBER, Answer, Question, Survey
-
-CellValue = Union[str, int, float, date, datetime]
+from chalicelib.domain.kinds import CellValue, cell_value
+from chalicelib.domain.model import KST, Answer, Question, Survey
 
 FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속")
 EDITED_HEADER = "수정 시각"  # last column, after the questions
@@ -34,6 +31,7 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+TIME_FORMAT = "hh:mm"
 
 # First characters that make Excel, LibreOffice or Sheets parse a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -58,16 +56,17 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
 
     Columns: 제출 시각, 이름, 소속, one column per question (its text; repeated or
     blank texts are made unique), then 수정 시각 (empty when never edited).
-    Values are typed: multi-select lists are joined with ", ", numbers stay
-    numbers, DATE answers become :class:`datetime.date`, yes/no becomes 예/아니오,
-    times are naive datetimes in KST and anything missing is "".
+    Each answer becomes the cell its question's kind makes (``domain.kinds``):
+    numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
+    joined with ", ", yes/no is 예/아니오; submission times are naive datetimes in
+    KST and anything missing is "".
     """
     header = list(FIXED_HEADER) + _question_headers(survey.questions) + [EDITED_HEADER]
     ordered = sorted(answers, key=lambda a: _sort_key(a.submitted_at))
     rows: list[list[CellValue]] = []
     for a in ordered:
         row: list[CellValue] = [_kst_naive(a.submitted_at), a.name or "", a.unit or ""]
-        row.extend(_cell(q, a.values.get(q.id)) for q in survey.questions)
+        row.extend(cell_value(q, a.values.get(q.id)) for q in survey.questions)
         row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
         rows.append(row)
     return header, rows
@@ -85,45 +84,6 @@ def _question_headers(questions: Sequence[Question]) -> list[str]:
         taken.add(name.casefold())
         out.append(name)
     return out
-
-
-def _cell(q: Question, value: Any) -> CellValue:
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # before int: bool is an int subclass
-        return YES if value else NO
-    if isinstance(value, (list, tuple, set)):
-        return ", ".join(str(v) for v in value if v is not None and str(v) != "")
-    if isinstance(value, Decimal):
-        value = int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return str(value)
-        return value
-    if isinstance(value, datetime):
-        return value.astimezone(KST).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return value
-    text = str(value)
-    if q.kind == DATE:
-        try:
-            return date.fromisoformat(text.strip())
-        except ValueError:
-            return text
-    if q.kind == NUMBER:
-        return _number_or_text(text)
-    return text
-
-
-def _number_or_text(text: str) -> CellValue:
-    s = text.strip().replace(",", "")
-    try:
-        f = float(s)
-    except ValueError:
-        return text
-    if not s or not math.isfinite(f):
-        return text
-    return int(f) if f.is_integer() and "." not in s and "e" not in s.lower() else f
 
 
 def _sort_key(iso: str) -> tuple[int, datetime]:
@@ -168,6 +128,8 @@ def csv_field(value: CellValue) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
     text = _clean_text(str(value))
     return "'" + text if is_formula_like(text) else text
 
@@ -240,6 +202,8 @@ def _xlsx_cell(c: Any, value: CellValue, font: Any = None) -> Any:
             c.number_format = DATETIME_FORMAT
         elif isinstance(value, date):
             c.number_format = DATE_FORMAT
+        elif isinstance(value, time):
+            c.number_format = TIME_FORMAT
     if font is not None:
         c.font = font
     return c
@@ -250,6 +214,8 @@ def _display_width(value: CellValue) -> int:
         return 19
     if isinstance(value, date):
         return 10
+    if isinstance(value, time):
+        return 5
     text = str(value)
     longest = max((line for line in text.splitlines() or [""]), key=len)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in longest)

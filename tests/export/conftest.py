@@ -13,17 +13,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chalicelib import config  # noqa: E402
-from chalicelib.domain.model import (  # noqa: E402
-    CHOICE,
-    DATE,
-    MULTI,
-    NUMBER,
-    TEXT,
-    YESNO,
-    Answer,
-    Question,
-    Survey,
-)
+from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 from chalicelib.export import files  # noqa: E402
 
 HYPERLINK = '=HYPERLINK("http://x")'

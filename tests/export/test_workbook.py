@@ -14,7 +14,8 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
-from chalicelib.domain.model import TEXT, Answer, Question, Survey
+from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.kinds import TEXT
 from chalicelib.export import workbook
 from chalicelib.export.workbook import (
     build_csv,

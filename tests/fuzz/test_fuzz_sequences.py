@@ -18,7 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.model import ADMIN, CHOICE, MULTI, NUMBER, SUPER, TEXT, Question, Survey, User, now_kst, option_key
+from chalicelib.domain.model import ADMIN, SUPER, Question, Survey, User, now_kst, option_key
+from chalicelib.domain.kinds import CHOICE, MULTI, NUMBER, TEXT
 from chalicelib.kakao.response import validate
 from chalicelib.domain.writes import DeleteSurvey, PutSurvey, PutUser
 from tests.events import event

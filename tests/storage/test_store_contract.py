@@ -17,26 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib import config
-from chalicelib.domain.model import (
-    ADMIN,
-    CHOICE,
-    CLOSED,
-    DATE,
-    KST,
-    MEMBER,
-    MULTI,
-    NUMBER,
-    OPEN,
-    SUPER,
-    TEXT,
-    YESNO,
-    Answer,
-    AuditEntry,
-    Question,
-    Survey,
-    User,
-    option_key,
-)
+from chalicelib.domain.model import ADMIN, CLOSED, KST, MEMBER, OPEN, SUPER, Answer, AuditEntry, Question, Survey, User, option_key
+from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 from chalicelib.storage import tables
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus

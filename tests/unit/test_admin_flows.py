@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from harness import Chat, key_of, make_bbq
 
-from chalicelib.domain.model import ADMIN, CHOICE, DATE, MULTI, NUMBER, SUPER, TEXT, YESNO
+from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 
 
 @dataclass

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib import web
-from chalicelib.domain.model import ADMIN, NUMBER, SUPER, TEXT, Answer, Question, Survey
+from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
+from chalicelib.domain.kinds import NUMBER, TEXT
 from chalicelib.export import workbook
 from chalicelib.kakao.response import validate
 from chalicelib.service import Bot

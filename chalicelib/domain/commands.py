@@ -1,0 +1,108 @@
+"""The commands a registered person may type when no flow is waiting: one record each.
+
+A record says the word that starts the message, the handler, who may use it, whether
+it needs a survey's title, and how 도움말 lists it. The help text, the words that
+need a title and the titles the wizard refuses (they would read as a command) all
+come from this table, so adding a command is one entry here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from chalicelib.domain import account, admin, answering, lists, people, wizard
+from chalicelib.domain.context import Handler
+from chalicelib.domain.model import ADMIN, MEMBER, SUPER
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str  # what the message starts with ("신청 목록"); the rest is the argument
+    run: Handler  # (ctx, argument) -> Outcome
+    usage: str = ""  # how 도움말 lists it ("현황 <제목>"); "" = not listed
+    role: int = MEMBER  # the least role that may use it (others are refused, and that is audited)
+    action: str = ""  # the audit trail's name for a refused attempt
+    needs_title: bool = False  # without an argument: ask for the survey's title
+    alone: bool = False  # the word alone, never with an argument (탈퇴, 파일 받기)
+    glued: bool = False  # may be typed without the space ("등록홍길동")
+
+
+# In the order 도움말 lists them; a message takes the longest word it starts with.
+COMMANDS: list[Command] = [
+    Command("신청 목록", lists.list_open, "신청 목록"),
+    Command("신청", answering.start, "신청 <제목>"),
+    Command("내 신청", lists.list_mine, "내 신청"),
+    Command("신청 수정", answering.start_edit, "신청 수정 <제목>", needs_title=True),
+    Command("신청 취소", answering.ask_withdraw, "신청 취소 <제목>", needs_title=True),
+    Command("등록", account.register, "등록 <소속> <이름>", glued=True),
+    Command("탈퇴", account.ask_leave, "탈퇴", alone=True),
+    Command("파일 받기", account.collect_files, alone=True),
+    Command("신청 만들기", wizard.begin, "신청 만들기", ADMIN, "create"),
+    Command("내 신청서", admin.my_surveys, "내 신청서", ADMIN, "my_surveys"),
+    Command("현황", admin.status, "현황 <제목>", ADMIN, "status", needs_title=True),
+    Command("미응답", admin.missing, "미응답 <제목>", ADMIN, "missing", needs_title=True),
+    Command("마감", admin.close, "마감 <제목>", ADMIN, "close", needs_title=True),
+    Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
+    Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
+    Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),
+    Command("공동관리자", admin.coadmin, "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
+    Command("관리자 등록", people.grant_admin, "관리자 등록 <이름>", SUPER, "grant_admin"),
+    Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),
+    Command("관리자 목록", people.list_admins, "관리자 목록", SUPER, "list_admins"),
+    Command("마스터키", admin.master_key, "마스터키", SUPER, "master_key"),
+]
+_LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
+
+# Words that work in every state, and words of the flows (answering, the review card, a confirmation).
+MENU_WORDS = {"메뉴", "도움말", "처음", "시작", "홈", "menu", "help", "?"}
+HELP_WORDS = {"도움말", "help", "?"}
+FLOW_WORDS = {"제출", "이전", "건너뛰기", "수정", "취소", "예", "아니오"}
+ROLE_TITLES = {ADMIN: "관리자", SUPER: "슈퍼관리자"}
+
+
+def match(text: str) -> tuple[Optional[Command], str]:
+    """The command ``text`` starts with (the longest word wins) and its argument."""
+    for c in _LONGEST_FIRST:
+        if text == c.word:
+            return c, ""
+        if c.alone:
+            continue
+        if text.startswith(c.word + " ") or (c.glued and text.startswith(c.word)):
+            return c, text[len(c.word):].strip()
+    return None, ""
+
+
+def word_of(text: str) -> str:
+    """What a log line may say of a message: the command or flow word, never what follows it."""
+    c, _ = match(text)
+    if c is not None:
+        return c.word
+    return text if text in MENU_WORDS or text in FLOW_WORDS else "(text)"
+
+
+def help_lines(role: int) -> list[str]:
+    """도움말: the commands this role may use, a line per role."""
+    def listed(r: int) -> str:
+        return " · ".join(c.usage for c in COMMANDS if c.role == r and c.usage)
+
+    lines = [f"명령어: {listed(MEMBER)}\n답하는 중에는 이전 · 건너뛰기 · 취소, 끝에서 제출 · 수정."]
+    lines += [f"{ROLE_TITLES[r]}: {listed(r)}" for r in (ADMIN, SUPER) if role >= r]
+    return lines
+
+
+def title_hint(c: Command, is_admin: bool) -> str:
+    """Where to find the title a command needs: the member's or the admin's own list."""
+    if c.role == MEMBER:
+        return "내 신청"
+    return "내 신청서" if is_admin else "메뉴"
+
+
+def reads_as_command(title: str) -> bool:
+    """A survey title that would be read as something else when typed: a command that works
+    without a title, a flow or menu word, or '신청 <제목>' turning into another 신청 command."""
+    if title in MENU_WORDS or title in FLOW_WORDS:
+        return True
+    if any(title == c.word for c in COMMANDS if not c.needs_title):
+        return True
+    first = title.split()[0] if title.split() else ""
+    return any(c.word == f"신청 {first}" for c in COMMANDS)

@@ -1,0 +1,88 @@
+"""A step's input and output: what the conversation knows of one message, and what it leads to."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from chalicelib.domain.model import AuditEntry, Survey, User
+from chalicelib.domain.ports import Reader
+from chalicelib.domain.reply import Reply
+from chalicelib.domain.session import ReadyFile, Session
+from chalicelib.domain.writes import Audit, Write
+
+
+@dataclass
+class ExportJob:
+    """Build a download of these surveys (one sheet each); ``master`` = the super admin's everything."""
+
+    survey_ids: list[str]
+    master: bool = False
+    ready: list[ReadyFile] = field(default_factory=list)  # files built in the background, to hand out now
+
+
+@dataclass
+class Outcome:
+    """What one message leads to.
+
+    ``user`` is the speaker's item to store when its fields change (None = unchanged);
+    ``session`` their new conversation state (None = unchanged). ``conversation.step``
+    folds the session into the user it returns, so the service sees one user item.
+    """
+
+    reply: Reply
+    user: Optional[User] = None
+    session: Optional[Session] = None
+    writes: list[Write] = field(default_factory=list)
+    export: Optional[ExportJob] = None
+
+
+@dataclass
+class Ctx:
+    """One message as the conversation sees it: who, when, how to read, and their state."""
+
+    key: str
+    user: Optional[User]
+    now: datetime
+    db: Reader
+    tap: dict[str, Any] = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
+    session: Session = field(default_factory=Session)
+    _surveys: Optional[list[Survey]] = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, key: str, user: Optional[User], now: datetime, db: Reader,
+           tap: Optional[dict[str, Any]] = None) -> "Ctx":
+        """The context of a message from ``user`` (None: not registered), their session read from the item."""
+        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(user.session if user else None))
+
+    @property
+    def member(self) -> User:
+        """The speaker, who is registered (every handler but registration runs only then)."""
+        if self.user is None:
+            raise LookupError("not registered")
+        return self.user
+
+    def me(self) -> User:
+        """A private copy of the speaker to change and return in an Outcome."""
+        return copy.deepcopy(self.member)
+
+    def state(self) -> Session:
+        """A private copy of the speaker's session to change and return in an Outcome."""
+        return copy.deepcopy(self.session)
+
+    def moved(self, session: Session) -> "Ctx":
+        """The same message read again in another state (e.g. after a dropped confirmation)."""
+        return Ctx(self.key, self.user, self.now, self.db, self.tap, session, self._surveys)
+
+    def surveys(self) -> list[Survey]:
+        """Every survey, read once per step (a step may look at them from several angles)."""
+        if self._surveys is None:
+            self._surveys = self.db.list_surveys()
+        return list(self._surveys)
+
+    def audit(self, action: str, target: str, detail: str = "") -> Audit:
+        return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))
+
+
+Handler = Callable[[Ctx, str], Outcome]

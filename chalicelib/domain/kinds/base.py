@@ -1,0 +1,126 @@
+"""What every kind of question is: the interface an entry implements, with plain-text defaults."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Callable, Optional, Sequence, Union
+
+from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.domain.parsing import MAX_TEXT_ANSWER
+
+# What a spreadsheet cell of an answer may hold (the export writes each type natively).
+CellValue = Union[str, int, float, date, datetime, time]
+# (value, None) when read, (None, reason) when not; the reason is said to the member.
+Parsed = tuple[Any, Optional[str]]
+
+MAX_PICKS = 7  # option quick replies (with 이전, 건너뛰기, 취소 and the limit of 10)
+
+
+def is_blank(value: Any) -> bool:
+    """A skipped answer (or none)."""
+    return value is None or value == "" or value == []
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A wizard step that follows the choice of a kind (e.g. the range of a number).
+
+    ``take`` reads the admin's text into the question being built (a dict with
+    ``kind`` set) and returns the reason to ask again, or None.
+    """
+
+    step: str  # its name in the wizard's stored state: never changes
+    prompt: Callable[[dict[str, Any]], tuple[str, list[str]]]  # (question, extra quick replies)
+    take: Callable[[dict[str, Any], str], Optional[str]]
+
+
+class Kind:
+    """A kind of question. Subclasses override what differs from plain text."""
+
+    code = ""  # stored in Question.kind
+    name = ""  # Korean name in the wizard, the preview and the help
+    aliases: tuple[str, ...] = ()  # other names an admin may type
+    setup: Optional[Setup] = None
+    counts_options = False  # per-option counters on the survey (and option capacity)
+    groups = False  # answers can be grouped by its option (sums per option in 현황)
+    summable = False  # numbers that add up (per unit in 현황)
+
+    # --- asking ---
+    def hint(self, q: Question) -> str:
+        """The line under the question that says how to answer ("" for none)."""
+        return ""
+
+    def lines(self, q: Question, left: dict[str, int]) -> list[str]:
+        """Extra lines under the question (options with places left)."""
+        return []
+
+    def picks(self, q: Question, left: dict[str, int]) -> list[str]:
+        """Quick replies that answer the question."""
+        return []
+
+    # --- reading ---
+    def parse(self, q: Question, text: str, today: date) -> Parsed:
+        if len(text) > MAX_TEXT_ANSWER:
+            return None, f"{MAX_TEXT_ANSWER}자 이내로 입력해 주세요."
+        return text, None
+
+    def picked(self, value: Any) -> list[str]:
+        """The options an answer takes (counters and capacity)."""
+        return []
+
+    # --- showing ---
+    def show(self, q: Question, value: Any) -> str:
+        return str(value)
+
+    def describe(self, q: Question) -> str:
+        """The kind as the wizard's preview shows it, with its settings."""
+        return self.name
+
+    def cell(self, q: Question, value: Any) -> CellValue:
+        """The answer in a download: a typed value, never a formula."""
+        return plain_cell(value)
+
+    # --- adding up ---
+    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+        """현황 of this question: a summary, then any further lines."""
+        return [f"응답 {len(values)}"]
+
+
+def plain_cell(value: Any) -> CellValue:
+    """A stored value as a cell by its type (what a kind does unless it knows better)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "예" if value else "아니오"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value if v is not None and str(v) != "")
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(KST).replace(tzinfo=None)
+    if isinstance(value, (int, float, date, time)):
+        return value
+    return str(value)
+
+
+class Unknown(Kind):
+    """A stored code this version does not know (written by a newer one): shown, never answered."""
+
+    name = "알 수 없는 형식"
+
+    def parse(self, q: Question, text: str, today: date) -> Parsed:
+        return None, "알 수 없는 질문 형식이에요."
+
+
+# The registry, filled in order by chalicelib.domain.kinds (the wizard offers the kinds in this order).
+KINDS: dict[str, Kind] = {}
+_UNKNOWN = Unknown()
+
+
+def kind_of(q: Question) -> Kind:
+    """The entry of ``q``'s kind (an unknown code gets one that shows answers but takes none)."""
+    return KINDS.get(q.kind, _UNKNOWN)

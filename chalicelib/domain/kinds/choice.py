@@ -1,0 +1,116 @@
+"""선택 and 복수선택: one or several of the options set in the wizard; 선택 may give an option a capacity."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from typing import Any, Optional, Sequence
+
+from chalicelib.domain.kinds.base import MAX_PICKS, Kind, Parsed, Setup
+from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
+from chalicelib.domain.parsing import pick_option
+
+MAX_OPTIONS = 8
+MAX_OPTION_LEN = 30
+
+
+def _options_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
+    cap_hint = " 선택지마다 정원을 두려면 ':숫자'를 붙이세요. 예: 치킨:30, 피자:20, 족발" if cur.get("kind") == Choice.code else ""
+    return f"보기를 쉼표로 구분해 입력해 주세요 (2~{MAX_OPTIONS}개). 예: 치킨, 피자, 족발.{cap_hint}", []
+
+
+def _options_take(cur: dict[str, Any], text: str) -> Optional[str]:
+    parts = [p.strip() for p in re.split(r"[,\n]", text) if p.strip()]
+    if not 2 <= len(parts) <= MAX_OPTIONS:
+        return f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."
+    options: list[str] = []
+    capacity: dict[str, int] = {}
+    for p in parts:
+        m = re.fullmatch(r"(.+?)\s*:\s*(\d+)\s*(명|개)?", p)
+        name = m.group(1).strip() if m else p
+        if len(name) > MAX_OPTION_LEN or "#" in name:
+            return f"보기는 {MAX_OPTION_LEN}자 이내로, '#' 없이 입력해 주세요."
+        if name.isdigit():
+            return "숫자만으로 된 보기는 번호와 헷갈려요. 글자를 붙여 주세요. 예: 1개"
+        if name in options:
+            return f"'{name}'이(가) 두 번 있어요."
+        options.append(name)
+        if m:
+            if cur.get("kind") != Choice.code:
+                return "정원은 '선택' 형식에서만 둘 수 있어요."
+            cap = int(m.group(2))
+            if not 1 <= cap <= MAX_CAP:
+                return f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."
+            capacity[name] = cap
+    cur["options"] = options
+    cur["capacity"] = capacity
+    return None
+
+
+class Choice(Kind):
+    """One of the options; an option may have a capacity (정원)."""
+
+    code, name, aliases = "choice", "선택", ("객관식",)
+    setup = Setup("q_opts", _options_prompt, _options_take)
+    counts_options = True
+    groups = True
+
+    def hint(self, q: Question) -> str:
+        return "하나를 골라 주세요."
+
+    def lines(self, q: Question, left: dict[str, int]) -> list[str]:
+        return [f"{n}. {o}" + (f" (남은 {left[o]})" if o in left else "") for n, o in enumerate(q.options, 1)]
+
+    def picks(self, q: Question, left: dict[str, int]) -> list[str]:
+        return [o for o in q.options if left.get(o, 1) > 0][:MAX_PICKS]
+
+    def parse(self, q: Question, text: str, today: date) -> Parsed:
+        o = pick_option(text, q.options)
+        if o is None:
+            return None, "보기 중에서 골라 주세요 (번호도 됩니다)."
+        return o, None
+
+    def picked(self, value: Any) -> list[str]:
+        return [value] if isinstance(value, str) and value else []
+
+    def describe(self, q: Question) -> str:
+        return f"{self.name}: " + ", ".join(f"{o}({q.capacity[o]}명)" if o in q.capacity else o for o in q.options)
+
+    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+        c: Counter[str] = Counter()
+        for v in values:
+            c.update(self.picked(v))
+        parts = []
+        for o in q.options:
+            rem = survey.remaining(q, o)
+            parts.append(f"{o} {c[o]}" + (f"(남은 {rem})" if rem is not None else ""))
+        return [", ".join(parts)]
+
+
+class Multi(Choice):
+    """Any number of the options, typed as '1, 3' or tapped one at a time."""
+
+    code, name, aliases = "multi", "복수선택", ("복수",)
+    groups = False
+
+    def hint(self, q: Question) -> str:
+        return "여러 개면 쉼표로 구분해 주세요. 예: 1, 3"
+
+    def parse(self, q: Question, text: str, today: date) -> Parsed:
+        whole = pick_option(text, q.options)
+        if whole is not None:
+            return [whole], None
+        picked: list[str] = []
+        for tok in (x for x in re.split(r"[,\s/]+", text) if x):
+            o = pick_option(tok, q.options)
+            if o is None:
+                return None, f"'{tok[:20]}'은(는) 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
+            if o not in picked:
+                picked.append(o)
+        return [o for o in q.options if o in picked], None
+
+    def picked(self, value: Any) -> list[str]:
+        return [str(v) for v in value] if isinstance(value, list) else super().picked(value)
+
+    def show(self, q: Question, value: Any) -> str:
+        return ", ".join(str(x) for x in value) if isinstance(value, list) else str(value)

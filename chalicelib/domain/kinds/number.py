@@ -1,0 +1,93 @@
+"""숫자: a number, optionally within a range set in the wizard; sums in 현황 (per option and per unit)."""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any, Optional, Sequence
+
+from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Setup, kind_of, plain_cell
+from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.parsing import fmt_number, parse_number
+
+
+def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
+    return "허용 범위를 '최소~최대'로 입력해 주세요. 예: 1~10, 0~ . 없으면 '건너뛰기'.", ["건너뛰기"]
+
+
+def _range_take(cur: dict[str, Any], text: str) -> Optional[str]:
+    if text == "건너뛰기":
+        return None
+    m = re.fullmatch(r"\s*([^~]*)~([^~]*)\s*", text)
+    lo = parse_number(m.group(1)) if m and m.group(1).strip() else None
+    hi = parse_number(m.group(2)) if m and m.group(2).strip() else None
+    if not m or (m.group(1).strip() and lo is None) or (m.group(2).strip() and hi is None):
+        return "'최소~최대' 모양으로 입력해 주세요. 예: 1~10"
+    if lo is not None and hi is not None and lo > hi:
+        return "최소가 최대보다 클 수 없어요."
+    cur["min"], cur["max"] = lo, hi
+    return None
+
+
+def _span(q: Question) -> str:
+    lo = "" if q.min is None else f"{q.min:g}"
+    hi = "" if q.max is None else f"{q.max:g}"
+    return f"{lo}~{hi}"
+
+
+class Number(Kind):
+    code, name = "number", "숫자"
+    setup = Setup("q_range", _range_prompt, _range_take)
+    summable = True
+
+    def hint(self, q: Question) -> str:
+        if q.min is None and q.max is None:
+            return "숫자로 답해 주세요."
+        return f"숫자로 답해 주세요 ({_span(q)})."
+
+    def parse(self, q: Question, text: str, today: date) -> Parsed:
+        n = parse_number(text)
+        if n is None:
+            return None, "숫자로 입력해 주세요. 예: 3"
+        if q.min is not None and n < q.min:
+            return None, f"{fmt_number(q.min)} 이상으로 입력해 주세요."
+        if q.max is not None and n > q.max:
+            return None, f"{fmt_number(q.max)} 이하로 입력해 주세요."
+        return n, None
+
+    def show(self, q: Question, value: Any) -> str:
+        return fmt_number(value) if isinstance(value, (int, float)) else str(value)
+
+    def describe(self, q: Question) -> str:
+        return self.name + (f" {_span(q)}" if q.min is not None or q.max is not None else "")
+
+    def cell(self, q: Question, value: Any) -> CellValue:
+        if isinstance(value, str):
+            return _number_or_text(value)
+        return plain_cell(value)
+
+    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+        nums = [v for v in values if isinstance(v, (int, float))]
+        lines = [f"합계 {fmt_number(sum(nums))} (응답 {len(nums)})"]
+        by = next((x for x in survey.questions if kind_of(x).groups), None)
+        if by is not None:
+            sums: dict[str, float] = defaultdict(float)
+            for a in answers:
+                o, v = a.values.get(by.id), a.values.get(q.id)
+                if isinstance(o, str) and isinstance(v, (int, float)):
+                    sums[o] += v
+            if sums:
+                lines.append("   보기별: " + ", ".join(f"{o} {fmt_number(sums[o])}" for o in by.options if o in sums))
+        return lines
+
+
+def _number_or_text(text: str) -> CellValue:
+    s = text.strip().replace(",", "")
+    try:
+        f = float(s)
+    except ValueError:
+        return text
+    if not s or not math.isfinite(f):
+        return text
+    return int(f) if f.is_integer() and "." not in s and "e" not in s.lower() else f

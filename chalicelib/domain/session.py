@@ -1,0 +1,298 @@
+"""The conversation state of one person, typed: which flow they are in and what each flow keeps.
+
+It is stored on the user item as a JSON document (``User.session``), read once per
+message with :meth:`Session.from_dict` and written back with :meth:`Session.to_dict`.
+The stored keys are short and have not changed since the first release, so sessions
+written by any version load, and a rollback reads what this version wrote. A part
+that cannot be read is dropped rather than failing every message of that person.
+
+    session = {"flow": {...}, "drafts": {sid: draft}, "wizard": {...}, "ready": [...]}
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from chalicelib.domain.model import Question, Survey
+
+
+class Flow(str, Enum):
+    """The top-level states; ``conversation.STATES`` says what each accepts."""
+
+    IDLE = ""  # no multi-step flow: a message is a command
+    ANSWERING = "answer"  # answering a survey (the active draft)
+    CREATING = "create"  # the survey wizard
+    CONFIRMING = "confirm"  # a yes/no question is waiting
+
+
+class Action(str, Enum):
+    """What a pending yes/no confirms."""
+
+    LEAVE = "leave"  # 탈퇴
+    WITHDRAW = "withdraw"  # 신청 취소 <제목>
+    DELETE = "delete"  # 삭제 <제목>
+
+
+@dataclass
+class Confirmation:
+    action: str  # an Action value (kept as text: an unknown one is refused politely)
+    survey_id: str = ""
+    title: str = ""
+
+
+@dataclass
+class Draft:
+    """A member's answers to one survey before they are submitted.
+
+    It carries a snapshot of the questions, so answering reads nothing but the user.
+    """
+
+    survey_id: str
+    title: str
+    questions: list[Question]
+    index: int = 0  # the question being asked
+    values: dict[str, Any] = field(default_factory=dict)  # question id -> value so far
+    reviewing: bool = False  # on the review card (제출 · 수정 · 취소)
+    back_to_review: bool = False  # editing one answer from the card: return there after it
+    answer_version: int = 0  # version of the stored answer this edits; 0 = a first answer
+    started_at: str = ""
+
+    @classmethod
+    def start(cls, s: Survey, now_iso: str, values: Optional[dict[str, Any]] = None, version: int = 0) -> "Draft":
+        """A draft of ``s``; with the stored answer's values and version it edits that answer (on the card)."""
+        return cls(survey_id=s.id, title=s.title, questions=copy.deepcopy(s.questions), values=dict(values or {}),
+                   reviewing=version > 0, answer_version=version, started_at=now_iso)
+
+    @property
+    def question(self) -> Question:
+        return self.questions[self.index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sid": self.survey_id, "title": self.title, "qs": [q.to_dict() for q in self.questions],
+                "i": self.index, "vals": self.values, "review": self.reviewing, "ret": self.back_to_review,
+                "ver": self.answer_version, "at": self.started_at}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Draft":
+        questions = [Question.from_dict(q) for q in d["qs"]]
+        if not questions:
+            raise ValueError("a draft without questions")
+        return cls(survey_id=str(d["sid"]), title=str(d.get("title", "")), questions=questions,
+                   index=min(max(0, int(d.get("i", 0))), len(questions) - 1), values=dict(d.get("vals") or {}),
+                   reviewing=bool(d.get("review")), back_to_review=bool(d.get("ret")),
+                   answer_version=int(d.get("ver") or 0), started_at=str(d.get("at", "")))
+
+
+@dataclass
+class QuestionDraft:
+    """The question the wizard is building: filled in step by step (kind, its settings, required)."""
+
+    id: str
+    text: str
+    settings: dict[str, Any] = field(default_factory=dict)  # kind, options, capacity, min, max, required
+
+    @property
+    def kind(self) -> str:
+        return str(self.settings.get("kind", ""))
+
+    def finish(self, required: bool) -> Question:
+        return Question.from_dict({**self.settings, "id": self.id, "text": self.text, "required": required})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, **self.settings}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Optional["QuestionDraft"]:
+        if not d.get("id"):
+            return None  # {} is how older versions wrote "no question in progress"
+        return cls(id=str(d["id"]), text=str(d.get("text", "")),
+                   settings={k: v for k, v in d.items() if k not in ("id", "text")})
+
+
+@dataclass
+class Form:
+    """The survey the wizard is building."""
+
+    title: str = ""
+    description: str = ""
+    questions: list[Question] = field(default_factory=list)
+    current: Optional[QuestionDraft] = None
+    deadline: Optional[str] = None  # ISO 8601
+    target: str = ""  # "" = everyone
+    cap: Optional[int] = None
+
+    def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if with_questions:
+            d["qs"] = [q.to_dict() for q in self.questions]
+        if self.title:
+            d["title"] = self.title
+        if self.description:
+            d["desc"] = self.description
+        if self.current is not None:
+            d["cur"] = self.current.to_dict()
+        if self.deadline:
+            d["deadline"] = self.deadline
+        if self.target:
+            d["target"] = self.target
+        if self.cap is not None:
+            d["cap"] = self.cap
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], questions: Optional[list[Question]] = None) -> "Form":
+        if questions is None:
+            questions = [Question.from_dict(q) for q in d.get("qs", [])]
+        cap = d.get("cap")
+        return cls(title=str(d.get("title", "")), description=str(d.get("desc", "")), questions=questions,
+                   current=QuestionDraft.from_dict(d.get("cur") or {}), deadline=d.get("deadline") or None,
+                   target=str(d.get("target", "")), cap=int(cap) if cap is not None else None)
+
+
+@dataclass
+class Snapshot:
+    """Where the wizard was one step ago (for 이전).
+
+    The finished questions are only ever appended, so a snapshot keeps their number,
+    not a copy: a full copy per step would hold up to HISTORY copies of 20 questions.
+    """
+
+    step: str
+    form: Form  # without its questions
+    questions: int  # how many finished questions there were
+
+    @classmethod
+    def of(cls, step: str, form: Form) -> "Snapshot":
+        """Where the wizard is now: ``step`` with a copy of ``form`` but its questions."""
+        kept = copy.deepcopy(form.to_dict(with_questions=False))
+        return cls(step=step, form=Form.from_dict(kept, questions=[]), questions=len(form.questions))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "d": {**self.form.to_dict(with_questions=False), "nq": self.questions}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Snapshot":
+        f = d["d"]
+        # Older versions kept a copy of the questions in each entry: always a prefix of today's.
+        n = len(f["qs"]) if "qs" in f else int(f["nq"])
+        return cls(step=str(d["step"]), form=Form.from_dict(f, questions=[]), questions=n)
+
+    def restore(self, finished: list[Question]) -> Form:
+        """The form as it was: this snapshot's fields with the first ``questions`` finished questions."""
+        form = copy.deepcopy(self.form)
+        form.questions = finished[:self.questions]
+        return form
+
+
+@dataclass
+class WizardState:
+    """An admin's survey in the making: the step they are on, the form so far, the way back."""
+
+    step: str
+    form: Form = field(default_factory=Form)
+    history: list[Snapshot] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "d": self.form.to_dict(), "hist": [h.to_dict() for h in self.history]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "WizardState":
+        history = [Snapshot.from_dict(h) for h in d.get("hist", [])]
+        return cls(step=str(d["step"]), form=Form.from_dict(d.get("d") or {}), history=history)
+
+
+@dataclass
+class ReadyFile:
+    """An export finished in the background, waiting for '파일 받기' (links are minted then)."""
+
+    key: str
+    title: str
+    ext: str
+    label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "ext": self.ext, "label": self.label}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ReadyFile":
+        return cls(key=str(d["key"]), title=str(d.get("title", "")), ext=str(d.get("ext", "xlsx")),
+                   label=str(d.get("label", "")))
+
+
+@dataclass
+class Session:
+    """Everything the bot remembers of one person between messages."""
+
+    flow: Flow = Flow.IDLE
+    answering: str = ""  # survey id of the active draft (flow ANSWERING)
+    confirmation: Optional[Confirmation] = None  # flow CONFIRMING
+    drafts: dict[str, Draft] = field(default_factory=dict)  # survey id -> draft, answered or paused
+    wizard: Optional[WizardState] = None  # kept while paused
+    ready: list[ReadyFile] = field(default_factory=list)
+
+    def idle(self) -> None:
+        """Leave whatever flow this is (drafts and a paused wizard stay)."""
+        self.flow, self.answering, self.confirmation = Flow.IDLE, "", None
+
+    def confirm(self, action: Action, survey_id: str = "", title: str = "") -> None:
+        self.idle()
+        self.flow, self.confirmation = Flow.CONFIRMING, Confirmation(action.value, survey_id, title)
+
+    def active_draft(self) -> Optional[Draft]:
+        return self.drafts.get(self.answering) if self.flow == Flow.ANSWERING else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.flow == Flow.ANSWERING:
+            d["flow"] = {"name": self.flow.value, "sid": self.answering}
+        elif self.flow == Flow.CONFIRMING and self.confirmation is not None:
+            c = self.confirmation
+            d["flow"] = {"name": self.flow.value, "action": c.action, "sid": c.survey_id, "title": c.title}
+        elif self.flow == Flow.CREATING:
+            d["flow"] = {"name": self.flow.value}
+        d["drafts"] = {sid: draft.to_dict() for sid, draft in self.drafts.items()}
+        if self.wizard is not None:
+            d["wizard"] = self.wizard.to_dict()
+        if self.ready:
+            d["ready"] = [r.to_dict() for r in self.ready]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Optional[dict[str, Any]]) -> "Session":
+        s = cls()
+        if not isinstance(d, dict):
+            return s
+        for sid, raw in (d.get("drafts") or {}).items():
+            draft = _readable(Draft.from_dict, raw)
+            if draft is not None:
+                s.drafts[str(sid)] = draft
+        if d.get("wizard"):
+            s.wizard = _readable(WizardState.from_dict, d["wizard"])
+        s.ready = [r for r in (_readable(ReadyFile.from_dict, x) for x in d.get("ready") or []) if r is not None]
+        flow = d.get("flow") or {}
+        name = flow.get("name") if isinstance(flow, dict) else None
+        if name == Flow.ANSWERING.value and str(flow.get("sid", "")) in s.drafts:
+            s.flow, s.answering = Flow.ANSWERING, str(flow["sid"])
+        elif name == Flow.CREATING.value and s.wizard is not None:
+            s.flow = Flow.CREATING
+        elif name == Flow.CONFIRMING.value:
+            s.flow = Flow.CONFIRMING
+            s.confirmation = Confirmation(str(flow.get("action", "")), str(flow.get("sid", "")),
+                                          str(flow.get("title", "")))
+        return s
+
+
+def _readable(read: Any, raw: Any) -> Any:
+    """``read(raw)``, or None when ``raw`` is not what it should be (a broken part is dropped)."""
+    try:
+        return read(raw)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def ready_files(stored: Optional[dict[str, Any]]) -> list[ReadyFile]:
+    """The parked files of a stored session, read without the rest of it."""
+    raw = stored.get("ready") if isinstance(stored, dict) else None
+    return [r for r in (_readable(ReadyFile.from_dict, x) for x in raw or []) if r is not None]

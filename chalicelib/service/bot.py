@@ -1,0 +1,147 @@
+"""Runs one message: read the user, take the conversation's step, commit its writes.
+
+Optimistic concurrency: every commit carries the conditions of domain.writes. When
+a condition fails (a double tap, two messages racing on two Lambda instances, a
+cap reached by someone else), the step is taken again on fresh data, so the
+reply always describes what was really stored.
+
+    request A ──read v3──step──commit(v3→v4) ✓
+    request B ──read v3──step──commit(v3→v4) ✗ Conflict ──read v4──step──commit ✓/reply
+
+Every call to a port goes through the message's time budget (service.budget); the
+rate limit (service.ratelimit) and downloads (service.downloads) have modules of
+their own.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping, Optional
+
+from chalicelib.domain.context import Ctx
+from chalicelib.domain.conversation import step
+from chalicelib.domain.model import User, now_kst
+from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Queue, Store, Unavailable
+from chalicelib.domain.reply import Quick, Reply
+from chalicelib.domain.resume import current_prompt
+from chalicelib.domain.session import ready_files
+from chalicelib.domain.writes import DeleteSurvey, PutUser, Write
+from chalicelib.service import downloads, wording
+from chalicelib.service.budget import Budget, Budgeted, Timing
+from chalicelib.service.ratelimit import RateLimit
+
+MAX_ATTEMPTS = 6  # the time budget ends the retries earlier when the store is slow
+BACKOFF_STEP = 0.025  # seconds; the pause before attempt n+1 is uniform in [0, n * step]
+
+
+@dataclass
+class _Turn:
+    """One message on its way through the service."""
+
+    key: str
+    text: str
+    tap: dict[str, Any]  # clientExtra of a tapped quick reply
+    request: downloads.Request  # the ports as this message sees them (budgeted)
+    facts: dict[str, Any] = field(default_factory=lambda: {"attempts": 0})
+    user: Optional[User] = None  # as last read: what the member was doing when something failed
+
+
+class Bot:
+    """The chatbot over a Store (and an Exporter and a Queue for downloads)."""
+
+    def __init__(self, store: Store, exporter: Optional[Exporter] = None,
+                 clock: Callable[[], datetime] = now_kst, queue: Optional[Queue] = None,
+                 callback: Optional[Callable[[str, Reply], bool]] = None,
+                 sync_cells: int = downloads.SYNC_CELLS, timing: Timing = Timing(),
+                 monotonic: Callable[[], float] = time.monotonic, rate_limit: int = 0) -> None:
+        self.store = store
+        self.exporter = exporter
+        self.clock = clock
+        self.queue = queue
+        self.callback = callback  # delivers a reply through Kakao's one-time callback URL
+        self.sync_cells = sync_cells
+        self.timing = timing
+        self.monotonic = monotonic
+        self.rate_limit = rate_limit  # messages per person per minute; 0 = no limit
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def handle(self, user_key: str, text: str, callback_url: str = "",
+               tap: Optional[Mapping[str, Any]] = None) -> tuple[Reply, dict[str, Any]]:
+        """The reply to one message, and facts for the log line (no answers, no keys)."""
+        started = time.perf_counter()
+        budget = Budget(self.timing.reply_within, self.monotonic)
+        request = downloads.Request(
+            key=user_key, callback_url=callback_url, budget=budget,
+            store=Budgeted(self.store, budget, self.timing.store_call),
+            exporter=None if self.exporter is None else Budgeted(self.exporter, budget, self.timing.exporter_calls()),
+            queue=None if self.queue is None else Budgeted(self.queue, budget, self.timing.queue_send),
+        )
+        turn = _Turn(key=user_key, text=text, tap=dict(tap or {}), request=request)
+        try:
+            reply = self._run(turn)
+        except Unavailable:
+            turn.facts["result"] = "unavailable"
+            reply = self._busy(turn)
+        turn.facts["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return reply, turn.facts
+
+    def run_export_task(self, task: ExportTask) -> None:
+        """The background half of a big export (the queue calls this)."""
+        downloads.run_task(task, self.store, self.exporter, self.callback)
+
+    def _run(self, turn: _Turn) -> Reply:
+        facts, store = turn.facts, turn.request.store
+        limit = RateLimit(self.rate_limit)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            facts["attempts"] = attempt
+            user = turn.user = store.get_user(turn.key)
+            now = self.clock()
+            rate = limit.count(user, now)
+            if limit.exceeded(rate):
+                facts["result"] = "rate_limited"
+                return wording.slow_down()
+            out = step(Ctx.of(turn.key, user, now, store, turn.tap), turn.text)
+            writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
+            writes = limit.ride(writes, turn.key, user, rate)
+            try:
+                if writes:
+                    store.commit(writes)
+            except Conflict as exc:
+                facts.setdefault("conflicts", []).append(exc.what)
+                self._back_off(attempt, turn.request.budget)
+                continue
+            facts["result"] = "ok"
+            facts["writes"] = [type(w).__name__ for w in writes]
+            self._after_commit(out.writes, turn)
+            if out.export is not None:
+                return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
+            stored = out.user if out.user is not None else user
+            # Files finished in the background are offered on whatever the admin says next.
+            if stored is not None and ready_files(stored.session) and wording.COLLECT not in (q.text for q in out.reply.quick):
+                out.reply.texts.insert(0, wording.FILES_READY)
+                out.reply.quick.insert(0, Quick(wording.COLLECT))
+            return out.reply
+        facts["result"] = "gave_up"
+        return self._busy(turn)
+
+    def _back_off(self, attempt: int, budget: Budget) -> None:
+        """A short random pause before re-reading, so racers (e.g. a rush on one survey's
+        counters, which DynamoDB answers with TransactionConflict) spread out instead of
+        colliding again; never longer than the budget can spare."""
+        pause = random.uniform(0, BACKOFF_STEP * attempt)
+        if budget.allows(self.timing.store_call + pause):
+            self.sleep(pause)
+
+    def _busy(self, turn: _Turn) -> Reply:
+        """'Try again shortly', with the question the member is on (from the session: no store reads)."""
+        return current_prompt(turn.user, wording.BUSY) or wording.busy()
+
+    @staticmethod
+    def _after_commit(writes: list[Write], turn: _Turn) -> None:
+        if turn.request.exporter is None:
+            return
+        for w in writes:
+            if isinstance(w, DeleteSurvey):
+                downloads.forget(turn.request.exporter, w.survey_id)

@@ -1,0 +1,134 @@
+"""Downloads: hand out files that are ready, build small ones inside the reply, queue big ones.
+
+A big export (or any when time is short) is answered at once and built in the
+background: the finished files reach the admin by Kakao's callback when the request
+carried one, otherwise they are parked in the admin's session and the next message
+offers "파일 받기" (links are minted then, never stored).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from chalicelib.domain.context import ExportJob
+from chalicelib.domain.model import Survey
+from chalicelib.domain.ports import Conflict, ExportTask, FileLink, Store, Unavailable
+from chalicelib.domain.session import ReadyFile, Session
+from chalicelib.domain.reply import Reply
+from chalicelib.domain.writes import PutUser
+from chalicelib.logsafe import failure
+from chalicelib.service import wording
+from chalicelib.service.budget import Budget, Timing
+
+log = logging.getLogger("haengjeong")
+
+# Exports larger than this many cells are built in the background (openpyxl writes
+# roughly 10-30k cells a second on a small Lambda; the reply must leave within 5 s).
+SYNC_CELLS = 6000
+MAX_READY = 3
+PARK_ATTEMPTS = 12
+
+
+@dataclass
+class Request:
+    """A download asked for by one message, with the ports as that message sees them (budgeted)."""
+
+    key: str
+    callback_url: str
+    budget: Budget
+    store: Any  # Budgeted Store
+    exporter: Any  # Budgeted Exporter or None
+    queue: Any  # Budgeted Queue or None
+
+
+def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now: datetime) -> Reply:
+    """Files that are ready now, small ones built now, big ones in the background."""
+    if req.exporter is None:
+        return wording.sorry(wording.NO_FILES_HERE)
+    if job.ready:
+        try:
+            links = [req.exporter.presign(r.key, r.title, r.ext) for r in job.ready]
+        except Exception as exc:
+            log.error("presign failed", extra=failure(exc))
+            return wording.sorry(wording.NO_LINK)
+        return wording.links_reply(job.ready[0].label or wording.READY_LABEL, links)
+    surveys = [s for s in (req.store.get_survey(i) for i in job.survey_ids) if s is not None]
+    if not surveys:
+        return wording.sorry(wording.NO_SURVEY)
+    cells = sum(s.response_count * (len(s.questions) + 4) for s in surveys)
+    # Built now only if the build and upload can still end in time; otherwise in the background.
+    in_time = req.budget.allows(timing.exporter_calls()["export_master" if job.master else "export_survey"])
+    if req.queue is not None and (job.master or cells > sync_cells or not in_time):
+        task = ExportTask(user_key=req.key, survey_ids=[s.id for s in surveys], master=job.master,
+                          callback_url=req.callback_url, requested_at=now.isoformat())
+        try:
+            req.queue.send(task)
+        except Unavailable:
+            raise
+        except Exception as exc:
+            log.error("export queue failed", extra=failure(exc))
+            return wording.sorry(wording.BUILD_FAILED)
+        if req.callback_url:
+            return Reply(texts=[wording.BUILDING_FOR_CALLBACK], use_callback=True)
+        return wording.sorry(wording.BUILDING_IN_BACKGROUND)
+    try:
+        title, links = build(surveys, job.master, req.store, req.exporter)
+    except Unavailable:
+        raise
+    except Exception as exc:
+        log.error("export failed", extra=failure(exc))
+        return wording.sorry(wording.BUILD_FAILED)
+    return wording.links_reply(title, links)
+
+
+def build(surveys: list[Survey], master: bool, store: Any, exporter: Any) -> tuple[str, list[FileLink]]:
+    """Build and store the files; (the card's title, their links)."""
+    if master:
+        link = exporter.export_master([(s, store.list_answers(s.id)) for s in surveys])
+        return f"전체 신청 {len(surveys)}건", [link]
+    s = surveys[0]
+    answers = store.list_answers(s.id)
+    return f"{s.title} 응답 {len(answers)}건", exporter.export_survey(s, answers)
+
+
+def forget(exporter: Any, survey_id: str) -> None:
+    """A deleted survey's files go too (they expire anyway: a failure never fails the reply)."""
+    try:
+        exporter.forget_survey(survey_id)
+    except Exception as exc:
+        log.warning("export cleanup failed", extra={"survey": survey_id, **failure(exc)})
+
+
+def run_task(task: ExportTask, store: Store, exporter: Any,
+             callback: Optional[Callable[[str, Reply], bool]]) -> None:
+    """The background half of a big export: build, then deliver by callback or park for 파일 받기."""
+    surveys = [s for s in (store.get_survey(i) for i in task.survey_ids) if s is not None]
+    if not surveys or exporter is None:
+        return
+    title, links = build(surveys, task.master, store, exporter)
+    if task.callback_url and callback is not None and callback(task.callback_url, wording.links_reply(title, links)):
+        return
+    parked = [ReadyFile(key=x.key, title=_stem(x.filename), ext=_ext(x.filename), label=title) for x in links]
+    for _ in range(PARK_ATTEMPTS):
+        user = store.get_user(task.user_key)
+        if user is None:
+            return
+        session = Session.from_dict(user.session)
+        session.ready = (session.ready + parked)[-MAX_READY:]
+        user.session = session.to_dict()
+        try:
+            store.commit([PutUser(user)])
+            return
+        except Conflict:  # the admin was chatting at the same moment: read again
+            continue
+    log.warning("could not park export")
+
+
+def _stem(filename: str) -> str:
+    return filename.rsplit(".", 1)[0]
+
+
+def _ext(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1] if "." in filename else "xlsx"
