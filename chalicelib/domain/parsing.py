@@ -74,6 +74,56 @@ def parse_date(text: str, today: date) -> Optional[date]:
         return None
 
 
+# Words before an hour that say which half of the day it is, and how they move the hour.
+_HALVES = {"오전": "am", "아침": "am", "새벽": "am", "am": "am", "a.m.": "am",
+           "오후": "pm", "저녁": "pm", "pm": "pm", "p.m.": "pm", "밤": "night", "낮": "day"}
+_NATIVE_HOURS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
+                 "열한": 11, "열두": 12}
+_HOUR = r"(?P<h>\d{1,2}|" + "|".join(sorted(_NATIVE_HOURS, key=len, reverse=True)) + ")"
+
+
+def parse_time_of_day(text: str) -> Optional[time]:
+    """A time of day as people type it: '18:30', '6:30pm', '18시 30분', '오후 6시 반', '저녁 7시',
+    '밤 12시' (midnight), '새벽 2시', '여섯 시 반', '정오', '자정'. An hour with no half of the
+    day is read on the 24-hour clock ('6시' is 06:00)."""
+    t = text.strip().casefold().replace(" ", "").replace("：", ":")
+    named = {"정오": time(12, 0), "자정": time(0, 0)}
+    if t in named:
+        return named[t]
+    half = ""
+    for word in sorted(_HALVES, key=len, reverse=True):
+        if t.startswith(word) or t.endswith(word):
+            half = _HALVES[word]
+            t = t[len(word):] if t.startswith(word) else t[:-len(word)]
+            break
+    m = (re.fullmatch(r"(?P<h>\d{1,2}):(?P<m>\d{2})", t)
+         or re.fullmatch(_HOUR + r"시(?:(?P<m>\d{1,2})분?|(?P<half>반))?", t)
+         or (re.fullmatch(r"(?P<h>\d{1,2})", t) if half else None))  # '6pm', '오후6'
+    if m is None:
+        return None
+    parts = m.groupdict()
+    minute = 30 if parts.get("half") else int(parts.get("m") or 0)
+    hour = _on_24_hours(_NATIVE_HOURS.get(parts["h"]) or int(parts["h"]), half)
+    if hour is None or not 0 <= hour <= 23 or not 0 <= minute <= 59:
+        return None
+    return time(hour, minute)
+
+
+def _on_24_hours(hour: int, half: str) -> Optional[int]:
+    """The hour on the 24-hour clock, given the half of the day it was said with."""
+    if not half:
+        return hour
+    if hour > 12:  # '오후 18시': already on the 24-hour clock, unless it contradicts the half
+        return hour if half != "am" else None
+    if half == "am":
+        return 0 if hour == 12 else hour
+    if half == "pm":
+        return 12 if hour == 12 else hour + 12
+    if half == "night":  # 밤 9시 = 21:00, 밤 12시 = 00:00, 밤 1시 = 01:00
+        return 0 if hour == 12 else hour + 12 if hour >= 6 else hour
+    return hour + 12 if 1 <= hour <= 6 else hour  # 낮 2시 = 14:00, 낮 12시 = 12:00, 낮 11시 = 11:00
+
+
 def parse_deadline(text: str, now: datetime) -> Parsed:
     """A future moment: '11/30 18:00', '2026-11-30 18:00', '내일 18시', '11/30' (= 23:59)."""
     t = text.strip()

@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 from chalicelib.domain.kinds.base import KINDS, CellValue, Kind, Parsed, Setup, is_blank, kind_of
 from chalicelib.domain.kinds.choice import MAX_OPTION_LEN, MAX_OPTIONS, Choice, Multi
+from chalicelib.domain.kinds.clock import TimeOfDay
 from chalicelib.domain.kinds.day import Day
 from chalicelib.domain.kinds.number import Number
 from chalicelib.domain.kinds.text import Text
@@ -24,13 +25,14 @@ from chalicelib.domain.kinds.yesno import YesNo
 from chalicelib.domain.model import MAX_CAP, Question, option_key
 
 # The registry, in the order the wizard offers the kinds.
-KINDS.update((k.code, k) for k in (Text(), Number(), Choice(), Multi(), Day(), YesNo()))
+KINDS.update((k.code, k) for k in (Text(), Number(), Choice(), Multi(), Day(), TimeOfDay(), YesNo()))
 
 # The stored codes, for code that names a kind (tests, fixtures).
 TEXT, NUMBER, CHOICE, MULTI, DATE, YESNO = Text.code, Number.code, Choice.code, Multi.code, Day.code, YesNo.code
+TIME = TimeOfDay.code
 
 __all__ = [
-    "CHOICE", "DATE", "KINDS", "MAX_CAP", "MAX_OPTIONS", "MAX_OPTION_LEN", "MULTI", "NUMBER", "TEXT", "YESNO",
+    "CHOICE", "DATE", "KINDS", "MAX_CAP", "MAX_OPTIONS", "MAX_OPTION_LEN", "MULTI", "NUMBER", "TEXT", "TIME", "YESNO",
     "CellValue", "Kind", "Parsed", "Setup", "cell_value", "is_blank", "kind_named", "kind_of", "option_deltas",
     "parse_answer", "setup_steps", "show_value",
 ]
