@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Union
 
 from chalicelib.domain import tally
-from chalicelib.domain.common import choose_reply, find_survey, main_quick, managed_surveys, page_of, ref, split_page
+from chalicelib.domain.common import choose_reply, find_survey, main_quick, managed_surveys, ref, split_page, survey_list
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
 from chalicelib.domain.model import CLOSED, OPEN, Survey
 from chalicelib.domain.parsing import fmt_deadline
@@ -49,16 +49,13 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     if not pool:
         return Outcome(Reply.say("아직 만든 신청서가 없어요.", quick=["신청 만들기", "메뉴"]))
     pool.sort(key=lambda s: (not s.is_open(ctx.now), s.created_at))
-    shown, more = page_of(pool, page)
-    lines = [f"내 신청서 {len(pool)}건"]
-    for s in shown:
+
+    def line(s: Survey) -> str:
         state = "진행 중" if s.is_open(ctx.now) else "마감"
         cap = f"/{s.cap}" if s.cap else ""
-        lines.append(f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}")
-    quick: list[QuickLike] = [Quick(s.title, f"현황 {ref(s, pool)}") for s in shown]
-    if more:
-        quick.append(Quick("더보기", f"내 신청서 {page + 1}"))
-    return Outcome(Reply.say("\n".join(lines), quick=quick + ["메뉴"]))
+        return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
+
+    return Outcome(survey_list(f"내 신청서 {len(pool)}건", pool, page, line, "현황", "내 신청서", pool))
 
 
 def status(ctx: Ctx, arg: str) -> Outcome:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Survey, User
@@ -107,3 +107,14 @@ def split_page(arg: str) -> tuple[str, int]:
     if head and tail.isdigit() and 1 <= int(tail) <= 999:
         return head, int(tail)
     return arg, 1
+
+
+def survey_list(head: str, items: list[Survey], page: int, line: Callable[[Survey], str], tap: str, more: str,
+                pool: list[Survey]) -> Reply:
+    """A page of surveys: ``head``, a line each, a quick reply each (``tap`` + the title), and 더보기."""
+    shown, more_left = page_of(items, page)
+    lines = [head] + [line(s) for s in shown]
+    quick: list[QuickLike] = [Quick(s.title, f"{tap} {ref(s, pool)}") for s in shown]
+    if more_left:
+        quick.append(Quick("더보기", f"{more} {page + 1}"))
+    return Reply.say("\n".join(lines), quick=[*quick, "메뉴"])

@@ -1,11 +1,11 @@
 """A member's lists: open surveys meant for me (신청 목록), my submissions (내 신청), what is waiting."""
 from __future__ import annotations
 
-from chalicelib.domain.common import main_quick, page_of, ref, split_page, visible_surveys
+from chalicelib.domain.common import main_quick, split_page, survey_list, visible_surveys
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import Survey
 from chalicelib.domain.parsing import fmt_deadline
-from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.reply import Reply
 
 
 def _by_deadline(s: Survey) -> str:
@@ -29,14 +29,12 @@ def list_open(ctx: Ctx, arg: str) -> Outcome:
     items.sort(key=lambda s: (s.id in u.answered, _by_deadline(s)))
     if not items:
         return Outcome(Reply.say("지금 응답할 수 있는 신청이 없어요.", quick=main_quick(u)))
-    shown, more = page_of(items, page)
-    lines = [f"응답할 수 있는 신청 {len(items)}건" + (f" ({page}쪽)" if page > 1 else "")]
-    for s in shown:
-        lines.append(f"• {s.title} — {fmt_deadline(s.deadline)} 마감 · {status_of(ctx, s)}")
-    quick: list[QuickLike] = [Quick(s.title, f"신청 {ref(s, pool)}") for s in shown]
-    if more:
-        quick.append(Quick("더보기", f"신청 목록 {page + 1}"))
-    return Outcome(Reply.say("\n".join(lines), quick=quick + ["메뉴"]))
+
+    def line(s: Survey) -> str:
+        return f"• {s.title} — {fmt_deadline(s.deadline)} 마감 · {status_of(ctx, s)}"
+
+    head = f"응답할 수 있는 신청 {len(items)}건" + (f" ({page}쪽)" if page > 1 else "")
+    return Outcome(survey_list(head, items, page, line, "신청", "신청 목록", pool))
 
 
 def list_mine(ctx: Ctx, arg: str) -> Outcome:
@@ -48,15 +46,11 @@ def list_mine(ctx: Ctx, arg: str) -> Outcome:
     items.sort(key=lambda s: (not s.is_open(ctx.now), _by_deadline(s)))
     if not items:
         return Outcome(Reply.say("아직 제출한 신청이 없어요.", quick=["신청 목록", "메뉴"]))
-    shown, more = page_of(items, page)
-    lines = [f"내가 제출한 신청 {len(items)}건"]
-    for s in shown:
-        state = f"진행 중 · {fmt_deadline(s.deadline)}" if s.is_open(ctx.now) else "마감"
-        lines.append(f"• {s.title} ({state})")
-    quick: list[QuickLike] = [Quick(s.title, f"신청 {ref(s, pool)}") for s in shown]
-    if more:
-        quick.append(Quick("더보기", f"내 신청 {page + 1}"))
-    return Outcome(Reply.say("\n".join(lines), quick=quick + ["메뉴"]))
+
+    def line(s: Survey) -> str:
+        return f"• {s.title} ({f'진행 중 · {fmt_deadline(s.deadline)}' if s.is_open(ctx.now) else '마감'})"
+
+    return Outcome(survey_list(f"내가 제출한 신청 {len(items)}건", items, page, line, "신청", "내 신청", pool))
 
 
 def pending(ctx: Ctx) -> list[Survey]:
