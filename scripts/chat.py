@@ -33,9 +33,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from chalicelib.config import LOCAL_SKILL_SECRET
-
-ROOT = Path(__file__).resolve().parent.parent
-STACK_FILE = ROOT / ".local" / "stack.json"
+from scripts.local import STACK_FILE
 DEFAULT_URL = "http://127.0.0.1:8000/skill"
 MAX_RESPONSE_BYTES = 30 * 1024  # Kakao drops bigger replies
 SLOW_MS = 4000  # Kakao gives up at 5 s; tunnels and the network eat the rest
