@@ -1,4 +1,4 @@
-"""행정이 skill endpoint: routes only. The wiring lives in chalicelib.runtime, the conversation in chalicelib.domain."""
+"""행정이 skill endpoint: routes only (the wiring is chalicelib.runtime, the conversation chalicelib.domain)."""
 import json
 import logging
 
