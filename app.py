@@ -1,13 +1,12 @@
-"""행정이 skill endpoint: routes only. The conversation lives in chalicelib.domain."""
+"""행정이 skill endpoint: routes only (the wiring is chalicelib.runtime, the conversation chalicelib.domain)."""
 import json
 import logging
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Rate, Response
 
-from chalicelib import runtime, web
+from chalicelib import runtime
 from chalicelib.config import settings
-from chalicelib.domain.model import now_kst
 
 app = Chalice(app_name="haengjeong", configure_logs=False)  # Powertools owns the "haengjeong" logger (JSON)
 logger = Logger(service="haengjeong")
@@ -17,7 +16,7 @@ logging.getLogger("haengjeong").propagate = False  # one JSON line per event; th
 @app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])
 def skill() -> Response:
     req = app.current_request
-    status, body = web.handle_skill(req.headers, req.raw_body, runtime.bot(), settings().skill_secret)
+    status, body = runtime.handle_skill(req.headers, req.raw_body)
     # Serialised here as UTF-8: Chalice would \u-escape Korean (6 bytes a syllable instead of 3), so the
     # body Kakao receives would be up to twice the 30 KB that render() measured.
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -31,15 +30,11 @@ def health() -> dict:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def close_expired(event: object) -> None:
-    from chalicelib.autoclose import close_expired as run
-
-    closed = run(runtime.bot().store, now_kst())
+    closed = runtime.close_expired()
     logger.info("auto-close", extra={"closed": len(closed)})
 
 
 @app.on_sqs_message(queue=settings().export_queue, batch_size=1)
 def build_export(event: object) -> None:
-    from chalicelib.domain.ports import ExportTask
-
     for record in event:  # type: ignore[attr-defined]
-        runtime.bot().run_export_task(ExportTask.from_json(record.body))
+        runtime.run_export_task(record.body)

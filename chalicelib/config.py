@@ -1,11 +1,18 @@
-"""Settings, read from the environment once (stage values live in .chalice/config.json)."""
+"""Settings, read from the environment (stage values live in .chalice/config.json).
+
+Read afresh on every call: it costs a few dictionary lookups, and a process that
+changes its environment (the local tools, the tests) sees the change at once.
+``chalicelib.runtime`` turns settings into adapters and rebuilds them when the
+settings change.
+"""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Optional
 
 LOCAL_SKILL_SECRET = "local-dev-secret"  # documented value for `make run`; never used when deployed
+LOCAL_CREDENTIALS = ("local", "local")  # local engines accept any key
 
 
 @dataclass(frozen=True)
@@ -23,12 +30,14 @@ class Settings:
     rate_limit_per_minute: int
     export_queue: str  # SQS queue name for background exports
     jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
+    # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
+    dynamodb_credentials: Optional[tuple[str, str]]
 
 
-@lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ
     prefix = env.get("HJ_TABLE_PREFIX", "haengjeong")
+    dynamodb_endpoint = env.get("HJ_DYNAMODB_ENDPOINT", "")
     return Settings(
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-northeast-2",
         users_table=env.get("HJ_USERS_TABLE", f"{prefix}-users"),
@@ -37,15 +46,11 @@ def settings() -> Settings:
         audit_table=env.get("HJ_AUDIT_TABLE", f"{prefix}-audit"),
         export_bucket=env.get("HJ_EXPORT_BUCKET", f"{prefix}-exports"),
         skill_secret=env.get("HJ_SKILL_SECRET", ""),
-        dynamodb_endpoint=env.get("HJ_DYNAMODB_ENDPOINT", ""),
+        dynamodb_endpoint=dynamodb_endpoint,
         s3_endpoint=env.get("HJ_S3_ENDPOINT", ""),
         link_ttl_seconds=min(600, max(60, int(env.get("HJ_LINK_TTL", "300")))),
         rate_limit_per_minute=int(env.get("HJ_RATE_LIMIT", "30")),
         export_queue=env.get("HJ_EXPORT_QUEUE", f"{prefix}-exports"),
         jobs=env.get("HJ_JOBS") or ("sqs" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "thread"),
+        dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )
-
-
-def reset() -> None:
-    """Forget cached settings (tests change the environment)."""
-    settings.cache_clear()

@@ -1,58 +1,66 @@
-"""Process-wide wiring, built lazily on the first request (never at import)."""
+"""The one place that wires adapters to ports: settings in, a ready Bot out.
+
+Adapters take their configuration as constructor arguments; this module reads the
+settings and builds them. The bot is built on the first request (never at
+import) and built again whenever the settings differ from the ones it was built
+from, so a process that changes its environment simply gets a bot for the new one.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from chalicelib.domain.ports import Exporter
+from chalicelib import web
+from chalicelib.config import Settings, settings
 from chalicelib.service import Bot, Timing
 
+if TYPE_CHECKING:
+    from chalicelib.export.s3 import S3Exporter
+    from chalicelib.storage.dynamo import DynamoStore
+    from chalicelib.storage.tables import DynamoConfig
 
-class S3Exporter(Exporter):
-    """The Exporter port over chalicelib.export.files (openpyxl is imported only when a file is built)."""
+_lock = threading.Lock()  # `chalice local` and gunicorn serve requests on threads
+_current: Optional[tuple[Settings, Bot]] = None
 
-    def export_survey(self, survey: Any, answers: list[Any]) -> list[Any]:
-        from chalicelib.export import files
 
-        return files.export_survey(survey, answers)
+def dynamo_config(s: Settings) -> DynamoConfig:
+    from chalicelib.storage.tables import DynamoConfig
 
-    def export_master(self, items: list[Any]) -> Any:
-        from chalicelib.export import files
+    return DynamoConfig(users_table=s.users_table, surveys_table=s.surveys_table, answers_table=s.answers_table,
+                        audit_table=s.audit_table, region=s.region, endpoint=s.dynamodb_endpoint,
+                        credentials=s.dynamodb_credentials)
 
-        return files.export_master(items)
 
-    def forget_survey(self, survey_id: str) -> None:
-        from chalicelib.export import files
+def store(s: Settings) -> DynamoStore:
+    """The DynamoDB store of these settings."""
+    from chalicelib.storage.dynamo import DynamoStore
 
-        files.forget_survey(survey_id)
+    return DynamoStore(dynamo_config(s))
 
-    def presign(self, key: str, title: str, ext: str) -> Any:
-        from chalicelib.export import files
 
-        return files.presign(key, title, ext)
+def exporter(s: Settings) -> S3Exporter:
+    """The S3 exporter of these settings (openpyxl is imported only when a file is built)."""
+    from chalicelib.export.s3 import S3Exporter
+
+    return S3Exporter(s.export_bucket, s.region, endpoint=s.s3_endpoint, link_ttl_seconds=s.link_ttl_seconds)
 
 
 def timing() -> Timing:
     """The reply budget with the worst case of each adapter's call, as the adapters configure them."""
-    from chalicelib.export import files
+    from chalicelib.export import s3
     from chalicelib.jobs import SqsQueue
     from chalicelib.storage import tables
 
-    return Timing(store_call=tables.WORST_CALL_SECONDS, file_call=files.WORST_CALL_SECONDS,
+    return Timing(store_call=tables.WORST_CALL_SECONDS, file_call=s3.WORST_CALL_SECONDS,
                   queue_send=SqsQueue.WORST_SEND_SECONDS)
 
 
-@lru_cache(maxsize=1)
-def bot() -> Bot:
-    from chalicelib.config import settings
+def build(s: Settings) -> Bot:
+    """A bot over the adapters of these settings."""
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
-    from chalicelib.storage.dynamo import DynamoStore
-
-    s = settings()
     from chalicelib.kakao.callback import deliver
 
-    b = Bot(DynamoStore(), S3Exporter(), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute),
-            callback=deliver)
+    b = Bot(store(s), exporter(s), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute), callback=deliver)
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
     elif s.jobs == "thread":
@@ -62,5 +70,37 @@ def bot() -> Bot:
     return b
 
 
-def reset() -> None:
-    bot.cache_clear()
+def bot(s: Optional[Settings] = None) -> Bot:
+    """The bot of the given (default: current) settings; the same one while the settings stay the same."""
+    global _current
+    s = s or settings()
+    current = _current
+    if current is not None and current[0] == s:
+        return current[1]
+    with _lock:
+        if _current is None or _current[0] != s:
+            _current = (s, build(s))
+        return _current[1]
+
+
+# --- what app.py routes to ---------------------------------------------------------------------
+
+
+def handle_skill(headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) of one POST /skill."""
+    return web.handle_skill(headers, body, bot(), settings().skill_secret)
+
+
+def close_expired() -> list[str]:
+    """Mark surveys past their deadline closed; returns their ids."""
+    from chalicelib.autoclose import close_expired as run
+    from chalicelib.domain.model import now_kst
+
+    return run(bot().store, now_kst())
+
+
+def run_export_task(message: str) -> None:
+    """Build a background export from its queue message."""
+    from chalicelib.domain.ports import ExportTask
+
+    bot().run_export_task(ExportTask.from_json(message))

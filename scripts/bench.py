@@ -26,9 +26,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from scripts import engines
+from scripts import engines, local
+from scripts.local import ROOT
+from scripts.wizard import bbq_messages
 
-ROOT = engines.ROOT
 TITLE = "부하 시험"
 
 
@@ -44,39 +45,32 @@ def seed(url: str, secret: str, stack: dict[str, Any]) -> None:
     """An admin (promoted in the store, as the operator command does) opens the survey through chat."""
     admin = "bench-admin-" + "0" * 52
     first = post(url, secret, admin, "등록 본부 부하관리자")
-    env_for_stack(stack)
-    from chalicelib import config
+    store = stack_store(stack)
     from chalicelib.domain.model import ADMIN
     from chalicelib.domain.writes import PutUser
-    from chalicelib.storage.dynamo import DynamoStore
 
-    config.reset()
-    store = DynamoStore()
     user = store.get_user(admin)
     if user is None:
         raise SystemExit(f"registering the bench admin failed: {json.dumps(first, ensure_ascii=False)[:300]}")
     user.role = ADMIN
     store.commit([PutUser(user)])
-    for text in ("신청 만들기", TITLE, "건너뛰기", "메뉴를 골라 주세요", "선택", "치킨, 피자, 족발", "필수", "수량", "숫자", "1~5",
-                 "필수", "메모", "주관식", "생략 가능", "질문 끝", "없음", "전체", "2000", "개설"):
+    for text in bbq_messages(title=TITLE, deadline="없음", cap="2000", options="치킨, 피자, 족발"):
         last = post(url, secret, admin, text)
     if not any(s.title == TITLE for s in store.list_surveys()):
         raise SystemExit(f"seeding the survey failed: {json.dumps(last, ensure_ascii=False)[:300]}")
 
 
-def env_for_stack(stack: dict[str, Any]) -> None:
-    os.environ.update({
-        "HJ_DYNAMODB_ENDPOINT": stack["dynamodb_endpoint"], "HJ_S3_ENDPOINT": stack["s3_endpoint"],
-        "HJ_TABLE_PREFIX": stack["table_prefix"], "HJ_EXPORT_BUCKET": stack["export_bucket"],
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "ap-northeast-2",
-    })
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+def stack_store(stack: dict[str, Any]) -> Any:
+    """The store of the stack's tables (this process is pointed at the stack)."""
+    from chalicelib import runtime
+    from chalicelib.config import settings
+
+    local.use_stack(stack)
+    return runtime.store(settings())
 
 
-def check_store() -> str:
-    from chalicelib.storage.dynamo import DynamoStore
-
-    store = DynamoStore()
+def check_store(stack: dict[str, Any]) -> str:
+    store = stack_store(stack)
     s = next(x for x in store.list_surveys() if x.title == TITLE)
     rows = store.list_answers(s.id)
     ok = s.response_count == len(rows)
@@ -147,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
              "-t", f"{args.seconds}s", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, timeout=args.seconds + 120)
         print(summarize(Path(f"{prefix}_stats.csv")))
-        print(check_store())
+        print(check_store(stack))
     finally:
         stop(stack_proc)
     return 0

@@ -33,9 +33,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from chalicelib.config import LOCAL_SKILL_SECRET
-
-ROOT = Path(__file__).resolve().parent.parent
-STACK_FILE = ROOT / ".local" / "stack.json"
+from scripts.local import STACK_FILE
 DEFAULT_URL = "http://127.0.0.1:8000/skill"
 MAX_RESPONSE_BYTES = 30 * 1024  # Kakao drops bigger replies
 SLOW_MS = 4000  # Kakao gives up at 5 s; tunnels and the network eat the rest
@@ -102,37 +100,19 @@ def build_payload(
 
 @dataclass
 class Tap:
-    """Something the user can press in a reply: a card button, list item or quick reply."""
+    """Something the user can press in a reply: a card button or a quick reply."""
 
     label: str
-    action: str  # webLink | message | block | phone | share | operator
-    message: str = ""  # what a message/block tap sends
-    link: str = ""  # webLink target, or phone number
+    action: str  # webLink | message (what the bot sends); others are shown, not simulated
+    message: str = ""  # what a message tap sends
+    link: str = ""  # webLink target
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _link_of(obj: dict[str, Any]) -> str:
-    link = obj.get("link") or {}
-    return obj.get("webLinkUrl") or link.get("web") or link.get("mobile") or link.get("pc") or ""
-
-
 def _button_tap(b: dict[str, Any]) -> Tap:
-    action = str(b.get("action", ""))
     label = str(b.get("label", ""))
-    if action == "phone":
-        return Tap(label, action, link=str(b.get("phoneNumber", "")), extra=b.get("extra") or {})
-    return Tap(label, action, message=str(b.get("messageText") or label), link=_link_of(b),
-               extra=b.get("extra") or {})
-
-
-def _list_item_tap(item: dict[str, Any]) -> Optional[Tap]:
-    title = str(item.get("title", ""))
-    if item.get("action") in ("message", "block"):
-        return Tap(title, str(item["action"]), message=str(item.get("messageText") or title),
-                   extra=item.get("extra") or {})
-    if _link_of(item):
-        return Tap(title, "webLink", link=_link_of(item))
-    return None
+    return Tap(label, str(b.get("action", "")), message=str(b.get("messageText") or label),
+               link=str(b.get("webLinkUrl") or ""), extra=b.get("extra") or {})
 
 
 class _Renderer:
@@ -151,9 +131,7 @@ class _Renderer:
         n = len(self.buttons)
         if tap.action == "webLink":
             how = f"링크 {tap.link}"
-        elif tap.action == "phone":
-            how = f"전화 {tap.link}"
-        elif tap.action in ("message", "block"):
+        elif tap.action == "message":
             how = f"보냄: {tap.message}" if tap.message != tap.label else "보냄"
         else:
             how = tap.action
@@ -163,19 +141,9 @@ class _Renderer:
         for b in card.get("buttons") or []:
             self.button(_button_tap(b), indent)
 
-    def thumbnail(self, card: dict[str, Any], indent: int) -> None:
-        thumb = card.get("thumbnail") or {}
-        if not thumb and card.get("thumbnails"):
-            thumb = card["thumbnails"][0]
-        if thumb.get("imageUrl"):
-            self.add(f"🖼 {thumb.get('altText') or '이미지'} <{thumb['imageUrl']}>", indent)
-
     # one function per component type
     def simpleText(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802 (Kakao's names)
         self.add(c.get("text", ""), indent)
-
-    def simpleImage(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
-        self.add(f"🖼 {c.get('altText') or '이미지'} <{c.get('imageUrl', '')}>", indent)
 
     def textCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
         if c.get("title"):
@@ -184,69 +152,6 @@ class _Renderer:
             self.add(c["description"], indent + 2)
         self.buttons_of(c, indent + 2)
 
-    def basicCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
-        self.thumbnail(c, indent)
-        self.textCard(c, indent)
-
-    def commerceCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
-        self.thumbnail(c, indent)
-        if c.get("title"):
-            self.add(f"■ {c['title']}", indent)
-        if c.get("description"):
-            self.add(c["description"], indent + 2)
-        price = c.get("discountedPrice", c.get("price"))
-        if price is not None:
-            self.add(f"₩{price:,}" if isinstance(price, int) else f"₩{price}", indent + 2)
-        self.buttons_of(c, indent + 2)
-
-    def listCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
-        header = c.get("header") or {}
-        self.add(f"■ {header.get('title', '')}", indent)
-        for item in c.get("items") or []:
-            tap = _list_item_tap(item)
-            desc = f" — {item['description']}" if item.get("description") else ""
-            if tap is None:
-                self.add(f"• {item.get('title', '')}{desc}", indent + 2)
-            else:
-                self.buttons.append(tap)
-                where = f" <{tap.link}>" if tap.action == "webLink" else ""
-                self.add(f"[{len(self.buttons)}] {item.get('title', '')}{desc}{where}", indent + 2)
-        self.buttons_of(c, indent + 2)
-
-    def itemCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
-        self.thumbnail(c, indent)
-        for key in ("head", "profile"):
-            if (c.get(key) or {}).get("title"):
-                self.add(f"■ {c[key]['title']}", indent)
-        image_title = c.get("imageTitle") or {}
-        if image_title.get("title"):
-            self.add(image_title["title"], indent + 2)
-            if image_title.get("description"):
-                self.add(image_title["description"], indent + 2)
-        for item in c.get("itemList") or []:
-            self.add(f"{item.get('title', '')}: {item.get('description', '')}", indent + 2)
-        summary = c.get("itemListSummary") or {}
-        if summary:
-            self.add(f"{summary.get('title', '')}: {summary.get('description', '')}", indent + 2)
-        if c.get("title"):
-            self.add(c["title"], indent + 2)
-        if c.get("description"):
-            self.add(c["description"], indent + 2)
-        self.buttons_of(c, indent + 2)
-
-    def carousel(self, c: dict[str, Any], indent: int) -> None:
-        kind = str(c.get("type", ""))
-        items = c.get("items") or []
-        header = c.get("header") or {}
-        self.add(f"◀ 캐러셀 {kind} ({len(items)}장) ▶", indent)
-        if header.get("title"):
-            self.add(f"■ {header['title']}", indent + 2)
-            if header.get("description"):
-                self.add(header["description"], indent + 2)
-        for i, item in enumerate(items, 1):
-            self.add(f"── {i}/{len(items)} ──", indent + 2)
-            self.component(kind, item, indent + 2)
-
     def component(self, kind: str, body: Any, indent: int = 0) -> None:
         if kind in COMPONENTS and isinstance(body, dict):
             getattr(self, kind)(body, indent)
@@ -254,8 +159,8 @@ class _Renderer:
             self.add(f"(알 수 없는 출력 {kind}: {json.dumps(body, ensure_ascii=False)[:200]})", indent)
 
 
-COMPONENTS = ("simpleText", "simpleImage", "textCard", "basicCard", "commerceCard", "listCard", "itemCard",
-              "carousel")
+# What chalicelib.kakao.response emits; anything else is shown as unknown.
+COMPONENTS = ("simpleText", "textCard")
 
 
 def _render(reply: Any) -> _Renderer:
@@ -428,13 +333,11 @@ class Session:
         return result
 
     def tap(self, tap: Tap, trigger: str) -> None:
-        if tap.action in ("message", "block"):
+        if tap.action == "message":
             self.print(f"> {tap.message}")
             self.say(tap.message, trigger, tap.extra)
         elif tap.action == "webLink":
             self.print(f"링크 (브라우저 대신 주소만): {tap.link}")
-        elif tap.action == "phone":
-            self.print(f"전화: {tap.link}")
         else:
             self.print(f"이 버튼({tap.action})은 여기서 흉내 내지 않습니다")
 

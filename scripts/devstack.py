@@ -25,8 +25,8 @@ from types import FrameType
 from typing import Any, Optional
 
 from scripts import engines
+from scripts.local import ROOT, use_local_stack
 
-ROOT = engines.ROOT
 DEFAULT_LOCAL_DIR = ROOT / ".local"
 
 
@@ -54,27 +54,6 @@ def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def configure_env(dynamodb_endpoint: str, s3_endpoint: str) -> dict[str, str]:
-    """Set (in os.environ) what the app and its children need to use the local engines."""
-    from chalicelib.config import LOCAL_SKILL_SECRET
-
-    env = os.environ
-    env.pop("AWS_ENDPOINT_URL", None)  # would send every client past our endpoints
-    env.pop("AWS_PROFILE", None)
-    env.update(engines.LOCAL_AWS_ENV)
-    env.pop("AWS_SESSION_TOKEN", None)
-    env["HJ_DYNAMODB_ENDPOINT"] = dynamodb_endpoint
-    env["HJ_S3_ENDPOINT"] = s3_endpoint
-    env.setdefault("HJ_SKILL_SECRET", LOCAL_SKILL_SECRET)
-    env.setdefault("HJ_TABLE_PREFIX", "haengjeong-local")
-    env.setdefault("HJ_EXPORT_BUCKET", "haengjeong-local-exports")
-    from chalicelib import config
-
-    config.reset()
-    return {k: env[k] for k in ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "HJ_EXPORT_BUCKET",
-                                "AWS_REGION")}
-
-
 def prepare_storage(attempts: int = 3) -> None:
     """Create the tables and the export bucket (both idempotent).
 
@@ -83,18 +62,21 @@ def prepare_storage(attempts: int = 3) -> None:
     client retries a CreateTable that in fact succeeded and gets "preexisting
     table". Running create_tables again then finds the tables and finishes.
     """
-    from chalicelib.export.files import ensure_bucket
+    from chalicelib import runtime
+    from chalicelib.config import settings
     from chalicelib.storage.dynamo import create_tables
 
+    s = settings()
+    store = runtime.store(s)
     for attempt in range(1, attempts + 1):
         try:
-            create_tables()
+            create_tables(store)
             break
         except Exception as e:  # noqa: BLE001  (pynamodb raises several kinds; all are retried the same)
             if attempt == attempts:
                 raise
             print(f"  table setup: {type(e).__name__}; trying again", flush=True)
-    ensure_bucket()
+    runtime.exporter(s).ensure_bucket()
 
 
 def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
@@ -185,7 +167,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         s3.wait_ready(timeout)
         print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
 
-        env = configure_env(ddb.endpoint, s3.endpoint)
+        env = use_local_stack(ddb.endpoint, s3.endpoint)
         prepare_storage()
 
         base = f"http://{engines.LOOPBACK}:{port}"

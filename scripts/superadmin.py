@@ -13,14 +13,11 @@ something meanwhile) is re-read and retried once.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-STACK_FILE = ROOT / ".local" / "stack.json"
+from scripts import local
 
 
 class Failure(Exception):
@@ -31,31 +28,17 @@ class Failure(Exception):
         self.code = code
 
 
-def _alive(pid: Any) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
-
-
-def use_local_stack(stack_file: Path = STACK_FILE) -> Optional[dict[str, Any]]:
+def use_local_stack(stack_file: Path = local.STACK_FILE) -> Optional[dict[str, Any]]:
     """Point the environment at the running local stack; None when there is none."""
-    if not stack_file.is_file():
-        return None
-    stack = json.loads(stack_file.read_text())
-    if not _alive(stack.get("pid")):
+    try:
+        stack = local.running_stack(stack_file)
+    except local.StaleStack as e:
         raise Failure(
-            f"{stack_file} is left over from a local stack that is no longer running.\n"
+            f"{e}.\n"
             "Start it with `make run` (in another terminal), or use --aws for the deployed tables."
-        )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ["HJ_DYNAMODB_ENDPOINT"] = stack["dynamodb_endpoint"]
-    os.environ["HJ_S3_ENDPOINT"] = stack["s3_endpoint"]
-    os.environ["HJ_TABLE_PREFIX"] = stack["table_prefix"]
-    os.environ["AWS_REGION"] = stack["region"]
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        ) from None
+    if stack is not None:
+        local.use_stack(stack)
     return stack
 
 
@@ -110,16 +93,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = p.parse_args(argv)
     try:
         stack = None if args.aws else use_local_stack()
-        from chalicelib import config
-
-        config.reset()
-        where = f"local stack ({stack['dynamodb_endpoint']})" if stack else (
-            f"AWS {config.settings().region}, table {config.settings().users_table}")
+        from chalicelib import runtime
+        from chalicelib.config import settings
         from chalicelib.domain.ports import Unavailable
-        from chalicelib.storage.dynamo import DynamoStore
 
+        s = settings()
+        where = f"local stack ({stack['dynamodb_endpoint']})" if stack else (
+            f"AWS {s.region}, table {s.users_table}")
         try:
-            user, changed = promote(DynamoStore(), args.who)
+            user, changed = promote(runtime.store(s), args.who)
         except Unavailable as e:
             raise Failure(f"cannot reach DynamoDB ({where}): {e}") from None
     except Failure as e:

@@ -32,8 +32,9 @@ from chalice import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
+from scripts.local import ROOT
+
 MAX_BODY_BYTES = 256 * 1024  # Kakao payloads are a few KB; anything this big is not Kakao
-ROOT = Path(__file__).resolve().parent.parent
 
 StartResponse = Callable[..., Any]
 

@@ -1,14 +1,17 @@
-"""The chat harness: an in-memory bot driven as several chat users, every reply checked against Kakao's limits."""
+"""The chat harness: a bot (in memory unless given a store) driven as several chat users, every reply checked
+against Kakao's limits."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.response import render, validate
 from chalicelib.service import Bot
-from chalicelib.domain.writes import PutUser
 from chalicelib.storage.memory import MemoryStore
+from scripts.wizard import bbq_messages
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
 
@@ -31,26 +34,37 @@ def key_of(name: str) -> str:
 
 
 class Said:
-    """One reply as the tests read it."""
+    """One reply as the tests read it: the skill response, checked against Kakao's limits, and its parts."""
 
-    def __init__(self, reply: Reply) -> None:
-        self.reply = reply
-        self.json = render(reply)
-        problems = validate(self.json)
-        assert not problems, f"reply breaks Kakao limits: {problems}\n{self.json}"
-        if self.json.get("useCallback"):
-            self.text, self.quick, self.labels, self.buttons = self.json["data"]["text"], [], [], []
-            self.extras = {}
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.json = body
+        problems = validate(body)
+        assert not problems, f"reply breaks Kakao limits: {problems}\n{body}"
+        if body.get("useCallback"):
+            self.text = body["data"]["text"]
+            self.quick: list[str] = []
+            self.labels: list[str] = []
+            self.extras: dict[str, Any] = {}
+            self.cards: list[dict[str, Any]] = []
+            self.buttons: list[dict[str, Any]] = []
             return
-        outs = self.json["template"]["outputs"]
+        tpl = body["template"]
+        outs = tpl["outputs"]
         self.text = "\n".join(
             o["simpleText"]["text"] if "simpleText" in o else
             o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
-        self.quick = [q["messageText"] for q in self.json["template"].get("quickReplies", [])]
-        self.extras = {q["messageText"]: q.get("extra") for q in self.json["template"].get("quickReplies", [])}
-        self.labels = [q["label"] for q in self.json["template"].get("quickReplies", [])]
-        self.buttons = [b for o in outs if "textCard" in o for b in o["textCard"].get("buttons", [])]
+        quick = tpl.get("quickReplies", [])
+        self.quick = [q["messageText"] for q in quick]
+        self.labels = [q["label"] for q in quick]
+        self.extras = {q["messageText"]: q.get("extra") for q in quick}
+        self.cards = [o["textCard"] for o in outs if "textCard" in o]
+        self.buttons = [b for c in self.cards for b in c.get("buttons", [])]
         assert self.quick, f"every reply offers next steps: {self.text}"
+
+    @classmethod
+    def of(cls, reply: Reply) -> "Said":
+        """The reply as rendered for Kakao."""
+        return cls(render(reply))
 
     def __contains__(self, item: str) -> bool:
         return item in self.text
@@ -74,7 +88,7 @@ class Chat:
 
     def say(self, text: str, who: str | None = None, callback_url: str = "", tap: dict | None = None) -> Said:
         reply, _ = self.bot.handle(key_of(who or self.current), text, callback_url, tap)
-        return Said(reply)
+        return Said.of(reply)
 
     def tap(self, said: Said, text: str, who: str | None = None) -> Said:
         """Tap the quick reply ``text`` of an earlier reply (its extra comes back as clientExtra)."""
@@ -102,13 +116,7 @@ class Chat:
 def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
              cap: str = "없음", title: str = "BBQ 회식") -> str:
     """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
-    steps = ["신청 만들기", title, "건너뛰기",
-             "메뉴를 골라 주세요", "선택", "치킨:2, 피자, 족발", "필수",
-             "수량", "숫자", "1~5", "필수",
-             "메모", "주관식", "생략 가능",
-             "질문 끝", deadline, target, cap]
-    for s in steps:
-        chat.say(s, who=admin)
-    done = chat.say("개설", who=admin)
+    for text in bbq_messages(title=title, deadline=deadline, target=target, cap=cap):
+        done = chat.say(text, who=admin)
     assert "개설했어요" in done, done
     return title

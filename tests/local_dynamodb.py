@@ -1,34 +1,36 @@
-"""One DynamoDB Local for the whole test session, shared by the storage contract and the integration tier.
+"""One DynamoDB Local for the whole test session, and tables of their own for every test on it.
 
-The storage and integration conftests each declare a session fixture that calls
-:func:`session_endpoint`; the engine is started by whichever runs first and
-stopped when the last of them is torn down (at the end of the session), so a
-run starts one JVM at most.
+The session fixture ``dynamodb_local_endpoint`` (tests/conftest.py) calls
+:func:`session_endpoint`: the engine is started the first time a test needs it
+and stopped at the end of the session, so a run starts one JVM at most.
 
 * ``HJ_TEST_DYNAMODB_ENDPOINT`` set: that engine is used and nothing is started.
 * Java or the npm package missing: the tests that need the engine fail when
   ``CI`` is set (CI installs both; a silent skip would hide the whole tier) and
   are skipped with the reason on a developer's machine.
 
-Tables are never shared between tests: :func:`use_tables` gives each caller a
-unique table prefix.
+Tables are never shared between tests: :func:`fresh_store` gives each caller a
+store on tables under a unique prefix.
 """
 from __future__ import annotations
 
 import os
-import threading
 import uuid
-from typing import Iterator, Optional
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 
-from chalicelib import config
-from chalicelib.storage import tables
+from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
+from chalicelib.storage.tables import DynamoConfig
 from scripts import engines
 
 ENDPOINT_VARIABLE = "HJ_TEST_DYNAMODB_ENDPOINT"
+REGION = "ap-northeast-2"
+CREDENTIALS = ("testing", "testing")  # DynamoDB Local (-sharedDb) accepts any
 
-# Variables that would point boto3/pynamodb somewhere else than the engine under test.
+# Variables that would point boto3/pynamodb (here or in a server the tests start) somewhere else
+# than the engine under test.
 CLEARED = (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
@@ -46,10 +48,6 @@ CLEARED = (
     "AWS_LAMBDA_FUNCTION_NAME",
 )
 
-_lock = threading.Lock()
-_engine: Optional[engines.Engine] = None
-_users = 0
-
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -58,66 +56,42 @@ def in_ci() -> bool:
 def _unavailable(reason: str) -> None:
     message = f"DynamoDB Local is not available: {reason}"
     if in_ci():
-        pytest.fail(message + " (CI is set: the integration tier must run here)", pytrace=False)
+        pytest.fail(message + " (CI is set: the tests on DynamoDB Local must run here)", pytrace=False)
     pytest.skip(message)
 
 
-def _acquire() -> str:
-    global _engine, _users
-    with _lock:
-        if _engine is None:
-            try:
-                _engine = engines.start_dynamodb_local()
-            except engines.EngineUnavailable as e:
-                _unavailable(str(e))
-        _users += 1
-        assert _engine is not None
-        return _engine.endpoint
-
-
-def _release() -> None:
-    global _engine, _users
-    with _lock:
-        _users -= 1
-        if _users <= 0 and _engine is not None:
-            _engine.stop()
-            _engine = None
-            _users = 0
-
-
 def session_endpoint() -> Iterator[str]:
-    """Body of a session fixture: yields the endpoint of the shared (or configured) DynamoDB Local."""
+    """Body of the session fixture: yields the endpoint of the configured or a freshly started DynamoDB Local."""
     configured = os.environ.get(ENDPOINT_VARIABLE, "")
     if configured:
         yield configured
         return
-    endpoint = _acquire()
     try:
-        yield endpoint
+        engine = engines.start_dynamodb_local()
+    except engines.EngineUnavailable as e:
+        _unavailable(str(e))
+        return
+    try:
+        yield engine.endpoint
     finally:
-        _release()
+        engine.stop()
 
 
-def use_tables(monkeypatch: pytest.MonkeyPatch, endpoint: str = "", prefix_head: str = "test") -> str:
-    """Dummy credentials, a unique table prefix on ``endpoint`` ("" = moto), fresh settings, unbound models.
-
-    Returns the table prefix. Undo with :func:`forget` after ``monkeypatch.undo()``.
-    """
-    for name in CLEARED:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
-    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
-    prefix = f"{prefix_head}-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setenv("HJ_TABLE_PREFIX", prefix)
-    if endpoint:
-        monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", endpoint)
-    forget()
-    return prefix
+def unique_prefix(head: str = "test") -> str:
+    return f"{head}-{uuid.uuid4().hex[:12]}"
 
 
-def forget() -> None:
-    """Drop cached settings and the pynamodb binding (call after the environment changed)."""
-    config.reset()
-    tables.unbind_models()
+def config_for(endpoint: str, prefix: str) -> DynamoConfig:
+    """The tables under ``prefix`` on the engine at ``endpoint``."""
+    return DynamoConfig.for_prefix(prefix, REGION, endpoint, CREDENTIALS)
+
+
+@contextmanager
+def fresh_store(endpoint: str, prefix_head: str = "test") -> Iterator[DynamoStore]:
+    """A store on newly created tables of its own on ``endpoint``; the tables are dropped afterwards."""
+    store = DynamoStore(config_for(endpoint, unique_prefix(prefix_head)))
+    create_tables(store)
+    try:
+        yield store
+    finally:
+        delete_tables(store)

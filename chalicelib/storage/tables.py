@@ -1,9 +1,10 @@
 """DynamoDB table definitions (pynamodb models) for the store.
 
-The models are declared once; which table, region and endpoint they talk to is
-decided by :func:`bind_models`, which reads :func:`chalicelib.config.settings`
-when it is called, not at import time. Tests change the environment, call
-``config.reset()`` and bind again.
+The models below are the schema: keys, indexes and attributes, with no table
+behind them (``Meta.table_name`` is None, so they refuse to connect). The
+deployment template is held to them (tests/deploy). A store talks to its tables
+through :class:`Tables`, which binds subclasses of these models to one
+:class:`DynamoConfig`; nothing module-level is ever rebound.
 
 Key design (access pattern -> key):
 
@@ -20,9 +21,8 @@ Key design (access pattern -> key):
 from __future__ import annotations
 
 import json
-import os
-import threading
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Optional, TypeVar, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -36,8 +36,6 @@ from pynamodb.connection import Connection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-
-from chalicelib.config import Settings, settings
 
 ADMIN_PARTITION = "admin"
 AUDIT_PARTITION = "audit"
@@ -71,9 +69,9 @@ class JsonAttribute(Attribute[Any]):
 
 
 class _Meta:
-    """Shared Meta defaults; table name, region and host are filled in by bind_models()."""
+    """Shared Meta defaults; table name, region, host and keys are those of a :class:`Tables`."""
 
-    table_name: Optional[str] = None  # unbound: pynamodb refuses to connect
+    table_name: Optional[str] = None  # the schema itself: pynamodb refuses to connect
     billing_mode = PAY_PER_REQUEST_BILLING_MODE
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
@@ -197,77 +195,81 @@ class AuditItem(Model):
 
 MODELS: tuple[type[Model], ...] = (UserItem, SurveyItem, AnswerItem, AuditItem)
 
-_bound: Optional[Settings] = None
-_shared: Optional[Connection] = None
-_bind_lock = threading.Lock()  # `chalice local` serves requests on threads
+
+# --- binding -----------------------------------------------------------------
 
 
-def _table_names(s: Settings) -> dict[type[Model], str]:
-    return {
-        UserItem: s.users_table,
-        SurveyItem: s.surveys_table,
-        AnswerItem: s.answers_table,
-        AuditItem: s.audit_table,
-    }
+@dataclass(frozen=True)
+class DynamoConfig:
+    """Where a store's four tables live."""
+
+    users_table: str
+    surveys_table: str
+    answers_table: str
+    audit_table: str
+    region: str
+    endpoint: str = ""  # "" = AWS; else a local engine's URL
+    credentials: Optional[tuple[str, str]] = None  # (key id, secret) for a local engine; None = the usual chain
+
+    @classmethod
+    def for_prefix(cls, prefix: str, region: str, endpoint: str = "",
+                   credentials: Optional[tuple[str, str]] = None) -> "DynamoConfig":
+        """The tables ``<prefix>-users``, ``-surveys``, ``-answers`` and ``-audit``."""
+        return cls(f"{prefix}-users", f"{prefix}-surveys", f"{prefix}-answers", f"{prefix}-audit", region,
+                   endpoint, credentials)
 
 
-def bind_models(force: bool = False) -> Connection:
-    """Point every model at the tables, region and endpoint of the current settings.
+_M = TypeVar("_M", bound=Model)
 
-    Cheap when nothing changed (returns the existing connection); rebinds when the
-    settings differ from the last binding or ``force`` is set. All four models share
-    one pynamodb ``Connection`` (one botocore client: creating a client costs ~0.2 s
-    on a cold start), which is also the one transactions must use.
 
-    Returns that shared connection.
+class Tables:
+    """The four models bound to one :class:`DynamoConfig`.
+
+    Each is a subclass of the schema model above whose Meta names that
+    configuration's table, region, endpoint and keys (its indexes are bound with
+    it). All four send through one pynamodb ``Connection`` (one botocore client:
+    creating a client costs ~0.2 s on a cold start), which is also the one
+    transactions must use. Building a ``Tables`` sends nothing: pynamodb makes
+    the client on the first request.
     """
-    global _bound, _shared
-    s = settings()
-    if not force and _shared is not None and _bound == s:
-        return _shared
-    with _bind_lock:
-        if force or _shared is None or _bound != s:
-            _shared = _bind(s)
-            _bound = s
-        return _shared
 
+    def __init__(self, config: DynamoConfig) -> None:
+        self.config = config
+        self._host = config.endpoint or None
+        self._key_id, self._secret = config.credentials or (None, None)
+        self.connection = Connection(
+            region=config.region,
+            host=self._host,
+            connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+            read_timeout_seconds=READ_TIMEOUT_SECONDS,
+            max_retry_attempts=MAX_RETRIES,
+            aws_access_key_id=self._key_id,
+            aws_secret_access_key=self._secret,
+        )
+        self.UserItem = self._bind(UserItem, config.users_table)
+        self.SurveyItem = self._bind(SurveyItem, config.surveys_table)
+        self.AnswerItem = self._bind(AnswerItem, config.answers_table)
+        self.AuditItem = self._bind(AuditItem, config.audit_table)
 
-def _bind(s: Settings) -> Connection:
-    host = s.dynamodb_endpoint or None
-    key_id = secret = None
-    if host and not os.environ.get("AWS_ACCESS_KEY_ID"):
-        key_id, secret = "local", "local"  # local engines accept any credentials
+    @property
+    def models(self) -> tuple[type[Model], ...]:
+        """The bound models, in the order of :data:`MODELS`."""
+        return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem)
 
-    shared = Connection(
-        region=s.region,
-        host=host,
-        connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
-        read_timeout_seconds=READ_TIMEOUT_SECONDS,
-        max_retry_attempts=MAX_RETRIES,
-        aws_access_key_id=key_id,
-        aws_secret_access_key=secret,
-    )
-    for model, table in _table_names(s).items():
-        meta = model.Meta
-        meta.table_name = table
-        meta.region = s.region
-        meta.host = host
-        meta.aws_access_key_id = key_id
-        meta.aws_secret_access_key = secret
-        # pynamodb caches a TableConnection per model class: drop it, let pynamodb build
-        # a fresh one (with the table's key schema), then route it through `shared`.
-        model._connection = None
-        table_conn = model._get_connection()
-        shared.add_meta_table(table_conn.get_meta_table())
-        table_conn.connection = shared
-    return shared
-
-
-def unbind_models() -> None:
-    """Forget the binding and cached connections (tests call this between environments)."""
-    global _bound, _shared
-    with _bind_lock:
-        for model in MODELS:
-            model._connection = None
-            model.Meta.table_name = None
-        _bound = _shared = None
+    def _bind(self, schema: type[_M], table: str) -> type[_M]:
+        meta = type("Meta", (schema.Meta,), {
+            "table_name": table,
+            "region": self.config.region,
+            "host": self._host,
+            "aws_access_key_id": self._key_id,
+            "aws_secret_access_key": self._secret,
+        })
+        model = cast("type[_M]", type(schema.__name__, (schema,), {
+            "Meta": meta, "__module__": __name__, "__qualname__": f"Tables.{schema.__name__}",
+        }))
+        # pynamodb builds the model's TableConnection (with the table's key schema, which the
+        # shared connection needs to build requests); route it through the shared one.
+        table_connection = model._get_connection()
+        self.connection.add_meta_table(table_connection.get_meta_table())
+        table_connection.connection = self.connection
+        return model

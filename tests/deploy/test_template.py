@@ -23,7 +23,8 @@ from chalice.package import TemplateDeepMerger
 from pynamodb.models import Model
 
 from chalicelib import config as app_config
-from chalicelib.export import files
+from chalicelib import runtime
+from chalicelib.export import s3
 from chalicelib.storage import tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,27 +111,20 @@ def stage_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             )
         for var, value in env.items():
             monkeypatch.setenv(var, value)
-        app_config.reset()
         return app_config.settings()
 
     yield apply
-    app_config.reset()
 
 
 @pytest.fixture
 def bound_tables(stage_env: Any) -> Iterator[Any]:
-    """Bind the models to a stage's settings; return {model: table name}. Unbinds afterwards."""
+    """The models as the runtime binds them for a stage's settings: {schema model: table name}."""
 
     def bind(stage: str) -> dict[type[Model], str]:
-        stage_env(stage)
-        tables.bind_models(force=True)
-        return {model: model.Meta.table_name for model in tables.MODELS}
+        bound = tables.Tables(runtime.dynamo_config(stage_env(stage)))
+        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models)}
 
-    try:
-        yield bind
-    finally:
-        tables.unbind_models()
-        app_config.reset()
+    yield bind
 
 
 # --- tables ----------------------------------------------------------------------
@@ -211,7 +205,7 @@ def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
     (encryption,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     expiring = [r for r in props["LifecycleConfiguration"]["Rules"]
-                if r["Status"] == "Enabled" and r.get("Prefix") == files.KEY_PREFIX]
+                if r["Status"] == "Enabled" and r.get("Prefix") == s3.KEY_PREFIX]
     assert [r["ExpirationInDays"] for r in expiring] == [1]
     assert "WebsiteConfiguration" not in props and "AccessControl" not in props
 
@@ -314,11 +308,12 @@ def _source(relative: str) -> str:
 
 
 def needed_actions() -> set[str]:
-    dynamo = _source("chalicelib/storage/dynamo.py")
+    storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
+    dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/files.py", "chalicelib/jobs.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py"):
         text = _source(module)
-        calls = set(re.findall(r"(?:client|_s3\(\))\.(\w+)\(", text))
+        calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
         calls -= {"get_paginator", "generate_presigned_url"}
         unknown = calls - set(BOTO3_CALLS) - SETUP_ONLY_CALLS
@@ -370,7 +365,7 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
     }
     bucket = resolve(resources_of(RESOURCES, "AWS::S3::Bucket").popitem()[1]["Properties"]["BucketName"], stage)
     queue = resolve(export_queue()[1]["Properties"]["QueueName"], stage)
-    objects = {f"arn:aws:s3:::{bucket}/{files.KEY_PREFIX}*"}
+    objects = {f"arn:aws:s3:::{bucket}/{s3.KEY_PREFIX}*"}
     queue_arn = {f"arn:aws:sqs:{REGION}:*:{queue}"}
     expected = {
         **{a: table_arns | index_arns for a in needed_actions() if a.startswith("dynamodb:")},
@@ -387,7 +382,7 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
 def test_policy_lists_only_inside_the_export_prefix(stage: str) -> None:
     policy = json.loads((CHALICE_DIR / stage_config(stage).iam_policy_file).read_text(encoding="utf-8"))
     (listing,) = [s for s in policy["Statement"] if "s3:ListBucket" in s["Action"]]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{files.KEY_PREFIX}*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{s3.KEY_PREFIX}*"]}}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -473,12 +468,10 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
                 monkeypatch.delenv(var)
         for var, value in function["Properties"]["Environment"]["Variables"].items():
             monkeypatch.setenv(var, value)
-        app_config.reset()
         s = app_config.settings()
         assert sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table]) == tables_created, fid
         assert s.export_bucket == resolve(bucket["Properties"]["BucketName"], stage), fid
         assert s.export_queue == resolve(export_queue()[1]["Properties"]["QueueName"], stage), fid
-    app_config.reset()
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -1,25 +1,19 @@
 """Fixtures for export tests: a survey with every question kind and awkward answers."""
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from chalicelib import config  # noqa: E402
-from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
-from chalicelib.export import files  # noqa: E402
+from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.export.s3 import S3Exporter
 
 HYPERLINK = '=HYPERLINK("http://x")'
 DANGEROUS = [HYPERLINK, "+1", "-cmd", "@SUM(A1)", "\tx"]
 SURVEY_TITLE = "체육대회 참가 신청"
+REGION = "ap-northeast-2"
 
 
 @pytest.fixture
@@ -106,14 +100,10 @@ def s3_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("HJ_EXPORT_BUCKET", bucket)
-    config.reset()
-    files.reset()
     yield bucket
-    config.reset()
-    files.reset()
 
 
 @pytest.fixture
@@ -122,6 +112,11 @@ def s3(s3_env: str) -> Iterator[str]:
     from moto import mock_aws
 
     with mock_aws():
-        files.ensure_bucket()
+        S3Exporter(s3_env, REGION).ensure_bucket()
         yield s3_env
-        files.reset()
+
+
+@pytest.fixture
+def exporter(s3: str) -> S3Exporter:
+    """An exporter on the moto bucket, configured as deployed (AWS endpoint, default link lifetime)."""
+    return S3Exporter(s3, REGION)

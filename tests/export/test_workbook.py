@@ -236,7 +236,7 @@ def test_empty_master_workbook_still_has_a_sheet():
 
 def test_openpyxl_and_boto3_are_not_imported_at_module_import():
     code = (
-        "import sys; import chalicelib.export.workbook, chalicelib.export.files; "
+        "import sys; import chalicelib.export.workbook, chalicelib.export.s3; "
         "bad = [m for m in ('openpyxl', 'boto3', 'botocore') if m in sys.modules]; "
         "assert not bad, bad"
     )

@@ -1,30 +1,24 @@
 """Functional fixtures: the Chalice app over HTTP (chalice.test.Client) with DynamoDB and S3 from moto.
 
-Each test gets its own table prefix and bucket, fresh settings, unbound pynamodb
-models and no cached boto3 clients, so nothing leaks between tests or to AWS.
+Each test gets its own table prefix and bucket in its own environment; the app builds
+its adapters from that environment (chalicelib.runtime), so nothing leaks between
+tests or to AWS.
 """
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
+from harness import Said
+from moto import mock_aws
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from moto import mock_aws  # noqa: E402
-
-from chalicelib import config, runtime  # noqa: E402
-from chalicelib.export import files  # noqa: E402
-from chalicelib.kakao.response import MAX_BYTES, validate  # noqa: E402
-from chalicelib.storage import tables  # noqa: E402
-from chalicelib.storage.dynamo import DynamoStore, create_tables  # noqa: E402
-from tests.events import event  # noqa: E402
+from chalicelib import runtime
+from chalicelib.kakao.response import MAX_BYTES
+from chalicelib.storage.dynamo import DynamoStore, create_tables
+from tests.events import event
 
 SECRET = "test-secret"
 KAKAO_JSON = "application/json;charset=UTF-8"  # what Kakao's platform sends
@@ -49,13 +43,6 @@ _CLEARED = (
 )
 
 
-def _forget_caches() -> None:
-    config.reset()
-    runtime.reset()
-    files.reset()
-    tables.unbind_models()
-
-
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto's DynamoDB and S3 with this test's tables and bucket created."""
@@ -77,21 +64,20 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    _forget_caches()
     try:
         with mock_aws():
-            create_tables()
-            files.ensure_bucket()
+            app = runtime.bot()  # what the app builds from this environment (clients made inside moto)
+            create_tables(app.store)  # type: ignore[arg-type]
+            app.exporter.ensure_bucket()  # type: ignore[union-attr]
             yield env
     finally:
         monkeypatch.undo()
-        _forget_caches()
 
 
 @pytest.fixture
 def store(aws: dict[str, str]) -> DynamoStore:
-    """The same tables the app uses, for arranging and checking state directly."""
-    return DynamoStore()
+    """The store the app uses, for arranging and checking state directly."""
+    return runtime.bot().store  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -130,7 +116,7 @@ def skill(client: Any, body: Any, secret: Optional[str] = SECRET, content_type: 
     return client.http.post("/skill", headers=headers, body=body)
 
 
-class Said:
+class HttpSaid(Said):
     """One 200 reply over HTTP, checked against Kakao's limits as the platform would receive it."""
 
     def __init__(self, resp: Any) -> None:
@@ -138,30 +124,13 @@ class Said:
         ctype = resp.headers.get("Content-Type") or resp.headers.get("content-type") or ""
         assert ctype.startswith("application/json"), ctype
         self.raw: bytes = resp.body
-        self.json: dict[str, Any] = json.loads(resp.body.decode("utf-8"))
-        problems = validate(self.json)
-        assert problems == [], f"reply breaks Kakao limits: {problems}\n{self.json}"
+        super().__init__(json.loads(resp.body.decode("utf-8")))
         # What validate measured is what goes over the wire (30 KB is about the bytes Kakao gets).
         measured = len(json.dumps(self.json, ensure_ascii=False).encode("utf-8"))
         assert len(self.raw) <= measured <= MAX_BYTES, (len(self.raw), measured)
-        tpl = self.json["template"]
-        outs = tpl["outputs"]
-        self.text = "\n".join(
-            o["simpleText"]["text"] if "simpleText" in o else
-            o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
-        self.quick: list[str] = [q["messageText"] for q in tpl.get("quickReplies", [])]
-        self.cards: list[dict[str, Any]] = [o["textCard"] for o in outs if "textCard" in o]
-        self.buttons: list[dict[str, Any]] = [b for c in self.cards for b in c.get("buttons", [])]
-        assert self.quick, f"every reply offers next steps: {self.text}"
-
-    def __contains__(self, item: str) -> bool:
-        return item in self.text
-
-    def __repr__(self) -> str:
-        return f"Said({self.text!r}, quick={self.quick})"
 
 
-def post(client: Any, utterance: str, user: tuple[str, Any], content_type: str = "application/json") -> Said:
+def post(client: Any, utterance: str, user: tuple[str, Any], content_type: str = "application/json") -> HttpSaid:
     """Send ``utterance`` as ``user`` = (fixture shape, user id); assert a valid 200 reply with quick replies."""
     shape, user_id = user
-    return Said(skill(client, body_of(shape, utterance, user_id), content_type=content_type))
+    return HttpSaid(skill(client, body_of(shape, utterance, user_id), content_type=content_type))

@@ -16,14 +16,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from chalicelib import config, runtime
+from chalicelib import runtime
+from chalicelib.config import settings
 from chalicelib.domain.model import ADMIN
-from chalicelib.export import files
+from chalicelib.domain.writes import PutUser
+from chalicelib.export import s3
 from chalicelib.jobs import SqsQueue
 from chalicelib.service import BUSY, SLOW_DOWN, Timing
 from chalicelib.storage import tables
-from chalicelib.domain.writes import PutUser
-from tests.functional.conftest import Said, body_of, post, skill
+from tests.functional.conftest import HttpSaid, body_of, post, skill
 from tests.functional.test_skill_api import wizard
 
 MEMBER = ("channel_text", "e4d909c290d0fb1ca068ffaddf22cbd0e4d909c290d0fb1ca068ffaddf22cbd0bb")
@@ -60,7 +61,13 @@ def once(fault: Callable[[Any], None]) -> Callable[[Any], None]:
 
 
 def dynamodb() -> Any:
-    return tables.bind_models().client
+    """The botocore client of the app's store."""
+    return runtime.bot().store.tables.connection.client  # type: ignore[attr-defined]
+
+
+def s3_client() -> Any:
+    """The boto3 S3 client of the app's exporter."""
+    return runtime.bot().exporter.client  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -168,13 +175,13 @@ def test_reads_too_slow_to_leave_room_for_the_commit_never_start_it(client: Any,
 def test_s3_failing_during_download_is_a_polite_200(client: Any, drafting: Any, fault: Callable[[Any], None]) -> None:
     for t in ("3", "건너뛰기", "제출"):
         post(client, t, MEMBER)
-    inject(files._s3(), "s3", "PutObject", fault)
+    inject(s3_client(), "s3", "PutObject", fault)
     said = post(client, "다운로드 BBQ 회식", ADMIN_USER)
     assert "파일을 만들지 못했어요" in said and "잠시 후 다시" in said and said.buttons == []
 
 
 def test_s3_failing_when_a_survey_is_deleted_still_deletes(client: Any, drafting: Any) -> None:
-    inject(files._s3(), "s3", "ListObjectsV2", aws_error("InternalError", "ListObjectsV2"))
+    inject(s3_client(), "s3", "ListObjectsV2", aws_error("InternalError", "ListObjectsV2"))
     post(client, "삭제 BBQ 회식", ADMIN_USER)
     assert "삭제했어요" in post(client, "예", ADMIN_USER)
     assert drafting.list_surveys() == []
@@ -217,13 +224,10 @@ def test_a_stalled_dynamodb_answers_busy_within_the_budget(client: Any, aws: dic
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """No moto here: boto talks to a socket that never answers. Bounded by the botocore timeouts of tables.py."""
     monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", stalled_endpoint)
-    config.reset()
-    runtime.reset()
-    tables.unbind_models()
     started = time.monotonic()
     resp = skill(client, body_of("channel_text", "메뉴", MEMBER[1]))
     took = time.monotonic() - started
-    said = Said(resp)
+    said = HttpSaid(resp)
     assert said.text == BUSY
     assert took < Timing().reply_within, took
     print(f"stalled DynamoDB: reply after {took:.2f} s")
@@ -241,8 +245,8 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
     dynamo_cfg = dynamodb().meta.config
     assert worst(dynamo_cfg) <= tables.WORST_CALL_SECONDS <= worst(dynamo_cfg) + 0.2
     assert dynamo_cfg.retries["mode"] == "standard" and dynamo_cfg.retries["total_max_attempts"] == 2
-    s3_cfg = files._s3().meta.config
-    assert worst(s3_cfg) == files.WORST_CALL_SECONDS
+    s3_cfg = s3_client().meta.config
+    assert worst(s3_cfg) == s3.WORST_CALL_SECONDS
     boto3.client("sqs", region_name="ap-northeast-2").create_queue(QueueName="ft-exports")
     q = SqsQueue("ft-exports", "ap-northeast-2")
     from chalicelib.domain.ports import ExportTask
@@ -251,7 +255,7 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
     assert 2 * worst(q._client.meta.config) == SqsQueue.WORST_SEND_SECONDS
 
     t = runtime.timing()
-    assert (t.store_call, t.file_call, t.queue_send) == (tables.WORST_CALL_SECONDS, files.WORST_CALL_SECONDS,
+    assert (t.store_call, t.file_call, t.queue_send) == (tables.WORST_CALL_SECONDS, s3.WORST_CALL_SECONDS,
                                                          SqsQueue.WORST_SEND_SECONDS)
     assert runtime.bot().timing == t
     # Every kind of call fits inside the budget, and a normal message has a second or more to make its calls.
@@ -265,8 +269,6 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
 
 def test_the_rate_limit_over_dynamodb(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HJ_RATE_LIMIT", "4")
-    config.reset()
-    runtime.reset()
     post(client, "등록 2소대 최일병", MEMBER)
     for _ in range(3):
         assert "무엇을 할까요" in post(client, "메뉴", MEMBER)
@@ -276,16 +278,14 @@ def test_the_rate_limit_over_dynamodb(client: Any, store: Any, monkeypatch: pyte
     assert refused.text == SLOW_DOWN and refused.quick == ["메뉴"]
     assert store.get_user(MEMBER[1]).version == u.version  # refusing wrote nothing
     item = boto3.client("dynamodb", region_name="ap-northeast-2").get_item(
-        TableName=config.settings().users_table, Key={"key": {"S": MEMBER[1]}})["Item"]
+        TableName=settings().users_table, Key={"key": {"S": MEMBER[1]}})["Item"]
     assert item["rate"]["L"][1] == {"N": "4"}
 
 
 def test_items_written_before_the_rate_field_still_work(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HJ_RATE_LIMIT", "30")
-    config.reset()
-    runtime.reset()
     ddb = boto3.client("dynamodb", region_name="ap-northeast-2")
-    ddb.put_item(TableName=config.settings().users_table, Item={
+    ddb.put_item(TableName=settings().users_table, Item={
         "key": {"S": MEMBER[1]}, "name": {"S": "최일병"}, "unit": {"S": "2소대"}, "role": {"N": "0"},
         "session": {"S": json.dumps({})}, "created_at": {"S": "2026-01-01T00:00:00+09:00"}, "version": {"N": "3"}})
     assert store.get_user(MEMBER[1]).rate == []

@@ -18,8 +18,9 @@ from chalicelib.domain.model import SUPER
 from chalicelib.domain.reply import Card, Quick, Reply
 from chalicelib.kakao.response import MAX_BYTES, validate
 from chalicelib.domain.writes import PutUser
+from scripts.wizard import bbq_messages
 from tests.events import event
-from tests.functional.conftest import KAKAO_JSON, SECRET, Said, body_of, post, skill
+from tests.functional.conftest import KAKAO_JSON, SECRET, HttpSaid, body_of, post, skill
 
 # (shape, botUserKey) per person: every shape Kakao can send appears in the scenario.
 SUPER_ADMIN = ("channel_text", "3f9c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8091")
@@ -33,16 +34,10 @@ TITLE = "BBQ 회식"
 QUESTIONS = ["메뉴를 골라 주세요", "수량", "메모"]
 
 
-def wizard(client: Any, who: tuple[str, Any], title: str = TITLE, deadline: str = "모레 18:00") -> Said:
-    """The wizard of tests/conftest.make_bbq: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
-    steps = ["신청 만들기", title, "건너뛰기",
-             "메뉴를 골라 주세요", "선택", "치킨:2, 피자, 족발", "필수",
-             "수량", "숫자", "1~5", "필수",
-             "메모", "주관식", "생략 가능",
-             "질문 끝", deadline, "전체", "없음"]
-    for s in steps:
-        post(client, s, who)
-    done = post(client, "개설", who)
+def wizard(client: Any, who: tuple[str, Any], title: str = TITLE, deadline: str = "모레 18:00") -> HttpSaid:
+    """The wizard of harness.make_bbq over HTTP: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
+    for text in bbq_messages(title=title, deadline=deadline):
+        done = post(client, text, who)
     assert "개설했어요" in done, done
     return done
 
@@ -99,22 +94,19 @@ def test_missing_or_wrong_secret_is_401_and_nothing_is_stored(client: Any, store
     assert store.list_users() == []
     assert store.list_audit() == []
     # the same request with the right secret is served
-    Said(skill(client, body_of("channel_text", "등록 홍길동", PARK[1])))
+    HttpSaid(skill(client, body_of("channel_text", "등록 홍길동", PARK[1])))
     assert store.get_user(PARK[1]).name == "홍길동"
 
 
 def test_secret_header_name_is_case_insensitive(client: Any, store: Any) -> None:
     resp = skill(client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=None,
                  extra_headers={"x-skill-secret": SECRET})
-    Said(resp)
+    HttpSaid(resp)
     assert store.get_user(PARK[1]).name == "홍길동"
 
 
 def test_unset_secret_refuses_everything(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import config
-
     monkeypatch.setenv("HJ_SKILL_SECRET", "")
-    config.reset()
     for given in (None, ""):
         resp = skill(client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=given)
         assert resp.status_code == 401
@@ -224,7 +216,7 @@ def test_wire_size_of_a_pathological_reply_stays_under_30_kb(client: Any, monkey
     resp = skill(client, body_of("channel_text", "아무 말", CHOI[1]))
     assert resp.status_code == 200
     assert len(resp.body) <= MAX_BYTES, len(resp.body)
-    said = Said(resp)
+    said = HttpSaid(resp)
     assert len(said.json["template"]["outputs"]) == 3
 
 
@@ -514,7 +506,7 @@ def test_plain_http_callback_url_is_ignored(client: Any, store: Any, aws: dict[s
     runtime.bot().callback = lambda url, body: sent.append(url) or True
     body = event("channel_callback", utterance="마스터키", user_id=CALLER[1])
     body["userRequest"]["callbackUrl"] = body["userRequest"]["callbackUrl"].replace("https://", "http://")
-    said = Said(skill(client, body))  # an ordinary reply, not a callback promise
+    said = HttpSaid(skill(client, body))  # an ordinary reply, not a callback promise
     assert "파일 받기" in said
     assert sent == []
 

@@ -6,11 +6,4 @@ latency varies with the machine).
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.functional.conftest import aws, client, store  # noqa: E402,F401
+from tests.functional.conftest import aws, client, store  # noqa: F401

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from fakes import FakeExporter
+from harness import Chat, make_bbq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,6 @@ from chalicelib.kakao.response import validate
 from chalicelib.domain.writes import DeleteSurvey, PutSurvey, PutUser
 from tests.events import event
 from tests.functional.conftest import skill
-from tests.harness import Chat, key_of, make_bbq
 
 STATS = {"conversations": 0, "messages": 0, "5xx": 0, "submitted": 0, "at_cap": 0, "option_full": 0, "withdrawn": 0}
 
@@ -121,34 +122,12 @@ def check_invariants(store: Any) -> None:
 # --- in memory: the bulk of the examples --------------------------------------------------------
 
 
-class Exporter:
-    def export_survey(self, survey, answers):
-        return [Link(f"https://files.example/{survey.id}.xlsx", "a.xlsx")]
-
-    def export_master(self, items):
-        return Link("https://files.example/all.xlsx", "all.xlsx")
-
-    def forget_survey(self, survey_id):
-        return None
-
-    def presign(self, key, title, ext):
-        return Link(f"https://files.example/{key}", f"{title}.{ext}")
-
-
-@dataclass
-class Link:
-    url: str
-    filename: str
-    expires_in: int = 300
-    key: str = "exports/x/k"
-
-
 PEOPLE = ["관리자", "이관리", "슈퍼", "홍길동", "김철수", "박영희", "새사람"]
 TITLE = "BBQ 회식"
 
 
 def memory_world() -> Chat:
-    c = Chat(exporter=Exporter())
+    c = Chat(exporter=FakeExporter())
     c.register("슈퍼", "본부", SUPER)
     c.register("관리자", "본부", ADMIN)
     c.register("이관리", "본부", ADMIN)

@@ -35,16 +35,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 from urllib.parse import urlparse
 
+import local_dynamodb
 import pytest
 
-from chalicelib import runtime
 from chalicelib.domain.model import SUPER, Survey, User, option_key
-from chalicelib.export import files
-from chalicelib.kakao.response import validate
 from chalicelib.domain.writes import PutUser
+from chalicelib.export.s3 import S3Exporter
+from chalicelib.kakao.response import validate
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
 from scripts import devstack, engines
-from tests import local_dynamodb
 from tests.events import event
 
 pytestmark = pytest.mark.timeout(900)  # a hung server fails the module instead of the CI job
@@ -247,12 +246,6 @@ def latency(hits: Sequence[Hit]) -> str:
 # --- the stack ----------------------------------------------------------------------------------
 
 
-def _forget() -> None:
-    local_dynamodb.forget()
-    files.reset()
-    runtime.reset()
-
-
 def _start_server(env: dict[str, str], log: Path, attempts: int = 3) -> tuple[Any, str]:
     """gunicorn (as devstack runs it) on a free loopback port; a port taken meanwhile is retried."""
     for attempt in range(1, attempts + 1):
@@ -272,47 +265,58 @@ def _start_server(env: dict[str, str], log: Path, attempts: int = 3) -> tuple[An
     raise AssertionError("unreachable")
 
 
-def _warm_up(url: str) -> None:
+def _warm_up(url: str, store: DynamoStore) -> None:
     """Reads only (strangers asking for the menu), so every worker has its clients and the JVM its JIT."""
-    probe = Stack(url=url, s3_endpoint="", bucket="", store=DynamoStore(), log=Path(os.devnull))
+    probe = Stack(url=url, s3_endpoint="", bucket="", store=store, log=Path(os.devnull))
     strangers = [person(f"warm-up-{i}", "", "") for i in range(4 * WORKERS * THREADS)]
     hits = in_pool([partial(probe.say, p, "메뉴") for p in strangers], workers=WORKERS * THREADS)
     assert all(h.status == 200 for h in hits), [h for h in hits if h.status != 200][:3]
+
+
+def server_env(dynamodb_endpoint: str, prefix: str, s3_endpoint: str, bucket: str) -> dict[str, str]:
+    """The server's environment: this process's, pointed at the module's tables and bucket and nothing else."""
+    env = {k: v for k, v in os.environ.items() if k not in local_dynamodb.CLEARED and not k.startswith("HJ_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": local_dynamodb.CREDENTIALS[0],
+        "AWS_SECRET_ACCESS_KEY": local_dynamodb.CREDENTIALS[1],
+        "AWS_REGION": local_dynamodb.REGION,
+        "AWS_DEFAULT_REGION": local_dynamodb.REGION,
+        "HJ_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "HJ_TABLE_PREFIX": prefix,
+        "HJ_S3_ENDPOINT": s3_endpoint,
+        "HJ_EXPORT_BUCKET": bucket,
+        "HJ_SKILL_SECRET": SECRET,
+        "HJ_JOBS": "thread",
+        # The per-member limit stays on (its counter rides on every message's user write, as
+        # deployed) but high enough that the admin's wizard and the double taps never reach it.
+        "HJ_RATE_LIMIT": "1000",
+        "PYTHONUNBUFFERED": "1",  # log lines land as they are written
+    })
+    return env
 
 
 @pytest.fixture(scope="module")
 def stack(dynamodb_local_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """DynamoDB Local + moto_server (S3) + gunicorn serving app.py, all on 127.0.0.1; stopped afterwards."""
     tmp = tmp_path_factory.mktemp("race-stack")
-    mp = pytest.MonkeyPatch()
+    prefix = local_dynamodb.unique_prefix("race")
+    bucket = f"{prefix}-exports"
+    store = DynamoStore(local_dynamodb.config_for(dynamodb_local_endpoint, prefix))
     s3: Optional[engines.Engine] = None
     server = None
     made_tables = False
     try:
-        prefix = local_dynamodb.use_tables(mp, dynamodb_local_endpoint, "race")
         s3 = engines.start_moto(log=tmp / "moto.log")
-        settings = {
-            "HJ_S3_ENDPOINT": s3.endpoint,
-            "HJ_EXPORT_BUCKET": f"{prefix}-exports",
-            "HJ_SKILL_SECRET": SECRET,
-            "HJ_JOBS": "thread",
-            # The per-member limit stays on (its counter rides on every message's user write, as
-            # deployed) but high enough that the admin's wizard and the double taps never reach it.
-            "HJ_RATE_LIMIT": "1000",
-        }
-        for k, v in settings.items():
-            mp.setenv(k, v)
-        _forget()
-        create_tables()
+        create_tables(store)
         made_tables = True
-        files.ensure_bucket()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")  # log lines land as they are written
+        S3Exporter(bucket, local_dynamodb.REGION, endpoint=s3.endpoint,
+                   credentials=local_dynamodb.CREDENTIALS).ensure_bucket()
+        env = server_env(dynamodb_local_endpoint, prefix, s3.endpoint, bucket)
         server, url = _start_server(env, tmp / "gunicorn.log")
         global _server_log
         _server_log = str(tmp / "gunicorn.log")
-        _warm_up(url)
-        running = Stack(url=url, s3_endpoint=s3.endpoint, bucket=settings["HJ_EXPORT_BUCKET"], store=DynamoStore(),
-                        log=tmp / "gunicorn.log")
+        _warm_up(url, store)
+        running = Stack(url=url, s3_endpoint=s3.endpoint, bucket=bucket, store=store, log=tmp / "gunicorn.log")
         yield running
         if running.hits:
             print(f"\n[all requests of the module] {latency(running.hits)}")
@@ -322,9 +326,7 @@ def stack(dynamodb_local_endpoint: str, tmp_path_factory: pytest.TempPathFactory
             s3.stop()
         if made_tables:
             with suppress(Exception):
-                delete_tables()
-        mp.undo()
-        _forget()
+                delete_tables(store)
 
 
 @dataclass

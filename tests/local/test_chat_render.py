@@ -31,52 +31,6 @@ MENU_REPLY: dict[str, Any] = {
     },
 }
 
-CAROUSEL_REPLY: dict[str, Any] = {
-    "version": "2.0",
-    "template": {
-        "outputs": [
-            {
-                "carousel": {
-                    "type": "basicCard",
-                    "items": [
-                        {
-                            "title": "봄 야유회",
-                            "description": "마감 5/16",
-                            "thumbnail": {"imageUrl": "https://example.com/1.png"},
-                            "buttons": [{"label": "참여", "action": "message", "messageText": "참여 1"}],
-                        },
-                        {
-                            "title": "급식 만족도",
-                            "description": "마감 5/20",
-                            "thumbnail": {"imageUrl": "https://example.com/2.png"},
-                            "buttons": [{"label": "참여", "action": "block", "blockId": "b1", "messageText": "참여 2",
-                                         "extra": {"survey": "2"}}],
-                        },
-                    ],
-                }
-            },
-            {
-                "listCard": {
-                    "header": {"title": "내 설문"},
-                    "items": [
-                        {"title": "봄 야유회", "description": "응답함"},
-                        {"title": "급식 만족도", "action": "message", "messageText": "설문 2"},
-                        {"title": "안내문", "link": {"web": "https://example.com/notice"}},
-                    ],
-                }
-            },
-            {
-                "itemCard": {
-                    "head": {"title": "제출 확인"},
-                    "itemList": [{"title": "이름", "description": "홍길동"}, {"title": "인원", "description": "2명"}],
-                    "title": "제출했습니다",
-                }
-            },
-        ]
-    },
-}
-
-
 def test_text_card_buttons_and_quick_replies() -> None:
     out = chat.render(MENU_REPLY)
     assert out.splitlines()[:2] == ["안녕하세요, 홍길동님.", "무엇을 할까요?"]
@@ -89,30 +43,6 @@ def test_text_card_buttons_and_quick_replies() -> None:
     buttons, quick = chat.taps(MENU_REPLY)
     assert [b.link for b in buttons] == ["https://example.com/a.xlsx", ""]
     assert [q.message for q in quick] == ["설문 목록", "도움말"]
-
-
-def test_carousel_list_and_item_cards() -> None:
-    out = chat.render(CAROUSEL_REPLY)
-    assert "캐러셀 basicCard (2장)" in out
-    assert "── 1/2 ──" in out and "── 2/2 ──" in out
-    assert "<https://example.com/1.png>" in out
-    assert "■ 내 설문" in out
-    assert "• 봄 야유회 — 응답함" in out  # not tappable: no number
-    assert "이름: 홍길동" in out and "인원: 2명" in out
-    assert "■ 제출 확인" in out
-
-    buttons, quick = chat.taps(CAROUSEL_REPLY)
-    assert quick == []
-    # card buttons and tappable list items share one numbering, in order of appearance
-    assert [(b.label, b.action, b.message or b.link) for b in buttons] == [
-        ("참여", "message", "참여 1"),
-        ("참여", "block", "참여 2"),
-        ("급식 만족도", "message", "설문 2"),
-        ("안내문", "webLink", "https://example.com/notice"),
-    ]
-    assert buttons[1].extra == {"survey": "2"}
-    for n in range(1, len(buttons) + 1):
-        assert re.search(rf"^\s*\[{n}\] ", out, re.M)
 
 
 def test_odd_replies_are_shown_not_crashed_on() -> None:

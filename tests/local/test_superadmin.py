@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER, User
 from chalicelib.domain.writes import Audit, PutUser
 from chalicelib.storage.memory import MemoryStore
-from scripts import superadmin
+from scripts import local, superadmin
 
 
 def store_with(*users: User) -> MemoryStore:
@@ -96,9 +96,7 @@ def test_stale_stack_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_live_stack_file_points_the_environment_at_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    touched = ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "AWS_REGION", "AWS_ACCESS_KEY_ID",
-               "AWS_SECRET_ACCESS_KEY")
-    for name in touched:  # setenv first so that monkeypatch restores the original value (or absence)
+    for name in local.TOUCHED:  # setenv first so that monkeypatch restores the original value (or absence)
         monkeypatch.setenv(name, "before")
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://elsewhere")

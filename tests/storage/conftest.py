@@ -8,64 +8,33 @@ npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import uuid
 from typing import Iterator
 
 import pytest
+from moto import mock_aws
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run from the repo root without installing the package
-    sys.path.insert(0, str(ROOT))
+from chalicelib.storage.dynamo import DynamoStore, create_tables
+from chalicelib.storage.memory import MemoryStore
+from chalicelib.storage.tables import DynamoConfig
 
-from moto import mock_aws  # noqa: E402
-
-from chalicelib import config  # noqa: E402
-from chalicelib.storage import tables  # noqa: E402
-from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables  # noqa: E402
-from chalicelib.storage.memory import MemoryStore  # noqa: E402
-from tests import local_dynamodb  # noqa: E402
-
-def isolate_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str = "") -> str:
-    """Dummy credentials, a unique table prefix, fresh settings and unbound models (returns the prefix)."""
-    return local_dynamodb.use_tables(monkeypatch, endpoint)
-
-
-def _restore(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Undo the environment before clearing caches so nothing keeps the test's settings.
-    monkeypatch.undo()
-    config.reset()
-    tables.unbind_models()
+REGION = "ap-northeast-2"
 
 
 @pytest.fixture
-def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoStore]:
-    """A DynamoStore on freshly created tables inside moto's mock_aws."""
-    isolate_environment(monkeypatch)
-    try:
-        with mock_aws():
-            create_tables()
-            yield DynamoStore()
-    finally:
-        _restore(monkeypatch)
-
-
-@pytest.fixture(scope="session")
-def dynamodb_local_endpoint() -> Iterator[str]:
-    """The session's DynamoDB Local (shared with the integration tier)."""
-    yield from local_dynamodb.session_endpoint()
+def moto_store() -> Iterator[DynamoStore]:
+    """A DynamoStore on freshly created tables (under a unique prefix) inside moto's mock_aws."""
+    config = DynamoConfig.for_prefix(f"test-{uuid.uuid4().hex[:12]}", REGION, credentials=("testing", "testing"))
+    with mock_aws():
+        store = DynamoStore(config)
+        create_tables(store)
+        yield store
 
 
 @pytest.fixture
-def local_store(monkeypatch: pytest.MonkeyPatch, dynamodb_local_endpoint: str) -> Iterator[DynamoStore]:
+def local_store(dynamodb_local_store: DynamoStore) -> DynamoStore:
     """A DynamoStore on DynamoDB Local, on tables of its own (dropped afterwards)."""
-    isolate_environment(monkeypatch, dynamodb_local_endpoint)
-    try:
-        create_tables()
-        yield DynamoStore()
-        delete_tables()
-    finally:
-        _restore(monkeypatch)
+    return dynamodb_local_store
 
 
 _BACKENDS = ["memory", "moto", "dynamodb-local"]

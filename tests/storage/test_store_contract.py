@@ -16,14 +16,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import config
-from chalicelib.domain.model import ADMIN, CLOSED, KST, MEMBER, OPEN, SUPER, Answer, AuditEntry, Question, Survey, User, option_key
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
-from chalicelib.storage import tables
+from chalicelib.domain.model import (
+    ADMIN,
+    CLOSED,
+    KST,
+    MEMBER,
+    OPEN,
+    SUPER,
+    Answer,
+    AuditEntry,
+    Question,
+    Survey,
+    User,
+    option_key,
+)
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus
+from chalicelib.storage import tables
 from chalicelib.storage.dynamo import DynamoStore, create_tables
 from chalicelib.storage.memory import MemoryStore
+from chalicelib.storage.tables import DynamoConfig
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=KST)
 
@@ -472,16 +485,16 @@ def test_random_runs_agree_with_the_reference(dynamo_store: DynamoStore, cap: in
 
 
 def test_create_tables_is_idempotent_and_adds_missing_indexes(dynamo_store: DynamoStore) -> None:
-    create_tables()  # second call: nothing to do
-    conn = tables.bind_models()
-    users = tables.UserItem.Meta.table_name
+    create_tables(dynamo_store)  # second call: nothing to do
+    conn = dynamo_store.tables.connection
+    users = dynamo_store.tables.UserItem.Meta.table_name
     conn.client.delete_table(TableName=users)
     conn.client.create_table(  # the users table as an older deployment might have it: no GSIs
         TableName=users, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
     )
-    create_tables()
+    create_tables(dynamo_store)
     indexes = {g["IndexName"] for g in conn.client.describe_table(TableName=users)["Table"]["GlobalSecondaryIndexes"]}
     assert indexes == {"by_name", "by_unit", "admins"}
     dynamo_store.commit([PutUser(make_user(role=ADMIN))])
@@ -495,22 +508,27 @@ def test_user_indexes_are_sparse(dynamo_store: DynamoStore) -> None:
         PutUser(make_user("x1", name="", role=MEMBER, unit="")),
     ])
     # only admins sit in the admins index; empty names/units are not indexed at all
-    assert [i.key for i in tables.UserItem.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
-    assert sorted(i.key for i in tables.UserItem.by_unit.scan()) == ["a1"]
-    assert sorted(i.key for i in tables.UserItem.by_name.scan()) == ["a1", "m1"]
+    users = dynamo_store.tables.UserItem
+    assert [i.key for i in users.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
+    assert sorted(i.key for i in users.by_unit.scan()) == ["a1"]
+    assert sorted(i.key for i in users.by_name.scan()) == ["a1", "m1"]
     assert keys(dynamo_store.find_users_by_name("")) == ["x1"]
 
 
-def test_binding_follows_the_settings(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_store_talks_to_the_tables_of_its_own_config(moto_store: DynamoStore) -> None:
     moto_store.commit([PutUser(make_user())])
-    first = tables.UserItem.Meta.table_name
-    assert tables.bind_models() is tables.bind_models()  # unchanged settings: no rebinding
+    first = moto_store.tables.UserItem.Meta.table_name
+    assert first == moto_store.config.users_table
+    assert moto_store.tables is moto_store.tables  # bound once: one connection per store
 
-    monkeypatch.setenv("HJ_TABLE_PREFIX", f"other-{uuid.uuid4().hex[:8]}")
-    config.reset()
-    create_tables()
-    assert tables.UserItem.Meta.table_name != first
-    assert moto_store.get_user("u1") is None  # the other prefix's tables are empty
+    config = moto_store.config
+    other = DynamoStore(DynamoConfig.for_prefix(f"other-{uuid.uuid4().hex[:8]}", config.region,
+                                                credentials=config.credentials))
+    create_tables(other)
+    assert other.tables.UserItem.Meta.table_name != first
+    assert other.get_user("u1") is None  # the other prefix's tables are empty
+    assert moto_store.get_user("u1") is not None  # and the first store still reads its own
+    assert tables.UserItem.Meta.table_name is None  # the schema models are never bound
 
 
 def _client_error(code: str, op: str = "GetItem", **extra: Any) -> botocore.exceptions.ClientError:
@@ -543,9 +561,9 @@ _CALLS = {
 }
 
 
-def _fail_every_call(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
-    """Make every DynamoDB request of the shared client raise ``error`` (no network, no retries)."""
-    client = tables.bind_models().client
+def _fail_every_call(store: DynamoStore, monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    """Make every DynamoDB request of the store's shared client raise ``error`` (no network, no retries)."""
+    client = store.tables.connection.client
 
     def fail(operation_name: str, params: dict[str, Any]) -> dict[str, Any]:
         raise error
@@ -557,14 +575,14 @@ def _fail_every_call(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
 def test_outages_become_unavailable(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch, call: str) -> None:
     moto_store.commit([PutUser(make_user()), PutSurvey(make_survey())])
     for error, name in zip(_OUTAGES, _OUTAGE_IDS):
-        _fail_every_call(monkeypatch, error)
+        _fail_every_call(moto_store, monkeypatch, error)
         with pytest.raises(Unavailable):
             _CALLS[call](moto_store)
             pytest.fail(f"{call} did not raise on {name}")
 
 
 def test_other_errors_are_not_disguised(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fail_every_call(monkeypatch, _client_error("ValidationException"))
+    _fail_every_call(moto_store, monkeypatch, _client_error("ValidationException"))
     with pytest.raises(Exception) as err:
         moto_store.get_user("u1")
     assert not isinstance(err.value, (Unavailable, Conflict))
@@ -584,7 +602,7 @@ def test_other_errors_are_not_disguised(moto_store: DynamoStore, monkeypatch: py
 )
 def test_cancelled_transactions_are_mapped(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch,
                                            reasons: list[dict[str, str]], expected: type) -> None:
-    _fail_every_call(monkeypatch, _client_error("TransactionCanceledException", "TransactWriteItems",
+    _fail_every_call(moto_store, monkeypatch, _client_error("TransactionCanceledException", "TransactWriteItems",
                                                 CancellationReasons=reasons))
     with pytest.raises(expected) as err:
         moto_store.commit([PutAnswer(make_answer()), PutUser(make_user())])
@@ -605,33 +623,16 @@ def test_conflict_names_the_failing_item(dynamo_store: DynamoStore) -> None:
     assert dynamo_store.get_answer("s1", "u0") is not None
 
 
-def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(monkeypatch) -> None:
+def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(moto_store: DynamoStore,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A retried CreateTable that finds the table already there is success, not an error."""
-    from moto import mock_aws
     from pynamodb.exceptions import TableError
 
-    from chalicelib.storage import dynamo
+    model = moto_store.tables.models[0]
+    monkeypatch.setattr(model, "exists", classmethod(lambda cls: False))
 
-    for var in ("AWS_ENDPOINT_URL", "HJ_DYNAMODB_ENDPOINT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_REGION", "ap-northeast-2")
-    monkeypatch.setenv("HJ_TABLE_PREFIX", "retry-create")
-    from chalicelib import config
-    from chalicelib.storage import tables
+    def already(cls, **kw):
+        raise TableError("Failed to create table: Cannot create preexisting table")
 
-    config.reset()
-    tables.unbind_models()
-    with mock_aws():
-        dynamo.create_tables()
-        model = dynamo.MODELS[0]
-        monkeypatch.setattr(model, "exists", classmethod(lambda cls: False))
-
-        def already(cls, **kw):
-            raise TableError("Failed to create table: Cannot create preexisting table")
-
-        monkeypatch.setattr(model, "create_table", classmethod(already))
-        dynamo.create_tables()  # must not raise
-    tables.unbind_models()
-    config.reset()
+    monkeypatch.setattr(model, "create_table", classmethod(already))
+    create_tables(moto_store)  # must not raise

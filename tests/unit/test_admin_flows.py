@@ -1,41 +1,19 @@
 """Admin and super-admin flows: wizard, totals, chasing, close/reopen/delete, co-admins, downloads, permissions."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Optional
 
+import pytest
+from fakes import FakeExporter
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 
 
-@dataclass
-class FakeLink:
-    url: str
-    filename: str
-    expires_in: int = 300
-    key: str = "exports/x/key"
-
-
-class FakeExporter:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, list[str], int]] = []
-        self.forgotten: list[str] = []
-
-    def export_survey(self, survey, answers):
-        self.calls.append(("survey", [survey.id], len(answers)))
-        return [FakeLink("https://files.example/a.xlsx", "a.xlsx"), FakeLink("https://files.example/a.csv", "a.csv")]
-
-    def export_master(self, items):
-        self.calls.append(("master", [s.id for s, _ in items], sum(len(a) for _, a in items)))
-        return FakeLink("https://files.example/all.xlsx", "all.xlsx")
-
-    def forget_survey(self, survey_id):
-        self.forgotten.append(survey_id)
-
-
-def admin_chat(exporter=None) -> Chat:
-    c = Chat(exporter=exporter)
+def admin_chat(c: Chat, exporter: Optional[FakeExporter] = None) -> Chat:
+    """A super admin, an admin and two members of different units, registered; files through ``exporter``."""
+    c.bot.exporter = exporter
     c.register("슈퍼", "본부", SUPER)
     c.register("관리자", "본부", ADMIN)
     c.register("홍길동", "2중대")
@@ -52,8 +30,9 @@ def answer(c: Chat, who: str, *texts: str) -> None:
 
 # --- wizard ---------------------------------------------------------------------------------
 
-def test_wizard_builds_every_question_kind() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_wizard_builds_every_question_kind(chat: Chat) -> None:
+    c = admin_chat(chat)
     c.as_("관리자")
     steps = [
         ("신청 만들기", "제목"), ("체육대회 참가", "설명"), ("11/28 운동장", "1번 질문"),
@@ -90,8 +69,8 @@ def test_wizard_builds_every_question_kind() -> None:
     assert a.values == {"q1": "홍길동", "q2": 3, "q3": "축구", "q4": ["빵", "과일"], "q5": "2026-11-28", "q6": True}
 
 
-def test_wizard_validates_and_goes_back() -> None:
-    c = admin_chat()
+def test_wizard_validates_and_goes_back(chat: Chat) -> None:
+    c = admin_chat(chat)
     c.as_("관리자").say("신청 만들기")
     assert "1~40자" in c.say("가" * 41)
     for bad in ("목록", "취소 안내", "마스터키", "a#b"):
@@ -123,8 +102,8 @@ def test_wizard_validates_and_goes_back() -> None:
     assert c.store.list_surveys() == []
 
 
-def test_wizard_pauses_on_menu_and_resumes() -> None:
-    c = admin_chat()
+def test_wizard_pauses_on_menu_and_resumes(chat: Chat) -> None:
+    c = admin_chat(chat)
     c.as_("관리자").say("신청 만들기")
     c.say("야유회")
     m = c.say("메뉴")
@@ -133,8 +112,9 @@ def test_wizard_pauses_on_menu_and_resumes() -> None:
     assert "제목" in c.say("신청 만들기 새로")
 
 
-def test_members_cannot_create_and_attempt_is_audited() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_members_cannot_create_and_attempt_is_audited(chat: Chat) -> None:
+    c = admin_chat(chat)
     r = c.as_("홍길동").say("신청 만들기")
     assert "관리자만" in r
     for cmd in ("현황 BBQ", "마감 BBQ", "다운로드 BBQ", "관리자 등록 김철수", "마스터키"):
@@ -145,8 +125,9 @@ def test_members_cannot_create_and_attempt_is_audited() -> None:
 
 # --- totals and chasing ---------------------------------------------------------------------------
 
-def test_status_counts_sums_capacity_and_units() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_status_counts_sums_capacity_and_units(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
     answer(c, "김철수", "피자", "2", "없음")
@@ -158,8 +139,9 @@ def test_status_counts_sums_capacity_and_units() -> None:
     assert "미응답 BBQ 회식" in r.quick and "다운로드 BBQ 회식" in r.quick
 
 
-def test_missing_lists_registered_members_of_target() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_missing_lists_registered_members_of_target(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c, target="2중대")
     c.register("박영희", "2중대")
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
@@ -169,8 +151,8 @@ def test_missing_lists_registered_members_of_target() -> None:
     assert "모두 응답했어요" in c.as_("관리자").say("미응답 BBQ 회식")
 
 
-def test_missing_pages_long_rosters() -> None:
-    c = admin_chat()
+def test_missing_pages_long_rosters(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     for n in range(130):
         c.register(f"대원{n:03d}", "4중대")
@@ -181,8 +163,9 @@ def test_missing_pages_long_rosters() -> None:
     assert "미응답 BBQ 회식 3" in c.say("미응답 BBQ 회식 2").quick
 
 
-def test_close_reopen_and_deadline_reopen() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_close_reopen_and_deadline_reopen(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     c.as_("관리자")
     assert "마감했어요" in c.say("마감 BBQ 회식")
@@ -197,9 +180,10 @@ def test_close_reopen_and_deadline_reopen() -> None:
     assert [e.action for e in c.store.list_audit()][:3] == ["reopen", "reopen", "close"]
 
 
-def test_delete_needs_confirmation_and_removes_answers() -> None:
+@pytest.mark.every_store
+def test_delete_needs_confirmation_and_removes_answers(chat: Chat) -> None:
     ex = FakeExporter()
-    c = admin_chat(ex)
+    c = admin_chat(chat, ex)
     make_bbq(c)
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
     sid = c.store.list_surveys()[0].id
@@ -215,8 +199,9 @@ def test_delete_needs_confirmation_and_removes_answers() -> None:
     assert "제출한 신청이 없어요" in c.say("내 신청", who="홍길동")
 
 
-def test_other_admin_cannot_touch_my_survey_until_coadmin() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_other_admin_cannot_touch_my_survey_until_coadmin(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     c.register("이관리", "본부", ADMIN)
     r = c.say("현황 BBQ 회식", who="이관리")
@@ -229,9 +214,10 @@ def test_other_admin_cannot_touch_my_survey_until_coadmin() -> None:
     assert "BBQ 회식" in c.say("내 신청서", who="이관리")
 
 
-def test_download_builds_a_card_with_links() -> None:
+@pytest.mark.every_store
+def test_download_builds_a_card_with_links(chat: Chat) -> None:
     ex = FakeExporter()
-    c = admin_chat(ex)
+    c = admin_chat(chat, ex)
     make_bbq(c)
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
     r = c.as_("관리자").say("다운로드 BBQ 회식")
@@ -241,16 +227,16 @@ def test_download_builds_a_card_with_links() -> None:
     assert c.store.list_audit()[0].action == "download"
 
 
-def test_download_without_exporter_says_so() -> None:
-    c = admin_chat()
+def test_download_without_exporter_says_so(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     assert "쓸 수 없는" in c.as_("관리자").say("다운로드 BBQ 회식")
 
 
 # --- titles --------------------------------------------------------------------------------------------
 
-def test_duplicate_and_near_titles_offer_a_choice() -> None:
-    c = admin_chat()
+def test_duplicate_and_near_titles_offer_a_choice(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c)
     make_bbq(c, admin="슈퍼")
     r = c.as_("홍길동").say("신청 BBQ 회식")
@@ -264,8 +250,9 @@ def test_duplicate_and_near_titles_offer_a_choice() -> None:
 
 # --- super admin ---------------------------------------------------------------------------------------------
 
-def test_super_admin_grants_revokes_and_lists() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_super_admin_grants_revokes_and_lists(chat: Chat) -> None:
+    c = admin_chat(chat)
     c.as_("슈퍼")
     assert "관리자로 등록했어요" in c.say("관리자 등록 홍길동")
     assert c.user("홍길동").role == ADMIN
@@ -280,8 +267,9 @@ def test_super_admin_grants_revokes_and_lists() -> None:
     assert actions[:2] == ["revoke_admin", "grant_admin"]
 
 
-def test_ambiguous_names_ask_which_person_by_unit() -> None:
-    c = admin_chat()
+@pytest.mark.every_store
+def test_ambiguous_names_ask_which_person_by_unit(chat: Chat) -> None:
+    c = admin_chat(chat)
     c.register("동명이", "1중대")
     c.register("동명이2", "2중대")
     # rename the second to the same display name
@@ -292,16 +280,17 @@ def test_ambiguous_names_ask_which_person_by_unit() -> None:
     assert c.user("동명이2").role == ADMIN and c.user("동명이").role == 0
 
 
-def test_admin_cannot_manage_admins_and_super_cannot_be_demoted_in_chat() -> None:
-    c = admin_chat()
+def test_admin_cannot_manage_admins_and_super_cannot_be_demoted_in_chat(chat: Chat) -> None:
+    c = admin_chat(chat)
     assert "슈퍼관리자만" in c.as_("관리자").say("관리자 등록 홍길동")
     c.register("슈퍼2", "본부", SUPER)
     assert "채팅으로 바꿀 수 없어요" in c.as_("슈퍼").say("관리자 해제 슈퍼2")
 
 
-def test_master_key_exports_every_survey() -> None:
+@pytest.mark.every_store
+def test_master_key_exports_every_survey(chat: Chat) -> None:
     ex = FakeExporter()
-    c = admin_chat(ex)
+    c = admin_chat(chat, ex)
     make_bbq(c)
     make_bbq(c, title="체육대회")
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
@@ -311,8 +300,8 @@ def test_master_key_exports_every_survey() -> None:
     assert "현황" in c.say("현황 BBQ 회식")  # super admin sees every survey
 
 
-def test_long_lists_page_with_more() -> None:
-    c = admin_chat()
+def test_long_lists_page_with_more(chat: Chat) -> None:
+    c = admin_chat(chat)
     for n in range(12):
         make_bbq(c, title=f"조사 {n:02d}")
     r = c.as_("홍길동").say("신청 목록")
@@ -323,8 +312,8 @@ def test_long_lists_page_with_more() -> None:
     assert "내 신청서 2" in c.as_("관리자").say("내 신청서").quick
 
 
-def test_status_of_an_unanswered_survey_has_no_empty_unit_section() -> None:
-    c = admin_chat()
+def test_status_of_an_unanswered_survey_has_no_empty_unit_section(chat: Chat) -> None:
+    c = admin_chat(chat)
     make_bbq(c, target="2중대")
     r = c.as_("관리자").say("현황 BBQ 회식")
     assert "응답 0명 / 대상 1명 (2중대)" in r and "소속별" not in r

@@ -1,8 +1,9 @@
 """Big exports: answered at once, built in the background, delivered by callback or on the next message."""
 from __future__ import annotations
 
+from fakes import FILES, FakeExporter
 from harness import Chat, make_bbq
-from test_admin_flows import FakeExporter, FakeLink, admin_chat, answer
+from test_admin_flows import admin_chat, answer
 
 from chalicelib.jobs import InlineQueue
 from chalicelib.kakao.callback import callback_allowed
@@ -11,23 +12,9 @@ from chalicelib.kakao.response import render
 CALLBACK = "https://bot-api.kakao.com/v1/bots/abc/callback/cbtoken:1234"
 
 
-class PresigningExporter(FakeExporter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.presigned: list[str] = []
-
-    def export_survey(self, survey, answers):
-        self.calls.append(("survey", [survey.id], len(answers)))
-        return [FakeLink("https://files.example/k1", "BBQ.xlsx"), FakeLink("https://files.example/k2", "BBQ.csv")]
-
-    def presign(self, key, title, ext):
-        self.presigned.append(f"{title}.{ext}")
-        return FakeLink(f"https://files.example/fresh/{title}.{ext}", f"{title}.{ext}")
-
-
-def big_export_chat(callback=None) -> tuple[Chat, PresigningExporter, list]:
-    ex = PresigningExporter()
-    c = admin_chat(ex)
+def big_export_chat(chat: Chat, callback=None) -> tuple[Chat, FakeExporter, list]:
+    ex = FakeExporter()
+    c = admin_chat(chat, ex)
     posted: list = []
 
     def fake_callback(url, body):
@@ -42,8 +29,8 @@ def big_export_chat(callback=None) -> tuple[Chat, PresigningExporter, list]:
     return c, ex, posted
 
 
-def test_big_export_without_callback_waits_for_next_message() -> None:
-    c, ex, posted = big_export_chat()
+def test_big_export_without_callback_waits_for_next_message(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat)
     r = c.as_("관리자").say("다운로드 BBQ 회식")
     assert "조금 걸려요" in r and r.buttons == []
     assert posted == [] and len(c.bot.queue.sent) == 1
@@ -52,38 +39,40 @@ def test_big_export_without_callback_waits_for_next_message() -> None:
     nxt = c.say("내 신청서")
     assert "파일이 준비됐어요" in nxt and nxt.quick[0] == "파일 받기"
     files = c.say("파일 받기")
-    assert [b["webLinkUrl"] for b in files.buttons] == ["https://files.example/fresh/BBQ.xlsx",
-                                                        "https://files.example/fresh/BBQ.csv"]
+    sid = c.store.list_surveys()[0].id
+    assert [b["webLinkUrl"] for b in files.buttons] == [f"{FILES}exports/{sid}/{sid}.xlsx?fresh",
+                                                        f"{FILES}exports/{sid}/{sid}.csv?fresh"]
     assert "ready" not in c.user("관리자").session
     assert "받을 파일이 없어요" in c.say("파일 받기")
 
 
-def test_big_export_with_callback_posts_the_card() -> None:
-    c, ex, posted = big_export_chat()
+def test_big_export_with_callback_posts_the_card(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat)
     r = c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
     assert r.json == {"version": "2.0", "useCallback": True, "data": {"text": "파일을 만들고 있어요. 잠시만 기다려 주세요."}}
     (url, body), = posted
     assert url == CALLBACK
     card = body["template"]["outputs"][0]["textCard"]
-    assert card["buttons"][0]["webLinkUrl"] == "https://files.example/k1"
+    sid = c.store.list_surveys()[0].id
+    assert card["buttons"][0]["webLinkUrl"] == f"{FILES}exports/{sid}/{sid}.xlsx"
     assert "ready" not in c.user("관리자").session
 
 
-def test_failed_callback_parks_the_file() -> None:
-    c, ex, posted = big_export_chat(callback=False)
+def test_failed_callback_parks_the_file(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat, callback=False)
     c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
     assert len(posted) == 1 and len(c.user("관리자").session["ready"]) == 2
 
 
-def test_master_key_always_goes_to_background_when_a_queue_exists() -> None:
-    c, ex, posted = big_export_chat()
+def test_master_key_always_goes_to_background_when_a_queue_exists(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat)
     c.bot.sync_cells = 10**9
     r = c.as_("슈퍼").say("마스터키")
     assert "조금 걸려요" in r and ex.calls[-1][0] == "master"
 
 
-def test_small_export_is_built_at_once() -> None:
-    c, ex, posted = big_export_chat()
+def test_small_export_is_built_at_once(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat)
     c.bot.sync_cells = 10**9
     r = c.as_("관리자").say("다운로드 BBQ 회식")
     assert len(r.buttons) == 2 and c.bot.queue.sent == []
@@ -96,8 +85,8 @@ def test_callback_host_guard() -> None:
         assert not callback_allowed(bad), bad
 
 
-def test_ready_files_are_offered_once_on_the_menu() -> None:
-    c, ex, posted = big_export_chat()
+def test_ready_files_are_offered_once_on_the_menu(chat: Chat) -> None:
+    c, ex, posted = big_export_chat(chat)
     c.as_("관리자").say("다운로드 BBQ 회식")
     m = c.say("메뉴")
     assert m.quick.count("파일 받기") == 1 and m.text.count("파일이 준비됐어요") == 1

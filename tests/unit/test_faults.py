@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fakes import FakeExporter
 from faults import FakeMonotonic, FaultyStore, conflict, sleep, stall, throttle
 from harness import Chat, make_bbq
 from hypothesis import HealthCheck, given, settings
@@ -195,10 +196,12 @@ def test_real_short_sleeps_stay_within_a_small_budget() -> None:
 # --- exports: files failing ------------------------------------------------------------------
 
 
-class BrokenExporter:
+class BrokenExporter(FakeExporter):
+    """Every call fails with ``error``."""
+
     def __init__(self, error: Exception) -> None:
+        super().__init__()
         self.error = error
-        self.forgotten: list[str] = []
 
     def export_survey(self, survey, answers):
         raise self.error

@@ -1,6 +1,7 @@
 """Member flows of product.md through the pure conversation over the in-memory store."""
 from __future__ import annotations
 
+import pytest
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, option_key
@@ -32,6 +33,7 @@ def test_unregistered_gets_how_to_register_for_anything(chat: Chat) -> None:
     assert chat.store.get_user(key_of("새사람")) is None
 
 
+@pytest.mark.every_store
 def test_register_with_and_without_unit_and_change(chat: Chat) -> None:
     r = chat.say("등록 홍길동", who="a")
     assert "등록되었어요" in r
@@ -52,6 +54,7 @@ def test_register_validates_name(chat: Chat) -> None:
 
 # --- menu ---------------------------------------------------------------------------------
 
+@pytest.mark.every_store
 def test_menu_is_role_aware_and_shows_pending(chat: Chat) -> None:
     setup_bbq(chat)
     member = chat.say("메뉴", who="홍길동")
@@ -75,6 +78,7 @@ def test_help_lists_commands(chat: Chat) -> None:
 
 # --- answering ----------------------------------------------------------------------------
 
+@pytest.mark.every_store
 def test_full_answer_flow_stores_one_answer_and_counts(chat: Chat) -> None:
     setup_bbq(chat)
     answer_all(chat, "홍길동", "치킨", "3", "매운맛")
@@ -113,6 +117,7 @@ def test_back_skip_and_required(chat: Chat) -> None:
     assert "메모: (건너뜀)" in r
 
 
+@pytest.mark.every_store
 def test_cancel_drops_draft_and_nothing_is_stored(chat: Chat) -> None:
     setup_bbq(chat)
     chat.as_("홍길동").say("신청 BBQ 회식")
@@ -124,6 +129,7 @@ def test_cancel_drops_draft_and_nothing_is_stored(chat: Chat) -> None:
     assert s.response_count == 0 and chat.user("홍길동").session.get("drafts") == {}
 
 
+@pytest.mark.every_store
 def test_draft_survives_menu_and_resumes(chat: Chat) -> None:
     setup_bbq(chat)
     chat.as_("홍길동").say("신청 BBQ 회식")
@@ -147,6 +153,7 @@ def test_review_edit_one_question_returns_to_review(chat: Chat) -> None:
     assert "'제출', '수정' 또는 '취소'" in chat.say("뭐지")
 
 
+@pytest.mark.every_store
 def test_double_submit_stores_once(chat: Chat) -> None:
     setup_bbq(chat)
     answer_all(chat, "홍길동")
@@ -156,6 +163,7 @@ def test_double_submit_stores_once(chat: Chat) -> None:
     assert s.response_count == 1 and len(chat.store.list_answers(s.id)) == 1
 
 
+@pytest.mark.every_store
 def test_answered_survey_shows_my_answer_then_edit_adjusts_counts(chat: Chat) -> None:
     setup_bbq(chat)
     answer_all(chat, "홍길동", "치킨", "2")
@@ -172,6 +180,7 @@ def test_answered_survey_shows_my_answer_then_edit_adjusts_counts(chat: Chat) ->
     assert chat.store.get_answer(s.id, key_of("홍길동")).values["q1"] == "피자"
 
 
+@pytest.mark.every_store
 def test_withdraw_after_confirmation(chat: Chat) -> None:
     setup_bbq(chat)
     answer_all(chat, "홍길동")
@@ -196,6 +205,7 @@ def test_confirmation_is_dropped_by_another_command(chat: Chat) -> None:
     assert chat.store.list_surveys()[0].response_count == 1
 
 
+@pytest.mark.every_store
 def test_my_submissions_open_first(chat: Chat) -> None:
     setup_bbq(chat)
     make_bbq(chat, title="체육대회", deadline="11/24 18:00")
@@ -210,6 +220,7 @@ def test_my_submissions_open_first(chat: Chat) -> None:
 
 # --- deadlines, targets, caps ---------------------------------------------------------------------
 
+@pytest.mark.every_store
 def test_deadline_closes_without_anyone_acting(chat: Chat) -> None:
     setup_bbq(chat)
     chat.as_("홍길동").say("신청 BBQ 회식")
@@ -222,6 +233,7 @@ def test_deadline_closes_without_anyone_acting(chat: Chat) -> None:
     assert chat.store.list_surveys()[0].response_count == 0
 
 
+@pytest.mark.every_store
 def test_target_unit_limits_who_sees_it(chat: Chat) -> None:
     setup_bbq(chat, target="2중대")
     chat.register("김철수", "3중대")
@@ -230,6 +242,7 @@ def test_target_unit_limits_who_sees_it(chat: Chat) -> None:
     assert "BBQ 회식" in chat.say("신청 목록", who="홍길동")
 
 
+@pytest.mark.every_store
 def test_option_capacity_and_response_cap(chat: Chat) -> None:
     setup_bbq(chat, cap="3")
     for n in ("a", "b", "c", "d"):
@@ -247,6 +260,7 @@ def test_option_capacity_and_response_cap(chat: Chat) -> None:
     assert s.response_count == 3 and s.option_counts[option_key("q1", "치킨")] == 2
 
 
+@pytest.mark.every_store
 def test_capacity_taken_between_answer_and_submit(chat: Chat) -> None:
     setup_bbq(chat)
     for n in ("a", "b", "c"):
@@ -268,6 +282,7 @@ def test_bare_title_starts_answering(chat: Chat) -> None:
     assert "1/3" in chat.say("BBQ 회식", who="홍길동")
 
 
+@pytest.mark.every_store
 def test_leave_keeps_submitted_answers(chat: Chat) -> None:
     setup_bbq(chat)
     answer_all(chat, "홍길동")

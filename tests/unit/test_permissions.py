@@ -6,10 +6,10 @@ the message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+from fakes import FakeExporter
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, CLOSED, MEMBER, SUPER
@@ -23,35 +23,8 @@ SUPERS = {"super"}
 REFUSALS = ("만 쓸 수 있는 명령", "내가 만들었거나 공동관리자인 신청만", "내가 관리하는 신청만")
 
 
-class Exporter:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def export_survey(self, survey, answers):
-        self.calls.append("survey")
-        return [Link("https://files.example/a.xlsx", "a.xlsx")]
-
-    def export_master(self, items):
-        self.calls.append("master")
-        return Link("https://files.example/all.xlsx", "all.xlsx")
-
-    def forget_survey(self, survey_id):
-        self.calls.append("forget")
-
-    def presign(self, key, title, ext):
-        return Link(f"https://files.example/{key}", f"{title}.{ext}")
-
-
-@dataclass
-class Link:
-    url: str
-    filename: str
-    expires_in: int = 300
-    key: str = "exports/x/k"
-
-
-def world() -> tuple[Chat, Exporter]:
-    ex = Exporter()
+def world() -> tuple[Chat, FakeExporter]:
+    ex = FakeExporter()
     c = Chat(exporter=ex)
     c.register("슈퍼", "본부", SUPER)
     c.register("관리자", "본부", ADMIN)
@@ -74,7 +47,7 @@ def survey(c: Chat):
 
 
 # command, who may, what shows it was done (given the chat after the command)
-Done = Callable[[Chat, Exporter, str], bool]
+Done = Callable[[Chat, FakeExporter, str], bool]
 CASES: list[tuple[str, set[str], Done]] = [
     ("신청 만들기", ADMINS, lambda c, ex, r: "새 신청서를 만들어요" in r),
     ("내 신청서", ADMINS, lambda c, ex, r: "내 신청서" in r or "아직 만든 신청서가 없어요" in r),
@@ -83,13 +56,13 @@ CASES: list[tuple[str, set[str], Done]] = [
     (f"마감 {TITLE}", MANAGERS, lambda c, ex, r: "마감했어요" in r and survey(c).status == CLOSED),
     (f"재개 {TITLE}", MANAGERS, lambda c, ex, r: "이미 진행 중" in r),
     (f"삭제 {TITLE}", MANAGERS, lambda c, ex, r: "삭제했어요" in r and survey(c) is None),
-    (f"다운로드 {TITLE}", MANAGERS, lambda c, ex, r: ex.calls == ["survey"] and "응답 1건" in r),
+    (f"다운로드 {TITLE}", MANAGERS, lambda c, ex, r: ex.kinds == ["survey"] and "응답 1건" in r),
     (f"공동관리자 {TITLE} 후보", MANAGERS, lambda c, ex, r: "공동관리자가 되었어요" in r
      and key_of("후보") in survey(c).coadmins),
     ("관리자 등록 김철수", SUPERS, lambda c, ex, r: "관리자로 등록했어요" in r and c.user("김철수").role == ADMIN),
     ("관리자 해제 후보", SUPERS, lambda c, ex, r: "관리자에서 해제했어요" in r and c.user("후보").role == MEMBER),
     ("관리자 목록", SUPERS, lambda c, ex, r: "관리자 5명" in r),
-    ("마스터키", SUPERS, lambda c, ex, r: ex.calls == ["master"]),
+    ("마스터키", SUPERS, lambda c, ex, r: ex.kinds == ["master"]),
 ]
 
 
@@ -120,7 +93,7 @@ def test_command_by_role(command: str, allowed: set[str], done: Done, role: str)
         assert any(x in r for x in REFUSALS), r
         assert len(denied) == 1 and denied[0].actor == key_of(who)
         assert [e.action for e in new_audit] == ["denied"]  # and nothing else happened
-        assert state(c) == before and ex.calls == []
+        assert state(c) == before and ex.calls == [] and ex.forgotten == []
         assert c.store.users[key_of(who)].session.get("flow") is None  # no confirmation is pending
 
 

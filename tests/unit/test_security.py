@@ -9,6 +9,7 @@ import logging
 from typing import Any, Iterator
 
 import pytest
+from fakes import FakeExporter
 from faults import FaultyStore, throttle
 from harness import Chat, make_bbq
 from hypothesis import given, settings
@@ -88,7 +89,7 @@ def logged() -> Iterator[Capture]:
         root.removeHandler(handler)
 
 
-class LeakyExporter:
+class LeakyExporter(FakeExporter):
     """Fails like S3 would, with the request in the error (as botocore errors can carry it)."""
 
     def export_survey(self, survey, answers):
@@ -204,10 +205,8 @@ def test_any_text_starting_with_a_trigger_is_defused(first: str, rest: str) -> N
 
 def test_parked_files_hold_keys_not_links() -> None:
     from chalicelib.jobs import InlineQueue
-    from test_permissions import Exporter
 
-    ex = Exporter()
-    c = Chat(exporter=ex)
+    c = Chat(exporter=FakeExporter())
     c.register("슈퍼", "본부", SUPER)
     make_bbq(c, admin="슈퍼")
     c.bot.queue = InlineQueue(c.bot.run_export_task)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.kinds import CHOICE, MULTI
@@ -95,6 +96,7 @@ def test_written_sessions_keep_the_stored_shape() -> None:
     assert again["flow"] == wizard["flow"] and again["ready"] == wizard["ready"]
 
 
+@pytest.mark.every_store
 def test_a_member_mid_answer_carries_on_and_submits_both_surveys(chat: Chat) -> None:
     ids = world(chat)
     stored(chat, "홍길동", MEMBER, ids)
@@ -112,6 +114,7 @@ def test_a_member_mid_answer_carries_on_and_submits_both_surveys(chat: Chat) -> 
     assert chat.user("홍길동").session["drafts"] == {}
 
 
+@pytest.mark.every_store
 def test_an_admin_mid_wizard_goes_back_through_old_history_and_opens_the_survey(chat: Chat) -> None:
     ids = world(chat)
     stored(chat, "관리자", ADMIN_WIZARD, ids)
@@ -131,6 +134,7 @@ def test_an_admin_mid_wizard_goes_back_through_old_history_and_opens_the_survey(
     assert s.questions[0].capacity == {"축구": 11}
 
 
+@pytest.mark.every_store
 def test_a_pending_confirmation_is_answered(chat: Chat) -> None:
     ids = world(chat)
     stored(chat, "김철수", CONFIRM, ids)

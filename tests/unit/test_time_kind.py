@@ -53,6 +53,7 @@ def _time_survey(c: Chat) -> None:
     assert "개설했어요" in c.say("개설")
 
 
+@pytest.mark.every_store
 def test_the_wizard_offers_it_and_members_answer_it(chat: Chat) -> None:
     _time_survey(chat)
     s = chat.store.list_surveys()[0]
@@ -84,6 +85,7 @@ def test_the_wizard_offers_it_and_members_answer_it(chat: Chat) -> None:
     assert "2. 복귀 시각: 응답 1 (가장 이른 21:00 · 가장 늦은 21:00)" in status
 
 
+@pytest.mark.every_store
 def test_answers_export_as_times(chat: Chat) -> None:
     _time_survey(chat)
     chat.register("홍길동", "2중대")

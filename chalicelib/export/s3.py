@@ -1,0 +1,211 @@
+"""The Exporter port on S3: build a file, upload it, hand out a short-lived download link.
+
+An :class:`S3Exporter` is configured by its constructor (bucket, region, endpoint,
+link lifetime) and builds its boto3 client on first use: moto must be active
+before a client exists, and boto3 stays off the chat message path until a file
+is asked for. openpyxl is imported only when a workbook is built
+(:func:`chalicelib.export.workbook.build_xlsx`).
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any, Optional, Sequence
+
+from chalicelib.domain.model import Answer, Survey, now_kst
+from chalicelib.domain.ports import Exporter, FileLink
+from chalicelib.export.workbook import (
+    build_csv,
+    build_xlsx,
+    content_disposition,
+    content_type,
+    export_filename,
+)
+
+MAX_LINK_SECONDS = 600
+MIN_LINK_SECONDS = 1
+DEFAULT_LINK_SECONDS = 300
+# One S3 request, one attempt: a small download is uploaded inside Kakao's 5 s, so a
+# stalled S3 must fail fast (the member is asked to try again; a background build that
+# fails is redelivered by its queue). Worst case of one call: connect + read.
+CONNECT_TIMEOUT_SECONDS = 0.5
+READ_TIMEOUT_SECONDS = 1.0
+MAX_ATTEMPTS = 1
+WORST_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+KEY_PREFIX = "exports/"
+MASTER_SCOPE = "_all"  # key scope of the super admin's all-surveys workbook
+MASTER_TITLE = "행정이_전체"
+
+
+def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
+    """An unguessable object key: ``exports/<survey id>/<yyyy>/<mm>/<random>/<ascii name>``.
+
+    The survey id in front lets a deleted survey's exports go with it (:meth:`S3Exporter.forget_survey`).
+    """
+    now = now_kst()
+    safe_name = "-".join(ascii_name.split())
+    scope = "".join(ch for ch in scope if ch.isalnum() or ch in "-_") or MASTER_SCOPE
+    return f"{KEY_PREFIX}{scope}/{now:%Y}/{now:%m}/{secrets.token_urlsafe(24)}/{safe_name}"
+
+
+class S3Exporter(Exporter):
+    """Exports stored in one private bucket under unguessable keys, handed out as presigned links.
+
+    ``endpoint`` "" means AWS (links signed for the bucket's regional, virtual-hosted
+    endpoint); otherwise a local S3 server, addressed path style so that links
+    download from it. ``credentials`` are static keys for such a server; None uses
+    the usual credential chain.
+    """
+
+    def __init__(self, bucket: str, region: str, endpoint: str = "",
+                 link_ttl_seconds: int = DEFAULT_LINK_SECONDS,
+                 credentials: Optional[tuple[str, str]] = None) -> None:
+        self.bucket = bucket
+        self.region = region
+        self.endpoint = endpoint
+        self.link_ttl_seconds = link_ttl_seconds
+        self.credentials = credentials
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The boto3 S3 client, built on first use (once, whichever thread gets there first)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make_client()
+        return self._client
+
+    def _make_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        common: dict[str, Any] = {
+            "region_name": self.region,
+            "signature_version": "s3v4",
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout": READ_TIMEOUT_SECONDS,
+            "retries": {"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        }
+        keys: dict[str, Any] = {}
+        if self.credentials is not None:
+            keys = {"aws_access_key_id": self.credentials[0], "aws_secret_access_key": self.credentials[1]}
+        if self.endpoint:
+            # Local server: path style, so printed links download from that server.
+            config = Config(s3={"addressing_style": "path"}, **common)
+            return boto3.client("s3", region_name=self.region, endpoint_url=self.endpoint, config=config, **keys)
+        # AWS: links are signed for the bucket's regional, virtual-hosted endpoint.
+        config = Config(s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}, **common)
+        return boto3.client("s3", region_name=self.region, config=config, **keys)
+
+    def clamp_expiry(self, expires_in: Optional[int]) -> int:
+        """Link lifetime in seconds: the configured default, always within 1..MAX_LINK_SECONDS."""
+        wanted = self.link_ttl_seconds if expires_in is None else int(expires_in)
+        return max(MIN_LINK_SECONDS, min(MAX_LINK_SECONDS, wanted))
+
+    # --- the port ------------------------------------------------------------
+    def export_survey(self, survey: Survey, answers: Sequence[Answer],
+                      expires_in: Optional[int] = None) -> list[FileLink]:
+        """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
+        title = f"{survey.title}_{now_kst():%Y%m%d}"
+        xlsx = build_xlsx([(survey.title, survey, answers)])
+        csv_body = build_csv(survey, answers)
+        return [
+            self.put_and_link(xlsx, title, "xlsx", expires_in, scope=survey.id),
+            self.put_and_link(csv_body, title, "csv", expires_in, scope=survey.id),
+        ]
+
+    def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]],
+                      expires_in: Optional[int] = None) -> FileLink:
+        """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
+        body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
+        return self.put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)
+
+    def forget_survey(self, survey_id: str) -> None:
+        """Delete every export made of one survey (called when the survey is deleted)."""
+        if not survey_id or "/" in survey_id:
+            raise ValueError("bad survey id")
+        self.delete_prefix(f"{KEY_PREFIX}{survey_id}/")
+
+    def presign(self, key: str, title: str, ext: str, expires_in: Optional[int] = None) -> FileLink:
+        """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
+        _, utf8_name = export_filename(title, ext)
+        disposition = content_disposition(title, ext)
+        ttl = self.clamp_expiry(expires_in)
+        url = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": content_type(ext),
+            },
+            ExpiresIn=ttl,
+            HttpMethod="GET",
+        )
+        return FileLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
+
+    # --- storage -------------------------------------------------------------
+    def put_and_link(self, body: bytes, title: str, ext: str, expires_in: Optional[int] = None,
+                     scope: str = MASTER_SCOPE) -> FileLink:
+        """Store ``body`` under a fresh unguessable key and return a presigned GET link.
+
+        The link forces a download named after ``title`` (ASCII fallback plus
+        RFC 5987 UTF-8 name) and lives at most :data:`MAX_LINK_SECONDS`, whatever
+        ``expires_in`` asks for.
+        """
+        ascii_name, _ = export_filename(title, ext)
+        key = new_key(ascii_name, scope)
+        ttl = self.clamp_expiry(expires_in)
+        client = self.client
+        client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type(ext),
+            ContentDisposition=content_disposition(title, ext),
+            CacheControl="private, no-store",
+            ServerSideEncryption="AES256",
+        )
+        return self.presign(key, title, ext, ttl)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every export object under ``prefix`` (which must lie in ``exports/``); return the count."""
+        if not prefix.startswith(KEY_PREFIX):
+            raise ValueError(f"refusing to delete outside {KEY_PREFIX!r}: {prefix!r}")
+        client = self.client
+        deleted = 0
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+        return deleted
+
+    def ensure_bucket(self) -> None:
+        """Create the export bucket if missing and block public access (for local runs)."""
+        from botocore.exceptions import ClientError
+
+        client = self.client
+        params: dict[str, Any] = {"Bucket": self.bucket}
+        if self.region != "us-east-1":
+            params["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            client.create_bucket(**params)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+                raise
+        try:
+            client.put_public_access_block(
+                Bucket=self.bucket,
+                PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": True,
+                    "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "RestrictPublicBuckets": True,
+                },
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") not in ("NotImplemented", "MethodNotAllowed"):
+                raise

@@ -1,0 +1,192 @@
+"""Writes as one TransactWriteItems, and DynamoDB's errors as the ports' Conflict and Unavailable.
+
+Each write goes into the transaction with the condition MemoryStore checks for
+it (``MemoryStore._check``), so both stores refuse the same commits. Failed
+conditions and racing transactions become :class:`Conflict` (naming the item
+that failed); throttling, timeouts and connection failures become
+:class:`Unavailable`; anything else passes through unchanged.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import botocore.exceptions
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.model import OPEN
+from chalicelib.domain.ports import Conflict, Unavailable
+from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus, Write
+from chalicelib.storage import items
+from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem
+
+# Error codes meaning "try again shortly" rather than "your request is wrong".
+_RETRYABLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+})
+# Per-item reasons inside a TransactionCanceledException.
+_CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+_NETWORK_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+
+
+def transact(t: Tables, writes: list[Write]) -> None:
+    """Apply ``writes`` (none of them a DeleteSurvey) in one transaction on ``t``'s shared connection."""
+    # pynamodb sends condition checks, then deletes, then puts, then updates;
+    # CancellationReasons follow that order, so keep a label list per kind.
+    labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+    try:
+        with TransactWrite(connection=t.connection) as tx:
+            for i, w in enumerate(writes):
+                kind, label = _add(tx, t, w, i)
+                labels[kind].append(label)
+    except TransactWriteError as e:
+        ordered = labels["check"] + labels["delete"] + labels["put"] + labels["update"]
+        mapped = _transaction_error(e, ordered)
+        if mapped is e:
+            raise
+        raise mapped from e
+    except (PynamoDBException, botocore.exceptions.BotoCoreError) as e:
+        if _is_retryable(e):  # e.g. the pre-read of AddCoadmin
+            raise Unavailable(str(e)) from e
+        raise
+
+
+# --- transaction building ----------------------------------------------------
+
+
+def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
+    """Add one write with its condition to ``tx``; return (pynamodb kind, what for Conflict)."""
+    if isinstance(w, PutUser):
+        # condition: stored version == user.version (0: no item); stored version becomes +1
+        tx.save(items.user_item(t.UserItem, w.user, w.user.version + 1), condition=_version_is(UserItem, w.user.version))
+        return "put", "user"
+    if isinstance(w, DeleteUser):
+        # condition: item exists with version == expected_version
+        tx.delete(t.UserItem(w.key), condition=UserItem.version == w.expected_version)
+        return "delete", "user"
+    if isinstance(w, PutAnswer):
+        # condition: stored version == answer.version (0: no item) -- one answer per person
+        cond = _version_is(AnswerItem, w.answer.version)
+        tx.save(items.answer_item(t.AnswerItem, w.answer, w.answer.version + 1), condition=cond)
+        return "put", "answer"
+    if isinstance(w, DeleteAnswer):
+        tx.delete(t.AnswerItem(w.survey_id, w.user_key), condition=AnswerItem.version == w.expected_version)
+        return "delete", "answer"
+    if isinstance(w, CountResponse):
+        actions, cond = _count_response(w)
+        tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, PutSurvey):
+        tx.save(items.survey_item(t.SurveyItem, w.survey), condition=SurveyItem.id.does_not_exist())
+        return "put", "survey"
+    if isinstance(w, SetSurveyStatus):
+        status_actions: list[Action] = [SurveyItem.status.set(w.status)]
+        if w.clear_deadline:
+            status_actions += [SurveyItem.deadline.remove(), SurveyItem.deadline_us.remove()]
+        tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=SurveyItem.id.exists())
+        return "update", "survey"
+    if isinstance(w, AddCoadmin):
+        return _add_coadmin(tx, t, w)
+    if isinstance(w, Audit):
+        tx.save(items.audit_item(t.AuditItem, w.entry, index))  # plain put: audit keys are unique
+        return "put", "audit"
+    raise TypeError(f"not a transactional write: {w!r}")
+
+
+def _version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condition:
+    # Every stored item carries a version >= 1, so "no version" means "no item".
+    if version == 0:
+        return model.version.does_not_exist()
+    return model.version == version
+
+
+def _count_response(w: CountResponse) -> tuple[list[Action], Condition]:
+    """Counter updates and their guard, mirroring MemoryStore._check."""
+    # condition: survey exists, is open, and its deadline (if any) is after `now`
+    cond = SurveyItem.id.exists() & (SurveyItem.status == OPEN)
+    cond &= SurveyItem.deadline_us.does_not_exist() | (SurveyItem.deadline_us > items.epoch_us(w.now))
+    if w.response_delta > 0 and w.cap is not None:
+        # condition: response_count + delta <= cap (conditions cannot add: move delta right)
+        cond &= SurveyItem.response_count <= w.cap - w.response_delta
+    actions: list[Action] = [SurveyItem.response_count.set((SurveyItem.response_count | 0) + w.response_delta)]
+    for key, delta in w.option_deltas.items():
+        path = SurveyItem.option_counts[key]
+        if delta > 0 and key in w.limits:
+            # condition: option_counts[key] (absent = 0) + delta <= limit
+            room = w.limits[key] - delta
+            fits = path <= room
+            cond &= (path.does_not_exist() | fits) if room >= 0 else fits
+        # ADD cannot address a nested map entry; SET with if_not_exists does the same.
+        actions.append(path.set((path | 0) + delta))
+    return actions, cond
+
+
+def _add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin) -> tuple[str, str]:
+    """Append to coadmins unless already there (a list keeps the order MemoryStore keeps)."""
+    try:
+        current: Optional[SurveyItem] = t.SurveyItem.get(w.survey_id, consistent_read=True)
+    except DoesNotExist:
+        current = None
+    if current is None:
+        # condition: the survey exists (it does not, so the transaction is refused)
+        tx.condition_check(t.SurveyItem, w.survey_id, condition=SurveyItem.id.exists())
+        return "check", "survey"
+    if w.user_key in (current.coadmins or []):
+        # condition: still there; nothing to write
+        cond = SurveyItem.id.exists() & SurveyItem.coadmins.contains(w.user_key)
+        tx.condition_check(t.SurveyItem, w.survey_id, condition=cond)
+        return "check", "survey"
+    # condition: exists and not added meanwhile (a race surfaces as Conflict; the caller re-reads)
+    cond = SurveyItem.id.exists() & ~SurveyItem.coadmins.contains(w.user_key)
+    action = SurveyItem.coadmins.set((SurveyItem.coadmins | []).append([w.user_key]))
+    tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=cond)
+    return "update", "survey"
+
+
+# --- error mapping -----------------------------------------------------------
+
+
+def _error_code(e: BaseException) -> Optional[str]:
+    # Not PynamoDBException.cause_response_code: it fails on timeouts, whose `response` is None.
+    cause = e.cause if isinstance(e, PynamoDBException) else e
+    response = getattr(cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def _is_retryable(e: BaseException) -> bool:
+    cause = e.cause if isinstance(e, PynamoDBException) else e
+    return isinstance(cause, _NETWORK_ERRORS) or _error_code(e) in _RETRYABLE_CODES
+
+
+def _transaction_error(e: TransactWriteError, labels: list[str]) -> Exception:
+    """Conflict for failed conditions or a racing transaction, Unavailable for throttling."""
+    if _error_code(e) == "TransactionCanceledException":
+        reasons = e.cancellation_reasons or []
+        for i, reason in enumerate(reasons):
+            if reason is not None and reason.code in _CONFLICT_REASONS:
+                return Conflict(labels[i] if i < len(labels) else "")
+        if any(r is not None and r.code in _RETRYABLE_REASONS for r in reasons):
+            return Unavailable(str(e))
+    if _is_retryable(e):
+        return Unavailable(str(e))
+    return e
+
+
+@contextmanager
+def mapped_errors() -> Iterator[None]:
+    """Turn throttling, timeouts and connection failures into Unavailable; let the rest through."""
+    try:
+        yield
+    except (PynamoDBException, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        if _is_retryable(e):
+            raise Unavailable(str(e)) from e
+        raise

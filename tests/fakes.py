@@ -1,0 +1,49 @@
+"""Test doubles for the ports the bot talks to besides the store."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from chalicelib.domain.model import Answer, Survey
+from chalicelib.domain.ports import Exporter, FileLink
+
+FILES = "https://files.example/"
+
+
+class FakeExporter(Exporter):
+    """Builds no files: records what was asked and hands out links under FILES.
+
+    A survey's files are ``exports/<survey id>/<survey id>.xlsx`` and ``.csv``; the
+    all-surveys workbook is ``exports/_all/all.xlsx``. A stored file's link is
+    FILES + key; a link minted later by :meth:`presign` ends in ``?fresh``.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], int]] = []  # (kind, survey ids, answers)
+        self.forgotten: list[str] = []
+        self.presigned: list[str] = []  # keys
+
+    @property
+    def kinds(self) -> list[str]:
+        """What was exported, in order: "survey" or "master"."""
+        return [kind for kind, _, _ in self.calls]
+
+    def export_survey(self, survey: Survey, answers: Sequence[Answer]) -> list[FileLink]:
+        self.calls.append(("survey", [survey.id], len(answers)))
+        return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
+                stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]
+
+    def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]]) -> FileLink:
+        self.calls.append(("master", [s.id for s, _ in items], sum(len(a) for _, a in items)))
+        return stored("exports/_all/all.xlsx", "all.xlsx")
+
+    def forget_survey(self, survey_id: str) -> None:
+        self.forgotten.append(survey_id)
+
+    def presign(self, key: str, title: str, ext: str) -> FileLink:
+        self.presigned.append(key)
+        return FileLink(url=f"{FILES}{key}?fresh", filename=f"{title}.{ext}", key=key)
+
+
+def stored(key: str, filename: str) -> FileLink:
+    """The link handed out when a file is stored under ``key``."""
+    return FileLink(url=FILES + key, filename=filename, key=key)
