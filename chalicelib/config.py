@@ -5,13 +5,13 @@ changes its environment (the local tools, the tests) sees the change at once.
 ``chalicelib.runtime`` turns settings into adapters and rebuilds them when the
 settings change.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
-LOCAL_SKILL_SECRET = "local-dev-secret"  # documented value for `make run`; never used when deployed
+LOCAL_SKILL_SECRET = "local-dev-secret"  # noqa: S105 (the documented value for `make run`; never deployed)
 LOCAL_CREDENTIALS = ("local", "local")  # local engines accept any key
 
 
@@ -31,7 +31,7 @@ class Settings:
     export_queue: str  # SQS queue name for background exports
     jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
-    dynamodb_credentials: Optional[tuple[str, str]]
+    dynamodb_credentials: tuple[str, str] | None
 
 
 def settings() -> Settings:

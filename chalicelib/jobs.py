@@ -6,12 +6,14 @@ The skill answers at once and hands an export job to a queue (the domain's
 How a finished job reaches the admin is the service's business (Kakao's callback,
 ``chalicelib.kakao.callback``, or "파일 받기" on the next message).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional
+from typing import Any
 
 from chalicelib.domain.ports import ExportTask, Queue
 from chalicelib.logsafe import failure
@@ -65,15 +67,18 @@ class SqsQueue(Queue):
         self.region = region
         self.endpoint = endpoint
         self._client: Any = None
-        self._url: Optional[str] = None
+        self._url: str | None = None
 
     def send(self, task: ExportTask) -> None:
         if self._client is None:
             import boto3
             from botocore.config import Config
 
-            cfg = Config(connect_timeout=self.CONNECT_TIMEOUT_SECONDS, read_timeout=self.READ_TIMEOUT_SECONDS,
-                         retries={"total_max_attempts": 1, "mode": "standard"})
+            cfg = Config(
+                connect_timeout=self.CONNECT_TIMEOUT_SECONDS,
+                read_timeout=self.READ_TIMEOUT_SECONDS,
+                retries={"total_max_attempts": 1, "mode": "standard"},
+            )
             kw: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.endpoint:
                 kw["endpoint_url"] = self.endpoint

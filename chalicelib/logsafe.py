@@ -5,6 +5,7 @@ quotes the request (an upload's body holds every answer), a bug may format a use
 key or an answer into its text. Logs say which exception, its AWS error code if any,
 and where it was raised (file, line, function of each frame), never the message.
 """
+
 from __future__ import annotations
 
 import traceback

@@ -5,10 +5,12 @@ settings and builds them. The bot is built on the first request (never at
 import) and built again whenever the settings differ from the ones it was built
 from, so a process that changes its environment simply gets a bot for the new one.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import web
 from chalicelib.config import Settings, settings
@@ -20,15 +22,21 @@ if TYPE_CHECKING:
     from chalicelib.storage.tables import DynamoConfig
 
 _lock = threading.Lock()  # `chalice local` and gunicorn serve requests on threads
-_current: Optional[tuple[Settings, Bot]] = None
+_current: tuple[Settings, Bot] | None = None
 
 
 def dynamo_config(s: Settings) -> DynamoConfig:
     from chalicelib.storage.tables import DynamoConfig
 
-    return DynamoConfig(users_table=s.users_table, surveys_table=s.surveys_table, answers_table=s.answers_table,
-                        audit_table=s.audit_table, region=s.region, endpoint=s.dynamodb_endpoint,
-                        credentials=s.dynamodb_credentials)
+    return DynamoConfig(
+        users_table=s.users_table,
+        surveys_table=s.surveys_table,
+        answers_table=s.answers_table,
+        audit_table=s.audit_table,
+        region=s.region,
+        endpoint=s.dynamodb_endpoint,
+        credentials=s.dynamodb_credentials,
+    )
 
 
 def store(s: Settings) -> DynamoStore:
@@ -51,8 +59,9 @@ def timing() -> Timing:
     from chalicelib.jobs import SqsQueue
     from chalicelib.storage import tables
 
-    return Timing(store_call=tables.WORST_CALL_SECONDS, file_call=s3.WORST_CALL_SECONDS,
-                  queue_send=SqsQueue.WORST_SEND_SECONDS)
+    return Timing(
+        store_call=tables.WORST_CALL_SECONDS, file_call=s3.WORST_CALL_SECONDS, queue_send=SqsQueue.WORST_SEND_SECONDS
+    )
 
 
 def build(s: Settings) -> Bot:
@@ -70,7 +79,7 @@ def build(s: Settings) -> Bot:
     return b
 
 
-def bot(s: Optional[Settings] = None) -> Bot:
+def bot(s: Settings | None = None) -> Bot:
     """The bot of the given (default: current) settings; the same one while the settings stay the same."""
     global _current
     s = s or settings()

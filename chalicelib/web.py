@@ -2,11 +2,13 @@
 
 Kept apart from app.py so the same function serves Chalice, tests and the local server.
 """
+
 from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from chalicelib.domain.commands import word_of
 from chalicelib.domain.reply import Reply

@@ -1,4 +1,5 @@
 """Registration, leaving, and files that finished in the background (파일 받기)."""
+
 from __future__ import annotations
 
 from chalicelib.domain.common import main_quick
@@ -11,8 +12,7 @@ from chalicelib.domain.writes import DeleteUser
 
 HELP_WORDS = {"방법", "안내", "하는 법", "하는법", "어떻게"}  # '등록 방법' asks how, it is not a name
 HOW_TO_REGISTER = Quick("등록 방법", "등록 안내")
-REGISTER_HELP = ("행정이에 오신 걸 환영해요! 먼저 이름을 등록해 주세요.\n"
-                 "예: 등록 홍길동\n소속도 함께: 등록 2중대 홍길동")
+REGISTER_HELP = "행정이에 오신 걸 환영해요! 먼저 이름을 등록해 주세요.\n예: 등록 홍길동\n소속도 함께: 등록 2중대 홍길동"
 
 
 def welcome(ctx: Ctx, text: str) -> Outcome:
@@ -28,8 +28,12 @@ def register(ctx: Ctx, arg: str) -> Outcome:
     if arg in HELP_WORDS:
         if ctx.user is None:
             return Outcome(Reply.say(REGISTER_HELP, quick=[HOW_TO_REGISTER]))
-        return Outcome(Reply.say(f"지금 등록: {ctx.user.label()}. 바꾸려면 '등록 <소속> <이름>'을 보내 주세요.",
-                                 quick=main_quick(ctx.user)))
+        return Outcome(
+            Reply.say(
+                f"지금 등록: {ctx.user.label()}. 바꾸려면 '등록 <소속> <이름>'을 보내 주세요.",
+                quick=main_quick(ctx.user),
+            )
+        )
     parts = arg.split()
     if not parts:
         return Outcome(Reply.say("이름을 붙여 주세요. 예: 등록 홍길동, 등록 2중대 홍길동", quick=next_steps))
@@ -38,14 +42,19 @@ def register(ctx: Ctx, arg: str) -> Outcome:
     if why:
         return Outcome(Reply.say(f"이름을 확인해 주세요: {why}", "예: 등록 홍길동", quick=next_steps))
     if unit:
-        why = valid_name(unit.replace(" ", ""), MAX_UNIT) if len(unit) <= MAX_UNIT else f"{MAX_UNIT}자 이내로 입력해 주세요."
+        why = (
+            valid_name(unit.replace(" ", ""), MAX_UNIT)
+            if len(unit) <= MAX_UNIT
+            else f"{MAX_UNIT}자 이내로 입력해 주세요."
+        )
         if why:
             return Outcome(Reply.say(f"소속을 확인해 주세요: {why}", "예: 등록 2중대 홍길동", quick=next_steps))
     if ctx.user is None:
         u = User(key=ctx.key, name=name, unit=unit, role=MEMBER, created_at=ctx.now.isoformat())
         where = f" ({unit})" if unit else ""
-        return Outcome(Reply.say(f"{name}{where}님, 등록되었어요! 이제 신청에 응답할 수 있어요.",
-                                 quick=main_quick(u)), user=u)
+        return Outcome(
+            Reply.say(f"{name}{where}님, 등록되었어요! 이제 신청에 응답할 수 있어요.", quick=main_quick(u)), user=u
+        )
     u = ctx.me()
     u.name, u.unit = name, unit
     return Outcome(Reply.say(f"등록 정보를 바꿨어요: {u.label()}", quick=main_quick(u)), user=u)
@@ -55,15 +64,22 @@ def ask_leave(ctx: Ctx, arg: str) -> Outcome:
     """탈퇴: asks first (예 · 아니오)."""
     session = ctx.state()
     session.confirm(Action.LEAVE)
-    return Outcome(Reply.say("정말 탈퇴할까요? 등록 정보와 작성 중인 답이 지워져요. 이미 제출한 답은 신청에 남아요.",
-                             quick=["예", "아니오"]), session=session)
+    return Outcome(
+        Reply.say(
+            "정말 탈퇴할까요? 등록 정보와 작성 중인 답이 지워져요. 이미 제출한 답은 신청에 남아요.",
+            quick=["예", "아니오"],
+        ),
+        session=session,
+    )
 
 
 def leave(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 탈퇴: the user item goes (drafts with it); submitted answers stay with their surveys."""
     u = ctx.member
-    return Outcome(Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=[HOW_TO_REGISTER]),
-                   writes=[DeleteUser(u.key, u.version)])
+    return Outcome(
+        Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=[HOW_TO_REGISTER]),
+        writes=[DeleteUser(u.key, u.version)],
+    )
 
 
 def collect_files(ctx: Ctx, arg: str) -> Outcome:
@@ -71,6 +87,7 @@ def collect_files(ctx: Ctx, arg: str) -> Outcome:
     session = ctx.state()
     ready, session.ready = session.ready, []
     if not ready:
-        return Outcome(Reply.say("받을 파일이 없어요. 관리자는 '다운로드 <제목>'으로 만들 수 있어요.",
-                                 quick=main_quick(ctx.user)))
+        return Outcome(
+            Reply.say("받을 파일이 없어요. 관리자는 '다운로드 <제목>'으로 만들 수 있어요.", quick=main_quick(ctx.user))
+        )
     return Outcome(Reply.say("파일을 준비했어요."), session=session, export=ExportJob([], ready=ready))

@@ -5,9 +5,10 @@ read (the user item) and one write. While a draft is the active flow the session
 ``Flow.ANSWERING``; 메뉴 pauses it, 신청 <제목> resumes it, 취소 drops it. How a
 question is put and read is its kind's business (``domain.kinds``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from chalicelib.domain.common import choose_reply, find_survey, main_quick, ref, visible_surveys
 from chalicelib.domain.context import Ctx, Outcome
@@ -142,7 +143,12 @@ def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: list[Survey]) -> Reply:
     r = ref(s, pool)
     if s.is_open(ctx.now):
         lines.append("마감 전까지 고치거나 취소할 수 있어요.")
-        quick: list[QuickLike] = [Quick("수정", f"신청 수정 {r}"), Quick("신청 취소", f"신청 취소 {r}"), "내 신청", "메뉴"]
+        quick: list[QuickLike] = [
+            Quick("수정", f"신청 수정 {r}"),
+            Quick("신청 취소", f"신청 취소 {r}"),
+            "내 신청",
+            "메뉴",
+        ]
     else:
         quick = ["내 신청", "메뉴"]
     return Reply.say("\n".join(lines), quick=quick)
@@ -242,7 +248,9 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
             _reopen(d, int(arg) - 1)
             return Outcome(ask(ctx, d), session=session)
         quick: list[QuickLike] = [Quick(f"{n}번", f"수정 {n}") for n in range(1, min(len(d.questions), 8) + 1)]
-        return Outcome(Reply.say("몇 번 질문을 고칠까요? 번호를 눌러 주세요 (예: 수정 2).", quick=quick + ["제출", "취소"]))
+        return Outcome(
+            Reply.say("몇 번 질문을 고칠까요? 번호를 눌러 주세요 (예: 수정 2).", quick=[*quick, "제출", "취소"])
+        )
     return Outcome(review(d, "'제출', '수정' 또는 '취소' 중에서 골라 주세요."))
 
 
@@ -252,7 +260,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     s = ctx.db.get_survey(sid)
     u = ctx.me()
 
-    def drop(msg: str, quick: Optional[list[QuickLike]] = None) -> Outcome:
+    def drop(msg: str, quick: list[QuickLike] | None = None) -> Outcome:
         drop_draft(session, sid)
         return Outcome(Reply.say(msg, quick=quick or main_quick(u)), user=u, session=session)
 
@@ -281,17 +289,31 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
             limits[k] = cap
             if deltas.get(k, 0) > 0 and s.option_counts.get(k, 0) + deltas[k] > cap:
                 _reopen(d, next(i for i, x in enumerate(d.questions) if x.id == q.id))
-                return Outcome(ask(ctx, d, f"'{o}'은(는) 방금 정원이 찼어요. 다른 보기를 골라 주세요."), session=session)
+                return Outcome(
+                    ask(ctx, d, f"'{o}'은(는) 방금 정원이 찼어요. 다른 보기를 골라 주세요."), session=session
+                )
     now_iso = ctx.now.isoformat()
     answer = Answer(
-        survey_id=sid, user_key=u.key, values=dict(d.values), name=u.name, unit=u.unit,
+        survey_id=sid,
+        user_key=u.key,
+        values=dict(d.values),
+        name=u.name,
+        unit=u.unit,
         submitted_at=existing.submitted_at if existing else now_iso,
-        updated_at=now_iso if existing else "", survey_title=s.title, version=ver,
+        updated_at=now_iso if existing else "",
+        survey_title=s.title,
+        version=ver,
     )
     writes: list[Write] = [
         PutAnswer(answer),
-        CountResponse(sid, ctx.now, response_delta=0 if existing else 1, option_deltas=deltas,
-                      cap=s.cap, limits={k: v for k, v in limits.items() if k in deltas}),
+        CountResponse(
+            sid,
+            ctx.now,
+            response_delta=0 if existing else 1,
+            option_deltas=deltas,
+            cap=s.cap,
+            limits={k: v for k, v in limits.items() if k in deltas},
+        ),
     ]
     drop_draft(session, sid)
     u.answered.add(sid)
@@ -309,14 +331,17 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     mine = [s for s in pool if s.id in ctx.member.answered]
     found = find_survey(arg, mine)
     if found.survey is None:
-        return Outcome(choose_reply("신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요."))
+        return Outcome(
+            choose_reply("신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.")
+        )
     s = found.survey
     if not s.is_open(ctx.now):
         return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]))
     session = ctx.state()
     session.confirm(Action.WITHDRAW, s.id, s.title)
-    return Outcome(Reply.say(f"'{s.title}' 신청을 취소할까요? 제출한 답이 지워져요.", quick=["예", "아니오"]),
-                   session=session)
+    return Outcome(
+        Reply.say(f"'{s.title}' 신청을 취소할까요? 제출한 답이 지워져요.", quick=["예", "아니오"]), session=session
+    )
 
 
 def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
@@ -328,17 +353,29 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
         u.answered.discard(sid)
         return Outcome(Reply.say("취소할 답이 없어요.", quick=["내 신청", "메뉴"]), user=u, session=session)
     if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]),
-                       user=u, session=session)
+        return Outcome(
+            Reply.say(f"'{s.title}'은(는) 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]),
+            user=u,
+            session=session,
+        )
     deltas = option_deltas(s.questions, a.values, {})
     u.answered.discard(sid)
     drop_draft(session, sid)
-    writes: list[Write] = [DeleteAnswer(sid, u.key, a.version), CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)]
-    return Outcome(Reply.say(f"'{s.title}' 신청을 취소했어요. 마감 전이면 다시 신청할 수 있어요.",
-                             quick=["신청 목록", "내 신청", "메뉴"]), user=u, session=session, writes=writes)
+    writes: list[Write] = [
+        DeleteAnswer(sid, u.key, a.version),
+        CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas),
+    ]
+    return Outcome(
+        Reply.say(
+            f"'{s.title}' 신청을 취소했어요. 마감 전이면 다시 신청할 수 있어요.", quick=["신청 목록", "내 신청", "메뉴"]
+        ),
+        user=u,
+        session=session,
+        writes=writes,
+    )
 
 
-def resume_prompt(ctx: Ctx, note: str) -> Optional[Reply]:
+def resume_prompt(ctx: Ctx, note: str) -> Reply | None:
     """The step the member is on, for a reply that could not be handled (``note`` first)."""
     d = ctx.session.active_draft()
     return None if d is None else where_we_are(ctx, d, note)

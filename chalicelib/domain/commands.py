@@ -5,10 +5,10 @@ it needs a survey's title, and how 도움말 lists it. The help text, the words 
 need a title and the titles the wizard refuses (they would read as a command) all
 come from this table, so adding a command is one entry here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from chalicelib.domain import account, admin, answering, lists, people, wizard
 from chalicelib.domain.context import Handler
@@ -60,7 +60,7 @@ FLOW_WORDS = {"제출", "이전", "건너뛰기", "수정", "취소", "예", "�
 ROLE_TITLES = {ADMIN: "관리자", SUPER: "슈퍼관리자"}
 
 
-def match(text: str) -> tuple[Optional[Command], str]:
+def match(text: str) -> tuple[Command | None, str]:
     """The command ``text`` starts with (the longest word wins) and its argument."""
     for c in _LONGEST_FIRST:
         if text == c.word:
@@ -68,7 +68,7 @@ def match(text: str) -> tuple[Optional[Command], str]:
         if c.alone:
             continue
         if text.startswith(c.word + " ") or (c.glued and text.startswith(c.word)):
-            return c, text[len(c.word):].strip()
+            return c, text[len(c.word) :].strip()
     return None, ""
 
 
@@ -82,6 +82,7 @@ def word_of(text: str) -> str:
 
 def help_lines(role: int) -> list[str]:
     """도움말: the commands this role may use, a line per role."""
+
     def listed(r: int) -> str:
         return " · ".join(c.usage for c in COMMANDS if c.role == r and c.usage)
 

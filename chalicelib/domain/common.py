@@ -1,9 +1,11 @@
 """Shared pieces of the conversation: finding a survey by a loosely typed title, paging, the main quick replies."""
+
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import TypeVar
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Survey, User
@@ -34,7 +36,7 @@ def split_ref(query: str) -> tuple[str, str]:
 
 @dataclass
 class Found:
-    survey: Optional[Survey] = None
+    survey: Survey | None = None
     choices: list[Survey] = field(default_factory=list)
 
 
@@ -65,12 +67,15 @@ def choose_reply(cmd: str, query: str, found: Found, pool: list[Survey], none_hi
     if found.choices:
         quick: list[QuickLike] = [Quick(s.title, f"{cmd} {ref(s, pool)}") for s in found.choices]
         lines = [f"• {s.title} ({fmt_deadline(s.deadline)})" for s in found.choices]
-        return Reply.say(f"'{query}'에 맞는 신청이 여러 개이거나 정확하지 않아요. 어느 것인가요?", "\n".join(lines),
-                         quick=quick + ["메뉴"])
+        return Reply.say(
+            f"'{query}'에 맞는 신청이 여러 개이거나 정확하지 않아요. 어느 것인가요?",
+            "\n".join(lines),
+            quick=[*quick, "메뉴"],
+        )
     return Reply.say(f"'{query}' 신청을 찾을 수 없어요. {none_hint}", quick=["신청 목록", "메뉴"])
 
 
-def main_quick(user: Optional[User]) -> list[QuickLike]:
+def main_quick(user: User | None) -> list[QuickLike]:
     if user is None:
         return ["도움말"]
     q: list[QuickLike] = ["신청 목록", "내 신청"]
@@ -78,7 +83,7 @@ def main_quick(user: Optional[User]) -> list[QuickLike]:
         q += ["신청 만들기", "내 신청서"]
     if user.is_super:
         q += ["관리자 목록", "마스터키"]
-    return q + ["도움말"]
+    return [*q, "도움말"]
 
 
 def visible_surveys(ctx: Ctx) -> list[Survey]:
@@ -98,7 +103,7 @@ T = TypeVar("T")
 def page_of(items: Sequence[T], page: int) -> tuple[list[T], bool]:
     """The items of page ``page`` (from 1), and whether more follow."""
     start = (page - 1) * PAGE
-    return list(items[start:start + PAGE]), len(items) > start + PAGE
+    return list(items[start : start + PAGE]), len(items) > start + PAGE
 
 
 def split_page(arg: str) -> tuple[str, int]:
@@ -109,8 +114,9 @@ def split_page(arg: str) -> tuple[str, int]:
     return arg, 1
 
 
-def survey_list(head: str, items: list[Survey], page: int, line: Callable[[Survey], str], tap: str, more: str,
-                pool: list[Survey]) -> Reply:
+def survey_list(
+    head: str, items: list[Survey], page: int, line: Callable[[Survey], str], tap: str, more: str, pool: list[Survey]
+) -> Reply:
     """A page of surveys: ``head``, a line each, a quick reply each (``tap`` + the title), and 더보기."""
     shown, more_left = page_of(items, page)
     lines = [head] + [line(s) for s in shown]

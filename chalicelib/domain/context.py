@@ -1,10 +1,12 @@
 """A step's input and output: what the conversation knows of one message, and what it leads to."""
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 
 from chalicelib.domain.model import AuditEntry, Survey, User
 from chalicelib.domain.ports import Reader
@@ -32,10 +34,10 @@ class Outcome:
     """
 
     reply: Reply
-    user: Optional[User] = None
-    session: Optional[Session] = None
+    user: User | None = None
+    session: Session | None = None
     writes: list[Write] = field(default_factory=list)
-    export: Optional[ExportJob] = None
+    export: ExportJob | None = None
 
 
 @dataclass
@@ -43,16 +45,15 @@ class Ctx:
     """One message as the conversation sees it: who, when, how to read, and their state."""
 
     key: str
-    user: Optional[User]
+    user: User | None
     now: datetime
     db: Reader
     tap: dict[str, Any] = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
     session: Session = field(default_factory=Session)
-    _surveys: Optional[list[Survey]] = field(default=None, repr=False)
+    _surveys: list[Survey] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, key: str, user: Optional[User], now: datetime, db: Reader,
-           tap: Optional[dict[str, Any]] = None) -> "Ctx":
+    def of(cls, key: str, user: User | None, now: datetime, db: Reader, tap: dict[str, Any] | None = None) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item."""
         return cls(key, user, now, db, dict(tap or {}), Session.from_dict(user.session if user else None))
 
@@ -71,7 +72,7 @@ class Ctx:
         """A private copy of the speaker's session to change and return in an Outcome."""
         return copy.deepcopy(self.session)
 
-    def moved(self, session: Session) -> "Ctx":
+    def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""
         return Ctx(self.key, self.user, self.now, self.db, self.tap, session, self._surveys)
 

@@ -16,9 +16,10 @@ What a message means depends on the state the person is in:
                                                     and is read anew
     in every state: 메뉴 · 도움말 · 처음 show the menu and pause the flow (drafts and the wizard wait)
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from chalicelib.domain import account, admin, answering, commands, lists, wizard
 from chalicelib.domain.common import find_survey, main_quick, ref, visible_surveys
@@ -58,14 +59,22 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     c, arg = commands.match(text)
     if c is not None:
         if c.needs_title and not arg:
-            return Outcome(Reply.say(f"신청 제목을 붙여 주세요. 예: {c.word} BBQ 회식",
-                                     quick=[commands.title_hint(c, u.is_admin), "메뉴"]))
+            return Outcome(
+                Reply.say(
+                    f"신청 제목을 붙여 주세요. 예: {c.word} BBQ 회식",
+                    quick=[commands.title_hint(c, u.is_admin), "메뉴"],
+                )
+            )
         if u.role < c.role:
             return admin.denied(ctx, c.action, commands.ROLE_TITLES[c.role])
         return c.run(ctx, arg)
     if text in ("제출", "이전", "건너뛰기", "수정"):
-        return Outcome(Reply.say("지금 작성 중인 신청이 없어요. 이미 제출했다면 '내 신청'에서 확인할 수 있어요.",
-                                 quick=["내 신청", "신청 목록", "메뉴"]))
+        return Outcome(
+            Reply.say(
+                "지금 작성 중인 신청이 없어요. 이미 제출했다면 '내 신청'에서 확인할 수 있어요.",
+                quick=["내 신청", "신청 목록", "메뉴"],
+            )
+        )
     if text in ("취소", "예", "아니오"):
         return menu(ctx, note="진행 중인 작업이 없어요.")
     # A bare survey title is a shortcut for "신청 <제목>".
@@ -112,7 +121,8 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.LEAVE.value: account.leave,
     Action.WITHDRAW.value: answering.withdraw,
     Action.DELETE.value: lambda ctx, session, sid: (
-        admin.delete(ctx, session, sid) if ctx.member.is_admin else admin.denied(ctx, "delete")),
+        admin.delete(ctx, session, sid) if ctx.member.is_admin else admin.denied(ctx, "delete")
+    ),
 }
 
 

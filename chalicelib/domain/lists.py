@@ -1,4 +1,5 @@
 """A member's lists: open surveys meant for me (신청 목록), my submissions (내 신청), what is waiting."""
+
 from __future__ import annotations
 
 from chalicelib.domain.common import main_quick, split_page, survey_list, visible_surveys

@@ -3,11 +3,12 @@
 Plain dataclasses with no I/O. Storage adapters turn these into items and back;
 the conversation reads and returns them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -68,8 +69,8 @@ class Question:
     required: bool = True
     options: list[str] = field(default_factory=list)
     capacity: dict[str, int] = field(default_factory=dict)  # option -> max takers (선택 only)
-    min: Optional[float] = None  # 숫자 range
-    max: Optional[float] = None
+    min: float | None = None  # 숫자 range
+    max: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
@@ -84,7 +85,7 @@ class Question:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Question":
+    def from_dict(cls, d: dict[str, Any]) -> Question:
         return cls(
             id=str(d["id"]),
             text=str(d["text"]),
@@ -97,7 +98,7 @@ class Question:
         )
 
 
-def _num_or_none(v: Any) -> Optional[float]:
+def _num_or_none(v: Any) -> float | None:
     if v is None:
         return None
     f = float(v)
@@ -117,9 +118,9 @@ class Survey:
     questions: list[Question]
     description: str = ""
     coadmins: list[str] = field(default_factory=list)
-    deadline: Optional[datetime] = None
+    deadline: datetime | None = None
     target_unit: str = ""  # "" = everyone
-    cap: Optional[int] = None  # max number of responses
+    cap: int | None = None  # max number of responses
     status: str = OPEN
     created_at: str = ""
     owner_name: str = ""
@@ -142,13 +143,13 @@ class Survey:
     def meant_for(self, user: User) -> bool:
         return not self.target_unit or self.target_unit == user.unit
 
-    def question(self, qid: str) -> Optional[Question]:
+    def question(self, qid: str) -> Question | None:
         for q in self.questions:
             if q.id == qid:
                 return q
         return None
 
-    def remaining(self, q: Question, option: str) -> Optional[int]:
+    def remaining(self, q: Question, option: str) -> int | None:
         cap = q.capacity.get(option)
         if cap is None:
             return None

@@ -4,11 +4,12 @@ The readers of answers per question kind are in :mod:`chalicelib.domain.kinds` a
 use these. A reader returns the value or None; a checker ``(value, None)`` or
 ``(None, reason)`` with a short Korean reason.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from chalicelib.domain.model import KST
 
@@ -16,14 +17,14 @@ MAX_TEXT_ANSWER = 300
 MAX_NAME = 20
 MAX_UNIT = 20
 
-Parsed = tuple[Any, Optional[str]]
+Parsed = tuple[Any, str | None]
 
 _NAME_RE = re.compile(r"^[0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ·._\-]+$")
 YES = {"예", "네", "응", "ㅇ", "ㅇㅇ", "yes", "y", "o", "맞아요", "네네"}
 NO = {"아니오", "아니요", "아니", "ㄴ", "ㄴㄴ", "no", "n", "x"}
 
 
-def valid_name(name: str, limit: int = MAX_NAME) -> Optional[str]:
+def valid_name(name: str, limit: int = MAX_NAME) -> str | None:
     """None when ``name`` is an acceptable person or unit name, else the reason."""
     if not name:
         return "이름이 비어 있어요."
@@ -40,7 +41,7 @@ def fmt_number(v: float) -> str:
     return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
-def parse_number(text: str) -> Optional[float]:
+def parse_number(text: str) -> int | float | None:
     t = text.replace(",", "").strip()
     t = re.sub(r"\s*(개|명|원|잔|인분|병|마리|세트|건|회|살|번|kg|g|시간|분)$", "", t)
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
@@ -49,7 +50,7 @@ def parse_number(text: str) -> Optional[float]:
     return int(f) if f.is_integer() and abs(f) < 1e15 else f
 
 
-def parse_date(text: str, today: date) -> Optional[date]:
+def parse_date(text: str, today: date) -> date | None:
     """'2026-11-30', '2026.11.30', '11/30', '11월 30일', '오늘', '내일', '모레'."""
     t = text.strip().replace(" ", "")
     rel = {"오늘": 0, "내일": 1, "모레": 2, "글피": 3}
@@ -75,14 +76,37 @@ def parse_date(text: str, today: date) -> Optional[date]:
 
 
 # Words before an hour that say which half of the day it is, and how they move the hour.
-_HALVES = {"오전": "am", "아침": "am", "새벽": "am", "am": "am", "a.m.": "am",
-           "오후": "pm", "저녁": "pm", "pm": "pm", "p.m.": "pm", "밤": "night", "낮": "day"}
-_NATIVE_HOURS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
-                 "열한": 11, "열두": 12}
+_HALVES = {
+    "오전": "am",
+    "아침": "am",
+    "새벽": "am",
+    "am": "am",
+    "a.m.": "am",
+    "오후": "pm",
+    "저녁": "pm",
+    "pm": "pm",
+    "p.m.": "pm",
+    "밤": "night",
+    "낮": "day",
+}
+_NATIVE_HOURS = {
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+    "열한": 11,
+    "열두": 12,
+}
 _HOUR = r"(?P<h>\d{1,2}|" + "|".join(sorted(_NATIVE_HOURS, key=len, reverse=True)) + ")"
 
 
-def parse_time_of_day(text: str) -> Optional[time]:
+def parse_time_of_day(text: str) -> time | None:
     """A time of day as people type it: '18:30', '6:30pm', '18시 30분', '오후 6시 반', '저녁 7시',
     '밤 12시' (midnight), '새벽 2시', '여섯 시 반', '정오', '자정'. An hour with no half of the
     day is read on the 24-hour clock ('6시' is 06:00)."""
@@ -94,11 +118,13 @@ def parse_time_of_day(text: str) -> Optional[time]:
     for word in sorted(_HALVES, key=len, reverse=True):
         if t.startswith(word) or t.endswith(word):
             half = _HALVES[word]
-            t = t[len(word):] if t.startswith(word) else t[:-len(word)]
+            t = t[len(word) :] if t.startswith(word) else t[: -len(word)]
             break
-    m = (re.fullmatch(r"(?P<h>\d{1,2}):(?P<m>\d{2})", t)
-         or re.fullmatch(_HOUR + r"시(?:(?P<m>\d{1,2})분?|(?P<half>반))?", t)
-         or (re.fullmatch(r"(?P<h>\d{1,2})", t) if half else None))  # '6pm', '오후6'
+    m = (
+        re.fullmatch(r"(?P<h>\d{1,2}):(?P<m>\d{2})", t)
+        or re.fullmatch(_HOUR + r"시(?:(?P<m>\d{1,2})분?|(?P<half>반))?", t)
+        or (re.fullmatch(r"(?P<h>\d{1,2})", t) if half else None)
+    )  # '6pm', '오후6'
     if m is None:
         return None
     parts = m.groupdict()
@@ -109,7 +135,7 @@ def parse_time_of_day(text: str) -> Optional[time]:
     return time(hour, minute)
 
 
-def _on_24_hours(hour: int, half: str) -> Optional[int]:
+def _on_24_hours(hour: int, half: str) -> int | None:
     """The hour on the 24-hour clock, given the half of the day it was said with."""
     if not half:
         return hour
@@ -147,14 +173,14 @@ def parse_deadline(text: str, now: datetime) -> Parsed:
     return when, None
 
 
-def fmt_deadline(when: Optional[datetime]) -> str:
+def fmt_deadline(when: datetime | None) -> str:
     if when is None:
         return "마감 없음"
     k = when.astimezone(KST)
     return f"{k.month}/{k.day} {k.hour:02d}:{k.minute:02d}"
 
 
-def pick_option(token: str, options: list[str]) -> Optional[str]:
+def pick_option(token: str, options: list[str]) -> str | None:
     """The option ``token`` names: its number (1-based), its text, or its text ignoring case and spaces."""
     token = token.strip()
     if token.isdigit() and 1 <= int(token) <= len(options):

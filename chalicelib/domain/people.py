@@ -1,7 +1,6 @@
 """People by name: finding one person when names are shared, and the super admin's admin commands."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import ADMIN, MEMBER, ROLE_NAMES, User
@@ -9,7 +8,7 @@ from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.writes import PutUser
 
 
-def find_person(ctx: Ctx, text: str) -> tuple[Optional[User], list[User]]:
+def find_person(ctx: Ctx, text: str) -> tuple[User | None, list[User]]:
     """'홍길동', '홍길동(2중대)' or '홍길동#3f9c1e' -> the one person, or the candidates."""
     name, unit, prefix = text.strip(), "", ""
     if "#" in name:
@@ -41,7 +40,7 @@ def which_person(cmd: str, name: str, people: list[User]) -> Outcome:
         return Outcome(Reply.say(f"'{name}'(으)로 등록된 사람이 없어요. 이름을 확인해 주세요.", quick=["메뉴"]))
     quick: list[QuickLike] = [Quick(person_ref(u, people)[:14], f"{cmd} {person_ref(u, people)}") for u in people[:8]]
     lines = [f"'{name}'이(가) {len(people)}명이에요. 누구인가요?"] + [f"• {u.label()}" for u in people[:8]]
-    return Outcome(Reply.say("\n".join(lines), quick=quick + ["메뉴"]))
+    return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 
 def set_admin(ctx: Ctx, arg: str, grant: bool) -> Outcome:
@@ -61,8 +60,10 @@ def set_admin(ctx: Ctx, arg: str, grant: bool) -> Outcome:
         return Outcome(Reply.say(f"{person.label()}님은 {state}.", quick=["관리자 목록", "메뉴"]))
     person.role = ADMIN if grant else MEMBER
     done = "관리자로 등록했어요" if grant else "관리자에서 해제했어요"
-    return Outcome(Reply.say(f"{person.label()}님을 {done}.", quick=["관리자 목록", "메뉴"]),
-                   writes=[PutUser(person), ctx.audit("grant_admin" if grant else "revoke_admin", person.key, person.name)])
+    return Outcome(
+        Reply.say(f"{person.label()}님을 {done}.", quick=["관리자 목록", "메뉴"]),
+        writes=[PutUser(person), ctx.audit("grant_admin" if grant else "revoke_admin", person.key, person.name)],
+    )
 
 
 def grant_admin(ctx: Ctx, arg: str) -> Outcome:

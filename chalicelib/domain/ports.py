@@ -5,12 +5,14 @@ Adapters implement these (``storage.memory``/``storage.dynamo`` the store,
 in the domain imports an adapter. ``chalicelib.runtime`` is the one place that
 wires adapters to ports.
 """
+
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, User
 from chalicelib.domain.writes import Write
@@ -35,7 +37,7 @@ class Reader(ABC):
     """Everything the conversation may read. All reads are strongly consistent except by-name/unit lookups."""
 
     @abstractmethod
-    def get_user(self, key: str) -> Optional[User]: ...
+    def get_user(self, key: str) -> User | None: ...
 
     @abstractmethod
     def find_users_by_name(self, name: str) -> list[User]: ...
@@ -48,14 +50,14 @@ class Reader(ABC):
     def list_admins(self) -> list[User]: ...
 
     @abstractmethod
-    def get_survey(self, survey_id: str) -> Optional[Survey]: ...
+    def get_survey(self, survey_id: str) -> Survey | None: ...
 
     @abstractmethod
     def list_surveys(self) -> list[Survey]:
         """Every survey, newest first."""
 
     @abstractmethod
-    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]: ...
+    def get_answer(self, survey_id: str, user_key: str) -> Answer | None: ...
 
     @abstractmethod
     def list_answers(self, survey_id: str) -> list[Answer]:
@@ -124,11 +126,15 @@ class ExportTask:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "ExportTask":
+    def from_json(cls, text: str) -> ExportTask:
         d = json.loads(text)
-        return cls(user_key=str(d["user_key"]), survey_ids=[str(x) for x in d.get("survey_ids", [])],
-                   master=bool(d.get("master")), callback_url=str(d.get("callback_url") or ""),
-                   requested_at=str(d.get("requested_at") or ""))
+        return cls(
+            user_key=str(d["user_key"]),
+            survey_ids=[str(x) for x in d.get("survey_ids", [])],
+            master=bool(d.get("master")),
+            callback_url=str(d.get("callback_url") or ""),
+            requested_at=str(d.get("requested_at") or ""),
+        )
 
 
 class Queue(ABC):

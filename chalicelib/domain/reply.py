@@ -3,10 +3,12 @@
 ``chalicelib.kakao.response`` renders a Reply into a skill response that keeps
 every Kakao limit, so the conversation can speak freely.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class Quick:
     label: str
     message: str = ""
     # Arrives back as the request's action.clientExtra when tapped: lets a stale double tap be recognised.
-    extra: Optional[dict[str, Any]] = field(default=None, compare=False, hash=False)
+    extra: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def text(self) -> str:
@@ -37,19 +39,19 @@ class Card:
     buttons: list[Button] = field(default_factory=list)
 
 
-QuickLike = Union[Quick, str]
+QuickLike = Quick | str
 
 
 @dataclass
 class Reply:
     texts: list[str] = field(default_factory=list)
-    card: Optional[Card] = None
+    card: Card | None = None
     quick: list[Quick] = field(default_factory=list)
     # Kakao callback: answer now with a waiting text, the real reply is POSTed to callbackUrl later.
     use_callback: bool = False
 
     @classmethod
-    def say(cls, *texts: str, quick: Optional[Sequence[QuickLike]] = None, card: Optional[Card] = None) -> "Reply":
+    def say(cls, *texts: str, quick: Sequence[QuickLike] | None = None, card: Card | None = None) -> Reply:
         return cls(texts=[t for t in texts if t], card=card, quick=quicks(quick or []))
 
     def all_text(self) -> str:

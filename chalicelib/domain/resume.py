@@ -6,10 +6,10 @@ member is answering, so that sending the answer again is one tap. Nothing here
 reads the store: a draft carries a snapshot of its questions, the wizard its own
 state.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
@@ -27,7 +27,7 @@ class NoReads(Reader):
     A choice question with capacities is then shown without the places left.
     """
 
-    def get_user(self, key: str) -> Optional[User]:
+    def get_user(self, key: str) -> User | None:
         return None
 
     def find_users_by_name(self, name: str) -> list[User]:
@@ -39,20 +39,20 @@ class NoReads(Reader):
     def list_admins(self) -> list[User]:
         return []
 
-    def get_survey(self, survey_id: str) -> Optional[Survey]:
+    def get_survey(self, survey_id: str) -> Survey | None:
         return None
 
     def list_surveys(self) -> list[Survey]:
         return []
 
-    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]:
+    def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         return None
 
     def list_answers(self, survey_id: str) -> list[Answer]:
         return []
 
 
-def current_prompt(user: Optional[User], note: str) -> Optional[Reply]:
+def current_prompt(user: User | None, note: str) -> Reply | None:
     """``note`` followed by the question ``user`` is on; None when they are not in a flow."""
     if user is None:
         return None

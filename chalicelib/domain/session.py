@@ -8,17 +8,18 @@ that cannot be read is dropped rather than failing every message of that person.
 
     session = {"flow": {...}, "drafts": {sid: draft}, "wizard": {...}, "ready": [...]}
 """
+
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Optional
+from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain.model import Question, Survey
 
 
-class Flow(str, Enum):
+class Flow(StrEnum):
     """The top-level states; ``conversation.STATES`` says what each accepts."""
 
     IDLE = ""  # no multi-step flow: a message is a command
@@ -27,7 +28,7 @@ class Flow(str, Enum):
     CONFIRMING = "confirm"  # a yes/no question is waiting
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """What a pending yes/no confirms."""
 
     LEAVE = "leave"  # 탈퇴
@@ -60,29 +61,51 @@ class Draft:
     started_at: str = ""
 
     @classmethod
-    def start(cls, s: Survey, now_iso: str, values: Optional[dict[str, Any]] = None, version: int = 0) -> "Draft":
+    def start(cls, s: Survey, now_iso: str, values: dict[str, Any] | None = None, version: int = 0) -> Draft:
         """A draft of ``s``; with the stored answer's values and version it edits that answer (on the card)."""
-        return cls(survey_id=s.id, title=s.title, questions=copy.deepcopy(s.questions), values=dict(values or {}),
-                   reviewing=version > 0, answer_version=version, started_at=now_iso)
+        return cls(
+            survey_id=s.id,
+            title=s.title,
+            questions=copy.deepcopy(s.questions),
+            values=dict(values or {}),
+            reviewing=version > 0,
+            answer_version=version,
+            started_at=now_iso,
+        )
 
     @property
     def question(self) -> Question:
         return self.questions[self.index]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sid": self.survey_id, "title": self.title, "qs": [q.to_dict() for q in self.questions],
-                "i": self.index, "vals": self.values, "review": self.reviewing, "ret": self.back_to_review,
-                "ver": self.answer_version, "at": self.started_at}
+        return {
+            "sid": self.survey_id,
+            "title": self.title,
+            "qs": [q.to_dict() for q in self.questions],
+            "i": self.index,
+            "vals": self.values,
+            "review": self.reviewing,
+            "ret": self.back_to_review,
+            "ver": self.answer_version,
+            "at": self.started_at,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Draft":
+    def from_dict(cls, d: dict[str, Any]) -> Draft:
         questions = [Question.from_dict(q) for q in d["qs"]]
         if not questions:
             raise ValueError("a draft without questions")
-        return cls(survey_id=str(d["sid"]), title=str(d.get("title", "")), questions=questions,
-                   index=min(max(0, int(d.get("i", 0))), len(questions) - 1), values=dict(d.get("vals") or {}),
-                   reviewing=bool(d.get("review")), back_to_review=bool(d.get("ret")),
-                   answer_version=int(d.get("ver") or 0), started_at=str(d.get("at", "")))
+        return cls(
+            survey_id=str(d["sid"]),
+            title=str(d.get("title", "")),
+            questions=questions,
+            index=min(max(0, int(d.get("i", 0))), len(questions) - 1),
+            values=dict(d.get("vals") or {}),
+            reviewing=bool(d.get("review")),
+            back_to_review=bool(d.get("ret")),
+            answer_version=int(d.get("ver") or 0),
+            started_at=str(d.get("at", "")),
+        )
 
 
 @dataclass
@@ -104,11 +127,14 @@ class QuestionDraft:
         return {"id": self.id, "text": self.text, **self.settings}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Optional["QuestionDraft"]:
+    def from_dict(cls, d: dict[str, Any]) -> QuestionDraft | None:
         if not d.get("id"):
             return None  # {} is how older versions wrote "no question in progress"
-        return cls(id=str(d["id"]), text=str(d.get("text", "")),
-                   settings={k: v for k, v in d.items() if k not in ("id", "text")})
+        return cls(
+            id=str(d["id"]),
+            text=str(d.get("text", "")),
+            settings={k: v for k, v in d.items() if k not in ("id", "text")},
+        )
 
 
 @dataclass
@@ -118,10 +144,10 @@ class Form:
     title: str = ""
     description: str = ""
     questions: list[Question] = field(default_factory=list)
-    current: Optional[QuestionDraft] = None
-    deadline: Optional[str] = None  # ISO 8601
+    current: QuestionDraft | None = None
+    deadline: str | None = None  # ISO 8601
     target: str = ""  # "" = everyone
-    cap: Optional[int] = None
+    cap: int | None = None
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -142,13 +168,19 @@ class Form:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], questions: Optional[list[Question]] = None) -> "Form":
+    def from_dict(cls, d: dict[str, Any], questions: list[Question] | None = None) -> Form:
         if questions is None:
             questions = [Question.from_dict(q) for q in d.get("qs", [])]
         cap = d.get("cap")
-        return cls(title=str(d.get("title", "")), description=str(d.get("desc", "")), questions=questions,
-                   current=QuestionDraft.from_dict(d.get("cur") or {}), deadline=d.get("deadline") or None,
-                   target=str(d.get("target", "")), cap=int(cap) if cap is not None else None)
+        return cls(
+            title=str(d.get("title", "")),
+            description=str(d.get("desc", "")),
+            questions=questions,
+            current=QuestionDraft.from_dict(d.get("cur") or {}),
+            deadline=d.get("deadline") or None,
+            target=str(d.get("target", "")),
+            cap=int(cap) if cap is not None else None,
+        )
 
 
 @dataclass
@@ -164,7 +196,7 @@ class Snapshot:
     questions: int  # how many finished questions there were
 
     @classmethod
-    def of(cls, step: str, form: Form) -> "Snapshot":
+    def of(cls, step: str, form: Form) -> Snapshot:
         """Where the wizard is now: ``step`` with a copy of ``form`` but its questions."""
         kept = copy.deepcopy(form.to_dict(with_questions=False))
         return cls(step=step, form=Form.from_dict(kept, questions=[]), questions=len(form.questions))
@@ -173,7 +205,7 @@ class Snapshot:
         return {"step": self.step, "d": {**self.form.to_dict(with_questions=False), "nq": self.questions}}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Snapshot":
+    def from_dict(cls, d: dict[str, Any]) -> Snapshot:
         f = d["d"]
         # Older versions kept a copy of the questions in each entry: always a prefix of today's.
         n = len(f["qs"]) if "qs" in f else int(f["nq"])
@@ -182,7 +214,7 @@ class Snapshot:
     def restore(self, finished: list[Question]) -> Form:
         """The form as it was: this snapshot's fields with the first ``questions`` finished questions."""
         form = copy.deepcopy(self.form)
-        form.questions = finished[:self.questions]
+        form.questions = finished[: self.questions]
         return form
 
 
@@ -198,7 +230,7 @@ class WizardState:
         return {"step": self.step, "d": self.form.to_dict(), "hist": [h.to_dict() for h in self.history]}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "WizardState":
+    def from_dict(cls, d: dict[str, Any]) -> WizardState:
         history = [Snapshot.from_dict(h) for h in d.get("hist", [])]
         return cls(step=str(d["step"]), form=Form.from_dict(d.get("d") or {}), history=history)
 
@@ -216,9 +248,13 @@ class ReadyFile:
         return {"key": self.key, "title": self.title, "ext": self.ext, "label": self.label}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ReadyFile":
-        return cls(key=str(d["key"]), title=str(d.get("title", "")), ext=str(d.get("ext", "xlsx")),
-                   label=str(d.get("label", "")))
+    def from_dict(cls, d: dict[str, Any]) -> ReadyFile:
+        return cls(
+            key=str(d["key"]),
+            title=str(d.get("title", "")),
+            ext=str(d.get("ext", "xlsx")),
+            label=str(d.get("label", "")),
+        )
 
 
 @dataclass
@@ -227,9 +263,9 @@ class Session:
 
     flow: Flow = Flow.IDLE
     answering: str = ""  # survey id of the active draft (flow ANSWERING)
-    confirmation: Optional[Confirmation] = None  # flow CONFIRMING
+    confirmation: Confirmation | None = None  # flow CONFIRMING
     drafts: dict[str, Draft] = field(default_factory=dict)  # survey id -> draft, answered or paused
-    wizard: Optional[WizardState] = None  # kept while paused
+    wizard: WizardState | None = None  # kept while paused
     ready: list[ReadyFile] = field(default_factory=list)
 
     def idle(self) -> None:
@@ -240,7 +276,7 @@ class Session:
         self.idle()
         self.flow, self.confirmation = Flow.CONFIRMING, Confirmation(action.value, survey_id, title)
 
-    def active_draft(self) -> Optional[Draft]:
+    def active_draft(self) -> Draft | None:
         return self.drafts.get(self.answering) if self.flow == Flow.ANSWERING else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -260,7 +296,7 @@ class Session:
         return d
 
     @classmethod
-    def from_dict(cls, d: Optional[dict[str, Any]]) -> "Session":
+    def from_dict(cls, d: dict[str, Any] | None) -> Session:
         s = cls()
         if not isinstance(d, dict):
             return s
@@ -279,8 +315,9 @@ class Session:
             s.flow = Flow.CREATING
         elif name == Flow.CONFIRMING.value:
             s.flow = Flow.CONFIRMING
-            s.confirmation = Confirmation(str(flow.get("action", "")), str(flow.get("sid", "")),
-                                          str(flow.get("title", "")))
+            s.confirmation = Confirmation(
+                str(flow.get("action", "")), str(flow.get("sid", "")), str(flow.get("title", ""))
+            )
         return s
 
 
@@ -292,7 +329,7 @@ def _readable(read: Any, raw: Any) -> Any:
         return None
 
 
-def ready_files(stored: Optional[dict[str, Any]]) -> list[ReadyFile]:
+def ready_files(stored: dict[str, Any] | None) -> list[ReadyFile]:
     """The parked files of a stored session, read without the rest of it."""
     raw = stored.get("ready") if isinstance(stored, dict) else None
     return [r for r in (_readable(ReadyFile.from_dict, x) for x in raw or []) if r is not None]

@@ -1,8 +1,9 @@
 """현황: how the answers of one survey add up, question by question and unit by unit."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from chalicelib.domain.kinds import is_blank, kind_of
 from chalicelib.domain.model import Answer, Survey

@@ -8,13 +8,14 @@ needs settings (a number's range, the options of a choice) brings its own step f
 ``domain.kinds``. The state (``session.WizardState``) keeps a short history for 이전;
 메뉴 pauses the wizard, 신청 만들기 resumes it, 취소 drops it.
 """
+
 from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional
 
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
@@ -47,7 +48,7 @@ class Step:
     ``note`` is said on arriving at that next step."""
 
     prompt: Callable[[Form], Ask]
-    take: Callable[[Ctx, Form, str], Optional[str]]
+    take: Callable[[Ctx, Form, str], str | None]
     next: Callable[[Form], str]
     note: Callable[[Form], str] = lambda form: ""
 
@@ -55,7 +56,7 @@ class Step:
 # --- the steps ----------------------------------------------------------------------------------
 
 
-def _take_title(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_title(ctx: Ctx, form: Form, text: str) -> str | None:
     from chalicelib.domain.commands import reads_as_command  # the commands table imports this module
 
     if not text or len(text) > MAX_TITLE:
@@ -66,7 +67,7 @@ def _take_title(ctx: Ctx, form: Form, text: str) -> Optional[str]:
     return None
 
 
-def _take_desc(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_desc(ctx: Ctx, form: Form, text: str) -> str | None:
     if len(text) > MAX_DESC:
         return f"설명은 {MAX_DESC}자 이내로 입력해 주세요."
     form.description = "" if text == "건너뛰기" else text
@@ -79,7 +80,7 @@ def _ask_question(form: Form) -> Ask:
     return Ask([f"{n + 1}번 질문을 입력해 주세요{done}. 예: 메뉴를 골라 주세요"], ["질문 끝"] if n else [])
 
 
-def _take_question(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_question(ctx: Ctx, form: Form, text: str) -> str | None:
     if text == "질문 끝":
         return None if form.questions else "질문이 하나는 있어야 해요."
     if len(text) > MAX_QUESTION:
@@ -94,7 +95,7 @@ def _current(form: Form) -> QuestionDraft:
     return form.current
 
 
-def _take_kind(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
     kind = kind_named(text)
     if kind is None:
         return "아래 형식 중에서 골라 주세요."
@@ -107,7 +108,7 @@ def _after_kind(form: Form) -> str:
     return kind.setup.step if kind is not None and kind.setup is not None else "q_req"
 
 
-def _kind_step(setup: Setup) -> "Step":
+def _kind_step(setup: Setup) -> Step:
     """A kind's own step (its settings), run on the question being built."""
 
     def ask(form: Form) -> Ask:
@@ -117,7 +118,7 @@ def _kind_step(setup: Setup) -> "Step":
     return Step(ask, lambda ctx, form, text: setup.take(_current(form).settings, text), lambda form: "q_req")
 
 
-def _take_required(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_required(ctx: Ctx, form: Form, text: str) -> str | None:
     if text not in ("필수", "생략 가능", "예", "아니오"):
         return "'필수' 또는 '생략 가능'으로 답해 주세요."
     form.questions.append(_current(form).finish(required=text in ("필수", "예")))
@@ -125,7 +126,7 @@ def _take_required(ctx: Ctx, form: Form, text: str) -> Optional[str]:
     return None
 
 
-def _take_deadline(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
     if text in ("없음", "건너뛰기"):
         form.deadline = None
         return None
@@ -136,7 +137,7 @@ def _take_deadline(ctx: Ctx, form: Form, text: str) -> Optional[str]:
     return None
 
 
-def _take_target(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_target(ctx: Ctx, form: Form, text: str) -> str | None:
     if text in ("전체", "모두"):
         form.target = ""
         return None
@@ -147,7 +148,7 @@ def _take_target(ctx: Ctx, form: Form, text: str) -> Optional[str]:
     return None
 
 
-def _take_cap(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_cap(ctx: Ctx, form: Form, text: str) -> str | None:
     if text in ("없음", "제한 없음", "건너뛰기"):
         form.cap = None
         return None
@@ -158,7 +159,7 @@ def _take_cap(ctx: Ctx, form: Form, text: str) -> Optional[str]:
     return None
 
 
-def _take_open(ctx: Ctx, form: Form, text: str) -> Optional[str]:
+def _take_open(ctx: Ctx, form: Form, text: str) -> str | None:
     return None if text == "개설" else "'개설'을 누르면 열려요. 고치려면 '이전'."
 
 
@@ -167,22 +168,42 @@ def _full(form: Form) -> bool:
 
 
 STEPS: dict[str, Step] = {
-    "title": Step(lambda f: Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"]),
-                  _take_title, lambda f: "desc"),
-    "desc": Step(lambda f: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"),
+    "title": Step(
+        lambda f: Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"]),
+        _take_title,
+        lambda f: "desc",
+    ),
+    "desc": Step(
+        lambda f: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"
+    ),
     "q_text": Step(_ask_question, _take_question, lambda f: "q_kind" if f.current else "deadline"),
-    "q_kind": Step(lambda f: Ask([f"'{_current(f).text}' 질문의 형식을 골라 주세요."], [k.name for k in KINDS.values()]),
-                   _take_kind, _after_kind),
+    "q_kind": Step(
+        lambda f: Ask([f"'{_current(f).text}' 질문의 형식을 골라 주세요."], [k.name for k in KINDS.values()]),
+        _take_kind,
+        _after_kind,
+    ),
     **{name: _kind_step(setup) for name, setup in setup_steps().items()},
-    "q_req": Step(lambda f: Ask(["꼭 답해야 하는 질문인가요?"], ["필수", "생략 가능"]), _take_required,
-                  lambda f: "deadline" if _full(f) else "q_text",
-                  note=lambda f: f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요." if _full(f) else ""),
-    "deadline": Step(lambda f: Ask(["마감 일시를 입력해 주세요. 예: 11/30 18:00, 내일 18시. 마감이 없으면 '없음'."], ["없음"]),
-                     _take_deadline, lambda f: "target"),
-    "target": Step(lambda f: Ask(["대상 소속을 입력해 주세요 (예: 2중대). 모두에게 받으려면 '전체'."], ["전체"]),
-                   _take_target, lambda f: "cap"),
-    "cap": Step(lambda f: Ask(["최대 응답 수를 입력해 주세요 (선착순). 제한이 없으면 '없음'."], ["없음"]),
-                _take_cap, lambda f: "preview"),
+    "q_req": Step(
+        lambda f: Ask(["꼭 답해야 하는 질문인가요?"], ["필수", "생략 가능"]),
+        _take_required,
+        lambda f: "deadline" if _full(f) else "q_text",
+        note=lambda f: f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요." if _full(f) else "",
+    ),
+    "deadline": Step(
+        lambda f: Ask(["마감 일시를 입력해 주세요. 예: 11/30 18:00, 내일 18시. 마감이 없으면 '없음'."], ["없음"]),
+        _take_deadline,
+        lambda f: "target",
+    ),
+    "target": Step(
+        lambda f: Ask(["대상 소속을 입력해 주세요 (예: 2중대). 모두에게 받으려면 '전체'."], ["전체"]),
+        _take_target,
+        lambda f: "cap",
+    ),
+    "cap": Step(
+        lambda f: Ask(["최대 응답 수를 입력해 주세요 (선착순). 제한이 없으면 '없음'."], ["없음"]),
+        _take_cap,
+        lambda f: "preview",
+    ),
     "preview": Step(lambda f: Ask([preview_text(f), "이대로 개설할까요?"], ["개설"]), _take_open, lambda f: ""),
 }
 FIRST = "title"
@@ -224,8 +245,10 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     if text == "취소":
         session.wizard = None
         session.idle()
-        return Outcome(Reply.say("신청서 만들기를 그만뒀어요. 아무것도 개설되지 않았어요.", quick=main_quick(ctx.user)),
-                       session=session)
+        return Outcome(
+            Reply.say("신청서 만들기를 그만뒀어요. 아무것도 개설되지 않았어요.", quick=main_quick(ctx.user)),
+            session=session,
+        )
     if text == "이전":
         if not w.history:
             return Outcome(prompt(w, "첫 단계예요."))
@@ -240,7 +263,7 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     following = step.next(w.form)
     if not following:
         return _open(ctx, w.form)
-    w.history = (w.history + [before])[-HISTORY:]
+    w.history = ([*w.history, before])[-HISTORY:]
     w.step = following
     return Outcome(prompt(w, step.note(w.form)), session=session)
 
@@ -252,10 +275,14 @@ def _open(ctx: Ctx, form: Form) -> Outcome:
     session.idle()
     s = _survey(ctx, form)
     return Outcome(
-        Reply.say(f"'{s.title}' 신청을 개설했어요. 대상: {s.target_unit or '전체'} · {fmt_deadline(s.deadline)}",
-                  "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
-                  quick=[f"현황 {s.title}", "내 신청서", "메뉴"]),
-        session=session, writes=[PutSurvey(s), ctx.audit("create", s.id, s.title)])
+        Reply.say(
+            f"'{s.title}' 신청을 개설했어요. 대상: {s.target_unit or '전체'} · {fmt_deadline(s.deadline)}",
+            "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
+            quick=[f"현황 {s.title}", "내 신청서", "메뉴"],
+        ),
+        session=session,
+        writes=[PutSurvey(s), ctx.audit("create", s.id, s.title)],
+    )
 
 
 def preview_text(form: Form) -> str:
@@ -274,7 +301,16 @@ def _survey(ctx: Ctx, form: Form) -> Survey:
     qs = copy.deepcopy(form.questions)
     counts = {option_key(q.id, o): 0 for q in qs if kind_of(q).counts_options for o in q.options}
     return Survey(
-        id=secrets.token_hex(4), title=form.title, owner=ctx.key, owner_name=ctx.member.name, questions=qs,
-        description=form.description, deadline=datetime.fromisoformat(form.deadline) if form.deadline else None,
-        target_unit=form.target, cap=form.cap, status=OPEN, created_at=ctx.now.isoformat(), option_counts=counts,
+        id=secrets.token_hex(4),
+        title=form.title,
+        owner=ctx.key,
+        owner_name=ctx.member.name,
+        questions=qs,
+        description=form.description,
+        deadline=datetime.fromisoformat(form.deadline) if form.deadline else None,
+        target_unit=form.target,
+        cap=form.cap,
+        status=OPEN,
+        created_at=ctx.now.isoformat(),
+        option_counts=counts,
     )

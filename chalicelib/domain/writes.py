@@ -6,11 +6,11 @@ them to :meth:`chalicelib.domain.ports.Store.commit`, which applies them all or 
 condition raises :class:`chalicelib.domain.ports.Conflict`; the service then re-reads
 and runs the step again, so a lost race becomes a fresh answer, not an error.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional, Union
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, User
 
@@ -67,7 +67,7 @@ class CountResponse:
     now: datetime
     response_delta: int = 0
     option_deltas: dict[str, int] = field(default_factory=dict)
-    cap: Optional[int] = None
+    cap: int | None = None
     limits: dict[str, int] = field(default_factory=dict)
 
 
@@ -109,7 +109,15 @@ class Audit:
     entry: AuditEntry
 
 
-Write = Union[
-    PutUser, DeleteUser, PutAnswer, DeleteAnswer, CountResponse, PutSurvey, SetSurveyStatus, AddCoadmin,
-    DeleteSurvey, Audit,
-]
+Write = (
+    PutUser
+    | DeleteUser
+    | PutAnswer
+    | DeleteAnswer
+    | CountResponse
+    | PutSurvey
+    | SetSurveyStatus
+    | AddCoadmin
+    | DeleteSurvey
+    | Audit
+)

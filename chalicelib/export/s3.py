@@ -6,11 +6,13 @@ before a client exists, and boto3 stays off the chat message path until a file
 is asked for. openpyxl is imported only when a workbook is built
 (:func:`chalicelib.export.workbook.build_xlsx`).
 """
+
 from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
 from chalicelib.domain.ports import Exporter, FileLink
@@ -57,9 +59,14 @@ class S3Exporter(Exporter):
     the usual credential chain.
     """
 
-    def __init__(self, bucket: str, region: str, endpoint: str = "",
-                 link_ttl_seconds: int = DEFAULT_LINK_SECONDS,
-                 credentials: Optional[tuple[str, str]] = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        region: str,
+        endpoint: str = "",
+        link_ttl_seconds: int = DEFAULT_LINK_SECONDS,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.bucket = bucket
         self.region = region
         self.endpoint = endpoint
@@ -99,14 +106,13 @@ class S3Exporter(Exporter):
         config = Config(s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}, **common)
         return boto3.client("s3", region_name=self.region, config=config, **keys)
 
-    def clamp_expiry(self, expires_in: Optional[int]) -> int:
+    def clamp_expiry(self, expires_in: int | None) -> int:
         """Link lifetime in seconds: the configured default, always within 1..MAX_LINK_SECONDS."""
         wanted = self.link_ttl_seconds if expires_in is None else int(expires_in)
         return max(MIN_LINK_SECONDS, min(MAX_LINK_SECONDS, wanted))
 
     # --- the port ------------------------------------------------------------
-    def export_survey(self, survey: Survey, answers: Sequence[Answer],
-                      expires_in: Optional[int] = None) -> list[FileLink]:
+    def export_survey(self, survey: Survey, answers: Sequence[Answer], expires_in: int | None = None) -> list[FileLink]:
         """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
         title = f"{survey.title}_{now_kst():%Y%m%d}"
         xlsx = build_xlsx([(survey.title, survey, answers)])
@@ -116,8 +122,9 @@ class S3Exporter(Exporter):
             self.put_and_link(csv_body, title, "csv", expires_in, scope=survey.id),
         ]
 
-    def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]],
-                      expires_in: Optional[int] = None) -> FileLink:
+    def export_master(
+        self, items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: int | None = None
+    ) -> FileLink:
         """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
         body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
         return self.put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)
@@ -128,7 +135,7 @@ class S3Exporter(Exporter):
             raise ValueError("bad survey id")
         self.delete_prefix(f"{KEY_PREFIX}{survey_id}/")
 
-    def presign(self, key: str, title: str, ext: str, expires_in: Optional[int] = None) -> FileLink:
+    def presign(self, key: str, title: str, ext: str, expires_in: int | None = None) -> FileLink:
         """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
         _, utf8_name = export_filename(title, ext)
         disposition = content_disposition(title, ext)
@@ -147,8 +154,9 @@ class S3Exporter(Exporter):
         return FileLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
 
     # --- storage -------------------------------------------------------------
-    def put_and_link(self, body: bytes, title: str, ext: str, expires_in: Optional[int] = None,
-                     scope: str = MASTER_SCOPE) -> FileLink:
+    def put_and_link(
+        self, body: bytes, title: str, ext: str, expires_in: int | None = None, scope: str = MASTER_SCOPE
+    ) -> FileLink:
         """Store ``body`` under a fresh unguessable key and return a presigned GET link.
 
         The link forces a download named after ``title`` (ASCII fallback plus

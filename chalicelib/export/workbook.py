@@ -8,14 +8,16 @@ a spreadsheet could read as a formula is stored as an explicit string cell with
 the quote-prefix style; in CSV it gets a leading single quote (OWASP ASVS 5.0
 1.2.10). Numbers, dates and times stay typed.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from chalicelib.domain.kinds import CellValue, cell_value
@@ -169,7 +171,7 @@ def build_xlsx(sheets: Sequence[tuple[str, Survey, Sequence[Answer]]]) -> bytes:
         wb.create_sheet(DEFAULT_SHEET_NAME)
     bold = Font(bold=True)
 
-    for title, (_, survey, answers) in zip(names, sheets):
+    for title, (_, survey, answers) in zip(names, sheets, strict=False):
         ws = wb.create_sheet(title)
         header, rows = survey_rows(survey, answers)
         # Write-only sheets take column widths and panes only before the first row.

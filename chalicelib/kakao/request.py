@@ -3,6 +3,7 @@
 Accepts the real channel, 봇 테스트 and 스킬 테스트 shapes (kakao-skill-protocol.md §5.3).
 Anything that is not a usable request raises :class:`BadRequest` (the route answers 400).
 """
+
 from __future__ import annotations
 
 import json
@@ -77,10 +78,9 @@ def parse_request(body: Any) -> SkillRequest:
     callback = ureq.get("callbackUrl") or ""
     if not isinstance(callback, str):
         callback = ""
-    params = ureq.get("params") if isinstance(ureq.get("params"), dict) else {}
+    params = _object(ureq.get("params"))
     surface = params.get("surface", "") if isinstance(params.get("surface", ""), str) else ""
-    action = body.get("action") if isinstance(body.get("action"), dict) else {}
-    extra = action.get("clientExtra") if isinstance(action.get("clientExtra"), dict) else {}
+    extra = _object(_object(body.get("action")).get("clientExtra"))
     return SkillRequest(
         user_key=user_id.strip(),
         utterance=clean_text(utterance),
@@ -90,9 +90,13 @@ def parse_request(body: Any) -> SkillRequest:
     )
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (a field of the wrong type is ignored)."""
+    return value if isinstance(value, dict) else {}
+
+
 def short_key(user_key: str) -> str:
     """A user key shortened for logs (never log the full key)."""
     import hashlib
 
     return hashlib.sha256(user_key.encode("utf-8")).hexdigest()[:12]
-

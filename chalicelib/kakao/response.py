@@ -5,6 +5,7 @@ Limits (kakao-skill-protocol.md §2.3): 1–3 outputs, ≤ 10 quick replies, sim
 labels ≤ 14, the whole body ≤ 30 KB. No code path can emit more: texts are split
 or trimmed here, quick replies cut, labels shortened (the sent text stays whole).
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,11 @@ def _card(c: Card) -> dict[str, Any]:
 
 
 def _quick(q: Quick) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": _cut(q.label, MAX_LABEL), "action": "message",
-                           "messageText": _cut(q.text, MAX_MESSAGE_TEXT)}
+    out: dict[str, Any] = {
+        "label": _cut(q.label, MAX_LABEL),
+        "action": "message",
+        "messageText": _cut(q.text, MAX_MESSAGE_TEXT),
+    }
     if q.extra:
         out["extra"] = q.extra
     return out
@@ -111,8 +115,13 @@ def render(reply: Reply) -> dict[str, Any]:
         if template.get("quickReplies"):
             template["quickReplies"] = template["quickReplies"][:-1]
     if len(json.dumps(body, ensure_ascii=False).encode("utf-8")) > MAX_BYTES:
-        body = {"version": "2.0", "template": {"outputs": [{"simpleText": {"text": "답이 너무 길어 보여 드릴 수 없어요."}}],
-                                               "quickReplies": [_quick(Quick("메뉴"))]}}
+        body = {
+            "version": "2.0",
+            "template": {
+                "outputs": [{"simpleText": {"text": "답이 너무 길어 보여 드릴 수 없어요."}}],
+                "quickReplies": [_quick(Quick("메뉴"))],
+            },
+        }
     return body
 
 
@@ -129,7 +138,7 @@ def validate(body: dict[str, Any]) -> list[str]:
         return problems + ([] if isinstance(text, str) and len(text) <= MAX_TEXT else ["callback text"])
     tpl = body.get("template")
     if not isinstance(tpl, dict):
-        return problems + ["template"]
+        return [*problems, "template"]
     outs = tpl.get("outputs")
     if not isinstance(outs, list) or not 1 <= len(outs) <= MAX_OUTPUTS:
         problems.append("outputs count")
@@ -154,7 +163,9 @@ def validate(body: dict[str, Any]) -> list[str]:
             for b in buttons:
                 if not b.get("label") or len(b["label"]) > MAX_LABEL:
                     problems.append("button label")
-                if b.get("action") == "webLink" and not str(b.get("webLinkUrl", "")).startswith(("http://", "https://")):
+                if b.get("action") == "webLink" and not str(b.get("webLinkUrl", "")).startswith(
+                    ("http://", "https://")
+                ):
                     problems.append("button link")
                 if b.get("action") == "message" and not b.get("messageText"):
                     problems.append("button message")

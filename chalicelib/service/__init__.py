@@ -4,6 +4,7 @@
 Kakao's 5 seconds; ``ratelimit`` counts messages per person; ``downloads`` hands out
 files; ``wording`` is what the service itself says.
 """
+
 from chalicelib.service.bot import MAX_ATTEMPTS, Bot
 from chalicelib.service.budget import Budget, Budgeted, Timing
 from chalicelib.service.downloads import SYNC_CELLS

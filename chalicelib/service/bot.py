@@ -12,13 +12,15 @@ Every call to a port goes through the message's time budget (service.budget); th
 rate limit (service.ratelimit) and downloads (service.downloads) have modules of
 their own.
 """
+
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.conversation import step
@@ -45,35 +47,45 @@ class _Turn:
     tap: dict[str, Any]  # clientExtra of a tapped quick reply
     request: downloads.Request  # the ports as this message sees them (budgeted)
     facts: dict[str, Any] = field(default_factory=lambda: {"attempts": 0})
-    user: Optional[User] = None  # as last read: what the member was doing when something failed
+    user: User | None = None  # as last read: what the member was doing when something failed
 
 
 class Bot:
     """The chatbot over a Store (and an Exporter and a Queue for downloads)."""
 
-    def __init__(self, store: Store, exporter: Optional[Exporter] = None,
-                 clock: Callable[[], datetime] = now_kst, queue: Optional[Queue] = None,
-                 callback: Optional[Callable[[str, Reply], bool]] = None,
-                 sync_cells: int = downloads.SYNC_CELLS, timing: Timing = Timing(),
-                 monotonic: Callable[[], float] = time.monotonic, rate_limit: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        exporter: Exporter | None = None,
+        clock: Callable[[], datetime] = now_kst,
+        queue: Queue | None = None,
+        callback: Callable[[str, Reply], bool] | None = None,
+        sync_cells: int = downloads.SYNC_CELLS,
+        timing: Timing | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        rate_limit: int = 0,
+    ) -> None:
         self.store = store
         self.exporter = exporter
         self.clock = clock
         self.queue = queue
         self.callback = callback  # delivers a reply through Kakao's one-time callback URL
         self.sync_cells = sync_cells
-        self.timing = timing
+        self.timing = timing or Timing()
         self.monotonic = monotonic
         self.rate_limit = rate_limit  # messages per person per minute; 0 = no limit
         self.sleep: Callable[[float], None] = time.sleep
 
-    def handle(self, user_key: str, text: str, callback_url: str = "",
-               tap: Optional[Mapping[str, Any]] = None) -> tuple[Reply, dict[str, Any]]:
+    def handle(
+        self, user_key: str, text: str, callback_url: str = "", tap: Mapping[str, Any] | None = None
+    ) -> tuple[Reply, dict[str, Any]]:
         """The reply to one message, and facts for the log line (no answers, no keys)."""
         started = time.perf_counter()
         budget = Budget(self.timing.reply_within, self.monotonic)
         request = downloads.Request(
-            key=user_key, callback_url=callback_url, budget=budget,
+            key=user_key,
+            callback_url=callback_url,
+            budget=budget,
             store=Budgeted(self.store, budget, self.timing.store_call),
             exporter=None if self.exporter is None else Budgeted(self.exporter, budget, self.timing.exporter_calls()),
             queue=None if self.queue is None else Budgeted(self.queue, budget, self.timing.queue_send),
@@ -119,7 +131,11 @@ class Bot:
                 return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
             stored = out.user if out.user is not None else user
             # Files finished in the background are offered on whatever the admin says next.
-            if stored is not None and ready_files(stored.session) and wording.COLLECT not in (q.text for q in out.reply.quick):
+            if (
+                stored is not None
+                and ready_files(stored.session)
+                and wording.COLLECT not in (q.text for q in out.reply.quick)
+            ):
                 out.reply.texts.insert(0, wording.FILES_READY)
                 out.reply.quick.insert(0, Quick(wording.COLLECT))
             return out.reply
@@ -130,7 +146,7 @@ class Bot:
         """A short random pause before re-reading, so racers (e.g. a rush on one survey's
         counters, which DynamoDB answers with TransactionConflict) spread out instead of
         colliding again; never longer than the budget can spare."""
-        pause = random.uniform(0, BACKOFF_STEP * attempt)
+        pause = random.uniform(0, BACKOFF_STEP * attempt)  # noqa: S311 (jitter, not a secret)
         if budget.allows(self.timing.store_call + pause):
             self.sleep(pause)
 

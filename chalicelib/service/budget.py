@@ -10,11 +10,13 @@ a commit either ran whole or did not start.
     |<--- store calls may start --->|<--- the last one may take 3.1 s --->|
     0 s                            1.4 s                                 4.5 s   (Kakao gives up at 5 s)
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from chalicelib.domain.ports import Unavailable
 

@@ -5,18 +5,20 @@ background: the finished files reach the admin by Kakao's callback when the requ
 carried one, otherwise they are parked in the admin's session and the next message
 offers "파일 받기" (links are minted then, never stored).
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, ExportTask, FileLink, Store, Unavailable
-from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
 from chalicelib.service import wording
@@ -61,8 +63,13 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
     # Built now only if the build and upload can still end in time; otherwise in the background.
     in_time = req.budget.allows(timing.exporter_calls()["export_master" if job.master else "export_survey"])
     if req.queue is not None and (job.master or cells > sync_cells or not in_time):
-        task = ExportTask(user_key=req.key, survey_ids=[s.id for s in surveys], master=job.master,
-                          callback_url=req.callback_url, requested_at=now.isoformat())
+        task = ExportTask(
+            user_key=req.key,
+            survey_ids=[s.id for s in surveys],
+            master=job.master,
+            callback_url=req.callback_url,
+            requested_at=now.isoformat(),
+        )
         try:
             req.queue.send(task)
         except Unavailable:
@@ -101,8 +108,7 @@ def forget(exporter: Any, survey_id: str) -> None:
         log.warning("export cleanup failed", extra={"survey": survey_id, **failure(exc)})
 
 
-def run_task(task: ExportTask, store: Store, exporter: Any,
-             callback: Optional[Callable[[str, Reply], bool]]) -> None:
+def run_task(task: ExportTask, store: Store, exporter: Any, callback: Callable[[str, Reply], bool] | None) -> None:
     """The background half of a big export: build, then deliver by callback or park for 파일 받기."""
     surveys = [s for s in (store.get_survey(i) for i in task.survey_ids) if s is not None]
     if not surveys or exporter is None:

@@ -6,11 +6,11 @@ of the user as read (conditional on its version, like every user write). A refus
 message writes nothing. Unregistered people have no item and are not limited: they
 can only register, which costs one read.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Optional
 
 from chalicelib.domain.model import User
 from chalicelib.domain.writes import DeleteUser, PutUser, Write
@@ -20,21 +20,21 @@ class RateLimit:
     def __init__(self, per_minute: int) -> None:
         self.per_minute = max(0, per_minute)  # 0 = no limit
 
-    def count(self, user: Optional[User], now: datetime) -> Optional[list[int]]:
+    def count(self, user: User | None, now: datetime) -> list[int] | None:
         """[window, messages including this one], or None when there is no limit."""
         if not self.per_minute:
             return None
         minute = int(now.timestamp() // 60)
         if user is None or not user.rate:
             return [minute, 1]
-        window, count = (user.rate + [0, 0])[:2]
+        window, count = ([*user.rate, 0, 0])[:2]
         return [minute, count + 1] if window == minute else [minute, 1]
 
-    def exceeded(self, rate: Optional[list[int]]) -> bool:
+    def exceeded(self, rate: list[int] | None) -> bool:
         return rate is not None and rate[1] > self.per_minute
 
     @staticmethod
-    def ride(writes: list[Write], key: str, user: Optional[User], rate: Optional[list[int]]) -> list[Write]:
+    def ride(writes: list[Write], key: str, user: User | None, rate: list[int] | None) -> list[Write]:
         """``writes`` with the count stored: on the speaker's own PutUser, else on one of the user as read."""
         if not rate:
             return writes
@@ -46,4 +46,4 @@ class RateLimit:
                 return writes
         if user is None:
             return writes
-        return [PutUser(dataclasses.replace(user, rate=rate))] + writes
+        return [PutUser(dataclasses.replace(user, rate=rate)), *writes]

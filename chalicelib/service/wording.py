@@ -1,4 +1,5 @@
 """What the service itself says: when a message could not be handled, and the replies that carry files."""
+
 from __future__ import annotations
 
 from chalicelib.domain.ports import FileLink
@@ -33,5 +34,7 @@ def links_reply(title: str, links: list[FileLink]) -> Reply:
     """A card with one button per file; links live minutes, so the card says so."""
     minutes = max(1, min(x.expires_in for x in links) // 60)
     buttons = [Button(label="CSV 받기" if x.filename.endswith(".csv") else "엑셀 받기", url=x.url) for x in links]
-    card = Card(title=title, description=f"아래 버튼으로 내려받으세요. 링크는 {minutes}분 뒤 만료돼요.", buttons=buttons)
+    card = Card(
+        title=title, description=f"아래 버튼으로 내려받으세요. 링크는 {minutes}분 뒤 만료돼요.", buttons=buttons
+    )
     return Reply.say(card=card, quick=["내 신청서", "메뉴"])

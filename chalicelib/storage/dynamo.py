@@ -11,11 +11,13 @@ list_users() (all) are strongly consistent. The GSI lookups (by name, by unit,
 admins) find keys through an eventually consistent index and then read the items
 consistently, dropping any the index still lists under an old value.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TableError
 
@@ -36,7 +38,7 @@ class DynamoStore(Store):
 
     def __init__(self, config: DynamoConfig) -> None:
         self.config = config
-        self._tables: Optional[Tables] = None
+        self._tables: Tables | None = None
         self._lock = threading.Lock()
 
     @property
@@ -49,7 +51,7 @@ class DynamoStore(Store):
         return self._tables
 
     # --- reads ---------------------------------------------------------------
-    def get_user(self, key: str) -> Optional[User]:
+    def get_user(self, key: str) -> User | None:
         """The user with this key, or None."""
         with mapped_errors():
             try:
@@ -82,7 +84,7 @@ class DynamoStore(Store):
             keys = (i.key for i in self.tables.UserItem.admins.query(ADMIN_PARTITION))
             return items.by_registration(u for u in map(items.user, self._get_users(keys)) if u.role >= 1)
 
-    def get_survey(self, survey_id: str) -> Optional[Survey]:
+    def get_survey(self, survey_id: str) -> Survey | None:
         """The survey with this id, or None."""
         with mapped_errors():
             try:
@@ -101,7 +103,7 @@ class DynamoStore(Store):
         out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return out
 
-    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]:
+    def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         """One person's answer to one survey, or None."""
         with mapped_errors():
             try:
@@ -134,7 +136,7 @@ class DynamoStore(Store):
         DeleteSurvey is applied after the transaction of the other writes succeeded.
         """
         t = self.tables
-        transactional = [w for w in writes if not isinstance(w, DeleteSurvey)]
+        transactional: list[Write] = [w for w in writes if not isinstance(w, DeleteSurvey)]
         if transactional:
             transact(t, transactional)
         for w in writes:
@@ -184,15 +186,22 @@ def create_tables(store: DynamoStore, wait: bool = True) -> None:
             if index["index_name"] in present:
                 continue
             # UpdateTable creates one GSI per call.
-            t.connection.dispatch("UpdateTable", {
-                "TableName": model.Meta.table_name,
-                "AttributeDefinitions": index["attribute_definitions"],
-                "GlobalSecondaryIndexUpdates": [{"Create": {
-                    "IndexName": index["index_name"],
-                    "KeySchema": index["key_schema"],
-                    "Projection": index["projection"],
-                }}],
-            })
+            t.connection.dispatch(
+                "UpdateTable",
+                {
+                    "TableName": model.Meta.table_name,
+                    "AttributeDefinitions": index["attribute_definitions"],
+                    "GlobalSecondaryIndexUpdates": [
+                        {
+                            "Create": {
+                                "IndexName": index["index_name"],
+                                "KeySchema": index["key_schema"],
+                                "Projection": index["projection"],
+                            }
+                        }
+                    ],
+                },
+            )
             if wait:
                 _wait_for_index(model, index["index_name"])
 

@@ -4,17 +4,19 @@ The builders take the model class to build: a bound one of
 :class:`chalicelib.storage.tables.Tables` for a write, or the schema class
 itself where only the item's shape matters (its size, say).
 """
+
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from chalicelib.domain.model import KST, Answer, AuditEntry, Question, Survey, User
 from chalicelib.storage.tables import ADMIN_PARTITION, AUDIT_PARTITION, AnswerItem, AuditItem, SurveyItem, UserItem
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -47,7 +49,7 @@ def user(i: UserItem) -> User:
         answered=set(i.answered or ()),
         created_at=i.created_at or "",
         version=int(i.version),
-        rate=[int(x) for x in (i.rate or [])],
+        rate=[int(x) for x in cast(list[float], i.rate or [])],
     )
 
 
@@ -79,7 +81,7 @@ def survey(i: SurveyItem) -> Survey:
         owner=i.owner,
         questions=[Question.from_dict(q) for q in (i.questions or [])],
         description=i.description,
-        coadmins=list(i.coadmins or []),
+        coadmins=list(cast(list[str], i.coadmins or [])),
         deadline=parse_time(i.deadline) if i.deadline else None,
         target_unit=i.target_unit,
         cap=int(i.cap) if i.cap is not None else None,

@@ -4,15 +4,27 @@ Used by unit tests and as the reference the storage contract tests hold the
 DynamoDB implementation to. Thread-safe: ``commit`` checks every condition,
 then applies every write, under one lock.
 """
+
 from __future__ import annotations
 
 import copy
 import threading
-from typing import Optional
 
 from chalicelib.domain.model import OPEN, Answer, AuditEntry, Survey, User
 from chalicelib.domain.ports import Conflict, Store
-from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus, Write
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    Audit,
+    CountResponse,
+    DeleteAnswer,
+    DeleteSurvey,
+    DeleteUser,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetSurveyStatus,
+    Write,
+)
 
 
 class MemoryStore(Store):
@@ -24,7 +36,7 @@ class MemoryStore(Store):
         self.audit: list[AuditEntry] = []
 
     # --- reads ---------------------------------------------------------------
-    def get_user(self, key: str) -> Optional[User]:
+    def get_user(self, key: str) -> User | None:
         with self._lock:
             u = self.users.get(key)
             return copy.deepcopy(u) if u else None
@@ -41,7 +53,7 @@ class MemoryStore(Store):
         with self._lock:
             return [copy.deepcopy(u) for u in self.users.values() if u.role >= 1]
 
-    def get_survey(self, survey_id: str) -> Optional[Survey]:
+    def get_survey(self, survey_id: str) -> Survey | None:
         with self._lock:
             s = self.surveys.get(survey_id)
             return copy.deepcopy(s) if s else None
@@ -52,7 +64,7 @@ class MemoryStore(Store):
         out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return out
 
-    def get_answer(self, survey_id: str, user_key: str) -> Optional[Answer]:
+    def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         with self._lock:
             a = self.answers.get((survey_id, user_key))
             return copy.deepcopy(a) if a else None
@@ -81,16 +93,16 @@ class MemoryStore(Store):
             if (stored.version if stored else 0) != w.user.version:
                 raise Conflict("user")
         elif isinstance(w, DeleteUser):
-            stored = self.users.get(w.key)
-            if not stored or stored.version != w.expected_version:
+            user = self.users.get(w.key)
+            if not user or user.version != w.expected_version:
                 raise Conflict("user")
         elif isinstance(w, PutAnswer):
-            stored = self.answers.get((w.answer.survey_id, w.answer.user_key))
-            if (stored.version if stored else 0) != w.answer.version:
+            answer = self.answers.get((w.answer.survey_id, w.answer.user_key))
+            if (answer.version if answer else 0) != w.answer.version:
                 raise Conflict("answer")
         elif isinstance(w, DeleteAnswer):
-            stored = self.answers.get((w.survey_id, w.user_key))
-            if not stored or stored.version != w.expected_version:
+            answer = self.answers.get((w.survey_id, w.user_key))
+            if not answer or answer.version != w.expected_version:
                 raise Conflict("answer")
         elif isinstance(w, CountResponse):
             s = self.surveys.get(w.survey_id)
@@ -104,9 +116,8 @@ class MemoryStore(Store):
         elif isinstance(w, PutSurvey):
             if w.survey.id in self.surveys:
                 raise Conflict("survey")
-        elif isinstance(w, (SetSurveyStatus, AddCoadmin)):
-            if w.survey_id not in self.surveys:
-                raise Conflict("survey")
+        elif isinstance(w, (SetSurveyStatus, AddCoadmin)) and w.survey_id not in self.surveys:
+            raise Conflict("survey")
 
     def _apply(self, w: Write) -> None:
         if isinstance(w, PutUser):
@@ -139,7 +150,7 @@ class MemoryStore(Store):
                 s.coadmins.append(w.user_key)
         elif isinstance(w, DeleteSurvey):
             self.surveys.pop(w.survey_id, None)
-            for k in [k for k in self.answers if k[0] == w.survey_id]:
-                del self.answers[k]
+            for pair in [pair for pair in self.answers if pair[0] == w.survey_id]:
+                del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))

@@ -18,11 +18,12 @@ Key design (access pattern -> key):
 * audit: ``part`` (the constant :data:`AUDIT_PARTITION`) + ``sk`` (``at#...``),
   newest first by querying the partition backwards. Audit writes are rare.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Optional, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -59,7 +60,7 @@ class JsonAttribute(Attribute[Any]):
 
     attr_type = STRING
 
-    def serialize(self, value: Any) -> Optional[str]:
+    def serialize(self, value: Any) -> str | None:
         if value is None:
             return None
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -71,7 +72,7 @@ class JsonAttribute(Attribute[Any]):
 class _Meta:
     """Shared Meta defaults; table name, region, host and keys are those of a :class:`Tables`."""
 
-    table_name: Optional[str] = None  # the schema itself: pynamodb refuses to connect
+    table_name: str | None = None  # the schema itself: pynamodb refuses to connect
     billing_mode = PAY_PER_REQUEST_BILLING_MODE
     connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
     read_timeout_seconds = READ_TIMEOUT_SECONDS
@@ -152,7 +153,7 @@ class SurveyItem(Model):
     created_at = UnicodeAttribute(default="")
     response_count = NumberAttribute(default=0)
     # Always stored (possibly empty) so that SET option_counts.#k can address a nested path.
-    option_counts = MapAttribute(default=dict)
+    option_counts: MapAttribute[str, Any] = MapAttribute(default=dict)
 
 
 # --- answers -----------------------------------------------------------------
@@ -209,14 +210,22 @@ class DynamoConfig:
     audit_table: str
     region: str
     endpoint: str = ""  # "" = AWS; else a local engine's URL
-    credentials: Optional[tuple[str, str]] = None  # (key id, secret) for a local engine; None = the usual chain
+    credentials: tuple[str, str] | None = None  # (key id, secret) for a local engine; None = the usual chain
 
     @classmethod
-    def for_prefix(cls, prefix: str, region: str, endpoint: str = "",
-                   credentials: Optional[tuple[str, str]] = None) -> "DynamoConfig":
+    def for_prefix(
+        cls, prefix: str, region: str, endpoint: str = "", credentials: tuple[str, str] | None = None
+    ) -> DynamoConfig:
         """The tables ``<prefix>-users``, ``-surveys``, ``-answers`` and ``-audit``."""
-        return cls(f"{prefix}-users", f"{prefix}-surveys", f"{prefix}-answers", f"{prefix}-audit", region,
-                   endpoint, credentials)
+        return cls(
+            f"{prefix}-users",
+            f"{prefix}-surveys",
+            f"{prefix}-answers",
+            f"{prefix}-audit",
+            region,
+            endpoint,
+            credentials,
+        )
 
 
 _M = TypeVar("_M", bound=Model)
@@ -236,7 +245,8 @@ class Tables:
     def __init__(self, config: DynamoConfig) -> None:
         self.config = config
         self._host = config.endpoint or None
-        self._key_id, self._secret = config.credentials or (None, None)
+        self._key_id: str | None = config.credentials[0] if config.credentials else None
+        self._secret: str | None = config.credentials[1] if config.credentials else None
         self.connection = Connection(
             region=config.region,
             host=self._host,
@@ -257,16 +267,29 @@ class Tables:
         return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem)
 
     def _bind(self, schema: type[_M], table: str) -> type[_M]:
-        meta = type("Meta", (schema.Meta,), {
-            "table_name": table,
-            "region": self.config.region,
-            "host": self._host,
-            "aws_access_key_id": self._key_id,
-            "aws_secret_access_key": self._secret,
-        })
-        model = cast("type[_M]", type(schema.__name__, (schema,), {
-            "Meta": meta, "__module__": __name__, "__qualname__": f"Tables.{schema.__name__}",
-        }))
+        meta = type(
+            "Meta",
+            (cast(type, schema.Meta),),
+            {
+                "table_name": table,
+                "region": self.config.region,
+                "host": self._host,
+                "aws_access_key_id": self._key_id,
+                "aws_secret_access_key": self._secret,
+            },
+        )
+        model = cast(
+            "type[_M]",
+            type(
+                schema.__name__,
+                (schema,),
+                {
+                    "Meta": meta,
+                    "__module__": __name__,
+                    "__qualname__": f"Tables.{schema.__name__}",
+                },
+            ),
+        )
         # pynamodb builds the model's TableConnection (with the table's key schema, which the
         # shared connection needs to build requests); route it through the shared one.
         table_connection = model._get_connection()

@@ -6,10 +6,11 @@ conditions and racing transactions become :class:`Conflict` (naming the item
 that failed); throttling, timeouts and connection failures become
 :class:`Unavailable`; anything else passes through unchanged.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 import botocore.exceptions
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
@@ -19,19 +20,32 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.model import OPEN
 from chalicelib.domain.ports import Conflict, Unavailable
-from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus, Write
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    Audit,
+    CountResponse,
+    DeleteAnswer,
+    DeleteUser,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetSurveyStatus,
+    Write,
+)
 from chalicelib.storage import items
 from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem
 
 # Error codes meaning "try again shortly" rather than "your request is wrong".
-_RETRYABLE_CODES = frozenset({
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionInProgressException",
-})
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
 # Per-item reasons inside a TransactionCanceledException.
 _CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
@@ -67,7 +81,9 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
     """Add one write with its condition to ``tx``; return (pynamodb kind, what for Conflict)."""
     if isinstance(w, PutUser):
         # condition: stored version == user.version (0: no item); stored version becomes +1
-        tx.save(items.user_item(t.UserItem, w.user, w.user.version + 1), condition=_version_is(UserItem, w.user.version))
+        tx.save(
+            items.user_item(t.UserItem, w.user, w.user.version + 1), condition=_version_is(UserItem, w.user.version)
+        )
         return "put", "user"
     if isinstance(w, DeleteUser):
         # condition: item exists with version == expected_version
@@ -133,7 +149,7 @@ def _count_response(w: CountResponse) -> tuple[list[Action], Condition]:
 def _add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin) -> tuple[str, str]:
     """Append to coadmins unless already there (a list keeps the order MemoryStore keeps)."""
     try:
-        current: Optional[SurveyItem] = t.SurveyItem.get(w.survey_id, consistent_read=True)
+        current: SurveyItem | None = t.SurveyItem.get(w.survey_id, consistent_read=True)
     except DoesNotExist:
         current = None
     if current is None:
@@ -155,7 +171,7 @@ def _add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin) -> tuple[str, str]
 # --- error mapping -----------------------------------------------------------
 
 
-def _error_code(e: BaseException) -> Optional[str]:
+def _error_code(e: BaseException) -> str | None:
     # Not PynamoDBException.cause_response_code: it fails on timeouts, whose `response` is None.
     cause = e.cause if isinstance(e, PynamoDBException) else e
     response = getattr(cause, "response", None)

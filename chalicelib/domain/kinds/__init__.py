@@ -10,10 +10,12 @@ Adding a kind is one module and one line in :data:`KINDS` below, plus its tests;
 nothing else in the bot branches on the kind. Stored questions carry the entry's
 ``code``, so a code never changes.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from chalicelib.domain.kinds.base import KINDS, CellValue, Kind, Parsed, Setup, is_blank, kind_of
 from chalicelib.domain.kinds.choice import MAX_OPTION_LEN, MAX_OPTIONS, Choice, Multi
@@ -32,13 +34,33 @@ TEXT, NUMBER, CHOICE, MULTI, DATE, YESNO = Text.code, Number.code, Choice.code, 
 TIME = TimeOfDay.code
 
 __all__ = [
-    "CHOICE", "DATE", "KINDS", "MAX_CAP", "MAX_OPTIONS", "MAX_OPTION_LEN", "MULTI", "NUMBER", "TEXT", "TIME", "YESNO",
-    "CellValue", "Kind", "Parsed", "Setup", "cell_value", "is_blank", "kind_named", "kind_of", "option_deltas",
-    "parse_answer", "setup_steps", "show_value",
+    "CHOICE",
+    "DATE",
+    "KINDS",
+    "MAX_CAP",
+    "MAX_OPTIONS",
+    "MAX_OPTION_LEN",
+    "MULTI",
+    "NUMBER",
+    "TEXT",
+    "TIME",
+    "YESNO",
+    "CellValue",
+    "Kind",
+    "Parsed",
+    "Setup",
+    "cell_value",
+    "is_blank",
+    "kind_named",
+    "kind_of",
+    "option_deltas",
+    "parse_answer",
+    "setup_steps",
+    "show_value",
 ]
 
 
-def kind_named(text: str) -> Optional[Kind]:
+def kind_named(text: str) -> Kind | None:
     """The kind an admin means by ``text`` ('선택', '예 / 아니오', '객관식', ...)."""
     typed = text.replace(" ", "")
     for k in KINDS.values():

@@ -1,19 +1,21 @@
 """What every kind of question is: the interface an entry implements, with plain-text defaults."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any
 
 from chalicelib.domain.model import KST, Answer, Question, Survey
 from chalicelib.domain.parsing import MAX_TEXT_ANSWER
 
 # What a spreadsheet cell of an answer may hold (the export writes each type natively).
-CellValue = Union[str, int, float, date, datetime, time]
+CellValue = str | int | float | date | datetime | time
 # (value, None) when read, (None, reason) when not; the reason is said to the member.
-Parsed = tuple[Any, Optional[str]]
+Parsed = tuple[Any, str | None]
 
 MAX_PICKS = 7  # option quick replies (with 이전, 건너뛰기, 취소 and the limit of 10)
 
@@ -33,7 +35,7 @@ class Setup:
 
     step: str  # its name in the wizard's stored state: never changes
     prompt: Callable[[dict[str, Any]], tuple[str, list[str]]]  # (question, extra quick replies)
-    take: Callable[[dict[str, Any], str], Optional[str]]
+    take: Callable[[dict[str, Any], str], str | None]
 
 
 class Kind:
@@ -42,7 +44,7 @@ class Kind:
     code = ""  # stored in Question.kind
     name = ""  # Korean name in the wizard, the preview and the help
     aliases: tuple[str, ...] = ()  # other names an admin may type
-    setup: Optional[Setup] = None
+    setup: Setup | None = None
     counts_options = False  # per-option counters on the survey (and option capacity)
     groups = False  # answers can be grouped by its option (sums per option in 현황)
     summable = False  # numbers that add up (per unit in 현황)

@@ -1,10 +1,12 @@
 """선택 and 복수선택: one or several of the options set in the wizard; 선택 may give an option a capacity."""
+
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from chalicelib.domain.kinds.base import MAX_PICKS, Kind, Parsed, Setup
 from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
@@ -15,11 +17,15 @@ MAX_OPTION_LEN = 30
 
 
 def _options_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
-    cap_hint = " 선택지마다 정원을 두려면 ':숫자'를 붙이세요. 예: 치킨:30, 피자:20, 족발" if cur.get("kind") == Choice.code else ""
+    cap_hint = (
+        " 선택지마다 정원을 두려면 ':숫자'를 붙이세요. 예: 치킨:30, 피자:20, 족발"
+        if cur.get("kind") == Choice.code
+        else ""
+    )
     return f"보기를 쉼표로 구분해 입력해 주세요 (2~{MAX_OPTIONS}개). 예: 치킨, 피자, 족발.{cap_hint}", []
 
 
-def _options_take(cur: dict[str, Any], text: str) -> Optional[str]:
+def _options_take(cur: dict[str, Any], text: str) -> str | None:
     parts = [p.strip() for p in re.split(r"[,\n]", text) if p.strip()]
     if not 2 <= len(parts) <= MAX_OPTIONS:
         return f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."

@@ -1,8 +1,10 @@
 """시간: a time of day ('18:30', '오후 6시 반'), stored as 'HH:MM' and exported as a time."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
-from typing import Any, Sequence
+from typing import Any
 
 from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey

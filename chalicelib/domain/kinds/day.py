@@ -1,4 +1,5 @@
 """날짜: a calendar day ('11/30', '내일'), stored as 'YYYY-MM-DD' and exported as a date."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,11 +1,13 @@
 """숫자: a number, optionally within a range set in the wizard; sums in 현황 (per option and per unit)."""
+
 from __future__ import annotations
 
 import math
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Setup, kind_of, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
@@ -16,7 +18,7 @@ def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
     return "허용 범위를 '최소~최대'로 입력해 주세요. 예: 1~10, 0~ . 없으면 '건너뛰기'.", ["건너뛰기"]
 
 
-def _range_take(cur: dict[str, Any], text: str) -> Optional[str]:
+def _range_take(cur: dict[str, Any], text: str) -> str | None:
     if text == "건너뛰기":
         return None
     m = re.fullmatch(r"\s*([^~]*)~([^~]*)\s*", text)

@@ -1,4 +1,5 @@
 """주관식: free text."""
+
 from __future__ import annotations
 
 from chalicelib.domain.kinds.base import Kind

@@ -1,8 +1,10 @@
 """예/아니오: yes or no, stored as true/false."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from chalicelib.domain.kinds.base import Kind, Parsed
 from chalicelib.domain.model import Answer, Question, Survey
