@@ -69,12 +69,30 @@ def stack_store(stack: dict[str, Any]) -> Any:
     return runtime.store(settings())
 
 
-def check_store(stack: dict[str, Any]) -> str:
+def check_store(stack: dict[str, Any], settle: float = 0.5, tries: int = 20) -> str:
+    """The survey's counter against its stored answers, once nothing moves any more.
+
+    Requests locust gave up on at the end may still be committing, and the counter and the
+    answers are separate reads: the check waits until two readings ``settle`` seconds apart
+    are the same, so it compares one quiet moment.
+    """
     store = stack_store(stack)
-    s = next(x for x in store.list_surveys() if x.title == TITLE)
-    rows = store.list_answers(s.id)
-    ok = s.response_count == len(rows)
-    return f"stored answers {len(rows)}, response_count {s.response_count} ({'consistent' if ok else 'MISMATCH'})"
+    sid = next(x.id for x in store.list_surveys() if x.title == TITLE)
+
+    def reading() -> tuple[int, list[str]]:
+        survey = store.get_survey(sid)
+        return (survey.response_count if survey else -1), [a.user_key for a in store.list_answers(sid)]
+
+    last = reading()
+    for _ in range(tries):
+        time.sleep(settle)
+        now = reading()
+        if now == last:
+            break
+        last = now
+    count, keys = last
+    ok = count == len(keys)
+    return f"stored answers {len(keys)}, response_count {count} ({'consistent' if ok else 'MISMATCH'})"
 
 
 def summarize(stats_csv: Path) -> str:
