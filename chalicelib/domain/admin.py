@@ -179,8 +179,12 @@ def ask_delete(ctx: Ctx, arg: str) -> Outcome:
 
 
 def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
-    """The 예 to 삭제: the survey, its answers and its files go."""
+    """The 예 to 삭제: the survey, its answers and its files go (an admin demoted meanwhile is refused)."""
     u = ctx.member
+    if not u.is_admin:
+        out = denied(ctx, "delete")
+        out.session = session  # the question is answered, not left waiting
+        return out
     s = ctx.db.get_survey(sid)
     if s is None:
         return Outcome(Reply.say("이미 삭제된 신청이에요.", quick=main_quick(u)), session=session)

@@ -56,7 +56,9 @@ _LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
 # Words that work in every state, and words of the flows (answering, the review card, a confirmation).
 MENU_WORDS = {"메뉴", "도움말", "처음", "시작", "홈", "menu", "help", "?"}
 HELP_WORDS = {"도움말", "help", "?"}
-FLOW_WORDS = {"제출", "이전", "건너뛰기", "수정", "취소", "예", "아니오"}
+ANSWER_WORDS = {"제출", "이전", "건너뛰기", "수정"}  # of the answer flow and its review card
+CONFIRM_WORDS = {"취소", "예", "아니오"}  # of a pending question (취소 also leaves any flow)
+FLOW_WORDS = ANSWER_WORDS | CONFIRM_WORDS
 ROLE_TITLES = {ADMIN: "관리자", SUPER: "슈퍼관리자"}
 
 
@@ -99,11 +101,13 @@ def title_hint(c: Command, is_admin: bool) -> str:
 
 
 def reads_as_command(title: str) -> bool:
-    """A survey title that would be read as something else when typed: a command that works
-    without a title, a flow or menu word, or '신청 <제목>' turning into another 신청 command."""
+    """A survey title that would be read as something else when typed: a menu or flow word, a
+    command that acts without a title ('탈퇴', '등록금 납부' registering a name), or a title that
+    turns '신청 <제목>' into another 신청 command ('목록 정리')."""
     if title in MENU_WORDS or title in FLOW_WORDS:
         return True
-    if any(title == c.word for c in COMMANDS if not c.needs_title):
+    c, _ = match(title)
+    if c is not None and not c.needs_title:
         return True
     first = title.split()[0] if title.split() else ""
     return any(c.word == f"신청 {first}" for c in COMMANDS)

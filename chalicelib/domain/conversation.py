@@ -68,14 +68,14 @@ def idle(ctx: Ctx, text: str) -> Outcome:
         if u.role < c.role:
             return admin.denied(ctx, c.action, commands.ROLE_TITLES[c.role])
         return c.run(ctx, arg)
-    if text in ("제출", "이전", "건너뛰기", "수정"):
+    if text in commands.ANSWER_WORDS:
         return Outcome(
             Reply.say(
                 "지금 작성 중인 신청이 없어요. 이미 제출했다면 '내 신청'에서 확인할 수 있어요.",
                 quick=["내 신청", "신청 목록", "메뉴"],
             )
         )
-    if text in ("취소", "예", "아니오"):
+    if text in commands.CONFIRM_WORDS:
         return menu(ctx, note="진행 중인 작업이 없어요.")
     # A bare survey title is a shortcut for "신청 <제목>".
     pool = visible_surveys(ctx)
@@ -120,9 +120,7 @@ Confirmed = Callable[[Ctx, Session, str], Outcome]  # (ctx, session with the que
 CONFIRMED: dict[str, Confirmed] = {
     Action.LEAVE.value: account.leave,
     Action.WITHDRAW.value: answering.withdraw,
-    Action.DELETE.value: lambda ctx, session, sid: (
-        admin.delete(ctx, session, sid) if ctx.member.is_admin else admin.denied(ctx, "delete")
-    ),
+    Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
 }
 
 

@@ -83,7 +83,7 @@ _HALVES = {
     "am": "am",
     "a.m.": "am",
     "오후": "pm",
-    "저녁": "pm",
+    "저녁": "evening",
     "pm": "pm",
     "p.m.": "pm",
     "밤": "night",
@@ -103,14 +103,14 @@ _NATIVE_HOURS = {
     "열한": 11,
     "열두": 12,
 }
-_HOUR = r"(?P<h>\d{1,2}|" + "|".join(sorted(_NATIVE_HOURS, key=len, reverse=True)) + ")"
+_HOUR = r"(?P<h>[0-9]{1,2}|" + "|".join(sorted(_NATIVE_HOURS, key=len, reverse=True)) + ")"
 
 
 def parse_time_of_day(text: str) -> time | None:
     """A time of day as people type it: '18:30', '6:30pm', '18시 30분', '오후 6시 반', '저녁 7시',
     '밤 12시' (midnight), '새벽 2시', '여섯 시 반', '정오', '자정'. An hour with no half of the
     day is read on the 24-hour clock ('6시' is 06:00)."""
-    t = text.strip().casefold().replace(" ", "").replace("：", ":")
+    t = "".join(text.casefold().split()).replace("：", ":")
     named = {"정오": time(12, 0), "자정": time(0, 0)}
     if t in named:
         return named[t]
@@ -121,9 +121,9 @@ def parse_time_of_day(text: str) -> time | None:
             t = t[len(word) :] if t.startswith(word) else t[: -len(word)]
             break
     m = (
-        re.fullmatch(r"(?P<h>\d{1,2}):(?P<m>\d{2})", t)
-        or re.fullmatch(_HOUR + r"시(?:(?P<m>\d{1,2})분?|(?P<half>반))?", t)
-        or (re.fullmatch(r"(?P<h>\d{1,2})", t) if half else None)
+        re.fullmatch(r"(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})", t)
+        or re.fullmatch(_HOUR + r"시(?:(?P<m>[0-9]{1,2})분?|(?P<half>반))?", t)
+        or (re.fullmatch(r"(?P<h>[0-9]{1,2})", t) if half else None)
     )  # '6pm', '오후6'
     if m is None:
         return None
@@ -147,6 +147,8 @@ def _on_24_hours(hour: int, half: str) -> int | None:
         return 12 if hour == 12 else hour + 12
     if half == "night":  # 밤 9시 = 21:00, 밤 12시 = 00:00, 밤 1시 = 01:00
         return 0 if hour == 12 else hour + 12 if hour >= 6 else hour
+    if half == "evening":  # 저녁 5시 = 17:00, 저녁 12시 = 00:00; 저녁 2시 is no time anyone means
+        return 0 if hour == 12 else hour + 12 if hour >= 4 else None
     return hour + 12 if 1 <= hour <= 6 else hour  # 낮 2시 = 14:00, 낮 12시 = 12:00, 낮 11시 = 11:00
 
 

@@ -3,7 +3,8 @@
 It is stored on the user item as a JSON document (``User.session``), read once per
 message with :meth:`Session.from_dict` and written back with :meth:`Session.to_dict`.
 The stored keys are short and have not changed since the first release, so sessions
-written by any version load, and a rollback reads what this version wrote. A part
+written by any version load, and a rollback reads what this version wrote (except a
+draft with a question of a kind the earlier version does not know, such as 시간). A part
 that cannot be read is dropped rather than failing every message of that person.
 
     session = {"flow": {...}, "drafts": {sid: draft}, "wizard": {...}, "ready": [...]}
@@ -231,7 +232,7 @@ class WizardState:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WizardState:
-        history = [Snapshot.from_dict(h) for h in d.get("hist", [])]
+        history = [h for h in (_readable(Snapshot.from_dict, x) for x in d.get("hist") or []) if h is not None]
         return cls(step=str(d["step"]), form=Form.from_dict(d.get("d") or {}), history=history)
 
 
@@ -297,21 +298,24 @@ class Session:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Session:
+        """The session stored as ``d``. A flow whose draft or wizard is gone is kept: its handler says
+        so and ends it."""
         s = cls()
         if not isinstance(d, dict):
             return s
-        for sid, raw in (d.get("drafts") or {}).items():
+        drafts = d.get("drafts")
+        for sid, raw in drafts.items() if isinstance(drafts, dict) else ():
             draft = _readable(Draft.from_dict, raw)
             if draft is not None:
                 s.drafts[str(sid)] = draft
         if d.get("wizard"):
             s.wizard = _readable(WizardState.from_dict, d["wizard"])
-        s.ready = [r for r in (_readable(ReadyFile.from_dict, x) for x in d.get("ready") or []) if r is not None]
-        flow = d.get("flow") or {}
-        name = flow.get("name") if isinstance(flow, dict) else None
-        if name == Flow.ANSWERING.value and str(flow.get("sid", "")) in s.drafts:
-            s.flow, s.answering = Flow.ANSWERING, str(flow["sid"])
-        elif name == Flow.CREATING.value and s.wizard is not None:
+        s.ready = ready_files(d)
+        flow = d["flow"] if isinstance(d.get("flow"), dict) else {}
+        name = flow.get("name")
+        if name == Flow.ANSWERING.value:
+            s.flow, s.answering = Flow.ANSWERING, str(flow.get("sid", ""))
+        elif name == Flow.CREATING.value:
             s.flow = Flow.CREATING
         elif name == Flow.CONFIRMING.value:
             s.flow = Flow.CONFIRMING
@@ -325,11 +329,13 @@ def _readable(read: Any, raw: Any) -> Any:
     """``read(raw)``, or None when ``raw`` is not what it should be (a broken part is dropped)."""
     try:
         return read(raw)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         return None
 
 
 def ready_files(stored: dict[str, Any] | None) -> list[ReadyFile]:
     """The parked files of a stored session, read without the rest of it."""
     raw = stored.get("ready") if isinstance(stored, dict) else None
-    return [r for r in (_readable(ReadyFile.from_dict, x) for x in raw or []) if r is not None]
+    if not isinstance(raw, list):
+        return []
+    return [r for r in (_readable(ReadyFile.from_dict, x) for x in raw) if r is not None]

@@ -23,7 +23,7 @@ from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_ste
 from chalicelib.domain.model import MAX_CAP, OPEN, Survey, option_key
 from chalicelib.domain.parsing import MAX_UNIT, fmt_deadline, parse_deadline, parse_number, valid_name
 from chalicelib.domain.reply import QuickLike, Reply
-from chalicelib.domain.session import Flow, Form, QuestionDraft, Snapshot, WizardState
+from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
 from chalicelib.domain.writes import PutSurvey
 
 MAX_TITLE = 40
@@ -41,11 +41,14 @@ class Ask:
     quick: list[QuickLike] = field(default_factory=list)
 
 
+OPEN_IT = ""  # what the last step's ``next`` names: no further step, the survey opens
+
+
 @dataclass(frozen=True)
 class Step:
     """One step: ``prompt`` draws it from the form, ``take`` applies the admin's text to the form
-    (returning a reason to ask again), ``next`` names the following step ("" = open the survey),
-    ``note`` is said on arriving at that next step."""
+    (returning a reason to ask again), ``next`` names the following step (:data:`OPEN_IT`: open the
+    survey), ``note`` is said on arriving at that next step."""
 
     prompt: Callable[[Form], Ask]
     take: Callable[[Ctx, Form, str], str | None]
@@ -204,7 +207,7 @@ STEPS: dict[str, Step] = {
         _take_cap,
         lambda f: "preview",
     ),
-    "preview": Step(lambda f: Ask([preview_text(f), "이대로 개설할까요?"], ["개설"]), _take_open, lambda f: ""),
+    "preview": Step(lambda f: Ask([preview_text(f), "이대로 개설할까요?"], ["개설"]), _take_open, lambda f: OPEN_IT),
 }
 FIRST = "title"
 
@@ -261,16 +264,15 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     if why:
         return Outcome(prompt(w, why))  # nothing taken: the session is not stored
     following = step.next(w.form)
-    if not following:
-        return _open(ctx, w.form)
+    if following == OPEN_IT:
+        return _open(ctx, session, w.form)
     w.history = ([*w.history, before])[-HISTORY:]
     w.step = following
     return Outcome(prompt(w, step.note(w.form)), session=session)
 
 
-def _open(ctx: Ctx, form: Form) -> Outcome:
+def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     """개설: the survey is stored (and audited) and the wizard is gone."""
-    session = ctx.state()
     session.wizard = None
     session.idle()
     s = _survey(ctx, form)

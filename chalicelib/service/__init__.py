@@ -6,8 +6,8 @@ files; ``wording`` is what the service itself says.
 """
 
 from chalicelib.service.bot import MAX_ATTEMPTS, Bot
-from chalicelib.service.budget import Budget, Budgeted, Timing
+from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.downloads import SYNC_CELLS
 from chalicelib.service.wording import BUSY, SLOW_DOWN, links_reply
 
-__all__ = ["BUSY", "MAX_ATTEMPTS", "SLOW_DOWN", "SYNC_CELLS", "Bot", "Budget", "Budgeted", "Timing", "links_reply"]
+__all__ = ["BUSY", "MAX_ATTEMPTS", "SLOW_DOWN", "SYNC_CELLS", "Bot", "Budget", "Timing", "budgeted", "links_reply"]

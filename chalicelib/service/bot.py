@@ -31,7 +31,7 @@ from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.session import ready_files
 from chalicelib.domain.writes import DeleteSurvey, PutUser, Write
 from chalicelib.service import downloads, wording
-from chalicelib.service.budget import Budget, Budgeted, Timing
+from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
 
 MAX_ATTEMPTS = 6  # the time budget ends the retries earlier when the store is slow
@@ -86,9 +86,9 @@ class Bot:
             key=user_key,
             callback_url=callback_url,
             budget=budget,
-            store=Budgeted(self.store, budget, self.timing.store_call),
-            exporter=None if self.exporter is None else Budgeted(self.exporter, budget, self.timing.exporter_calls()),
-            queue=None if self.queue is None else Budgeted(self.queue, budget, self.timing.queue_send),
+            store=budgeted(self.store, budget, self.timing.store_call),
+            exporter=None if self.exporter is None else budgeted(self.exporter, budget, self.timing.exporter_calls()),
+            queue=None if self.queue is None else budgeted(self.queue, budget, self.timing.queue_send),
         )
         turn = _Turn(key=user_key, text=text, tap=dict(tap or {}), request=request)
         try:

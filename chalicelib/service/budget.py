@@ -16,9 +16,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from chalicelib.domain.ports import Unavailable
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,14 @@ class Budget:
             raise Unavailable(f"no time left for {what}")
 
 
+def budgeted(port: P, budget: Budget, seconds: float | Mapping[str, float]) -> P:
+    """``port`` (a store, exporter or queue) as one message sees it: a call that might not end in time
+    never starts. It has the port's type, so the service's calls to it are checked as calls to the port."""
+    return cast(P, Budgeted(port, budget, seconds))
+
+
 class Budgeted:
-    """A port (store, exporter, queue) as one message sees it: a call that might not end in time never starts."""
+    """The proxy behind :func:`budgeted`: each call first asks the budget for its worst case."""
 
     def __init__(self, target: Any, budget: Budget, seconds: float | Mapping[str, float]) -> None:
         self._target = target

@@ -12,11 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
-from chalicelib.domain.ports import Conflict, ExportTask, FileLink, Store, Unavailable
+from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
@@ -40,9 +39,9 @@ class Request:
     key: str
     callback_url: str
     budget: Budget
-    store: Any  # Budgeted Store
-    exporter: Any  # Budgeted Exporter or None
-    queue: Any  # Budgeted Queue or None
+    store: Store
+    exporter: Exporter | None
+    queue: Queue | None
 
 
 def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now: datetime) -> Reply:
@@ -90,7 +89,7 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
     return wording.links_reply(title, links)
 
 
-def build(surveys: list[Survey], master: bool, store: Any, exporter: Any) -> tuple[str, list[FileLink]]:
+def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter) -> tuple[str, list[FileLink]]:
     """Build and store the files; (the card's title, their links)."""
     if master:
         link = exporter.export_master([(s, store.list_answers(s.id)) for s in surveys])
@@ -100,7 +99,7 @@ def build(surveys: list[Survey], master: bool, store: Any, exporter: Any) -> tup
     return f"{s.title} 응답 {len(answers)}건", exporter.export_survey(s, answers)
 
 
-def forget(exporter: Any, survey_id: str) -> None:
+def forget(exporter: Exporter, survey_id: str) -> None:
     """A deleted survey's files go too (they expire anyway: a failure never fails the reply)."""
     try:
         exporter.forget_survey(survey_id)
@@ -108,7 +107,9 @@ def forget(exporter: Any, survey_id: str) -> None:
         log.warning("export cleanup failed", extra={"survey": survey_id, **failure(exc)})
 
 
-def run_task(task: ExportTask, store: Store, exporter: Any, callback: Callable[[str, Reply], bool] | None) -> None:
+def run_task(
+    task: ExportTask, store: Store, exporter: Exporter | None, callback: Callable[[str, Reply], bool] | None
+) -> None:
     """The background half of a big export: build, then deliver by callback or park for 파일 받기."""
     surveys = [s for s in (store.get_survey(i) for i in task.survey_ids) if s is not None]
     if not surveys or exporter is None:

@@ -102,6 +102,15 @@ def test_wizard_validates_and_goes_back(chat: Chat) -> None:
     assert c.store.list_surveys() == []
 
 
+def test_titles_that_typed_alone_would_run_a_command_are_refused(chat: Chat) -> None:
+    """A member types a title alone to answer it: '등록금 납부' would rename them, '신청 방법' list surveys."""
+    c = admin_chat(chat)
+    c.as_("관리자").say("신청 만들기")
+    for bad in ("등록금 납부 조사", "신청 방법 안내", "내 신청 정리", "탈퇴", "예"):
+        assert "헷갈리는 제목" in c.say(bad), bad
+    assert "설명을 입력해 주세요" in c.say("납부 등록금 조사")
+
+
 def test_wizard_pauses_on_menu_and_resumes(chat: Chat) -> None:
     c = admin_chat(chat)
     c.as_("관리자").say("신청 만들기")
@@ -197,6 +206,17 @@ def test_delete_needs_confirmation_and_removes_answers(chat: Chat) -> None:
     assert ex.forgotten == [sid]
     assert "delete" in [e.action for e in c.store.list_audit()]
     assert "제출한 신청이 없어요" in c.say("내 신청", who="홍길동")
+
+
+def test_a_delete_confirmed_after_losing_admin_is_refused_and_the_question_ends(chat: Chat) -> None:
+    c = admin_chat(chat)
+    make_bbq(c)
+    assert "되돌릴 수 없어요" in c.as_("관리자").say("삭제 BBQ 회식")
+    c.say("관리자 해제 관리자", who="슈퍼")
+    assert "관리자만 쓸 수 있는 명령이에요" in c.say("예", who="관리자")
+    assert "진행 중인 작업이 없어요" in c.say("예", who="관리자")  # the question does not wait any more
+    assert len(c.store.list_surveys()) == 1
+    assert [e.action for e in c.store.list_audit()][:2] == ["denied", "revoke_admin"]
 
 
 @pytest.mark.every_store

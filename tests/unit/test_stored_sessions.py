@@ -141,3 +141,31 @@ def test_a_pending_confirmation_is_answered(chat: Chat) -> None:
     assert "신청을 취소했어요" in chat.as_("김철수").say("예")
     assert chat.store.get_answer(ids["bbq"], key_of("김철수")) is None
     assert next(s for s in chat.store.list_surveys() if s.id == ids["bbq"]).response_count == 0
+
+
+@pytest.mark.parametrize("raw, said", [
+    ('{"drafts":{},"flow":{"name":"answer","sid":"gone0001"}}', "작성 중인 신청이 없어요."),
+    ('{"drafts":{},"flow":{"name":"create"}}', "만들던 신청서가 없어요."),
+])
+def test_a_flow_whose_draft_or_wizard_is_gone_says_so_and_ends(chat: Chat, raw: str, said: str) -> None:
+    chat.register("관리자", "본부", ADMIN)
+    stored(chat, "관리자", raw, {})
+    assert said in chat.as_("관리자").say("1")
+    assert "flow" not in chat.user("관리자").session
+    assert "알 수 없는 말" in chat.say("1")  # read as a command from now on
+
+
+@pytest.mark.parametrize("raw", [
+    '{"drafts":["x"],"ready":5}',
+    '{"drafts":{"s1":{"sid":"s1","qs":[{"id":"q1","text":"t"}],"i":1e999}},"flow":{"name":"answer","sid":"s1"}}',
+    '{"drafts":{"s1":{"sid":"s1","qs":[]}},"wizard":{"step":"title","d":{},"hist":[{"step":"desc"},7]},'
+    '"flow":["create"]}',
+    '{"flow":{"name":"confirm","action":"fly"}}',
+    '[1, 2, 3]',
+])
+def test_unreadable_parts_of_a_session_are_dropped_not_fatal(chat: Chat, raw: str) -> None:
+    chat.register("홍길동", "2중대")
+    stored(chat, "홍길동", raw, {})
+    for text in ("3", "예", "메뉴", "신청 목록"):
+        assert chat.as_("홍길동").say(text).quick  # a reply with next steps, not the error bubble
+    assert "홍길동님, 무엇을 할까요?" in chat.say("메뉴")

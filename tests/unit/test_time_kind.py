@@ -21,7 +21,8 @@ from chalicelib.export.workbook import build_csv, build_xlsx, survey_rows
     ("6시", time(6, 0)), ("6시 반", time(6, 30)), ("오후 6시", time(18, 0)), ("오후 6시 반", time(18, 30)),
     ("오후6시반", time(18, 30)), ("오후 6:30", time(18, 30)), ("오전 9시 15분", time(9, 15)),
     ("오전 12시", time(0, 0)), ("오후 12시", time(12, 0)), ("오후 18시", time(18, 0)),
-    ("아침 7시", time(7, 0)), ("저녁 7시", time(19, 0)), ("새벽 2시", time(2, 0)), ("낮 2시", time(14, 0)),
+    ("아침 7시", time(7, 0)), ("저녁 7시", time(19, 0)), ("저녁 5시", time(17, 0)), ("저녁 12시", time(0, 0)),
+    ("6시\u3000반", time(6, 30)), ("18 : 30", time(18, 30)), ("새벽 2시", time(2, 0)), ("낮 2시", time(14, 0)),
     ("낮 12시", time(12, 0)), ("밤 9시", time(21, 0)), ("밤 12시", time(0, 0)), ("밤 1시", time(1, 0)),
     ("6pm", time(18, 0)), ("6:30 PM", time(18, 30)), ("PM 6:30", time(18, 30)), ("7am", time(7, 0)),
     ("여섯 시 반", time(6, 30)), ("저녁 여섯시", time(18, 0)), ("열두 시", time(12, 0)),
@@ -32,7 +33,7 @@ def test_times_as_people_type_them(text: str, expected: time) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "몰라", "6", "25:00", "24:00", "12:60", "18:3", "오전 18시", "오후 13시 반 쯤",
-                                  "6시 61분", "열세 시", "내일", "18.30"])
+                                  "6시 61분", "열세 시", "내일", "18.30", "저녁 1시", "٣시"])
 def test_what_is_not_a_time_is_refused(text: str) -> None:
     assert parse_time_of_day(text) is None
 
