@@ -49,7 +49,7 @@ class Ctx:
     now: datetime
     db: Reader
     tap: dict[str, Any] = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
-    session: Session = field(default_factory=Session)
+    session: Session = field(default_factory=Session)  # to read; a handler that changes it takes state()
     _stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the session as stored, for fresh copies
     _surveys: list[Survey] | None = field(default=None, repr=False)
 

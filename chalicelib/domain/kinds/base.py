@@ -118,7 +118,8 @@ class Unknown(Kind):
         return None, "알 수 없는 질문 형식이에요."
 
 
-# The registry, filled in order by chalicelib.domain.kinds (the wizard offers the kinds in this order).
+# The registry, filled in order by chalicelib.domain.kinds (the wizard offers the kinds in this order). Importing
+# this module imports that package first, so the registry is always full by the time anyone reads it.
 KINDS: dict[str, Kind] = {}
 _UNKNOWN = Unknown()
 
