@@ -24,7 +24,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint chat superadmin clean clean-data
+.PHONY: help venv node run test lint chat superadmin migrate clean clean-data
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
@@ -63,6 +63,10 @@ lint: venv
 # --url only when PORT was given; otherwise chat reads .local/stack.json (written by `make run`).
 chat: venv
 	$(PY) -m scripts.chat $(if $(filter command line environment override,$(origin PORT)),--url http://127.0.0.1:$(PORT)/skill)
+
+# The tables of the running local stack brought to this version's layout (make deploy does it for a stage).
+migrate: venv
+	$(PY) -m scripts.migrate
 
 # USER is also the login name in most shells' environment: only a USER given on the command line counts.
 superadmin: venv
@@ -127,7 +131,8 @@ deploy: package
 		echo "refusing to deploy the placeholder secret" >&2; exit 1; \
 	else \
 		set -x; $$cfn_package && $$cfn_deploy && aws cloudformation describe-stacks --region $(REGION) \
-			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table; \
+			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table && \
+			HJ_TABLE_PREFIX=haengjeong-$(STAGE) AWS_REGION=$(REGION) $(PY) -m scripts.migrate --aws; \
 	fi
 
 # Load benchmark: a private in-memory stack on free ports, locust with USERS members for DURATION seconds.

@@ -11,18 +11,19 @@ from datetime import datetime
 
 from chalicelib.domain.model import CLOSED, OPEN, AuditEntry
 from chalicelib.domain.ports import Conflict, Store
-from chalicelib.domain.writes import Audit, SetSurveyStatus
+from chalicelib.domain.writes import Audit, SetSurveyStatus, UnlistSurvey
 
 
 def close_expired(store: Store, now: datetime) -> list[str]:
-    """Close every open survey past its deadline; returns their ids."""
+    """Close every listed survey past its deadline (the listing holds every open survey); returns their ids."""
     closed: list[str] = []
-    for s in store.list_surveys():
+    for s in store.listed_surveys():
         if s.status == OPEN and s.deadline is not None and s.deadline <= now:
             try:
                 store.commit(
                     [
                         SetSurveyStatus(s.id, CLOSED),
+                        UnlistSurvey(s.id),
                         Audit(
                             AuditEntry(
                                 actor="system", action="auto_close", target=s.id, detail=s.title, at=now.isoformat()

@@ -55,7 +55,7 @@ def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
 
 
 def prepare_storage(attempts: int = 3) -> None:
-    """Create the tables and the export bucket (both idempotent).
+    """Create the tables and the export bucket, and migrate kept data (all idempotent).
 
     The store's DynamoDB client has Lambda-sized timeouts (about 1 s); a cold
     DynamoDB Local on a busy machine can take longer to create a table, so the
@@ -65,6 +65,7 @@ def prepare_storage(attempts: int = 3) -> None:
     from chalicelib import runtime
     from chalicelib.config import settings
     from chalicelib.storage.dynamo import create_tables
+    from scripts.migrate import migrate
 
     s = settings()
     store = runtime.store(s)
@@ -76,6 +77,9 @@ def prepare_storage(attempts: int = 3) -> None:
             if attempt == attempts:
                 raise
             print(f"  table setup: {type(e).__name__}; trying again", flush=True)
+    done = migrate(store)  # data kept from an earlier version: brought to this layout
+    if any(done.values()):
+        print("  migrated: " + ", ".join(f"{k} {v}" for k, v in done.items()), flush=True)
     runtime.exporter(s).ensure_bucket()
 
 

@@ -6,23 +6,26 @@ table); a refused attempt is answered politely and written to the audit trail.
 
 from __future__ import annotations
 
+import dataclasses
+
 from chalicelib.domain import tally
-from chalicelib.domain.common import (
-    choose_reply,
-    find_survey,
-    main_quick,
-    managed_surveys,
-    ref,
-    split_page,
-    survey_list,
-)
+from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
-from chalicelib.domain.model import CLOSED, OPEN, Survey
+from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
+from chalicelib.domain.model import CLOSED, OPEN, Managed, Survey, SurveyInfo, User
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.writes import AddCoadmin, DeleteSurvey, SetSurveyStatus
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    DeleteSurvey,
+    ListSurvey,
+    PutUser,
+    SetSurveyStatus,
+    UnlistSurvey,
+    Write,
+)
 
 NAMES_PER_PAGE = 60
 
@@ -34,38 +37,35 @@ def denied(ctx: Ctx, action: str, what: str = "관리자") -> Outcome:
     )
 
 
-def _resolve(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[Survey]] | Outcome:
-    """The survey this admin manages that ``arg`` names (and the pool it was found in), or the reply
-    to give instead: a choice, not found, or a refusal for someone else's survey."""
-    pool = managed_surveys(ctx)
-    found = find_survey(arg, pool)
-    if found.survey is not None:
-        return found.survey, pool
-    if not found.choices:
-        # Someone else's survey by exact title: refuse (and audit) rather than say "not found".
-        others = find_survey(arg, ctx.surveys())
-        if others.survey is not None:
-            return Outcome(
-                Reply.say("내가 만들었거나 공동관리자인 신청만 다룰 수 있어요.", quick=["내 신청서", "메뉴"]),
-                writes=[ctx.audit("denied", others.survey.id, cmd)],
-            )
-    return Outcome(choose_reply(cmd, arg, found, pool, "'내 신청서'에서 골라 주세요."))
+def _resolve(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
+    return for_admin(ctx, cmd, arg)
 
 
 def my_surveys(ctx: Ctx, arg: str) -> Outcome:
-    """내 신청서 [쪽]: open ones first, then by creation."""
+    """내 신청서 [쪽]: open ones first, then the rest, each by creation; the page shown is read whole."""
     _, page = split_page(f"x {arg}".strip())
-    pool = managed_surveys(ctx)
+    pool = managed_pool(ctx)
     if not pool:
         return Outcome(Reply.say("아직 만든 신청서가 없어요.", quick=["신청 만들기", "메뉴"]))
-    pool.sort(key=lambda s: (not s.is_open(ctx.now), s.created_at))
+    listed = {s.id for s in ctx.listed() if s.is_open(ctx.now)}
+    order = {s.id: n for n, s in enumerate(pool)}  # the pool is oldest first
+    pool.sort(key=lambda s: (not (s.is_open(ctx.now) if ctx.member.is_super else s.id in listed), order[s.id]))
+    ids, more = page_of([s.id for s in pool], page)
+    shown = ctx.db.get_surveys(ids)
 
     def line(s: Survey) -> str:
         state = "진행 중" if s.is_open(ctx.now) else "마감"
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
-    return Outcome(survey_list(f"내 신청서 {len(pool)}건", pool, page, line, "현황", "내 신청서", pool))
+    gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
+    reply = survey_page(f"내 신청서 {len(pool) - len(gone)}건", shown, page, more, line, "현황", "내 신청서", pool)
+    if not gone or ctx.member.is_super:
+        return Outcome(reply)
+    me = ctx.me()
+    for sid in gone:
+        forget_managed(me, sid)
+    return Outcome(reply, user=me)
 
 
 def status(ctx: Ctx, arg: str) -> Outcome:
@@ -75,7 +75,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    target = ctx.db.list_users(s.target_unit)
+    target = ctx.db.list_members(s.target_unit)
     state = "진행 중" if s.is_open(ctx.now) else "마감"
     cap = f" · 최대 {s.cap}" if s.cap else ""
     head = [
@@ -108,7 +108,7 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     answered = {a.user_key for a in ctx.db.list_answers(s.id)}
     people = sorted(
-        (u for u in ctx.db.list_users(s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
+        (u for u in ctx.db.list_members(s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
     )
     r = ref(s, pool)
     if not people:
@@ -139,7 +139,7 @@ def close(ctx: Ctx, arg: str) -> Outcome:
             f"'{s.title}'을(를) 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
             quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
         ),
-        writes=[SetSurveyStatus(s.id, CLOSED), ctx.audit("close", s.id, s.title)],
+        writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
     )
 
 
@@ -154,9 +154,12 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(Reply.say(f"'{s.title}'은(는) 이미 진행 중이에요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]))
     past = s.deadline is not None and s.deadline <= ctx.now
     note = " 마감 시각이 지나 있어서 마감 없이 열었어요. 닫으려면 '마감 " + s.title + "'." if past else ""
+    # Listed again, full or not as the count says (the condition holds the count to that).
+    info = dataclasses.replace(s.info(), status=OPEN, deadline=None if past else s.deadline)
+    writes: list[Write] = [SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full), ListSurvey(info)]
     return Outcome(
         Reply.say(f"'{s.title}'을(를) 다시 열었어요.{note}", quick=[Quick("현황", f"현황 {r}"), "메뉴"]),
-        writes=[SetSurveyStatus(s.id, OPEN, clear_deadline=past), ctx.audit("reopen", s.id, s.title)],
+        writes=[*writes, ctx.audit("reopen", s.id, s.title)],
     )
 
 
@@ -194,8 +197,11 @@ def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
             session=session,
             writes=[ctx.audit("denied", sid, "삭제")],
         )
+    me = ctx.me()
+    forget_managed(me, sid)
     return Outcome(
         Reply.say(f"'{s.title}'을(를) 삭제했어요.", quick=["내 신청서", "메뉴"]),
+        user=me,
         session=session,
         writes=[ctx.audit("delete", sid, s.title), DeleteSurvey(sid)],
     )
@@ -208,13 +214,15 @@ def download(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, _ = found
     return Outcome(
-        Reply.say("파일을 만들고 있어요."), writes=[ctx.audit("download", s.id, s.title)], export=ExportJob([s.id])
+        Reply.say("파일을 만들고 있어요."),
+        writes=[ctx.audit("download", s.id, s.title)],
+        export=ExportJob([s.id], surveys=[s]),
     )
 
 
 def master_key(ctx: Ctx, arg: str) -> Outcome:
     """마스터키: one workbook with every survey (super admin)."""
-    ids = [s.id for s in ctx.surveys()]
+    ids = [s.id for s in ctx.db.all_surveys()]
     if not ids:
         return Outcome(Reply.say("아직 신청이 하나도 없어요.", quick=main_quick(ctx.user)))
     return Outcome(
@@ -255,5 +263,11 @@ def coadmin(ctx: Ctx, arg: str) -> Outcome:
             f"{person.label()}님이 '{s.title}'의 공동관리자가 되었어요.",
             quick=[Quick("현황", f"현황 {ref(s, pool)}"), "메뉴"],
         ),
-        writes=[AddCoadmin(s.id, person.key), ctx.audit("add_coadmin", s.id, person.key)],
+        # Their own item remembers it too, so their commands find it without reading every survey.
+        writes=[AddCoadmin(s.id, person.key), _shared_with(person, s, ctx), ctx.audit("add_coadmin", s.id, person.key)],
     )
+
+
+def _shared_with(person: User, s: Survey, ctx: Ctx) -> PutUser:
+    person.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
+    return PutUser(person)

@@ -8,9 +8,12 @@ question is put and read is its kind's business (``domain.kinds``).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.domain.common import choose_reply, find_survey, main_quick, ref, visible_surveys
+from chalicelib.domain import finding
+from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
 from chalicelib.domain.lists import list_open
@@ -18,7 +21,7 @@ from chalicelib.domain.model import Answer, Survey, option_key
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Flow, Session
-from chalicelib.domain.writes import CountResponse, DeleteAnswer, PutAnswer, Write
+from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
 
 MAX_DRAFTS = 5
 
@@ -104,28 +107,31 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     """신청 <제목>: resume a draft, show my stored answer, or begin."""
     if not arg:
         return list_open(ctx, "")
-    pool = visible_surveys(ctx)
-    found = find_survey(arg, pool)
+    found, pool = finding.for_member(ctx, arg)
     if found.survey is None:
         return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요."))
-    s = found.survey
+    info = found.survey
     u = ctx.member
-    if s.id in u.answered:
-        a = ctx.db.get_answer(s.id, u.key)
-        if a is not None:
+    if info.id in u.answered:
+        s, a = ctx.db.get_survey_and_answer(info.id, u.key)
+        if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))
     session = ctx.state()
-    d = session.drafts.get(s.id)
+    d = session.drafts.get(info.id)
     if d is not None:
-        if not s.is_open(ctx.now):
-            drop_draft(session, s.id)
-            return Outcome(Reply.say(f"'{s.title}'은(는) 마감되었어요.", quick=main_quick(u)), session=session)
+        if not info.is_open(ctx.now):
+            drop_draft(session, info.id)
+            return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=main_quick(u)), session=session)
         put_draft(session, d)
         return Outcome(where_we_are(ctx, d, "작성하던 답을 이어서 해요."), session=session)
-    if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
-    if not s.meant_for(u):
-        return Outcome(Reply.say(f"'{s.title}'은(는) {s.target_unit} 대상 신청이에요.", quick=["신청 목록", "메뉴"]))
+    if not info.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
+    if not info.meant_for(u):
+        target = info.target_unit
+        return Outcome(Reply.say(f"'{info.title}'은(는) {target} 대상 신청이에요.", quick=["신청 목록", "메뉴"]))
+    s = ctx.db.get_survey(info.id)
+    if s is None or not s.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
     if s.is_full():
         return Outcome(Reply.say(f"'{s.title}'은(는) 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"]))
     d = Draft.start(s, ctx.now.isoformat())
@@ -136,7 +142,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(ask(ctx, d, intro), session=session)
 
 
-def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: list[Survey]) -> Reply:
+def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
     lines = [f"[{s.title}] 내 답 ({'진행 중 · ' + fmt_deadline(s.deadline) if s.is_open(ctx.now) else '마감'})"]
     for n, q in enumerate(s.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, a.values.get(q.id))}")
@@ -156,14 +162,12 @@ def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: list[Survey]) -> Reply:
 
 def start_edit(ctx: Ctx, arg: str) -> Outcome:
     """신청 수정 <제목>: a draft prefilled with my stored answer, on the review card."""
-    pool = visible_surveys(ctx)
-    found = find_survey(arg, [s for s in pool if s.id in ctx.member.answered] or pool)
+    found, pool = finding.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
     if found.survey is None:
         return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요."))
-    s = found.survey
-    a = ctx.db.get_answer(s.id, ctx.key)
-    if a is None:
-        return start(ctx, ref(s, pool))
+    s, a = ctx.db.get_survey_and_answer(found.survey.id, ctx.key)
+    if s is None or a is None:
+        return start(ctx, ref(found.survey, pool))
     if not s.is_open(ctx.now):
         return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 고칠 수 없어요.", quick=["내 신청", "메뉴"]))
     session = ctx.state()
@@ -257,7 +261,7 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     """제출: one transaction of answer + counters + user (see domain.writes for the conditions)."""
     sid = d.survey_id
-    s = ctx.db.get_survey(sid)
+    s, existing = ctx.db.get_survey_and_answer(sid, ctx.key)
     u = ctx.me()
 
     def drop(msg: str, quick: list[QuickLike] | None = None) -> Outcome:
@@ -272,10 +276,9 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if missing:
         _reopen(d, missing[0] - 1)
         return Outcome(ask(ctx, d, f"{missing[0]}번은 꼭 답해야 해요."), session=session)
-    existing = ctx.db.get_answer(sid, u.key)
     ver = d.answer_version
     if ver == 0 and existing is not None:
-        u.answered.add(sid)
+        u.answered.setdefault(sid, 0)
         return drop(f"'{s.title}'에는 이미 제출한 답이 있어요. '내 신청'에서 확인하세요.", ["내 신청", "메뉴"])
     if ver and (existing is None or existing.version != ver):
         return drop("그사이 답이 바뀌었거나 취소되었어요. 다시 확인해 주세요.", ["내 신청", "메뉴"])
@@ -304,19 +307,22 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         survey_title=s.title,
         version=ver,
     )
-    writes: list[Write] = [
-        PutAnswer(answer),
-        CountResponse(
-            sid,
-            ctx.now,
-            response_delta=0 if existing else 1,
-            option_deltas=deltas,
-            cap=s.cap,
-            limits={k: v for k, v in limits.items() if k in deltas},
-        ),
-    ]
+    count = CountResponse(
+        sid,
+        ctx.now,
+        response_delta=0 if existing else 1,
+        option_deltas=deltas,
+        cap=s.cap,
+        limits={k: v for k, v in limits.items() if k in deltas},
+    )
+    writes: list[Write] = [PutAnswer(answer), count]
+    if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
+        # This answer takes the last place: the listing says full, on the condition that the count is
+        # still the one seen (someone else's answer at the same moment makes this one retry).
+        count.seen_count = s.response_count
+        writes.append(ListSurvey(dataclasses.replace(s.info(), full=True)))
     drop_draft(session, sid)
-    u.answered.add(sid)
+    u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
     msg = f"'{s.title}' 답을 {verb}! 마감({fmt_deadline(s.deadline)}) 전까지 고치거나 취소할 수 있어요."
     return Outcome(Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"]), user=u, session=session, writes=writes)
@@ -327,9 +333,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
 
 def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     """신청 취소 <제목>: asks first (예 · 아니오)."""
-    pool = visible_surveys(ctx)
-    mine = [s for s in pool if s.id in ctx.member.answered]
-    found = find_survey(arg, mine)
+    found, mine = finding.for_member(ctx, arg, answered_only=True)
     if found.survey is None:
         return Outcome(
             choose_reply("신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.")
@@ -346,11 +350,10 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
 
 def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 신청 취소: the answer goes and the counters move back, in one transaction."""
-    s = ctx.db.get_survey(sid)
-    a = ctx.db.get_answer(sid, ctx.key)
+    s, a = ctx.db.get_survey_and_answer(sid, ctx.key)
     u = ctx.me()
     if s is None or a is None:
-        u.answered.discard(sid)
+        u.answered.pop(sid, None)
         return Outcome(Reply.say("취소할 답이 없어요.", quick=["내 신청", "메뉴"]), user=u, session=session)
     if not s.is_open(ctx.now):
         return Outcome(
@@ -359,12 +362,14 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
             session=session,
         )
     deltas = option_deltas(s.questions, a.values, {})
-    u.answered.discard(sid)
+    u.answered.pop(sid, None)
     drop_draft(session, sid)
-    writes: list[Write] = [
-        DeleteAnswer(sid, u.key, a.version),
-        CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas),
-    ]
+    count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)
+    writes: list[Write] = [DeleteAnswer(sid, u.key, a.version), count]
+    if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
+        # A place frees up: the listing says so, on the condition that the count is still the one seen.
+        count.seen_count = s.response_count
+        writes.append(ListSurvey(dataclasses.replace(s.info(), full=False)))
     return Outcome(
         Reply.say(
             f"'{s.title}' 신청을 취소했어요. 마감 전이면 다시 신청할 수 있어요.", quick=["신청 목록", "내 신청", "메뉴"]

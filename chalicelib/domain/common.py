@@ -1,27 +1,47 @@
-"""Shared pieces of the conversation: finding a survey by a loosely typed title, paging, the main quick replies."""
+"""Shared pieces of the conversation: matching a loosely typed title, paging, the main quick replies.
+
+Which surveys a message may look among is ``domain.finding``'s business; this module only
+matches and words.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
-from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Survey, User
+from chalicelib.domain.model import User, title_key
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
 
 
+class Titled(Protocol):
+    """A survey or what a list knows of one: enough to name it and say when it closes."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def deadline(self) -> datetime | None: ...
+
+
+S = TypeVar("S", bound=Titled)
+
+
 def norm(text: str) -> str:
-    return "".join(text.split()).casefold()
+    return title_key(text)
 
 
-def ref(s: Survey, pool: list[Survey]) -> str:
+def ref(s: Titled, pool: Sequence[Titled]) -> str:
     """How a message names a survey: its title, with '#id' when another survey shares the title."""
-    same = [x for x in pool if norm(x.title) == norm(s.title)]
+    same = {x.id for x in pool if norm(x.title) == norm(s.title)} | {s.id}
     return s.title if len(same) <= 1 else f"{s.title}#{s.id}"
 
 
@@ -35,34 +55,43 @@ def split_ref(query: str) -> tuple[str, str]:
 
 
 @dataclass
-class Found:
-    survey: Survey | None = None
-    choices: list[Survey] = field(default_factory=list)
+class Found(Generic[S]):
+    survey: S | None = None
+    choices: list[S] = field(default_factory=list)
 
 
-def find_survey(query: str, pool: list[Survey]) -> Found:
-    """Exact title (or '#id') wins; several exact or only near matches give choices."""
+def exact_matches(query: str, pool: Sequence[S]) -> list[S]:
+    """The surveys of ``pool`` whose title is ``query`` (as titles compare), or whose id its '#id' names."""
     title, sid = split_ref(query)
     if sid:
-        for s in pool:
-            if s.id == sid:
-                return Found(survey=s)
+        by_id = [s for s in pool if s.id == sid]
+        if by_id:
+            return by_id[:1]
     q = norm(title)
+    return [s for s in pool if q and norm(s.title) == q]
+
+
+def near_matches(query: str, pool: Sequence[S]) -> list[S]:
+    """Titles that contain or are contained in ``query``, else the alike (at most a page)."""
+    q = norm(split_ref(query)[0])
     if not q:
-        return Found()
-    exact = [s for s in pool if norm(s.title) == q]
-    if len(exact) == 1:
-        return Found(survey=exact[0])
-    if exact:
-        return Found(choices=exact)
+        return []
     near = [s for s in pool if q in norm(s.title) or norm(s.title) in q]
     if not near:
         scored = [(difflib.SequenceMatcher(None, q, norm(s.title)).ratio(), s) for s in pool]
         near = [s for r, s in sorted(scored, key=lambda x: -x[0]) if r >= 0.5]
-    return Found(choices=near[:PAGE])
+    return near[:PAGE]
 
 
-def choose_reply(cmd: str, query: str, found: Found, pool: list[Survey], none_hint: str) -> Reply:
+def find_survey(query: str, pool: Sequence[S]) -> Found[S]:
+    """Exact title (or '#id') wins; several exact or only near matches give choices."""
+    exact = exact_matches(query, pool)
+    if len(exact) == 1:
+        return Found(survey=exact[0])
+    return Found(choices=exact[:PAGE] if exact else near_matches(query, pool))
+
+
+def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], none_hint: str) -> Reply:
     """The answer when a title did not name exactly one survey."""
     if found.choices:
         quick: list[QuickLike] = [Quick(s.title, f"{cmd} {ref(s, pool)}") for s in found.choices]
@@ -86,17 +115,6 @@ def main_quick(user: User | None) -> list[QuickLike]:
     return [*q, "도움말"]
 
 
-def visible_surveys(ctx: Ctx) -> list[Survey]:
-    """Surveys a member may open: meant for them, or ones they answered."""
-    u = ctx.member
-    return [s for s in ctx.surveys() if s.meant_for(u) or s.id in u.answered]
-
-
-def managed_surveys(ctx: Ctx) -> list[Survey]:
-    """Surveys the speaker owns or co-owns (every survey for a super admin)."""
-    return [s for s in ctx.surveys() if s.managed_by(ctx.member)]
-
-
 T = TypeVar("T")
 
 
@@ -115,10 +133,24 @@ def split_page(arg: str) -> tuple[str, int]:
 
 
 def survey_list(
-    head: str, items: list[Survey], page: int, line: Callable[[Survey], str], tap: str, more: str, pool: list[Survey]
+    head: str, items: Sequence[S], page: int, line: Callable[[S], str], tap: str, more: str, pool: Sequence[Titled]
 ) -> Reply:
     """A page of surveys: ``head``, a line each, a quick reply each (``tap`` + the title), and 더보기."""
     shown, more_left = page_of(items, page)
+    return survey_page(head, shown, page, more_left, line, tap, more, pool)
+
+
+def survey_page(
+    head: str,
+    shown: Sequence[S],
+    page: int,
+    more_left: bool,
+    line: Callable[[S], str],
+    tap: str,
+    more: str,
+    pool: Sequence[Titled],
+) -> Reply:
+    """One page already cut (its surveys read only now, say): the reply ``survey_list`` draws."""
     lines = [head] + [line(s) for s in shown]
     quick: list[QuickLike] = [Quick(s.title, f"{tap} {ref(s, pool)}") for s in shown]
     if more_left:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.model import AuditEntry, Survey, User
+from chalicelib.domain.model import AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
@@ -22,6 +22,7 @@ class ExportJob:
     survey_ids: list[str]
     master: bool = False
     ready: list[ReadyFile] = field(default_factory=list)  # files built in the background, to hand out now
+    surveys: list[Survey] = field(default_factory=list)  # the surveys when the step read them already
 
 
 @dataclass
@@ -51,13 +52,22 @@ class Ctx:
     tap: dict[str, Any] = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
     session: Session = field(default_factory=Session)  # to read; a handler that changes it takes state()
     _stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the session as stored, for fresh copies
-    _surveys: list[Survey] | None = field(default=None, repr=False)
+    _listed: list[SurveyInfo] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, key: str, user: User | None, now: datetime, db: Reader, tap: dict[str, Any] | None = None) -> Ctx:
-        """The context of a message from ``user`` (None: not registered), their session read from the item."""
+    def of(
+        cls,
+        key: str,
+        user: User | None,
+        now: datetime,
+        db: Reader,
+        tap: dict[str, Any] | None = None,
+        listed: list[SurveyInfo] | None = None,
+    ) -> Ctx:
+        """The context of a message from ``user`` (None: not registered), their session read from the item;
+        ``listed`` is the listing when it was read with the user (else it is read when first needed)."""
         stored = user.session if user else {}
-        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(stored), stored)
+        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(stored), stored, listed)
 
     @property
     def member(self) -> User:
@@ -73,7 +83,7 @@ class Ctx:
         place (it changes a Session from :meth:`state`, which ``conversation.step`` writes back).
         """
         u = self.member
-        return dataclasses.replace(u, answered=set(u.answered), rate=list(u.rate))
+        return dataclasses.replace(u, answered=dict(u.answered), managed=dict(u.managed), rate=list(u.rate))
 
     def state(self) -> Session:
         """A private copy of the speaker's session to change and return in an Outcome (read afresh from the
@@ -82,13 +92,13 @@ class Ctx:
 
     def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""
-        return Ctx(self.key, self.user, self.now, self.db, self.tap, session, session.to_dict(), self._surveys)
+        return Ctx(self.key, self.user, self.now, self.db, self.tap, session, session.to_dict(), self._listed)
 
-    def surveys(self) -> list[Survey]:
-        """Every survey, read once per step (a step may look at them from several angles)."""
-        if self._surveys is None:
-            self._surveys = self.db.list_surveys()
-        return list(self._surveys)
+    def listed(self) -> list[SurveyInfo]:
+        """The surveys open for answers (the listing), read at most once per message."""
+        if self._listed is None:
+            self._listed = self.db.listed_surveys()
+        return list(self._listed)
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:
         return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))

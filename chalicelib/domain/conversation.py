@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chalicelib.domain import account, admin, answering, commands, lists, wizard
-from chalicelib.domain.common import find_survey, main_quick, ref, visible_surveys
+from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
+from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.session import Action, Flow, Session
@@ -78,7 +79,7 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     if text in commands.CONFIRM_WORDS:
         return menu(ctx, note="진행 중인 작업이 없어요.")
     # A bare survey title is a shortcut for "신청 <제목>".
-    pool = visible_surveys(ctx)
+    pool = listed_for(ctx, with_full=True)
     found = find_survey(text, pool)
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))

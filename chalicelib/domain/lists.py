@@ -1,19 +1,24 @@
-"""A member's lists: open surveys meant for me (신청 목록), my submissions (내 신청), what is waiting."""
+"""A member's lists: open surveys meant for me (신청 목록), my submissions (내 신청), what is waiting.
+
+All three come from the listing read with the user; 내 신청 also reads the page it shows of
+the surveys I answered that are not listed (closed or full), by key.
+"""
 
 from __future__ import annotations
 
-from chalicelib.domain.common import main_quick, split_page, survey_list, visible_surveys
+from chalicelib.domain.common import Titled, main_quick, page_of, split_page, survey_list, survey_page
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.model import Survey
+from chalicelib.domain.finding import listed_for
+from chalicelib.domain.model import SurveyInfo
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Reply
 
 
-def _by_deadline(s: Survey) -> str:
+def _by_deadline(s: Titled) -> str:
     return s.deadline.isoformat() if s.deadline else "9"
 
 
-def status_of(ctx: Ctx, s: Survey) -> str:
+def status_of(ctx: Ctx, s: Titled) -> str:
     if s.id in ctx.member.answered:
         return "응답함"
     if s.id in ctx.session.drafts:
@@ -25,44 +30,58 @@ def list_open(ctx: Ctx, arg: str) -> Outcome:
     """신청 목록 [쪽]: open surveys meant for me, unanswered first, soonest deadline first."""
     u = ctx.member
     _, page = split_page(f"x {arg}".strip())
-    pool = visible_surveys(ctx)
-    items = [s for s in pool if s.is_open(ctx.now) and s.meant_for(u)]
+    mine = listed_for(ctx)
+    items = [s for s in mine if s.is_open(ctx.now)]
     items.sort(key=lambda s: (s.id in u.answered, _by_deadline(s)))
     if not items:
         return Outcome(Reply.say("지금 응답할 수 있는 신청이 없어요.", quick=main_quick(u)))
 
-    def line(s: Survey) -> str:
+    def line(s: SurveyInfo) -> str:
         return f"• {s.title} — {fmt_deadline(s.deadline)} 마감 · {status_of(ctx, s)}"
 
     head = f"응답할 수 있는 신청 {len(items)}건" + (f" ({page}쪽)" if page > 1 else "")
-    return Outcome(survey_list(head, items, page, line, "신청", "신청 목록", pool))
+    return Outcome(survey_list(head, items, page, line, "신청", "신청 목록", mine))
 
 
 def list_mine(ctx: Ctx, arg: str) -> Outcome:
-    """내 신청 [쪽]: my submissions, open ones first."""
+    """내 신청 [쪽]: my submissions, open ones first (soonest deadline first), then the rest, latest first."""
     u = ctx.member
     _, page = split_page(f"x {arg}".strip())
-    pool = visible_surveys(ctx)
-    items = [s for s in pool if s.id in u.answered]
-    items.sort(key=lambda s: (not s.is_open(ctx.now), _by_deadline(s)))
-    if not items:
+    if not u.answered:
         return Outcome(Reply.say("아직 제출한 신청이 없어요.", quick=["신청 목록", "메뉴"]))
+    listed = {s.id: s for s in ctx.listed() if s.id in u.answered and s.is_open(ctx.now)}
+    open_first = sorted(listed, key=lambda sid: _by_deadline(listed[sid]))
+    rest = sorted((sid for sid in u.answered if sid not in listed), key=lambda sid: (-u.answered[sid], sid))
+    ids, more = page_of([*open_first, *rest], page)
+    read = {s.id: s.info() for s in ctx.db.get_surveys([i for i in ids if i not in listed])}
+    shown = [listed.get(i) or read[i] for i in ids if i in listed or i in read]
+    gone = [i for i in ids if i not in listed and i not in read]  # deleted since: they leave my list
 
-    def line(s: Survey) -> str:
+    def line(s: SurveyInfo) -> str:
         return f"• {s.title} ({f'진행 중 · {fmt_deadline(s.deadline)}' if s.is_open(ctx.now) else '마감'})"
 
-    return Outcome(survey_list(f"내가 제출한 신청 {len(items)}건", items, page, line, "신청", "내 신청", pool))
+    count = len(u.answered) - len(gone)
+    if not count:
+        reply = Reply.say("아직 제출한 신청이 없어요.", quick=["신청 목록", "메뉴"])
+    else:
+        reply = survey_page(f"내가 제출한 신청 {count}건", shown, page, more, line, "신청", "내 신청", shown)
+    if not gone:
+        return Outcome(reply)
+    me = ctx.me()
+    for sid in gone:
+        me.answered.pop(sid, None)
+    return Outcome(reply, user=me)
 
 
-def pending(ctx: Ctx) -> list[Survey]:
+def pending(ctx: Ctx) -> list[SurveyInfo]:
     """Open surveys meant for me that I have not answered, soonest deadline first."""
     u = ctx.member
-    waiting = [s for s in ctx.surveys() if s.is_open(ctx.now) and s.meant_for(u) and s.id not in u.answered]
+    waiting = [s for s in listed_for(ctx) if s.is_open(ctx.now) and s.id not in u.answered]
     waiting.sort(key=_by_deadline)
     return waiting
 
 
-def pending_line(waiting: list[Survey]) -> str:
+def pending_line(waiting: list[SurveyInfo]) -> str:
     """'미응답 신청 2건 · BBQ 11/30 18:00 마감' for the menu, '' when nothing waits."""
     if not waiting:
         return ""

@@ -28,6 +28,19 @@ def now_kst() -> datetime:
     return datetime.now(KST)
 
 
+def title_key(title: str) -> str:
+    """How titles are compared: spaces removed, case folded ('BBQ 회식' and 'bbq회식' are one title)."""
+    return "".join(title.split()).casefold()
+
+
+@dataclass
+class Managed:
+    """A survey an admin owns or co-owns, as their own item remembers it (to find it by title without reads)."""
+
+    title: str
+    since: int = 0  # epoch seconds when it was created or shared
+
+
 @dataclass
 class User:
     """A registered person.
@@ -42,7 +55,10 @@ class User:
     unit: str = ""
     role: int = MEMBER
     session: dict[str, Any] = field(default_factory=dict)
-    answered: set[str] = field(default_factory=set)  # survey ids with a stored answer
+    # Surveys with a stored answer of mine: survey id -> epoch seconds of the (first) submit; 0 = unknown.
+    answered: dict[str, int] = field(default_factory=dict)
+    # Surveys I own or co-own (admins): survey id -> title and when. Super admins manage every survey anyway.
+    managed: dict[str, Managed] = field(default_factory=dict)
     created_at: str = ""
     # Optimistic-lock version of the stored item; 0 means "not stored yet".
     version: int = 0
@@ -56,6 +72,20 @@ class User:
     @property
     def is_super(self) -> bool:
         return self.role >= SUPER
+
+    def label(self) -> str:
+        return f"{self.unit} {self.name}".strip()
+
+
+@dataclass
+class Member:
+    """A registered person as the lists of members show them (no conversation state)."""
+
+    key: str
+    name: str
+    unit: str = ""
+    role: int = MEMBER
+    created_at: str = ""
 
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
@@ -110,6 +140,30 @@ def option_key(question_id: str, option: str) -> str:
     return f"{question_id}:{option}"
 
 
+@dataclass(frozen=True)
+class SurveyInfo:
+    """What lists and lookups know of a survey without reading it: no questions, no counters."""
+
+    id: str
+    title: str
+    target_unit: str = ""
+    deadline: datetime | None = None
+    status: str = OPEN
+    created_at: str = ""
+    owner: str = ""
+    coadmins: tuple[str, ...] = ()
+    full: bool = False  # its response cap is reached
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status == OPEN and (self.deadline is None or now < self.deadline)
+
+    def meant_for(self, user: User) -> bool:
+        return not self.target_unit or self.target_unit == user.unit
+
+    def managed_by(self, user: User) -> bool:
+        return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
+
+
 @dataclass
 class Survey:
     id: str
@@ -142,6 +196,19 @@ class Survey:
 
     def meant_for(self, user: User) -> bool:
         return not self.target_unit or self.target_unit == user.unit
+
+    def info(self) -> SurveyInfo:
+        return SurveyInfo(
+            self.id,
+            self.title,
+            self.target_unit,
+            self.deadline,
+            self.status,
+            self.created_at,
+            self.owner,
+            tuple(self.coadmins),
+            self.is_full(),
+        )
 
     def question(self, qid: str) -> Question | None:
         for q in self.questions:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, User
+from chalicelib.domain.model import Answer, AuditEntry, Member, Survey, SurveyInfo, User
 from chalicelib.domain.writes import Write
 
 
@@ -34,27 +34,54 @@ class Unavailable(Exception):
 
 
 class Reader(ABC):
-    """Everything the conversation may read. All reads are strongly consistent except by-name/unit lookups."""
+    """Everything the conversation may read, chosen so that a message reads a bounded number of small
+    items however many surveys, users or answers the organisation has accumulated.
+
+    Strongly consistent except where noted: the listing and the lookups by title or name may lag a
+    write by up to about a second (a condition in the write that follows always holds the truth).
+    """
 
     @abstractmethod
     def get_user(self, key: str) -> User | None: ...
 
     @abstractmethod
-    def find_users_by_name(self, name: str) -> list[User]: ...
+    def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
+        """The user and :meth:`listed_surveys`, in one round trip (what almost every message needs)."""
 
     @abstractmethod
-    def list_users(self, unit: str = "") -> list[User]:
-        """Registered users, all of them or those of one unit."""
+    def find_users_by_name(self, name: str) -> list[User]:
+        """Users registered under exactly ``name`` (whole items: an admin command may write them)."""
 
     @abstractmethod
-    def list_admins(self) -> list[User]: ...
+    def list_members(self, unit: str = "") -> list[Member]:
+        """Registered people, all of them or those of one unit, without their conversation state."""
+
+    @abstractmethod
+    def list_admins(self) -> list[Member]: ...
 
     @abstractmethod
     def get_survey(self, survey_id: str) -> Survey | None: ...
 
     @abstractmethod
-    def list_surveys(self) -> list[Survey]:
-        """Every survey, newest first."""
+    def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
+        """Surveys by id, in that order; ids of surveys that do not exist are left out."""
+
+    @abstractmethod
+    def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
+        """A survey and one person's answer to it, in one round trip."""
+
+    @abstractmethod
+    def listed_surveys(self) -> list[SurveyInfo]:
+        """The surveys open for answers and not full: those the last writes listed (see ListSurvey).
+        A deadline may have passed since: the reader checks ``is_open``."""
+
+    @abstractmethod
+    def surveys_titled(self, title: str) -> list[SurveyInfo]:
+        """Every survey, open or closed, whose title is ``title`` as ``title_key`` compares them."""
+
+    @abstractmethod
+    def all_surveys(self) -> list[SurveyInfo]:
+        """Every survey (a super admin's view and the everything-export), newest first."""
 
     @abstractmethod
     def get_answer(self, survey_id: str, user_key: str) -> Answer | None: ...
@@ -73,6 +100,18 @@ class Store(Reader):
 
     @abstractmethod
     def list_audit(self, limit: int = 100) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    def get_users(self, keys: Sequence[str]) -> list[User]:
+        """Whole user items by key, in that order; missing ones left out (operator tools and tests)."""
+
+    def list_users(self, unit: str = "") -> list[User]:
+        """Whole user items of everyone or of one unit, in registration order (operator tools and tests)."""
+        return self.get_users([m.key for m in self.list_members(unit)])
+
+    def list_surveys(self) -> list[Survey]:
+        """Every whole survey, newest first (operator tools and tests; a chat message never needs them all)."""
+        return self.get_surveys([s.id for s in self.all_surveys()])
 
 
 # --- files -------------------------------------------------------------------------------------

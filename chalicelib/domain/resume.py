@@ -10,10 +10,11 @@ state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Answer, Survey, User, now_kst
+from chalicelib.domain.model import Answer, Member, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import Flow
@@ -30,19 +31,34 @@ class NoReads(Reader):
     def get_user(self, key: str) -> User | None:
         return None
 
+    def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
+        return None, []
+
     def find_users_by_name(self, name: str) -> list[User]:
         return []
 
-    def list_users(self, unit: str = "") -> list[User]:
+    def list_members(self, unit: str = "") -> list[Member]:
         return []
 
-    def list_admins(self) -> list[User]:
+    def list_admins(self) -> list[Member]:
         return []
 
     def get_survey(self, survey_id: str) -> Survey | None:
         return None
 
-    def list_surveys(self) -> list[Survey]:
+    def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
+        return []
+
+    def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
+        return None, None
+
+    def listed_surveys(self) -> list[SurveyInfo]:
+        return []
+
+    def surveys_titled(self, title: str) -> list[SurveyInfo]:
+        return []
+
+    def all_surveys(self) -> list[SurveyInfo]:
         return []
 
     def get_answer(self, survey_id: str, user_key: str) -> Answer | None:

@@ -20,11 +20,11 @@ from datetime import datetime
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
-from chalicelib.domain.model import MAX_CAP, OPEN, Survey, option_key
+from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key
 from chalicelib.domain.parsing import MAX_UNIT, fmt_deadline, parse_deadline, parse_number, valid_name
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
-from chalicelib.domain.writes import PutSurvey
+from chalicelib.domain.writes import ListSurvey, PutSurvey
 
 MAX_TITLE = 40
 MAX_DESC = 300
@@ -276,14 +276,17 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     session.wizard = None
     session.idle()
     s = _survey(ctx, form)
+    me = ctx.me()  # the admin's own item remembers the survey, to find it by title without reads
+    me.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
     return Outcome(
         Reply.say(
             f"'{s.title}' 신청을 개설했어요. 대상: {s.target_unit or '전체'} · {fmt_deadline(s.deadline)}",
             "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
             quick=[f"현황 {s.title}", "내 신청서", "메뉴"],
         ),
+        user=me,
         session=session,
-        writes=[PutSurvey(s), ctx.audit("create", s.id, s.title)],
+        writes=[PutSurvey(s), ListSurvey(s.info()), ctx.audit("create", s.id, s.title)],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, User
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 
 
 @dataclass
@@ -60,7 +60,9 @@ class CountResponse:
     Condition: the survey exists, status is open, the deadline (if any) is after ``now``;
     when ``response_delta`` > 0 and the survey has a cap: response_count + delta <= cap;
     for every option key with a positive delta and a capacity in ``limits``:
-    option_counts[key] + delta <= limits[key].
+    option_counts[key] + delta <= limits[key]. With ``seen_count``: response_count ==
+    seen_count, for a write that lists or unlists the survey because this count makes it
+    full or no longer full (so the listing is exact when others answer at the same time).
     """
 
     survey_id: str
@@ -69,6 +71,7 @@ class CountResponse:
     option_deltas: dict[str, int] = field(default_factory=dict)
     cap: int | None = None
     limits: dict[str, int] = field(default_factory=dict)
+    seen_count: int | None = None
 
 
 @dataclass
@@ -80,11 +83,31 @@ class PutSurvey:
 
 @dataclass
 class SetSurveyStatus:
-    """Close or reopen, optionally lifting the deadline. Condition: the survey exists."""
+    """Close or reopen, optionally lifting the deadline. Condition: the survey exists; with ``full``,
+    also that it is full (True) or not (False), as the listing written with it assumes."""
 
     survey_id: str
     status: str
     clear_deadline: bool = False
+    full: bool | None = None
+
+
+@dataclass
+class ListSurvey:
+    """Show a survey in the listing members read (open for answers and not full).
+
+    Written together with the change that makes it so (creating, reopening, a withdraw that
+    frees a place), whose conditions it shares; it has none of its own.
+    """
+
+    info: SurveyInfo
+
+
+@dataclass
+class UnlistSurvey:
+    """Take a survey out of the listing (closed, full). Rides with the change, like ListSurvey."""
+
+    survey_id: str
 
 
 @dataclass
@@ -97,7 +120,10 @@ class AddCoadmin:
 
 @dataclass
 class DeleteSurvey:
-    """Delete a survey with all its answers and exports (not transactional: survey item first)."""
+    """Delete a survey with all its answers and exports; it leaves the listing with the survey item.
+
+    Not transactional as a whole: the survey item (and its listing) go first, then the answers.
+    """
 
     survey_id: str
 
@@ -117,6 +143,8 @@ Write = (
     | CountResponse
     | PutSurvey
     | SetSurveyStatus
+    | ListSurvey
+    | UnlistSurvey
     | AddCoadmin
     | DeleteSurvey
     | Audit

@@ -74,6 +74,7 @@ class Bot:
         self.timing = timing or Timing()
         self.monotonic = monotonic
         self.rate_limit = rate_limit  # messages per person per minute; 0 = no limit
+        self.limiter = RateLimit()  # this process's counts (kept between messages)
         self.sleep: Callable[[float], None] = time.sleep
 
     def handle(
@@ -104,19 +105,20 @@ class Bot:
         downloads.run_task(task, self.store, self.exporter, self.callback)
 
     def _run(self, turn: _Turn) -> Reply:
-        facts, store = turn.facts, turn.request.store
-        limit = RateLimit(self.rate_limit)
+        facts, store, limiter, per_minute = turn.facts, turn.request.store, self.limiter, self.rate_limit
         for attempt in range(1, MAX_ATTEMPTS + 1):
             facts["attempts"] = attempt
-            user = turn.user = store.get_user(turn.key)
+            # One round trip: the user (with the conversation state) and the listing of open surveys.
+            user, listed = store.get_user_and_listing(turn.key)
+            turn.user = user
             now = self.clock()
-            rate = limit.count(user, now)
-            if limit.exceeded(rate):
+            count = limiter.count(turn.key, user, now, per_minute)
+            if limiter.exceeded(count, per_minute):
                 facts["result"] = "rate_limited"
                 return wording.slow_down()
-            out = step(Ctx.of(turn.key, user, now, store, turn.tap), turn.text)
+            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed), turn.text)
             writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
-            writes = limit.ride(writes, turn.key, user, rate)
+            writes, counted = limiter.ride(writes, turn.key, user, count, per_minute)
             try:
                 if writes:
                     store.commit(writes)
@@ -124,6 +126,7 @@ class Bot:
                 facts.setdefault("conflicts", []).append(exc.what)
                 self._back_off(attempt, turn.request.budget)
                 continue
+            limiter.record(turn.key, count, counted)
             facts["result"] = "ok"
             facts["writes"] = [type(w).__name__ for w in writes]
             self._after_commit(out.writes, turn)

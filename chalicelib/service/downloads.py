@@ -55,7 +55,7 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
             log.error("presign failed", extra=failure(exc))
             return wording.sorry(wording.NO_LINK)
         return wording.links_reply(job.ready[0].label or wording.READY_LABEL, links)
-    surveys = [s for s in (req.store.get_survey(i) for i in job.survey_ids) if s is not None]
+    surveys = job.surveys or req.store.get_surveys(job.survey_ids)
     if not surveys:
         return wording.sorry(wording.NO_SURVEY)
     cells = sum(s.response_count * (len(s.questions) + 4) for s in surveys)
@@ -111,7 +111,7 @@ def run_task(
     task: ExportTask, store: Store, exporter: Exporter | None, callback: Callable[[str, Reply], bool] | None
 ) -> None:
     """The background half of a big export: build, then deliver by callback or park for 파일 받기."""
-    surveys = [s for s in (store.get_survey(i) for i in task.survey_ids) if s is not None]
+    surveys = store.get_surveys(task.survey_ids)
     if not surveys or exporter is None:
         return
     title, links = build(surveys, task.master, store, exporter)

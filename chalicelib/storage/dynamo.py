@@ -1,32 +1,45 @@
 """The DynamoDB Store: the same reads and conditional writes as MemoryStore.
 
-Every ``commit`` is one TransactWriteItems call (except DeleteSurvey, see
-``_delete_survey``), so a message's answer, counters and session are stored
+Every ``commit`` is one TransactWriteItems call (a deleted survey's answers are
+swept after it), so a message's answer, counters, listing and session are stored
 together or not at all. Failed conditions become :class:`Conflict`; throttling,
 timeouts and connection failures become :class:`Unavailable` (see
-:mod:`chalicelib.storage.transact`).
+:mod:`chalicelib.storage.transact`). Nothing here scans a table.
 
-Consistency: get_user, get_survey, get_answer, list_answers, list_surveys and
-list_users() (all) are strongly consistent. The GSI lookups (by name, by unit,
-admins) find keys through an eventually consistent index and then read the items
-consistently, dropping any the index still lists under an old value.
+Consistency: reads by key (users, surveys, answers, in batches too) and the
+answers of a survey are strongly consistent. The listing is read eventually
+consistent (half the cost; it lags a write by well under a second), and the index
+lookups (by name, members, admins, titles) are eventually consistent as indexes
+are: a write's own conditions hold the truth.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TableError
+from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, User
-from chalicelib.domain.ports import Store
-from chalicelib.domain.writes import DeleteSurvey, Write
+from chalicelib.domain.model import Answer, AuditEntry, Member, Survey, SurveyInfo, User, title_key
+from chalicelib.domain.ports import Store, Unavailable
+from chalicelib.domain.writes import DeleteSurvey, ListSurvey, UnlistSurvey, Write
 from chalicelib.storage import items
-from chalicelib.storage.tables import ADMIN_PARTITION, AUDIT_PARTITION, DynamoConfig, Tables, UserItem
+from chalicelib.storage.tables import (
+    ADMIN_PARTITION,
+    AUDIT_PARTITION,
+    LISTING_ID,
+    MEMBER_PARTITION,
+    SURVEY_KIND,
+    DynamoConfig,
+    ListingItem,
+    Tables,
+    UserItem,
+)
 from chalicelib.storage.transact import mapped_errors, transact
+
+BATCH_ATTEMPTS = 3  # of a BatchGetItem whose keys DynamoDB left unprocessed (throttling)
 
 
 class DynamoStore(Store):
@@ -40,6 +53,7 @@ class DynamoStore(Store):
         self.config = config
         self._tables: Tables | None = None
         self._lock = threading.Lock()
+        self._listing_ready = False
 
     @property
     def tables(self) -> Tables:
@@ -59,30 +73,51 @@ class DynamoStore(Store):
             except DoesNotExist:
                 return None
 
+    def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
+        """One BatchGetItem: the user (consistent) and the listing (eventually consistent, half the cost)."""
+        t = self.tables
+        found = self._batch_get(
+            {
+                self.config.users_table: ([{"key": {"S": key}}], True),
+                self.config.surveys_table: ([{"id": {"S": LISTING_ID}}], False),
+            }
+        )
+        users = found.get(self.config.users_table, [])
+        listing = found.get(self.config.surveys_table, [])
+        user = items.user(t.UserItem.from_raw_data(users[0])) if users else None
+        return user, self._listed(t.ListingItem.from_raw_data(listing[0]) if listing else None)
+
+    def get_users(self, keys: Sequence[str]) -> list[User]:
+        """Whole user items by key (BatchGetItem, consistent), in the order asked; missing ones left out."""
+        with mapped_errors():
+            found = {u.key: u for u in map(items.user, self._get_users(keys))}
+        return [found[k] for k in dict.fromkeys(keys) if k in found]
+
     def find_users_by_name(self, name: str) -> list[User]:
         """Users whose name is exactly ``name`` (index lookup; the items are read consistently)."""
+        if not name:  # nobody registers without a name (and "" cannot be an index key)
+            return []
         with mapped_errors():
-            t = self.tables
-            if not name:  # empty names are not in the index (GSI keys cannot be "")
-                found: Iterable[UserItem] = t.UserItem.scan(t.UserItem.name.does_not_exist(), consistent_read=True)
-            else:
-                found = self._get_users(i.key for i in t.UserItem.by_name.query(name))
+            found = self._get_users(i.key for i in self.tables.UserItem.by_name.query(name))
             return items.by_registration(u for u in map(items.user, found) if u.name == name)
 
-    def list_users(self, unit: str = "") -> list[User]:
-        """All users (consistent scan) or those of one unit (index lookup)."""
+    def list_members(self, unit: str = "") -> list[Member]:
+        """Everyone, or one unit, from the ``members`` index alone (no conversation state is read)."""
+        t = self.tables
         with mapped_errors():
-            t = self.tables
-            if not unit:
-                return items.by_registration(map(items.user, t.UserItem.scan(consistent_read=True)))
-            keys = (i.key for i in t.UserItem.by_unit.query(unit))
-            return items.by_registration(u for u in map(items.user, self._get_users(keys)) if u.unit == unit)
+            if unit:
+                found = t.UserItem.members.query(MEMBER_PARTITION, t.UserItem.member_unit == items.member_unit(unit))
+            else:
+                found = t.UserItem.members.query(MEMBER_PARTITION)
+            members = [items.member(i) for i in found]
+        return sorted(members, key=lambda m: (m.created_at, m.key))
 
-    def list_admins(self) -> list[User]:
-        """Users with role >= 1 (sparse index lookup; the items are read consistently)."""
+    def list_admins(self) -> list[Member]:
+        """People with role >= 1 (sparse index lookup; the items are read consistently)."""
         with mapped_errors():
             keys = (i.key for i in self.tables.UserItem.admins.query(ADMIN_PARTITION))
-            return items.by_registration(u for u in map(items.user, self._get_users(keys)) if u.role >= 1)
+            admins = [u for u in map(items.user, self._get_users(keys)) if u.role >= 1]
+        return [Member(u.key, u.name, u.unit, u.role, u.created_at) for u in items.by_registration(admins)]
 
     def get_survey(self, survey_id: str) -> Survey | None:
         """The survey with this id, or None."""
@@ -92,16 +127,53 @@ class DynamoStore(Store):
             except DoesNotExist:
                 return None
 
-    def list_surveys(self) -> list[Survey]:
-        """Every survey, newest first (by created_at, then id).
-
-        A consistent scan rather than a GSI: a survey is listed the moment it is
-        created, and there are at most a few hundred.
-        """
+    def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
+        """Surveys by id (BatchGetItem, consistent), in the order asked; missing ones left out."""
+        ids = [i for i in dict.fromkeys(survey_ids) if i != LISTING_ID]
+        if not ids:
+            return []
         with mapped_errors():
-            out = [items.survey(i) for i in self.tables.SurveyItem.scan(consistent_read=True)]
-        out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
-        return out
+            found = {s.id: s for s in map(items.survey, self.tables.SurveyItem.batch_get(ids, consistent_read=True))}
+        return [found[i] for i in ids if i in found]
+
+    def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
+        """One BatchGetItem (consistent) of a survey and one person's answer to it."""
+        t = self.tables
+        found = self._batch_get(
+            {
+                self.config.surveys_table: ([{"id": {"S": survey_id}}], True),
+                self.config.answers_table: ([{"survey_id": {"S": survey_id}, "user_key": {"S": user_key}}], True),
+            }
+        )
+        surveys = found.get(self.config.surveys_table, [])
+        answers = found.get(self.config.answers_table, [])
+        s = items.survey(t.SurveyItem.from_raw_data(surveys[0])) if surveys else None
+        a = items.answer(t.AnswerItem.from_raw_data(answers[0])) if answers else None
+        return s, a
+
+    def listed_surveys(self) -> list[SurveyInfo]:
+        """The listing (one item, eventually consistent)."""
+        with mapped_errors():
+            try:
+                listing: ListingItem | None = self.tables.ListingItem.get(LISTING_ID)
+            except DoesNotExist:
+                listing = None
+        return self._listed(listing)
+
+    def surveys_titled(self, title: str) -> list[SurveyInfo]:
+        """Surveys of exactly this title as titles compare (the ``titles`` index), newest first."""
+        key = title_key(title)
+        if not key:
+            return []
+        t = self.tables
+        with mapped_errors():
+            found = t.SurveyItem.titles.query(SURVEY_KIND, t.SurveyItem.title_key == key)
+            return items.newest_first(map(items.survey_info, found))
+
+    def all_surveys(self) -> list[SurveyInfo]:
+        """Every survey from the ``titles`` index (what lists show), newest first."""
+        with mapped_errors():
+            return items.newest_first(map(items.survey_info, self.tables.SurveyItem.titles.query(SURVEY_KIND)))
 
     def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         """One person's answer to one survey, or None."""
@@ -129,31 +201,77 @@ class DynamoStore(Store):
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)
 
+    @staticmethod
+    def _listed(listing: ListingItem | None) -> list[SurveyInfo]:
+        entries: Any = listing.entries if listing is not None else None
+        raw = entries.as_dict() if entries is not None else {}
+        return items.newest_first(items.listed(str(sid), str(entry)) for sid, entry in raw.items())
+
+    def _batch_get(self, requests: dict[str, tuple[list[dict[str, Any]], bool]]) -> dict[str, list[dict[str, Any]]]:
+        """One BatchGetItem over several tables: {table: (keys, consistent)} -> {table: raw items}.
+
+        Keys DynamoDB leaves unprocessed (throttling) are asked for again, a bounded number of times.
+        """
+        pending = {
+            table: {"Keys": keys, "ConsistentRead": consistent} for table, (keys, consistent) in requests.items()
+        }
+        out: dict[str, list[dict[str, Any]]] = {}
+        with mapped_errors():
+            for attempt in range(BATCH_ATTEMPTS):
+                answer = self.tables.connection.client.batch_get_item(RequestItems=pending)
+                for table, found in answer.get("Responses", {}).items():
+                    out.setdefault(table, []).extend(found)
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    return out
+                time.sleep(0.05 * (attempt + 1))
+        raise Unavailable("reads left unprocessed")
+
     # --- writes --------------------------------------------------------------
     def commit(self, writes: list[Write]) -> None:
         """Apply ``writes`` atomically; raise Conflict if any condition fails.
 
-        DeleteSurvey is applied after the transaction of the other writes succeeded.
+        A DeleteSurvey's survey item and listing entry go in the same transaction as the other
+        writes; its answers are swept afterwards (there may be more than a transaction holds).
         """
         t = self.tables
+        deleted = [w.survey_id for w in writes if isinstance(w, DeleteSurvey)]
         transactional: list[Write] = [w for w in writes if not isinstance(w, DeleteSurvey)]
-        if transactional:
-            transact(t, transactional)
-        for w in writes:
-            if isinstance(w, DeleteSurvey):
-                self._delete_survey(w.survey_id)
+        if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey)) for w in writes):
+            self._ensure_listing()
+        if transactional or deleted:
+            transact(t, transactional, unlisted=deleted, deleted=deleted)
+        for survey_id in deleted:
+            self._sweep_answers(survey_id)
 
-    def _delete_survey(self, survey_id: str) -> None:
-        # Not transactional (a survey may have more answers than a transaction holds).
-        # The survey item goes first: a submit carries a CountResponse, which requires
-        # the survey, so from then on no submit succeeds and the sweep cannot miss one.
+    def _ensure_listing(self) -> None:
+        """The listing item exists (with its map) before the first write that changes an entry."""
+        if self._listing_ready:
+            return
+        with mapped_errors():
+            try:
+                self.tables.ListingItem(LISTING_ID, entries={}).save(condition=ListingItem.id.does_not_exist())
+            except PutError as e:
+                if not _condition_failed(e):
+                    raise
+        self._listing_ready = True
+
+    def _sweep_answers(self, survey_id: str) -> None:
+        # The survey item went first (in the transaction): a submit carries a CountResponse, which
+        # requires the survey, so from then on no submit succeeds and the sweep cannot miss one.
         t = self.tables
         with mapped_errors():
-            t.SurveyItem(survey_id).delete()
             keys_only = ["survey_id", "user_key"]
             with t.AnswerItem.batch_write() as batch:
                 for item in t.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=keys_only):
                     batch.delete(item)
+
+
+def _condition_failed(e: Exception) -> bool:
+    cause = getattr(e, "cause", None)
+    response = getattr(cause, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code == "ConditionalCheckFailedException"
 
 
 # --- tables ------------------------------------------------------------------

@@ -7,14 +7,36 @@ itself where only the item's shape matters (its size, say).
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from chalicelib.domain.model import KST, Answer, AuditEntry, Question, Survey, User
-from chalicelib.storage.tables import ADMIN_PARTITION, AUDIT_PARTITION, AnswerItem, AuditItem, SurveyItem, UserItem
+from chalicelib.domain.model import (
+    KST,
+    OPEN,
+    Answer,
+    AuditEntry,
+    Managed,
+    Member,
+    Question,
+    Survey,
+    SurveyInfo,
+    User,
+    title_key,
+)
+from chalicelib.storage.tables import (
+    ADMIN_PARTITION,
+    AUDIT_PARTITION,
+    MEMBER_PARTITION,
+    SURVEY_KIND,
+    AnswerItem,
+    AuditItem,
+    SurveyItem,
+    UserItem,
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -32,30 +54,49 @@ def user_item(model: type[UserItem], u: User, version: int) -> UserItem:
         admin=ADMIN_PARTITION if u.role >= 1 else None,  # sparse: only admins are indexed
         role=u.role,
         session=u.session,
-        answered=set(u.answered) or None,
+        answered_at=dict(u.answered) or None,
+        managed={sid: [m.title, m.since] for sid, m in u.managed.items()} or None,
+        member=MEMBER_PARTITION,
+        member_unit=member_unit(u.unit),
         created_at=u.created_at,
         version=version,
         rate=list(u.rate) or None,
     )
 
 
+def member_unit(unit: str) -> str:
+    """The ``members`` index's range key: one unit's members are one key."""
+    return f"u#{unit}"
+
+
 def user(i: UserItem) -> User:
+    answered = dict.fromkeys(i.answered or (), 0)  # written before the times were kept
+    answered.update({str(k): int(v) for k, v in (i.answered_at or {}).items()})
     return User(
         key=i.key,
         name=i.name or "",
         unit=i.unit or "",
         role=int(i.role),
         session=i.session or {},
-        answered=set(i.answered or ()),
+        answered=answered,
+        managed={str(k): Managed(str(v[0]), int(v[1])) for k, v in (i.managed or {}).items()},
         created_at=i.created_at or "",
         version=int(i.version),
         rate=[int(x) for x in cast(list[float], i.rate or [])],
     )
 
 
+def member(i: UserItem) -> Member:
+    """A person as the ``members`` index projects them."""
+    return Member(i.key, i.name or "", i.unit or "", int(i.role or 0), i.created_at or "")
+
+
 def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
     return model(
         s.id,
+        kind=SURVEY_KIND,
+        title_key=title_key(s.title) or "-",  # an index key cannot be empty
+        full=s.is_full(),
         title=s.title,
         owner=s.owner,
         owner_name=s.owner_name,
@@ -91,6 +132,58 @@ def survey(i: SurveyItem) -> Survey:
         response_count=int(i.response_count or 0),
         option_counts={k: int(v) for k, v in (counts.as_dict() if counts is not None else {}).items()},
     )
+
+
+def survey_info(i: SurveyItem) -> SurveyInfo:
+    """A survey as the ``titles`` index projects it."""
+    return SurveyInfo(
+        id=i.id,
+        title=i.title or "",
+        target_unit=i.target_unit or "",
+        deadline=parse_time(i.deadline) if i.deadline else None,
+        status=i.status or OPEN,
+        created_at=i.created_at or "",
+        owner=i.owner or "",
+        coadmins=tuple(cast(list[str], i.coadmins or [])),
+        full=bool(i.full),
+    )
+
+
+def listing_entry(s: SurveyInfo) -> str:
+    """What the listing keeps of one survey (compact JSON: the listing is read by almost every message)."""
+    entry: dict[str, Any] = {"t": s.title, "c": s.created_at}
+    if s.target_unit:
+        entry["u"] = s.target_unit
+    if s.deadline is not None:
+        entry["d"] = s.deadline.isoformat()
+    if s.status != OPEN:
+        entry["s"] = s.status
+    if s.owner:
+        entry["o"] = s.owner
+    if s.coadmins:
+        entry["a"] = list(s.coadmins)
+    if s.full:
+        entry["f"] = 1
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def listed(survey_id: str, entry: str) -> SurveyInfo:
+    e = json.loads(entry)
+    return SurveyInfo(
+        id=survey_id,
+        title=str(e.get("t", "")),
+        target_unit=str(e.get("u", "")),
+        deadline=parse_time(e["d"]) if e.get("d") else None,
+        status=str(e.get("s", OPEN)),
+        created_at=str(e.get("c", "")),
+        owner=str(e.get("o", "")),
+        coadmins=tuple(str(x) for x in e.get("a", [])),
+        full=bool(e.get("f")),
+    )
+
+
+def newest_first(found: Iterable[SurveyInfo]) -> list[SurveyInfo]:
+    return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)
 
 
 def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:

@@ -2,15 +2,18 @@
 
 Used by unit tests and as the reference the storage contract tests hold the
 DynamoDB implementation to. Thread-safe: ``commit`` checks every condition,
-then applies every write, under one lock.
+then applies every write, under one lock. The listing is kept the way the
+DynamoDB store keeps it, from the ListSurvey and UnlistSurvey writes, so a
+conversation that forgets one shows it here too.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Iterable, Sequence
 
-from chalicelib.domain.model import OPEN, Answer, AuditEntry, Survey, User
+from chalicelib.domain.model import OPEN, Answer, AuditEntry, Member, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.ports import Conflict, Store
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -19,10 +22,12 @@ from chalicelib.domain.writes import (
     DeleteAnswer,
     DeleteSurvey,
     DeleteUser,
+    ListSurvey,
     PutAnswer,
     PutSurvey,
     PutUser,
     SetSurveyStatus,
+    UnlistSurvey,
     Write,
 )
 
@@ -34,6 +39,7 @@ class MemoryStore(Store):
         self.surveys: dict[str, Survey] = {}
         self.answers: dict[tuple[str, str], Answer] = {}
         self.audit: list[AuditEntry] = []
+        self.listing: dict[str, SurveyInfo] = {}
 
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> User | None:
@@ -41,28 +47,52 @@ class MemoryStore(Store):
             u = self.users.get(key)
             return copy.deepcopy(u) if u else None
 
+    def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
+        with self._lock:
+            return self.get_user(key), self.listed_surveys()
+
+    def get_users(self, keys: Sequence[str]) -> list[User]:
+        with self._lock:
+            return [copy.deepcopy(self.users[k]) for k in dict.fromkeys(keys) if k in self.users]
+
     def find_users_by_name(self, name: str) -> list[User]:
         with self._lock:
-            return [copy.deepcopy(u) for u in self.users.values() if u.name == name]
+            return _by_registration(copy.deepcopy(u) for u in self.users.values() if u.name == name)
 
-    def list_users(self, unit: str = "") -> list[User]:
+    def list_members(self, unit: str = "") -> list[Member]:
         with self._lock:
-            return [copy.deepcopy(u) for u in self.users.values() if not unit or u.unit == unit]
+            found = (u for u in self.users.values() if not unit or u.unit == unit)
+            return [Member(u.key, u.name, u.unit, u.role, u.created_at) for u in _by_registration(found)]
 
-    def list_admins(self) -> list[User]:
+    def list_admins(self) -> list[Member]:
         with self._lock:
-            return [copy.deepcopy(u) for u in self.users.values() if u.role >= 1]
+            return [m for m in self.list_members() if m.role >= 1]
 
     def get_survey(self, survey_id: str) -> Survey | None:
         with self._lock:
             s = self.surveys.get(survey_id)
             return copy.deepcopy(s) if s else None
 
-    def list_surveys(self) -> list[Survey]:
+    def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
         with self._lock:
-            out = [copy.deepcopy(s) for s in self.surveys.values()]
-        out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
-        return out
+            return [copy.deepcopy(self.surveys[i]) for i in dict.fromkeys(survey_ids) if i in self.surveys]
+
+    def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
+        with self._lock:
+            return self.get_survey(survey_id), self.get_answer(survey_id, user_key)
+
+    def listed_surveys(self) -> list[SurveyInfo]:
+        with self._lock:
+            return _newest_first(self.listing.values())
+
+    def surveys_titled(self, title: str) -> list[SurveyInfo]:
+        with self._lock:
+            key = title_key(title)
+            return _newest_first(s.info() for s in self.surveys.values() if title_key(s.title) == key)
+
+    def all_surveys(self) -> list[SurveyInfo]:
+        with self._lock:
+            return _newest_first(s.info() for s in self.surveys.values())
 
     def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         with self._lock:
@@ -105,19 +135,28 @@ class MemoryStore(Store):
             if not answer or answer.version != w.expected_version:
                 raise Conflict("answer")
         elif isinstance(w, CountResponse):
-            s = self.surveys.get(w.survey_id)
-            if not s or s.status != OPEN or (s.deadline is not None and not w.now < s.deadline):
-                raise Conflict("survey")
-            if w.response_delta > 0 and w.cap is not None and s.response_count + w.response_delta > w.cap:
-                raise Conflict("survey")
-            for k, d in w.option_deltas.items():
-                if d > 0 and k in w.limits and s.option_counts.get(k, 0) + d > w.limits[k]:
-                    raise Conflict("survey")
+            self._check_count(w)
         elif isinstance(w, PutSurvey):
             if w.survey.id in self.surveys:
                 raise Conflict("survey")
-        elif isinstance(w, (SetSurveyStatus, AddCoadmin)) and w.survey_id not in self.surveys:
+        elif isinstance(w, SetSurveyStatus):
+            s = self.surveys.get(w.survey_id)
+            if s is None or (w.full is not None and s.is_full() != w.full):
+                raise Conflict("survey")
+        elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+
+    def _check_count(self, w: CountResponse) -> None:
+        s = self.surveys.get(w.survey_id)
+        if not s or s.status != OPEN or (s.deadline is not None and not w.now < s.deadline):
+            raise Conflict("survey")
+        if w.seen_count is not None and s.response_count != w.seen_count:
+            raise Conflict("survey")
+        if w.response_delta > 0 and w.cap is not None and s.response_count + w.response_delta > w.cap:
+            raise Conflict("survey")
+        for k, d in w.option_deltas.items():
+            if d > 0 and k in w.limits and s.option_counts.get(k, 0) + d > w.limits[k]:
+                raise Conflict("survey")
 
     def _apply(self, w: Write) -> None:
         if isinstance(w, PutUser):
@@ -144,13 +183,26 @@ class MemoryStore(Store):
             s.status = w.status
             if w.clear_deadline:
                 s.deadline = None
+        elif isinstance(w, ListSurvey):
+            self.listing[w.info.id] = w.info
+        elif isinstance(w, UnlistSurvey):
+            self.listing.pop(w.survey_id, None)
         elif isinstance(w, AddCoadmin):
             s = self.surveys[w.survey_id]
             if w.user_key not in s.coadmins:
                 s.coadmins.append(w.user_key)
         elif isinstance(w, DeleteSurvey):
             self.surveys.pop(w.survey_id, None)
+            self.listing.pop(w.survey_id, None)
             for pair in [pair for pair in self.answers if pair[0] == w.survey_id]:
                 del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))
+
+
+def _by_registration(users: Iterable[User]) -> list[User]:
+    return sorted(users, key=lambda u: (u.created_at, u.key))
+
+
+def _newest_first(found: Iterable[SurveyInfo]) -> list[SurveyInfo]:
+    return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)

@@ -6,14 +6,26 @@ deployment template is held to them (tests/deploy). A store talks to its tables
 through :class:`Tables`, which binds subclasses of these models to one
 :class:`DynamoConfig`; nothing module-level is ever rebound.
 
-Key design (access pattern -> key):
+Key design (access pattern -> key). No chat message scans a table; a member's
+message reads a bounded number of small items however much history there is.
 
-* users: ``key`` (Kakao user id). GSIs, all KEYS_ONLY so that the per-message
-  session write never touches an index (only key-attribute changes do):
-  ``by_name`` (hash ``name``), ``by_unit`` (hash ``unit``, sparse: absent when the
-  unit is empty) and ``admins`` (hash ``admin``, sparse: the constant
-  :data:`ADMIN_PARTITION` is set only while role >= 1).
-* surveys: ``id``. A few hundred items at most; listed with a consistent scan.
+* users: ``key`` (Kakao user id); the item carries the conversation state, the
+  surveys I answered (id -> when) and, for admins, those I manage (id -> title).
+  GSIs project nothing a message writes, so the per-message session write never
+  touches an index: ``by_name`` (hash ``name``, KEYS_ONLY), ``admins`` (hash
+  ``admin``, sparse: :data:`ADMIN_PARTITION` only while role >= 1, KEYS_ONLY),
+  ``members`` (hash ``member`` = :data:`MEMBER_PARTITION` on every registered
+  person, range ``member_unit`` = ``u#<unit>``; name, unit, role and created_at
+  projected: 현황 and 미응답 count and name a unit, or everyone, from the index
+  alone). ``by_unit`` is no longer read and will be dropped by a later release.
+* surveys: ``id``. Two kinds of item share the table:
+  - a survey, with its live counters. GSI ``titles`` (hash ``kind`` =
+    :data:`SURVEY_KIND`, range ``title_key``; what lists show projected, no
+    counters): a survey by its title, open or closed, and every survey for a
+    super admin;
+  - the listing, one item (id :data:`LISTING_ID`): every open survey (id -> what
+    lists show), changed in the same transaction as whatever opens, closes,
+    fills, frees or deletes a survey. Members' lists are one read of it.
 * answers: ``survey_id`` + ``user_key``; one survey's answers are one partition.
 * audit: ``part`` (the constant :data:`AUDIT_PARTITION`) + ``sk`` (``at#...``),
   newest first by querying the partition backwards. Audit writes are rare.
@@ -21,12 +33,14 @@ Key design (access pattern -> key):
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from pynamodb.attributes import (
     Attribute,
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -35,11 +49,14 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 ADMIN_PARTITION = "admin"
 AUDIT_PARTITION = "audit"
+MEMBER_PARTITION = "m"
+SURVEY_KIND = "survey"
+LISTING_ID = "@listing"  # survey ids are hex: no survey can take this id
 
 # Time budget: Kakao gives a skill 5 s per message. One DynamoDB call costs at most
 # (1 + MAX_RETRIES) attempts of CONNECT + READ seconds plus about 1 s of backoff, so a
@@ -106,6 +123,15 @@ class Admins(GlobalSecondaryIndex["UserItem"]):
     admin = UnicodeAttribute(hash_key=True)
 
 
+class Members(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = "members"
+        projection = IncludeProjection(["name", "unit", "role", "created_at"])
+
+    member = UnicodeAttribute(hash_key=True)
+    member_unit = UnicodeAttribute(range_key=True)
+
+
 class UserItem(Model):
     """One registered person with the conversation state."""
 
@@ -119,7 +145,11 @@ class UserItem(Model):
     admin = UnicodeAttribute(null=True)  # ADMIN_PARTITION while role >= 1, else absent
     role = NumberAttribute(default=0)
     session = JsonAttribute(null=True)
-    answered = UnicodeSetAttribute(null=True)  # DynamoDB has no empty set: absent = empty
+    answered = UnicodeSetAttribute(null=True)  # before answered_at: ids only; read, never written
+    answered_at = JsonAttribute(null=True)  # {survey id: epoch seconds of the submit}
+    managed = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (admins)
+    member = UnicodeAttribute(null=True)  # MEMBER_PARTITION: every registered person is in ``members``
+    member_unit = UnicodeAttribute(null=True)  # "u#" + unit
     created_at = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
     rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch minute, messages]; absent on older items
@@ -127,9 +157,21 @@ class UserItem(Model):
     by_name = UsersByName()
     by_unit = UsersByUnit()
     admins = Admins()
+    members = Members()
 
 
 # --- surveys -----------------------------------------------------------------
+
+
+class SurveyTitles(GlobalSecondaryIndex["SurveyItem"]):
+    class Meta:
+        index_name = "titles"
+        projection = IncludeProjection(
+            ["title", "target_unit", "deadline", "status", "created_at", "owner", "coadmins", "full"]
+        )
+
+    kind = UnicodeAttribute(hash_key=True)
+    title_key = UnicodeAttribute(range_key=True)
 
 
 class SurveyItem(Model):
@@ -139,6 +181,9 @@ class SurveyItem(Model):
         pass
 
     id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute(null=True)  # SURVEY_KIND: every survey is in ``titles``
+    title_key = UnicodeAttribute(null=True)  # the title as titles compare (domain.model.title_key)
+    full = BooleanAttribute(null=True)  # the response cap is reached (set when a count crosses it)
     title = UnicodeAttribute(default="")
     owner = UnicodeAttribute(default="")
     owner_name = UnicodeAttribute(default="")
@@ -154,6 +199,19 @@ class SurveyItem(Model):
     response_count = NumberAttribute(default=0)
     # Always stored (possibly empty) so that SET option_counts.#k can address a nested path.
     option_counts: MapAttribute[str, Any] = MapAttribute(default=dict)
+
+    titles = SurveyTitles()
+
+
+class ListingItem(Model):
+    """The listing: every open survey, as lists show it (one item of the surveys table)."""
+
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True, default=LISTING_ID)
+    # survey id -> JSON of what lists show; always stored (possibly empty) so SET entries.#id works.
+    entries: MapAttribute[str, Any] = MapAttribute(default=dict)
 
 
 # --- answers -----------------------------------------------------------------
@@ -232,7 +290,8 @@ _M = TypeVar("_M", bound=Model)
 
 
 class Tables:
-    """The four models bound to one :class:`DynamoConfig`.
+    """The models of the four tables bound to one :class:`DynamoConfig` (and the listing's, which lives
+    in the surveys table).
 
     Each is a subclass of the schema model above whose Meta names that
     configuration's table, region, endpoint and keys (its indexes are bound with
@@ -260,6 +319,7 @@ class Tables:
         self.SurveyItem = self._bind(SurveyItem, config.surveys_table)
         self.AnswerItem = self._bind(AnswerItem, config.answers_table)
         self.AuditItem = self._bind(AuditItem, config.audit_table)
+        self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
 
     @property
     def models(self) -> tuple[type[Model], ...]:
@@ -293,6 +353,8 @@ class Tables:
         # pynamodb builds the model's TableConnection (with the table's key schema, which the
         # shared connection needs to build requests); route it through the shared one.
         table_connection = model._get_connection()
-        self.connection.add_meta_table(table_connection.get_meta_table())
+        # A second kind of item in a table already added (the listing) shares its keys: added once.
+        with contextlib.suppress(ValueError):
+            self.connection.add_meta_table(table_connection.get_meta_table())
         table_connection.connection = self.connection
         return model

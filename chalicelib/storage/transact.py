@@ -9,7 +9,7 @@ that failed); throttling, timeouts and connection failures become
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import botocore.exceptions
@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import OPEN
+from chalicelib.domain.model import OPEN, SurveyInfo
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -26,14 +26,16 @@ from chalicelib.domain.writes import (
     CountResponse,
     DeleteAnswer,
     DeleteUser,
+    ListSurvey,
     PutAnswer,
     PutSurvey,
     PutUser,
     SetSurveyStatus,
+    UnlistSurvey,
     Write,
 )
 from chalicelib.storage import items
-from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem
+from chalicelib.storage.tables import LISTING_ID, AnswerItem, SurveyItem, Tables, UserItem
 
 # Error codes meaning "try again shortly" rather than "your request is wrong".
 _RETRYABLE_CODES = frozenset(
@@ -52,16 +54,27 @@ _RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceede
 _NETWORK_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
 
-def transact(t: Tables, writes: list[Write]) -> None:
-    """Apply ``writes`` (none of them a DeleteSurvey) in one transaction on ``t``'s shared connection."""
+def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), deleted: Sequence[str] = ()) -> None:
+    """Apply ``writes`` (none of them a DeleteSurvey) in one transaction on ``t``'s shared connection;
+    ``deleted`` survey items go in it too, and ``unlisted`` ids leave the listing with them."""
     # pynamodb sends condition checks, then deletes, then puts, then updates;
     # CancellationReasons follow that order, so keep a label list per kind.
     labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+    listing = [w for w in writes if isinstance(w, (ListSurvey, UnlistSurvey))]
     try:
         with TransactWrite(connection=t.connection) as tx:
             for i, w in enumerate(writes):
+                if isinstance(w, (ListSurvey, UnlistSurvey)):
+                    continue
                 kind, label = _add(tx, t, w, i)
                 labels[kind].append(label)
+            for survey_id in deleted:  # no condition: deleting what is gone already is no harm
+                tx.delete(t.SurveyItem(survey_id))
+                labels["delete"].append("survey")
+            if listing or unlisted:
+                # All listing changes of a commit are one update: a transaction touches an item once.
+                tx.update(t.ListingItem(LISTING_ID), actions=_listing_actions(t, listing, unlisted))
+                labels["update"].append("listing")
     except TransactWriteError as e:
         ordered = labels["check"] + labels["delete"] + labels["put"] + labels["update"]
         mapped = _transaction_error(e, ordered)
@@ -108,7 +121,12 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         status_actions: list[Action] = [SurveyItem.status.set(w.status)]
         if w.clear_deadline:
             status_actions += [SurveyItem.deadline.remove(), SurveyItem.deadline_us.remove()]
-        tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=SurveyItem.id.exists())
+        cond = SurveyItem.id.exists()
+        if w.full is True:  # condition: still full, as the listing written with it says
+            cond &= SurveyItem.full == True  # noqa: E712 (a condition, not a comparison)
+        elif w.full is False:  # condition: still not full
+            cond &= SurveyItem.full.does_not_exist() | (SurveyItem.full == False)  # noqa: E712
+        tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=cond)
         return "update", "survey"
     if isinstance(w, AddCoadmin):
         return _add_coadmin(tx, t, w)
@@ -134,6 +152,11 @@ def _count_response(w: CountResponse) -> tuple[list[Action], Condition]:
         # condition: response_count + delta <= cap (conditions cannot add: move delta right)
         cond &= SurveyItem.response_count <= w.cap - w.response_delta
     actions: list[Action] = [SurveyItem.response_count.set((SurveyItem.response_count | 0) + w.response_delta)]
+    if w.seen_count is not None:
+        # condition: the count is the one the listing change was decided on; it is full from now if so
+        cond &= SurveyItem.response_count == w.seen_count
+        full = w.cap is not None and w.seen_count + w.response_delta >= w.cap
+        actions.append(SurveyItem.full.set(full))
     for key, delta in w.option_deltas.items():
         path = SurveyItem.option_counts[key]
         if delta > 0 and key in w.limits:
@@ -144,6 +167,21 @@ def _count_response(w: CountResponse) -> tuple[list[Action], Condition]:
         # ADD cannot address a nested map entry; SET with if_not_exists does the same.
         actions.append(path.set((path | 0) + delta))
     return actions, cond
+
+
+def _listing_actions(t: Tables, changes: Sequence[ListSurvey | UnlistSurvey], unlisted: Sequence[str]) -> list[Action]:
+    """SET or REMOVE one listing entry per survey (the last change of a survey wins)."""
+    final: dict[str, SurveyInfo | None] = dict.fromkeys(unlisted)
+    for c in changes:
+        if isinstance(c, ListSurvey):
+            final[c.info.id] = c.info
+        else:
+            final[c.survey_id] = None
+    entries = t.ListingItem.entries
+    return [
+        entries[sid].set(items.listing_entry(info)) if info is not None else entries[sid].remove()
+        for sid, info in final.items()
+    ]
 
 
 def _add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin) -> tuple[str, str]:

@@ -279,6 +279,8 @@ def test_outputs_name_every_created_resource() -> None:
 DYNAMODB_CALLS = {
     r"\w+Item\.get\(": {"dynamodb:GetItem"},
     r"\.batch_get\(": {"dynamodb:BatchGetItem"},
+    r"\bbatch_get_item\(": {"dynamodb:BatchGetItem"},
+    r"\)\.save\(": {"dynamodb:PutItem"},
     r"\.query\(": {"dynamodb:Query"},
     r"\.scan\(": {"dynamodb:Scan"},
     r"\btx\.save\(": {"dynamodb:PutItem"},

@@ -94,7 +94,7 @@ def stored(store: Any) -> tuple:
                                   "RequestLimitExceeded", "InternalServerError"])
 def test_a_throttled_first_read_is_a_polite_200(client: Any, store: Any, code: str) -> None:
     post(client, "등록 2소대 최일병", MEMBER)
-    inject(dynamodb(), "dynamodb", "GetItem", aws_error(code, "GetItem"))
+    inject(dynamodb(), "dynamodb", "BatchGetItem", aws_error(code, "BatchGetItem"))  # the user and the listing
     said = post(client, "메뉴", MEMBER)
     assert said.text == BUSY and said.quick == ["메뉴"]
 
@@ -142,7 +142,7 @@ def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
     def slow(request: Any) -> None:
         time.sleep(1.3)
 
-    inject(dynamodb(), "dynamodb", "GetItem", slow)
+    inject(dynamodb(), "dynamodb", "BatchGetItem", slow)
     inject(dynamodb(), "dynamodb", "TransactWriteItems", timeout())
     started = time.monotonic()
     said = post(client, "3", MEMBER)
@@ -154,7 +154,7 @@ def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
 def test_reads_too_slow_to_leave_room_for_the_commit_never_start_it(client: Any, drafting: Any) -> None:
     before = stored(drafting)
     sent: list[str] = []
-    inject(dynamodb(), "dynamodb", "GetItem", lambda request: time.sleep(1.6))
+    inject(dynamodb(), "dynamodb", "BatchGetItem", lambda request: time.sleep(1.6))
     inject(dynamodb(), "dynamodb", "TransactWriteItems", lambda request: sent.append("commit"))
     started = time.monotonic()
     said = post(client, "3", MEMBER)
@@ -289,8 +289,9 @@ def test_items_written_before_the_rate_field_still_work(client: Any, store: Any,
         "key": {"S": MEMBER[1]}, "name": {"S": "최일병"}, "unit": {"S": "2소대"}, "role": {"N": "0"},
         "session": {"S": json.dumps({})}, "created_at": {"S": "2026-01-01T00:00:00+09:00"}, "version": {"N": "3"}})
     assert store.get_user(MEMBER[1]).rate == []
-    assert "최일병" in post(client, "메뉴", MEMBER)
-    assert store.get_user(MEMBER[1]).rate[1] == 1 and store.get_user(MEMBER[1]).version == 4
+    assert "최일병" in post(client, "메뉴", MEMBER)  # read-only: counted in memory
+    assert "등록 정보를 바꿨어요" in post(client, "등록 3소대 최일병", MEMBER)  # a write: the count rides on it
+    assert store.get_user(MEMBER[1]).rate[1] == 2 and store.get_user(MEMBER[1]).version == 4
 
 
 def test_deeply_nested_json_is_a_400(client: Any) -> None:

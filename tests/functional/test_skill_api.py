@@ -182,7 +182,7 @@ def test_a_crash_in_the_store_is_a_polite_200(client: Any, store: Any, monkeypat
     def boom(self: Any, key: str) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(DynamoStore, "get_user", boom)
+    monkeypatch.setattr(DynamoStore, "get_user_and_listing", boom)
     said = post(client, "메뉴", CHOI)
     assert "문제가 생겼어요" in said
     assert said.quick == ["메뉴"]
@@ -195,7 +195,7 @@ def test_an_unreachable_store_asks_to_retry(client: Any, monkeypatch: pytest.Mon
     def slow(self: Any, key: str) -> None:
         raise Unavailable("throttled")
 
-    monkeypatch.setattr(DynamoStore, "get_user", slow)
+    monkeypatch.setattr(DynamoStore, "get_user_and_listing", slow)
     said = post(client, "메뉴", CHOI)
     assert "잠시 후 다시" in said
 

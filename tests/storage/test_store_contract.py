@@ -7,6 +7,7 @@ tests/local_dynamodb.py); ``moto_store`` tests fake failures of the client (erro
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,13 +27,28 @@ from chalicelib.domain.model import (
     SUPER,
     Answer,
     AuditEntry,
+    Managed,
+    Member,
     Question,
     Survey,
     User,
     option_key,
 )
 from chalicelib.domain.ports import Conflict, Unavailable
-from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, PutAnswer, PutSurvey, PutUser, SetSurveyStatus
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    Audit,
+    CountResponse,
+    DeleteAnswer,
+    DeleteSurvey,
+    DeleteUser,
+    ListSurvey,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetSurveyStatus,
+    UnlistSurvey,
+)
 from chalicelib.storage import tables
 from chalicelib.storage.dynamo import DynamoStore, create_tables
 from chalicelib.storage.memory import MemoryStore
@@ -92,14 +108,15 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
     user = make_user(
         role=ADMIN,
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
-        answered={"s1", "설문-2"},
+        answered={"s1": 1764500000, "설문-2": 0},
+        managed={"s1": Managed("훈련 참석 조사", 1764400000)},
     )
     store.commit([PutUser(user)])
     assert store.get_user("u1") == stored(user, 1)
 
 
 def test_user_with_empty_optional_fields_round_trips(store: Any) -> None:
-    user = User(key="u2", name="", unit="", session={}, answered=set(), created_at="")
+    user = User(key="u2", name="", unit="", session={}, answered={}, created_at="")
     store.commit([PutUser(user)])
     assert store.get_user("u2") == stored(user, 1)
     assert store.get_user("nobody") is None
@@ -420,12 +437,128 @@ def test_reads_return_copies(store: Any) -> None:
     store.commit([PutUser(make_user(session={"a": 1})), PutSurvey(make_survey())])
     user = store.get_user("u1")
     user.session["a"] = 2
-    user.answered.add("x")
+    user.answered["x"] = 1
     survey = store.get_survey("s1")
     survey.coadmins.append("intruder")
     assert store.get_user("u1").session == {"a": 1}
-    assert store.get_user("u1").answered == set()
+    assert store.get_user("u1").answered == {}
     assert store.get_survey("s1").coadmins == []
+
+
+# --- what members' messages read: the listing and the lookups -------------------
+
+
+def test_the_listing_follows_the_writes_that_list_and_unlist(store: Any) -> None:
+    a = make_survey("a", title="가 조사", created_at="2025-03-01T10:00:00+09:00", deadline=NOW + timedelta(days=1))
+    b = make_survey("b", title="나 조사", created_at="2025-03-02T10:00:00+09:00", target_unit="2소대",
+                    coadmins=["c1"], cap=5)
+    store.commit([PutSurvey(a), ListSurvey(a.info())])
+    store.commit([PutSurvey(b), ListSurvey(b.info())])
+    assert store.listed_surveys() == [b.info(), a.info()]  # newest first, with what lists show
+    assert store.listed_surveys()[1].deadline.tzname() == "KST"
+
+    full = dataclasses.replace(b.info(), full=True)
+    store.commit([ListSurvey(full)])  # listing it again replaces its entry
+    assert store.listed_surveys() == [full, a.info()]
+    store.commit([SetSurveyStatus("a", CLOSED), UnlistSurvey("a")])
+    assert store.listed_surveys() == [full]
+    store.commit([DeleteSurvey("b")])  # a deleted survey leaves the listing with it
+    assert store.listed_surveys() == []
+    assert store.get_user_and_listing("nobody") == (None, [])
+
+
+def test_user_and_listing_come_together(store: Any) -> None:
+    survey = make_survey()
+    store.commit([PutUser(make_user()), PutSurvey(survey), ListSurvey(survey.info())])
+    user, listed = store.get_user_and_listing("u1")
+    assert user == store.get_user("u1") and listed == [survey.info()]
+
+
+def test_a_failed_commit_leaves_the_listing_as_it_was(store: Any) -> None:
+    survey = make_survey()
+    store.commit([PutSurvey(survey), ListSurvey(survey.info())])
+    with pytest.raises(Conflict):
+        store.commit([SetSurveyStatus("missing", CLOSED), UnlistSurvey("s1")])
+    assert store.listed_surveys() == [survey.info()]
+
+
+def test_surveys_by_title_any_status_as_titles_compare(store: Any) -> None:
+    store.commit([
+        PutSurvey(make_survey("s1", title="BBQ 회식", created_at="2025-03-01T00:00:00+09:00")),
+        PutSurvey(make_survey("s2", title="bbq회식", status=CLOSED, created_at="2025-03-02T00:00:00+09:00")),
+        PutSurvey(make_survey("s3", title="BBQ 회식 2차")),
+    ])
+    assert [s.id for s in store.surveys_titled("Bbq  회식")] == ["s2", "s1"]
+    assert store.surveys_titled("bbq회식")[0] == store.get_survey("s2").info()
+    assert store.surveys_titled("없는 제목") == [] and store.surveys_titled("  ") == []
+    store.commit([DeleteSurvey("s1")])
+    assert [s.id for s in store.surveys_titled("BBQ 회식")] == ["s2"]
+
+
+def test_all_surveys_and_surveys_by_id(store: Any) -> None:
+    store.commit([
+        PutSurvey(make_survey("old", created_at="2025-01-01T00:00:00+09:00")),
+        PutSurvey(make_survey("new", created_at="2025-03-01T00:00:00+09:00", coadmins=["x"])),
+    ])
+    assert [s.id for s in store.all_surveys()] == ["new", "old"]
+    assert store.all_surveys()[0] == store.get_survey("new").info()
+    assert [s.id for s in store.get_surveys(["old", "missing", "new", "old"])] == ["old", "new"]
+    assert store.get_surveys([]) == []
+
+
+def test_a_survey_and_an_answer_come_together(store: Any) -> None:
+    store.commit([PutSurvey(make_survey()), PutAnswer(make_answer())])
+    survey, answer = store.get_survey_and_answer("s1", "u1")
+    assert survey == store.get_survey("s1") and answer == store.get_answer("s1", "u1")
+    assert store.get_survey_and_answer("s1", "u2") == (survey, None)
+    assert store.get_survey_and_answer("s9", "u1") == (None, None)
+
+
+def test_members_all_or_by_unit_without_their_state(store: Any) -> None:
+    store.commit([
+        PutUser(make_user("u1", "가", unit="1소대", session={"big": "x" * 1000})),
+        PutUser(make_user("u2", "나", unit="2소대", role=ADMIN)),
+        PutUser(make_user("u3", "다", unit="")),
+    ])
+    everyone = store.list_members()
+    assert everyone == [
+        Member("u1", "가", "1소대", MEMBER, "2025-03-01T00:00:00+09:00#u1"),
+        Member("u2", "나", "2소대", ADMIN, "2025-03-01T00:00:00+09:00#u2"),
+        Member("u3", "다", "", MEMBER, "2025-03-01T00:00:00+09:00#u3"),
+    ]
+    assert [m.key for m in store.list_members("2소대")] == ["u2"]
+    moved = store.get_user("u3")
+    moved.unit = "2소대"
+    store.commit([PutUser(moved)])
+    assert [m.key for m in store.list_members("2소대")] == ["u2", "u3"]
+    assert [m.key for m in store.get_users(["u3", "zz", "u1"])] == ["u3", "u1"]
+
+
+def test_a_count_seen_before_holds_the_listing_to_it(store: Any) -> None:
+    survey = make_survey(cap=2)
+    store.commit([PutSurvey(survey), ListSurvey(survey.info())])
+    store.commit([count(cap=2)])
+    # two answers race for the last place; the one decided on a stale count is refused
+    store.commit([count(cap=2, seen_count=1), ListSurvey(dataclasses.replace(survey.info(), full=True))])
+    with pytest.raises(Conflict):
+        store.commit([count(delta=-1, seen_count=1)])
+    assert store.get_survey("s1").response_count == 2
+    assert store.listed_surveys()[0].full and store.surveys_titled(survey.title)[0].full
+    store.commit([count(delta=-1, seen_count=2), ListSurvey(survey.info())])
+    assert not store.listed_surveys()[0].full and not store.surveys_titled(survey.title)[0].full
+
+
+def test_reopening_holds_to_whether_the_survey_is_full(store: Any) -> None:
+    survey = make_survey(cap=1)
+    store.commit([PutSurvey(survey)])
+    store.commit([count(cap=1, seen_count=0)])  # the one place taken
+    store.commit([SetSurveyStatus("s1", CLOSED)])
+    with pytest.raises(Conflict):
+        store.commit([SetSurveyStatus("s1", OPEN, full=False)])
+    store.commit([SetSurveyStatus("s1", OPEN, full=True)])
+    assert store.get_survey("s1").status == OPEN
+    with pytest.raises(Conflict):
+        store.commit([SetSurveyStatus("s1", CLOSED, full=False)])
 
 
 # --- a random run: both stores must take the same decisions ------------------
@@ -444,7 +577,9 @@ def _writes_for(reader: Any, sid: str, step: tuple[str, str, str], cap: int | No
     """The writes a submit/withdraw/close step would ask for, built from ``reader``'s state."""
     kind, user, option = step
     if kind in (OPEN, CLOSED):
-        return [SetSurveyStatus(sid, kind)]
+        survey = reader.get_survey(sid)
+        listing = ListSurvey(dataclasses.replace(survey.info(), status=OPEN)) if kind == OPEN else UnlistSurvey(sid)
+        return [SetSurveyStatus(sid, kind), listing]
     old = reader.get_answer(sid, user)
     if kind == "withdraw":
         if old is None:
@@ -466,7 +601,7 @@ def test_random_runs_agree_with_the_reference(dynamo_store: DynamoStore, cap: in
     memory = MemoryStore()
     sid = uuid.uuid4().hex  # a fresh survey per example; the tables are shared
     for s in (memory, dynamo_store):
-        s.commit([PutSurvey(make_survey(sid, cap=cap))])
+        s.commit([PutSurvey(make_survey(sid, cap=cap)), ListSurvey(make_survey(sid, cap=cap).info())])
     for step in steps:
         writes = _writes_for(memory, sid, step, cap)
         outcomes = []
@@ -479,6 +614,7 @@ def test_random_runs_agree_with_the_reference(dynamo_store: DynamoStore, cap: in
         assert outcomes[0] == outcomes[1], step
     assert dynamo_store.get_survey(sid) == memory.get_survey(sid)
     assert dynamo_store.list_answers(sid) == memory.list_answers(sid)
+    assert [s for s in dynamo_store.listed_surveys() if s.id == sid] == memory.listed_surveys()
 
 
 # --- DynamoDB only: tables and error mapping -----------------------------------
@@ -496,7 +632,7 @@ def test_create_tables_is_idempotent_and_adds_missing_indexes(dynamo_store: Dyna
     )
     create_tables(dynamo_store)
     indexes = {g["IndexName"] for g in conn.client.describe_table(TableName=users)["Table"]["GlobalSecondaryIndexes"]}
-    assert indexes == {"by_name", "by_unit", "admins"}
+    assert indexes == {"by_name", "by_unit", "admins", "members"}
     dynamo_store.commit([PutUser(make_user(role=ADMIN))])
     assert keys(dynamo_store.list_admins()) == ["u1"]
 
@@ -512,7 +648,8 @@ def test_user_indexes_are_sparse(dynamo_store: DynamoStore) -> None:
     assert [i.key for i in users.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
     assert sorted(i.key for i in users.by_unit.scan()) == ["a1"]
     assert sorted(i.key for i in users.by_name.scan()) == ["a1", "m1"]
-    assert keys(dynamo_store.find_users_by_name("")) == ["x1"]
+    assert keys(dynamo_store.find_users_by_name("")) == []  # nobody registers without a name
+    assert keys(dynamo_store.list_members()) == ["a1", "m1", "x1"]  # but every registered person is a member
 
 
 def test_each_store_talks_to_the_tables_of_its_own_config(moto_store: DynamoStore) -> None:
@@ -547,6 +684,13 @@ _OUTAGE_IDS = ["throughput", "throttling", "request-limit", "no-connection", "co
 
 _CALLS = {
     "get_user": lambda s: s.get_user("u1"),
+    "get_user_and_listing": lambda s: s.get_user_and_listing("u1"),
+    "list_members": lambda s: s.list_members("1소대"),
+    "get_surveys": lambda s: s.get_surveys(["s1", "s2"]),
+    "get_survey_and_answer": lambda s: s.get_survey_and_answer("s1", "u1"),
+    "listed_surveys": lambda s: s.listed_surveys(),
+    "surveys_titled": lambda s: s.surveys_titled("훈련 참석 조사"),
+    "all_surveys": lambda s: s.all_surveys(),
     "find_users_by_name": lambda s: s.find_users_by_name("김민수"),
     "list_users": lambda s: s.list_users("1소대"),
     "list_admins": lambda s: s.list_admins(),
@@ -558,6 +702,7 @@ _CALLS = {
     "commit": lambda s: s.commit([PutUser(make_user("u9"))]),
     "add_coadmin": lambda s: s.commit([AddCoadmin("s1", "a9")]),
     "delete_survey": lambda s: s.commit([DeleteSurvey("s1")]),
+    "list_survey": lambda s: s.commit([ListSurvey(make_survey().info())]),
 }
 
 

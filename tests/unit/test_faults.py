@@ -36,7 +36,7 @@ def at_quantity(c: Chat) -> None:
 
 def test_throttled_first_read_is_busy_with_the_menu() -> None:
     c, store, _ = faulty_chat()
-    store.faults["get_user"] = throttle
+    store.faults["get_user_and_listing"] = throttle
     r = c.as_("홍길동").say("메뉴")
     assert BUSY in r and "잠시 후 다시" in r
     assert r.quick == ["메뉴"]
@@ -63,7 +63,7 @@ def test_a_read_failing_inside_the_step_stops_all_store_calls() -> None:
     store.faults["get_survey"] = throttle
     store.calls.clear()
     r = c.say("치킨")
-    assert store.calls == ["get_user", "get_survey"]  # no call after the failure (no read for the redraw)
+    assert store.calls == ["get_user_and_listing", "get_survey"]  # no call after the failure (no read for the redraw)
     assert r.text.startswith(BUSY) and "[BBQ 회식] 1/3" in r and "1. 치킨" in r and "남은" not in r
     assert r.quick[:3] == ["치킨", "피자", "족발"]
 
@@ -135,7 +135,7 @@ def test_a_stalled_store_spends_the_budget_then_no_call_starts() -> None:
     store.faults["*"] = stall(mono, TIMING.store_call, then=None)  # slow but working
     store.calls.clear()
     r = c.say("3")
-    assert store.calls == ["get_user"]  # the commit could not have ended in time: it never started
+    assert store.calls == ["get_user_and_listing"]  # the commit could not have ended in time: it never started
     assert mono.now - start <= TIMING.reply_within
     assert r.text.startswith(BUSY) and "2/3" in r
     assert store.snapshot() == before
@@ -144,12 +144,12 @@ def test_a_stalled_store_spends_the_budget_then_no_call_starts() -> None:
 def test_time_spent_by_slow_reads_stops_the_retry_loop() -> None:
     c, store, mono = faulty_chat()
     at_quantity(c)
-    store.faults["get_user"] = stall(mono, 0.7, then=None)
+    store.faults["get_user_and_listing"] = stall(mono, 0.7, then=None)
     store.faults["commit"] = conflict
     store.calls.clear()
     r = c.say("3")
     # 0.7 s per read and a conflict each time: retries stop when the next call could end late
-    assert 1 < store.calls.count("get_user") < MAX_ATTEMPTS
+    assert 1 < store.calls.count("get_user_and_listing") < MAX_ATTEMPTS
     assert r.text.startswith(BUSY) and "2/3" in r
 
 
@@ -190,7 +190,7 @@ def test_real_short_sleeps_stay_within_a_small_budget() -> None:
     r = c.say("현황 BBQ 회식", who="관리자")
     took = time.monotonic() - started
     assert took < 0.6 + 0.25, took  # tolerant, but well under the 1 s the four reads would take
-    assert r.text == BUSY and store.calls == ["get_user", "list_surveys"]
+    assert r.text == BUSY and store.calls == ["get_user_and_listing", "get_survey"]
 
 
 # --- exports: files failing ------------------------------------------------------------------

@@ -217,7 +217,7 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
                                title="가" * 100, ext="xlsx", label="가" * 60)] * 3
     u.session = session.to_dict()
     assert len(u.session["wizard"]["hist"]) == 8 and len(u.session["drafts"]) == answering.MAX_DRAFTS
-    u.answered = {f"{i:08x}" for i in range(3000)}
+    u.answered = {f"{i:08x}": 1764500000 + i for i in range(3000)}
     u.rate = [29377980, 30]
     size = item_bytes(u)
     assert size < DYNAMODB_ITEM_LIMIT * 0.9, size

@@ -1,11 +1,12 @@
-"""Per-user rate limit: counted on the user item, riding on the message's own write; refused messages write nothing."""
+"""Per-person rate limit: counted in memory, stored only when it rides on a write or a burst is suspected;
+refused messages write nothing; processes serving one person see each other's counts once it bursts."""
 from __future__ import annotations
 
 from faults import FaultyStore, conflict
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN
-from chalicelib.service import SLOW_DOWN
+from chalicelib.service import SLOW_DOWN, Bot
 
 LIMIT = 30
 
@@ -38,15 +39,27 @@ def test_the_31st_message_in_a_minute_is_refused_and_the_next_minute_works() -> 
     assert "무엇을 할까요" in c.say("메뉴", who="관리자")  # others are not affected
     c.clock.advance(seconds=60)
     assert "무엇을 할까요" in c.say("메뉴", who="홍길동")
-    assert c.user("홍길동").rate[1] == 1
+    assert c.user("홍길동").version == version  # a new minute, well under the limit: no write
 
 
-def test_counting_costs_no_extra_write() -> None:
+def test_read_only_messages_write_nothing_until_a_burst_is_suspected() -> None:
+    c = limited_chat()
+    version = c.user("홍길동").version
+    for _ in range(LIMIT // 2 - 1):
+        _, facts = handle(c, "홍길동", "메뉴")
+        assert facts["writes"] == []
+    assert c.user("홍길동").version == version
+    _, facts = handle(c, "홍길동", "메뉴")  # half the limit in a minute: from now on the count is stored
+    assert facts["writes"] == ["PutUser"]
+    assert c.user("홍길동").rate[1] == LIMIT // 2
+
+
+def test_counting_rides_on_the_writes_a_message_makes_anyway() -> None:
     c = limited_chat()
     _, read_only = handle(c, "홍길동", "신청 목록")
-    assert read_only["writes"] == ["PutUser"]  # only the count
+    assert read_only["writes"] == []  # counted in memory only
     _, changing = handle(c, "홍길동", "신청 BBQ 회식")
-    assert changing["writes"] == ["PutUser"]  # the draft and the count in one write
+    assert changing["writes"] == ["PutUser"]  # the draft and the count (both messages) in one write
     c.say("피자", who="홍길동")
     c.say("2", who="홍길동")
     c.say("건너뛰기", who="홍길동")
@@ -57,6 +70,16 @@ def test_counting_costs_no_extra_write() -> None:
     _, leave = handle(c, "홍길동", "예")
     assert leave["writes"] == ["DeleteUser"]  # never a PutUser and a DeleteUser of one item together
     assert c.store.get_user(key_of("홍길동")) is None
+
+
+def test_the_limit_holds_across_processes_once_it_bursts() -> None:
+    """Two processes (two bots on one store, each with its own memory) take turns serving one person."""
+    c = limited_chat(limit=10)
+    other = Bot(c.store, clock=c.clock, rate_limit=10)
+    bots = [c.bot, other]
+    replies = [bots[n % 2].handle(key_of("홍길동"), "메뉴")[0].all_text() for n in range(11)]
+    assert all(SLOW_DOWN not in r for r in replies[:10])
+    assert replies[10] == SLOW_DOWN  # the 11th, in whichever process, is refused
 
 
 def test_the_limit_does_not_break_a_draft() -> None:
@@ -77,18 +100,21 @@ def test_the_limit_does_not_break_a_draft() -> None:
 
 
 def test_a_racing_message_is_counted_once() -> None:
-    """A conflict re-reads the user: the count is taken from the fresh item, not added twice."""
+    """A conflict re-reads the user: the count is taken afresh, not added twice."""
     store = FaultyStore()
     c = Chat(store=store)
-    c.register("홍길동", "2중대")
+    c.register("관리자", "본부", ADMIN)
+    make_bbq(c)
     c.bot.rate_limit = LIMIT
+    c.register("홍길동", "2중대")
     c.say("메뉴")
-    assert c.user("홍길동").rate[1] == 1
+    assert c.user("홍길동").rate[1] == 1  # registering stored 1; 메뉴 is counted in memory
     failures = iter([conflict])
     store.faults["commit"] = lambda: next(failures, lambda: None)()
-    c.say("메뉴")
+    store.calls.clear()
+    c.say("신청 BBQ 회식")
     assert store.calls.count("commit") >= 2
-    assert c.user("홍길동").rate[1] == 2
+    assert c.user("홍길동").rate[1] == 3
 
 
 def test_zero_disables_and_read_only_messages_then_write_nothing() -> None:

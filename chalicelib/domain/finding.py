@@ -1,0 +1,114 @@
+"""Where a message looks for the survey it names, reading a bounded number of small items.
+
+A member looks among the listing (open surveys, read with the user in one round trip)
+and, for a title not listed there (a closed survey, one they answered), among the
+surveys of exactly that title (an index lookup). An admin looks among the surveys
+their own item remembers (``User.managed``: title and when, no read at all); a super
+admin among every survey. Nothing here reads every survey an organisation ever made,
+except for a super admin, whose view that is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chalicelib.domain.common import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.model import Survey, SurveyInfo, User
+from chalicelib.domain.reply import Reply
+
+
+def listed_for(ctx: Ctx, with_full: bool = False) -> list[SurveyInfo]:
+    """The listing as this member sees it: surveys meant for them (open by status; check the deadline),
+    without those whose places are all taken unless ``with_full``."""
+    u = ctx.member
+    return [s for s in ctx.listed() if s.meant_for(u) and (with_full or not s.full)]
+
+
+def for_member(ctx: Ctx, query: str, answered_only: bool = False) -> tuple[Found[SurveyInfo], list[SurveyInfo]]:
+    """The survey a member names (or the choices), and the pool it was looked for in.
+
+    Visible to a member: a survey meant for them, or one they answered. The listing is
+    looked at first; only a title it does not hold costs a lookup by title.
+    """
+    u = ctx.member
+
+    def visible(s: SurveyInfo) -> bool:
+        return s.id in u.answered if answered_only else (s.meant_for(u) or s.id in u.answered)
+
+    pool = [s for s in ctx.listed() if visible(s)]
+    title, sid = split_ref(query)
+    exact = exact_matches(query, pool)
+    if not exact and sid:
+        s = ctx.db.get_survey(sid)
+        if s is not None and visible(s.info()):
+            exact = [s.info()]
+    if not exact and title:
+        exact = [s for s in ctx.db.surveys_titled(title) if visible(s)]
+    if exact:
+        pool = _merged(pool, exact)
+        found: Found[SurveyInfo] = Found(survey=exact[0]) if len(exact) == 1 else Found(choices=exact)
+        return found, pool
+    return Found(choices=near_matches(query, pool)), pool
+
+
+def managed_pool(ctx: Ctx) -> list[SurveyInfo]:
+    """The surveys an admin manages as their item remembers them (title only); every survey for a super admin."""
+    u = ctx.member
+    if u.is_super:
+        return sorted(ctx.db.all_surveys(), key=lambda s: (s.created_at, s.id))
+    ordered = sorted(u.managed.items(), key=lambda kv: (kv[1].since, kv[0]))
+    return [SurveyInfo(sid, m.title, owner=u.key) for sid, m in ordered]
+
+
+def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
+    """The whole survey an admin manages that ``arg`` names (and the pool it was found in), or the reply to
+    give instead: a choice, not found, or a refusal (audited) for someone else's survey."""
+    u = ctx.member
+    pool = managed_pool(ctx)
+    title, sid = split_ref(arg)
+    none_hint = "'내 신청서'에서 골라 주세요."
+    found = find_survey(arg, pool)
+    if found.survey is None and sid:
+        s = ctx.db.get_survey(sid)
+        if s is not None:
+            return (s, pool) if s.managed_by(u) else _refused(ctx, s.id, cmd)
+    if found.survey is not None:
+        s = ctx.db.get_survey(found.survey.id)
+        if s is not None and s.managed_by(u):
+            return s, pool
+        me = ctx.me()  # deleted (or no longer shared): it leaves the admin's list
+        forget_managed(me, found.survey.id)
+        return Outcome(choose_reply(cmd, arg, Found(), pool, none_hint), user=me)
+    if found.choices:
+        # The choices name a deadline: read them (a page at most) rather than trust the remembered titles.
+        shown = [s.info() for s in ctx.db.get_surveys([c.id for c in found.choices])]
+        return Outcome(choose_reply(cmd, arg, Found(choices=shown), pool, none_hint))
+    titled = ctx.db.surveys_titled(title) if title else []
+    mine = [s for s in titled if s.managed_by(u)]  # shared before this admin's item kept a list
+    if len(mine) == 1:
+        s = ctx.db.get_survey(mine[0].id)
+        if s is not None:
+            return s, _merged(pool, mine)
+    if mine:
+        return Outcome(choose_reply(cmd, arg, Found(choices=mine), _merged(pool, mine), none_hint))
+    if titled:  # someone else's survey by exact title: refuse (and audit) rather than say "not found"
+        return _refused(ctx, titled[0].id, cmd)
+    return Outcome(choose_reply(cmd, arg, found, pool, none_hint))
+
+
+def forget_managed(u: User, survey_id: str) -> None:
+    """A survey gone (deleted) leaves the admin's own list."""
+    u.managed.pop(survey_id, None)
+
+
+def _refused(ctx: Ctx, survey_id: str, cmd: str) -> Outcome:
+    return Outcome(
+        Reply.say("내가 만들었거나 공동관리자인 신청만 다룰 수 있어요.", quick=["내 신청서", "메뉴"]),
+        writes=[ctx.audit("denied", survey_id, cmd)],
+    )
+
+
+def _merged(pool: Sequence[SurveyInfo], more: Sequence[SurveyInfo]) -> list[SurveyInfo]:
+    seen = {s.id for s in pool}
+    return [*pool, *(s for s in more if s.id not in seen)]

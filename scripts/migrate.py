@@ -1,0 +1,103 @@
+"""Bring a stage's tables to this version's layout: ``make migrate`` (local stack) or ``--aws``.
+
+Idempotent, and safe while the bot runs (user items are rewritten on their version,
+survey items and listing entries field by field). It reads every item once (a Scan:
+an operator's tool, never a chat path) and adds what earlier versions did not keep:
+
+* every survey: its ``kind`` and ``title_key`` (the ``titles`` index takes it in) and
+  whether it is ``full``;
+* the listing: an entry for every open survey (members' lists are one read of it);
+* every user: the ``members`` index keys, the surveys they answered with when (from the
+  id set earlier versions kept), and for admins the surveys they own or co-own.
+
+``make deploy`` runs it after the stack update; run it by hand after restoring a table.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Optional
+
+from scripts import local
+
+
+def _epoch(iso: str) -> int:
+    try:
+        return int(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return 0
+
+
+def migrate(store: Any) -> dict[str, int]:
+    """Migrate the tables of ``store`` (a DynamoStore); returns what it changed, by kind."""
+    from chalicelib.domain.model import OPEN, Managed
+    from chalicelib.domain.ports import Conflict
+    from chalicelib.domain.writes import ListSurvey, PutUser
+    from chalicelib.storage import items
+    from chalicelib.storage.tables import LISTING_ID, SURVEY_KIND
+
+    t = store.tables
+    done = {"surveys": 0, "listed": 0, "users": 0}
+    managed: dict[str, dict[str, Managed]] = defaultdict(dict)
+    listed = {i.id for i in store.listed_surveys()}
+    for raw in t.SurveyItem.scan(consistent_read=True):
+        if raw.id == LISTING_ID:
+            continue
+        s = items.survey(raw)
+        for key in [s.owner, *s.coadmins]:
+            managed[key][s.id] = Managed(s.title, _epoch(s.created_at))
+        title_key = items.survey_item(t.SurveyItem, s).title_key
+        if raw.kind != SURVEY_KIND or raw.title_key != title_key or bool(raw.full) != s.is_full():
+            raw.update(actions=[t.SurveyItem.kind.set(SURVEY_KIND), t.SurveyItem.title_key.set(title_key),
+                                t.SurveyItem.full.set(s.is_full())], condition=t.SurveyItem.id.exists())
+            done["surveys"] += 1
+        if s.status == OPEN and s.id not in listed:
+            store.commit([ListSurvey(s.info())])
+            done["listed"] += 1
+    for raw in t.UserItem.scan(consistent_read=True):
+        for _ in range(5):  # a user writing meanwhile: read again
+            u = store.get_user(raw.key)
+            if u is None:
+                break
+            mine = {sid: m for sid, m in managed.get(u.key, {}).items() if sid not in u.managed}
+            if raw.member and raw.answered is None and not mine:
+                break  # already in this version's layout
+            u.managed.update(mine)
+            try:
+                store.commit([PutUser(u)])
+            except Conflict:
+                raw = t.UserItem.get(raw.key, consistent_read=True)
+                continue
+            done["users"] += 1
+            break
+    return done
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--aws", action="store_true", help="the stage's tables on AWS (HJ_TABLE_PREFIX, AWS_REGION, "
+                                                      "credentials from the environment), not the local stack")
+    args = p.parse_args(argv)
+    if not args.aws:
+        try:
+            stack = local.running_stack()
+        except local.StaleStack as e:
+            print(f"{e}; start it with `make run`, or use --aws", file=sys.stderr)
+            return 1
+        if stack is None:
+            print("no local stack is running (`make run`); use --aws for a deployed stage", file=sys.stderr)
+            return 1
+        local.use_stack(stack)
+    from chalicelib import runtime
+    from chalicelib.config import settings
+
+    s = settings()
+    done = migrate(runtime.store(s))
+    print(f"migrated {s.users_table} and {s.surveys_table}: " + ", ".join(f"{k} {v}" for k, v in done.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

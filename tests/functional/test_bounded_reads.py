@@ -1,0 +1,109 @@
+"""What a message costs in DynamoDB: no chat message scans a table, and a member's message reads the same
+items whether the organisation made one survey or sixty, counted on the app's own client (moto)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from moto import mock_aws  # noqa: F401  (the aws fixture is active around every test here)
+
+from chalicelib import runtime
+from chalicelib.domain.model import CLOSED, SUPER, Question, Survey
+from chalicelib.domain.writes import PutSurvey, PutUser
+from scripts.wizard import bbq_messages
+from tests.functional.conftest import post
+
+ADMIN = ("channel_text", "a" * 64)
+MEMBERS = [("channel_text", f"{n:064x}") for n in range(1, 4)]
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+
+
+@dataclasses.dataclass
+class Call:
+    operation: str
+    items: int
+
+
+class Calls:
+    """Every DynamoDB request of the app's store, with the number of items it read."""
+
+    def __init__(self, client: Any) -> None:
+        self.log: list[Call] = []
+        client.meta.events.register("after-call.dynamodb", self._after)
+
+    def _after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        items = 1 if parsed.get("Item") else len(parsed.get("Items", []))
+        items += sum(len(found) for found in parsed.get("Responses", {}).values())
+        self.log.append(Call(model.name, items))
+
+    def of(self, send: Any) -> list[Call]:
+        start = len(self.log)
+        send()
+        return self.log[start:]
+
+
+@pytest.fixture
+def calls(client: Any) -> Calls:
+    return Calls(runtime.bot().store.tables.connection.client)  # type: ignore[attr-defined]
+
+
+def admin_with_survey(client: Any) -> None:
+    post(client, "등록 본부 관리자", ADMIN)
+    store = runtime.bot().store
+    user = store.get_user(ADMIN[1])
+    user.role = SUPER
+    store.commit([PutUser(user)])
+    for text in bbq_messages(deadline="없음", cap="5"):
+        post(client, text, ADMIN)
+
+
+def member_round(client: Any, calls: Calls, who: tuple[str, str]) -> dict[str, list[Call]]:
+    """A member's messages, and the requests each made."""
+    out: dict[str, list[Call]] = {}
+    for label, text in [("register", "등록 2중대 " + who[1][-3:]), ("메뉴", "메뉴"), ("신청 목록", "신청 목록"),
+                        ("신청 <제목>", "신청 BBQ 회식"), ("answer, capacity", "피자"), ("answer", "2"),
+                        ("건너뛰기", "건너뛰기"), ("제출", "제출"), ("내 신청", "내 신청"), ("unknown", "아무 말")]:
+        out[label] = calls.of(lambda: post(client, text, who))
+    return out
+
+
+def closed_surveys(n: int) -> None:
+    """``n`` surveys made and closed long ago (written straight into the store)."""
+    store = runtime.bot().store
+    for i in range(n):
+        s = Survey(id=f"{i:08x}", title=f"지난 조사 {i}", owner=ADMIN[1], status=CLOSED,
+                   questions=[Question("q1", "의견")], created_at=f"2025-01-{i % 28 + 1:02d}T00:00:00+09:00")
+        store.commit([PutSurvey(s)])
+
+
+def test_a_members_messages_cost_the_same_whatever_the_history(client: Any, calls: Calls) -> None:
+    admin_with_survey(client)
+    before = member_round(client, calls, MEMBERS[0])
+    closed_surveys(60)
+    after = member_round(client, calls, MEMBERS[1])
+    assert before.keys() == after.keys()
+    for label in before:
+        assert [(c.operation, c.items) for c in after[label]] == [(c.operation, c.items) for c in before[label]], label
+    # the targets: a read-only message is at most 2 calls and no write; an answer 2; 제출 3. An answer to a
+    # question whose options have capacities also reads the survey's counters (the places left): 3.
+    for label in ("메뉴", "신청 목록", "내 신청", "unknown"):
+        assert len(after[label]) <= 2 and not {c.operation for c in after[label]} & WRITES, (label, after[label])
+    assert len(after["answer"]) == 2 and len(after["제출"]) == 3, (after["answer"], after["제출"])
+    assert len(after["answer, capacity"]) == 3
+
+
+def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:
+    admin_with_survey(client)
+    member, other = MEMBERS[0], MEMBERS[1]
+    for text in ["등록 2중대 홍길동", "메뉴", "도움말", "신청 목록", "신청 BBQ 회식", "치킨", "1", "메모", "수정",
+                 "수정 1", "피자", "제출", "내 신청", "신청 수정 BBQ 회식", "제출", "신청 취소 BBQ 회식", "예",
+                 "BBQ 회식", "취소", "신청 없는제목", "아무 말", "탈퇴", "아니오"]:
+        post(client, text, member)
+    post(client, "등록 3중대 김철수", other)
+    for text in ["내 신청서", "현황 BBQ 회식", "미응답 BBQ 회식", "마감 BBQ 회식", "재개 BBQ 회식", "다운로드 BBQ 회식",
+                 "관리자 등록 김철수", "관리자 목록", "공동관리자 BBQ 회식 김철수", "관리자 해제 김철수",
+                 "현황 BBQ 회싁", "마스터키", "삭제 BBQ 회식", "예", "신청 만들기", "취소"]:
+        post(client, text, ADMIN)
+    runtime.close_expired()
+    assert calls.log and not [c for c in calls.log if c.operation == "Scan"]
