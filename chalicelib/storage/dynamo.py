@@ -1,8 +1,9 @@
 """The DynamoDB Store: the same reads and conditional writes as MemoryStore.
 
 Every ``commit`` is one TransactWriteItems call (a deleted survey's answers are
-swept after it), so a message's answer, counters, listing and session are stored
-together or not at all. Failed conditions become :class:`Conflict`; throttling,
+swept after it; a commit of the user item alone is a conditional PutItem), so a
+message's answer, counters, listing and session are stored together or not at
+all. Failed conditions become :class:`Conflict`; throttling,
 timeouts and connection failures become :class:`Unavailable` (see
 :mod:`chalicelib.storage.transact`). Nothing here scans a table.
 
@@ -24,7 +25,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
 from chalicelib.domain.model import Answer, AuditEntry, Member, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.ports import Store, Unavailable
-from chalicelib.domain.writes import DeleteSurvey, ListSurvey, UnlistSurvey, Write
+from chalicelib.domain.writes import DeleteSurvey, ListSurvey, PutUser, UnlistSurvey, Write
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
@@ -37,7 +38,7 @@ from chalicelib.storage.tables import (
     Tables,
     UserItem,
 )
-from chalicelib.storage.transact import mapped_errors, transact
+from chalicelib.storage.transact import mapped_errors, put_user_alone, transact
 
 BATCH_ATTEMPTS = 3  # of a BatchGetItem whose keys DynamoDB left unprocessed (throttling)
 
@@ -235,6 +236,9 @@ class DynamoStore(Store):
         writes; its answers are swept afterwards (there may be more than a transaction holds).
         """
         t = self.tables
+        if len(writes) == 1 and isinstance(writes[0], PutUser):
+            put_user_alone(t, writes[0])
+            return
         deleted = [w.survey_id for w in writes if isinstance(w, DeleteSurvey)]
         transactional: list[Write] = [w for w in writes if not isinstance(w, DeleteSurvey)]
         if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey)) for w in writes):

@@ -100,29 +100,52 @@ def test_a_throttled_first_read_is_a_polite_200(client: Any, store: Any, code: s
 
 
 @pytest.mark.parametrize("fault", [
-    aws_error("ProvisionedThroughputExceededException", "TransactWriteItems"),
-    aws_error("ThrottlingException", "TransactWriteItems"),
-    aws_error("TransactionCanceledException", "TransactWriteItems",
-              CancellationReasons=[{"Code": "ThrottlingError", "Message": "throttled"}]),
-    aws_error("TransactionInProgressException", "TransactWriteItems"),
+    aws_error("ProvisionedThroughputExceededException", "PutItem"),
+    aws_error("ThrottlingException", "PutItem"),
     timeout(0.01),
     lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
-], ids=["throughput", "throttling", "cancelled-throttled", "in-progress", "read-timeout", "no-connection"])
+], ids=["throughput", "throttling", "read-timeout", "no-connection"])
 def test_a_failed_commit_repeats_the_question_and_writes_nothing(client: Any, drafting: Any,
                                                                  fault: Callable[[Any], None]) -> None:
+    """An answer's only write is the member's item (a conditional PutItem)."""
     before = stored(drafting)
-    inject(dynamodb(), "dynamodb", "TransactWriteItems", fault)
+    inject(dynamodb(), "dynamodb", "PutItem", fault)
     said = post(client, "3", MEMBER)
     assert said.text.startswith(BUSY)
     assert "[BBQ 회식] 2/3" in said and "수량" in said and "취소" in said.quick
     assert stored(drafting) == before
 
 
+@pytest.mark.parametrize("fault", [
+    aws_error("ProvisionedThroughputExceededException", "TransactWriteItems"),
+    aws_error("TransactionCanceledException", "TransactWriteItems",
+              CancellationReasons=[{"Code": "ThrottlingError", "Message": "throttled"}]),
+    aws_error("TransactionInProgressException", "TransactWriteItems"),
+], ids=["throughput", "cancelled-throttled", "in-progress"])
+def test_a_failed_transaction_repeats_the_card_and_writes_nothing(client: Any, drafting: Any,
+                                                                  fault: Callable[[Any], None]) -> None:
+    """제출 writes the answer, the counters and the member's item in one transaction."""
+    post(client, "3", MEMBER)
+    assert "제출 전 확인" in post(client, "건너뛰기", MEMBER)
+    before = stored(drafting)
+    inject(dynamodb(), "dynamodb", "TransactWriteItems", fault)
+    said = post(client, "제출", MEMBER)
+    assert said.text.startswith(BUSY) and "제출 전 확인" in said
+    assert stored(drafting) == before
+
+
 def test_a_failed_condition_is_retried_on_fresh_data(client: Any, drafting: Any) -> None:
-    inject(dynamodb(), "dynamodb", "TransactWriteItems", once(aws_error(
-        "TransactionCanceledException", "TransactWriteItems",
-        CancellationReasons=[{"Code": "ConditionalCheckFailed", "Message": "version"}])))
+    refuse = aws_error("ConditionalCheckFailedException", "PutItem")
+    sent: list[str] = []
+
+    def first_refused(request: Any) -> None:
+        sent.append("put")
+        if len(sent) == 1:
+            refuse(request)
+
+    inject(dynamodb(), "dynamodb", "PutItem", first_refused)
     assert "3/3" in post(client, "3", MEMBER)
+    assert len(sent) == 2  # the refused write, then the one on fresh data
     assert drafting.get_user(MEMBER[1]).session["drafts"]
 
 
@@ -143,7 +166,7 @@ def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
         time.sleep(1.3)
 
     inject(dynamodb(), "dynamodb", "BatchGetItem", slow)
-    inject(dynamodb(), "dynamodb", "TransactWriteItems", timeout())
+    inject(dynamodb(), "dynamodb", "PutItem", timeout())  # the answer's only write
     started = time.monotonic()
     said = post(client, "3", MEMBER)
     took = time.monotonic() - started
