@@ -9,7 +9,7 @@ then measures ``seconds``: every request completed in that window counts, by its
 clock. Failures are counted over the whole round, warm-up included. The users are then
 stopped, and the next round starts only once the server has finished what it still had
 queued: when ``/health`` answers within 50 ms twice in a row (at most ``drain`` seconds,
-default 60), so that a server left behind by its round does not slow the next one down.
+default 30), so that a server left behind by its round does not slow the next one down.
 
 The result is one JSON object on stdout: ``{"rounds": [...]}``, each round with its
 requests, failures (and why), successful requests per second, exact latency
@@ -102,7 +102,7 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
     rec.measuring = False
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     runner.quit()
-    drained = drain(spec["host"], float(spec.get("drain", 60.0)))
+    drained = drain(spec["host"], float(spec.get("drain", 30.0)))
 
     every = [t for ts in rec.times.values() for t in ts]
     ok = len(every)
