@@ -5,7 +5,7 @@
 #   make test                run the linters and the test suite
 #   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
 #   make superadmin USER=…   promote a registered user (botUserKey or exact name)
-#   make bench               load benchmark (USERS=100 DURATION=60) on a private stack
+#   make bench               the bot beside a reference skill, ~10 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
 # Needs: Python >= 3.11, Node >= 18 with npm (DynamoDB Local comes from npm), Java 17.
@@ -135,9 +135,16 @@ deploy: package
 			HJ_TABLE_PREFIX=haengjeong-$(STAGE) AWS_REGION=$(REGION) $(PY) -m scripts.migrate --aws; \
 	fi
 
-# Load benchmark: a private in-memory stack on free ports, locust with USERS members for DURATION seconds.
-USERS    ?= 100
-DURATION ?= 60
-.PHONY: bench
+# Benchmark (README "Measuring"): the bot and a reference skill on one private in-memory stack on free ports.
+# USERS simulated members; ROUNDS alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION
+# seconds of the think-time run. bench-smoke runs every part for a few seconds (it proves the bench works).
+USERS         ?= 100
+ROUNDS        ?= 3
+ROUND_SECONDS ?= 20
+DURATION      ?= 45
+.PHONY: bench bench-smoke
 bench: venv node
-	$(PY) -m scripts.bench --users $(USERS) --seconds $(DURATION)
+	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION)
+
+bench-smoke: venv node
+	$(PY) -m scripts.bench --smoke

@@ -1,18 +1,39 @@
-"""Load profile of a busy hour: members open the menu, list surveys, answer, submit, withdraw.
+"""Who talks to the skill in `make bench`: simulated KakaoTalk members, each a distinct user.
 
-Run by `make bench` (scripts/bench.py), which starts a private local stack, seeds an
-admin and a survey titled "부하 시험", and points locust at it. Each simulated member
-is a distinct KakaoTalk user.
+* :class:`Member` — a busy hour: menu, list, and full answer rounds, 0.5–1.5 s apart.
+* :class:`MenuMember` — registers, then asks for the menu again and again, no pause.
+* :class:`RoundMember` — registers, then repeats the full answer round, no pause.
+
+The bench points the same classes at the bot and at the reference skill
+(``loadtests/reference.py``), which reads the same requests as plain messages: the
+reference gets exactly the load the bot gets. ``scripts/bench.py`` starts the stack,
+seeds an admin and the survey titled ``BENCH_TITLE``, and runs these classes through
+``loadtests/run.py``; ``locust -f loadtests/locustfile.py MenuMember`` also works against
+a stack of your own (``make run``, with a survey of that title).
 """
+
 from __future__ import annotations
 
 import os
 import uuid
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, constant, task
 
 SECRET = os.environ.get("HJ_SKILL_SECRET", "local-dev-secret")
 TITLE = os.environ.get("BENCH_TITLE", "부하 시험")
+BUSY = "잠시 후 다시"  # the polite "busy" answer: counted as a failure, not hidden
+
+# One member's full round: open, answer, skip, submit, check, withdraw (so the next round can answer again).
+ROUND = (
+    (f"신청 {TITLE}", "신청 <제목>"),
+    ("피자", "answer choice"),
+    ("2", "answer number"),
+    ("건너뛰기", "건너뛰기"),
+    ("제출", "제출"),
+    ("내 신청", "내 신청"),
+    (f"신청 취소 {TITLE}", "신청 취소"),
+    ("예", "예"),
+)
 
 
 def payload(user_id: str, text: str) -> dict:
@@ -27,11 +48,18 @@ def payload(user_id: str, text: str) -> dict:
     }
 
 
-class Member(HttpUser):
-    wait_time = between(0.5, 1.5)
+def new_key() -> str:
+    """A fresh 66-character botUserKey."""
+    return uuid.uuid4().hex + uuid.uuid4().hex[:2]
+
+
+class KakaoUser(FastHttpUser):
+    """A registered member; :meth:`say` sends one message and judges the reply."""
+
+    abstract = True
 
     def on_start(self) -> None:
-        self.key = uuid.uuid4().hex + uuid.uuid4().hex[:2]
+        self.key = new_key()
         self.say(f"등록 부하중대 대원{self.key[:6]}", "등록")
 
     def say(self, text: str, name: str) -> None:
@@ -40,13 +68,27 @@ class Member(HttpUser):
             if resp.status_code != 200:
                 resp.failure(f"HTTP {resp.status_code}")
                 return
-            body = resp.json()
+            try:
+                body = resp.json()
+            except ValueError:
+                resp.failure("not JSON")
+                return
             if body.get("version") != "2.0" or "template" not in body:
                 resp.failure("not a Kakao reply")
                 return
-            texts = [o.get("simpleText", {}).get("text", "") for o in body["template"]["outputs"]]
-            if any("잠시 후 다시" in t for t in texts):  # the polite "busy" answer: counted, not hidden
+            texts = [o.get("simpleText", {}).get("text", "") for o in body["template"].get("outputs", [])]
+            if any(BUSY in t for t in texts):
                 resp.failure("busy reply")
+
+    def answer_round(self) -> None:
+        for text, name in ROUND:
+            self.say(text, name)
+
+
+class Member(KakaoUser):
+    """A busy hour: 3 menus, 2 lists and 4 full rounds in 9 tasks, 0.5–1.5 s apart."""
+
+    wait_time = between(0.5, 1.5)
 
     @task(3)
     def menu(self) -> None:
@@ -57,9 +99,25 @@ class Member(HttpUser):
         self.say("신청 목록", "신청 목록")
 
     @task(4)
-    def answer_round(self) -> None:
-        """One member's full round: open, answer, skip, submit, check, withdraw (so the next round can answer)."""
-        for text, name in ((f"신청 {TITLE}", "신청 <제목>"), ("피자", "answer choice"), ("2", "answer number"),
-                           ("건너뛰기", "건너뛰기"), ("제출", "제출"), ("내 신청", "내 신청"),
-                           (f"신청 취소 {TITLE}", "신청 취소"), ("예", "예")):
-            self.say(text, name)
+    def round(self) -> None:
+        self.answer_round()
+
+
+class MenuMember(KakaoUser):
+    """Closed loop: the menu, as fast as the server answers."""
+
+    wait_time = constant(0)
+
+    @task
+    def menu(self) -> None:
+        self.say("메뉴", "메뉴")
+
+
+class RoundMember(KakaoUser):
+    """Closed loop: the full answer round, as fast as the server answers."""
+
+    wait_time = constant(0)
+
+    @task
+    def round(self) -> None:
+        self.answer_round()

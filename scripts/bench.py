@@ -1,87 +1,367 @@
-"""`make bench`: the project's load benchmark.
+"""`make bench`: the bot measured beside a reference skill, in one run, on a private local stack.
 
-Starts a private local stack (DynamoDB Local in memory, S3, the bot under gunicorn) on
-free ports in a temporary folder, seeds an admin and a survey "부하 시험" (선택 · 숫자 ·
-optional 주관식, 2,000 response cap), runs locust headless with ``--users`` simulated
-members (default 100, the seed paper's requirement: 100 req/s, < 1 s at 100 concurrent
-users), prints throughput and latency percentiles per request kind and overall, then
-checks the stored data (counters equal stored answers) and stops everything.
+    python -m scripts.bench [--users 100] [--rounds 3] [--round-seconds 20] [--seconds 45] [--smoke]
 
-    python -m scripts.bench [--users 100] [--seconds 60] [--spawn-rate 20]
+One stack: DynamoDB Local (in memory) and moto (S3) started once by ``scripts.devstack``
+with the bot under gunicorn, and the reference skill (``loadtests/reference.py``: parse,
+one GetItem, one PutItem, a one-line reply) under gunicorn with the same settings against
+the same DynamoDB Local, each on a free port, in a temporary folder; the per-member rate
+limit is off for the load. In order:
 
-Figures are for this machine with locust on the same cores: compare runs, not absolutes.
+1. ``ddb_calls`` / ``items_read``: a scripted conversation in this process on tables of
+   its own, with a botocore hook counting calls per message kind, with one survey and
+   with ``--closed`` closed surveys added (``scripts/bench_calls.py``; deterministic).
+2. Closed loop, one survey: ``--users`` members with no think time, in alternating
+   rounds (reference, menu, round; the order rotates each cycle), ``--rounds`` cycles:
+   ``throughput_ratio_menu`` and ``throughput_ratio_round`` are the median requests/s
+   of the menu-only and of the full-round members ÷ the reference's median.
+3. Think time: ``--users`` members 0.5–1.5 s apart for ``--seconds``, against the bot
+   and then against the reference: ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
+   Then the survey's counter is checked against its stored answers at a quiet moment.
+4. ``history_ratio``: 메뉴 and 신청 목록 one at a time from one client, with one survey,
+   then with ``--closed`` closed surveys added; median time of each, larger ratio.
+5. Closed loop again, with those surveys in the table: ``throughput_ratio_menu_500``.
+6. With the stack stopped, in fresh processes: ``import_ratio`` (``import app`` and
+   building the bot ÷ ``import chalice, boto3, pynamodb``) and ``export_ratio`` /
+   ``export_peak_rss_mb`` (``scripts/bench_export.py``).
+
+Prints a table (figure, target, pass/fail, raw inputs) and writes ``--out``
+(``.bench/latest.json``): every figure with its raw inputs, the targets, the commit
+and the machine's core count. Locust, both servers and DynamoDB Local share this
+machine's cores: the ratios compare like with like, the absolute figures do not carry
+over to Lambda. ``--smoke`` runs every part for a few seconds only, to prove it works.
 """
 from __future__ import annotations
 
 import argparse
-import csv
+import datetime as dt
+import http.client
 import json
+import math
 import os
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from scripts import engines, local
+from scripts import bench_calls, devstack, engines, local
 from scripts.local import ROOT
-from scripts.wizard import bbq_messages
 
 TITLE = "부하 시험"
+DEFAULT_OUT = ROOT / ".bench" / "latest.json"
+REFERENCE_TABLE = "bench-reference"
+CALLS_TABLE_PREFIX = "haengjeong-calls"
+ADMIN = "bench-admin-" + "0" * 54
+HISTORY_MEMBER = "bench-history-" + "0" * 52
+BUSY = "잠시 후 다시"
+
+IMPORT_OURS = "import app; from chalicelib import runtime; runtime.bot()"
+IMPORT_BARE = "import chalice, boto3, pynamodb"
+IMPORT_OURS_MEANS = ("import app (the Chalice app and everything it imports), then runtime.bot(): the settings read "
+                     "and the bot built with its store, exporter and queue, as the first message does before its "
+                     "first DynamoDB call")
+
+READ_ONLY_KINDS = ("메뉴", "신청 목록", "내 신청")
+ANSWER_KINDS = ("answer", "answer (number)", "answer (skip)")
+KINDS = ("메뉴", "신청 목록", "신청 <제목>", "answer", "제출", "내 신청", "현황")
 
 
-def post(url: str, secret: str, user: str, text: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Plan:
+    users: int = 100
+    rounds: int = 3
+    round_seconds: float = 20.0
+    warmup: float = 5.0
+    think_seconds: float = 45.0
+    closed: int = 500
+    history_samples: int = 30
+    import_runs: int = 7
+    export_runs: int = 3
+    export_rows: int = 10_000
+    workers: int = 2
+    threads: int = 16
+    smoke: bool = False
+
+
+SMOKE: dict[str, Any] = {"users": 10, "rounds": 1, "round_seconds": 2.0, "warmup": 1.0, "think_seconds": 3.0,
+                         "closed": 20, "history_samples": 5, "import_runs": 1, "export_runs": 1, "export_rows": 50}
+
+
+# --- stopping on a signal -------------------------------------------------------------------------
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+# --- the stack ------------------------------------------------------------------------------------
+
+
+_T0 = time.monotonic()
+
+
+def log(text: str) -> None:
+    """A progress line, with the seconds since the run started."""
+    print(f"[{time.monotonic() - _T0:5.0f} s] {text}" if text else "", flush=True)
+
+
+class Stack:
+    """The bot's stack (``scripts.devstack``) and the reference skill, both under gunicorn; stopped on exit."""
+
+    def __init__(self, work: Path, plan: Plan) -> None:
+        self.work, self.plan = work, plan
+        self.devstack: subprocess.Popen[bytes] | None = None
+        self.reference: subprocess.Popen[bytes] | None = None
+        self.info: dict[str, Any] = {}
+        self.url = self.ref_url = self.secret = ""
+
+    def __enter__(self) -> Stack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start(self) -> None:
+        port = engines.free_port()
+        # The per-member rate limit is off: simulated members talk faster than people, and the bench
+        # measures the work path, not the polite refusal.
+        env = dict(os.environ, HJ_RATE_LIMIT="0")
+        self.devstack, _ = engines.spawn(
+            [sys.executable, "-m", "scripts.devstack", "--in-memory", "--port", str(port), "--local-dir",
+             str(self.work), "--workers", str(self.plan.workers), "--threads", str(self.plan.threads)],
+            log=self.work / "stack.out", env=env, cwd=ROOT)
+        stack_file = self.work / "stack.json"
+        deadline = time.monotonic() + 180
+        while not stack_file.exists():
+            if self.devstack.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the local stack did not start:\n" + tail(self.work / "stack.out"))
+            time.sleep(0.2)
+        self.info = json.loads(stack_file.read_text())
+        local.use_stack(self.info)
+        self.secret = self.info.get("skill_secret") or "local-dev-secret"
+        os.environ["HJ_SKILL_SECRET"] = self.secret
+        self.url = f"http://{engines.LOOPBACK}:{port}"
+        engines.wait_for(self.url + "/health", timeout=60, proc=self.devstack, what="the bot")
+        create_reference_table()
+        self.reference, self.ref_url = start_reference(self.work, self.plan)
+
+    def stop(self) -> None:
+        # A second Ctrl-C must not cut the clean-up short.
+        saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            engines.stop(self.reference)
+            self.reference = None
+            engines.stop(self.devstack, timeout=30)  # SIGTERM: devstack stops its engines, then itself
+            self.devstack = None
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+    def store(self) -> Any:
+        from chalicelib import runtime
+        from chalicelib.config import settings
+
+        return runtime.store(settings())
+
+
+def tail(path: Path, limit: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:]
+    except OSError:
+        return ""
+
+
+def create_reference_table() -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    client = boto3.client("dynamodb", region_name=os.environ["AWS_REGION"],
+                          endpoint_url=os.environ["HJ_DYNAMODB_ENDPOINT"])
+    try:
+        client.create_table(TableName=REFERENCE_TABLE, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise
+    client.get_waiter("table_exists").wait(TableName=REFERENCE_TABLE, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+
+
+def start_reference(work: Path, plan: Plan, attempts: int = 3) -> tuple[subprocess.Popen[bytes], str]:
+    """The reference skill under gunicorn with the bot's settings (``devstack.gunicorn_argv``), on a free port."""
+    env = dict(os.environ, BENCH_REFERENCE_TABLE=REFERENCE_TABLE)
+    for attempt in range(1, attempts + 1):
+        port = engines.free_port()
+        argv = devstack.gunicorn_argv(port, plan.workers, plan.threads)
+        argv[-1] = "loadtests.reference:application"  # the bot's app spec is the last argument
+        proc, log_path = engines.spawn(argv, log=work / "reference.log", env=env, cwd=ROOT)
+        base = f"http://{engines.LOOPBACK}:{port}"
+        try:
+            engines.Engine(proc, base, log_path, what="the reference skill", ready_path="/health").wait_ready(60)
+            return proc, base
+        except engines.EngineError:
+            engines.stop(proc)
+            if attempt == attempts or "Address already in use" not in tail(log_path):
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- talking to a server --------------------------------------------------------------------------
+
+
+def post(base: str, secret: str, user: str, text: str, timeout: float = 10) -> tuple[dict[str, Any], float]:
+    """One message over a fresh connection (no proxy); the reply and the seconds it took."""
     body = json.dumps({"userRequest": {"utterance": text, "user": {"id": user, "type": "botUserKey"}}}).encode()
-    req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "X-Skill-Secret": secret})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        t0 = time.perf_counter()
+        conn.request("POST", "/skill", body=body, headers={"Content-Type": "application/json",
+                                                           "X-Skill-Secret": secret})
+        resp = conn.getresponse()
+        data = resp.read()
+        took = time.perf_counter() - t0
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise RuntimeError(f"{text!r}: HTTP {resp.status} {data[:200]!r}")
+    return json.loads(data), took
 
 
-def seed(url: str, secret: str, stack: dict[str, Any]) -> None:
-    """An admin (promoted in the store, as the operator command does) opens the survey through chat."""
-    admin = "bench-admin-" + "0" * 52
-    first = post(url, secret, admin, "등록 본부 부하관리자")
-    store = stack_store(stack)
-    from chalicelib.domain.model import ADMIN
-    from chalicelib.domain.writes import PutUser
+def text_of(reply: dict[str, Any]) -> str:
+    outputs = reply.get("template", {}).get("outputs", [])
+    return "\n".join(o.get("simpleText", {}).get("text", "") for o in outputs)
 
-    user = store.get_user(admin)
-    if user is None:
-        raise SystemExit(f"registering the bench admin failed: {json.dumps(first, ensure_ascii=False)[:300]}")
-    user.role = ADMIN
-    store.commit([PutUser(user)])
+
+def seed(stack: Stack) -> str:
+    """An admin (promoted in the store, as the operator command does) opens the survey through chat; its id."""
+    from scripts.wizard import bbq_messages
+
+    post(stack.url, stack.secret, ADMIN, "등록 본부 부하관리자")
+    store = stack.store()
+    bench_calls.promote(store, ADMIN)
+    last: dict[str, Any] = {}
     for text in bbq_messages(title=TITLE, deadline="없음", cap="2000", options="치킨, 피자, 족발"):
-        last = post(url, secret, admin, text)
-    if not any(s.title == TITLE for s in store.list_surveys()):
+        last, _ = post(stack.url, stack.secret, ADMIN, text)
+    found = [s.id for s in store.list_surveys() if s.title == TITLE]
+    if not found:
         raise SystemExit(f"seeding the survey failed: {json.dumps(last, ensure_ascii=False)[:300]}")
+    post(stack.url, stack.secret, HISTORY_MEMBER, "등록 부하중대 기록원")
+    return str(found[0])
 
 
-def stack_store(stack: dict[str, Any]) -> Any:
-    """The store of the stack's tables (this process is pointed at the stack)."""
-    from chalicelib import runtime
-    from chalicelib.config import settings
-
-    local.use_stack(stack)
-    return runtime.store(settings())
+# --- load rounds ----------------------------------------------------------------------------------
 
 
-def check_store(stack: dict[str, Any], settle: float = 0.5, tries: int = 20) -> str:
+def rotate(items: list[Any], by: int) -> list[Any]:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def run_rounds(stack: Stack, plan: Plan, rounds: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Run ``rounds`` (see ``loadtests/run.py``) in one load-generator process; their results."""
+    path = stack.work / f"{name}.json"
+    path.write_text(json.dumps({"rounds": rounds}, ensure_ascii=False), encoding="utf-8")
+    budget = sum(float(r["warmup"]) + float(r["seconds"]) + 5 for r in rounds) + 120
+    env = dict(os.environ, HJ_SKILL_SECRET=stack.secret, BENCH_TITLE=TITLE)
+    proc = subprocess.run([sys.executable, "-m", "loadtests.run", str(path)], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, text=True, timeout=budget, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"the load generator failed (exit {proc.returncode})")
+    results: list[dict[str, Any]] = json.loads(proc.stdout)["rounds"]
+    return results
+
+
+def round_spec(label: str, user_class: str, host: str, plan: Plan, seconds: float) -> dict[str, Any]:
+    return {"label": label, "user_class": user_class, "host": host, "users": plan.users, "warmup": plan.warmup,
+            "seconds": seconds}
+
+
+def closed_loop(stack: Stack, plan: Plan, ours: dict[str, str], name: str) -> dict[str, dict[str, Any]]:
+    """Alternating closed-loop rounds: the reference and each of ``ours`` (label -> user class), ``plan.rounds`` times.
+
+    The reference is ``MenuMember`` pointed at the reference skill: one message per task.
+    """
+    kinds = [("reference", "MenuMember", stack.ref_url)] + [(k, c, stack.url) for k, c in ours.items()]
+    specs = []
+    for r in range(plan.rounds):
+        for kind, cls, host in rotate(kinds, r):
+            specs.append(round_spec(f"{kind}#{r + 1}", cls, host, plan, plan.round_seconds))
+    results = run_rounds(stack, plan, specs, name)
+    out: dict[str, dict[str, Any]] = {}
+    for kind, _, _ in kinds:
+        mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]
+        out[kind] = {"rps": [x["rps"] for x in mine], "median_rps": statistics.median(x["rps"] for x in mine),
+                     "failures": sum(x["failures"] for x in mine), "rounds": mine}
+    return out
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def throughput(block: dict[str, dict[str, Any]], kind: str) -> dict[str, Any]:
+    ours, ref = block[kind], block["reference"]
+    return {"ratio": ratio(ours["median_rps"], ref["median_rps"]), "ours_rps": ours["rps"],
+            "reference_rps": ref["rps"], "ours_median_rps": ours["median_rps"],
+            "reference_median_rps": ref["median_rps"], "ours_failures": ours["failures"],
+            "reference_failures": ref["failures"]}
+
+
+def think_time(stack: Stack, plan: Plan) -> dict[str, Any]:
+    specs = [round_spec("ours", "Member", stack.url, plan, plan.think_seconds),
+             round_spec("reference", "Member", stack.ref_url, plan, plan.think_seconds)]
+    ours, ref = run_rounds(stack, plan, specs, "think")
+    return {"ours": ours, "reference": ref, "p99_ratio": ratio(ours["p99_ms"], ref["p99_ms"])}
+
+
+# --- history, store check ---------------------------------------------------------------------------
+
+
+def history(stack: Stack, plan: Plan) -> dict[str, list[float]]:
+    """Milliseconds of 메뉴 and 신청 목록, alternating, one at a time, after a few unmeasured ones."""
+    times: dict[str, list[float]] = {"메뉴": [], "신청 목록": []}
+    warm = max(3, plan.history_samples // 5)
+    for i in range(warm + plan.history_samples):
+        for text in times:
+            reply, took = post(stack.url, stack.secret, HISTORY_MEMBER, text)
+            if BUSY in text_of(reply):
+                raise SystemExit(f"{text!r} got a busy reply at no load")
+            if i >= warm:
+                times[text].append(took * 1000)
+    return times
+
+
+def check_store(stack: Stack, survey_id: str, settle: float = 0.5, tries: int = 20) -> dict[str, Any]:
     """The survey's counter against its stored answers, once nothing moves any more.
 
-    Requests locust gave up on at the end may still be committing, and the counter and the
-    answers are separate reads: the check waits until two readings ``settle`` seconds apart
-    are the same, so it compares one quiet moment.
+    Requests the load generator gave up on at the end may still be committing, and the
+    counter and the answers are separate reads: the check waits until two readings
+    ``settle`` seconds apart are the same, so it compares one quiet moment.
     """
-    store = stack_store(stack)
-    sid = next(x.id for x in store.list_surveys() if x.title == TITLE)
+    store = stack.store()
 
     def reading() -> tuple[int, list[str]]:
-        survey = store.get_survey(sid)
-        return (survey.response_count if survey else -1), [a.user_key for a in store.list_answers(sid)]
+        survey = store.get_survey(survey_id)
+        return (survey.response_count if survey else -1), [a.user_key for a in store.list_answers(survey_id)]
 
     last = reading()
     for _ in range(tries):
@@ -91,77 +371,314 @@ def check_store(stack: dict[str, Any], settle: float = 0.5, tries: int = 20) -> 
             break
         last = now
     count, keys = last
-    ok = count == len(keys)
-    return f"stored answers {len(keys)}, response_count {count} ({'consistent' if ok else 'MISMATCH'})"
+    return {"stored_answers": len(keys), "response_count": count, "consistent": count == len(keys)}
 
 
-def summarize(stats_csv: Path) -> str:
-    lines = [f"{'request':<16}{'count':>8}{'fail':>6}{'rps':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}"]
-    with stats_csv.open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            name = r["Name"] if r["Name"] != "Aggregated" else "ALL"
-            lines.append(f"{name:<16}{r['Request Count']:>8}{r['Failure Count']:>6}{float(r['Requests/s']):>8.1f}"
-                         f"{r['50%']:>8}{r['95%']:>8}{r['99%']:>8}{float(r['Max Response Time']):>8.0f}")
+# --- fresh processes: import and export -------------------------------------------------------------
+
+
+def timed_import(statement: str) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    # Both sides read compiled byte code, as installed packages do: the first (unmeasured) run writes
+    # the project's, even where the environment says not to.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"python -c {statement!r} failed:\n{proc.stderr[-2000:]}")
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def import_ratio(plan: Plan) -> dict[str, Any]:
+    for statement in (IMPORT_OURS, IMPORT_BARE):  # once unmeasured: byte code written, files in the page cache
+        timed_import(statement)
+    ours, bare = [], []
+    for _ in range(plan.import_runs):
+        ours.append(timed_import(IMPORT_OURS))
+        bare.append(timed_import(IMPORT_BARE))
+    return {"ratio": ratio(statistics.median(ours), statistics.median(bare)), "ours_s": ours, "bare_s": bare,
+            "ours_median_s": statistics.median(ours), "bare_median_s": statistics.median(bare),
+            "ours": IMPORT_OURS, "bare": IMPORT_BARE, "ours_includes": IMPORT_OURS_MEANS,
+            "timed": "inside each process, from before the first import to the end of the statement; byte code "
+                     "compiled beforehand on both sides"}
+
+
+def timed_export(which: str, rows: int) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "scripts.bench_export", which, "--rows", str(rows)], cwd=ROOT,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"the {which} export failed:\n{proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def export_ratio(plan: Plan) -> dict[str, Any]:
+    ours, bare = [], []
+    for _ in range(plan.export_runs):
+        ours.append(timed_export("ours", plan.export_rows))
+        bare.append(timed_export("bare", plan.export_rows))
+    ours_s, bare_s = [x["seconds"] for x in ours], [x["seconds"] for x in bare]
+    return {"ratio": ratio(statistics.median(ours_s), statistics.median(bare_s)), "ours_s": ours_s, "bare_s": bare_s,
+            "rows": plan.export_rows, "questions": ours[0]["columns"],
+            "peak_rss_mb": max(x["peak_rss_mb"] for x in ours),
+            "peak_rss_mb_before_export": max(x["peak_rss_mb_before"] for x in ours),
+            "bare_peak_rss_mb": max(x["peak_rss_mb"] for x in bare),
+            "ours_bytes": ours[0]["bytes"], "bare_bytes": bare[0]["bytes"]}
+
+
+# --- targets and report ---------------------------------------------------------------------------
+
+
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "==": lambda a, b: a == b,
+}
+
+
+def target(name: str, figure: Any, op: str, bound: float, detail: str = "") -> dict[str, Any]:
+    ok = isinstance(figure, (int, float)) and not (isinstance(figure, float) and math.isnan(figure)) \
+        and OPS[op](figure, bound)
+    return {"name": name, "figure": figure, "target": f"{op} {bound:g}", "holds": bool(ok), "detail": detail}
+
+
+def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
+    t, th, hi = r["throughput"], r["think"], r["history"]
+    out = [
+        target("throughput_ratio_menu", r["throughput_ratio_menu"], ">=", 0.9,
+               f"{t['menu']['ours_median_rps']:.1f} ÷ {t['menu']['reference_median_rps']:.1f} req/s"),
+        target("throughput_ratio_menu_500", r["throughput_ratio_menu_500"], ">=", 0.9,
+               f"{t['menu_500']['ours_median_rps']:.1f} ÷ {t['menu_500']['reference_median_rps']:.1f} req/s"),
+        target("throughput_ratio_round", r["throughput_ratio_round"], ">=", 0.8,
+               f"{t['round']['ours_median_rps']:.1f} ÷ {t['round']['reference_median_rps']:.1f} req/s"),
+        target("history_ratio", r["history_ratio"], "<=", 1.2,
+               f"메뉴 {hi['메뉴']['ms_1']:.1f}→{hi['메뉴']['ms_500']:.1f} ms, "
+               f"신청 목록 {hi['신청 목록']['ms_1']:.1f}→{hi['신청 목록']['ms_500']:.1f} ms"),
+        target("p99_ratio", r["p99_ratio"], "<=", 1.5,
+               f"p99 {th['ours']['p99_ms']:.1f} ÷ {th['reference']['p99_ms']:.1f} ms, p50 {r['p50_ms']:.1f} ms"),
+        target("failures", r["failures"], "==", 0, f"reference: {th['reference']['failures']}"),
+    ]
+    calls, writes, items, items_500 = r["ddb_calls"], r["ddb_writes"], r["items_read"], r["items_read_500"]
+    ops, off = r["ddb"]["deployed"]["surveys_1"], r["ddb"]["rate_limit_off"]["surveys_1"]
+
+    def how(kind: str) -> str:
+        return f"{' '.join(ops[kind]['operations'])}  (rate limit off: {off[kind]['calls']} calls)"
+
+    for kind in READ_ONLY_KINDS:
+        out.append(target(f"ddb_calls[{kind}]", calls[kind], "<=", 2, how(kind)))
+        out.append(target(f"ddb_writes[{kind}]", writes[kind], "==", 0,
+                          f"rate limit off: {off[kind]['writes']} writes"))
+    for kind in ANSWER_KINDS:
+        out.append(target(f"ddb_calls[{kind}]", calls[kind], "<=", 2, how(kind)))
+    out.append(target("ddb_calls[제출]", calls["제출"], "<=", 3, how("제출")))
+    grown = {k: f"{items[k]}→{items_500[k]}" for k in items if items_500.get(k, 0) > items[k]}
+    out.append(target("items_read growth", len(grown), "==", 0,
+                      ", ".join(f"{k} {v}" for k, v in grown.items()) or "no kind reads more"))
+    out += [
+        target("import_ratio", r["import_ratio"], "<=", 1.1,
+               f"{r['import']['ours_median_s'] * 1000:.0f} ÷ {r['import']['bare_median_s'] * 1000:.0f} ms"),
+        target("export_ratio", r["export_ratio"], "<=", 1.2,
+               f"{statistics.median(r['export']['ours_s']):.2f} ÷ {statistics.median(r['export']['bare_s']):.2f} s"),
+        target("export_peak_rss_mb", r["export_peak_rss_mb"], "<", 100,
+               f"{r['export']['peak_rss_mb_before_export']:.0f} MB before the export"),
+        target("store consistent", int(r["store"]["consistent"]), "==", 1,
+               f"{r['store']['stored_answers']} answers, response_count {r['store']['response_count']}"),
+    ]
+    return out
+
+
+def fmt(x: Any) -> str:
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        return "nan" if math.isnan(x) else f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+    return str(x)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (Hangul takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return text + " " * max(0, width - used)
+
+
+def table(targets: list[dict[str, Any]]) -> str:
+    lines = [f"{pad('figure', 30)}{'value':>9}  {'target':<8}{'':<6}raw"]
+    for t in targets:
+        lines.append(f"{pad(t['name'], 30)}{fmt(t['figure']):>9}  {t['target']:<8}{'ok' if t['holds'] else 'FAIL':<6}"
+                     f"{t['detail']}")
     return "\n".join(lines)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Ctrl-C the stack's process group (it stops its engines), then make sure."""
-    for sig, wait in ((signal.SIGINT, 30), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def by_name_table(title: str, result: dict[str, Any]) -> str:
+    lines = [title, f"  {pad('request', 16)}{'count':>8}{'fail':>6}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"]
+    for name, s in result["by_name"].items():
+        lines.append(f"  {pad(name, 16)}{s['ok']:>8}{s['failures']:>6}{s['rps']:>8.1f}{s['p50_ms']:>9.1f}"
+                     f"{s['p95_ms']:>9.1f}{s['p99_ms']:>9.1f}")
+    lines.append(f"  {pad('ALL', 16)}{result['ok']:>8}{result['window_failures']:>6}{result['rps']:>8.1f}"
+                 f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['p99_ms']:>9.1f}")
+    return "\n".join(lines)
+
+
+def clean(x: Any) -> Any:
+    """JSON without NaN: NaN becomes null."""
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dict):
+        return {k: clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [clean(v) for v in x]
+    return x
+
+
+def git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def measure(plan: Plan, work: Path) -> dict[str, Any]:
+    from chalicelib.domain.model import now_kst
+
+    r: dict[str, Any] = {}
+    with Stack(work, plan) as stack:
+        survey_id = seed(stack)
+        log(f"stack up: the bot on {stack.url}, the reference on {stack.ref_url}")
+
+        log(f"DynamoDB calls per message kind (1 survey, then {plan.closed} closed added)…")
+        r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
+
+        log(f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
+            f"{plan.warmup:g}+{plan.round_seconds:g} s each…")
+        one = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
+
+        log(f"think time: {plan.users} members 0.5–1.5 s apart, {plan.warmup:g}+{plan.think_seconds:g} s, "
+            "the bot then the reference…")
+        r["think"] = think_time(stack, plan)
+        r["store"] = check_store(stack, survey_id)
+
+        log("history: 메뉴 and 신청 목록 one at a time, 1 survey…")
+        one_survey = history(stack, plan)
+        log(f"adding {plan.closed} closed surveys…")
+        bench_calls.add_closed_surveys(stack.store(), survey_id, plan.closed, now_kst())
+        log(f"history: {1 + plan.closed} surveys…")
+        many = history(stack, plan)
+
+        log(f"closed loop, {1 + plan.closed} surveys: {plan.rounds} × (reference, menu)…")
+        many_block = closed_loop(stack, plan, {"menu": "MenuMember"}, "closed-500")
+    log("stack stopped")
+
+    r["throughput"] = {"menu": throughput(one, "menu"), "round": throughput(one, "round"),
+                       "menu_500": throughput(many_block, "menu"), "rounds_1": one, "rounds_500": many_block}
+    r["history"] = {}
+    for text in ("메뉴", "신청 목록"):
+        ms_1, ms_500 = statistics.median(one_survey[text]), statistics.median(many[text])
+        r["history"][text] = {"ms_1": ms_1, "ms_500": ms_500, "ratio": ratio(ms_500, ms_1),
+                              "samples_1": one_survey[text], "samples_500": many[text]}
+
+    log(f"import: {plan.import_runs} × (ours, bare) in fresh processes…")
+    r["import"] = import_ratio(plan)
+    log(f"export: {plan.export_rows} × 10, {plan.export_runs} × (ours, bare) in fresh processes…")
+    r["export"] = export_ratio(plan)
+    return r
+
+
+def summarize(r: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures, from the raw results."""
+    ddb1, ddb500 = r["ddb"]["deployed"]["surveys_1"], r["ddb"]["deployed"]["surveys_500"]
+    kinds = list(ddb1)
+    return {
+        "throughput_ratio_menu": r["throughput"]["menu"]["ratio"],
+        "throughput_ratio_round": r["throughput"]["round"]["ratio"],
+        "throughput_ratio_menu_500": r["throughput"]["menu_500"]["ratio"],
+        "history_ratio": max(h["ratio"] for h in r["history"].values()),
+        "history_ratio_menu": r["history"]["메뉴"]["ratio"],
+        "history_ratio_list": r["history"]["신청 목록"]["ratio"],
+        "p50_ms": r["think"]["ours"]["p50_ms"],
+        "p99_ms": r["think"]["ours"]["p99_ms"],
+        "failures": r["think"]["ours"]["failures"],
+        "p99_ratio": r["think"]["p99_ratio"],
+        "ddb_calls": {k: ddb1[k]["calls"] for k in kinds},
+        "ddb_writes": {k: ddb1[k]["writes"] for k in kinds},
+        "items_read": {k: ddb1[k]["items_read"] for k in kinds},
+        "ddb_calls_500": {k: ddb500[k]["calls"] for k in kinds},
+        "items_read_500": {k: ddb500[k]["items_read"] for k in kinds},
+        "import_ratio": r["import"]["ratio"],
+        "export_ratio": r["export"]["ratio"],
+        "export_peak_rss_mb": r["export"]["peak_rss_mb"],
+        "store_consistent": r["store"]["consistent"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--users", type=int, default=100)
-    p.add_argument("--spawn-rate", type=int, default=20)
-    p.add_argument("--seconds", type=int, default=60)
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers of the stack")
-    p.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help="every part for a few seconds (proves it works)")
+    p.add_argument("--users", type=int, help="simulated members (default 100)")
+    p.add_argument("--rounds", type=int, help="alternating cycles per ratio (default 3)")
+    p.add_argument("--round-seconds", type=float, help="measured seconds of a closed-loop round (default 20)")
+    p.add_argument("--warmup", type=float, help="unmeasured seconds before each round (default 5)")
+    p.add_argument("--seconds", type=float, dest="think_seconds", help="measured seconds of the think-time run "
+                                                                       "(default 45)")
+    p.add_argument("--closed", type=int, help="closed surveys added for the history figures (default 500)")
+    p.add_argument("--workers", type=int, help="gunicorn workers of both servers (default 2)")
+    p.add_argument("--threads", type=int, help="threads per gunicorn worker (default 16)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON goes (default .bench/latest.json)")
     args = p.parse_args(argv)
+    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("smoke", "out")}
+    plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke})
 
+    started, stamp = time.monotonic(), dt.datetime.now(dt.UTC)
+    # Installed explicitly (SIGINT too): a shell starting us in the background leaves SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
     work = Path(tempfile.mkdtemp(prefix="hj-bench-"))
-    port = engines.free_port()
-    # The per-member rate limit is off here: simulated members talk faster than people, and the
-    # benchmark measures the work path, not the polite refusal.
-    stack_env = dict(os.environ, HJ_RATE_LIMIT="0")
-    stack_proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.devstack", "--in-memory", "--port", str(port), "--local-dir", str(work),
-         "--workers", str(args.workers), "--threads", str(args.threads)],
-        cwd=ROOT, env=stack_env, stdout=(work / "stack.out").open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
     try:
-        stack_file = work / "stack.json"
-        deadline = time.monotonic() + 120
-        while not stack_file.exists():
-            if stack_proc.poll() is not None or time.monotonic() > deadline:
-                print((work / "stack.out").read_text(), file=sys.stderr)
-                raise SystemExit("the local stack did not start")
-            time.sleep(0.5)
-        stack = json.loads(stack_file.read_text())
-        url = f"http://127.0.0.1:{port}/skill"
-        engines.wait_for(f"http://127.0.0.1:{port}/health", timeout=60)
-        secret = stack.get("skill_secret") or "local-dev-secret"
-        seed(url, secret, stack)
-        print(f"stack up on {url}; running {args.users} members for {args.seconds}s…", flush=True)
-        prefix = work / "locust"
-        env = dict(os.environ, HJ_SKILL_SECRET=secret, BENCH_TITLE=TITLE)
-        subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "locustfile.py"), "--headless",
-             "--host", f"http://127.0.0.1:{port}", "-u", str(args.users), "-r", str(args.spawn_rate),
-             "-t", f"{args.seconds}s", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, timeout=args.seconds + 120)
-        print(summarize(Path(f"{prefix}_stats.csv")))
-        print(check_store(stack))
+        raw = measure(plan, work)
+    except (KeyboardInterrupt, Interrupted) as e:
+        print(f"\ninterrupted ({e or 'SIGINT'}); everything started was stopped", file=sys.stderr)
+        return 130
+    except BaseException:
+        for name in ("stack.out", "reference.log", "logs/gunicorn.log"):
+            if (work / name).exists():
+                print(f"--- {name} (last lines) ---\n{tail(work / name)}", file=sys.stderr)
+        raise
     finally:
-        stop(stack_proc)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        shutil.rmtree(work, ignore_errors=True)
+
+    result: dict[str, Any] = {
+        "timestamp": stamp.isoformat(timespec="seconds"),
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "cpu_count": os.cpu_count(),
+        "mode": "smoke" if plan.smoke else "full",
+        "plan": asdict(plan),
+    }
+    result.update(summarize(raw))
+    result.update(raw)
+    result["targets"] = evaluate(result)
+    result["all_targets_hold"] = all(t["holds"] for t in result["targets"])
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+
+    think = result["think"]
+    print("")
+    print(by_name_table("think time, the bot:", think["ours"]))
+    print(by_name_table("think time, the reference (same members, same load):", think["reference"]))
+    print("")
+    print(table(result["targets"]))
+    held = sum(t["holds"] for t in result["targets"])
+    print(f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores · "
+          f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}")
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, args.out)
+    print(f"written: {args.out}")
     return 0
 
 
