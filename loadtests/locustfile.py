@@ -4,6 +4,10 @@
 * :class:`MenuMember` — registers, then asks for the menu again and again, no pause.
 * :class:`RoundMember` — registers, then repeats the full answer round, no pause.
 
+Members tap what a reply offers, as people do: when the text they send is one of the last
+reply's quick replies, the request carries that quick reply's ``extra`` as ``clientExtra``,
+as Kakao sends it. They type the rest (a number, a title).
+
 The bench points the same classes at the bot and at the reference skill
 (``loadtests/reference.py``), which reads the same requests as plain messages: the
 reference gets exactly the load the bot gets. ``scripts/bench.py`` starts the stack,
@@ -36,14 +40,15 @@ ROUND = (
 )
 
 
-def payload(user_id: str, text: str) -> dict:
+def payload(user_id: str, text: str, extra: dict | None = None) -> dict:
     return {
         "intent": {"id": "fallback", "name": "폴백 블록"},
         "userRequest": {"timezone": "Asia/Seoul", "params": {"surface": "Kakaotalk.plusfriend"},
                         "utterance": text, "lang": "ko",
                         "user": {"id": user_id, "type": "botUserKey", "properties": {}}},
         "bot": {"id": "bench-bot", "name": "행정이"},
-        "action": {"id": "skill", "name": "skill", "params": {}, "detailParams": {}, "clientExtra": {}},
+        "action": {"id": "skill", "name": "skill", "params": {}, "detailParams": {},
+                   "clientExtra": extra or {}},
         "contexts": [],
     }
 
@@ -60,10 +65,14 @@ class KakaoUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.key = new_key()
+        self.offered: dict[str, dict] = {}  # the last reply's quick replies: text sent -> its extra
         self.say(f"등록 부하중대 대원{self.key[:6]}", "등록")
 
     def say(self, text: str, name: str) -> None:
-        with self.client.post("/skill", json=payload(self.key, text), name=name,
+        # A member taps what the last reply offers (Kakao then sends the quick reply's extra as
+        # clientExtra) and types the rest; the reference skill ignores clientExtra.
+        extra, self.offered = self.offered.get(text), {}
+        with self.client.post("/skill", json=payload(self.key, text, extra), name=name,
                               headers={"X-Skill-Secret": SECRET}, catch_response=True) as resp:
             if resp.status_code != 200:
                 resp.failure(f"HTTP {resp.status_code}")
@@ -76,6 +85,8 @@ class KakaoUser(FastHttpUser):
             if body.get("version") != "2.0" or "template" not in body:
                 resp.failure("not a Kakao reply")
                 return
+            self.offered = {q.get("messageText", ""): q.get("extra") or {}
+                            for q in body["template"].get("quickReplies", [])}
             texts = [o.get("simpleText", {}).get("text", "") for o in body["template"].get("outputs", [])]
             if any(BUSY in t for t in texts):
                 resp.failure("busy reply")

@@ -92,7 +92,8 @@ def review(d: Draft, note: str = "") -> Reply:
     for n, q in enumerate(d.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, d.values.get(q.id))}")
     lines.append("이대로 제출할까요? 고치려면 '수정', 그만두려면 '취소'.")
-    return Reply.say(note, "\n".join(lines), quick=["제출", "수정", "취소"])
+    # A tapped 제출 carries the survey, so its survey and answer are read with the user (see reads_survey).
+    return Reply.say(note, "\n".join(lines), quick=[Quick("제출", extra={"sid": d.survey_id}), "수정", "취소"])
 
 
 def where_we_are(ctx: Ctx, d: Draft, note: str = "") -> Reply:
@@ -113,7 +114,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     info = found.survey
     u = ctx.member
     if info.id in u.answered:
-        s, a = ctx.db.get_survey_and_answer(info.id, u.key)
+        s, a = ctx.survey_and_answer(info.id)
         if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))
     session = ctx.state()
@@ -129,14 +130,16 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     if not info.meant_for(u):
         target = info.target_unit
         return Outcome(Reply.say(f"'{info.title}'은(는) {target} 대상 신청이에요.", quick=["신청 목록", "메뉴"]))
-    s = ctx.db.get_survey(info.id)
-    if s is None or not s.is_open(ctx.now):
+    # Open and not full as the listing says (the submit's conditions hold the truth); the questions
+    # are the form's, which never change.
+    s = ctx.db.get_survey_form(info.id)
+    if s is None:
         return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
-    if s.is_full():
+    if info.full:
         return Outcome(Reply.say(f"'{s.title}'은(는) 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"]))
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
-    intro = f"'{s.title}' 신청을 시작해요. 질문 {len(s.questions)}개 · {fmt_deadline(s.deadline)}"
+    intro = f"'{s.title}' 신청을 시작해요. 질문 {len(s.questions)}개 · {fmt_deadline(info.deadline)}"
     if s.description:
         intro += f"\n{s.description}"
     return Outcome(ask(ctx, d, intro), session=session)
@@ -165,7 +168,7 @@ def start_edit(ctx: Ctx, arg: str) -> Outcome:
     found, pool = finding.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
     if found.survey is None:
         return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요."))
-    s, a = ctx.db.get_survey_and_answer(found.survey.id, ctx.key)
+    s, a = ctx.survey_and_answer(found.survey.id)
     if s is None or a is None:
         return start(ctx, ref(found.survey, pool))
     if not s.is_open(ctx.now):
@@ -261,7 +264,7 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     """제출: one transaction of answer + counters + user (see domain.writes for the conditions)."""
     sid = d.survey_id
-    s, existing = ctx.db.get_survey_and_answer(sid, ctx.key)
+    s, existing = ctx.survey_and_answer(sid)
     u = ctx.me()
 
     def drop(msg: str, quick: list[QuickLike] | None = None) -> Outcome:
@@ -344,13 +347,17 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     session = ctx.state()
     session.confirm(Action.WITHDRAW, s.id, s.title)
     return Outcome(
-        Reply.say(f"'{s.title}' 신청을 취소할까요? 제출한 답이 지워져요.", quick=["예", "아니오"]), session=session
+        Reply.say(
+            f"'{s.title}' 신청을 취소할까요? 제출한 답이 지워져요.",
+            quick=[Quick("예", extra={"sid": s.id}), "아니오"],
+        ),
+        session=session,
     )
 
 
 def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 신청 취소: the answer goes and the counters move back, in one transaction."""
-    s, a = ctx.db.get_survey_and_answer(sid, ctx.key)
+    s, a = ctx.survey_and_answer(sid)
     u = ctx.me()
     if s is None or a is None:
         u.answered.pop(sid, None)

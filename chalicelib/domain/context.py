@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.model import AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
@@ -53,6 +53,7 @@ class Ctx:
     session: Session = field(default_factory=Session)  # to read; a handler that changes it takes state()
     _stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the session as stored, for fresh copies
     _listed: list[SurveyInfo] | None = field(default=None, repr=False)
+    _known: dict[str, tuple[Survey | None, Answer | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -63,11 +64,13 @@ class Ctx:
         db: Reader,
         tap: dict[str, Any] | None = None,
         listed: list[SurveyInfo] | None = None,
+        known: dict[str, tuple[Survey | None, Answer | None]] | None = None,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
-        ``listed`` is the listing when it was read with the user (else it is read when first needed)."""
+        ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
+        (anything else is read when first needed)."""
         stored = user.session if user else {}
-        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(stored), stored, listed)
+        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(stored), stored, listed, dict(known or {}))
 
     @property
     def member(self) -> User:
@@ -92,13 +95,21 @@ class Ctx:
 
     def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""
-        return Ctx(self.key, self.user, self.now, self.db, self.tap, session, session.to_dict(), self._listed)
+        return Ctx(
+            self.key, self.user, self.now, self.db, self.tap, session, session.to_dict(), self._listed, self._known
+        )
 
     def listed(self) -> list[SurveyInfo]:
         """The surveys open for answers (the listing), read at most once per message."""
         if self._listed is None:
             self._listed = self.db.listed_surveys()
         return list(self._listed)
+
+    def survey_and_answer(self, survey_id: str) -> tuple[Survey | None, Answer | None]:
+        """A survey and the speaker's answer to it (from the read made with the user, if it was)."""
+        if survey_id not in self._known:
+            self._known[survey_id] = self.db.get_survey_and_answer(survey_id, self.key)
+        return self._known[survey_id]
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:
         return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))

@@ -19,7 +19,8 @@ What a message means depends on the state the person is in:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from chalicelib.domain import account, admin, answering, commands, lists, wizard
 from chalicelib.domain.common import find_survey, main_quick, ref
@@ -33,6 +34,22 @@ from chalicelib.domain.session import Action, Flow, Session
 def step(ctx: Ctx, text: str) -> Outcome:
     """Answer one message; the new session, if any, is folded into the user to store."""
     return _settled(ctx, _read(ctx, text))
+
+
+def reads_listing(text: str) -> bool:
+    """Whether a message will most likely look at the listing: a menu word or a command does, an
+    answer or a flow word does not. The service then reads the listing with the user in one round
+    trip; otherwise the step reads it if it turns out to need it (a bare title, say)."""
+    return text in commands.MENU_WORDS or commands.match(text)[0] is not None
+
+
+def reads_survey(text: str, tap: Mapping[str, Any]) -> str:
+    """The survey whose item and my answer a message will read, when a tap says so: a tapped 제출 or
+    예 carries its survey (see answering.review and withdraw), which is then read with the user."""
+    sid = tap.get("sid")
+    if isinstance(sid, str) and sid and not tap.get("q") and (text == "제출" or text in YES):
+        return sid
+    return ""
 
 
 def _read(ctx: Ctx, text: str) -> Outcome:

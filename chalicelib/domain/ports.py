@@ -62,6 +62,12 @@ class Reader(ABC):
     @abstractmethod
     def get_survey(self, survey_id: str) -> Survey | None: ...
 
+    def get_survey_form(self, survey_id: str) -> Survey | None:
+        """The survey as its admin made it: title, description, questions, owner, target unit and cap,
+        which never change. Its status, deadline and counters are those of some earlier moment (take
+        them from the listing or :meth:`get_survey`); a store may keep forms in memory."""
+        return self.get_survey(survey_id)
+
     @abstractmethod
     def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
         """Surveys by id, in that order; ids of surveys that do not exist are left out."""
@@ -69,6 +75,10 @@ class Reader(ABC):
     @abstractmethod
     def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
         """A survey and one person's answer to it, in one round trip."""
+
+    def get_user_survey_and_answer(self, key: str, survey_id: str) -> tuple[User | None, Survey | None, Answer | None]:
+        """The user, a survey and the user's answer to it (a store reads them in one round trip)."""
+        return self.get_user(key), *self.get_survey_and_answer(survey_id, key)
 
     @abstractmethod
     def listed_surveys(self) -> list[SurveyInfo]:

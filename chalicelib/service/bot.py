@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.conversation import step
-from chalicelib.domain.model import User, now_kst
+from chalicelib.domain.conversation import reads_listing, reads_survey, step
+from chalicelib.domain.model import Answer, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Queue, Store, Unavailable
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.resume import current_prompt
@@ -108,15 +108,25 @@ class Bot:
         facts, store, limiter, per_minute = turn.facts, turn.request.store, self.limiter, self.rate_limit
         for attempt in range(1, MAX_ATTEMPTS + 1):
             facts["attempts"] = attempt
-            # One round trip: the user (with the conversation state) and the listing of open surveys.
-            user, listed = store.get_user_and_listing(turn.key)
+            # One round trip: the user (with the conversation state), and with a command the listing
+            # of open surveys too (an answer does without it).
+            # A tapped 제출 or 예 says which survey it finishes: that and my answer come along instead.
+            listed: list[SurveyInfo] | None = None
+            known: dict[str, tuple[Survey | None, Answer | None]] = {}
+            if sid := reads_survey(turn.text, turn.tap):
+                user, survey, answer = store.get_user_survey_and_answer(turn.key, sid)
+                known[sid] = (survey, answer)
+            elif reads_listing(turn.text):
+                user, listed = store.get_user_and_listing(turn.key)
+            else:
+                user = store.get_user(turn.key)
             turn.user = user
             now = self.clock()
             count = limiter.count(turn.key, user, now, per_minute)
             if limiter.exceeded(count, per_minute):
                 facts["result"] = "rate_limited"
                 return wording.slow_down()
-            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed), turn.text)
+            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed, known), turn.text)
             writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
             writes, counted = limiter.ride(writes, turn.key, user, count, per_minute)
             try:

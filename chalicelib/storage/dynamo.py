@@ -16,8 +16,10 @@ are: a write's own conditions hold the truth.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -41,6 +43,7 @@ from chalicelib.storage.tables import (
 from chalicelib.storage.transact import mapped_errors, put_user_alone, transact
 
 BATCH_ATTEMPTS = 3  # of a BatchGetItem whose keys DynamoDB left unprocessed (throttling)
+FORMS_KEPT = 256  # survey forms kept in memory per store (a few KB each)
 
 
 class DynamoStore(Store):
@@ -55,6 +58,8 @@ class DynamoStore(Store):
         self._tables: Tables | None = None
         self._lock = threading.Lock()
         self._listing_ready = False
+        self._forms: OrderedDict[str, Survey] = OrderedDict()  # survey id -> its form, least recent first
+        self._forms_lock = threading.Lock()
 
     @property
     def tables(self) -> Tables:
@@ -122,11 +127,31 @@ class DynamoStore(Store):
 
     def get_survey(self, survey_id: str) -> Survey | None:
         """The survey with this id, or None."""
+        if survey_id == LISTING_ID:  # not a survey
+            return None
         with mapped_errors():
             try:
                 return items.survey(self.tables.SurveyItem.get(survey_id, consistent_read=True))
             except DoesNotExist:
                 return None
+
+    def get_survey_form(self, survey_id: str) -> Survey | None:
+        """The survey's form, kept in memory after the first read (its counters are left empty there:
+        a form's reader takes them from a fresh read)."""
+        with self._forms_lock:
+            kept = self._forms.get(survey_id)
+            if kept is not None:
+                self._forms.move_to_end(survey_id)
+        if kept is None:
+            s = self.get_survey(survey_id)
+            if s is None:
+                return None
+            kept = dataclasses.replace(s, response_count=0, option_counts={})
+            with self._forms_lock:
+                self._forms[survey_id] = kept
+                while len(self._forms) > FORMS_KEPT:
+                    self._forms.popitem(last=False)
+        return dataclasses.replace(kept, questions=list(kept.questions), coadmins=list(kept.coadmins))
 
     def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
         """Surveys by id (BatchGetItem, consistent), in the order asked; missing ones left out."""
@@ -139,13 +164,30 @@ class DynamoStore(Store):
 
     def get_survey_and_answer(self, survey_id: str, user_key: str) -> tuple[Survey | None, Answer | None]:
         """One BatchGetItem (consistent) of a survey and one person's answer to it."""
+        if survey_id == LISTING_ID:  # not a survey
+            return None, None
+        found = self._batch_get(self._survey_and_answer_keys(survey_id, user_key))
+        return self._survey_and_answer(found)
+
+    def get_user_survey_and_answer(self, key: str, survey_id: str) -> tuple[User | None, Survey | None, Answer | None]:
+        """One BatchGetItem (consistent) of the user, a survey and the user's answer to it."""
+        if survey_id == LISTING_ID:
+            return self.get_user(key), None, None
+        keys = self._survey_and_answer_keys(survey_id, key)
+        keys[self.config.users_table] = ([{"key": {"S": key}}], True)
+        found = self._batch_get(keys)
+        users = found.get(self.config.users_table, [])
+        user = items.user(self.tables.UserItem.from_raw_data(users[0])) if users else None
+        return user, *self._survey_and_answer(found)
+
+    def _survey_and_answer_keys(self, survey_id: str, user_key: str) -> dict[str, tuple[list[dict[str, Any]], bool]]:
+        return {
+            self.config.surveys_table: ([{"id": {"S": survey_id}}], True),
+            self.config.answers_table: ([{"survey_id": {"S": survey_id}, "user_key": {"S": user_key}}], True),
+        }
+
+    def _survey_and_answer(self, found: dict[str, list[dict[str, Any]]]) -> tuple[Survey | None, Answer | None]:
         t = self.tables
-        found = self._batch_get(
-            {
-                self.config.surveys_table: ([{"id": {"S": survey_id}}], True),
-                self.config.answers_table: ([{"survey_id": {"S": survey_id}, "user_key": {"S": user_key}}], True),
-            }
-        )
         surveys = found.get(self.config.surveys_table, [])
         answers = found.get(self.config.answers_table, [])
         s = items.survey(t.SurveyItem.from_raw_data(surveys[0])) if surveys else None
@@ -246,6 +288,8 @@ class DynamoStore(Store):
         if transactional or deleted:
             transact(t, transactional, unlisted=deleted, deleted=deleted)
         for survey_id in deleted:
+            with self._forms_lock:
+                self._forms.pop(survey_id, None)
             self._sweep_answers(survey_id)
 
     def _ensure_listing(self) -> None:

@@ -12,7 +12,8 @@ from chalicelib import runtime
 from chalicelib.domain.model import CLOSED, SUPER, Question, Survey
 from chalicelib.domain.writes import PutSurvey, PutUser
 from scripts.wizard import bbq_messages
-from tests.functional.conftest import post
+from tests.events import event
+from tests.functional.conftest import HttpSaid, post, skill
 
 ADMIN = ("channel_text", "a" * 64)
 MEMBERS = [("channel_text", f"{n:064x}") for n in range(1, 4)]
@@ -79,9 +80,14 @@ def closed_surveys(n: int) -> None:
 
 def test_a_members_messages_cost_the_same_whatever_the_history(client: Any, calls: Calls) -> None:
     admin_with_survey(client)
+    first = member_round(client, calls, MEMBERS[2])  # the survey's form is read once, then kept
     before = member_round(client, calls, MEMBERS[0])
     closed_surveys(60)
     after = member_round(client, calls, MEMBERS[1])
+    # the user and listing, [the form,] the counters for the first question's places left, the draft
+    assert [c.operation for c in first["신청 <제목>"]] == ["BatchGetItem", "GetItem", "GetItem", "PutItem"]
+    assert [c.operation for c in after["신청 <제목>"]] == ["BatchGetItem", "GetItem", "PutItem"]
+    assert [c.operation for c in after["answer"]] == ["GetItem", "PutItem"]  # no listing for an answer
     assert before.keys() == after.keys()
     for label in before:
         assert [(c.operation, c.items) for c in after[label]] == [(c.operation, c.items) for c in before[label]], label
@@ -91,6 +97,29 @@ def test_a_members_messages_cost_the_same_whatever_the_history(client: Any, call
         assert len(after[label]) <= 2 and not {c.operation for c in after[label]} & WRITES, (label, after[label])
     assert len(after["answer"]) == 2 and len(after["제출"]) == 3, (after["answer"], after["제출"])
     assert len(after["answer, capacity"]) == 3
+
+
+def tap(client: Any, said: HttpSaid, label: str, who: tuple[str, str]) -> HttpSaid:
+    """Tap the quick reply ``label`` of ``said``: its text, with its extra as clientExtra (as Kakao sends it)."""
+    quick = next(q for q in said.json["template"]["quickReplies"] if q["label"] == label)
+    body = event(who[0], utterance=quick["messageText"], user_id=who[1])
+    body["action"]["clientExtra"] = quick.get("extra") or {}
+    return HttpSaid(skill(client, body))
+
+
+def test_a_tapped_submit_or_withdraw_reads_the_survey_with_the_member(client: Any, calls: Calls) -> None:
+    """제출 and 예 tapped on the bot's own quick replies say which survey they finish: one read, one write."""
+    admin_with_survey(client)
+    who = MEMBERS[0]
+    for text in ["등록 2중대 홍길동", "신청 BBQ 회식", "피자", "2", "건너뛰기"]:
+        card = post(client, text, who)
+    assert "제출 전 확인" in card
+    log = calls.of(lambda: tap(client, card, "제출", who))
+    assert [(c.operation, c.items) for c in log] == [("BatchGetItem", 2), ("TransactWriteItems", 0)]  # no answer yet
+    asked = post(client, "신청 취소 BBQ 회식", who)
+    log = calls.of(lambda: tap(client, asked, "예", who))
+    assert [(c.operation, c.items) for c in log] == [("BatchGetItem", 3), ("TransactWriteItems", 0)]
+    assert "아직 제출한 신청이 없어요" in post(client, "내 신청", who) or "BBQ" not in post(client, "내 신청", who).text
 
 
 def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:

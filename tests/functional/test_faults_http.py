@@ -165,7 +165,7 @@ def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
     def slow(request: Any) -> None:
         time.sleep(1.3)
 
-    inject(dynamodb(), "dynamodb", "BatchGetItem", slow)
+    inject(dynamodb(), "dynamodb", "GetItem", slow)  # an answer reads the member's item alone
     inject(dynamodb(), "dynamodb", "PutItem", timeout())  # the answer's only write
     started = time.monotonic()
     said = post(client, "3", MEMBER)
@@ -177,7 +177,7 @@ def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
 def test_reads_too_slow_to_leave_room_for_the_commit_never_start_it(client: Any, drafting: Any) -> None:
     before = stored(drafting)
     sent: list[str] = []
-    inject(dynamodb(), "dynamodb", "BatchGetItem", lambda request: time.sleep(1.6))
+    inject(dynamodb(), "dynamodb", "GetItem", lambda request: time.sleep(1.6))  # an answer reads the user alone
     inject(dynamodb(), "dynamodb", "TransactWriteItems", lambda request: sent.append("commit"))
     started = time.monotonic()
     said = post(client, "3", MEMBER)

@@ -514,6 +514,27 @@ def test_a_survey_and_an_answer_come_together(store: Any) -> None:
     assert store.get_survey_and_answer("s9", "u1") == (None, None)
 
 
+def test_the_user_a_survey_and_their_answer_come_together(store: Any) -> None:
+    store.commit([PutUser(make_user("u1")), PutSurvey(make_survey()), PutAnswer(make_answer())])
+    user, survey, answer = store.get_user_survey_and_answer("u1", "s1")
+    assert user == store.get_user("u1") and survey == store.get_survey("s1") and answer == store.get_answer("s1", "u1")
+    assert store.get_user_survey_and_answer("u2", "s1") == (None, survey, None)
+    assert store.get_user_survey_and_answer("u1", "s9") == (user, None, None)
+    assert store.get_user_survey_and_answer("u1", "@listing") == (user, None, None)  # the listing is no survey
+    assert store.get_survey("@listing") is None
+
+
+def test_a_survey_form_keeps_what_never_changes(store: Any) -> None:
+    store.commit([PutSurvey(make_survey()), PutAnswer(make_answer())])
+    fresh = store.get_survey("s1")
+    form = store.get_survey_form("s1")
+    assert (form.id, form.title, form.questions, form.owner, form.cap) == (
+        fresh.id, fresh.title, fresh.questions, fresh.owner, fresh.cap)
+    form.questions.clear()  # a reader's copy: changing it changes nothing kept
+    assert store.get_survey_form("s1").questions == fresh.questions
+    assert store.get_survey_form("s9") is None
+
+
 def test_members_all_or_by_unit_without_their_state(store: Any) -> None:
     store.commit([
         PutUser(make_user("u1", "가", unit="1소대", session={"big": "x" * 1000})),
@@ -688,6 +709,8 @@ _CALLS = {
     "list_members": lambda s: s.list_members("1소대"),
     "get_surveys": lambda s: s.get_surveys(["s1", "s2"]),
     "get_survey_and_answer": lambda s: s.get_survey_and_answer("s1", "u1"),
+    "get_user_survey_and_answer": lambda s: s.get_user_survey_and_answer("u1", "s1"),
+    "get_survey_form": lambda s: s.get_survey_form("s1"),
     "listed_surveys": lambda s: s.listed_surveys(),
     "surveys_titled": lambda s: s.surveys_titled("훈련 참석 조사"),
     "all_surveys": lambda s: s.all_surveys(),

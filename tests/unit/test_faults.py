@@ -63,7 +63,7 @@ def test_a_read_failing_inside_the_step_stops_all_store_calls() -> None:
     store.faults["get_survey"] = throttle
     store.calls.clear()
     r = c.say("치킨")
-    assert store.calls == ["get_user_and_listing", "get_survey"]  # no call after the failure (no read for the redraw)
+    assert store.calls == ["get_user", "get_survey"]  # no call after the failure (no read for the redraw)
     assert r.text.startswith(BUSY) and "[BBQ 회식] 1/3" in r and "1. 치킨" in r and "남은" not in r
     assert r.quick[:3] == ["치킨", "피자", "족발"]
 
@@ -135,7 +135,7 @@ def test_a_stalled_store_spends_the_budget_then_no_call_starts() -> None:
     store.faults["*"] = stall(mono, TIMING.store_call, then=None)  # slow but working
     store.calls.clear()
     r = c.say("3")
-    assert store.calls == ["get_user_and_listing"]  # the commit could not have ended in time: it never started
+    assert store.calls == ["get_user"]  # the commit could not have ended in time: it never started
     assert mono.now - start <= TIMING.reply_within
     assert r.text.startswith(BUSY) and "2/3" in r
     assert store.snapshot() == before
@@ -144,12 +144,12 @@ def test_a_stalled_store_spends_the_budget_then_no_call_starts() -> None:
 def test_time_spent_by_slow_reads_stops_the_retry_loop() -> None:
     c, store, mono = faulty_chat()
     at_quantity(c)
-    store.faults["get_user_and_listing"] = stall(mono, 0.7, then=None)
+    store.faults["get_user"] = stall(mono, 0.7, then=None)
     store.faults["commit"] = conflict
     store.calls.clear()
     r = c.say("3")
     # 0.7 s per read and a conflict each time: retries stop when the next call could end late
-    assert 1 < store.calls.count("get_user_and_listing") < MAX_ATTEMPTS
+    assert 1 < store.calls.count("get_user") < MAX_ATTEMPTS
     assert r.text.startswith(BUSY) and "2/3" in r
 
 

@@ -134,11 +134,11 @@ def test_logs_carry_no_answers_and_no_full_user_keys(logged: Capture) -> None:
     send("member", SECRET_ANSWERS[3])
     send("admin", "현황 보안 점검")
     send("admin", "다운로드 보안 점검")  # the exporter fails with the answers in its error
-    store.faults["get_user_and_listing"] = throttle
+    store.faults["get_user"] = throttle  # an answer reads the user alone
     send("member", SECRET_ANSWERS[0])
-    store.faults["get_user_and_listing"] = lambda: (_ for _ in ()).throw(RuntimeError("crash"))
+    store.faults["get_user"] = lambda: (_ for _ in ()).throw(RuntimeError("crash"))
     send("member", SECRET_ANSWERS[1])
-    del store.faults["get_user_and_listing"]
+    del store.faults["get_user"]
     assert web.handle_skill({"X-Skill-Secret": SECRET}, b'{"userRequest": 1}', bot, SECRET)[0] == 400
     assert web.handle_skill({}, b"{}", bot, SECRET)[0] == 401
     send("super", "메뉴")
