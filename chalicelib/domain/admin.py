@@ -12,7 +12,7 @@ from chalicelib.domain import tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
-from chalicelib.domain.model import CLOSED, OPEN, Managed, Survey, SurveyInfo, User
+from chalicelib.domain.model import CLOSED, MANAGED_KEPT, OPEN, Managed, Survey, SurveyInfo, User
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.reply import Quick, QuickLike, Reply
@@ -59,7 +59,10 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
     gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
-    reply = survey_page(f"내 신청서 {len(pool) - len(gone)}건", shown, page, more, line, "현황", "내 신청서", pool)
+    head = f"내 신청서 {len(pool) - len(gone)}건"
+    if not ctx.member.is_super and len(ctx.member.managed) >= MANAGED_KEPT:
+        head = f"최근 내 신청서 {len(pool) - len(gone)}건 (그 전 것은 '현황 <제목>'처럼 제목으로 찾아요)"
+    reply = survey_page(head, shown, page, more, line, "현황", "내 신청서", pool)
     if not gone or ctx.member.is_super:
         return Outcome(reply)
     me = ctx.me()

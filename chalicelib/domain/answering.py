@@ -126,6 +126,10 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         put_draft(session, d)
         return Outcome(where_we_are(ctx, d, "작성하던 답을 이어서 해요."), session=session)
     if not info.is_open(ctx.now):
+        # answered too long ago for my item to remember: my stored answer, if there is one
+        s, a = ctx.survey_and_answer(info.id)
+        if s is not None and a is not None:
+            return Outcome(show_mine(ctx, s, a, pool))
         return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
     if not info.meant_for(u):
         target = info.target_unit

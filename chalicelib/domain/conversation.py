@@ -65,6 +65,8 @@ def _settled(ctx: Ctx, out: Outcome) -> Outcome:
         user = out.user if out.user is not None else ctx.me()
         user.session = out.session.to_dict()
         out.user, out.session = user, None
+    if out.user is not None:
+        out.user.keep_recent()  # whatever writes the item keeps it small
     return out
 
 

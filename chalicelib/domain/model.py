@@ -20,6 +20,12 @@ ROLE_NAMES = {MEMBER: "일반 사용자", ADMIN: "관리자", SUPER: "슈퍼관�
 
 MAX_CAP = 100_000  # the most responses a survey, or takers an option, may be capped at
 
+# How many surveys a person's item remembers answering, and managing (admins): the most recent ones, so
+# the item (read and written by almost every message) stays small however many years pass. Older ones
+# are still found by title; open surveys are answered recently enough to be among them.
+ANSWERED_KEPT = 50
+MANAGED_KEPT = 30
+
 OPEN = "open"
 CLOSED = "closed"
 
@@ -75,6 +81,16 @@ class User:
 
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
+
+    def keep_recent(self) -> None:
+        """Forget all but the ANSWERED_KEPT most recently answered and MANAGED_KEPT most recently made or
+        shared surveys (ties and unknown times go first)."""
+        if len(self.answered) > ANSWERED_KEPT:
+            newest = sorted(self.answered.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+            self.answered = dict(newest[:ANSWERED_KEPT])
+        if len(self.managed) > MANAGED_KEPT:
+            newest_managed = sorted(self.managed.items(), key=lambda kv: (kv[1].since, kv[0]), reverse=True)
+            self.managed = dict(newest_managed[:MANAGED_KEPT])
 
 
 @dataclass
