@@ -469,6 +469,7 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
     for kind in ANSWER_KINDS:
         out.append(target(f"ddb_calls[{kind}]", calls[kind], "<=", 2, how(kind)))
     out.append(target("ddb_calls[제출]", calls["제출"], "<=", 3, how("제출")))
+    out.append(target("ddb_calls[제출 (tapped)]", calls["제출 (tapped)"], "<=", 2, how("제출 (tapped)")))
     grown = {k: f"{items[k]}→{items_500[k]}" for k in items if items_500.get(k, 0) > items[k]}
     out.append(target("items_read growth", len(grown), "==", 0,
                       ", ".join(f"{k} {v}" for k, v in grown.items()) or "no kind reads more"))

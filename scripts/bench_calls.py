@@ -31,23 +31,38 @@ WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
 BUSY = "잠시 후 다시"
 TITLE = "호출 세기"
 ADMIN_KEY = "calls-admin-" + "0" * 54
-MEMBER_KEYS = {"deployed": "calls-member-" + "1" * 53, "rate_limit_off": "calls-member-" + "2" * 53}
+# One member per mode and pass: a pass is 18 messages, and the deployed rate limit counts a minute's.
+MEMBER_KEYS = {
+    (mode, surveys): f"calls-member-{n}".ljust(66, "0")
+    for n, (mode, surveys) in enumerate(
+        (m, s) for m in ("deployed", "rate_limit_off") for s in ("surveys_1", "surveys_500")
+    )
+}
 
 
-def flow(title: str) -> list[tuple[str, str, str]]:
-    """(kind, who, text) of one pass; ``who`` is "member" or "admin"."""
+def flow(title: str) -> list[tuple[str, str, str, bool]]:
+    """(kind, who, text, tapped) of one pass; ``who`` is "member" or "admin". A tapped message is the last
+    reply's quick reply of that text, sent with its extra as Kakao does; the others are typed."""
     return [
-        ("메뉴", "member", "메뉴"),
-        ("신청 목록", "member", "신청 목록"),
-        ("신청 <제목>", "member", f"신청 {title}"),
-        ("answer", "member", "피자"),
-        ("answer (number)", "member", "2"),
-        ("answer (skip)", "member", "건너뛰기"),
-        ("제출", "member", "제출"),
-        ("내 신청", "member", "내 신청"),
-        ("현황", "admin", f"현황 {title}"),
-        ("신청 취소", "member", f"신청 취소 {title}"),
-        ("예", "member", "예"),
+        ("메뉴", "member", "메뉴", False),
+        ("신청 목록", "member", "신청 목록", False),
+        ("신청 <제목>", "member", f"신청 {title}", False),
+        ("answer", "member", "피자", False),
+        ("answer (number)", "member", "2", False),
+        ("answer (skip)", "member", "건너뛰기", False),
+        ("제출", "member", "제출", False),
+        ("내 신청", "member", "내 신청", False),
+        ("현황", "admin", f"현황 {title}", False),
+        ("신청 취소", "member", f"신청 취소 {title}", False),
+        ("예", "member", "예", False),
+        # the same, tapped: 제출 and 예 carry their survey, read with the member in one call
+        ("신청 <제목> (again)", "member", f"신청 {title}", False),
+        ("answer (again)", "member", "피자", True),
+        ("answer (number, again)", "member", "2", False),
+        ("answer (skip, again)", "member", "건너뛰기", True),
+        ("제출 (tapped)", "member", "제출", True),
+        ("신청 취소 (again)", "member", f"신청 취소 {title}", False),
+        ("예 (tapped)", "member", "예", True),
     ]
 
 
@@ -118,6 +133,8 @@ class Calls:
             "writes": sum(1 for op in ops if op in WRITES),
             "items_read": sum(n for _, n, _ in made),
             "capacity_units": round(sum(c for _, _, c in made), 2),
+            "read_units": round(sum(c for op, _, c in made if op not in WRITES), 2),
+            "write_units": round(sum(c for op, _, c in made if op in WRITES), 2),
         }
 
 
@@ -167,17 +184,26 @@ def build_bot(table_prefix: str, rate_limit: str | None) -> Any:
         return runtime.build(settings())
 
 
-def say(bot: Any, key: str, text: str) -> tuple[str, dict[str, Any]]:
+def say(bot: Any, key: str, text: str, tap: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     """One message; the reply's text and the service's facts. A busy reply or a failed step stops the bench."""
+    said, facts, _ = exchange(bot, key, text, tap)
+    return said, facts
+
+
+def exchange(
+    bot: Any, key: str, text: str, tap: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any], dict[str, dict[str, Any]]]:
+    """:func:`say`, and the reply's quick replies: text sent -> extra."""
     from chalicelib.kakao.response import render
 
-    reply, facts = bot.handle(key, text)
+    reply, facts = bot.handle(key, text, "", tap)
     body = render(reply)
-    outputs = body.get("template", {}).get("outputs", []) if isinstance(body, dict) else []
-    said = "\n".join(o.get("simpleText", {}).get("text", "") for o in outputs)
+    template = body.get("template", {}) if isinstance(body, dict) else {}
+    said = "\n".join(o.get("simpleText", {}).get("text", "") for o in template.get("outputs", []))
     if BUSY in said or facts.get("result") not in (None, "ok"):
         raise RuntimeError(f"{text!r} got {facts.get('result')!r}: {said[:200]!r}")
-    return said, facts
+    offered = {q.get("messageText", ""): q.get("extra") or {} for q in template.get("quickReplies", [])}
+    return said, facts, offered
 
 
 def promote(store: Any, key: str) -> None:
@@ -250,12 +276,15 @@ def one_pass(bot: Any, member: str, admin: str, title: str, survey_id: str) -> d
     """The calls of each message of :func:`flow`, checking that the member's answer was stored."""
     out: dict[str, dict[str, Any]] = {}
     keys = {"member": member, "admin": admin}
+    offered: dict[str, dict[str, Any]] = {}
     with counting(bot.store) as calls:
-        for kind, who, text in flow(title):
+        for kind, who, text, tapped in flow(title):
+            if tapped and text not in offered:
+                raise RuntimeError(f"{text!r} was not offered to tap: {sorted(offered)}")
             calls.take()
-            said, _ = say(bot, keys[who], text)
+            said, _, offered = exchange(bot, keys[who], text, offered[text] if tapped else None)
             out[kind] = calls.take()
-            if kind == "제출":
+            if kind.startswith("제출"):
                 stored = bot.store.get_answer(survey_id, member)
                 calls.take()  # the check is not the message's
                 if stored is None:
@@ -280,8 +309,9 @@ def measure(table_prefix: str, closed: int, now: datetime) -> dict[str, Any]:
 
     result: dict[str, Any] = {"rate_limit_per_minute": deployed_limit, "closed_surveys": closed, "title": TITLE}
     for mode, bot in bots.items():
-        result.setdefault(mode, {})["surveys_1"] = one_pass(bot, MEMBER_KEYS[mode], ADMIN_KEY, TITLE, survey_id)
+        member = MEMBER_KEYS[mode, "surveys_1"]
+        result.setdefault(mode, {})["surveys_1"] = one_pass(bot, member, ADMIN_KEY, TITLE, survey_id)
     add_closed_surveys(setup.store, survey_id, closed, now)
     for mode, bot in bots.items():
-        result[mode]["surveys_500"] = one_pass(bot, MEMBER_KEYS[mode], ADMIN_KEY, TITLE, survey_id)
+        result[mode]["surveys_500"] = one_pass(bot, MEMBER_KEYS[mode, "surveys_500"], ADMIN_KEY, TITLE, survey_id)
     return result

@@ -261,7 +261,9 @@ class DynamoStore(Store):
         out: dict[str, list[dict[str, Any]]] = {}
         with mapped_errors():
             for attempt in range(BATCH_ATTEMPTS):
-                answer = self.tables.connection.client.batch_get_item(RequestItems=pending)
+                answer = self.tables.connection.client.batch_get_item(
+                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"
+                )
                 for table, found in answer.get("Responses", {}).items():
                     out.setdefault(table, []).extend(found)
                 pending = answer.get("UnprocessedKeys") or {}

@@ -28,7 +28,7 @@ def test_calls_are_taken_per_message() -> None:
     calls.after_call(parsed={"ConsumedCapacity": [{"CapacityUnits": 2.0}]}, model=Op("TransactWriteItems"))
     calls.after_error(model=Op("Scan"), exception=TimeoutError())
     assert calls.take() == {"calls": 3, "operations": ["GetItem", "TransactWriteItems", "Scan"], "writes": 1,
-                            "items_read": 1, "capacity_units": 2.5}
+                            "items_read": 1, "capacity_units": 2.5, "read_units": 0.5, "write_units": 2.0}
     assert calls.take()["calls"] == 0
 
 
