@@ -272,6 +272,17 @@ def test_openpyxl_and_boto3_are_not_imported_at_module_import():
     assert result.returncode == 0, result.stderr
 
 
+def test_wiring_the_bot_imports_no_file_building():
+    # What a cold start does before its first message: the exporter is built, nothing that builds files.
+    code = (
+        "import sys; import app; from chalicelib import runtime; runtime.bot(); "
+        "bad = [m for m in ('openpyxl', 'chalicelib.export.workbook', 'aws_lambda_powertools') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 # --- CSV --------------------------------------------------------------------
 
 
