@@ -44,6 +44,7 @@ DEFAULT_SHEET_NAME = "설문"
 FALLBACK_FILENAME = "survey-export"
 
 _KST_OFFSET = KST.utcoffset(None)
+_NOT_MADE = object()
 _ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -67,15 +68,28 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
     come last, in the order given.
     """
     header = list(FIXED_HEADER) + _question_headers(survey.questions) + [EDITED_HEADER]
-    # Each question's kind is looked up once, not once per answer (what cell_value does per call).
-    columns = [(q.id, q, kind_of(q).cell) for q in survey.questions]
+    # Each question's kind is looked up once, not once per answer (what cell_value does per call), and
+    # a stored text, yes/no or skip is made a cell once per question: a kind's cell depends on nothing else.
+    columns: list[tuple[str, Question, Callable[[Question, Any], CellValue], dict[tuple[type, Any], Any]]] = [
+        (q.id, q, kind_of(q).cell, {}) for q in survey.questions
+    ]
     timed: list[tuple[datetime, list[CellValue]]] = []
     untimed: list[list[CellValue]] = []
     for a in answers:
         submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
         values = a.values
         row: list[CellValue] = [submitted, a.name or "", a.unit or ""]
-        row.extend([cell(q, values.get(qid)) for qid, q, cell in columns])
+        for qid, q, cell, made in columns:
+            value = values.get(qid)
+            kind = type(value)
+            if kind is str or value is None or kind is bool:
+                key = (kind, value)
+                out = made.get(key, _NOT_MADE)
+                if out is _NOT_MADE:
+                    out = made[key] = cell(q, value)
+                row.append(out)
+            else:
+                row.append(cell(q, value))
         row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
         if isinstance(submitted, datetime):
             timed.append((submitted, row))
@@ -107,9 +121,12 @@ def _kst_naive(iso: str) -> CellValue:
         dt = datetime.fromisoformat(iso.strip().replace("Z", "+00:00"))
     except ValueError:
         return iso
-    if dt.tzinfo is not None and dt.utcoffset() != _KST_OFFSET:
-        dt = dt.astimezone(KST)
-    return dt.replace(tzinfo=None, microsecond=0)
+    if dt.tzinfo is not None:
+        if dt.utcoffset() != _KST_OFFSET:
+            dt = dt.astimezone(KST)
+    elif not dt.microsecond:
+        return dt
+    return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)  # naive, whole seconds
 
 
 # --- formula injection ----------------------------------------------------
