@@ -1,18 +1,16 @@
 """행정이 skill endpoint: routes only (the wiring is chalicelib.runtime, the conversation chalicelib.domain)."""
 
 import json
-import logging
 from typing import cast
 
-from aws_lambda_powertools import Logger
 from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 
 from chalicelib import runtime
 from chalicelib.config import settings
+from chalicelib.logsafe import configure_logging
 
-app = Chalice(app_name="haengjeong", configure_logs=False)  # Powertools owns the "haengjeong" logger (JSON)
-logger = Logger(service="haengjeong")
-logging.getLogger("haengjeong").propagate = False  # one JSON line per event; the Lambda root handler would repeat it
+app = Chalice(app_name="haengjeong", configure_logs=False)  # the "haengjeong" logger writes JSON lines (logsafe)
+logger = configure_logging("haengjeong", service="haengjeong")
 
 
 @app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])

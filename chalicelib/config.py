@@ -9,14 +9,15 @@ settings change.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LOCAL_SKILL_SECRET = "local-dev-secret"  # noqa: S105 (the documented value for `make run`; never deployed)
 LOCAL_CREDENTIALS = ("local", "local")  # local engines accept any key
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
+    """One reading of the environment (immutable; equal when every value is)."""
+
     region: str
     users_table: str
     surveys_table: str

@@ -1,4 +1,4 @@
-"""Describing a failure for the logs without the data it carried.
+"""Logs without the data they could carry: failures described safely, lines written as JSON.
 
 An exception's message can quote what it was handling: a botocore parameter error
 quotes the request (an upload's body holds every answer), a bug may format a user
@@ -8,6 +8,11 @@ and where it was raised (file, line, function of each frame), never the message.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import sys
+import time
 import traceback
 from typing import Any
 
@@ -24,3 +29,67 @@ def failure(exc: BaseException) -> dict[str, Any]:
     if cause is not None:
         out["cause"] = type(cause).__name__
     return out
+
+
+# --- JSON log lines -----------------------------------------------------------------------------
+
+# LogRecord's own attributes: everything else on a record came from ``extra=`` and is logged as a field.
+_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, in the shape Powertools' Logger writes.
+
+    ``level``, ``location`` (function:line), ``message``, ``timestamp``, ``service``,
+    then the record's ``extra`` fields, and ``xray_trace_id`` on Lambda with tracing.
+    A record's exception is written as its type and frames (:func:`failure`), never
+    its message.
+    """
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "level": record.levelname,
+            "location": f"{record.funcName}:{record.lineno}",
+            "message": record.getMessage(),
+            "timestamp": self.formatTime(record),
+            "service": self.service,
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRS:
+                out[key] = value
+        if record.exc_info and record.exc_info[1] is not None:
+            out.setdefault("exception_name", type(record.exc_info[1]).__name__)
+            out.setdefault("exception", failure(record.exc_info[1]))
+        trace = os.environ.get("_X_AMZN_TRACE_ID")
+        if trace:
+            out["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """``2025-03-01 09:30:00,123+0000``: local time (UTC on Lambda), milliseconds, offset."""
+        moment = time.localtime(record.created)
+        return time.strftime(f"%Y-%m-%d %H:%M:%S,{int(record.msecs):03d}%z", moment)
+
+
+def configure_logging(name: str, service: str) -> logging.Logger:
+    """Send logger ``name`` to stdout as JSON lines, once (a second call replaces the first handler).
+
+    The level is ``POWERTOOLS_LOG_LEVEL`` or ``LOG_LEVEL`` from the environment, INFO
+    when neither names one. Records do not propagate: the Lambda runtime's root
+    handler would write each line a second time.
+    """
+    log = logging.getLogger(name)
+    for handler in [h for h in log.handlers if isinstance(h.formatter, JsonLines)]:
+        log.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonLines(service))
+    log.addHandler(handler)
+    wanted = (os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    log.setLevel(wanted if wanted in _LEVELS else "INFO")
+    log.propagate = False
+    return log

@@ -3,8 +3,10 @@
 An :class:`S3Exporter` is configured by its constructor (bucket, region, endpoint,
 link lifetime) and builds its boto3 client on first use: moto must be active
 before a client exists, and boto3 stays off the chat message path until a file
-is asked for. openpyxl is imported only when a workbook is built
-(:func:`chalicelib.export.workbook.build_xlsx`).
+is asked for. The file-building module (:mod:`chalicelib.export.workbook`) is
+imported when a file is built or named, and openpyxl only when a workbook is built
+(:func:`chalicelib.export.workbook.build_xlsx`): the bot is wired with an exporter
+before its first message, and most messages never export.
 """
 
 from __future__ import annotations
@@ -16,13 +18,6 @@ from typing import Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
 from chalicelib.domain.ports import Exporter, FileLink
-from chalicelib.export.workbook import (
-    build_csv,
-    build_xlsx,
-    content_disposition,
-    content_type,
-    export_filename,
-)
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
@@ -114,6 +109,8 @@ class S3Exporter(Exporter):
     # --- the port ------------------------------------------------------------
     def export_survey(self, survey: Survey, answers: Sequence[Answer], expires_in: int | None = None) -> list[FileLink]:
         """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
+        from chalicelib.export.workbook import build_csv, build_xlsx
+
         title = f"{survey.title}_{now_kst():%Y%m%d}"
         xlsx = build_xlsx([(survey.title, survey, answers)])
         csv_body = build_csv(survey, answers)
@@ -126,6 +123,8 @@ class S3Exporter(Exporter):
         self, items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: int | None = None
     ) -> FileLink:
         """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
+        from chalicelib.export.workbook import build_xlsx
+
         body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
         return self.put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)
 
@@ -137,6 +136,8 @@ class S3Exporter(Exporter):
 
     def presign(self, key: str, title: str, ext: str, expires_in: int | None = None) -> FileLink:
         """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
+        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+
         _, utf8_name = export_filename(title, ext)
         disposition = content_disposition(title, ext)
         ttl = self.clamp_expiry(expires_in)
@@ -163,6 +164,8 @@ class S3Exporter(Exporter):
         RFC 5987 UTF-8 name) and lives at most :data:`MAX_LINK_SECONDS`, whatever
         ``expires_in`` asks for.
         """
+        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+
         ascii_name, _ = export_filename(title, ext)
         key = new_key(ascii_name, scope)
         ttl = self.clamp_expiry(expires_in)

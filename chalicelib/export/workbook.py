@@ -15,12 +15,13 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.domain.kinds import CellValue, cell_value
+from chalicelib.domain.kinds import CellValue, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
 
 FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속")
@@ -42,6 +43,8 @@ SHEET_NAME_MAX = 31
 DEFAULT_SHEET_NAME = "설문"
 FALLBACK_FILENAME = "survey-export"
 
+_KST_OFFSET = KST.utcoffset(None)
+_NOT_MADE = object()
 _ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -61,17 +64,39 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
     Each answer becomes the cell its question's kind makes (``domain.kinds``):
     numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
     joined with ", ", yes/no is 예/아니오; submission times are naive datetimes in
-    KST and anything missing is "".
+    KST and anything missing is "". Answers whose submission time cannot be read
+    come last, in the order given.
     """
     header = list(FIXED_HEADER) + _question_headers(survey.questions) + [EDITED_HEADER]
-    ordered = sorted(answers, key=lambda a: _sort_key(a.submitted_at))
-    rows: list[list[CellValue]] = []
-    for a in ordered:
-        row: list[CellValue] = [_kst_naive(a.submitted_at), a.name or "", a.unit or ""]
-        row.extend(cell_value(q, a.values.get(q.id)) for q in survey.questions)
+    # Each question's kind is looked up once, not once per answer (what cell_value does per call), and
+    # a stored text, yes/no or skip is made a cell once per question: a kind's cell depends on nothing else.
+    columns: list[tuple[str, Question, Callable[[Question, Any], CellValue], dict[tuple[type, Any], Any]]] = [
+        (q.id, q, kind_of(q).cell, {}) for q in survey.questions
+    ]
+    timed: list[tuple[datetime, list[CellValue]]] = []
+    untimed: list[list[CellValue]] = []
+    for a in answers:
+        submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
+        values = a.values
+        row: list[CellValue] = [submitted, a.name or "", a.unit or ""]
+        for qid, q, cell, made in columns:
+            value = values.get(qid)
+            kind = type(value)
+            if kind is str or value is None or kind is bool:
+                key = (kind, value)
+                out = made.get(key, _NOT_MADE)
+                if out is _NOT_MADE:
+                    out = made[key] = cell(q, value)
+                row.append(out)
+            else:
+                row.append(cell(q, value))
         row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
-        rows.append(row)
-    return header, rows
+        if isinstance(submitted, datetime):
+            timed.append((submitted, row))
+        else:
+            untimed.append(row)
+    timed.sort(key=itemgetter(0))  # stable: equal times keep the order given
+    return header, [row for _, row in timed] + untimed
 
 
 def _question_headers(questions: Sequence[Question]) -> list[str]:
@@ -88,13 +113,6 @@ def _question_headers(questions: Sequence[Question]) -> list[str]:
     return out
 
 
-def _sort_key(iso: str) -> tuple[int, datetime]:
-    parsed = _kst_naive(iso)
-    if isinstance(parsed, datetime):
-        return (0, parsed)
-    return (1, datetime.min)
-
-
 def _kst_naive(iso: str) -> CellValue:
     """An ISO-8601 timestamp as a naive KST datetime (naive input is taken as KST)."""
     if not iso:
@@ -104,8 +122,11 @@ def _kst_naive(iso: str) -> CellValue:
     except ValueError:
         return iso
     if dt.tzinfo is not None:
-        dt = dt.astimezone(KST).replace(tzinfo=None)
-    return dt.replace(microsecond=0)
+        if dt.utcoffset() != _KST_OFFSET:
+            dt = dt.astimezone(KST)
+    elif not dt.microsecond:
+        return dt
+    return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)  # naive, whole seconds
 
 
 # --- formula injection ----------------------------------------------------
@@ -173,42 +194,175 @@ def build_xlsx(sheets: Sequence[tuple[str, Survey, Sequence[Answer]]]) -> bytes:
 
     for title, (_, survey, answers) in zip(names, sheets, strict=False):
         ws = wb.create_sheet(title)
+        cells = _Cells(ws, WriteOnlyCell)
         header, rows = survey_rows(survey, answers)
+        widths, dated = _prepare_rows(header, rows, cells)
         # Write-only sheets take column widths and panes only before the first row.
-        for idx, width in enumerate(_column_widths(header, rows), start=1):
+        for idx, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
 
-        ws.append([_xlsx_cell(WriteOnlyCell(ws), h, font=bold) for h in header])
+        head = []
+        for h in header:
+            text = _clean_text(h)
+            c = cells.text(text) if text else WriteOnlyCell(ws)
+            c.font = bold
+            head.append(c)
+        ws.append(head)
+        styled = cells.formats
         for row in rows:
-            ws.append([_xlsx_cell(WriteOnlyCell(ws), v) for v in row])
+            for i in dated:
+                moment = row[i]
+                if type(moment) in styled:
+                    row[i] = cells.moment_in(i, moment)
+            ws.append(row)
 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _xlsx_cell(c: Any, value: CellValue, font: Any = None) -> Any:
-    """Fill a write-only cell: text as an explicit string, dates with a date format."""
-    if isinstance(value, str):
-        text = _clean_text(value)
-        if text:  # "" stays an empty cell
-            c.value = text
-            # A string cell is never evaluated: this is what keeps "=..." inert.
-            c.data_type = "s"
-            if is_formula_like(text):
-                c.quotePrefix = True
-    else:
+# Text that openpyxl, given a plain str, would not store as a string: "=..." becomes a formula and
+# these become error cells. Such text (and text a spreadsheet reads as a formula) gets a cell object.
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+_MOMENT_FORMATS: dict[type, str] = {datetime: DATETIME_FORMAT, date: DATE_FORMAT, time: TIME_FORMAT}
+_MOMENT_WIDTHS: dict[type, int] = {datetime: 19, date: 10, time: 5}
+_MOMENT_PROBES: dict[type, Any] = {datetime: datetime(2000, 1, 1), date: date(2000, 1, 1), time: time(0, 0)}
+_WIDE = frozenset(("W", "F"))
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 60, 2
+
+
+class _Cells:
+    """The cell objects of one write-only sheet, for values a plain value would not write as meant.
+
+    A plain ``str``, ``int`` or ``float`` needs none: openpyxl writes it typed (text
+    as an inline string). Formula-like text needs one (an explicit string with the
+    quote prefix), and so do dates and times whose number format is not the one
+    openpyxl gives a plain value of their type (:attr:`formats`).
+    """
+
+    def __init__(self, ws: Any, new_cell: Callable[..., Any]) -> None:
+        self.ws = ws
+        self.new_cell = new_cell
+        self._columns: dict[tuple[int, type], Any] = {}
+        # The moment types that need a cell for their format (a plain date already gets yyyy-mm-dd).
+        self.formats = {
+            kind: number_format
+            for kind, number_format in _MOMENT_FORMATS.items()
+            if new_cell(ws, _MOMENT_PROBES[kind]).number_format != number_format
+        }
+
+    def text(self, text: str) -> Any:
+        """An explicit string cell: never evaluated, whatever it starts with."""
+        c = self.new_cell(self.ws, str(text))
+        c.data_type = "s"
+        if is_formula_like(text):
+            c.quotePrefix = True
+        return c
+
+    def moment(self, value: date | time, number_format: str) -> Any:
+        """A date, date-time or time cell with its number format."""
+        c = self.new_cell(self.ws)
+        c.number_format = number_format  # before the value, which then keeps it
         c.value = value
-        if isinstance(value, datetime):
-            c.number_format = DATETIME_FORMAT
-        elif isinstance(value, date):
-            c.number_format = DATE_FORMAT
-        elif isinstance(value, time):
-            c.number_format = TIME_FORMAT
-    if font is not None:
-        c.font = font
-    return c
+        return c
+
+    def moment_in(self, column: int, value: Any) -> Any:
+        """The date or time cell of a column, filled with ``value``.
+
+        One cell per column and type, refilled for each row: a write-only sheet
+        writes a row out before ``append`` returns, so the cell is free again.
+        """
+        kind = type(value)
+        c = self._columns.get((column, kind))
+        if c is None:
+            c = self._columns[(column, kind)] = self.moment(value, self.formats[kind])
+        else:
+            c.value = value
+        return c
+
+
+def _prepare_rows(header: Sequence[str], rows: list[list[Any]], cells: _Cells) -> tuple[list[float], list[int]]:
+    """Make ``rows`` ready to append, in place; return the column widths and the columns with dates.
+
+    Empty text becomes no cell; text loses the characters XML cannot hold, and
+    text that is formula-like, or that openpyxl would read as a formula or an
+    error code, becomes an explicit string cell. Numbers and other text stay
+    plain values, and so do dates and times that need no cell for their format;
+    the others, of exactly those types, are left for :meth:`_Cells.moment_in` at
+    append time (any other kind of date or time gets its cell here).
+
+    Widths fit the widest value of each column, as if every cell were measured,
+    but a value is measured only when its length could make it the widest so far.
+    """
+    longest = [_display_width(h) for h in header]
+    dated = [False] * len(header)
+    seen: list[dict[str, str | None]] = [{} for _ in header]  # per column: text -> what is appended for it
+    styled = cells.formats
+    for row in rows:
+        for i, value in enumerate(row):
+            t = type(value)
+            if t is str:
+                memo = seen[i]
+                out = memo.get(value, _NEW)
+                if out is _NEW:  # met for the first time in this column
+                    out = memo[value] = _plain_text(value)
+                    if out is not None:
+                        longest[i] = _widest(longest[i], out)
+                if out is not value:
+                    row[i] = cells.text(out) if type(out) is _Explicit else out
+            elif t is int or t is float or t is bool:
+                if longest[i] < _WIDTH_CAPPED:
+                    longest[i] = max(longest[i], len(str(value)))
+            elif t in _MOMENT_WIDTHS:
+                if t in styled:
+                    dated[i] = True
+                longest[i] = max(longest[i], _MOMENT_WIDTHS[t])
+            else:  # a subclass or anything unexpected: the general rules
+                row[i] = _general_cell(value, cells)
+                longest[i] = max(longest[i], _display_width(value))
+    widths = [float(min(_WIDTH_MAX, max(_WIDTH_MIN, w + _WIDTH_PAD))) for w in longest]
+    return widths, [i for i, d in enumerate(dated) if d]
+
+
+class _Explicit(str):
+    """Text to be written as an explicit string cell (see :meth:`_Cells.text`)."""
+
+    __slots__ = ()
+
+
+_NEW = _Explicit("")  # "not met yet" in a column's memo (never stored)
+_WIDTH_CAPPED = _WIDTH_MAX - _WIDTH_PAD  # a column this wide gets the widest width anyway
+
+
+def _plain_text(value: str) -> str | None:
+    """What a text cell is appended as: None (no cell), the cleaned text, or :class:`_Explicit` text."""
+    text = _clean_text(value)
+    if not text:
+        return None
+    if text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES:
+        return _Explicit(text)
+    return text
+
+
+def _widest(current: int, text: str) -> int:
+    """The column width so far after ``text``, measured only if it could be wider."""
+    if current < _WIDTH_CAPPED and len(text) * (1 if text.isascii() else 2) > current:
+        return max(current, _text_width(text))
+    return current
+
+
+def _general_cell(value: Any, cells: _Cells) -> Any:
+    if isinstance(value, str):
+        out = _plain_text(str(value))
+        return cells.text(out) if type(out) is _Explicit else out
+    if isinstance(value, datetime):
+        return cells.moment(value, DATETIME_FORMAT)
+    if isinstance(value, date):
+        return cells.moment(value, DATE_FORMAT)
+    if isinstance(value, time):
+        return cells.moment(value, TIME_FORMAT)
+    return value
 
 
 def _display_width(value: CellValue) -> int:
@@ -218,17 +372,15 @@ def _display_width(value: CellValue) -> int:
         return 10
     if isinstance(value, time):
         return 5
-    text = str(value)
-    longest = max((line for line in text.splitlines() or [""]), key=len)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in longest)
+    return _text_width(str(value))
 
 
-def _column_widths(header: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
-    widths: list[float] = []
-    for i, h in enumerate(header):
-        w = max([_display_width(h)] + [_display_width(r[i]) for r in rows if i < len(r)])
-        widths.append(float(min(60, max(8, w + 2))))
-    return widths
+def _text_width(text: str) -> int:
+    """Columns the longest line takes: East Asian wide and fullwidth characters count two."""
+    line = max(text.splitlines() or [""], key=len)
+    if line.isascii():
+        return len(line)
+    return len(line) + sum(1 for w in map(unicodedata.east_asian_width, line) if w in _WIDE)
 
 
 def sheet_name(name: str) -> str:

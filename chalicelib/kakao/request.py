@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_USER_ID = 128
@@ -20,13 +19,14 @@ class BadRequest(ValueError):
     """The body is not a Kakao skill request we can answer."""
 
 
-@dataclass(frozen=True)
-class SkillRequest:
+class SkillRequest(NamedTuple):
+    """One parsed request (a NamedTuple: it is defined on every cold start and built on every message)."""
+
     user_key: str
     utterance: str
-    callback_url: str = ""
-    surface: str = ""
-    client_extra: dict[str, Any] = field(default_factory=dict)
+    callback_url: str  # "" unless Kakao gave an https callback URL
+    surface: str
+    client_extra: dict[str, Any]  # a tapped quick reply's extra; {} when none
 
 
 def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:

@@ -187,6 +187,34 @@ def test_xlsx_uses_write_only_workbook(survey, answers, monkeypatch):
     assert seen == [{"write_only": True}]
 
 
+def test_xlsx_every_row_keeps_its_own_typed_values():
+    # Dates, times and formula-like text are written through cell objects; each row must keep its own.
+    from datetime import time
+
+    from chalicelib.domain.kinds import DATE, TIME
+
+    s = Survey(id="s", title="t", owner="o", questions=[Question("d", "날", DATE), Question("t", "시각", TIME),
+                                                         Question("x", "글", TEXT)])
+    answers = [
+        Answer("s", f"u{i}", {"d": f"2025-04-{i + 1:02d}", "t": f"{i:02d}:{i:02d}", "x": ["-", "#N/A", "=1+1", "a"][i % 4]},
+               name=f"n{i}", submitted_at=f"2025-03-01T09:{i:02d}:00+09:00",
+               updated_at=f"2025-03-02T10:{i:02d}:00+09:00" if i % 2 else "")
+        for i in range(20)
+    ]
+    header, rows = survey_rows(s, answers)
+    ws = _load(build_xlsx([("t", s, answers)])).active
+    got = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    want = [[datetime.combine(v, time()) if type(v) is date else (None if v == "" else v) for v in r] for r in rows]
+    assert got == want
+    formats = [[c.number_format for c in r] for r in ws.iter_rows(min_row=2)]
+    assert {f[0] for f in formats} == {"yyyy-mm-dd hh:mm:ss"} and {f[3] for f in formats} == {"yyyy-mm-dd"}
+    assert {f[4] for f in formats} == {"hh:mm"} and {f[-1] for f in formats[1::2]} == {"yyyy-mm-dd hh:mm:ss"}
+    texts = {c.value: c for c in ws["F"][1:]}
+    assert texts["#N/A"].data_type == "s" and not texts["#N/A"].quotePrefix
+    assert texts["=1+1"].data_type == "s" and texts["=1+1"].quotePrefix and texts["-"].quotePrefix
+    assert texts["a"].data_type == "s" and not texts["a"].quotePrefix
+
+
 def test_xlsx_drops_characters_xml_cannot_hold():
     s = Survey(id="s", title="t", owner="o", questions=[Question("t", "글")])
     ws = _load(build_xlsx([("t", s, [Answer("s", "u", {"t": "벨\x07소리\x00"}, name="n")])])).active
@@ -238,6 +266,17 @@ def test_openpyxl_and_boto3_are_not_imported_at_module_import():
     code = (
         "import sys; import chalicelib.export.workbook, chalicelib.export.s3; "
         "bad = [m for m in ('openpyxl', 'boto3', 'botocore') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_wiring_the_bot_imports_no_file_building():
+    # What a cold start does before its first message: the exporter is built, nothing that builds files.
+    code = (
+        "import sys; import app; from chalicelib import runtime; runtime.bot(); "
+        "bad = [m for m in ('openpyxl', 'chalicelib.export.workbook', 'aws_lambda_powertools') if m in sys.modules]; "
         "assert not bad, bad"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -24,3 +24,42 @@ def test_log_lines_are_written_once_as_json() -> None:
     # Handlers other tests' log capture may have added are not the app's.
     own = [h for h in log.handlers if type(h).__name__ != "LogCaptureHandler"]
     assert len(own) == 1 and not log.propagate, (own, log.propagate)
+
+
+def test_log_lines_carry_the_fields_and_extras_but_no_exception_message(capsys) -> None:
+    import json
+    import logging
+
+    from chalicelib.logsafe import configure_logging
+
+    log = configure_logging("haengjeong-test", service="haengjeong")
+    try:
+        log.info("skill", extra={"user": "ab12", "cmd": "메뉴", "writes": ["PutUser"]})
+        try:
+            raise ValueError("answer 010-1234-5678")
+        except ValueError:
+            log.exception("failed")
+        log.debug("not at INFO")
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    finally:
+        log.handlers.clear()
+    assert len(lines) == 2
+    first, second = lines
+    assert first["level"] == "INFO" and first["message"] == "skill" and first["service"] == "haengjeong"
+    assert first["location"].startswith("test_log_lines_carry") and first["timestamp"]
+    assert (first["user"], first["cmd"], first["writes"]) == ("ab12", "메뉴", ["PutUser"])
+    assert second["exception_name"] == "ValueError" and second["exception"]["error"] == "ValueError"
+    assert "010-1234-5678" not in json.dumps(second)
+
+
+def test_configuring_twice_keeps_one_handler() -> None:
+    import logging
+
+    from chalicelib.logsafe import configure_logging
+
+    configure_logging("haengjeong-twice", service="x")
+    log = configure_logging("haengjeong-twice", service="x")
+    try:
+        assert len(log.handlers) == 1 and not log.propagate and log.level == logging.INFO
+    finally:
+        log.handlers.clear()
