@@ -1,6 +1,6 @@
 """Who talks to the skill in `make bench`: simulated KakaoTalk members, each a distinct user.
 
-* :class:`Member` — a busy hour: menu, list, and full answer rounds, 0.5–1.5 s apart.
+* :class:`Member` — a busy hour: menu, list, and full answer rounds, each message 0.5–1.5 s apart.
 * :class:`MenuMember` — registers, then asks for the menu again and again, no pause.
 * :class:`RoundMember` — registers, then repeats the full answer round, no pause.
 
@@ -91,13 +91,17 @@ class KakaoUser(FastHttpUser):
             if any(BUSY in t for t in texts):
                 resp.failure("busy reply")
 
-    def answer_round(self) -> None:
-        for text, name in ROUND:
+    def answer_round(self, think: bool = False) -> None:
+        """The round's eight messages; with ``think``, a pause of the user's wait time between them."""
+        for i, (text, name) in enumerate(ROUND):
+            if think and i:
+                self.wait()
             self.say(text, name)
 
 
 class Member(KakaoUser):
-    """A busy hour: 3 menus, 2 lists and 4 full rounds in 9 tasks, 0.5–1.5 s apart."""
+    """A busy hour: 3 menus, 2 lists and 4 full rounds in 9 tasks, every message 0.5–1.5 s after the
+    last reply (a person reads the reply before tapping the next step, inside a round too)."""
 
     wait_time = between(0.5, 1.5)
 
@@ -111,7 +115,7 @@ class Member(KakaoUser):
 
     @task(4)
     def round(self) -> None:
-        self.answer_round()
+        self.answer_round(think=True)
 
 
 class MenuMember(KakaoUser):

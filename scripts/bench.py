@@ -15,8 +15,8 @@ limit is off for the load. In order:
    rounds (reference, menu, round; the order rotates each cycle), ``--rounds`` cycles:
    ``throughput_ratio_menu`` and ``throughput_ratio_round`` are the median requests/s
    of the menu-only and of the full-round members ÷ the reference's median.
-3. Think time: ``--users`` members 0.5–1.5 s apart for ``--seconds``, against the bot
-   and then against the reference: ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
+3. Think time: ``--users`` members, each message 0.5–1.5 s after the last reply, for
+   ``--seconds``, against the bot and then against the reference: ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
    Then the survey's counter is checked against its stored answers at a quiet moment.
 4. ``history_ratio``: 메뉴 and 신청 목록 one at a time from one client, with one survey,
    then with ``--closed`` closed surveys added; median time of each, larger ratio.
@@ -555,8 +555,8 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
             f"{plan.warmup:g}+{plan.round_seconds:g} s each…")
         one = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
 
-        log(f"think time: {plan.users} members 0.5–1.5 s apart, {plan.warmup:g}+{plan.think_seconds:g} s, "
-            "the bot then the reference…")
+        log(f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
+            f"{plan.warmup:g}+{plan.think_seconds:g} s, the bot then the reference…")
         r["think"] = think_time(stack, plan)
         r["store"] = check_store(stack, survey_id)
 
