@@ -4,7 +4,8 @@
 #   make chat                talk to it from another terminal
 #   make test                run the linters and the test suite
 #   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
-#   make superadmin USER=…   promote a registered user (botUserKey or exact name)
+#   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
+#   make roster FILE=…       load the organisation's roster from .xlsx/.csv (ADD=1: keep people not in it)
 #   make bench               the bot beside a reference skill, ~10 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
@@ -24,10 +25,10 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint chat superadmin migrate clean clean-data
+.PHONY: help venv node run test lint chat superadmin roster migrate clean clean-data
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -67,6 +68,11 @@ chat: venv
 # The tables of the running local stack brought to this version's layout (make deploy does it for a stage).
 migrate: venv
 	$(PY) -m scripts.migrate
+
+# FILE: the roster (.xlsx or .csv); ADD=1 keeps people who are not in the file.
+roster: venv
+	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1]" >&2; exit 2; fi
+	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,)
 
 # USER is also the login name in most shells' environment: only a USER given on the command line counts.
 superadmin: venv

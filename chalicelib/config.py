@@ -31,6 +31,10 @@ class Settings(NamedTuple):
     rate_limit_per_minute: int
     export_queue: str  # SQS queue name for background exports
     jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
+    roster_table: str
+    registration: (
+        str  # "open": anyone registers as whoever they say; "roster" (default): a roster, once loaded, decides
+    )
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
 
@@ -53,5 +57,7 @@ def settings() -> Settings:
         rate_limit_per_minute=int(env.get("HJ_RATE_LIMIT", "30")),
         export_queue=env.get("HJ_EXPORT_QUEUE", f"{prefix}-exports"),
         jobs=env.get("HJ_JOBS") or ("sqs" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "thread"),
+        roster_table=env.get("HJ_ROSTER_TABLE", f"{prefix}-roster"),
+        registration="open" if env.get("HJ_REGISTRATION", "").strip().lower() == "open" else "roster",
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )

@@ -36,6 +36,7 @@ def dynamo_config(s: Settings) -> DynamoConfig:
         region=s.region,
         endpoint=s.dynamodb_endpoint,
         credentials=s.dynamodb_credentials,
+        roster_table=s.roster_table,
     )
 
 
@@ -69,7 +70,14 @@ def build(s: Settings) -> Bot:
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
     from chalicelib.kakao.callback import deliver
 
-    b = Bot(store(s), exporter(s), timing=timing(), rate_limit=max(0, s.rate_limit_per_minute), callback=deliver)
+    b = Bot(
+        store(s),
+        exporter(s),
+        timing=timing(),
+        rate_limit=max(0, s.rate_limit_per_minute),
+        callback=deliver,
+        open_registration=s.registration == "open",
+    )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
     elif s.jobs == "thread":

@@ -47,14 +47,20 @@ def find_user(store: Any, who: str) -> Any:
     user = store.get_user(who)
     if user is not None:
         return user
-    matches = store.find_users_by_name(who)
+    name, unit = who.strip(), ""
+    if name.endswith(")") and "(" in name:  # 홍길동(2중대), as the chat names same-named people
+        name, _, unit = name[:-1].partition("(")
+        name, unit = name.strip(), unit.strip()
+    matches = store.find_users_by_name(name)
+    if unit:
+        matches = [u for u in matches if u.unit == unit]
     if not matches:
         raise Failure(f"no user has the key or the registered name {who!r}")
     if len(matches) > 1:
         lines = [f"{len(matches)} users are named {who!r}; run again with the key of the one you mean:"]
         for u in matches:
             lines.append(f"  {u.key[:16]}…  {u.unit or '(소속 없음)'}  {u.name}  (role {u.role})")
-        lines.append("  e.g. make superadmin USER=<full key>")
+        lines.append(f"  e.g. make superadmin USER='{matches[0].name}({matches[0].unit})' or USER=<full key>")
         raise Failure("\n".join(lines), code=2)
     return matches[0]
 

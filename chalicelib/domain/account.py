@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.domain import roster
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
 from chalicelib.domain.model import MEMBER, User
@@ -34,6 +35,10 @@ def register(ctx: Ctx, arg: str) -> Outcome:
                 quick=main_quick(ctx.user),
             )
         )
+    if not ctx.open_registration:
+        units = ctx.db.roster_units()
+        if units:
+            return roster.register(ctx, arg, units)
     parts = arg.split()
     if not parts:
         return Outcome(Reply.say("이름을 붙여 주세요. 예: 등록 홍길동, 등록 2중대 홍길동", quick=next_steps))
@@ -78,7 +83,7 @@ def leave(ctx: Ctx, session: Session, sid: str) -> Outcome:
     u = ctx.member
     return Outcome(
         Reply.say("탈퇴했어요. 다시 쓰려면 언제든 '등록 이름'을 보내 주세요.", quick=[HOW_TO_REGISTER]),
-        writes=[DeleteUser(u.key, u.version)],
+        writes=[DeleteUser(u.key, u.version), *roster.release_on_leave(ctx, u)],
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import tally
+from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
@@ -78,12 +78,14 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    target = ctx.db.list_members(s.target_unit)
+    on_roster = roster.head_count(ctx.db.roster_units(), s.target_unit)
+    target = on_roster if on_roster is not None else len(ctx.db.list_members(s.target_unit))
     state = "진행 중" if s.is_open(ctx.now) else "마감"
     cap = f" · 최대 {s.cap}" if s.cap else ""
+    rate = f", {round(100 * len(answers) / target)}%" if target else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
-        f"응답 {len(answers)}명 / 대상 {len(target)}명 ({s.target_unit or '전체'}){cap}",
+        f"응답 {len(answers)}명 / 대상 {target}명 ({s.target_unit or '전체'}{rate}){cap}",
     ]
     body = "\n".join(head + tally.by_question(s, answers))
     units = "\n".join(tally.by_unit(s, answers))
@@ -110,6 +112,8 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answered = {a.user_key for a in ctx.db.list_answers(s.id)}
+    if ctx.db.roster_units():
+        return roster.missing(ctx, s, ref(s, pool), answered, page)
     people = sorted(
         (u for u in ctx.db.list_members(s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import account, admin, answering, lists, people, wizard
+from chalicelib.domain import account, admin, answering, lists, people, roster, wizard
 from chalicelib.domain.context import Handler
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
@@ -50,6 +50,9 @@ COMMANDS: list[Command] = [
     Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),
     Command("관리자 목록", people.list_admins, "관리자 목록", SUPER, "list_admins"),
     Command("마스터키", admin.master_key, "마스터키", SUPER, "master_key"),
+    Command("명단", roster.show, "명단 · 명단 <소속>", SUPER, "roster"),
+    Command("명단 추가", roster.add, "명단 추가 <소속> <이름>, <이름>", SUPER, "roster_add"),
+    Command("등록 해제", roster.release, "등록 해제 <이름>", SUPER, "release_registration"),
 ]
 _LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
 

@@ -54,6 +54,7 @@ class Ctx:
     _stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the session as stored, for fresh copies
     _listed: list[SurveyInfo] | None = field(default=None, repr=False)
     _known: dict[str, tuple[Survey | None, Answer | None]] = field(default_factory=dict, repr=False)
+    open_registration: bool = False  # anyone registers as whoever they say, even with a roster
 
     @classmethod
     def of(
@@ -65,12 +66,24 @@ class Ctx:
         tap: dict[str, Any] | None = None,
         listed: list[SurveyInfo] | None = None,
         known: dict[str, tuple[Survey | None, Answer | None]] | None = None,
+        open_registration: bool = False,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
         (anything else is read when first needed)."""
         stored = user.session if user else {}
-        return cls(key, user, now, db, dict(tap or {}), Session.from_dict(stored), stored, listed, dict(known or {}))
+        return cls(
+            key,
+            user,
+            now,
+            db,
+            dict(tap or {}),
+            Session.from_dict(stored),
+            stored,
+            listed,
+            dict(known or {}),
+            open_registration,
+        )
 
     @property
     def member(self) -> User:
@@ -96,7 +109,16 @@ class Ctx:
     def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""
         return Ctx(
-            self.key, self.user, self.now, self.db, self.tap, session, session.to_dict(), self._listed, self._known
+            self.key,
+            self.user,
+            self.now,
+            self.db,
+            self.tap,
+            session,
+            session.to_dict(),
+            self._listed,
+            self._known,
+            self.open_registration,
         )
 
     def listed(self) -> list[SurveyInfo]:

@@ -70,6 +70,8 @@ class User:
     version: int = 0
     # Per-user rate limit: [epoch minute of the window, messages in it]; [] = none counted yet.
     rate: list[int] = field(default_factory=list)
+    # The roster entry this person claimed at registration (RosterEntry.entry); "" = registered without one.
+    roster: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -259,3 +261,43 @@ class AuditEntry:
     target: str  # survey id or user key
     detail: str = ""
     at: str = ""
+
+
+# --- the roster ------------------------------------------------------------------------------------
+
+
+def unit_key(unit: str) -> str:
+    """How units are compared and stored in the roster: without any spaces ('2 중대' is '2중대')."""
+    return "".join(unit.split())
+
+
+def roster_entry_key(unit: str, name: str, suffix: str = "") -> str:
+    """The roster entry's key: unit and name, and a suffix for same-named people of one unit."""
+    return f"{unit_key(unit)}#{name}" + (f"#{suffix}" if suffix else "")
+
+
+@dataclass
+class RosterEntry:
+    """One person of the organisation as the roster lists them, and who claimed them.
+
+    ``check`` is the salted hash of their personal check value ("" = none); the value itself is
+    never stored. ``claimed_by`` is the Kakao user key that registered as this person ("" = nobody
+    yet). ``number`` is a short internal member number that tells same-named people apart.
+    """
+
+    entry: str
+    unit: str
+    name: str
+    check: str = ""
+    claimed_by: str = ""
+    claimed_at: str = ""
+    number: str = ""
+
+    @property
+    def suffix(self) -> str:
+        """What tells this entry from others of the same unit and name ("" for the only one)."""
+        parts = self.entry.split("#")
+        return parts[2] if len(parts) > 2 else ""
+
+    def label(self) -> str:
+        return f"{self.unit} {self.name}".strip()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Member, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Member, RosterEntry, Survey, SurveyInfo, User
 from chalicelib.domain.writes import Write
 
 
@@ -99,6 +99,19 @@ class Reader(ABC):
     @abstractmethod
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
+
+    @abstractmethod
+    def roster_units(self) -> dict[str, int]:
+        """The roster's units and how many people each has; {} when there is no roster."""
+
+    @abstractmethod
+    def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
+        """Roster entries, in key order: everyone's, one unit's, or one unit's people of one name
+        (their key is the unit and the name, with a suffix for same-named people)."""
+
+    @abstractmethod
+    def registration_failures(self, user_key: str, window: int) -> int:
+        """How many registration attempts of ``user_key`` were refused in ``window``."""
 
 
 class Store(Reader):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Answer, Member, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import Answer, Member, RosterEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import Flow
@@ -66,6 +66,15 @@ class NoReads(Reader):
 
     def list_answers(self, survey_id: str) -> list[Answer]:
         return []
+
+    def roster_units(self) -> dict[str, int]:
+        return {}
+
+    def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
+        return []
+
+    def registration_failures(self, user_key: str, window: int) -> int:
+        return 0
 
 
 def current_prompt(user: User | None, note: str) -> Reply | None:

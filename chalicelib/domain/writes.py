@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, RosterEntry, Survey, SurveyInfo, User
 
 
 @dataclass
@@ -135,6 +135,64 @@ class Audit:
     entry: AuditEntry
 
 
+@dataclass
+class PutRosterEntry:
+    """Add a roster entry, or change its unit, name, check value or number (a re-load).
+
+    Condition: with ``new``, no entry with this key exists (two loads adding the same person
+    add them once). A change keeps who claimed the entry.
+    """
+
+    entry: RosterEntry
+    new: bool = True
+
+
+@dataclass
+class DeleteRosterEntry:
+    """Remove a roster entry (its claim goes with it; the person's answers stay). No condition."""
+
+    entry: str
+
+
+@dataclass
+class ClaimRoster:
+    """Link a roster entry to the Kakao user who registered as that person.
+
+    Condition: the entry exists and nobody else has claimed it (claimed by ``user_key`` already
+    is fine). This is what makes one entry one person under races.
+    """
+
+    entry: str
+    user_key: str
+    at: str
+
+
+@dataclass
+class ReleaseRoster:
+    """Unlink a roster entry from its Kakao user. Condition: the entry exists, claimed by ``user_key``
+    (a step releases only an entry it has just read)."""
+
+    entry: str
+    user_key: str
+
+
+@dataclass
+class SetRosterUnits:
+    """Store the roster's units with how many people each has (what registration matches against).
+    An empty map means there is no roster. No condition: loads are an admin's, one at a time."""
+
+    units: dict[str, int]
+
+
+@dataclass
+class NoteRegistrationFailure:
+    """Count a refused registration attempt of ``user_key`` in the current window (no condition)."""
+
+    user_key: str
+    window: int  # the window's number (see account.FAILURE_WINDOW_MINUTES)
+    expires: int  # epoch seconds after which the count may go
+
+
 Write = (
     PutUser
     | DeleteUser
@@ -148,4 +206,10 @@ Write = (
     | AddCoadmin
     | DeleteSurvey
     | Audit
+    | PutRosterEntry
+    | DeleteRosterEntry
+    | ClaimRoster
+    | ReleaseRoster
+    | SetRosterUnits
+    | NoteRegistrationFailure
 )

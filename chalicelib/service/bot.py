@@ -64,8 +64,10 @@ class Bot:
         timing: Timing | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         rate_limit: int = 0,
+        open_registration: bool = False,
     ) -> None:
         self.store = store
+        self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
         self.queue = queue
@@ -126,7 +128,7 @@ class Bot:
             if limiter.exceeded(count, per_minute):
                 facts["result"] = "rate_limited"
                 return wording.slow_down()
-            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed, known), turn.text)
+            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed, known, self.open_registration), turn.text)
             writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
             writes, counted = limiter.ride(writes, turn.key, user, count, per_minute)
             try:

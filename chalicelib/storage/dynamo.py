@@ -25,16 +25,30 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
-from chalicelib.domain.model import Answer, AuditEntry, Member, Survey, SurveyInfo, User, title_key
+from chalicelib.domain.model import (
+    Answer,
+    AuditEntry,
+    Member,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+    title_key,
+    unit_key,
+)
 from chalicelib.domain.ports import Store, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, PutUser, UnlistSurvey, Write
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,
+    FAILURES_PARTITION,
     LISTING_ID,
     MEMBER_PARTITION,
+    ROSTER_PARTITION,
     SURVEY_KIND,
+    UNITS_ENTRY,
+    UNITS_PARTITION,
     DynamoConfig,
     ListingItem,
     Tables,
@@ -240,6 +254,37 @@ class DynamoStore(Store):
         with mapped_errors():
             found = self.tables.AuditItem.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit)
             return [items.audit_entry(i) for i in found]
+
+    def roster_units(self) -> dict[str, int]:
+        with mapped_errors():
+            try:
+                found = self.tables.RosterItem.get(UNITS_PARTITION, UNITS_ENTRY, consistent_read=True)
+            except DoesNotExist:
+                return {}
+        return {str(k): int(v) for k, v in (found.units or {}).items()}
+
+    def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
+        t = self.tables
+        with mapped_errors():
+            if unit:
+                prefix = f"{unit_key(unit)}#" + name
+                found = t.RosterItem.query(
+                    ROSTER_PARTITION, t.RosterItem.entry.startswith(prefix), consistent_read=True
+                )
+            else:
+                found = t.RosterItem.query(ROSTER_PARTITION, consistent_read=True)
+            entries = [items.roster_entry(i) for i in found]
+        if name:  # "<unit>#<name>" or "<unit>#<name>#<suffix>", not "<unit>#<name>길"
+            entries = [e for e in entries if e.entry.split("#")[1] == name]
+        return entries
+
+    def registration_failures(self, user_key: str, window: int) -> int:
+        with mapped_errors():
+            try:
+                found = self.tables.RosterItem.get(FAILURES_PARTITION, f"{user_key}#{window}", consistent_read=True)
+            except DoesNotExist:
+                return 0
+        return int(found.tries or 0)
 
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)

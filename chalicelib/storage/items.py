@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     Managed,
     Member,
     Question,
+    RosterEntry,
     Survey,
     SurveyInfo,
     User,
@@ -31,9 +32,11 @@ from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,
     MEMBER_PARTITION,
+    ROSTER_PARTITION,
     SURVEY_KIND,
     AnswerItem,
     AuditItem,
+    RosterItem,
     SurveyItem,
     UserItem,
 )
@@ -61,6 +64,7 @@ def user_item(model: type[UserItem], u: User, version: int) -> UserItem:
         created_at=u.created_at,
         version=version,
         rate=list(u.rate) or None,
+        roster=u.roster or None,
     )
 
 
@@ -83,6 +87,7 @@ def user(i: UserItem) -> User:
         created_at=i.created_at or "",
         version=int(i.version),
         rate=[int(x) for x in cast(list[float], i.rate or [])],
+        roster=i.roster or "",
     )
 
 
@@ -237,3 +242,28 @@ def parse_time(text: str) -> datetime:
     if dt.utcoffset() == KST.utcoffset(None):
         dt = dt.replace(tzinfo=KST)  # keep the domain's named zone
     return dt
+
+
+def roster_item(model: type[RosterItem], e: RosterEntry) -> RosterItem:
+    return model(
+        ROSTER_PARTITION,
+        e.entry,
+        unit=e.unit,
+        name=e.name,
+        check=e.check or None,
+        claimed_by=e.claimed_by or None,
+        claimed_at=e.claimed_at or None,
+        number=e.number or None,
+    )
+
+
+def roster_entry(i: RosterItem) -> RosterEntry:
+    return RosterEntry(
+        entry=i.entry,
+        unit=i.unit or "",
+        name=i.name or "",
+        check=i.check or "",
+        claimed_by=i.claimed_by or "",
+        claimed_at=i.claimed_at or "",
+        number=i.number or "",
+    )

@@ -13,19 +13,36 @@ import copy
 import threading
 from collections.abc import Iterable, Sequence
 
-from chalicelib.domain.model import OPEN, Answer, AuditEntry, Member, Survey, SurveyInfo, User, title_key
+from chalicelib.domain.model import (
+    OPEN,
+    Answer,
+    AuditEntry,
+    Member,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+    title_key,
+    unit_key,
+)
 from chalicelib.domain.ports import Conflict, Store
 from chalicelib.domain.writes import (
     AddCoadmin,
     Audit,
+    ClaimRoster,
     CountResponse,
     DeleteAnswer,
+    DeleteRosterEntry,
     DeleteSurvey,
     DeleteUser,
     ListSurvey,
+    NoteRegistrationFailure,
     PutAnswer,
+    PutRosterEntry,
     PutSurvey,
     PutUser,
+    ReleaseRoster,
+    SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
     Write,
@@ -40,6 +57,9 @@ class MemoryStore(Store):
         self.answers: dict[tuple[str, str], Answer] = {}
         self.audit: list[AuditEntry] = []
         self.listing: dict[str, SurveyInfo] = {}
+        self.roster: dict[str, RosterEntry] = {}
+        self.units: dict[str, int] = {}
+        self.failures: dict[tuple[str, int], int] = {}
 
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> User | None:
@@ -105,6 +125,22 @@ class MemoryStore(Store):
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
 
+    def roster_units(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.units)
+
+    def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
+        with self._lock:
+            prefix = "" if not unit else f"{unit_key(unit)}#" + (f"{name}" if name else "")
+            found = [copy.deepcopy(e) for k, e in self.roster.items() if k.startswith(prefix)]
+        if name:  # "<unit>#<name>" or "<unit>#<name>#<suffix>", not "<unit>#<name>길"
+            found = [e for e in found if e.entry.split("#")[1] == name]
+        return sorted(found, key=lambda e: e.entry)
+
+    def registration_failures(self, user_key: str, window: int) -> int:
+        with self._lock:
+            return self.failures.get((user_key, window), 0)
+
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:
             return list(reversed(self.audit))[:limit]
@@ -145,6 +181,17 @@ class MemoryStore(Store):
                 raise Conflict("survey")
         elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+        elif isinstance(w, PutRosterEntry):
+            if w.new and w.entry.entry in self.roster:
+                raise Conflict("roster")
+        elif isinstance(w, ClaimRoster):
+            e = self.roster.get(w.entry)
+            if e is None or e.claimed_by not in ("", w.user_key):
+                raise Conflict("roster")
+        elif isinstance(w, ReleaseRoster):
+            e = self.roster.get(w.entry)
+            if e is None or e.claimed_by != w.user_key:
+                raise Conflict("roster")
 
     def _check_count(self, w: CountResponse) -> None:
         s = self.surveys.get(w.survey_id)
@@ -198,6 +245,24 @@ class MemoryStore(Store):
                 del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))
+        elif isinstance(w, PutRosterEntry):
+            e = copy.deepcopy(w.entry)
+            old = self.roster.get(e.entry)
+            if old is not None:
+                e.claimed_by, e.claimed_at = old.claimed_by, old.claimed_at
+            self.roster[e.entry] = e
+        elif isinstance(w, DeleteRosterEntry):
+            self.roster.pop(w.entry, None)
+        elif isinstance(w, ClaimRoster):
+            e = self.roster[w.entry]
+            e.claimed_by, e.claimed_at = w.user_key, w.at
+        elif isinstance(w, ReleaseRoster):
+            self.roster[w.entry].claimed_by, self.roster[w.entry].claimed_at = "", ""
+        elif isinstance(w, SetRosterUnits):
+            self.units = dict(w.units)
+        elif isinstance(w, NoteRegistrationFailure):
+            slot = (w.user_key, w.window)
+            self.failures[slot] = self.failures.get(slot, 0) + 1
 
 
 def _by_registration(users: Iterable[User]) -> list[User]:

@@ -29,6 +29,13 @@ message reads a bounded number of small items however much history there is.
 * answers: ``survey_id`` + ``user_key``; one survey's answers are one partition.
 * audit: ``part`` (the constant :data:`AUDIT_PARTITION`) + ``sk`` (``at#...``),
   newest first by querying the partition backwards. Audit writes are rare.
+* roster: ``part`` + ``entry``. The organisation's people are one partition
+  (:data:`ROSTER_PARTITION`), keyed ``<unit>#<name>[#<suffix>]``: registration reads
+  one unit's people of one name (a Query on the key's prefix), 명단 and 미응답 one
+  unit or everyone (a Query of the partition; an organisation, not a history). The
+  units with their head counts are one item (:data:`UNITS_PARTITION`), which
+  registration reads to match a typed unit. Refused registrations are counted per
+  person and window (:data:`FAILURES_PARTITION`), expiring by TTL.
 """
 
 from __future__ import annotations
@@ -56,6 +63,10 @@ ADMIN_PARTITION = "admin"
 AUDIT_PARTITION = "audit"
 MEMBER_PARTITION = "m"
 SURVEY_KIND = "survey"
+ROSTER_PARTITION = "r"
+UNITS_PARTITION = "u"
+UNITS_ENTRY = "units"
+FAILURES_PARTITION = "f"
 LISTING_ID = "@listing"  # survey ids are hex: no survey can take this id
 
 # Time budget: Kakao gives a skill 5 s per message. One DynamoDB call costs at most
@@ -153,6 +164,7 @@ class UserItem(Model):
     created_at = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
     rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch minute, messages]; absent on older items
+    roster = UnicodeAttribute(null=True)  # the roster entry this person claimed
 
     by_name = UsersByName()
     by_unit = UsersByUnit()
@@ -252,7 +264,29 @@ class AuditItem(Model):
     at = UnicodeAttribute(default="")
 
 
-MODELS: tuple[type[Model], ...] = (UserItem, SurveyItem, AnswerItem, AuditItem)
+# --- roster ------------------------------------------------------------------
+
+
+class RosterItem(Model):
+    """A person of the organisation (and, in other partitions, the units and refused attempts)."""
+
+    class Meta(_Meta):
+        pass
+
+    part = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    unit = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    check = UnicodeAttribute(null=True)  # salted hash of the check value
+    claimed_by = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
+    number = UnicodeAttribute(null=True)
+    units = JsonAttribute(null=True)  # the units item: {unit: head count}
+    tries = NumberAttribute(null=True)  # a failures item: refused attempts in its window
+    expires = NumberAttribute(null=True)  # epoch seconds; TTL removes failures items after it
+
+
+MODELS: tuple[type[Model], ...] = (UserItem, SurveyItem, AnswerItem, AuditItem, RosterItem)
 
 
 # --- binding -----------------------------------------------------------------
@@ -269,12 +303,20 @@ class DynamoConfig:
     region: str
     endpoint: str = ""  # "" = AWS; else a local engine's URL
     credentials: tuple[str, str] | None = None  # (key id, secret) for a local engine; None = the usual chain
+    roster_table: str = ""  # "" = the users table's name with "-roster" for "-users"
+
+    @property
+    def roster(self) -> str:
+        if self.roster_table:
+            return self.roster_table
+        base = self.users_table[: -len("-users")] if self.users_table.endswith("-users") else self.users_table
+        return f"{base}-roster"
 
     @classmethod
     def for_prefix(
         cls, prefix: str, region: str, endpoint: str = "", credentials: tuple[str, str] | None = None
     ) -> DynamoConfig:
-        """The tables ``<prefix>-users``, ``-surveys``, ``-answers`` and ``-audit``."""
+        """The tables ``<prefix>-users``, ``-surveys``, ``-answers``, ``-audit`` and ``-roster``."""
         return cls(
             f"{prefix}-users",
             f"{prefix}-surveys",
@@ -283,6 +325,7 @@ class DynamoConfig:
             region,
             endpoint,
             credentials,
+            f"{prefix}-roster",
         )
 
 
@@ -320,11 +363,12 @@ class Tables:
         self.AnswerItem = self._bind(AnswerItem, config.answers_table)
         self.AuditItem = self._bind(AuditItem, config.audit_table)
         self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
+        self.RosterItem = self._bind(RosterItem, config.roster)
 
     @property
     def models(self) -> tuple[type[Model], ...]:
         """The bound models, in the order of :data:`MODELS`."""
-        return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem)
+        return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem, self.RosterItem)
 
     def _bind(self, schema: type[_M], table: str) -> type[_M]:
         meta = type(

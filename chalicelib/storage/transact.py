@@ -23,19 +23,36 @@ from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
     Audit,
+    ClaimRoster,
     CountResponse,
     DeleteAnswer,
+    DeleteRosterEntry,
     DeleteUser,
     ListSurvey,
+    NoteRegistrationFailure,
     PutAnswer,
+    PutRosterEntry,
     PutSurvey,
     PutUser,
+    ReleaseRoster,
+    SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
     Write,
 )
 from chalicelib.storage import items
-from chalicelib.storage.tables import LISTING_ID, AnswerItem, SurveyItem, Tables, UserItem
+from chalicelib.storage.tables import (
+    FAILURES_PARTITION,
+    LISTING_ID,
+    ROSTER_PARTITION,
+    UNITS_ENTRY,
+    UNITS_PARTITION,
+    AnswerItem,
+    RosterItem,
+    SurveyItem,
+    Tables,
+    UserItem,
+)
 
 # Error codes meaning "try again shortly" rather than "your request is wrong".
 _RETRYABLE_CODES = frozenset(
@@ -146,7 +163,57 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
     if isinstance(w, Audit):
         tx.save(items.audit_item(t.AuditItem, w.entry, index))  # plain put: audit keys are unique
         return "put", "audit"
+    if isinstance(w, (PutRosterEntry, DeleteRosterEntry, ClaimRoster, ReleaseRoster)):
+        return _add_roster(tx, t, w)
+    if isinstance(w, SetRosterUnits):
+        if w.units:
+            tx.save(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY, units=dict(w.units)))
+            return "put", "roster"
+        tx.delete(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY))
+        return "delete", "roster"
+    if isinstance(w, NoteRegistrationFailure):
+        failures = t.RosterItem(FAILURES_PARTITION, f"{w.user_key}#{w.window}")
+        tx.update(failures, actions=[RosterItem.tries.add(1), RosterItem.expires.set(w.expires)])
+        return "update", "roster"
     raise TypeError(f"not a transactional write: {w!r}")
+
+
+def _add_roster(
+    tx: TransactWrite, t: Tables, w: PutRosterEntry | DeleteRosterEntry | ClaimRoster | ReleaseRoster
+) -> tuple[str, str]:
+    """A roster entry's write with the condition MemoryStore checks for it."""
+    if isinstance(w, PutRosterEntry):
+        e = w.entry
+        if w.new:
+            # condition: no entry with this key yet
+            tx.save(items.roster_item(t.RosterItem, e), condition=RosterItem.entry.does_not_exist())
+            return "put", "roster"
+        # a changed entry keeps its claim: unit, name, check and number only
+        actions: list[Action] = [
+            RosterItem.unit.set(e.unit),
+            RosterItem.name.set(e.name),
+            RosterItem.check.set(e.check) if e.check else RosterItem.check.remove(),
+            RosterItem.number.set(e.number) if e.number else RosterItem.number.remove(),
+        ]
+        tx.update(t.RosterItem(ROSTER_PARTITION, e.entry), actions=actions)
+        return "update", "roster"
+    if isinstance(w, DeleteRosterEntry):
+        tx.delete(t.RosterItem(ROSTER_PARTITION, w.entry))
+        return "delete", "roster"
+    item = t.RosterItem(ROSTER_PARTITION, w.entry)
+    if isinstance(w, ClaimRoster):
+        # condition: the entry exists and nobody else claimed it
+        cond = RosterItem.entry.exists() & (
+            RosterItem.claimed_by.does_not_exist() | (RosterItem.claimed_by == w.user_key)
+        )
+        tx.update(
+            item, actions=[RosterItem.claimed_by.set(w.user_key), RosterItem.claimed_at.set(w.at)], condition=cond
+        )
+        return "update", "roster"
+    # ReleaseRoster -- condition: the entry exists, claimed by this user
+    cond = RosterItem.entry.exists() & (RosterItem.claimed_by == w.user_key)
+    tx.update(item, actions=[RosterItem.claimed_by.remove(), RosterItem.claimed_at.remove()], condition=cond)
+    return "update", "roster"
 
 
 def _version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condition:

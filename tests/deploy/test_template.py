@@ -251,7 +251,7 @@ def test_export_pollers_never_exceed_build_export_concurrency(stage: str) -> Non
 @pytest.mark.parametrize("stage", STAGES)
 def test_names_are_the_ones_config_json_gives_the_functions(stage: str, stage_env: Any) -> None:
     s = stage_env(stage)
-    assert sorted(template_tables(stage)) == sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table])
+    assert sorted(template_tables(stage)) == sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table])
     (bucket,) = resources_of(RESOURCES, "AWS::S3::Bucket").values()
     assert resolve(bucket["Properties"]["BucketName"], stage) == s.export_bucket
     assert resolve(export_queue()[1]["Properties"]["QueueName"], stage) == s.export_queue
@@ -471,7 +471,7 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
         for var, value in function["Properties"]["Environment"]["Variables"].items():
             monkeypatch.setenv(var, value)
         s = app_config.settings()
-        assert sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table]) == tables_created, fid
+        assert sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table]) == tables_created, fid
         assert s.export_bucket == resolve(bucket["Properties"]["BucketName"], stage), fid
         assert s.export_queue == resolve(export_queue()[1]["Properties"]["QueueName"], stage), fid
 

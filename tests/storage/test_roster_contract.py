@@ -1,0 +1,96 @@
+"""The roster's reads and conditional writes, held to the same contract on every store."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.model import RosterEntry, roster_entry_key
+from chalicelib.domain.ports import Conflict
+from chalicelib.domain.writes import (
+    ClaimRoster,
+    DeleteRosterEntry,
+    NoteRegistrationFailure,
+    PutRosterEntry,
+    ReleaseRoster,
+    SetRosterUnits,
+)
+
+AT = "2026-12-01T09:00:00+09:00"
+
+
+def entry(unit: str, name: str, suffix: str = "", check: str = "") -> RosterEntry:
+    key = roster_entry_key(unit, name, suffix)
+    return RosterEntry(key, unit, name, check=check, number=key[-3:])
+
+
+def seed(store) -> None:
+    store.commit([
+        PutRosterEntry(entry("1중대", "홍길동")),
+        PutRosterEntry(entry("1중대", "홍길순")),
+        PutRosterEntry(entry("1중대", "김철수", "aa11", "s$x")),
+        PutRosterEntry(entry("1중대", "김철수", "bb22", "s$y")),
+        PutRosterEntry(entry("2중대", "홍길동")),
+        SetRosterUnits({"1중대": 4, "2중대": 1}),
+    ])
+
+
+def test_units_and_entries_by_unit_and_name(store) -> None:
+    assert store.roster_units() == {}
+    seed(store)
+    assert store.roster_units() == {"1중대": 4, "2중대": 1}
+    assert len(store.roster_entries()) == 5
+    assert [e.name for e in store.roster_entries("1중대")] == ["김철수", "김철수", "홍길동", "홍길순"]
+    # a name is a whole name: 홍길동 is not a prefix of 홍길순's key, and the unit's spaces do not count
+    assert [e.entry for e in store.roster_entries("1 중대", "홍길동")] == ["1중대#홍길동"]
+    assert [e.suffix for e in store.roster_entries("1중대", "김철수")] == ["aa11", "bb22"]
+    assert store.roster_entries("3중대") == []
+
+
+def test_an_entry_is_added_once_and_a_change_keeps_its_claim(store) -> None:
+    seed(store)
+    with pytest.raises(Conflict):
+        store.commit([PutRosterEntry(entry("1중대", "홍길동"))])
+    store.commit([ClaimRoster("1중대#홍길동", "kakao-a", AT)])
+    changed = entry("1중대", "홍길동", check="s$new")
+    store.commit([PutRosterEntry(changed, new=False)])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.check, e.claimed_by, e.claimed_at) == ("s$new", "kakao-a", AT)
+
+
+def test_one_entry_is_claimed_by_one_kakao_user(store) -> None:
+    seed(store)
+    store.commit([ClaimRoster("1중대#홍길동", "kakao-a", AT)])
+    store.commit([ClaimRoster("1중대#홍길동", "kakao-a", AT)])  # claiming again is fine
+    with pytest.raises(Conflict):
+        store.commit([ClaimRoster("1중대#홍길동", "kakao-b", AT)])
+    with pytest.raises(Conflict):
+        store.commit([ClaimRoster("1중대#없는사람", "kakao-b", AT)])
+    assert store.roster_entries("1중대", "홍길동")[0].claimed_by == "kakao-a"
+
+
+def test_release_only_by_its_claimer_and_delete(store) -> None:
+    seed(store)
+    store.commit([ClaimRoster("2중대#홍길동", "kakao-a", AT)])
+    with pytest.raises(Conflict):
+        store.commit([ReleaseRoster("2중대#홍길동", "kakao-b")])
+    store.commit([ReleaseRoster("2중대#홍길동", "kakao-a")])
+    assert store.roster_entries("2중대")[0].claimed_by == ""
+    store.commit([ClaimRoster("2중대#홍길동", "kakao-b", AT)])
+    store.commit([DeleteRosterEntry("2중대#홍길동")])
+    assert store.roster_entries("2중대") == []
+    with pytest.raises(Conflict):
+        store.commit([ReleaseRoster("2중대#홍길동", "kakao-b")])
+
+
+def test_refused_registrations_are_counted_per_window(store) -> None:
+    assert store.registration_failures("kakao-a", 7) == 0
+    store.commit([NoteRegistrationFailure("kakao-a", 7, 10_000)])
+    store.commit([NoteRegistrationFailure("kakao-a", 7, 10_000)])
+    store.commit([NoteRegistrationFailure("kakao-a", 8, 10_000)])
+    assert store.registration_failures("kakao-a", 7) == 2
+    assert store.registration_failures("kakao-b", 7) == 0
+
+
+def test_units_item_goes_with_an_empty_map(store) -> None:
+    seed(store)
+    store.commit([SetRosterUnits({})])
+    assert store.roster_units() == {}

@@ -1,0 +1,263 @@
+"""The roster in chat: loading it, verified registration, 명단, 명단 추가, 등록 해제, and open registration."""
+from __future__ import annotations
+
+import threading
+
+from harness import Chat, key_of
+
+from chalicelib.domain import roster
+from chalicelib.domain.model import SUPER, RosterEntry
+from chalicelib.service import Bot
+from chalicelib.storage.memory import MemoryStore
+
+ROWS = [
+    (2, "1중대", "홍길동", "1234"),
+    (3, "1중대", "김철수", None),
+    (4, "2 중대", "이영희", "0007"),
+    (5, "2중대", "박민수", "1111"),
+    (6, "2중대", "박민수", "2222"),  # same unit and name, told apart by the check value
+]
+
+
+def load(store, rows=ROWS, replace=True) -> roster.LoadReport:
+    writes, report = roster.plan_load(store.roster_entries(), rows, replace)
+    for i in range(0, len(writes), 25):
+        store.commit(writes[i:i + 25])
+    return report
+
+
+def world() -> Chat:
+    chat = Chat()
+    chat.register("슈퍼", "본부", SUPER)  # before the roster: registered openly
+    load(chat.store)
+    return chat
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def test_a_load_adds_then_a_reload_changes_nothing_and_a_new_list_updates_and_removes() -> None:
+    store = MemoryStore()
+    first = load(store)
+    assert (len(first.added), first.updated, first.removed, first.rejected) == (5, [], [], [])
+    assert store.roster_units() == {"1중대": 2, "2중대": 3}
+    again_writes, again = roster.plan_load(store.roster_entries(), ROWS, True)
+    assert again_writes == [] and again.unchanged == 5
+    changed = [(2, "1중대", "홍길동", "9999"), (3, "1중대", "김철수", None), (4, "2중대", "이영희", "0007")]
+    third = load(store, changed)
+    assert (third.added, third.updated, sorted(third.removed)) == ([], ["1중대 홍길동"], ["2중대 박민수"] * 2)
+    assert store.roster_units() == {"1중대": 2, "2중대": 1}
+
+
+def test_rows_a_load_refuses_say_which_line_and_why() -> None:
+    rows = [(2, "1중대", "홍길동", None), (3, "1중대", "홍길동", None), (4, "", "김철수", None), (5, "1중대", "", None)]
+    _, report = roster.plan_load([], rows, True)
+    assert report.added == []  # two 홍길동 of 1중대 without check values cannot be told apart
+    assert [line for line, _ in report.rejected] == [2, 3, 4, 5]
+    assert "확인번호" in report.rejected[0][1] and "소속" in report.rejected[2][1]
+
+
+def test_check_values_are_stored_salted_never_as_typed() -> None:
+    store = MemoryStore()
+    load(store)
+    e = store.roster_entries("1중대", "홍길동")[0]
+    assert "1234" not in e.check and e.check.count("$") == 1
+    assert roster.check_matches(e.check, "1234") and roster.check_matches(e.check, "12-34")
+    assert not roster.check_matches(e.check, "1235")
+    other = roster.hash_check("1234")
+    assert other != e.check  # a fresh salt each time
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+def test_registration_claims_the_roster_entry() -> None:
+    chat = world()
+    said = chat.say("등록 1중대 홍길동 1234", who="a")
+    assert "1중대 홍길동님, 등록되었어요" in said
+    u = chat.user("a")
+    assert (u.name, u.unit, u.roster) == ("홍길동", "1중대", "1중대#홍길동")
+    assert chat.store.roster_entries("1중대", "홍길동")[0].claimed_by == key_of("a")
+
+
+def test_units_are_matched_without_spaces_and_near_misses_are_offered() -> None:
+    chat = world()
+    assert "등록되었어요" in chat.say("등록 2 중대 이영희 0007", who="a")
+    said = chat.say("등록 1중때 김철수", who="b")
+    assert "없는 소속" in said and "등록 1중대 김철수" in said.quick
+    assert "등록되었어요" in chat.tap(said, "등록 1중대 김철수", who="b")
+
+
+def test_wrong_or_missing_check_value_is_refused_without_saying_which_part() -> None:
+    chat = world()
+    for text in ("등록 1중대 홍길동 9999", "등록 1중대 홍길동"):
+        said = chat.say(text, who="a")
+        assert said.text.startswith(roster.MISMATCH[:10]) and "확인번호를" in said
+    assert chat.store.get_user(key_of("a")) is None
+
+
+def test_someone_not_on_the_roster_is_told_to_ask_the_admin() -> None:
+    chat = world()
+    said = chat.say("등록 1중대 아무개", who="a")
+    assert "관리자에게 명단 추가" in said
+    assert "소속과 이름을 함께" in chat.say("등록 홍길동", who="a")
+
+
+def test_same_named_people_of_one_unit_are_told_apart_by_check_value() -> None:
+    chat = world()
+    assert "등록되었어요" in chat.say("등록 2중대 박민수 2222", who="a")
+    assert "등록되었어요" in chat.say("등록 2중대 박민수 1111", who="b")
+    by_key = {e.claimed_by: e for e in chat.store.roster_entries("2중대", "박민수")}
+    assert by_key[key_of("a")].number != by_key[key_of("b")].number
+    assert chat.user("a").roster != chat.user("b").roster
+
+
+def test_an_entry_claimed_by_one_kakao_user_is_refused_to_another() -> None:
+    chat = world()
+    chat.say("등록 1중대 김철수", who="a")
+    said = chat.say("등록 1중대 김철수", who="b")
+    assert "이미 다른 카카오 계정" in said and "등록 해제" in said
+    assert chat.store.get_user(key_of("b")) is None
+
+
+def test_repeated_failures_are_slowed_down() -> None:
+    chat = world()
+    for _ in range(roster.MAX_FAILURES):
+        chat.say("등록 1중대 홍길동 0000", who="a")
+    said = chat.say("등록 1중대 홍길동 1234", who="a")  # even the right one waits
+    assert "여러 번 실패" in said and f"{roster.FAILURE_WINDOW_MINUTES}분" in said
+    chat.clock.advance(minutes=2 * roster.FAILURE_WINDOW_MINUTES)
+    assert "등록되었어요" in chat.say("등록 1중대 홍길동 1234", who="a")
+
+
+def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> None:
+    """Both read the entry unclaimed; the first commit wins and the second, re-run on fresh data, is refused."""
+    store = MemoryStore()
+    load(store)
+    both_read = threading.Barrier(2)
+
+    real = store.roster_entries
+
+    def roster_entries(unit: str = "", name: str = "") -> list[RosterEntry]:
+        found = real(unit, name)
+        if name and not any(e.claimed_by for e in found):
+            try:
+                both_read.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+        return found
+
+    store.roster_entries = roster_entries  # type: ignore[method-assign]
+    bot = Bot(store)
+    replies: dict[str, str] = {}
+
+    def register(who: str) -> None:
+        reply, _ = bot.handle(key_of(who), "등록 1중대 김철수", "", None)
+        replies[who] = reply.all_text()
+
+    threads = [threading.Thread(target=register, args=(w,)) for w in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    claimed = store.roster_entries("1중대", "김철수")[0].claimed_by
+    assert claimed in (key_of("a"), key_of("b"))
+    registered = [w for w in ("a", "b") if store.get_user(key_of(w)) is not None]
+    assert registered == [w for w in ("a", "b") if key_of(w) == claimed]
+    loser = "b" if registered == ["a"] else "a"
+    assert "이미 다른 카카오 계정" in replies[loser]
+
+
+def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
+    chat = world()
+    chat.say("등록 1중대 김철수", who="a")
+    assert chat.store.roster_entries("1중대", "김철수")[0].claimed_by == key_of("a")
+    chat.say("등록 1중대 홍길동 1234", who="a")  # a correction: the first entry is free again
+    assert chat.store.roster_entries("1중대", "김철수")[0].claimed_by == ""
+    assert chat.user("a").roster == "1중대#홍길동"
+    chat.say("탈퇴", who="a")
+    chat.say("예", who="a")
+    assert chat.store.roster_entries("1중대", "홍길동")[0].claimed_by == ""
+
+
+def test_open_registration_ignores_the_roster() -> None:
+    store = MemoryStore()
+    load(store)
+    bot = Bot(store, open_registration=True)
+    bot.handle(key_of("a"), "등록 9중대 아무개", "", None)
+    u = store.get_user(key_of("a"))
+    assert u is not None and (u.unit, u.name, u.roster) == ("9중대", "아무개", "")
+
+
+def test_without_a_roster_registration_is_as_before() -> None:
+    chat = Chat()
+    assert "등록되었어요" in chat.say("등록 2중대 홍길동", who="a")
+
+
+# --- the super admin's commands ---------------------------------------------------------------
+
+
+def test_roster_overview_and_one_unit() -> None:
+    chat = world()
+    chat.say("등록 1중대 김철수", who="a")
+    said = chat.say("명단", who="슈퍼")
+    assert "명단 5명 · 등록 1명 · 미등록 4명" in said and "1중대: 2명 중 1명 등록" in said
+    said = chat.say("명단 2 중대", who="슈퍼")
+    assert "2중대 3명 · 등록 0명 · 미등록 3명" in said
+    assert "박민수#" in said  # two 박민수: told apart by member number
+    assert "슈퍼관리자만 쓸 수 있는" in chat.say("명단", who="a")
+
+
+def test_adding_a_handful_of_names() -> None:
+    chat = world()
+    said = chat.say("명단 추가 3중대 최영수, 정다은\t한솔", who="슈퍼")
+    assert "새 소속인가요" in said and "명단 추가 2중대 최영수, 정다은\t한솔" in said.quick  # 3중대 looks like 2중대
+    said = chat.tap(said, "명단 추가 새 3중대 최영수, 정다은\t한솔", who="슈퍼")
+    assert "3중대 명단에 3명을 넣었어요" in said
+    assert chat.store.roster_units()["3중대"] == 3
+    said = chat.say("명단 추가 3중대 최영수, 윤서", who="슈퍼")
+    assert "1명을 넣었어요" in said and "이미 있음: 최영수" in said
+    assert chat.store.roster_units() == {"1중대": 2, "2중대": 3, "3중대": 4}
+    assert "등록되었어요" in chat.say("등록 3중대 윤서", who="c")
+
+
+def test_release_lets_a_new_phone_claim_the_entry() -> None:
+    chat = world()
+    chat.say("등록 1중대 김철수", who="old phone")
+    said = chat.say("등록 해제 김철수", who="슈퍼")
+    assert "등록을 해제했어요" in said
+    assert chat.store.get_user(key_of("old phone")) is None
+    assert "등록되었어요" in chat.say("등록 1중대 김철수", who="new phone")
+    assert any(a.action == "release_registration" for a in chat.store.list_audit())
+
+
+# --- who is missing, against everyone ---------------------------------------------------------
+
+
+def test_missing_and_status_count_the_whole_roster() -> None:
+    from harness import make_bbq
+
+    from chalicelib.domain.model import ADMIN
+
+    chat = Chat()
+    chat.register("슈퍼", "본부", SUPER)
+    chat.register("관리자", "본부", ADMIN)  # both registered before the roster, openly
+    load(chat.store)
+    title = make_bbq(chat, target="1중대")
+    chat.say("등록 1중대 홍길동 1234", who="a")
+    chat.say("등록 1중대 김철수", who="b")
+    chat.as_("a").say(f"신청 {title}")
+    for text in ("피자", "2", "건너뛰기", "제출"):
+        chat.say(text, who="a")
+    said = chat.say(f"미응답 {title}", who="관리자")
+    assert "미응답 1명" in said and "등록했지만 응답 안 함 1명 · 아직 등록 안 함 0명" in said
+    assert "응답 안 함: 1중대 김철수" in said
+    said = chat.say(f"현황 {title}", who="관리자")
+    assert "응답 1명 / 대상 2명 (1중대, 50%)" in said
+
+    title2 = make_bbq(chat, title="전체 회식", target="전체")
+    said = chat.say(f"미응답 {title2}", who="관리자")
+    # everyone registered (슈퍼, 관리자, a, b) has not answered; 3 on the roster never registered
+    assert "등록했지만 응답 안 함 4명 · 아직 등록 안 함 3명" in said
+    assert "2중대: 미응답 0명 · 미등록 3명" in said and "미등록: 2중대 박민수" in said
+    assert "대상 5명 (전체, 0%)" in chat.say(f"현황 {title2}", who="관리자")
