@@ -12,7 +12,18 @@ from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
-from chalicelib.domain.model import CLOSED, MANAGED_KEPT, OPEN, Managed, Survey, SurveyInfo, User
+from chalicelib.domain.model import (
+    CLOSED,
+    MANAGED_KEPT,
+    OPEN,
+    Managed,
+    Member,
+    Survey,
+    SurveyInfo,
+    User,
+    target_label,
+    target_units,
+)
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.reply import Quick, QuickLike, Reply
@@ -71,6 +82,14 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(reply, user=me)
 
 
+def members_of(ctx: Ctx, target: str) -> list[Member]:
+    """The registered people a survey is meant for: everyone, or those of its target units."""
+    units = target_units(target)
+    if not units:
+        return ctx.db.list_members()
+    return [m for u in units for m in ctx.db.list_members(u)]
+
+
 def status(ctx: Ctx, arg: str) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
     found = _resolve(ctx, "현황", arg)
@@ -79,13 +98,13 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     answers = ctx.db.list_answers(s.id)
     on_roster = roster.head_count(ctx.db.roster_units(), s.target_unit)
-    target = on_roster if on_roster is not None else len(ctx.db.list_members(s.target_unit))
+    target = on_roster if on_roster is not None else len(members_of(ctx, s.target_unit))
     state = "진행 중" if s.is_open(ctx.now) else "마감"
     cap = f" · 최대 {s.cap}" if s.cap else ""
     rate = f", {round(100 * len(answers) / target)}%" if target else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
-        f"응답 {len(answers)}명 / 대상 {target}명 ({s.target_unit or '전체'}{rate}){cap}",
+        f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
     body = "\n".join(head + tally.by_question(s, answers))
     units = "\n".join(tally.by_unit(s, answers))
@@ -115,7 +134,7 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)
     people = sorted(
-        (u for u in ctx.db.list_members(s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
+        (u for u in members_of(ctx, s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
     )
     r = ref(s, pool)
     if not people:

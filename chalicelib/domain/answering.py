@@ -17,7 +17,7 @@ from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
 from chalicelib.domain.lists import list_open
-from chalicelib.domain.model import Answer, Survey, option_key
+from chalicelib.domain.model import Answer, Survey, option_key, target_label
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Flow, Session
@@ -132,7 +132,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
             return Outcome(show_mine(ctx, s, a, pool))
         return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
     if not info.meant_for(u):
-        target = info.target_unit
+        target = target_label(info.target_unit)
         return Outcome(Reply.say(f"'{info.title}'은(는) {target} 대상 신청이에요.", quick=["신청 목록", "메뉴"]))
     # Open and not full as the listing says (the submit's conditions hold the truth); the questions
     # are the form's, which never change.

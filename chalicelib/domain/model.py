@@ -34,6 +34,16 @@ def now_kst() -> datetime:
     return datetime.now(KST)
 
 
+def target_units(target: str) -> list[str]:
+    """A survey's target units: "" is everyone, several are stored joined by commas ('1중대,2중대')."""
+    return [u for u in (x.strip() for x in target.split(",")) if u]
+
+
+def target_label(target: str) -> str:
+    """How a target reads: '전체', '2중대', '1중대, 2중대'."""
+    return ", ".join(target_units(target)) or "전체"
+
+
 def title_key(title: str) -> str:
     """How titles are compared: spaces removed, case folded ('BBQ 회식' and 'bbq회식' are one title)."""
     return "".join(title.split()).casefold()
@@ -176,7 +186,7 @@ class SurveyInfo:
         return self.status == OPEN and (self.deadline is None or now < self.deadline)
 
     def meant_for(self, user: User) -> bool:
-        return not self.target_unit or self.target_unit == user.unit
+        return not self.target_unit or user.unit in target_units(self.target_unit)
 
     def managed_by(self, user: User) -> bool:
         return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
@@ -213,7 +223,7 @@ class Survey:
         return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
 
     def meant_for(self, user: User) -> bool:
-        return not self.target_unit or self.target_unit == user.unit
+        return not self.target_unit or user.unit in target_units(self.target_unit)
 
     def info(self) -> SurveyInfo:
         return SurveyInfo(

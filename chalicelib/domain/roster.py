@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.model import MEMBER, RosterEntry, Survey, User, roster_entry_key, unit_key
+from chalicelib.domain.model import MEMBER, RosterEntry, Survey, User, roster_entry_key, target_units, unit_key
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.writes import (
@@ -387,25 +387,26 @@ def release(ctx: Ctx, arg: str) -> Outcome:
 
 # --- who is missing ---------------------------------------------------------------------------
 
-ALL_UNITS = {"", "전체"}
-
 
 def head_count(units: dict[str, int], target_unit: str) -> int | None:
     """How many people the roster has in a survey's target (None: there is no roster)."""
     if not units:
         return None
-    if target_unit in ALL_UNITS:
+    chosen = target_units(target_unit)
+    if not chosen or chosen == ["전체"]:
         return sum(units.values())
-    return units.get(unit_key(target_unit), 0)
+    return sum(units.get(unit_key(u), 0) for u in chosen)
 
 
 def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outcome:
     """미응답 with a roster: the target's people who have not answered, registered or not yet, per unit."""
-    target = "" if s.target_unit in ALL_UNITS else s.target_unit
-    entries = ctx.db.roster_entries(target)
+    from chalicelib.domain.admin import members_of  # admin routes 미응답 here
+
+    chosen = [u for u in target_units(s.target_unit) if u != "전체"]
+    entries = [e for u in chosen for e in ctx.db.roster_entries(u)] if chosen else ctx.db.roster_entries()
     waiting = [e for e in entries if not e.claimed_by]
     silent = sorted(
-        (m for m in ctx.db.list_members(s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name)
+        (m for m in members_of(ctx, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name)
     )
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
     if not waiting and not silent:

@@ -20,9 +20,10 @@ from datetime import datetime
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
-from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key
+from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key, target_label
 from chalicelib.domain.parsing import MAX_UNIT, fmt_deadline, parse_deadline, parse_number, valid_name
 from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
 from chalicelib.domain.writes import ListSurvey, PutSurvey
 
@@ -141,13 +142,30 @@ def _take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
 
 
 def _take_target(ctx: Ctx, form: Form, text: str) -> str | None:
+    """'전체', one unit, or several joined by commas. With a roster, each must be one of its units."""
     if text in ("전체", "모두"):
         form.target = ""
         return None
-    why = valid_name(text, MAX_UNIT)
-    if why:
-        return f"소속 이름을 확인해 주세요: {why}"
-    form.target = text
+    units = ctx.db.roster_units()
+    parts = [p.strip() for p in text.replace("+", ",").split(",") if p.strip()]
+    if units and len(parts) == 1:
+        parts = text.split()  # '1중대 2중대' names two units when both are on the roster
+        if not all(matched_unit(p, units)[0] for p in parts):
+            parts = [text]
+    chosen: list[str] = []
+    for part in parts:
+        why = valid_name(part.replace(" ", ""), MAX_UNIT)
+        if why:
+            return f"소속 이름을 확인해 주세요: {why}"
+        if units:
+            unit, near = matched_unit(part, units)
+            if not unit:
+                hint = f" 혹시 {', '.join(near)} 중 하나인가요?" if near else f" 소속: {', '.join(list(units)[:10])}"
+                return f"'{part}'은(는) 명단에 없는 소속이에요.{hint}"
+            part = unit
+        if part not in chosen:
+            chosen.append(part)
+    form.target = ",".join(chosen)
     return None
 
 
@@ -198,7 +216,9 @@ STEPS: dict[str, Step] = {
         lambda f: "target",
     ),
     "target": Step(
-        lambda f: Ask(["대상 소속을 입력해 주세요 (예: 2중대). 모두에게 받으려면 '전체'."], ["전체"]),
+        lambda f: Ask(
+            ["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"]
+        ),
         _take_target,
         lambda f: "cap",
     ),
@@ -280,7 +300,7 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     me.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
     return Outcome(
         Reply.say(
-            f"'{s.title}' 신청을 개설했어요. 대상: {s.target_unit or '전체'} · {fmt_deadline(s.deadline)}",
+            f"'{s.title}' 신청을 개설했어요. 대상: {target_label(s.target_unit)} · {fmt_deadline(s.deadline)}",
             "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
             quick=[f"현황 {s.title}", "내 신청서", "메뉴"],
         ),
@@ -297,7 +317,7 @@ def preview_text(form: Form) -> str:
     for n, q in enumerate(form.questions, 1):
         lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'})")
     lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None)}")
-    lines.append(f"대상: {form.target or '전체'}")
+    lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     return "\n".join(lines)
 

@@ -261,3 +261,25 @@ def test_missing_and_status_count_the_whole_roster() -> None:
     assert "등록했지만 응답 안 함 4명 · 아직 등록 안 함 3명" in said
     assert "2중대: 미응답 0명 · 미등록 3명" in said and "미등록: 2중대 박민수" in said
     assert "대상 5명 (전체, 0%)" in chat.say(f"현황 {title2}", who="관리자")
+
+
+def test_wizard_targets_are_roster_units_and_may_be_several() -> None:
+    from harness import make_bbq
+
+    from chalicelib.domain.model import ADMIN
+    from scripts.wizard import bbq_messages
+
+    chat = Chat()
+    chat.register("슈퍼", "본부", SUPER)
+    chat.register("관리자", "본부", ADMIN)
+    load(chat.store)
+    replies = [chat.say(t, who="관리자") for t in bbq_messages(title="오타 회식", target="1중때")]
+    refused = [r for r in replies if "명단에 없는 소속" in r]
+    assert refused and "혹시 1중대" in refused[0].text
+    chat.say("취소", who="관리자")
+    title = make_bbq(chat, title="합동 회식", target="1중대, 2 중대")
+    chat.say("등록 2중대 이영희 0007", who="b")
+    assert title in chat.say("신청 목록", who="b")
+    assert "대상 5명 (1중대, 2중대, 0%)" in chat.say(f"현황 {title}", who="관리자")
+    said = chat.say(f"미응답 {title}", who="관리자")
+    assert "등록했지만 응답 안 함 1명 · 아직 등록 안 함 4명" in said
