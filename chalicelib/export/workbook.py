@@ -12,6 +12,7 @@ the quote-prefix style; in CSV it gets a leading single quote (OWASP ASVS 5.0
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from chalicelib.domain.kinds import CellValue, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
 
-FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속")
+FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속", "회원번호")
 EDITED_HEADER = "수정 시각"  # last column, after the questions
 YES = "예"
 NO = "아니오"
@@ -56,10 +57,16 @@ _MAX_FILENAME_CHARS = 100
 # --- rows -----------------------------------------------------------------
 
 
+def person_number(user_key: str) -> str:
+    """A short, stable number of a person's account for exports (not the account key itself)."""
+    return hashlib.sha256(user_key.encode()).hexdigest()[:6] if user_key else ""
+
+
 def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], list[list[CellValue]]]:
     """Return the header and one row per answer, ordered by submission time.
 
-    Columns: 제출 시각, 이름, 소속, one column per question (its text; repeated or
+    Columns: 제출 시각, 이름, 소속, 회원번호 (a short number of the person's account, so two
+    answers of same-named people never look the same), one column per question (its text; repeated or
     blank texts are made unique), then 수정 시각 (empty when never edited).
     Each answer becomes the cell its question's kind makes (``domain.kinds``):
     numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
@@ -78,7 +85,7 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
     for a in answers:
         submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
         values = a.values
-        row: list[CellValue] = [submitted, a.name or "", a.unit or ""]
+        row: list[CellValue] = [submitted, a.name or "", a.unit or "", person_number(a.user_key)]
         for qid, q, cell, made in columns:
             value = values.get(qid)
             kind = type(value)

@@ -31,6 +31,7 @@ EXPECTED_HEADER = [
     "제출 시각",
     "이름",
     "소속",
+    "회원번호",
     "하고 싶은 말",
     "인원",
     "점수",
@@ -71,7 +72,7 @@ def test_header_is_korean_and_question_texts_are_made_unique(survey, answers):
 def test_question_text_equal_to_a_fixed_column_is_renamed():
     s = Survey(id="s", title="t", owner="o", questions=[Question("a", "이름"), Question("b", " "), Question("c", "이름")])
     header, _ = survey_rows(s, [])
-    assert header[3:6] == ["이름 (2)", "문항 2", "이름 (3)"]
+    assert header[4:7] == ["이름 (2)", "문항 2", "이름 (3)"]
     assert len(set(header)) == len(header)
 
 
@@ -114,8 +115,8 @@ def test_times_are_converted_to_naive_kst():
 def test_number_answers_stored_as_text_become_numbers_but_text_answers_do_not():
     s = Survey(id="s", title="t", owner="o", questions=[Question("n", "수", "number"), Question("t", "글", TEXT)])
     _, rows = survey_rows(s, [Answer("s", "u", {"n": "-7", "t": "-7"})])
-    assert rows[0][3] == -7 and isinstance(rows[0][3], int)
-    assert rows[0][4] == "-7"
+    assert rows[0][4] == -7 and isinstance(rows[0][4], int)
+    assert rows[0][5] == "-7"
 
 
 # --- xlsx -------------------------------------------------------------------
@@ -207,9 +208,9 @@ def test_xlsx_every_row_keeps_its_own_typed_values():
     want = [[datetime.combine(v, time()) if type(v) is date else (None if v == "" else v) for v in r] for r in rows]
     assert got == want
     formats = [[c.number_format for c in r] for r in ws.iter_rows(min_row=2)]
-    assert {f[0] for f in formats} == {"yyyy-mm-dd hh:mm:ss"} and {f[3] for f in formats} == {"yyyy-mm-dd"}
-    assert {f[4] for f in formats} == {"hh:mm"} and {f[-1] for f in formats[1::2]} == {"yyyy-mm-dd hh:mm:ss"}
-    texts = {c.value: c for c in ws["F"][1:]}
+    assert {f[0] for f in formats} == {"yyyy-mm-dd hh:mm:ss"} and {f[4] for f in formats} == {"yyyy-mm-dd"}
+    assert {f[5] for f in formats} == {"hh:mm"} and {f[-1] for f in formats[1::2]} == {"yyyy-mm-dd hh:mm:ss"}
+    texts = {c.value: c for c in ws["G"][1:]}
     assert texts["#N/A"].data_type == "s" and not texts["#N/A"].quotePrefix
     assert texts["=1+1"].data_type == "s" and texts["=1+1"].quotePrefix and texts["-"].quotePrefix
     assert texts["a"].data_type == "s" and not texts["a"].quotePrefix
@@ -218,7 +219,7 @@ def test_xlsx_every_row_keeps_its_own_typed_values():
 def test_xlsx_drops_characters_xml_cannot_hold():
     s = Survey(id="s", title="t", owner="o", questions=[Question("t", "글")])
     ws = _load(build_xlsx([("t", s, [Answer("s", "u", {"t": "벨\x07소리\x00"}, name="n")])])).active
-    assert ws.cell(row=2, column=4).value == "벨소리"
+    assert ws.cell(row=2, column=5).value == "벨소리"
 
 
 def test_master_workbook_sheet_names_are_valid_and_unique(survey, answers):

@@ -340,15 +340,16 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert "X-Amz-Signature" in query and 0 < int(query["X-Amz-Expires"][0]) <= 600
     data, obj = fetch(url, aws)
     header, rows, ws = sheet_rows(data)
-    assert header[:3] == ["제출 시각", "이름", "소속"]
-    assert header[3:-1] == QUESTIONS and header[-1] == "수정 시각"
-    assert [r[1:-1] for r in rows] == [
+    assert header[:4] == ["제출 시각", "이름", "소속", "회원번호"]
+    assert header[4:-1] == QUESTIONS and header[-1] == "수정 시각"
+    assert [r[1:3] + r[4:-1] for r in rows] == [
         ["박병장", "1소대", "치킨", 5, None],
         ["최일병", "2소대", "피자", 4, "=SUM(A1)"],
     ]
+    assert rows[0][3] != rows[1][3] and all(len(r[3]) == 6 for r in rows)  # two people, two numbers
     assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
     assert rows[1][-1] in (None, "")  # never edited
-    assert ws.cell(row=3, column=6).data_type != "f"  # text stays text, never a formula
+    assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula
     csv_button = [b for b in dl.buttons if b is not xlsx_button]
     if csv_button:
         csv_data, _ = fetch(csv_button[0]["webLinkUrl"], aws)
