@@ -35,6 +35,14 @@ class Settings(NamedTuple):
     registration: (
         str  # "open": anyone registers as whoever they say; "roster" (default): a roster, once loaded, decides
     )
+    # Kakao's Event API (알림): all three set turns reminders on. The REST API key comes from the SSM
+    # parameter named by HJ_EVENT_API_KEY_PARAM (SecureString); only a loopback stand-in takes it from the
+    # environment (HJ_EVENT_API_KEY), never a deployment.
+    event_api_base: str
+    bot_id: str
+    event_name: str
+    event_api_key_param: str
+    event_api_key: str
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
 
@@ -59,5 +67,10 @@ def settings() -> Settings:
         jobs=env.get("HJ_JOBS") or ("sqs" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "thread"),
         roster_table=env.get("HJ_ROSTER_TABLE", f"{prefix}-roster"),
         registration="open" if env.get("HJ_REGISTRATION", "").strip().lower() == "open" else "roster",
+        event_api_base=env.get("HJ_EVENT_API_BASE", "https://bot-api.kakao.com"),
+        bot_id=env.get("HJ_BOT_ID", ""),
+        event_name=env.get("HJ_EVENT_NAME", ""),
+        event_api_key_param=env.get("HJ_EVENT_API_KEY_PARAM", ""),
+        event_api_key=env.get("HJ_EVENT_API_KEY", ""),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )

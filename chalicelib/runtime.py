@@ -17,6 +17,7 @@ from chalicelib.config import Settings, settings
 from chalicelib.service import Bot, Timing
 
 if TYPE_CHECKING:
+    from chalicelib.domain.ports import Notifier
     from chalicelib.export.s3 import S3Exporter
     from chalicelib.storage.dynamo import DynamoStore
     from chalicelib.storage.tables import DynamoConfig
@@ -65,6 +66,30 @@ def timing() -> Timing:
     )
 
 
+def notifier(s: Settings) -> Notifier | None:
+    """Kakao's Event API as the bot's Notifier, when the settings name a bot, an event and a key; else None."""
+    from chalicelib.kakao.events import EventNotifier
+
+    local = s.event_api_base.startswith(("http://127.0.0.1", "http://localhost"))
+    if not (s.bot_id and s.event_name and (s.event_api_key_param or (local and s.event_api_key))):
+        return None
+
+    def api_key() -> str:
+        if local and s.event_api_key:
+            return s.event_api_key
+        return ssm_secret(s.event_api_key_param, s.region)
+
+    return EventNotifier(s.event_api_base, s.bot_id, s.event_name, api_key)
+
+
+def ssm_secret(name: str, region: str) -> str:
+    """A SecureString parameter's value (read when first needed, never at import)."""
+    import boto3
+
+    answer = boto3.client("ssm", region_name=region).get_parameter(Name=name, WithDecryption=True)
+    return str(answer["Parameter"]["Value"])
+
+
 def build(s: Settings) -> Bot:
     """A bot over the adapters of these settings."""
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
@@ -77,6 +102,7 @@ def build(s: Settings) -> Bot:
         rate_limit=max(0, s.rate_limit_per_minute),
         callback=deliver,
         open_registration=s.registration == "open",
+        notifier=notifier(s),
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)

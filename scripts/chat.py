@@ -215,6 +215,7 @@ def taps(reply: Any) -> tuple[list[Tap], list[Tap]]:
 class Target:
     url: str
     secret: str
+    event_api: str = ""  # the local Event API stand-in (make run): reminders it delivered are shown
 
 
 def load_target(url: Optional[str] = None, secret: Optional[str] = None, stack_file: Path = STACK_FILE) -> Target:
@@ -229,7 +230,7 @@ def load_target(url: Optional[str] = None, secret: Optional[str] = None, stack_f
         url = stack.get("skill_url") or DEFAULT_URL
     if secret is None:
         secret = os.environ.get("HJ_SKILL_SECRET") or stack.get("skill_secret") or LOCAL_SKILL_SECRET
-    return Target(url=url, secret=secret)
+    return Target(url=url, secret=secret, event_api=str(stack.get("event_api_url") or ""))
 
 
 def _opener(url: str) -> urllib.request.OpenerDirector:
@@ -319,6 +320,7 @@ class Session:
         self.replies: dict[str, Any] = {}  # last reply per user: what numbers and /open refer to
         self.raw = False
         self.out = out
+        self.seen_deliveries = 0  # reminders of the Event API stand-in already shown
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out or sys.stdout, flush=True)
@@ -341,8 +343,27 @@ class Session:
         else:
             self.print(f"이 버튼({tap.action})은 여기서 흉내 내지 않습니다")
 
+    def arrived(self) -> None:
+        """Show reminders the local Event API stand-in delivered to our users since the last look."""
+        if not self.target.event_api:
+            return
+        try:
+            with _opener(self.target.event_api).open(self.target.event_api + "/deliveries", timeout=2) as resp:
+                deliveries = json.loads(resp.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return
+        names = {user_key(u): u for u in self.users}
+        for d in deliveries[self.seen_deliveries:]:
+            who = names.get(str(d.get("user")))
+            if who is not None and d.get("reply") is not None:
+                self.replies[who] = d["reply"]
+                self.print(f"\n[알림 도착 → {who}]")
+                self.print(describe(Result(int(d.get("status") or 0), b"", 0.0, d["reply"])))
+        self.seen_deliveries = len(deliveries)
+
     def handle(self, line: str) -> bool:
         """Handle one input line; False to stop."""
+        self.arrived()
         line = line.strip()
         if not line:
             return True

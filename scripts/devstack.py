@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
 
     started: list[engines.Engine] = []
     server: Optional[subprocess.Popen] = None
+    event_api: Any = None
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -175,6 +177,17 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         prepare_storage()
 
         base = f"http://{engines.LOOPBACK}:{port}"
+        # Kakao's Event API stand-in: 알림 goes through it, and it calls the skill back as Kakao would.
+        from scripts.eventapi import EventApiStandIn
+
+        event_api = EventApiStandIn(
+            bot_id="local-bot!", rest_api_key=secrets.token_hex(16), event_name="reminder",
+            skill_url=base + "/skill", skill_secret=os.environ["HJ_SKILL_SECRET"],
+            record=paths.logs / "eventapi.jsonl",
+        )
+        event_api.start()
+        os.environ.update({"HJ_EVENT_API_BASE": event_api.url, "HJ_BOT_ID": event_api.bot_id,
+                           "HJ_EVENT_NAME": event_api.event_name, "HJ_EVENT_API_KEY": event_api.rest_api_key})
         server, server_log = engines.spawn(gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log",
                                            env=dict(os.environ), cwd=ROOT)
         engines.Engine(server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
@@ -190,6 +203,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "export_bucket": env["HJ_EXPORT_BUCKET"],
             "region": env["AWS_REGION"],
             "persistent": persistent,
+            "event_api_url": event_api.url,
             "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
         }
         write_stack_file(paths, info)
@@ -216,6 +230,8 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             signal.signal(sig, signal.SIG_IGN)
         remove_stack_file(paths)
         engines.stop(server)
+        if event_api is not None:
+            event_api.stop()
         for engine in reversed(started):
             engine.stop()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

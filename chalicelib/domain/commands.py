@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import account, admin, answering, lists, people, roster, wizard
+from chalicelib.domain import account, admin, answering, lists, people, remind, roster, wizard
 from chalicelib.domain.context import Handler
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
@@ -44,6 +44,7 @@ COMMANDS: list[Command] = [
     Command("마감", admin.close, "마감 <제목>", ADMIN, "close", needs_title=True),
     Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
+    Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
     Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),
     Command("공동관리자", admin.coadmin, "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
     Command("관리자 등록", people.grant_admin, "관리자 등록 <이름>", SUPER, "grant_admin"),

@@ -26,6 +26,16 @@ class ExportJob:
 
 
 @dataclass
+class NotifyJob:
+    """Remind these people of a survey through Kakao's event channel, after the step's writes commit."""
+
+    survey_id: str
+    title: str
+    user_keys: list[str]
+    admin_key: str  # who asked: the result is told to them
+
+
+@dataclass
 class Outcome:
     """What one message leads to.
 
@@ -39,6 +49,7 @@ class Outcome:
     session: Session | None = None
     writes: list[Write] = field(default_factory=list)
     export: ExportJob | None = None
+    notify: NotifyJob | None = None
 
 
 @dataclass
@@ -55,6 +66,7 @@ class Ctx:
     _listed: list[SurveyInfo] | None = field(default=None, repr=False)
     _known: dict[str, tuple[Survey | None, Answer | None]] = field(default_factory=dict, repr=False)
     open_registration: bool = False  # anyone registers as whoever they say, even with a roster
+    reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
 
     @classmethod
     def of(
@@ -67,6 +79,7 @@ class Ctx:
         listed: list[SurveyInfo] | None = None,
         known: dict[str, tuple[Survey | None, Answer | None]] | None = None,
         open_registration: bool = False,
+        reminders: bool = False,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -83,6 +96,7 @@ class Ctx:
             listed,
             dict(known or {}),
             open_registration,
+            reminders,
         )
 
     @property
@@ -119,6 +133,7 @@ class Ctx:
             self._listed,
             self._known,
             self.open_registration,
+            self.reminders,
         )
 
     def listed(self) -> list[SurveyInfo]:

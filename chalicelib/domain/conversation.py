@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.domain import account, admin, answering, commands, lists, wizard
+from chalicelib.domain import account, admin, answering, commands, lists, remind, wizard
 from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
@@ -32,8 +32,15 @@ from chalicelib.domain.session import Action, Flow, Session
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
-    """Answer one message; the new session, if any, is folded into the user to store."""
-    return _settled(ctx, _read(ctx, text))
+    """Answer one message; the new session, if any, is folded into the user to store. Notes left for
+    the speaker (how an 알림 went) come first, once."""
+    out = _read(ctx, text)
+    if ctx.user is not None and ctx.session.notes and text:  # not on an event Kakao delivers (no text)
+        session = out.session if out.session is not None else ctx.state()
+        session.notes = []
+        out.session = session
+        out.reply.texts.insert(0, "\n".join(ctx.session.notes))
+    return _settled(ctx, out)
 
 
 def reads_listing(text: str) -> bool:
@@ -55,6 +62,8 @@ def reads_survey(text: str, tap: Mapping[str, Any]) -> str:
 def _read(ctx: Ctx, text: str) -> Outcome:
     if ctx.user is None:
         return account.welcome(ctx, text)
+    if not text and isinstance(ctx.tap.get("remind"), str):  # Kakao delivering an 알림 event
+        return remind.reminder(ctx, ctx.tap["remind"])
     if text in commands.MENU_WORDS:
         return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in commands.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)
@@ -141,6 +150,7 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.LEAVE.value: account.leave,
     Action.WITHDRAW.value: answering.withdraw,
     Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
+    Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
 }
 
 

@@ -208,6 +208,7 @@ class Survey:
     owner_name: str = ""
     response_count: int = 0
     option_counts: dict[str, int] = field(default_factory=dict)
+    reminded_at: datetime | None = None  # when 알림 last reached the members who had not answered
 
     def is_open(self, now: datetime) -> bool:
         """Open for answering: not closed by an admin and the deadline not passed."""

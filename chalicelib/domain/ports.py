@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -175,7 +175,8 @@ class Exporter(ABC):
 
 @dataclass
 class ExportTask:
-    """An export too big to build inside a chat reply, handed to a queue."""
+    """Work too slow for a chat reply, handed to a queue: an export (``kind`` "export"), or an 알림 to
+    ``user_keys`` of ``survey_ids[0]`` asked for by ``user_key`` (``kind`` "remind")."""
 
     user_key: str
     survey_ids: list[str]
@@ -183,6 +184,9 @@ class ExportTask:
     callback_url: str = ""
     requested_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    kind: str = "export"
+    user_keys: list[str] = field(default_factory=list)
+    title: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -196,7 +200,26 @@ class ExportTask:
             master=bool(d.get("master")),
             callback_url=str(d.get("callback_url") or ""),
             requested_at=str(d.get("requested_at") or ""),
+            kind=str(d.get("kind") or "export"),
+            user_keys=[str(x) for x in d.get("user_keys", [])],
+            title=str(d.get("title") or ""),
         )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one send through Kakao's event channel, by user key."""
+
+    accepted: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)  # failed in a way worth trying again (timeouts, 5xx, 429)
+    failed: list[str] = field(default_factory=list)  # refused for good
+
+
+class Notifier(ABC):
+    """Reaches people first, through Kakao's Event API: Kakao then calls the skill for each of them."""
+
+    @abstractmethod
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery: ...
 
 
 class Queue(ABC):

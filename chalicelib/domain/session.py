@@ -35,6 +35,7 @@ class Action(StrEnum):
     LEAVE = "leave"  # 탈퇴
     WITHDRAW = "withdraw"  # 신청 취소 <제목>
     DELETE = "delete"  # 삭제 <제목>
+    REMIND = "remind"  # 알림 <제목>
 
 
 @dataclass
@@ -258,6 +259,9 @@ class ReadyFile:
         )
 
 
+MAX_NOTES = 5  # notes kept for the next message (older ones go)
+
+
 @dataclass
 class Session:
     """Everything the bot remembers of one person between messages."""
@@ -268,6 +272,7 @@ class Session:
     drafts: dict[str, Draft] = field(default_factory=dict)  # survey id -> draft, answered or paused
     wizard: WizardState | None = None  # kept while paused
     ready: list[ReadyFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # told on the next message (e.g. how an 알림 went), then gone
 
     def idle(self) -> None:
         """Leave whatever flow this is (drafts and a paused wizard stay)."""
@@ -294,6 +299,8 @@ class Session:
             d["wizard"] = self.wizard.to_dict()
         if self.ready:
             d["ready"] = [r.to_dict() for r in self.ready]
+        if self.notes:
+            d["notes"] = list(self.notes)
         return d
 
     @classmethod
@@ -311,6 +318,8 @@ class Session:
         if d.get("wizard"):
             s.wizard = _readable(WizardState.from_dict, d["wizard"])
         s.ready = ready_files(d)
+        notes = d.get("notes")
+        s.notes = [str(n) for n in notes][-MAX_NOTES:] if isinstance(notes, list) else []
         flow = d["flow"] if isinstance(d.get("flow"), dict) else {}
         name = flow.get("name")
         if name == Flow.ANSWERING.value:

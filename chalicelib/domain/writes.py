@@ -193,6 +193,16 @@ class NoteRegistrationFailure:
     expires: int  # epoch seconds after which the count may go
 
 
+@dataclass
+class MarkReminded:
+    """Record that 알림 went out for a survey now. Condition: the survey exists and was not reminded
+    at or after ``not_since`` (two admins confirming at once send once)."""
+
+    survey_id: str
+    at: datetime
+    not_since: datetime
+
+
 Write = (
     PutUser
     | DeleteUser
@@ -212,4 +222,5 @@ Write = (
     | ReleaseRoster
     | SetRosterUnits
     | NoteRegistrationFailure
+    | MarkReminded
 )

@@ -46,9 +46,10 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from chalicelib.domain.ports import Delivery, Notifier
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")
@@ -311,3 +312,25 @@ def _opener(local: bool) -> Any:
     if local:
         handlers.append(urllib.request.ProxyHandler({}))  # a local stand-in is never reached through a proxy
     return urllib.request.build_opener(*handlers)
+
+
+# --- the domain's Notifier ------------------------------------------------------------------------
+
+
+class EventNotifier(Notifier):
+    """:class:`EventApi` as the conversation's Notifier; the REST API key is fetched on the first send."""
+
+    def __init__(
+        self, base_url: str, bot_id: str, event_name: str, api_key: Callable[[], str], timeout: float = 3.0
+    ) -> None:
+        self.base_url, self.bot_id, self.event_name, self.timeout = base_url, bot_id, event_name, timeout
+        self._api_key = api_key
+        self._api: EventApi | None = None
+
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
+        if self._api is None:
+            self._api = EventApi(self.base_url, self.bot_id, self._api_key(), self.event_name, self.timeout)
+        result = self._api.send(user_keys, data)
+        return Delivery(
+            accepted=list(result.accepted_users), retry=list(result.retry_users), failed=list(result.failed_users)
+        )

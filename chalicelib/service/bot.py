@@ -15,6 +15,7 @@ their own.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -22,17 +23,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.context import Ctx
+from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
 from chalicelib.domain.model import Answer, Survey, SurveyInfo, User, now_kst
-from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Queue, Store, Unavailable
+from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.session import ready_files
 from chalicelib.domain.writes import DeleteSurvey, PutUser, Write
-from chalicelib.service import downloads, wording
+from chalicelib.logsafe import failure
+from chalicelib.service import downloads, reminders, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
+
+log = logging.getLogger("haengjeong")
 
 MAX_ATTEMPTS = 6  # the time budget ends the retries earlier when the store is slow
 BACKOFF_STEP = 0.025  # seconds; the pause before attempt n+1 is uniform in [0, n * step]
@@ -65,8 +69,10 @@ class Bot:
         monotonic: Callable[[], float] = time.monotonic,
         rate_limit: int = 0,
         open_registration: bool = False,
+        notifier: Notifier | None = None,
     ) -> None:
         self.store = store
+        self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
         self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
@@ -103,7 +109,11 @@ class Bot:
         return reply, turn.facts
 
     def run_export_task(self, task: ExportTask) -> None:
-        """The background half of a big export (the queue calls this)."""
+        """The background half of a big export, or the sending of an 알림 (the queue calls this)."""
+        if task.kind == "remind":
+            if self.notifier is not None:
+                reminders.run_task(task, self.store, self.notifier, self.sleep)
+            return
         downloads.run_task(task, self.store, self.exporter, self.callback)
 
     def _run(self, turn: _Turn) -> Reply:
@@ -128,7 +138,20 @@ class Bot:
             if limiter.exceeded(count, per_minute):
                 facts["result"] = "rate_limited"
                 return wording.slow_down()
-            out = step(Ctx.of(turn.key, user, now, store, turn.tap, listed, known, self.open_registration), turn.text)
+            out = step(
+                Ctx.of(
+                    turn.key,
+                    user,
+                    now,
+                    store,
+                    turn.tap,
+                    listed,
+                    known,
+                    self.open_registration,
+                    self.notifier is not None,
+                ),
+                turn.text,
+            )
             writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
             writes, counted = limiter.ride(writes, turn.key, user, count, per_minute)
             try:
@@ -142,6 +165,8 @@ class Bot:
             facts["result"] = "ok"
             facts["writes"] = [type(w).__name__ for w in writes]
             self._after_commit(out.writes, turn)
+            if out.notify is not None:
+                self._notify(out.notify)
             if out.export is not None:
                 return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
             stored = out.user if out.user is not None else user
@@ -156,6 +181,19 @@ class Bot:
             return out.reply
         facts["result"] = "gave_up"
         return self._busy(turn)
+
+    def _notify(self, job: NotifyJob) -> None:
+        """Hand an 알림 to the queue (or send it now without one); never fails the reply."""
+        task = ExportTask(
+            user_key=job.admin_key, survey_ids=[job.survey_id], kind="remind", user_keys=job.user_keys, title=job.title
+        )
+        try:
+            if self.queue is not None:
+                self.queue.send(task)
+            else:
+                self.run_export_task(task)
+        except Exception as exc:
+            log.error("reminder queue failed", extra=failure(exc))
 
     def _back_off(self, attempt: int, budget: Budget) -> None:
         """A short random pause before re-reading, so racers (e.g. a rush on one survey's

@@ -116,6 +116,7 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         created_at=s.created_at,
         response_count=s.response_count,
         option_counts=dict(s.option_counts),
+        reminded_us=epoch_us(s.reminded_at) if s.reminded_at else None,
     )
 
 
@@ -136,6 +137,7 @@ def survey(i: SurveyItem) -> Survey:
         owner_name=i.owner_name,
         response_count=int(i.response_count or 0),
         option_counts={k: int(v) for k, v in (counts.as_dict() if counts is not None else {}).items()},
+        reminded_at=from_epoch_us(int(i.reminded_us)) if i.reminded_us else None,
     )
 
 
@@ -229,6 +231,11 @@ def audit_item(model: type[AuditItem], e: AuditEntry, index: int) -> AuditItem:
 
 def audit_entry(i: AuditItem) -> AuditEntry:
     return AuditEntry(i.actor, i.action, i.target, i.detail, i.at)
+
+
+def from_epoch_us(us: int) -> datetime:
+    """The instant of :func:`epoch_us`, in KST."""
+    return (_EPOCH + us * _MICROSECOND).astimezone(KST)
 
 
 def epoch_us(dt: datetime) -> int:

@@ -36,6 +36,7 @@ from chalicelib.domain.writes import (
     DeleteSurvey,
     DeleteUser,
     ListSurvey,
+    MarkReminded,
     NoteRegistrationFailure,
     PutAnswer,
     PutRosterEntry,
@@ -181,6 +182,10 @@ class MemoryStore(Store):
                 raise Conflict("survey")
         elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+        elif isinstance(w, MarkReminded):
+            s = self.surveys.get(w.survey_id)
+            if s is None or (s.reminded_at is not None and s.reminded_at >= w.not_since):
+                raise Conflict("survey")
         elif isinstance(w, PutRosterEntry):
             if w.new and w.entry.entry in self.roster:
                 raise Conflict("roster")
@@ -245,6 +250,8 @@ class MemoryStore(Store):
                 del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))
+        elif isinstance(w, MarkReminded):
+            self.surveys[w.survey_id].reminded_at = w.at
         elif isinstance(w, PutRosterEntry):
             e = copy.deepcopy(w.entry)
             old = self.roster.get(e.entry)

@@ -29,6 +29,7 @@ from chalicelib.domain.writes import (
     DeleteRosterEntry,
     DeleteUser,
     ListSurvey,
+    MarkReminded,
     NoteRegistrationFailure,
     PutAnswer,
     PutRosterEntry,
@@ -171,6 +172,12 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
             return "put", "roster"
         tx.delete(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY))
         return "delete", "roster"
+    if isinstance(w, MarkReminded):
+        # condition: the survey exists and was not reminded since not_since
+        since = items.epoch_us(w.not_since)
+        cond = SurveyItem.id.exists() & (SurveyItem.reminded_us.does_not_exist() | (SurveyItem.reminded_us < since))
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.reminded_us.set(items.epoch_us(w.at))], condition=cond)
+        return "update", "survey"
     if isinstance(w, NoteRegistrationFailure):
         failures = t.RosterItem(FAILURES_PARTITION, f"{w.user_key}#{w.window}")
         tx.update(failures, actions=[RosterItem.tries.add(1), RosterItem.expires.set(w.expires)])

@@ -312,7 +312,7 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
 
     # 현황 and 미응답 as the admin reads them.
     status = post(client, f"현황 {TITLE}", ADMIN)
-    assert "응답 2명 / 대상 5명 (전체)" in status
+    assert "응답 2명 / 대상 5명 (전체, 40%)" in status
     assert "치킨 1(남은 1), 피자 1, 족발 0" in status
     assert "수량: 합계 9 (응답 2)" in status
     assert "보기별: 치킨 5, 피자 4" in status

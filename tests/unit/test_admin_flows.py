@@ -141,7 +141,7 @@ def test_status_counts_sums_capacity_and_units(chat: Chat) -> None:
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
     answer(c, "김철수", "피자", "2", "없음")
     r = c.as_("관리자").say("현황 BBQ 회식")
-    assert "응답 2명 / 대상 4명 (전체)" in r
+    assert "응답 2명 / 대상 4명 (전체, 50%)" in r
     assert "치킨 1(남은 1)" in r and "피자 1" in r and "족발 0" in r
     assert "수량: 합계 5" in r and "보기별: 치킨 3, 피자 2" in r
     assert "• 2중대 1명, 수량 3" in r and "• 3중대 1명, 수량 2" in r
@@ -336,4 +336,4 @@ def test_status_of_an_unanswered_survey_has_no_empty_unit_section(chat: Chat) ->
     c = admin_chat(chat)
     make_bbq(c, target="2중대")
     r = c.as_("관리자").say("현황 BBQ 회식")
-    assert "응답 0명 / 대상 1명 (2중대)" in r and "소속별" not in r
+    assert "응답 0명 / 대상 1명 (2중대, 0%)" in r and "소속별" not in r

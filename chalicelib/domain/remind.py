@@ -1,0 +1,122 @@
+"""알림: remind the registered people of a survey's target who have not answered, through Kakao's event channel.
+
+A bot cannot message first in chat; Kakao's Event API makes Kakao call the skill for
+each person, and the skill renders the reminder (:func:`reminder`), with the survey
+one tap away. Each message is charged by Kakao, so the admin sees how many people and
+the expected cost and confirms first. A survey is reminded at most once per
+:data:`INTERVAL_HOURS`: the confirmation's write is conditional on the last reminder's
+time, so two admins confirming at once send once. The sending itself happens after
+the write commits, in the background (see the service).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.domain.admin import members_of
+from chalicelib.domain.common import main_quick
+from chalicelib.domain.context import Ctx, NotifyJob, Outcome
+from chalicelib.domain.finding import for_admin
+from chalicelib.domain.model import Survey
+from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.session import Action, Session
+from chalicelib.domain.writes import MarkReminded, Write
+
+INTERVAL_HOURS = 12  # a survey's members are reminded at most once in this many hours
+PER_MESSAGE_KRW = 15  # what Kakao charges per event message (VAT excluded)
+
+OFF = (
+    "알림이 꺼져 있어요. 운영자가 카카오 이벤트 API(봇 ID, 이벤트 이름, REST API 키)를 설정하면 켜져요. "
+    "그 전에는 '미응답 <제목>'으로 명단을 보고 직접 알려 주세요."
+)
+
+
+def pending(ctx: Ctx, s: Survey) -> list[str]:
+    """Keys of the registered people of the survey's target who have not answered."""
+    answered = {a.user_key for a in ctx.db.list_answers(s.id)}
+    return [m.key for m in members_of(ctx, s.target_unit) if m.key not in answered]
+
+
+def _too_soon(ctx: Ctx, s: Survey) -> str:
+    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=INTERVAL_HOURS):
+        return ""
+    again = s.reminded_at + timedelta(hours=INTERVAL_HOURS)
+    return (
+        f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at)}에 이미 보냈어요. "
+        f"{fmt_deadline(again)}부터 다시 보낼 수 있어요."
+    )
+
+
+def ask(ctx: Ctx, arg: str) -> Outcome:
+    """알림 <제목>: how many would get it and what it costs, then 예 · 아니오."""
+    found = for_admin(ctx, "알림", arg)
+    if isinstance(found, Outcome):
+        return found
+    if not ctx.reminders:
+        return Outcome(Reply.say(OFF, quick=[Quick("미응답", f"미응답 {arg}"), "메뉴"]))
+    s, _ = found
+    s = ctx.db.get_survey(s.id) or s  # the last reminder's time is on the item, not in lists
+    if not s.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 알림을 보낼 수 없어요.", quick=main_quick(ctx.user)))
+    if why := _too_soon(ctx, s):
+        return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
+    keys = pending(ctx, s)
+    if not keys:
+        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
+    session = ctx.state()
+    session.confirm(Action.REMIND, s.id, s.title)
+    cost = len(keys) * PER_MESSAGE_KRW
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'에 아직 응답하지 않은 {len(keys)}명에게 카카오톡 알림을 보낼까요?",
+            f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
+            f"알림은 {INTERVAL_HOURS}시간에 한 번만 보낼 수 있어요.",
+            quick=["예", "아니오"],
+        ),
+        session=session,
+    )
+
+
+def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
+    """The 예 to 알림: record it (once per interval, conditionally) and hand the sending to the service."""
+    u = ctx.member
+    s = ctx.db.get_survey(sid)
+    if s is None or not u.is_admin or not s.managed_by(u):
+        return Outcome(Reply.say("알림을 보낼 수 없는 신청이에요.", quick=main_quick(u)), session=session)
+    if not s.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되었어요.", quick=main_quick(u)), session=session)
+    if why := _too_soon(ctx, s):  # another admin sent it meanwhile
+        return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
+    keys = pending(ctx, s)
+    if not keys:
+        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
+    not_since = ctx.now - timedelta(hours=INTERVAL_HOURS)
+    writes: list[Write] = [MarkReminded(s.id, ctx.now, not_since), ctx.audit("remind", s.id, str(len(keys)))]
+    return Outcome(
+        Reply.say(
+            f"'{s.title}' 알림을 {len(keys)}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",
+            quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"],
+        ),
+        session=session,
+        writes=writes,
+        notify=NotifyJob(s.id, s.title, keys, u.key),
+    )
+
+
+def reminder(ctx: Ctx, sid: str) -> Outcome:
+    """What a person sees when the reminder reaches them (Kakao calls the skill for the event)."""
+    u = ctx.member
+    listed = {s.id: s for s in ctx.listed()}
+    info = listed.get(sid)
+    if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
+        return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
+    if sid in u.answered:
+        return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
+    quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
+    return Outcome(
+        Reply.say(
+            f"[알림] '{info.title}'에 아직 응답하지 않았어요. 마감: {fmt_deadline(info.deadline)}",
+            quick=quick,
+        )
+    )

@@ -1,0 +1,68 @@
+"""The sending half of 알림: Kakao's event channel, in batches, with retries, and the admin told how it went.
+
+Runs after the step's write committed (the conditional write that makes a survey's
+reminder go out once per interval), on the queue when there is one. Sending is never
+part of a chat reply's time: the reply says it is on its way, and the result waits as
+a note on the admin's next message. Retries send only to people whose batch failed in
+a way worth trying again (timeouts, 5xx, 429); a batch Kakao accepted is never sent
+again. A timeout may hide an accepted batch, so a retried person could, rarely, get
+two reminders: that is the one double send left, and it is bounded by RETRIES.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from chalicelib.domain.ports import Conflict, ExportTask, Notifier, Store
+from chalicelib.domain.session import MAX_NOTES, Session
+from chalicelib.domain.writes import PutUser
+from chalicelib.logsafe import failure
+
+log = logging.getLogger("haengjeong")
+
+RETRIES = 2  # further attempts for people whose batch failed in a retryable way
+BACKOFF_SECONDS = (2.0, 8.0)  # the pause before each retry
+NOTE_ATTEMPTS = 5
+
+
+def run_task(task: ExportTask, store: Store, notifier: Notifier, sleep: Callable[[float], None]) -> dict[str, int]:
+    """Send the reminder of ``task`` and leave the admin a note; returns the counts (for logs and tests)."""
+    sid = task.survey_ids[0] if task.survey_ids else ""
+    keys, sent, failed = list(task.user_keys), 0, 0
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
+        try:
+            delivery = notifier.send(keys, {"remind": sid})
+        except Exception as exc:  # a bug in the adapter must not lose the note
+            log.error("reminder send failed", extra=failure(exc))
+            break
+        sent += len(delivery.accepted)
+        failed += len(delivery.failed)
+        keys = list(delivery.retry)
+        if not keys:
+            break
+    failed += len(keys)
+    counts = {"sent": sent, "failed": failed}
+    log.info("reminders sent", extra={"survey": sid, **counts})
+    note = f"'{task.title}' 알림: {sent}명에게 보냈어요." + (f" {failed}명에게는 보내지 못했어요." if failed else "")
+    leave_note(store, task.user_key, note)
+    return counts
+
+
+def leave_note(store: Store, user_key: str, note: str) -> None:
+    """Add ``note`` to what ``user_key`` is told on their next message (re-read on a race)."""
+    for _ in range(NOTE_ATTEMPTS):
+        user = store.get_user(user_key)
+        if user is None:
+            return
+        session = Session.from_dict(user.session)
+        session.notes = [*session.notes, note][-MAX_NOTES:]
+        user.session = session.to_dict()
+        try:
+            store.commit([PutUser(user)])
+            return
+        except Conflict:  # they were chatting at the same moment
+            continue
+    log.warning("could not leave a note")

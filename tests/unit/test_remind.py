@@ -1,0 +1,127 @@
+"""알림: who gets it, what it costs, once per interval under races, the reminder as members see it, the admin's note."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness import Chat, key_of, make_bbq
+
+from chalicelib.domain import remind
+from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.ports import Delivery, Notifier
+from chalicelib.service import Bot
+from chalicelib.service import reminders as sending
+
+TITLE = "BBQ 회식"
+
+
+class FakeNotifier(Notifier):
+    def __init__(self, fail: dict[str, list[str]] | None = None) -> None:
+        self.calls: list[tuple[list[str], dict[str, Any]]] = []
+        self.fail = fail or {}  # "retry"/"failed" -> keys that fail so on the first call
+        self.lock = threading.Lock()
+
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
+        with self.lock:
+            first = not self.calls
+            self.calls.append((list(user_keys), dict(data)))
+        retry = [k for k in user_keys if first and k in self.fail.get("retry", [])]
+        failed = [k for k in user_keys if k in self.fail.get("failed", [])]
+        return Delivery([k for k in user_keys if k not in retry and k not in failed], retry, failed)
+
+
+def world(notifier: Notifier | None) -> Chat:
+    chat = Chat()
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot.sleep = lambda s: None
+    chat.register("슈퍼", "본부", SUPER)
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("공동", "본부", ADMIN)
+    for name in ("홍길동", "김철수", "이영희"):
+        chat.register(name, "2중대")
+    make_bbq(chat)
+    chat.say(f"공동관리자 {TITLE} 공동", who="관리자")
+    chat.as_("홍길동").say(f"신청 {TITLE}")
+    for text in ("피자", "2", "건너뛰기", "제출"):
+        chat.say(text)
+    return chat
+
+
+def test_without_the_event_channel_it_says_how_to_turn_it_on() -> None:
+    chat = world(None)
+    said = chat.say(f"알림 {TITLE}", who="관리자")
+    assert "알림이 꺼져 있어요" in said and "REST API 키" in said
+
+
+def test_it_shows_who_and_what_it_costs_then_sends_once_and_tells_the_admin() -> None:
+    notifier = FakeNotifier()
+    chat = world(notifier)
+    said = chat.say(f"알림 {TITLE}", who="관리자")
+    # everyone registered but 홍길동 has not answered: 슈퍼, 관리자, 공동, 김철수, 이영희
+    assert "5명에게" in said and "약 75원" in said and said.quick[:2] == ["예", "아니오"]
+    assert notifier.calls == []  # nothing before 예
+    said = chat.say("예", who="관리자")
+    assert "5명에게 보내고 있어요" in said
+    [(keys, data)] = notifier.calls
+    assert key_of("홍길동") not in keys and set(keys) >= {key_of("김철수"), key_of("이영희")}
+    assert data == {"remind": chat.store.list_surveys()[0].id}
+    note = chat.say("메뉴", who="관리자")
+    assert note.text.startswith(f"'{TITLE}' 알림: 5명에게 보냈어요.")
+    assert f"'{TITLE}' 알림:" not in chat.say("메뉴", who="관리자")  # told once
+    again = chat.say(f"알림 {TITLE}", who="공동")
+    assert "이미 보냈어요" in again and len(notifier.calls) == 1
+    chat.clock.advance(hours=remind.INTERVAL_HOURS)
+    assert "명에게 카카오톡 알림을 보낼까요" in chat.say(f"알림 {TITLE}", who="공동")
+    assert any(a.action == "remind" for a in chat.store.list_audit())
+
+
+def test_two_admins_confirming_at_once_send_once() -> None:
+    notifier = FakeNotifier()
+    chat = world(notifier)
+    chat.say(f"알림 {TITLE}", who="관리자")
+    chat.say(f"알림 {TITLE}", who="공동")
+    go = threading.Barrier(2)
+    replies: dict[str, str] = {}
+
+    def confirm(who: str) -> None:
+        go.wait(5)
+        reply, _ = chat.bot.handle(key_of(who), "예", "", None)
+        replies[who] = reply.all_text()
+
+    threads = [threading.Thread(target=confirm, args=(w,)) for w in ("관리자", "공동")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(notifier.calls) == 1
+    assert sorted("보내고 있어요" in r for r in replies.values()) == [False, True]
+    assert any("이미 보냈어요" in r for r in replies.values())
+
+
+def test_retryable_failures_are_retried_and_permanent_ones_reported() -> None:
+    notifier = FakeNotifier(fail={"retry": [key_of("김철수")], "failed": [key_of("이영희")]})
+    chat = world(notifier)
+    chat.say(f"알림 {TITLE}", who="관리자")
+    chat.say("예", who="관리자")
+    assert [len(keys) for keys, _ in notifier.calls] == [5, 1]  # only 김철수 again
+    note = chat.say("메뉴", who="관리자")
+    assert "4명에게 보냈어요. 1명에게는 보내지 못했어요." in note
+
+
+def test_the_reminder_as_a_member_receives_it() -> None:
+    chat = world(FakeNotifier())
+    sid = chat.store.list_surveys()[0].id
+    said = chat.say("", who="김철수", tap={"remind": sid})
+    assert "[알림]" in said and f"신청 {TITLE}" in said.quick
+    assert "이미 응답했어요" in chat.say("", who="홍길동", tap={"remind": sid})
+    chat.say(f"마감 {TITLE}", who="관리자")
+    assert "이미 마감되었어요" in chat.say("", who="김철수", tap={"remind": sid})
+
+
+def test_a_note_survives_a_race_with_the_admins_own_message() -> None:
+    chat = world(None)
+    sending.leave_note(chat.store, key_of("관리자"), "첫째")
+    sending.leave_note(chat.store, key_of("관리자"), "둘째")
+    said = chat.say("메뉴", who="관리자")
+    assert said.text.startswith("첫째\n둘째")
