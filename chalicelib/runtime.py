@@ -139,7 +139,10 @@ def close_expired() -> list[str]:
     from chalicelib.autoclose import close_expired as run
     from chalicelib.domain.model import now_kst
 
-    return run(bot().store, now_kst())
+    b = bot()
+    closed = run(b.store, now_kst())
+    b.announce_closed(closed)
+    return closed
 
 
 def run_export_task(message: str) -> None:

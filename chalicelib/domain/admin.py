@@ -10,7 +10,7 @@ import dataclasses
 
 from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
-from chalicelib.domain.context import Ctx, ExportJob, Outcome
+from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
 from chalicelib.domain.model import (
     CLOSED,
@@ -166,7 +166,14 @@ def close(ctx: Ctx, arg: str) -> Outcome:
             quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
         ),
         writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
+        notify=closed_notice(s, ctx.key),
     )
+
+
+def closed_notice(s: Survey | SurveyInfo, closer: str = "") -> NotifyJob | None:
+    """The survey's summary for its owner and co-admins (but whoever closed it, who sees it already)."""
+    keys = [k for k in dict.fromkeys([s.owner, *s.coadmins]) if k and k != closer]
+    return NotifyJob(s.id, s.title, keys, closer, kind="closed") if keys else None
 
 
 def reopen(ctx: Ctx, arg: str) -> Outcome:

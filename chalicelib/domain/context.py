@@ -33,6 +33,7 @@ class NotifyJob:
     title: str
     user_keys: list[str]
     admin_key: str  # who asked: the result is told to them
+    kind: str = "remind"  # or "closed": the survey's admins get its summary
 
 
 @dataclass

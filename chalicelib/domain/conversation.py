@@ -64,6 +64,8 @@ def _read(ctx: Ctx, text: str) -> Outcome:
         return account.welcome(ctx, text)
     if not text and isinstance(ctx.tap.get("remind"), str):  # Kakao delivering an 알림 event
         return remind.reminder(ctx, ctx.tap["remind"])
+    if not text and isinstance(ctx.tap.get("summary"), str):  # ... or a closed survey's summary
+        return remind.closed_summary(ctx, ctx.tap["summary"])
     if text in commands.MENU_WORDS:
         return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in commands.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)

@@ -20,6 +20,7 @@ from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import Survey
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.roster import head_count
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import MarkReminded, Write
 
@@ -120,3 +121,25 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
             quick=quick,
         )
     )
+
+
+def summary_text(s: Survey, answered: int, target: int) -> str:
+    """One line on a closed survey: responses against its target."""
+    rate = f" ({round(100 * answered / target)}%)" if target else ""
+    return f"'{s.title}'이(가) 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
+
+
+def target_size(ctx: Ctx, s: Survey) -> int:
+    on_roster = head_count(ctx.db.roster_units(), s.target_unit)
+    return on_roster if on_roster is not None else len(members_of(ctx, s.target_unit))
+
+
+def closed_summary(ctx: Ctx, sid: str) -> Outcome:
+    """What an admin sees when the close summary reaches them (Kakao calls the skill for the event)."""
+    u = ctx.member
+    s = ctx.db.get_survey(sid)
+    if s is None or not s.managed_by(u):
+        return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
+    answered = len(ctx.db.list_answers(s.id))
+    quick: list[QuickLike] = [Quick("결과 받기", f"다운로드 {s.title}"), Quick("현황", f"현황 {s.title}"), "메뉴"]
+    return Outcome(Reply.say(summary_text(s, answered, target_size(ctx, s)), quick=quick))

@@ -81,9 +81,10 @@ def parse_request(body: Any) -> SkillRequest:
     params = _object(ureq.get("params"))
     surface = params.get("surface", "") if isinstance(params.get("surface", ""), str) else ""
     extra = _object(_object(body.get("action")).get("clientExtra"))
-    remind = params.get("remind")  # an 알림 event Kakao delivers: the survey it reminds of
-    if not extra and isinstance(remind, str) and 0 < len(remind) <= 64:
-        extra = {"remind": remind}
+    for event in ("remind", "summary"):  # an event Kakao delivers: an 알림, or a closed survey's summary
+        value = params.get(event)
+        if not extra and isinstance(value, str) and 0 < len(value) <= 64:
+            extra = {event: value}
     return SkillRequest(
         user_key=user_id.strip(),
         utterance=clean_text(utterance),

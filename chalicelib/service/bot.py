@@ -114,6 +114,9 @@ class Bot:
             if self.notifier is not None:
                 reminders.run_task(task, self.store, self.notifier, self.sleep)
             return
+        if task.kind == "closed":
+            reminders.run_closed(task, self.store, self.notifier, self.sleep)
+            return
         downloads.run_task(task, self.store, self.exporter, self.callback)
 
     def _run(self, turn: _Turn) -> Reply:
@@ -182,10 +185,19 @@ class Bot:
         facts["result"] = "gave_up"
         return self._busy(turn)
 
+    def announce_closed(self, survey_ids: list[str]) -> None:
+        """Surveys the scheduled job closed: their owners and co-admins get the summary."""
+        from chalicelib.domain.admin import closed_notice
+
+        for s in self.store.get_surveys(survey_ids):
+            job = closed_notice(s)
+            if job is not None:
+                self._notify(job)
+
     def _notify(self, job: NotifyJob) -> None:
         """Hand an 알림 to the queue (or send it now without one); never fails the reply."""
         task = ExportTask(
-            user_key=job.admin_key, survey_ids=[job.survey_id], kind="remind", user_keys=job.user_keys, title=job.title
+            user_key=job.admin_key, survey_ids=[job.survey_id], kind=job.kind, user_keys=job.user_keys, title=job.title
         )
         try:
             if self.queue is not None:

@@ -51,6 +51,34 @@ def run_task(task: ExportTask, store: Store, notifier: Notifier, sleep: Callable
     return counts
 
 
+def run_closed(task: ExportTask, store: Store, notifier: Notifier | None, sleep: Callable[[float], None]) -> None:
+    """A closed survey's summary to its admins: by Kakao's event channel, or (without it, or where it
+    failed) as a note on their next message."""
+    sid = task.survey_ids[0] if task.survey_ids else ""
+    pending, undelivered = list(task.user_keys), []
+    if notifier is not None:
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
+            try:
+                delivery = notifier.send(pending, {"summary": sid})
+            except Exception as exc:
+                log.error("summary send failed", extra=failure(exc))
+                break
+            undelivered += delivery.failed
+            pending = list(delivery.retry)
+            if not pending:
+                break
+    undelivered += pending
+    survey = store.get_survey(sid)
+    if survey is None or not undelivered:
+        return
+    answered = len(store.list_answers(sid))
+    note = f"'{survey.title}'이(가) 마감되었어요. 응답 {answered}명. '다운로드 {survey.title}'으로 결과를 받아요."
+    for key in dict.fromkeys(undelivered):
+        leave_note(store, key, note)
+
+
 def leave_note(store: Store, user_key: str, note: str) -> None:
     """Add ``note`` to what ``user_key`` is told on their next message (re-read on a race)."""
     for _ in range(NOTE_ATTEMPTS):

@@ -125,3 +125,36 @@ def test_a_note_survives_a_race_with_the_admins_own_message() -> None:
     sending.leave_note(chat.store, key_of("관리자"), "둘째")
     said = chat.say("메뉴", who="관리자")
     assert said.text.startswith("첫째\n둘째")
+
+
+# --- the summary when a survey closes -----------------------------------------------------------
+
+
+def test_closing_tells_the_other_admins_on_their_next_message_without_the_event_channel() -> None:
+    chat = world(None)
+    chat.say(f"마감 {TITLE}", who="관리자")
+    said = chat.say("메뉴", who="공동")
+    assert said.text.startswith(f"'{TITLE}'이(가) 마감되었어요. 응답 1명.") and f"다운로드 {TITLE}" in said
+    assert "마감되었어요" not in chat.say("메뉴", who="관리자").text.split("\n")[0]  # who closed it knows
+
+
+def test_closing_sends_the_summary_through_the_event_channel() -> None:
+    notifier = FakeNotifier()
+    chat = world(notifier)
+    sid = chat.store.list_surveys()[0].id
+    chat.say(f"마감 {TITLE}", who="공동")
+    assert notifier.calls == [([key_of("관리자")], {"summary": sid})]
+    said = chat.say("", who="관리자", tap={"summary": sid})
+    assert "응답 1명 / 대상 6명 (17%)" in said and f"다운로드 {TITLE}" in said.quick
+    assert "마감되었어요" not in chat.say("메뉴", who="관리자").text.split("\n")[0]  # no note twice
+
+
+def test_the_scheduled_close_tells_owner_and_coadmins() -> None:
+    from chalicelib.autoclose import close_expired
+
+    chat = world(None)
+    chat.clock.advance(days=30)
+    closed = close_expired(chat.store, chat.clock.now)
+    chat.bot.announce_closed(closed)
+    for who in ("관리자", "공동"):
+        assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이(가) 마감되었어요.")
