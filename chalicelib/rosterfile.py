@@ -124,8 +124,7 @@ CHECK_LABELS = (
     "학번뒷4자리",
     "뒤4자리",
     "뒷4자리",
-    "번호",
-)
+)  # not a bare 번호: sheets number their rows with it
 
 WRONG_KIND = "엑셀(.xlsx)이나 CSV(.csv) 파일만 읽을 수 있어요."
 OLD_EXCEL = "예전 엑셀 형식(.xls)은 읽을 수 없어요. .xlsx로 저장해서 올려 주세요."

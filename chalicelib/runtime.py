@@ -95,14 +95,16 @@ def build(s: Settings) -> Bot:
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
     from chalicelib.kakao.callback import deliver
 
+    files = exporter(s)
     b = Bot(
         store(s),
-        exporter(s),
+        files,
         timing=timing(),
         rate_limit=max(0, s.rate_limit_per_minute),
         callback=deliver,
         open_registration=s.registration == "open",
         notifier=notifier(s),
+        uploads=files,
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)

@@ -52,6 +52,7 @@ COMMANDS: list[Command] = [
     Command("관리자 목록", people.list_admins, "관리자 목록", SUPER, "list_admins"),
     Command("마스터키", admin.master_key, "마스터키", SUPER, "master_key"),
     Command("명단", roster.show, "명단 · 명단 <소속>", SUPER, "roster"),
+    Command("명단 올리기", roster.upload, "명단 올리기", SUPER, "roster_upload", alone=True),
     Command("명단 추가", roster.add, "명단 추가 <소속> <이름>, <이름>", SUPER, "roster_add"),
     Command("등록 해제", roster.release, "등록 해제 <이름>", SUPER, "release_registration"),
 ]

@@ -51,6 +51,8 @@ class Outcome:
     writes: list[Write] = field(default_factory=list)
     export: ExportJob | None = None
     notify: NotifyJob | None = None
+    upload_page: str = ""  # a roster upload page to hand out, under this token (명단 올리기)
+    roster_import: str = ""  # import the roster file uploaded under this token, in the background
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Ctx:
     _known: dict[str, tuple[Survey | None, Answer | None]] = field(default_factory=dict, repr=False)
     open_registration: bool = False  # anyone registers as whoever they say, even with a roster
     reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
+    upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
 
     @classmethod
     def of(
@@ -81,6 +84,7 @@ class Ctx:
         known: dict[str, tuple[Survey | None, Answer | None]] | None = None,
         open_registration: bool = False,
         reminders: bool = False,
+        upload_ready: bool = False,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -98,6 +102,7 @@ class Ctx:
             dict(known or {}),
             open_registration,
             reminders,
+            upload_ready,
         )
 
     @property
@@ -135,6 +140,7 @@ class Ctx:
             self._known,
             self.open_registration,
             self.reminders,
+            self.upload_ready,
         )
 
     def listed(self) -> list[SurveyInfo]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.domain import account, admin, answering, commands, lists, remind, wizard
+from chalicelib.domain import account, admin, answering, commands, lists, remind, roster, wizard
 from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
@@ -35,6 +35,8 @@ def step(ctx: Ctx, text: str) -> Outcome:
     """Answer one message; the new session, if any, is folded into the user to store. Notes left for
     the speaker (how an 알림 went) come first, once."""
     out = _read(ctx, text)
+    if ctx.user is not None and ctx.session.upload and text:
+        roster.took_upload(ctx, out)
     if ctx.user is not None and ctx.session.notes and text:  # not on an event Kakao delivers (no text)
         session = out.session if out.session is not None else ctx.state()
         session.notes = []

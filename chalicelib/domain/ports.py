@@ -170,6 +170,22 @@ class Exporter(ABC):
         """A fresh link to a file built earlier."""
 
 
+class Uploads(ABC):
+    """A private place where a super admin drops a file from a browser (the roster), by a one-time token."""
+
+    @abstractmethod
+    def upload_page(self, token: str, uploader: str) -> FileLink:
+        """A short-lived link to a page whose form uploads one file under ``token``."""
+
+    @abstractmethod
+    def upload_arrived(self, token: str) -> bool:
+        """Whether a file was uploaded under ``token`` (one small listing; no download)."""
+
+    @abstractmethod
+    def uploaded(self, token: str) -> tuple[str, bytes] | None:
+        """(file name, bytes) of what was uploaded under ``token``; None while nothing is."""
+
+
 # --- background work ---------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
@@ -433,3 +434,38 @@ def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outco
     if len(silent) + len(waiting) > start + NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
+
+
+# --- a roster file from a browser (명단 올리기) ------------------------------------------------------
+
+UPLOAD_MINUTES = 10  # how long an upload page takes a file
+
+
+def upload(ctx: Ctx, arg: str) -> Outcome:
+    """명단 올리기: a short-lived page to upload the roster file; it is read on the next message after."""
+    session = ctx.state()
+    session.upload = secrets.token_urlsafe(18)
+    session.upload_until = (ctx.now + timedelta(minutes=UPLOAD_MINUTES)).isoformat()
+    return Outcome(
+        Reply.say(
+            "아래 링크에서 명단 파일(엑셀 또는 CSV: 소속, 이름, 확인번호)을 올려 주세요. "
+            f"링크는 {UPLOAD_MINUTES}분 동안 쓸 수 있어요. 올린 뒤 아무 메시지나 보내면 반영해요. "
+            "파일의 명단이 전체 명단이 돼요(없는 사람은 빠져요).",
+            quick=["명단", "메뉴"],
+        ),
+        session=session,
+        upload_page=session.upload,
+    )
+
+
+def took_upload(ctx: Ctx, out: Outcome) -> None:
+    """On the admin's next message: the file arrived (import it) or the page expired (forget it)."""
+    expired = ctx.session.upload_until and ctx.session.upload_until < ctx.now.isoformat()
+    if not ctx.upload_ready and not expired:
+        return
+    session = out.session if out.session is not None else ctx.state()
+    session.upload, session.upload_until = "", ""
+    out.session = session
+    if ctx.upload_ready:
+        out.roster_import = ctx.session.upload
+        out.reply.texts.insert(0, "명단 파일을 받았어요. 반영이 끝나면 다음 메시지에 결과를 알려 드려요.")

@@ -273,6 +273,8 @@ class Session:
     wizard: WizardState | None = None  # kept while paused
     ready: list[ReadyFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # told on the next message (e.g. how an 알림 went), then gone
+    upload: str = ""  # the token of a roster upload page handed out (명단 올리기), until the file arrives
+    upload_until: str = ""  # ISO time after which the page no longer takes a file
 
     def idle(self) -> None:
         """Leave whatever flow this is (drafts and a paused wizard stay)."""
@@ -301,6 +303,8 @@ class Session:
             d["ready"] = [r.to_dict() for r in self.ready]
         if self.notes:
             d["notes"] = list(self.notes)
+        if self.upload:
+            d["upload"] = {"token": self.upload, "until": self.upload_until}
         return d
 
     @classmethod
@@ -320,6 +324,7 @@ class Session:
         s.ready = ready_files(d)
         notes = d.get("notes")
         s.notes = [str(n) for n in notes][-MAX_NOTES:] if isinstance(notes, list) else []
+        s.upload, s.upload_until = pending_upload(d)
         flow = d["flow"] if isinstance(d.get("flow"), dict) else {}
         name = flow.get("name")
         if name == Flow.ANSWERING.value:
@@ -348,3 +353,11 @@ def ready_files(stored: dict[str, Any] | None) -> list[ReadyFile]:
     if not isinstance(raw, list):
         return []
     return [r for r in (_readable(ReadyFile.from_dict, x) for x in raw) if r is not None]
+
+
+def pending_upload(stored: dict[str, Any] | None) -> tuple[str, str]:
+    """(token, until) of a roster upload page handed out, read without the rest of the session."""
+    raw = stored.get("upload") if isinstance(stored, dict) else None
+    if not isinstance(raw, dict) or not isinstance(raw.get("token"), str):
+        return "", ""
+    return raw["token"], str(raw.get("until") or "")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
-from chalicelib.domain.ports import Exporter, FileLink
+from chalicelib.domain.ports import Exporter, FileLink, Uploads
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
@@ -45,7 +45,12 @@ def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
     return f"{KEY_PREFIX}{scope}/{now:%Y}/{now:%m}/{secrets.token_urlsafe(24)}/{safe_name}"
 
 
-class S3Exporter(Exporter):
+UPLOAD_PREFIX = KEY_PREFIX + "uploads/"  # under exports/: the bucket's lifecycle rule removes them after a day
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_PAGE_SECONDS = 600
+
+
+class S3Exporter(Exporter, Uploads):
     """Exports stored in one private bucket under unguessable keys, handed out as presigned links.
 
     ``endpoint`` "" means AWS (links signed for the bucket's regional, virtual-hosted
@@ -194,6 +199,70 @@ class S3Exporter(Exporter):
                 deleted += len(keys)
         return deleted
 
+    # --- uploads (명단 올리기) -------------------------------------------------------------------
+    def upload_page(self, token: str, uploader: str) -> FileLink:
+        """A page, itself a private object behind a presigned link, whose form POSTs one file straight to
+        the bucket under ``exports/uploads/<token>/`` (a presigned POST: the key prefix, the uploader and
+        the size are fixed by its signed policy)."""
+        from html import escape
+
+        prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=prefix + "${filename}",
+            Fields={"x-amz-meta-uploader": uploader, "x-amz-server-side-encryption": "AES256"},
+            Conditions=[
+                ["starts-with", "$key", prefix],
+                {"x-amz-meta-uploader": uploader},
+                {"x-amz-server-side-encryption": "AES256"},
+                ["content-length-range", 1, MAX_UPLOAD_BYTES],
+            ],
+            ExpiresIn=UPLOAD_PAGE_SECONDS,
+        )
+        hidden = "\n".join(
+            f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">' for k, v in post["fields"].items()
+        )
+        page = f"""<!doctype html>
+<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>행정이 명단 올리기</title></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem">
+<h1 style="font-size: 1.3rem">명단 파일 올리기</h1>
+<p>엑셀(.xlsx)이나 CSV 파일을 골라 올려 주세요. 열: 소속, 이름, 확인번호(있으면).</p>
+<form action="{escape(post["url"])}" method="post" enctype="multipart/form-data">
+{hidden}
+<input type="file" name="file" accept=".xlsx,.csv" required>
+<p><button type="submit">올리기</button></p>
+</form>
+<p>올린 뒤 카카오톡으로 돌아가 아무 메시지나 보내면 반영돼요.</p>
+</body></html>
+"""
+        key = f"{UPLOAD_PREFIX}{_token(token)}.html"
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=page.encode("utf-8"),
+            ContentType="text/html; charset=utf-8",
+            CacheControl="private, no-store",
+            ServerSideEncryption="AES256",
+        )
+        url = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=UPLOAD_PAGE_SECONDS, HttpMethod="GET"
+        )
+        return FileLink(url=url, filename="명단 올리기.html", expires_in=UPLOAD_PAGE_SECONDS, key=key)
+
+    def upload_arrived(self, token: str) -> bool:
+        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{UPLOAD_PREFIX}{_token(token)}/", MaxKeys=1)
+        return bool(found.get("Contents"))
+
+    def uploaded(self, token: str) -> tuple[str, bytes] | None:
+        prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
+        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1).get("Contents") or []
+        if not found:
+            return None
+        key = found[0]["Key"]
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read(MAX_UPLOAD_BYTES + 1)
+        return key[len(prefix) :], bytes(body)
+
     def ensure_bucket(self) -> None:
         """Create the export bucket if missing and block public access (for local runs)."""
         from botocore.exceptions import ClientError
@@ -220,3 +289,8 @@ class S3Exporter(Exporter):
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") not in ("NotImplemented", "MethodNotAllowed"):
                 raise
+
+
+def _token(token: str) -> str:
+    """A token as it may appear in a key (URL-safe characters only)."""
+    return "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:64] or "-"

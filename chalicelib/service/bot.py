@@ -26,13 +26,13 @@ from typing import Any
 from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
 from chalicelib.domain.model import Answer, Survey, SurveyInfo, User, now_kst
-from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable
-from chalicelib.domain.reply import Quick, Reply
+from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable, Uploads
+from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
-from chalicelib.domain.session import ready_files
+from chalicelib.domain.session import pending_upload, ready_files
 from chalicelib.domain.writes import DeleteSurvey, PutUser, Write
 from chalicelib.logsafe import failure
-from chalicelib.service import downloads, reminders, wording
+from chalicelib.service import downloads, reminders, roster_files, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
 
@@ -70,9 +70,11 @@ class Bot:
         rate_limit: int = 0,
         open_registration: bool = False,
         notifier: Notifier | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         self.store = store
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
+        self.uploads = uploads  # where 명단 올리기 pages take a file; None = not here
         self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
@@ -114,6 +116,10 @@ class Bot:
             if self.notifier is not None:
                 reminders.run_task(task, self.store, self.notifier, self.sleep)
             return
+        if task.kind == "roster":
+            if self.uploads is not None:
+                roster_files.run_import(task, self.store, self.uploads)
+            return
         if task.kind == "closed":
             reminders.run_closed(task, self.store, self.notifier, self.sleep)
             return
@@ -136,6 +142,7 @@ class Bot:
             else:
                 user = store.get_user(turn.key)
             turn.user = user
+            upload_ready = self._upload_arrived(user)
             now = self.clock()
             count = limiter.count(turn.key, user, now, per_minute)
             if limiter.exceeded(count, per_minute):
@@ -152,6 +159,7 @@ class Bot:
                     known,
                     self.open_registration,
                     self.notifier is not None,
+                    upload_ready,
                 ),
                 turn.text,
             )
@@ -170,6 +178,10 @@ class Bot:
             self._after_commit(out.writes, turn)
             if out.notify is not None:
                 self._notify(out.notify)
+            if out.roster_import:
+                self._queue(ExportTask(user_key=turn.key, survey_ids=[], kind="roster", title=out.roster_import))
+            if out.upload_page:
+                return self._upload_page(out.reply, out.upload_page, turn.key)
             if out.export is not None:
                 return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
             stored = out.user if out.user is not None else user
@@ -199,13 +211,42 @@ class Bot:
         task = ExportTask(
             user_key=job.admin_key, survey_ids=[job.survey_id], kind=job.kind, user_keys=job.user_keys, title=job.title
         )
+        self._queue(task)
+
+    def _queue(self, task: ExportTask) -> None:
+        """Background work after the reply's writes: on the queue, or now without one; never fails the reply."""
         try:
             if self.queue is not None:
                 self.queue.send(task)
             else:
                 self.run_export_task(task)
         except Exception as exc:
-            log.error("reminder queue failed", extra=failure(exc))
+            log.error("background task failed", extra={"kind": task.kind, **failure(exc)})
+
+    def _upload_arrived(self, user: User | None) -> bool:
+        """Whether the roster file of the speaker's upload page has arrived (only while one is pending)."""
+        token, _ = pending_upload(user.session) if user is not None else ("", "")
+        if not token or self.uploads is None:
+            return False
+        try:
+            return self.uploads.upload_arrived(token)
+        except Exception as exc:
+            log.warning("upload check failed", extra=failure(exc))
+            return False
+
+    def _upload_page(self, reply: Reply, token: str, key: str) -> Reply:
+        """The reply to 명단 올리기, with the page's link as a button."""
+        if self.uploads is None:
+            return wording.sorry(wording.NO_FILES_HERE)
+        try:
+            link = self.uploads.upload_page(token, key)
+        except Exception as exc:
+            log.error("upload page failed", extra=failure(exc))
+            return wording.sorry(wording.NO_LINK)
+        reply.card = Card(
+            title="명단 올리기", description=reply.texts.pop(0), buttons=[Button("파일 올리는 곳", url=link.url)]
+        )
+        return reply
 
     def _back_off(self, attempt: int, budget: Budget) -> None:
         """A short random pause before re-reading, so racers (e.g. a rush on one survey's

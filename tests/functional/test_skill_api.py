@@ -371,7 +371,7 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(mdata))
     assert wb.sheetnames == [TITLE]
     mheader, mrows, _ = sheet_rows(mdata, TITLE)
-    assert mheader[3:-1] == QUESTIONS and len(mrows) == 2
+    assert mheader[4:-1] == QUESTIONS and len(mrows) == 2
 
     # 마감: nobody can answer, edit or withdraw any more.
     closed = post(client, f"마감 {TITLE}", ADMIN)
@@ -479,7 +479,7 @@ def test_master_key_on_a_callback_block_is_delivered_by_callback(client: Any, st
     assert button["action"] == "webLink"
     data, _ = fetch(button["webLinkUrl"], aws)
     header, rows, _ = sheet_rows(data, TITLE)
-    assert header[3:-1] == QUESTIONS
+    assert header[4:-1] == QUESTIONS
     assert [r[1:5] for r in rows] == [["김대장", "본부", "피자", 2]]
     assert "파일 받기" not in post(client, "메뉴", CALLER).quick  # delivered, nothing parked
 

@@ -98,11 +98,11 @@ def test_answers_export_as_times(chat: Chat) -> None:
     answers = chat.store.list_answers(s.id)
 
     header, rows = survey_rows(s, answers)
-    assert header[3:5] == ["기상 시각", "복귀 시각"] and rows[0][3:5] == [time(6, 5), time(19, 0)]
+    assert header[4:6] == ["기상 시각", "복귀 시각"] and rows[0][4:6] == [time(6, 5), time(19, 0)]
 
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx([(s.title, s, answers)]))).active
     cell = ws.cell(row=2, column=4)
     assert cell.value == time(6, 5) and cell.number_format == "hh:mm"
 
     table = list(csv.reader(io.StringIO(build_csv(s, answers).decode("utf-8-sig"))))
-    assert table[1][3:5] == ["06:05", "19:00"]
+    assert table[1][4:6] == ["06:05", "19:00"]

@@ -1,0 +1,74 @@
+"""명단 올리기 over HTTP on moto: the upload page, the file the browser would POST, the import on the next message."""
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+import boto3
+import openpyxl
+from conftest import post
+
+from chalicelib.domain.model import SUPER
+
+SUPER_ADMIN = ("channel_text", "5a0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80aa")
+MEMBER = ("channel_text", "6b0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80bb")
+
+
+def roster_xlsx() -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2026년 명단"])
+    ws.append(["연번", "소속", "이름", "확인번호"])
+    ws.append([1, "1중대", "홍길동", "0012"])
+    ws.append([2, None, "김철수", 3456])  # the unit cell is merged with the one above
+    ws.merge_cells("B3:B4")
+    ws.append([3, "2 중대", "이영희 ", None])
+    ws.append([4, "2중대", "", None])  # no name: rejected
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def page_form(page: str) -> tuple[str, dict[str, str]]:
+    action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    fields = {html.unescape(k): html.unescape(v)
+              for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+    return action, fields
+
+
+def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any, aws: dict[str, str]) -> None:
+    post(client, "등록 본부 운영", SUPER_ADMIN)
+    u = store.get_user(SUPER_ADMIN[1])
+    u.role = SUPER
+    from chalicelib.domain.writes import PutUser
+
+    store.commit([PutUser(u)])
+    post(client, "등록 본부 손님", MEMBER)
+    assert "슈퍼관리자만" in post(client, "명단 올리기", MEMBER)
+    said = post(client, "명단 올리기", SUPER_ADMIN)
+    [button] = said.buttons
+    assert button["action"] == "webLink" and "10분" in said.text
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    key = re.search(r"/(exports/uploads/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
+    action, fields = page_form(page)
+    assert aws["HJ_EXPORT_BUCKET"] in action and fields["x-amz-meta-uploader"] == SUPER_ADMIN[1]
+    assert fields["key"].startswith("exports/uploads/") and fields["key"].endswith("/${filename}")
+    assert "policy" in fields and any(k.lower().endswith("signature") for k in fields)
+
+    # Before the file arrives, a message changes nothing.
+    assert "명단 파일을 받았어요" not in post(client, "메뉴", SUPER_ADMIN)
+    # What the browser's POST stores (moto does not take the form itself): the key and metadata the form fixes.
+    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=fields["key"].replace("${filename}", "명단.xlsx"),
+                  Body=roster_xlsx(), Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    said = post(client, "메뉴", SUPER_ADMIN)
+    assert "명단 파일을 받았어요" in said
+    said = post(client, "메뉴", SUPER_ADMIN)
+    assert "명단을 반영했어요: 추가 3명" in said and "6행: 이름이 비어 있어요" in said
+    assert store.roster_units() == {"1중대": 2, "2중대": 1}
+    assert "명단 파일을 받았어요" not in post(client, "메뉴", SUPER_ADMIN)  # imported once
+    # The roster now decides registration.
+    assert "등록" in post(client, "등록 1중대 김철수 3456", MEMBER)
+    assert store.get_user(MEMBER[1]).roster == "1중대#김철수"
