@@ -101,7 +101,7 @@ def test_answers_export_as_times(chat: Chat) -> None:
     assert header[4:6] == ["기상 시각", "복귀 시각"] and rows[0][4:6] == [time(6, 5), time(19, 0)]
 
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx([(s.title, s, answers)]))).active
-    cell = ws.cell(row=2, column=4)
+    cell = ws.cell(row=2, column=5)
     assert cell.value == time(6, 5) and cell.number_format == "hh:mm"
 
     table = list(csv.reader(io.StringIO(build_csv(s, answers).decode("utf-8-sig"))))
