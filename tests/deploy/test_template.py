@@ -292,6 +292,7 @@ DYNAMODB_CALLS = {
 }
 BOTO3_CALLS = {
     "put_object": {"s3:PutObject"},
+    "generate_presigned_post": {"s3:PutObject"},  # the roster upload page's form is signed with the role
     "get_object": {"s3:GetObject"},  # presigned download links are signed with the function's role
     "list_objects_v2": {"s3:ListBucket"},
     "delete_objects": {"s3:DeleteObject"},
