@@ -27,7 +27,7 @@ class FakeExporter(Exporter):
         """What was exported, in order: "survey" or "master"."""
         return [kind for kind, _, _ in self.calls]
 
-    def export_survey(self, survey: Survey, answers: Sequence[Answer]) -> list[FileLink]:
+    def export_survey(self, survey: Survey, answers: Sequence[Answer], missing=()) -> list[FileLink]:
         self.calls.append(("survey", [survey.id], len(answers)))
         return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
                 stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]

@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.people import find_person, which_person
+from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import (
@@ -82,12 +83,12 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(reply, user=me)
 
 
-def members_of(ctx: Ctx, target: str) -> list[Member]:
+def members_of(db: Reader, target: str) -> list[Member]:
     """The registered people a survey is meant for: everyone, or those of its target units."""
     units = target_units(target)
     if not units:
-        return ctx.db.list_members()
-    return [m for u in units for m in ctx.db.list_members(u)]
+        return db.list_members()
+    return [m for u in units for m in db.list_members(u)]
 
 
 def status(ctx: Ctx, arg: str) -> Outcome:
@@ -98,7 +99,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     answers = ctx.db.list_answers(s.id)
     on_roster = roster.head_count(ctx.db.roster_units(), s.target_unit)
-    target = on_roster if on_roster is not None else len(members_of(ctx, s.target_unit))
+    target = on_roster if on_roster is not None else len(members_of(ctx.db, s.target_unit))
     state = "진행 중" if s.is_open(ctx.now) else "마감"
     cap = f" · 최대 {s.cap}" if s.cap else ""
     rate = f", {round(100 * len(answers) / target)}%" if target else ""
@@ -134,7 +135,7 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)
     people = sorted(
-        (u for u in members_of(ctx, s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
+        (u for u in members_of(ctx.db, s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
     )
     r = ref(s, pool)
     if not people:

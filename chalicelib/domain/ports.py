@@ -154,8 +154,11 @@ class Exporter(ABC):
     """Builds downloads of answers and hands out links to them."""
 
     @abstractmethod
-    def export_survey(self, survey: Survey, answers: Sequence[Answer]) -> list[FileLink]:
-        """One survey's answers as files (a workbook and a CSV)."""
+    def export_survey(
+        self, survey: Survey, answers: Sequence[Answer], missing: Sequence[tuple[str, str, str]] = ()
+    ) -> list[FileLink]:
+        """One survey's answers as files (a workbook and a CSV); the workbook's second sheet "미응답" lists
+        ``missing`` (소속, 이름, 상태) when there is anyone."""
 
     @abstractmethod
     def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]]) -> FileLink:

@@ -36,7 +36,7 @@ OFF = (
 def pending(ctx: Ctx, s: Survey) -> list[str]:
     """Keys of the registered people of the survey's target who have not answered."""
     answered = {a.user_key for a in ctx.db.list_answers(s.id)}
-    return [m.key for m in members_of(ctx, s.target_unit) if m.key not in answered]
+    return [m.key for m in members_of(ctx.db, s.target_unit) if m.key not in answered]
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
@@ -131,7 +131,7 @@ def summary_text(s: Survey, answered: int, target: int) -> str:
 
 def target_size(ctx: Ctx, s: Survey) -> int:
     on_roster = head_count(ctx.db.roster_units(), s.target_unit)
-    return on_roster if on_roster is not None else len(members_of(ctx, s.target_unit))
+    return on_roster if on_roster is not None else len(members_of(ctx.db, s.target_unit))
 
 
 def closed_summary(ctx: Ctx, sid: str) -> Outcome:

@@ -27,6 +27,7 @@ from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import MEMBER, RosterEntry, Survey, User, roster_entry_key, target_units, unit_key
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
+from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.writes import (
     ClaimRoster,
@@ -407,7 +408,7 @@ def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outco
     entries = [e for u in chosen for e in ctx.db.roster_entries(u)] if chosen else ctx.db.roster_entries()
     waiting = [e for e in entries if not e.claimed_by]
     silent = sorted(
-        (m for m in members_of(ctx, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name)
+        (m for m in members_of(ctx.db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name)
     )
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
     if not waiting and not silent:
@@ -469,3 +470,18 @@ def took_upload(ctx: Ctx, out: Outcome) -> None:
     if ctx.upload_ready:
         out.roster_import = ctx.session.upload
         out.reply.texts.insert(0, "명단 파일을 받았어요. 반영이 끝나면 다음 메시지에 결과를 알려 드려요.")
+
+
+def missing_people(db: Reader, s: Survey) -> list[tuple[str, str, str]]:
+    """(소속, 이름, 상태) of the target's people who have not answered: registered ones, then (with a roster)
+    those not registered yet; for the export's 미응답 sheet."""
+    from chalicelib.domain.admin import members_of
+
+    answered = {a.user_key for a in db.list_answers(s.id)}
+    silent = sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
+    rows = [(m.unit, m.name, "응답 안 함") for m in silent]
+    if db.roster_units():
+        chosen = [u for u in target_units(s.target_unit) if u != "전체"]
+        entries = [e for u in chosen for e in db.roster_entries(u)] if chosen else db.roster_entries()
+        rows += [(e.unit, e.name, "미등록") for e in entries if not e.claimed_by]
+    return rows

@@ -112,12 +112,18 @@ class S3Exporter(Exporter, Uploads):
         return max(MIN_LINK_SECONDS, min(MAX_LINK_SECONDS, wanted))
 
     # --- the port ------------------------------------------------------------
-    def export_survey(self, survey: Survey, answers: Sequence[Answer], expires_in: int | None = None) -> list[FileLink]:
+    def export_survey(
+        self,
+        survey: Survey,
+        answers: Sequence[Answer],
+        missing: Sequence[tuple[str, str, str]] = (),
+        expires_in: int | None = None,
+    ) -> list[FileLink]:
         """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
         from chalicelib.export.workbook import build_csv, build_xlsx
 
         title = f"{survey.title}_{now_kst():%Y%m%d}"
-        xlsx = build_xlsx([(survey.title, survey, answers)])
+        xlsx = build_xlsx([(survey.title, survey, answers)], missing=missing)
         csv_body = build_csv(survey, answers)
         return [
             self.put_and_link(xlsx, title, "xlsx", expires_in, scope=survey.id),

@@ -181,8 +181,11 @@ def build_csv(survey: Survey, answers: Iterable[Answer]) -> bytes:
 # --- xlsx -----------------------------------------------------------------
 
 
-def build_xlsx(sheets: Sequence[tuple[str, Survey, Sequence[Answer]]]) -> bytes:
-    """A workbook with one sheet per ``(sheet name, survey, answers)``.
+def build_xlsx(
+    sheets: Sequence[tuple[str, Survey, Sequence[Answer]]], missing: Sequence[tuple[str, str, str]] = ()
+) -> bytes:
+    """A workbook with one sheet per ``(sheet name, survey, answers)``, and a sheet "미응답" of ``missing``
+    (소속, 이름, 상태: who has not answered) when there is anyone.
 
     Sheet names are made valid for Excel and unique. An empty ``sheets`` gives a
     workbook with one empty sheet (Excel cannot open a workbook without sheets).
@@ -194,7 +197,7 @@ def build_xlsx(sheets: Sequence[tuple[str, Survey, Sequence[Answer]]]) -> bytes:
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "행정이"
-    names = unique_sheet_names([name for name, _, _ in sheets])
+    names = unique_sheet_names([name for name, _, _ in sheets] + ([MISSING_SHEET] if missing else []))
     if not sheets:
         wb.create_sheet(DEFAULT_SHEET_NAME)
     bold = Font(bold=True)
@@ -224,9 +227,26 @@ def build_xlsx(sheets: Sequence[tuple[str, Survey, Sequence[Answer]]]) -> bytes:
                     row[i] = cells.moment_in(i, moment)
             ws.append(row)
 
+    if missing:
+        ws = wb.create_sheet(names[-1])
+        cells = _Cells(ws, WriteOnlyCell)
+        for idx, width in enumerate((14, 14, 12), start=1):
+            ws.column_dimensions[get_column_letter(idx)].width = width
+        ws.freeze_panes = "A2"
+        head = [cells.text(h) for h in MISSING_HEADER]
+        for c in head:
+            c.font = bold
+        ws.append(head)
+        for person in missing:
+            ws.append([cells.text(_clean_text(v)) for v in person])  # explicit text: a name is never a formula
+
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+MISSING_SHEET = "미응답"
+MISSING_HEADER = ("소속", "이름", "상태")
 
 
 # Text that openpyxl, given a plain str, would not store as a string: "=..." becomes a formula and

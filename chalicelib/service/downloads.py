@@ -17,6 +17,7 @@ from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.roster import missing_people
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
@@ -96,7 +97,7 @@ def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
     answers = store.list_answers(s.id)
-    return f"{s.title} 응답 {len(answers)}건", exporter.export_survey(s, answers)
+    return f"{s.title} 응답 {len(answers)}건", exporter.export_survey(s, answers, missing_people(store, s))
 
 
 def forget(exporter: Exporter, survey_id: str) -> None:

@@ -347,6 +347,9 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
         ["최일병", "2소대", "피자", 4, "=SUM(A1)"],
     ]
     assert rows[0][3] != rows[1][3] and all(len(r[3]) == 6 for r in rows)  # two people, two numbers
+    missing_header, missing, _ = sheet_rows(data, "미응답")
+    assert missing_header == ["소속", "이름", "상태"] and len(missing) == 3  # target 5, answered 2
+    assert {r[2] for r in missing} == {"응답 안 함"}
     assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
     assert rows[1][-1] in (None, "")  # never edited
     assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula

@@ -155,3 +155,20 @@ def test_two_admins_confirming_at_the_same_moment_send_once(world: World) -> Non
         t.join(30)
     assert sum("보내고 있어요" in t for t in out) == 1 and sum("이미 보냈어요" in t for t in out) == 1
     assert len(world.kakao.calls()) == 2  # one reminder: its two batches
+
+
+def test_closing_sends_the_summary_to_the_other_admins_through_the_event_api(world: World) -> None:
+    setup(world)
+    world.say("admin2", "등록 본부 부관리자")
+    u = world.store.get_user("admin2")
+    assert u is not None
+    u.role = SUPER
+    world.store.commit([PutUser(u)])
+    world.say("admin", f"공동관리자 {TITLE} 부관리자")
+    world.say("admin2", f"마감 {TITLE}")  # the co-admin closes it: the owner gets the summary
+    [call] = world.kakao.calls()
+    assert call["users"] == ["admin"]
+    [delivery] = world.kakao.wait_deliveries(1, timeout=30)
+    text = text_of(delivery["reply"])
+    assert f"'{TITLE}'이(가) 마감되었어요. 응답 1명 / 대상 {MEMBERS + 2}명" in text
+    assert f"다운로드 {TITLE}" in [q["messageText"] for q in delivery["reply"]["template"]["quickReplies"]]
