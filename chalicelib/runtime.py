@@ -144,6 +144,7 @@ def close_expired() -> list[str]:
     b = bot()
     closed = run(b.store, now_kst())
     b.announce_closed(closed)
+    b.auto_remind()
     return closed
 
 

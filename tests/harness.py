@@ -114,9 +114,9 @@ class Chat:
 
 
 def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
-             cap: str = "없음", title: str = "BBQ 회식") -> str:
+             cap: str = "없음", title: str = "BBQ 회식", remind: str | None = None) -> str:
     """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
-    for text in bbq_messages(title=title, deadline=deadline, target=target, cap=cap):
+    for text in bbq_messages(title=title, deadline=deadline, target=target, cap=cap, remind=remind):
         done = chat.say(text, who=admin)
     assert "개설했어요" in done, done
     return title

@@ -209,6 +209,8 @@ class Survey:
     response_count: int = 0
     option_counts: dict[str, int] = field(default_factory=dict)
     reminded_at: datetime | None = None  # when 알림 last reached the members who had not answered
+    auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind by itself
+    auto_reminded: list[int] = field(default_factory=list)  # those of auto_remind already sent
 
     def is_open(self, now: datetime) -> bool:
         """Open for answering: not closed by an admin and the deadline not passed."""

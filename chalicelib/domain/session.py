@@ -150,6 +150,8 @@ class Form:
     deadline: str | None = None  # ISO 8601
     target: str = ""  # "" = everyone
     cap: int | None = None
+    auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind automatically
+    ask_remind: bool = False  # reminders were on when the deadline was set: the wizard asks about them
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -167,6 +169,10 @@ class Form:
             d["target"] = self.target
         if self.cap is not None:
             d["cap"] = self.cap
+        if self.auto_remind:
+            d["remind"] = list(self.auto_remind)
+        if self.ask_remind:
+            d["ask_remind"] = True
         return d
 
     @classmethod
@@ -182,6 +188,8 @@ class Form:
             deadline=d.get("deadline") or None,
             target=str(d.get("target", "")),
             cap=int(cap) if cap is not None else None,
+            auto_remind=[int(h) for h in d.get("remind", []) if isinstance(h, int)],
+            ask_remind=bool(d.get("ask_remind")),
         )
 
 

@@ -138,6 +138,19 @@ def _take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
     if why:
         return why
     form.deadline = when.isoformat()
+    form.ask_remind = ctx.reminders
+    return None
+
+
+AUTO_REMIND_CHOICES: dict[str, list[int]] = {"24시간 전": [24], "1시간 전": [1], "둘 다": [24, 1], "없음": []}
+
+
+def _take_remind(ctx: Ctx, form: Form, text: str) -> str | None:
+    typed = text.replace(" ", "")
+    hours = next((h for choice, h in AUTO_REMIND_CHOICES.items() if choice.replace(" ", "") == typed), None)
+    if hours is None:
+        return "'24시간 전', '1시간 전', '둘 다', '없음' 중에서 골라 주세요."
+    form.auto_remind = list(hours)
     return None
 
 
@@ -213,6 +226,14 @@ STEPS: dict[str, Step] = {
     "deadline": Step(
         lambda f: Ask(["마감 일시를 입력해 주세요. 예: 11/30 18:00, 내일 18시. 마감이 없으면 '없음'."], ["없음"]),
         _take_deadline,
+        lambda f: "remind" if f.deadline and f.ask_remind else "target",
+    ),
+    "remind": Step(
+        lambda f: Ask(
+            ["마감 전에 아직 응답하지 않은 사람에게 자동으로 알림을 보낼까요? (알림이 켜진 경우, 1건 15원)"],
+            list(AUTO_REMIND_CHOICES),
+        ),
+        _take_remind,
         lambda f: "target",
     ),
     "target": Step(
@@ -317,6 +338,8 @@ def preview_text(form: Form) -> str:
     for n, q in enumerate(form.questions, 1):
         lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'})")
     lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None)}")
+    if form.auto_remind:
+        lines.append("자동 알림: " + ", ".join(f"마감 {h}시간 전" for h in form.auto_remind))
     lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     return "\n".join(lines)
@@ -335,6 +358,7 @@ def _survey(ctx: Ctx, form: Form) -> Survey:
         deadline=datetime.fromisoformat(form.deadline) if form.deadline else None,
         target_unit=form.target,
         cap=form.cap,
+        auto_remind=list(form.auto_remind),
         status=OPEN,
         created_at=ctx.now.isoformat(),
         option_counts=counts,

@@ -203,6 +203,15 @@ class MarkReminded:
     not_since: datetime
 
 
+@dataclass
+class MarkAutoReminded:
+    """Record that the automatic reminder ``hours`` before the deadline went out. Condition: the survey
+    exists and that one was not sent yet (the job running twice, or two at once, sends it once)."""
+
+    survey_id: str
+    hours: int
+
+
 Write = (
     PutUser
     | DeleteUser
@@ -223,4 +232,5 @@ Write = (
     | SetRosterUnits
     | NoteRegistrationFailure
     | MarkReminded
+    | MarkAutoReminded
 )

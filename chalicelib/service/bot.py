@@ -20,23 +20,25 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
-from chalicelib.domain.model import Answer, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable, Uploads
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.session import pending_upload, ready_files
-from chalicelib.domain.writes import DeleteSurvey, PutUser, Write
+from chalicelib.domain.wizard import AUTO_REMIND_CHOICES
+from chalicelib.domain.writes import Audit, DeleteSurvey, MarkAutoReminded, PutUser, Write
 from chalicelib.logsafe import failure
 from chalicelib.service import downloads, reminders, roster_files, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
 
 log = logging.getLogger("haengjeong")
+AUTO_REMIND_HOURS = [h for hours in AUTO_REMIND_CHOICES.values() for h in hours] or [0]
 
 MAX_ATTEMPTS = 6  # the time budget ends the retries earlier when the store is slow
 BACKOFF_STEP = 0.025  # seconds; the pause before attempt n+1 is uniform in [0, n * step]
@@ -196,6 +198,40 @@ class Bot:
             return out.reply
         facts["result"] = "gave_up"
         return self._busy(turn)
+
+    def auto_remind(self) -> int:
+        """The scheduled job's reminders: each open survey's automatic ones whose time came, each sent once
+        (a conditional write per survey and hour, so a job running twice, or two at once, sends it once)."""
+        if self.notifier is None:
+            return 0
+        from chalicelib.domain.admin import members_of
+
+        now, started = self.clock(), 0
+        soon = [
+            s.id
+            for s in self.store.listed_surveys()
+            if s.deadline is not None and s.is_open(now) and s.deadline - now <= timedelta(hours=max(AUTO_REMIND_HOURS))
+        ]
+        for s in self.store.get_surveys(soon):
+            due = [
+                h
+                for h in s.auto_remind
+                if h not in s.auto_reminded and s.deadline and now >= s.deadline - timedelta(hours=h)
+            ]
+            if not due:
+                continue
+            marks: list[Write] = [MarkAutoReminded(s.id, h) for h in due]
+            entry = AuditEntry("system", "auto_remind", s.id, ",".join(map(str, due)), now.isoformat())
+            try:
+                self.store.commit([*marks, Audit(entry)])
+            except Conflict:  # sent by another run meanwhile
+                continue
+            answered = {a.user_key for a in self.store.list_answers(s.id)}
+            keys = [m.key for m in members_of(self.store, s.target_unit) if m.key not in answered]
+            if keys:
+                self._notify(NotifyJob(s.id, s.title, keys, s.owner))
+                started += 1
+        return started
 
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""

@@ -117,6 +117,8 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         response_count=s.response_count,
         option_counts=dict(s.option_counts),
         reminded_us=epoch_us(s.reminded_at) if s.reminded_at else None,
+        auto_remind=list(s.auto_remind) or None,
+        auto_reminded=list(s.auto_reminded) or None,
     )
 
 
@@ -138,6 +140,8 @@ def survey(i: SurveyItem) -> Survey:
         response_count=int(i.response_count or 0),
         option_counts={k: int(v) for k, v in (counts.as_dict() if counts is not None else {}).items()},
         reminded_at=from_epoch_us(int(i.reminded_us)) if i.reminded_us else None,
+        auto_remind=[int(h) for h in cast(list[float], i.auto_remind or [])],
+        auto_reminded=[int(h) for h in cast(list[float], i.auto_reminded or [])],
     )
 
 

@@ -36,6 +36,7 @@ from chalicelib.domain.writes import (
     DeleteSurvey,
     DeleteUser,
     ListSurvey,
+    MarkAutoReminded,
     MarkReminded,
     NoteRegistrationFailure,
     PutAnswer,
@@ -182,6 +183,10 @@ class MemoryStore(Store):
                 raise Conflict("survey")
         elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+        elif isinstance(w, MarkAutoReminded):
+            s = self.surveys.get(w.survey_id)
+            if s is None or w.hours in s.auto_reminded:
+                raise Conflict("survey")
         elif isinstance(w, MarkReminded):
             s = self.surveys.get(w.survey_id)
             if s is None or (s.reminded_at is not None and s.reminded_at >= w.not_since):
@@ -252,6 +257,8 @@ class MemoryStore(Store):
             self.audit.append(copy.deepcopy(w.entry))
         elif isinstance(w, MarkReminded):
             self.surveys[w.survey_id].reminded_at = w.at
+        elif isinstance(w, MarkAutoReminded):
+            self.surveys[w.survey_id].auto_reminded.append(w.hours)
         elif isinstance(w, PutRosterEntry):
             e = copy.deepcopy(w.entry)
             old = self.roster.get(e.entry)

@@ -211,6 +211,8 @@ class SurveyItem(Model):
     response_count = NumberAttribute(default=0)
     # Always stored (possibly empty) so that SET option_counts.#k can address a nested path.
     option_counts: MapAttribute[str, Any] = MapAttribute(default=dict)
+    auto_remind = ListAttribute(of=NumberAttribute, null=True)  # hours before the deadline
+    auto_reminded = ListAttribute(of=NumberAttribute, null=True)  # of those, the ones sent (conditionally)
     reminded_us = NumberAttribute(null=True)  # epoch microseconds of the last 알림 (its condition compares it)
 
     titles = SurveyTitles()

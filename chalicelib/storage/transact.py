@@ -29,6 +29,7 @@ from chalicelib.domain.writes import (
     DeleteRosterEntry,
     DeleteUser,
     ListSurvey,
+    MarkAutoReminded,
     MarkReminded,
     NoteRegistrationFailure,
     PutAnswer,
@@ -177,6 +178,12 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         since = items.epoch_us(w.not_since)
         cond = SurveyItem.id.exists() & (SurveyItem.reminded_us.does_not_exist() | (SurveyItem.reminded_us < since))
         tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.reminded_us.set(items.epoch_us(w.at))], condition=cond)
+        return "update", "survey"
+    if isinstance(w, MarkAutoReminded):
+        # condition: the survey exists and this automatic reminder was not sent yet
+        done = SurveyItem.auto_reminded
+        cond = SurveyItem.id.exists() & (done.does_not_exist() | ~done.contains(w.hours))
+        tx.update(t.SurveyItem(w.survey_id), actions=[done.set((done | []).append([w.hours]))], condition=cond)
         return "update", "survey"
     if isinstance(w, NoteRegistrationFailure):
         failures = t.RosterItem(FAILURES_PARTITION, f"{w.user_key}#{w.window}")

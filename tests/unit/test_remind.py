@@ -12,6 +12,7 @@ from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.ports import Delivery, Notifier
 from chalicelib.service import Bot
 from chalicelib.service import reminders as sending
+from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
 
@@ -40,7 +41,7 @@ def world(notifier: Notifier | None) -> Chat:
     chat.register("공동", "본부", ADMIN)
     for name in ("홍길동", "김철수", "이영희"):
         chat.register(name, "2중대")
-    make_bbq(chat)
+    make_bbq(chat, remind=None if notifier is None else "없음")
     chat.say(f"공동관리자 {TITLE} 공동", who="관리자")
     chat.as_("홍길동").say(f"신청 {TITLE}")
     for text in ("피자", "2", "건너뛰기", "제출"):
@@ -158,3 +159,42 @@ def test_the_scheduled_close_tells_owner_and_coadmins() -> None:
     chat.bot.announce_closed(closed)
     for who in ("관리자", "공동"):
         assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이(가) 마감되었어요.")
+
+
+# --- automatic reminders ------------------------------------------------------------------------
+
+
+def test_automatic_reminders_go_once_each_at_their_time() -> None:
+    from datetime import datetime
+
+    from chalicelib.domain.model import KST
+
+    notifier = FakeNotifier()
+    chat = Chat()
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot.sleep = lambda s: None
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("홍길동", "2중대")
+    replies = [chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")]
+    assert any("자동으로 알림을 보낼까요" in r for r in replies)
+    assert any("자동 알림: 마감 24시간 전, 마감 1시간 전" in r for r in replies)
+    assert "개설했어요" in replies[-1]
+    assert chat.bot.auto_remind() == 0  # a week before: nothing due
+    chat.clock.now = datetime(2026, 11, 29, 18, 5, tzinfo=KST)
+    assert chat.bot.auto_remind() == 1 and chat.bot.auto_remind() == 0  # the 24 h one, once
+    assert notifier.calls[0][0] == [key_of("관리자"), key_of("홍길동")]
+    chat.clock.now = datetime(2026, 11, 30, 17, 1, tzinfo=KST)
+    runs = [threading.Thread(target=chat.bot.auto_remind) for _ in range(2)]
+    for t in runs:
+        t.start()
+    for t in runs:
+        t.join(10)
+    assert len(notifier.calls) == 2  # the 1 h one, once though two runs raced
+    assert chat.say("메뉴", who="관리자").text.startswith("'자동 알림' 알림: 2명에게 보냈어요.")
+
+
+def test_without_the_event_channel_the_wizard_does_not_ask_about_reminders() -> None:
+    chat = Chat()
+    chat.register("관리자", "본부", ADMIN)
+    make_bbq(chat)  # the script without the reminder question opens the survey (make_bbq checks)
+    assert chat.bot.auto_remind() == 0
