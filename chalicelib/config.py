@@ -43,6 +43,7 @@ class Settings(NamedTuple):
     event_name: str
     event_api_key_param: str
     event_api_key: str
+    remind_interval_hours: int  # a survey's 알림 at most once in this many hours
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
 
@@ -72,5 +73,6 @@ def settings() -> Settings:
         event_name=env.get("HJ_EVENT_NAME", ""),
         event_api_key_param=env.get("HJ_EVENT_API_KEY_PARAM", ""),
         event_api_key=env.get("HJ_EVENT_API_KEY", ""),
+        remind_interval_hours=int(env.get("HJ_REMIND_INTERVAL_HOURS") or 12),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )

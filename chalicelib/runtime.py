@@ -105,6 +105,7 @@ def build(s: Settings) -> Bot:
         open_registration=s.registration == "open",
         notifier=notifier(s),
         uploads=files,
+        remind_hours=s.remind_interval_hours,
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)

@@ -71,6 +71,7 @@ class Ctx:
     open_registration: bool = False  # anyone registers as whoever they say, even with a roster
     reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
     upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
+    remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
 
     @classmethod
     def of(
@@ -85,6 +86,7 @@ class Ctx:
         open_registration: bool = False,
         reminders: bool = False,
         upload_ready: bool = False,
+        remind_hours: int = 12,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -103,6 +105,7 @@ class Ctx:
             open_registration,
             reminders,
             upload_ready,
+            remind_hours,
         )
 
     @property
@@ -141,6 +144,7 @@ class Ctx:
             self.open_registration,
             self.reminders,
             self.upload_ready,
+            self.remind_hours,
         )
 
     def listed(self) -> list[SurveyInfo]:

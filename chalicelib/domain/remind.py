@@ -4,7 +4,7 @@ A bot cannot message first in chat; Kakao's Event API makes Kakao call the skill
 each person, and the skill renders the reminder (:func:`reminder`), with the survey
 one tap away. Each message is charged by Kakao, so the admin sees how many people and
 the expected cost and confirms first. A survey is reminded at most once per
-:data:`INTERVAL_HOURS`: the confirmation's write is conditional on the last reminder's
+:data:`INTERVAL_HOURS` (``HJ_REMIND_INTERVAL_HOURS``): the confirmation's write is conditional on the last reminder's
 time, so two admins confirming at once send once. The sending itself happens after
 the write commits, in the background (see the service).
 """
@@ -24,7 +24,7 @@ from chalicelib.domain.roster import head_count
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import MarkReminded, Write
 
-INTERVAL_HOURS = 12  # a survey's members are reminded at most once in this many hours
+INTERVAL_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours
 PER_MESSAGE_KRW = 15  # what Kakao charges per event message (VAT excluded)
 
 OFF = (
@@ -40,9 +40,9 @@ def pending(ctx: Ctx, s: Survey) -> list[str]:
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
-    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=INTERVAL_HOURS):
+    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=ctx.remind_hours):
         return ""
-    again = s.reminded_at + timedelta(hours=INTERVAL_HOURS)
+    again = s.reminded_at + timedelta(hours=ctx.remind_hours)
     return (
         f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at)}에 이미 보냈어요. "
         f"{fmt_deadline(again)}부터 다시 보낼 수 있어요."
@@ -72,7 +72,7 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         Reply.say(
             f"'{s.title}'에 아직 응답하지 않은 {len(keys)}명에게 카카오톡 알림을 보낼까요?",
             f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
-            f"알림은 {INTERVAL_HOURS}시간에 한 번만 보낼 수 있어요.",
+            f"알림은 {ctx.remind_hours}시간에 한 번만 보낼 수 있어요.",
             quick=["예", "아니오"],
         ),
         session=session,
@@ -92,7 +92,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     keys = pending(ctx, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
-    not_since = ctx.now - timedelta(hours=INTERVAL_HOURS)
+    not_since = ctx.now - timedelta(hours=ctx.remind_hours)
     writes: list[Write] = [MarkReminded(s.id, ctx.now, not_since), ctx.audit("remind", s.id, str(len(keys)))]
     return Outcome(
         Reply.say(

@@ -73,10 +73,12 @@ class Bot:
         open_registration: bool = False,
         notifier: Notifier | None = None,
         uploads: Uploads | None = None,
+        remind_hours: int = 12,
     ) -> None:
         self.store = store
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
         self.uploads = uploads  # where 명단 올리기 pages take a file; None = not here
+        self.remind_hours = max(1, remind_hours)  # a survey's 알림 at most once in this many hours
         self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
@@ -162,6 +164,7 @@ class Bot:
                     self.open_registration,
                     self.notifier is not None,
                     upload_ready,
+                    self.remind_hours,
                 ),
                 turn.text,
             )

@@ -72,7 +72,7 @@ def test_it_shows_who_and_what_it_costs_then_sends_once_and_tells_the_admin() ->
     assert f"'{TITLE}' 알림:" not in chat.say("메뉴", who="관리자")  # told once
     again = chat.say(f"알림 {TITLE}", who="공동")
     assert "이미 보냈어요" in again and len(notifier.calls) == 1
-    chat.clock.advance(hours=remind.INTERVAL_HOURS)
+    chat.clock.advance(hours=remind.INTERVAL_HOURS)  # the default interval
     assert "명에게 카카오톡 알림을 보낼까요" in chat.say(f"알림 {TITLE}", who="공동")
     assert any(a.action == "remind" for a in chat.store.list_audit())
 
@@ -198,3 +198,16 @@ def test_without_the_event_channel_the_wizard_does_not_ask_about_reminders() -> 
     chat.register("관리자", "본부", ADMIN)
     make_bbq(chat)  # the script without the reminder question opens the survey (make_bbq checks)
     assert chat.bot.auto_remind() == 0
+
+
+def test_the_interval_between_reminders_is_configurable() -> None:
+    notifier = FakeNotifier()
+    chat = world(notifier)
+    chat.bot.remind_hours = 2
+    chat.say(f"알림 {TITLE}", who="관리자")
+    chat.say("예", who="관리자")
+    chat.clock.advance(hours=1)
+    assert "이미 보냈어요" in chat.say(f"알림 {TITLE}", who="관리자")
+    chat.clock.advance(hours=1)
+    said = chat.say(f"알림 {TITLE}", who="관리자")
+    assert "알림을 보낼까요" in said and "2시간에 한 번만" in said
