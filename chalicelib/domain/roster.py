@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from chalicelib.domain.common import main_quick
+from chalicelib.domain.common import main_quick, split_page
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import MEMBER, RosterEntry, Survey, User, roster_entry_key, target_units, unit_key
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
@@ -42,7 +42,7 @@ from chalicelib.domain.writes import (
 
 MAX_FAILURES = 5  # refused registrations a person may make ...
 FAILURE_WINDOW_MINUTES = 10  # ... in this many minutes; then they wait for the next window
-PAGE = 30  # people a 명단 <소속> reply lists
+PAGE = 60  # people a page of 명단 <소속> lists
 NAMES_PER_PAGE = 60  # names a 미응답 reply lists
 MAX_ADD = 20  # names one 명단 추가 may carry
 
@@ -296,7 +296,10 @@ def show(ctx: Ctx, arg: str) -> Outcome:
         lines += [f"• {u}: {n}명 중 {claimed.get(u, 0)}명 등록" for u, n in units.items()]
         quick: list[QuickLike] = [Quick(f"명단 {u}"[:14], f"명단 {u}") for u in list(units)[:8]]
         return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
-    unit, near = matched_unit(arg, units)
+    wanted, page = split_page(arg)
+    unit, near = matched_unit(wanted, units)
+    if not unit and page > 1:  # a unit whose name ends in a number
+        (unit, near), page = matched_unit(arg, units), 1
     if not unit:
         quick = [Quick(f"명단 {u}"[:14], f"명단 {u}") for u in near]
         return Outcome(Reply.say(f"'{arg}'은(는) 명단에 없는 소속이에요.", quick=[*quick, "명단", "메뉴"]))
@@ -304,13 +307,18 @@ def show(ctx: Ctx, arg: str) -> Outcome:
     registered = [e for e in entries if e.claimed_by]
     waiting = [e for e in entries if not e.claimed_by]
     lines = [f"{unit} {len(entries)}명 · 등록 {len(registered)}명 · 미등록 {len(waiting)}명"]
-    if waiting:
-        lines.append("미등록: " + ", ".join(_labels(waiting[:PAGE], entries)))
-    if registered:
-        lines.append("등록: " + ", ".join(_labels(registered[:PAGE], entries)))
-    if len(waiting) > PAGE or len(registered) > PAGE:
-        lines.append(f"(각 {PAGE}명까지 보여요)")
-    return Outcome(Reply.say("\n".join(lines), quick=["명단", "메뉴"]))
+    ordered = [("미등록", e) for e in waiting] + [("등록", e) for e in registered]  # who to chase first
+    start = (page - 1) * PAGE
+    shown = ordered[start : start + PAGE]
+    for part in ("미등록", "등록"):
+        names = _labels([e for p, e in shown if p == part], entries)
+        if names:
+            lines.append(f"{part}: " + ", ".join(names))
+    steps: list[QuickLike] = ["명단", "메뉴"]
+    if len(ordered) > start + PAGE:
+        lines.append(f"({page}쪽 · {len(ordered)}명 중 {start + 1}–{start + len(shown)})")
+        steps.insert(0, Quick("더보기", f"명단 {unit} {page + 1}"))
+    return Outcome(Reply.say("\n".join(lines), quick=steps))
 
 
 def _labels(entries: Sequence[RosterEntry], among: Sequence[RosterEntry]) -> list[str]:

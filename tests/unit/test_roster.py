@@ -283,3 +283,19 @@ def test_wizard_targets_are_roster_units_and_may_be_several() -> None:
     assert "대상 5명 (1중대, 2중대, 0%)" in chat.say(f"현황 {title}", who="관리자")
     said = chat.say(f"미응답 {title}", who="관리자")
     assert "등록했지만 응답 안 함 1명 · 아직 등록 안 함 4명" in said
+
+
+def test_a_big_unit_is_shown_a_page_at_a_time() -> None:
+    store = MemoryStore()
+    rows = [(i + 2, "본부", f"대원{i:03d}", None) for i in range(130)]
+    load(store, rows)
+    chat = Chat(store=store)
+    from chalicelib.domain.model import User
+    from chalicelib.domain.writes import PutUser
+
+    store.commit([PutUser(User(key=key_of("슈퍼"), name="슈퍼", unit="본부", role=SUPER))])
+    first = chat.say("명단 본부", who="슈퍼")
+    assert "본부 130명 · 등록 0명 · 미등록 130명" in first and "대원059" in first and "대원060" not in first
+    assert "명단 본부 2" in first.quick
+    third = chat.tap(chat.tap(first, "명단 본부 2", who="슈퍼"), "명단 본부 3", who="슈퍼")
+    assert "대원129" in third and "더보기" not in third.labels
