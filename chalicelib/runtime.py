@@ -68,11 +68,10 @@ def timing() -> Timing:
 
 def notifier(s: Settings) -> Notifier | None:
     """Kakao's Event API as the bot's Notifier, when the settings name a bot, an event and a key; else None."""
-    from chalicelib.kakao.events import EventNotifier
-
     local = s.event_api_base.startswith(("http://127.0.0.1", "http://localhost"))
     if not (s.bot_id and s.event_name and (s.event_api_key_param or (local and s.event_api_key))):
         return None
+    from chalicelib.kakao.events import EventNotifier
 
     def api_key() -> str:
         if local and s.event_api_key:
