@@ -51,28 +51,15 @@ def parse_number(text: str) -> int | float | None:
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """'2026-11-30', '2026.11.30', '11/30', '11월 30일', '오늘', '내일', '모레'."""
-    t = text.strip().replace(" ", "")
-    rel = {"오늘": 0, "내일": 1, "모레": 2, "글피": 3}
-    if t in rel:
-        return today + timedelta(days=rel[t])
-    m = re.fullmatch(r"(\d{4})[-./년](\d{1,2})[-./월](\d{1,2})일?", t)
-    if m:
-        y, mo, d = (int(x) for x in m.groups())
-    else:
-        m = re.fullmatch(r"(\d{1,2})[-./월](\d{1,2})일?", t)
-        if not m:
-            return None
-        y, mo, d = today.year, int(m.group(1)), int(m.group(2))
-        try:
-            if date(y, mo, d) < today - timedelta(days=180):
-                y += 1  # "1/5" typed in November means next January
-        except ValueError:
-            return None
+    """A date as people type it: '2026-11-30', '11/30', '11월 30일', '오늘', '내일', '금요일', '다음주 화요일'
+    (see :mod:`chalicelib.domain.when`); None when it is not one, or names no real date."""
+    from chalicelib.domain.when import BadDate, parse_day
+
     try:
-        return date(y, mo, d)
-    except ValueError:
+        found = parse_day(text, today, ahead=False)
+    except BadDate:
         return None
+    return found[0] if found else None
 
 
 # Words before an hour that say which half of the day it is, and how they move the hour.
@@ -152,24 +139,26 @@ def _on_24_hours(hour: int, half: str) -> int | None:
     return hour + 12 if 1 <= hour <= 6 else hour  # 낮 2시 = 14:00, 낮 12시 = 12:00, 낮 11시 = 11:00
 
 
+DEADLINE_EXAMPLES = "예: 금요일 18시, 12/5 오후 6시, 내일 18시, 3일 후"
+
+
 def parse_deadline(text: str, now: datetime) -> Parsed:
-    """A future moment: '11/30 18:00', '2026-11-30 18:00', '내일 18시', '11/30' (= 23:59)."""
-    t = text.strip()
-    m = re.fullmatch(r"(.+?)\s*(\d{1,2})(?::(\d{2})|시(?:\s*(\d{1,2})분?)?)\s*", t)
-    if m:
-        day_part = m.group(1)
-        hh = int(m.group(2))
-        mm = int(m.group(3) or m.group(4) or 0)
-    else:
-        day_part, hh, mm = t, 23, 59
-    d = parse_date(day_part, now.astimezone(KST).date())
-    if d is None:
-        return None, "날짜를 알아볼 수 없어요. 예: 11/30 18:00"
-    if not (0 <= hh <= 23 and 0 <= mm <= 59):
-        return None, "시각은 00:00~23:59 사이로 입력해 주세요."
-    when = datetime.combine(d, time(hh, mm), tzinfo=KST)
+    """A future moment as people type it (see :mod:`chalicelib.domain.when`): '금요일 18시',
+    '12월 5일 오후 6시', '다음주 금요일' (= 23:59 that day), '11/30 18:00'."""
+    from chalicelib.domain.when import BadDate, parse_when
+
+    try:
+        found = parse_when(text, now)
+    except BadDate as e:
+        return None, f"{e} {DEADLINE_EXAMPLES}"
+    if found is None:
+        clock = re.search(r"(\d{1,2})(?::(\d{2})|\s*시\s*(\d{1,2})?)", text)
+        if clock and (int(clock[1]) > 24 or int(clock[2] or clock[3] or 0) > 59):
+            return None, "시각은 00:00~23:59 사이로 입력해 주세요."
+        return None, f"날짜를 알아볼 수 없어요. {DEADLINE_EXAMPLES}"
+    when, _ = found
     if when <= now:
-        return None, "이미 지난 시각이에요. 앞으로의 시각을 입력해 주세요."
+        return None, f"이미 지난 시각이에요: {fmt_deadline(when)}. 앞으로의 시각을 입력해 주세요."
     if when > now + timedelta(days=366):
         return None, "마감은 1년 이내로 정해 주세요."
     return when, None

@@ -152,6 +152,7 @@ class Form:
     cap: int | None = None
     auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind automatically
     ask_remind: bool = False  # reminders were on when the deadline was set: the wizard asks about them
+    deadline_said: str = ""  # how the deadline was read, said back ('12/5(금) 18:00')
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -173,6 +174,8 @@ class Form:
             d["remind"] = list(self.auto_remind)
         if self.ask_remind:
             d["ask_remind"] = True
+        if self.deadline_said:
+            d["said"] = self.deadline_said
         return d
 
     @classmethod
@@ -190,6 +193,7 @@ class Form:
             cap=int(cap) if cap is not None else None,
             auto_remind=[int(h) for h in d.get("remind", []) if isinstance(h, int)],
             ask_remind=bool(d.get("ask_remind")),
+            deadline_said=str(d.get("said", "")),
         )
 
 

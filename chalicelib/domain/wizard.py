@@ -21,10 +21,18 @@ from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
 from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key, target_label
-from chalicelib.domain.parsing import MAX_UNIT, fmt_deadline, parse_deadline, parse_number, valid_name
+from chalicelib.domain.parsing import (
+    DEADLINE_EXAMPLES,
+    MAX_UNIT,
+    fmt_deadline,
+    parse_deadline,
+    parse_number,
+    valid_name,
+)
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
+from chalicelib.domain.when import END_OF_DAY, fmt_when
 from chalicelib.domain.writes import ListSurvey, PutSurvey
 
 MAX_TITLE = 40
@@ -132,13 +140,14 @@ def _take_required(ctx: Ctx, form: Form, text: str) -> str | None:
 
 def _take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
     if text in ("없음", "건너뛰기"):
-        form.deadline = None
+        form.deadline, form.deadline_said = None, ""
         return None
     when, why = parse_deadline(text, ctx.now)
     if why:
         return why
     form.deadline = when.isoformat()
     form.ask_remind = ctx.reminders
+    form.deadline_said = fmt_when(when, ctx.now) + (" (시각이 없어 그날 끝까지)" if when.time() == END_OF_DAY else "")
     return None
 
 
@@ -224,9 +233,10 @@ STEPS: dict[str, Step] = {
         note=lambda f: f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요." if _full(f) else "",
     ),
     "deadline": Step(
-        lambda f: Ask(["마감 일시를 입력해 주세요. 예: 11/30 18:00, 내일 18시. 마감이 없으면 '없음'."], ["없음"]),
+        lambda f: Ask([f"마감 일시를 입력해 주세요. {DEADLINE_EXAMPLES}. 마감이 없으면 '없음'."], ["없음"]),
         _take_deadline,
         lambda f: "remind" if f.deadline and f.ask_remind else "target",
+        note=lambda f: f"마감: {f.deadline_said}" if f.deadline and f.deadline_said else "",
     ),
     "remind": Step(
         lambda f: Ask(

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import openpyxl
-from conftest import post
+from tests.functional.conftest import post
 
 from chalicelib.domain.model import SUPER
 
