@@ -29,6 +29,7 @@ from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
     AddCoadmin,
     DeleteSurvey,
@@ -159,11 +160,13 @@ def close(ctx: Ctx, arg: str) -> Outcome:
     r = ref(s, pool)
     if s.status == CLOSED:
         return Outcome(
-            Reply.say(f"'{s.title}'은(는) 이미 마감되어 있어요.", quick=[Quick("재개", f"재개 {r}"), "메뉴"])
+            Reply.say(
+                f"'{s.title}'{pp(s.title, '은(는)')} 이미 마감되어 있어요.", quick=[Quick("재개", f"재개 {r}"), "메뉴"]
+            )
         )
     return Outcome(
         Reply.say(
-            f"'{s.title}'을(를) 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
+            f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
             quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
         ),
         writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
@@ -185,14 +188,20 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     r = ref(s, pool)
     if s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 이미 진행 중이에요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]))
+        return Outcome(
+            Reply.say(
+                f"'{s.title}'{pp(s.title, '은(는)')} 이미 진행 중이에요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]
+            )
+        )
     past = s.deadline is not None and s.deadline <= ctx.now
     note = " 마감 시각이 지나 있어서 마감 없이 열었어요. 닫으려면 '마감 " + s.title + "'." if past else ""
     # Listed again, full or not as the count says (the condition holds the count to that).
     info = dataclasses.replace(s.info(), status=OPEN, deadline=None if past else s.deadline)
     writes: list[Write] = [SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full), ListSurvey(info)]
     return Outcome(
-        Reply.say(f"'{s.title}'을(를) 다시 열었어요.{note}", quick=[Quick("현황", f"현황 {r}"), "메뉴"]),
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '을(를)')} 다시 열었어요.{note}", quick=[Quick("현황", f"현황 {r}"), "메뉴"]
+        ),
         writes=[*writes, ctx.audit("reopen", s.id, s.title)],
     )
 
@@ -207,7 +216,7 @@ def ask_delete(ctx: Ctx, arg: str) -> Outcome:
     session.confirm(Action.DELETE, s.id, s.title)
     return Outcome(
         Reply.say(
-            f"'{s.title}'을(를) 삭제할까요? 응답 {s.response_count}건과 내려받은 파일도 함께 지워지고 "
+            f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {s.response_count}건과 내려받은 파일도 함께 지워지고 "
             "되돌릴 수 없어요.",
             quick=["예", "아니오"],
         ),
@@ -234,7 +243,7 @@ def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
     me = ctx.me()
     forget_managed(me, sid)
     return Outcome(
-        Reply.say(f"'{s.title}'을(를) 삭제했어요.", quick=["내 신청서", "메뉴"]),
+        Reply.say(f"'{s.title}'{pp(s.title, '을(를)')} 삭제했어요.", quick=["내 신청서", "메뉴"]),
         user=me,
         session=session,
         writes=[ctx.audit("delete", sid, s.title), DeleteSurvey(sid)],
@@ -291,7 +300,9 @@ def coadmin(ctx: Ctx, arg: str) -> Outcome:
             )
         )
     if person.key == s.owner or person.key in s.coadmins:
-        return Outcome(Reply.say(f"{person.label()}님은 이미 '{s.title}'을(를) 관리하고 있어요.", quick=["메뉴"]))
+        return Outcome(
+            Reply.say(f"{person.label()}님은 이미 '{s.title}'{pp(s.title, '을(를)')} 관리하고 있어요.", quick=["메뉴"])
+        )
     return Outcome(
         Reply.say(
             f"{person.label()}님이 '{s.title}'의 공동관리자가 되었어요.",

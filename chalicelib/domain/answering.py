@@ -21,6 +21,7 @@ from chalicelib.domain.model import Answer, Survey, option_key, target_label
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Flow, Session
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
 
 MAX_DRAFTS = 5
@@ -122,7 +123,10 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     if d is not None:
         if not info.is_open(ctx.now):
             drop_draft(session, info.id)
-            return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=main_quick(u)), session=session)
+            return Outcome(
+                Reply.say(f"'{info.title}'{pp(info.title, '은(는)')} 마감되었어요.", quick=main_quick(u)),
+                session=session,
+            )
         put_draft(session, d)
         return Outcome(where_we_are(ctx, d, "작성하던 답을 이어서 해요."), session=session)
     if not info.is_open(ctx.now):
@@ -130,17 +134,27 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         s, a = ctx.survey_and_answer(info.id)
         if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))
-        return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
+        return Outcome(
+            Reply.say(f"'{info.title}'{pp(info.title, '은(는)')} 마감되었어요.", quick=["신청 목록", "메뉴"])
+        )
     if not info.meant_for(u):
         target = target_label(info.target_unit)
-        return Outcome(Reply.say(f"'{info.title}'은(는) {target} 대상 신청이에요.", quick=["신청 목록", "메뉴"]))
+        return Outcome(
+            Reply.say(
+                f"'{info.title}'{pp(info.title, '은(는)')} {target} 대상 신청이에요.", quick=["신청 목록", "메뉴"]
+            )
+        )
     # Open and not full as the listing says (the submit's conditions hold the truth); the questions
     # are the form's, which never change.
     s = ctx.db.get_survey_form(info.id)
     if s is None:
-        return Outcome(Reply.say(f"'{info.title}'은(는) 마감되었어요.", quick=["신청 목록", "메뉴"]))
+        return Outcome(
+            Reply.say(f"'{info.title}'{pp(info.title, '은(는)')} 마감되었어요.", quick=["신청 목록", "메뉴"])
+        )
     if info.full:
-        return Outcome(Reply.say(f"'{s.title}'은(는) 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"]))
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"])
+        )
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
     intro = f"'{s.title}' 신청을 시작해요. 질문 {len(s.questions)}개 · {fmt_deadline(info.deadline)}"
@@ -176,7 +190,9 @@ def start_edit(ctx: Ctx, arg: str) -> Outcome:
     if s is None or a is None:
         return start(ctx, ref(found.survey, pool))
     if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 고칠 수 없어요.", quick=["내 신청", "메뉴"]))
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 고칠 수 없어요.", quick=["내 신청", "메뉴"])
+        )
     session = ctx.state()
     d = Draft.start(s, ctx.now.isoformat(), values=a.values, version=a.version)
     put_draft(session, d)
@@ -220,7 +236,7 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         left = places_left(ctx, d)
         full = next((o for o in kind_of(q).picked(value) if left.get(o, 1) <= 0), None)
         if full is not None:
-            return Outcome(ask(ctx, d, f"'{full}'은(는) 정원이 찼어요. 다른 보기를 골라 주세요."))
+            return Outcome(ask(ctx, d, f"'{full}'{pp(full, '은(는)')} 정원이 찼어요. 다른 보기를 골라 주세요."))
     d.values[q.id] = value
     return _advance(ctx, session, d)
 
@@ -278,7 +294,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if s is None:
         return drop("이 신청은 삭제되었어요. 작성하던 답은 지웠어요.")
     if not s.is_open(ctx.now):
-        return drop(f"'{s.title}'은(는) 마감되어 제출할 수 없어요.")
+        return drop(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 제출할 수 없어요.")
     missing = [n for n, q in enumerate(d.questions, 1) if q.required and is_blank(d.values.get(q.id))]
     if missing:
         _reopen(d, missing[0] - 1)
@@ -290,7 +306,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if ver and (existing is None or existing.version != ver):
         return drop("그사이 답이 바뀌었거나 취소되었어요. 다시 확인해 주세요.", ["내 신청", "메뉴"])
     if not ver and s.is_full():
-        return drop(f"아쉽지만 '{s.title}'은(는) 정원({s.cap}명)이 모두 찼어요.")
+        return drop(f"아쉽지만 '{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.")
     deltas = option_deltas(d.questions, existing.values if existing else {}, d.values)
     limits: dict[str, int] = {}
     for q in s.questions:
@@ -300,7 +316,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
             if deltas.get(k, 0) > 0 and s.option_counts.get(k, 0) + deltas[k] > cap:
                 _reopen(d, next(i for i, x in enumerate(d.questions) if x.id == q.id))
                 return Outcome(
-                    ask(ctx, d, f"'{o}'은(는) 방금 정원이 찼어요. 다른 보기를 골라 주세요."), session=session
+                    ask(ctx, d, f"'{o}'{pp(o, '은(는)')} 방금 정원이 찼어요. 다른 보기를 골라 주세요."), session=session
                 )
     now_iso = ctx.now.isoformat()
     answer = Answer(
@@ -347,7 +363,9 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
         )
     s = found.survey
     if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]))
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"])
+        )
     session = ctx.state()
     session.confirm(Action.WITHDRAW, s.id, s.title)
     return Outcome(
@@ -368,7 +386,7 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return Outcome(Reply.say("취소할 답이 없어요.", quick=["내 신청", "메뉴"]), user=u, session=session)
     if not s.is_open(ctx.now):
         return Outcome(
-            Reply.say(f"'{s.title}'은(는) 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]),
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]),
             user=u,
             session=session,
         )

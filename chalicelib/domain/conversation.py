@@ -29,6 +29,7 @@ from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.session import Action, Flow, Session
+from chalicelib.domain.words import pp
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
@@ -116,7 +117,7 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
     shown = text if len(text) <= 20 else text[:20] + "…"
-    return menu(ctx, note=f"'{shown}'은(는) 알 수 없는 말이에요. 아래에서 골라 주세요.")
+    return menu(ctx, note=f"'{shown}'{pp(shown, '은(는)')} 알 수 없는 말이에요. 아래에서 골라 주세요.")
 
 
 def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> Outcome:

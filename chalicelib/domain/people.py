@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import ADMIN, MEMBER, ROLE_NAMES, User
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import PutUser
 
 
@@ -37,9 +38,13 @@ def person_ref(u: User, among: list[User]) -> str:
 def which_person(cmd: str, name: str, people: list[User]) -> Outcome:
     """No one, or several people, answer to ``name``: say so, with one quick reply each."""
     if not people:
-        return Outcome(Reply.say(f"'{name}'(으)로 등록된 사람이 없어요. 이름을 확인해 주세요.", quick=["메뉴"]))
+        return Outcome(
+            Reply.say(f"'{name}'{pp(name, '(으)로')} 등록된 사람이 없어요. 이름을 확인해 주세요.", quick=["메뉴"])
+        )
     quick: list[QuickLike] = [Quick(person_ref(u, people)[:14], f"{cmd} {person_ref(u, people)}") for u in people[:8]]
-    lines = [f"'{name}'이(가) {len(people)}명이에요. 누구인가요?"] + [f"• {u.label()}" for u in people[:8]]
+    lines = [f"'{name}'{pp(name, '이(가)')} {len(people)}명이에요. 누구인가요?"] + [
+        f"• {u.label()}" for u in people[:8]
+    ]
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 

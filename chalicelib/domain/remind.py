@@ -22,6 +22,7 @@ from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import head_count
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
 
 INTERVAL_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours
@@ -59,7 +60,9 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
     s, _ = found
     s = ctx.db.get_survey(s.id) or s  # the last reminder's time is on the item, not in lists
     if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되어 알림을 보낼 수 없어요.", quick=main_quick(ctx.user)))
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 알림을 보낼 수 없어요.", quick=main_quick(ctx.user))
+        )
     if why := _too_soon(ctx, s):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
     keys = pending(ctx, s)
@@ -86,7 +89,9 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     if s is None or not u.is_admin or not s.managed_by(u):
         return Outcome(Reply.say("알림을 보낼 수 없는 신청이에요.", quick=main_quick(u)), session=session)
     if not s.is_open(ctx.now):
-        return Outcome(Reply.say(f"'{s.title}'은(는) 마감되었어요.", quick=main_quick(u)), session=session)
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되었어요.", quick=main_quick(u)), session=session
+        )
     if why := _too_soon(ctx, s):  # another admin sent it meanwhile
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
     keys = pending(ctx, s)
@@ -126,7 +131,7 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
 def summary_text(s: Survey, answered: int, target: int) -> str:
     """One line on a closed survey: responses against its target."""
     rate = f" ({round(100 * answered / target)}%)" if target else ""
-    return f"'{s.title}'이(가) 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
+    return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
 
 
 def target_size(ctx: Ctx, s: Survey) -> int:

@@ -29,6 +29,7 @@ from chalicelib.domain.model import MEMBER, RosterEntry, Survey, User, roster_en
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
     ClaimRoster,
     DeleteRosterEntry,
@@ -225,9 +226,16 @@ def register(ctx: Ctx, arg: str, units: dict[str, int]) -> Outcome:
             tail = f" {check}" if check else ""
             quick: list[QuickLike] = [Quick(u[:14], f"등록 {u} {name}{tail}") for u in near]
             return Outcome(
-                Reply.say(f"'{typed_unit}'은(는) 없는 소속이에요. 이 중 하나인가요?", quick=[*quick, "메뉴"])
+                Reply.say(
+                    f"'{typed_unit}'{pp(typed_unit, '은(는)')} 없는 소속이에요. 이 중 하나인가요?",
+                    quick=[*quick, "메뉴"],
+                )
             )
-        return _refused(ctx, f"'{typed_unit}'은(는) 명단에 없는 소속이에요. 소속 이름을 확인해 주세요.", next_steps)
+        return _refused(
+            ctx,
+            f"'{typed_unit}'{pp(typed_unit, '은(는)')} 명단에 없는 소속이에요. 소속 이름을 확인해 주세요.",
+            next_steps,
+        )
     entries = ctx.db.roster_entries(unit, name)
     if not entries:
         return _refused(ctx, NOT_FOUND, next_steps)
@@ -302,7 +310,7 @@ def show(ctx: Ctx, arg: str) -> Outcome:
         (unit, near), page = matched_unit(arg, units), 1
     if not unit:
         quick = [Quick(f"명단 {u}"[:14], f"명단 {u}") for u in near]
-        return Outcome(Reply.say(f"'{arg}'은(는) 명단에 없는 소속이에요.", quick=[*quick, "명단", "메뉴"]))
+        return Outcome(Reply.say(f"'{arg}'{pp(arg, '은(는)')} 명단에 없는 소속이에요.", quick=[*quick, "명단", "메뉴"]))
     entries = ctx.db.roster_entries(unit)
     registered = [e for e in entries if e.claimed_by]
     waiting = [e for e in entries if not e.claimed_by]
@@ -349,7 +357,7 @@ def add(ctx: Ctx, arg: str) -> Outcome:
         rest = names_part.strip()
         quick: list[QuickLike] = [Quick(u[:14], f"명단 추가 {u} {rest}"[:400]) for u in near]
         quick.append(Quick("새 소속으로", f"명단 추가 새 {unit_key(unit_part)} {rest}"[:400]))
-        text = f"'{unit_part}'은(는) 명단에 없는 소속이에요. 이 중 하나인가요, 새 소속인가요?"
+        text = f"'{unit_part}'{pp(unit_part, '은(는)')} 명단에 없는 소속이에요. 이 중 하나인가요, 새 소속인가요?"
         return Outcome(Reply.say(text, quick=[*quick, "메뉴"]))
     unit = unit or unit_key(unit_part)
     existing = ctx.db.roster_entries(unit)

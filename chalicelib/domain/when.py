@@ -23,6 +23,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from chalicelib.domain.model import KST
+from chalicelib.domain.words import pp
 
 WEEKDAYS = "월화수목금토일"
 END_OF_DAY = time(23, 59)
@@ -118,7 +119,7 @@ def _real(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise BadDate(f"{month}/{day}은(는) 없는 날짜예요.") from None
+        raise BadDate(f"{month}/{day}{pp(str(day), '은(는)')} 없는 날짜예요.") from None
 
 
 def parse_when(text: str, now: datetime) -> tuple[datetime, bool] | None:

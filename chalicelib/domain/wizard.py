@@ -33,6 +33,7 @@ from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
 from chalicelib.domain.when import END_OF_DAY, fmt_when
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import ListSurvey, PutSurvey
 
 MAX_TITLE = 40
@@ -183,7 +184,7 @@ def _take_target(ctx: Ctx, form: Form, text: str) -> str | None:
             unit, near = matched_unit(part, units)
             if not unit:
                 hint = f" 혹시 {', '.join(near)} 중 하나인가요?" if near else f" 소속: {', '.join(list(units)[:10])}"
-                return f"'{part}'은(는) 명단에 없는 소속이에요.{hint}"
+                return f"'{part}'{pp(part, '은(는)')} 명단에 없는 소속이에요.{hint}"
             part = unit
         if part not in chosen:
             chosen.append(part)

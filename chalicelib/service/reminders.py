@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from chalicelib.domain.ports import Conflict, ExportTask, Notifier, Store
 from chalicelib.domain.session import MAX_NOTES, Session
+from chalicelib.domain.words import pp
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
 
@@ -74,7 +75,9 @@ def run_closed(task: ExportTask, store: Store, notifier: Notifier | None, sleep:
     if survey is None or not undelivered:
         return
     answered = len(store.list_answers(sid))
-    note = f"'{survey.title}'이(가) 마감되었어요. 응답 {answered}명. '다운로드 {survey.title}'으로 결과를 받아요."
+    t = survey.title
+    via = pp(t, "(으)로")
+    note = f"'{t}'{pp(t, '이(가)')} 마감되었어요. 응답 {answered}명. '다운로드 {t}'{via} 결과를 받아요."
     for key in dict.fromkeys(undelivered):
         leave_note(store, key, note)
 

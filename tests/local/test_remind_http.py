@@ -170,5 +170,5 @@ def test_closing_sends_the_summary_to_the_other_admins_through_the_event_api(wor
     assert call["users"] == ["admin"]
     [delivery] = world.kakao.wait_deliveries(1, timeout=30)
     text = text_of(delivery["reply"])
-    assert f"'{TITLE}'이(가) 마감되었어요. 응답 1명 / 대상 {MEMBERS + 2}명" in text
+    assert f"'{TITLE}'이 마감되었어요. 응답 1명 / 대상 {MEMBERS + 2}명" in text
     assert f"다운로드 {TITLE}" in [q["messageText"] for q in delivery["reply"]["template"]["quickReplies"]]

@@ -135,7 +135,7 @@ def test_closing_tells_the_other_admins_on_their_next_message_without_the_event_
     chat = world(None)
     chat.say(f"마감 {TITLE}", who="관리자")
     said = chat.say("메뉴", who="공동")
-    assert said.text.startswith(f"'{TITLE}'이(가) 마감되었어요. 응답 1명.") and f"다운로드 {TITLE}" in said
+    assert said.text.startswith(f"'{TITLE}'이 마감되었어요. 응답 1명.") and f"다운로드 {TITLE}" in said
     assert "마감되었어요" not in chat.say("메뉴", who="관리자").text.split("\n")[0]  # who closed it knows
 
 
@@ -158,7 +158,7 @@ def test_the_scheduled_close_tells_owner_and_coadmins() -> None:
     closed = close_expired(chat.store, chat.clock.now)
     chat.bot.announce_closed(closed)
     for who in ("관리자", "공동"):
-        assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이(가) 마감되었어요.")
+        assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이 마감되었어요.")
 
 
 # --- automatic reminders ------------------------------------------------------------------------

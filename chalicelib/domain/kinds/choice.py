@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain.kinds.base import MAX_PICKS, Kind, Parsed, Setup
 from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
 from chalicelib.domain.parsing import pick_option
+from chalicelib.domain.words import pp
 
 MAX_OPTIONS = 8
 MAX_OPTION_LEN = 30
@@ -39,7 +40,7 @@ def _options_take(cur: dict[str, Any], text: str) -> str | None:
         if name.isdigit():
             return "숫자만으로 된 보기는 번호와 헷갈려요. 글자를 붙여 주세요. 예: 1개"
         if name in options:
-            return f"'{name}'이(가) 두 번 있어요."
+            return f"'{name}'{pp(name, '이(가)')} 두 번 있어요."
         options.append(name)
         if m:
             if cur.get("kind") != Choice.code:
@@ -110,7 +111,7 @@ class Multi(Choice):
         for tok in (x for x in re.split(r"[,\s/]+", text) if x):
             o = pick_option(tok, q.options)
             if o is None:
-                return None, f"'{tok[:20]}'은(는) 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
+                return None, f"'{tok[:20]}'{pp(tok[:20], '은(는)')} 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
             if o not in picked:
                 picked.append(o)
         return [o for o in q.options if o in picked], None
