@@ -114,7 +114,9 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요."))
     info = found.survey
     u = ctx.member
-    if info.id in u.answered:
+    # Answers are kept by the Kakao user, not by registration: someone whose item remembers no answer and
+    # who registered after the survey opened (after 탈퇴, say) may have answered it before, so look it up.
+    if info.id in u.answered or (not u.answered and u.created_at > info.created_at):
         s, a = ctx.survey_and_answer(info.id)
         if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))

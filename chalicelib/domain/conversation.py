@@ -69,7 +69,7 @@ def _read(ctx: Ctx, text: str) -> Outcome:
         return remind.reminder(ctx, ctx.tap["remind"])
     if not text and isinstance(ctx.tap.get("summary"), str):  # ... or a closed survey's summary
         return remind.closed_summary(ctx, ctx.tap["summary"])
-    if text in commands.MENU_WORDS:
+    if text in commands.MENU_WORDS and not wizard.takes_text(ctx.session):
         return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in commands.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)
 
