@@ -92,6 +92,17 @@ def members_of(db: Reader, target: str) -> list[Member]:
     return [m for u in units for m in db.list_members(u)]
 
 
+def silent_members(db: Reader, s: Survey, answered: set[str]) -> list[Member]:
+    """The registered people of the survey's target who have not answered, by unit and name."""
+    return sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
+
+
+def target_size(db: Reader, s: Survey) -> int:
+    """How many people the survey is meant for: on the roster when there is one, else registered."""
+    on_roster = roster.head_count(db.roster_units(), s.target_unit)
+    return on_roster if on_roster is not None else len(members_of(db, s.target_unit))
+
+
 def status(ctx: Ctx, arg: str) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
     found = _resolve(ctx, "현황", arg)
@@ -99,8 +110,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    on_roster = roster.head_count(ctx.db.roster_units(), s.target_unit)
-    target = on_roster if on_roster is not None else len(members_of(ctx.db, s.target_unit))
+    target = target_size(ctx.db, s)
     state = "진행 중" if s.is_open(ctx.now) else "마감"
     cap = f" · 최대 {s.cap}" if s.cap else ""
     rate = f", {round(100 * len(answers) / target)}%" if target else ""
@@ -135,9 +145,7 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     answered = {a.user_key for a in ctx.db.list_answers(s.id)}
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)
-    people = sorted(
-        (u for u in members_of(ctx.db, s.target_unit) if u.key not in answered), key=lambda u: (u.unit, u.name)
-    )
+    people = silent_members(ctx.db, s, answered)
     r = ref(s, pool)
     if not people:
         return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]))

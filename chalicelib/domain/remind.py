@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.domain.admin import members_of
+from chalicelib.domain.admin import members_of, target_size
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import Survey
 from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.roster import head_count
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
@@ -34,10 +34,10 @@ OFF = (
 )
 
 
-def pending(ctx: Ctx, s: Survey) -> list[str]:
+def pending(db: Reader, s: Survey) -> list[str]:
     """Keys of the registered people of the survey's target who have not answered."""
-    answered = {a.user_key for a in ctx.db.list_answers(s.id)}
-    return [m.key for m in members_of(ctx.db, s.target_unit) if m.key not in answered]
+    answered = {a.user_key for a in db.list_answers(s.id)}
+    return [m.key for m in members_of(db, s.target_unit) if m.key not in answered]  # in registration order
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
@@ -65,7 +65,7 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         )
     if why := _too_soon(ctx, s):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
-    keys = pending(ctx, s)
+    keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
     session = ctx.state()
@@ -94,7 +94,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
         )
     if why := _too_soon(ctx, s):  # another admin sent it meanwhile
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
-    keys = pending(ctx, s)
+    keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
     not_since = ctx.now - timedelta(hours=ctx.remind_hours)
@@ -134,11 +134,6 @@ def summary_text(s: Survey, answered: int, target: int) -> str:
     return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
 
 
-def target_size(ctx: Ctx, s: Survey) -> int:
-    on_roster = head_count(ctx.db.roster_units(), s.target_unit)
-    return on_roster if on_roster is not None else len(members_of(ctx.db, s.target_unit))
-
-
 def closed_summary(ctx: Ctx, sid: str) -> Outcome:
     """What an admin sees when the close summary reaches them (Kakao calls the skill for the event)."""
     u = ctx.member
@@ -147,4 +142,4 @@ def closed_summary(ctx: Ctx, sid: str) -> Outcome:
         return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
     answered = len(ctx.db.list_answers(s.id))
     quick: list[QuickLike] = [Quick("결과 받기", f"다운로드 {s.title}"), Quick("현황", f"현황 {s.title}"), "메뉴"]
-    return Outcome(Reply.say(summary_text(s, answered, target_size(ctx, s)), quick=quick))
+    return Outcome(Reply.say(summary_text(s, answered, target_size(ctx.db, s)), quick=quick))

@@ -418,14 +418,10 @@ def head_count(units: dict[str, int], target_unit: str) -> int | None:
 
 def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outcome:
     """미응답 with a roster: the target's people who have not answered, registered or not yet, per unit."""
-    from chalicelib.domain.admin import members_of  # admin routes 미응답 here
+    from chalicelib.domain.admin import silent_members  # admin routes 미응답 here
 
-    chosen = [u for u in target_units(s.target_unit) if u != "전체"]
-    entries = [e for u in chosen for e in ctx.db.roster_entries(u)] if chosen else ctx.db.roster_entries()
-    waiting = [e for e in entries if not e.claimed_by]
-    silent = sorted(
-        (m for m in members_of(ctx.db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name)
-    )
+    waiting = unregistered(ctx.db, s)
+    silent = silent_members(ctx.db, s, answered)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
     if not waiting and not silent:
         return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]))
@@ -491,13 +487,17 @@ def took_upload(ctx: Ctx, out: Outcome) -> None:
 def missing_people(db: Reader, s: Survey) -> list[tuple[str, str, str]]:
     """(소속, 이름, 상태) of the target's people who have not answered: registered ones, then (with a roster)
     those not registered yet; for the export's 미응답 sheet."""
-    from chalicelib.domain.admin import members_of
+    from chalicelib.domain.admin import silent_members
 
     answered = {a.user_key for a in db.list_answers(s.id)}
-    silent = sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
-    rows = [(m.unit, m.name, "응답 안 함") for m in silent]
+    rows = [(m.unit, m.name, "응답 안 함") for m in silent_members(db, s, answered)]
     if db.roster_units():
-        chosen = [u for u in target_units(s.target_unit) if u != "전체"]
-        entries = [e for u in chosen for e in db.roster_entries(u)] if chosen else db.roster_entries()
-        rows += [(e.unit, e.name, "미등록") for e in entries if not e.claimed_by]
+        rows += [(e.unit, e.name, "미등록") for e in unregistered(db, s)]
     return rows
+
+
+def unregistered(db: Reader, s: Survey) -> list[RosterEntry]:
+    """The roster's people of the survey's target whom no Kakao account has claimed yet."""
+    chosen = [u for u in target_units(s.target_unit) if u != "전체"]
+    entries = [e for u in chosen for e in db.roster_entries(u)] if chosen else db.roster_entries()
+    return [e for e in entries if not e.claimed_by]

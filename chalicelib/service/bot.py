@@ -207,7 +207,7 @@ class Bot:
         (a conditional write per survey and hour, so a job running twice, or two at once, sends it once)."""
         if self.notifier is None:
             return 0
-        from chalicelib.domain.admin import members_of
+        from chalicelib.domain.remind import pending
 
         now, started = self.clock(), 0
         soon = [
@@ -229,8 +229,7 @@ class Bot:
                 self.store.commit([*marks, Audit(entry)])
             except Conflict:  # sent by another run meanwhile
                 continue
-            answered = {a.user_key for a in self.store.list_answers(s.id)}
-            keys = [m.key for m in members_of(self.store, s.target_unit) if m.key not in answered]
+            keys = pending(self.store, s)
             if keys:
                 self._notify(NotifyJob(s.id, s.title, keys, s.owner))
                 started += 1

@@ -27,27 +27,38 @@ BACKOFF_SECONDS = (2.0, 8.0)  # the pause before each retry
 NOTE_ATTEMPTS = 5
 
 
-def run_task(task: ExportTask, store: Store, notifier: Notifier, sleep: Callable[[float], None]) -> dict[str, int]:
-    """Send the reminder of ``task`` and leave the admin a note; returns the counts (for logs and tests)."""
-    sid = task.survey_ids[0] if task.survey_ids else ""
-    keys, sent, failed = list(task.user_keys), 0, 0
+def send(
+    notifier: Notifier, keys: list[str], data: dict[str, str], sleep: Callable[[float], None]
+) -> tuple[list[str], list[str]]:
+    """Send to ``keys``, again (up to RETRIES times, after a pause) to those whose batch failed in a
+    retryable way; returns (reached, not reached)."""
+    reached: list[str] = []
+    missed: list[str] = []
     for attempt in range(RETRIES + 1):
         if attempt:
             sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
         try:
-            delivery = notifier.send(keys, {"remind": sid})
+            delivery = notifier.send(keys, data)
         except Exception as exc:  # a bug in the adapter must not lose the note
-            log.error("reminder send failed", extra=failure(exc))
+            log.error("event send failed", extra=failure(exc))
             break
-        sent += len(delivery.accepted)
-        failed += len(delivery.failed)
+        reached += delivery.accepted
+        missed += delivery.failed
         keys = list(delivery.retry)
         if not keys:
             break
-    failed += len(keys)
-    counts = {"sent": sent, "failed": failed}
+    return reached, missed + keys
+
+
+def run_task(task: ExportTask, store: Store, notifier: Notifier, sleep: Callable[[float], None]) -> dict[str, int]:
+    """Send the reminder of ``task`` and leave the admin a note; returns the counts (for logs and tests)."""
+    sid = task.survey_ids[0] if task.survey_ids else ""
+    reached, missed = send(notifier, list(task.user_keys), {"remind": sid}, sleep)
+    counts = {"sent": len(reached), "failed": len(missed)}
     log.info("reminders sent", extra={"survey": sid, **counts})
-    note = f"'{task.title}' 알림: {sent}명에게 보냈어요." + (f" {failed}명에게는 보내지 못했어요." if failed else "")
+    note = f"'{task.title}' 알림: {len(reached)}명에게 보냈어요."
+    if missed:
+        note += f" {len(missed)}명에게는 보내지 못했어요."
     leave_note(store, task.user_key, note)
     return counts
 
@@ -56,21 +67,9 @@ def run_closed(task: ExportTask, store: Store, notifier: Notifier | None, sleep:
     """A closed survey's summary to its admins: by Kakao's event channel, or (without it, or where it
     failed) as a note on their next message."""
     sid = task.survey_ids[0] if task.survey_ids else ""
-    pending, undelivered = list(task.user_keys), []
+    undelivered = list(task.user_keys)
     if notifier is not None:
-        for attempt in range(RETRIES + 1):
-            if attempt:
-                sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
-            try:
-                delivery = notifier.send(pending, {"summary": sid})
-            except Exception as exc:
-                log.error("summary send failed", extra=failure(exc))
-                break
-            undelivered += delivery.failed
-            pending = list(delivery.retry)
-            if not pending:
-                break
-    undelivered += pending
+        _, undelivered = send(notifier, undelivered, {"summary": sid}, sleep)
     survey = store.get_survey(sid)
     if survey is None or not undelivered:
         return
