@@ -16,33 +16,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from scripts.superadmin import Failure, use_local_stack
 
-CHUNK = 25  # writes per transaction: a load is idempotent, so a failure half-way is mended by loading again
-
 
 def load(store: Any, data: bytes, filename: str, replace: bool) -> tuple[Any, Any]:
-    """(the file as read, the load report) after writing the roster."""
-    from chalicelib.domain import roster
-    from chalicelib.domain.model import AuditEntry, now_kst
-    from chalicelib.domain.writes import Audit
-    from chalicelib.rosterfile import read_roster
+    """(the file as read, the load report) after writing the roster (as the upload path does)."""
+    from chalicelib.service.roster_files import load_file
 
-    sheet = read_roster(data, filename)
-    rows = [(r.line, r.unit, r.name, r.check) for r in sheet.rows]
-    writes, report = roster.plan_load(store.roster_entries(), rows, replace)
-    report.rejected = sorted([(x.line, x.reason) for x in sheet.rejected] + report.rejected)
-    for i in range(0, len(writes), CHUNK):
-        store.commit(writes[i : i + CHUNK])
-    if writes:
-        detail = f"+{len(report.added)} ~{len(report.updated)} -{len(report.removed)}"
-        store.commit([Audit(AuditEntry("operator", "roster_load", Path(filename).name, detail, now_kst().isoformat()))])
-    return sheet, report
+    return load_file(store, data, filename, replace, actor="operator", target=Path(filename).name)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.roster", description=__doc__.split("\n\n")[0])
     p.add_argument("file", type=Path, help="the roster: .xlsx or .csv")
     p.add_argument("--add", action="store_true", help="only add and change; keep people not in the file")

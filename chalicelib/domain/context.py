@@ -131,21 +131,7 @@ class Ctx:
 
     def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""
-        return Ctx(
-            self.key,
-            self.user,
-            self.now,
-            self.db,
-            self.tap,
-            session,
-            session.to_dict(),
-            self._listed,
-            self._known,
-            self.open_registration,
-            self.reminders,
-            self.upload_ready,
-            self.remind_hours,
-        )
+        return dataclasses.replace(self, session=session, _stored=session.to_dict())
 
     def listed(self) -> list[SurveyInfo]:
         """The surveys open for answers (the listing), read at most once per message."""

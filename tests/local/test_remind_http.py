@@ -86,12 +86,17 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         server.server_close()
 
 
-def setup(w: World) -> None:
-    w.say("admin", "등록 본부 관리자")
-    u = w.store.get_user("admin")
+def make_super(w: World, who: str, register: str) -> None:
+    """Register ``who`` in chat, then make them a super admin (as ``make superadmin`` does)."""
+    w.say(who, register)
+    u = w.store.get_user(who)
     assert u is not None
     u.role = SUPER
     w.store.commit([PutUser(u)])
+
+
+def setup(w: World) -> None:
+    make_super(w, "admin", "등록 본부 관리자")
     for text in bbq_messages(title=TITLE, deadline="없음"):
         w.say("admin", text)
     for i in range(MEMBERS):
@@ -134,11 +139,7 @@ def test_a_failed_call_is_retried_and_only_its_people_are_sent_again(world: Worl
 
 def test_two_admins_confirming_at_the_same_moment_send_once(world: World) -> None:
     setup(world)
-    world.say("admin2", "등록 본부 부관리자")
-    u = world.store.get_user("admin2")
-    assert u is not None
-    u.role = SUPER
-    world.store.commit([PutUser(u)])
+    make_super(world, "admin2", "등록 본부 부관리자")
     world.say("admin", f"알림 {TITLE}")
     world.say("admin2", f"알림 {TITLE}")
     go = threading.Barrier(2)
@@ -159,11 +160,7 @@ def test_two_admins_confirming_at_the_same_moment_send_once(world: World) -> Non
 
 def test_closing_sends_the_summary_to_the_other_admins_through_the_event_api(world: World) -> None:
     setup(world)
-    world.say("admin2", "등록 본부 부관리자")
-    u = world.store.get_user("admin2")
-    assert u is not None
-    u.role = SUPER
-    world.store.commit([PutUser(u)])
+    make_super(world, "admin2", "등록 본부 부관리자")
     world.say("admin", f"공동관리자 {TITLE} 부관리자")
     world.say("admin2", f"마감 {TITLE}")  # the co-admin closes it: the owner gets the summary
     [call] = world.kakao.calls()
