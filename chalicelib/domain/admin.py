@@ -7,6 +7,7 @@ table); a refused attempt is answered politely and written to the audit trail.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
@@ -97,6 +98,15 @@ def silent_members(db: Reader, s: Survey, answered: set[str]) -> list[Member]:
     return sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
 
 
+def labels(people: Sequence[Member]) -> list[str]:
+    """'소속 이름' of each, and where one unit has the name twice, the key prefix the chat takes back
+    ('2중대 홍길동#3f9c1e7a', as in '관리자 등록 홍길동#3f9c1e7a')."""
+    seen: dict[tuple[str, str], int] = {}
+    for m in people:
+        seen[(m.unit, m.name)] = seen.get((m.unit, m.name), 0) + 1
+    return [m.label() + (f"#{m.key[:8]}" if seen[(m.unit, m.name)] > 1 else "") for m in people]
+
+
 def target_size(db: Reader, s: Survey) -> int:
     """How many people the survey is meant for: on the roster when there is one, else registered."""
     on_roster = roster.head_count(db.roster_units(), s.target_unit)
@@ -150,9 +160,8 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     if not people:
         return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]))
     start = (page - 1) * NAMES_PER_PAGE
-    shown = people[start : start + NAMES_PER_PAGE]
     lines = [f"[{s.title}] 미응답 {len(people)}명" + (f" ({page}쪽)" if page > 1 else "")]
-    lines.append(", ".join(u.label() for u in shown))
+    lines.append(", ".join(labels(people)[start : start + NAMES_PER_PAGE]))
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
     if len(people) > start + NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))

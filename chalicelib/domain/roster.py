@@ -418,7 +418,7 @@ def head_count(units: dict[str, int], target_unit: str) -> int | None:
 
 def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outcome:
     """미응답 with a roster: the target's people who have not answered, registered or not yet, per unit."""
-    from chalicelib.domain.admin import silent_members  # admin routes 미응답 here
+    from chalicelib.domain.admin import labels, silent_members  # admin routes 미응답 here
 
     waiting = unregistered(ctx.db, s)
     silent = silent_members(ctx.db, s, answered)
@@ -436,7 +436,7 @@ def missing(ctx: Ctx, s: Survey, r: str, answered: set[str], page: int) -> Outco
         f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명",
     ]
     lines += [f"• {u}: 미응답 {a}명 · 미등록 {b}명" for u, (a, b) in sorted(per_unit.items())]
-    shown_silent = [f"{m.unit} {m.name}".strip() for m in silent][start : start + NAMES_PER_PAGE]
+    shown_silent = labels(silent)[start : start + NAMES_PER_PAGE]
     room = NAMES_PER_PAGE - len(shown_silent)
     skip = max(0, start - len(silent))
     shown_waiting = [e.label() for e in waiting][skip : skip + room] if room > 0 else []

@@ -299,3 +299,18 @@ def test_a_big_unit_is_shown_a_page_at_a_time() -> None:
     assert "명단 본부 2" in first.quick
     third = chat.tap(chat.tap(first, "명단 본부 2", who="슈퍼"), "명단 본부 3", who="슈퍼")
     assert "대원129" in third and "더보기" not in third.labels
+
+
+def test_missing_tells_same_named_people_of_one_unit_apart_as_the_chat_takes_them_back() -> None:
+    from harness import make_bbq
+
+    from chalicelib.domain.model import ADMIN
+
+    chat = Chat()  # no roster: two people register as 홍길동 of 2중대
+    chat.register("관리자", "본부", ADMIN)
+    make_bbq(chat, target="2중대")
+    chat.say("등록 2중대 홍길동", who="first")
+    chat.say("등록 2중대 홍길동", who="second")
+    said = chat.say("미응답 BBQ 회식", who="관리자")
+    refs = [f"2중대 홍길동#{key_of(w)[:8]}" for w in ("first", "second")]
+    assert all(r in said for r in refs), said
