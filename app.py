@@ -1,7 +1,7 @@
 """행정이 skill endpoint: routes only (the wiring is chalicelib.runtime, the conversation chalicelib.domain)."""
 
 import json
-from typing import cast
+from typing import Any, cast
 
 from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 
@@ -32,6 +32,14 @@ def health() -> dict[str, bool]:
 def close_expired(event: object) -> None:
     closed = runtime.close_expired()
     logger.info("auto-close", extra={"closed": len(closed)})
+
+
+@app.lambda_function(name="import_roster")
+def import_roster(event: dict[str, Any], context: object) -> dict[str, int]:
+    """The export bucket calls this for each file put under exports/uploads/ (명단 올리기)."""
+    told = runtime.import_uploads(event)
+    logger.info("roster upload", extra={"told": told})
+    return {"told": told}
 
 
 @app.on_sqs_message(queue=settings().export_queue, batch_size=1)

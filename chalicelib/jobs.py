@@ -22,14 +22,16 @@ log = logging.getLogger("haengjeong")
 
 
 class InlineQueue(Queue):
-    """Runs the task before returning (tests)."""
+    """Runs the task before returning, delay or not (tests: ``delays`` records what was asked)."""
 
     def __init__(self, runner: Callable[[ExportTask], None]) -> None:
         self.runner = runner
         self.sent: list[ExportTask] = []
+        self.delays: list[int] = []
 
-    def send(self, task: ExportTask) -> None:
+    def send(self, task: ExportTask, delay_seconds: int = 0) -> None:
         self.sent.append(task)
+        self.delays.append(delay_seconds)
         self.runner(task)
 
 
@@ -41,14 +43,19 @@ class ThreadQueue(Queue):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export")
         self._lock = threading.Lock()
 
-    def send(self, task: ExportTask) -> None:
+    def send(self, task: ExportTask, delay_seconds: int = 0) -> None:
         def run() -> None:
             try:
                 self.runner(task)
             except Exception as exc:
                 log.error("export job failed", extra=failure(exc))
 
-        self._pool.submit(run)
+        if delay_seconds <= 0:
+            self._pool.submit(run)
+            return
+        timer = threading.Timer(min(delay_seconds, self.MAX_DELAY_SECONDS), self._pool.submit, args=(run,))
+        timer.daemon = True
+        timer.start()
 
 
 class SqsQueue(Queue):
@@ -69,7 +76,7 @@ class SqsQueue(Queue):
         self._client: Any = None
         self._url: str | None = None
 
-    def send(self, task: ExportTask) -> None:
+    def send(self, task: ExportTask, delay_seconds: int = 0) -> None:
         if self._client is None:
             import boto3
             from botocore.config import Config
@@ -84,4 +91,5 @@ class SqsQueue(Queue):
                 kw["endpoint_url"] = self.endpoint
             self._client = boto3.client("sqs", **kw)
             self._url = self._client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
-        self._client.send_message(QueueUrl=self._url, MessageBody=task.to_json())
+        delay = {"DelaySeconds": min(delay_seconds, self.MAX_DELAY_SECONDS)} if delay_seconds > 0 else {}
+        self._client.send_message(QueueUrl=self._url, MessageBody=task.to_json(), **delay)

@@ -85,7 +85,8 @@ def ssm_secret(name: str, region: str) -> str:
     """A SecureString parameter's value (read when first needed, never at import)."""
     import boto3
 
-    answer = boto3.client("ssm", region_name=region).get_parameter(Name=name, WithDecryption=True)
+    client = boto3.client("ssm", region_name=region)
+    answer = client.get_parameter(Name=name, WithDecryption=True)
     return str(answer["Parameter"]["Value"])
 
 
@@ -146,6 +147,20 @@ def close_expired() -> list[str]:
     b.announce_closed(closed)
     b.auto_remind()
     return closed
+
+
+def import_uploads(event: Mapping[str, Any]) -> int:
+    """The bucket's notice of new objects: import each roster file uploaded through a page; returns how many
+    admins were told (keys that are not uploads are ignored)."""
+    from chalicelib.export.s3 import upload_token
+
+    told = 0
+    for record in event.get("Records") or []:
+        key = str(((record.get("s3") or {}).get("object") or {}).get("key") or "")
+        token = upload_token(key)
+        if token and bot().import_upload(token):
+            told += 1
+    return told
 
 
 def run_export_task(message: str) -> None:

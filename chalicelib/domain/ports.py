@@ -185,8 +185,22 @@ class Uploads(ABC):
         """Whether a file was uploaded under ``token`` (one small listing; no download)."""
 
     @abstractmethod
-    def uploaded(self, token: str) -> tuple[str, bytes] | None:
-        """(file name, bytes) of what was uploaded under ``token``; None while nothing is."""
+    def uploaded(self, token: str) -> Upload | None:
+        """What was uploaded under ``token``; None while nothing is (or once it is discarded)."""
+
+    @abstractmethod
+    def discard(self, token: str) -> None:
+        """Delete what was uploaded under ``token`` (personal data: gone once it is read)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: its name as the browser sent it, its bytes, and the Kakao user whose page took it
+    (fixed by the page's signed form, so the bucket vouches for it)."""
+
+    filename: str
+    data: bytes
+    uploader: str
 
 
 # --- background work ---------------------------------------------------------------------------
@@ -206,6 +220,9 @@ class ExportTask:
     kind: str = "export"
     user_keys: list[str] = field(default_factory=list)
     title: str = ""
+    attempt: int = 0  # an 알림 or close summary handed back to the queue after a failure: which retry it is
+    reached: int = 0  # people an earlier attempt of this 알림 reached
+    missed: int = 0  # people an earlier attempt of this 알림 gave up on
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -222,6 +239,9 @@ class ExportTask:
             kind=str(d.get("kind") or "export"),
             user_keys=[str(x) for x in d.get("user_keys", [])],
             title=str(d.get("title") or ""),
+            attempt=int(d.get("attempt") or 0),
+            reached=int(d.get("reached") or 0),
+            missed=int(d.get("missed") or 0),
         )
 
 
@@ -242,7 +262,10 @@ class Notifier(ABC):
 
 
 class Queue(ABC):
-    """Runs an export task later (SQS on Lambda, a worker thread locally, inline in tests)."""
+    """Runs an export task later (SQS on Lambda, a worker thread locally, inline in tests), at the
+    earliest ``delay_seconds`` from now (at most MAX_DELAY_SECONDS)."""
+
+    MAX_DELAY_SECONDS = 900  # SQS's limit
 
     @abstractmethod
-    def send(self, task: ExportTask) -> None: ...
+    def send(self, task: ExportTask, delay_seconds: int = 0) -> None: ...

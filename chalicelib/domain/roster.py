@@ -472,16 +472,16 @@ def upload(ctx: Ctx, arg: str) -> Outcome:
 
 
 def took_upload(ctx: Ctx, out: Outcome) -> None:
-    """On the admin's next message: the file arrived (import it) or the page expired (forget it)."""
-    expired = ctx.session.upload_until and ctx.session.upload_until < ctx.now.isoformat()
-    if not ctx.upload_ready and not expired:
-        return
-    session = out.session if out.session is not None else ctx.state()
-    session.upload, session.upload_until = "", ""
-    out.session = session
+    """On the admin's next message: the file arrived (have it imported, unless the bucket's function already
+    is: the upload stays pending until one import tells the admin) or the page expired (forget it)."""
     if ctx.upload_ready:
         out.roster_import = ctx.session.upload
         out.reply.texts.insert(0, "명단 파일을 받았어요. 반영이 끝나면 다음 메시지에 결과를 알려 드려요.")
+        return
+    if ctx.session.upload_until and ctx.session.upload_until < ctx.now.isoformat():
+        session = out.session if out.session is not None else ctx.state()
+        session.upload, session.upload_until = "", ""
+        out.session = session
 
 
 def missing_people(db: Reader, s: Survey) -> list[tuple[str, str, str]]:

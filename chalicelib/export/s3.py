@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
-from chalicelib.domain.ports import Exporter, FileLink, Uploads
+from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
@@ -45,7 +45,11 @@ def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
     return f"{KEY_PREFIX}{scope}/{now:%Y}/{now:%m}/{secrets.token_urlsafe(24)}/{safe_name}"
 
 
-UPLOAD_PREFIX = KEY_PREFIX + "uploads/"  # under exports/: the bucket's lifecycle rule removes them after a day
+# Under exports/, so the bucket's lifecycle rule removes whatever is left after a day. Files arrive under
+# uploads/<token>/ (the bucket tells the import function of each one); the pages that take them live apart,
+# under pages/, so that writing a page never looks like an upload.
+UPLOAD_PREFIX = KEY_PREFIX + "uploads/"
+PAGE_PREFIX = KEY_PREFIX + "pages/"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_PAGE_SECONDS = 600
 
@@ -242,7 +246,7 @@ class S3Exporter(Exporter, Uploads):
 <p>올린 뒤 카카오톡으로 돌아가 아무 메시지나 보내면 반영돼요.</p>
 </body></html>
 """
-        key = f"{UPLOAD_PREFIX}{_token(token)}.html"
+        key = f"{PAGE_PREFIX}{_token(token)}.html"
         self.client.put_object(
             Bucket=self.bucket,
             Key=key,
@@ -260,14 +264,23 @@ class S3Exporter(Exporter, Uploads):
         found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{UPLOAD_PREFIX}{_token(token)}/", MaxKeys=1)
         return bool(found.get("Contents"))
 
-    def uploaded(self, token: str) -> tuple[str, bytes] | None:
+    def uploaded(self, token: str) -> Upload | None:
         prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
         found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1).get("Contents") or []
         if not found:
             return None
         key = found[0]["Key"]
-        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read(MAX_UPLOAD_BYTES + 1)
-        return key[len(prefix) :], bytes(body)
+        got = self.client.get_object(Bucket=self.bucket, Key=key)
+        body = got["Body"].read(MAX_UPLOAD_BYTES + 1)
+        uploader = str((got.get("Metadata") or {}).get("uploader", ""))
+        return Upload(filename=key[len(prefix) :], data=bytes(body), uploader=uploader)
+
+    def discard(self, token: str) -> None:
+        prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
+        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents") or []
+        if found:
+            objects = [{"Key": o["Key"]} for o in found]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
 
     def ensure_bucket(self) -> None:
         """Create the export bucket if missing and block public access (for local runs)."""
@@ -300,3 +313,15 @@ class S3Exporter(Exporter, Uploads):
 def _token(token: str) -> str:
     """A token as it may appear in a key (URL-safe characters only)."""
     return "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:64] or "-"
+
+
+def upload_token(key: str) -> str:
+    """The token of an uploaded file's key (``exports/uploads/<token>/<file>``, as a bucket event names it,
+    URL-encoded); "" for any other key."""
+    from urllib.parse import unquote_plus
+
+    rest = unquote_plus(key)
+    if not rest.startswith(UPLOAD_PREFIX):
+        return ""
+    token, slash, filename = rest[len(UPLOAD_PREFIX) :].partition("/")
+    return token if slash and filename and token == _token(token) else ""

@@ -118,14 +118,14 @@ class Bot:
         """The background half of a big export, or the sending of an 알림 (the queue calls this)."""
         if task.kind == "remind":
             if self.notifier is not None:
-                reminders.run_task(task, self.store, self.notifier, self.sleep)
+                reminders.run_task(task, self.store, self.notifier, self._requeue)
             return
         if task.kind == "roster":
             if self.uploads is not None:
-                roster_files.run_import(task, self.store, self.uploads)
+                roster_files.run_import(self.store, self.uploads, task.title, task.user_key)
             return
         if task.kind == "closed":
-            reminders.run_closed(task, self.store, self.notifier, self.sleep)
+            reminders.run_closed(task, self.store, self.notifier, self._requeue)
             return
         downloads.run_task(task, self.store, self.exporter, self.callback)
 
@@ -235,6 +235,13 @@ class Bot:
                 started += 1
         return started
 
+    def import_upload(self, token: str) -> bool:
+        """A roster file arrived under an upload page's ``token`` (the bucket says so): load it and tell its
+        uploader on their next message; False when it was not awaited or another run told them."""
+        if self.uploads is None:
+            return False
+        return roster_files.run_import(self.store, self.uploads, token)
+
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""
         from chalicelib.domain.admin import closed_notice
@@ -250,6 +257,13 @@ class Bot:
             user_key=job.admin_key, survey_ids=[job.survey_id], kind=job.kind, user_keys=job.user_keys, title=job.title
         )
         self._queue(task)
+
+    def _requeue(self, task: ExportTask, delay_seconds: int) -> None:
+        """A task's retry back on the queue, held back ``delay_seconds``; without a queue, now."""
+        if self.queue is not None:
+            self.queue.send(task, delay_seconds)
+        else:
+            self.run_export_task(task)
 
     def _queue(self, task: ExportTask) -> None:
         """Background work after the reply's writes: on the queue, or now without one; never fails the reply."""

@@ -1,4 +1,7 @@
-"""The import half of 명단 올리기: the uploaded file read, the roster loaded, the admin told on their next message."""
+"""The import half of 명단 올리기: the uploaded file read, the roster loaded, the admin told on their next message.
+
+The bucket triggers :func:`run_import` on each upload; where nothing triggers it (a local S3), the admin's
+next message finds the file and queues it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain import roster
 from chalicelib.domain.model import AuditEntry, now_kst
-from chalicelib.domain.ports import ExportTask, Store, Unavailable, Uploads
+from chalicelib.domain.ports import Store, Unavailable, Uploads
+from chalicelib.domain.session import Session
 from chalicelib.domain.writes import Audit
 from chalicelib.logsafe import failure
 from chalicelib.service.reminders import leave_note
@@ -41,40 +45,51 @@ def load_file(
     return sheet, report
 
 
-def run_import(task: ExportTask, store: Store, uploads: Uploads) -> None:
-    """Load the roster file uploaded under ``task.title`` (the page's token) for ``task.user_key``."""
+def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "") -> bool:
+    """Load the roster file uploaded through the page of ``token`` and tell its uploader how it went.
+
+    Two callers may run it for one file: the function the bucket triggers on upload (``user_key`` "": the
+    uploader is the one the page's signed form named) and the admin's next message when it sees the file
+    first (``user_key`` the admin, who must be that uploader). Loading is idempotent and the note is left
+    only while the upload is still pending (:func:`leave_note` with ``settles``), so the admin hears once;
+    the file is deleted after. Returns whether this run told the admin."""
     from chalicelib.rosterfile import RosterFileError
 
-    admin = store.get_user(task.user_key)
-    if admin is None or not admin.is_super:
-        return
-    found = uploads.uploaded(task.title)
-    if found is None:
-        leave_note(store, task.user_key, "올린 명단 파일을 찾지 못했어요. '명단 올리기'로 다시 올려 주세요.")
-        return
-    filename, data = found
+    found = uploads.uploaded(token)
+    if found is None:  # already read and deleted by the other caller
+        return False
+    key = found.uploader
+    if not key or (user_key and key != user_key):
+        log.warning("upload without its uploader", extra={"user": user_key[:8]})
+        return False
+    admin = store.get_user(key)
+    if admin is None or not admin.is_super or Session.from_dict(admin.session).upload != token:
+        uploads.discard(token)  # not (or no longer) awaited: a late duplicate, or a demoted admin
+        return False
     try:
-        _, report = load_file(store, data, filename, replace=True, actor=task.user_key, target="upload")
+        _, report = load_file(store, found.data, found.filename, replace=True, actor=key, target="upload")
     except RosterFileError as exc:
-        leave_note(store, task.user_key, f"명단 파일을 읽지 못했어요: {exc}")
-        return
+        note = f"명단 파일을 읽지 못했어요: {exc}"
     except Unavailable:
         raise
     except Exception as exc:  # a file no reader expected: say so, never lose the note
         log.error("roster file failed", extra=failure(exc))
-        leave_note(store, task.user_key, "명단 파일을 읽지 못했어요. 엑셀(.xlsx)이나 CSV인지 확인해 주세요.")
-        return
-    log.info(
-        "roster loaded",
-        extra={
-            "added": len(report.added),
-            "updated": len(report.updated),
-            "removed": len(report.removed),
-            "rejected": len(report.rejected),
-        },
-    )
-    lines = [f"명단을 반영했어요: {report.summary()}"]
-    lines += [f"• {line}행: {why}" for line, why in report.rejected[:SHOWN_REJECTIONS]]
-    if len(report.rejected) > SHOWN_REJECTIONS:
-        lines.append(f"… 거부된 행이 {len(report.rejected) - SHOWN_REJECTIONS}개 더 있어요.")
-    leave_note(store, task.user_key, "\n".join(lines))
+        note = "명단 파일을 읽지 못했어요. 엑셀(.xlsx)이나 CSV인지 확인해 주세요."
+    else:
+        log.info(
+            "roster loaded",
+            extra={
+                "added": len(report.added),
+                "updated": len(report.updated),
+                "removed": len(report.removed),
+                "rejected": len(report.rejected),
+            },
+        )
+        lines = [f"명단을 반영했어요: {report.summary()}"]
+        lines += [f"• {line}행: {why}" for line, why in report.rejected[:SHOWN_REJECTIONS]]
+        if len(report.rejected) > SHOWN_REJECTIONS:
+            lines.append(f"… 거부된 행이 {len(report.rejected) - SHOWN_REJECTIONS}개 더 있어요.")
+        note = "\n".join(lines)
+    told = leave_note(store, key, note, settles=token)
+    uploads.discard(token)
+    return told

@@ -32,7 +32,7 @@ CHALICE_DIR = ROOT / ".chalice"
 RESOURCES = json.loads((CHALICE_DIR / "resources.json").read_text(encoding="utf-8"))
 CONFIG = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))
 STAGES = sorted(CONFIG["stages"])
-FUNCTIONS = ("api_handler", "close_expired", "build_export")  # the Lambda functions app.py defines
+FUNCTIONS = ("api_handler", "close_expired", "build_export", "import_roster")  # the Lambda functions app.py defines
 RENDER = Path(__file__).resolve().parent / "chalice_template.py"
 
 
@@ -264,7 +264,8 @@ def test_stage_parameter_allows_exactly_the_config_stages() -> None:
 
 
 def test_outputs_name_every_created_resource() -> None:
-    created = {lid for lid, r in RESOURCES["Resources"].items() if "Type" in r and r["Type"] != "AWS::S3::BucketPolicy"}
+    unnamed = {"AWS::S3::BucketPolicy", "AWS::Lambda::Permission"}  # nothing an operator looks up by name
+    created = {lid for lid, r in RESOURCES["Resources"].items() if "Type" in r and r["Type"] not in unnamed}
     referenced = set()
     for output in RESOURCES["Outputs"].values():
         value = output["Value"]
@@ -297,6 +298,7 @@ BOTO3_CALLS = {
     "list_objects_v2": {"s3:ListBucket"},
     "delete_objects": {"s3:DeleteObject"},
     "get_queue_url": {"sqs:GetQueueUrl"},
+    "get_parameter": {"ssm:GetParameter"},  # the Kakao REST API key (알림), a SecureString
     "send_message": {"sqs:SendMessage"},
 }
 # Local engines and tests only: the template creates the tables and the bucket.
@@ -314,7 +316,7 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/runtime.py"):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -377,7 +379,10 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
         "s3:DeleteObject": objects,
         "s3:ListBucket": {f"arn:aws:s3:::{bucket}"},
         **{a: queue_arn for a in needed_actions() if a.startswith("sqs:")},
+        # The one parameter the functions are told to read, and nothing else under the stage's path.
+        "ssm:GetParameter": {f"arn:aws:ssm:{REGION}:*:parameter{s.event_api_key_param}"},
     }
+    assert s.event_api_key_param.startswith(f"/haengjeong/{stage}/")
     assert {a: r for a, r in grants(stage).items() if not a.startswith("logs:")} == expected
 
 
@@ -456,6 +461,35 @@ def test_the_export_function_reads_the_created_queue(stage: str) -> None:
     # What Chalice wired by name (app.py: on_sqs_message(queue=settings().export_queue)) is that queue.
     generated = chalice_template(stage)["Resources"][fid]["Properties"]["Events"][name]["Properties"]["Queue"]
     assert generated["Fn::Sub"].endswith(":" + resolve(queue["Properties"]["QueueName"], stage))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> None:
+    # Chalice cannot package @app.on_s3_event (CloudFormation cannot change an existing bucket's
+    # notifications), so the bucket it creates names the plain function app.py defines for it.
+    template = merged(stage)
+    functions = resources_of(template, "AWS::Serverless::Function")
+    (bucket_id, bucket), = resources_of(template, "AWS::S3::Bucket").items()
+    (config,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    fid = config["Function"]["Fn::GetAtt"][0]
+    assert config["Function"] == {"Fn::GetAtt": [fid, "Arn"]} and fid in functions
+    assert functions[fid]["Properties"]["Handler"] == "app.import_roster"
+    assert config["Event"] == "s3:ObjectCreated:*"
+    assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": s3.UPLOAD_PREFIX}]}}
+    assert not s3.PAGE_PREFIX.startswith(s3.UPLOAD_PREFIX), "writing an upload page would trigger an import"
+    # S3 checks it may invoke the function when the notification is set: the permission comes first.
+    (pid, permission), = [(lid, r) for lid, r in resources_of(template, "AWS::Lambda::Permission").items()
+                          if r["Properties"]["Principal"] == "s3.amazonaws.com"]
+    assert bucket["DependsOn"] == pid
+    props = permission["Properties"]
+    assert props["FunctionName"] == {"Ref": fid} and props["Principal"] == "s3.amazonaws.com"
+    assert props["Action"] == "lambda:InvokeFunction" and props["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    # The bucket by name, not by Ref: a Ref would make bucket and permission depend on each other.
+    name = resolve(bucket["Properties"]["BucketName"], stage)
+    assert props["SourceArn"]["Fn::Sub"].replace("${Stage}", stage) == f"arn:${{AWS::Partition}}:s3:::{name}"
+    # Reading a roster file of thousands of rows takes openpyxl and more than a chat reply's time.
+    cfg = stage_config(stage, "import_roster")
+    assert cfg.lambda_timeout >= 60 and cfg.lambda_memory_size >= 1024
 
 
 @pytest.mark.parametrize("stage", STAGES)

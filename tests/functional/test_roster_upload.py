@@ -38,6 +38,91 @@ def page_form(page: str) -> tuple[str, dict[str, str]]:
     return action, fields
 
 
+def open_page(client: Any, store: Any, aws: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A super admin and a member registered; the super admin's upload page opened: its form."""
+    post(client, "등록 본부 운영", SUPER_ADMIN)
+    u = store.get_user(SUPER_ADMIN[1])
+    u.role = SUPER
+    from chalicelib.domain.writes import PutUser
+
+    store.commit([PutUser(u)])
+    post(client, "등록 본부 손님", MEMBER)
+    said = post(client, "명단 올리기", SUPER_ADMIN)
+    [button] = said.buttons
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
+    return page_form(page)
+
+
+def browser_posts(aws: dict[str, str], fields: dict[str, str], name: str = "명단.xlsx") -> str:
+    """What the browser's POST stores (moto does not take the form itself): the key and metadata the form fixes."""
+    key = fields["key"].replace("${filename}", name)
+    boto3.client("s3", region_name="ap-northeast-2").put_object(
+        Bucket=aws["HJ_EXPORT_BUCKET"], Key=key, Body=roster_xlsx(), Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    return key
+
+
+def bucket_event(aws: dict[str, str], key: str) -> dict[str, Any]:
+    """The notice S3 sends the import function for one new object (keys arrive URL-encoded)."""
+    from urllib.parse import quote_plus
+
+    return {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
+                         "s3": {"bucket": {"name": aws["HJ_EXPORT_BUCKET"]}, "object": {"key": quote_plus(key, safe="/")}}}]}
+
+
+def uploads_left(aws: dict[str, str]) -> list[str]:
+    found = boto3.client("s3", region_name="ap-northeast-2").list_objects_v2(
+        Bucket=aws["HJ_EXPORT_BUCKET"], Prefix="exports/uploads/")
+    return [o["Key"] for o in found.get("Contents", [])]
+
+
+def test_the_bucket_triggers_the_import_and_the_admin_hears_on_the_next_message(
+    client: Any, store: Any, aws: dict[str, str]
+) -> None:
+    from app import import_roster
+
+    _, fields = open_page(client, store, aws)
+    key = browser_posts(aws, fields)
+    assert import_roster(bucket_event(aws, key), None) == {"told": 1}
+    assert store.roster_units() == {"1중대": 2, "2중대": 1}
+    assert uploads_left(aws) == []  # personal data: deleted once read
+    # S3 may deliver a notice twice: the second finds nothing and tells nobody.
+    assert import_roster(bucket_event(aws, key), None) == {"told": 0}
+    said = post(client, "메뉴", SUPER_ADMIN)
+    assert "명단을 반영했어요: 추가 3명" in said and "명단 파일을 받았어요" not in said
+    assert "명단을 반영했어요" not in post(client, "메뉴", SUPER_ADMIN)
+    # Keys that are not uploads (a page, an export) are none of its business.
+    page_key = "exports/pages/abc.html"
+    assert import_roster(bucket_event(aws, page_key), None) == {"told": 0}
+
+
+def test_a_file_seen_by_both_the_bucket_and_the_next_message_is_reported_once(
+    client: Any, store: Any, aws: dict[str, str]
+) -> None:
+    from app import import_roster
+
+    _, fields = open_page(client, store, aws)
+    key = browser_posts(aws, fields)
+    # The admin's message sees the file first and queues the import (run inline here)...
+    assert "명단 파일을 받았어요" in post(client, "메뉴", SUPER_ADMIN)
+    # ...and the bucket's notice arrives after: nothing left to do.
+    assert import_roster(bucket_event(aws, key), None) == {"told": 0}
+    said = post(client, "메뉴", SUPER_ADMIN)
+    assert said.text.count("명단을 반영했어요") == 1
+    assert store.roster_units() == {"1중대": 2, "2중대": 1}
+
+
+def test_an_upload_from_someone_elses_page_is_not_loaded(client: Any, store: Any, aws: dict[str, str]) -> None:
+    from app import import_roster
+
+    _, fields = open_page(client, store, aws)
+    forged = dict(fields, **{"x-amz-meta-uploader": MEMBER[1]})  # the signed form would refuse this; the bucket too
+    key = browser_posts(aws, forged)
+    assert import_roster(bucket_event(aws, key), None) == {"told": 0}
+    assert store.roster_units() == {} and uploads_left(aws) == []
+
+
 def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any, aws: dict[str, str]) -> None:
     post(client, "등록 본부 운영", SUPER_ADMIN)
     u = store.get_user(SUPER_ADMIN[1])
@@ -51,7 +136,7 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     [button] = said.buttons
     assert button["action"] == "webLink" and "10분" in said.text
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    key = re.search(r"/(exports/uploads/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     action, fields = page_form(page)
     assert aws["HJ_EXPORT_BUCKET"] in action and fields["x-amz-meta-uploader"] == SUPER_ADMIN[1]
@@ -69,6 +154,7 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     assert "명단을 반영했어요: 추가 3명" in said and "6행: 이름이 비어 있어요" in said
     assert store.roster_units() == {"1중대": 2, "2중대": 1}
     assert "명단 파일을 받았어요" not in post(client, "메뉴", SUPER_ADMIN)  # imported once
+    assert uploads_left(aws) == []
     # The roster now decides registration.
     assert "등록" in post(client, "등록 1중대 김철수 3456", MEMBER)
     assert store.get_user(MEMBER[1]).roster == "1중대#김철수"

@@ -76,7 +76,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     kakao.start()
     store = MemoryStore()
     bot = Bot(store, notifier=EventNotifier(kakao.url, kakao.bot_id, kakao.event_name, lambda: "test-key"))
-    bot.sleep = lambda s: None
     monkeypatch.setattr(runtime, "_current", (settings(), bot))
     try:
         yield World(url, kakao, store)

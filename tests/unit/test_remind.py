@@ -35,7 +35,6 @@ class FakeNotifier(Notifier):
 def world(notifier: Notifier | None) -> Chat:
     chat = Chat()
     chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
-    chat.bot.sleep = lambda s: None
     chat.register("슈퍼", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
@@ -110,6 +109,54 @@ def test_retryable_failures_are_retried_and_permanent_ones_reported() -> None:
     assert "4명에게 보냈어요. 1명에게는 보내지 못했어요." in note
 
 
+class Flaky(Notifier):
+    """Kakao answering 5xx for the given keys on every call (Delivery.retry), accepting the others."""
+
+    def __init__(self, down: set[str]) -> None:
+        self.down = down
+        self.calls: list[list[str]] = []
+
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
+        self.calls.append(list(user_keys))
+        return Delivery([k for k in user_keys if k not in self.down], [k for k in user_keys if k in self.down], [])
+
+
+def test_retries_go_back_on_the_queue_held_back_and_the_admin_hears_once_at_the_end() -> None:
+    from chalicelib.jobs import InlineQueue
+
+    notifier = Flaky({key_of("김철수"), key_of("이영희")})
+    chat = world(notifier)
+    queue = InlineQueue(chat.bot.run_export_task)
+    chat.bot.queue = queue
+    chat.say(f"알림 {TITLE}", who="관리자")
+    assert "보내고 있어요" in chat.say("예", who="관리자")
+    # One attempt per run; the two still failing go back with a pause, a minute then five, then given up.
+    assert [len(keys) for keys in notifier.calls] == [5, 2, 2]
+    assert queue.delays == [0, *sending.BACKOFF_SECONDS]
+    assert [t.attempt for t in queue.sent] == [0, 1, 2]
+    assert queue.sent[-1].reached == 3  # carried along to the last run, which tells the admin
+    note = chat.say("메뉴", who="관리자")
+    assert note.text.count("알림:") == 1 and "3명에게 보냈어요. 2명에게는 보내지 못했어요." in note
+
+
+def test_a_retry_that_cannot_be_queued_is_reported_not_lost() -> None:
+    from chalicelib.jobs import InlineQueue
+
+    chat = world(Flaky({key_of("김철수")}))
+    queue = InlineQueue(chat.bot.run_export_task)
+
+    def refuse(task: Any, delay_seconds: int = 0) -> None:
+        if delay_seconds:
+            raise OSError("queue unreachable")
+        InlineQueue.send(queue, task, delay_seconds)
+
+    queue.send = refuse  # type: ignore[method-assign]
+    chat.bot.queue = queue
+    chat.say(f"알림 {TITLE}", who="관리자")
+    chat.say("예", who="관리자")
+    assert "4명에게 보냈어요. 1명에게는 보내지 못했어요." in chat.say("메뉴", who="관리자")
+
+
 def test_the_reminder_as_a_member_receives_it() -> None:
     chat = world(FakeNotifier())
     sid = chat.store.list_surveys()[0].id
@@ -172,7 +219,6 @@ def test_automatic_reminders_go_once_each_at_their_time() -> None:
     notifier = FakeNotifier()
     chat = Chat()
     chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
-    chat.bot.sleep = lambda s: None
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
     replies = [chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")]
