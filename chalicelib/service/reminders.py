@@ -32,7 +32,9 @@ NOTE_ATTEMPTS = 5
 Requeue = Callable[[ExportTask, int], None]  # (task, delay in seconds): hand the task back to the queue
 
 
-def attempt(notifier: Notifier, task: ExportTask, data: dict[str, str], requeue: Requeue) -> tuple[list[str], list[str]]:
+def attempt(
+    notifier: Notifier, task: ExportTask, data: dict[str, str], requeue: Requeue
+) -> tuple[list[str], list[str]]:
     """One attempt at ``task.user_keys``; the people whose batch failed in a retryable way go back to the
     queue as a retry of ``task``, held back a while (RETRIES at most). Returns (reached now, given up on now)."""
     try:
