@@ -453,17 +453,21 @@ def export_filename(title: str, ext: str) -> tuple[str, str]:
     """``(ascii fallback, UTF-8 name)`` for a download, both ending in ``.ext``.
 
     The UTF-8 name keeps Korean text but drops characters no file system
-    accepts. The ASCII fallback keeps letters, digits, space and ``._-()``
-    only, and is ``survey-export`` when nothing is left.
+    accepts. The ASCII fallback is the same name with Hangul romanised and
+    spaces as hyphens (``회식 메뉴 조사_20261202`` → ``hoesik-menyu-josa_20261202``),
+    keeping letters, digits and ``._-()`` only, and ``survey-export`` when
+    nothing is left.
     """
+    from chalicelib.export.romaja import romanize
+
     ext = ext.lstrip(".").lower()
     if not re.fullmatch(r"[a-z0-9]{1,8}", ext):
         raise ValueError(f"bad file extension: {ext!r}")
     normalized = unicodedata.normalize("NFC", title or "")
     utf8 = " ".join(_FILENAME_FORBIDDEN.sub("_", normalized).split()).strip(". ")
     utf8 = utf8[:_MAX_FILENAME_CHARS].rstrip(". ") or FALLBACK_FILENAME
-    ascii_ = " ".join(_ASCII_ALLOWED.sub("", utf8).split())
-    ascii_ = ascii_.strip(" ._-")[:_MAX_FILENAME_CHARS] or FALLBACK_FILENAME
+    ascii_ = "-".join(_ASCII_ALLOWED.sub("", romanize(utf8)).split())
+    ascii_ = ascii_[:_MAX_FILENAME_CHARS].strip(" ._-") or FALLBACK_FILENAME
     return f"{ascii_}.{ext}", f"{utf8}.{ext}"
 
 

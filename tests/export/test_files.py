@@ -38,7 +38,7 @@ def test_put_and_link_stores_bytes_under_unguessable_key(s3, exporter):
     now = now_kst()
     assert (m.group(1), m.group(2)) == (f"{now:%Y}", f"{now:%m}")
     assert len(m.group(3)) >= 32  # 24 random bytes, base64url
-    assert m.group(4) == "survey-export.xlsx"
+    assert m.group(4) == "cheyukdaehoe-chamga-sincheong.xlsx"
     assert link.filename == f"{TITLE}.xlsx"
 
     other = exporter.put_and_link(body, TITLE, "xlsx")
@@ -73,7 +73,7 @@ def test_link_is_sigv4_on_regional_virtual_host_and_forces_download(s3, exporter
     assert q["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
     assert "/ap-northeast-2/s3/aws4_request" in q["X-Amz-Credential"]
     disposition = q["response-content-disposition"]
-    assert disposition.startswith('attachment; filename="survey-export.xlsx"; ')
+    assert disposition.startswith('attachment; filename="cheyukdaehoe-chamga-sincheong.xlsx"; ')
     assert "filename*=UTF-8''" + quote(f"{TITLE}.xlsx", safe="") in disposition
     assert q["response-content-type"] == XLSX_CONTENT_TYPE
 

@@ -338,9 +338,24 @@ def test_csv_field_rules():
 # --- file names -------------------------------------------------------------
 
 
-def test_export_filename_keeps_korean_and_has_ascii_fallback():
-    assert export_filename("체육대회 참가 신청", "xlsx") == ("survey-export.xlsx", "체육대회 참가 신청.xlsx")
-    assert export_filename("2025 워크숍 Survey", "csv") == ("2025 Survey.csv", "2025 워크숍 Survey.csv")
+def test_export_filename_keeps_korean_and_has_a_readable_ascii_fallback():
+    # Before: "survey-export.xlsx", "20261202.xlsx" and "2 _20261202.xlsx" (the Korean dropped).
+    assert export_filename("체육대회 참가 신청", "xlsx") == (
+        "cheyukdaehoe-chamga-sincheong.xlsx", "체육대회 참가 신청.xlsx")
+    assert export_filename("회식 메뉴 조사_20261202", "xlsx")[0] == "hoesik-menyu-josa_20261202.xlsx"
+    assert export_filename("2중대 설문_20261202", "csv")[0] == "2jungdae-seolmun_20261202.csv"
+    assert export_filename("2025 워크숍 Survey", "csv") == ("2025-wokeusyop-Survey.csv", "2025 워크숍 Survey.csv")
+    assert export_filename("🍗🍕", "xlsx")[0] == "survey-export.xlsx"  # nothing readable left: never empty
+
+
+@pytest.mark.parametrize("word, latin", [
+    ("음악", "eumak"), ("행정이", "haengjeongi"), ("닭갈비", "dakgalbi"), ("독감 예방접종", "dokgam yebangjeopjong"),
+    ("외출 신청", "oechul sincheong"), ("회의", "hoeui"), ("ABC 뛰기", "ABC ttwigi"),
+])
+def test_hangul_is_romanised_syllable_by_syllable(word, latin):
+    from chalicelib.export.romaja import romanize
+
+    assert romanize(word) == latin
 
 
 @pytest.mark.parametrize("title", ['a"b\\c\r\nd', "../../etc/passwd", 'x"; filename="evil.exe'])
@@ -361,7 +376,7 @@ def test_content_disposition_has_ascii_and_utf8_names():
     header = content_disposition("체육대회 참가 신청", "xlsx")
     m = re.fullmatch(r'attachment; filename="([^"\\]+)"; filename\*=UTF-8\'\'([A-Za-z0-9%._~-]+)', header)
     assert m, header
-    assert m.group(1) == "survey-export.xlsx"
+    assert m.group(1) == "cheyukdaehoe-chamga-sincheong.xlsx"
     assert unquote(m.group(2)) == "체육대회 참가 신청.xlsx"
     assert "%EC%B2%B4%EC%9C%A1" in m.group(2)
 
