@@ -45,6 +45,7 @@ class Said:
             self.quick: list[str] = []
             self.labels: list[str] = []
             self.extras: dict[str, Any] = {}
+            self.taps: list[tuple[str, dict[str, Any]]] = []
             self.cards: list[dict[str, Any]] = []
             self.buttons: list[dict[str, Any]] = []
             return
@@ -57,6 +58,7 @@ class Said:
         self.quick = [q["messageText"] for q in quick]
         self.labels = [q["label"] for q in quick]
         self.extras = {q["messageText"]: q.get("extra") for q in quick}
+        self.taps = [(q["messageText"], q.get("extra") or {}) for q in quick]  # in order, twins kept apart
         self.cards = [o["textCard"] for o in outs if "textCard" in o]
         self.buttons = [b for c in self.cards for b in c.get("buttons", [])]
         assert self.quick, f"every reply offers next steps: {self.text}"
@@ -90,10 +92,23 @@ class Chat:
         reply, _ = self.bot.handle(key_of(who or self.current), text, callback_url, tap)
         return Said.of(reply)
 
+    def say_all(self, texts: list[str], who: str | None = None) -> Said:
+        """Send ``texts`` one after another; the last reply."""
+        said = None
+        for text in texts:
+            said = self.say(text, who=who)
+        assert said is not None
+        return said
+
     def tap(self, said: Said, text: str, who: str | None = None) -> Said:
         """Tap the quick reply ``text`` of an earlier reply (its extra comes back as clientExtra)."""
         assert text in said.quick, (text, said.quick)
         return self.say(text, who=who, tap=said.extras.get(text) or {})
+
+    def tap_at(self, said: Said, i: int, who: str | None = None) -> Said:
+        """Tap the ``i``-th quick reply of an earlier reply (what it sends, and its extra as clientExtra)."""
+        text, extra = said.taps[i]
+        return self.say(text, who=who, tap=extra)
 
     def register(self, name: str, unit: str = "", role: int = 0) -> User:
         """Register ``name`` (and make them the current speaker)."""

@@ -18,7 +18,7 @@ from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
 from chalicelib.domain.lists import list_open
 from chalicelib.domain.model import Answer, Survey, option_key, target_label
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Flow, Session
 from chalicelib.domain.words import pp
@@ -63,12 +63,15 @@ def places_left(ctx: Ctx, d: Draft) -> dict[str, int]:
     return out
 
 
+QUICK_ROOM = 10  # quick replies Kakao shows
+
+
 def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
     """The current question with its options, my answer so far, a hint and the quick replies."""
     q = d.question
     kind = kind_of(q)
     left = places_left(ctx, d)
-    lines = [f"[{d.title}] {d.index + 1}/{len(d.questions)}", q.text + ("" if q.required else " (선택 응답)")]
+    lines = [f"[{d.title}] {d.index + 1}/{len(d.questions)}", q.text + ("" if q.required else " (건너뛰어도 돼요)")]
     lines += kind.lines(q, left)
     current = d.values.get(q.id)
     if not is_blank(current):
@@ -84,7 +87,10 @@ def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
     # Taps carry the question they answer, so a double tap cannot also answer the next question.
     mark = {"sid": d.survey_id, "q": q.id}
     quick: list[QuickLike] = [Quick(p, p, extra=mark) for p in picks]
-    quick.append("취소")
+    if len(quick) < QUICK_ROOM:
+        quick.append("취소")
+    else:  # every option keeps its button; 취소 is still understood when typed
+        lines.append("그만두려면 '취소'라고 보내 주세요.")
     return Reply.say(note, "\n".join(lines), quick=quick)
 
 
@@ -159,7 +165,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         )
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
-    intro = f"'{s.title}' 신청을 시작해요. 질문 {len(s.questions)}개 · {fmt_deadline(info.deadline)}"
+    intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline)}"
     if s.description:
         intro += f"\n{s.description}"
     return Outcome(ask(ctx, d, intro), session=session)
@@ -349,7 +355,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     drop_draft(session, sid)
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
-    msg = f"'{s.title}' 답을 {verb}! 마감({fmt_deadline(s.deadline)}) 전까지 고치거나 취소할 수 있어요."
+    msg = f"'{s.title}' 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
     return Outcome(Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"]), user=u, session=session, writes=writes)
 
 

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from chalicelib.domain.model import User, title_key
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.words import pp
 
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
 
@@ -43,6 +44,21 @@ def ref(s: Titled, pool: Sequence[Titled]) -> str:
     """How a message names a survey: its title, with '#id' when another survey shares the title."""
     same = {x.id for x in pool if norm(x.title) == norm(s.title)} | {s.id}
     return s.title if len(same) <= 1 else f"{s.title}#{s.id}"
+
+
+def pick_labels(shown: Sequence[Titled]) -> list[str]:
+    """Quick-reply labels for ``shown``: the title, and where titles repeat, the deadline in front (the
+    label is cut at 14 characters) or, with the same deadline, an ordinal: never an internal id."""
+    out: list[str] = []
+    for s in shown:
+        twins = [x for x in shown if norm(x.title) == norm(s.title)]
+        if len(twins) == 1:
+            out.append(s.title)
+            continue
+        days = [x.deadline.strftime("%m/%d").lstrip("0") if x.deadline else "" for x in twins]
+        mine = days[twins.index(s)]
+        out.append(f"{mine} {s.title}" if mine and days.count(mine) == 1 else f"{twins.index(s) + 1}번 {s.title}")
+    return out
 
 
 def split_ref(query: str) -> tuple[str, str]:
@@ -94,13 +110,20 @@ def find_survey(query: str, pool: Sequence[S]) -> Found[S]:
 def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], none_hint: str) -> Reply:
     """The answer when a title did not name exactly one survey."""
     if found.choices:
-        quick: list[QuickLike] = [Quick(s.title, f"{cmd} {ref(s, pool)}") for s in found.choices]
+        labels = pick_labels(found.choices)
+        quick: list[QuickLike] = [
+            Quick(lb, f"{cmd} {ref(s, pool)}") for lb, s in zip(labels, found.choices, strict=True)
+        ]
         lines = [f"• {s.title} ({fmt_deadline(s.deadline)})" for s in found.choices]
-        return Reply.say(
-            f"'{query}'에 맞는 신청이 여러 개이거나 정확하지 않아요. 어느 것인가요?",
-            "\n".join(lines),
-            quick=[*quick, "메뉴"],
-        )
+        shown = query if len(query) <= 20 else query[:20] + "…"
+        if len(found.choices) == 1:
+            head = f"혹시 '{found.choices[0].title}'{pp(found.choices[0].title, '을(를)')} 찾으세요?"
+            return Reply.say(head, quick=[*quick, "메뉴"])
+        if len({norm(s.title) for s in found.choices}) == 1:
+            head = f"'{found.choices[0].title}'{pp(found.choices[0].title, '이(가)')} 여러 개예요. 어느 것인가요?"
+        else:
+            head = f"'{shown}'{pp(shown, '과(와)')} 비슷한 신청이 여러 개예요. 어느 것인가요?"
+        return Reply.say(head, "\n".join(lines), quick=[*quick, "메뉴"])
     return Reply.say(f"'{query}' 신청을 찾을 수 없어요. {none_hint}", quick=["신청 목록", "메뉴"])
 
 
@@ -152,7 +175,9 @@ def survey_page(
 ) -> Reply:
     """One page already cut (its surveys read only now, say): the reply ``survey_list`` draws."""
     lines = [head] + [line(s) for s in shown]
-    quick: list[QuickLike] = [Quick(s.title, f"{tap} {ref(s, pool)}") for s in shown]
+    quick: list[QuickLike] = [
+        Quick(lb, f"{tap} {ref(s, pool)}") for lb, s in zip(pick_labels(shown), shown, strict=True)
+    ]
     if more_left:
         quick.append(Quick("더보기", f"{more} {page + 1}"))
     return Reply.say("\n".join(lines), quick=[*quick, "메뉴"])

@@ -27,7 +27,7 @@ from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
-from chalicelib.domain.reply import Quick, Reply
+from chalicelib.domain.reply import Quick, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
 from chalicelib.domain.words import pp
 
@@ -35,6 +35,7 @@ from chalicelib.domain.words import pp
 def step(ctx: Ctx, text: str) -> Outcome:
     """Answer one message; the new session, if any, is folded into the user to store. Notes left for
     the speaker (how an 알림 went) come first, once."""
+    text = with_pick(text, ctx.tap)
     out = _read(ctx, text)
     if ctx.user is not None and ctx.session.upload and text:
         roster.took_upload(ctx, out)

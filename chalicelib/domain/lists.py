@@ -10,7 +10,7 @@ from chalicelib.domain.common import Titled, main_quick, page_of, split_page, su
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import listed_for
 from chalicelib.domain.model import SurveyInfo
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.reply import Reply
 
 
@@ -37,7 +37,7 @@ def list_open(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(Reply.say("지금 응답할 수 있는 신청이 없어요.", quick=main_quick(u)))
 
     def line(s: SurveyInfo) -> str:
-        return f"• {s.title} — {fmt_deadline(s.deadline)} 마감 · {status_of(ctx, s)}"
+        return f"• {s.title} — {deadline_label(s.deadline)} · {status_of(ctx, s)}"
 
     head = f"응답할 수 있는 신청 {len(items)}건" + (f" ({page}쪽)" if page > 1 else "")
     return Outcome(survey_list(head, items, page, line, "신청", "신청 목록", mine))
@@ -82,9 +82,8 @@ def pending(ctx: Ctx) -> list[SurveyInfo]:
 
 
 def pending_line(waiting: list[SurveyInfo]) -> str:
-    """'미응답 신청 2건 · BBQ 11/30 18:00 마감' for the menu, '' when nothing waits."""
+    """'미응답 신청 2건 · BBQ 11/30(월) 18:00 마감' for the menu, '' when nothing waits."""
     if not waiting:
         return ""
     first = waiting[0]
-    line = f"미응답 신청 {len(waiting)}건 · {first.title} {fmt_deadline(first.deadline)}"
-    return line + (" 마감" if first.deadline else "")
+    return f"미응답 신청 {len(waiting)}건 · {first.title} {deadline_label(first.deadline)}"

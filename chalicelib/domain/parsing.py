@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain.model import KST
+from chalicelib.domain.when import WEEKDAYS
 
 MAX_TEXT_ANSWER = 300
 MAX_NAME = 20
@@ -165,10 +166,21 @@ def parse_deadline(text: str, now: datetime) -> Parsed:
 
 
 def fmt_deadline(when: datetime | None) -> str:
+    """A deadline as every reply shows it: ``12/5(금) 18:00``, or 마감 없음."""
     if when is None:
         return "마감 없음"
     k = when.astimezone(KST)
-    return f"{k.month}/{k.day} {k.hour:02d}:{k.minute:02d}"
+    return f"{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+
+
+def deadline_label(when: datetime | None) -> str:
+    """``12/5(금) 18:00 마감``, or 마감 없음 (never "마감 없음 마감")."""
+    return "마감 없음" if when is None else f"{fmt_deadline(when)} 마감"
+
+
+def until_label(when: datetime | None) -> str:
+    """``12/5(금) 18:00 마감 전까지``, or 마감 전까지 (never "마감(마감 없음) 전까지")."""
+    return "마감 전까지" if when is None else f"{fmt_deadline(when)} 마감 전까지"
 
 
 def pick_option(token: str, options: list[str]) -> str | None:

@@ -6,6 +6,7 @@ every Kakao limit, so the conversation can speak freely.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,16 @@ class Quick:
     message: str = ""
     # Arrives back as the request's action.clientExtra when tapped: lets a stale double tap be recognised.
     extra: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # A survey named by '제목#id' (two surveys share the title): the member's bubble shows the title
+        # only, and the id rides in clientExtra ("pick"), put back by :func:`with_pick` when tapped.
+        head, sid = _split_pick(self.message or self.label)
+        if sid:
+            object.__setattr__(self, "message", head)
+            object.__setattr__(self, "extra", {**(self.extra or {}), "pick": sid})
+            if _split_pick(self.label)[1]:
+                object.__setattr__(self, "label", _split_pick(self.label)[0])
 
     @property
     def text(self) -> str:
@@ -65,11 +76,29 @@ class Reply:
 
 def quicks(items: Sequence[QuickLike]) -> list[Quick]:
     out: list[Quick] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for it in items:
         q = it if isinstance(it, Quick) else Quick(it)
-        if q.text in seen:
+        key = (q.text, str((q.extra or {}).get("pick", "")))
+        if key in seen:
             continue
-        seen.add(q.text)
+        seen.add(key)
         out.append(q)
     return out
+
+
+_PICK = re.compile(r"^(.*\S)#([A-Za-z0-9]{1,16})$", re.S)
+
+
+def _split_pick(text: str) -> tuple[str, str]:
+    m = _PICK.match(text)
+    return (m[1], m[2]) if m else (text, "")
+
+
+def with_pick(text: str, tap: dict[str, Any]) -> str:
+    """A tapped quick reply's text with the survey its clientExtra picked put back ('제목#id'), so the
+    message names the survey the member saw, not whichever has that title."""
+    pick = tap.get("pick")
+    if isinstance(pick, str) and pick.isalnum() and len(pick) <= 16 and text and "#" not in text:
+        return f"{text}#{pick}"
+    return text

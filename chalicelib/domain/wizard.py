@@ -24,6 +24,7 @@ from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key, 
 from chalicelib.domain.parsing import (
     DEADLINE_EXAMPLES,
     MAX_UNIT,
+    deadline_label,
     fmt_deadline,
     parse_deadline,
     parse_number,
@@ -342,7 +343,8 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     me.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
     return Outcome(
         Reply.say(
-            f"'{s.title}' 신청을 개설했어요. 대상: {target_label(s.target_unit)} · {fmt_deadline(s.deadline)}",
+            f"'{s.title}'{pp(s.title, '을(를)')} 개설했어요. "
+            f"대상: {target_label(s.target_unit)} · {deadline_label(s.deadline)}",
             "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
             quick=[f"현황 {s.title}", "내 신청서", "메뉴"],
         ),

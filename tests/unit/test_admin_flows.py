@@ -8,6 +8,7 @@ from fakes import FakeExporter
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.session import Session
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 
 
@@ -260,11 +261,16 @@ def test_duplicate_and_near_titles_offer_a_choice(chat: Chat) -> None:
     make_bbq(c)
     make_bbq(c, admin="슈퍼")
     r = c.as_("홍길동").say("신청 BBQ 회식")
-    assert "어느 것" in r and len([q for q in r.quick if q.startswith("신청 BBQ 회식#")]) == 2
-    r2 = c.say(r.quick[0])
-    assert "1/3" in r2
+    # Before: "여러 개이거나 정확하지 않아요" and "1) BBQ 회식 2) BBQ 회식", a tap sending "신청 BBQ 회식#5bb973eb".
+    assert "'BBQ 회식'이 여러 개예요. 어느 것인가요?" in r
+    picks = [(text, extra) for text, extra in r.taps if text == "신청 BBQ 회식"]
+    assert len(picks) == 2 and len({e["pick"] for _, e in picks}) == 2  # the id rides in clientExtra only
+    assert r.labels[:2] == ["1번 BBQ 회식", "2번 BBQ 회식"] and not any("#" in q for q in r.quick)
+    r2 = c.tap_at(r, 1)
+    assert "1/3" in r2 and set(Session.from_dict(c.user("홍길동").session).drafts) == {picks[1][1]["pick"]}
     r3 = c.as_("관리자").say("현황 BBQ 회싁")
-    assert "어느 것" in r3 and r3.quick[0].startswith("현황 BBQ 회식")
+    assert "혹시 'BBQ 회식'을 찾으세요?" in r3 and r3.quick[0] == "현황 BBQ 회식"
+    assert "여러 개이거나" not in r3
     assert "찾을 수 없어요" in c.say("현황 전혀다른제목")
 
 

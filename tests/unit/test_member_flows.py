@@ -58,7 +58,7 @@ def test_register_validates_name(chat: Chat) -> None:
 def test_menu_is_role_aware_and_shows_pending(chat: Chat) -> None:
     setup_bbq(chat)
     member = chat.say("메뉴", who="홍길동")
-    assert "미응답 신청 1건 · BBQ 회식 11/30 18:00 마감" in member
+    assert "미응답 신청 1건 · BBQ 회식 11/30(월) 18:00 마감" in member
     assert "신청 만들기" not in member.quick
     admin = chat.say("메뉴", who="관리자")
     assert "신청 만들기" in admin.quick and "마스터키" not in admin.quick

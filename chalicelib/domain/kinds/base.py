@@ -17,7 +17,7 @@ CellValue = str | int | float | date | datetime | time
 # (value, None) when read, (None, reason) when not; the reason is said to the member.
 Parsed = tuple[Any, str | None]
 
-MAX_PICKS = 7  # option quick replies (with 이전, 건너뛰기, 취소 and the limit of 10)
+MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
 def is_blank(value: Any) -> bool:

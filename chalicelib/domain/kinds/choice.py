@@ -27,7 +27,10 @@ def _options_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _options_take(cur: dict[str, Any], text: str) -> str | None:
-    parts = [p.strip() for p in re.split(r"[,\n]", text) if p.strip()]
+    parts = [p.strip() for p in re.split(r"[,，、\n]", text) if p.strip()]
+    if len(parts) == 1 and 2 <= len(parts[0].split()) <= MAX_OPTIONS:
+        example = ", ".join(parts[0].split())
+        return f"보기는 쉼표로 구분해 주세요. 예: {example}"
     if not 2 <= len(parts) <= MAX_OPTIONS:
         return f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."
     options: list[str] = []

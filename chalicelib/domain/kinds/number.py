@@ -21,7 +21,7 @@ def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
 def _range_take(cur: dict[str, Any], text: str) -> str | None:
     if text == "건너뛰기":
         return None
-    m = re.fullmatch(r"\s*([^~]*)~([^~]*)\s*", text)
+    m = re.fullmatch(r"\s*([^~]*)~([^~]*)\s*", _as_range(text))
     lo = parse_number(m.group(1)) if m and m.group(1).strip() else None
     hi = parse_number(m.group(2)) if m and m.group(2).strip() else None
     if not m or (m.group(1).strip() and lo is None) or (m.group(2).strip() and hi is None):
@@ -30,6 +30,21 @@ def _range_take(cur: dict[str, Any], text: str) -> str | None:
         return "최소가 최대보다 클 수 없어요."
     cur["min"], cur["max"] = lo, hi
     return None
+
+
+_NUM = r"-?\d[\d,]*(?:\.\d+)?"
+
+
+def _as_range(text: str) -> str:
+    """Ranges as people type them, in the '최소~최대' form: 1-5, 1 ~ 5, 1부터 5까지, 1에서 5, 1 이상, 10 이하."""
+    t = text.strip().replace("∼", "~").replace("～", "~")
+    m = re.fullmatch(rf"({_NUM})\s*(?:-|–|부터|에서)\s*({_NUM})?\s*(?:까지)?", t)
+    if m:
+        return f"{m[1]}~{m[2] or ''}"
+    m = re.fullmatch(rf"({_NUM})\s*(이상|이하)", t)
+    if m:
+        return f"{m[1]}~" if m[2] == "이상" else f"~{m[1]}"
+    return t
 
 
 def _span(q: Question) -> str:
