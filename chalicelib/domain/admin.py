@@ -68,7 +68,7 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     shown = ctx.db.get_surveys(ids)
 
     def line(s: Survey) -> str:
-        state = "진행 중" if s.is_open(ctx.now) else "마감"
+        state = s.state_label(ctx.now)
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
@@ -121,7 +121,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     answers = ctx.db.list_answers(s.id)
     target = target_size(ctx.db, s)
-    state = "진행 중" if s.is_open(ctx.now) else "마감"
+    state = s.state_label(ctx.now)
     cap = f" · 최대 {s.cap}" if s.cap else ""
     rate = f", {round(100 * len(answers) / target)}%" if target else ""
     head = [
@@ -152,6 +152,14 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool = found
+    if s.is_full() and s.is_open(ctx.now):
+        r = ref(s, pool)
+        return Outcome(
+            Reply.say(
+                f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
+                quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
+            )
+        )
     answered = {a.user_key for a in ctx.db.list_answers(s.id)}
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)

@@ -172,7 +172,8 @@ def start(ctx: Ctx, arg: str) -> Outcome:
 
 
 def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
-    lines = [f"[{s.title}] 내 답 ({'진행 중 · ' + fmt_deadline(s.deadline) if s.is_open(ctx.now) else '마감'})"]
+    state = s.state_label(ctx.now)
+    lines = [f"[{s.title}] 내 답 ({state + ' · ' + fmt_deadline(s.deadline) if state != '마감' else state})"]
     for n, q in enumerate(s.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, a.values.get(q.id))}")
     r = ref(s, pool)

@@ -58,7 +58,8 @@ def list_mine(ctx: Ctx, arg: str) -> Outcome:
     gone = [i for i in ids if i not in listed and i not in read]  # deleted since: they leave my list
 
     def line(s: SurveyInfo) -> str:
-        return f"• {s.title} ({f'진행 중 · {fmt_deadline(s.deadline)}' if s.is_open(ctx.now) else '마감'})"
+        state = s.state_label(ctx.now)
+        return f"• {s.title} ({f'{state} · {fmt_deadline(s.deadline)}' if state != '마감' else state})"
 
     count = len(u.answered) - len(gone)
     if not count:

@@ -191,6 +191,17 @@ class SurveyInfo:
     def managed_by(self, user: User) -> bool:
         return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
 
+    def state_label(self, now: datetime) -> str:
+        return state_label(self, now)
+
+
+def state_label(s: SurveyInfo | Survey, now: datetime) -> str:
+    """진행 중, 정원 마감 (open, but every place taken: nobody new can answer) or 마감, wherever a survey's
+    state is shown."""
+    if not s.is_open(now):
+        return "마감"
+    return "정원 마감" if s.full else "진행 중"
+
 
 @dataclass
 class Survey:
@@ -220,6 +231,14 @@ class Survey:
 
     def is_full(self) -> bool:
         return self.cap is not None and self.response_count >= self.cap
+
+    @property
+    def full(self) -> bool:
+        """Its response cap is reached (as SurveyInfo.full)."""
+        return self.is_full()
+
+    def state_label(self, now: datetime) -> str:
+        return state_label(self, now)
 
     def managed_by(self, user: User) -> bool:
         """Owner, co-owner or super admin."""

@@ -50,6 +50,9 @@ def _too_soon(ctx: Ctx, s: Survey) -> str:
     )
 
 
+FULL = "'{t}'{p} 정원이 다 차서 더 받지 않아요. 알림을 보낼 필요가 없어요."
+
+
 def ask(ctx: Ctx, arg: str) -> Outcome:
     """알림 <제목>: how many would get it and what it costs, then 예 · 아니오."""
     found = for_admin(ctx, "알림", arg)
@@ -63,6 +66,8 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 알림을 보낼 수 없어요.", quick=main_quick(ctx.user))
         )
+    if s.is_full():
+        return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(ctx.user)))
     if why := _too_soon(ctx, s):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
     keys = pending(ctx.db, s)
@@ -92,6 +97,8 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되었어요.", quick=main_quick(u)), session=session
         )
+    if s.is_full():  # the last place was taken meanwhile
+        return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(u)), session=session)
     if why := _too_soon(ctx, s):  # another admin sent it meanwhile
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
     keys = pending(ctx.db, s)
@@ -117,6 +124,10 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
     info = listed.get(sid)
     if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
         return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
+    if info.full and sid not in u.answered:
+        return Outcome(
+            Reply.say(f"알림을 받은 '{info.title}'{pp(info.title, '은(는)')} 정원이 다 찼어요.", quick=main_quick(u))
+        )
     if sid in u.answered:
         return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
     quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]

@@ -213,7 +213,10 @@ class Bot:
         soon = [
             s.id
             for s in self.store.listed_surveys()
-            if s.deadline is not None and s.is_open(now) and s.deadline - now <= timedelta(hours=max(AUTO_REMIND_HOURS))
+            if s.deadline is not None
+            and s.is_open(now)
+            and not s.full  # every place taken: nobody left to chase
+            and s.deadline - now <= timedelta(hours=max(AUTO_REMIND_HOURS))
         ]
         for s in self.store.get_surveys(soon):
             due = [

@@ -257,3 +257,20 @@ def test_the_interval_between_reminders_is_configurable() -> None:
     chat.clock.advance(hours=1)
     said = chat.say(f"알림 {TITLE}", who="관리자")
     assert "알림을 보낼까요" in said and "2시간에 한 번만" in said
+
+
+def test_a_full_survey_is_not_chased() -> None:
+    notifier = FakeNotifier()
+    chat = Chat()
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("홍길동", "2중대")
+    chat.register("김철수", "2중대")
+    make_bbq(chat, title="한 자리", cap="1", remind="없음")
+    chat.as_("홍길동").say("신청 한 자리")
+    for text in ("피자", "2", "건너뛰기", "제출"):
+        chat.say(text)
+    said = chat.say("알림 한 자리", who="관리자")
+    assert "정원이 다 차서 더 받지 않아요" in said and not notifier.calls
+    sid = chat.store.list_surveys()[0].id
+    assert "정원이 다 찼어요" in chat.say("", who="김철수", tap={"remind": sid})
