@@ -176,26 +176,65 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 
-def close(ctx: Ctx, arg: str) -> Outcome:
-    """마감 <제목>."""
+def ask_close(ctx: Ctx, arg: str) -> Outcome:
+    """마감 <제목>: asks first (예 · 아니오), saying how many answered."""
     found = _resolve(ctx, "마감", arg)
     if isinstance(found, Outcome):
         return found
     s, pool = found
-    r = ref(s, pool)
     if s.status == CLOSED:
-        return Outcome(
-            Reply.say(
-                f"'{s.title}'{pp(s.title, '은(는)')} 이미 마감되어 있어요.", quick=[Quick("재개", f"재개 {r}"), "메뉴"]
-            )
+        return _already_closed(s, ref(s, pool))
+    session = ctx.state()
+    session.confirm(Action.CLOSE, s.id, s.title)
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
+            "마감하면 더 받지 않아요 ('재개'로 다시 열 수 있어요).",
+            quick=["예", "아니오"],
+        ),
+        session=session,
+    )
+
+
+def _already_closed(s: Survey, r: str) -> Outcome:
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '은(는)')} 이미 마감되어 있어요.", quick=[Quick("재개", f"재개 {r}"), "메뉴"]
         )
+    )
+
+
+def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
+    """The 예 to 마감: closed, unlisted and audited; its admins get the summary (re-checked: someone may have
+    closed it, or taken this admin's rights, meanwhile)."""
+    u = ctx.member
+    s = ctx.db.get_survey(sid)
+    if s is None:
+        return Outcome(Reply.say("이미 삭제된 신청이에요.", quick=main_quick(u)), session=session)
+    if not u.is_admin or not s.managed_by(u):
+        out = denied(ctx, "close") if not u.is_admin else _refused_close(ctx, s.id)
+        out.session = session
+        return out
+    r = f"{s.title}#{s.id}"  # the tap shows the title; the id rides in clientExtra
+    if s.status == CLOSED:
+        out = _already_closed(s, r)
+        out.session = session
+        return out
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
             quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
         ),
+        session=session,
         writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
         notify=closed_notice(s, ctx.key),
+    )
+
+
+def _refused_close(ctx: Ctx, sid: str) -> Outcome:
+    return Outcome(
+        Reply.say("내가 만들었거나 공동관리자인 신청만 마감할 수 있어요.", quick=main_quick(ctx.user)),
+        writes=[ctx.audit("denied", sid, "마감")],
     )
 
 

@@ -222,9 +222,14 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         # The same quick reply tapped twice (or an old one): it was already applied to its question.
         return Outcome(where_we_are(ctx, d, "앞의 답은 이미 반영했어요."))
     if text == "취소":
-        drop_draft(session, d.survey_id)
-        msg = "작성하던 답을 지웠어요." + (" 제출했던 답은 그대로예요." if d.answer_version else "")
-        return Outcome(Reply.say(msg, quick=main_quick(ctx.user)), session=session)
+        given = sum(1 for v in d.values.values() if not is_blank(v))
+        if given == 0:
+            return discard(ctx, session, d.survey_id)
+        session.confirm(Action.DISCARD, d.survey_id, d.title)
+        kept = " 제출했던 답은 그대로 남아요." if d.answer_version else ""
+        return Outcome(
+            Reply.say(f"'{d.title}'에 적은 답 {given}개를 지울까요?{kept}", quick=["예", "아니오"]), session=session
+        )
     if d.reviewing:
         return _in_review(ctx, session, d, text)
     q = d.question
@@ -248,6 +253,25 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
             return Outcome(ask(ctx, d, f"'{full}'{pp(full, '은(는)')} 정원이 찼어요. 다른 보기를 골라 주세요."))
     d.values[q.id] = value
     return _advance(ctx, session, d)
+
+
+def discard(ctx: Ctx, session: Session, sid: str) -> Outcome:
+    """취소 of a draft (asked first when it held answers): the draft goes, a submitted answer stays."""
+    d = session.drafts.get(sid)
+    drop_draft(session, sid)
+    session.idle()
+    kept = d is not None and d.answer_version
+    msg = "작성하던 답을 지웠어요." + (" 제출했던 답은 그대로예요." if kept else "")
+    return Outcome(Reply.say(msg, quick=main_quick(ctx.user)), session=session)
+
+
+def keep(ctx: Ctx, session: Session, sid: str) -> Outcome:
+    """아니오 to that: back to where the draft was."""
+    d = session.drafts.get(sid)
+    if d is None:
+        return Outcome(Reply.say("작성 중인 답이 없어요.", quick=main_quick(ctx.user)), session=session)
+    session.flow, session.answering = Flow.ANSWERING, sid
+    return Outcome(where_we_are(ctx, d, "지우지 않았어요. 이어서 답해 주세요."), session=session)
 
 
 def is_stale_tap(tap: dict[str, Any], d: Draft) -> bool:

@@ -41,7 +41,7 @@ COMMANDS: list[Command] = [
     Command("내 신청서", admin.my_surveys, "내 신청서", ADMIN, "my_surveys"),
     Command("현황", admin.status, "현황 <제목>", ADMIN, "status", needs_title=True),
     Command("미응답", admin.missing, "미응답 <제목>", ADMIN, "missing", needs_title=True),
-    Command("마감", admin.close, "마감 <제목>", ADMIN, "close", needs_title=True),
+    Command("마감", admin.ask_close, "마감 <제목>", ADMIN, "close", needs_title=True),
     Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
     Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),

@@ -157,7 +157,11 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.WITHDRAW.value: answering.withdraw,
     Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
     Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
+    Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
+    Action.DISCARD.value: answering.discard,
 }
+# What 아니오 does where "leave things be" is not the whole answer: back to the question being answered.
+DECLINED: dict[str, Confirmed] = {Action.DISCARD.value: answering.keep}
 
 
 def confirm(ctx: Ctx, text: str) -> Outcome:
@@ -167,11 +171,16 @@ def confirm(ctx: Ctx, text: str) -> Outcome:
     session.idle()
     yes, no = text.casefold() in YES, text.casefold() in NO or text == "취소"
     if not yes and not no:
+        if pending is not None and pending.action == Action.DISCARD.value and pending.survey_id in session.drafts:
+            session.flow, session.answering = Flow.ANSWERING, pending.survey_id  # 제출 or an answer goes on
         out = _read(ctx.moved(session), text)
         if out.session is None:
             out.session = session  # still store the dropped question
         return out
     if no:
+        declined = DECLINED.get(pending.action if pending else "")
+        if declined is not None and pending is not None:
+            return declined(ctx, session, pending.survey_id)
         return Outcome(Reply.say("알겠어요, 그대로 둘게요.", quick=main_quick(ctx.user)), session=session)
     run = CONFIRMED.get(pending.action if pending else "")
     if run is None:

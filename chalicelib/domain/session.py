@@ -36,6 +36,8 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"  # 신청 취소 <제목>
     DELETE = "delete"  # 삭제 <제목>
     REMIND = "remind"  # 알림 <제목>
+    CLOSE = "close"  # 마감 <제목>
+    DISCARD = "discard"  # 취소 of a draft that holds answers
 
 
 @dataclass
@@ -153,6 +155,7 @@ class Form:
     auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind automatically
     ask_remind: bool = False  # reminders were on when the deadline was set: the wizard asks about them
     deadline_said: str = ""  # how the deadline was read, said back ('12/5(금) 18:00')
+    retitle: bool = False  # sent back to the title at 개설 (it was taken meanwhile): then straight to preview
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -176,6 +179,8 @@ class Form:
             d["ask_remind"] = True
         if self.deadline_said:
             d["said"] = self.deadline_said
+        if self.retitle:
+            d["retitle"] = True
         return d
 
     @classmethod
@@ -194,6 +199,7 @@ class Form:
             auto_remind=[int(h) for h in d.get("remind", []) if isinstance(h, int)],
             ask_remind=bool(d.get("ask_remind")),
             deadline_said=str(d.get("said", "")),
+            retitle=bool(d.get("retitle")),
         )
 
 

@@ -77,8 +77,30 @@ def _take_title(ctx: Ctx, form: Form, text: str) -> str | None:
         return f"제목은 1~{MAX_TITLE}자로 입력해 주세요."
     if "#" in text or reads_as_command(text):
         return "명령어와 헷갈리는 제목이나 '#'이 들어간 제목은 쓸 수 없어요."
+    if why := title_taken(ctx, text):
+        return why
     form.title = text
     return None
+
+
+SUFFIXES_TRIED = 5  # '제목 2' … '제목 6': a free one is suggested (one index lookup each)
+
+
+def title_taken(ctx: Ctx, title: str) -> str:
+    """Why ``title`` cannot be used (another survey that is not deleted has it, closed or not), with a
+    free title to use instead; "" when it is free."""
+    same = ctx.db.surveys_titled(title)
+    if not same:
+        return ""
+    other = same[0]
+    state = other.state_label(ctx.now)
+    why = f"'{other.title}'{pp(other.title, '은(는)')} 이미 있는 제목이에요 ({state} · {fmt_deadline(other.deadline)})."
+    base = title[: MAX_TITLE - 3].rstrip()
+    for n in range(2, 2 + SUFFIXES_TRIED):
+        candidate = f"{base} {n}"
+        if not ctx.db.surveys_titled(candidate):
+            return f"{why} 다른 제목을 입력해 주세요. 예: {candidate}"
+    return f"{why} 다른 제목을 입력해 주세요."
 
 
 def _take_desc(ctx: Ctx, form: Form, text: str) -> str | None:
@@ -216,7 +238,7 @@ STEPS: dict[str, Step] = {
     "title": Step(
         lambda f: Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"]),
         _take_title,
-        lambda f: "desc",
+        lambda f: "preview" if f.retitle else "desc",
     ),
     "desc": Step(
         lambda f: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"
@@ -328,6 +350,10 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         return Outcome(prompt(w, why))  # nothing taken: the session is not stored
     following = step.next(w.form)
     if following == OPEN_IT:
+        if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
+            w.history = ([*w.history, before])[-HISTORY:]
+            w.step, w.form.retitle = "title", True
+            return Outcome(prompt(w, why), session=session)
         return _open(ctx, session, w.form)
     w.history = ([*w.history, before])[-HISTORY:]
     w.step = following

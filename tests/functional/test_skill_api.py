@@ -377,7 +377,9 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert mheader[4:-1] == QUESTIONS and len(mrows) == 2
 
     # 마감: nobody can answer, edit or withdraw any more.
-    closed = post(client, f"마감 {TITLE}", ADMIN)
+    asked = post(client, f"마감 {TITLE}", ADMIN)
+    assert asked.quick == ["예", "아니오"] and "응답 2명" in asked
+    closed = post(client, "예", ADMIN)
     assert "마감했어요" in closed and "응답 2명" in closed
     assert "마감되었어요" in post(client, f"신청 {TITLE}", JUNG)
     assert "마감되어 고칠 수 없어요" in post(client, f"신청 수정 {TITLE}", PARK)

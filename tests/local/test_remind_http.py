@@ -162,6 +162,7 @@ def test_closing_sends_the_summary_to_the_other_admins_through_the_event_api(wor
     make_super(world, "admin2", "등록 본부 부관리자")
     world.say("admin", f"공동관리자 {TITLE} 부관리자")
     world.say("admin2", f"마감 {TITLE}")  # the co-admin closes it: the owner gets the summary
+    world.say("admin2", "예")
     [call] = world.kakao.calls()
     assert call["users"] == ["admin"]
     [delivery] = world.kakao.wait_deliveries(1, timeout=30)

@@ -178,7 +178,11 @@ def test_close_reopen_and_deadline_reopen(chat: Chat) -> None:
     c = admin_chat(chat)
     make_bbq(c)
     c.as_("관리자")
-    assert "마감했어요" in c.say("마감 BBQ 회식")
+    asked = c.say("마감 BBQ 회식")
+    assert "'BBQ 회식'을 지금 마감할까요? 응답 0명." in asked and asked.quick == ["예", "아니오"]
+    assert "그대로 둘게요" in c.say("아니오") and "(진행 중 · " in c.say("현황 BBQ 회식")
+    c.say("마감 BBQ 회식")
+    assert "마감했어요" in c.say("예")
     assert "이미 마감" in c.say("마감 BBQ 회식")
     assert "마감되었어요" in c.say("신청 BBQ 회식", who="홍길동")
     assert "다시 열었어요" in c.say("재개 BBQ 회식", who="관리자")
@@ -256,10 +260,55 @@ def test_download_without_exporter_says_so(chat: Chat) -> None:
 
 # --- titles --------------------------------------------------------------------------------------------
 
+def twin_of(c: Chat, sid: str, owner: str) -> str:
+    """Store a copy of survey ``sid`` under a new id, owned by ``owner``, listed as open."""
+    import dataclasses
+
+    from chalicelib.domain.writes import ListSurvey, PutSurvey
+
+    s = c.store.get_survey(sid)
+    assert s is not None
+    twin = dataclasses.replace(s, id=sid[::-1], owner=key_of(owner), response_count=0, option_counts={})
+    c.store.commit([PutSurvey(twin), ListSurvey(twin.info())])
+    return twin.id
+
+
+def test_a_title_in_use_is_refused_with_a_free_one_suggested(chat: Chat) -> None:
+    c = admin_chat(chat)
+    make_bbq(c)
+    c.as_("관리자").say("신청 만들기")
+    said = c.say("BBQ 회식")
+    # Before: a second 'BBQ 회식' opened, and lists read "1) BBQ 회식 2) BBQ 회식".
+    assert "'BBQ 회식'은 이미 있는 제목이에요 (진행 중 · 11/30(월) 18:00). 다른 제목을 입력해 주세요. 예: BBQ 회식 2" in said
+    assert "설명" in c.say("BBQ 회식 2")
+    c.say("취소")
+    c.say_all(["마감 BBQ 회식", "예"])  # a closed survey keeps its title too
+    c.say("신청 만들기")
+    assert "이미 있는 제목이에요 (마감 · " in c.say("BBQ 회식")
+
+
+def test_a_title_taken_while_the_wizard_ran_sends_the_admin_back_to_it(chat: Chat) -> None:
+    c = admin_chat(chat)
+    from scripts.wizard import bbq_messages
+
+    script = bbq_messages(title="주간 식수")
+    for text in script[:-1]:
+        c.say(text, who="관리자")
+    make_bbq(c, admin="슈퍼", title="주간 식수")  # opened meanwhile
+    said = c.say("개설", who="관리자")
+    assert "이미 있는 제목" in said and "주간 식수 2" in said and "개설했어요" not in said
+    # Back at the title, every later answer kept: straight on to the preview, then open.
+    assert "이대로 개설할까요?" in c.say("주간 식수 2", who="관리자")
+    assert "'주간 식수 2'를 개설했어요" in c.say("개설", who="관리자")
+    assert len(c.store.surveys_titled("주간 식수 2")) == 1 and len(c.store.surveys_titled("주간 식수")) == 1
+
+
 def test_duplicate_and_near_titles_offer_a_choice(chat: Chat) -> None:
     c = admin_chat(chat)
     make_bbq(c)
-    make_bbq(c, admin="슈퍼")
+    # The wizard no longer opens a second survey of a title, but surveys from before (or from two admins
+    # opening the same title at one moment) may share one: the super admin's copy, stored as it would be.
+    twin_of(c, c.store.surveys_titled("BBQ 회식")[0].id, owner="슈퍼")
     r = c.as_("홍길동").say("신청 BBQ 회식")
     # Before: "여러 개이거나 정확하지 않아요" and "1) BBQ 회식 2) BBQ 회식", a tap sending "신청 BBQ 회식#5bb973eb".
     assert "'BBQ 회식'이 여러 개예요. 어느 것인가요?" in r

@@ -122,11 +122,28 @@ def test_cancel_drops_draft_and_nothing_is_stored(chat: Chat) -> None:
     setup_bbq(chat)
     chat.as_("홍길동").say("신청 BBQ 회식")
     chat.say("치킨")
-    r = chat.say("취소")
+    # Before: 취소 deleted the answers given so far at once.
+    asked = chat.say("취소")
+    assert "'BBQ 회식'에 적은 답 1개를 지울까요?" in asked and asked.quick == ["예", "아니오"]
+    back = chat.say("아니오")  # back on the question it was on, the answer kept
+    assert "지우지 않았어요" in back and "2/3" in back
+    chat.say("취소")
+    r = chat.say("예")
     assert "지웠어요" in r
     s = chat.store.list_surveys()[0]
     assert chat.store.get_answer(s.id, key_of("홍길동")) is None
     assert s.response_count == 0 and chat.user("홍길동").session.get("drafts") == {}
+
+
+def test_an_answer_after_the_cancel_question_goes_on_answering(chat: Chat) -> None:
+    setup_bbq(chat)
+    chat.as_("홍길동").say("신청 BBQ 회식")
+    chat.say("치킨")
+    assert "지울까요?" in chat.say("취소")
+    assert "3/3" in chat.say("2")  # not 예 or 아니오: the answer to the question it was on
+    chat.say("건너뛰기")
+    assert "지울까요?" in chat.say("취소")
+    assert "제출했어요" in chat.say("제출")
 
 
 @pytest.mark.every_store

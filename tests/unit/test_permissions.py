@@ -83,6 +83,9 @@ def test_command_by_role(command: str, allowed: set[str], done: Done, role: str)
     if command.startswith("삭제") and role in allowed:
         assert "삭제할까요" in r
         r = c.say("예", who=who)
+    if command.startswith("마감") and role in allowed:
+        assert "지금 마감할까요?" in r and survey(c).status != CLOSED  # nothing yet: before, it closed at once
+        r = c.say("예", who=who)
     new_audit = c.store.audit[audit_before:]
     denied = [e for e in new_audit if e.action == "denied"]
     if role in allowed:

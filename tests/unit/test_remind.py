@@ -163,7 +163,7 @@ def test_the_reminder_as_a_member_receives_it() -> None:
     said = chat.say("", who="김철수", tap={"remind": sid})
     assert "[알림]" in said and f"신청 {TITLE}" in said.quick
     assert "이미 응답했어요" in chat.say("", who="홍길동", tap={"remind": sid})
-    chat.say(f"마감 {TITLE}", who="관리자")
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
     assert "이미 마감되었어요" in chat.say("", who="김철수", tap={"remind": sid})
 
 
@@ -180,7 +180,7 @@ def test_a_note_survives_a_race_with_the_admins_own_message() -> None:
 
 def test_closing_tells_the_other_admins_on_their_next_message_without_the_event_channel() -> None:
     chat = world(None)
-    chat.say(f"마감 {TITLE}", who="관리자")
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
     said = chat.say("메뉴", who="공동")
     assert said.text.startswith(f"'{TITLE}'이 마감되었어요. 응답 1명.") and f"다운로드 {TITLE}" in said
     assert "마감되었어요" not in chat.say("메뉴", who="관리자").text.split("\n")[0]  # who closed it knows
@@ -190,7 +190,7 @@ def test_closing_sends_the_summary_through_the_event_channel() -> None:
     notifier = FakeNotifier()
     chat = world(notifier)
     sid = chat.store.list_surveys()[0].id
-    chat.say(f"마감 {TITLE}", who="공동")
+    chat.say_all([f"마감 {TITLE}", "예"], who="공동")
     assert notifier.calls == [([key_of("관리자")], {"summary": sid})]
     said = chat.say("", who="관리자", tap={"summary": sid})
     assert "응답 1명 / 대상 6명 (17%)" in said and f"다운로드 {TITLE}" in said.quick

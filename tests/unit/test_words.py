@@ -24,9 +24,11 @@ def test_replies_no_longer_print_both_forms() -> None:
     chat = Chat()
     chat.register("관리자", "본부", ADMIN)
     make_bbq(chat, title="감사합니다")
-    said = chat.say("마감 감사합니다", who="관리자")
+    assert "'감사합니다'를 지금 마감할까요?" in chat.say("마감 감사합니다", who="관리자")
+    said = chat.say("예", who="관리자")
     assert said.text.startswith("'감사합니다'를 마감했어요.")
     assert "'감사합니다'는 이미 마감되어 있어요." in chat.say("마감 감사합니다", who="관리자")
     make_bbq(chat, title="회식")
-    assert chat.say("마감 회식", who="관리자").text.startswith("'회식'을 마감했어요.")
+    chat.say("마감 회식", who="관리자")
+    assert chat.say("예", who="관리자").text.startswith("'회식'을 마감했어요.")
     assert "(는)" not in chat.say("없는말", who="관리자").text
