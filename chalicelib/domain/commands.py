@@ -68,7 +68,8 @@ ROLE_TITLES = {ADMIN: "관리자", SUPER: "슈퍼관리자"}
 
 
 def match(text: str) -> tuple[Command | None, str]:
-    """The command ``text`` starts with (the longest word wins) and its argument."""
+    """The command ``text`` starts with (the longest word wins) and its argument; a command of two words
+    also typed without the space between them ('신청목록', '관리자등록 김철수')."""
     for c in _LONGEST_FIRST:
         if text == c.word:
             return c, ""
@@ -76,7 +77,31 @@ def match(text: str) -> tuple[Command | None, str]:
             continue
         if text.startswith(c.word + " ") or (c.glued and text.startswith(c.word)):
             return c, text[len(c.word) :].strip()
+    for c in _LONGEST_FIRST:
+        joined = c.word.replace(" ", "")
+        if joined == c.word:
+            continue
+        if text == joined:
+            return c, ""
+        if not c.alone and text.startswith(joined + " "):
+            return c, text[len(joined) :].strip()
     return None, ""
+
+
+def near(text: str, role: int) -> list[str]:
+    """What a message that is no command may have meant: commands this role may use whose word is a typo
+    away from the message's first words, with the rest of the message kept ('헌황 BBQ' → '현황 BBQ')."""
+    from chalicelib.domain.fuzzy import closest, heads
+
+    usable = [c for c in COMMANDS if c.role <= role and c.usage]
+    found: list[str] = []
+    for head in heads(text, [c.word for c in usable]):
+        rest = text[len(head) :].strip()
+        for c in closest(head, [(c.word, c) for c in usable]):
+            if c.alone and rest:
+                continue
+            found.append(f"{c.word} {rest}".strip())
+    return list(dict.fromkeys(found))
 
 
 def word_of(text: str) -> str:

@@ -6,17 +6,18 @@ matches and words.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
+from chalicelib.domain.fuzzy import closest
 from chalicelib.domain.model import User, title_key
 from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.words import pp
 
+NEAR_TITLE = 0.6  # how alike (letter by letter) a typed title must be to be offered
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)
 
 
@@ -94,8 +95,7 @@ def near_matches(query: str, pool: Sequence[S]) -> list[S]:
         return []
     near = [s for s in pool if q in norm(s.title) or norm(s.title) in q]
     if not near:
-        scored = [(difflib.SequenceMatcher(None, q, norm(s.title)).ratio(), s) for s in pool]
-        near = [s for r, s in sorted(scored, key=lambda x: -x[0]) if r >= 0.5]
+        near = closest(q, [(s.title, s) for s in pool], cutoff=NEAR_TITLE, limit=PAGE)
     return near[:PAGE]
 
 

@@ -27,7 +27,7 @@ from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
-from chalicelib.domain.reply import Quick, Reply, with_pick
+from chalicelib.domain.reply import Quick, QuickLike, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
 from chalicelib.domain.words import pp
 
@@ -118,7 +118,17 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
     shown = text if len(text) <= 20 else text[:20] + "…"
-    return menu(ctx, note=f"'{shown}'{pp(shown, '은(는)')} 알 수 없는 말이에요. 아래에서 골라 주세요.")
+    unknown = f"'{shown}'{pp(shown, '은(는)')} 알 수 없는 말이에요."
+    # A typo of a command, or part of a survey's title: offered, never done unasked.
+    guesses: list[QuickLike] = [Quick(g) for g in commands.near(text, u.role)[:GUESSES]]
+    titles = [s for s in found.choices if s.is_open(ctx.now)][: GUESSES - len(guesses) + 1]
+    guesses += [Quick(s.title, f"신청 {ref(s, pool)}") for s in titles]
+    if guesses:
+        return Outcome(Reply.say(f"{unknown} 혹시 이것인가요?", quick=[*guesses[: GUESSES + 1], "메뉴"]))
+    return menu(ctx, note=f"{unknown} 아래에서 골라 주세요.")
+
+
+GUESSES = 3  # "혹시 이것?" quick replies
 
 
 def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> Outcome:

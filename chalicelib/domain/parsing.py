@@ -183,16 +183,46 @@ def until_label(when: datetime | None) -> str:
     return "마감 전까지" if when is None else f"{fmt_deadline(when)} 마감 전까지"
 
 
+# Endings people add to an answer, longest first: 치킨이요, 치킨으로, 피자로 할게요, 2번, 2번이요.
+_ENDINGS = (
+    "으로 할게요", "으로 할래요", "로 할게요", "로 할래요", "할게요", "할래요", "주세요", "입니다", "이에요", "예요",
+    "으로요", "으로", "로요", "이요", "요", "로", "번",
+)  # fmt: skip
+
+
+def _bare(token: str) -> list[str]:
+    """``token`` and what is left as each ending comes off in turn ('2번이요' → '2번', '2')."""
+    out = [token]
+    while True:
+        cur = out[-1]
+        for end in _ENDINGS:
+            if cur.endswith(end) and len(cur) > len(end):
+                out.append(cur[: -len(end)].rstrip())
+                break
+        else:
+            return out
+
+
 def pick_option(token: str, options: list[str]) -> str | None:
-    """The option ``token`` names: its number (1-based), its text, or its text ignoring case and spaces."""
+    """The option ``token`` names: its number (1-based), its text (case and spaces aside), either with an
+    ending people add ('치킨이요', '치킨으로', '1번'), or the start of exactly one option ('피' for 피자)."""
+
+    def squash(text: str) -> str:
+        return text.casefold().replace(" ", "")
+
     token = token.strip()
-    if token.isdigit() and 1 <= int(token) <= len(options):
-        return options[int(token) - 1]
-    for o in options:
-        if o == token:
-            return o
-    low = token.casefold().replace(" ", "")
-    for o in options:
-        if o.casefold().replace(" ", "") == low:
-            return o
+    if not token:
+        return None
+    if token in options:
+        return token
+    for bare in _bare(token):
+        if bare.isdigit() and 1 <= int(bare) <= len(options):
+            return options[int(bare) - 1]
+        for o in options:
+            if squash(o) == squash(bare):
+                return o
+    for bare in _bare(token):
+        starting = [o for o in options if squash(o).startswith(squash(bare))]
+        if len(starting) == 1:
+            return starting[0]
     return None
