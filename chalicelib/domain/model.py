@@ -78,8 +78,8 @@ class User:
     created_at: str = ""
     # Optimistic-lock version of the stored item; 0 means "not stored yet".
     version: int = 0
-    # Per-user rate limit: [epoch minute of the window, messages in it]; [] = none counted yet.
-    rate: list[int] = field(default_factory=list)
+    # Per-user rate limit: [epoch seconds, level of the bucket then]; [] = none counted yet.
+    rate: list[float] = field(default_factory=list)
     # The roster entry this person claimed at registration (RosterEntry.entry); "" = registered without one.
     roster: str = ""
 

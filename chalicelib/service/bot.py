@@ -149,9 +149,11 @@ class Bot:
             upload_ready = self._upload_arrived(user)
             now = self.clock()
             count = limiter.count(turn.key, user, now, per_minute)
-            if limiter.exceeded(count, per_minute):
+            if count is not None and limiter.exceeded(count):
                 facts["result"] = "rate_limited"
-                return wording.slow_down()
+                return current_prompt(user, wording.slow_down_text(count.retry_after)) or wording.slow_down(
+                    count.retry_after
+                )
             out = step(
                 Ctx.of(
                     turn.key,
@@ -169,7 +171,7 @@ class Bot:
                 turn.text,
             )
             writes: list[Write] = ([PutUser(out.user)] if out.user is not None else []) + out.writes
-            writes, counted = limiter.ride(writes, turn.key, user, count, per_minute)
+            writes, counted = limiter.ride(writes, turn.key, user, count)
             try:
                 if writes:
                     store.commit(writes)

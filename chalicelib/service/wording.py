@@ -6,7 +6,7 @@ from chalicelib.domain.ports import FileLink
 from chalicelib.domain.reply import Button, Card, Reply
 
 BUSY = "요청이 몰려 잠시 처리하지 못했어요. 잠시 후 다시 보내 주세요."
-SLOW_DOWN = "메시지가 너무 빠르게 오고 있어요. 잠시 후 다시 보내 주세요."
+SLOW_DOWN = "메시지가 너무 빠르게 오고 있어요."
 FILES_READY = "요청한 파일이 준비됐어요: '파일 받기'를 누르세요."
 COLLECT = "파일 받기"
 NO_FILES_HERE = "내려받기를 쓸 수 없는 환경이에요."
@@ -22,8 +22,13 @@ def busy() -> Reply:
     return Reply.say(BUSY, quick=["메뉴"])
 
 
-def slow_down() -> Reply:
-    return Reply.say(SLOW_DOWN, quick=["메뉴"])
+def slow_down_text(seconds: int) -> str:
+    """The rate limit's refusal, saying when one more message fits."""
+    return f"{SLOW_DOWN} {seconds}초 뒤에 다시 보내 주세요."
+
+
+def slow_down(seconds: int) -> Reply:
+    return Reply.say(slow_down_text(seconds), quick=["메뉴"])
 
 
 def sorry(text: str) -> Reply:

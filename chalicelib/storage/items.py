@@ -86,7 +86,7 @@ def user(i: UserItem) -> User:
         managed={str(k): Managed(str(v[0]), int(v[1])) for k, v in (i.managed or {}).items()},
         created_at=i.created_at or "",
         version=int(i.version),
-        rate=[int(x) for x in cast(list[float], i.rate or [])],
+        rate=[float(x) for x in cast(list[float], i.rate or [])],
         roster=i.roster or "",
     )
 

@@ -163,7 +163,7 @@ class UserItem(Model):
     member_unit = UnicodeAttribute(null=True)  # "u#" + unit
     created_at = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
-    rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch minute, messages]; absent on older items
+    rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch seconds, bucket level]; absent on older items
     roster = UnicodeAttribute(null=True)  # the roster entry this person claimed
 
     by_name = UsersByName()

@@ -296,13 +296,13 @@ def test_the_rate_limit_over_dynamodb(client: Any, store: Any, monkeypatch: pyte
     for _ in range(3):
         assert "무엇을 할까요" in post(client, "메뉴", MEMBER)
     u = store.get_user(MEMBER[1])
-    assert u.rate[1] == 4
+    assert 3.9 < u.rate[1] <= 4  # four messages, drained by the milliseconds between them
     refused = post(client, "메뉴", MEMBER)
-    assert refused.text == SLOW_DOWN and refused.quick == ["메뉴"]
+    assert refused.text.startswith(SLOW_DOWN) and "초 뒤에 다시 보내 주세요" in refused and refused.quick == ["메뉴"]
     assert store.get_user(MEMBER[1]).version == u.version  # refusing wrote nothing
     item = boto3.client("dynamodb", region_name="ap-northeast-2").get_item(
         TableName=settings().users_table, Key={"key": {"S": MEMBER[1]}})["Item"]
-    assert item["rate"]["L"][1] == {"N": "4"}
+    assert 3.9 < float(item["rate"]["L"][1]["N"]) <= 4
 
 
 def test_items_written_before_the_rate_field_still_work(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -314,7 +314,7 @@ def test_items_written_before_the_rate_field_still_work(client: Any, store: Any,
     assert store.get_user(MEMBER[1]).rate == []
     assert "최일병" in post(client, "메뉴", MEMBER)  # read-only: counted in memory
     assert "등록 정보를 바꿨어요" in post(client, "등록 3소대 최일병", MEMBER)  # a write: the count rides on it
-    assert store.get_user(MEMBER[1]).rate[1] == 2 and store.get_user(MEMBER[1]).version == 4
+    assert 1.9 < store.get_user(MEMBER[1]).rate[1] <= 2 and store.get_user(MEMBER[1]).version == 4
 
 
 def test_deeply_nested_json_is_a_400(client: Any) -> None:
