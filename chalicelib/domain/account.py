@@ -67,14 +67,8 @@ def register(ctx: Ctx, arg: str) -> Outcome:
 
 def ask_leave(ctx: Ctx, arg: str) -> Outcome:
     """탈퇴: asks first (예 · 아니오)."""
-    session = ctx.state()
-    session.confirm(Action.LEAVE)
-    return Outcome(
-        Reply.say(
-            "정말 탈퇴할까요? 등록 정보와 작성 중인 답이 지워져요. 이미 제출한 답은 신청에 남아요.",
-            quick=["예", "아니오"],
-        ),
-        session=session,
+    return ctx.ask_first(
+        Action.LEAVE, "정말 탈퇴할까요? 등록 정보와 작성 중인 답이 지워져요. 이미 제출한 답은 신청에 남아요."
     )
 
 

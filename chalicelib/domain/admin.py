@@ -184,15 +184,12 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
-    session = ctx.state()
-    session.confirm(Action.CLOSE, s.id, s.title)
-    return Outcome(
-        Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
-            "마감하면 더 받지 않아요 ('재개'로 다시 열 수 있어요).",
-            quick=["예", "아니오"],
-        ),
-        session=session,
+    return ctx.ask_first(
+        Action.CLOSE,
+        f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
+        "마감하면 더 받지 않아요 ('재개'로 다시 열 수 있어요).",
+        sid=s.id,
+        title=s.title,
     )
 
 
@@ -276,15 +273,12 @@ def ask_delete(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, _ = found
-    session = ctx.state()
-    session.confirm(Action.DELETE, s.id, s.title)
-    return Outcome(
-        Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {s.response_count}건과 내려받은 파일도 함께 지워지고 "
-            "되돌릴 수 없어요.",
-            quick=["예", "아니오"],
-        ),
-        session=session,
+    return ctx.ask_first(
+        Action.DELETE,
+        f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {s.response_count}건과 내려받은 파일도 함께 지워지고 "
+        "되돌릴 수 없어요.",
+        sid=s.id,
+        title=s.title,
     )
 
 

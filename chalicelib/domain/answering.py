@@ -225,11 +225,9 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         given = sum(1 for v in d.values.values() if not is_blank(v))
         if given == 0:
             return discard(ctx, session, d.survey_id)
-        session.confirm(Action.DISCARD, d.survey_id, d.title)
         kept = " 제출했던 답은 그대로 남아요." if d.answer_version else ""
-        return Outcome(
-            Reply.say(f"'{d.title}'에 적은 답 {given}개를 지울까요?{kept}", quick=["예", "아니오"]), session=session
-        )
+        question = f"'{d.title}'에 적은 답 {given}개를 지울까요?{kept}"
+        return ctx.ask_first(Action.DISCARD, question, sid=d.survey_id, title=d.title)
     if d.reviewing:
         return _in_review(ctx, session, d, text)
     q = d.question
@@ -399,15 +397,8 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"])
         )
-    session = ctx.state()
-    session.confirm(Action.WITHDRAW, s.id, s.title)
-    return Outcome(
-        Reply.say(
-            f"'{s.title}' 신청을 취소할까요? 제출한 답이 지워져요.",
-            quick=[Quick("예", extra={"sid": s.id}), "아니오"],
-        ),
-        session=session,
-    )
+    question = f"'{s.title}'에 제출한 답을 취소할까요? 답이 지워져요."
+    return ctx.ask_first(Action.WITHDRAW, question, sid=s.id, title=s.title, yes=Quick("예", extra={"sid": s.id}))
 
 
 def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:

@@ -10,8 +10,8 @@ from typing import Any
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
-from chalicelib.domain.reply import Reply
-from chalicelib.domain.session import ReadyFile, Session
+from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.session import Action, ReadyFile, Session
 from chalicelib.domain.writes import Audit, Write
 
 
@@ -128,6 +128,12 @@ class Ctx:
         """A private copy of the speaker's session to change and return in an Outcome (read afresh from the
         stored document: several times faster than a deep copy of the records)."""
         return Session.from_dict(self._stored)
+
+    def ask_first(self, action: Action, *texts: str, sid: str = "", title: str = "", yes: QuickLike = "예") -> Outcome:
+        """A yes/no question waiting for the next message: ``texts`` asked, 예 · 아니오 offered."""
+        session = self.state()
+        session.confirm(action, sid, title)
+        return Outcome(Reply.say(*texts, quick=[yes, "아니오"]), session=session)
 
     def moved(self, session: Session) -> Ctx:
         """The same message read again in another state (e.g. after a dropped confirmation)."""

@@ -73,17 +73,14 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
     keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
-    session = ctx.state()
-    session.confirm(Action.REMIND, s.id, s.title)
     cost = len(keys) * PER_MESSAGE_KRW
-    return Outcome(
-        Reply.say(
-            f"'{s.title}'에 아직 응답하지 않은 {len(keys)}명에게 카카오톡 알림을 보낼까요?",
-            f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
-            f"알림은 {ctx.remind_hours}시간에 한 번만 보낼 수 있어요.",
-            quick=["예", "아니오"],
-        ),
-        session=session,
+    return ctx.ask_first(
+        Action.REMIND,
+        f"'{s.title}'에 아직 응답하지 않은 {len(keys)}명에게 카카오톡 알림을 보낼까요?",
+        f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
+        f"알림은 {ctx.remind_hours}시간에 한 번만 보낼 수 있어요.",
+        sid=s.id,
+        title=s.title,
     )
 
 

@@ -32,6 +32,15 @@ class FakeNotifier(Notifier):
         return Delivery([k for k in user_keys if k not in retry and k not in failed], retry, failed)
 
 
+def reminding_chat(notifier: Notifier) -> Chat:
+    """A chat whose bot has the event channel, with 관리자 (an admin) and 홍길동."""
+    chat = Chat()
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("홍길동", "2중대")
+    return chat
+
+
 def world(notifier: Notifier | None) -> Chat:
     chat = Chat()
     chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
@@ -217,10 +226,7 @@ def test_automatic_reminders_go_once_each_at_their_time() -> None:
     from chalicelib.domain.model import KST
 
     notifier = FakeNotifier()
-    chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
-    chat.register("관리자", "본부", ADMIN)
-    chat.register("홍길동", "2중대")
+    chat = reminding_chat(notifier)
     replies = [chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")]
     assert any("자동으로 알림을 보낼까요" in r for r in replies)
     assert any("자동 알림: 마감 24시간 전, 마감 1시간 전" in r for r in replies)
@@ -261,10 +267,7 @@ def test_the_interval_between_reminders_is_configurable() -> None:
 
 def test_a_full_survey_is_not_chased() -> None:
     notifier = FakeNotifier()
-    chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
-    chat.register("관리자", "본부", ADMIN)
-    chat.register("홍길동", "2중대")
+    chat = reminding_chat(notifier)
     chat.register("김철수", "2중대")
     make_bbq(chat, title="한 자리", cap="1", remind="없음")
     chat.as_("홍길동").say("신청 한 자리")
