@@ -378,7 +378,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     drop_draft(session, sid)
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
-    msg = f"'{s.title}' 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
+    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
     return Outcome(Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"]), user=u, session=session, writes=writes)
 
 
@@ -425,7 +425,8 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
         writes.append(ListSurvey(dataclasses.replace(s.info(), full=False)))
     return Outcome(
         Reply.say(
-            f"'{s.title}' 신청을 취소했어요. 마감 전이면 다시 신청할 수 있어요.", quick=["신청 목록", "내 신청", "메뉴"]
+            f"'{s.title}'에 제출한 답을 취소했어요. 마감 전이면 다시 응답할 수 있어요.",
+            quick=["신청 목록", "내 신청", "메뉴"],
         ),
         user=u,
         session=session,

@@ -124,7 +124,9 @@ def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], 
         else:
             head = f"'{shown}'{pp(shown, '과(와)')} 비슷한 신청이 여러 개예요. 어느 것인가요?"
         return Reply.say(head, "\n".join(lines), quick=[*quick, "메뉴"])
-    return Reply.say(f"'{query}' 신청을 찾을 수 없어요. {none_hint}", quick=["신청 목록", "메뉴"])
+    return Reply.say(
+        f"'{query}'{pp(query, '과(와)')} 맞는 신청을 찾을 수 없어요. {none_hint}", quick=["신청 목록", "메뉴"]
+    )
 
 
 def main_quick(user: User | None) -> list[QuickLike]:

@@ -151,7 +151,7 @@ def run(c: Chat, action: Any) -> None:
         texts, who = [action.text], action.who
     for t in texts:
         r = c.say(t, who=who)  # Said: a valid Kakao reply with quick replies (or a callback ack)
-        STATS["withdrawn"] += "신청을 취소했어요" in r
+        STATS["withdrawn"] += "제출한 답을 취소했어요" in r
         STATS["messages"] += 1
         check_invariants(c.store)
 

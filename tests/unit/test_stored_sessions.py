@@ -138,7 +138,7 @@ def test_an_admin_mid_wizard_goes_back_through_old_history_and_opens_the_survey(
 def test_a_pending_confirmation_is_answered(chat: Chat) -> None:
     ids = world(chat)
     stored(chat, "김철수", CONFIRM, ids)
-    assert "신청을 취소했어요" in chat.as_("김철수").say("예")
+    assert "제출한 답을 취소했어요" in chat.as_("김철수").say("예")
     assert chat.store.get_answer(ids["bbq"], key_of("김철수")) is None
     assert next(s for s in chat.store.list_surveys() if s.id == ids["bbq"]).response_count == 0
 
