@@ -16,7 +16,13 @@ logger = configure_logging("haengjeong", service="haengjeong")
 @app.route("/skill", methods=["POST"], content_types=["application/json", "text/plain"])
 def skill() -> Response:
     req = cast(Request, app.current_request)  # Chalice sets it before it calls a route
-    status, body = runtime.handle_skill(req.headers, req.raw_body)
+    lambda_context = getattr(app, "lambda_context", None)  # None under `chalice local` and the WSGI server
+    status, body = runtime.handle_skill(
+        req.headers,
+        req.raw_body,
+        request_id=str(getattr(lambda_context, "aws_request_id", "") or ""),
+        api_request_id=str((req.context or {}).get("requestId") or ""),
+    )
     # Serialised here as UTF-8: Chalice would \u-escape Korean (6 bytes a syllable instead of 3), so the
     # body Kakao receives would be up to twice the 30 KB that render() measured.
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))

@@ -8,13 +8,29 @@ and where it was raised (file, line, function of each frame), never the message.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+# The ids of the request being handled (Lambda's and API Gateway's), added to every line logged for it.
+_correlation: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar("correlation", default=())
+
+
+@contextmanager
+def correlated(**ids: str) -> Iterator[None]:
+    """Every line logged inside carries ``ids`` (empty ones left out): what joins a request's lines."""
+    token = _correlation.set(tuple((k, v) for k, v in ids.items() if v))
+    try:
+        yield
+    finally:
+        _correlation.reset(token)
 
 
 def failure(exc: BaseException) -> dict[str, Any]:
@@ -42,7 +58,8 @@ class JsonLines(logging.Formatter):
     """One JSON object per record, in the shape Powertools' Logger writes.
 
     ``level``, ``location`` (function:line), ``message``, ``timestamp``, ``service``,
-    then the record's ``extra`` fields, and ``xray_trace_id`` on Lambda with tracing.
+    the request's correlation ids (:func:`correlated`), then the record's ``extra``
+    fields, and ``xray_trace_id`` on Lambda with tracing.
     A record's exception is written as its type and frames (:func:`failure`), never
     its message.
     """
@@ -58,6 +75,7 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
             "timestamp": self.formatTime(record),
             "service": self.service,
+            **dict(_correlation.get()),
         }
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRS:

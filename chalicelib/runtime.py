@@ -132,9 +132,14 @@ def bot(s: Settings | None = None) -> Bot:
 # --- what app.py routes to ---------------------------------------------------------------------
 
 
-def handle_skill(headers: Mapping[str, str], body: Any) -> tuple[int, dict[str, Any]]:
-    """(status, JSON body) of one POST /skill."""
-    return web.handle_skill(headers, body, bot(), settings().skill_secret)
+def handle_skill(
+    headers: Mapping[str, str], body: Any, request_id: str = "", api_request_id: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """(status, JSON body) of one POST /skill; its log lines carry the Lambda and API Gateway request ids."""
+    from chalicelib.logsafe import correlated
+
+    with correlated(request_id=request_id, api_request_id=api_request_id):
+        return web.handle_skill(headers, body, bot(), settings().skill_secret)
 
 
 def close_expired() -> list[str]:

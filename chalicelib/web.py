@@ -15,6 +15,7 @@ from chalicelib.domain.reply import Reply
 from chalicelib.kakao.request import BadRequest, parse_request, short_key
 from chalicelib.kakao.response import render
 from chalicelib.logsafe import failure
+from chalicelib.metrics import emf, of_message
 from chalicelib.service import Bot
 
 log = logging.getLogger("haengjeong")
@@ -47,7 +48,14 @@ def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -
     try:
         reply, facts = bot.handle(req.user_key, req.utterance, req.callback_url, req.client_extra)
     except Exception as exc:  # a bug must still give the member a bubble, not a 500
-        log.error("skill handler failed", extra={"user": short_key(req.user_key), **failure(exc)})
+        log.error(
+            "skill handler failed",
+            extra={"user": short_key(req.user_key), **failure(exc), **emf({"Messages": 1, "HandlerErrors": 1})},
+        )
         return 200, render(Reply.say(SORRY, quick=["메뉴"]))
-    log.info("skill", extra={"user": short_key(req.user_key), "cmd": word_of(req.utterance), **facts})
+    # The line per message: who (a short key), the command word, outcome, latency; and the same as metrics.
+    log.info(
+        "skill",
+        extra={"user": short_key(req.user_key), "cmd": word_of(req.utterance), **facts, **emf(of_message(facts))},
+    )
     return 200, render(reply)

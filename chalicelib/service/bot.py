@@ -33,6 +33,7 @@ from chalicelib.domain.session import pending_upload, ready_files
 from chalicelib.domain.wizard import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, DeleteSurvey, MarkAutoReminded, PutUser, Write
 from chalicelib.logsafe import failure
+from chalicelib.metrics import emf
 from chalicelib.service import downloads, reminders, roster_files, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
@@ -127,7 +128,12 @@ class Bot:
         if task.kind == "closed":
             reminders.run_closed(task, self.store, self.notifier, self._requeue)
             return
-        downloads.run_task(task, self.store, self.exporter, self.callback)
+        try:
+            downloads.run_task(task, self.store, self.exporter, self.callback)
+        except Exception as exc:  # counted, then raised: the queue delivers it again (and at last to its DLQ)
+            log.error("export build failed", extra={**failure(exc), **emf({"ExportFailures": 1})})
+            raise
+        log.info("export built", extra=emf({"ExportBuilds": 1}))
 
     def _run(self, turn: _Turn) -> Reply:
         facts, store, limiter, per_minute = turn.facts, turn.request.store, self.limiter, self.rate_limit

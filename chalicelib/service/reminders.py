@@ -22,6 +22,7 @@ from chalicelib.domain.session import MAX_NOTES, Session
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
+from chalicelib.metrics import emf
 
 log = logging.getLogger("haengjeong")
 
@@ -72,7 +73,8 @@ def run_task(task: ExportTask, store: Store, notifier: Notifier, requeue: Requeu
 
     reached, missed = attempt(notifier, task, {"remind": sid}, keep)
     counts = {"sent": len(reached), "failed": len(missed), "retry": sum(len(r.user_keys) for r in retries)}
-    log.info("reminders sent", extra={"survey": sid, "attempt": task.attempt, **counts})
+    sent = emf({"RemindersSent": counts["sent"], "RemindersFailed": counts["failed"]})
+    log.info("reminders sent", extra={"survey": sid, "attempt": task.attempt, **counts, **sent})
     if retries:  # the retry tells the admin, with these counts carried along
         return counts
     reached_all, missed_all = task.reached + len(reached), task.missed + len(missed)

@@ -14,6 +14,7 @@ from chalicelib.domain.ports import Store, Unavailable, Uploads
 from chalicelib.domain.session import Session
 from chalicelib.domain.writes import Audit
 from chalicelib.logsafe import failure
+from chalicelib.metrics import emf
 from chalicelib.service.reminders import leave_note
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "") -
                 "updated": len(report.updated),
                 "removed": len(report.removed),
                 "rejected": len(report.rejected),
+                **emf({"RosterImports": 1}),
             },
         )
         lines = [f"명단을 반영했어요: {report.summary()}"]
