@@ -25,7 +25,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint chat superadmin roster migrate clean clean-data
+.PHONY: help venv node run test lint chat superadmin roster rotate-secret migrate clean clean-data
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -73,6 +73,10 @@ migrate: venv
 roster: venv
 	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1]" >&2; exit 2; fi
 	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,)
+
+rotate-secret: venv
+	@if [ -z "$(STAGE)" ]; then echo "usage: make rotate-secret STAGE=<stage> [FINISH=1]" >&2; exit 2; fi
+	$(PY) -m scripts.rotate_secret --stage "$(STAGE)" --region "$(REGION)" $(if $(FINISH),--finish,)
 
 # USER is also the login name in most shells' environment: only a USER given on the command line counts.
 superadmin: venv
@@ -123,8 +127,6 @@ package: venv
 	@echo "packaged: $(SAM_JSON) and $(BUILD_DIR)/deployment.zip (stage $(STAGE), region $(REGION))"
 
 deploy: package
-	@if grep -q 'REPLACE-ME' $(SAM_JSON); then echo "warning: HJ_SKILL_SECRET of stage $(STAGE) is still the \
-	placeholder in .chalice/config.json: the deployed skill would refuse every request" >&2; fi
 	@cfn_package="aws cloudformation package --region $(REGION) --template-file $(SAM_JSON) \
 	--s3-bucket $(or $(ARTIFACTS),<bucket for deployment packages>) --output-template-file $(BUILD_DIR)/packaged.json --use-json"; \
 	cfn_deploy="aws cloudformation deploy --region $(REGION) --template-file $(BUILD_DIR)/packaged.json \
@@ -133,8 +135,9 @@ deploy: package
 		echo "The aws CLI is not installed. To deploy, run:"; echo "  $$cfn_package"; echo "  $$cfn_deploy"; \
 	elif [ -z "$(ARTIFACTS)" ]; then \
 		echo "usage: make deploy STAGE=$(STAGE) ARTIFACTS=<S3 bucket for deployment packages>" >&2; exit 2; \
-	elif grep -q 'REPLACE-ME' $(SAM_JSON); then \
-		echo "refusing to deploy the placeholder secret" >&2; exit 1; \
+	elif ! aws ssm describe-parameters --region $(REGION) --parameter-filters \
+		"Key=Name,Values=/haengjeong/$(STAGE)/skill-secret" --query 'Parameters[0].Name' --output text | grep -q /; then \
+		echo "no skill secret in SSM for $(STAGE): run make rotate-secret STAGE=$(STAGE) first" >&2; exit 1; \
 	else \
 		set -x; $$cfn_package && $$cfn_deploy && aws cloudformation describe-stacks --region $(REGION) \
 			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table && \

@@ -24,7 +24,8 @@ class Settings(NamedTuple):
     answers_table: str
     audit_table: str
     export_bucket: str
-    skill_secret: str
+    skill_secret: str  # local runs only: a deployment names the SSM parameter instead
+    skill_secret_param: str  # the SSM SecureString holding the skill secret (two lines while rotating)
     dynamodb_endpoint: str  # "" = AWS
     s3_endpoint: str  # "" = AWS
     link_ttl_seconds: int
@@ -60,6 +61,7 @@ def settings() -> Settings:
         audit_table=env.get("HJ_AUDIT_TABLE", f"{prefix}-audit"),
         export_bucket=env.get("HJ_EXPORT_BUCKET", f"{prefix}-exports"),
         skill_secret=env.get("HJ_SKILL_SECRET", ""),
+        skill_secret_param=env.get("HJ_SKILL_SECRET_PARAM", ""),
         dynamodb_endpoint=dynamodb_endpoint,
         s3_endpoint=env.get("HJ_S3_ENDPOINT", ""),
         link_ttl_seconds=min(600, max(60, int(env.get("HJ_LINK_TTL", "300")))),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import web
 from chalicelib.config import Settings, settings
+from chalicelib.secrets import CachedParameter, SecretUnavailable, secrets_of
 from chalicelib.service import Bot, Timing
 
 if TYPE_CHECKING:
@@ -76,18 +77,9 @@ def notifier(s: Settings) -> Notifier | None:
     def api_key() -> str:
         if local and s.event_api_key:
             return s.event_api_key
-        return ssm_secret(s.event_api_key_param, s.region)
+        return CachedParameter(s.event_api_key_param, s.region).value()
 
     return EventNotifier(s.event_api_base, s.bot_id, s.event_name, api_key)
-
-
-def ssm_secret(name: str, region: str) -> str:
-    """A SecureString parameter's value (read when first needed, never at import)."""
-    import boto3
-
-    client = boto3.client("ssm", region_name=region)
-    answer = client.get_parameter(Name=name, WithDecryption=True)
-    return str(answer["Parameter"]["Value"])
 
 
 def build(s: Settings) -> Bot:
@@ -139,7 +131,28 @@ def handle_skill(
     from chalicelib.logsafe import correlated
 
     with correlated(request_id=request_id, api_request_id=api_request_id):
-        return web.handle_skill(headers, body, bot(), settings().skill_secret)
+        try:
+            accepted = skill_secrets(settings())
+        except SecretUnavailable as exc:
+            from chalicelib.logsafe import failure
+
+            web.log.error("skill secret unavailable", extra=failure(exc))
+            return 503, {"error": "unavailable"}
+        return web.handle_skill(headers, body, bot(), accepted)
+
+
+_secret_params: dict[tuple[str, str], CachedParameter] = {}
+
+
+def skill_secrets(s: Settings) -> tuple[str, ...]:
+    """The secrets a request may carry: from the SSM parameter the settings name (cached per container),
+    or, for local runs without one, ``HJ_SKILL_SECRET``."""
+    if not s.skill_secret_param:
+        return (s.skill_secret,)
+    key = (s.skill_secret_param, s.region)
+    if key not in _secret_params:
+        _secret_params[key] = CachedParameter(s.skill_secret_param, s.region)
+    return secrets_of(_secret_params[key].value())
 
 
 def close_expired() -> list[str]:

@@ -23,19 +23,26 @@ log = logging.getLogger("haengjeong")
 SORRY = "앗, 처리 중에 문제가 생겼어요. 잠시 후 다시 보내 주세요."
 
 
-def secret_ok(headers: Mapping[str, str], secret: str) -> bool:
-    """Constant-time comparison of the X-Skill-Secret header; an unset secret refuses everything."""
+def secret_ok(headers: Mapping[str, str], secret: str | tuple[str, ...]) -> bool:
+    """Constant-time comparison of the X-Skill-Secret header with the accepted secret(s) (two while one is
+    being rotated); an unset secret refuses everything."""
     given = ""
     for k, v in headers.items():
         if k.lower() == "x-skill-secret":
             given = v or ""
             break
-    if not secret or secret.startswith("REPLACE-ME"):  # unset or the config placeholder: refuse everything
-        return False
-    return hmac.compare_digest(given.encode("utf-8", "replace"), secret.encode("utf-8"))
+    accepted = (secret,) if isinstance(secret, str) else secret
+    ok = False
+    for s in accepted:
+        if not s or s.startswith("REPLACE-ME"):  # unset or a placeholder: never matches
+            continue
+        ok |= hmac.compare_digest(given.encode("utf-8", "replace"), s.encode("utf-8"))
+    return ok
 
 
-def handle_skill(headers: Mapping[str, str], body: Any, bot: Bot, secret: str) -> tuple[int, dict[str, Any]]:
+def handle_skill(
+    headers: Mapping[str, str], body: Any, bot: Bot, secret: str | tuple[str, ...]
+) -> tuple[int, dict[str, Any]]:
     """(status, JSON body) for one POST /skill."""
     if not secret_ok(headers, secret):
         log.warning("skill request refused", extra={"reason": "secret"})

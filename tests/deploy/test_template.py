@@ -316,7 +316,7 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/runtime.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py"):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -379,9 +379,11 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
         "s3:DeleteObject": objects,
         "s3:ListBucket": {f"arn:aws:s3:::{bucket}"},
         **{a: queue_arn for a in needed_actions() if a.startswith("sqs:")},
-        # The one parameter the functions are told to read, and nothing else under the stage's path.
-        "ssm:GetParameter": {f"arn:aws:ssm:{REGION}:*:parameter{s.event_api_key_param}"},
+        # The two parameters the functions are told to read, and nothing else under the stage's path.
+        "ssm:GetParameter": {f"arn:aws:ssm:{REGION}:*:parameter{name}"
+                             for name in (s.skill_secret_param, s.event_api_key_param)},
     }
+    assert s.skill_secret_param.startswith(f"/haengjeong/{stage}/")
     assert s.event_api_key_param.startswith(f"/haengjeong/{stage}/")
     assert {a: r for a, r in grants(stage).items() if not a.startswith("logs:")} == expected
 
@@ -461,6 +463,18 @@ def test_the_export_function_reads_the_created_queue(stage: str) -> None:
     # What Chalice wired by name (app.py: on_sqs_message(queue=settings().export_queue)) is that queue.
     generated = chalice_template(stage)["Resources"][fid]["Properties"]["Events"][name]["Properties"]["Queue"]
     assert generated["Fn::Sub"].endswith(":" + resolve(queue["Properties"]["QueueName"], stage))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_secret_is_in_the_config_or_the_template(stage: str, stage_env: Any) -> None:
+    s = stage_env(stage)
+    assert s.skill_secret == "" and s.skill_secret_param, "the skill secret is read from SSM, never the environment"
+    text = json.dumps(merged(stage))
+    assert "HJ_SKILL_SECRET\"" not in text and "REPLACE-ME" not in text
+    for function in FUNCTIONS:
+        env = stage_config(stage, function).environment_variables
+        assert not any("SECRET" in k and not k.endswith("_PARAM") for k in env), function
+        assert not any(k.endswith("_API_KEY") for k in env), function
 
 
 @pytest.mark.parametrize("stage", STAGES)
