@@ -96,7 +96,8 @@ clean-data:
 #
 #   make package STAGE=prod                      Chalice's template merged with .chalice/resources.json (the
 #                                                stage's tables, export bucket and queue) in build/prod
-#   make deploy STAGE=prod ARTIFACTS=<bucket>    package, then `aws cloudformation package` + `deploy` into the
+#   make deploy STAGE=prod ARTIFACTS=<bucket> [ALARM_EMAIL=ops@example.org]
+#                                                package, then `aws cloudformation package` + `deploy` into the
 #                                                stack haengjeong-prod; without the aws CLI, prints those commands
 #
 # REGION must be the region the policy files name. The stack name is part of the function names, which the
@@ -130,7 +131,8 @@ deploy: package
 	@cfn_package="aws cloudformation package --region $(REGION) --template-file $(SAM_JSON) \
 	--s3-bucket $(or $(ARTIFACTS),<bucket for deployment packages>) --output-template-file $(BUILD_DIR)/packaged.json --use-json"; \
 	cfn_deploy="aws cloudformation deploy --region $(REGION) --template-file $(BUILD_DIR)/packaged.json \
-	--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset"; \
+	--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+	$(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL),)"; \
 	if ! command -v aws >/dev/null 2>&1; then \
 		echo "The aws CLI is not installed. To deploy, run:"; echo "  $$cfn_package"; echo "  $$cfn_deploy"; \
 	elif [ -z "$(ARTIFACTS)" ]; then \
