@@ -344,9 +344,15 @@ def test_setup_only_code_never_runs_in_the_functions() -> None:
             assert not calls, f"{path.relative_to(ROOT)} calls {name}()"
 
 
-def grants(stage: str) -> dict[str, set[str]]:
-    """Action -> resources the stage's policy file allows (every statement must Allow)."""
-    policy = json.loads((CHALICE_DIR / stage_config(stage).iam_policy_file).read_text(encoding="utf-8"))
+def function_policy(stage: str, function: str) -> dict[str, Any]:
+    return json.loads((CHALICE_DIR / stage_config(stage, function).iam_policy_file).read_text(encoding="utf-8"))
+
+
+def grants(stage: str, function: str = "") -> dict[str, set[str]]:
+    """Action -> resources the function's policy file allows (every statement must Allow); without a function,
+    what the stage's whole policy allows, which each function's file is a part of."""
+    name = f"policy-{stage}.json" if not function else stage_config(stage, function).iam_policy_file
+    policy = json.loads((CHALICE_DIR / name).read_text(encoding="utf-8"))
     out: dict[str, set[str]] = {}
     for st in policy["Statement"]:
         assert st["Effect"] == "Allow" and "NotAction" not in st and "NotResource" not in st
@@ -396,7 +402,7 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_policy_lists_only_inside_the_export_prefix(stage: str) -> None:
-    policy = json.loads((CHALICE_DIR / stage_config(stage).iam_policy_file).read_text(encoding="utf-8"))
+    policy = json.loads((CHALICE_DIR / f"policy-{stage}.json").read_text(encoding="utf-8"))
     (listing,) = [s for s in policy["Statement"] if "s3:ListBucket" in s["Action"]]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{s3.KEY_PREFIX}*"]}}
 
@@ -531,10 +537,45 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_roles_carry_the_stage_policy_file(stage: str) -> None:
-    policy = json.loads((CHALICE_DIR / stage_config(stage).iam_policy_file).read_text(encoding="utf-8"))
-    roles = resources_of(merged(stage), "AWS::IAM::Role")
-    assert len(roles) == len(FUNCTIONS)
-    for lid, role in roles.items():
-        assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [policy], lid
-        assert "ManagedPolicyArns" not in role["Properties"], lid
+def test_each_function_has_a_role_of_its_own_policy(stage: str) -> None:
+    template = merged(stage)
+    roles = resources_of(template, "AWS::IAM::Role")
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert len(roles) == len(FUNCTIONS) == len(functions)
+    by_handler = {f["Properties"]["Handler"]: f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
+    for function in FUNCTIONS:
+        handler = "app.app" if function == "api_handler" else f"app.{function}"
+        role = roles[by_handler[handler]]["Properties"]
+        assert [p["PolicyDocument"] for p in role["Policies"]] == [function_policy(stage, function)], function
+        assert "ManagedPolicyArns" not in role, function
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_function_policies_are_parts_of_the_stage_policy_and_written_by_the_script(stage: str) -> None:
+    from scripts import policies
+
+    for name, text in policies.rendered(stage).items():
+        assert (CHALICE_DIR / name).read_text(encoding="utf-8") == text, f"run python -m scripts.policies ({name})"
+    whole = grants(stage)
+    union: dict[str, set[str]] = {}
+    for function in FUNCTIONS:
+        for action, resources in grants(stage, function).items():
+            assert resources <= whole[action], (function, action)
+            union.setdefault(action, set()).update(resources)
+    assert set(union) == set(whole)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_least_privilege_per_function_and_an_append_only_audit_table(stage: str, stage_env: Any) -> None:
+    s = stage_env(stage)
+    audit = f"arn:aws:dynamodb:{REGION}:*:table/{s.audit_table}"
+    for function in FUNCTIONS:
+        g = grants(stage, function)
+        on_audit = {a for a, resources in g.items() if audit in resources}
+        assert on_audit == {"dynamodb:PutItem"}, (function, on_audit)  # no update, no delete, no read
+    api, close, export, roster = (grants(stage, f) for f in FUNCTIONS)
+    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(api)  # only the queue's consumer receives
+    assert not any(a.startswith(("s3:", "ssm:")) for a in close)  # the schedule writes no file, reads no secret
+    assert not any(a.startswith(("sqs:", "ssm:")) for a in roster) and "s3:PutObject" not in roster
+    skill = f"arn:aws:ssm:{REGION}:*:parameter{s.skill_secret_param}"
+    assert skill in api["ssm:GetParameter"] and skill not in export.get("ssm:GetParameter", set())
