@@ -25,7 +25,10 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint scan chat superadmin roster rotate-secret migrate clean clean-data
+.PHONY: help venv node run test lint scan chat superadmin roster rotate-secret backup restore migrate clean clean-data
+
+# Whether STAGE came from the command line (it defaults to dev for packaging; backup/restore then mean the local stack).
+STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -89,6 +92,16 @@ migrate: venv
 roster: venv
 	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1]" >&2; exit 2; fi
 	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,)
+
+# STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket.
+backup: venv
+	$(PY) -m scripts.backup backup $(if $(STAGE_GIVEN),--stage $(STAGE),) $(if $(DIR),--dir "$(DIR)",)
+
+# FROM=<backups/...> or latest; INTO=<table prefix> to restore into other tables; OVERWRITE=1 into non-empty ones.
+restore: venv
+	@if [ -z "$(FROM)" ]; then echo "usage: make restore FROM=<backups/...|latest> [STAGE=] [INTO=] [DIR=] [OVERWRITE=1]" >&2; exit 2; fi
+	$(PY) -m scripts.backup restore "$(FROM)" $(if $(STAGE_GIVEN),--stage $(STAGE),) $(if $(DIR),--dir "$(DIR)",) \
+		$(if $(INTO),--into "$(INTO)",) $(if $(OVERWRITE),--overwrite,)
 
 rotate-secret: venv
 	@if [ -z "$(STAGE)" ]; then echo "usage: make rotate-secret STAGE=<stage> [FINISH=1]" >&2; exit 2; fi

@@ -3,7 +3,7 @@
 import json
 from typing import Any, cast
 
-from chalice.app import Chalice, Rate, Request, Response, SQSEvent
+from chalice.app import Chalice, Cron, Rate, Request, Response, SQSEvent
 
 from chalicelib import runtime
 from chalicelib.config import settings
@@ -38,6 +38,12 @@ def health() -> dict[str, bool]:
 def close_expired(event: object) -> None:
     closed = runtime.close_expired()
     logger.info("auto-close", extra={"closed": len(closed)})
+
+
+@app.schedule(Cron(0, 18, "*", "*", "?", "*"))  # 03:00 KST
+def backup_tables(event: object) -> None:
+    manifest = runtime.backup_tables()
+    logger.info("backup", extra={"prefix": manifest["prefix"], "items": manifest["items"]})
 
 
 @app.lambda_function(name="import_roster")

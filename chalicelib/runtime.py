@@ -167,6 +167,38 @@ def close_expired() -> list[str]:
     return closed
 
 
+def table_names(s: Settings) -> dict[str, str]:
+    """Table role -> name, as backups name them."""
+    return {
+        "users": s.users_table,
+        "surveys": s.surveys_table,
+        "answers": s.answers_table,
+        "audit": s.audit_table,
+        "roster": s.roster_table,
+    }
+
+
+def dynamodb_client(s: Settings) -> Any:
+    """A low-level DynamoDB client of these settings (backups read and write items as DynamoDB types them)."""
+    import boto3
+
+    kw: dict[str, Any] = {"region_name": s.region}
+    if s.dynamodb_endpoint:
+        kw["endpoint_url"] = s.dynamodb_endpoint
+    if s.dynamodb_credentials:
+        kw["aws_access_key_id"], kw["aws_secret_access_key"] = s.dynamodb_credentials
+    return boto3.client("dynamodb", **kw)
+
+
+def backup_tables() -> dict[str, Any]:
+    """The daily backup: every table to the export bucket under backups/<time>/ (the scheduled job)."""
+    from chalicelib import backup
+
+    s = settings()
+    files = exporter(s)
+    return backup.run(dynamodb_client(s), table_names(s), backup.BucketSink(files.client, s.export_bucket))
+
+
 def import_uploads(event: Mapping[str, Any]) -> int:
     """The bucket's notice of new objects: import each roster file uploaded through a page; returns how many
     admins were told (keys that are not uploads are ignored)."""

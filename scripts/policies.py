@@ -9,6 +9,9 @@ audit entry: the audit table gets PutItem alone.
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
     close_expired  the schedule: tables and sending to the queue (close summaries and automatic 알림)
     import_roster  the bucket's notice of an upload: tables, reading and deleting the uploaded file
+    backup_tables  the daily backup: scanning the tables and writing under backups/ in the bucket, nothing else
+
+The statements ``BackupReads`` (Scan) and ``Backups`` (writing backups/) belong to the backup alone.
 
 The tests fail when a file differs from what this writes (run it after changing the stage policy).
 """
@@ -37,7 +40,9 @@ KEEPS: dict[str, set[str]] = {
     },
     "close_expired": {"dynamodb:*", "sqs:GetQueueUrl", "sqs:SendMessage", "logs:*", "xray:*"},
     "import_roster": {"dynamodb:*", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "logs:*", "xray:*"},
+    "backup_tables": {"dynamodb:Scan", "s3:PutObject", "logs:*", "xray:*"},
 }  # fmt: skip
+BACKUP_ONLY = {"BackupReads", "Backups"}  # statements of the backup function alone, which keeps only those
 
 
 def _kept(action: str, resource: str, keeps: set[str]) -> bool:
@@ -52,7 +57,9 @@ def for_function(policy: dict[str, Any], function: str, audit_table_arn: str) ->
     keeps = KEEPS[function]
     out: list[dict[str, Any]] = []
     for st in policy["Statement"]:
-        resources = [r for r in st["Resource"] if r != audit_table_arn]
+        if (st["Sid"] in BACKUP_ONLY) != (function == "backup_tables") and st["Sid"] not in ("Logs", "Tracing"):
+            continue
+        resources = [r for r in st["Resource"] if r != audit_table_arn or st["Sid"] in BACKUP_ONLY]
         kept = {r: [a for a in st["Action"] if _kept(a, r, keeps)] for r in resources}
         actions = sorted({a for acts in kept.values() for a in acts}, key=st["Action"].index)
         resources = [r for r in resources if kept[r]]
@@ -60,13 +67,14 @@ def for_function(policy: dict[str, Any], function: str, audit_table_arn: str) ->
             new = copy.deepcopy(st)
             new["Action"], new["Resource"] = actions, resources
             out.append(new)
-        if audit_table_arn in st["Resource"] and "dynamodb:PutItem" in st["Action"]:
+        writes_tables = "dynamodb:*" in keeps
+        if writes_tables and audit_table_arn in st["Resource"] and "dynamodb:PutItem" in st["Action"]:
             out.append({"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": AUDIT_ACTIONS, "Resource": [audit_table_arn]})
     return {"Version": policy["Version"], "Statement": out}
 
 
 def audit_arn(policy: dict[str, Any]) -> str:
-    (arn,) = [r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")]
+    (arn,) = {r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")}
     return arn
 
 

@@ -28,6 +28,7 @@ ALARMS = {
     "ScheduleErrorsAlarm": ("AWS/Lambda", "Errors", 1),
     "ExportErrorsAlarm": ("AWS/Lambda", "Errors", 1),
     "RosterImportErrorsAlarm": ("AWS/Lambda", "Errors", 1),
+    "BackupErrorsAlarm": ("AWS/Lambda", "Errors", 1),
 }
 
 
@@ -119,3 +120,18 @@ def test_cfn_lint_passes_on_the_packaged_template(stage: str, tmp_path: Path) ->
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     done = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_daily_backup_is_kept_for_the_retention_days(stage: str) -> None:
+    from chalicelib import backup
+
+    template = merged(stage)
+    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    (rule,) = [r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == backup.PREFIX]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
+    assert template["Parameters"]["BackupRetentionDays"]["Default"] == backup.BACKUP_DAYS
+    function = template["Resources"]["BackupTables"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == "cron(0 18 * * ? *)"  # 03:00 KST
+    assert function["Timeout"] >= 300

@@ -32,7 +32,7 @@ CHALICE_DIR = ROOT / ".chalice"
 RESOURCES = json.loads((CHALICE_DIR / "resources.json").read_text(encoding="utf-8"))
 CONFIG = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))
 STAGES = sorted(CONFIG["stages"])
-FUNCTIONS = ("api_handler", "close_expired", "build_export", "import_roster")  # the Lambda functions app.py defines
+FUNCTIONS = ("api_handler", "close_expired", "build_export", "import_roster", "backup_tables")  # the Lambda functions app.py defines
 RENDER = Path(__file__).resolve().parent / "chalice_template.py"
 
 
@@ -300,7 +300,9 @@ BOTO3_CALLS = {
     "list_objects_v2": {"s3:ListBucket"},
     "delete_objects": {"s3:DeleteObject"},
     "get_queue_url": {"sqs:GetQueueUrl"},
-    "get_parameter": {"ssm:GetParameter"},  # the Kakao REST API key (알림), a SecureString
+    "get_parameter": {"ssm:GetParameter"},  # the skill secret and the Kakao REST API key, SecureStrings
+    "scan": {"dynamodb:Scan"},  # the daily backup (chalicelib/backup.py), never a chat message
+    "batch_write_item": {"dynamodb:BatchWriteItem"},  # a restore (run with the operator's credentials)
     "send_message": {"sqs:SendMessage"},
 }
 # Local engines and tests only: the template creates the tables and the bucket.
@@ -319,7 +321,7 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py", "chalicelib/backup.py"):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -385,7 +387,8 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
     queue_arn = {f"arn:aws:sqs:{REGION}:*:{queue}"}
     expected = {
         **{a: table_arns | index_arns for a in needed_actions() if a.startswith("dynamodb:")},
-        "s3:PutObject": objects,
+        "dynamodb:Scan": table_arns,  # the backup reads whole tables, never an index
+        "s3:PutObject": objects | {f"arn:aws:s3:::{bucket}/backups/*"},
         "s3:GetObject": objects,
         "s3:DeleteObject": objects,
         "s3:ListBucket": {f"arn:aws:s3:::{bucket}"},
@@ -572,8 +575,12 @@ def test_least_privilege_per_function_and_an_append_only_audit_table(stage: str,
     for function in FUNCTIONS:
         g = grants(stage, function)
         on_audit = {a for a, resources in g.items() if audit in resources}
-        assert on_audit == {"dynamodb:PutItem"}, (function, on_audit)  # no update, no delete, no read
-    api, close, export, roster = (grants(stage, f) for f in FUNCTIONS)
+        # no update, no delete: the chat and the jobs append; the backup reads, nothing else
+        assert on_audit == ({"dynamodb:Scan"} if function == "backup_tables" else {"dynamodb:PutItem"}), function
+    api, close, export, roster, backup = (grants(stage, f) for f in FUNCTIONS)
+    assert set(backup) == {"dynamodb:Scan", "s3:PutObject"} | LOGS | XRAY
+    assert backup["s3:PutObject"] == {f"arn:aws:s3:::{s.export_bucket}/backups/*"}
+    assert not any("dynamodb:Scan" in g for g in (api, close, export, roster))  # no chat path scans
     assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(api)  # only the queue's consumer receives
     assert not any(a.startswith(("s3:", "ssm:")) for a in close)  # the schedule writes no file, reads no secret
     assert not any(a.startswith(("sqs:", "ssm:")) for a in roster) and "s3:PutObject" not in roster
