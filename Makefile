@@ -93,9 +93,11 @@ roster: venv
 	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1]" >&2; exit 2; fi
 	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,)
 
-# STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket.
+# STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket;
+# TABLES=<table prefix> to read other tables (e.g. those a point-in-time restore made).
 backup: venv
-	$(PY) -m scripts.backup backup $(if $(STAGE_GIVEN),--stage $(STAGE),) $(if $(DIR),--dir "$(DIR)",)
+	$(PY) -m scripts.backup backup $(if $(STAGE_GIVEN),--stage $(STAGE),) $(if $(DIR),--dir "$(DIR)",) \
+		$(if $(TABLES),--tables "$(TABLES)",)
 
 # FROM=<backups/...> or latest; INTO=<table prefix> to restore into other tables; OVERWRITE=1 into non-empty ones.
 restore: venv
@@ -125,9 +127,11 @@ clean-data:
 #
 #   make package STAGE=prod                      Chalice's template merged with .chalice/resources.json (the
 #                                                stage's tables, export bucket and queue) in build/prod
-#   make deploy STAGE=prod ARTIFACTS=<bucket> [ALARM_EMAIL=ops@example.org]
-#                                                package, then `aws cloudformation package` + `deploy` into the
-#                                                stack haengjeong-prod; without the aws CLI, prints those commands
+#   make deploy STAGE=prod [ARTIFACTS=<bucket>] [ALARM_EMAIL=ops@example.org]
+#                                                package, create the artifacts bucket if missing, check the
+#                                                secret, `aws cloudformation package` + `deploy` into the stack
+#                                                haengjeong-prod, then the data migration (scripts/stack.sh)
+#   make destroy STAGE=dev                       delete the stack, keep the tables and bucket (prod: CONFIRM=prod)
 #
 # REGION must be the region the policy files name. The stack name is part of the function names, which the
 # policy files' log permissions expect (/aws/lambda/haengjeong-<stage>*).
@@ -146,7 +150,7 @@ PIN_STAGE := import json, sys; path, stage = sys.argv[1:]; t = json.load(open(pa
 	sys.exit("stage " + stage + " is not in the Stage AllowedValues of .chalice/resources.json") if not ok else \
 	open(path, "w").write(json.dumps(t, indent=2, ensure_ascii=False) + "\n")
 
-.PHONY: package deploy
+.PHONY: package deploy destroy
 
 package: venv
 	@if [ -z "$(STAGE)" ]; then echo "usage: make package STAGE=<stage in .chalice/config.json>" >&2; exit 2; fi
@@ -157,23 +161,14 @@ package: venv
 	@echo "packaged: $(SAM_JSON) and $(BUILD_DIR)/deployment.zip (stage $(STAGE), region $(REGION))"
 
 deploy: package
-	@cfn_package="aws cloudformation package --region $(REGION) --template-file $(SAM_JSON) \
-	--s3-bucket $(or $(ARTIFACTS),<bucket for deployment packages>) --output-template-file $(BUILD_DIR)/packaged.json --use-json"; \
-	cfn_deploy="aws cloudformation deploy --region $(REGION) --template-file $(BUILD_DIR)/packaged.json \
-	--stack-name $(STACK) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-	$(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL),)"; \
-	if ! command -v aws >/dev/null 2>&1; then \
-		echo "The aws CLI is not installed. To deploy, run:"; echo "  $$cfn_package"; echo "  $$cfn_deploy"; \
-	elif [ -z "$(ARTIFACTS)" ]; then \
-		echo "usage: make deploy STAGE=$(STAGE) ARTIFACTS=<S3 bucket for deployment packages>" >&2; exit 2; \
-	elif ! aws ssm describe-parameters --region $(REGION) --parameter-filters \
-		"Key=Name,Values=/haengjeong/$(STAGE)/skill-secret" --query 'Parameters[0].Name' --output text | grep -q /; then \
-		echo "no skill secret in SSM for $(STAGE): run make rotate-secret STAGE=$(STAGE) first" >&2; exit 1; \
-	else \
-		set -x; $$cfn_package && $$cfn_deploy && aws cloudformation describe-stacks --region $(REGION) \
-			--stack-name $(STACK) --query 'Stacks[0].Outputs' --output table && \
-			HJ_TABLE_PREFIX=haengjeong-$(STAGE) AWS_REGION=$(REGION) $(PY) -m scripts.migrate --aws; \
-	fi
+	@command -v aws >/dev/null 2>&1 || { echo "the aws CLI is needed (pip install awscli, or AWS CLI v2)" >&2; exit 1; }
+	scripts/stack.sh deploy $(STAGE) $(REGION) $(BUILD_DIR) "$(ARTIFACTS)" "$(ALARM_EMAIL)"
+	HJ_TABLE_PREFIX=haengjeong-$(STAGE) AWS_REGION=$(REGION) $(PY) -m scripts.migrate --aws
+
+# Deletes the stack; tables and bucket are kept (their commands to delete are printed). prod needs CONFIRM=prod.
+destroy:
+	@if [ -z "$(STAGE)" ]; then echo "usage: make destroy STAGE=<stage> [CONFIRM=prod]" >&2; exit 2; fi
+	scripts/stack.sh destroy $(STAGE) $(REGION) "$(CONFIRM)"
 
 # Benchmark (README "Measuring"): the bot and a reference skill on one private in-memory stack on free ports.
 # USERS simulated members; ROUNDS alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION

@@ -5,12 +5,14 @@ a deployed stage with the usual AWS credentials (tables ``haengjeong-<stage>-*``
 ``haengjeong-<stage>-exports``). Backups go to that bucket under ``backups/<time>/``, or with
 ``--dir`` to a local directory.
 
-    python -m scripts.backup backup [--stage prod] [--dir DIR]
+    python -m scripts.backup backup [--stage prod] [--dir DIR] [--tables PREFIX]
     python -m scripts.backup restore FROM [--stage prod] [--dir DIR] [--into PREFIX] [--overwrite]
 
 FROM is a backup's prefix (``backups/2026-12-02T180000Z``) or ``latest``. ``--into`` names other
 tables to restore into, by their prefix (tables made by a point-in-time restore, or a new stack's),
 e.g. ``--into haengjeong-prod-restored``; the tables must exist and be empty unless ``--overwrite``.
+``backup --tables PREFIX`` reads other tables than the stage's (the ones a point-in-time restore made), so
+their items can be put back into the stage's own tables, which keeps every name the stack knows.
 The steps of a whole restore, and switching a stage to restored tables, are in docs/operations.md.
 """
 
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stage", default="", help="a deployed stage (default: the local stack)")
     p.add_argument("--dir", default="", help="a local directory instead of the bucket")
     p.add_argument("--into", default="", help="restore: the table prefix to restore into")
+    p.add_argument("--tables", default="", help="backup: the table prefix to read (default: the stage's)")
     p.add_argument("--overwrite", action="store_true", help="restore: into tables that hold items")
     args = p.parse_args(argv)
     point_at(args.stage)
@@ -54,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     s3 = runtime.exporter(s).client
     sink: backup.Sink = backup.DirectorySink(Path(args.dir)) if args.dir else backup.BucketSink(s3, s.export_bucket)
     if args.action == "backup":
-        manifest = backup.run(client, runtime.table_names(s), sink)
+        read = runtime.table_names(s)
+        if args.tables:
+            read = {role: f"{args.tables}-{role}" for role in read}
+        manifest = backup.run(client, read, sink)
         where = args.dir or f"s3://{s.export_bucket}"
         print(f"backed up to {where}/{manifest['prefix']}: {manifest['items']}")
         return 0
