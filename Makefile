@@ -143,13 +143,6 @@ BUILD_DIR := build/$(STAGE)
 STACK     := haengjeong-$(STAGE)
 SAM_JSON  := $(BUILD_DIR)/sam.json
 
-# After packaging, the template's Stage parameter is pinned to STAGE (default and only allowed value), so a
-# stage's package can only create that stage's names, the ones its functions read from config.json.
-PIN_STAGE := import json, sys; path, stage = sys.argv[1:]; t = json.load(open(path)); p = t["Parameters"]["Stage"]; \
-	ok = stage in p["AllowedValues"]; p.update(Default=stage, AllowedValues=[stage]); \
-	sys.exit("stage " + stage + " is not in the Stage AllowedValues of .chalice/resources.json") if not ok else \
-	open(path, "w").write(json.dumps(t, indent=2, ensure_ascii=False) + "\n")
-
 .PHONY: package deploy destroy
 
 package: venv
@@ -157,7 +150,7 @@ package: venv
 	rm -rf $(BUILD_DIR)
 	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template .chalice/resources.json $(BUILD_DIR)
-	$(PY) -c '$(PIN_STAGE)' $(SAM_JSON) $(STAGE)
+	$(PY) -m scripts.package_fix $(SAM_JSON) $(STAGE)  # Stage pinned, account-bound names (see the script)
 	@echo "packaged: $(SAM_JSON) and $(BUILD_DIR)/deployment.zip (stage $(STAGE), region $(REGION))"
 
 deploy: package

@@ -2,7 +2,7 @@
 
 Where: the local stack that ``make run`` started (``.local/stack.json``), or with ``--stage``
 a deployed stage with the usual AWS credentials (tables ``haengjeong-<stage>-*``, bucket
-``haengjeong-<stage>-exports``). Backups go to that bucket under ``backups/<time>/``, or with
+``haengjeong-<stage>-exports-<account>``). Backups go to that bucket under ``backups/<time>/``, or with
 ``--dir`` to a local directory.
 
     python -m scripts.backup backup [--stage prod] [--dir DIR] [--tables PREFIX]
@@ -28,8 +28,11 @@ from scripts import local
 
 def point_at(stage: str) -> None:
     if stage:
+        import boto3
+
+        account = boto3.client("sts").get_caller_identity()["Account"]
         os.environ["HJ_TABLE_PREFIX"] = f"haengjeong-{stage}"
-        os.environ["HJ_EXPORT_BUCKET"] = f"haengjeong-{stage}-exports"
+        os.environ["HJ_EXPORT_BUCKET"] = f"haengjeong-{stage}-exports-{account}"
         return
     stack = local.running_stack()
     if stack is None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CHALICE = Path(__file__).resolve().parents[1] / ".chalice"
-STAGES = ("dev", "prod")
+STAGES = tuple(json.loads((CHALICE / "config.json").read_text(encoding="utf-8"))["stages"])
 AUDIT_ACTIONS = ["dynamodb:PutItem"]  # append-only: entries are written in the transactions they record
 
 # function -> the actions it keeps (each statement of the stage policy filtered to these)

@@ -48,13 +48,14 @@ destroy)
     fi
     aws_ cloudformation delete-stack --stack-name "$stack"
     aws_ cloudformation wait stack-delete-complete --stack-name "$stack"
+    account=$(aws_ sts get-caller-identity --query Account --output text)
     echo "deleted the stack $stack. Kept (data): the tables ${stack}-{users,surveys,answers,audit,roster} and"
-    echo "the bucket ${stack}-exports. To delete them for good (after a backup you trust):"
+    echo "the bucket ${stack}-exports-${account}. To delete them for good (after a backup you trust):"
     for t in users surveys answers audit roster; do
         echo "  aws --region $region dynamodb update-table --table-name ${stack}-$t --no-deletion-protection-enabled"
         echo "  aws --region $region dynamodb delete-table --table-name ${stack}-$t"
     done
-    echo "  aws --region $region s3 rb s3://${stack}-exports --force"
+    echo "  aws --region $region s3 rb s3://${stack}-exports-${account} --force"
     ;;
 *)
     echo "usage: $0 deploy|destroy ..." >&2; exit 2 ;;

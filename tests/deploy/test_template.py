@@ -43,6 +43,11 @@ def _make_variable(name: str) -> str:
 
 
 REGION = _make_variable("REGION")  # the region `make package` / `make deploy` use
+ACCOUNT = "123456789012"  # stands for ${AWS::AccountId} where names carry it (the export bucket)
+
+
+def on_account(text: str) -> str:
+    return text.replace("${AWS::AccountId}", ACCOUNT)
 
 
 # --- helpers -------------------------------------------------------------------
@@ -53,7 +58,7 @@ def resolve(value: Any, stage: str) -> Any:
     if isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, dict) and list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str):
-        text = value["Fn::Sub"].replace("${Stage}", stage)
+        text = on_account(value["Fn::Sub"].replace("${Stage}", stage))
         assert "${" not in text, f"unresolved variable in {value!r}"
         return text
     if value == {"Ref": "Stage"}:
@@ -110,7 +115,7 @@ def stage_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 f"{function} of stage {stage} gets other environment variables than api_handler"
             )
         for var, value in env.items():
-            monkeypatch.setenv(var, value)
+            monkeypatch.setenv(var, on_account(value))  # as the packaged template's Fn::Sub gives it
         return app_config.settings()
 
     yield apply
@@ -362,7 +367,7 @@ def grants(stage: str, function: str = "") -> dict[str, set[str]]:
         resources = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
         for action in actions:
             assert "*" not in action, f"wildcard action {action}"
-            out.setdefault(action, set()).update(resources)
+            out.setdefault(action, set()).update(on_account(r) for r in resources)
     return out
 
 
@@ -443,9 +448,9 @@ def chalice_template(stage: str) -> dict[str, Any]:
 
 def merged(stage: str) -> dict[str, Any]:
     """The template `make package` writes: Chalice's, merged the way Chalice merges, Stage pinned."""
-    template = TemplateDeepMerger().merge(copy.deepcopy(RESOURCES), chalice_template(stage))
-    template["Parameters"]["Stage"].update(Default=stage, AllowedValues=[stage])
-    return template
+    from scripts.package_fix import fix
+
+    return fix(TemplateDeepMerger().merge(copy.deepcopy(RESOURCES), chalice_template(stage)), stage)
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -492,6 +497,25 @@ def test_no_secret_is_in_the_config_or_the_template(stage: str, stage_env: Any) 
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_the_bucket_name_carries_the_account_so_two_organisations_can_deploy_a_stage(stage: str) -> None:
+    # Bucket names are global; tables and queues are per account. The bucket, the functions' HJ_EXPORT_BUCKET
+    # and the roles' S3 resources all name <...>-exports-<account>, as Fn::Sub (scripts/package_fix.py).
+    template = merged(stage)
+    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    assert bucket["Properties"]["BucketName"] == {"Fn::Sub": "haengjeong-${Stage}-exports-${AWS::AccountId}"}
+    for fid, f in resources_of(template, "AWS::Serverless::Function").items():
+        value = f["Properties"]["Environment"]["Variables"]["HJ_EXPORT_BUCKET"]
+        assert value == {"Fn::Sub": f"haengjeong-{stage}-exports-${{AWS::AccountId}}"}, fid
+    for lid, role in resources_of(template, "AWS::IAM::Role").items():
+        text = json.dumps(role)
+        assert f"haengjeong-{stage}-exports-${{AWS::AccountId}}" in text or "s3:" not in text, lid
+        for st in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+            for r in st["Resource"]:
+                assert "AccountId" not in json.dumps(r) or isinstance(r, dict), (lid, r)  # substituted, not literal
+    assert template["Parameters"]["Stage"]["AllowedValues"] == [stage]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> None:
     # Chalice cannot package @app.on_s3_event (CloudFormation cannot change an existing bucket's
     # notifications), so the bucket it creates names the plain function app.py defines for it.
@@ -514,7 +538,7 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
     assert props["Action"] == "lambda:InvokeFunction" and props["SourceAccount"] == {"Ref": "AWS::AccountId"}
     # The bucket by name, not by Ref: a Ref would make bucket and permission depend on each other.
     name = resolve(bucket["Properties"]["BucketName"], stage)
-    assert props["SourceArn"]["Fn::Sub"].replace("${Stage}", stage) == f"arn:${{AWS::Partition}}:s3:::{name}"
+    assert on_account(props["SourceArn"]["Fn::Sub"].replace("${Stage}", stage)) == f"arn:${{AWS::Partition}}:s3:::{name}"
     # Reading a roster file of thousands of rows takes openpyxl and more than a chat reply's time.
     cfg = stage_config(stage, "import_roster")
     assert cfg.lambda_timeout >= 60 and cfg.lambda_memory_size >= 1024
@@ -532,7 +556,7 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
             if var.startswith("HJ_"):
                 monkeypatch.delenv(var)
         for var, value in function["Properties"]["Environment"]["Variables"].items():
-            monkeypatch.setenv(var, value)
+            monkeypatch.setenv(var, resolve(value, stage))
         s = app_config.settings()
         assert sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table]) == tables_created, fid
         assert s.export_bucket == resolve(bucket["Properties"]["BucketName"], stage), fid
@@ -549,7 +573,9 @@ def test_each_function_has_a_role_of_its_own_policy(stage: str) -> None:
     for function in FUNCTIONS:
         handler = "app.app" if function == "api_handler" else f"app.{function}"
         role = roles[by_handler[handler]]["Properties"]
-        assert [p["PolicyDocument"] for p in role["Policies"]] == [function_policy(stage, function)], function
+        from scripts.package_fix import _subbed
+
+        assert [p["PolicyDocument"] for p in role["Policies"]] == [_subbed(function_policy(stage, function))], function
         assert "ManagedPolicyArns" not in role, function
 
 
