@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 
 from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
@@ -25,7 +26,7 @@ from chalicelib.domain.model import (
     target_label,
     target_units,
 )
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Quick, QuickLike, Reply
@@ -374,3 +375,55 @@ def coadmin(ctx: Ctx, arg: str) -> Outcome:
 def _shared_with(person: User, s: Survey, ctx: Ctx) -> PutUser:
     person.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
     return PutUser(person)
+
+
+def extend(ctx: Ctx, arg: str) -> Outcome:
+    """연장 <제목> <언제>: a new deadline; a closed survey opens again until then. Drafts are untouched."""
+    words = arg.split()
+    first_miss: Outcome | None = None
+    # The longest title that names one of my surveys; the rest is the moment ('주간 식수 금요일 18시').
+    for cut in range(len(words) - 1, 0, -1):
+        title, said = " ".join(words[:cut]), " ".join(words[cut:])
+        lift = said in ("없음", "마감 없음")
+        when, why = (None, None) if lift else parse_deadline(said, ctx.now)
+        found = for_admin(ctx, "연장", title)
+        if isinstance(found, Outcome):
+            if found.writes:  # someone else's survey of exactly that title: refused (and audited)
+                return found
+            if when is not None or lift:
+                first_miss = first_miss or found
+            continue
+        if when is None and not lift:
+            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=["내 신청서", "메뉴"]))
+        return _extended(ctx, found[0], found[1], when)
+    if first_miss is not None:
+        return first_miss
+    return Outcome(
+        Reply.say(
+            f"언제까지인지 붙여 주세요. 예: 연장 BBQ 회식 금요일 18시. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]
+        )
+    )
+
+
+def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
+    r = ref(s, pool)
+    was_open = s.is_open(ctx.now)
+    info = dataclasses.replace(s.info(), status=OPEN, deadline=when)
+    writes: list[Write] = [
+        SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
+        ListSurvey(info),
+        ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}"),
+    ]
+    said = (
+        "마감 없이 열어 뒀어요"
+        if when is None
+        else f"마감을 {fmt_deadline(when)}{pp(fmt_deadline(when), '(으)로')} 옮겼어요"
+    )
+    again = "" if was_open else " 마감되어 있던 신청을 다시 열었어요."
+    return Outcome(
+        Reply.say(
+            f"'{s.title}' {said}.{again} 작성 중이던 답은 그대로예요.",
+            quick=[Quick("현황", f"현황 {r}"), Quick("마감", f"마감 {r}"), "메뉴"],
+        ),
+        writes=writes,
+    )

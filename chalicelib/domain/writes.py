@@ -90,6 +90,7 @@ class SetSurveyStatus:
     status: str
     clear_deadline: bool = False
     full: bool | None = None
+    deadline: datetime | None = None  # a new deadline (연장)
 
 
 @dataclass

@@ -240,6 +240,8 @@ class MemoryStore(Store):
             s.status = w.status
             if w.clear_deadline:
                 s.deadline = None
+            if w.deadline is not None:
+                s.deadline = w.deadline
         elif isinstance(w, ListSurvey):
             self.listing[w.info.id] = w.info
         elif isinstance(w, UnlistSurvey):

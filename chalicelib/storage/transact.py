@@ -153,6 +153,11 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         status_actions: list[Action] = [SurveyItem.status.set(w.status)]
         if w.clear_deadline:
             status_actions += [SurveyItem.deadline.remove(), SurveyItem.deadline_us.remove()]
+        if w.deadline is not None:
+            status_actions += [
+                SurveyItem.deadline.set(w.deadline.isoformat()),
+                SurveyItem.deadline_us.set(items.epoch_us(w.deadline)),
+            ]
         cond = SurveyItem.id.exists()
         if w.full is True:  # condition: still full, as the listing written with it says
             cond &= SurveyItem.full == True  # noqa: E712 (a condition, not a comparison)
