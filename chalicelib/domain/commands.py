@@ -44,6 +44,7 @@ COMMANDS: list[Command] = [
     Command("마감", admin.ask_close, "마감 <제목>", ADMIN, "close", needs_title=True),
     Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
     Command("연장", admin.extend, "연장 <제목> <언제>", ADMIN, "extend", needs_title=True),
+    Command("복사", wizard.copy_survey, "복사 <제목>", ADMIN, "copy", needs_title=True),
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
     Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
     Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),

@@ -156,6 +156,7 @@ class Form:
     ask_remind: bool = False  # reminders were on when the deadline was set: the wizard asks about them
     deadline_said: str = ""  # how the deadline was read, said back ('12/5(금) 18:00')
     retitle: bool = False  # sent back to the title at 개설 (it was taken meanwhile): then straight to preview
+    copied: bool = False  # 복사: questions, target and cap came from a survey; asked are title and deadline
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -181,6 +182,8 @@ class Form:
             d["said"] = self.deadline_said
         if self.retitle:
             d["retitle"] = True
+        if self.copied:
+            d["copied"] = True
         return d
 
     @classmethod
@@ -200,6 +203,7 @@ class Form:
             ask_remind=bool(d.get("ask_remind")),
             deadline_said=str(d.get("said", "")),
             retitle=bool(d.get("retitle")),
+            copied=bool(d.get("copied")),
         )
 
 

@@ -12,15 +12,16 @@ needs settings (a number's range, the options of a choice) brings its own step f
 from __future__ import annotations
 
 import copy
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
-from chalicelib.domain.model import MAX_CAP, OPEN, Managed, Survey, option_key, target_label
+from chalicelib.domain.model import KST, MAX_CAP, OPEN, Managed, Survey, option_key, target_label
 from chalicelib.domain.parsing import (
     DEADLINE_EXAMPLES,
     MAX_UNIT,
@@ -236,9 +237,13 @@ def _full(form: Form) -> bool:
 
 STEPS: dict[str, Step] = {
     "title": Step(
-        lambda f: Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"]),
+        lambda f: (
+            Ask(["새 제목을 입력해 주세요. 아래 제목을 눌러도 돼요."], [f.title])
+            if f.copied and f.title and not f.retitle
+            else Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"])
+        ),
         _take_title,
-        lambda f: "preview" if f.retitle else "desc",
+        lambda f: "preview" if f.retitle else "deadline" if f.copied else "desc",
     ),
     "desc": Step(
         lambda f: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"
@@ -259,7 +264,7 @@ STEPS: dict[str, Step] = {
     "deadline": Step(
         lambda f: Ask([f"마감 일시를 입력해 주세요. {DEADLINE_EXAMPLES}. 마감이 없으면 '없음'."], ["없음"]),
         _take_deadline,
-        lambda f: "remind" if f.deadline and f.ask_remind else "target",
+        lambda f: "remind" if f.deadline and f.ask_remind else "preview" if f.copied else "target",
         note=lambda f: f"마감: {f.deadline_said}" if f.deadline and f.deadline_said else "",
     ),
     "remind": Step(
@@ -268,7 +273,7 @@ STEPS: dict[str, Step] = {
             list(AUTO_REMIND_CHOICES),
         ),
         _take_remind,
-        lambda f: "target",
+        lambda f: "preview" if f.copied else "target",
     ),
     "target": Step(
         lambda f: Ask(
@@ -412,3 +417,49 @@ def _survey(ctx: Ctx, form: Form) -> Survey:
         created_at=ctx.now.isoformat(),
         option_counts=counts,
     )
+
+
+# --- 복사: a survey's form again, with a new title and deadline ---------------------------------------
+
+_TRAILING_DATE = re.compile(r"\s*\d{1,2}/\d{1,2}$")
+
+
+def suggested_title(ctx: Ctx, s: Survey) -> str:
+    """The survey's title with the next period's date ('주간 식수 12/1' → '주간 식수 12/8'), one not taken."""
+    base = _TRAILING_DATE.sub("", s.title).strip() or s.title
+    start = (s.deadline or ctx.now).astimezone(KST)
+    for weeks in range(1, 5):
+        day = start + timedelta(weeks=weeks)
+        title = f"{base[: MAX_TITLE - 6]} {day.month}/{day.day}"
+        if not ctx.db.surveys_titled(title):
+            return title
+    return ""
+
+
+def copy_survey(ctx: Ctx, arg: str) -> Outcome:
+    """복사 <제목>: the wizard with the survey's questions, description, target and cap; the admin gives a
+    title (one is suggested) and a deadline, sees the preview and opens it."""
+    from chalicelib.domain.finding import for_admin
+
+    found = for_admin(ctx, "복사", arg)
+    if isinstance(found, Outcome):
+        return found
+    s, _ = found
+    session = ctx.state()
+    replaced = session.wizard is not None
+    session.idle()
+    session.flow = Flow.CREATING
+    form = Form(
+        title=suggested_title(ctx, s),
+        description=s.description,
+        questions=copy.deepcopy(s.questions),
+        target=s.target_unit,
+        cap=s.cap,
+        copied=True,
+        ask_remind=ctx.reminders,
+    )
+    session.wizard = WizardState("title", form)
+    note = f"'{s.title}'의 질문 {len(s.questions)}개와 대상, 정원을 가져왔어요. 제목과 마감만 정하면 돼요."
+    if replaced:
+        note += " 만들던 다른 신청서는 지웠어요."
+    return Outcome(prompt(session.wizard, note), session=session)

@@ -58,3 +58,38 @@ def test_extend_refuses_a_past_moment_someone_elses_survey_and_a_missing_time() 
     assert "내가 만들었거나 공동관리자인 신청만" in refused
     assert survey(chat).deadline == datetime(2026, 11, 30, 18, 0, tzinfo=KST)
     assert "연장" in chat.say("도움말", who="관리자")
+
+
+def test_copy_opens_the_same_form_with_a_new_title_and_deadline() -> None:
+    chat = world()
+    chat.say(f"공동관리자 {TITLE} 다른관리자", who="관리자")
+    said = chat.say(f"복사 {TITLE}", who="다른관리자")  # a co-admin may copy too
+    assert "질문 3개와 대상, 정원을 가져왔어요" in said and said.quick[0] == f"{TITLE} 12/7"
+    assert "마감 일시" in chat.say(said.quick[0], who="다른관리자")  # the suggested title: on to the deadline
+    preview = chat.say("12/7 18:00", who="다른관리자")
+    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview
+    assert "개설했어요" in chat.say("개설", who="다른관리자")
+    by_title = {s.title: s for s in chat.store.list_surveys()}
+    original, copied = by_title[TITLE], by_title[f"{TITLE} 12/7"]
+    assert copied.title == f"{TITLE} 12/7" and copied.owner == key_of("다른관리자")
+    assert [q.to_dict() for q in copied.questions] == [q.to_dict() for q in original.questions]
+    assert (copied.target_unit, copied.cap) == (original.target_unit, original.cap)
+    assert copied.deadline == datetime(2026, 12, 7, 18, 0, tzinfo=KST) and copied.response_count == 0
+    assert original.title == TITLE and original.deadline == datetime(2026, 11, 30, 18, 0, tzinfo=KST)
+
+
+def test_a_copy_of_a_weekly_title_moves_its_date_and_never_suggests_a_taken_title() -> None:
+    chat = world()
+    make_bbq(chat, title="주간 식수 12/1", deadline="12/1 18:00")
+    make_bbq(chat, title="주간 식수 12/8", deadline="12/8 18:00")
+    said = chat.say("복사 주간 식수 12/1", who="관리자")
+    assert said.quick[0] == "주간 식수 12/15"  # 12/8 is taken
+    assert "이미 있는 제목" in chat.say("주간 식수 12/8", who="관리자")
+    assert "마감 일시" in chat.say("주간 식수 12/15", who="관리자")
+
+
+def test_only_ones_own_surveys_are_copied() -> None:
+    chat = world()
+    assert "내가 만들었거나 공동관리자인 신청만" in chat.say(f"복사 {TITLE}", who="다른관리자")
+    assert chat.user("다른관리자").session.get("wizard") is None
+    assert "관리자만 쓸 수 있는 명령이에요" in chat.say(f"복사 {TITLE}", who="홍길동")
