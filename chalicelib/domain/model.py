@@ -129,6 +129,7 @@ class Question:
     capacity: dict[str, int] = field(default_factory=dict)  # option -> max takers (선택 only)
     min: float | None = None  # 숫자 range
     max: float | None = None
+    unit: str = ""  # 숫자: the unit shown after the number (개, 명, 인분)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
@@ -140,6 +141,8 @@ class Question:
             d["min"] = self.min
         if self.max is not None:
             d["max"] = self.max
+        if self.unit:
+            d["unit"] = self.unit
         return d
 
     @classmethod
@@ -153,6 +156,7 @@ class Question:
             capacity={str(k): int(v) for k, v in (d.get("capacity") or {}).items()},
             min=_num_or_none(d.get("min")),
             max=_num_or_none(d.get("max")),
+            unit=str(d.get("unit") or ""),
         )
 
 

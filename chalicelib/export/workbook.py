@@ -111,6 +111,8 @@ def _question_headers(questions: Sequence[Question]) -> list[str]:
     out: list[str] = []
     for i, q in enumerate(questions, start=1):
         base = " ".join((q.text or "").split()) or f"문항 {i}"
+        if q.unit:  # the cells hold plain numbers: the header says what they count
+            base = f"{base} ({q.unit})"
         name, n = base, 2
         while name.casefold() in taken:
             name = f"{base} ({n})"

@@ -93,3 +93,31 @@ def test_only_ones_own_surveys_are_copied() -> None:
     assert "내가 만들었거나 공동관리자인 신청만" in chat.say(f"복사 {TITLE}", who="다른관리자")
     assert chat.user("다른관리자").session.get("wizard") is None
     assert "관리자만 쓸 수 있는 명령이에요" in chat.say(f"복사 {TITLE}", who="홍길동")
+
+
+def test_a_number_question_carries_its_unit_into_answers_status_and_the_export() -> None:
+    from chalicelib.export.workbook import survey_rows
+
+    chat = world()
+    steps = ["신청 만들기", "점심 주문", "건너뛰기", "몇 인분?", "숫자", "1~5 인분", "필수", "질문 끝", "없음",
+             "전체", "없음"]
+    said = chat.say_all(steps, who="관리자")
+    assert "숫자 1~5 (인분)" in said  # the preview
+    chat.say("개설", who="관리자")
+    chat.as_("홍길동").say("신청 점심 주문")
+    asked = chat.say("3인분")  # the unit typed along is understood
+    assert "제출 전 확인" in asked and "1. 몇 인분?: 3인분" in asked
+    chat.say("제출")
+    status = chat.say("현황 점심 주문", who="관리자")
+    assert "합계 3인분 (응답 1)" in status
+    s = next(x for x in chat.store.list_surveys() if x.title == "점심 주문")
+    header, rows = survey_rows(s, chat.store.list_answers(s.id))
+    assert "몇 인분? (인분)" in header and rows[0][header.index("몇 인분? (인분)")] == 3
+    assert s.questions[0].unit == "인분"
+
+
+def test_a_unit_alone_or_after_a_range_and_a_word_that_is_no_unit() -> None:
+    chat = world()
+    chat.say_all(["신청 만들기", "간식", "건너뛰기", "몇 개?", "숫자"], who="관리자")
+    assert "'최소~최대' 모양으로" in chat.say("많이", who="관리자")
+    assert "꼭 답해야" in chat.say("개", who="관리자")  # a common unit alone: no range

@@ -15,12 +15,36 @@ from chalicelib.domain.parsing import fmt_number, parse_number
 
 
 def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
-    return "허용 범위를 '최소~최대'로 입력해 주세요. 예: 1~10, 0~ . 없으면 '건너뛰기'.", ["건너뛰기"]
+    return (
+        "허용 범위와 단위를 입력해 주세요 (둘 다 없어도 돼요). 예: 1~10 개, 0~ 명, 인분. 없으면 '건너뛰기'.",
+        ["건너뛰기"],
+    )
+
+
+MAX_UNIT = 6
+# Units taken alone (without a range); any word is taken as the unit after a range ('0~ 포기').
+COMMON_UNITS = frozenset(
+    {
+        "개", "명", "인", "인분", "권", "장", "대", "벌", "켤레", "회", "번", "시간", "분", "일", "박", "주",
+        "원", "만원", "천원", "잔", "병", "캔", "마리", "통", "세트", "점", "편", "곡", "석",
+        "km", "m", "kg", "g", "L", "ml", "%",
+    }
+)  # fmt: skip
+_UNIT = re.compile(r"(?:^|(?<=[\d~])|\s+)([가-힣A-Za-z%]{1," + str(MAX_UNIT) + r"})$")
 
 
 def _range_take(cur: dict[str, Any], text: str) -> str | None:
     if text == "건너뛰기":
         return None
+    unit = _UNIT.search(text.strip())
+    if unit and not re.search(r"(이상|이하|까지|부터|에서)$", unit[1]):
+        rest = text.strip()[: unit.start()].strip()
+        if not rest and unit[1] not in COMMON_UNITS:
+            return "'최소~최대' 모양으로 입력해 주세요. 단위는 범위 뒤에 붙여요. 예: 1~10, 0~ 개, 인분"
+        cur["unit"] = unit[1]
+        text = rest
+        if not text:
+            return None  # a unit alone
     m = re.fullmatch(r"\s*([^~]*)~([^~]*)\s*", _as_range(text))
     lo = parse_number(m.group(1)) if m and m.group(1).strip() else None
     hi = parse_number(m.group(2)) if m and m.group(2).strip() else None
@@ -59,12 +83,16 @@ class Number(Kind):
     summable = True
 
     def hint(self, q: Question) -> str:
+        unit = f", 단위: {q.unit}" if q.unit else ""
         if q.min is None and q.max is None:
-            return "숫자로 답해 주세요."
-        return f"숫자로 답해 주세요 ({_span(q)})."
+            return f"숫자로 답해 주세요{f' (단위: {q.unit})' if q.unit else ''}."
+        return f"숫자로 답해 주세요 ({_span(q)}{unit})."
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
-        n = parse_number(text)
+        t = text.strip()
+        if q.unit and t.endswith(q.unit):  # '3인분' for a question counted in 인분
+            t = t[: -len(q.unit)].strip()
+        n = parse_number(t)
         if n is None:
             return None, "숫자로 입력해 주세요. 예: 3"
         if q.min is not None and n < q.min:
@@ -74,10 +102,11 @@ class Number(Kind):
         return n, None
 
     def show(self, q: Question, value: Any) -> str:
-        return fmt_number(value) if isinstance(value, (int, float)) else str(value)
+        return fmt_number(value) + q.unit if isinstance(value, (int, float)) else str(value)
 
     def describe(self, q: Question) -> str:
-        return self.name + (f" {_span(q)}" if q.min is not None or q.max is not None else "")
+        span = f" {_span(q)}" if q.min is not None or q.max is not None else ""
+        return self.name + span + (f" ({q.unit})" if q.unit else "")
 
     def cell(self, q: Question, value: Any) -> CellValue:
         if isinstance(value, str):
@@ -86,7 +115,7 @@ class Number(Kind):
 
     def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
         nums = [v for v in values if isinstance(v, (int, float))]
-        lines = [f"합계 {fmt_number(sum(nums))} (응답 {len(nums)})"]
+        lines = [f"합계 {fmt_number(sum(nums))}{q.unit} (응답 {len(nums)})"]
         by = next((x for x in survey.questions if kind_of(x).groups), None)
         if by is not None:
             sums: dict[str, float] = defaultdict(float)
@@ -95,7 +124,9 @@ class Number(Kind):
                 if isinstance(o, str) and isinstance(v, (int, float)):
                     sums[o] += v
             if sums:
-                lines.append("   보기별: " + ", ".join(f"{o} {fmt_number(sums[o])}" for o in by.options if o in sums))
+                lines.append(
+                    "   보기별: " + ", ".join(f"{o} {fmt_number(sums[o])}{q.unit}" for o in by.options if o in sums)
+                )
         return lines
 
 
