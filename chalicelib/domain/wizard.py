@@ -152,7 +152,10 @@ def _kind_step(setup: Setup) -> Step:
         text, quick = setup.prompt(_current(form).settings)
         return Ask([text], list(quick))
 
-    return Step(ask, lambda ctx, form, text: setup.take(_current(form).settings, text), lambda form: "q_req")
+    def following(form: Form) -> str:
+        return setup.after(_current(form).settings) or "q_req"
+
+    return Step(ask, lambda ctx, form, text: setup.take(_current(form).settings, text), following)
 
 
 def _take_required(ctx: Ctx, form: Form, text: str) -> str | None:

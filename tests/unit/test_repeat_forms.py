@@ -121,3 +121,24 @@ def test_a_unit_alone_or_after_a_range_and_a_word_that_is_no_unit() -> None:
     chat.say_all(["신청 만들기", "간식", "건너뛰기", "몇 개?", "숫자"], who="관리자")
     assert "'최소~최대' 모양으로" in chat.say("많이", who="관리자")
     assert "꼭 답해야" in chat.say("개", who="관리자")  # a common unit alone: no range
+
+
+def test_multiple_choice_with_a_number_of_picks() -> None:
+    chat = world()
+    said = chat.say_all(["신청 만들기", "근무 희망", "건너뛰기", "가능한 요일?", "복수선택", "월, 화, 수, 목"], who="관리자")
+    assert "몇 개까지 고를 수 있나요?" in said and "제한 없음" in said.quick
+    assert "보기가 4개예요" in chat.say("최대 9", who="관리자")
+    assert "최소가 최대보다" in chat.say("3~2", who="관리자")
+    assert "꼭 답해야" in chat.say("1~2", who="관리자")
+    preview = chat.say_all(["필수", "질문 끝", "없음", "전체", "없음"], who="관리자")
+    assert "복수선택: 월, 화, 수, 목 · 1~2개" in preview
+    chat.say("개설", who="관리자")
+    q = next(s for s in chat.store.list_surveys() if s.title == "근무 희망").questions[0]
+    assert (q.kind, q.min, q.max) == ("multi", 1, 2)
+    asked = chat.as_("홍길동").say("신청 근무 희망")
+    assert "여러 개면 쉼표로 구분해 주세요 (1~2개)" in asked
+    assert "최대 2개까지 골라 주세요" in chat.say("월, 화, 수")
+    assert "제출 전 확인" in chat.say("월, 수")
+    # a single choice question never asks how many
+    said = chat.say_all(["신청 만들기", "점심", "건너뛰기", "메뉴?", "선택", "밥, 면"], who="관리자")
+    assert "꼭 답해야" in said

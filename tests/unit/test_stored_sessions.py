@@ -124,7 +124,7 @@ def test_an_admin_mid_wizard_goes_back_through_old_history_and_opens_the_survey(
     assert "'간식' 질문의 형식을 골라" in chat.say("이전")
     assert "2번 질문을 입력해 주세요" in chat.say("이전")
     assert "꼭 답해야 하는 질문인가요" in chat.say("이전")  # back into the first question, restored from history
-    for t in ("필수", "간식", "복수선택", "빵, 음료", "생략 가능", "질문 끝", "없음", "전체"):
+    for t in ("필수", "간식", "복수선택", "빵, 음료", "제한 없음", "생략 가능", "질문 끝", "없음", "전체"):
         chat.say(t)
     preview = chat.say("없음")
     assert "1. 종목 (선택: 축구(11명), 농구)" in preview and "2. 간식 (복수선택: 빵, 음료, 생략 가능)" in preview

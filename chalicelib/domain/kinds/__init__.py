@@ -71,7 +71,9 @@ def kind_named(text: str) -> Kind | None:
 
 def setup_steps() -> dict[str, Setup]:
     """The wizard steps the kinds add, by step name (kinds may share one, like the options)."""
-    return {k.setup.step: k.setup for k in KINDS.values() if k.setup is not None}
+    steps = {k.setup.step: k.setup for k in KINDS.values() if k.setup is not None}
+    steps.update({s.step: s for k in KINDS.values() for s in k.more_setups})
+    return steps
 
 
 def parse_answer(q: Question, text: str, today: date) -> Parsed:

@@ -36,10 +36,14 @@ class Setup:
     step: str  # its name in the wizard's stored state: never changes
     prompt: Callable[[dict[str, Any]], tuple[str, list[str]]]  # (question, extra quick replies)
     take: Callable[[dict[str, Any], str], str | None]
+    # The kind's next setup step after this one, by the question so far ("" = none: on to 필수/생략 가능)
+    after: Callable[[dict[str, Any]], str] = lambda cur: ""
 
 
 class Kind:
     """A kind of question. Subclasses override what differs from plain text."""
+
+    more_setups: tuple[Setup, ...] = ()  # setup steps reached through ``Setup.after``
 
     code = ""  # stored in Question.kind
     name = ""  # Korean name in the wizard, the preview and the help

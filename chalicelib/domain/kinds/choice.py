@@ -57,11 +57,48 @@ def _options_take(cur: dict[str, Any], text: str) -> str | None:
     return None
 
 
+def _picks_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
+    n = len(cur.get("options") or [])
+    return f"몇 개까지 고를 수 있나요? 예: 최대 2, 1~3, 2개 이상 (보기 {n}개). 제한이 없으면 '제한 없음'.", [
+        "제한 없음"
+    ]
+
+
+def _picks_take(cur: dict[str, Any], text: str) -> str | None:
+    """How many options a 복수선택 answer may pick: stored as the question's min and max."""
+    n = len(cur.get("options") or [])
+    t = text.replace(" ", "").replace("개", "")
+    lo: int | None = None
+    hi: int | None = None
+    if t in ("제한없음", "없음", "건너뛰기"):
+        cur["min"], cur["max"] = None, None
+        return None
+    if m := re.fullmatch(r"(?:최대)?(\d+)(?:까지)?", t):
+        hi = int(m[1])
+    elif m := re.fullmatch(r"(?:최소)?(\d+)이상", t) or re.fullmatch(r"최소(\d+)", t):
+        lo = int(m[1])
+    elif m := re.fullmatch(r"(\d+)[~\-](\d+)", t):
+        lo, hi = int(m[1]), int(m[2])
+    else:
+        return "몇 개인지 숫자로 입력해 주세요. 예: 최대 2, 1~3, 2개 이상"
+    if (lo is not None and not 1 <= lo <= n) or (hi is not None and not 1 <= hi <= n):
+        return f"보기가 {n}개예요. 1~{n} 사이로 입력해 주세요."
+    if lo is not None and hi is not None and lo > hi:
+        return "최소가 최대보다 클 수 없어요."
+    cur["min"], cur["max"] = lo, hi
+    return None
+
+
+PICKS = Setup("q_picks", _picks_prompt, _picks_take)
+
+
 class Choice(Kind):
     """One of the options; an option may have a capacity (정원)."""
 
     code, name, aliases = "choice", "선택", ("객관식",)
-    setup = Setup("q_opts", _options_prompt, _options_take)
+    setup = Setup(
+        "q_opts", _options_prompt, _options_take, after=lambda cur: PICKS.step if cur.get("kind") == "multi" else ""
+    )
     counts_options = True
     groups = True
 
@@ -97,19 +134,35 @@ class Choice(Kind):
         return [", ".join(parts)]
 
 
+def _picks_said(q: Question) -> str:
+    """'최대 2개', '1~3개', '2개 이상', or '' (any number)."""
+    lo, hi = (int(q.min) if q.min is not None else None), (int(q.max) if q.max is not None else None)
+    if lo is not None and hi is not None:
+        return f"{lo}개" if lo == hi else f"{lo}~{hi}개"
+    if hi is not None:
+        return f"최대 {hi}개"
+    return f"{lo}개 이상" if lo is not None else ""
+
+
 class Multi(Choice):
-    """Any number of the options, typed as '1, 3' or tapped one at a time."""
+    """Any number of the options (or between the question's min and max), typed as '1, 3'."""
 
     code, name, aliases = "multi", "복수선택", ("복수",)
     groups = False
+    more_setups = (PICKS,)
 
     def hint(self, q: Question) -> str:
-        return "여러 개면 쉼표로 구분해 주세요. 예: 1, 3"
+        said = _picks_said(q)
+        return f"여러 개면 쉼표로 구분해 주세요{f' ({said})' if said else ''}. 예: 1, 3"
+
+    def describe(self, q: Question) -> str:
+        said = _picks_said(q)
+        return super().describe(q) + (f" · {said}" if said else "")
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
         whole = pick_option(text, q.options)
         if whole is not None:
-            return [whole], None
+            return self._counted(q, [whole])
         picked: list[str] = []
         for tok in (x for x in re.split(r"[,\s/]+", text) if x):
             o = pick_option(tok, q.options)
@@ -117,7 +170,15 @@ class Multi(Choice):
                 return None, f"'{tok[:20]}'{pp(tok[:20], '은(는)')} 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
             if o not in picked:
                 picked.append(o)
-        return [o for o in q.options if o in picked], None
+        return self._counted(q, [o for o in q.options if o in picked])
+
+    @staticmethod
+    def _counted(q: Question, picked: list[str]) -> Parsed:
+        if q.max is not None and len(picked) > q.max:
+            return None, f"최대 {int(q.max)}개까지 골라 주세요."
+        if q.min is not None and len(picked) < q.min:
+            return None, f"{int(q.min)}개 이상 골라 주세요. 쉼표로 구분해요. 예: 1, 3"
+        return picked, None
 
     def picked(self, value: Any) -> list[str]:
         return [str(v) for v in value] if isinstance(value, list) else super().picked(value)
