@@ -130,6 +130,7 @@ class Question:
     min: float | None = None  # 숫자 range
     max: float | None = None
     unit: str = ""  # 숫자: the unit shown after the number (개, 명, 인분)
+    format: str = ""  # 주관식: phone, digits, email or tpl:<pattern> (domain.kinds.text); "" = free text
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
@@ -143,6 +144,8 @@ class Question:
             d["max"] = self.max
         if self.unit:
             d["unit"] = self.unit
+        if self.format:
+            d["format"] = self.format
         return d
 
     @classmethod
@@ -157,6 +160,7 @@ class Question:
             min=_num_or_none(d.get("min")),
             max=_num_or_none(d.get("max")),
             unit=str(d.get("unit") or ""),
+            format=str(d.get("format") or ""),
         )
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
+from chalicelib.domain.kinds.text import FORMAT_HINT
 from chalicelib.domain.model import KST, MAX_CAP, OPEN, Managed, Survey, option_key, target_label
 from chalicelib.domain.parsing import (
     DEADLINE_EXAMPLES,
@@ -133,10 +134,18 @@ def _current(form: Form) -> QuestionDraft:
 
 
 def _take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
+    from chalicelib.domain.kinds.text import Text, take_format
+
     kind = kind_named(text)
+    head, _, rest = text.strip().partition(" ")
+    settings = _current(form).settings
+    if kind is None and rest and isinstance(kind_named(head), Text):  # '주관식 전화번호': text of a format
+        settings["kind"] = Text.code
+        return take_format(settings, rest)
     if kind is None:
         return "아래 형식 중에서 골라 주세요."
-    _current(form).settings["kind"] = kind.code
+    settings["kind"] = kind.code
+    settings.pop("format", None)
     return None
 
 
@@ -253,7 +262,9 @@ STEPS: dict[str, Step] = {
     ),
     "q_text": Step(_ask_question, _take_question, lambda f: "q_kind" if f.current else "deadline"),
     "q_kind": Step(
-        lambda f: Ask([f"'{_current(f).text}' 질문의 형식을 골라 주세요."], [k.name for k in KINDS.values()]),
+        lambda f: Ask(
+            [f"'{_current(f).text}' 질문의 형식을 골라 주세요. {FORMAT_HINT}"], [k.name for k in KINDS.values()]
+        ),
         _take_kind,
         _after_kind,
     ),

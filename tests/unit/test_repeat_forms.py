@@ -142,3 +142,37 @@ def test_multiple_choice_with_a_number_of_picks() -> None:
     # a single choice question never asks how many
     said = chat.say_all(["신청 만들기", "점심", "건너뛰기", "메뉴?", "선택", "밥, 면"], who="관리자")
     assert "꼭 답해야" in said
+
+
+def test_free_text_of_a_format_phone_email_digits_or_a_pattern() -> None:
+    chat = world()
+    steps = ["신청 만들기", "연락처", "건너뛰기",
+             "휴대폰?", "주관식 전화번호", "필수",
+             "메일?", "주관식 이메일", "생략 가능",
+             "차량 번호?", "주관식 ##가####", "생략 가능",
+             "학번 끝자리?", "주관식 숫자만", "생략 가능",
+             "하고 싶은 말", "주관식", "생략 가능",
+             "질문 끝", "없음", "전체", "없음"]
+    preview = chat.say_all(steps, who="관리자")
+    assert "주관식 (전화번호)" in preview and "주관식 (이메일)" in preview and "주관식 (##가####)" in preview
+    assert "주관식 (숫자만)" in preview and "하고 싶은 말 (주관식" in preview
+    chat.say("개설", who="관리자")
+    s = next(x for x in chat.store.list_surveys() if x.title == "연락처")
+    assert [q.format for q in s.questions] == ["phone", "email", "tpl:##가####", "digits", ""]
+    chat.as_("홍길동").say("신청 연락처")
+    assert "전화번호로 입력해 주세요" in chat.say("전화 안 받아요")
+    assert "2/5" in chat.say("010-1234-5678")
+    assert "이메일 주소로 입력해 주세요" in chat.say("hong at example")
+    assert "3/5" in chat.say("hong@example.com")
+    assert "'##가####' 모양으로" in chat.say("12가 3456")
+    assert "4/5" in chat.say("12가3456")
+    assert "숫자만 입력해 주세요" in chat.say("12a")
+    assert "5/5" in chat.say("0012")
+    assert "제출 전 확인" in chat.say("아무 말이나 돼요")
+
+
+def test_a_format_that_is_none_of_them_is_refused_in_the_wizard() -> None:
+    chat = world()
+    chat.say_all(["신청 만들기", "x", "건너뛰기", "무엇?"], who="관리자")
+    assert "#·가·A로 모양을 적어 주세요" in chat.say("주관식 아무거나", who="관리자")
+    assert "꼭 답해야" in chat.say("주관식", who="관리자")
