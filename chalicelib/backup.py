@@ -76,35 +76,33 @@ class BucketSink:
 # --- DynamoDB's typed items as JSON --------------------------------------------------------------
 
 
-def _encode(value: Any) -> Any:
-    """A typed attribute value with its binary parts in base64 (JSON has no bytes)."""
-    if isinstance(value, dict):
-        return {k: _encode(v) if k not in ("B", "BS") else _b64(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    return value
+def _typed(value: dict[str, Any], binary: Callable[[Any], Any]) -> dict[str, Any]:
+    """One attribute value ({type: value}) with its binary parts passed through ``binary``, however deep.
+
+    Walked by type tag: a map's own keys are attribute names (a map may well hold one named "B")."""
+    ((tag, inner),) = value.items()
+    if tag == "B":
+        return {tag: binary(inner)}
+    if tag == "BS":
+        return {tag: [binary(x) for x in inner]}
+    if tag == "M":
+        return {tag: _item(inner, binary)}
+    if tag == "L":
+        return {tag: [_typed(x, binary) for x in inner]}
+    return {tag: inner}
 
 
-def _b64(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return [base64.b64encode(bytes(v)).decode("ascii") for v in value]
+def _item(item: dict[str, Any], binary: Callable[[Any], Any]) -> dict[str, Any]:
+    return {name: _typed(v, binary) for name, v in item.items()}
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if k == "B":
-                out[k] = base64.b64decode(v)
-            elif k == "BS":
-                out[k] = [base64.b64decode(x) for x in v]
-            else:
-                out[k] = _decode(v)
-        return out
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+def _encode(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as JSON can hold it: binary values in base64."""
+    return _item(item, lambda b: base64.b64encode(bytes(b)).decode("ascii"))
+
+
+def _decode(item: dict[str, Any]) -> dict[str, Any]:
+    return _item(item, base64.b64decode)
 
 
 def items_of(client: Any, table: str) -> Iterator[dict[str, Any]]:

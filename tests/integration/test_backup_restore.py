@@ -119,7 +119,9 @@ def test_backups_in_the_bucket_are_encrypted_and_the_latest_finished_one_is_foun
     ddb.create_table(TableName="t-users", KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     ddb.put_item(TableName="t-users", Item={"key": {"S": "a"}, "blob": {"B": b"\x00\xff"}, "n": {"N": "1.5"},
-                                            "tags": {"SS": ["x", "y"]}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}}})
+                                            "tags": {"SS": ["x", "y"]}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}},
+                                            # a map whose own keys are type tags' names: walked by tag, not by key
+                                            "odd": {"M": {"B": {"S": "not binary"}, "BS": {"N": "2"}}}})
     sink = backup.BucketSink(s3, "backup-test")
     from datetime import UTC, datetime
 
@@ -133,3 +135,4 @@ def test_backups_in_the_bucket_are_encrypted_and_the_latest_finished_one_is_foun
     backup.restore(ddb, {"users": "t-users"}, sink, second["prefix"])
     item = ddb.get_item(TableName="t-users", Key={"key": {"S": "a"}})["Item"]
     assert item["blob"] == {"B": b"\x00\xff"} and item["n"] == {"N": "1.5"} and set(item["tags"]["SS"]) == {"x", "y"}
+    assert item["odd"] == {"M": {"B": {"S": "not binary"}, "BS": {"N": "2"}}}
