@@ -124,7 +124,8 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     target = target_size(ctx.db, s)
     state = s.state_label(ctx.now)
     cap = f" · 최대 {s.cap}" if s.cap else ""
-    rate = f", {round(100 * len(answers) / target)}%" if target else ""
+    pct = tally.rate(len(answers), target)
+    rate = f", {pct}%" if pct is not None else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
         f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from chalicelib.domain import tally
 from chalicelib.domain.admin import members_of, target_size
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
@@ -138,7 +139,8 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
 
 def summary_text(s: Survey, answered: int, target: int) -> str:
     """One line on a closed survey: responses against its target."""
-    rate = f" ({round(100 * answered / target)}%)" if target else ""
+    pct = tally.rate(answered, target)
+    rate = f" ({pct}%)" if pct is not None else ""
     return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
 
 

@@ -26,6 +26,37 @@ def is_blank(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class OptionCount:
+    """How many answers picked one option (or 예, or 아니오), and the places it has left (None: no capacity)."""
+
+    option: str
+    count: int
+    left: int | None = None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How the answers to one question add up: what 현황 says of it, and the export's 요약 sheet shows.
+
+    Only aggregates: counts, sums and the earliest and latest time; never an answer's text.
+    """
+
+    answered: int  # answers that are not blank
+    counts: tuple[OptionCount, ...] = ()  # per option, in the options' order (choices, 예/아니오)
+    numbers: int = 0  # answers that are numbers (summed in ``total``)
+    total: int | float | None = None  # their sum (number questions)
+    grouped_by: str = ""  # the id of the choice question ``by_option`` is summed by
+    by_option: tuple[tuple[str, int | float], ...] = ()  # the sum per option of that question (those answered)
+    earliest: str = ""  # times of day ('HH:MM')
+    latest: str = ""
+
+    @property
+    def mean(self) -> float | None:
+        """The average of the numbers (None when there is none)."""
+        return None if self.total is None or not self.numbers else self.total / self.numbers
+
+
+@dataclass(frozen=True)
 class Setup:
     """A wizard step that follows the choice of a kind (e.g. the range of a number).
 
@@ -89,9 +120,13 @@ class Kind:
         return plain_cell(value)
 
     # --- adding up ---
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
-        """현황 of this question: a summary, then any further lines."""
-        return [f"응답 {len(values)}"]
+    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
+        """How the answers add up; ``values`` are the question's answers that are not blank."""
+        return Tally(len(values))
+
+    def said(self, q: Question, t: Tally) -> list[str]:
+        """현황 of this question from its tally: a summary, then any further lines."""
+        return [f"응답 {t.answered}"]
 
 
 def plain_cell(value: Any) -> CellValue:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Setup, kind_of, plain_cell
+from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Setup, Tally, kind_of, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import fmt_number, parse_number
 
@@ -113,20 +113,23 @@ class Number(Kind):
             return _number_or_text(value)
         return plain_cell(value)
 
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
         nums = [v for v in values if isinstance(v, (int, float))]
-        lines = [f"합계 {fmt_number(sum(nums))}{q.unit} (응답 {len(nums)})"]
         by = next((x for x in survey.questions if kind_of(x).groups), None)
-        if by is not None:
-            sums: dict[str, float] = defaultdict(float)
-            for a in answers:
-                o, v = a.values.get(by.id), a.values.get(q.id)
-                if isinstance(o, str) and isinstance(v, (int, float)):
-                    sums[o] += v
-            if sums:
-                lines.append(
-                    "   보기별: " + ", ".join(f"{o} {fmt_number(sums[o])}{q.unit}" for o in by.options if o in sums)
-                )
+        if by is None:
+            return Tally(len(values), numbers=len(nums), total=sum(nums))
+        sums: dict[str, int | float] = defaultdict(int)
+        for a in answers:
+            o, v = a.values.get(by.id), a.values.get(q.id)
+            if isinstance(o, str) and isinstance(v, (int, float)):
+                sums[o] += v
+        per_option = tuple((o, sums[o]) for o in by.options if o in sums)
+        return Tally(len(values), numbers=len(nums), total=sum(nums), grouped_by=by.id, by_option=per_option)
+
+    def said(self, q: Question, t: Tally) -> list[str]:
+        lines = [f"합계 {fmt_number(t.total or 0)}{q.unit} (응답 {t.numbers})"]
+        if t.by_option:
+            lines.append("   보기별: " + ", ".join(f"{o} {fmt_number(n)}{q.unit}" for o, n in t.by_option))
         return lines
 
 
