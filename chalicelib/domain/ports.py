@@ -155,10 +155,15 @@ class Exporter(ABC):
 
     @abstractmethod
     def export_survey(
-        self, survey: Survey, answers: Sequence[Answer], missing: Sequence[tuple[str, str, str]] = ()
+        self,
+        survey: Survey,
+        answers: Sequence[Answer],
+        missing: Sequence[tuple[str, str, str]] = (),
+        target: int | None = None,
     ) -> list[FileLink]:
-        """One survey's answers as files (a workbook and a CSV); the workbook's second sheet "미응답" lists
-        ``missing`` (소속, 이름, 상태) when there is anyone."""
+        """One survey's answers as files (a workbook and a CSV). The workbook opens on "요약", the survey's
+        현황 (with its response rate when ``target``, how many people it is meant for, is given), then the
+        answers, then "미응답" listing ``missing`` (소속, 이름, 상태) when there is anyone."""
 
     @abstractmethod
     def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]]) -> FileLink:

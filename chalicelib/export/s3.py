@@ -121,13 +121,16 @@ class S3Exporter(Exporter, Uploads):
         survey: Survey,
         answers: Sequence[Answer],
         missing: Sequence[tuple[str, str, str]] = (),
+        target: int | None = None,
         expires_in: int | None = None,
     ) -> list[FileLink]:
-        """Upload one survey's answers as xlsx and CSV; return ``[xlsx link, csv link]``."""
+        """Upload one survey's answers as xlsx (opening on its 요약) and CSV; return ``[xlsx link, csv link]``."""
+        from chalicelib.domain.tally import summarize
         from chalicelib.export.workbook import build_csv, build_xlsx
 
         title = f"{survey.title}_{now_kst():%Y%m%d}"
-        xlsx = build_xlsx([(survey.title, survey, answers)], missing=missing)
+        summary = (survey, summarize(survey, answers, target))
+        xlsx = build_xlsx([(survey.title, survey, answers)], missing=missing, summary=summary)
         csv_body = build_csv(survey, answers)
         return [
             self.put_and_link(xlsx, title, "xlsx", expires_in, scope=survey.id),

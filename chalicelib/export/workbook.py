@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from chalicelib.domain.kinds import CellValue, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.domain.tally import Summary
 
 FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속", "회원번호")
 EDITED_HEADER = "수정 시각"  # last column, after the questions
@@ -184,10 +185,14 @@ def build_csv(survey: Survey, answers: Iterable[Answer]) -> bytes:
 
 
 def build_xlsx(
-    sheets: Sequence[tuple[str, Survey, Sequence[Answer]]], missing: Sequence[tuple[str, str, str]] = ()
+    sheets: Sequence[tuple[str, Survey, Sequence[Answer]]],
+    missing: Sequence[tuple[str, str, str]] = (),
+    summary: tuple[Survey, Summary] | None = None,
 ) -> bytes:
     """A workbook with one sheet per ``(sheet name, survey, answers)``, and a sheet "미응답" of ``missing``
-    (소속, 이름, 상태: who has not answered) when there is anyone.
+    (소속, 이름, 상태: who has not answered) when there is anyone. With a ``summary`` (a survey and its
+    현황, :func:`chalicelib.domain.tally.summarize`), the first sheet is "요약": its figures in tables, with
+    bar charts (:mod:`chalicelib.export.summary`).
 
     Sheet names are made valid for Excel and unique. An empty ``sheets`` gives a
     workbook with one empty sheet (Excel cannot open a workbook without sheets).
@@ -197,10 +202,16 @@ def build_xlsx(
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from chalicelib.export.summary import SUMMARY_SHEET, write_summary
+
     wb = Workbook(write_only=True)
     wb.properties.creator = "행정이"
-    names = unique_sheet_names([name for name, _, _ in sheets] + ([MISSING_SHEET] if missing else []))
-    if not sheets:
+    first = [SUMMARY_SHEET] if summary is not None else []
+    names = unique_sheet_names(first + [name for name, _, _ in sheets] + ([MISSING_SHEET] if missing else []))
+    if summary is not None:
+        write_summary(wb, names[0], *summary)
+        names = names[1:]
+    elif not sheets:
         wb.create_sheet(DEFAULT_SHEET_NAME)
     bold = Font(bold=True)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.admin import target_size
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
@@ -97,7 +98,8 @@ def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
     answers = store.list_answers(s.id)
-    return f"{s.title} 응답 {len(answers)}건", exporter.export_survey(s, answers, missing_people(store, s))
+    links = exporter.export_survey(s, answers, missing_people(store, s), target=target_size(store, s))
+    return f"{s.title} 응답 {len(answers)}건", links
 
 
 def forget(exporter: Exporter, survey_id: str) -> None:

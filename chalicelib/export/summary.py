@@ -1,0 +1,342 @@
+"""The 요약 sheet of a survey's workbook: the figures 현황 says, in tables, with native bar charts.
+
+The figures are a :class:`chalicelib.domain.tally.Summary`, counted by the same code as 현황 in chat.
+The sheet holds aggregates only (counts, sums, averages, the response rate), never an answer's text.
+It is laid out as a plan first (:func:`plan`: rows and where each chart goes, no openpyxl), then written
+(:func:`write_summary`): a bar chart stands beside the table of each question with options (선택, 복수선택,
+예/아니오) and beside the responses per unit, each block kept as tall as its chart so that nothing overlaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain.kinds import kind_of
+from chalicelib.domain.model import KST, Survey, target_label
+from chalicelib.domain.tally import QuestionCount, Summary
+from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
+
+SUMMARY_SHEET = "요약"
+NO_DEADLINE = "마감 없음"
+NO_ANSWERS = "아직 응답이 없어요."
+
+CHART_WIDTH_CM = 12
+WIDE_CHART_CM = 17  # when an option's name is long: narrower, and the chart would leave out every other name
+LONG_LABEL = 16  # columns of text
+ROW_PT = 15  # the height of every row but the title's
+TITLE_PT = 22
+ROW_CM = ROW_PT / 72 * 2.54
+# Printed landscape on A4 (842 x 595 pt) within margins of 0.5 inch at the sides and 0.6 inch above and below.
+SIDE_MARGIN_IN, EDGE_MARGIN_IN = 0.5, 0.6
+PRINT_WIDTH_PT = 842 - 2 * 72 * SIDE_MARGIN_IN
+PRINT_HEIGHT_PT = 595 - 2 * 72 * EDGE_MARGIN_IN
+CHART_COLOR = "4472C4"
+CHART_TITLE_MAX = 40
+
+# Cell styles of the plan.
+TITLE, SECTION, HEAD, VALUE, PEOPLE, PERCENT, MEAN = ("title", "section", "head", "value", "people", "percent", "mean")
+_FORMATS = {PEOPLE: '#,##0"명"', PERCENT: "0%", MEAN: "#,##0.0#"}
+_UNMEASURED = frozenset((TITLE, SECTION, VALUE))  # text that may run over into the empty cells beside it
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 36, 2
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value with a style of the sheet (a heading, a header, a count of people, a percentage...)."""
+
+    value: Any
+    style: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of one table: its categories are the table's first column, its bars the second."""
+
+    title: str
+    row: int  # the row its top is anchored at (1-based)
+    column: int  # the column its left edge is anchored at (1-based); the table's width until placed
+    head: int  # the table's header row (the series' name)
+    last: int  # the table's last row
+    top_value: int  # the longest bar (for the axis' steps)
+    width_cm: int = CHART_WIDTH_CM
+
+    @property
+    def bars(self) -> int:
+        return self.last - self.head
+
+    @property
+    def height_cm(self) -> float:
+        return max(4.5, 2.0 + 0.9 * self.bars)  # room for every label: one per bar
+
+    @property
+    def rows(self) -> int:
+        """How many rows it covers."""
+        return math.ceil(self.height_cm / ROW_CM)
+
+
+@dataclass
+class Plan:
+    """The sheet's rows (values, :class:`Styled` values or None) and its charts."""
+
+    rows: list[list[Any]] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    blocks: list[tuple[int, int]] = field(default_factory=list)  # (first row, last row) of each table and chart
+
+    @property
+    def next_row(self) -> int:
+        return len(self.rows) + 1
+
+    def add(self, *values: Any) -> int:
+        """Append a row; its number."""
+        self.rows.append(list(values))
+        return len(self.rows)
+
+    def gap(self) -> None:
+        self.rows.append([])
+
+    def table(self, heading: str, header: Sequence[str], body: Sequence[Sequence[Any]]) -> tuple[int, int]:
+        """A heading, a header and the body; (the header's row, the last row)."""
+        self.gap()
+        first = self.add(Styled(heading, SECTION))
+        head = self.add(*(Styled(h, HEAD) for h in header))
+        for row in body:
+            self.add(*row)
+        self.blocks.append((first, self.next_row - 1))
+        return head, self.next_row - 1
+
+    def charted(self, title: str, heading: str, header: Sequence[str], body: Sequence[Sequence[Any]]) -> None:
+        """A table with its bar chart beside it (from the column after the next); the block is kept as tall as
+        the chart, so the next block starts below both."""
+        head, last = self.table(heading, header, body)
+        top_value = max((int(r[1]) for r in body if isinstance(r[1], (int, float))), default=0)
+        longest = max((_text_width(str(r[0])) for r in body), default=0)
+        width = WIDE_CHART_CM if longest > LONG_LABEL else CHART_WIDTH_CM
+        chart = Chart(_short(title), head, len(header), head, last, top_value, width)
+        self.charts.append(chart)
+        while self.next_row < chart.row + chart.rows:
+            self.gap()
+        self.blocks[-1] = (self.blocks[-1][0], self.next_row - 1)
+
+    def widths(self) -> list[float]:
+        """Each column's width: its widest measured value (headings and overview values run over)."""
+        longest: list[int] = []
+        for row in self.rows:
+            for i, v in enumerate(row):
+                if len(longest) <= i:
+                    longest.append(0)
+                style = v.style if isinstance(v, Styled) else ""
+                value = v.value if isinstance(v, Styled) else v
+                if value is None or style in _UNMEASURED:
+                    continue
+                if style == MEAN:
+                    width = len(f"{value:,.2f}")
+                elif style in _FORMATS:
+                    width = len(f"{value:,}") + 3
+                else:
+                    width = _text_width(str(value))
+                longest[i] = max(longest[i], width)
+        return [float(min(_WIDTH_MAX, max(_WIDTH_MIN, w + _WIDTH_PAD))) for w in longest]
+
+    def page_breaks(self, widths: Sequence[float]) -> list[int]:
+        """The rows after which a printed page ends, so that no table or chart is cut in two (where one fits
+        on a page): printed landscape on A4 and scaled to the page's width, a page holds about this many rows."""
+        used = sum(_points(w) for w in widths)
+        if self.charts:
+            column = self.charts[0].column
+            widest = max(c.width_cm for c in self.charts)
+            used = max(used, sum(_points(w) for w in widths[: column - 1]) + widest / 2.54 * 72)
+        scale = min(1.0, PRINT_WIDTH_PT / used) if used else 1.0
+        per_page = int(PRINT_HEIGHT_PT / (ROW_PT * scale)) - 1
+        breaks: list[int] = []
+        page_top = 1
+        for first, last in self.blocks:
+            if last - page_top + 1 > per_page and first > page_top:
+                breaks.append(first - 1)
+                page_top = first
+        return breaks
+
+
+def _points(width: float) -> float:
+    """A column's printed width in points: ``width`` characters of 7 pixels and 5 pixels of padding at 96 dpi."""
+    return (width * 7 + 5) * 0.75
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= CHART_TITLE_MAX else text[: CHART_TITLE_MAX - 1] + "…"
+
+
+def _with_unit(text: str, unit: str) -> str:
+    return f"{text} ({unit})" if unit else text
+
+
+def plan(survey: Survey, summary: Summary) -> Plan:
+    """The 요약 sheet of ``survey``: the overview, the number questions, each question with options (a chart
+    beside), the units (a chart beside), then every question's count of answers."""
+    p = Plan()
+    p.add(Styled(f"[{survey.title}] 요약", TITLE))
+    # Text, free to run over the empty cells beside it (a date cell would widen the column under the tables).
+    deadline = f"{survey.deadline.astimezone(KST):%Y-%m-%d %H:%M}" if survey.deadline else NO_DEADLINE
+    p.add("마감", Styled(deadline, VALUE))
+    p.add("대상", Styled(target_label(survey.target_unit), VALUE))
+    p.add("응답", Styled(summary.responses, PEOPLE))
+    if summary.target is not None:
+        p.add("대상 인원", Styled(summary.target, PEOPLE))
+        if summary.rate is not None:
+            p.add("응답률", Styled(summary.rate / 100, PERCENT))
+    if survey.cap:
+        p.add("최대 응답", Styled(survey.cap, PEOPLE))
+    if not summary.responses:
+        p.add(Styled(NO_ANSWERS, VALUE))
+
+    numbers = [c for c in summary.questions if kind_of(c.question).summable]
+    if numbers:
+        body = [
+            [
+                _numbered(c),
+                c.tally.numbers,
+                c.tally.total or 0,
+                Styled(c.tally.mean, MEAN) if c.tally.mean is not None else None,
+                c.question.unit or None,
+            ]
+            for c in numbers
+        ]
+        p.table("숫자 문항", ("문항", "응답", "합계", "평균", "단위"), body)
+
+    for c in summary.questions:
+        if c.tally.counts:
+            _options_block(p, c, [n for n in numbers if n.tally.grouped_by == c.question.id])
+
+    if summary.units:
+        header = ["소속", "응답"] + [_with_unit(f"{q.text} 합계", q.unit) for q in summary.summed]
+        body = [[u.unit, u.responses, *u.sums] for u in summary.units]
+        p.charted("소속별 응답", "소속별 응답", header, body)
+
+    body = [[_numbered(c), kind_of(c.question).name, c.tally.answered] for c in summary.questions]
+    p.table("문항별 응답", ("문항", "형식", "응답"), body)
+    # The charts line up, a column clear of the widest table they stand beside.
+    column = max((c.column for c in p.charts), default=0) + 2
+    p.charts = [dataclasses.replace(c, column=column) for c in p.charts]
+    return p
+
+
+def _numbered(c: QuestionCount) -> str:
+    return f"{c.number}. {c.question.text}"
+
+
+def _options_block(p: Plan, c: QuestionCount, grouped: list[QuestionCount]) -> None:
+    """A question's options with their counts, the places left when any has a capacity, and the sums of the
+    number questions per option (as 현황's 보기별), with its chart."""
+    counts = c.tally.counts
+    capped = any(x.left is not None for x in counts)
+    header = ["보기", "응답"] + (["남은 정원"] if capped else [])
+    header += [_with_unit(f"{n.question.text} 합계", n.question.unit) for n in grouped]
+    sums = [dict(n.tally.by_option) for n in grouped]
+    body = [[x.option, x.count, *([x.left] if capped else []), *(s.get(x.option, 0) for s in sums)] for x in counts]
+    heading = f"{_numbered(c)} ({kind_of(c.question).name})"
+    p.charted(_numbered(c), heading, header, body)
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def write_summary(wb: Any, title: str, survey: Survey, summary: Summary) -> None:
+    """Add the 요약 sheet (named ``title``) to the write-only workbook ``wb``."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.dimensions import SheetFormatProperties
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.pagebreak import Break
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    p = plan(survey, summary)
+    ws = wb.create_sheet(title)
+    # Write-only sheets take widths and page settings only before the first row.
+    widths = p.widths()
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    # Rows of one height in every program (LibreOffice would size them by the font): the layout counts on it.
+    ws.sheet_format = SheetFormatProperties(defaultRowHeight=ROW_PT, customHeight=True)
+    for i in range(1, len(p.rows) + 1):
+        ws.row_dimensions[i].height = TITLE_PT if i == 1 else ROW_PT  # written with each row as it is appended
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(
+        left=SIDE_MARGIN_IN, right=SIDE_MARGIN_IN, top=EDGE_MARGIN_IN, bottom=EDGE_MARGIN_IN, header=0.3, footer=0.3
+    )
+    for last in p.page_breaks(widths):
+        ws.row_breaks.append(Break(id=last))
+
+    fonts = {TITLE: Font(bold=True, size=14), SECTION: Font(bold=True, size=12), HEAD: Font(bold=True)}
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def cell(v: Any) -> Any:
+        style = v.style if isinstance(v, Styled) else ""
+        value = v.value if isinstance(v, Styled) else v
+        if value is None:
+            return None
+        c = WriteOnlyCell(ws)
+        if style in _FORMATS:
+            c.number_format = _FORMATS[style]  # before the value, which then keeps it
+        if isinstance(value, str):
+            text = _clean_text(value)
+            c.value = text
+            c.data_type = "s"  # an explicit string: never a formula, whatever it starts with
+            c.quotePrefix = is_formula_like(text)
+        else:
+            c.value = value
+        if style in fonts:
+            c.font = fonts[style]
+        if style == HEAD:
+            c.fill = head_fill
+        return c
+
+    for row in p.rows:
+        ws.append([cell(v) for v in row])
+    for chart in p.charts:
+        ws.add_chart(_bar_chart(ws, chart), f"{get_column_letter(chart.column)}{chart.row}")
+
+
+def _bar_chart(ws: Any, spec: Chart) -> Any:
+    """Horizontal bars, the first option on top, the counts written at the bars."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.label import DataLabelList
+    from openpyxl.chart.text import RichText, Text
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+
+    chart = BarChart()
+    chart.type = "bar"
+    heading = CharacterProperties(sz=1200, b=True)
+    line = Paragraph(pPr=ParagraphProperties(defRPr=heading), r=[RegularTextRun(rPr=heading, t=spec.title)])
+    chart.title = Title(tx=Text(rich=RichText(p=[line])), overlay=False)
+    chart.legend = None
+    chart.width = spec.width_cm
+    chart.height = spec.height_cm
+    chart.gapWidth = 60
+    chart.add_data(Reference(ws, min_col=2, min_row=spec.head, max_row=spec.last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=spec.head + 1, max_row=spec.last))
+    series = chart.series[0]
+    series.graphicalProperties.solidFill = CHART_COLOR
+    series.graphicalProperties.line.solidFill = CHART_COLOR
+    chart.dataLabels = DataLabelList(
+        showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
+    )
+    chart.x_axis.scaling.orientation = "maxMin"  # categories top down, in the table's order
+    chart.x_axis.delete = False
+    chart.x_axis.tickLblSkip = 1  # every option named, none skipped
+    chart.y_axis.delete = False
+    chart.y_axis.crosses = "max"  # with the categories reversed, keeps the count axis at the bottom
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.majorUnit = max(1, math.ceil(spec.top_value / 5))  # whole people
+    chart.y_axis.number_format = "0"
+    return chart
