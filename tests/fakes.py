@@ -21,14 +21,16 @@ class FakeExporter(Exporter):
         self.calls: list[tuple[str, list[str], int]] = []  # (kind, survey ids, answers)
         self.forgotten: list[str] = []
         self.presigned: list[str] = []  # keys
+        self.targets: list[int | None] = []  # the target size each survey export was given
 
     @property
     def kinds(self) -> list[str]:
         """What was exported, in order: "survey" or "master"."""
         return [kind for kind, _, _ in self.calls]
 
-    def export_survey(self, survey: Survey, answers: Sequence[Answer], missing=()) -> list[FileLink]:
+    def export_survey(self, survey: Survey, answers: Sequence[Answer], missing=(), target=None) -> list[FileLink]:
         self.calls.append(("survey", [survey.id], len(answers)))
+        self.targets.append(target)
         return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
                 stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]
 

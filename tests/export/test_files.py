@@ -136,9 +136,9 @@ def test_export_survey_uploads_xlsx_and_csv(s3, exporter, survey, answers):
     assert links[1].filename == f"{survey.title}_{stamp}.csv"
 
     xlsx = _client().get_object(Bucket=s3, Key=links[0].key)["Body"].read()
-    ws = openpyxl.load_workbook(io.BytesIO(xlsx)).active
-    assert ws.title == survey.title
-    assert ws.max_row == 1 + len(answers)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == ["요약", survey.title]  # the summary first, then the answers
+    assert wb[survey.title].max_row == 1 + len(answers)
     csv_body = _client().get_object(Bucket=s3, Key=links[1].key)["Body"].read()
     assert csv_body.startswith(b"\xef\xbb\xbf")
     assert "text/csv" in _query(links[1].url)["response-content-type"]

@@ -69,11 +69,11 @@ def fetch(url: str, env: dict[str, str]) -> tuple[bytes, dict[str, Any]]:
     return obj["Body"].read(), obj
 
 
-def sheet_rows(data: bytes, sheet: str | None = None) -> tuple[list[Any], list[list[Any]], Any]:
+def sheet_rows(data: bytes, sheet: str) -> tuple[list[Any], list[list[Any]], Any]:
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    ws = wb[sheet] if sheet else wb.worksheets[0]
+    ws = wb[sheet]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     return rows[0], rows[1:], ws
 
@@ -339,7 +339,10 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert urlparse(url).hostname == f"{bucket}.s3.ap-northeast-2.amazonaws.com"
     assert "X-Amz-Signature" in query and 0 < int(query["X-Amz-Expires"][0]) <= 600
     data, obj = fetch(url, aws)
-    header, rows, ws = sheet_rows(data)
+    header, rows, ws = sheet_rows(data, TITLE)
+    assert ws.parent.sheetnames == ["요약", TITLE, "미응답"]
+    summary = {r[0]: r[1] for r in ws.parent["요약"].iter_rows(values_only=True) if r and r[0]}
+    assert (summary["응답"], summary["대상 인원"], summary["응답률"]) == (2, 5, 0.4)  # as 현황 counts
     assert header[:4] == ["제출 시각", "이름", "소속", "회원번호"]
     assert header[4:-1] == QUESTIONS and header[-1] == "수정 시각"
     assert [r[1:3] + r[4:-1] for r in rows] == [

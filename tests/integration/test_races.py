@@ -461,7 +461,7 @@ def test_hundred_members_submit_at_the_same_moment(stack: Stack, world: World) -
     assert len(xlsx) == 1, card
     import openpyxl
 
-    ws = openpyxl.load_workbook(io.BytesIO(fetch(stack, xlsx[0]["webLinkUrl"]))).worksheets[0]
+    ws = openpyxl.load_workbook(io.BytesIO(fetch(stack, xlsx[0]["webLinkUrl"])))[title]  # after 요약
     table = [r for r in ws.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
     header, data = table[0], table[1:]
     print(f"[export] xlsx: {len(data)} data rows, columns {list(header)}")
