@@ -25,8 +25,8 @@ NO_DEADLINE = "마감 없음"
 NO_ANSWERS = "아직 응답이 없어요."
 
 CHART_WIDTH_CM = 12
-WIDE_CHART_CM = 17  # when an option's name is long: narrower, and the chart would leave out every other name
-LONG_LABEL = 16  # columns of text
+WIDE_CHART_CM = 17  # when a name on the chart is longer than LONG_LABEL columns (narrower, every other is left out)
+LONG_LABEL = 16
 ROW_PT = 15  # the height of every row but the title's
 TITLE_PT = 22
 ROW_CM = ROW_PT / 72 * 2.54
