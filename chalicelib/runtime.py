@@ -156,11 +156,14 @@ def skill_secrets(s: Settings) -> tuple[str, ...]:
 
 
 def close_expired() -> list[str]:
-    """Mark surveys past their deadline closed; returns their ids."""
+    """The minute job: open what the schedule says is due (예약, each period of a repeating survey), mark
+    surveys past their deadline closed, and send the automatic reminders; returns the ids closed."""
     from chalicelib.autoclose import close_expired as run
     from chalicelib.domain.model import now_kst
+    from chalicelib.planner import open_planned
 
     b = bot()
+    b.announce_opened(open_planned(b.store, now_kst()))
     closed = run(b.store, now_kst())
     b.announce_closed(closed)
     b.auto_remind()

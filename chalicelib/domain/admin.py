@@ -17,7 +17,9 @@ from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
 from chalicelib.domain.model import (
     CLOSED,
     MANAGED_KEPT,
+    MODE_NAMES,
     OPEN,
+    SCHEDULED,
     Managed,
     Member,
     Survey,
@@ -29,6 +31,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
@@ -129,8 +132,10 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
         f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
+    if s.anonymous:
+        head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
     body = "\n".join(head + tally.by_question(s, answers))
-    units = "\n".join(tally.by_unit(s, answers))
+    units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
     r = ref(s, pool)
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
@@ -161,7 +166,15 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
                 quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
             )
         )
-    answered = {a.user_key for a in ctx.db.list_answers(s.id)}
+    answered = answered_keys(ctx.db, s)
+    if answered is None:
+        r = ref(s, pool)
+        return Outcome(
+            Reply.say(
+                f"[{s.title}] 응답 {s.response_count}명. {ANONYMOUS_NOTE}",
+                quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
+            )
+        )
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)
     people = silent_members(ctx.db, s, answered)
@@ -379,14 +392,33 @@ def _shared_with(person: User, s: Survey, ctx: Ctx) -> PutUser:
 
 def extend(ctx: Ctx, arg: str) -> Outcome:
     """연장 <제목> <언제>: a new deadline; a closed survey opens again until then. Drafts are untouched."""
+    found = survey_and_moment(ctx, "연장", arg, "언제까지인지", "연장 BBQ 회식 금요일 18시", lifts=True)
+    if isinstance(found, Outcome):
+        return found
+    s, pool, when = found
+    if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
+        return Outcome(
+            Reply.say(
+                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at)}에 열려요. 마감은 그 뒤로 정해 주세요.",
+                quick=["내 신청서", "메뉴"],
+            )
+        )
+    return _extended(ctx, s, pool, when)
+
+
+def survey_and_moment(
+    ctx: Ctx, cmd: str, arg: str, what: str, example: str, lifts: bool = False
+) -> tuple[Survey, list[SurveyInfo], datetime | None] | Outcome:
+    """'<제목> <언제>' of a command: the admin's survey and the moment (None: '없음', where ``lifts``), or the
+    reply to give instead. The longest title that names one of my surveys wins; the rest is the moment
+    ('주간 식수 금요일 18시')."""
     words = arg.split()
     first_miss: Outcome | None = None
-    # The longest title that names one of my surveys; the rest is the moment ('주간 식수 금요일 18시').
     for cut in range(len(words) - 1, 0, -1):
         title, said = " ".join(words[:cut]), " ".join(words[cut:])
-        lift = said in ("없음", "마감 없음")
+        lift = lifts and said in ("없음", "마감 없음")
         when, why = (None, None) if lift else parse_deadline(said, ctx.now)
-        found = for_admin(ctx, "연장", title)
+        found = for_admin(ctx, cmd, title)
         if isinstance(found, Outcome):
             if found.writes:  # someone else's survey of exactly that title: refused (and audited)
                 return found
@@ -395,25 +427,26 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
             continue
         if when is None and not lift:
             return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=["내 신청서", "메뉴"]))
-        return _extended(ctx, found[0], found[1], when)
+        return found[0], found[1], when
     if first_miss is not None:
         return first_miss
-    return Outcome(
-        Reply.say(
-            f"언제까지인지 붙여 주세요. 예: 연장 BBQ 회식 금요일 18시. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]
-        )
-    )
+    return Outcome(Reply.say(f"{what} 붙여 주세요. 예: {example}. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]))
 
 
 def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
     r = ref(s, pool)
-    was_open = s.is_open(ctx.now)
-    info = dataclasses.replace(s.info(), status=OPEN, deadline=when)
-    writes: list[Write] = [
-        SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
-        ListSurvey(info),
-        ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}"),
-    ]
+    was_open = s.is_open(ctx.now) or s.status == SCHEDULED
+    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}")
+    writes: list[Write]
+    if s.status == SCHEDULED:  # it opens at its time, as before, until the new deadline
+        writes = [SetSurveyStatus(s.id, SCHEDULED, clear_deadline=when is None, deadline=when), audit]
+    else:
+        info = dataclasses.replace(s.info(), status=OPEN, deadline=when)
+        writes = [
+            SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
+            ListSurvey(info),
+            audit,
+        ]
     said = (
         "마감 없이 열어 뒀어요"
         if when is None

@@ -14,7 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Member, RosterEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import (
+    PARTICIPATION,
+    Answer,
+    AuditEntry,
+    Member,
+    Planned,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+)
 from chalicelib.domain.writes import Write
 
 
@@ -99,6 +109,15 @@ class Reader(ABC):
     @abstractmethod
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
+
+    def participants(self, survey_id: str) -> list[str]:
+        """The participation records of a survey of answers kept without the person (익명, 참여만 확인):
+        salted keys (익명) or the people's keys (참여만 확인)."""
+        return [a.user_key for a in self.list_answers(PARTICIPATION + survey_id)]
+
+    @abstractmethod
+    def planned(self) -> list[Planned]:
+        """The schedule: surveys that open by themselves (예약) and repeating ones (one item; the job reads it)."""
 
     @abstractmethod
     def roster_units(self) -> dict[str, int]:

@@ -17,9 +17,10 @@ from chalicelib.domain.admin import members_of, target_size
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin
-from chalicelib.domain.model import Survey
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.model import ANONYMOUS, Survey
+from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
@@ -35,8 +36,11 @@ OFF = (
 
 
 def pending(db: Reader, s: Survey) -> list[str]:
-    """Keys of the registered people of the survey's target who have not answered."""
-    answered = {a.user_key for a in db.list_answers(s.id)}
+    """Keys of the registered people of the survey's target who have not answered (none for 익명: nobody
+    can know who has)."""
+    answered = answered_keys(db, s)
+    if answered is None:
+        return []
     return [m.key for m in members_of(db, s.target_unit) if m.key not in answered]  # in registration order
 
 
@@ -70,6 +74,8 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(ctx.user)))
     if why := _too_soon(ctx, s):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
+    if s.mode == ANONYMOUS:
+        return Outcome(Reply.say(f"{ANONYMOUS_NOTE} 그래서 알림을 골라 보낼 수 없어요.", quick=main_quick(ctx.user)))
     keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
@@ -132,6 +138,22 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
         Reply.say(
             f"[알림] '{info.title}'에 아직 응답하지 않았어요. 마감: {fmt_deadline(info.deadline)}",
             quick=quick,
+        )
+    )
+
+
+def opened(ctx: Ctx, sid: str) -> Outcome:
+    """What a person sees when a survey that opened by itself (예약, 반복) is announced to them."""
+    u = ctx.member
+    info = next((s for s in ctx.listed() if s.id == sid), None)
+    if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
+        return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
+    if sid in u.answered:
+        return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
+    quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
+    return Outcome(
+        Reply.say(
+            f"[새 신청] '{info.title}'{pp(info.title, '이(가)')} 열렸어요. {deadline_label(info.deadline)}", quick=quick
         )
     )
 

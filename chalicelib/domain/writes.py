@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, RosterEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User
 
 
 @dataclass
@@ -83,14 +83,42 @@ class PutSurvey:
 
 @dataclass
 class SetSurveyStatus:
-    """Close or reopen, optionally lifting the deadline. Condition: the survey exists; with ``full``,
-    also that it is full (True) or not (False), as the listing written with it assumes."""
+    """Close, reopen, schedule or open a scheduled survey, optionally lifting the deadline. Condition: the
+    survey exists; with ``full``, also that it is full (True) or not (False), as the listing written with
+    it assumes; with ``expect``, that its status is that (a scheduled survey opens once)."""
 
     survey_id: str
     status: str
     clear_deadline: bool = False
     full: bool | None = None
     deadline: datetime | None = None  # a new deadline (연장)
+    expect: str = ""
+    opens_at: datetime | None = None  # 예약: when it opens by itself
+
+
+@dataclass
+class SetRepeat:
+    """Set or stop (``rule`` "") a survey's repeating. Condition: the survey exists; with ``expect``, that
+    it repeats by that rule still (the job makes a period only of a survey nobody stopped meanwhile)."""
+
+    survey_id: str
+    rule: str
+    expect: str = ""
+
+
+@dataclass
+class Plan:
+    """Put a survey on the schedule the job reads (예약, 반복): rides with the change that makes it so, like
+    ListSurvey, with no condition of its own."""
+
+    planned: Planned
+
+
+@dataclass
+class Unplan:
+    """Take a survey off the schedule (opened, stopped, deleted). Rides with the change, like Plan."""
+
+    survey_id: str
 
 
 @dataclass
@@ -234,4 +262,7 @@ Write = (
     | NoteRegistrationFailure
     | MarkReminded
     | MarkAutoReminded
+    | SetRepeat
+    | Plan
+    | Unplan
 )

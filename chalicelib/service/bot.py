@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,7 +117,7 @@ class Bot:
 
     def run_export_task(self, task: ExportTask) -> None:
         """The background half of a big export, or the sending of an 알림 (the queue calls this)."""
-        if task.kind == "remind":
+        if task.kind in ("remind", "opened"):
             if self.notifier is not None:
                 reminders.run_task(task, self.store, self.notifier, self._requeue)
             return
@@ -252,6 +252,17 @@ class Bot:
         if self.uploads is None:
             return False
         return roster_files.run_import(self.store, self.uploads, token)
+
+    def announce_opened(self, surveys: Sequence[Survey]) -> None:
+        """Surveys the scheduled job opened: with the event channel on, their target hears of it."""
+        if self.notifier is None:
+            return
+        from chalicelib.domain.admin import members_of
+
+        for s in surveys:
+            keys = [m.key for m in members_of(self.store, s.target_unit)]
+            if keys:
+                self._notify(NotifyJob(s.id, s.title, keys, s.owner, kind="opened"))
 
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""

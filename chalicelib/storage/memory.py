@@ -15,9 +15,11 @@ from collections.abc import Iterable, Sequence
 
 from chalicelib.domain.model import (
     OPEN,
+    PARTICIPATION,
     Answer,
     AuditEntry,
     Member,
+    Planned,
     RosterEntry,
     Survey,
     SurveyInfo,
@@ -39,14 +41,17 @@ from chalicelib.domain.writes import (
     MarkAutoReminded,
     MarkReminded,
     NoteRegistrationFailure,
+    Plan,
     PutAnswer,
     PutRosterEntry,
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
+    Unplan,
     Write,
 )
 
@@ -62,6 +67,7 @@ class MemoryStore(Store):
         self.roster: dict[str, RosterEntry] = {}
         self.units: dict[str, int] = {}
         self.failures: dict[tuple[str, int], int] = {}
+        self.plans: dict[str, Planned] = {}
 
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> User | None:
@@ -143,6 +149,10 @@ class MemoryStore(Store):
         with self._lock:
             return self.failures.get((user_key, window), 0)
 
+    def planned(self) -> list[Planned]:
+        with self._lock:
+            return list(self.plans.values())
+
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:
             return list(reversed(self.audit))[:limit]
@@ -179,10 +189,14 @@ class MemoryStore(Store):
                 raise Conflict("survey")
         elif isinstance(w, SetSurveyStatus):
             s = self.surveys.get(w.survey_id)
-            if s is None or (w.full is not None and s.is_full() != w.full):
+            if s is None or (w.full is not None and s.is_full() != w.full) or (w.expect and s.status != w.expect):
                 raise Conflict("survey")
         elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+        elif isinstance(w, SetRepeat):
+            s = self.surveys.get(w.survey_id)
+            if s is None or (w.expect and s.repeat != w.expect):
+                raise Conflict("survey")
         elif isinstance(w, MarkAutoReminded):
             s = self.surveys.get(w.survey_id)
             if s is None or w.hours in s.auto_reminded:
@@ -242,6 +256,14 @@ class MemoryStore(Store):
                 s.deadline = None
             if w.deadline is not None:
                 s.deadline = w.deadline
+            if w.opens_at is not None:
+                s.opens_at = w.opens_at
+        elif isinstance(w, SetRepeat):
+            self.surveys[w.survey_id].repeat = w.rule
+        elif isinstance(w, Plan):
+            self.plans[w.planned.survey_id] = w.planned
+        elif isinstance(w, Unplan):
+            self.plans.pop(w.survey_id, None)
         elif isinstance(w, ListSurvey):
             self.listing[w.info.id] = w.info
         elif isinstance(w, UnlistSurvey):
@@ -253,7 +275,9 @@ class MemoryStore(Store):
         elif isinstance(w, DeleteSurvey):
             self.surveys.pop(w.survey_id, None)
             self.listing.pop(w.survey_id, None)
-            for pair in [pair for pair in self.answers if pair[0] == w.survey_id]:
+            self.plans.pop(w.survey_id, None)
+            gone = (w.survey_id, PARTICIPATION + w.survey_id)
+            for pair in [pair for pair in self.answers if pair[0] in gone]:
                 del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))

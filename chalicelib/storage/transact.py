@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import OPEN, SurveyInfo
+from chalicelib.domain.model import OPEN, Planned, SurveyInfo
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -32,20 +32,24 @@ from chalicelib.domain.writes import (
     MarkAutoReminded,
     MarkReminded,
     NoteRegistrationFailure,
+    Plan,
     PutAnswer,
     PutRosterEntry,
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
+    Unplan,
     Write,
 )
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     LISTING_ID,
+    PLANS_ID,
     ROSTER_PARTITION,
     UNITS_ENTRY,
     UNITS_PARTITION,
@@ -80,10 +84,11 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
     # CancellationReasons follow that order, so keep a label list per kind.
     labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
     listing = [w for w in writes if isinstance(w, (ListSurvey, UnlistSurvey))]
+    plans = [w for w in writes if isinstance(w, (Plan, Unplan))]
     try:
         with TransactWrite(connection=t.connection) as tx:
             for i, w in enumerate(writes):
-                if isinstance(w, (ListSurvey, UnlistSurvey)):
+                if isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)):
                     continue
                 kind, label = _add(tx, t, w, i)
                 labels[kind].append(label)
@@ -94,6 +99,9 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
                 # All listing changes of a commit are one update: a transaction touches an item once.
                 tx.update(t.ListingItem(LISTING_ID), actions=_listing_actions(t, listing, unlisted))
                 labels["update"].append("listing")
+            if plans or deleted:
+                tx.update(t.ListingItem(PLANS_ID), actions=_plan_actions(t, plans, deleted))
+                labels["update"].append("plans")
     except TransactWriteError as e:
         ordered = labels["check"] + labels["delete"] + labels["put"] + labels["update"]
         mapped = _transaction_error(e, ordered)
@@ -158,12 +166,23 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
                 SurveyItem.deadline.set(w.deadline.isoformat()),
                 SurveyItem.deadline_us.set(items.epoch_us(w.deadline)),
             ]
+        if w.opens_at is not None:
+            status_actions.append(SurveyItem.opens_at.set(w.opens_at.isoformat()))
         cond = SurveyItem.id.exists()
+        if w.expect:  # condition: in that state still (a scheduled survey opens once)
+            cond &= SurveyItem.status == w.expect
         if w.full is True:  # condition: still full, as the listing written with it says
             cond &= SurveyItem.full == True  # noqa: E712 (a condition, not a comparison)
         elif w.full is False:  # condition: still not full
             cond &= SurveyItem.full.does_not_exist() | (SurveyItem.full == False)  # noqa: E712
         tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, SetRepeat):
+        action = SurveyItem.repeat.set(w.rule) if w.rule else SurveyItem.repeat.remove()
+        repeat_cond = SurveyItem.id.exists()
+        if w.expect:  # condition: it repeats by that rule still
+            repeat_cond &= SurveyItem.repeat == w.expect
+        tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=repeat_cond)
         return "update", "survey"
     if isinstance(w, AddCoadmin):
         return _add_coadmin(tx, t, w)
@@ -280,6 +299,17 @@ def _listing_actions(t: Tables, changes: Sequence[ListSurvey | UnlistSurvey], un
     return [
         entries[sid].set(items.listing_entry(info)) if info is not None else entries[sid].remove()
         for sid, info in final.items()
+    ]
+
+
+def _plan_actions(t: Tables, changes: Sequence[Plan | Unplan], deleted: Sequence[str]) -> list[Action]:
+    """SET or REMOVE one schedule entry per survey (the last change of a survey wins)."""
+    final: dict[str, Planned | None] = dict.fromkeys(deleted)
+    for c in changes:
+        final[c.planned.survey_id if isinstance(c, Plan) else c.survey_id] = c.planned if isinstance(c, Plan) else None
+    entries = t.ListingItem.entries
+    return [
+        entries[sid].set(items.plan_entry(p)) if p is not None else entries[sid].remove() for sid, p in final.items()
     ]
 
 
