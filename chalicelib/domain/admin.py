@@ -32,6 +32,7 @@ from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_dea
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
+from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
@@ -73,6 +74,10 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
 
     def line(s: Survey) -> str:
         state = s.state_label(ctx.now)
+        if s.status == SCHEDULED and s.opens_at is not None:
+            state = f"예약 {fmt_deadline(s.opens_at)} 열림"
+        if s.repeat:
+            state += f" · {describe(s.repeat)} 반복"
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
