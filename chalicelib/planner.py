@@ -17,13 +17,16 @@ import dataclasses
 import logging
 from datetime import datetime
 
-from chalicelib.domain.model import OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
+from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
 from chalicelib.domain.ports import Conflict, Store
 from chalicelib.domain.repeat import latest_period, next_period, period_copy
+from chalicelib.domain.retention import keep_plan, warning
 from chalicelib.domain.wizard import MAX_TITLE
 from chalicelib.domain.writes import (
     Audit,
     ListSurvey,
+    MarkKeepWarned,
+    MarkPurged,
     Plan,
     PutSurvey,
     PutUser,
@@ -32,16 +35,26 @@ from chalicelib.domain.writes import (
     Unplan,
     Write,
 )
+from chalicelib.service.reminders import leave_note
 
 log = logging.getLogger("haengjeong")
 
 REMEMBER_ATTEMPTS = 5
 
 
-def open_planned(store: Store, now: datetime) -> list[Survey]:
-    """Open what the schedule says is due at ``now``; returns the surveys this run opened."""
+def open_planned(
+    store: Store, now: datetime, keep_days: int = KEEP_DAYS, purged: list[str] | None = None
+) -> list[Survey]:
+    """Open what the schedule says is due at ``now``; returns the surveys this run opened. Retention entries
+    due are handled too (a warning to the admins, or the answers deleted: their ids added to ``purged``)."""
     opened: list[Survey] = []
     for p in store.planned():
+        if p.kind == KEEP:
+            if p.next is not None and p.next <= now:
+                gone = _keep(store, p, now, keep_days)
+                if gone and purged is not None:
+                    purged.append(gone)
+            continue
         if p.opens_at is not None and p.opens_at <= now:
             s = _open_scheduled(store, p, now)
             if s is not None:
@@ -103,6 +116,31 @@ def _open_period(store: Store, p: Planned, now: datetime) -> Survey | None:
     for key in dict.fromkeys([copy.owner, *copy.coadmins]):
         _remember(store, key, copy, now)
     return copy
+
+
+def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
+    """A retention entry due: tell the admins a week before (once), or at the end delete the answers (once).
+    Returns the survey's id when its answers were deleted by this run."""
+    s = store.get_survey(p.survey_id)
+    if s is None or s.status != CLOSED or s.closed_at is None or s.purged_at is not None:
+        _commit(store, [Unplan(p.survey_id, KEEP)])  # reopened, deleted or done: nothing to keep count of
+        return ""
+    until = s.keep_until(keep_days)
+    if until is None:  # closed_at was checked above
+        return ""
+    if now >= until:
+        entry = AuditEntry("system", "retention_purge", s.id, f"{s.title} · 응답 {s.response_count}건", now.isoformat())
+        if not _commit(store, [MarkPurged(s.id, s.closed_at, now), Unplan(s.id, KEEP), Audit(entry)]):
+            return ""
+        store.purge_answers(s.id)
+        return s.id
+    if s.keep_warned:  # told already (before 보관 연장 moved the end, say): look again at the end
+        _commit(store, [keep_plan(s, s.closed_at, keep_days, warned=True)])
+        return ""
+    if _commit(store, [MarkKeepWarned(s.id, s.closed_at), keep_plan(s, s.closed_at, keep_days, warned=True)]):
+        for key in dict.fromkeys([s.owner, *s.coadmins]):
+            leave_note(store, key, warning(s, until))
+    return ""
 
 
 def _commit(store: Store, writes: list[Write]) -> bool:

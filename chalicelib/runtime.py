@@ -98,6 +98,7 @@ def build(s: Settings) -> Bot:
         notifier=notifier(s),
         uploads=files,
         remind_hours=s.remind_interval_hours,
+        keep_days=s.keep_days,
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
@@ -163,8 +164,12 @@ def close_expired() -> list[str]:
     from chalicelib.planner import open_planned
 
     b = bot()
-    b.announce_opened(open_planned(b.store, now_kst()))
-    closed = run(b.store, now_kst())
+    purged: list[str] = []
+    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days, purged))
+    for sid in purged:  # the answers are gone: so are any files made of them
+        if b.exporter is not None:
+            b.exporter.forget_survey(sid)
+    closed = run(b.store, now_kst(), b.keep_days)
     b.announce_closed(closed)
     b.auto_remind()
     return closed

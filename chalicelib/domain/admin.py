@@ -34,6 +34,7 @@ from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
 from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
@@ -78,6 +79,8 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
             state = f"예약 {fmt_deadline(s.opens_at)} 열림"
         if s.repeat:
             state += f" · {describe(s.repeat)} 반복"
+        if kept := keep_label(s, ctx.keep_days):
+            state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
@@ -128,6 +131,8 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool = found
+    if s.purged_at is not None:
+        return purged_reply(s, ref(s, pool))
     answers = ctx.db.list_answers(s.id)
     target = target_size(ctx.db, s)
     state = s.state_label(ctx.now)
@@ -242,7 +247,7 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
             quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
         ),
         session=session,
-        writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
+        writes=[*closing(s, ctx.now, ctx.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
         notify=closed_notice(s, ctx.key),
     )
 
@@ -267,6 +272,8 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     r = ref(s, pool)
+    if s.purged_at is not None:
+        return purged_reply(s, r)
     if s.is_open(ctx.now):
         return Outcome(
             Reply.say(
@@ -277,7 +284,11 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     note = " 마감 시각이 지나 있어서 마감 없이 열었어요. 닫으려면 '마감 " + s.title + "'." if past else ""
     # Listed again, full or not as the count says (the condition holds the count to that).
     info = dataclasses.replace(s.info(), status=OPEN, deadline=None if past else s.deadline)
-    writes: list[Write] = [SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full), ListSurvey(info)]
+    writes: list[Write] = [
+        SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full),
+        ListSurvey(info),
+        *reopening(s),
+    ]
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 다시 열었어요.{note}", quick=[Quick("현황", f"현황 {r}"), "메뉴"]
@@ -332,7 +343,9 @@ def download(ctx: Ctx, arg: str) -> Outcome:
     found = _resolve(ctx, "다운로드", arg)
     if isinstance(found, Outcome):
         return found
-    s, _ = found
+    s, pool = found
+    if s.purged_at is not None:
+        return purged_reply(s, ref(s, pool))
     return Outcome(
         Reply.say("파일을 만들고 있어요."),
         writes=[ctx.audit("download", s.id, s.title)],
@@ -401,6 +414,8 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool, when = found
+    if s.purged_at is not None:
+        return purged_reply(s, ref(s, pool))
     if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
         return Outcome(
             Reply.say(
@@ -450,6 +465,7 @@ def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | 
         writes = [
             SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
             ListSurvey(info),
+            *reopening(s),
             audit,
         ]
     said = (

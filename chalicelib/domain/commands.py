@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import account, admin, answering, lists, people, planning, remind, roster, wizard
+from chalicelib.domain import account, admin, answering, lists, people, planning, remind, retention, roster, wizard
 from chalicelib.domain.context import Handler
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
@@ -48,6 +48,7 @@ COMMANDS: list[Command] = [
     Command("예약", planning.schedule, "예약 <제목> <언제>", ADMIN, "schedule", needs_title=True),
     Command("반복", planning.repeat, "반복 <제목> <매주 월 9시>", ADMIN, "repeat", needs_title=True),
     Command("반복 중지", planning.stop_repeat, "반복 중지 <제목>", ADMIN, "repeat_stop", needs_title=True),
+    Command("보관 연장", retention.keep_longer, "보관 연장 <제목>", ADMIN, "keep_longer", needs_title=True),
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
     Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
     Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),

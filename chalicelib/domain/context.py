@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.session import Action, ReadyFile, Session
@@ -72,6 +72,7 @@ class Ctx:
     reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
     upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
     remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
+    keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
 
     @classmethod
     def of(
@@ -87,6 +88,7 @@ class Ctx:
         reminders: bool = False,
         upload_ready: bool = False,
         remind_hours: int = 12,
+        keep_days: int = KEEP_DAYS,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -106,6 +108,7 @@ class Ctx:
             reminders,
             upload_ready,
             remind_hours,
+            keep_days,
         )
 
     @property

@@ -39,6 +39,11 @@ PRESENCE = "presence"
 MODE_NAMES = {NAMED: "실명", ANONYMOUS: "익명", PRESENCE: "참여만 확인"}
 PARTICIPATION = "p#"  # the partition of a survey's participation records: "p#<survey id>"
 
+# Retention: answers are kept this many days after a survey closes (the organisation's default; a survey
+# may keep them shorter), then deleted; its admins are told WARN_DAYS before, and 보관 연장 doubles it once.
+KEEP_DAYS = 365
+WARN_DAYS = 7
+
 
 def now_kst() -> datetime:
     return datetime.now(KST)
@@ -248,6 +253,18 @@ class Survey:
     origin: str = ""  # a period of a repeating survey: the id of the survey it was copied from
     mode: str = NAMED  # NAMED, ANONYMOUS or PRESENCE
     salt: str = ""  # 익명: what participation records are keyed with (with the person's key)
+    keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
+    closed_at: datetime | None = None  # when it closed (retention counts from then); None while open
+    keep_extended: bool = False  # 보관 연장 was used (once)
+    keep_warned: bool = False  # its admins were told the answers go soon
+    purged_at: datetime | None = None  # when its answers were deleted, retention over
+
+    def keep_until(self, default_days: int) -> datetime | None:
+        """When its answers are deleted: the retention period after closing (twice that after 보관 연장)."""
+        if self.closed_at is None:
+            return None
+        days = self.keep_days or default_days
+        return self.closed_at + timedelta(days=days * (2 if self.keep_extended else 1))
 
     def is_open(self, now: datetime) -> bool:
         """Open for answering: not closed by an admin and the deadline not passed."""
@@ -308,7 +325,8 @@ class Survey:
 @dataclass(frozen=True)
 class Planned:
     """What the schedule keeps of one survey for the job: when it opens (예약), and for a repeating survey
-    its rule, its next period and how long each period stays open."""
+    its rule, its next period and how long each period stays open. A second entry of a closed survey
+    (``kind`` KEEP) says when its retention next needs the job: ``next`` is the warning, then the end."""
 
     survey_id: str
     title: str
@@ -316,6 +334,15 @@ class Planned:
     repeat: str = ""
     next: datetime | None = None
     lasts: int | None = None  # seconds from a period's opening to its deadline; None: no deadline
+    kind: str = ""  # "" (opening, repeating) or KEEP
+
+    @property
+    def entry(self) -> str:
+        """Its key in the schedule: the survey id, with the kind for a retention entry."""
+        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+
+
+KEEP = "keep"
 
 
 @dataclass

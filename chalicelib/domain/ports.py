@@ -144,6 +144,11 @@ class Store(Reader):
     def list_audit(self, limit: int = 100) -> list[AuditEntry]: ...
 
     @abstractmethod
+    def purge_answers(self, survey_id: str) -> int:
+        """Delete every answer and participation record of a survey whose retention is over (its
+        MarkPurged committed, so no answer can arrive); returns how many answers went."""
+
+    @abstractmethod
     def get_users(self, keys: Sequence[str]) -> list[User]:
         """Whole user items by key, in that order; missing ones left out (operator tools and tests)."""
 

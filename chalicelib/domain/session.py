@@ -167,6 +167,8 @@ class Form:
     opens_at: str | None = None  # ISO 8601: opens by itself then (예약); None = at 개설
     repeat: str = ""  # a repeat rule (domain.repeat)
     detour: str = ""  # the preview's setting being changed (응답 방식, 여는 때): its step, then the preview
+    keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
+    keep_default: int = 0  # that default, as it was when the wizard began (0: not known, KEEP_DAYS)
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -202,6 +204,10 @@ class Form:
             d["repeat"] = self.repeat
         if self.detour:
             d["detour"] = self.detour
+        if self.keep_days:
+            d["keep"] = self.keep_days
+        if self.keep_default:
+            d["keep_default"] = self.keep_default
         return d
 
     @classmethod
@@ -226,6 +232,8 @@ class Form:
             opens_at=d.get("opens") or None,
             repeat=str(d.get("repeat", "")),
             detour=str(d.get("detour", "")),
+            keep_days=int(d.get("keep") or 0),
+            keep_default=int(d.get("keep_default") or 0),
         )
 
 

@@ -24,6 +24,7 @@ from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_ste
 from chalicelib.domain.kinds.text import FORMAT_HINT
 from chalicelib.domain.model import (
     ANONYMOUS,
+    KEEP_DAYS,
     KST,
     MAX_CAP,
     MODE_NAMES,
@@ -48,6 +49,7 @@ from chalicelib.domain.parsing import (
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import describe, parse_rule, plan_of, repeat_problem
 from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
 from chalicelib.domain.when import END_OF_DAY, fmt_when
@@ -307,7 +309,20 @@ def opens_label(form: Form) -> str:
     return "개설하면 바로"
 
 
-SETTINGS = {"응답 방식": "mode", "여는 때": "when", "예약": "when", "반복": "when"}
+OPEN_QUESTION = "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요."
+SETTINGS = {"응답 방식": "mode", "여는 때": "when", "예약": "when", "반복": "when", "보관 기간": "keep"}
+
+
+def _keep_default(form: Form) -> int:
+    return form.keep_default or KEEP_DAYS
+
+
+def _take_keep(ctx: Ctx, form: Form, text: str) -> str | None:
+    days, why = take_keep_days(text, _keep_default(form))
+    if why:
+        return why
+    form.keep_days, form.detour = days, ""
+    return None
 
 
 def _take_open(ctx: Ctx, form: Form, text: str) -> str | None:
@@ -379,10 +394,16 @@ STEPS: dict[str, Step] = {
     ),
     "mode": Step(lambda f: Ask([MODE_HELP], list(MODE_CHOICES)), _take_mode, lambda f: "preview"),
     "when": Step(lambda f: Ask([WHEN_HELP], ["지금", "월요일 9시", "매주 월 9시"]), _take_when, lambda f: "preview"),
+    "keep": Step(
+        lambda f: Ask([KEEP_HELP.format(d=_keep_default(f))], ["기본", "90일", "30일"]), _take_keep, lambda f: "preview"
+    ),
     "preview": Step(
         lambda f: Ask(
-            [preview_text(f), "이대로 개설할까요? 응답 방식(익명 등)과 여는 때(예약, 반복)도 바꿀 수 있어요."],
-            ["개설", "응답 방식", "여는 때"],
+            [
+                preview_text(f),
+                "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요.",
+            ],
+            ["개설", "응답 방식", "여는 때", "보관 기간"],
         ),
         _take_open,
         lambda f: f.detour or OPEN_IT,
@@ -409,7 +430,7 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     if session.wizard is not None and arg != "새로":
         note = "만들던 신청서를 이어서 해요. 처음부터 하려면 '신청 만들기 새로'."
     else:
-        session.wizard = WizardState(FIRST)
+        session.wizard = WizardState(FIRST, Form(keep_default=ctx.keep_days))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
     return Outcome(prompt(session.wizard, note), session=session)
 
@@ -509,6 +530,7 @@ def preview_text(form: Form) -> str:
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     lines.append(f"응답 방식: {MODE_NAMES[form.mode or NAMED]}")
     lines.append(f"열림: {opens_label(form)}")
+    lines.append(f"응답 보관: 마감 후 {form.keep_days or _keep_default(form)}일")
     return "\n".join(lines)
 
 
@@ -530,6 +552,7 @@ def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
         opens_at=opens_at,
         repeat=form.repeat,
         mode=form.mode or NAMED,
+        keep_days=form.keep_days,
         salt=secrets.token_hex(16) if form.mode == ANONYMOUS else "",
         created_at=ctx.now.isoformat(),
         option_counts=counts,
@@ -575,6 +598,8 @@ def copy_survey(ctx: Ctx, arg: str) -> Outcome:
         copied=True,
         ask_remind=ctx.reminders,
         mode=s.mode,
+        keep_days=s.keep_days,
+        keep_default=ctx.keep_days,
     )
     session.wizard = WizardState("title", form)
     note = f"'{s.title}'의 질문 {len(s.questions)}개와 대상, 정원을 가져왔어요. 제목과 마감만 정하면 돼요."

@@ -94,6 +94,7 @@ class SetSurveyStatus:
     deadline: datetime | None = None  # a new deadline (연장)
     expect: str = ""
     opens_at: datetime | None = None  # 예약: when it opens by itself
+    at: datetime | None = None  # closing: when (retention counts from then); any other status forgets it
 
 
 @dataclass
@@ -116,9 +117,42 @@ class Plan:
 
 @dataclass
 class Unplan:
-    """Take a survey off the schedule (opened, stopped, deleted). Rides with the change, like Plan."""
+    """Take a survey's entry off the schedule (opened, stopped, reopened, deleted). Rides with the change,
+    like Plan."""
 
     survey_id: str
+    kind: str = ""
+
+    @property
+    def entry(self) -> str:
+        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+
+
+@dataclass
+class KeepLonger:
+    """보관 연장: the retention period once more. Condition: the survey is closed, its answers not deleted,
+    and this was not done before (once)."""
+
+    survey_id: str
+
+
+@dataclass
+class MarkKeepWarned:
+    """Its admins were told the answers go soon. Condition: closed at ``closed_at`` still and not told yet
+    (the job running twice, or two at once, tells them once)."""
+
+    survey_id: str
+    closed_at: datetime
+
+
+@dataclass
+class MarkPurged:
+    """Retention over: its answers are deleted now. Condition: closed at ``closed_at`` still (not reopened
+    meanwhile) and not purged before. The answers go right after this commits."""
+
+    survey_id: str
+    closed_at: datetime
+    at: datetime
 
 
 @dataclass
@@ -265,4 +299,7 @@ Write = (
     | SetRepeat
     | Plan
     | Unplan
+    | KeepLonger
+    | MarkKeepWarned
+    | MarkPurged
 )

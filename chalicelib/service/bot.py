@@ -25,7 +25,7 @@ from typing import Any
 
 from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
-from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable, Uploads
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
@@ -75,11 +75,13 @@ class Bot:
         notifier: Notifier | None = None,
         uploads: Uploads | None = None,
         remind_hours: int = 12,
+        keep_days: int = KEEP_DAYS,
     ) -> None:
         self.store = store
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
         self.uploads = uploads  # where 명단 올리기 pages take a file; None = not here
         self.remind_hours = max(1, remind_hours)  # a survey's 알림 at most once in this many hours
+        self.keep_days = max(1, keep_days)  # answers kept this many days after closing (the default)
         self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
@@ -173,6 +175,7 @@ class Bot:
                     self.notifier is not None,
                     upload_ready,
                     self.remind_hours,
+                    self.keep_days,
                 ),
                 turn.text,
             )

@@ -369,16 +369,23 @@ class DynamoStore(Store):
             if not _condition_failed(e):
                 raise
 
-    def _sweep_answers(self, survey_id: str) -> None:
+    def purge_answers(self, survey_id: str) -> int:
+        """Delete a survey's answers and participation records (retention over); how many answers went."""
+        return self._sweep_answers(survey_id)
+
+    def _sweep_answers(self, survey_id: str) -> int:
         # The survey item went first (in the transaction): a submit carries a CountResponse, which
         # requires the survey, so from then on no submit succeeds and the sweep cannot miss one.
         t = self.tables
+        answers = 0
         with mapped_errors():
             keys_only = ["survey_id", "user_key"]
             with t.AnswerItem.batch_write() as batch:
                 for partition in (survey_id, PARTICIPATION + survey_id):
                     for item in t.AnswerItem.query(partition, consistent_read=True, attributes_to_get=keys_only):
                         batch.delete(item)
+                        answers += partition == survey_id
+        return answers
 
 
 def _condition_failed(e: Exception) -> bool:

@@ -126,6 +126,12 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         origin=s.origin or None,
         mode=s.mode if s.mode != NAMED else None,
         salt=s.salt or None,
+        keep_days=s.keep_days or None,
+        closed_at=s.closed_at.isoformat() if s.closed_at else None,
+        closed_us=epoch_us(s.closed_at) if s.closed_at else None,
+        keep_extended=s.keep_extended or None,
+        keep_warned=s.keep_warned or None,
+        purged_at=s.purged_at.isoformat() if s.purged_at else None,
     )
 
 
@@ -154,6 +160,11 @@ def survey(i: SurveyItem) -> Survey:
         origin=i.origin or "",
         mode=i.mode or NAMED,
         salt=i.salt or "",
+        keep_days=int(i.keep_days or 0),
+        closed_at=parse_time(i.closed_at) if i.closed_at else None,
+        keep_extended=bool(i.keep_extended),
+        keep_warned=bool(i.keep_warned),
+        purged_at=parse_time(i.purged_at) if i.purged_at else None,
     )
 
 
@@ -219,9 +230,12 @@ def plan_entry(p: Planned) -> str:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
-def planned(survey_id: str, entry: str) -> Planned:
+def planned(key: str, entry: str) -> Planned:
+    """A schedule entry from its key (the survey id, '#kind' for a retention entry) and its JSON."""
+    survey_id, _, kind = key.partition("#")
     e = json.loads(entry)
     return Planned(
+        kind=kind,
         survey_id=survey_id,
         title=str(e.get("t", "")),
         opens_at=parse_time(e["o"]) if e.get("o") else None,

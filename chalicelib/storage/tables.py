@@ -224,6 +224,12 @@ class SurveyItem(Model):
     origin = UnicodeAttribute(null=True)  # a period's copy: the repeating survey it came from
     mode = UnicodeAttribute(null=True)  # privacy mode; absent = named (실명)
     salt = UnicodeAttribute(null=True)  # 익명: what its participation records are keyed with
+    keep_days = NumberAttribute(null=True)  # days answers are kept after closing; absent = the default
+    closed_at = UnicodeAttribute(null=True)  # ISO 8601 of the close (retention counts from it)
+    closed_us = NumberAttribute(null=True)  # the same instant, epoch microseconds, for conditions
+    keep_extended = BooleanAttribute(null=True)  # 보관 연장 was used
+    keep_warned = BooleanAttribute(null=True)  # its admins were told the answers go soon
+    purged_at = UnicodeAttribute(null=True)  # when its answers were deleted
 
     titles = SurveyTitles()
 

@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import OPEN, Planned, SurveyInfo
+from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, SurveyInfo
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -28,8 +28,11 @@ from chalicelib.domain.writes import (
     DeleteAnswer,
     DeleteRosterEntry,
     DeleteUser,
+    KeepLonger,
     ListSurvey,
     MarkAutoReminded,
+    MarkKeepWarned,
+    MarkPurged,
     MarkReminded,
     NoteRegistrationFailure,
     Plan,
@@ -168,6 +171,17 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
             ]
         if w.opens_at is not None:
             status_actions.append(SurveyItem.opens_at.set(w.opens_at.isoformat()))
+        if w.status == CLOSED and w.at is not None:
+            status_actions += [
+                SurveyItem.closed_at.set(w.at.isoformat()),
+                SurveyItem.closed_us.set(items.epoch_us(w.at)),
+            ]
+        elif w.status != CLOSED:
+            status_actions += [
+                SurveyItem.closed_at.remove(),
+                SurveyItem.closed_us.remove(),
+                SurveyItem.keep_warned.remove(),
+            ]
         cond = SurveyItem.id.exists()
         if w.expect:  # condition: in that state still (a scheduled survey opens once)
             cond &= SurveyItem.status == w.expect
@@ -176,6 +190,32 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         elif w.full is False:  # condition: still not full
             cond &= SurveyItem.full.does_not_exist() | (SurveyItem.full == False)  # noqa: E712
         tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, KeepLonger):
+        # condition: closed, not purged, not extended before
+        cond = (
+            (SurveyItem.status == CLOSED)
+            & SurveyItem.purged_at.does_not_exist()
+            & (SurveyItem.keep_extended.does_not_exist() | (SurveyItem.keep_extended == False))  # noqa: E712
+        )
+        actions = [SurveyItem.keep_extended.set(True), SurveyItem.keep_warned.remove()]
+        tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, MarkKeepWarned):
+        # condition: closed at that moment still, not told yet
+        cond = (SurveyItem.closed_us == items.epoch_us(w.closed_at)) & (
+            SurveyItem.keep_warned.does_not_exist() | (SurveyItem.keep_warned == False)  # noqa: E712
+        )
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.keep_warned.set(True)], condition=cond)
+        return "update", "survey"
+    if isinstance(w, MarkPurged):
+        # condition: closed at that moment still (not reopened since), not purged before
+        cond = (
+            (SurveyItem.status == CLOSED)
+            & (SurveyItem.closed_us == items.epoch_us(w.closed_at))
+            & SurveyItem.purged_at.does_not_exist()
+        )
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.purged_at.set(w.at.isoformat())], condition=cond)
         return "update", "survey"
     if isinstance(w, SetRepeat):
         action = SurveyItem.repeat.set(w.rule) if w.rule else SurveyItem.repeat.remove()
@@ -304,9 +344,9 @@ def _listing_actions(t: Tables, changes: Sequence[ListSurvey | UnlistSurvey], un
 
 def _plan_actions(t: Tables, changes: Sequence[Plan | Unplan], deleted: Sequence[str]) -> list[Action]:
     """SET or REMOVE one schedule entry per survey (the last change of a survey wins)."""
-    final: dict[str, Planned | None] = dict.fromkeys(deleted)
+    final: dict[str, Planned | None] = dict.fromkeys([*deleted, *(f"{sid}#{KEEP}" for sid in deleted)])
     for c in changes:
-        final[c.planned.survey_id if isinstance(c, Plan) else c.survey_id] = c.planned if isinstance(c, Plan) else None
+        final[c.planned.entry if isinstance(c, Plan) else c.entry] = c.planned if isinstance(c, Plan) else None
     entries = t.ListingItem.entries
     return [
         entries[sid].set(items.plan_entry(p)) if p is not None else entries[sid].remove() for sid, p in final.items()
