@@ -151,3 +151,29 @@ def test_a_full_survey_offers_it_instead_of_chasing() -> None:
         c.say(t)
     r = c.as_("관리자").say("미응답 선착순")
     assert "정원 1명이 다 찼어요" in r and "결과 보기 선착순" in r.quick
+
+
+ROSTER = [(2, "1중대", "홍길동", "1234"), (3, "1중대", "김철수", None), (4, "2중대", "이영희", "0007"),
+          (5, "2중대", "박민수", "1111"), (6, "2중대", "박민수", "2222")]
+
+
+@pytest.mark.every_store
+def test_the_page_s_figures_from_every_store(chat: Chat) -> None:
+    """Against a roster, for two units: the target is the roster's, the not-answered count 미응답's."""
+    from chalicelib.domain import roster
+
+    ex = FakeExporter()
+    chat.bot.exporter = ex
+    chat.register("관리자", "본부", ADMIN)  # before the roster: registered openly
+    writes, _ = roster.plan_load([], ROSTER, True)
+    chat.store.commit(writes)
+    chat.say("등록 1중대 홍길동 1234", who="홍길동")
+    chat.say("등록 2중대 이영희 0007", who="이영희")
+    make_bbq(chat, target="1중대, 2중대")
+    answer(chat, "홍길동", "치킨", "3", "건너뛰기")
+    assert "미응답 4명" in chat.as_("관리자").say(f"미응답 {TITLE}")
+    assert chat.say(f"결과 보기 {TITLE}").buttons
+    r = ex.reports[-1]
+    assert (r.answered, r.target, r.rate, r.silent, r.unregistered, r.missing) == (1, 5, 20, 1, 3, 4)
+    assert [(u.unit, u.answered, u.missing) for u in r.units] == [("1중대", 1, 1), ("2중대", 0, 3)]
+    assert [m.count for m in r.timeline] == [1] and r.target_label == "1중대, 2중대"
