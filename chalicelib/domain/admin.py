@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain import roster, tally
+from chalicelib.domain import results, roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
@@ -105,9 +105,11 @@ def members_of(db: Reader, target: str) -> list[Member]:
     return [m for u in units for m in db.list_members(u)]
 
 
-def silent_members(db: Reader, s: Survey, answered: set[str]) -> list[Member]:
-    """The registered people of the survey's target who have not answered, by unit and name."""
-    return sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
+def silent_members(db: Reader, s: Survey, answered: set[str], people: Sequence[Member] | None = None) -> list[Member]:
+    """The registered people of the survey's target (``people`` when read already) who have not answered, by
+    unit and name."""
+    everyone = members_of(db, s.target_unit) if people is None else people
+    return sorted((m for m in everyone if m.key not in answered), key=lambda m: (m.unit, m.name))
 
 
 def labels(people: Sequence[Member]) -> list[str]:
@@ -119,10 +121,13 @@ def labels(people: Sequence[Member]) -> list[str]:
     return [m.label() + (f"#{m.key[:8]}" if seen[(m.unit, m.name)] > 1 else "") for m in people]
 
 
-def target_size(db: Reader, s: Survey) -> int:
-    """How many people the survey is meant for: on the roster when there is one, else registered."""
+def target_size(db: Reader, s: Survey, people: Sequence[Member] | None = None) -> int:
+    """How many people the survey is meant for: on the roster when there is one, else registered (``people``,
+    the target's registered people, when read already)."""
     on_roster = roster.head_count(db.roster_units(), s.target_unit)
-    return on_roster if on_roster is not None else len(members_of(db, s.target_unit))
+    if on_roster is not None:
+        return on_roster
+    return len(members_of(db, s.target_unit) if people is None else people)
 
 
 def status(ctx: Ctx, arg: str) -> Outcome:
@@ -137,7 +142,8 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     target = target_size(ctx.db, s)
     state = s.state_label(ctx.now)
     cap = f" · 최대 {s.cap}" if s.cap else ""
-    rate = f", {round(100 * len(answers) / target)}%" if target else ""
+    pct = tally.rate(len(answers), target)
+    rate = f", {pct}%" if pct is not None else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
         f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",
@@ -150,6 +156,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         Quick("미응답", f"미응답 {r}"),
+        Quick("결과 보기", f"결과 보기 {r}"),
         Quick("다운로드", f"다운로드 {r}"),
         toggle,
         Quick("공동관리자", f"공동관리자 {r}"),
@@ -173,7 +180,12 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(
                 f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
-                quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
+                quick=[
+                    Quick("현황", f"현황 {r}"),
+                    Quick("결과 보기", f"결과 보기 {r}"),
+                    Quick("다운로드", f"다운로드 {r}"),
+                    "메뉴",
+                ],
             )
         )
     answered = answered_keys(ctx.db, s)
@@ -244,7 +256,12 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
-            quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
+            quick=[
+                Quick("현황", f"현황 {r}"),
+                Quick("결과 보기", f"결과 보기 {r}"),
+                Quick("다운로드", f"다운로드 {r}"),
+                Quick("재개", f"재개 {r}"),
+            ],
         ),
         session=session,
         writes=[*closing(s, ctx.now, ctx.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
@@ -351,6 +368,26 @@ def download(ctx: Ctx, arg: str) -> Outcome:
         writes=[ctx.audit("download", s.id, s.title)],
         export=ExportJob([s.id], surveys=[s]),
     )
+
+
+def results_page(ctx: Ctx, arg: str) -> Outcome:
+    """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
+    found = _resolve(ctx, "결과 보기", arg)
+    if isinstance(found, Outcome):
+        return found
+    s, pool = found
+    if s.purged_at is not None:
+        return purged_reply(s, ref(s, pool))
+    answers = ctx.db.list_answers(s.id)
+    answered = answered_keys(ctx.db, s)
+    people = members_of(ctx.db, s.target_unit)
+    known = answered is not None  # 익명: nobody knows who has not answered
+    waiting = roster.unregistered(ctx.db, s) if known and ctx.db.roster_units() else None
+    silent = silent_members(ctx.db, s, answered, people) if answered is not None else []
+    page = results.gather(s, answers, target_size(ctx.db, s, people), silent, waiting, ctx.now)
+    r = ref(s, pool)
+    quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
+    return Outcome(Reply.say(f"{s.title} 결과", quick=quick), writes=[ctx.audit("report", s.id, s.title)], report=page)
 
 
 def master_key(ctx: Ctx, arg: str) -> Outcome:

@@ -52,6 +52,7 @@ COMMANDS: list[Command] = [
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
     Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
     Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),
+    Command("결과 보기", admin.results_page, "결과 보기 <제목>", ADMIN, "report", needs_title=True),
     Command("공동관리자", admin.coadmin, "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
     Command("관리자 등록", people.grant_admin, "관리자 등록 <이름>", SUPER, "grant_admin"),
     Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),

@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.results import Results
 from chalicelib.domain.session import Action, ReadyFile, Session
 from chalicelib.domain.writes import Audit, Write
 
@@ -53,6 +54,7 @@ class Outcome:
     notify: NotifyJob | None = None
     upload_page: str = ""  # a roster upload page to hand out, under this token (명단 올리기)
     roster_import: str = ""  # import the roster file uploaded under this token, in the background
+    report: Results | None = None  # a results page to draw and hand out (결과 보기)
 
 
 @dataclass

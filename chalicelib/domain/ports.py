@@ -25,6 +25,7 @@ from chalicelib.domain.model import (
     SurveyInfo,
     User,
 )
+from chalicelib.domain.results import Results
 from chalicelib.domain.writes import Write
 
 
@@ -195,6 +196,11 @@ class Exporter(ABC):
     @abstractmethod
     def presign(self, key: str, title: str, ext: str) -> FileLink:
         """A fresh link to a file built earlier."""
+
+    @abstractmethod
+    def publish_report(self, results: Results) -> FileLink:
+        """A page drawing ``results`` (결과 보기), stored with the survey's exports, behind a short-lived link
+        that opens it in a browser."""
 
 
 class Uploads(ABC):

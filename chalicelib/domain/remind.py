@@ -23,6 +23,7 @@ from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.tally import rate
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
 
@@ -160,8 +161,9 @@ def opened(ctx: Ctx, sid: str) -> Outcome:
 
 def summary_text(s: Survey, answered: int, target: int) -> str:
     """One line on a closed survey: responses against its target."""
-    rate = f" ({round(100 * answered / target)}%)" if target else ""
-    return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
+    pct = rate(answered, target)
+    rate_said = f" ({pct}%)" if pct is not None else ""
+    return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate_said}."
 
 
 def closed_summary(ctx: Ctx, sid: str) -> Outcome:
@@ -171,5 +173,10 @@ def closed_summary(ctx: Ctx, sid: str) -> Outcome:
     if s is None or not s.managed_by(u):
         return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
     answered = len(ctx.db.list_answers(s.id))
-    quick: list[QuickLike] = [Quick("결과 받기", f"다운로드 {s.title}"), Quick("현황", f"현황 {s.title}"), "메뉴"]
+    quick: list[QuickLike] = [
+        Quick("결과 받기", f"다운로드 {s.title}"),
+        Quick("결과 보기", f"결과 보기 {s.title}"),
+        Quick("현황", f"현황 {s.title}"),
+        "메뉴",
+    ]
     return Outcome(Reply.say(summary_text(s, answered, target_size(ctx.db, s)), quick=quick))

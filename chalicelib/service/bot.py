@@ -198,6 +198,8 @@ class Bot:
                 self._queue(ExportTask(user_key=turn.key, survey_ids=[], kind="roster", title=out.roster_import))
             if out.upload_page:
                 return self._upload_page(out.reply, out.upload_page, turn.key)
+            if out.report is not None:
+                return downloads.hand_out_report(out.report, out.reply, turn.request)
             if out.export is not None:
                 return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
             stored = out.user if out.user is not None else user

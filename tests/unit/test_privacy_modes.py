@@ -148,3 +148,27 @@ def test_a_named_survey_is_as_before() -> None:
     assert s.mode == NAMED and a.user_key == key_of("대원1") and a.name == "대원1"
     assert chat.store.list_answers(PARTICIPATION + s.id) == []
     assert asdict(a)["submitted_at"]
+
+
+@pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
+def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_names(mode: str) -> None:
+    from fakes import FakeExporter
+
+    from chalicelib.export.report import render
+    from chalicelib.service import Bot
+
+    chat = Chat()
+    exporter = FakeExporter()
+    chat.bot = Bot(chat.store, exporter, clock=chat.clock)
+    chat = world(mode, chat)
+    for name in PEOPLE[:3]:
+        answer(chat, name, f"{name}의 메모")
+    assert "결과" in chat.say(f"결과 보기 {TITLE}", who="관리자")
+    (page,) = exporter.reports
+    assert page.answered == 3 and page.units == () and page.timeline == ()
+    html = render(page)
+    assert "제출 시각을 남기지 않아요" in html and not any(name in html for name in PEOPLE[:3])
+    if mode == "익명":
+        assert "알 수 없음" in html and page.silent == 0
+    else:
+        assert page.silent == len(PEOPLE) + 2 - 3  # the target is everyone: two admins, ten people

@@ -20,6 +20,39 @@ Parsed = tuple[Any, str | None]
 MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
+@dataclass(frozen=True)
+class Count:
+    """How many answers took one option, and the option's capacity (정원) and places left if it has one."""
+
+    option: str
+    count: int
+    capacity: int | None = None
+    left: int | None = None  # from the survey's counters, as answering checks them
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How the answers to one question add up: what 현황 says and the results page draws, reckoned once."""
+
+    answered: int  # answers that are not blank
+    counts: tuple[Count, ...] = ()  # 선택, 복수선택, 예/아니오: takers per option, in the question's order
+    total: float | None = None  # 숫자: the sum
+    summed: int = 0  # 숫자: how many answers the sum has
+    by_option: tuple[tuple[str, float], ...] = ()  # 숫자: sums per option of the survey's first grouping question
+    earliest: str = ""  # 시간: the earliest and the latest answer
+    latest: str = ""
+
+    @property
+    def mean(self) -> float | None:
+        """숫자: the average of the answers summed (None without any)."""
+        return None if self.total is None or not self.summed else self.total / self.summed
+
+
+def said_counts(fig: Figures) -> str:
+    """Takers per option as 현황 says them: '치킨 3(남은 2), 피자 1'."""
+    return ", ".join(f"{c.option} {c.count}" + (f"(남은 {c.left})" if c.left is not None else "") for c in fig.counts)
+
+
 def is_blank(value: Any) -> bool:
     """A skipped answer (or none)."""
     return value is None or value == "" or value == []
@@ -89,9 +122,13 @@ class Kind:
         return plain_cell(value)
 
     # --- adding up ---
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
-        """현황 of this question: a summary, then any further lines."""
-        return [f"응답 {len(values)}"]
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
+        """How ``values`` (the answers that are not blank) add up; ``answers`` are the survey's, whole."""
+        return Figures(len(values))
+
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        """현황 of this question, said from its figures: a summary, then any further lines."""
+        return [f"응답 {fig.answered}"]
 
 
 def plain_cell(value: Any) -> CellValue:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import MAX_PICKS, Kind, Parsed, Setup
+from chalicelib.domain.kinds.base import MAX_PICKS, Count, Figures, Kind, Parsed, Setup, said_counts
 from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
 from chalicelib.domain.parsing import pick_option
 from chalicelib.domain.words import pp
@@ -123,15 +123,15 @@ class Choice(Kind):
     def describe(self, q: Question) -> str:
         return f"{self.name}: " + ", ".join(f"{o}({q.capacity[o]}명)" if o in q.capacity else o for o in q.options)
 
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         c: Counter[str] = Counter()
         for v in values:
             c.update(self.picked(v))
-        parts = []
-        for o in q.options:
-            rem = survey.remaining(q, o)
-            parts.append(f"{o} {c[o]}" + (f"(남은 {rem})" if rem is not None else ""))
-        return [", ".join(parts)]
+        counts = tuple(Count(o, c[o], q.capacity.get(o), survey.remaining(q, o)) for o in q.options)
+        return Figures(len(values), counts=counts)
+
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        return [said_counts(fig)]
 
 
 def _picks_said(q: Question) -> str:

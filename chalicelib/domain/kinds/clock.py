@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, plain_cell
+from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import parse_time_of_day
 
@@ -31,8 +31,11 @@ class TimeOfDay(Kind):
                 return value
         return plain_cell(value)
 
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         times = sorted(v for v in values if isinstance(v, str))
-        if not times:
-            return [f"응답 {len(values)}"]
-        return [f"응답 {len(values)} (가장 이른 {times[0]} · 가장 늦은 {times[-1]})"]
+        return Figures(len(values), earliest=times[0], latest=times[-1]) if times else Figures(len(values))
+
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        if not fig.earliest:
+            return [f"응답 {fig.answered}"]
+        return [f"응답 {fig.answered} (가장 이른 {fig.earliest} · 가장 늦은 {fig.latest})"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import Kind, Parsed
+from chalicelib.domain.kinds.base import Count, Figures, Kind, Parsed, said_counts
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import NO, YES
 
@@ -28,6 +28,9 @@ class YesNo(Kind):
     def show(self, q: Question, value: Any) -> str:
         return "예" if value else "아니오"
 
-    def tally(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> list[str]:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         yes = sum(1 for v in values if v is True)
-        return [f"예 {yes}, 아니오 {len(values) - yes}"]
+        return Figures(len(values), counts=(Count("예", yes), Count("아니오", len(values) - yes)))
+
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        return [said_counts(fig)]
