@@ -164,11 +164,8 @@ def close_expired() -> list[str]:
     from chalicelib.planner import open_planned
 
     b = bot()
-    purged: list[str] = []
-    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days, purged))
-    for sid in purged:  # the answers are gone: so are any files made of them
-        if b.exporter is not None:
-            b.exporter.forget_survey(sid)
+    # Retention deletes answers here; files made of them live a day (the bucket's lifecycle), so none is left.
+    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days))
     closed = run(b.store, now_kst(), b.keep_days)
     b.announce_closed(closed)
     b.auto_remind()
