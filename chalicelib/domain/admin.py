@@ -220,6 +220,8 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
+    if s.status == SCHEDULED:
+        return _not_open_yet(s, ref(s, pool))
     return ctx.ask_first(
         Action.CLOSE,
         f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
@@ -249,8 +251,8 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         out.session = session
         return out
     r = f"{s.title}#{s.id}"  # the tap shows the title; the id rides in clientExtra
-    if s.status == CLOSED:
-        out = _already_closed(s, r)
+    if s.status in (CLOSED, SCHEDULED):
+        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r)
         out.session = session
         return out
     return Outcome(
@@ -266,6 +268,17 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         session=session,
         writes=[*closing(s, ctx.now, ctx.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
         notify=closed_notice(s, ctx.key),
+    )
+
+
+def _not_open_yet(s: Survey, r: str) -> Outcome:
+    when = fmt_deadline(s.opens_at)
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '은(는)')} {when}에 열리도록 예약되어 있어 아직 받지 않아요. "
+            f"열지 않으려면 '삭제 {s.title}', 때를 바꾸려면 '예약 {s.title} <언제>'.",
+            quick=[Quick("내 신청서", "내 신청서"), Quick("삭제", f"삭제 {r}"), "메뉴"],
+        )
     )
 
 

@@ -225,3 +225,17 @@ def test_plans_survive_the_dynamo_store_shape() -> None:
                 datetime(2026, 12, 7, 9, 0, tzinfo=KST), 3600)
     assert items.planned("ab12", items.plan_entry(p)) == p
     assert isinstance(MemoryStore().planned(), list)
+
+
+def test_a_scheduled_survey_is_not_closed_but_can_be_moved_or_deleted() -> None:
+    chat = world()
+    create(chat, "11/27 18:00", "여는 때", "11/25 9시")
+    said = chat.say(f"마감 {TITLE}", who="관리자")
+    assert "11/25(수) 09:00에 열리도록 예약되어 있어 아직 받지 않아요" in said
+    assert "11/26(목) 09:00에 열도록 예약했어요" in chat.say(f"예약 {TITLE} 11/26 9시", who="관리자")
+    (s,) = surveys(chat)
+    assert s.opens_at == datetime(2026, 11, 26, 9, 0, tzinfo=KST)
+    assert tick(chat, days=2, hours=1) == []  # 11/25 10:00: past the first time, before the new one
+    assert chat.store.get_survey(s.id).status == SCHEDULED
+    chat.say_all([f"삭제 {TITLE}", "예"], who="관리자")
+    assert surveys(chat) == [] and chat.store.planned() == []
