@@ -6,6 +6,8 @@ Starts, as child processes in their own process groups:
   ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
 * ``moto_server`` for S3 on 127.0.0.1 (exports; memory only, gone on exit);
 * gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT;
+* the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
+  ones, retention, automatic 알림), as the deployed schedule runs it;
 
 creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
@@ -20,7 +22,9 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any, Optional
@@ -45,6 +49,27 @@ class Paths:
             return str(path.relative_to(ROOT))
         except ValueError:
             return str(path)
+
+
+JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
+
+
+def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path) -> None:
+    """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
+    run is written to ``log`` and the next one tries again."""
+    while not stop.wait(interval):
+        try:
+            job()
+        except Exception as exc:  # the stack keeps serving; the next minute tries again
+            with log.open("a", encoding="utf-8") as f:
+                f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} minute job failed: {type(exc).__name__}\n")
+
+
+def minute_job() -> object:
+    """The scheduled function's work, in this process (which points at the local engines)."""
+    from chalicelib import runtime
+
+    return runtime.close_expired()
 
 
 class Stop(Exception):
@@ -155,6 +180,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
     started: list[engines.Engine] = []
     server: Optional[subprocess.Popen] = None
     event_api: Any = None
+    job_stop = threading.Event()
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -207,6 +233,10 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
         }
         write_stack_file(paths, info)
+        threading.Thread(
+            target=run_every, args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
+            name="minute-job", daemon=True,
+        ).start()
         print(banner(paths, info, persistent), flush=True)
         print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
               f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)
@@ -228,6 +258,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         # Ignore further Ctrl-C while we clean up, then stop in reverse order.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
+        job_stop.set()
         remove_stack_file(paths)
         engines.stop(server)
         if event_api is not None:
