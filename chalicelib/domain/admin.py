@@ -130,14 +130,21 @@ def target_size(db: Reader, s: Survey, people: Sequence[Member] | None = None) -
     return len(members_of(db, s.target_unit) if people is None else people)
 
 
+def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
+    """The admin's survey ``arg`` names for a command that reads its answers, or the reply instead (also when
+    its retention is over and the answers are gone)."""
+    found = _resolve(ctx, cmd, arg)
+    if not isinstance(found, Outcome) and found[0].purged_at is not None:
+        return purged_reply(found[0], ref(found[0], found[1]))
+    return found
+
+
 def status(ctx: Ctx, arg: str) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    found = _resolve(ctx, "현황", arg)
+    found = _with_answers(ctx, "현황", arg)
     if isinstance(found, Outcome):
         return found
     s, pool = found
-    if s.purged_at is not None:
-        return purged_reply(s, ref(s, pool))
     answers = ctx.db.list_answers(s.id)
     target = target_size(ctx.db, s)
     state = s.state_label(ctx.now)
@@ -370,12 +377,10 @@ def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
 
 def download(ctx: Ctx, arg: str) -> Outcome:
     """다운로드 <제목>: the service builds the files (now, or in the background when big)."""
-    found = _resolve(ctx, "다운로드", arg)
+    found = _with_answers(ctx, "다운로드", arg)
     if isinstance(found, Outcome):
         return found
-    s, pool = found
-    if s.purged_at is not None:
-        return purged_reply(s, ref(s, pool))
+    s, _ = found
     return Outcome(
         Reply.say("파일을 만들고 있어요."),
         writes=[ctx.audit("download", s.id, s.title)],
@@ -385,12 +390,10 @@ def download(ctx: Ctx, arg: str) -> Outcome:
 
 def results_page(ctx: Ctx, arg: str) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    found = _resolve(ctx, "결과 보기", arg)
+    found = _with_answers(ctx, "결과 보기", arg)
     if isinstance(found, Outcome):
         return found
     s, pool = found
-    if s.purged_at is not None:
-        return purged_reply(s, ref(s, pool))
     answers = ctx.db.list_answers(s.id)
     answered = answered_keys(ctx.db, s)
     people = members_of(ctx.db, s.target_unit)
