@@ -172,3 +172,24 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
         assert "알 수 없음" in html and page.silent == 0
     else:
         assert page.silent == len(PEOPLE) + 2 - 3  # the target is everyone: two admins, ten people
+
+
+@pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
+def test_the_export_of_an_unnamed_survey_has_no_name_time_or_number_columns(mode: str) -> None:
+    from chalicelib.domain.roster import missing_people
+    from chalicelib.export.workbook import survey_rows
+
+    chat = world(mode)
+    for name in PEOPLE[:3]:
+        answer(chat, name, f"{name} 메모")
+    s = survey(chat)
+    header, rows = survey_rows(s, chat.store.list_answers(s.id))
+    assert header == ["메뉴를 골라 주세요", "수량", "메모"]
+    assert sorted(r[2] for r in rows) == [f"{name} 메모" for name in PEOPLE[:3]]
+    flat = " ".join(str(c) for r in rows for c in r)
+    assert not any(chat.user(n).key in flat for n in PEOPLE)
+    missing = missing_people(chat.store, s)
+    if mode == "익명":
+        assert missing == []
+    else:
+        assert ("1중대", "대원4", "응답 안 함") in missing and not {r[1] for r in missing} & set(PEOPLE[:3])
