@@ -5,7 +5,8 @@ Starts, as child processes in their own process groups:
 * DynamoDB Local (the npm package's jar on Java 17), data kept in
   ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
 * ``moto_server`` for S3 on 127.0.0.1 (exports; memory only, gone on exit);
-* gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT;
+* gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT, with the web chat
+  (``scripts.webchat``, local only: not part of ``app.py``) at ``/chat``;
 * the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
   ones, retention, automatic 알림), as the deployed schedule runs it;
 
@@ -87,6 +88,8 @@ def prepare_storage(attempts: int = 3) -> None:
     DynamoDB Local on a busy machine can take longer to create a table, so the
     client retries a CreateTable that in fact succeeded and gets "preexisting
     table". Running create_tables again then finds the tables and finishes.
+    The exporter's S3 client is as impatient, and moto on a busy machine can be
+    slow to answer its first request: the bucket is retried the same way.
     """
     from chalicelib import runtime
     from chalicelib.config import settings
@@ -106,7 +109,15 @@ def prepare_storage(attempts: int = 3) -> None:
     done = migrate(store)  # data kept from an earlier version: brought to this layout
     if any(done.values()):
         print("  migrated: " + ", ".join(f"{k} {v}" for k, v in done.items()), flush=True)
-    runtime.exporter(s).ensure_bucket()
+    exporter = runtime.exporter(s)
+    for attempt in range(1, attempts + 1):
+        try:
+            exporter.ensure_bucket()
+            break
+        except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
+            if attempt == attempts:
+                raise
+            print(f"  bucket setup: {type(e).__name__}; trying again", flush=True)
 
 
 def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
@@ -121,7 +132,7 @@ def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
         "--access-logfile", "-",
         "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
         "--chdir", str(ROOT),
-        "scripts.wsgi:project_application()",
+        "scripts.webchat.server:make_application()",  # app.py, with the local web chat at /chat in front
     ]
 
 
@@ -156,7 +167,8 @@ def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
   Exports (S3): in moto's memory only; download links die with this process.
   Logs: {paths.show(paths.logs)}/
 
-Chat with it from another terminal:
+Chat with it in the browser: {info['web_chat_url']}
+or from another terminal:
   make chat{'' if info['port'] == 8000 else f" PORT={info['port']}"}
   python -m scripts.chat --user 홍길동 --say "메뉴"
 or with curl:
@@ -222,6 +234,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "port": port,
             "skill_url": base + "/skill",
             "health_url": base + "/health",
+            "web_chat_url": base + "/chat",
             "skill_secret": os.environ["HJ_SKILL_SECRET"],
             "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
             "s3_endpoint": env["HJ_S3_ENDPOINT"],
