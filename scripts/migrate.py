@@ -36,14 +36,14 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.domain.ports import Conflict
     from chalicelib.domain.writes import ListSurvey, PutUser
     from chalicelib.storage import items
-    from chalicelib.storage.tables import LISTING_ID, SURVEY_KIND
+    from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
     done = {"surveys": 0, "listed": 0, "users": 0}
     managed: dict[str, dict[str, Managed]] = defaultdict(dict)
     listed = {i.id for i in store.listed_surveys()}
     for raw in t.SurveyItem.scan(consistent_read=True):
-        if raw.id == LISTING_ID:
+        if raw.id in (LISTING_ID, PLANS_ID):  # the listing and the schedule, not surveys
             continue
         s = items.survey(raw)
         for key in [s.owner, *s.coadmins]:

@@ -22,10 +22,11 @@ class FakeExporter(Exporter):
         self.forgotten: list[str] = []
         self.presigned: list[str] = []  # keys
         self.targets: list[int | None] = []  # the target size each survey export was given
+        self.reports: list = []  # the Results each 결과 보기 published
 
     @property
     def kinds(self) -> list[str]:
-        """What was exported, in order: "survey" or "master"."""
+        """What was exported, in order: "survey", "master" or "report"."""
         return [kind for kind, _, _ in self.calls]
 
     def export_survey(self, survey: Survey, answers: Sequence[Answer], missing=(), target=None) -> list[FileLink]:
@@ -40,6 +41,12 @@ class FakeExporter(Exporter):
 
     def forget_survey(self, survey_id: str) -> None:
         self.forgotten.append(survey_id)
+
+    def publish_report(self, results) -> FileLink:
+        self.calls.append(("report", [results.survey_id], results.answered))
+        self.reports.append(results)
+        return FileLink(url=f"{FILES}exports/{results.survey_id}/report.html", filename=f"{results.title} 결과.html",
+                        expires_in=600, key=f"exports/{results.survey_id}/report.html")
 
     def presign(self, key: str, title: str, ext: str) -> FileLink:
         self.presigned.append(key)

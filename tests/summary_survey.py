@@ -29,14 +29,18 @@ ANSWERS = [
 ]
 
 
-def answered_chat(exporter: Any = None) -> Chat:
-    """An admin's BBQ survey answered by four members (one without a unit); one more member has not answered."""
+def answered_chat(exporter: Any = None, mode: str | None = None) -> Chat:
+    """An admin's BBQ survey answered by four members (one without a unit); one more member has not answered.
+    ``mode`` is the preview's 응답 방식 (실명 when None)."""
     c = Chat(exporter=exporter)
     c.register("관리자", "본부", ADMIN)
     for who, unit, *_ in ANSWERS:
         c.register(who, unit)
     c.register("최일병", "2중대")
-    for text in rich_bbq_messages():
+    messages = rich_bbq_messages()
+    if mode is not None:
+        messages[-1:-1] = ["응답 방식", mode]  # set in the preview, before 개설
+    for text in messages:
         done = c.say(text, who="관리자")
     assert "개설했어요" in done, done
     for who, _, *texts in ANSWERS:

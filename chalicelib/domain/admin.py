@@ -10,14 +10,16 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain import roster, tally
+from chalicelib.domain import results, roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
 from chalicelib.domain.model import (
     CLOSED,
     MANAGED_KEPT,
+    MODE_NAMES,
     OPEN,
+    SCHEDULED,
     Managed,
     Member,
     Survey,
@@ -29,7 +31,10 @@ from chalicelib.domain.model import (
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
+from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
@@ -70,6 +75,12 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
 
     def line(s: Survey) -> str:
         state = s.state_label(ctx.now)
+        if s.status == SCHEDULED and s.opens_at is not None:
+            state = f"예약 {fmt_deadline(s.opens_at)} 열림"
+        if s.repeat:
+            state += f" · {describe(s.repeat)} 반복"
+        if kept := keep_label(s, ctx.keep_days):
+            state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
 
@@ -94,9 +105,11 @@ def members_of(db: Reader, target: str) -> list[Member]:
     return [m for u in units for m in db.list_members(u)]
 
 
-def silent_members(db: Reader, s: Survey, answered: set[str]) -> list[Member]:
-    """The registered people of the survey's target who have not answered, by unit and name."""
-    return sorted((m for m in members_of(db, s.target_unit) if m.key not in answered), key=lambda m: (m.unit, m.name))
+def silent_members(db: Reader, s: Survey, answered: set[str], people: Sequence[Member] | None = None) -> list[Member]:
+    """The registered people of the survey's target (``people`` when read already) who have not answered, by
+    unit and name."""
+    everyone = members_of(db, s.target_unit) if people is None else people
+    return sorted((m for m in everyone if m.key not in answered), key=lambda m: (m.unit, m.name))
 
 
 def labels(people: Sequence[Member]) -> list[str]:
@@ -108,15 +121,27 @@ def labels(people: Sequence[Member]) -> list[str]:
     return [m.label() + (f"#{m.key[:8]}" if seen[(m.unit, m.name)] > 1 else "") for m in people]
 
 
-def target_size(db: Reader, s: Survey) -> int:
-    """How many people the survey is meant for: on the roster when there is one, else registered."""
+def target_size(db: Reader, s: Survey, people: Sequence[Member] | None = None) -> int:
+    """How many people the survey is meant for: on the roster when there is one, else registered (``people``,
+    the target's registered people, when read already)."""
     on_roster = roster.head_count(db.roster_units(), s.target_unit)
-    return on_roster if on_roster is not None else len(members_of(db, s.target_unit))
+    if on_roster is not None:
+        return on_roster
+    return len(members_of(db, s.target_unit) if people is None else people)
+
+
+def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
+    """The admin's survey ``arg`` names for a command that reads its answers, or the reply instead (also when
+    its retention is over and the answers are gone)."""
+    found = _resolve(ctx, cmd, arg)
+    if not isinstance(found, Outcome) and found[0].purged_at is not None:
+        return purged_reply(found[0], ref(found[0], found[1]))
+    return found
 
 
 def status(ctx: Ctx, arg: str) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    found = _resolve(ctx, "현황", arg)
+    found = _with_answers(ctx, "현황", arg)
     if isinstance(found, Outcome):
         return found
     s, pool = found
@@ -130,12 +155,15 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
         f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
+    if s.anonymous:
+        head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
     body = "\n".join(head + tally.by_question(s, answers))
-    units = "\n".join(tally.by_unit(s, answers))
+    units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
     r = ref(s, pool)
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         Quick("미응답", f"미응답 {r}"),
+        Quick("결과 보기", f"결과 보기 {r}"),
         Quick("다운로드", f"다운로드 {r}"),
         toggle,
         Quick("공동관리자", f"공동관리자 {r}"),
@@ -159,10 +187,23 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(
                 f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
+                quick=[
+                    Quick("현황", f"현황 {r}"),
+                    Quick("결과 보기", f"결과 보기 {r}"),
+                    Quick("다운로드", f"다운로드 {r}"),
+                    "메뉴",
+                ],
+            )
+        )
+    answered = answered_keys(ctx.db, s)
+    if answered is None:
+        r = ref(s, pool)
+        return Outcome(
+            Reply.say(
+                f"[{s.title}] 응답 {s.response_count}명. {ANONYMOUS_NOTE}",
                 quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
             )
         )
-    answered = {a.user_key for a in ctx.db.list_answers(s.id)}
     if ctx.db.roster_units():
         return roster.missing(ctx, s, ref(s, pool), answered, page)
     people = silent_members(ctx.db, s, answered)
@@ -186,6 +227,8 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
+    if s.status == SCHEDULED:
+        return _not_open_yet(s, ref(s, pool))
     return ctx.ask_first(
         Action.CLOSE,
         f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
@@ -215,18 +258,34 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         out.session = session
         return out
     r = f"{s.title}#{s.id}"  # the tap shows the title; the id rides in clientExtra
-    if s.status == CLOSED:
-        out = _already_closed(s, r)
+    if s.status in (CLOSED, SCHEDULED):
+        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r)
         out.session = session
         return out
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
-            quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), Quick("재개", f"재개 {r}")],
+            quick=[
+                Quick("현황", f"현황 {r}"),
+                Quick("결과 보기", f"결과 보기 {r}"),
+                Quick("다운로드", f"다운로드 {r}"),
+                Quick("재개", f"재개 {r}"),
+            ],
         ),
         session=session,
-        writes=[SetSurveyStatus(s.id, CLOSED), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
+        writes=[*closing(s, ctx.now, ctx.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
         notify=closed_notice(s, ctx.key),
+    )
+
+
+def _not_open_yet(s: Survey, r: str) -> Outcome:
+    when = fmt_deadline(s.opens_at)
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '은(는)')} {when}에 열리도록 예약되어 있어 아직 받지 않아요. "
+            f"열지 않으려면 '삭제 {s.title}', 때를 바꾸려면 '예약 {s.title} <언제>'.",
+            quick=[Quick("내 신청서", "내 신청서"), Quick("삭제", f"삭제 {r}"), "메뉴"],
+        )
     )
 
 
@@ -250,6 +309,8 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     r = ref(s, pool)
+    if s.purged_at is not None:
+        return purged_reply(s, r)
     if s.is_open(ctx.now):
         return Outcome(
             Reply.say(
@@ -260,7 +321,11 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     note = " 마감 시각이 지나 있어서 마감 없이 열었어요. 닫으려면 '마감 " + s.title + "'." if past else ""
     # Listed again, full or not as the count says (the condition holds the count to that).
     info = dataclasses.replace(s.info(), status=OPEN, deadline=None if past else s.deadline)
-    writes: list[Write] = [SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full), ListSurvey(info)]
+    writes: list[Write] = [
+        SetSurveyStatus(s.id, OPEN, clear_deadline=past, full=info.full),
+        ListSurvey(info),
+        *reopening(s),
+    ]
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 다시 열었어요.{note}", quick=[Quick("현황", f"현황 {r}"), "메뉴"]
@@ -312,7 +377,7 @@ def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
 
 def download(ctx: Ctx, arg: str) -> Outcome:
     """다운로드 <제목>: the service builds the files (now, or in the background when big)."""
-    found = _resolve(ctx, "다운로드", arg)
+    found = _with_answers(ctx, "다운로드", arg)
     if isinstance(found, Outcome):
         return found
     s, _ = found
@@ -321,6 +386,24 @@ def download(ctx: Ctx, arg: str) -> Outcome:
         writes=[ctx.audit("download", s.id, s.title)],
         export=ExportJob([s.id], surveys=[s]),
     )
+
+
+def results_page(ctx: Ctx, arg: str) -> Outcome:
+    """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
+    found = _with_answers(ctx, "결과 보기", arg)
+    if isinstance(found, Outcome):
+        return found
+    s, pool = found
+    answers = ctx.db.list_answers(s.id)
+    answered = answered_keys(ctx.db, s)
+    people = members_of(ctx.db, s.target_unit)
+    known = answered is not None  # 익명: nobody knows who has not answered
+    waiting = roster.unregistered(ctx.db, s) if known and ctx.db.roster_units() else None
+    silent = silent_members(ctx.db, s, answered, people) if answered is not None else []
+    page = results.gather(s, answers, target_size(ctx.db, s, people), silent, waiting, ctx.now)
+    r = ref(s, pool)
+    quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
+    return Outcome(Reply.say(f"{s.title} 결과", quick=quick), writes=[ctx.audit("report", s.id, s.title)], report=page)
 
 
 def master_key(ctx: Ctx, arg: str) -> Outcome:
@@ -380,14 +463,35 @@ def _shared_with(person: User, s: Survey, ctx: Ctx) -> PutUser:
 
 def extend(ctx: Ctx, arg: str) -> Outcome:
     """연장 <제목> <언제>: a new deadline; a closed survey opens again until then. Drafts are untouched."""
+    found = survey_and_moment(ctx, "연장", arg, "언제까지인지", "연장 BBQ 회식 금요일 18시", lifts=True)
+    if isinstance(found, Outcome):
+        return found
+    s, pool, when = found
+    if s.purged_at is not None:
+        return purged_reply(s, ref(s, pool))
+    if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
+        return Outcome(
+            Reply.say(
+                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at)}에 열려요. 마감은 그 뒤로 정해 주세요.",
+                quick=["내 신청서", "메뉴"],
+            )
+        )
+    return _extended(ctx, s, pool, when)
+
+
+def survey_and_moment(
+    ctx: Ctx, cmd: str, arg: str, what: str, example: str, lifts: bool = False
+) -> tuple[Survey, list[SurveyInfo], datetime | None] | Outcome:
+    """'<제목> <언제>' of a command: the admin's survey and the moment (None: '없음', where ``lifts``), or the
+    reply to give instead. The longest title that names one of my surveys wins; the rest is the moment
+    ('주간 식수 금요일 18시')."""
     words = arg.split()
     first_miss: Outcome | None = None
-    # The longest title that names one of my surveys; the rest is the moment ('주간 식수 금요일 18시').
     for cut in range(len(words) - 1, 0, -1):
         title, said = " ".join(words[:cut]), " ".join(words[cut:])
-        lift = said in ("없음", "마감 없음")
+        lift = lifts and said in ("없음", "마감 없음")
         when, why = (None, None) if lift else parse_deadline(said, ctx.now)
-        found = for_admin(ctx, "연장", title)
+        found = for_admin(ctx, cmd, title)
         if isinstance(found, Outcome):
             if found.writes:  # someone else's survey of exactly that title: refused (and audited)
                 return found
@@ -396,25 +500,27 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
             continue
         if when is None and not lift:
             return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=["내 신청서", "메뉴"]))
-        return _extended(ctx, found[0], found[1], when)
+        return found[0], found[1], when
     if first_miss is not None:
         return first_miss
-    return Outcome(
-        Reply.say(
-            f"언제까지인지 붙여 주세요. 예: 연장 BBQ 회식 금요일 18시. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]
-        )
-    )
+    return Outcome(Reply.say(f"{what} 붙여 주세요. 예: {example}. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]))
 
 
 def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
     r = ref(s, pool)
-    was_open = s.is_open(ctx.now)
-    info = dataclasses.replace(s.info(), status=OPEN, deadline=when)
-    writes: list[Write] = [
-        SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
-        ListSurvey(info),
-        ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}"),
-    ]
+    was_open = s.is_open(ctx.now) or s.status == SCHEDULED
+    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}")
+    writes: list[Write]
+    if s.status == SCHEDULED:  # it opens at its time, as before, until the new deadline
+        writes = [SetSurveyStatus(s.id, SCHEDULED, clear_deadline=when is None, deadline=when), audit]
+    else:
+        info = dataclasses.replace(s.info(), status=OPEN, deadline=when)
+        writes = [
+            SetSurveyStatus(s.id, OPEN, clear_deadline=when is None, full=info.full, deadline=when),
+            ListSurvey(info),
+            *reopening(s),
+            audit,
+        ]
     said = (
         "마감 없이 열어 뒀어요"
         if when is None

@@ -17,8 +17,9 @@ from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
 from chalicelib.domain.lists import list_open
-from chalicelib.domain.model import Answer, Survey, option_key, target_label
+from chalicelib.domain.model import MODE_NAMES, PRESENCE, Answer, Survey, option_key, target_label
 from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
+from chalicelib.domain.privacy import mode_note, participated, participation, unnamed_answer
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Flow, Session
 from chalicelib.domain.words import pp
@@ -98,6 +99,8 @@ def review(d: Draft, note: str = "") -> Reply:
     lines = [f"[{d.title}] 제출 전 확인"]
     for n, q in enumerate(d.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, d.values.get(q.id))}")
+    if d.anonymous:
+        lines.append("이름 없이 저장되어 제출한 뒤에는 고치거나 취소할 수 없어요.")
     lines.append("이대로 제출할까요? 고치려면 '수정', 그만두려면 '취소'.")
     # A tapped 제출 carries the survey, so its survey and answer are read with the user (see reads_survey).
     return Reply.say(note, "\n".join(lines), quick=[Quick("제출", extra={"sid": d.survey_id}), "수정", "취소"])
@@ -126,6 +129,8 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         s, a = ctx.survey_and_answer(info.id)
         if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))
+        if s is not None and s.anonymous and info.id in u.answered:
+            return _answered_unnamed(s)
     session = ctx.state()
     d = session.drafts.get(info.id)
     if d is not None:
@@ -163,12 +168,27 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"])
         )
+    if s.anonymous and participated(ctx.db, s, u.key):
+        return _answered_unnamed(s)
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
     intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline)}"
     if s.description:
         intro += f"\n{s.description}"
+    if s.anonymous:
+        intro += f"\n{mode_note(s)}"
     return Outcome(ask(ctx, d, intro), session=session)
+
+
+def _answered_unnamed(s: Survey) -> Outcome:
+    """Someone who answered a survey kept without names asks for it again: nothing of theirs can be shown."""
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'에는 이미 응답했어요. {MODE_NAMES[s.mode]} 신청이라 낸 답은 이름 없이 저장되어 "
+            "보거나 고치거나 취소할 수 없어요.",
+            quick=["신청 목록", "메뉴"],
+        )
+    )
 
 
 def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
@@ -338,6 +358,15 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         return drop("그사이 답이 바뀌었거나 취소되었어요. 다시 확인해 주세요.", ["내 신청", "메뉴"])
     if not ver and s.is_full():
         return drop(f"아쉽지만 '{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.")
+    if s.anonymous:
+        if participated(ctx.db, s, u.key):
+            if s.mode == PRESENCE:
+                u.answered.setdefault(sid, 0)
+            return drop(
+                f"'{s.title}'에는 이미 응답했어요. 이름 없이 저장된 답은 고칠 수 없어요.", ["신청 목록", "메뉴"]
+            )
+        existing = None
+        ver = 0
     deltas = option_deltas(d.questions, existing.values if existing else {}, d.values)
     limits: dict[str, int] = {}
     for q in s.questions:
@@ -370,12 +399,19 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         limits={k: v for k, v in limits.items() if k in deltas},
     )
     writes: list[Write] = [PutAnswer(answer), count]
+    if s.anonymous:  # the answer says nothing of the person; the participation record keeps it once
+        writes = [PutAnswer(unnamed_answer(s, d.values)), PutAnswer(participation(s, u.key)), count]
     if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
         # This answer takes the last place: the listing says full, on the condition that the count is
         # still the one seen (someone else's answer at the same moment makes this one retry).
         count.seen_count = s.response_count
         writes.append(ListSurvey(dataclasses.replace(s.info(), full=True)))
     drop_draft(session, sid)
+    if s.anonymous:
+        if s.mode == PRESENCE:  # taking part is known in this mode; when, is not
+            u.answered[sid] = 0
+        msg = f"'{s.title}'에 답을 제출했어요! 이름 없이 저장했어요."
+        return Outcome(Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes)
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
     msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
@@ -397,6 +433,9 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"])
         )
+    form = ctx.db.get_survey_form(s.id)
+    if form is not None and form.anonymous:
+        return _answered_unnamed(form)
     question = f"'{s.title}'에 제출한 답을 취소할까요? 답이 지워져요."
     return ctx.ask_first(Action.WITHDRAW, question, sid=s.id, title=s.title, yes=Quick("예", extra={"sid": s.id}))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import account, admin, answering, lists, people, remind, roster, wizard
+from chalicelib.domain import account, admin, answering, lists, people, planning, remind, retention, roster, wizard
 from chalicelib.domain.context import Handler
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
@@ -45,9 +45,14 @@ COMMANDS: list[Command] = [
     Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
     Command("연장", admin.extend, "연장 <제목> <언제>", ADMIN, "extend", needs_title=True),
     Command("복사", wizard.copy_survey, "복사 <제목>", ADMIN, "copy", needs_title=True),
+    Command("예약", planning.schedule, "예약 <제목> <언제>", ADMIN, "schedule", needs_title=True),
+    Command("반복", planning.repeat, "반복 <제목> <매주 월 9시>", ADMIN, "repeat", needs_title=True),
+    Command("반복 중지", planning.stop_repeat, "반복 중지 <제목>", ADMIN, "repeat_stop", needs_title=True),
+    Command("보관 연장", retention.keep_longer, "보관 연장 <제목>", ADMIN, "keep_longer", needs_title=True),
     Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
     Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
     Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),
+    Command("결과 보기", admin.results_page, "결과 보기 <제목>", ADMIN, "report", needs_title=True),
     Command("공동관리자", admin.coadmin, "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
     Command("관리자 등록", people.grant_admin, "관리자 등록 <이름>", SUPER, "grant_admin"),
     Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),

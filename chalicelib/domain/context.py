@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.results import Results
 from chalicelib.domain.session import Action, ReadyFile, Session
 from chalicelib.domain.writes import Audit, Write
 
@@ -53,6 +54,7 @@ class Outcome:
     notify: NotifyJob | None = None
     upload_page: str = ""  # a roster upload page to hand out, under this token (명단 올리기)
     roster_import: str = ""  # import the roster file uploaded under this token, in the background
+    report: Results | None = None  # a results page to draw and hand out (결과 보기)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Ctx:
     reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
     upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
     remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
+    keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
 
     @classmethod
     def of(
@@ -87,6 +90,7 @@ class Ctx:
         reminders: bool = False,
         upload_ready: bool = False,
         remind_hours: int = 12,
+        keep_days: int = KEEP_DAYS,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -106,6 +110,7 @@ class Ctx:
             reminders,
             upload_ready,
             remind_hours,
+            keep_days,
         )
 
     @property

@@ -68,6 +68,8 @@ def _read(ctx: Ctx, text: str) -> Outcome:
         return account.welcome(ctx, text)
     if not text and isinstance(ctx.tap.get("remind"), str):  # Kakao delivering an 알림 event
         return remind.reminder(ctx, ctx.tap["remind"])
+    if not text and isinstance(ctx.tap.get("opened"), str):  # ... or a survey that opened by itself
+        return remind.opened(ctx, ctx.tap["opened"])
     if not text and isinstance(ctx.tap.get("summary"), str):  # ... or a closed survey's summary
         return remind.closed_summary(ctx, ctx.tap["summary"])
     if text in commands.MENU_WORDS and not wizard.takes_text(ctx.session):

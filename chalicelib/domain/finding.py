@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from chalicelib.domain.common import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.model import Survey, SurveyInfo, User
+from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
 from chalicelib.domain.reply import Reply
 
 
@@ -34,6 +34,8 @@ def for_member(ctx: Ctx, query: str, answered_only: bool = False) -> tuple[Found
     u = ctx.member
 
     def visible(s: SurveyInfo) -> bool:
+        if s.status == SCHEDULED:  # not open yet: only its admins see it
+            return False
         return s.id in u.answered if answered_only else (s.meant_for(u) or s.id in u.answered)
 
     pool = [s for s in ctx.listed() if visible(s)]

@@ -28,6 +28,21 @@ MANAGED_KEPT = 30
 
 OPEN = "open"
 CLOSED = "closed"
+SCHEDULED = "scheduled"  # made, and opens by itself at ``Survey.opens_at`` (예약)
+
+# Privacy modes (how answers are kept): 실명 names each answer; 익명 keeps answers with no key, name or time
+# of the person, one per person enforced through a salted participation record; 참여만 확인 keeps answers
+# the same way, while the participation record names the person (미응답 still knows who took part).
+NAMED = "named"
+ANONYMOUS = "anon"
+PRESENCE = "presence"
+MODE_NAMES = {NAMED: "실명", ANONYMOUS: "익명", PRESENCE: "참여만 확인"}
+PARTICIPATION = "p#"  # the partition of a survey's participation records: "p#<survey id>"
+
+# Retention: answers are kept this many days after a survey closes (the organisation's default; a survey
+# may keep them shorter), then deleted; its admins are told WARN_DAYS before, and 보관 연장 doubles it once.
+KEEP_DAYS = 365
+WARN_DAYS = 7
 
 
 def now_kst() -> datetime:
@@ -189,6 +204,7 @@ class SurveyInfo:
     owner: str = ""
     coadmins: tuple[str, ...] = ()
     full: bool = False  # its response cap is reached
+    opens_at: datetime | None = None  # 예약: when it opens by itself (status SCHEDULED)
 
     def is_open(self, now: datetime) -> bool:
         return self.status == OPEN and (self.deadline is None or now < self.deadline)
@@ -206,6 +222,8 @@ class SurveyInfo:
 def state_label(s: SurveyInfo | Survey, now: datetime) -> str:
     """진행 중, 정원 마감 (open, but every place taken: nobody new can answer) or 마감, wherever a survey's
     state is shown."""
+    if s.status == SCHEDULED:
+        return "예약"
     if not s.is_open(now):
         return "마감"
     return "정원 마감" if s.full else "진행 중"
@@ -230,6 +248,23 @@ class Survey:
     reminded_at: datetime | None = None  # when 알림 last reached the members who had not answered
     auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind by itself
     auto_reminded: list[int] = field(default_factory=list)  # those of auto_remind already sent
+    opens_at: datetime | None = None  # 예약: when it opens by itself (while status is SCHEDULED)
+    repeat: str = ""  # a repeating survey's rule (domain.repeat), on the survey its periods are copied from
+    origin: str = ""  # a period of a repeating survey: the id of the survey it was copied from
+    mode: str = NAMED  # NAMED, ANONYMOUS or PRESENCE
+    salt: str = ""  # 익명: what participation records are keyed with (with the person's key)
+    keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
+    closed_at: datetime | None = None  # when it closed (retention counts from then); None while open
+    keep_extended: bool = False  # 보관 연장 was used (once)
+    keep_warned: bool = False  # its admins were told the answers go soon
+    purged_at: datetime | None = None  # when its answers were deleted, retention over
+
+    def keep_until(self, default_days: int) -> datetime | None:
+        """When its answers are deleted: the retention period after closing (twice that after 보관 연장)."""
+        if self.closed_at is None:
+            return None
+        days = self.keep_days or default_days
+        return self.closed_at + timedelta(days=days * (2 if self.keep_extended else 1))
 
     def is_open(self, now: datetime) -> bool:
         """Open for answering: not closed by an admin and the deadline not passed."""
@@ -266,7 +301,13 @@ class Survey:
             self.owner,
             tuple(self.coadmins),
             self.is_full(),
+            self.opens_at,
         )
+
+    @property
+    def anonymous(self) -> bool:
+        """Answers are kept without the person (익명 or 참여만 확인)."""
+        return self.mode in (ANONYMOUS, PRESENCE)
 
     def question(self, qid: str) -> Question | None:
         for q in self.questions:
@@ -279,6 +320,29 @@ class Survey:
         if cap is None:
             return None
         return max(0, cap - self.option_counts.get(option_key(q.id, option), 0))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the schedule keeps of one survey for the job: when it opens (예약), and for a repeating survey
+    its rule, its next period and how long each period stays open. A second entry of a closed survey
+    (``kind`` KEEP) says when its retention next needs the job: ``next`` is the warning, then the end."""
+
+    survey_id: str
+    title: str
+    opens_at: datetime | None = None
+    repeat: str = ""
+    next: datetime | None = None
+    lasts: int | None = None  # seconds from a period's opening to its deadline; None: no deadline
+    kind: str = ""  # "" (opening, repeating) or KEEP
+
+    @property
+    def entry(self) -> str:
+        """Its key in the schedule: the survey id, with the kind for a retention entry."""
+        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+
+
+KEEP = "keep"
 
 
 @dataclass

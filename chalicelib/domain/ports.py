@@ -14,7 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chalicelib.domain.model import Answer, AuditEntry, Member, RosterEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import (
+    PARTICIPATION,
+    Answer,
+    AuditEntry,
+    Member,
+    Planned,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+)
+from chalicelib.domain.results import Results
 from chalicelib.domain.writes import Write
 
 
@@ -100,6 +111,15 @@ class Reader(ABC):
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
 
+    def participants(self, survey_id: str) -> list[str]:
+        """The participation records of a survey of answers kept without the person (익명, 참여만 확인):
+        salted keys (익명) or the people's keys (참여만 확인)."""
+        return [a.user_key for a in self.list_answers(PARTICIPATION + survey_id)]
+
+    @abstractmethod
+    def planned(self) -> list[Planned]:
+        """The schedule: surveys that open by themselves (예약) and repeating ones (one item; the job reads it)."""
+
     @abstractmethod
     def roster_units(self) -> dict[str, int]:
         """The roster's units and how many people each has; {} when there is no roster."""
@@ -123,6 +143,11 @@ class Store(Reader):
 
     @abstractmethod
     def list_audit(self, limit: int = 100) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    def purge_answers(self, survey_id: str) -> int:
+        """Delete every answer and participation record of a survey whose retention is over (its
+        MarkPurged committed, so no answer can arrive); returns how many answers went."""
 
     @abstractmethod
     def get_users(self, keys: Sequence[str]) -> list[User]:
@@ -176,6 +201,11 @@ class Exporter(ABC):
     @abstractmethod
     def presign(self, key: str, title: str, ext: str) -> FileLink:
         """A fresh link to a file built earlier."""
+
+    @abstractmethod
+    def publish_report(self, results: Results) -> FileLink:
+        """A page drawing ``results`` (결과 보기), stored with the survey's exports, behind a short-lived link
+        that opens it in a browser."""
 
 
 class Uploads(ABC):

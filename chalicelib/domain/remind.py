@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.domain import tally
 from chalicelib.domain.admin import members_of, target_size
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin
-from chalicelib.domain.model import Survey
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.model import ANONYMOUS, Survey
+from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.tally import rate
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
 
@@ -36,8 +37,11 @@ OFF = (
 
 
 def pending(db: Reader, s: Survey) -> list[str]:
-    """Keys of the registered people of the survey's target who have not answered."""
-    answered = {a.user_key for a in db.list_answers(s.id)}
+    """Keys of the registered people of the survey's target who have not answered (none for 익명: nobody
+    can know who has)."""
+    answered = answered_keys(db, s)
+    if answered is None:
+        return []
     return [m.key for m in members_of(db, s.target_unit) if m.key not in answered]  # in registration order
 
 
@@ -71,6 +75,8 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(ctx.user)))
     if why := _too_soon(ctx, s):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
+    if s.mode == ANONYMOUS:
+        return Outcome(Reply.say(f"{ANONYMOUS_NOTE} 그래서 알림을 골라 보낼 수 없어요.", quick=main_quick(ctx.user)))
     keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
@@ -137,11 +143,27 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
     )
 
 
+def opened(ctx: Ctx, sid: str) -> Outcome:
+    """What a person sees when a survey that opened by itself (예약, 반복) is announced to them."""
+    u = ctx.member
+    info = next((s for s in ctx.listed() if s.id == sid), None)
+    if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
+        return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
+    if sid in u.answered:
+        return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
+    quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
+    return Outcome(
+        Reply.say(
+            f"[새 신청] '{info.title}'{pp(info.title, '이(가)')} 열렸어요. {deadline_label(info.deadline)}", quick=quick
+        )
+    )
+
+
 def summary_text(s: Survey, answered: int, target: int) -> str:
     """One line on a closed survey: responses against its target."""
-    pct = tally.rate(answered, target)
-    rate = f" ({pct}%)" if pct is not None else ""
-    return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate}."
+    pct = rate(answered, target)
+    rate_said = f" ({pct}%)" if pct is not None else ""
+    return f"'{s.title}'{pp(s.title, '이(가)')} 마감되었어요. 응답 {answered}명 / 대상 {target}명{rate_said}."
 
 
 def closed_summary(ctx: Ctx, sid: str) -> Outcome:
@@ -151,5 +173,10 @@ def closed_summary(ctx: Ctx, sid: str) -> Outcome:
     if s is None or not s.managed_by(u):
         return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
     answered = len(ctx.db.list_answers(s.id))
-    quick: list[QuickLike] = [Quick("결과 받기", f"다운로드 {s.title}"), Quick("현황", f"현황 {s.title}"), "메뉴"]
+    quick: list[QuickLike] = [
+        Quick("결과 받기", f"다운로드 {s.title}"),
+        Quick("결과 보기", f"결과 보기 {s.title}"),
+        Quick("현황", f"현황 {s.title}"),
+        "메뉴",
+    ]
     return Outcome(Reply.say(summary_text(s, answered, target_size(ctx.db, s)), quick=quick))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Answer, Member, RosterEntry, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import Answer, Member, Planned, RosterEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import Flow
@@ -65,6 +65,9 @@ class NoReads(Reader):
         return None
 
     def list_answers(self, survey_id: str) -> list[Answer]:
+        return []
+
+    def planned(self) -> list[Planned]:
         return []
 
     def roster_units(self) -> dict[str, int]:

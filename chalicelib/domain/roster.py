@@ -488,8 +488,11 @@ def missing_people(db: Reader, s: Survey) -> list[tuple[str, str, str]]:
     """(소속, 이름, 상태) of the target's people who have not answered: registered ones, then (with a roster)
     those not registered yet; for the export's 미응답 sheet."""
     from chalicelib.domain.admin import silent_members
+    from chalicelib.domain.privacy import answered_keys
 
-    answered = {a.user_key for a in db.list_answers(s.id)}
+    answered = answered_keys(db, s)
+    if answered is None:  # 익명: nobody can know who has not answered
+        return []
     rows = [(m.unit, m.name, "응답 안 함") for m in silent_members(db, s, answered)]
     if db.roster_units():
         rows += [(e.unit, e.name, "미등록") for e in unregistered(db, s)]

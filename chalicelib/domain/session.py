@@ -63,6 +63,7 @@ class Draft:
     back_to_review: bool = False  # editing one answer from the card: return there after it
     answer_version: int = 0  # version of the stored answer this edits; 0 = a first answer
     started_at: str = ""
+    anonymous: bool = False  # kept without the person (익명, 참여만 확인): cannot be changed once submitted
 
     @classmethod
     def start(cls, s: Survey, now_iso: str, values: dict[str, Any] | None = None, version: int = 0) -> Draft:
@@ -75,6 +76,7 @@ class Draft:
             reviewing=version > 0,
             answer_version=version,
             started_at=now_iso,
+            anonymous=s.anonymous,
         )
 
     @property
@@ -82,7 +84,7 @@ class Draft:
         return self.questions[self.index]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "sid": self.survey_id,
             "title": self.title,
             "qs": [q.to_dict() for q in self.questions],
@@ -93,6 +95,9 @@ class Draft:
             "ver": self.answer_version,
             "at": self.started_at,
         }
+        if self.anonymous:
+            d["anon"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Draft:
@@ -109,6 +114,7 @@ class Draft:
             back_to_review=bool(d.get("ret")),
             answer_version=int(d.get("ver") or 0),
             started_at=str(d.get("at", "")),
+            anonymous=bool(d.get("anon")),
         )
 
 
@@ -157,6 +163,12 @@ class Form:
     deadline_said: str = ""  # how the deadline was read, said back ('12/5(금) 18:00')
     retitle: bool = False  # sent back to the title at 개설 (it was taken meanwhile): then straight to preview
     copied: bool = False  # 복사: questions, target and cap came from a survey; asked are title and deadline
+    mode: str = ""  # privacy mode (model.NAMED, ANONYMOUS, PRESENCE); "" = not asked yet (실명)
+    opens_at: str | None = None  # ISO 8601: opens by itself then (예약); None = at 개설
+    repeat: str = ""  # a repeat rule (domain.repeat)
+    detour: str = ""  # the preview's setting being changed (응답 방식, 여는 때): its step, then the preview
+    keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
+    keep_default: int = 0  # that default, as it was when the wizard began (0: not known, KEEP_DAYS)
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -184,6 +196,18 @@ class Form:
             d["retitle"] = True
         if self.copied:
             d["copied"] = True
+        if self.mode:
+            d["mode"] = self.mode
+        if self.opens_at:
+            d["opens"] = self.opens_at
+        if self.repeat:
+            d["repeat"] = self.repeat
+        if self.detour:
+            d["detour"] = self.detour
+        if self.keep_days:
+            d["keep"] = self.keep_days
+        if self.keep_default:
+            d["keep_default"] = self.keep_default
         return d
 
     @classmethod
@@ -204,6 +228,12 @@ class Form:
             deadline_said=str(d.get("said", "")),
             retitle=bool(d.get("retitle")),
             copied=bool(d.get("copied")),
+            mode=str(d.get("mode", "")),
+            opens_at=d.get("opens") or None,
+            repeat=str(d.get("repeat", "")),
+            detour=str(d.get("detour", "")),
+            keep_days=int(d.get("keep") or 0),
+            keep_default=int(d.get("keep_default") or 0),
         )
 
 

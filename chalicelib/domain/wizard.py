@@ -22,7 +22,21 @@ from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
-from chalicelib.domain.model import KST, MAX_CAP, OPEN, Managed, Survey, option_key, target_label
+from chalicelib.domain.model import (
+    ANONYMOUS,
+    KEEP_DAYS,
+    KST,
+    MAX_CAP,
+    MODE_NAMES,
+    NAMED,
+    OPEN,
+    PRESENCE,
+    SCHEDULED,
+    Managed,
+    Survey,
+    option_key,
+    target_label,
+)
 from chalicelib.domain.parsing import (
     DEADLINE_EXAMPLES,
     MAX_UNIT,
@@ -32,12 +46,15 @@ from chalicelib.domain.parsing import (
     parse_number,
     valid_name,
 )
+from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
+from chalicelib.domain.repeat import describe, parse_rule, plan_of, repeat_problem
 from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
 from chalicelib.domain.when import END_OF_DAY, fmt_when
 from chalicelib.domain.words import pp
-from chalicelib.domain.writes import ListSurvey, PutSurvey
+from chalicelib.domain.writes import ListSurvey, Plan, PutSurvey, Write
 
 MAX_TITLE = 40
 MAX_DESC = 300
@@ -239,8 +256,82 @@ def _take_cap(ctx: Ctx, form: Form, text: str) -> str | None:
     return None
 
 
+MODE_CHOICES = {"실명": NAMED, "익명": ANONYMOUS, "참여만 확인": PRESENCE}
+MODE_HELP = (
+    "응답을 어떻게 받을까요?\n"
+    "· 실명: 누가 무엇을 답했는지 봐요.\n"
+    "· 익명: 답을 이름 없이 받아요. 누가 냈는지도 남지 않고, 낸 뒤에는 고칠 수 없어요.\n"
+    "· 참여만 확인: 답은 이름 없이 받고, 누가 참여했는지만 알아요 (미응답을 챙길 수 있어요)."
+)
+
+
+def _take_mode(ctx: Ctx, form: Form, text: str) -> str | None:
+    mode = MODE_CHOICES.get(" ".join(text.split()))
+    if mode is None:
+        return "'실명', '익명', '참여만 확인' 중에서 골라 주세요."
+    form.mode, form.detour = mode, ""
+    return None
+
+
+WHEN_HELP = f"언제 열까요? '지금', 여는 때(예: 월요일 9시), 또는 반복({REPEAT_EXAMPLES})."
+
+
+def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
+    """'지금', a moment (예약), or a repeat rule (the first period opens now)."""
+    deadline = datetime.fromisoformat(form.deadline) if form.deadline else None
+    form.detour = ""
+    if text.replace(" ", "") in ("지금", "바로", "개설시"):
+        form.opens_at, form.repeat = None, ""
+        return None
+    if text.startswith(("매주", "매월")):
+        rule, unread = parse_rule(text)
+        if unread:
+            return unread
+        if problem := repeat_problem(deadline, ctx.now, rule):
+            return problem
+        form.opens_at, form.repeat = None, rule
+        return None
+    when, why = parse_deadline(text, ctx.now)
+    if why or when is None:
+        return why or WHEN_HELP
+    if deadline is not None and when >= deadline:
+        return f"여는 때는 마감({fmt_deadline(deadline)})보다 앞이어야 해요."
+    form.opens_at, form.repeat = when.isoformat(), ""
+    return None
+
+
+def opens_label(form: Form) -> str:
+    """How the preview says when it opens."""
+    if form.repeat:
+        return f"개설하면 바로, 그 뒤로 {describe(form.repeat)}마다 새 회차"
+    if form.opens_at:
+        return f"{fmt_deadline(datetime.fromisoformat(form.opens_at))} 예약"
+    return "개설하면 바로"
+
+
+OPEN_QUESTION = "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요."
+SETTINGS = {"응답 방식": "mode", "여는 때": "when", "예약": "when", "반복": "when", "보관 기간": "keep"}
+
+
+def _keep_default(form: Form) -> int:
+    return form.keep_default or KEEP_DAYS
+
+
+def _take_keep(ctx: Ctx, form: Form, text: str) -> str | None:
+    days, why = take_keep_days(text, _keep_default(form))
+    if why:
+        return why
+    form.keep_days, form.detour = days, ""
+    return None
+
+
 def _take_open(ctx: Ctx, form: Form, text: str) -> str | None:
-    return None if text == "개설" else "'개설'을 누르면 열려요. 고치려면 '이전'."
+    """개설, or a setting of the preview to change first (its step, then the preview again)."""
+    setting = SETTINGS.get(" ".join(text.split()))
+    if setting:
+        form.detour = setting
+        return None
+    return None if text == "개설" else "'개설'을 누르면 열려요. 응답 방식이나 여는 때를 바꾸거나, 고치려면 '이전'."
 
 
 def _full(form: Form) -> bool:
@@ -301,7 +392,22 @@ STEPS: dict[str, Step] = {
         _take_cap,
         lambda f: "preview",
     ),
-    "preview": Step(lambda f: Ask([preview_text(f), "이대로 개설할까요?"], ["개설"]), _take_open, lambda f: OPEN_IT),
+    "mode": Step(lambda f: Ask([MODE_HELP], list(MODE_CHOICES)), _take_mode, lambda f: "preview"),
+    "when": Step(lambda f: Ask([WHEN_HELP], ["지금", "월요일 9시", "매주 월 9시"]), _take_when, lambda f: "preview"),
+    "keep": Step(
+        lambda f: Ask([KEEP_HELP.format(d=_keep_default(f))], ["기본", "90일", "30일"]), _take_keep, lambda f: "preview"
+    ),
+    "preview": Step(
+        lambda f: Ask(
+            [
+                preview_text(f),
+                "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요.",
+            ],
+            ["개설", "응답 방식", "여는 때", "보관 기간"],
+        ),
+        _take_open,
+        lambda f: f.detour or OPEN_IT,
+    ),
 }
 FIRST = "title"
 
@@ -324,7 +430,7 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     if session.wizard is not None and arg != "새로":
         note = "만들던 신청서를 이어서 해요. 처음부터 하려면 '신청 만들기 새로'."
     else:
-        session.wizard = WizardState(FIRST)
+        session.wizard = WizardState(FIRST, Form(keep_default=ctx.keep_days))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
     return Outcome(prompt(session.wizard, note), session=session)
 
@@ -383,19 +489,31 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     """개설: the survey is stored (and audited) and the wizard is gone."""
     session.wizard = None
     session.idle()
-    s = _survey(ctx, form)
+    opens_at = datetime.fromisoformat(form.opens_at) if form.opens_at else None
+    if opens_at is not None and opens_at <= ctx.now:  # the time came while the preview waited
+        opens_at = None
+    s = _survey(ctx, form, opens_at)
     me = ctx.me()  # the admin's own item remembers the survey, to find it by title without reads
     me.managed[s.id] = Managed(s.title, int(ctx.now.timestamp()))
+    writes: list[Write] = [PutSurvey(s), ctx.audit("create", s.id, s.title)]
+    if opens_at is None:
+        writes.append(ListSurvey(s.info()))
+    if opens_at is not None or s.repeat:
+        writes.append(Plan(plan_of(s, ctx.now, opens_at, s.repeat)))
+    said = f"대상: {target_label(s.target_unit)} · {deadline_label(s.deadline)}"
+    if opens_at is not None:
+        head = f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(opens_at)}에 열리도록 예약했어요. {said}"
+        tail = "그때까지는 구성원에게 보이지 않아요. 열리면 '신청 목록'에 나와요."
+    else:
+        head = f"'{s.title}'{pp(s.title, '을(를)')} 개설했어요. {said}"
+        tail = "구성원에게 '신청 목록'에서 응답하라고 알려 주세요."
+    if s.repeat:
+        tail += f" {describe(s.repeat)}마다 새 회차가 열려요."
     return Outcome(
-        Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} 개설했어요. "
-            f"대상: {target_label(s.target_unit)} · {deadline_label(s.deadline)}",
-            "구성원에게 '신청 목록'에서 응답하라고 알려 주세요.",
-            quick=[f"현황 {s.title}", "내 신청서", "메뉴"],
-        ),
+        Reply.say(head, tail, quick=[f"현황 {s.title}", "내 신청서", "메뉴"]),
         user=me,
         session=session,
-        writes=[PutSurvey(s), ListSurvey(s.info()), ctx.audit("create", s.id, s.title)],
+        writes=writes,
     )
 
 
@@ -410,10 +528,13 @@ def preview_text(form: Form) -> str:
         lines.append("자동 알림: " + ", ".join(f"마감 {h}시간 전" for h in form.auto_remind))
     lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
+    lines.append(f"응답 방식: {MODE_NAMES[form.mode or NAMED]}")
+    lines.append(f"열림: {opens_label(form)}")
+    lines.append(f"응답 보관: 마감 후 {form.keep_days or _keep_default(form)}일")
     return "\n".join(lines)
 
 
-def _survey(ctx: Ctx, form: Form) -> Survey:
+def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
     qs = copy.deepcopy(form.questions)
     counts = {option_key(q.id, o): 0 for q in qs if kind_of(q).counts_options for o in q.options}
     return Survey(
@@ -427,7 +548,12 @@ def _survey(ctx: Ctx, form: Form) -> Survey:
         target_unit=form.target,
         cap=form.cap,
         auto_remind=list(form.auto_remind),
-        status=OPEN,
+        status=SCHEDULED if opens_at is not None else OPEN,
+        opens_at=opens_at,
+        repeat=form.repeat,
+        mode=form.mode or NAMED,
+        keep_days=form.keep_days,
+        salt=secrets.token_hex(16) if form.mode == ANONYMOUS else "",
         created_at=ctx.now.isoformat(),
         option_counts=counts,
     )
@@ -471,6 +597,9 @@ def copy_survey(ctx: Ctx, arg: str) -> Outcome:
         cap=s.cap,
         copied=True,
         ask_remind=ctx.reminders,
+        mode=s.mode,
+        keep_days=s.keep_days,
+        keep_default=ctx.keep_days,
     )
     session.wizard = WizardState("title", form)
     note = f"'{s.title}'의 질문 {len(s.questions)}개와 대상, 정원을 가져왔어요. 제목과 마감만 정하면 돼요."

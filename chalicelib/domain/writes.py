@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, RosterEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User
 
 
 @dataclass
@@ -83,14 +83,76 @@ class PutSurvey:
 
 @dataclass
 class SetSurveyStatus:
-    """Close or reopen, optionally lifting the deadline. Condition: the survey exists; with ``full``,
-    also that it is full (True) or not (False), as the listing written with it assumes."""
+    """Close, reopen, schedule or open a scheduled survey, optionally lifting the deadline. Condition: the
+    survey exists; with ``full``, also that it is full (True) or not (False), as the listing written with
+    it assumes; with ``expect``, that its status is that (a scheduled survey opens once)."""
 
     survey_id: str
     status: str
     clear_deadline: bool = False
     full: bool | None = None
     deadline: datetime | None = None  # a new deadline (연장)
+    expect: str = ""
+    opens_at: datetime | None = None  # 예약: when it opens by itself
+    at: datetime | None = None  # closing: when (retention counts from then); any other status forgets it
+
+
+@dataclass
+class SetRepeat:
+    """Set or stop (``rule`` "") a survey's repeating. Condition: the survey exists; with ``expect``, that
+    it repeats by that rule still (the job makes a period only of a survey nobody stopped meanwhile)."""
+
+    survey_id: str
+    rule: str
+    expect: str = ""
+
+
+@dataclass
+class Plan:
+    """Put a survey on the schedule the job reads (예약, 반복): rides with the change that makes it so, like
+    ListSurvey, with no condition of its own."""
+
+    planned: Planned
+
+
+@dataclass
+class Unplan:
+    """Take a survey's entry off the schedule (opened, stopped, reopened, deleted). Rides with the change,
+    like Plan."""
+
+    survey_id: str
+    kind: str = ""
+
+    @property
+    def entry(self) -> str:
+        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+
+
+@dataclass
+class KeepLonger:
+    """보관 연장: the retention period once more. Condition: the survey is closed, its answers not deleted,
+    and this was not done before (once)."""
+
+    survey_id: str
+
+
+@dataclass
+class MarkKeepWarned:
+    """Its admins were told the answers go soon. Condition: closed at ``closed_at`` still and not told yet
+    (the job running twice, or two at once, tells them once)."""
+
+    survey_id: str
+    closed_at: datetime
+
+
+@dataclass
+class MarkPurged:
+    """Retention over: its answers are deleted now. Condition: closed at ``closed_at`` still (not reopened
+    meanwhile) and not purged before. The answers go right after this commits."""
+
+    survey_id: str
+    closed_at: datetime
+    at: datetime
 
 
 @dataclass
@@ -234,4 +296,10 @@ Write = (
     | NoteRegistrationFailure
     | MarkReminded
     | MarkAutoReminded
+    | SetRepeat
+    | Plan
+    | Unplan
+    | KeepLonger
+    | MarkKeepWarned
+    | MarkPurged
 )

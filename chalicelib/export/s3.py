@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
 from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
+from chalicelib.domain.results import Results
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1
@@ -32,6 +33,7 @@ WORST_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECO
 KEY_PREFIX = "exports/"
 MASTER_SCOPE = "_all"  # key scope of the super admin's all-surveys workbook
 MASTER_TITLE = "행정이_전체"
+REPORT_NAME = "report.html"  # 결과 보기's page, under its survey's exports
 
 
 def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
@@ -125,7 +127,7 @@ class S3Exporter(Exporter, Uploads):
         expires_in: int | None = None,
     ) -> list[FileLink]:
         """Upload one survey's answers as xlsx (opening on its 요약) and CSV; return ``[xlsx link, csv link]``."""
-        from chalicelib.domain.tally import summarize
+        from chalicelib.export.summary import summarize
         from chalicelib.export.workbook import build_csv, build_xlsx
 
         title = f"{survey.title}_{now_kst():%Y%m%d}"
@@ -171,6 +173,38 @@ class S3Exporter(Exporter, Uploads):
             HttpMethod="GET",
         )
         return FileLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
+
+    def publish_report(self, results: Results, expires_in: int | None = None) -> FileLink:
+        """Draw the results page (:mod:`chalicelib.export.report`), store it with the survey's exports (so it
+        goes when the survey is deleted, and the bucket's rule expires it like them) and link to it; the link
+        opens it in the browser rather than downloading it."""
+        from chalicelib.export.report import CONTENT_TYPE, render
+
+        body = render(results).encode("utf-8")
+        key = new_key(REPORT_NAME, scope=results.survey_id)
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType=CONTENT_TYPE,
+            ContentDisposition="inline",
+            CacheControl="private, no-store",
+            ServerSideEncryption="AES256",
+        )
+        ttl = self.clamp_expiry(expires_in)
+        url = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": CONTENT_TYPE,
+                "ResponseContentDisposition": "inline",
+                "ResponseCacheControl": "private, no-store",
+            },
+            ExpiresIn=ttl,
+            HttpMethod="GET",
+        )
+        return FileLink(url=url, filename=f"{results.title} 결과.html", expires_in=ttl, key=key)
 
     # --- storage -------------------------------------------------------------
     def put_and_link(

@@ -1,7 +1,9 @@
 """The 요약 sheet of a survey's workbook: the figures 현황 says, in tables, with native bar charts.
 
-The figures are a :class:`chalicelib.domain.tally.Summary`, counted by the same code as 현황 in chat.
-The sheet holds aggregates only (counts, sums, averages, the response rate), never an answer's text.
+The figures are 현황's, reckoned by the same functions as 현황 in chat and the results page
+(:func:`chalicelib.domain.tally.questions` and :func:`~chalicelib.domain.tally.units`, gathered by
+:func:`summarize`). The sheet holds aggregates only (counts, sums, averages, the response rate), never an answer's
+text; a survey kept without names (익명, 참여만 확인) has no units, as its answers have none.
 It is laid out as a plan first (:func:`plan`: rows and where each chart goes, no openpyxl), then written
 (:func:`write_summary`): a bar chart stands beside the table of each question with options (선택, 복수선택,
 예/아니오) and beside the responses per unit, each block kept as tall as its chart so that nothing overlaps.
@@ -15,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.kinds import kind_of
-from chalicelib.domain.model import KST, Survey, target_label
-from chalicelib.domain.tally import QuestionCount, Summary
+from chalicelib.domain import tally
+from chalicelib.domain.kinds import grouping, kind_of
+from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label
+from chalicelib.domain.tally import QuestionTally, UnitTally
 from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
 
 SUMMARY_SHEET = "요약"
@@ -42,6 +45,29 @@ TITLE, SECTION, HEAD, VALUE, PEOPLE, PERCENT, MEAN = ("title", "section", "head"
 _FORMATS = {PEOPLE: '#,##0"명"', PERCENT: "0%", MEAN: "#,##0.0#"}
 _UNMEASURED = frozenset((TITLE, SECTION, VALUE))  # text that may run over into the empty cells beside it
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 36, 2
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What 요약 shows of a survey: how many answered, against how many it is meant for when known, and 현황's
+    figures per question and per unit."""
+
+    answered: int
+    target: int | None  # how many people it is meant for (None: not known)
+    questions: tuple[QuestionTally, ...]
+    units: tuple[UnitTally, ...]  # by unit name; none when nobody answered or the answers have no unit
+
+    @property
+    def rate(self) -> int | None:
+        """The response rate in whole percent, as 현황 says it (None without a target)."""
+        return None if self.target is None else tally.rate(self.answered, self.target)
+
+
+def summarize(survey: Survey, answers: Sequence[Answer], target: int | None = None) -> Summary:
+    """The figures of ``survey``'s 요약 (``target``: how many people it is meant for, when known). A survey kept
+    without names has no units, as on the results page (``domain.results``) and in 현황."""
+    units = () if survey.anonymous else tuple(tally.units(survey, answers))
+    return Summary(len(answers), target, tuple(tally.questions(survey, answers)), units)
 
 
 @dataclass(frozen=True)
@@ -183,40 +209,45 @@ def plan(survey: Survey, summary: Summary) -> Plan:
     deadline = f"{survey.deadline.astimezone(KST):%Y-%m-%d %H:%M}" if survey.deadline else NO_DEADLINE
     p.add("마감", Styled(deadline, VALUE))
     p.add("대상", Styled(target_label(survey.target_unit), VALUE))
-    p.add("응답", Styled(summary.responses, PEOPLE))
+    if survey.anonymous:
+        p.add("응답 방식", Styled(f"{MODE_NAMES[survey.mode]} (답은 이름 없이 저장)", VALUE))
+    p.add("응답", Styled(summary.answered, PEOPLE))
     if summary.target is not None:
         p.add("대상 인원", Styled(summary.target, PEOPLE))
         if summary.rate is not None:
             p.add("응답률", Styled(summary.rate / 100, PERCENT))
     if survey.cap:
         p.add("최대 응답", Styled(survey.cap, PEOPLE))
-    if not summary.responses:
+    if not summary.answered:
         p.add(Styled(NO_ANSWERS, VALUE))
 
-    numbers = [c for c in summary.questions if kind_of(c.question).summable]
+    numbers = [t for t in summary.questions if kind_of(t.question).summable]
     if numbers:
         body = [
             [
-                _numbered(c),
-                c.tally.numbers,
-                c.tally.total or 0,
-                Styled(c.tally.mean, MEAN) if c.tally.mean is not None else None,
-                c.question.unit or None,
+                _numbered(t),
+                t.figures.summed,
+                t.figures.total or 0,
+                Styled(t.figures.mean, MEAN) if t.figures.mean is not None else None,
+                t.question.unit or None,
             ]
-            for c in numbers
+            for t in numbers
         ]
         p.table("숫자 문항", ("문항", "응답", "합계", "평균", "단위"), body)
 
-    for c in summary.questions:
-        if c.tally.counts:
-            _options_block(p, c, [n for n in numbers if n.tally.grouped_by == c.question.id])
+    by = grouping(survey)  # the question 현황 sums the numbers by (보기별)
+    for t in summary.questions:
+        if t.figures.counts:
+            _options_block(p, t, numbers if by is not None and t.question.id == by.id else [])
 
     if summary.units:
-        header = ["소속", "응답"] + [_with_unit(f"{q.text} 합계", q.unit) for q in summary.summed]
-        body = [[u.unit, u.responses, *u.sums] for u in summary.units]
+        # The number questions 현황 sums per unit (every unit has the same).
+        summed = [q for q, _ in summary.units[0].sums[: tally.UNIT_SUMS]]
+        header = ["소속", "응답"] + [_with_unit(f"{q.text} 합계", q.unit) for q in summed]
+        body = [[u.unit, u.answered, *(v for _, v in u.sums[: tally.UNIT_SUMS])] for u in summary.units]
         p.charted("소속별 응답", "소속별 응답", header, body)
 
-    body = [[_numbered(c), kind_of(c.question).name, c.tally.answered] for c in summary.questions]
+    body = [[_numbered(t), kind_of(t.question).name, t.figures.answered] for t in summary.questions]
     p.table("문항별 응답", ("문항", "형식", "응답"), body)
     # The charts line up, a column clear of the widest table they stand beside.
     column = max((c.column for c in p.charts), default=0) + 2
@@ -224,21 +255,21 @@ def plan(survey: Survey, summary: Summary) -> Plan:
     return p
 
 
-def _numbered(c: QuestionCount) -> str:
-    return f"{c.number}. {c.question.text}"
+def _numbered(t: QuestionTally) -> str:
+    return f"{t.number}. {t.question.text}"
 
 
-def _options_block(p: Plan, c: QuestionCount, grouped: list[QuestionCount]) -> None:
+def _options_block(p: Plan, t: QuestionTally, grouped: list[QuestionTally]) -> None:
     """A question's options with their counts, the places left when any has a capacity, and the sums of the
     number questions per option (as 현황's 보기별), with its chart."""
-    counts = c.tally.counts
+    counts = t.figures.counts
     capped = any(x.left is not None for x in counts)
     header = ["보기", "응답"] + (["남은 정원"] if capped else [])
     header += [_with_unit(f"{n.question.text} 합계", n.question.unit) for n in grouped]
-    sums = [dict(n.tally.by_option) for n in grouped]
+    sums = [dict(n.figures.by_option) for n in grouped]
     body = [[x.option, x.count, *([x.left] if capped else []), *(s.get(x.option, 0) for s in sums)] for x in counts]
-    heading = f"{_numbered(c)} ({kind_of(c.question).name})"
-    p.charted(_numbered(c), heading, header, body)
+    heading = f"{_numbered(t)} ({kind_of(t.question).name})"
+    p.charted(_numbered(t), heading, header, body)
 
 
 # --- writing -----------------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chalicelib.domain.kinds import CellValue, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
-from chalicelib.domain.tally import Summary
+
+if TYPE_CHECKING:
+    from chalicelib.export.summary import Summary
 
 FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속", "회원번호")
 EDITED_HEADER = "수정 시각"  # last column, after the questions
@@ -68,14 +70,17 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
 
     Columns: 제출 시각, 이름, 소속, 회원번호 (a short number of the person's account, so two
     answers of same-named people never look the same), one column per question (its text; repeated or
-    blank texts are made unique), then 수정 시각 (empty when never edited).
+    blank texts are made unique), then 수정 시각 (empty when never edited). A survey kept without names
+    (익명, 참여만 확인) has the question columns only, in the order the answers are kept.
     Each answer becomes the cell its question's kind makes (``domain.kinds``):
     numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
     joined with ", ", yes/no is 예/아니오; submission times are naive datetimes in
     KST and anything missing is "". Answers whose submission time cannot be read
     come last, in the order given.
     """
-    header = list(FIXED_HEADER) + _question_headers(survey.questions) + [EDITED_HEADER]
+    unnamed = survey.anonymous  # 익명, 참여만 확인: no time, name, unit or number of anyone; the table's order
+    header = ([] if unnamed else list(FIXED_HEADER)) + _question_headers(survey.questions)
+    header += [] if unnamed else [EDITED_HEADER]
     # Each question's kind is looked up once, not once per answer (what cell_value does per call), and
     # a stored text, yes/no or skip is made a cell once per question: a kind's cell depends on nothing else.
     columns: list[tuple[str, Question, Callable[[Question, Any], CellValue], dict[tuple[type, Any], Any]]] = [
@@ -86,7 +91,7 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
     for a in answers:
         submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
         values = a.values
-        row: list[CellValue] = [submitted, a.name or "", a.unit or "", person_number(a.user_key)]
+        row: list[CellValue] = [] if unnamed else [submitted, a.name or "", a.unit or "", person_number(a.user_key)]
         for qid, q, cell, made in columns:
             value = values.get(qid)
             kind = type(value)
@@ -98,6 +103,9 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
                 row.append(out)
             else:
                 row.append(cell(q, value))
+        if unnamed:
+            untimed.append(row)
+            continue
         row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
         if isinstance(submitted, datetime):
             timed.append((submitted, row))
@@ -191,7 +199,7 @@ def build_xlsx(
 ) -> bytes:
     """A workbook with one sheet per ``(sheet name, survey, answers)``, and a sheet "미응답" of ``missing``
     (소속, 이름, 상태: who has not answered) when there is anyone. With a ``summary`` (a survey and its
-    현황, :func:`chalicelib.domain.tally.summarize`), the first sheet is "요약": its figures in tables, with
+    현황, :func:`chalicelib.export.summary.summarize`), the first sheet is "요약": its figures in tables, with
     bar charts (:mod:`chalicelib.export.summary`).
 
     Sheet names are made valid for Excel and unique. An empty ``sheets`` gives a

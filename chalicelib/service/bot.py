@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
-from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable, Uploads
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
@@ -75,11 +75,13 @@ class Bot:
         notifier: Notifier | None = None,
         uploads: Uploads | None = None,
         remind_hours: int = 12,
+        keep_days: int = KEEP_DAYS,
     ) -> None:
         self.store = store
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
         self.uploads = uploads  # where 명단 올리기 pages take a file; None = not here
         self.remind_hours = max(1, remind_hours)  # a survey's 알림 at most once in this many hours
+        self.keep_days = max(1, keep_days)  # answers kept this many days after closing (the default)
         self.open_registration = open_registration  # registration ignores the roster (HJ_REGISTRATION=open)
         self.exporter = exporter
         self.clock = clock
@@ -117,7 +119,7 @@ class Bot:
 
     def run_export_task(self, task: ExportTask) -> None:
         """The background half of a big export, or the sending of an 알림 (the queue calls this)."""
-        if task.kind == "remind":
+        if task.kind in ("remind", "opened"):
             if self.notifier is not None:
                 reminders.run_task(task, self.store, self.notifier, self._requeue)
             return
@@ -173,6 +175,7 @@ class Bot:
                     self.notifier is not None,
                     upload_ready,
                     self.remind_hours,
+                    self.keep_days,
                 ),
                 turn.text,
             )
@@ -195,6 +198,8 @@ class Bot:
                 self._queue(ExportTask(user_key=turn.key, survey_ids=[], kind="roster", title=out.roster_import))
             if out.upload_page:
                 return self._upload_page(out.reply, out.upload_page, turn.key)
+            if out.report is not None:
+                return downloads.hand_out_report(out.report, out.reply, turn.request)
             if out.export is not None:
                 return downloads.hand_out(out.export, turn.request, self.timing, self.sync_cells, self.clock())
             stored = out.user if out.user is not None else user
@@ -252,6 +257,17 @@ class Bot:
         if self.uploads is None:
             return False
         return roster_files.run_import(self.store, self.uploads, token)
+
+    def announce_opened(self, surveys: Sequence[Survey]) -> None:
+        """Surveys the scheduled job opened: with the event channel on, their target hears of it."""
+        if self.notifier is None:
+            return
+        from chalicelib.domain.admin import members_of
+
+        for s in surveys:
+            keys = [m.key for m in members_of(self.store, s.target_unit)]
+            if keys:
+                self._notify(NotifyJob(s.id, s.title, keys, s.owner, kind="opened"))
 
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""

@@ -43,6 +43,7 @@ class Timing:
             "export_master": self.build + self.file_call,
             "presign": 0.5,  # signing is local; the first one builds the client
             "forget_survey": 2 * self.file_call,  # list, then delete
+            "publish_report": self.build + self.file_call,  # draw the page, store it; signing is local
         }
 
 

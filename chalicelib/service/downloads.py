@@ -18,6 +18,7 @@ from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.results import Results
 from chalicelib.domain.roster import missing_people
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
@@ -89,6 +90,21 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
         log.error("export failed", extra=failure(exc))
         return wording.sorry(wording.BUILD_FAILED)
     return wording.links_reply(title, links)
+
+
+def hand_out_report(results: Results, reply: Reply, req: Request) -> Reply:
+    """결과 보기: the page drawn and stored now (aggregates are small, whatever the survey's size), its link
+    as the card's button under ``reply``'s first text."""
+    if req.exporter is None:
+        return wording.sorry(wording.NO_FILES_HERE)
+    try:
+        link = req.exporter.publish_report(results)
+    except Unavailable:
+        raise
+    except Exception as exc:
+        log.error("report failed", extra=failure(exc))
+        return wording.sorry(wording.NO_REPORT)
+    return wording.report_reply(reply, results.answered, link)
 
 
 def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter) -> tuple[str, list[FileLink]]:

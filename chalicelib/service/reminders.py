@@ -71,14 +71,15 @@ def run_task(task: ExportTask, store: Store, notifier: Notifier, requeue: Requeu
         requeue(retry, delay)
         retries.append(retry)
 
-    reached, missed = attempt(notifier, task, {"remind": sid}, keep)
+    reached, missed = attempt(notifier, task, {task.kind if task.kind == "opened" else "remind": sid}, keep)
     counts = {"sent": len(reached), "failed": len(missed), "retry": sum(len(r.user_keys) for r in retries)}
     sent = emf({"RemindersSent": counts["sent"], "RemindersFailed": counts["failed"]})
     log.info("reminders sent", extra={"survey": sid, "attempt": task.attempt, **counts, **sent})
     if retries:  # the retry tells the admin, with these counts carried along
         return counts
     reached_all, missed_all = task.reached + len(reached), task.missed + len(missed)
-    note = f"'{task.title}' 알림: {reached_all}명에게 보냈어요."
+    what = "열림 알림" if task.kind == "opened" else "알림"
+    note = f"'{task.title}' {what}: {reached_all}명에게 보냈어요."
     if missed_all:
         note += f" {missed_all}명에게는 보내지 못했어요."
     leave_note(store, task.user_key, note)

@@ -13,6 +13,7 @@ NO_FILES_HERE = "내려받기를 쓸 수 없는 환경이에요."
 NO_LINK = "파일 링크를 만들지 못했어요. 잠시 후 다시 시도해 주세요."
 NO_SURVEY = "신청을 찾을 수 없어요."
 BUILD_FAILED = "파일을 만들지 못했어요. 잠시 후 다시 시도해 주세요."
+NO_REPORT = "결과 페이지를 만들지 못했어요. 잠시 후 다시 시도해 주세요."
 BUILDING_FOR_CALLBACK = "파일을 만들고 있어요. 잠시만 기다려 주세요."
 BUILDING_IN_BACKGROUND = "파일을 만드는 데 조금 걸려요. 1~2분 뒤 아무 메시지나 보내면 '파일 받기'가 나타나요."
 READY_LABEL = "요청한 파일"
@@ -43,3 +44,15 @@ def links_reply(title: str, links: list[FileLink]) -> Reply:
         title=title, description=f"아래 버튼으로 내려받으세요. 링크는 {minutes}분 뒤 만료돼요.", buttons=buttons
     )
     return Reply.say(card=card, quick=["내 신청서", "메뉴"])
+
+
+def report_reply(reply: Reply, answered: int, link: FileLink) -> Reply:
+    """결과 보기's card: ``reply``'s first text as its title, a button to the page, and when the link expires."""
+    minutes = max(1, link.expires_in // 60)
+    title = reply.texts.pop(0) if reply.texts else "결과"
+    reply.card = Card(
+        title=title,
+        description=f"응답 {answered}명 기준으로 지금 만든 결과 페이지예요. 링크는 {minutes}분 뒤 만료돼요.",
+        buttons=[Button(label="결과 보기", url=link.url)],
+    )
+    return reply

@@ -26,9 +26,11 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
 from chalicelib.domain.model import (
+    PARTICIPATION,
     Answer,
     AuditEntry,
     Member,
+    Planned,
     RosterEntry,
     Survey,
     SurveyInfo,
@@ -37,7 +39,7 @@ from chalicelib.domain.model import (
     unit_key,
 )
 from chalicelib.domain.ports import Store, Unavailable
-from chalicelib.domain.writes import DeleteSurvey, ListSurvey, PutUser, UnlistSurvey, Write
+from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
@@ -45,6 +47,7 @@ from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     LISTING_ID,
     MEMBER_PARTITION,
+    PLANS_ID,
     ROSTER_PARTITION,
     SURVEY_KIND,
     UNITS_ENTRY,
@@ -240,6 +243,17 @@ class DynamoStore(Store):
             except DoesNotExist:
                 return None
 
+    def planned(self) -> list[Planned]:
+        """The schedule (one item, strongly consistent: the job acts on it)."""
+        with mapped_errors():
+            try:
+                plans = self.tables.ListingItem.get(PLANS_ID, consistent_read=True)
+            except DoesNotExist:
+                return []
+        entries: Any = plans.entries
+        raw = entries.as_dict() if entries is not None else {}
+        return [items.planned(str(sid), str(entry)) for sid, entry in raw.items()]
+
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order (then by user key)."""
         with mapped_errors():
@@ -330,7 +344,7 @@ class DynamoStore(Store):
             return
         deleted = [w.survey_id for w in writes if isinstance(w, DeleteSurvey)]
         transactional: list[Write] = [w for w in writes if not isinstance(w, DeleteSurvey)]
-        if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey)) for w in writes):
+        if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)) for w in writes):
             self._ensure_listing()
         if transactional or deleted:
             transact(t, transactional, unlisted=deleted, deleted=deleted)
@@ -340,26 +354,38 @@ class DynamoStore(Store):
             self._sweep_answers(survey_id)
 
     def _ensure_listing(self) -> None:
-        """The listing item exists (with its map) before the first write that changes an entry."""
+        """The listing and schedule items exist (with their maps) before the first write that changes an entry."""
         if self._listing_ready:
             return
         with mapped_errors():
-            try:
-                self.tables.ListingItem(LISTING_ID, entries={}).save(condition=ListingItem.id.does_not_exist())
-            except PutError as e:
-                if not _condition_failed(e):
-                    raise
+            for item_id in (LISTING_ID, PLANS_ID):
+                self._create_map_item(item_id)
         self._listing_ready = True
 
-    def _sweep_answers(self, survey_id: str) -> None:
+    def _create_map_item(self, item_id: str) -> None:
+        try:
+            self.tables.ListingItem(item_id, entries={}).save(condition=ListingItem.id.does_not_exist())
+        except PutError as e:
+            if not _condition_failed(e):
+                raise
+
+    def purge_answers(self, survey_id: str) -> int:
+        """Delete a survey's answers and participation records (retention over); how many answers went."""
+        return self._sweep_answers(survey_id)
+
+    def _sweep_answers(self, survey_id: str) -> int:
         # The survey item went first (in the transaction): a submit carries a CountResponse, which
         # requires the survey, so from then on no submit succeeds and the sweep cannot miss one.
         t = self.tables
+        answers = 0
         with mapped_errors():
             keys_only = ["survey_id", "user_key"]
             with t.AnswerItem.batch_write() as batch:
-                for item in t.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=keys_only):
-                    batch.delete(item)
+                for partition in (survey_id, PARTICIPATION + survey_id):
+                    for item in t.AnswerItem.query(partition, consistent_read=True, attributes_to_get=keys_only):
+                        batch.delete(item)
+                        answers += partition == survey_id
+        return answers
 
 
 def _condition_failed(e: Exception) -> bool:

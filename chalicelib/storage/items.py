@@ -16,11 +16,13 @@ from typing import Any, cast
 
 from chalicelib.domain.model import (
     KST,
+    NAMED,
     OPEN,
     Answer,
     AuditEntry,
     Managed,
     Member,
+    Planned,
     Question,
     RosterEntry,
     Survey,
@@ -119,6 +121,17 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         reminded_us=epoch_us(s.reminded_at) if s.reminded_at else None,
         auto_remind=list(s.auto_remind) or None,
         auto_reminded=list(s.auto_reminded) or None,
+        opens_at=s.opens_at.isoformat() if s.opens_at else None,
+        repeat=s.repeat or None,
+        origin=s.origin or None,
+        mode=s.mode if s.mode != NAMED else None,
+        salt=s.salt or None,
+        keep_days=s.keep_days or None,
+        closed_at=s.closed_at.isoformat() if s.closed_at else None,
+        closed_us=epoch_us(s.closed_at) if s.closed_at else None,
+        keep_extended=s.keep_extended or None,
+        keep_warned=s.keep_warned or None,
+        purged_at=s.purged_at.isoformat() if s.purged_at else None,
     )
 
 
@@ -142,6 +155,16 @@ def survey(i: SurveyItem) -> Survey:
         reminded_at=from_epoch_us(int(i.reminded_us)) if i.reminded_us else None,
         auto_remind=[int(h) for h in cast(list[float], i.auto_remind or [])],
         auto_reminded=[int(h) for h in cast(list[float], i.auto_reminded or [])],
+        opens_at=parse_time(i.opens_at) if i.opens_at else None,
+        repeat=i.repeat or "",
+        origin=i.origin or "",
+        mode=i.mode or NAMED,
+        salt=i.salt or "",
+        keep_days=int(i.keep_days or 0),
+        closed_at=parse_time(i.closed_at) if i.closed_at else None,
+        keep_extended=bool(i.keep_extended),
+        keep_warned=bool(i.keep_warned),
+        purged_at=parse_time(i.purged_at) if i.purged_at else None,
     )
 
 
@@ -190,6 +213,35 @@ def listed(survey_id: str, entry: str) -> SurveyInfo:
         owner=str(e.get("o", "")),
         coadmins=tuple(str(x) for x in e.get("a", [])),
         full=bool(e.get("f")),
+    )
+
+
+def plan_entry(p: Planned) -> str:
+    """What the schedule keeps of one survey (compact JSON)."""
+    entry: dict[str, Any] = {"t": p.title}
+    if p.opens_at is not None:
+        entry["o"] = p.opens_at.isoformat()
+    if p.repeat:
+        entry["r"] = p.repeat
+    if p.next is not None:
+        entry["n"] = p.next.isoformat()
+    if p.lasts is not None:
+        entry["l"] = p.lasts
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def planned(key: str, entry: str) -> Planned:
+    """A schedule entry from its key (the survey id, '#kind' for a retention entry) and its JSON."""
+    survey_id, _, kind = key.partition("#")
+    e = json.loads(entry)
+    return Planned(
+        kind=kind,
+        survey_id=survey_id,
+        title=str(e.get("t", "")),
+        opens_at=parse_time(e["o"]) if e.get("o") else None,
+        repeat=str(e.get("r", "")),
+        next=parse_time(e["n"]) if e.get("n") else None,
+        lasts=int(e["l"]) if e.get("l") is not None else None,
     )
 
 

@@ -14,10 +14,14 @@ import threading
 from collections.abc import Iterable, Sequence
 
 from chalicelib.domain.model import (
+    CLOSED,
+    KEEP,
     OPEN,
+    PARTICIPATION,
     Answer,
     AuditEntry,
     Member,
+    Planned,
     RosterEntry,
     Survey,
     SurveyInfo,
@@ -35,18 +39,24 @@ from chalicelib.domain.writes import (
     DeleteRosterEntry,
     DeleteSurvey,
     DeleteUser,
+    KeepLonger,
     ListSurvey,
     MarkAutoReminded,
+    MarkKeepWarned,
+    MarkPurged,
     MarkReminded,
     NoteRegistrationFailure,
+    Plan,
     PutAnswer,
     PutRosterEntry,
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
+    Unplan,
     Write,
 )
 
@@ -62,6 +72,7 @@ class MemoryStore(Store):
         self.roster: dict[str, RosterEntry] = {}
         self.units: dict[str, int] = {}
         self.failures: dict[tuple[str, int], int] = {}
+        self.plans: dict[str, Planned] = {}
 
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> User | None:
@@ -143,6 +154,17 @@ class MemoryStore(Store):
         with self._lock:
             return self.failures.get((user_key, window), 0)
 
+    def planned(self) -> list[Planned]:
+        with self._lock:
+            return list(self.plans.values())
+
+    def purge_answers(self, survey_id: str) -> int:
+        with self._lock:
+            pairs = [pair for pair in self.answers if pair[0] in (survey_id, PARTICIPATION + survey_id)]
+            for pair in pairs:
+                del self.answers[pair]
+        return sum(1 for sid, _ in pairs if sid == survey_id)
+
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:
         with self._lock:
             return list(reversed(self.audit))[:limit]
@@ -179,10 +201,26 @@ class MemoryStore(Store):
                 raise Conflict("survey")
         elif isinstance(w, SetSurveyStatus):
             s = self.surveys.get(w.survey_id)
-            if s is None or (w.full is not None and s.is_full() != w.full):
+            if s is None or (w.full is not None and s.is_full() != w.full) or (w.expect and s.status != w.expect):
                 raise Conflict("survey")
         elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
             raise Conflict("survey")
+        elif isinstance(w, SetRepeat):
+            s = self.surveys.get(w.survey_id)
+            if s is None or (w.expect and s.repeat != w.expect):
+                raise Conflict("survey")
+        elif isinstance(w, KeepLonger):
+            s = self.surveys.get(w.survey_id)
+            if s is None or s.status != CLOSED or s.keep_extended or s.purged_at is not None:
+                raise Conflict("survey")
+        elif isinstance(w, MarkKeepWarned):
+            s = self.surveys.get(w.survey_id)
+            if s is None or s.closed_at != w.closed_at or s.keep_warned:
+                raise Conflict("survey")
+        elif isinstance(w, MarkPurged):
+            s = self.surveys.get(w.survey_id)
+            if s is None or s.status != CLOSED or s.closed_at != w.closed_at or s.purged_at is not None:
+                raise Conflict("survey")
         elif isinstance(w, MarkAutoReminded):
             s = self.surveys.get(w.survey_id)
             if s is None or w.hours in s.auto_reminded:
@@ -242,6 +280,25 @@ class MemoryStore(Store):
                 s.deadline = None
             if w.deadline is not None:
                 s.deadline = w.deadline
+            if w.opens_at is not None:
+                s.opens_at = w.opens_at
+            if w.status == CLOSED and w.at is not None:
+                s.closed_at = w.at
+            elif w.status != CLOSED:
+                s.closed_at, s.keep_warned = None, False
+        elif isinstance(w, SetRepeat):
+            self.surveys[w.survey_id].repeat = w.rule
+        elif isinstance(w, Plan):
+            self.plans[w.planned.entry] = w.planned
+        elif isinstance(w, Unplan):
+            self.plans.pop(w.entry, None)
+        elif isinstance(w, KeepLonger):
+            self.surveys[w.survey_id].keep_extended = True
+            self.surveys[w.survey_id].keep_warned = False
+        elif isinstance(w, MarkKeepWarned):
+            self.surveys[w.survey_id].keep_warned = True
+        elif isinstance(w, MarkPurged):
+            self.surveys[w.survey_id].purged_at = w.at
         elif isinstance(w, ListSurvey):
             self.listing[w.info.id] = w.info
         elif isinstance(w, UnlistSurvey):
@@ -253,7 +310,10 @@ class MemoryStore(Store):
         elif isinstance(w, DeleteSurvey):
             self.surveys.pop(w.survey_id, None)
             self.listing.pop(w.survey_id, None)
-            for pair in [pair for pair in self.answers if pair[0] == w.survey_id]:
+            self.plans.pop(w.survey_id, None)
+            self.plans.pop(f"{w.survey_id}#{KEEP}", None)
+            gone = (w.survey_id, PARTICIPATION + w.survey_id)
+            for pair in [pair for pair in self.answers if pair[0] in gone]:
                 del self.answers[pair]
         elif isinstance(w, Audit):
             self.audit.append(copy.deepcopy(w.entry))

@@ -25,8 +25,12 @@ message reads a bounded number of small items however much history there is.
     super admin;
   - the listing, one item (id :data:`LISTING_ID`): every open survey (id -> what
     lists show), changed in the same transaction as whatever opens, closes,
-    fills, frees or deletes a survey. Members' lists are one read of it.
-* answers: ``survey_id`` + ``user_key``; one survey's answers are one partition.
+    fills, frees or deletes a survey. Members' lists are one read of it;
+  - the schedule, one item of the same shape (id :data:`PLANS_ID`): surveys that open
+    by themselves (예약) and repeating ones, read by the scheduled job alone.
+* answers: ``survey_id`` + ``user_key``; one survey's answers are one partition. A survey
+  whose answers are kept without the person (익명, 참여만 확인) keys each answer by a random
+  id, and its participation records are the partition ``p#<survey id>``.
 * audit: ``part`` (the constant :data:`AUDIT_PARTITION`) + ``sk`` (``at#...``),
   newest first by querying the partition backwards. Audit writes are rare.
 * roster: ``part`` + ``entry``. The organisation's people are one partition
@@ -68,6 +72,7 @@ UNITS_PARTITION = "u"
 UNITS_ENTRY = "units"
 FAILURES_PARTITION = "f"
 LISTING_ID = "@listing"  # survey ids are hex: no survey can take this id
+PLANS_ID = "@plans"  # the schedule the job reads (예약, 반복): a second item of the listing's shape
 
 # Time budget: Kakao gives a skill 5 s per message. One DynamoDB call costs at most
 # (1 + MAX_RETRIES) attempts of CONNECT + READ seconds plus about 1 s of backoff, so a
@@ -214,6 +219,17 @@ class SurveyItem(Model):
     auto_remind = ListAttribute(of=NumberAttribute, null=True)  # hours before the deadline
     auto_reminded = ListAttribute(of=NumberAttribute, null=True)  # of those, the ones sent (conditionally)
     reminded_us = NumberAttribute(null=True)  # epoch microseconds of the last 알림 (its condition compares it)
+    opens_at = UnicodeAttribute(null=True)  # 예약: ISO 8601 of when it opens by itself
+    repeat = UnicodeAttribute(null=True)  # a repeating survey's rule (domain.repeat)
+    origin = UnicodeAttribute(null=True)  # a period's copy: the repeating survey it came from
+    mode = UnicodeAttribute(null=True)  # privacy mode; absent = named (실명)
+    salt = UnicodeAttribute(null=True)  # 익명: what its participation records are keyed with
+    keep_days = NumberAttribute(null=True)  # days answers are kept after closing; absent = the default
+    closed_at = UnicodeAttribute(null=True)  # ISO 8601 of the close (retention counts from it)
+    closed_us = NumberAttribute(null=True)  # the same instant, epoch microseconds, for conditions
+    keep_extended = BooleanAttribute(null=True)  # 보관 연장 was used
+    keep_warned = BooleanAttribute(null=True)  # its admins were told the answers go soon
+    purged_at = UnicodeAttribute(null=True)  # when its answers were deleted
 
     titles = SurveyTitles()
 

@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import OPEN, SurveyInfo
+from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, SurveyInfo
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -28,24 +28,31 @@ from chalicelib.domain.writes import (
     DeleteAnswer,
     DeleteRosterEntry,
     DeleteUser,
+    KeepLonger,
     ListSurvey,
     MarkAutoReminded,
+    MarkKeepWarned,
+    MarkPurged,
     MarkReminded,
     NoteRegistrationFailure,
+    Plan,
     PutAnswer,
     PutRosterEntry,
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
     UnlistSurvey,
+    Unplan,
     Write,
 )
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     LISTING_ID,
+    PLANS_ID,
     ROSTER_PARTITION,
     UNITS_ENTRY,
     UNITS_PARTITION,
@@ -80,10 +87,11 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
     # CancellationReasons follow that order, so keep a label list per kind.
     labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
     listing = [w for w in writes if isinstance(w, (ListSurvey, UnlistSurvey))]
+    plans = [w for w in writes if isinstance(w, (Plan, Unplan))]
     try:
         with TransactWrite(connection=t.connection) as tx:
             for i, w in enumerate(writes):
-                if isinstance(w, (ListSurvey, UnlistSurvey)):
+                if isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)):
                     continue
                 kind, label = _add(tx, t, w, i)
                 labels[kind].append(label)
@@ -94,6 +102,9 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
                 # All listing changes of a commit are one update: a transaction touches an item once.
                 tx.update(t.ListingItem(LISTING_ID), actions=_listing_actions(t, listing, unlisted))
                 labels["update"].append("listing")
+            if plans or deleted:
+                tx.update(t.ListingItem(PLANS_ID), actions=_plan_actions(t, plans, deleted))
+                labels["update"].append("plans")
     except TransactWriteError as e:
         ordered = labels["check"] + labels["delete"] + labels["put"] + labels["update"]
         mapped = _transaction_error(e, ordered)
@@ -158,12 +169,60 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
                 SurveyItem.deadline.set(w.deadline.isoformat()),
                 SurveyItem.deadline_us.set(items.epoch_us(w.deadline)),
             ]
+        if w.opens_at is not None:
+            status_actions.append(SurveyItem.opens_at.set(w.opens_at.isoformat()))
+        if w.status == CLOSED and w.at is not None:
+            status_actions += [
+                SurveyItem.closed_at.set(w.at.isoformat()),
+                SurveyItem.closed_us.set(items.epoch_us(w.at)),
+            ]
+        elif w.status != CLOSED:
+            status_actions += [
+                SurveyItem.closed_at.remove(),
+                SurveyItem.closed_us.remove(),
+                SurveyItem.keep_warned.remove(),
+            ]
         cond = SurveyItem.id.exists()
+        if w.expect:  # condition: in that state still (a scheduled survey opens once)
+            cond &= SurveyItem.status == w.expect
         if w.full is True:  # condition: still full, as the listing written with it says
             cond &= SurveyItem.full == True  # noqa: E712 (a condition, not a comparison)
         elif w.full is False:  # condition: still not full
             cond &= SurveyItem.full.does_not_exist() | (SurveyItem.full == False)  # noqa: E712
         tx.update(t.SurveyItem(w.survey_id), actions=status_actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, KeepLonger):
+        # condition: closed, not purged, not extended before
+        cond = (
+            (SurveyItem.status == CLOSED)
+            & SurveyItem.purged_at.does_not_exist()
+            & (SurveyItem.keep_extended.does_not_exist() | (SurveyItem.keep_extended == False))  # noqa: E712
+        )
+        actions = [SurveyItem.keep_extended.set(True), SurveyItem.keep_warned.remove()]
+        tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+        return "update", "survey"
+    if isinstance(w, MarkKeepWarned):
+        # condition: closed at that moment still, not told yet
+        cond = (SurveyItem.closed_us == items.epoch_us(w.closed_at)) & (
+            SurveyItem.keep_warned.does_not_exist() | (SurveyItem.keep_warned == False)  # noqa: E712
+        )
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.keep_warned.set(True)], condition=cond)
+        return "update", "survey"
+    if isinstance(w, MarkPurged):
+        # condition: closed at that moment still (not reopened since), not purged before
+        cond = (
+            (SurveyItem.status == CLOSED)
+            & (SurveyItem.closed_us == items.epoch_us(w.closed_at))
+            & SurveyItem.purged_at.does_not_exist()
+        )
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.purged_at.set(w.at.isoformat())], condition=cond)
+        return "update", "survey"
+    if isinstance(w, SetRepeat):
+        action = SurveyItem.repeat.set(w.rule) if w.rule else SurveyItem.repeat.remove()
+        repeat_cond = SurveyItem.id.exists()
+        if w.expect:  # condition: it repeats by that rule still
+            repeat_cond &= SurveyItem.repeat == w.expect
+        tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=repeat_cond)
         return "update", "survey"
     if isinstance(w, AddCoadmin):
         return _add_coadmin(tx, t, w)
@@ -280,6 +339,17 @@ def _listing_actions(t: Tables, changes: Sequence[ListSurvey | UnlistSurvey], un
     return [
         entries[sid].set(items.listing_entry(info)) if info is not None else entries[sid].remove()
         for sid, info in final.items()
+    ]
+
+
+def _plan_actions(t: Tables, changes: Sequence[Plan | Unplan], deleted: Sequence[str]) -> list[Action]:
+    """SET or REMOVE one schedule entry per survey (the last change of a survey wins)."""
+    final: dict[str, Planned | None] = dict.fromkeys([*deleted, *(f"{sid}#{KEEP}" for sid in deleted)])
+    for c in changes:
+        final[c.planned.entry if isinstance(c, Plan) else c.entry] = c.planned if isinstance(c, Plan) else None
+    entries = t.ListingItem.entries
+    return [
+        entries[sid].set(items.plan_entry(p)) if p is not None else entries[sid].remove() for sid, p in final.items()
     ]
 
 

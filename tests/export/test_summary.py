@@ -10,13 +10,13 @@ from typing import Any
 import boto3
 import openpyxl
 import pytest
-from summary_survey import SECRET_NOTE, TITLE, answered_chat
+from summary_survey import ANSWERS, SECRET_NOTE, TITLE, answered_chat
 
 from chalicelib.domain import tally
 from chalicelib.domain.kinds import CHOICE, NUMBER, TEXT
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import fmt_number
-from chalicelib.export.summary import NO_ANSWERS, SUMMARY_SHEET, plan
+from chalicelib.export.summary import NO_ANSWERS, SUMMARY_SHEET, plan, summarize
 from chalicelib.export.workbook import build_xlsx
 
 NS = {
@@ -116,28 +116,68 @@ def test_summary_is_first_and_says_what_status_says(exporter, s3):
 
 
 def test_summary_reuses_the_status_counting(monkeypatch):
-    """요약 is laid out from tally.summarize, the counting 현황 says: no second way of adding up."""
+    """요약 is laid out from tally.questions and tally.units, the figures 현황 and the results page are said from:
+    no second way of adding up."""
     c = answered_chat()
     s = c.store.list_surveys()[0]
     answers = c.store.list_answers(s.id)
-    summary = tally.summarize(s, answers, 6)
-    assert summary.rate == 67 and summary.responses == 4
-    seen: list[Any] = []
-    real = tally.summarize
+    summary = summarize(s, answers, 6)
+    assert summary.rate == 67 == tally.rate(4, 6) and summary.answered == 4
+    assert summary.questions == tuple(tally.questions(s, answers))
+    assert summary.units == tuple(tally.units(s, answers))
+    seen: list[str] = []
 
-    def spy(*args: Any, **kw: Any) -> tally.Summary:
-        out = real(*args, **kw)
-        seen.append(out)
-        return out
+    def spy(name: str) -> Any:
+        real = getattr(tally, name)
+
+        def counted(*args: Any, **kw: Any) -> Any:
+            seen.append(name)
+            return real(*args, **kw)
+
+        return counted
 
     from chalicelib.export import s3 as s3_module
 
-    monkeypatch.setattr(tally, "summarize", spy)
+    for name in ("questions", "units"):
+        monkeypatch.setattr(tally, name, spy(name))
     captured: dict[str, Any] = {}
     monkeypatch.setattr(s3_module.S3Exporter, "put_and_link", lambda self, body, *a, **k: captured.setdefault(a[1], body))
     s3_module.S3Exporter("b", "ap-northeast-2").export_survey(s, answers, target=6)
-    assert len(seen) == 1 and seen[0] == summary
+    assert sorted(seen) == ["questions", "units"]  # counted once each, by 현황's functions
     assert openpyxl.load_workbook(io.BytesIO(captured["xlsx"])).sheetnames[0] == SUMMARY_SHEET
+
+
+@pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
+def test_a_survey_kept_without_names_has_no_units_in_its_summary(exporter, s3, mode):
+    """Its answers carry no unit: no table or chart of units (as on the results page and in 현황), the rest
+    as for any survey, and no name anywhere on the sheet."""
+    c = answered_chat(exporter, mode=mode)
+    s = c.store.list_surveys()[0]
+    assert s.anonymous
+    status = c.say(f"현황 {TITLE}", who="관리자").text
+    assert "소속별:" not in status
+    answers = c.store.list_answers(s.id)
+    summary = summarize(s, answers, 6)
+    assert summary.units == () and summary.answered == 4
+    assert summary.questions == tuple(tally.questions(s, answers))
+
+    assert c.say(f"다운로드 {TITLE}", who="관리자").buttons
+    s3c = boto3.client("s3", region_name="ap-northeast-2")
+    key = next(o["Key"] for o in s3c.list_objects_v2(Bucket=s3)["Contents"] if o["Key"].endswith(".xlsx"))
+    data = s3c.get_object(Bucket=s3, Key=key)["Body"].read()
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:2] == [SUMMARY_SHEET, TITLE]
+    rows = summary_rows(wb)
+    overview = {r[0]: r[1] for r in rows[:12] if r[0]}
+    assert overview["응답"] == 4 and overview["대상 인원"] == 6 and round(overview["응답률"] * 100) == 67
+    assert overview["응답 방식"].startswith(mode)
+    headings = [r[0] for r in rows if r and isinstance(r[0], str)]
+    assert "소속별 응답" not in headings and "1중대" not in headings and "(소속 없음)" not in headings
+    assert [c["title"] for c in chart_parts(data)[0]] == ["1. 메뉴를 골라 주세요", "4. 곁들임"]
+    menu = table(rows, "1. 메뉴를 골라 주세요 (선택)")
+    assert [trimmed(r)[:2] for r in menu[1:]] == [["치킨", 2], ["피자", 1], ["족발", 1]]
+    texts = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert not any(who in texts for who, *_ in ANSWERS) and SECRET_NOTE not in texts
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -171,7 +211,7 @@ def test_a_bar_chart_beside_each_option_table_and_the_units():
     c = answered_chat()
     s = c.store.list_surveys()[0]
     answers = c.store.list_answers(s.id)
-    data = build_xlsx([(s.title, s, answers)], summary=(s, tally.summarize(s, answers, 6)))
+    data = build_xlsx([(s.title, s, answers)], summary=(s, summarize(s, answers, 6)))
     rows = summary_rows(openpyxl.load_workbook(io.BytesIO(data)))
     charts, anchors = chart_parts(data)
 
@@ -195,7 +235,7 @@ def test_a_bar_chart_beside_each_option_table_and_the_units():
     assert len(anchors) == 3
 
     # Beside its table, never over a filled cell, and clear of the next chart.
-    spec = plan(s, tally.summarize(s, answers, 6))
+    spec = plan(s, summarize(s, answers, 6))
     for chart, (col, row) in zip(spec.charts, anchors, strict=True):
         assert (col + 1, row + 1) == (chart.column, chart.row)
         covered = rows[chart.row - 1 : chart.row - 1 + chart.rows]
@@ -210,12 +250,12 @@ def test_printed_pages_never_cut_a_table_or_its_chart():
                questions=[Question(f"c{n}", f"질문 {n}", CHOICE, options=options) for n in range(1, 7)])
     answers = [Answer("s", f"u{i}", {f"c{n}": options[(i + n) % 8] for n in range(1, 7)}, name="n", unit=f"{i % 5}반")
                for i in range(30)]
-    spec = plan(s, tally.summarize(s, answers))
+    spec = plan(s, summarize(s, answers))
     breaks = spec.page_breaks(spec.widths())
     assert len(breaks) >= 2  # seven charts of eight bars do not fit on one page
     for first, last in spec.blocks:
         assert not any(first <= b < last for b in breaks), (first, last, breaks)
-    data = build_xlsx([(s.title, s, answers)], summary=(s, tally.summarize(s, answers)))
+    data = build_xlsx([(s.title, s, answers)], summary=(s, summarize(s, answers)))
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet)] == breaks
@@ -225,7 +265,7 @@ def test_printed_pages_never_cut_a_table_or_its_chart():
 def test_a_survey_without_choices_or_answers_still_exports():
     s = Survey(id="s", title="건의 사항", owner="o",
                questions=[Question("t", "하고 싶은 말", TEXT), Question("n", "인원", NUMBER, unit="명")])
-    data = build_xlsx([(s.title, s, [])], summary=(s, tally.summarize(s, [], None)))
+    data = build_xlsx([(s.title, s, [])], summary=(s, summarize(s, [], None)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [SUMMARY_SHEET, s.title]
     rows = summary_rows(wb)
@@ -238,7 +278,7 @@ def test_a_survey_without_choices_or_answers_still_exports():
 
     # A choice question nobody answered yet: its chart has bars of 0; no unit chart without answers.
     s.questions.append(Question("c", "종목", CHOICE, options=["축구", "농구"]))
-    data = build_xlsx([(s.title, s, [])], summary=(s, tally.summarize(s, [], 10)))
+    data = build_xlsx([(s.title, s, [])], summary=(s, summarize(s, [], 10)))
     charts, _ = chart_parts(data)
     assert [c["title"] for c in charts] == ["3. 종목"]
     overview = {r[0]: r[1] for r in summary_rows(openpyxl.load_workbook(io.BytesIO(data))) if r[0]}
@@ -248,7 +288,7 @@ def test_a_survey_without_choices_or_answers_still_exports():
 def test_text_from_people_is_never_a_formula_in_the_summary():
     s = Survey(id="s", title="=1+1", owner="o", questions=[Question("c", "@고르기", CHOICE, options=["=A1", "+B"])])
     answers = [Answer("s", f"u{i}", {"c": o}, name="n", unit=u) for i, (o, u) in enumerate([("=A1", "-2중대"), ("+B", "=1")])]
-    data = build_xlsx([("t", s, answers)], summary=(s, tally.summarize(s, answers)))
+    data = build_xlsx([("t", s, answers)], summary=(s, summarize(s, answers)))
     ws = openpyxl.load_workbook(io.BytesIO(data))[SUMMARY_SHEET]
     texts = {c.value: c for r in ws.iter_rows() for c in r if isinstance(c.value, str)}
     for text in ("=A1", "+B", "-2중대", "=1"):
@@ -264,7 +304,7 @@ def test_text_from_people_is_never_a_formula_in_the_summary():
 def test_rate_is_the_whole_percent_status_says(rate, target, shown):
     s = Survey(id="s", title="t", owner="o", questions=[Question("t", "말", TEXT)])
     answers = [Answer("s", f"u{i}", {"t": "x"}, name="n") for i in range(rate)]
-    summary = tally.summarize(s, answers, target)
+    summary = summarize(s, answers, target)
     assert summary.rate == shown  # round half to even, as 현황
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx([("t", s, answers)], summary=(s, summary))))[SUMMARY_SHEET]
     cell = next(r[1] for r in ws.iter_rows() if r[0].value == "응답률")

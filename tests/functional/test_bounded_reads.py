@@ -134,8 +134,11 @@ def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:
         post(client, text, member)
     post(client, "등록 3중대 김철수", other)
     for text in ["내 신청서", "현황 BBQ 회식", "미응답 BBQ 회식", "마감 BBQ 회식", "예", "재개 BBQ 회식", "다운로드 BBQ 회식",
+                 "결과 보기 BBQ 회식",
                  "관리자 등록 김철수", "관리자 목록", "공동관리자 BBQ 회식 김철수", "관리자 해제 김철수",
-                 "현황 BBQ 회싁", "마스터키", "삭제 BBQ 회식", "예", "신청 만들기", "취소"]:
+                 "현황 BBQ 회싁", "마스터키", "마감 BBQ 회식", "예", "보관 연장 BBQ 회식", "연장 BBQ 회식 내일 18시",
+                 "반복 BBQ 회식 매주 월 9시", "반복 중지 BBQ 회식", "예약 BBQ 회식 내일 9시", "복사 BBQ 회식", "취소",
+                 "삭제 BBQ 회식", "예", "신청 만들기", "취소"]:
         post(client, text, ADMIN)
     runtime.close_expired()
     assert calls.log and not [c for c in calls.log if c.operation == "Scan"]

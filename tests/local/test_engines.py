@@ -10,13 +10,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import boto3
 import pytest
+from local_stack import group_gone, running_devstack
 
 from scripts import chat, engines
 
@@ -38,14 +37,6 @@ def _engines_available() -> None:
 @pytest.fixture(autouse=True)
 def _no_global_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
-def group_gone(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_dynamodb_local_and_moto_answer_and_stop() -> None:
@@ -101,27 +92,8 @@ def test_a_crashing_engine_reports_its_output(tmp_path: Path, monkeypatch: pytes
 @pytest.fixture()
 def devstack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, dict[str, Any]]]:
     """`python -m scripts.devstack` on a free port, its state in tmp_path; yields (process, stack.json)."""
-    port = engines.free_port()
-    env = dict(os.environ)
-    env.pop("AWS_ENDPOINT_URL", None)
-    log = open(tmp_path / "devstack.out", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.devstack", "--port", str(port), "--in-memory", "--local-dir", str(tmp_path)],
-        cwd=engines.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    stack_file = tmp_path / "stack.json"
-    deadline = time.monotonic() + 3 * engines.DEFAULT_START_TIMEOUT  # bounds a broken run only
-    try:
-        while not stack_file.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("devstack did not come up:\n" + (tmp_path / "devstack.out").read_text())
-            time.sleep(0.2)
-        yield proc, json.loads(stack_file.read_text())
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    with running_devstack(tmp_path) as (proc, stack):
+        yield proc, stack
 
 
 def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(

@@ -57,6 +57,7 @@ CASES: list[tuple[str, set[str], Done]] = [
     (f"재개 {TITLE}", MANAGERS, lambda c, ex, r: "이미 진행 중" in r),
     (f"삭제 {TITLE}", MANAGERS, lambda c, ex, r: "삭제했어요" in r and survey(c) is None),
     (f"다운로드 {TITLE}", MANAGERS, lambda c, ex, r: ex.kinds == ["survey"] and "응답 1건" in r),
+    (f"결과 보기 {TITLE}", MANAGERS, lambda c, ex, r: ex.kinds == ["report"] and "응답 1명 기준" in r),
     (f"공동관리자 {TITLE} 후보", MANAGERS, lambda c, ex, r: "공동관리자가 되었어요" in r
      and key_of("후보") in survey(c).coadmins),
     ("관리자 등록 김철수", SUPERS, lambda c, ex, r: "관리자로 등록했어요" in r and c.user("김철수").role == ADMIN),
@@ -128,7 +129,7 @@ def test_ids_do_not_bypass_ownership() -> None:
     """'제목#id' names a survey exactly; someone else's is still refused."""
     c, _ = world()
     sid = survey(c).id
-    for cmd in ("현황", "다운로드", "마감", "삭제", "미응답"):
+    for cmd in ("현황", "다운로드", "마감", "삭제", "미응답", "결과 보기"):
         r = c.say(f"{cmd} {TITLE}#{sid}", who="다른관리자")
         assert "공동관리자인 신청만" in r, cmd
-    assert [e.action for e in c.store.audit[-5:]] == ["denied"] * 5
+    assert [e.action for e in c.store.audit[-6:]] == ["denied"] * 6

@@ -17,7 +17,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import KINDS, CellValue, Kind, Parsed, Setup, is_blank, kind_of
+from chalicelib.domain.kinds.base import (
+    KINDS,
+    CellValue,
+    Count,
+    Figures,
+    Kind,
+    Parsed,
+    Setup,
+    grouping,
+    is_blank,
+    kind_of,
+)
 from chalicelib.domain.kinds.choice import MAX_OPTION_LEN, MAX_OPTIONS, Choice, Multi
 from chalicelib.domain.kinds.clock import TimeOfDay
 from chalicelib.domain.kinds.day import Day
@@ -46,10 +57,13 @@ __all__ = [
     "TIME",
     "YESNO",
     "CellValue",
+    "Count",
+    "Figures",
     "Kind",
     "Parsed",
     "Setup",
     "cell_value",
+    "grouping",
     "is_blank",
     "kind_named",
     "kind_of",

@@ -20,40 +20,42 @@ Parsed = tuple[Any, str | None]
 MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
-def is_blank(value: Any) -> bool:
-    """A skipped answer (or none)."""
-    return value is None or value == "" or value == []
-
-
 @dataclass(frozen=True)
-class OptionCount:
-    """How many answers picked one option (or 예, or 아니오), and the places it has left (None: no capacity)."""
+class Count:
+    """How many answers took one option, and the option's capacity (정원) and places left if it has one."""
 
     option: str
     count: int
-    left: int | None = None
+    capacity: int | None = None
+    left: int | None = None  # from the survey's counters, as answering checks them
 
 
 @dataclass(frozen=True)
-class Tally:
-    """How the answers to one question add up: what 현황 says of it, and the export's 요약 sheet shows.
-
-    Only aggregates: counts, sums and the earliest and latest time; never an answer's text.
-    """
+class Figures:
+    """How the answers to one question add up: what 현황 says and the results page draws, reckoned once."""
 
     answered: int  # answers that are not blank
-    counts: tuple[OptionCount, ...] = ()  # per option, in the options' order (choices, 예/아니오)
-    numbers: int = 0  # answers that are numbers (summed in ``total``)
-    total: int | float | None = None  # their sum (number questions)
-    grouped_by: str = ""  # the id of the choice question ``by_option`` is summed by
-    by_option: tuple[tuple[str, int | float], ...] = ()  # the sum per option of that question (those answered)
-    earliest: str = ""  # times of day ('HH:MM')
+    counts: tuple[Count, ...] = ()  # 선택, 복수선택, 예/아니오: takers per option, in the question's order
+    total: float | None = None  # 숫자: the sum
+    summed: int = 0  # 숫자: how many answers the sum has
+    by_option: tuple[tuple[str, float], ...] = ()  # 숫자: sums per option of the survey's first grouping question
+    earliest: str = ""  # 시간: the earliest and the latest answer
     latest: str = ""
 
     @property
     def mean(self) -> float | None:
-        """The average of the numbers (None when there is none)."""
-        return None if self.total is None or not self.numbers else self.total / self.numbers
+        """숫자: the average of the answers summed (None without any)."""
+        return None if self.total is None or not self.summed else self.total / self.summed
+
+
+def said_counts(fig: Figures) -> str:
+    """Takers per option as 현황 says them: '치킨 3(남은 2), 피자 1'."""
+    return ", ".join(f"{c.option} {c.count}" + (f"(남은 {c.left})" if c.left is not None else "") for c in fig.counts)
+
+
+def is_blank(value: Any) -> bool:
+    """A skipped answer (or none)."""
+    return value is None or value == "" or value == []
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,13 @@ class Kind:
         return plain_cell(value)
 
     # --- adding up ---
-    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
-        """How the answers add up; ``values`` are the question's answers that are not blank."""
-        return Tally(len(values))
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
+        """How ``values`` (the answers that are not blank) add up; ``answers`` are the survey's, whole."""
+        return Figures(len(values))
 
-    def said(self, q: Question, t: Tally) -> list[str]:
-        """현황 of this question from its tally: a summary, then any further lines."""
-        return [f"응답 {t.answered}"]
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        """현황 of this question, said from its figures: a summary, then any further lines."""
+        return [f"응답 {fig.answered}"]
 
 
 def plain_cell(value: Any) -> CellValue:
@@ -166,3 +168,8 @@ _UNKNOWN = Unknown()
 def kind_of(q: Question) -> Kind:
     """The entry of ``q``'s kind (an unknown code gets one that shows answers but takes none)."""
     return KINDS.get(q.kind, _UNKNOWN)
+
+
+def grouping(s: Survey) -> Question | None:
+    """The question whose options a number question's answers are summed by (보기별): the first that groups."""
+    return next((q for q in s.questions if kind_of(q).groups), None)

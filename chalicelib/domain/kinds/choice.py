@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import MAX_PICKS, Kind, OptionCount, Parsed, Setup, Tally
+from chalicelib.domain.kinds.base import MAX_PICKS, Count, Figures, Kind, Parsed, Setup, said_counts
 from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
 from chalicelib.domain.parsing import pick_option
 from chalicelib.domain.words import pp
@@ -123,14 +123,15 @@ class Choice(Kind):
     def describe(self, q: Question) -> str:
         return f"{self.name}: " + ", ".join(f"{o}({q.capacity[o]}명)" if o in q.capacity else o for o in q.options)
 
-    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         c: Counter[str] = Counter()
         for v in values:
             c.update(self.picked(v))
-        return Tally(len(values), counts=tuple(OptionCount(o, c[o], survey.remaining(q, o)) for o in q.options))
+        counts = tuple(Count(o, c[o], q.capacity.get(o), survey.remaining(q, o)) for o in q.options)
+        return Figures(len(values), counts=counts)
 
-    def said(self, q: Question, t: Tally) -> list[str]:
-        return [", ".join(f"{x.option} {x.count}" + ("" if x.left is None else f"(남은 {x.left})") for x in t.counts)]
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        return [said_counts(fig)]
 
 
 def _picks_said(q: Question) -> str:

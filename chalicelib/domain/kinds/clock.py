@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Tally, plain_cell
+from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import parse_time_of_day
 
@@ -31,11 +31,11 @@ class TimeOfDay(Kind):
                 return value
         return plain_cell(value)
 
-    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         times = sorted(v for v in values if isinstance(v, str))
-        return Tally(len(values), earliest=times[0], latest=times[-1]) if times else Tally(len(values))
+        return Figures(len(values), earliest=times[0], latest=times[-1]) if times else Figures(len(values))
 
-    def said(self, q: Question, t: Tally) -> list[str]:
-        if not t.earliest:
-            return [f"응답 {t.answered}"]
-        return [f"응답 {t.answered} (가장 이른 {t.earliest} · 가장 늦은 {t.latest})"]
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        if not fig.earliest:
+            return [f"응답 {fig.answered}"]
+        return [f"응답 {fig.answered} (가장 이른 {fig.earliest} · 가장 늦은 {fig.latest})"]

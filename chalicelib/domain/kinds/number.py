@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Kind, Parsed, Setup, Tally, kind_of, plain_cell
+from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, Setup, grouping, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import fmt_number, parse_number
 
@@ -113,23 +113,22 @@ class Number(Kind):
             return _number_or_text(value)
         return plain_cell(value)
 
-    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         nums = [v for v in values if isinstance(v, (int, float))]
-        by = next((x for x in survey.questions if kind_of(x).groups), None)
-        if by is None:
-            return Tally(len(values), numbers=len(nums), total=sum(nums))
-        sums: dict[str, int | float] = defaultdict(int)
-        for a in answers:
-            o, v = a.values.get(by.id), a.values.get(q.id)
-            if isinstance(o, str) and isinstance(v, (int, float)):
-                sums[o] += v
-        per_option = tuple((o, sums[o]) for o in by.options if o in sums)
-        return Tally(len(values), numbers=len(nums), total=sum(nums), grouped_by=by.id, by_option=per_option)
+        by = grouping(survey)
+        sums: dict[str, float] = defaultdict(float)
+        if by is not None:
+            for a in answers:
+                o, v = a.values.get(by.id), a.values.get(q.id)
+                if isinstance(o, str) and isinstance(v, (int, float)):
+                    sums[o] += v
+        by_option = tuple((o, sums[o]) for o in by.options if o in sums) if by is not None else ()
+        return Figures(len(values), total=sum(nums), summed=len(nums), by_option=by_option)
 
-    def said(self, q: Question, t: Tally) -> list[str]:
-        lines = [f"합계 {fmt_number(t.total or 0)}{q.unit} (응답 {t.numbers})"]
-        if t.by_option:
-            lines.append("   보기별: " + ", ".join(f"{o} {fmt_number(n)}{q.unit}" for o, n in t.by_option))
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        lines = [f"합계 {fmt_number(fig.total or 0)}{q.unit} (응답 {fig.summed})"]
+        if fig.by_option:
+            lines.append("   보기별: " + ", ".join(f"{o} {fmt_number(v)}{q.unit}" for o, v in fig.by_option))
         return lines
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import Kind, OptionCount, Parsed, Tally
+from chalicelib.domain.kinds.base import Count, Figures, Kind, Parsed, said_counts
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import NO, YES
 
@@ -28,9 +28,9 @@ class YesNo(Kind):
     def show(self, q: Question, value: Any) -> str:
         return "예" if value else "아니오"
 
-    def count(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Tally:
+    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
         yes = sum(1 for v in values if v is True)
-        return Tally(len(values), counts=(OptionCount("예", yes), OptionCount("아니오", len(values) - yes)))
+        return Figures(len(values), counts=(Count("예", yes), Count("아니오", len(values) - yes)))
 
-    def said(self, q: Question, t: Tally) -> list[str]:
-        return [", ".join(f"{x.option} {x.count}" for x in t.counts)]
+    def tally(self, q: Question, fig: Figures) -> list[str]:
+        return [said_counts(fig)]

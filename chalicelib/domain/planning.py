@@ -1,0 +1,132 @@
+"""Surveys that open by themselves: 예약 (once, at a time) and 반복 (a fresh copy every period).
+
+The schedule is one item (``Reader.planned``) that only the scheduled job reads, every
+minute: members never see a survey before it opens, and no chat message reads the
+schedule. Each change of a survey's plan rides in the same transaction as the change of
+the survey itself (see ``writes.Plan``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from chalicelib.domain.admin import survey_and_moment
+from chalicelib.domain.common import ref
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.finding import for_admin
+from chalicelib.domain.model import OPEN, SCHEDULED, Survey
+from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.repeat import EXAMPLES, describe, next_period, opening, parse_rule, plan_of, repeat_problem
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.words import pp
+from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
+
+
+def schedule(ctx: Ctx, arg: str) -> Outcome:
+    """예약 <제목> <언제>: a survey nobody answered yet opens by itself then; until then members do not see it."""
+    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 9시")
+    if isinstance(found, Outcome):
+        return found
+    s, pool, when = found
+    if when is None:  # 예약 does not take '없음'
+        return Outcome(Reply.say("언제 열지 붙여 주세요.", quick=["내 신청서", "메뉴"]))
+    r = ref(s, pool)
+    back: list[QuickLike] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
+    if s.status not in (OPEN, SCHEDULED) or (s.status == OPEN and not s.is_open(ctx.now)):
+        return Outcome(Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 예약할 수 없어요.", quick=back))
+    if s.response_count:
+        return Outcome(
+            Reply.say(f"'{s.title}'에는 이미 응답이 {s.response_count}건 있어 예약으로 돌릴 수 없어요.", quick=back)
+        )
+    if s.deadline is not None and when >= s.deadline:
+        return Outcome(Reply.say(f"여는 때는 마감({fmt_deadline(s.deadline)})보다 앞이어야 해요.", quick=back))
+    if s.repeat and (why := repeat_problem(s.deadline, when, s.repeat)):
+        return Outcome(Reply.say(why, quick=back))
+    writes: list[Write] = [
+        SetSurveyStatus(s.id, SCHEDULED, expect=s.status, opens_at=when),
+        UnlistSurvey(s.id),
+        Plan(plan_of(dataclasses.replace(s, opens_at=when, status=SCHEDULED), ctx.now, when, s.repeat)),
+        ctx.audit("schedule", s.id, fmt_deadline(when)),
+    ]
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(when)}에 열도록 예약했어요. "
+            "그때까지는 구성원에게 보이지 않아요.",
+            quick=back,
+        ),
+        writes=writes,
+    )
+
+
+def repeat(ctx: Ctx, arg: str) -> Outcome:
+    """반복 <제목> <매주 월 9시 | 매월 1일>: a fresh copy of the survey opens every period."""
+    words = arg.split()
+    for cut in range(len(words) - 1, 0, -1):
+        rule, _ = parse_rule(" ".join(words[cut:]))
+        if not rule:
+            continue
+        found = for_admin(ctx, "반복", " ".join(words[:cut]))
+        if isinstance(found, Outcome):
+            return found
+        return _repeating(ctx, found[0], ref(found[0], found[1]), rule)
+    return Outcome(
+        Reply.say(
+            f"어떻게 반복할지 붙여 주세요. 예: 반복 주간 식수 매주 월 9시. {EXAMPLES}", quick=["내 신청서", "메뉴"]
+        )
+    )
+
+
+def _repeating(ctx: Ctx, s: Survey, r: str, rule: str) -> Outcome:
+    back: list[QuickLike] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
+    if s.origin:
+        return Outcome(Reply.say("반복으로 만들어진 회차예요. 처음 신청서에서 반복을 바꿔 주세요.", quick=back))
+    start = opening(s)
+    if why := repeat_problem(s.deadline, start, rule):
+        return Outcome(Reply.say(why, quick=back))
+    opens_at = s.opens_at if s.status == SCHEDULED else None
+    planned = plan_of(s, ctx.now, opens_at, rule)
+    if planned.next is not None and planned.next <= ctx.now:  # opened long ago: from the next period on
+        planned = dataclasses.replace(planned, next=next_period(rule, ctx.now))
+    writes: list[Write] = [SetRepeat(s.id, rule), Plan(planned), ctx.audit("repeat", s.id, describe(rule))]
+    following = planned.next or next_period(rule, ctx.now)
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'{pp(s.title, '을(를)')} {describe(rule)}마다 새로 열어요. "
+            f"다음은 {fmt_deadline(following)}, 제목은 '{_next_title(s, following)}'예요.",
+            f"그만하려면 '반복 중지 {s.title}'.",
+            quick=back,
+        ),
+        writes=writes,
+    )
+
+
+def _next_title(s: Survey, at: datetime) -> str:
+    from chalicelib.domain.repeat import period_title
+    from chalicelib.domain.wizard import MAX_TITLE
+
+    return period_title(s.title, at, MAX_TITLE)
+
+
+def stop_repeat(ctx: Ctx, arg: str) -> Outcome:
+    """반복 중지 <제목>: no more periods (of the survey named, or of the one it was copied from)."""
+    found = for_admin(ctx, "반복 중지", arg)
+    if isinstance(found, Outcome):
+        return found
+    s, _ = found
+    origin = s
+    if s.origin:
+        origin = ctx.db.get_survey(s.origin) or s
+    if not origin.repeat:
+        return Outcome(Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 반복하지 않아요.", quick=["내 신청서", "메뉴"]))
+    writes: list[Write] = [SetRepeat(origin.id, ""), ctx.audit("repeat_stop", origin.id, origin.title)]
+    writes.append(
+        Unplan(origin.id) if origin.status != SCHEDULED else Plan(plan_of(origin, ctx.now, origin.opens_at, ""))
+    )
+    return Outcome(
+        Reply.say(
+            f"'{origin.title}' 반복을 멈췄어요. 이미 열린 회차는 그대로예요.",
+            quick=["내 신청서", "메뉴"],
+        ),
+        writes=writes,
+    )

@@ -1,0 +1,162 @@
+"""결과 보기: what one survey's results page shows, reckoned in the core; an adapter draws it.
+
+Aggregates only: counts, sums and averages, per option, per unit and per stretch of time. No name, no check
+value and no answer typed as text reaches a :class:`Results`, so no page drawn from one can show them. The
+figures are 현황's (``domain.tally``) and the not-answered count is 미응답's (registered but silent, and with a
+roster, not registered yet).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain import tally
+from chalicelib.domain.model import KST, NAMED, Answer, Member, Question, RosterEntry, Survey, target_label, unit_key
+from chalicelib.domain.parsing import fmt_deadline
+
+HOUR, DAY, WEEK = "hour", "day", "week"
+STEPS = {HOUR: timedelta(hours=1), DAY: timedelta(days=1), WEEK: timedelta(days=7)}
+HOURLY_UP_TO = timedelta(hours=48)  # answers spread over at most this long are counted by the hour
+DAILY_UP_TO = timedelta(days=62)  # ... by the day; longer by the week (Monday first)
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One unit: answers, people of the target not answered (as 미응답 counts them), number sums."""
+
+    unit: str
+    answered: int
+    missing: int
+    sums: tuple[tuple[Question, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A stretch of time (an hour, a day or a week from ``start``) and the answers first submitted in it."""
+
+    start: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class Results:
+    """One survey's results at one moment: everything its page shows, and nothing personal."""
+
+    survey_id: str
+    title: str
+    description: str
+    state: str  # 진행 중, 정원 마감 or 마감
+    deadline: str  # as the chat says it: 11/30(월) 18:00, or 마감 없음
+    made_at: datetime
+    target_label: str  # 전체, 2중대, 1중대, 2중대
+    target: int  # people the survey is meant for: on the roster when there is one, else registered
+    answered: int
+    rate: int | None  # percent of the target, as 현황 says it
+    cap: int | None  # the survey's response cap
+    silent: int  # registered people of the target who have not answered
+    unregistered: int | None  # with a roster: its people of the target not registered yet (None: no roster)
+    questions: tuple[tally.QuestionTally, ...]
+    units: tuple[UnitResult, ...]
+    timeline: tuple[Moment, ...]  # by first submit, oldest first, every stretch between the first and the last
+    step: str  # HOUR, DAY or WEEK
+    untimed: int = 0  # answers without a submit time (not on the timeline)
+    mode: str = NAMED  # kept without names (익명, 참여만 확인): no units, no times; 익명: nobody known missing
+
+    @property
+    def missing(self) -> int:
+        """Not answered, as 미응답 counts them."""
+        return self.silent + (self.unregistered or 0)
+
+
+def gather(
+    s: Survey,
+    answers: Sequence[Answer],
+    target: int,
+    silent: Sequence[Member],
+    unregistered: Sequence[RosterEntry] | None,
+    now: datetime,
+) -> Results:
+    """The results of ``s`` from its answers, the size of its target and who of it has not answered."""
+    stamps = [t for t in (_when(a.submitted_at) for a in answers) if t is not None]
+    step, moments = timeline(stamps)
+    unnamed = s.anonymous  # answers carry no unit and no time of the person
+    return Results(
+        survey_id=s.id,
+        title=s.title,
+        description=s.description,
+        state=s.state_label(now),
+        deadline=fmt_deadline(s.deadline),
+        made_at=now.astimezone(KST),
+        target_label=target_label(s.target_unit),
+        target=target,
+        answered=len(answers),
+        rate=tally.rate(len(answers), target),
+        cap=s.cap,
+        silent=len(silent),
+        unregistered=None if unregistered is None else len(unregistered),
+        questions=tuple(tally.questions(s, answers)),
+        units=() if unnamed else tuple(by_unit(s, answers, silent, unregistered or ())),
+        timeline=() if unnamed else tuple(moments),
+        step=step,
+        untimed=0 if unnamed else len(answers) - len(stamps),
+        mode=s.mode,
+    )
+
+
+def by_unit(
+    s: Survey, answers: Sequence[Answer], silent: Sequence[Member], unregistered: Sequence[RosterEntry]
+) -> list[UnitResult]:
+    """현황's units with 미응답's count of each beside them; units are matched without spaces."""
+    found = {_key(u.unit): u for u in tally.units(s, answers)}
+    others = [m.unit for m in silent] + [e.unit for e in unregistered]
+    waiting: Counter[str] = Counter(_key(unit) for unit in others)
+    names = {key: u.unit for key, u in found.items()}
+    for unit in others:
+        names.setdefault(_key(unit), unit or tally.NO_UNIT)
+    out: list[UnitResult] = []
+    for key in sorted(names, key=lambda k: names[k]):
+        got = found.get(key)
+        sums = got.sums if got is not None else ()
+        out.append(UnitResult(names[key], got.answered if got is not None else 0, waiting[key], sums))
+    return out
+
+
+def _key(unit: str) -> str:
+    return tally.NO_UNIT if unit in ("", tally.NO_UNIT) else unit_key(unit)
+
+
+def timeline(stamps: Sequence[datetime]) -> tuple[str, list[Moment]]:
+    """Answers per hour (spread over two days at most), per day (two months) or per week, from the first
+    stretch to the last with the empty ones between."""
+    if not stamps:
+        return DAY, []
+    first, last = min(stamps).astimezone(KST), max(stamps).astimezone(KST)
+    span = last - first
+    step = HOUR if span <= HOURLY_UP_TO else DAY if span <= DAILY_UP_TO else WEEK
+    counts = Counter(_floor(t.astimezone(KST), step) for t in stamps)
+    out: list[Moment] = []
+    at, end = _floor(first, step), _floor(last, step)
+    while at <= end:
+        out.append(Moment(at, counts.get(at, 0)))
+        at += STEPS[step]
+    return step, out
+
+
+def _floor(t: datetime, step: str) -> datetime:
+    hour = t.replace(minute=0, second=0, microsecond=0)
+    if step == HOUR:
+        return hour
+    day = hour.replace(hour=0)
+    return day if step == DAY else day - timedelta(days=day.weekday())
+
+
+def _when(stamp: str) -> datetime | None:
+    """A stored submit time (ISO 8601 with its offset; one without is taken as KST)."""
+    try:
+        t = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=KST)

@@ -1,0 +1,167 @@
+"""The scheduled job's openings: surveys whose 예약 came, and each period of a repeating survey.
+
+Runs every minute (with the deadline autopilot). Reads the schedule (one item) and the
+surveys due; every opening is one transaction whose condition makes it happen once:
+
+* a scheduled survey opens only while its status is still ``scheduled``;
+* a period's copy has the id ``<survey>-<period>`` and is created only if no survey has
+  that id, in the same transaction that moves the schedule to the next period and checks
+  that the survey repeats by the same rule still (nobody stopped it meanwhile).
+
+So the job running twice, or two runs at once, opens each survey and each period once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+
+from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
+from chalicelib.domain.ports import Conflict, Store
+from chalicelib.domain.repeat import latest_period, next_period, period_copy
+from chalicelib.domain.retention import keep_plan, warning
+from chalicelib.domain.wizard import MAX_TITLE
+from chalicelib.domain.writes import (
+    Audit,
+    ListSurvey,
+    MarkKeepWarned,
+    MarkPurged,
+    Plan,
+    PutSurvey,
+    PutUser,
+    SetRepeat,
+    SetSurveyStatus,
+    Unplan,
+    Write,
+)
+from chalicelib.service.reminders import leave_note
+
+log = logging.getLogger("haengjeong")
+
+REMEMBER_ATTEMPTS = 5
+
+
+def open_planned(
+    store: Store, now: datetime, keep_days: int = KEEP_DAYS, purged: list[str] | None = None
+) -> list[Survey]:
+    """Open what the schedule says is due at ``now``; returns the surveys this run opened. Retention entries
+    due are handled too (a warning to the admins, or the answers deleted: their ids added to ``purged``)."""
+    opened: list[Survey] = []
+    for p in store.planned():
+        if p.kind == KEEP:
+            if p.next is not None and p.next <= now:
+                gone = _keep(store, p, now, keep_days)
+                if gone and purged is not None:
+                    purged.append(gone)
+            continue
+        if p.opens_at is not None and p.opens_at <= now:
+            s = _open_scheduled(store, p, now)
+            if s is not None:
+                opened.append(s)
+                p = dataclasses.replace(p, opens_at=None)
+            else:
+                continue  # the schedule changed under us: the next run sees it afresh
+        if p.repeat and p.next is not None and p.next <= now:
+            s = _open_period(store, p, now)
+            if s is not None:
+                opened.append(s)
+    return opened
+
+
+def _audit(action: str, s: Survey, now: datetime) -> Audit:
+    return Audit(AuditEntry(actor="system", action=action, target=s.id, detail=s.title, at=now.isoformat()))
+
+
+def _open_scheduled(store: Store, p: Planned, now: datetime) -> Survey | None:
+    s = store.get_survey(p.survey_id)
+    if s is None or s.status != SCHEDULED:  # deleted, or opened by another run: nothing left to do here
+        if s is None or not p.repeat:
+            _commit(store, [Unplan(p.survey_id)])
+        else:
+            _commit(store, [Plan(dataclasses.replace(p, opens_at=None))])
+        return None
+    opened = dataclasses.replace(s, status=OPEN)
+    writes: list[Write] = [
+        SetSurveyStatus(s.id, OPEN, expect=SCHEDULED),
+        ListSurvey(opened.info()),
+        Plan(dataclasses.replace(p, opens_at=None)) if p.repeat else Unplan(s.id),
+        _audit("open", s, now),
+    ]
+    return opened if _commit(store, writes) else None
+
+
+def _open_period(store: Store, p: Planned, now: datetime) -> Survey | None:
+    origin = store.get_survey(p.survey_id)
+    if origin is None or origin.repeat != p.repeat or p.next is None:
+        _commit(store, [Unplan(p.survey_id)])
+        return None
+    period = latest_period(p.repeat, p.next, now)
+    if period is None:
+        return None
+    following = Plan(dataclasses.replace(p, next=next_period(p.repeat, period)))
+    copy = period_copy(origin, period, p.lasts, MAX_TITLE)
+    if copy.deadline is not None and copy.deadline <= now:  # the job could not run all that period: skip it
+        _commit(store, [following, SetRepeat(origin.id, p.repeat, expect=p.repeat)])
+        return None
+    writes: list[Write] = [
+        PutSurvey(copy),
+        ListSurvey(copy.info()),
+        following,
+        SetRepeat(origin.id, p.repeat, expect=p.repeat),
+        _audit("repeat_open", copy, now),
+    ]
+    if not _commit(store, writes):
+        return None
+    for key in dict.fromkeys([copy.owner, *copy.coadmins]):
+        _remember(store, key, copy, now)
+    return copy
+
+
+def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
+    """A retention entry due: tell the admins a week before (once), or at the end delete the answers (once).
+    Returns the survey's id when its answers were deleted by this run."""
+    s = store.get_survey(p.survey_id)
+    if s is None or s.status != CLOSED or s.closed_at is None or s.purged_at is not None:
+        _commit(store, [Unplan(p.survey_id, KEEP)])  # reopened, deleted or done: nothing to keep count of
+        return ""
+    until = s.keep_until(keep_days)
+    if until is None:  # closed_at was checked above
+        return ""
+    if now >= until:
+        entry = AuditEntry("system", "retention_purge", s.id, f"{s.title} · 응답 {s.response_count}건", now.isoformat())
+        if not _commit(store, [MarkPurged(s.id, s.closed_at, now), Unplan(s.id, KEEP), Audit(entry)]):
+            return ""
+        store.purge_answers(s.id)
+        return s.id
+    if s.keep_warned:  # told already (before 보관 연장 moved the end, say): look again at the end
+        _commit(store, [keep_plan(s, s.closed_at, keep_days, warned=True)])
+        return ""
+    if _commit(store, [MarkKeepWarned(s.id, s.closed_at), keep_plan(s, s.closed_at, keep_days, warned=True)]):
+        for key in dict.fromkeys([s.owner, *s.coadmins]):
+            leave_note(store, key, warning(s, until))
+    return ""
+
+
+def _commit(store: Store, writes: list[Write]) -> bool:
+    try:
+        store.commit(writes)
+        return True
+    except Conflict:  # another run did it, or an admin changed the survey meanwhile
+        return False
+
+
+def _remember(store: Store, key: str, s: Survey, now: datetime) -> None:
+    """The period joins its admin's own list (found by title without reads), re-read on a race."""
+    for _ in range(REMEMBER_ATTEMPTS):
+        user = store.get_user(key)
+        if user is None or not user.is_admin:
+            return
+        user.managed[s.id] = Managed(s.title, int(now.timestamp()))
+        user.keep_recent()
+        try:
+            store.commit([PutUser(user)])
+            return
+        except Conflict:  # they were chatting at the same moment
+            continue
+    log.warning("could not add a period to its admin's list")

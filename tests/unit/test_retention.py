@@ -1,0 +1,146 @@
+"""Retention (issue 11): answers kept a period after closing, the admins told a week before, 보관 연장 once,
+then the answers deleted by the minute job, the fact kept in the audit trail."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from harness import Chat
+
+from chalicelib.autoclose import close_expired
+from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
+from chalicelib.domain.session import Session
+from chalicelib.planner import open_planned
+from chalicelib.service import Bot
+from scripts.wizard import bbq_messages
+
+TITLE = "BBQ 회식"
+KEEP_DAYS = 60  # the organisation's default in these tests
+
+
+def world(chat: Chat | None = None, keep: str | None = None, mode: str | None = None) -> Chat:
+    chat = chat or Chat()
+    chat.bot = Bot(chat.store, clock=chat.clock, keep_days=KEEP_DAYS)
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("공동", "본부", ADMIN)
+    chat.register("홍길동", "2중대")
+    chat.register("김철수", "2중대")
+    settings = (["보관 기간", keep] if keep else []) + (["응답 방식", mode] if mode else [])
+    messages = bbq_messages(title=TITLE, deadline="11/30 18:00")[:-1]
+    preview = chat.say_all([*messages, *settings], who="관리자")
+    assert f"응답 보관: 마감 후 {keep.removesuffix('일') if keep else KEEP_DAYS}일" in preview
+    assert "개설했어요" in chat.say("개설", who="관리자")
+    chat.say(f"공동관리자 {TITLE} 공동", who="관리자")
+    for name in ("홍길동", "김철수"):
+        chat.say_all([f"신청 {TITLE}", "피자", "2", "건너뛰기", "제출"], who=name)
+    return chat
+
+
+def survey(chat: Chat) -> Survey:
+    (s,) = chat.store.list_surveys()
+    return s
+
+
+def run_job(chat: Chat, purged: list[str] | None = None) -> None:
+    open_planned(chat.store, chat.clock(), KEEP_DAYS, purged)
+
+
+def notes(chat: Chat, name: str) -> list[str]:
+    """The retention notes waiting for ``name``'s next message."""
+    return [n for n in Session.from_dict(chat.user(name).session).notes if "보관 기간" in n]
+
+
+@pytest.mark.every_store
+def test_answers_are_kept_then_the_admins_are_told_then_they_are_deleted_once(chat: Chat) -> None:
+    chat = world(chat)
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    closed_at = chat.clock()
+    s = survey(chat)
+    assert s.status == CLOSED and s.closed_at == closed_at
+    end = closed_at + timedelta(days=KEEP_DAYS)
+    (entry,) = [p for p in chat.store.planned() if p.kind == KEEP]
+    assert entry.next == end - timedelta(days=7)
+    assert "응답 보관 1/22(금) 09:00까지" in chat.say("내 신청서", who="관리자")
+    # the week before: told once, whoever runs the job how often
+    chat.clock.now = end - timedelta(days=7)
+    run_job(chat)
+    run_job(chat)
+    for admin in ("관리자", "공동"):
+        (note,) = notes(chat, admin)
+        assert "1/22(금) 09:00에 보관 기간이 끝나 지워져요" in note and f"'보관 연장 {TITLE}'" in note
+    assert notes(chat, "홍길동") == []
+    told = chat.say("메뉴", who="공동")
+    assert "보관 기간이 끝나 지워져요" in told
+    # the end: deleted once, the survey and the fact kept
+    chat.clock.now = end
+    purged: list[str] = []
+    run_job(chat, purged)
+    run_job(chat, purged)
+    assert purged == [s.id]
+    assert chat.store.list_answers(s.id) == []
+    after = survey(chat)
+    assert after.purged_at == end and after.title == TITLE and after.response_count == 2
+    audit = [e for e in chat.store.list_audit() if e.action == "retention_purge"]
+    assert len(audit) == 1 and audit[0].detail == f"{TITLE} · 응답 2건"
+    assert not [p for p in chat.store.planned() if p.kind == KEEP]
+    for asked in (f"현황 {TITLE}", f"다운로드 {TITLE}", f"재개 {TITLE}", f"보관 연장 {TITLE}"):
+        assert "보관 기간이 지나" in chat.say(asked, who="관리자"), asked
+
+
+@pytest.mark.every_store
+def test_keep_longer_once_moves_the_end_and_the_warning(chat: Chat) -> None:
+    chat = world(chat, keep="30일")
+    assert survey(chat).keep_days == 30
+    assert "아직 마감 전이에요. 응답은 마감 후 30일 보관해요" in chat.say(f"보관 연장 {TITLE}", who="관리자")
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    closed_at = chat.clock()
+    said = chat.say(f"보관 연장 {TITLE}", who="관리자")
+    assert "30일 더" in said and "1/22(금) 09:00까지 보관해요" in said
+    assert "한 번만 할 수 있어요" in chat.say(f"보관 연장 {TITLE}", who="공동")
+    s = survey(chat)
+    assert s.keep_extended and s.keep_until(KEEP_DAYS) == closed_at + timedelta(days=60)
+    # the first end passes: nothing goes
+    chat.clock.now = closed_at + timedelta(days=31)
+    run_job(chat)
+    assert len(chat.store.list_answers(s.id)) == 2
+    chat.clock.now = closed_at + timedelta(days=60)
+    run_job(chat)
+    assert chat.store.list_answers(s.id) == []
+    (entry,) = [e for e in chat.store.list_audit() if e.action == "keep_longer"]
+    assert entry.detail == "12/23(수) 09:00 → 1/22(금) 09:00"
+
+
+def test_a_member_cannot_extend_and_an_unknown_title_is_not_found() -> None:
+    chat = world()
+    assert "관리자" in chat.say(f"보관 연장 {TITLE}", who="홍길동")
+    assert survey(chat).keep_extended is False
+
+
+@pytest.mark.every_store
+def test_reopening_stops_the_clock_and_closing_again_starts_it_afresh(chat: Chat) -> None:
+    chat = world(chat)
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    first_close = chat.clock()
+    chat.clock.advance(days=KEEP_DAYS - 10)
+    assert "다시 열었어요" in chat.say(f"재개 {TITLE}", who="관리자")
+    assert not [p for p in chat.store.planned() if p.kind == KEEP] and survey(chat).closed_at is None
+    chat.clock.now = first_close + timedelta(days=KEEP_DAYS)
+    run_job(chat)
+    assert len(chat.store.list_answers(survey(chat).id)) == 2
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    assert survey(chat).closed_at == chat.clock()
+
+
+@pytest.mark.every_store
+def test_the_deadline_job_closes_with_a_retention_and_anonymous_records_go_too(chat: Chat) -> None:
+    chat = world(chat, mode="참여만 확인")
+    s = survey(chat)
+    assert len(chat.store.list_answers(PARTICIPATION + s.id)) == 2
+    chat.clock.now = datetime(2026, 11, 30, 18, 1, tzinfo=KST)
+    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == [s.id]
+    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == []
+    closed = survey(chat)
+    assert closed.closed_at == chat.clock()
+    chat.clock.now = closed.closed_at + timedelta(days=KEEP_DAYS)
+    run_job(chat)
+    assert chat.store.list_answers(s.id) == [] and chat.store.list_answers(PARTICIPATION + s.id) == []
