@@ -18,6 +18,19 @@ from scripts import engines
 from scripts.local import ROOT
 
 
+def require_engines() -> None:
+    """Skip (fail on CI, which must have them) when Java or DynamoDB Local is missing."""
+    import pytest
+
+    try:
+        engines.find_java()
+        engines.find_dynamodb_jar()
+    except engines.EngineUnavailable as e:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(e))
+
+
 @contextlib.contextmanager
 def running_devstack(tmp_path: Path, env: Optional[Mapping[str, str]] = None
                      ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:

@@ -11,7 +11,6 @@ Without Java or the DynamoDB Local package it is skipped on a developer's machin
 from __future__ import annotations
 
 import io
-import os
 import re
 import time
 from pathlib import Path
@@ -19,10 +18,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from local_stack import running_devstack, stop_devstack
+from local_stack import require_engines, running_devstack, stop_devstack
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from scripts import engines
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
@@ -31,13 +29,7 @@ WAIT_MS = 20_000  # bounds a broken run only; a reply normally takes well under 
 
 @pytest.fixture(autouse=True)
 def _engines_available() -> None:
-    try:
-        engines.find_java()
-        engines.find_dynamodb_jar()
-    except engines.EngineUnavailable as e:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(e))
+    require_engines()
 
 
 def column(page: Page, who: str) -> Locator:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from local_stack import require_engines
 
-from scripts import bench, engines
+from scripts import bench
 from scripts.local import ROOT
 
 pytestmark = pytest.mark.timeout(400)  # a hung stack fails this test instead of the CI job
@@ -30,13 +31,7 @@ PER_KIND = ("ddb_calls", "ddb_writes", "items_read", "ddb_calls_500", "items_rea
 
 @pytest.fixture(autouse=True)
 def _engines_available() -> None:
-    try:
-        engines.find_java()
-        engines.find_dynamodb_jar()
-    except engines.EngineUnavailable as e:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(e))
+    require_engines()
 
 
 def number(x: Any) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
-from local_stack import group_gone, running_devstack
+from local_stack import group_gone, require_engines, running_devstack
 
 from scripts import chat, engines
 
@@ -25,13 +25,7 @@ CREDS: dict[str, Any] = {"region_name": "ap-northeast-2", "aws_access_key_id": "
 
 @pytest.fixture(autouse=True)
 def _engines_available() -> None:
-    try:
-        engines.find_java()
-        engines.find_dynamodb_jar()
-    except engines.EngineUnavailable as e:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(e))
+    require_engines()
 
 
 @pytest.fixture(autouse=True)
