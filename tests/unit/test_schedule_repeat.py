@@ -239,3 +239,15 @@ def test_a_scheduled_survey_is_not_closed_but_can_be_moved_or_deleted() -> None:
     assert chat.store.get_survey(s.id).status == SCHEDULED
     chat.say_all([f"삭제 {TITLE}", "예"], who="관리자")
     assert surveys(chat) == [] and chat.store.planned() == []
+
+
+def test_a_retention_entry_keeps_only_its_time() -> None:
+    """One entry per closed survey within its retention: small, so the schedule item holds thousands."""
+    from chalicelib.domain.model import KEEP, Planned
+    from chalicelib.storage import items
+
+    p = Planned("ab12cd34", "아주 긴 제목" * 6, next=datetime(2027, 1, 22, 9, 0, tzinfo=KST), kind=KEEP)
+    entry = items.plan_entry(p)
+    assert len(entry.encode()) + len(p.entry) <= 60
+    back = items.planned(p.entry, entry)
+    assert (back.survey_id, back.kind, back.next) == ("ab12cd34", KEEP, p.next)
