@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain import results, roster, tally
+from chalicelib.domain import roster, tally
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
@@ -400,6 +400,8 @@ def results_page(ctx: Ctx, arg: str) -> Outcome:
     known = answered is not None  # 익명: nobody knows who has not answered
     waiting = roster.unregistered(ctx.db, s) if known and ctx.db.roster_units() else None
     silent = silent_members(ctx.db, s, answered, people) if answered is not None else []
+    from chalicelib.domain import results  # only this command draws a results page
+
     page = results.gather(s, answers, target_size(ctx.db, s, people), silent, waiting, ctx.now)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]

@@ -6,14 +6,16 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.reply import QuickLike, Reply
-from chalicelib.domain.results import Results
 from chalicelib.domain.session import Action, ReadyFile, Session
 from chalicelib.domain.writes import Audit, Write
+
+if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
+    from chalicelib.domain.results import Results
 
 
 @dataclass

@@ -12,7 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import (
     PARTICIPATION,
@@ -25,8 +25,10 @@ from chalicelib.domain.model import (
     SurveyInfo,
     User,
 )
-from chalicelib.domain.results import Results
 from chalicelib.domain.writes import Write
+
+if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
+    from chalicelib.domain.results import Results
 
 
 class Conflict(Exception):

@@ -14,11 +14,13 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
 from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
-from chalicelib.domain.results import Results
+
+if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
+    from chalicelib.domain.results import Results
 
 MAX_LINK_SECONDS = 600
 MIN_LINK_SECONDS = 1

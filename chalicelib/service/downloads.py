@@ -12,19 +12,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.admin import target_size
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.reply import Reply
-from chalicelib.domain.results import Results
 from chalicelib.domain.roster import missing_people
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
 from chalicelib.service import wording
 from chalicelib.service.budget import Budget, Timing
+
+if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
+    from chalicelib.domain.results import Results
 
 log = logging.getLogger("haengjeong")
 
