@@ -10,12 +10,15 @@ and runs the step again, so a lost race becomes a fresh answer, not an error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+# Write records are handed to a store and never compared: eq=False saves each class a generated __eq__, which
+# every cold start would otherwise compile (26 classes).
 from datetime import datetime
 
 from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User
 
 
-@dataclass
+@dataclass(eq=False)
 class PutUser:
     """Store the whole user item. Condition: stored version == user.version (0: must not exist).
 
@@ -25,7 +28,7 @@ class PutUser:
     user: User
 
 
-@dataclass
+@dataclass(eq=False)
 class DeleteUser:
     """Remove a user item. Condition: stored version == expected_version."""
 
@@ -33,7 +36,7 @@ class DeleteUser:
     expected_version: int
 
 
-@dataclass
+@dataclass(eq=False)
 class PutAnswer:
     """Store an answer. Condition: stored version == answer.version (0: must not exist).
 
@@ -44,7 +47,7 @@ class PutAnswer:
     answer: Answer
 
 
-@dataclass
+@dataclass(eq=False)
 class DeleteAnswer:
     """Withdraw an answer. Condition: it exists with version == expected_version."""
 
@@ -53,7 +56,7 @@ class DeleteAnswer:
     expected_version: int
 
 
-@dataclass
+@dataclass(eq=False)
 class CountResponse:
     """Adjust a survey's counters in the same transaction as the answer.
 
@@ -74,14 +77,14 @@ class CountResponse:
     seen_count: int | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class PutSurvey:
     """Create a survey. Condition: no survey with this id exists."""
 
     survey: Survey
 
 
-@dataclass
+@dataclass(eq=False)
 class SetSurveyStatus:
     """Close, reopen, schedule or open a scheduled survey, optionally lifting the deadline. Condition: the
     survey exists; with ``full``, also that it is full (True) or not (False), as the listing written with
@@ -97,7 +100,7 @@ class SetSurveyStatus:
     at: datetime | None = None  # closing: when (retention counts from then); any other status forgets it
 
 
-@dataclass
+@dataclass(eq=False)
 class SetRepeat:
     """Set or stop (``rule`` "") a survey's repeating. Condition: the survey exists; with ``expect``, that
     it repeats by that rule still (the job makes a period only of a survey nobody stopped meanwhile)."""
@@ -107,7 +110,7 @@ class SetRepeat:
     expect: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class Plan:
     """Put a survey on the schedule the job reads (예약, 반복): rides with the change that makes it so, like
     ListSurvey, with no condition of its own."""
@@ -115,7 +118,7 @@ class Plan:
     planned: Planned
 
 
-@dataclass
+@dataclass(eq=False)
 class Unplan:
     """Take a survey's entry off the schedule (opened, stopped, reopened, deleted). Rides with the change,
     like Plan."""
@@ -128,7 +131,7 @@ class Unplan:
         return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
 
 
-@dataclass
+@dataclass(eq=False)
 class KeepLonger:
     """보관 연장: the retention period once more. Condition: the survey is closed, its answers not deleted,
     and this was not done before (once)."""
@@ -136,7 +139,7 @@ class KeepLonger:
     survey_id: str
 
 
-@dataclass
+@dataclass(eq=False)
 class MarkKeepWarned:
     """Its admins were told the answers go soon. Condition: closed at ``closed_at`` still and not told yet
     (the job running twice, or two at once, tells them once)."""
@@ -145,7 +148,7 @@ class MarkKeepWarned:
     closed_at: datetime
 
 
-@dataclass
+@dataclass(eq=False)
 class MarkPurged:
     """Retention over: its answers are deleted now. Condition: closed at ``closed_at`` still (not reopened
     meanwhile) and not purged before. The answers go right after this commits."""
@@ -155,7 +158,7 @@ class MarkPurged:
     at: datetime
 
 
-@dataclass
+@dataclass(eq=False)
 class ListSurvey:
     """Show a survey in the listing members read (open for answers and not full).
 
@@ -166,14 +169,14 @@ class ListSurvey:
     info: SurveyInfo
 
 
-@dataclass
+@dataclass(eq=False)
 class UnlistSurvey:
     """Take a survey out of the listing (closed, full). Rides with the change, like ListSurvey."""
 
     survey_id: str
 
 
-@dataclass
+@dataclass(eq=False)
 class AddCoadmin:
     """Add a co-owner. Condition: the survey exists."""
 
@@ -181,7 +184,7 @@ class AddCoadmin:
     user_key: str
 
 
-@dataclass
+@dataclass(eq=False)
 class DeleteSurvey:
     """Delete a survey with all its answers and exports; it leaves the listing with the survey item.
 
@@ -191,14 +194,14 @@ class DeleteSurvey:
     survey_id: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Audit:
     """Append an entry to the audit trail (no condition: audit keys are unique)."""
 
     entry: AuditEntry
 
 
-@dataclass
+@dataclass(eq=False)
 class PutRosterEntry:
     """Add a roster entry, or change its unit, name, check value or number (a re-load).
 
@@ -210,14 +213,14 @@ class PutRosterEntry:
     new: bool = True
 
 
-@dataclass
+@dataclass(eq=False)
 class DeleteRosterEntry:
     """Remove a roster entry (its claim goes with it; the person's answers stay). No condition."""
 
     entry: str
 
 
-@dataclass
+@dataclass(eq=False)
 class ClaimRoster:
     """Link a roster entry to the Kakao user who registered as that person.
 
@@ -230,7 +233,7 @@ class ClaimRoster:
     at: str
 
 
-@dataclass
+@dataclass(eq=False)
 class ReleaseRoster:
     """Unlink a roster entry from its Kakao user. Condition: the entry exists, claimed by ``user_key``
     (a step releases only an entry it has just read)."""
@@ -239,7 +242,7 @@ class ReleaseRoster:
     user_key: str
 
 
-@dataclass
+@dataclass(eq=False)
 class SetRosterUnits:
     """Store the roster's units with how many people each has (what registration matches against).
     An empty map means there is no roster. No condition: loads are an admin's, one at a time."""
@@ -247,7 +250,7 @@ class SetRosterUnits:
     units: dict[str, int]
 
 
-@dataclass
+@dataclass(eq=False)
 class NoteRegistrationFailure:
     """Count a refused registration attempt of ``user_key`` in the current window (no condition)."""
 
@@ -256,7 +259,7 @@ class NoteRegistrationFailure:
     expires: int  # epoch seconds after which the count may go
 
 
-@dataclass
+@dataclass(eq=False)
 class MarkReminded:
     """Record that 알림 went out for a survey now. Condition: the survey exists and was not reminded
     at or after ``not_since`` (two admins confirming at once send once)."""
@@ -266,7 +269,7 @@ class MarkReminded:
     not_since: datetime
 
 
-@dataclass
+@dataclass(eq=False)
 class MarkAutoReminded:
     """Record that the automatic reminder ``hours`` before the deadline went out. Condition: the survey
     exists and that one was not sent yet (the job running twice, or two at once, sends it once)."""
