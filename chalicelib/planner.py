@@ -18,7 +18,7 @@ import logging
 from datetime import datetime
 
 from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
-from chalicelib.domain.ports import Conflict, Store
+from chalicelib.domain.ports import Conflict, Store, Unavailable
 from chalicelib.domain.repeat import latest_period, next_period, period_copy
 from chalicelib.domain.retention import keep_plan, warning
 from chalicelib.domain.wizard import MAX_TITLE
@@ -35,6 +35,7 @@ from chalicelib.domain.writes import (
     Unplan,
     Write,
 )
+from chalicelib.logsafe import failure
 from chalicelib.service.reminders import leave_note
 
 log = logging.getLogger("haengjeong")
@@ -49,23 +50,34 @@ def open_planned(
     due are handled too (a warning to the admins, or the answers deleted: their ids added to ``purged``)."""
     opened: list[Survey] = []
     for p in store.planned():
-        if p.kind == KEEP:
-            if p.next is not None and p.next <= now:
-                gone = _keep(store, p, now, keep_days)
-                if gone and purged is not None:
-                    purged.append(gone)
-            continue
-        if p.opens_at is not None and p.opens_at <= now:
-            s = _open_scheduled(store, p, now)
-            if s is not None:
-                opened.append(s)
-                p = dataclasses.replace(p, opens_at=None)
-            else:
-                continue  # the schedule changed under us: the next run sees it afresh
-        if p.repeat and p.next is not None and p.next <= now:
-            s = _open_period(store, p, now)
-            if s is not None:
-                opened.append(s)
+        try:
+            opened += _due(store, p, now, keep_days, purged)
+        except Unavailable:
+            raise  # the store is away: the whole run waits for the next minute
+        except Exception as exc:  # one entry's trouble must not stop the others (or the deadline autopilot)
+            log.error("schedule entry failed", extra={"survey": p.survey_id, "kind": p.kind, **failure(exc)})
+    return opened
+
+
+def _due(store: Store, p: Planned, now: datetime, keep_days: int, purged: list[str] | None) -> list[Survey]:
+    """What one schedule entry asks at ``now``: the surveys it opened."""
+    if p.kind == KEEP:
+        if p.next is not None and p.next <= now:
+            gone = _keep(store, p, now, keep_days)
+            if gone and purged is not None:
+                purged.append(gone)
+        return []
+    opened: list[Survey] = []
+    if p.opens_at is not None and p.opens_at <= now:
+        s = _open_scheduled(store, p, now)
+        if s is None:
+            return []  # the schedule changed under us: the next run sees it afresh
+        opened.append(s)
+        p = dataclasses.replace(p, opens_at=None)
+    if p.repeat and p.next is not None and p.next <= now:
+        s = _open_period(store, p, now)
+        if s is not None:
+            opened.append(s)
     return opened
 
 
@@ -122,17 +134,24 @@ def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
     """A retention entry due: tell the admins a week before (once), or at the end delete the answers (once).
     Returns the survey's id when its answers were deleted by this run."""
     s = store.get_survey(p.survey_id)
-    if s is None or s.status != CLOSED or s.closed_at is None or s.purged_at is not None:
-        _commit(store, [Unplan(p.survey_id, KEEP)])  # reopened, deleted or done: nothing to keep count of
+    if s is not None and s.purged_at is not None:  # a run that deleted was cut short: finish, then forget it
+        store.purge_answers(s.id)
+        _commit(store, [Unplan(p.survey_id, KEEP)])
+        return ""
+    if s is None or s.status != CLOSED or s.closed_at is None:
+        _commit(store, [Unplan(p.survey_id, KEEP)])  # reopened or deleted: nothing to keep count of
         return ""
     until = s.keep_until(keep_days)
     if until is None:  # closed_at was checked above
         return ""
     if now >= until:
         entry = AuditEntry("system", "retention_purge", s.id, f"{s.title} · 응답 {s.response_count}건", now.isoformat())
-        if not _commit(store, [MarkPurged(s.id, s.closed_at, now), Unplan(s.id, KEEP), Audit(entry)]):
+        if not _commit(store, [MarkPurged(s.id, s.closed_at, now), Audit(entry)]):
             return ""
+        # The entry stays until every answer is gone: a run cut short (the function's time is up on a survey
+        # of tens of thousands of answers) is finished by the next.
         store.purge_answers(s.id)
+        _commit(store, [Unplan(s.id, KEEP)])
         return s.id
     if s.keep_warned:  # told already (before 보관 연장 moved the end, say): look again at the end
         _commit(store, [keep_plan(s, s.closed_at, keep_days, warned=True)])

@@ -144,3 +144,25 @@ def test_the_deadline_job_closes_with_a_retention_and_anonymous_records_go_too(c
     chat.clock.now = closed.closed_at + timedelta(days=KEEP_DAYS)
     run_job(chat)
     assert chat.store.list_answers(s.id) == [] and chat.store.list_answers(PARTICIPATION + s.id) == []
+
+
+def test_a_deletion_cut_short_is_finished_by_the_next_run() -> None:
+    chat = world()
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    s = survey(chat)
+    chat.clock.now = s.closed_at + timedelta(days=KEEP_DAYS)
+    store = chat.store
+    real = store.purge_answers
+
+    def cut_short(survey_id: str) -> int:
+        raise TimeoutError("the function's time is up")
+
+    store.purge_answers = cut_short  # type: ignore[method-assign]
+    run_job(chat)  # logged; the run goes on with the other entries
+    assert survey(chat).purged_at is not None and len(store.list_answers(s.id)) == 2
+    assert [p.kind for p in store.planned()] == [KEEP]  # still on the schedule
+    store.purge_answers = real  # type: ignore[method-assign]
+    chat.clock.advance(minutes=1)
+    run_job(chat)
+    assert store.list_answers(s.id) == [] and store.planned() == []
+    assert [e.action for e in store.list_audit()].count("retention_purge") == 1
