@@ -395,11 +395,12 @@ def results_page(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    answered = answered_keys(ctx.db, s)
+    answered = answered_keys(ctx.db, s)  # None for 익명: nobody knows who has not answered
     people = members_of(ctx.db, s.target_unit)
-    known = answered is not None  # 익명: nobody knows who has not answered
-    waiting = roster.unregistered(ctx.db, s) if known and ctx.db.roster_units() else None
-    silent = silent_members(ctx.db, s, answered, people) if answered is not None else []
+    silent, waiting = [], None
+    if answered is not None:
+        silent = silent_members(ctx.db, s, answered, people)
+        waiting = roster.unregistered(ctx.db, s) if ctx.db.roster_units() else None
     from chalicelib.domain import results  # only this command draws a results page
 
     page = results.gather(s, answers, target_size(ctx.db, s, people), silent, waiting, ctx.now)

@@ -338,11 +338,15 @@ class Planned:
 
     @property
     def entry(self) -> str:
-        """Its key in the schedule: the survey id, with the kind for a retention entry."""
-        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+        return plan_key(self.survey_id, self.kind)
 
 
 KEEP = "keep"
+
+
+def plan_key(survey_id: str, kind: str = "") -> str:
+    """A schedule entry's key: the survey id, with the kind for a retention entry ('ab12#keep')."""
+    return f"{survey_id}#{kind}" if kind else survey_id
 
 
 @dataclass

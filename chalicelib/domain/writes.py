@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 # every cold start would otherwise compile (26 classes).
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User, plan_key
 
 
 @dataclass(eq=False)
@@ -128,7 +128,7 @@ class Unplan:
 
     @property
     def entry(self) -> str:
-        return f"{self.survey_id}#{self.kind}" if self.kind else self.survey_id
+        return plan_key(self.survey_id, self.kind)
 
 
 @dataclass(eq=False)

@@ -162,19 +162,16 @@ class S3Exporter(Exporter, Uploads):
 
         _, utf8_name = export_filename(title, ext)
         disposition = content_disposition(title, ext)
-        ttl = self.clamp_expiry(expires_in)
-        url = self.client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": disposition,
-                "ResponseContentType": content_type(ext),
-            },
-            ExpiresIn=ttl,
-            HttpMethod="GET",
+        url, ttl = self._signed_get(
+            key, expires_in, ResponseContentDisposition=disposition, ResponseContentType=content_type(ext)
         )
         return FileLink(url=url, filename=utf8_name, expires_in=ttl, key=key)
+
+    def _signed_get(self, key: str, expires_in: int | None, **response: str) -> tuple[str, int]:
+        """A presigned GET of ``key`` with these response headers, and how long it lasts (clamped)."""
+        ttl = self.clamp_expiry(expires_in)
+        params = {"Bucket": self.bucket, "Key": key, **response}
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl, HttpMethod="GET"), ttl
 
     def publish_report(self, results: Results, expires_in: int | None = None) -> FileLink:
         """Draw the results page (:mod:`chalicelib.export.report`), store it with the survey's exports (so it
@@ -193,18 +190,12 @@ class S3Exporter(Exporter, Uploads):
             CacheControl="private, no-store",
             ServerSideEncryption="AES256",
         )
-        ttl = self.clamp_expiry(expires_in)
-        url = self.client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentType": CONTENT_TYPE,
-                "ResponseContentDisposition": "inline",
-                "ResponseCacheControl": "private, no-store",
-            },
-            ExpiresIn=ttl,
-            HttpMethod="GET",
+        url, ttl = self._signed_get(
+            key,
+            expires_in,
+            ResponseContentType=CONTENT_TYPE,
+            ResponseContentDisposition="inline",
+            ResponseCacheControl="private, no-store",
         )
         return FileLink(url=url, filename=f"{results.title} 결과.html", expires_in=ttl, key=key)
 

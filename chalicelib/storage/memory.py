@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
     Survey,
     SurveyInfo,
     User,
+    plan_key,
     title_key,
     unit_key,
 )
@@ -311,7 +312,7 @@ class MemoryStore(Store):
             self.surveys.pop(w.survey_id, None)
             self.listing.pop(w.survey_id, None)
             self.plans.pop(w.survey_id, None)
-            self.plans.pop(f"{w.survey_id}#{KEEP}", None)
+            self.plans.pop(plan_key(w.survey_id, KEEP), None)
             gone = (w.survey_id, PARTICIPATION + w.survey_id)
             for pair in [pair for pair in self.answers if pair[0] in gone]:
                 del self.answers[pair]

@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, SurveyInfo
+from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, SurveyInfo, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -344,7 +344,7 @@ def _listing_actions(t: Tables, changes: Sequence[ListSurvey | UnlistSurvey], un
 
 def _plan_actions(t: Tables, changes: Sequence[Plan | Unplan], deleted: Sequence[str]) -> list[Action]:
     """SET or REMOVE one schedule entry per survey (the last change of a survey wins)."""
-    final: dict[str, Planned | None] = dict.fromkeys([*deleted, *(f"{sid}#{KEEP}" for sid in deleted)])
+    final: dict[str, Planned | None] = dict.fromkeys([*deleted, *(plan_key(sid, KEEP) for sid in deleted)])
     for c in changes:
         final[c.planned.entry if isinstance(c, Plan) else c.entry] = c.planned if isinstance(c, Plan) else None
     entries = t.ListingItem.entries
