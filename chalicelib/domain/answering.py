@@ -168,7 +168,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"])
         )
-    if s.anonymous and participated(ctx.db, s, u.key):
+    if s.anonymous and participated(ctx.db, s, u.person_key):
         return _answered_unnamed(s)
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
@@ -359,7 +359,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if not ver and s.is_full():
         return drop(f"아쉽지만 '{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.")
     if s.anonymous:
-        if participated(ctx.db, s, u.key):
+        if participated(ctx.db, s, u.person_key):
             if s.mode == PRESENCE:
                 u.answered.setdefault(sid, 0)
             return drop(
@@ -381,7 +381,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     now_iso = ctx.now.isoformat()
     answer = Answer(
         survey_id=sid,
-        user_key=u.key,
+        user_key=u.person_key,  # the person's, whatever phone they answer from
         values=dict(d.values),
         name=u.name,
         unit=u.unit,
@@ -400,7 +400,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     )
     writes: list[Write] = [PutAnswer(answer), count]
     if s.anonymous:  # the answer says nothing of the person; the participation record keeps it once
-        writes = [PutAnswer(unnamed_answer(s, d.values)), PutAnswer(participation(s, u.key)), count]
+        writes = [PutAnswer(unnamed_answer(s, d.values)), PutAnswer(participation(s, u.person_key)), count]
     if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
         # This answer takes the last place: the listing says full, on the condition that the count is
         # still the one seen (someone else's answer at the same moment makes this one retry).
@@ -457,7 +457,7 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     u.answered.pop(sid, None)
     drop_draft(session, sid)
     count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)
-    writes: list[Write] = [DeleteAnswer(sid, u.key, a.version), count]
+    writes: list[Write] = [DeleteAnswer(sid, u.person_key, a.version), count]
     if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
         # A place frees up: the listing says so, on the condition that the count is still the one seen.
         count.seen_count = s.response_count

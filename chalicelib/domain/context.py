@@ -153,9 +153,11 @@ class Ctx:
         return list(self._listed)
 
     def survey_and_answer(self, survey_id: str) -> tuple[Survey | None, Answer | None]:
-        """A survey and the speaker's answer to it (from the read made with the user, if it was)."""
+        """A survey and the speaker's answer to it (from the read made with the user, if it was): the answer
+        kept under the person's key, which a new phone shares with the first (:attr:`User.person_key`)."""
         if survey_id not in self._known:
-            self._known[survey_id] = self.db.get_survey_and_answer(survey_id, self.key)
+            who = self.user.person_key if self.user is not None else self.key
+            self._known[survey_id] = self.db.get_survey_and_answer(survey_id, who)
         return self._known[survey_id]
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:

@@ -97,6 +97,9 @@ class User:
     rate: list[float] = field(default_factory=list)
     # The roster entry this person claimed at registration (RosterEntry.entry); "" = registered without one.
     roster: str = ""
+    # The key this person's answers are kept under when it is not ``key``: the person id of the roster entry
+    # they claimed (another Kakao account registered as them first; see docs/identity.md). "" = ``key``.
+    person: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -108,6 +111,11 @@ class User:
 
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
+
+    @property
+    def person_key(self) -> str:
+        """The key this person's answers and participation records are kept under (whatever phone they use)."""
+        return self.person or self.key
 
     def keep_recent(self) -> None:
         """Forget all but the ANSWERED_KEPT most recently answered and MANAGED_KEPT most recently made or
@@ -349,6 +357,9 @@ def plan_key(survey_id: str, kind: str = "") -> str:
     return f"{survey_id}#{kind}" if kind else survey_id
 
 
+ANSWER_PREFIX = "a#"  # an answer kept without the person (익명, 참여만 확인): "a#<random>"
+
+
 @dataclass
 class Answer:
     survey_id: str
@@ -360,6 +371,11 @@ class Answer:
     updated_at: str = ""
     survey_title: str = ""
     version: int = 0
+
+    @property
+    def named(self) -> bool:
+        """Kept with the person (실명): its key is the person's, so it counts in their own history."""
+        return not (self.user_key.startswith(ANSWER_PREFIX) or self.survey_id.startswith(PARTICIPATION))
 
 
 @dataclass
@@ -390,7 +406,10 @@ class RosterEntry:
 
     ``check`` is the salted hash of their personal check value ("" = none); the value itself is
     never stored. ``claimed_by`` is the Kakao user key that registered as this person ("" = nobody
-    yet). ``number`` is a short internal member number that tells same-named people apart.
+    yet). ``number`` is the entry's mark: a short number, fixed when the entry is first loaded and kept
+    through reloads, moves and removals, that tells same-named people apart wherever people are shown.
+    ``person`` is the key the person's answers are kept under: the Kakao key of the first account that
+    claimed the entry ("" until one does); a later phone claiming the entry answers under it too.
     """
 
     entry: str
@@ -400,6 +419,7 @@ class RosterEntry:
     claimed_by: str = ""
     claimed_at: str = ""
     number: str = ""
+    person: str = ""
 
     @property
     def suffix(self) -> str:

@@ -31,6 +31,16 @@ if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
 
 
+@dataclass(frozen=True)
+class RosterInfo:
+    """What one small item says of the roster: its units with their head counts ({} = no roster), and
+    whether its entries carry check values (registration then asks for one). The item stays once written."""
+
+    units: dict[str, int] = field(default_factory=dict)
+    checks: bool = False
+    ever: bool = False  # a roster was loaded once (even if emptied since): people may answer as an entry's person
+
+
 class Conflict(Exception):
     """A condition of a write failed: someone else got there first (or a cap/deadline hit)."""
 
@@ -60,6 +70,11 @@ class Reader(ABC):
     @abstractmethod
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         """The user and :meth:`listed_surveys`, in one round trip (what almost every message needs)."""
+
+    @abstractmethod
+    def get_users(self, keys: Sequence[str]) -> list[User]:
+        """Whole user items by key, in that order; missing ones left out (a few people a command names, operator
+        tools and tests)."""
 
     @abstractmethod
     def find_users_by_name(self, name: str) -> list[User]:
@@ -113,6 +128,11 @@ class Reader(ABC):
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
 
+    @abstractmethod
+    def answered_by(self, person: str) -> dict[str, int]:
+        """The surveys ``person`` (a person key, :attr:`User.person_key`) has a named answer to, with the epoch
+        seconds of each first submit: the ANSWERED_KEPT most recent (what a registration brings back)."""
+
     def participants(self, survey_id: str) -> list[str]:
         """The participation records of a survey of answers kept without the person (익명, 참여만 확인):
         salted keys (익명) or the people's keys (참여만 확인)."""
@@ -123,8 +143,12 @@ class Reader(ABC):
         """The schedule: surveys that open by themselves (예약) and repeating ones (one item; the job reads it)."""
 
     @abstractmethod
+    def roster_info(self) -> RosterInfo:
+        """The roster's units with their head counts, and whether its entries carry check values (one item)."""
+
     def roster_units(self) -> dict[str, int]:
         """The roster's units and how many people each has; {} when there is no roster."""
+        return self.roster_info().units
 
     @abstractmethod
     def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
@@ -152,8 +176,9 @@ class Store(Reader):
         MarkPurged committed, so no answer can arrive); returns how many answers went."""
 
     @abstractmethod
-    def get_users(self, keys: Sequence[str]) -> list[User]:
-        """Whole user items by key, in that order; missing ones left out (operator tools and tests)."""
+    def former_entries(self) -> list[RosterEntry]:
+        """The entries taken off the roster that still tie to a person (a load brings them back; never a chat
+        message's read)."""
 
     def list_users(self, unit: str = "") -> list[User]:
         """Whole user items of everyone or of one unit, in registration order (operator tools and tests)."""

@@ -17,10 +17,8 @@ import hmac
 import secrets
 from typing import Any
 
-from chalicelib.domain.model import ANONYMOUS, NAMED, PARTICIPATION, PRESENCE, Answer, Survey
+from chalicelib.domain.model import ANONYMOUS, ANSWER_PREFIX, NAMED, PARTICIPATION, PRESENCE, Answer, Survey
 from chalicelib.domain.ports import Reader
-
-ANSWER_PREFIX = "a#"  # an answer kept without the person: "a#<random>"
 
 
 def participation_key(s: Survey, user_key: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Answer, Member, Planned, RosterEntry, Survey, SurveyInfo, User, now_kst
-from chalicelib.domain.ports import Reader
+from chalicelib.domain.ports import Reader, RosterInfo
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import Flow
 
@@ -33,6 +33,9 @@ class NoReads(Reader):
 
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         return None, []
+
+    def get_users(self, keys: Sequence[str]) -> list[User]:
+        return []
 
     def find_users_by_name(self, name: str) -> list[User]:
         return []
@@ -70,8 +73,11 @@ class NoReads(Reader):
     def planned(self) -> list[Planned]:
         return []
 
-    def roster_units(self) -> dict[str, int]:
+    def answered_by(self, person: str) -> dict[str, int]:
         return {}
+
+    def roster_info(self) -> RosterInfo:
+        return RosterInfo()
 
     def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
         return []

@@ -205,8 +205,9 @@ class Audit:
 class PutRosterEntry:
     """Add a roster entry, or change its unit, name, check value or number (a re-load).
 
-    Condition: with ``new``, no entry with this key exists (two loads adding the same person
-    add them once). A change keeps who claimed the entry.
+    With ``new``: the whole entry as given (a person coming back, or moving unit, brings their person id and
+    claim along), on the condition that no entry with this key exists (two loads adding the same person add
+    them once). A change (``new`` False) keeps who claimed the entry and whose answers are theirs.
     """
 
     entry: RosterEntry
@@ -215,7 +216,24 @@ class PutRosterEntry:
 
 @dataclass(eq=False)
 class DeleteRosterEntry:
-    """Remove a roster entry (its claim goes with it; the person's answers stay). No condition."""
+    """Remove a roster entry outright (one nobody ever claimed, or the old key of a person who moved, whose
+    new entry carries their claim). Condition: it exists."""
+
+    entry: str
+
+
+@dataclass(eq=False)
+class RetireRosterEntry:
+    """Take a person off the roster while keeping what ties the entry to them (person id, claim, mark) among
+    the former entries, so that loading them again brings them back linked. Condition: the entry is on the
+    roster; the former entry is written whole."""
+
+    entry: RosterEntry
+
+
+@dataclass(eq=False)
+class DeleteFormerEntry:
+    """Forget a former entry (its person came back, or moved, onto the roster). No condition."""
 
     entry: str
 
@@ -225,29 +243,45 @@ class ClaimRoster:
     """Link a roster entry to the Kakao user who registered as that person.
 
     Condition: the entry exists and nobody else has claimed it (claimed by ``user_key`` already
-    is fine). This is what makes one entry one person under races.
+    is fine), and its person id is ``person`` or none yet (then it becomes ``person``). This is
+    what makes one entry one person under races.
     """
 
     entry: str
     user_key: str
     at: str
+    person: str = ""
 
 
 @dataclass(eq=False)
 class ReleaseRoster:
     """Unlink a roster entry from its Kakao user. Condition: the entry exists, claimed by ``user_key``
-    (a step releases only an entry it has just read)."""
+    (a step releases only an entry it has just read). Its person id stays: whoever claims it next answers
+    as the same person."""
 
     entry: str
     user_key: str
 
 
 @dataclass(eq=False)
+class SetUserRoster:
+    """Link a registered user to a roster entry from outside their own conversation (a load links people who
+    registered before the roster; a move takes them to their new unit): their ``roster`` and ``unit`` change.
+    Condition: the user exists. Their version goes up, so a message holding an older copy reads again."""
+
+    user_key: str
+    entry: str
+    unit: str
+
+
+@dataclass(eq=False)
 class SetRosterUnits:
-    """Store the roster's units with how many people each has (what registration matches against).
-    An empty map means there is no roster. No condition: loads are an admin's, one at a time."""
+    """Store the roster's units with how many people each has (what registration matches against), and
+    whether any entry has a check value (then every hint asks for one). An empty map means there is no
+    roster. No condition: loads are an admin's, one at a time."""
 
     units: dict[str, int]
+    checks: bool = False
 
 
 @dataclass(eq=False)
@@ -293,6 +327,9 @@ Write = (
     | Audit
     | PutRosterEntry
     | DeleteRosterEntry
+    | RetireRosterEntry
+    | DeleteFormerEntry
+    | SetUserRoster
     | ClaimRoster
     | ReleaseRoster
     | SetRosterUnits

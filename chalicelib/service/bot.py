@@ -148,7 +148,8 @@ class Bot:
             known: dict[str, tuple[Survey | None, Answer | None]] = {}
             if sid := reads_survey(turn.text, turn.tap):
                 user, survey, answer = store.get_user_survey_and_answer(turn.key, sid)
-                known[sid] = (survey, answer)
+                if user is None or user.person_key == turn.key:  # else the answer is under the person's key
+                    known[sid] = (survey, answer)
             elif reads_listing(turn.text):
                 user, listed = store.get_user_and_listing(turn.key)
             else:

@@ -26,6 +26,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
 from chalicelib.domain.model import (
+    ANSWERED_KEPT,
     PARTICIPATION,
     Answer,
     AuditEntry,
@@ -38,13 +39,14 @@ from chalicelib.domain.model import (
     title_key,
     unit_key,
 )
-from chalicelib.domain.ports import Store, Unavailable
+from chalicelib.domain.ports import RosterInfo, Store, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,
     FAILURES_PARTITION,
+    FORMER_PARTITION,
     LISTING_ID,
     MEMBER_PARTITION,
     PLANS_ID,
@@ -269,13 +271,25 @@ class DynamoStore(Store):
             found = self.tables.AuditItem.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit)
             return [items.audit_entry(i) for i in found]
 
-    def roster_units(self) -> dict[str, int]:
+    def answered_by(self, person: str) -> dict[str, int]:
+        """The person's most recent named answers, from ``by_person`` (eventually consistent, as indexes are)."""
+        t = self.tables
+        with mapped_errors():
+            found = t.AnswerItem.by_person.query(person, scan_index_forward=False, limit=ANSWERED_KEPT)
+            return {str(i.survey_id): int(i.at or 0) for i in found}
+
+    def roster_info(self) -> RosterInfo:
         with mapped_errors():
             try:
                 found = self.tables.RosterItem.get(UNITS_PARTITION, UNITS_ENTRY, consistent_read=True)
             except DoesNotExist:
-                return {}
-        return {str(k): int(v) for k, v in (found.units or {}).items()}
+                return RosterInfo()
+        units = {str(k): int(v) for k, v in (found.units or {}).items()}
+        return RosterInfo(units, bool(found.checks) and bool(units), True)
+
+    def former_entries(self) -> list[RosterEntry]:
+        with mapped_errors():
+            return [items.roster_entry(i) for i in self.tables.RosterItem.query(FORMER_PARTITION, consistent_read=True)]
 
     def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
         t = self.tables

@@ -67,6 +67,7 @@ def user_item(model: type[UserItem], u: User, version: int) -> UserItem:
         version=version,
         rate=list(u.rate) or None,
         roster=u.roster or None,
+        person=u.person if u.person and u.person != u.key else None,
     )
 
 
@@ -90,6 +91,7 @@ def user(i: UserItem) -> User:
         version=int(i.version),
         rate=[float(x) for x in cast(list[float], i.rate or [])],
         roster=i.roster or "",
+        person=i.person or "",
     )
 
 
@@ -252,6 +254,7 @@ def newest_first(found: Iterable[SurveyInfo]) -> list[SurveyInfo]:
 
 
 def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:
+    at = submitted_epoch(a) if a.named else None
     return model(
         a.survey_id,
         a.user_key,
@@ -262,7 +265,17 @@ def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:
         updated_at=a.updated_at,
         survey_title=a.survey_title,
         version=version,
+        person=a.user_key if at is not None else None,  # in ``by_person`` (both keys, or neither)
+        at=at,
     )
+
+
+def submitted_epoch(a: Answer) -> int | None:
+    """Epoch seconds of an answer's first submit (``by_person``'s order); None when it has no readable time."""
+    try:
+        return int(parse_time(a.submitted_at).timestamp())
+    except ValueError:
+        return None
 
 
 def answer(i: AnswerItem) -> Answer:
@@ -309,9 +322,9 @@ def parse_time(text: str) -> datetime:
     return dt
 
 
-def roster_item(model: type[RosterItem], e: RosterEntry) -> RosterItem:
+def roster_item(model: type[RosterItem], e: RosterEntry, part: str = ROSTER_PARTITION) -> RosterItem:
     return model(
-        ROSTER_PARTITION,
+        part,
         e.entry,
         unit=e.unit,
         name=e.name,
@@ -319,6 +332,7 @@ def roster_item(model: type[RosterItem], e: RosterEntry) -> RosterItem:
         claimed_by=e.claimed_by or None,
         claimed_at=e.claimed_at or None,
         number=e.number or None,
+        person=e.person or None,
     )
 
 
@@ -331,4 +345,5 @@ def roster_entry(i: RosterItem) -> RosterEntry:
         claimed_by=i.claimed_by or "",
         claimed_at=i.claimed_at or "",
         number=i.number or "",
+        person=i.person or "",
     )

@@ -12,8 +12,10 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from chalicelib.domain.model import (
+    ANSWERED_KEPT,
     CLOSED,
     KEEP,
     OPEN,
@@ -30,13 +32,14 @@ from chalicelib.domain.model import (
     title_key,
     unit_key,
 )
-from chalicelib.domain.ports import Conflict, Store
+from chalicelib.domain.ports import Conflict, RosterInfo, Store
 from chalicelib.domain.writes import (
     AddCoadmin,
     Audit,
     ClaimRoster,
     CountResponse,
     DeleteAnswer,
+    DeleteFormerEntry,
     DeleteRosterEntry,
     DeleteSurvey,
     DeleteUser,
@@ -53,9 +56,11 @@ from chalicelib.domain.writes import (
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    RetireRosterEntry,
     SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
+    SetUserRoster,
     UnlistSurvey,
     Unplan,
     Write,
@@ -72,6 +77,9 @@ class MemoryStore(Store):
         self.listing: dict[str, SurveyInfo] = {}
         self.roster: dict[str, RosterEntry] = {}
         self.units: dict[str, int] = {}
+        self.checks = False
+        self.had_roster = False
+        self.former: dict[str, RosterEntry] = {}
         self.failures: dict[tuple[str, int], int] = {}
         self.plans: dict[str, Planned] = {}
 
@@ -139,9 +147,19 @@ class MemoryStore(Store):
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
 
-    def roster_units(self) -> dict[str, int]:
+    def answered_by(self, person: str) -> dict[str, int]:
         with self._lock:
-            return dict(self.units)
+            mine = [a for (_, key), a in self.answers.items() if key == person and a.named]
+        timed = [(at, a.survey_id) for a in mine if (at := _epoch(a.submitted_at)) is not None]
+        return {sid: at for at, sid in sorted(timed, reverse=True)[:ANSWERED_KEPT]}
+
+    def roster_info(self) -> RosterInfo:
+        with self._lock:
+            return RosterInfo(dict(self.units), self.checks, self.had_roster)
+
+    def former_entries(self) -> list[RosterEntry]:
+        with self._lock:
+            return [copy.deepcopy(e) for _, e in sorted(self.former.items())]
 
     def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
         with self._lock:
@@ -235,8 +253,14 @@ class MemoryStore(Store):
                 raise Conflict("roster")
         elif isinstance(w, ClaimRoster):
             e = self.roster.get(w.entry)
-            if e is None or e.claimed_by not in ("", w.user_key):
+            if e is None or e.claimed_by not in ("", w.user_key) or e.person not in ("", w.person or e.person):
                 raise Conflict("roster")
+        elif isinstance(w, (DeleteRosterEntry, RetireRosterEntry)):
+            if (w.entry if isinstance(w, DeleteRosterEntry) else w.entry.entry) not in self.roster:
+                raise Conflict("roster")
+        elif isinstance(w, SetUserRoster):
+            if w.user_key not in self.users:
+                raise Conflict("user")
         elif isinstance(w, ReleaseRoster):
             e = self.roster.get(w.entry)
             if e is None or e.claimed_by != w.user_key:
@@ -325,21 +349,39 @@ class MemoryStore(Store):
         elif isinstance(w, PutRosterEntry):
             e = copy.deepcopy(w.entry)
             old = self.roster.get(e.entry)
-            if old is not None:
-                e.claimed_by, e.claimed_at = old.claimed_by, old.claimed_at
+            if old is not None and not w.new:  # a change keeps the claim and the person
+                e.claimed_by, e.claimed_at, e.person = old.claimed_by, old.claimed_at, old.person
             self.roster[e.entry] = e
         elif isinstance(w, DeleteRosterEntry):
             self.roster.pop(w.entry, None)
+        elif isinstance(w, RetireRosterEntry):
+            self.roster.pop(w.entry.entry, None)
+            self.former[w.entry.entry] = copy.deepcopy(w.entry)
+        elif isinstance(w, DeleteFormerEntry):
+            self.former.pop(w.entry, None)
+        elif isinstance(w, SetUserRoster):
+            u = self.users[w.user_key]
+            u.roster, u.unit, u.version = w.entry, w.unit, u.version + 1
         elif isinstance(w, ClaimRoster):
             e = self.roster[w.entry]
             e.claimed_by, e.claimed_at = w.user_key, w.at
+            e.person = e.person or w.person
         elif isinstance(w, ReleaseRoster):
             self.roster[w.entry].claimed_by, self.roster[w.entry].claimed_at = "", ""
         elif isinstance(w, SetRosterUnits):
-            self.units = dict(w.units)
+            self.units, self.checks, self.had_roster = dict(w.units), w.checks and bool(w.units), True
         elif isinstance(w, NoteRegistrationFailure):
             slot = (w.user_key, w.window)
             self.failures[slot] = self.failures.get(slot, 0) + 1
+        else:  # a write this store does not know would pass here and vanish on DynamoDB, or the reverse
+            raise TypeError(f"not a write MemoryStore applies: {w!r}")
+
+
+def _epoch(iso: str) -> int | None:
+    try:
+        return int(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return None
 
 
 def _by_registration(users: Iterable[User]) -> list[User]:

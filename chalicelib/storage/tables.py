@@ -28,7 +28,10 @@ message reads a bounded number of small items however much history there is.
     fills, frees or deletes a survey. Members' lists are one read of it;
   - the schedule, one item of the same shape (id :data:`PLANS_ID`): surveys that open
     by themselves (예약) and repeating ones, read by the scheduled job alone.
-* answers: ``survey_id`` + ``user_key``; one survey's answers are one partition. A survey
+* answers: ``survey_id`` + ``user_key``; one survey's answers are one partition. ``user_key``
+  is the person's key (``User.person_key``: the same on a new phone, see docs/identity.md);
+  GSI ``by_person`` (hash ``person``, range ``at``, KEYS_ONLY, sparse: named answers only)
+  gives a person's most recent answers back when they register again. A survey
   whose answers are kept without the person (익명, 참여만 확인) keys each answer by a random
   id, and its participation records are the partition ``p#<survey id>``.
 * audit: ``part`` (the constant :data:`AUDIT_PARTITION`) + ``sk`` (``at#...``),
@@ -39,7 +42,8 @@ message reads a bounded number of small items however much history there is.
   unit or everyone (a Query of the partition; an organisation, not a history). The
   units with their head counts are one item (:data:`UNITS_PARTITION`), which
   registration reads to match a typed unit. Refused registrations are counted per
-  person and window (:data:`FAILURES_PARTITION`), expiring by TTL.
+  person and window (:data:`FAILURES_PARTITION`), expiring by TTL. Entries taken off the roster
+  that tie to a person (claimed once) move to :data:`FORMER_PARTITION`, read only by a load.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ AUDIT_PARTITION = "audit"
 MEMBER_PARTITION = "m"
 SURVEY_KIND = "survey"
 ROSTER_PARTITION = "r"
+FORMER_PARTITION = "x"  # entries taken off the roster that still tie to a person (a load brings them back)
 UNITS_PARTITION = "u"
 UNITS_ENTRY = "units"
 FAILURES_PARTITION = "f"
@@ -170,6 +175,7 @@ class UserItem(Model):
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
     rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch seconds, bucket level]; absent on older items
     roster = UnicodeAttribute(null=True)  # the roster entry this person claimed
+    person = UnicodeAttribute(null=True)  # the key their answers are kept under, when not ``key``
 
     by_name = UsersByName()
     by_unit = UsersByUnit()
@@ -248,6 +254,18 @@ class ListingItem(Model):
 # --- answers -----------------------------------------------------------------
 
 
+class AnswersByPerson(GlobalSecondaryIndex["AnswerItem"]):
+    """A person's named answers, newest first: what a registration brings back into the person's own item.
+    Sparse: answers kept without the person (and participation records) carry neither key."""
+
+    class Meta:
+        index_name = "by_person"
+        projection = KeysOnlyProjection()
+
+    person = UnicodeAttribute(hash_key=True)
+    at = NumberAttribute(range_key=True)
+
+
 class AnswerItem(Model):
     """One person's answer to one survey."""
 
@@ -263,6 +281,10 @@ class AnswerItem(Model):
     updated_at = UnicodeAttribute(default="")
     survey_title = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)
+    person = UnicodeAttribute(null=True)  # a named answer: its person (= user_key), for ``by_person``
+    at = NumberAttribute(null=True)  # a named answer: epoch seconds of its first submit
+
+    by_person = AnswersByPerson()
 
 
 # --- audit -------------------------------------------------------------------
@@ -300,7 +322,9 @@ class RosterItem(Model):
     claimed_by = UnicodeAttribute(null=True)
     claimed_at = UnicodeAttribute(null=True)
     number = UnicodeAttribute(null=True)
+    person = UnicodeAttribute(null=True)  # the key the person's answers are kept under (the first claimant's)
     units = JsonAttribute(null=True)  # the units item: {unit: head count}
+    checks = BooleanAttribute(null=True)  # the units item: entries carry check values
     tries = NumberAttribute(null=True)  # a failures item: refused attempts in its window
     expires = NumberAttribute(null=True)  # epoch seconds; TTL removes failures items after it
 

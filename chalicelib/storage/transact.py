@@ -26,6 +26,7 @@ from chalicelib.domain.writes import (
     ClaimRoster,
     CountResponse,
     DeleteAnswer,
+    DeleteFormerEntry,
     DeleteRosterEntry,
     DeleteUser,
     KeepLonger,
@@ -41,9 +42,11 @@ from chalicelib.domain.writes import (
     PutSurvey,
     PutUser,
     ReleaseRoster,
+    RetireRosterEntry,
     SetRepeat,
     SetRosterUnits,
     SetSurveyStatus,
+    SetUserRoster,
     UnlistSurvey,
     Unplan,
     Write,
@@ -51,6 +54,7 @@ from chalicelib.domain.writes import (
 from chalicelib.storage import items
 from chalicelib.storage.tables import (
     FAILURES_PARTITION,
+    FORMER_PARTITION,
     LISTING_ID,
     PLANS_ID,
     ROSTER_PARTITION,
@@ -92,6 +96,13 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
         with TransactWrite(connection=t.connection) as tx:
             for i, w in enumerate(writes):
                 if isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)):
+                    continue
+                if isinstance(w, RetireRosterEntry):  # two items: off the roster, into the former entries
+                    tx.save(items.roster_item(t.RosterItem, w.entry, FORMER_PARTITION))
+                    labels["put"].append("roster")
+                    # condition: on the roster still
+                    tx.delete(t.RosterItem(ROSTER_PARTITION, w.entry.entry), condition=RosterItem.entry.exists())
+                    labels["delete"].append("roster")
                     continue
                 kind, label = _add(tx, t, w, i)
                 labels[kind].append(label)
@@ -231,12 +242,22 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         return "put", "audit"
     if isinstance(w, (PutRosterEntry, DeleteRosterEntry, ClaimRoster, ReleaseRoster)):
         return _add_roster(tx, t, w)
-    if isinstance(w, SetRosterUnits):
-        if w.units:
-            tx.save(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY, units=dict(w.units)))
-            return "put", "roster"
-        tx.delete(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY))
+    if isinstance(w, DeleteFormerEntry):
+        tx.delete(t.RosterItem(FORMER_PARTITION, w.entry))
         return "delete", "roster"
+    if isinstance(w, SetUserRoster):
+        # condition: the user exists; the version goes up so an older copy of the item cannot be put back
+        linked: list[Action] = [
+            UserItem.roster.set(w.entry),
+            UserItem.unit.set(w.unit) if w.unit else UserItem.unit.remove(),
+            UserItem.member_unit.set(items.member_unit(w.unit)),
+            UserItem.version.set(UserItem.version + 1),
+        ]
+        tx.update(t.UserItem(w.user_key), actions=linked, condition=UserItem.key.exists())
+        return "update", "user"
+    if isinstance(w, SetRosterUnits):  # kept even when empty: it remembers that there was a roster
+        tx.save(t.RosterItem(UNITS_PARTITION, UNITS_ENTRY, units=dict(w.units), checks=w.checks or None))
+        return "put", "roster"
     if isinstance(w, MarkReminded):
         # condition: the survey exists and was not reminded since not_since
         since = items.epoch_us(w.not_since)
@@ -276,17 +297,20 @@ def _add_roster(
         tx.update(t.RosterItem(ROSTER_PARTITION, e.entry), actions=actions)
         return "update", "roster"
     if isinstance(w, DeleteRosterEntry):
-        tx.delete(t.RosterItem(ROSTER_PARTITION, w.entry))
+        # condition: on the roster
+        tx.delete(t.RosterItem(ROSTER_PARTITION, w.entry), condition=RosterItem.entry.exists())
         return "delete", "roster"
     item = t.RosterItem(ROSTER_PARTITION, w.entry)
     if isinstance(w, ClaimRoster):
-        # condition: the entry exists and nobody else claimed it
+        # condition: the entry exists, nobody else claimed it, and its person is this one or none yet
         cond = RosterItem.entry.exists() & (
             RosterItem.claimed_by.does_not_exist() | (RosterItem.claimed_by == w.user_key)
         )
-        tx.update(
-            item, actions=[RosterItem.claimed_by.set(w.user_key), RosterItem.claimed_at.set(w.at)], condition=cond
-        )
+        claim: list[Action] = [RosterItem.claimed_by.set(w.user_key), RosterItem.claimed_at.set(w.at)]
+        if w.person:
+            cond &= RosterItem.person.does_not_exist() | (RosterItem.person == w.person)
+            claim.append(RosterItem.person.set(w.person))
+        tx.update(item, actions=claim, condition=cond)
         return "update", "roster"
     # ReleaseRoster -- condition: the entry exists, claimed by this user
     cond = RosterItem.entry.exists() & (RosterItem.claimed_by == w.user_key)

@@ -5,9 +5,14 @@ import pytest
 
 from chalicelib.domain.model import RosterEntry, roster_entry_key
 from chalicelib.domain.ports import Conflict
+from chalicelib.domain.model import User
 from chalicelib.domain.writes import (
     ClaimRoster,
+    DeleteFormerEntry,
     DeleteRosterEntry,
+    PutUser,
+    RetireRosterEntry,
+    SetUserRoster,
     NoteRegistrationFailure,
     PutRosterEntry,
     ReleaseRoster,
@@ -90,7 +95,57 @@ def test_refused_registrations_are_counted_per_window(store) -> None:
     assert store.registration_failures("kakao-b", 7) == 0
 
 
-def test_units_item_goes_with_an_empty_map(store) -> None:
+def test_an_empty_map_means_no_roster_but_remembers_there_was_one(store) -> None:
+    assert not store.roster_info().ever
     seed(store)
+    store.commit([SetRosterUnits({"1중대": 4}, checks=True)])
+    assert store.roster_info().checks
     store.commit([SetRosterUnits({})])
-    assert store.roster_units() == {}
+    info = store.roster_info()
+    assert (info.units, info.checks, info.ever) == ({}, False, True)
+
+
+def test_the_first_claim_names_the_person_and_a_later_phone_keeps_it(store) -> None:
+    seed(store)
+    store.commit([ClaimRoster("1중대#홍길동", "phone-1", AT, person="phone-1")])
+    store.commit([ReleaseRoster("1중대#홍길동", "phone-1")])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.claimed_by, e.person) == ("", "phone-1")  # released: the person stays
+    with pytest.raises(Conflict):  # a claim that would make it someone else is refused
+        store.commit([ClaimRoster("1중대#홍길동", "phone-2", AT, person="phone-2")])
+    store.commit([ClaimRoster("1중대#홍길동", "phone-2", AT, person="phone-1")])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.claimed_by, e.person) == ("phone-2", "phone-1")
+    # a change by a load keeps both
+    store.commit([PutRosterEntry(entry("1중대", "홍길동", check="s$z"), new=False)])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.check, e.claimed_by, e.person) == ("s$z", "phone-2", "phone-1")
+
+
+def test_a_retired_entry_is_kept_aside_whole_and_can_come_back(store) -> None:
+    seed(store)
+    store.commit([ClaimRoster("2중대#홍길동", "phone-1", AT, person="phone-1")])
+    [e] = store.roster_entries("2중대", "홍길동")
+    store.commit([RetireRosterEntry(e)])
+    assert store.roster_entries("2중대") == []
+    [former] = store.former_entries()
+    assert former == e
+    with pytest.raises(Conflict):  # only an entry on the roster is retired
+        store.commit([RetireRosterEntry(e)])
+    store.commit([PutRosterEntry(former), DeleteFormerEntry(former.entry)])
+    assert store.roster_entries("2중대") == [e] and store.former_entries() == []
+    with pytest.raises(Conflict):  # deleting needs the entry
+        store.commit([DeleteRosterEntry("2중대#없는사람")])
+
+
+def test_a_user_is_linked_to_an_entry_from_outside_their_conversation(store) -> None:
+    u = User(key="phone-1", name="홍길동", unit="2 중대")
+    store.commit([PutUser(u)])
+    store.commit([SetUserRoster("phone-1", "1중대#홍길동", "1중대")])
+    got = store.get_user("phone-1")
+    assert (got.roster, got.unit, got.version) == ("1중대#홍길동", "1중대", 2)
+    assert [m.key for m in store.list_members("1중대")] == ["phone-1"]
+    with pytest.raises(Conflict):  # the copy the member's message holds is out of date now
+        store.commit([PutUser(u)])
+    with pytest.raises(Conflict):
+        store.commit([SetUserRoster("nobody", "1중대#홍길동", "1중대")])

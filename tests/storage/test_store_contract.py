@@ -110,6 +110,8 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
         answered={"s1": 1764500000, "설문-2": 0},
         managed={"s1": Managed("훈련 참석 조사", 1764400000)},
+        roster="1소대#김민수",
+        person="kakao-first-phone",
     )
     store.commit([PutUser(user)])
     assert store.get_user("u1") == stored(user, 1)
@@ -804,3 +806,21 @@ def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(moto_s
 
     monkeypatch.setattr(model, "create_table", classmethod(already))
     create_tables(moto_store)  # must not raise
+
+
+def test_a_persons_named_answers_come_back_newest_first(store: Any) -> None:
+    """What a registration brings back: the person's named answers (never unnamed ones), newest first."""
+    store.commit([PutSurvey(make_survey(f"s{n}")) for n in range(4)])
+    store.commit([PutAnswer(make_answer(f"s{n}", "p1", submitted_at=f"2025-03-0{n + 1}T08:00:00+09:00")) for n in range(3)])
+    store.commit([PutAnswer(make_answer("s3", "p2"))])
+    store.commit([PutAnswer(make_answer("s3", "a#0f0f", name="", unit="", submitted_at=""))])
+    store.commit([PutAnswer(make_answer("p#s3", "p1", values={}, name="", unit="", submitted_at=""))])
+    found = store.answered_by("p1")
+    assert list(found) == ["s2", "s1", "s0"]
+    assert found["s0"] == int(datetime(2025, 3, 1, 8, tzinfo=KST).timestamp())
+    assert store.answered_by("a#0f0f") == {} and store.answered_by("nobody") == {}
+    # an edit keeps its first submit; a withdrawal leaves the person's history
+    edited = stored(make_answer("s1", "p1", submitted_at="2025-03-02T08:00:00+09:00", updated_at=NOW.isoformat()), 1)
+    store.commit([PutAnswer(edited)])
+    store.commit([DeleteAnswer("s2", "p1", 1)])
+    assert list(store.answered_by("p1")) == ["s1", "s0"]
