@@ -6,7 +6,7 @@
 #   make sysdeps             the Debian packages of the browser and document tests (as root; part of make test)
 #   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
 #   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
-#   make roster FILE=…       load the organisation's roster from .xlsx/.csv (ADD=1: keep people not in it)
+#   make roster FILE=…       load the organisation's roster from .xlsx/.csv (REMOVE=yes: take off who is not in it)
 #   make bench               the bot beside a reference skill, ~10 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
@@ -108,10 +108,12 @@ chat: venv
 migrate: venv
 	$(PY) -m scripts.migrate
 
-# FILE: the roster (.xlsx or .csv); ADD=1 keeps people who are not in the file.
+# FILE: the roster (.xlsx or .csv). People not in the file are listed and taken off only after a yes: typed at
+# the prompt, or REMOVE=yes (REMOVE=<their number> for a file that would take off more than a fifth); ADD=1 never
+# takes anyone off.
 roster: venv
-	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1]" >&2; exit 2; fi
-	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,)
+	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1] [REMOVE=yes|N]" >&2; exit 2; fi
+	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,) $(if $(REMOVE),--remove "$(REMOVE)",)
 
 # STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket;
 # TABLES=<table prefix> to read other tables (e.g. those a point-in-time restore made).

@@ -29,9 +29,9 @@ class FakeExporter(Exporter):
         """What was exported, in order: "survey", "master" or "report"."""
         return [kind for kind, _, _ in self.calls]
 
-    def export_survey(self, survey: Survey, answers: Sequence[Answer], missing=(), target=None) -> list[FileLink]:
+    def export_survey(self, survey: Survey, answers: Sequence[Answer], reach=None) -> list[FileLink]:
         self.calls.append(("survey", [survey.id], len(answers)))
-        self.targets.append(target)
+        self.targets.append(reach.target if reach is not None else None)
         return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
                 stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]
 

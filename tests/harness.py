@@ -128,6 +128,18 @@ class Chat:
         return u
 
 
+def load_roster(store, rows, replace: bool = True, remove: bool = True):
+    """Load roster rows (line, unit, name, check) as ``make roster`` does: additions, changes, moves and returns at
+    once, and with ``remove`` (a yes) the people not in them taken off too. The plan."""
+    from chalicelib.service import roster_files
+
+    plan = roster_files.plan_rows(store, rows, replace)
+    roster_files.apply(store, plan, actor="operator", target="test")
+    if remove and plan.removals:
+        roster_files.remove(store, [e.entry for e in plan.removals], actor="operator", target="test")
+    return plan
+
+
 def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
              cap: str = "없음", title: str = "BBQ 회식", remind: str | None = None) -> str:
     """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""

@@ -10,7 +10,8 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain import roster, tally
+from chalicelib.domain import tally
+from chalicelib.domain.audience import Person, audience
 from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
@@ -21,17 +22,14 @@ from chalicelib.domain.model import (
     OPEN,
     SCHEDULED,
     Managed,
-    Member,
     Survey,
     SurveyInfo,
     User,
     target_label,
-    target_units,
 )
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
 from chalicelib.domain.people import find_person, which_person
-from chalicelib.domain.ports import Reader
-from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
+from chalicelib.domain.privacy import ANONYMOUS_NOTE
 from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
@@ -97,39 +95,6 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(reply, user=me)
 
 
-def members_of(db: Reader, target: str) -> list[Member]:
-    """The registered people a survey is meant for: everyone, or those of its target units."""
-    units = target_units(target)
-    if not units:
-        return db.list_members()
-    return [m for u in units for m in db.list_members(u)]
-
-
-def silent_members(db: Reader, s: Survey, answered: set[str], people: Sequence[Member] | None = None) -> list[Member]:
-    """The registered people of the survey's target (``people`` when read already) who have not answered, by
-    unit and name."""
-    everyone = members_of(db, s.target_unit) if people is None else people
-    return sorted((m for m in everyone if m.key not in answered), key=lambda m: (m.unit, m.name))
-
-
-def labels(people: Sequence[Member]) -> list[str]:
-    """'소속 이름' of each, and where one unit has the name twice, the key prefix the chat takes back
-    ('2중대 홍길동#3f9c1e7a', as in '관리자 등록 홍길동#3f9c1e7a')."""
-    seen: dict[tuple[str, str], int] = {}
-    for m in people:
-        seen[(m.unit, m.name)] = seen.get((m.unit, m.name), 0) + 1
-    return [m.label() + (f"#{m.key[:8]}" if seen[(m.unit, m.name)] > 1 else "") for m in people]
-
-
-def target_size(db: Reader, s: Survey, people: Sequence[Member] | None = None) -> int:
-    """How many people the survey is meant for: on the roster when there is one, else registered (``people``,
-    the target's registered people, when read already)."""
-    on_roster = roster.head_count(db.roster_units(), s.target_unit)
-    if on_roster is not None:
-        return on_roster
-    return len(members_of(db, s.target_unit) if people is None else people)
-
-
 def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
     """The admin's survey ``arg`` names for a command that reads its answers, or the reply instead (also when
     its retention is over and the answers are gone)."""
@@ -146,15 +111,17 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    target = target_size(ctx.db, s)
+    people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
     cap = f" · 최대 {s.cap}" if s.cap else ""
-    pct = tally.rate(len(answers), target)
+    pct = tally.rate(people.answered_here, people.target)
     rate = f", {pct}%" if pct is not None else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
-        f"응답 {len(answers)}명 / 대상 {target}명 ({target_label(s.target_unit)}{rate}){cap}",
+        f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
+    if people.outside:
+        head.append(f"대상 밖 응답 {people.outside}명 (명단에서 빠졌거나 다른 소속으로 옮긴 사람)")
     if s.anonymous:
         head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
     body = "\n".join(head + tally.by_question(s, answers))
@@ -174,7 +141,8 @@ def status(ctx: Ctx, arg: str) -> Outcome:
 
 
 def missing(ctx: Ctx, arg: str) -> Outcome:
-    """미응답 <제목> [쪽]: registered members of the target who have not answered."""
+    """미응답 <제목> [쪽]: the target's people who have not answered: registered but silent, and (with a roster)
+    not registered yet, per unit, with their marks where names repeat."""
     title, page = split_page(arg)
     found = _resolve(ctx, "미응답", title)
     if isinstance(found, Outcome) and page > 1:  # a title that ends in a number
@@ -182,8 +150,8 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool = found
+    r = ref(s, pool)
     if s.is_full() and s.is_open(ctx.now):
-        r = ref(s, pool)
         return Outcome(
             Reply.say(
                 f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
@@ -195,26 +163,33 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
                 ],
             )
         )
-    answered = answered_keys(ctx.db, s)
-    if answered is None:
-        r = ref(s, pool)
+    people = audience(ctx.db, s)
+    if people.answered is None:
         return Outcome(
             Reply.say(
-                f"[{s.title}] 응답 {s.response_count}명. {ANONYMOUS_NOTE}",
+                f"[{s.title}] 응답 {people.responses}명 / 대상 {people.target}명. {ANONYMOUS_NOTE}",
                 quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
             )
         )
-    if ctx.db.roster_units():
-        return roster.missing(ctx, s, ref(s, pool), answered, page)
-    people = silent_members(ctx.db, s, answered)
-    r = ref(s, pool)
-    if not people:
-        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[Quick("현황", f"현황 {r}"), "메뉴"]))
-    start = (page - 1) * NAMES_PER_PAGE
-    lines = [f"[{s.title}] 미응답 {len(people)}명" + (f" ({page}쪽)" if page > 1 else "")]
-    lines.append(", ".join(labels(people)[start : start + NAMES_PER_PAGE]))
+    silent, waiting = people.silent, people.waiting
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
-    if len(people) > start + NAMES_PER_PAGE:
+    if not silent and not waiting:
+        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]))
+    lines = [
+        f"[{s.title}] 미응답 {len(silent) + len(waiting)}명 / 대상 {people.target}명"
+        + (f" ({page}쪽)" if page > 1 else "")
+    ]
+    if people.roster:
+        lines.append(f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명")
+        lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in people.per_unit().items()]
+    start = (page - 1) * NAMES_PER_PAGE
+    named = [("응답 안 함", people.label(p)) for p in silent] + [("미등록", people.label(p)) for p in waiting]
+    shown = named[start : start + NAMES_PER_PAGE]
+    for part in ("응답 안 함", "미등록"):
+        names = [label for which, label in shown if which == part]
+        if names:
+            lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
+    if len(named) > start + NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
@@ -395,15 +370,15 @@ def results_page(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool = found
     answers = ctx.db.list_answers(s.id)
-    answered = answered_keys(ctx.db, s)  # None for 익명: nobody knows who has not answered
-    people = members_of(ctx.db, s.target_unit)
-    silent, waiting = [], None
-    if answered is not None:
-        silent = silent_members(ctx.db, s, answered, people)
-        waiting = roster.unregistered(ctx.db, s) if ctx.db.roster_units() else None
+    people = audience(ctx.db, s, answers)
+    silent: list[Person] = []
+    waiting: list[Person] | None = None
+    if people.answered is not None:  # 익명: nobody knows who has not answered
+        silent = people.silent
+        waiting = people.waiting if people.roster else None
     from chalicelib.domain import results  # only this command draws a results page
 
-    page = results.gather(s, answers, target_size(ctx.db, s, people), silent, waiting, ctx.now)
+    page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
     return Outcome(Reply.say(f"{s.title} 결과", quick=quick), writes=[ctx.audit("report", s.id, s.title)], report=page)

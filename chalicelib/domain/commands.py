@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import account, admin, answering, lists, people, planning, remind, retention, roster, wizard
+from chalicelib.domain import (
+    account,
+    admin,
+    answering,
+    lists,
+    people,
+    planning,
+    remind,
+    retention,
+    roster_admin,
+    wizard,
+)
 from chalicelib.domain.context import Handler
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
@@ -34,7 +45,7 @@ COMMANDS: list[Command] = [
     Command("내 신청", lists.list_mine, "내 신청"),
     Command("신청 수정", answering.start_edit, "신청 수정 <제목>", needs_title=True),
     Command("신청 취소", answering.ask_withdraw, "신청 취소 <제목>", needs_title=True),
-    Command("등록", account.register, "등록 <소속> <이름>", glued=True),
+    Command("등록", account.register, "등록 <소속> <이름> [확인번호]", glued=True),
     Command("탈퇴", account.ask_leave, "탈퇴", alone=True),
     Command("파일 받기", account.collect_files, alone=True),
     Command("신청 만들기", wizard.begin, "신청 만들기", ADMIN, "create"),
@@ -58,10 +69,14 @@ COMMANDS: list[Command] = [
     Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),
     Command("관리자 목록", people.list_admins, "관리자 목록", SUPER, "list_admins"),
     Command("마스터키", admin.master_key, "마스터키", SUPER, "master_key"),
-    Command("명단", roster.show, "명단 · 명단 <소속>", SUPER, "roster"),
-    Command("명단 올리기", roster.upload, "명단 올리기", SUPER, "roster_upload", alone=True),
-    Command("명단 추가", roster.add, "명단 추가 <소속> <이름>, <이름>", SUPER, "roster_add"),
-    Command("등록 해제", roster.release, "등록 해제 <이름>", SUPER, "release_registration"),
+    Command("명단", roster_admin.show, "명단 · 명단 <소속>", SUPER, "roster"),
+    Command("명단 밖", roster_admin.off_roster, "명단 밖", SUPER, "roster_loose"),
+    Command("명단 올리기", roster_admin.upload, "명단 올리기", SUPER, "roster_upload", alone=True),
+    Command("명단 반영", roster_admin.last_load, "명단 반영", SUPER, "roster_load"),
+    Command("명단 정리", roster_admin.ask_purge, "명단 정리", SUPER, "roster_purge", alone=True),
+    Command("명단 추가", roster_admin.add, "명단 추가 <소속> <이름> [확인번호], <이름>", SUPER, "roster_add"),
+    Command("명단 삭제", roster_admin.ask_remove, "명단 삭제 <소속> <이름>", SUPER, "roster_remove"),
+    Command("등록 해제", roster_admin.release, "등록 해제 <이름>", SUPER, "release_registration"),
 ]
 _LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
 

@@ -56,6 +56,7 @@ class Outcome:
     notify: NotifyJob | None = None
     upload_page: str = ""  # a roster upload page to hand out, under this token (명단 올리기)
     roster_import: str = ""  # import the roster file uploaded under this token, in the background
+    roster_removal: str = ""  # take off the people the load kept under this token found missing, in the background
     report: Results | None = None  # a results page to draw and hand out (결과 보기)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.domain import account, admin, answering, commands, lists, remind, roster, wizard
+from chalicelib.domain import account, admin, answering, commands, lists, people, remind, roster_admin, wizard
 from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
@@ -38,7 +38,7 @@ def step(ctx: Ctx, text: str) -> Outcome:
     text = with_pick(text, ctx.tap)
     out = _read(ctx, text)
     if ctx.user is not None and ctx.session.upload and text:
-        roster.took_upload(ctx, out)
+        roster_admin.took_upload(ctx, out)
     if ctx.user is not None and ctx.session.notes and text:  # not on an event Kakao delivers (no text)
         session = out.session if out.session is not None else ctx.state()
         session.notes = []
@@ -171,7 +171,14 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
     Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
     Action.DISCARD.value: answering.discard,
+    Action.GRANT.value: people.granted,
+    Action.REVOKE.value: people.revoked,
+    Action.RELEASE.value: roster_admin.released,
+    Action.ROSTER_REMOVE.value: roster_admin.remove_one,
+    Action.ROSTER_PURGE.value: roster_admin.purge,
 }
+# A yes that must be typed out (taking most of the roster off): its words ride in the confirmation's title.
+TYPED_YES = {Action.ROSTER_PURGE.value}
 # What 아니오 does where "leave things be" is not the whole answer: back to the question being answered.
 DECLINED: dict[str, Confirmed] = {Action.DISCARD.value: answering.keep}
 
@@ -182,6 +189,12 @@ def confirm(ctx: Ctx, text: str) -> Outcome:
     pending = session.confirmation
     session.idle()
     yes, no = text.casefold() in YES, text.casefold() in NO or text == "취소"
+    if pending is not None and pending.action in TYPED_YES and pending.title:
+        if yes:  # a tap is not enough here: ask again, the question still open
+            return Outcome(
+                Reply.say(f"정말 하려면 '{pending.title}'라고 직접 보내 주세요.", quick=["아니오", "메뉴"]),
+            )
+        yes = "".join(text.split()) == "".join(pending.title.split())
     if not yes and not no:
         if pending is not None and pending.action == Action.DISCARD.value and pending.survey_id in session.drafts:
             session.flow, session.answering = Flow.ANSWERING, pending.survey_id  # 제출 or an answer goes on

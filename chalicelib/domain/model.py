@@ -429,3 +429,22 @@ class RosterEntry:
 
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The last roster load, kept a day for its admin to read through (``Reader.load_lines``) and to say yes to
+    its removals (``Reader.load_keys``): one at a time, a later load replaces it."""
+
+    token: str
+    summary: str  # '추가 2명 · 변경 0명 · … · 삭제 대기 801명'
+    removals: int  # people not in the file, waiting for a yes
+    before: int  # people on the roster when the load ran
+    by: str = ""  # who loaded the file (a Kakao key, or "operator")
+    at: str = ""
+    taken: bool = False  # its removals were said yes to (and are done, or being done)
+
+    @property
+    def partial(self) -> bool:
+        """It would take off more than a fifth of the roster: the file was probably a part of it."""
+        return self.removals * 5 > self.before and self.removals > 1

@@ -18,6 +18,7 @@ from chalicelib.domain.model import (
     PARTICIPATION,
     Answer,
     AuditEntry,
+    LoadResult,
     Member,
     Planned,
     RosterEntry,
@@ -156,8 +157,25 @@ class Reader(ABC):
         (their key is the unit and the name, with a suffix for same-named people)."""
 
     @abstractmethod
+    def former_entries(self) -> list[RosterEntry]:
+        """The entries taken off the roster that still tie to a person: a load (and 명단 추가) brings them back.
+        Read by nothing a member says."""
+
+    @abstractmethod
     def registration_failures(self, user_key: str, window: int) -> int:
         """How many registration attempts of ``user_key`` were refused in ``window``."""
+
+    @abstractmethod
+    def last_load(self, now: int) -> LoadResult | None:
+        """The last roster load kept for its admin (None: none, or expired by ``now``, epoch seconds)."""
+
+    @abstractmethod
+    def load_lines(self, token: str) -> list[str]:
+        """What the load kept under ``token`` did, a line per person."""
+
+    @abstractmethod
+    def load_keys(self, token: str) -> list[str]:
+        """The entry keys the load kept under ``token`` would take off."""
 
 
 class Store(Reader):
@@ -174,11 +192,6 @@ class Store(Reader):
     def purge_answers(self, survey_id: str) -> int:
         """Delete every answer and participation record of a survey whose retention is over (its
         MarkPurged committed, so no answer can arrive); returns how many answers went."""
-
-    @abstractmethod
-    def former_entries(self) -> list[RosterEntry]:
-        """The entries taken off the roster that still tie to a person (a load brings them back; never a chat
-        message's read)."""
 
     def list_users(self, unit: str = "") -> list[User]:
         """Whole user items of everyone or of one unit, in registration order (operator tools and tests)."""
@@ -202,20 +215,26 @@ class FileLink:
     key: str = ""  # where the file is stored; a fresh link can be minted from it later
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Who a survey is for, as its export shows it (see domain.audience): how many people it is meant for and
+    how many of them answered (None: not known), who has not (소속, 이름, 회원번호, 상태), and the 회원번호 of
+    each person key, so an answer's row and a 미응답 row of the same person carry the same mark."""
+
+    target: int | None = None
+    answered: int | None = None
+    missing: tuple[tuple[str, str, str, str], ...] = ()
+    marks: Mapping[str, str] = field(default_factory=dict)
+
+
 class Exporter(ABC):
     """Builds downloads of answers and hands out links to them."""
 
     @abstractmethod
-    def export_survey(
-        self,
-        survey: Survey,
-        answers: Sequence[Answer],
-        missing: Sequence[tuple[str, str, str]] = (),
-        target: int | None = None,
-    ) -> list[FileLink]:
+    def export_survey(self, survey: Survey, answers: Sequence[Answer], reach: Reach | None = None) -> list[FileLink]:
         """One survey's answers as files (a workbook and a CSV). The workbook opens on "요약", the survey's
-        현황 (with its response rate when ``target``, how many people it is meant for, is given), then the
-        answers, then "미응답" listing ``missing`` (소속, 이름, 상태) when there is anyone."""
+        현황 (with its response rate when ``reach`` says how many people it is meant for), then the answers,
+        then "미응답" listing who has not answered when there is anyone."""
 
     @abstractmethod
     def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]]) -> FileLink:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.domain.admin import members_of, target_size
+from chalicelib.domain.audience import audience
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import ANONYMOUS, Survey
 from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.ports import Reader
-from chalicelib.domain.privacy import ANONYMOUS_NOTE, answered_keys
+from chalicelib.domain.privacy import ANONYMOUS_NOTE
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
@@ -37,12 +37,12 @@ OFF = (
 
 
 def pending(db: Reader, s: Survey) -> list[str]:
-    """Keys of the registered people of the survey's target who have not answered (none for 익명: nobody
-    can know who has)."""
-    answered = answered_keys(db, s)
-    if answered is None:
+    """Kakao keys of the registered people of the survey's target who have not answered, as 미응답 counts them
+    (none for 익명: nobody can know who has)."""
+    people = audience(db, s)
+    if people.answered is None:
         return []
-    return [m.key for m in members_of(db, s.target_unit) if m.key not in answered]  # in registration order
+    return [p.key for p in people.silent]
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
@@ -172,11 +172,11 @@ def closed_summary(ctx: Ctx, sid: str) -> Outcome:
     s = ctx.db.get_survey(sid)
     if s is None or not s.managed_by(u):
         return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
-    answered = len(ctx.db.list_answers(s.id))
+    people = audience(ctx.db, s, ctx.db.list_answers(s.id))
     quick: list[QuickLike] = [
         Quick("결과 받기", f"다운로드 {s.title}"),
         Quick("결과 보기", f"결과 보기 {s.title}"),
         Quick("현황", f"현황 {s.title}"),
         "메뉴",
     ]
-    return Outcome(Reply.say(summary_text(s, answered, target_size(ctx.db, s)), quick=quick))
+    return Outcome(Reply.say(summary_text(s, people.answered_here, people.target), quick=quick))

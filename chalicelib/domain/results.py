@@ -12,9 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from chalicelib.domain import tally
-from chalicelib.domain.model import KST, NAMED, Answer, Member, Question, RosterEntry, Survey, target_label, unit_key
+from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label, unit_key
 from chalicelib.domain.parsing import fmt_deadline
 
 HOUR, DAY, WEEK = "hour", "day", "week"
@@ -71,15 +72,25 @@ class Results:
         return self.silent + (self.unregistered or 0)
 
 
+class InUnit(Protocol):
+    """Someone counted by unit (a person of domain.audience, a member, a roster entry)."""
+
+    @property
+    def unit(self) -> str: ...
+
+
 def gather(
     s: Survey,
     answers: Sequence[Answer],
     target: int,
-    silent: Sequence[Member],
-    unregistered: Sequence[RosterEntry] | None,
+    silent: Sequence[InUnit],
+    unregistered: Sequence[InUnit] | None,
     now: datetime,
+    answered: int | None = None,
 ) -> Results:
-    """The results of ``s`` from its answers, the size of its target and who of it has not answered."""
+    """The results of ``s`` from its answers, the size of its target and who of it has not answered
+    (``answered``: how many of the target answered, as domain.audience counts them; all answers if not given)."""
+    mine = len(answers) if answered is None else answered
     stamps = [t for t in (_when(a.submitted_at) for a in answers) if t is not None]
     step, moments = timeline(stamps)
     unnamed = s.anonymous  # answers carry no unit and no time of the person
@@ -92,8 +103,8 @@ def gather(
         made_at=now.astimezone(KST),
         target_label=target_label(s.target_unit),
         target=target,
-        answered=len(answers),
-        rate=tally.rate(len(answers), target),
+        answered=mine,
+        rate=tally.rate(mine, target),
         cap=s.cap,
         silent=len(silent),
         unregistered=None if unregistered is None else len(unregistered),
@@ -107,7 +118,7 @@ def gather(
 
 
 def by_unit(
-    s: Survey, answers: Sequence[Answer], silent: Sequence[Member], unregistered: Sequence[RosterEntry]
+    s: Survey, answers: Sequence[Answer], silent: Sequence[InUnit], unregistered: Sequence[InUnit]
 ) -> list[UnitResult]:
     """현황's units with 미응답's count of each beside them; units are matched without spaces."""
     found = {_key(u.unit): u for u in tally.units(s, answers)}

@@ -14,7 +14,17 @@ from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Answer, Member, Planned, RosterEntry, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import (
+    Answer,
+    LoadResult,
+    Member,
+    Planned,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+    now_kst,
+)
 from chalicelib.domain.ports import Reader, RosterInfo
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import Flow
@@ -84,6 +94,18 @@ class NoReads(Reader):
 
     def registration_failures(self, user_key: str, window: int) -> int:
         return 0
+
+    def former_entries(self) -> list[RosterEntry]:
+        return []
+
+    def last_load(self, now: int) -> LoadResult | None:
+        return None
+
+    def load_lines(self, token: str) -> list[str]:
+        return []
+
+    def load_keys(self, token: str) -> list[str]:
+        return []
 
 
 def current_prompt(user: User | None, note: str) -> Reply | None:

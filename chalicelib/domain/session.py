@@ -38,6 +38,11 @@ class Action(StrEnum):
     REMIND = "remind"  # 알림 <제목>
     CLOSE = "close"  # 마감 <제목>
     DISCARD = "discard"  # 취소 of a draft that holds answers
+    GRANT = "grant_admin"  # 관리자 등록 <이름> (the person's key rides as the "survey id")
+    REVOKE = "revoke_admin"  # 관리자 해제 <이름>
+    RELEASE = "release"  # 등록 해제 <이름>
+    ROSTER_REMOVE = "roster_remove"  # 명단 삭제 <소속> <이름> (the entry's key)
+    ROSTER_PURGE = "roster_purge"  # 명단 정리: a load's removals (its token; the words to type, if a yes is not enough)
 
 
 @dataclass

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 # every cold start would otherwise compile (26 classes).
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, Planned, RosterEntry, Survey, SurveyInfo, User, plan_key
+from chalicelib.domain.model import (
+    Answer,
+    AuditEntry,
+    LoadResult,
+    Planned,
+    RosterEntry,
+    Survey,
+    SurveyInfo,
+    User,
+    plan_key,
+)
 
 
 @dataclass(eq=False)
@@ -285,6 +295,26 @@ class SetRosterUnits:
 
 
 @dataclass(eq=False)
+class KeepLoadResult:
+    """Keep what a roster load did, a line per person (``lines``), and the keys of the people it would take off
+    (``keys``) until an admin says yes, replacing the result kept before; gone by itself at ``expires`` (epoch
+    seconds). No condition."""
+
+    result: LoadResult
+    lines: list[str]
+    keys: list[str]
+    expires: int
+
+
+@dataclass(eq=False)
+class TakeRemovals:
+    """An admin said yes to the removals of the load kept under ``token``: they are taken, once. Condition: that
+    load is the one kept now (no later load replaced it) and nobody took them first."""
+
+    token: str
+
+
+@dataclass(eq=False)
 class NoteRegistrationFailure:
     """Count a refused registration attempt of ``user_key`` in the current window (no condition)."""
 
@@ -333,6 +363,8 @@ Write = (
     | ClaimRoster
     | ReleaseRoster
     | SetRosterUnits
+    | KeepLoadResult
+    | TakeRemovals
     | NoteRegistrationFailure
     | MarkReminded
     | MarkAutoReminded

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
-from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
+from chalicelib.domain.ports import Exporter, FileLink, Reach, Upload, Uploads
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
@@ -124,18 +124,18 @@ class S3Exporter(Exporter, Uploads):
         self,
         survey: Survey,
         answers: Sequence[Answer],
-        missing: Sequence[tuple[str, str, str]] = (),
-        target: int | None = None,
+        reach: Reach | None = None,
         expires_in: int | None = None,
     ) -> list[FileLink]:
         """Upload one survey's answers as xlsx (opening on its 요약) and CSV; return ``[xlsx link, csv link]``."""
         from chalicelib.export.summary import summarize
         from chalicelib.export.workbook import build_csv, build_xlsx
 
+        reach = reach or Reach()
         title = f"{survey.title}_{now_kst():%Y%m%d}"
-        summary = (survey, summarize(survey, answers, target))
-        xlsx = build_xlsx([(survey.title, survey, answers)], missing=missing, summary=summary)
-        csv_body = build_csv(survey, answers)
+        summary = (survey, summarize(survey, answers, reach.target, reach.answered))
+        xlsx = build_xlsx([(survey.title, survey, answers)], missing=reach.missing, summary=summary, marks=reach.marks)
+        csv_body = build_csv(survey, answers, reach.marks)
         return [
             self.put_and_link(xlsx, title, "xlsx", expires_in, scope=survey.id),
             self.put_and_link(csv_body, title, "csv", expires_in, scope=survey.id),

@@ -52,10 +52,11 @@ class Summary:
     """What 요약 shows of a survey: how many answered, against how many it is meant for when known, and 현황's
     figures per question and per unit."""
 
-    answered: int
+    answered: int  # answers of the people it is meant for (all answers when that is not known)
     target: int | None  # how many people it is meant for (None: not known)
     questions: tuple[QuestionTally, ...]
     units: tuple[UnitTally, ...]  # by unit name; none when nobody answered or the answers have no unit
+    outside: int = 0  # answers of people it is not meant for (taken off the roster, moved to another unit)
 
     @property
     def rate(self) -> int | None:
@@ -63,11 +64,15 @@ class Summary:
         return None if self.target is None else tally.rate(self.answered, self.target)
 
 
-def summarize(survey: Survey, answers: Sequence[Answer], target: int | None = None) -> Summary:
-    """The figures of ``survey``'s 요약 (``target``: how many people it is meant for, when known). A survey kept
-    without names has no units, as on the results page (``domain.results``) and in 현황."""
+def summarize(
+    survey: Survey, answers: Sequence[Answer], target: int | None = None, answered: int | None = None
+) -> Summary:
+    """The figures of ``survey``'s 요약 (``target``: how many people it is meant for, and ``answered``: how many
+    of them answered, when known, as 현황 counts them). A survey kept without names has no units, as on the
+    results page (``domain.results``) and in 현황."""
     units = () if survey.anonymous else tuple(tally.units(survey, answers))
-    return Summary(len(answers), target, tuple(tally.questions(survey, answers)), units)
+    mine = len(answers) if answered is None else answered
+    return Summary(mine, target, tuple(tally.questions(survey, answers)), units, len(answers) - mine)
 
 
 @dataclass(frozen=True)
@@ -212,13 +217,15 @@ def plan(survey: Survey, summary: Summary) -> Plan:
     if survey.anonymous:
         p.add("응답 방식", Styled(f"{MODE_NAMES[survey.mode]} (답은 이름 없이 저장)", VALUE))
     p.add("응답", Styled(summary.answered, PEOPLE))
+    if summary.outside:
+        p.add("대상 밖 응답", Styled(summary.outside, PEOPLE))
     if summary.target is not None:
         p.add("대상 인원", Styled(summary.target, PEOPLE))
         if summary.rate is not None:
             p.add("응답률", Styled(summary.rate / 100, PERCENT))
     if survey.cap:
         p.add("최대 응답", Styled(survey.cap, PEOPLE))
-    if not summary.answered:
+    if not summary.answered and not summary.outside:
         p.add(Styled(NO_ANSWERS, VALUE))
 
     numbers = [t for t in summary.questions if kind_of(t.question).summable]

@@ -12,17 +12,17 @@ the quote-prefix style; in CSV it gets a leading single quote (OWASP ASVS 5.0
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chalicelib.domain.kinds import CellValue, kind_of
+from chalicelib.domain.marks import person_mark
 from chalicelib.domain.model import KST, Answer, Question, Survey
 
 if TYPE_CHECKING:
@@ -60,16 +60,14 @@ _MAX_FILENAME_CHARS = 100
 # --- rows -----------------------------------------------------------------
 
 
-def person_number(user_key: str) -> str:
-    """A short, stable number of a person's account for exports (not the account key itself)."""
-    return hashlib.sha256(user_key.encode()).hexdigest()[:6] if user_key else ""
-
-
-def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], list[list[CellValue]]]:
+def survey_rows(
+    survey: Survey, answers: Iterable[Answer], marks: Mapping[str, str] | None = None
+) -> tuple[list[str], list[list[CellValue]]]:
     """Return the header and one row per answer, ordered by submission time.
 
-    Columns: 제출 시각, 이름, 소속, 회원번호 (a short number of the person's account, so two
-    answers of same-named people never look the same), one column per question (its text; repeated or
+    Columns: 제출 시각, 이름, 소속, 회원번호 (the person's mark as 명단 and 미응답 show it: ``marks`` by person
+    key, else one made from the key, so two answers of same-named people never look the same), one column
+    per question (its text; repeated or
     blank texts are made unique), then 수정 시각 (empty when never edited). A survey kept without names
     (익명, 참여만 확인) has the question columns only, in the order the answers are kept.
     Each answer becomes the cell its question's kind makes (``domain.kinds``):
@@ -91,7 +89,8 @@ def survey_rows(survey: Survey, answers: Iterable[Answer]) -> tuple[list[str], l
     for a in answers:
         submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
         values = a.values
-        row: list[CellValue] = [] if unnamed else [submitted, a.name or "", a.unit or "", person_number(a.user_key)]
+        mark = (marks or {}).get(a.user_key) or person_mark(a.user_key)
+        row: list[CellValue] = [] if unnamed else [submitted, a.name or "", a.unit or "", mark]
         for qid, q, cell, made in columns:
             value = values.get(qid)
             kind = type(value)
@@ -178,9 +177,9 @@ def csv_field(value: CellValue) -> str:
 # --- CSV ------------------------------------------------------------------
 
 
-def build_csv(survey: Survey, answers: Iterable[Answer]) -> bytes:
+def build_csv(survey: Survey, answers: Iterable[Answer], marks: Mapping[str, str] | None = None) -> bytes:
     """The survey's answers as CSV: UTF-8 with BOM (so Excel reads Korean), CRLF rows."""
-    header, rows = survey_rows(survey, answers)
+    header, rows = survey_rows(survey, answers, marks)
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([csv_field(h) for h in header])
@@ -194,11 +193,13 @@ def build_csv(survey: Survey, answers: Iterable[Answer]) -> bytes:
 
 def build_xlsx(
     sheets: Sequence[tuple[str, Survey, Sequence[Answer]]],
-    missing: Sequence[tuple[str, str, str]] = (),
+    missing: Sequence[tuple[str, str, str, str]] = (),
     summary: tuple[Survey, Summary] | None = None,
+    marks: Mapping[str, str] | None = None,
 ) -> bytes:
     """A workbook with one sheet per ``(sheet name, survey, answers)``, and a sheet "미응답" of ``missing``
-    (소속, 이름, 상태: who has not answered) when there is anyone. With a ``summary`` (a survey and its
+    (소속, 이름, 회원번호, 상태: who has not answered) when there is anyone; ``marks`` are the 회원번호 of the
+    answers' person keys. With a ``summary`` (a survey and its
     현황, :func:`chalicelib.export.summary.summarize`), the first sheet is "요약": its figures in tables, with
     bar charts (:mod:`chalicelib.export.summary`).
 
@@ -226,7 +227,7 @@ def build_xlsx(
     for title, (_, survey, answers) in zip(names, sheets, strict=False):
         ws = wb.create_sheet(title)
         cells = _Cells(ws, WriteOnlyCell)
-        header, rows = survey_rows(survey, answers)
+        header, rows = survey_rows(survey, answers, marks)
         widths, dated = _prepare_rows(header, rows, cells)
         # Write-only sheets take column widths and panes only before the first row.
         for idx, width in enumerate(widths, start=1):
@@ -251,7 +252,7 @@ def build_xlsx(
     if missing:
         ws = wb.create_sheet(names[-1])
         cells = _Cells(ws, WriteOnlyCell)
-        for idx, width in enumerate((14, 14, 12), start=1):
+        for idx, width in enumerate((14, 14, 10, 12), start=1):
             ws.column_dimensions[get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
         head = [cells.text(h) for h in MISSING_HEADER]
@@ -267,7 +268,7 @@ def build_xlsx(
 
 
 MISSING_SHEET = "미응답"
-MISSING_HEADER = ("소속", "이름", "상태")
+MISSING_HEADER = ("소속", "이름", "회원번호", "상태")
 
 
 # Text that openpyxl, given a plain str, would not store as a string: "=..." becomes a formula and

@@ -127,6 +127,9 @@ class Bot:
             if self.uploads is not None:
                 roster_files.run_import(self.store, self.uploads, task.title, task.user_key)
             return
+        if task.kind == "roster_remove":
+            roster_files.run_removal(self.store, task.title, task.user_key)
+            return
         if task.kind == "closed":
             reminders.run_closed(task, self.store, self.notifier, self._requeue)
             return
@@ -197,6 +200,9 @@ class Bot:
                 self._notify(out.notify)
             if out.roster_import:
                 self._queue(ExportTask(user_key=turn.key, survey_ids=[], kind="roster", title=out.roster_import))
+            if out.roster_removal:
+                task = ExportTask(user_key=turn.key, survey_ids=[], kind="roster_remove", title=out.roster_removal)
+                self._queue(task)
             if out.upload_page:
                 return self._upload_page(out.reply, out.upload_page, turn.key)
             if out.report is not None:
@@ -263,10 +269,10 @@ class Bot:
         """Surveys the scheduled job opened: with the event channel on, their target hears of it."""
         if self.notifier is None:
             return
-        from chalicelib.domain.admin import members_of
+        from chalicelib.domain.audience import people_of
 
         for s in surveys:
-            keys = [m.key for m in members_of(self.store, s.target_unit)]
+            keys = [p.key for p in people_of(self.store, s.target_unit)[0] if p.key]
             if keys:
                 self._notify(NotifyJob(s.id, s.title, keys, s.owner, kind="opened"))
 

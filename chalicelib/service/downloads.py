@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.admin import target_size
+from chalicelib.domain.audience import reach
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.reply import Reply
-from chalicelib.domain.roster import missing_people
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
 from chalicelib.logsafe import failure
@@ -117,7 +116,7 @@ def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
     answers = store.list_answers(s.id)
-    links = exporter.export_survey(s, answers, missing_people(store, s), target=target_size(store, s))
+    links = exporter.export_survey(s, answers, reach(store, s))
     return f"{s.title} 응답 {len(answers)}건", links
 
 

@@ -30,6 +30,7 @@ from chalicelib.domain.model import (
     PARTICIPATION,
     Answer,
     AuditEntry,
+    LoadResult,
     Member,
     Planned,
     RosterEntry,
@@ -48,6 +49,9 @@ from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     FORMER_PARTITION,
     LISTING_ID,
+    LOAD_HEAD,
+    LOAD_PARTITION,
+    LOAD_PARTS_PARTITION,
     MEMBER_PARTITION,
     PLANS_ID,
     ROSTER_PARTITION,
@@ -286,6 +290,30 @@ class DynamoStore(Store):
                 return RosterInfo()
         units = {str(k): int(v) for k, v in (found.units or {}).items()}
         return RosterInfo(units, bool(found.checks) and bool(units), True)
+
+    def last_load(self, now: int) -> LoadResult | None:
+        with mapped_errors():
+            try:
+                head = self.tables.RosterItem.get(LOAD_PARTITION, LOAD_HEAD, consistent_read=True)
+            except DoesNotExist:
+                return None
+        if not head.plan or not head.token or int(head.expires or 0) <= now:  # TTL deletes within days
+            return None
+        return items.load_result(head.token, head.plan, bool(head.taken))
+
+    def load_lines(self, token: str) -> list[str]:
+        return self._load_part(token, "l")
+
+    def load_keys(self, token: str) -> list[str]:
+        return self._load_part(token, "k")
+
+    def _load_part(self, token: str, kind: str) -> list[str]:
+        t = self.tables
+        with mapped_errors():
+            found = t.RosterItem.query(
+                LOAD_PARTS_PARTITION + token, t.RosterItem.entry.startswith(kind), consistent_read=True
+            )
+            return [str(x) for i in found for x in (i.plan or [])]
 
     def former_entries(self) -> list[RosterEntry]:
         with mapped_errors():

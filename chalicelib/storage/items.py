@@ -20,6 +20,7 @@ from chalicelib.domain.model import (
     OPEN,
     Answer,
     AuditEntry,
+    LoadResult,
     Managed,
     Member,
     Planned,
@@ -346,4 +347,20 @@ def roster_entry(i: RosterItem) -> RosterEntry:
         claimed_at=i.claimed_at or "",
         number=i.number or "",
         person=i.person or "",
+    )
+
+
+def load_head(r: LoadResult) -> dict[str, Any]:
+    return {"summary": r.summary, "removals": r.removals, "before": r.before, "by": r.by, "at": r.at}
+
+
+def load_result(token: str, raw: Any, taken: bool) -> LoadResult:
+    return LoadResult(
+        token,
+        str(raw.get("summary", "")),
+        int(raw.get("removals", 0)),
+        int(raw.get("before", 0)),
+        str(raw.get("by", "")),
+        str(raw.get("at", "")),
+        taken,
     )

@@ -10,6 +10,7 @@ conversation that forgets one shows it here too.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ from chalicelib.domain.model import (
     PARTICIPATION,
     Answer,
     AuditEntry,
+    LoadResult,
     Member,
     Planned,
     RosterEntry,
@@ -43,6 +45,7 @@ from chalicelib.domain.writes import (
     DeleteRosterEntry,
     DeleteSurvey,
     DeleteUser,
+    KeepLoadResult,
     KeepLonger,
     ListSurvey,
     MarkAutoReminded,
@@ -61,6 +64,7 @@ from chalicelib.domain.writes import (
     SetRosterUnits,
     SetSurveyStatus,
     SetUserRoster,
+    TakeRemovals,
     UnlistSurvey,
     Unplan,
     Write,
@@ -80,6 +84,8 @@ class MemoryStore(Store):
         self.checks = False
         self.had_roster = False
         self.former: dict[str, RosterEntry] = {}
+        self.load: tuple[LoadResult, int] | None = None  # the last load kept, and when it expires
+        self.load_kept: dict[str, tuple[list[str], list[str]]] = {}  # token -> (lines, keys)
         self.failures: dict[tuple[str, int], int] = {}
         self.plans: dict[str, Planned] = {}
 
@@ -156,6 +162,20 @@ class MemoryStore(Store):
     def roster_info(self) -> RosterInfo:
         with self._lock:
             return RosterInfo(dict(self.units), self.checks, self.had_roster)
+
+    def last_load(self, now: int) -> LoadResult | None:
+        with self._lock:
+            if self.load is None or self.load[1] <= now:
+                return None
+            return self.load[0]
+
+    def load_lines(self, token: str) -> list[str]:
+        with self._lock:
+            return list(self.load_kept.get(token, ([], []))[0])
+
+    def load_keys(self, token: str) -> list[str]:
+        with self._lock:
+            return list(self.load_kept.get(token, ([], []))[1])
 
     def former_entries(self) -> list[RosterEntry]:
         with self._lock:
@@ -261,6 +281,9 @@ class MemoryStore(Store):
         elif isinstance(w, SetUserRoster):
             if w.user_key not in self.users:
                 raise Conflict("user")
+        elif isinstance(w, TakeRemovals):
+            if self.load is None or self.load[0].token != w.token or self.load[0].taken:
+                raise Conflict("roster")
         elif isinstance(w, ReleaseRoster):
             e = self.roster.get(w.entry)
             if e is None or e.claimed_by != w.user_key:
@@ -370,6 +393,11 @@ class MemoryStore(Store):
             self.roster[w.entry].claimed_by, self.roster[w.entry].claimed_at = "", ""
         elif isinstance(w, SetRosterUnits):
             self.units, self.checks, self.had_roster = dict(w.units), w.checks and bool(w.units), True
+        elif isinstance(w, KeepLoadResult):
+            self.load = (w.result, w.expires)
+            self.load_kept[w.result.token] = (list(w.lines), list(w.keys))
+        elif isinstance(w, TakeRemovals) and self.load is not None:  # (checked: it is)
+            self.load = (dataclasses.replace(self.load[0], taken=True), self.load[1])
         elif isinstance(w, NoteRegistrationFailure):
             slot = (w.user_key, w.window)
             self.failures[slot] = self.failures.get(slot, 0) + 1

@@ -73,6 +73,9 @@ MEMBER_PARTITION = "m"
 SURVEY_KIND = "survey"
 ROSTER_PARTITION = "r"
 FORMER_PARTITION = "x"  # entries taken off the roster that still tie to a person (a load brings them back)
+LOAD_PARTITION = "d"  # the last roster load, kept a day: one head item ...
+LOAD_HEAD = "head"
+LOAD_PARTS_PARTITION = "d#"  # ... and its lines and removal keys in chunks, in a partition of its own ("d#<token>")
 UNITS_PARTITION = "u"
 UNITS_ENTRY = "units"
 FAILURES_PARTITION = "f"
@@ -325,6 +328,9 @@ class RosterItem(Model):
     person = UnicodeAttribute(null=True)  # the key the person's answers are kept under (the first claimant's)
     units = JsonAttribute(null=True)  # the units item: {unit: head count}
     checks = BooleanAttribute(null=True)  # the units item: entries carry check values
+    plan = JsonAttribute(null=True)  # the last load: the head's facts, or a chunk of its lines or keys
+    token = UnicodeAttribute(null=True)  # the last load's head: which load it is (a yes holds to it)
+    taken = BooleanAttribute(null=True)  # ... and whether its removals were said yes to
     tries = NumberAttribute(null=True)  # a failures item: refused attempts in its window
     expires = NumberAttribute(null=True)  # epoch seconds; TTL removes failures items after it
 

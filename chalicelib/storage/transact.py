@@ -29,6 +29,7 @@ from chalicelib.domain.writes import (
     DeleteFormerEntry,
     DeleteRosterEntry,
     DeleteUser,
+    KeepLoadResult,
     KeepLonger,
     ListSurvey,
     MarkAutoReminded,
@@ -47,6 +48,7 @@ from chalicelib.domain.writes import (
     SetRosterUnits,
     SetSurveyStatus,
     SetUserRoster,
+    TakeRemovals,
     UnlistSurvey,
     Unplan,
     Write,
@@ -56,6 +58,9 @@ from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     FORMER_PARTITION,
     LISTING_ID,
+    LOAD_HEAD,
+    LOAD_PARTITION,
+    LOAD_PARTS_PARTITION,
     PLANS_ID,
     ROSTER_PARTITION,
     UNITS_ENTRY,
@@ -96,6 +101,16 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
         with TransactWrite(connection=t.connection) as tx:
             for i, w in enumerate(writes):
                 if isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)):
+                    continue
+                if isinstance(w, KeepLoadResult):  # a head, and the lines and keys in chunks: no condition
+                    head = items.load_head(w.result)
+                    tx.save(t.RosterItem(LOAD_PARTITION, LOAD_HEAD, plan=head, token=w.result.token, expires=w.expires))
+                    labels["put"].append("roster")
+                    for entry, part in _load_parts(w):
+                        tx.save(
+                            t.RosterItem(LOAD_PARTS_PARTITION + w.result.token, entry, plan=part, expires=w.expires)
+                        )
+                        labels["put"].append("roster")
                     continue
                 if isinstance(w, RetireRosterEntry):  # two items: off the roster, into the former entries
                     tx.save(items.roster_item(t.RosterItem, w.entry, FORMER_PARTITION))
@@ -270,6 +285,12 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         cond = SurveyItem.id.exists() & (done.does_not_exist() | ~done.contains(w.hours))
         tx.update(t.SurveyItem(w.survey_id), actions=[done.set((done | []).append([w.hours]))], condition=cond)
         return "update", "survey"
+    if isinstance(w, TakeRemovals):
+        # condition: the load kept now is this one, and its removals were not taken yet
+        head = t.RosterItem(LOAD_PARTITION, LOAD_HEAD)
+        cond = (RosterItem.token == w.token) & (RosterItem.taken.does_not_exist() | (RosterItem.taken == False))  # noqa: E712
+        tx.update(head, actions=[RosterItem.taken.set(True)], condition=cond)
+        return "update", "roster"
     if isinstance(w, NoteRegistrationFailure):
         failures = t.RosterItem(FAILURES_PARTITION, f"{w.user_key}#{w.window}")
         tx.update(failures, actions=[RosterItem.tries.add(1), RosterItem.expires.set(w.expires)])
@@ -316,6 +337,18 @@ def _add_roster(
     cond = RosterItem.entry.exists() & (RosterItem.claimed_by == w.user_key)
     tx.update(item, actions=[RosterItem.claimed_by.remove(), RosterItem.claimed_at.remove()], condition=cond)
     return "update", "roster"
+
+
+LOAD_CHUNK = 1000  # lines or keys per item of a kept load (a few tens of KB)
+
+
+def _load_parts(w: KeepLoadResult) -> list[tuple[str, list[str]]]:
+    """(entry, chunk) of a kept load's lines ('l0000', ...) and removal keys ('k0000', ...): 50,000 people at most
+    (the longest roster file) make at most 50 of each, within a transaction's 100 items."""
+    out: list[tuple[str, list[str]]] = []
+    for kind, values in (("l", w.lines), ("k", w.keys)):
+        out += [(f"{kind}{n // LOAD_CHUNK:04d}", values[n : n + LOAD_CHUNK]) for n in range(0, len(values), LOAD_CHUNK)]
+    return out
 
 
 def _version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condition:

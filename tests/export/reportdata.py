@@ -5,9 +5,8 @@ import random
 from datetime import timedelta
 
 from fakes import FakeExporter
-from harness import START, Chat, make_bbq
+from harness import START, Chat, load_roster, make_bbq
 
-from chalicelib.domain import roster
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, TIME, YESNO
 from chalicelib.domain.model import ADMIN, KST, Answer, Member, Question, RosterEntry, Survey
 from chalicelib.domain.results import Results, gather
@@ -31,8 +30,7 @@ def bbq_world() -> tuple[Chat, FakeExporter]:
     ex = FakeExporter()
     c = Chat(exporter=ex)
     c.register("관리자", "본부", ADMIN)  # before the roster: registered openly
-    writes, _ = roster.plan_load([], ROSTER, True)
-    c.store.commit(writes)
+    load_roster(c.store, ROSTER)
     assert "등록" in c.say("등록 1중대 홍길동 1234", who="홍길동")
     c.say("등록 1중대 김철수", who="김철수")
     c.say("등록 2중대 이영희 0007", who="이영희")

@@ -61,7 +61,8 @@ def bbq() -> tuple[str, str, str, Results]:
 def test_the_response_rate_is_status_s(bbq) -> None:
     status, _, html, _ = bbq
     answered, target, rate = map(int, re.search(r"응답 (\d+)명 / 대상 (\d+)명 \(전체, (\d+)%\)", status).groups())
-    assert (answered, target, rate) == (3, 6, 50)  # the roster's six, not the five registered
+    # the roster's six and 관리자, registered before the roster with no entry of theirs: each counted once
+    assert (answered, target, rate) == (3, 7, 43)
     page = Page(html)
     assert page.after("응답") == f"{answered}명" and page.after("대상") == f"{target}명"
     assert f"{rate}%" in page.texts
@@ -72,10 +73,11 @@ def test_the_not_answered_count_is_missing_s(bbq) -> None:
     total = int(re.search(r"미응답 (\d+)명", missing)[1])
     silent, waiting = map(int, re.search(r"등록했지만 응답 안 함 (\d+)명 · 아직 등록 안 함 (\d+)명", missing).groups())
     assert (total, silent, waiting) == (4, 2, 2)  # 관리자 and 김철수 silent; 박민수(2222) and 최하나 unregistered
+    assert total + 3 == int(re.search(r"대상 (\d+)명", missing)[1])  # with the 3 who answered: the whole target
     page = Page(html)
     assert page.after("미응답") == f"{total}명"
     assert page.texts[page.texts.index(f"{total}명") + 1 :][:2] == [f"응답 안 함 {silent} ·", f"미등록 {waiting}"]
-    per_unit = {u: int(a) + int(b) for u, a, b in re.findall(r"• (\S+): 미응답 (\d+)명 · 미등록 (\d+)명", missing)}
+    per_unit = {u: int(a) + int(b) for u, a, b in re.findall(r"• (\S+): 응답 안 함 (\d+)명 · 미등록 (\d+)명", missing)}
     assert per_unit == {"1중대": 1, "2중대": 1, "3중대": 1, "본부": 1}
     assert {u.unit: u.missing for u in results.units} == per_unit
 

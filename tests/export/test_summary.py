@@ -16,6 +16,7 @@ from chalicelib.domain import tally
 from chalicelib.domain.kinds import CHOICE, NUMBER, TEXT
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import fmt_number
+from chalicelib.domain.ports import Reach
 from chalicelib.export.summary import NO_ANSWERS, SUMMARY_SHEET, plan, summarize
 from chalicelib.export.workbook import build_xlsx
 
@@ -142,7 +143,7 @@ def test_summary_reuses_the_status_counting(monkeypatch):
         monkeypatch.setattr(tally, name, spy(name))
     captured: dict[str, Any] = {}
     monkeypatch.setattr(s3_module.S3Exporter, "put_and_link", lambda self, body, *a, **k: captured.setdefault(a[1], body))
-    s3_module.S3Exporter("b", "ap-northeast-2").export_survey(s, answers, target=6)
+    s3_module.S3Exporter("b", "ap-northeast-2").export_survey(s, answers, Reach(target=6))
     assert sorted(seen) == ["questions", "units"]  # counted once each, by 현황's functions
     assert openpyxl.load_workbook(io.BytesIO(captured["xlsx"])).sheetnames[0] == SUMMARY_SHEET
 

@@ -382,10 +382,10 @@ def test_content_disposition_has_ascii_and_utf8_names():
 
 
 def test_xlsx_lists_who_has_not_answered_on_a_second_sheet(survey, answers):
-    missing = [("1중대", "=HYPERLINK(\"x\")", "응답 안 함"), ("2중대", "김철수", "미등록")]
+    missing = [("1중대", "=HYPERLINK(\"x\")", "3f9c1e", "응답 안 함"), ("2중대", "김철수", "069e77", "미등록")]
     wb = _load(build_xlsx([(survey.title, survey, answers)], missing=missing))
     assert wb.sheetnames[-1] == "미응답"
     ws = wb["미응답"]
-    assert [[c.value for c in r] for r in ws.iter_rows()] == [["소속", "이름", "상태"], *map(list, missing)]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["소속", "이름", "회원번호", "상태"], *map(list, missing)]
     assert ws.cell(row=2, column=2).data_type == "s"  # a name is text, never a formula
     assert _load(build_xlsx([(survey.title, survey, answers)])).sheetnames == [survey.title[:31]]

@@ -248,7 +248,9 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     menu = post(client, "메뉴", SUPER_ADMIN)
     assert "마스터키" in menu.quick and "관리자 목록" in menu.quick
 
-    granted = post(client, "관리자 등록 이관리", SUPER_ADMIN)
+    asked = post(client, "관리자 등록 이관리", SUPER_ADMIN)
+    assert "본부 이관리#" in asked and "관리자로 등록할까요?" in asked
+    granted = post(client, "예", SUPER_ADMIN)
     assert "이관리" in granted and "관리자로 등록했어요" in granted
     assert store.get_user(ADMIN[1]).role == 1
     admins = post(client, "관리자 목록", SUPER_ADMIN)
@@ -351,8 +353,8 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     ]
     assert rows[0][3] != rows[1][3] and all(len(r[3]) == 6 for r in rows)  # two people, two numbers
     missing_header, missing, _ = sheet_rows(data, "미응답")
-    assert missing_header == ["소속", "이름", "상태"] and len(missing) == 3  # target 5, answered 2
-    assert {r[2] for r in missing} == {"응답 안 함"}
+    assert missing_header == ["소속", "이름", "회원번호", "상태"] and len(missing) == 3  # target 5, answered 2
+    assert {r[3] for r in missing} == {"응답 안 함"} and all(len(r[2]) == 6 for r in missing)
     assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
     assert rows[1][-1] in (None, "")  # never edited
     assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula

@@ -218,7 +218,8 @@ def test_a_delete_confirmed_after_losing_admin_is_refused_and_the_question_ends(
     c = admin_chat(chat)
     make_bbq(c)
     assert "되돌릴 수 없어요" in c.as_("관리자").say("삭제 BBQ 회식")
-    c.say("관리자 해제 관리자", who="슈퍼")
+    assert "관리자에서 해제할까요?" in c.say("관리자 해제 관리자", who="슈퍼")
+    c.say("예", who="슈퍼")
     assert "관리자만 쓸 수 있는 명령이에요" in c.say("예", who="관리자")
     assert "진행 중인 작업이 없어요" in c.say("예", who="관리자")  # the question does not wait any more
     assert len(c.store.list_surveys()) == 1
@@ -330,12 +331,17 @@ def test_duplicate_and_near_titles_offer_a_choice(chat: Chat) -> None:
 def test_super_admin_grants_revokes_and_lists(chat: Chat) -> None:
     c = admin_chat(chat)
     c.as_("슈퍼")
-    assert "관리자로 등록했어요" in c.say("관리자 등록 홍길동")
+    asked = c.say("관리자 등록 홍길동")
+    assert "2중대 홍길동#" in asked and "관리자로 등록할까요?" in asked and c.user("홍길동").role == 0
+    assert "관리자로 등록했어요" in c.say("예")
     assert c.user("홍길동").role == ADMIN
     assert "이미 관리자" in c.say("관리자 등록 홍길동")
     r = c.say("관리자 목록")
     assert "2중대 홍길동 — 관리자" in r and "본부 슈퍼 — 슈퍼관리자" in r
-    assert "해제했어요" in c.say("관리자 해제 홍길동")
+    c.say("관리자 해제 홍길동")
+    assert "그대로 둘게요" in c.say("아니오") and c.user("홍길동").role == ADMIN
+    c.say("관리자 해제 홍길동")
+    assert "해제했어요" in c.say("예")
     assert c.user("홍길동").role == 0
     assert "자기 자신" in c.say("관리자 해제 슈퍼")
     assert "등록된 사람이 없어요" in c.say("관리자 등록 없는사람")
@@ -351,8 +357,10 @@ def test_ambiguous_names_ask_which_person_by_unit(chat: Chat) -> None:
     # rename the second to the same display name
     c.say("등록 2중대 동명이", who="동명이2")
     r = c.as_("슈퍼").say("관리자 등록 동명이")
-    assert "2명이에요" in r and "관리자 등록 동명이(2중대)" in r.quick
-    assert "관리자로 등록했어요" in c.say("관리자 등록 동명이(2중대)")
+    assert "2명이에요" in r and "관리자 등록 2중대 동명이" in r.quick and "관리자 등록 1중대 동명이" in r.quick
+    assert "• 2중대 동명이#" in r and len(set(r.labels)) == len(r.labels)  # the chips differ
+    assert "2중대 동명이#" in c.tap(r, "관리자 등록 2중대 동명이")
+    assert "관리자로 등록했어요" in c.say("예")
     assert c.user("동명이2").role == ADMIN and c.user("동명이").role == 0
 
 

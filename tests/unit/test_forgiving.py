@@ -33,7 +33,8 @@ def test_spacing_no_longer_makes_a_command_unknown() -> None:
     # Before: "'신청목록'은 알 수 없는 말이에요", and so for 내신청 and 관리자등록 김철수.
     assert "응답할 수 있는 신청 1건" in chat.say("신청목록", who="홍길동")
     assert "아직 제출한 신청이 없어요" in chat.say("내신청", who="홍길동")
-    assert "관리자로 등록했어요" in chat.say("관리자등록 김철수", who="슈퍼")
+    assert "관리자로 등록할까요?" in chat.say("관리자등록 김철수", who="슈퍼")
+    assert "관리자로 등록했어요" in chat.say("예", who="슈퍼")
     assert chat.user("김철수").role == ADMIN
 
 

@@ -137,7 +137,7 @@ def test_old_style_history_entries_still_go_back() -> None:
 
 @pytest.mark.parametrize("text, reason", [
     (f"등록 {'가' * (MAX_NAME + 1)}", f"이름을 확인해 주세요: {MAX_NAME}자 이내로"),
-    ("등록 홍길동!", "이름을 확인해 주세요: 한글, 영문, 숫자와"),
+    ("등록 홍길@동", "이름을 확인해 주세요: 한글, 영문, 숫자와"),
     (f"등록 {'나' * (MAX_UNIT + 1)} 홍길동", f"소속을 확인해 주세요: {MAX_UNIT}자 이내로"),
     ("등록 2중대@ 홍길동", "소속을 확인해 주세요: 한글, 영문, 숫자와"),
 ])

@@ -87,6 +87,9 @@ def test_command_by_role(command: str, allowed: set[str], done: Done, role: str)
     if command.startswith("마감") and role in allowed:
         assert "지금 마감할까요?" in r and survey(c).status != CLOSED  # nothing yet: before, it closed at once
         r = c.say("예", who=who)
+    if command.startswith(("관리자 등록", "관리자 해제")) and role in allowed:
+        assert "할까요?" in r  # the exact person is named first
+        r = c.say("예", who=who)
     new_audit = c.store.audit[audit_before:]
     denied = [e for e in new_audit if e.action == "denied"]
     if role in allowed:
@@ -111,7 +114,8 @@ def test_a_refused_survey_command_names_the_survey_in_the_audit() -> None:
 def test_a_delete_confirmed_after_losing_admin_is_refused_and_audited() -> None:
     c, _ = world()
     assert "삭제할까요" in c.say(f"삭제 {TITLE}", who="관리자")
-    assert "해제했어요" in c.say("관리자 해제 관리자", who="슈퍼")
+    c.say("관리자 해제 관리자", who="슈퍼")
+    assert "해제했어요" in c.say("예", who="슈퍼")
     r = c.say("예", who="관리자")
     assert "만 쓸 수 있는 명령" in r
     assert c.store.audit[-1].action == "denied" and survey(c) is not None
@@ -121,6 +125,7 @@ def test_a_co_admin_who_loses_admin_loses_the_survey_too() -> None:
     c, _ = world()
     assert "현황" in c.say(f"현황 {TITLE}", who="공동관리")
     c.say("관리자 해제 공동관리", who="슈퍼")
+    c.say("예", who="슈퍼")
     assert "만 쓸 수 있는 명령" in c.say(f"현황 {TITLE}", who="공동관리")
     assert c.store.audit[-1].action == "denied"
 

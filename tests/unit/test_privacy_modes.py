@@ -176,7 +176,7 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
 
 @pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
 def test_the_export_of_an_unnamed_survey_has_no_name_time_or_number_columns(mode: str) -> None:
-    from chalicelib.domain.roster import missing_people
+    from chalicelib.domain.audience import reach
     from chalicelib.export.workbook import survey_rows
 
     chat = world(mode)
@@ -188,8 +188,9 @@ def test_the_export_of_an_unnamed_survey_has_no_name_time_or_number_columns(mode
     assert sorted(r[2] for r in rows) == [f"{name} 메모" for name in PEOPLE[:3]]
     flat = " ".join(str(c) for r in rows for c in r)
     assert not any(chat.user(n).key in flat for n in PEOPLE)
-    missing = missing_people(chat.store, s)
+    missing = reach(chat.store, s).missing
     if mode == "익명":
-        assert missing == []
+        assert missing == ()
     else:
-        assert ("1중대", "대원4", "응답 안 함") in missing and not {r[1] for r in missing} & set(PEOPLE[:3])
+        assert ("1중대", "대원4", "응답 안 함") in {(r[0], r[1], r[3]) for r in missing}
+        assert not {r[1] for r in missing} & set(PEOPLE[:3])

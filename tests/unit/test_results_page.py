@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from fakes import FILES, FakeExporter
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, load_roster, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.ports import FileLink
@@ -160,13 +160,10 @@ ROSTER = [(2, "1중대", "홍길동", "1234"), (3, "1중대", "김철수", None)
 @pytest.mark.every_store
 def test_the_page_s_figures_from_every_store(chat: Chat) -> None:
     """Against a roster, for two units: the target is the roster's, the not-answered count 미응답's."""
-    from chalicelib.domain import roster
-
     ex = FakeExporter()
     chat.bot.exporter = ex
     chat.register("관리자", "본부", ADMIN)  # before the roster: registered openly
-    writes, _ = roster.plan_load([], ROSTER, True)
-    chat.store.commit(writes)
+    load_roster(chat.store, ROSTER)
     chat.say("등록 1중대 홍길동 1234", who="홍길동")
     chat.say("등록 2중대 이영희 0007", who="이영희")
     make_bbq(chat, target="1중대, 2중대")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import threading
 
-from harness import Chat, key_of
+from harness import Chat, key_of, load_roster
 
-from chalicelib.domain import roster
+from chalicelib.domain import marks, roster, roster_load
 from chalicelib.domain.model import SUPER, RosterEntry
 from chalicelib.service import Bot
 from chalicelib.storage.memory import MemoryStore
@@ -19,11 +19,12 @@ ROWS = [
 ]
 
 
-def load(store, rows=ROWS, replace=True) -> roster.LoadReport:
-    writes, report = roster.plan_load(store.roster_entries(), rows, replace)
-    for i in range(0, len(writes), 25):
-        store.commit(writes[i:i + 25])
-    return report
+def load(store, rows=ROWS, replace=True) -> roster_load.LoadPlan:
+    return load_roster(store, rows, replace)
+
+
+def names(changes: list[roster_load.Change]) -> list[str]:
+    return sorted(f"{c.unit} {c.name}" for c in changes)
 
 
 def world() -> Chat:
@@ -39,22 +40,24 @@ def world() -> Chat:
 def test_a_load_adds_then_a_reload_changes_nothing_and_a_new_list_updates_and_removes() -> None:
     store = MemoryStore()
     first = load(store)
-    assert (len(first.added), first.updated, first.removed, first.rejected) == (5, [], [], [])
+    assert (len(first.of(roster_load.ADDED)), first.of(roster_load.CHANGED), first.removals, first.rejected) == (
+        5, [], [], [])
     assert store.roster_units() == {"1중대": 2, "2중대": 3}
-    again_writes, again = roster.plan_load(store.roster_entries(), ROWS, True)
-    assert again_writes == [] and again.unchanged == 5
+    again = roster_load.plan_load(store.roster_entries(), ROWS, True)
+    assert again.groups == [] and again.unchanged == 5
     changed = [(2, "1중대", "홍길동", "9999"), (3, "1중대", "김철수", None), (4, "2중대", "이영희", "0007")]
     third = load(store, changed)
-    assert (third.added, third.updated, sorted(third.removed)) == ([], ["1중대 홍길동"], ["2중대 박민수"] * 2)
+    assert names(third.of(roster_load.CHANGED)) == ["1중대 홍길동"] and not third.of(roster_load.ADDED)
+    assert sorted(e.name for e in third.removals) == ["박민수"] * 2
     assert store.roster_units() == {"1중대": 2, "2중대": 1}
 
 
 def test_rows_a_load_refuses_say_which_line_and_why() -> None:
     rows = [(2, "1중대", "홍길동", None), (3, "1중대", "홍길동", None), (4, "", "김철수", None), (5, "1중대", "", None)]
-    _, report = roster.plan_load([], rows, True)
-    assert report.added == []  # two 홍길동 of 1중대 without check values cannot be told apart
-    assert [line for line, _ in report.rejected] == [2, 3, 4, 5]
-    assert "확인번호" in report.rejected[0][1] and "소속" in report.rejected[2][1]
+    plan = roster_load.plan_load([], rows, True)
+    assert plan.of(roster_load.ADDED) == []  # two 홍길동 of 1중대 without check values cannot be told apart
+    assert [line for line, _ in plan.rejected] == [2, 3, 4, 5]
+    assert "확인번호" in plan.rejected[0][1] and "소속" in plan.rejected[2][1]
 
 
 def test_check_values_are_stored_salted_never_as_typed() -> None:
@@ -93,17 +96,19 @@ def test_units_are_matched_without_spaces_and_near_misses_are_offered() -> None:
 
 def test_wrong_or_missing_check_value_is_refused_without_saying_which_part() -> None:
     chat = world()
-    for text in ("등록 1중대 홍길동 9999", "등록 1중대 홍길동"):
-        said = chat.say(text, who="a")
-        assert said.text.startswith(roster.MISMATCH[:10]) and "확인번호를" in said
+    wrong = chat.say("등록 1중대 홍길동 9999", who="a")
+    assert wrong.text == roster.REFUSED
+    missing = chat.say("등록 1중대 홍길동", who="a")  # the roster has check values: one is asked for
+    assert missing.text.startswith("등록 정보가 맞지 않아요") and "확인번호도 함께" in missing
+    assert "등록 1중대 홍길동 1234" in missing
     assert chat.store.get_user(key_of("a")) is None
 
 
-def test_someone_not_on_the_roster_is_told_to_ask_the_admin() -> None:
+def test_someone_not_on_the_roster_reads_the_same_refusal() -> None:
     chat = world()
-    said = chat.say("등록 1중대 아무개", who="a")
-    assert "관리자에게 명단 추가" in said
-    assert "소속과 이름을 함께" in chat.say("등록 홍길동", who="a")
+    assert chat.say("등록 1중대 아무개 1234", who="a").text == roster.REFUSED
+    asked = chat.say("등록 홍길동", who="a")
+    assert "소속도 함께" in asked and "<확인번호>" in asked
 
 
 def test_same_named_people_of_one_unit_are_told_apart_by_check_value() -> None:
@@ -115,11 +120,11 @@ def test_same_named_people_of_one_unit_are_told_apart_by_check_value() -> None:
     assert chat.user("a").roster != chat.user("b").roster
 
 
-def test_an_entry_claimed_by_one_kakao_user_is_refused_to_another() -> None:
+def test_an_entry_claimed_by_one_kakao_user_is_refused_to_another_as_a_wrong_check_is() -> None:
     chat = world()
-    chat.say("등록 1중대 김철수", who="a")
-    said = chat.say("등록 1중대 김철수", who="b")
-    assert "이미 다른 카카오 계정" in said and "등록 해제" in said
+    chat.say("등록 1중대 홍길동 1234", who="a")
+    said = chat.say("등록 1중대 홍길동 1234", who="b")  # the right check value: nothing tells it was right
+    assert said.text == roster.REFUSED and "등록 해제" in said
     assert chat.store.get_user(key_of("b")) is None
 
 
@@ -168,7 +173,7 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
     registered = [w for w in ("a", "b") if store.get_user(key_of(w)) is not None]
     assert registered == [w for w in ("a", "b") if key_of(w) == claimed]
     loser = "b" if registered == ["a"] else "a"
-    assert "이미 다른 카카오 계정" in replies[loser]
+    assert replies[loser].startswith("등록 정보가 맞지 않아요")  # as for a wrong check value: no oracle
 
 
 def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
@@ -205,17 +210,19 @@ def test_roster_overview_and_one_unit() -> None:
     chat.say("등록 1중대 김철수", who="a")
     said = chat.say("명단", who="슈퍼")
     assert "명단 5명 · 등록 1명 · 미등록 4명" in said and "1중대: 2명 중 1명 등록" in said
+    assert "명단에 없는 등록자 1명: 본부 슈퍼" in said  # registered before the roster, no entry of theirs
     said = chat.say("명단 2 중대", who="슈퍼")
     assert "2중대 3명 · 등록 0명 · 미등록 3명" in said
-    assert "박민수#" in said  # two 박민수: told apart by member number
+    twins = [marks.entry_mark(e) for e in chat.store.roster_entries("2중대", "박민수")]
+    assert all(f"박민수#{m}" in said for m in twins)  # two 박민수: told apart by their marks
     assert "슈퍼관리자만 쓸 수 있는" in chat.say("명단", who="a")
 
 
 def test_adding_a_handful_of_names() -> None:
     chat = world()
     said = chat.say("명단 추가 3중대 최영수, 정다은\t한솔", who="슈퍼")
-    assert "새 소속인가요" in said and "명단 추가 2중대 최영수, 정다은\t한솔" in said.quick  # 3중대 looks like 2중대
-    said = chat.tap(said, "명단 추가 새 3중대 최영수, 정다은\t한솔", who="슈퍼")
+    assert "새 소속인가요" in said and "명단 추가 2중대 최영수 정다은 한솔" in said.quick  # 3중대 looks like 2중대
+    said = chat.tap(said, "명단 추가 새 3중대 최영수 정다은 한솔", who="슈퍼")
     assert "3중대 명단에 3명을 넣었어요" in said
     assert chat.store.roster_units()["3중대"] == 3
     said = chat.say("명단 추가 3중대 최영수, 윤서", who="슈퍼")
@@ -224,10 +231,14 @@ def test_adding_a_handful_of_names() -> None:
     assert "등록되었어요" in chat.say("등록 3중대 윤서", who="c")
 
 
-def test_release_lets_a_new_phone_claim_the_entry() -> None:
+def test_release_names_the_person_asks_first_and_lets_a_new_phone_claim_the_entry() -> None:
     chat = world()
     chat.say("등록 1중대 김철수", who="old phone")
-    said = chat.say("등록 해제 김철수", who="슈퍼")
+    asked = chat.say("등록 해제 김철수", who="슈퍼")
+    mark = marks.entry_mark(chat.store.roster_entries("1중대", "김철수")[0])
+    assert f"1중대 김철수#{mark}님의 등록을 해제할까요?" in asked and asked.quick[:2] == ["예", "아니오"]
+    assert chat.store.get_user(key_of("old phone")) is not None  # nothing yet
+    said = chat.say("예", who="슈퍼")
     assert "등록을 해제했어요" in said
     assert chat.store.get_user(key_of("old phone")) is None
     assert "등록되었어요" in chat.say("등록 1중대 김철수", who="new phone")
@@ -253,17 +264,17 @@ def test_missing_and_status_count_the_whole_roster() -> None:
     for text in ("피자", "2", "건너뛰기", "제출"):
         chat.say(text, who="a")
     said = chat.say(f"미응답 {title}", who="관리자")
-    assert "미응답 1명" in said and "등록했지만 응답 안 함 1명 · 아직 등록 안 함 0명" in said
+    assert "미응답 1명 / 대상 2명" in said and "등록했지만 응답 안 함 1명 · 아직 등록 안 함 0명" in said
     assert "응답 안 함: 1중대 김철수" in said
     said = chat.say(f"현황 {title}", who="관리자")
     assert "응답 1명 / 대상 2명 (1중대, 50%)" in said
 
     title2 = make_bbq(chat, title="전체 회식", target="전체")
     said = chat.say(f"미응답 {title2}", who="관리자")
-    # everyone registered (슈퍼, 관리자, a, b) has not answered; 3 on the roster never registered
-    assert "등록했지만 응답 안 함 4명 · 아직 등록 안 함 3명" in said
-    assert "2중대: 미응답 0명 · 미등록 3명" in said and "미등록: 2중대 박민수" in said
-    assert "대상 5명 (전체, 0%)" in chat.say(f"현황 {title2}", who="관리자")
+    # the roster's 5 and the 2 registered before it (no entry of theirs), each once: 4 silent + 3 waiting = 7
+    assert "미응답 7명 / 대상 7명" in said and "등록했지만 응답 안 함 4명 · 아직 등록 안 함 3명" in said
+    assert "2중대: 응답 안 함 0명 · 미등록 3명" in said and "미등록: 2중대 박민수" in said
+    assert "대상 7명 (전체, 0%)" in chat.say(f"현황 {title2}", who="관리자")
 
 
 def test_wizard_targets_are_roster_units_and_may_be_several() -> None:
@@ -315,5 +326,5 @@ def test_missing_tells_same_named_people_of_one_unit_apart_as_the_chat_takes_the
     chat.say("등록 2중대 홍길동", who="first")
     chat.say("등록 2중대 홍길동", who="second")
     said = chat.say("미응답 BBQ 회식", who="관리자")
-    refs = [f"2중대 홍길동#{key_of(w)[:8]}" for w in ("first", "second")]
+    refs = [f"2중대 홍길동#{marks.person_mark(key_of(w))}" for w in ("first", "second")]
     assert all(r in said for r in refs), said

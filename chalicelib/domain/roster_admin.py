@@ -1,0 +1,420 @@
+"""The super admin's roster commands: 명단, 명단 밖, 명단 추가, 명단 삭제, 명단 올리기 and what a load did
+(명단 반영), taking off the people a load found missing (명단 정리), and 등록 해제.
+
+Nobody is taken off the roster without a yes to a list that names them; a file that would take off more
+than a fifth of the roster is named as probably partial and needs the number typed, not a tap.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+
+from chalicelib.domain import roster_load
+from chalicelib.domain.common import split_page
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.marks import entry_mark, marked, person_mark
+from chalicelib.domain.model import Member, RosterEntry, unit_key
+from chalicelib.domain.parsing import valid_name
+from chalicelib.domain.people import exact, find_person, which_person
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.roster import clean_check, matched_unit, release_on_leave
+from chalicelib.domain.session import Action, Session
+from chalicelib.domain.words import pp
+from chalicelib.domain.writes import DeleteUser, SetRosterUnits, TakeRemovals, Write
+
+PAGE = 60  # people a page of 명단 <소속>, 명단 밖 or 명단 반영 lists
+MAX_ADD = 20  # names one 명단 추가 may carry
+LOOSE_SHOWN = 10  # off-roster registrants 명단 names before pointing to 명단 밖
+UPLOAD_MINUTES = 10  # how long an upload page takes a file
+_SEPARATORS = re.compile(r"[\s,;、·]+")
+
+
+# --- 명단 ----------------------------------------------------------------------------------------
+
+
+def _loose(entries: Sequence[RosterEntry], members: Sequence[Member]) -> list[Member]:
+    """Registered people no roster entry holds: registered before the roster, or taken off it since."""
+    held = {e.claimed_by for e in entries if e.claimed_by}
+    return [m for m in members if m.key not in held]
+
+
+def _labels(entries: Sequence[RosterEntry], among: Sequence[RosterEntry]) -> list[str]:
+    """Names, with the mark where one unit has the name twice."""
+    names = Counter(e.name for e in among)
+    return [marked(e.name, entry_mark(e), names[e.name] > 1) for e in entries]
+
+
+def show(ctx: Ctx, arg: str) -> Outcome:
+    """명단 · 명단 <소속>: head counts per unit and how many registered, or one unit's people."""
+    units = ctx.db.roster_units()
+    if not units:
+        return Outcome(
+            Reply.say(
+                "명단이 아직 없어요. '명단 추가 <소속> <이름>, <이름>'으로 넣거나 '명단 올리기'로 파일을 올려요.",
+                quick=["명단 올리기", "메뉴"],
+            )
+        )
+    if not arg:
+        return _overview(ctx, units)
+    wanted, page = split_page(arg)
+    unit, near = matched_unit(wanted, units)
+    if not unit and page > 1:  # a unit whose name ends in a number
+        (unit, near), page = matched_unit(arg, units), 1
+    if not unit:
+        quick: list[QuickLike] = [Quick(f"명단 {u}"[:14], f"명단 {u}") for u in near]
+        return Outcome(Reply.say(f"'{arg}'{pp(arg, '은(는)')} 명단에 없는 소속이에요.", quick=[*quick, "명단", "메뉴"]))
+    entries = ctx.db.roster_entries(unit)
+    registered = [e for e in entries if e.claimed_by]
+    waiting = [e for e in entries if not e.claimed_by]
+    loose = _loose(entries, ctx.db.list_members(unit))
+    lines = [f"{unit} {len(entries)}명 · 등록 {len(registered)}명 · 미등록 {len(waiting)}명"]
+    ordered = [("미등록", e) for e in waiting] + [("등록", e) for e in registered]  # who to chase first
+    start = (page - 1) * PAGE
+    shown = ordered[start : start + PAGE]
+    for part in ("미등록", "등록"):
+        names = _labels([e for p, e in shown if p == part], entries)
+        if names:
+            lines.append(f"{part}: " + ", ".join(names))
+    if loose and page == 1:
+        lines.append("명단에 없는 등록자: " + ", ".join(f"{m.name}#{person_mark(m.key)}" for m in loose[:LOOSE_SHOWN]))
+    steps: list[QuickLike] = ["명단", "메뉴"]
+    if len(ordered) > start + PAGE:
+        lines.append(f"({page}쪽 · {len(ordered)}명 중 {start + 1}–{start + len(shown)})")
+        steps.insert(0, Quick("더보기", f"명단 {unit} {page + 1}"))
+    return Outcome(Reply.say("\n".join(lines), quick=steps))
+
+
+def _overview(ctx: Ctx, units: dict[str, int]) -> Outcome:
+    everyone = ctx.db.roster_entries()
+    claimed = Counter(e.unit for e in everyone if e.claimed_by)
+    heads = Counter(e.unit for e in everyone)
+    total, done = len(everyone), sum(claimed.values())
+    lines = [f"명단 {total}명 · 등록 {done}명 · 미등록 {total - done}명"]
+    lines += [f"• {u}: {n}명 중 {claimed.get(u, 0)}명 등록" for u, n in sorted(heads.items())]
+    quick: list[QuickLike] = [Quick(f"명단 {u}"[:14], f"명단 {u}") for u in sorted(heads)[:6]]
+    loose = _loose(everyone, ctx.db.list_members())
+    if loose:
+        shown = ", ".join(f"{m.unit} {m.name}".strip() for m in loose[:LOOSE_SHOWN])
+        more = f" 외 {len(loose) - LOOSE_SHOWN}명" if len(loose) > LOOSE_SHOWN else ""
+        lines.append(f"명단에 없는 등록자 {len(loose)}명: {shown}{more}")
+        quick.insert(0, Quick("명단 밖"))
+    last = ctx.db.last_load(int(ctx.now.timestamp()))
+    if last is not None and last.removals and not last.taken:
+        lines.append(
+            f"지난 명단 파일에 없던 {last.removals}명이 빠지기를 기다려요. '명단 반영'으로 보고 '명단 정리'로 빼요."
+        )
+        quick[:0] = [Quick("명단 반영"), Quick("명단 정리")]
+    return Outcome(Reply.say("\n".join(lines), quick=[*quick[:9], "메뉴"]))
+
+
+def off_roster(ctx: Ctx, arg: str) -> Outcome:
+    """명단 밖 [쪽]: registered people no roster entry holds, with their marks and what to do about them."""
+    _, page = split_page(f"x {arg}".strip())
+    loose = sorted(_loose(ctx.db.roster_entries(), ctx.db.list_members()), key=lambda m: (m.unit, m.name))
+    if not loose:
+        return Outcome(Reply.say("명단에 없는 등록자가 없어요.", quick=["명단", "메뉴"]))
+    start = (page - 1) * PAGE
+    shown = loose[start : start + PAGE]
+    lines = [f"명단에 없는 등록자 {len(loose)}명" + (f" ({page}쪽)" if page > 1 else "")]
+    lines.append(", ".join(f"{m.unit} {m.name}#{person_mark(m.key)}".strip() for m in shown))
+    lines.append(
+        "명단에 넣으면 다음 명단 반영 때 이어져요: '명단 추가 <소속> <이름>'. 등록을 지우려면 '등록 해제 <이름>'."
+    )
+    quick: list[QuickLike] = ["명단", "메뉴"]
+    if len(loose) > start + PAGE:
+        quick.insert(0, Quick("더보기", f"명단 밖 {page + 1}"))
+    return Outcome(Reply.say("\n".join(lines), quick=quick))
+
+
+# --- 명단 추가 -------------------------------------------------------------------------------------
+
+
+def _parse_add(text: str, units: Sequence[str]) -> tuple[str, list[tuple[str, str | None]]]:
+    """'6 중대 홍일동', '1중대 김신입 4321', names on lines, tabs or commas -> (unit as typed, [(name, check)])."""
+    words = [w for w in _SEPARATORS.split(text) if w]
+    if not words:
+        return "", []
+    known = set(units)
+    take = 1
+    for n in (3, 2):  # a known unit typed with spaces ('6 중대')
+        if len(words) > n and unit_key("".join(words[:n])) in known:
+            take = n
+            break
+    else:
+        if len(words) > 2 and words[0].isdigit() and not _is_check(words[1]):  # '6 중대 …' of a new unit
+            take = 2
+    unit, rest = "".join(words[:take]), words[take:]
+    people: list[tuple[str, str | None]] = []
+    for w in rest:
+        if _is_check(w) and people and people[-1][1] is None:
+            people[-1] = (people[-1][0], clean_check(w))
+        else:
+            people.append((w, None))
+    return unit, people
+
+
+def _is_check(word: str) -> bool:
+    value = clean_check(word)
+    return value.isdigit() or (value.isascii() and value.isalnum() and any(ch.isdigit() for ch in value))
+
+
+def add(ctx: Ctx, arg: str) -> Outcome:
+    """명단 추가 <소속> <이름> [확인번호], <이름>…: a handful of people pasted from a spreadsheet."""
+    fresh = arg.startswith("새 ")  # '명단 추가 새 <소속> …': a new unit, even if it looks like a known one
+    info = ctx.db.roster_info()
+    typed_unit, people = _parse_add(arg[2:] if fresh else arg, list(info.units))
+    if not typed_unit or not people:
+        return Outcome(
+            Reply.say("소속과 이름을 붙여 주세요. 예: 명단 추가 2중대 홍길동 1234, 김철수", quick=["명단", "메뉴"])
+        )
+    if len(people) > MAX_ADD:
+        return Outcome(
+            Reply.say(
+                f"한 번에 {MAX_ADD}명까지 넣을 수 있어요. 많으면 '명단 올리기'로 파일을 올려 주세요.",
+                quick=["명단 올리기", "메뉴"],
+            )
+        )
+    unit, near = matched_unit(typed_unit, info.units)
+    rest = " ".join(f"{n} {c}" if c else n for n, c in people)
+    if not unit and near and not fresh:
+        quick: list[QuickLike] = [Quick(u[:14], f"명단 추가 {u} {rest}"[:400]) for u in near]
+        quick.append(Quick("새 소속으로", f"명단 추가 새 {typed_unit} {rest}"[:400]))
+        text = f"'{typed_unit}'{pp(typed_unit, '은(는)')} 명단에 없는 소속이에요. 이 중 하나인가요, 새 소속인가요?"
+        return Outcome(Reply.say(text, quick=[*quick, "메뉴"]))
+    unit = unit or unit_key(typed_unit)
+    bad = [(n, why) for n, _ in people if (why := valid_name(n))]
+    existing = ctx.db.roster_entries(unit)
+    names = {e.name for e in existing}
+    already = [n for n, _ in people if n in names]
+    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in names and not valid_name(n)]
+    members = ctx.db.list_members(unit)
+    users = ctx.db.get_users([m.key for m in _loose(existing, members)])
+    plan = roster_load.plan_load(existing, rows, False, ctx.db.former_entries(), users, ctx.now.isoformat())
+    done = [c for c in plan.changes if c.kind in (roster_load.ADDED, roster_load.BACK, roster_load.MOVED)]
+    if not done and not bad:
+        return Outcome(Reply.say(f"모두 이미 {unit} 명단에 있어요: {', '.join(already)}", quick=["명단", "메뉴"]))
+    writes: list[Write] = [w for g in plan.groups for w in g if not isinstance(w, SetRosterUnits)]
+    units_after = dict(info.units)
+    units_after[unit] = units_after.get(unit, 0) + len(done)
+    for c in plan.of(roster_load.MOVED):  # they left their old unit
+        units_after[c.before] = max(0, units_after.get(c.before, 0) - 1)
+    units_after = {u: n for u, n in units_after.items() if n}
+    writes.append(SetRosterUnits(dict(sorted(units_after.items())), info.checks or any(c for _, c in people)))
+    out = [f"{unit} 명단에 {len(done)}명을 넣었어요."]
+    for c in done:
+        if c.kind != roster_load.ADDED:
+            out.append(f"• {c.kind}: {c.label()}" + (" (등록 그대로)" if c.registered else ""))
+    if plan.of(roster_load.LINKED):
+        out.append("이미 등록한 사람과 이었어요: " + ", ".join(c.name for c in plan.of(roster_load.LINKED)))
+    if already:
+        out.append("이미 있음: " + ", ".join(already))
+    out += [f"• {n}: {why.rstrip('.')}" for n, why in bad]
+    out += [f"• {why}" for _, why in plan.warnings]
+    audit = ctx.audit("roster_add", unit, f"{len(done)}")
+    return Outcome(Reply.say("\n".join(out), quick=[f"명단 {unit}", "메뉴"]), writes=[*writes, audit])
+
+
+# --- 명단 삭제 -------------------------------------------------------------------------------------
+
+
+def _entries_named(ctx: Ctx, arg: str) -> tuple[str, list[RosterEntry]]:
+    """'<소속> <이름>[#표시]' (or '<이름>#표시') -> the unit as typed and the entries it may mean."""
+    text, _, mark = arg.partition("#")
+    words = text.split()
+    if not words:
+        return "", []
+    name, typed = words[-1], "".join(words[:-1])
+    units = ctx.db.roster_units()
+    if typed:
+        unit, _ = matched_unit(typed, units)
+        found = ctx.db.roster_entries(unit, name) if unit else []
+    else:
+        found = [e for e in ctx.db.roster_entries() if e.name == name]
+    if mark.strip():
+        found = [e for e in found if entry_mark(e).startswith(mark.strip())]
+    return typed, found
+
+
+def ask_remove(ctx: Ctx, arg: str) -> Outcome:
+    """명단 삭제 <소속> <이름>: one person off the roster, after 예 (a choice first when the name is shared)."""
+    if not arg:
+        return Outcome(Reply.say("소속과 이름을 붙여 주세요. 예: 명단 삭제 2중대 홍길동", quick=["명단", "메뉴"]))
+    _, found = _entries_named(ctx, arg)
+    if not found:
+        return Outcome(Reply.say(f"명단에서 '{arg}'{pp(arg, '을(를)')} 찾지 못했어요.", quick=["명단", "메뉴"]))
+    if len(found) > 1:
+        lines = [f"'{arg}'에 맞는 사람이 {len(found)}명이에요. 누구인가요?"]
+        refs = [f"{e.unit} {e.name}#{entry_mark(e)}" for e in found[:8]]
+        lines += [f"• {r}" + (" (등록됨)" if e.claimed_by else "") for r, e in zip(refs, found, strict=False)]
+        quick: list[QuickLike] = [Quick(r[-14:], f"명단 삭제 {r}") for r in refs]
+        return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
+    e = found[0]
+    who = f"{e.unit} {e.name}#{entry_mark(e)}"
+    note = " 등록한 사람이라 등록은 그대로 남고 '명단에 없는 등록자'가 돼요." if e.claimed_by else ""
+    return ctx.ask_first(Action.ROSTER_REMOVE, f"{who}님을 명단에서 뺄까요?{note}", sid=e.entry, title=who)
+
+
+def remove_one(ctx: Ctx, session: Session, key: str) -> Outcome:
+    """The 예 to 명단 삭제: taken off (kept aside when anyone registered as them), the unit's count with it."""
+    unit, _, rest = key.partition("#")
+    found = [e for e in ctx.db.roster_entries(unit, rest.split("#")[0]) if e.entry == key]
+    if not found:
+        return Outcome(Reply.say("이미 명단에 없는 사람이에요.", quick=["명단", "메뉴"]), session=session)
+    e = found[0]
+    info = ctx.db.roster_info()
+    units = dict(info.units)
+    units[e.unit] = units.get(e.unit, 1) - 1
+    units = {u: n for u, n in units.items() if n > 0}
+    writes: list[Write] = [
+        *roster_load.removal_writes([e]),
+        SetRosterUnits(units, info.checks),
+        ctx.audit("roster_remove", e.unit, "-1"),
+    ]
+    after = " 등록은 그대로예요('명단 밖')." if e.claimed_by else ""
+    return Outcome(
+        Reply.say(f"{e.unit} {e.name}#{entry_mark(e)}님을 명단에서 뺐어요.{after}", quick=[f"명단 {e.unit}", "메뉴"]),
+        session=session,
+        writes=writes,
+    )
+
+
+# --- what a load did, and its removals -------------------------------------------------------------
+
+
+def last_load(ctx: Ctx, arg: str) -> Outcome:
+    """명단 반영 [쪽]: every person the last load changed, a line each, and who it would take off."""
+    _, page = split_page(f"x {arg}".strip())
+    result = ctx.db.last_load(int(ctx.now.timestamp()))
+    if result is None:
+        return Outcome(Reply.say("최근 하루 안에 반영한 명단 파일이 없어요.", quick=["명단", "메뉴"]))
+    lines = ctx.db.load_lines(result.token)
+    start = (page - 1) * PAGE
+    head = f"지난 명단 반영: {result.summary}" + (f" ({page}쪽)" if page > 1 else "")
+    if result.taken:
+        head += "\n(파일에 없던 사람은 명단에서 뺐어요.)"
+    body = "\n".join(lines[start : start + PAGE]) or "바뀐 사람이 없어요."
+    quick: list[QuickLike] = []
+    if len(lines) > start + PAGE:
+        quick.append(Quick("더보기", f"명단 반영 {page + 1}"))
+    if result.removals and not result.taken:
+        quick.append(Quick("명단 정리"))
+    return Outcome(Reply.say(head, body, quick=[*quick, "명단", "메뉴"]))
+
+
+def ask_purge(ctx: Ctx, arg: str) -> Outcome:
+    """명단 정리: take off the people the last load found missing, after a yes (the number, for a partial file)."""
+    result = ctx.db.last_load(int(ctx.now.timestamp()))
+    if result is None or not result.removals or result.taken:
+        return Outcome(Reply.say("뺄 사람이 기다리고 있지 않아요.", quick=["명단", "메뉴"]))
+    lines = [f"지난 명단 파일에 없던 {result.removals}명을 명단에서 뺄까요? 등록한 사람은 등록이 그대로 남아요."]
+    if result.partial:
+        share = round(100 * result.removals / result.before) if result.before else 100
+        words = f"{result.removals}명 빼기"
+        lines.append(
+            f"명단의 {share}%예요. 파일이 명단의 일부만 담은 것 같아요. 정말 빼려면 '{words}'라고 직접 보내 주세요."
+        )
+        session = ctx.state()
+        session.confirm(Action.ROSTER_PURGE, result.token, words)
+        return Outcome(Reply.say(*lines, quick=[Quick("명단 반영"), "아니오"]), session=session)
+    return ctx.ask_first(Action.ROSTER_PURGE, *lines, sid=result.token)
+
+
+def purge(ctx: Ctx, session: Session, token: str) -> Outcome:
+    """The yes to 명단 정리: the list is taken (once, and only if no later load replaced it); the work goes on in
+    the background and its end is told on the next message."""
+    result = ctx.db.last_load(int(ctx.now.timestamp()))
+    if result is None or result.token != token or result.taken:
+        return Outcome(
+            Reply.say(
+                "그사이 다른 명단이 반영됐어요. '명단 반영'으로 다시 확인해 주세요.", quick=["명단 반영", "메뉴"]
+            ),
+            session=session,
+        )
+    out = Outcome(
+        Reply.say(
+            f"{result.removals}명을 명단에서 빼고 있어요. 끝나면 다음 메시지에 알려 드려요.", quick=["명단", "메뉴"]
+        ),
+        session=session,
+        writes=[TakeRemovals(token), ctx.audit("roster_purge", "upload", str(result.removals))],
+    )
+    out.roster_removal = token
+    return out
+
+
+# --- 등록 해제 -------------------------------------------------------------------------------------
+
+
+def release(ctx: Ctx, arg: str) -> Outcome:
+    """등록 해제 <이름>: names the exact person and asks 예 first."""
+    if not arg:
+        return Outcome(Reply.say("이름을 붙여 주세요. 예: 등록 해제 홍길동", quick=["명단", "메뉴"]))
+    person, many = find_person(ctx, arg)
+    if person is None:
+        return which_person("등록 해제", arg, many)
+    if person.key == ctx.key:
+        return Outcome(Reply.say("자기 자신의 등록은 '탈퇴'로 해제해요.", quick=["메뉴"]))
+    if person.is_super:
+        return Outcome(Reply.say("슈퍼관리자의 등록은 채팅으로 해제할 수 없어요.", quick=["메뉴"]))
+    who = exact(ctx, person)
+    return ctx.ask_first(
+        Action.RELEASE,
+        f"{who}님의 등록을 해제할까요? 새 휴대폰에서 다시 등록하면 제출한 답이 그대로 이어져요.",
+        sid=person.key,
+        title=who,
+    )
+
+
+def released(ctx: Ctx, session: Session, key: str) -> Outcome:
+    """The 예 to 등록 해제: the account goes and its roster entry is free to claim again; answers stay the person's."""
+    person = ctx.db.get_user(key)
+    if person is None:
+        return Outcome(Reply.say("이미 등록이 해제된 사람이에요.", quick=["명단", "메뉴"]), session=session)
+    if person.is_super:
+        return Outcome(Reply.say("슈퍼관리자의 등록은 채팅으로 해제할 수 없어요.", quick=["메뉴"]), session=session)
+    writes: list[Write] = [DeleteUser(person.key, person.version), *release_on_leave(ctx, person)]
+    writes.append(ctx.audit("release_registration", person.key, person.unit))
+    return Outcome(
+        Reply.say(
+            f"{person.label()}님의 등록을 해제했어요. 새 휴대폰에서 다시 '등록'하면 돼요. 제출한 답은 그대로예요.",
+            quick=["명단", "메뉴"],
+        ),
+        session=session,
+        writes=writes,
+    )
+
+
+# --- a roster file from a browser (명단 올리기) ------------------------------------------------------
+
+
+def upload(ctx: Ctx, arg: str) -> Outcome:
+    """명단 올리기: a short-lived page to upload the roster file; it is read on the next message after."""
+    session = ctx.state()
+    session.upload = secrets.token_urlsafe(18)
+    session.upload_until = (ctx.now + timedelta(minutes=UPLOAD_MINUTES)).isoformat()
+    return Outcome(
+        Reply.say(
+            "아래 링크에서 명단 파일(엑셀 또는 CSV: 소속, 이름, 확인번호)을 올려 주세요. "
+            f"링크는 {UPLOAD_MINUTES}분 동안 쓸 수 있어요. 올린 뒤 아무 메시지나 보내면 반영해요. "
+            "추가·변경·이동은 바로 반영하고, 파일에 없는 사람은 목록을 보여 드린 뒤 확인을 받고 빼요.",
+            quick=["명단", "메뉴"],
+        ),
+        session=session,
+        upload_page=session.upload,
+    )
+
+
+def took_upload(ctx: Ctx, out: Outcome) -> None:
+    """On the admin's next message: the file arrived (have it imported, unless the bucket's function already
+    is: the upload stays pending until one import tells the admin) or the page expired (forget it)."""
+    if ctx.upload_ready:
+        out.roster_import = ctx.session.upload
+        out.reply.texts.insert(0, "명단 파일을 받았어요. 반영이 끝나면 다음 메시지에 결과를 알려 드려요.")
+        return
+    if ctx.session.upload_until and ctx.session.upload_until < ctx.now.isoformat():
+        session = out.session if out.session is not None else ctx.state()
+        session.upload, session.upload_until = "", ""
+        out.session = session
