@@ -8,7 +8,11 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
   whether it is ``full``;
 * the listing: an entry for every open survey (members' lists are one read of it);
 * every user: the ``members`` index keys, the surveys they answered with when (from the
-  id set earlier versions kept), and for admins the surveys they own or co-own.
+  id set earlier versions kept), and for admins the surveys they own or co-own;
+* every named answer: its person and first-submit time (the ``by_person`` index takes it in,
+  so someone who registers again gets their answers back);
+* the listing entry of an open survey kept without names: that it is one (a member's own
+  view then finds that they took part).
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
@@ -39,9 +43,9 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
-    done = {"surveys": 0, "listed": 0, "users": 0}
+    done = {"surveys": 0, "listed": 0, "users": 0, "answers": 0}
     managed: dict[str, dict[str, Managed]] = defaultdict(dict)
-    listed = {i.id for i in store.listed_surveys()}
+    listed = {i.id: i for i in store.listed_surveys()}
     for raw in t.SurveyItem.scan(consistent_read=True):
         if raw.id in (LISTING_ID, PLANS_ID):  # the listing and the schedule, not surveys
             continue
@@ -53,7 +57,7 @@ def migrate(store: Any) -> dict[str, int]:
             raw.update(actions=[t.SurveyItem.kind.set(SURVEY_KIND), t.SurveyItem.title_key.set(title_key),
                                 t.SurveyItem.full.set(s.is_full())], condition=t.SurveyItem.id.exists())
             done["surveys"] += 1
-        if s.status == OPEN and s.id not in listed:
+        if s.status == OPEN and (s.id not in listed or (s.anonymous and not listed[s.id].unnamed)):
             store.commit([ListSurvey(s.info())])
             done["listed"] += 1
     for raw in t.UserItem.scan(consistent_read=True):
@@ -72,6 +76,14 @@ def migrate(store: Any) -> dict[str, int]:
                 continue
             done["users"] += 1
             break
+    for raw in t.AnswerItem.scan(consistent_read=True):
+        a = items.answer(raw)
+        at = items.submitted_epoch(a) if a.named else None
+        if at is None or (raw.person == a.user_key and raw.at == at):
+            continue
+        actions = [t.AnswerItem.person.set(a.user_key), t.AnswerItem.at.set(at)]
+        raw.update(actions=actions, condition=t.AnswerItem.survey_id.exists())  # an answer withdrawn meanwhile: none
+        done["answers"] += 1
     return done
 
 

@@ -78,6 +78,7 @@ class Ctx:
     upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
     remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
     keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
+    _took_part: set[str] | None = field(default=None, repr=False)  # unnamed surveys answered (see answered())
 
     @classmethod
     def of(
@@ -160,6 +161,22 @@ class Ctx:
             who = self.user.person_key if self.user is not None else self.key
             self._known[survey_id] = self.db.get_survey_and_answer(survey_id, who)
         return self._known[survey_id]
+
+    def answered(self) -> set[str]:
+        """The surveys the speaker answered, as far as their own view goes: what their item remembers, and the open
+        surveys kept without names (익명 leaves no trace on their item) whose participation record their own
+        person key derives: one small read each, for the listed ones their item does not remember."""
+        u = self.member
+        if self._took_part is None:
+            from chalicelib.domain.privacy import participated
+
+            self._took_part = set()
+            for s in self.listed():
+                if s.unnamed and s.id not in u.answered and s.is_open(self.now) and s.meant_for(u):
+                    form = self.db.get_survey_form(s.id)
+                    if form is not None and participated(self.db, form, u.person_key):
+                        self._took_part.add(s.id)
+        return set(u.answered) | self._took_part
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:
         return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))

@@ -32,11 +32,12 @@ def for_member(ctx: Ctx, query: str, answered_only: bool = False) -> tuple[Found
     looked at first; only a title it does not hold costs a lookup by title.
     """
     u = ctx.member
+    done = ctx.answered()
 
     def visible(s: SurveyInfo) -> bool:
         if s.status == SCHEDULED:  # not open yet: only its admins see it
             return False
-        return s.id in u.answered if answered_only else (s.meant_for(u) or s.id in u.answered)
+        return s.id in done if answered_only else (s.meant_for(u) or s.id in done)
 
     pool = [s for s in ctx.listed() if visible(s)]
     title, sid = split_ref(query)

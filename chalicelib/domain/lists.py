@@ -19,7 +19,7 @@ def _by_deadline(s: Titled) -> str:
 
 
 def status_of(ctx: Ctx, s: Titled) -> str:
-    if s.id in ctx.member.answered:
+    if s.id in ctx.answered():
         return "응답함"
     if s.id in ctx.session.drafts:
         return "작성 중"
@@ -32,7 +32,8 @@ def list_open(ctx: Ctx, arg: str) -> Outcome:
     _, page = split_page(f"x {arg}".strip())
     mine = listed_for(ctx)
     items = [s for s in mine if s.is_open(ctx.now)]
-    items.sort(key=lambda s: (s.id in u.answered, _by_deadline(s)))
+    done = ctx.answered()
+    items.sort(key=lambda s: (s.id in done, _by_deadline(s)))
     if not items:
         return Outcome(Reply.say("지금 응답할 수 있는 신청이 없어요.", quick=main_quick(u)))
 
@@ -76,8 +77,8 @@ def list_mine(ctx: Ctx, arg: str) -> Outcome:
 
 def pending(ctx: Ctx) -> list[SurveyInfo]:
     """Open surveys meant for me that I have not answered, soonest deadline first."""
-    u = ctx.member
-    waiting = [s for s in listed_for(ctx) if s.is_open(ctx.now) and s.id not in u.answered]
+    done = ctx.answered()
+    waiting = [s for s in listed_for(ctx) if s.is_open(ctx.now) and s.id not in done]
     waiting.sort(key=_by_deadline)
     return waiting
 

@@ -213,6 +213,7 @@ class SurveyInfo:
     coadmins: tuple[str, ...] = ()
     full: bool = False  # its response cap is reached
     opens_at: datetime | None = None  # 예약: when it opens by itself (status SCHEDULED)
+    unnamed: bool = False  # answers kept without the person (익명, 참여만 확인): taking part is on a record apart
 
     def is_open(self, now: datetime) -> bool:
         return self.status == OPEN and (self.deadline is None or now < self.deadline)
@@ -310,6 +311,7 @@ class Survey:
             tuple(self.coadmins),
             self.is_full(),
             self.opens_at,
+            self.anonymous,
         )
 
     @property

@@ -128,11 +128,11 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
     info = listed.get(sid)
     if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
         return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
-    if info.full and sid not in u.answered:
+    if info.full and sid not in ctx.answered():
         return Outcome(
             Reply.say(f"알림을 받은 '{info.title}'{pp(info.title, '은(는)')} 정원이 다 찼어요.", quick=main_quick(u))
         )
-    if sid in u.answered:
+    if sid in ctx.answered():
         return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
     quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
     return Outcome(
@@ -149,7 +149,7 @@ def opened(ctx: Ctx, sid: str) -> Outcome:
     info = next((s for s in ctx.listed() if s.id == sid), None)
     if info is None or not info.is_open(ctx.now) or not info.meant_for(u):
         return Outcome(Reply.say("알림을 받은 신청은 이미 마감되었어요.", quick=main_quick(u)))
-    if sid in u.answered:
+    if sid in ctx.answered():
         return Outcome(Reply.say(f"'{info.title}'에는 이미 응답했어요. 고마워요!", quick=main_quick(u)))
     quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
     return Outcome(

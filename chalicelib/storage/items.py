@@ -201,6 +201,8 @@ def listing_entry(s: SurveyInfo) -> str:
         entry["a"] = list(s.coadmins)
     if s.full:
         entry["f"] = 1
+    if s.unnamed:
+        entry["n"] = 1
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -216,6 +218,7 @@ def listed(survey_id: str, entry: str) -> SurveyInfo:
         owner=str(e.get("o", "")),
         coadmins=tuple(str(x) for x in e.get("a", [])),
         full=bool(e.get("f")),
+        unnamed=bool(e.get("n")),
     )
 
 

@@ -97,10 +97,15 @@ def test_an_anonymous_answer_is_said_before_and_cannot_be_seen_changed_or_withdr
     for again in (f"신청 {TITLE}", f"신청 수정 {TITLE}"):
         said = chat.say(again, who="대원1")
         assert "이미 응답했어요" in said and "보거나 고치거나 취소할 수 없어요" in said
-    assert "제출한 신청만" in chat.say(f"신청 취소 {TITLE}", who="대원1")
+    withdraw = chat.say(f"신청 취소 {TITLE}", who="대원1")
+    assert "이미 응답했어요" in withdraw and "취소할 수 없어요" in withdraw
     assert survey(chat).response_count == 1 and len(chat.store.list_answers(survey(chat).id)) == 1
-    # 익명: the person's own item does not remember taking part either
+    # 익명: the person's own item does not remember taking part either ...
     assert survey(chat).id not in chat.user("대원1").answered
+    # ... yet their own view knows, from the record their own key derives: nothing is pending for them
+    assert "미응답 신청" not in chat.say("메뉴", who="대원1")
+    assert f"{TITLE} — " in (listed := chat.say("신청 목록", who="대원1")) and "· 응답함" in listed
+    assert "미응답 신청 1건" in chat.say("메뉴", who="대원2")
 
 
 @pytest.mark.every_store
