@@ -35,6 +35,7 @@ UNITS = {
     "RemindersSent": "Count",
     "RemindersFailed": "Count",
     "RosterImports": "Count",
+    "RosterRemovals": "Count",
 }
 
 

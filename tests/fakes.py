@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from chalicelib.domain.model import Answer, Survey
-from chalicelib.domain.ports import Exporter, FileLink
+from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
 
 FILES = "https://files.example/"
 
@@ -23,6 +23,7 @@ class FakeExporter(Exporter):
         self.presigned: list[str] = []  # keys
         self.targets: list[int | None] = []  # the target size each survey export was given
         self.reports: list = []  # the Results each 결과 보기 published
+        self.reaches: list = []  # the Reach each survey export was given
 
     @property
     def kinds(self) -> list[str]:
@@ -32,6 +33,7 @@ class FakeExporter(Exporter):
     def export_survey(self, survey: Survey, answers: Sequence[Answer], reach=None) -> list[FileLink]:
         self.calls.append(("survey", [survey.id], len(answers)))
         self.targets.append(reach.target if reach is not None else None)
+        self.reaches.append(reach)
         return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
                 stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]
 
@@ -56,3 +58,30 @@ class FakeExporter(Exporter):
 def stored(key: str, filename: str) -> FileLink:
     """The link handed out when a file is stored under ``key``."""
     return FileLink(url=FILES + key, filename=filename, key=key)
+
+
+class FakeUploads(Uploads):
+    """Upload pages that take a file when a test puts one (:meth:`put`), as a browser would."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}  # token -> uploader
+        self.files: dict[str, Upload] = {}
+
+    def upload_page(self, token: str, uploader: str) -> FileLink:
+        self.pages[token] = uploader
+        return FileLink(url=f"{FILES}pages/{token}.html", filename="명단 올리기.html", expires_in=600)
+
+    def put(self, token: str, filename: str, data: bytes) -> None:
+        self.files[token] = Upload(filename, data, self.pages[token])
+
+    def latest(self) -> str:
+        return list(self.pages)[-1]
+
+    def upload_arrived(self, token: str) -> bool:
+        return token in self.files
+
+    def uploaded(self, token: str) -> Upload | None:
+        return self.files.get(token)
+
+    def discard(self, token: str) -> None:
+        self.files.pop(token, None)

@@ -61,6 +61,15 @@ def person_ref(u: User, mark: str, among: Sequence[tuple[User, str]]) -> str:
     return f"{label}#{mark}" if units["".join(u.unit.split())] > 1 or not u.unit else label
 
 
+def chip(u: User, mark: str, among: Sequence[tuple[User, str]]) -> str:
+    """A chip's label (14 characters at most): '2중대 김민수', or '김민수 #069e77' where the unit repeats (the mark
+    stays on the label, while the text sent carries it the way survey ids ride)."""
+    ref = person_ref(u, mark, among)
+    if "#" not in ref:
+        return ref[:14]
+    return f"{u.name[: 14 - len(mark) - 2]} #{mark}"
+
+
 def which_person(cmd: str, name: str, people: Sequence[tuple[User, str]]) -> Outcome:
     """No one, or several people, answer to ``name``: say so, with one quick reply each (they always differ)."""
     if not people:
@@ -68,8 +77,7 @@ def which_person(cmd: str, name: str, people: Sequence[tuple[User, str]]) -> Out
             Reply.say(f"'{name}'{pp(name, '(으)로')} 등록된 사람이 없어요. 이름을 확인해 주세요.", quick=["메뉴"])
         )
     shown = people[:8]
-    refs = [person_ref(u, m, people) for u, m in shown]
-    quick: list[QuickLike] = [Quick(r[:14] if len(r) <= 14 else r[-14:], f"{cmd} {r}") for r in refs]
+    quick: list[QuickLike] = [Quick(chip(u, m, people), f"{cmd} {person_ref(u, m, people)}") for u, m in shown]
     lines = [f"'{name}'{pp(name, '이(가)')} {len(people)}명이에요. 누구인가요?"]
     lines += [f"• {u.unit} {u.name}#{m}".strip() for u, m in shown]
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))

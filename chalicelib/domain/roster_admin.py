@@ -250,7 +250,9 @@ def ask_remove(ctx: Ctx, arg: str) -> Outcome:
         lines = [f"'{arg}'에 맞는 사람이 {len(found)}명이에요. 누구인가요?"]
         refs = [f"{e.unit} {e.name}#{entry_mark(e)}" for e in found[:8]]
         lines += [f"• {r}" + (" (등록됨)" if e.claimed_by else "") for r, e in zip(refs, found, strict=False)]
-        quick: list[QuickLike] = [Quick(r[-14:], f"명단 삭제 {r}") for r in refs]
+        quick: list[QuickLike] = [
+            Quick(f"{e.name[:5]} #{entry_mark(e)}", f"명단 삭제 {r}") for r, e in zip(refs, found, strict=False)
+        ]
         return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
     e = found[0]
     who = f"{e.unit} {e.name}#{entry_mark(e)}"

@@ -125,7 +125,7 @@ class Bot:
             return
         if task.kind == "roster":
             if self.uploads is not None:
-                roster_files.run_import(self.store, self.uploads, task.title, task.user_key)
+                roster_files.run_import(self.store, self.uploads, task.title, task.user_key, self.clock())
             return
         if task.kind == "roster_remove":
             roster_files.run_removal(self.store, task.title, task.user_key)
@@ -263,7 +263,7 @@ class Bot:
         uploader on their next message; False when it was not awaited or another run told them."""
         if self.uploads is None:
             return False
-        return roster_files.run_import(self.store, self.uploads, token)
+        return roster_files.run_import(self.store, self.uploads, token, now=self.clock())
 
     def announce_opened(self, surveys: Sequence[Survey]) -> None:
         """Surveys the scheduled job opened: with the event channel on, their target hears of it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import roster_load
@@ -84,9 +84,9 @@ def remove(store: Store, keys: Sequence[str], actor: str, target: str) -> list[R
     return gone
 
 
-def keep(store: Store, plan: roster_load.LoadPlan, by: str) -> LoadResult:
-    """Keep what a load did for its admin to read, with its removals waiting for a yes (a day)."""
-    now = now_kst()
+def keep(store: Store, plan: roster_load.LoadPlan, by: str, now: datetime | None = None) -> LoadResult:
+    """Keep what a load did for its admin to read, with its removals waiting for a yes (a day from ``now``)."""
+    now = now or now_kst()
     result = LoadResult(secrets.token_hex(8), plan.summary(), len(plan.removals), plan.before, by, now.isoformat())
     keys = [e.entry for e in plan.removals]
     expires = int((now + timedelta(hours=KEPT_HOURS)).timestamp())
@@ -115,7 +115,7 @@ def note(plan: roster_load.LoadPlan, result: LoadResult) -> str:
     return "\n".join(lines)
 
 
-def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "") -> bool:
+def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "", now: datetime | None = None) -> bool:
     """Load the roster file uploaded through the page of ``token`` and tell its uploader how it went.
 
     Two callers may run it for one file: the function the bucket triggers on upload (``user_key`` "": the
@@ -139,7 +139,7 @@ def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "") -
     try:
         plan = plan_file(store, read_roster(found.data, found.filename), replace_all=True)
         apply(store, plan, actor=key, target="upload")
-        result = keep(store, plan, key)
+        result = keep(store, plan, key, now)
     except RosterFileError as exc:
         text = f"명단 파일을 읽지 못했어요: {exc}"
     except Unavailable:
