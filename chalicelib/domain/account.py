@@ -84,7 +84,7 @@ def ask_leave(ctx: Ctx, arg: str) -> Outcome:
 def leave(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 탈퇴: the user item goes (drafts with it); submitted answers stay with their surveys."""
     u = ctx.member
-    usage = roster.register_usage(roster_here(ctx)) if u.roster else "등록 <이름>"
+    usage = roster.register_usage(roster_here(ctx))
     return Outcome(
         Reply.say(
             f"탈퇴했어요. 다시 쓰려면 언제든 '{usage}'{pp(usage.rstrip('>'), '을(를)')} 보내 주세요. "

@@ -237,8 +237,10 @@ class Exporter(ABC):
         then "미응답" listing who has not answered when there is anyone."""
 
     @abstractmethod
-    def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]]) -> FileLink:
-        """One workbook with a sheet per survey."""
+    def export_master(
+        self, items: Sequence[tuple[Survey, Sequence[Answer]]], marks: Mapping[str, str] | None = None
+    ) -> FileLink:
+        """One workbook with a sheet per survey (``marks``: the 회원번호 of the person keys, as in one survey's)."""
 
     @abstractmethod
     def forget_survey(self, survey_id: str) -> None:

@@ -29,6 +29,7 @@ from chalicelib.domain.writes import DeleteUser, SetRosterUnits, TakeRemovals, W
 PAGE = 60  # people a page of 명단 <소속>, 명단 밖 or 명단 반영 lists
 MAX_ADD = 20  # names one 명단 추가 may carry
 LOOSE_SHOWN = 10  # off-roster registrants 명단 names before pointing to 명단 밖
+PURGE_SHOWN = 10  # people 명단 정리 names in its question before pointing to 명단 반영
 UPLOAD_MINUTES = 10  # how long an upload page takes a file
 _SEPARATORS = re.compile(r"[\s,;、·]+")
 
@@ -40,6 +41,11 @@ def _loose(entries: Sequence[RosterEntry], members: Sequence[Member]) -> list[Me
     """Registered people no roster entry holds: registered before the roster, or taken off it since."""
     held = {e.claimed_by for e in entries if e.claimed_by}
     return [m for m in members if m.key not in held]
+
+
+def _loose_marks(ctx: Ctx, loose: Sequence[Member]) -> dict[str, str]:
+    """Their marks, made from their person keys as 미응답 and the exports make them (a later phone's is not its key)."""
+    return {u.key: person_mark(u.person_key) for u in ctx.db.get_users([m.key for m in loose])}
 
 
 def _labels(entries: Sequence[RosterEntry], among: Sequence[RosterEntry]) -> list[str]:
@@ -80,7 +86,10 @@ def show(ctx: Ctx, arg: str) -> Outcome:
         if names:
             lines.append(f"{part}: " + ", ".join(names))
     if loose and page == 1:
-        lines.append("명단에 없는 등록자: " + ", ".join(f"{m.name}#{person_mark(m.key)}" for m in loose[:LOOSE_SHOWN]))
+        shown_marks = _loose_marks(ctx, loose[:LOOSE_SHOWN])
+        lines.append(
+            "명단에 없는 등록자: " + ", ".join(f"{m.name}#{shown_marks.get(m.key, '')}" for m in loose[:LOOSE_SHOWN])
+        )
     steps: list[QuickLike] = ["명단", "메뉴"]
     if len(ordered) > start + PAGE:
         lines.append(f"({page}쪽 · {len(ordered)}명 중 {start + 1}–{start + len(shown)})")
@@ -120,9 +129,11 @@ def off_roster(ctx: Ctx, arg: str) -> Outcome:
     start = (page - 1) * PAGE
     shown = loose[start : start + PAGE]
     lines = [f"명단에 없는 등록자 {len(loose)}명" + (f" ({page}쪽)" if page > 1 else "")]
-    lines.append(", ".join(f"{m.unit} {m.name}#{person_mark(m.key)}".strip() for m in shown))
+    shown_marks = _loose_marks(ctx, shown)
+    lines.append(", ".join(f"{m.unit} {m.name}#{shown_marks.get(m.key, '')}".strip() for m in shown))
     lines.append(
-        "명단에 넣으면 다음 명단 반영 때 이어져요: '명단 추가 <소속> <이름>'. 등록을 지우려면 '등록 해제 <이름>'."
+        "명단에 넣으면 등록이 그대로 이어져요: '명단 추가 <소속> <이름>' (본인이 다시 '등록'해도 돼요). "
+        "등록을 지우려면 '등록 해제 <이름>'."
     )
     quick: list[QuickLike] = ["명단", "메뉴"]
     if len(loose) > start + PAGE:
@@ -312,7 +323,12 @@ def ask_purge(ctx: Ctx, arg: str) -> Outcome:
     result = ctx.db.last_load(int(ctx.now.timestamp()))
     if result is None or not result.removals or result.taken:
         return Outcome(Reply.say("뺄 사람이 기다리고 있지 않아요.", quick=["명단", "메뉴"]))
-    lines = [f"지난 명단 파일에 없던 {result.removals}명을 명단에서 뺄까요? 등록한 사람은 등록이 그대로 남아요."]
+    gone = [line.split(": ", 1)[1] for line in ctx.db.load_lines(result.token) if line.startswith("삭제")]
+    more = f" 외 {len(gone) - PURGE_SHOWN}명" if len(gone) > PURGE_SHOWN else ""
+    lines = [
+        f"지난 명단 파일에 없던 {result.removals}명을 명단에서 뺄까요? 등록한 사람은 등록이 그대로 남아요.",
+        f"{', '.join(gone[:PURGE_SHOWN])}{more} (모두 보기: '명단 반영')",
+    ]
     if result.partial:
         share = round(100 * result.removals / result.before) if result.before else 100
         words = f"{result.removals}명 빼기"

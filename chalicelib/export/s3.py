@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
@@ -142,12 +142,15 @@ class S3Exporter(Exporter, Uploads):
         ]
 
     def export_master(
-        self, items: Sequence[tuple[Survey, Sequence[Answer]]], expires_in: int | None = None
+        self,
+        items: Sequence[tuple[Survey, Sequence[Answer]]],
+        marks: Mapping[str, str] | None = None,
+        expires_in: int | None = None,
     ) -> FileLink:
         """Upload one workbook with a sheet per survey, named ``행정이_전체_<YYYYMMDD>.xlsx``."""
         from chalicelib.export.workbook import build_xlsx
 
-        body = build_xlsx([(survey.title, survey, answers) for survey, answers in items])
+        body = build_xlsx([(survey.title, survey, answers) for survey, answers in items], marks=marks)
         return self.put_and_link(body, f"{MASTER_TITLE}_{now_kst():%Y%m%d}", "xlsx", expires_in)
 
     def forget_survey(self, survey_id: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.audience import reach
+from chalicelib.domain.audience import people_of, reach
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
@@ -112,7 +112,8 @@ def hand_out_report(results: Results, reply: Reply, req: Request) -> Reply:
 def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter) -> tuple[str, list[FileLink]]:
     """Build and store the files; (the card's title, their links)."""
     if master:
-        link = exporter.export_master([(s, store.list_answers(s.id)) for s in surveys])
+        marks = {p.person: p.mark for p in people_of(store, "")[0] if p.person}
+        link = exporter.export_master([(s, store.list_answers(s.id)) for s in surveys], marks)
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
     answers = store.list_answers(s.id)
