@@ -245,19 +245,25 @@ class S3Exporter(Exporter, Uploads):
     # --- uploads (명단 올리기) -------------------------------------------------------------------
     def upload_page(self, token: str, uploader: str) -> FileLink:
         """A page, itself a private object behind a presigned link, whose form POSTs one file straight to
-        the bucket under ``exports/uploads/<token>/`` (a presigned POST: the key prefix, the uploader and
-        the size are fixed by its signed policy)."""
+        the bucket at ``exports/uploads/<token>/file`` (a presigned POST: the exact key, its content type, the
+        uploader, the encryption and the size are fixed by its signed policy; a second file can only replace
+        the first, never sit beside it)."""
         from html import escape
 
-        prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
+        key = upload_key(token)
         post = self.client.generate_presigned_post(
             Bucket=self.bucket,
-            Key=prefix + "${filename}",
-            Fields={"x-amz-meta-uploader": uploader, "x-amz-server-side-encryption": "AES256"},
+            Key=key,
+            Fields={
+                "x-amz-meta-uploader": uploader,
+                "x-amz-server-side-encryption": "AES256",
+                "Content-Type": UPLOAD_CONTENT_TYPE,
+            },
             Conditions=[
-                ["starts-with", "$key", prefix],
+                {"key": key},
                 {"x-amz-meta-uploader": uploader},
                 {"x-amz-server-side-encryption": "AES256"},
+                {"Content-Type": UPLOAD_CONTENT_TYPE},
                 ["content-length-range", 1, MAX_UPLOAD_BYTES],
             ],
             ExpiresIn=UPLOAD_PAGE_SECONDS,
@@ -294,19 +300,26 @@ class S3Exporter(Exporter, Uploads):
         return FileLink(url=url, filename="명단 올리기.html", expires_in=UPLOAD_PAGE_SECONDS, key=key)
 
     def upload_arrived(self, token: str) -> bool:
-        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{UPLOAD_PREFIX}{_token(token)}/", MaxKeys=1)
-        return bool(found.get("Contents"))
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=upload_key(token))
+        except ClientError:
+            return False
+        return True
 
     def uploaded(self, token: str) -> Upload | None:
-        prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
-        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1).get("Contents") or []
-        if not found:
+        """The file at the page's one key (nothing else under the token is ever read), named by what it is: a
+        workbook is a zip, an old .xls an OLE file, anything else is read as CSV."""
+        from botocore.exceptions import ClientError
+
+        try:
+            got = self.client.get_object(Bucket=self.bucket, Key=upload_key(token))
+        except ClientError:
             return None
-        key = found[0]["Key"]
-        got = self.client.get_object(Bucket=self.bucket, Key=key)
-        body = got["Body"].read(MAX_UPLOAD_BYTES + 1)
+        body = bytes(got["Body"].read(MAX_UPLOAD_BYTES + 1))
         uploader = str((got.get("Metadata") or {}).get("uploader", ""))
-        return Upload(filename=key[len(prefix) :], data=bytes(body), uploader=uploader)
+        return Upload(filename=sniffed_name(body), data=body, uploader=uploader)
 
     def discard(self, token: str) -> None:
         prefix = f"{UPLOAD_PREFIX}{_token(token)}/"
@@ -346,6 +359,24 @@ class S3Exporter(Exporter, Uploads):
 def _token(token: str) -> str:
     """A token as it may appear in a key (URL-safe characters only)."""
     return "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:64] or "-"
+
+
+UPLOAD_FILE = "file"  # the one key an upload page's form may write under its token
+UPLOAD_CONTENT_TYPE = "application/octet-stream"
+
+
+def upload_key(token: str) -> str:
+    return f"{UPLOAD_PREFIX}{_token(token)}/{UPLOAD_FILE}"
+
+
+def sniffed_name(body: bytes) -> str:
+    """A name for an uploaded file by its first bytes (the signed form fixes the key, so the browser's name is
+    not kept): what the roster reader dispatches on."""
+    if body.startswith(b"PK\x03\x04"):
+        return "명단.xlsx"
+    if body.startswith(b"\xd0\xcf\x11\xe0"):
+        return "명단.xls"
+    return "명단.csv"
 
 
 def upload_token(key: str) -> str:

@@ -1,8 +1,10 @@
 """명단 올리기 over HTTP on moto: the upload page, the file the browser would POST, the import on the next message."""
 from __future__ import annotations
 
+import base64
 import html
 import io
+import json
 import re
 from typing import Any
 
@@ -140,13 +142,16 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     action, fields = page_form(page)
     assert aws["HJ_EXPORT_BUCKET"] in action and fields["x-amz-meta-uploader"] == SUPER_ADMIN[1]
-    assert fields["key"].startswith("exports/uploads/") and fields["key"].endswith("/${filename}")
+    assert fields["key"].startswith("exports/uploads/") and fields["key"].endswith("/file")
     assert "policy" in fields and any(k.lower().endswith("signature") for k in fields)
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert {"key": fields["key"]} in policy["conditions"]  # the exact key: one file, never one beside it
+    assert {"Content-Type": "application/octet-stream"} in policy["conditions"]
 
     # Before the file arrives, a message changes nothing.
     assert "명단 파일을 받았어요" not in post(client, "메뉴", SUPER_ADMIN)
     # What the browser's POST stores (moto does not take the form itself): the key and metadata the form fixes.
-    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=fields["key"].replace("${filename}", "명단.xlsx"),
+    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=fields["key"],
                   Body=roster_xlsx(), Metadata={"uploader": fields["x-amz-meta-uploader"]})
     said = post(client, "메뉴", SUPER_ADMIN)
     assert "명단 파일을 받았어요" in said
@@ -158,3 +163,23 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     # The roster now decides registration.
     assert "등록" in post(client, "등록 1중대 김철수 3456", MEMBER)
     assert store.get_user(MEMBER[1]).roster == "1중대#김철수"
+
+
+def test_only_the_pages_one_file_is_read_and_anything_beside_it_goes(client: Any, store: Any, aws: dict[str, str]) -> None:
+    """A leaked link once let a second file ('!evil.csv', first by name) be imported instead of the admin's."""
+    from app import import_roster
+
+    _, fields = open_page(client, store, aws)
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    evil = fields["key"].rsplit("/", 1)[0] + "/!evil.csv"
+    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=evil, Body="소속,이름,확인번호\r\n1중대,홍길동,0000\r\n".encode(),
+                  Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    assert import_roster(bucket_event(aws, evil), None) == {"told": 0}  # nothing at the page's key yet
+    assert store.roster_units() == {}
+    key = browser_posts(aws, fields)
+    assert import_roster(bucket_event(aws, key), None) == {"told": 1}
+    assert store.roster_units() == {"1중대": 2, "2중대": 1}
+    from chalicelib.domain.roster import check_matches
+
+    assert check_matches(store.roster_entries("1중대", "홍길동")[0].check, "0012")  # the admin's value, not 0000
+    assert uploads_left(aws) == []  # the stray file went with it
