@@ -36,6 +36,8 @@ UNITS = {
     "RemindersFailed": "Count",
     "RosterImports": "Count",
     "RosterRemovals": "Count",
+    "RegistrationRefusals": "Count",
+    "RosterEntryLocks": "Count",
 }
 
 
@@ -68,7 +70,7 @@ def of_message(facts: Mapping[str, Any]) -> dict[str, float]:
     """What one chat message counts, from the facts the service gathered about it."""
     writes = facts.get("writes") or []
     result = facts.get("result")
-    return {
+    counted = {
         "Messages": 1,
         "Latency": float(facts.get("ms") or 0.0),
         "Submissions": 1 if "PutAnswer" in writes else 0,
@@ -76,3 +78,6 @@ def of_message(facts: Mapping[str, Any]) -> dict[str, float]:
         "BusyReplies": 1 if result == "unavailable" else 0,
         "Throttles": 1 if result == "rate_limited" else 0,
     }
+    if "NoteRegistrationFailure" in writes:  # only then: most messages carry no such figure
+        counted["RegistrationRefusals"] = 1
+    return counted

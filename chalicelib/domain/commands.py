@@ -77,6 +77,7 @@ COMMANDS: list[Command] = [
     Command("명단 추가", roster_admin.add, "명단 추가 <소속> <이름> [확인번호], <이름>", SUPER, "roster_add"),
     Command("명단 삭제", roster_admin.ask_remove, "명단 삭제 <소속> <이름>", SUPER, "roster_remove"),
     Command("등록 해제", roster_admin.release, "등록 해제 <이름>", SUPER, "release_registration"),
+    Command("잠금 해제", roster_admin.unlock, "잠금 해제 <소속> <이름>", SUPER, "roster_unlock"),
 ]
 _LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from chalicelib.domain.common import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
-from chalicelib.domain.reply import Reply
 
 
 def listed_for(ctx: Ctx, with_full: bool = False) -> list[SurveyInfo]:
@@ -75,7 +74,7 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
     if found.survey is None and sid:
         s = ctx.db.get_survey(sid)
         if s is not None:
-            return (s, pool) if s.managed_by(u) else _refused(ctx, s.id, cmd)
+            return (s, pool) if s.managed_by(u) else _refused(ctx, s.id, cmd, arg, pool, none_hint)
     if found.survey is not None:
         s = ctx.db.get_survey(found.survey.id)
         if s is not None and s.managed_by(u):
@@ -96,8 +95,8 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
         # The choices name a deadline: read them (a page at most) rather than trust the remembered titles.
         shown = [s.info() for s in ctx.db.get_surveys([c.id for c in found.choices])]
         return Outcome(choose_reply(cmd, arg, Found(choices=shown), pool, none_hint))
-    if titled:  # someone else's survey by exact title: refuse (and audit) rather than say "not found"
-        return _refused(ctx, titled[0].id, cmd)
+    if titled:  # someone else's survey by exact title: audited, and told as if there were none
+        return _refused(ctx, titled[0].id, cmd, arg, pool, none_hint)
     return Outcome(choose_reply(cmd, arg, found, pool, none_hint))
 
 
@@ -106,11 +105,11 @@ def forget_managed(u: User, survey_id: str) -> None:
     u.managed.pop(survey_id, None)
 
 
-def _refused(ctx: Ctx, survey_id: str, cmd: str) -> Outcome:
-    return Outcome(
-        Reply.say("내가 만들었거나 공동관리자인 신청만 다룰 수 있어요.", quick=["내 신청서", "메뉴"]),
-        writes=[ctx.audit("denied", survey_id, cmd)],
-    )
+def _refused(ctx: Ctx, survey_id: str, cmd: str, arg: str, pool: list[SurveyInfo], hint: str) -> Outcome:
+    """Someone else's survey: the reply is the one for a title that does not exist (asking does not tell that it
+    does), and the attempt is audited."""
+    title, _ = split_ref(arg)
+    return Outcome(choose_reply(cmd, title or arg, Found(), pool, hint), writes=[ctx.audit("denied", survey_id, cmd)])
 
 
 def _merged(pool: Sequence[SurveyInfo], more: Sequence[SurveyInfo]) -> list[SurveyInfo]:

@@ -392,6 +392,24 @@ class AuditEntry:
 # --- the roster ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Strain:
+    """Refused registration attempts, as a leaky bucket: ``level`` as of ``at`` (epoch seconds), leaking at a
+    rate the caller gives; ``tries`` counts every refusal ever noted (a write is conditional on it, so parallel
+    attempts cannot overshoot); ``until``: no attempt is evaluated before then (0: none)."""
+
+    level: float = 0.0
+    at: int = 0
+    tries: int = 0
+    until: int = 0
+
+    def level_at(self, now: int, leak_per_second: float) -> float:
+        return max(0.0, self.level - max(0, now - self.at) * leak_per_second)
+
+    def after_one_more(self, now: int, leak_per_second: float) -> Strain:
+        return Strain(self.level_at(now, leak_per_second) + 1, now, self.tries + 1, self.until)
+
+
 def unit_key(unit: str) -> str:
     """How units are compared and stored in the roster: without any spaces ('2 중대' is '2중대')."""
     return "".join(unit.split())
@@ -422,6 +440,12 @@ class RosterEntry:
     claimed_at: str = ""
     number: str = ""
     person: str = ""
+    strain: Strain = field(default_factory=lambda: Strain())  # refused claims of this entry (see Strain)
+
+    @property
+    def locked(self) -> int:
+        """Until when (epoch seconds) the entry takes no registration: too many wrong check values."""
+        return self.strain.until
 
     @property
     def suffix(self) -> str:

@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     Member,
     Planned,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -162,8 +163,8 @@ class Reader(ABC):
         Read by nothing a member says."""
 
     @abstractmethod
-    def registration_failures(self, user_key: str, window: int) -> int:
-        """How many registration attempts of ``user_key`` were refused in ``window``."""
+    def registration_strain(self, user_key: str) -> Strain:
+        """The refused registration attempts of ``user_key`` (a leaky bucket; see model.Strain)."""
 
     @abstractmethod
     def last_load(self, now: int) -> LoadResult | None:

@@ -20,6 +20,7 @@ from chalicelib.domain.model import (
     Member,
     Planned,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -92,8 +93,8 @@ class NoReads(Reader):
     def roster_entries(self, unit: str = "", name: str = "") -> list[RosterEntry]:
         return []
 
-    def registration_failures(self, user_key: str, window: int) -> int:
-        return 0
+    def registration_strain(self, user_key: str) -> Strain:
+        return Strain()
 
     def former_entries(self) -> list[RosterEntry]:
         return []

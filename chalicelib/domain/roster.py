@@ -21,22 +21,28 @@ unknown name, a wrong check value and an entry someone else claimed read the sam
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Iterable
 
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.model import MEMBER, RosterEntry, User, unit_key
+from chalicelib.domain.model import MEMBER, RosterEntry, Strain, User, unit_key
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.words import pp
-from chalicelib.domain.writes import ClaimRoster, NoteRegistrationFailure, ReleaseRoster, Write
+from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster, Write
 
-MAX_FAILURES = 5  # refused registrations a person may make ...
-FAILURE_WINDOW_MINUTES = 10  # ... in this many minutes; then they wait for the next window
+MAX_FAILURES = 5  # refused registrations an account may make at once ...
+FAILURE_WINDOW_MINUTES = 10  # ... and one more each 1/5 of this many minutes (a leaky bucket, not a fixed window)
+ACCOUNT_LEAK = MAX_FAILURES / (FAILURE_WINDOW_MINUTES * 60)  # refusals forgiven per second
+ENTRY_LIMIT = 5  # wrong guesses at one roster entry, from any accounts, before it is locked ...
+ENTRY_WINDOW_MINUTES = 30  # ... counted the same way, one forgiven each 1/5 of this
+ENTRY_LEAK = ENTRY_LIMIT / (ENTRY_WINDOW_MINUTES * 60)
+ENTRY_COOL_DOWN = 60 * 60  # seconds a locked entry takes no registration, unless a super admin lifts it
 
 REFUSED = (
     "등록 정보가 맞지 않아요. 소속, 이름, 확인번호를 다시 확인해 주세요. "
@@ -137,73 +143,66 @@ def matched_unit(typed: str, units: Iterable[str]) -> tuple[str, list[str]]:
 # --- registration ------------------------------------------------------------------------------
 
 
-def _window(ctx: Ctx) -> int:
-    return int(ctx.now.timestamp()) // (60 * FAILURE_WINDOW_MINUTES)
-
-
-def _refused(ctx: Ctx, text: str, next_steps: list[QuickLike]) -> Outcome:
-    window = _window(ctx)
-    expires = (window + 2) * 60 * FAILURE_WINDOW_MINUTES
-    return Outcome(
-        Reply.say(text, quick=next_steps),
-        writes=[NoteRegistrationFailure(ctx.key, window, expires)],
-    )
+def _refused(ctx: Ctx, strain: Strain, next_steps: list[QuickLike], named: Iterable[RosterEntry] = ()) -> Outcome:
+    """The one reply to every refusal, counted on the account and on every entry it named and evaluated."""
+    now = int(ctx.now.timestamp())
+    mine = strain.after_one_more(now, ACCOUNT_LEAK)
+    writes: list[Write] = [NoteRegistrationFailure(ctx.key, mine, now + 2 * 60 * FAILURE_WINDOW_MINUTES)]
+    for e in named:
+        noted = e.strain.after_one_more(now, ENTRY_LEAK)
+        if noted.level > ENTRY_LIMIT - 1:  # the limit reached: nobody registers as them for a while
+            noted = dataclasses.replace(noted, until=now + ENTRY_COOL_DOWN)
+        writes.append(NoteEntryFailure(e.entry, noted))
+    return Outcome(Reply.say(REFUSED, quick=next_steps), writes=writes)
 
 
 def register(ctx: Ctx, arg: str, info: RosterInfo) -> Outcome:
-    """등록 <소속> <이름> [확인번호] with a roster: claims the one entry that matches."""
+    """등록 <소속> <이름> [확인번호] with a roster: claims the one entry that matches.
+
+    A refusal reads the same whatever was wrong (an unknown unit or name, a wrong check value, an entry someone
+    else holds, an entry without a check value in a roster that uses them, an entry locked after many guesses),
+    and is counted on the account and on the entry it named. Each count is a conditional write on the count
+    read, and so is the claim: parallel guesses at one entry, from however many accounts, are evaluated one at a
+    time, and after :data:`ENTRY_LIMIT` wrong ones the entry evaluates none until its cool-down passes or a
+    super admin lifts the lock (they are told).
+    """
     next_steps: list[QuickLike] = ["메뉴"] if ctx.user else [HOW_TO_REGISTER]
     words = words_of(arg)
     check = words.pop() if len(words) >= 2 and _looks_like_check(words[-1]) else ""
     if len(words) < 2:  # a name alone, or a name and a check value: the unit is asked for, never guessed
         name = words[0] if words else "홍길동"
         tail = " <확인번호>" if info.checks else ""
-        units = list(info.units)
-        quick: list[QuickLike] = (
-            [Quick(u[:14], f"등록 {u} {name} {check}".strip()) for u in units] if len(units) <= 6 and words else []
-        )
+        return Outcome(Reply.say("소속도 함께 보내 주세요.", f"예: 등록 2중대 {name}{tail}", quick=next_steps))
+    now = int(ctx.now.timestamp())
+    strain = ctx.db.registration_strain(ctx.key)
+    if strain.level_at(now, ACCOUNT_LEAK) > MAX_FAILURES - 1:  # one more would overflow the bucket
+        wait = max(1, math.ceil((strain.level_at(now, ACCOUNT_LEAK) - MAX_FAILURES + 1) / ACCOUNT_LEAK / 60))
+        return Outcome(Reply.say(f"등록을 여러 번 실패했어요. {wait}분 뒤에 다시 해 주세요.", quick=next_steps))
+    name, typed_unit = words[-1], "".join(words[:-1])
+    unit, _ = matched_unit(typed_unit, info.units)
+    if not unit:
+        return _refused(ctx, strain, next_steps)
+    entries = ctx.db.roster_entries(unit, name)
+    open_ = [e for e in entries if e.locked <= now]  # a locked entry evaluates nothing
+
+    def fits(e: RosterEntry) -> bool:
+        if not e.check:
+            return not info.checks  # a roster that uses check values takes nobody without one
+        return bool(check) and check_matches(e.check, check)
+
+    if not check and info.checks:  # says nothing of any entry: the roster as a whole has check values
         return Outcome(
             Reply.say(
-                "소속도 함께 보내 주세요." + (" 아래에서 골라도 돼요." if quick else ""),
-                f"예: 등록 {units[0] if units else '2중대'} {name}{tail}",
-                quick=[*quick, *next_steps],
+                "등록 정보가 맞지 않아요. 확인번호도 함께 보내 주세요(관리자에게 받은 번호예요).",
+                f"예: 등록 {typed_unit} {name} 1234",
+                quick=next_steps,
             )
         )
-    if ctx.db.registration_failures(ctx.key, _window(ctx)) >= MAX_FAILURES:
-        return Outcome(
-            Reply.say(f"등록을 여러 번 실패했어요. {FAILURE_WINDOW_MINUTES}분 뒤에 다시 해 주세요.", quick=next_steps)
-        )
-    name, typed_unit = words[-1], "".join(words[:-1])
-    unit, near = matched_unit(typed_unit, info.units)
-    if not unit:
-        if near:
-            tail = f" {check}" if check else ""
-            choices: list[QuickLike] = [Quick(u[:14], f"등록 {u} {name}{tail}") for u in near]
-            return Outcome(
-                Reply.say(
-                    f"'{typed_unit}'{pp(typed_unit, '은(는)')} 없는 소속이에요. 이 중 하나인가요?",
-                    quick=[*choices, "메뉴"],
-                )
-            )
-        return _refused(
-            ctx,
-            f"'{typed_unit}'{pp(typed_unit, '은(는)')} 명단에 없는 소속이에요. 소속 이름을 확인해 주세요.",
-            next_steps,
-        )
-    entries = ctx.db.roster_entries(unit, name)
-    fitting = [e for e in entries if not e.check or (check and check_matches(e.check, check))]
+    fitting = [e for e in open_ if fits(e)]
     mine = [e for e in fitting if e.claimed_by == ctx.key]
     free = [e for e in fitting if not e.claimed_by]
     if not mine and not free:
-        if not check and info.checks:  # says nothing of this entry: the roster as a whole has check values
-            return Outcome(
-                Reply.say(
-                    "등록 정보가 맞지 않아요. 확인번호도 함께 보내 주세요(관리자에게 받은 번호예요).",
-                    f"예: 등록 {unit} {name} 1234",
-                    quick=next_steps,
-                )
-            )
-        return _refused(ctx, REFUSED, next_steps)
+        return _refused(ctx, strain, next_steps, open_)
     return _claim(ctx, (mine or free)[0])
 
 
@@ -211,7 +210,7 @@ def _claim(ctx: Ctx, entry: RosterEntry) -> Outcome:
     """Link the speaker to ``entry``: they answer as its person, and what that person answered is theirs."""
     before = ctx.user.person_key if ctx.user is not None else ""
     person = entry.person or before or ctx.key
-    writes: list[Write] = [ClaimRoster(entry.entry, ctx.key, ctx.now.isoformat(), person)]
+    writes: list[Write] = [ClaimRoster(entry.entry, ctx.key, ctx.now.isoformat(), person, entry.strain.tries)]
     if ctx.user is None:
         u = User(key=ctx.key, name=entry.name, unit=entry.unit, role=MEMBER, created_at=ctx.now.isoformat())
         text = f"{entry.label()}님, 등록되었어요! 이제 신청에 응답할 수 있어요."

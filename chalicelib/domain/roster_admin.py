@@ -24,7 +24,7 @@ from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import clean_check, matched_unit, release_on_leave
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
-from chalicelib.domain.writes import DeleteUser, SetRosterUnits, TakeRemovals, Write
+from chalicelib.domain.writes import DeleteUser, LiftEntryLock, SetRosterUnits, TakeRemovals, Write
 
 PAGE = 60  # people a page of 명단 <소속>, 명단 밖 or 명단 반영 lists
 MAX_ADD = 20  # names one 명단 추가 may carry
@@ -85,6 +85,20 @@ def show(ctx: Ctx, arg: str) -> Outcome:
         names = _labels([e for p, e in shown if p == part], entries)
         if names:
             lines.append(f"{part}: " + ", ".join(names))
+    now = int(ctx.now.timestamp())
+    locked = [e for e in entries if e.locked > now]
+    if locked:
+        lines.append(
+            "잠김(틀린 확인번호가 여러 번): " + ", ".join(_labels(locked, entries)) + " · '잠금 해제 <소속> <이름>'"
+        )
+    info = ctx.db.roster_info()
+    unchecked = [e for e in waiting if not e.check] if info.checks else []
+    if unchecked:
+        lines.append(
+            "확인번호가 없어 등록할 수 없음: "
+            + ", ".join(_labels(unchecked, entries))
+            + f" · '명단 추가 {unit} <이름> <확인번호>'"
+        )
     if loose and page == 1:
         shown_marks = _loose_marks(ctx, loose[:LOOSE_SHOWN])
         lines.append(
@@ -199,14 +213,18 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     unit = unit or unit_key(typed_unit)
     bad = [(n, why) for n, _ in people if (why := valid_name(n))]
     existing = ctx.db.roster_entries(unit)
-    names = {e.name for e in existing}
-    already = [n for n, _ in people if n in names]
-    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in names and not valid_name(n)]
+    by_name = {e.name: e for e in existing}
+    # Someone already there without a check value gets the one given now (a roster that uses them takes nobody
+    # without one); otherwise they are already there.
+    checked = [(n, c) for n, c in people if c and n in by_name and not by_name[n].check and not by_name[n].suffix]
+    already = [n for n, c in people if n in by_name and (n, c) not in checked]
+    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in by_name and not valid_name(n)]
+    rows += [(len(people) + i + 1, unit, n, c) for i, (n, c) in enumerate(checked)]
     members = ctx.db.list_members(unit)
     users = ctx.db.get_users([m.key for m in _loose(existing, members)])
     plan = roster_load.plan_load(existing, rows, False, ctx.db.former_entries(), users, ctx.now.isoformat())
     done = [c for c in plan.changes if c.kind in (roster_load.ADDED, roster_load.BACK, roster_load.MOVED)]
-    if not done and not bad:
+    if not done and not bad and not checked:
         return Outcome(Reply.say(f"모두 이미 {unit} 명단에 있어요: {', '.join(already)}", quick=["명단", "메뉴"]))
     writes: list[Write] = [w for g in plan.groups for w in g if not isinstance(w, SetRosterUnits)]
     units_after = dict(info.units)
@@ -214,8 +232,11 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     for c in plan.of(roster_load.MOVED):  # they left their old unit
         units_after[c.before] = max(0, units_after.get(c.before, 0) - 1)
     units_after = {u: n for u, n in units_after.items() if n}
-    writes.append(SetRosterUnits(dict(sorted(units_after.items())), info.checks or any(c for _, c in people)))
-    out = [f"{unit} 명단에 {len(done)}명을 넣었어요."]
+    uses_checks = info.checks or any(c for _, c in people)
+    writes.append(SetRosterUnits(dict(sorted(units_after.items())), uses_checks))
+    out = [f"{unit} 명단에 {len(done)}명을 넣었어요."] if done or not checked else []
+    if checked:
+        out.append("확인번호를 넣었어요: " + ", ".join(n for n, _ in checked))
     for c in done:
         if c.kind != roster_load.ADDED:
             out.append(f"• {c.kind}: {c.label()}" + (" (등록 그대로)" if c.registered else ""))
@@ -223,6 +244,12 @@ def add(ctx: Ctx, arg: str) -> Outcome:
         out.append("이미 등록한 사람과 이었어요: " + ", ".join(c.name for c in plan.of(roster_load.LINKED)))
     if already:
         out.append("이미 있음: " + ", ".join(already))
+    unchecked = [c.name for c in plan.of(roster_load.ADDED) if not dict(people).get(c.name)]
+    if uses_checks and unchecked:
+        out.append(
+            f"{', '.join(unchecked)}: 확인번호가 없어 아직 등록할 수 없어요. "
+            f"'명단 추가 {unit} <이름> <확인번호>'로 넣어 주세요."
+        )
     out += [f"• {n}: {why.rstrip('.')}" for n, why in bad]
     out += [f"• {why}" for _, why in plan.warnings]
     audit = ctx.audit("roster_add", unit, f"{len(done)}")
@@ -293,6 +320,27 @@ def remove_one(ctx: Ctx, session: Session, key: str) -> Outcome:
         session=session,
         writes=writes,
     )
+
+
+def unlock(ctx: Ctx, arg: str) -> Outcome:
+    """잠금 해제 <소속> <이름>: an entry locked after many wrong guesses takes registrations again (its count starts
+    afresh); the super admin has made sure the real person is the one trying."""
+    if not arg:
+        return Outcome(Reply.say("소속과 이름을 붙여 주세요. 예: 잠금 해제 2중대 홍길동", quick=["명단", "메뉴"]))
+    _, found = _entries_named(ctx, arg)
+    now = int(ctx.now.timestamp())
+    locked = [e for e in found if e.locked > now]
+    if not locked:
+        said = (
+            f"'{arg}'{pp(arg, '은(는)')} 잠겨 있지 않아요."
+            if found
+            else f"명단에서 '{arg}'{pp(arg, '을(를)')} 찾지 못했어요."
+        )
+        return Outcome(Reply.say(said, quick=["명단", "메뉴"]))
+    writes: list[Write] = [LiftEntryLock(e.entry) for e in locked]
+    writes += [ctx.audit("roster_unlock", e.unit, entry_mark(e)) for e in locked]
+    who = ", ".join(f"{e.unit} {e.name}#{entry_mark(e)}" for e in locked)
+    return Outcome(Reply.say(f"{who}님이 다시 등록할 수 있어요.", quick=["명단", "메뉴"]), writes=writes)
 
 
 # --- what a load did, and its removals -------------------------------------------------------------

@@ -21,6 +21,7 @@ from chalicelib.domain.model import (
     LoadResult,
     Planned,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -261,6 +262,7 @@ class ClaimRoster:
     user_key: str
     at: str
     person: str = ""
+    seen_tries: int | None = None  # with it: the entry's refused tries are still these (no guess slipped past)
 
 
 @dataclass(eq=False)
@@ -316,11 +318,31 @@ class TakeRemovals:
 
 @dataclass(eq=False)
 class NoteRegistrationFailure:
-    """Count a refused registration attempt of ``user_key`` in the current window (no condition)."""
+    """Note a refused registration attempt of ``user_key``: its strain becomes ``strain``. Condition: its tries
+    are still ``strain.tries - 1`` (parallel attempts of one account are noted one by one, none lost)."""
 
     user_key: str
-    window: int  # the window's number (see account.FAILURE_WINDOW_MINUTES)
-    expires: int  # epoch seconds after which the count may go
+    strain: Strain
+    expires: int  # epoch seconds after which the record may go
+
+
+@dataclass(eq=False)
+class NoteEntryFailure:
+    """Note a refused attempt to register as a roster entry (a wrong check value, or the entry held by someone
+    else): its strain becomes ``strain`` (``strain.until`` set: it takes no registration until then). Condition:
+    the entry exists and its tries are still ``strain.tries - 1``, so parallel guesses from many accounts are
+    evaluated one at a time and at most the limit of them before the lock."""
+
+    entry: str
+    strain: Strain
+
+
+@dataclass(eq=False)
+class LiftEntryLock:
+    """A super admin lets an entry be claimed again before its cool-down ends (its strain starts afresh).
+    Condition: the entry exists."""
+
+    entry: str
 
 
 @dataclass(eq=False)
@@ -366,6 +388,8 @@ Write = (
     | KeepLoadResult
     | TakeRemovals
     | NoteRegistrationFailure
+    | NoteEntryFailure
+    | LiftEntryLock
     | MarkReminded
     | MarkAutoReminded
     | SetRepeat

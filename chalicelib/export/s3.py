@@ -300,13 +300,9 @@ class S3Exporter(Exporter, Uploads):
         return FileLink(url=url, filename="명단 올리기.html", expires_in=UPLOAD_PAGE_SECONDS, key=key)
 
     def upload_arrived(self, token: str) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=upload_key(token))
-        except ClientError:
-            return False
-        return True
+        key = upload_key(token)
+        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1).get("Contents") or []
+        return any(o["Key"] == key for o in found)
 
     def uploaded(self, token: str) -> Upload | None:
         """The file at the page's one key (nothing else under the token is ever read), named by what it is: a

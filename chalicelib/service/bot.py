@@ -31,7 +31,7 @@ from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.session import pending_upload, ready_files
 from chalicelib.domain.wizard import AUTO_REMIND_CHOICES
-from chalicelib.domain.writes import Audit, DeleteSurvey, MarkAutoReminded, PutUser, Write
+from chalicelib.domain.writes import Audit, DeleteSurvey, MarkAutoReminded, NoteEntryFailure, PutUser, Write
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
 from chalicelib.service import downloads, reminders, roster_files, wording
@@ -196,6 +196,7 @@ class Bot:
             facts["result"] = "ok"
             facts["writes"] = [type(w).__name__ for w in writes]
             self._after_commit(out.writes, turn)
+            self._alert_locks(out.writes)
             if out.notify is not None:
                 self._notify(out.notify)
             if out.roster_import:
@@ -345,6 +346,17 @@ class Bot:
     def _busy(self, turn: _Turn) -> Reply:
         """'Try again shortly', with the question the member is on (from the session: no store reads)."""
         return current_prompt(turn.user, wording.BUSY) or wording.busy()
+
+    def _alert_locks(self, writes: list[Write]) -> None:
+        """A roster entry just locked after many wrong guesses: every super admin is told on their next message (a
+        real person may be locked out), and it is counted."""
+        for w in writes:
+            if isinstance(w, NoteEntryFailure) and w.strain.until:
+                log.warning("roster entry locked", extra=emf({"RosterEntryLocks": 1}))
+                try:
+                    roster_files.entry_locked(self.store, w.entry, w.strain.until)
+                except Exception as exc:  # told or not, the lock holds
+                    log.error("lock alert failed", extra=failure(exc))
 
     @staticmethod
     def _after_commit(writes: list[Write], turn: _Turn) -> None:

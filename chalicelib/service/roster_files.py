@@ -176,3 +176,24 @@ def run_removal(store: Store, token: str, admin_key: str) -> None:
         text += f" 그중 등록했던 {registered}명은 '명단에 없는 등록자'로 남아요('명단'에서 볼 수 있어요)."
     log.info("roster removals done", extra={"removed": len(gone), **emf({"RosterRemovals": len(gone)})})
     leave_note(store, admin_key, text)
+
+
+def entry_locked(store: Store, entry: str, until: int) -> None:
+    """Tell every super admin that a roster entry stopped taking registrations after many wrong guesses: the real
+    person may be locked out, and only they (or the cool-down) let them in."""
+    from chalicelib.domain.marks import entry_mark
+    from chalicelib.domain.model import KST, SUPER
+
+    unit, _, rest = entry.partition("#")
+    found = [e for e in store.roster_entries(unit, rest.split("#")[0]) if e.entry == entry]
+    if not found:
+        return
+    e = found[0]
+    when = datetime.fromtimestamp(until, KST).strftime("%H:%M")
+    text = (
+        f"{e.unit} {e.name}#{entry_mark(e)}님으로 등록하려는 틀린 확인번호가 여러 번 들어와 "
+        f"{when}까지 등록을 막았어요. 본인이 등록하지 못하고 있다면 확인하고 '잠금 해제 {e.unit} {e.name}'."
+    )
+    for admin in store.list_admins():
+        if admin.role >= SUPER:
+            leave_note(store, admin.key, text)

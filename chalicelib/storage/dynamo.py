@@ -34,6 +34,7 @@ from chalicelib.domain.model import (
     Member,
     Planned,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -334,13 +335,13 @@ class DynamoStore(Store):
             entries = [e for e in entries if e.entry.split("#")[1] == name]
         return entries
 
-    def registration_failures(self, user_key: str, window: int) -> int:
+    def registration_strain(self, user_key: str) -> Strain:
         with mapped_errors():
             try:
-                found = self.tables.RosterItem.get(FAILURES_PARTITION, f"{user_key}#{window}", consistent_read=True)
+                found = self.tables.RosterItem.get(FAILURES_PARTITION, user_key, consistent_read=True)
             except DoesNotExist:
-                return 0
-        return int(found.tries or 0)
+                return Strain()
+        return items.strain(found)
 
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)

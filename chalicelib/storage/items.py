@@ -26,6 +26,7 @@ from chalicelib.domain.model import (
     Planned,
     Question,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -350,7 +351,12 @@ def roster_entry(i: RosterItem) -> RosterEntry:
         claimed_at=i.claimed_at or "",
         number=i.number or "",
         person=i.person or "",
+        strain=strain(i),
     )
+
+
+def strain(i: RosterItem) -> Strain:
+    return Strain(float(i.strain or 0), int(i.strain_at or 0), int(i.tries or 0), int(i.locked_until or 0))
 
 
 def load_head(r: LoadResult) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from chalicelib.domain.model import (
     Member,
     Planned,
     RosterEntry,
+    Strain,
     Survey,
     SurveyInfo,
     User,
@@ -47,11 +48,13 @@ from chalicelib.domain.writes import (
     DeleteUser,
     KeepLoadResult,
     KeepLonger,
+    LiftEntryLock,
     ListSurvey,
     MarkAutoReminded,
     MarkKeepWarned,
     MarkPurged,
     MarkReminded,
+    NoteEntryFailure,
     NoteRegistrationFailure,
     Plan,
     PutAnswer,
@@ -86,7 +89,7 @@ class MemoryStore(Store):
         self.former: dict[str, RosterEntry] = {}
         self.load: tuple[LoadResult, int] | None = None  # the last load kept, and when it expires
         self.load_kept: dict[str, tuple[list[str], list[str]]] = {}  # token -> (lines, keys)
-        self.failures: dict[tuple[str, int], int] = {}
+        self.failures: dict[str, Strain] = {}
         self.plans: dict[str, Planned] = {}
 
     # --- reads ---------------------------------------------------------------
@@ -189,9 +192,9 @@ class MemoryStore(Store):
             found = [e for e in found if e.entry.split("#")[1] == name]
         return sorted(found, key=lambda e: e.entry)
 
-    def registration_failures(self, user_key: str, window: int) -> int:
+    def registration_strain(self, user_key: str) -> Strain:
         with self._lock:
-            return self.failures.get((user_key, window), 0)
+            return self.failures.get(user_key, Strain())
 
     def planned(self) -> list[Planned]:
         with self._lock:
@@ -274,6 +277,18 @@ class MemoryStore(Store):
         elif isinstance(w, ClaimRoster):
             e = self.roster.get(w.entry)
             if e is None or e.claimed_by not in ("", w.user_key) or e.person not in ("", w.person or e.person):
+                raise Conflict("roster")
+            if w.seen_tries is not None and e.strain.tries != w.seen_tries:
+                raise Conflict("roster")
+        elif isinstance(w, NoteRegistrationFailure):
+            if self.failures.get(w.user_key, Strain()).tries != w.strain.tries - 1:
+                raise Conflict("roster")
+        elif isinstance(w, NoteEntryFailure):
+            e = self.roster.get(w.entry)
+            if e is None or e.strain.tries != w.strain.tries - 1:
+                raise Conflict("roster")
+        elif isinstance(w, LiftEntryLock):
+            if w.entry not in self.roster:
                 raise Conflict("roster")
         elif isinstance(w, (DeleteRosterEntry, RetireRosterEntry)):
             if (w.entry if isinstance(w, DeleteRosterEntry) else w.entry.entry) not in self.roster:
@@ -372,8 +387,8 @@ class MemoryStore(Store):
         elif isinstance(w, PutRosterEntry):
             e = copy.deepcopy(w.entry)
             old = self.roster.get(e.entry)
-            if old is not None and not w.new:  # a change keeps the claim and the person
-                e.claimed_by, e.claimed_at, e.person = old.claimed_by, old.claimed_at, old.person
+            if old is not None and not w.new:  # a change keeps the claim, the person and the guesses counted
+                e.claimed_by, e.claimed_at, e.person, e.strain = old.claimed_by, old.claimed_at, old.person, old.strain
             self.roster[e.entry] = e
         elif isinstance(w, DeleteRosterEntry):
             self.roster.pop(w.entry, None)
@@ -399,8 +414,11 @@ class MemoryStore(Store):
         elif isinstance(w, TakeRemovals) and self.load is not None:  # (checked: it is)
             self.load = (dataclasses.replace(self.load[0], taken=True), self.load[1])
         elif isinstance(w, NoteRegistrationFailure):
-            slot = (w.user_key, w.window)
-            self.failures[slot] = self.failures.get(slot, 0) + 1
+            self.failures[w.user_key] = w.strain
+        elif isinstance(w, NoteEntryFailure):
+            self.roster[w.entry].strain = w.strain
+        elif isinstance(w, LiftEntryLock):
+            self.roster[w.entry].strain = Strain(tries=self.roster[w.entry].strain.tries)
         else:  # a write this store does not know would pass here and vanish on DynamoDB, or the reverse
             raise TypeError(f"not a write MemoryStore applies: {w!r}")
 

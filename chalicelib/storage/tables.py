@@ -42,7 +42,8 @@ message reads a bounded number of small items however much history there is.
   unit or everyone (a Query of the partition; an organisation, not a history). The
   units with their head counts are one item (:data:`UNITS_PARTITION`), which
   registration reads to match a typed unit. Refused registrations are counted per
-  person and window (:data:`FAILURES_PARTITION`), expiring by TTL. Entries taken off the roster
+  account (:data:`FAILURES_PARTITION`, expiring by TTL) and on the entry they named, each a
+  leaky bucket written conditionally on its count of tries. Entries taken off the roster
   that tie to a person (claimed once) move to :data:`FORMER_PARTITION`, read only by a load.
 """
 
@@ -331,7 +332,10 @@ class RosterItem(Model):
     plan = JsonAttribute(null=True)  # the last load: the head's facts, or a chunk of its lines or keys
     token = UnicodeAttribute(null=True)  # the last load's head: which load it is (a yes holds to it)
     taken = BooleanAttribute(null=True)  # ... and whether its removals were said yes to
-    tries = NumberAttribute(null=True)  # a failures item: refused attempts in its window
+    tries = NumberAttribute(null=True)  # refused attempts ever noted (an account's item, or an entry): the version
+    strain = NumberAttribute(null=True)  # ... the leaky bucket's level as of strain_at
+    strain_at = NumberAttribute(null=True)  # epoch seconds
+    locked_until = NumberAttribute(null=True)  # an entry: no registration is evaluated before then
     expires = NumberAttribute(null=True)  # epoch seconds; TTL removes failures items after it
 
 

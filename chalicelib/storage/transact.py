@@ -18,7 +18,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, SurveyInfo, plan_key
+from chalicelib.domain.model import CLOSED, KEEP, OPEN, Planned, Strain, SurveyInfo, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -31,11 +31,13 @@ from chalicelib.domain.writes import (
     DeleteUser,
     KeepLoadResult,
     KeepLonger,
+    LiftEntryLock,
     ListSurvey,
     MarkAutoReminded,
     MarkKeepWarned,
     MarkPurged,
     MarkReminded,
+    NoteEntryFailure,
     NoteRegistrationFailure,
     Plan,
     PutAnswer,
@@ -292,8 +294,19 @@ def _add(tx: TransactWrite, t: Tables, w: Write, index: int) -> tuple[str, str]:
         tx.update(head, actions=[RosterItem.taken.set(True)], condition=cond)
         return "update", "roster"
     if isinstance(w, NoteRegistrationFailure):
-        failures = t.RosterItem(FAILURES_PARTITION, f"{w.user_key}#{w.window}")
-        tx.update(failures, actions=[RosterItem.tries.add(1), RosterItem.expires.set(w.expires)])
+        # condition: the account's tries are still the ones read (parallel attempts are noted one by one)
+        failures = t.RosterItem(FAILURES_PARTITION, w.user_key)
+        actions = [*_strain_actions(w.strain), RosterItem.expires.set(w.expires)]
+        tx.update(failures, actions=actions, condition=_tries_were(w.strain.tries - 1))
+        return "update", "roster"
+    if isinstance(w, NoteEntryFailure):
+        # condition: the entry exists, and its tries are still the ones read (guesses are evaluated one by one)
+        cond = RosterItem.entry.exists() & _tries_were(w.strain.tries - 1)
+        tx.update(t.RosterItem(ROSTER_PARTITION, w.entry), actions=_strain_actions(w.strain), condition=cond)
+        return "update", "roster"
+    if isinstance(w, LiftEntryLock):
+        lifted: list[Action] = [RosterItem.strain.set(0), RosterItem.locked_until.remove()]
+        tx.update(t.RosterItem(ROSTER_PARTITION, w.entry), actions=lifted, condition=RosterItem.entry.exists())
         return "update", "roster"
     raise TypeError(f"not a transactional write: {w!r}")
 
@@ -328,6 +341,8 @@ def _add_roster(
             RosterItem.claimed_by.does_not_exist() | (RosterItem.claimed_by == w.user_key)
         )
         claim: list[Action] = [RosterItem.claimed_by.set(w.user_key), RosterItem.claimed_at.set(w.at)]
+        if w.seen_tries is not None:  # no refused guess was noted since the entry was read
+            cond &= _tries_were(w.seen_tries)
         if w.person:
             cond &= RosterItem.person.does_not_exist() | (RosterItem.person == w.person)
             claim.append(RosterItem.person.set(w.person))
@@ -349,6 +364,19 @@ def _load_parts(w: KeepLoadResult) -> list[tuple[str, list[str]]]:
     for kind, values in (("l", w.lines), ("k", w.keys)):
         out += [(f"{kind}{n // LOAD_CHUNK:04d}", values[n : n + LOAD_CHUNK]) for n in range(0, len(values), LOAD_CHUNK)]
     return out
+
+
+def _strain_actions(s: Strain) -> list[Action]:
+    return [
+        RosterItem.tries.set(s.tries),
+        RosterItem.strain.set(s.level),
+        RosterItem.strain_at.set(s.at),
+        RosterItem.locked_until.set(s.until) if s.until else RosterItem.locked_until.remove(),
+    ]
+
+
+def _tries_were(tries: int) -> Condition:
+    return RosterItem.tries.does_not_exist() if tries == 0 else RosterItem.tries == tries
 
 
 def _version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condition:

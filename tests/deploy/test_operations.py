@@ -22,6 +22,7 @@ ALARMS = {
     "ChatSlowAlarm": ("AWS/Lambda", "Duration", 3000),
     "HandlerErrorsAlarm": ("Haengjeong", "HandlerErrors", 1),
     "BusyRepliesAlarm": ("Haengjeong", "BusyReplies", 10),
+    "RegistrationGuessingAlarm": ("Haengjeong", "RegistrationRefusals", 50),
     "DynamoThrottlesAlarm": ("AWS/DynamoDB", "ReadThrottleEvents|WriteThrottleEvents", 1),
     "DynamoSystemErrorsAlarm": ("AWS/DynamoDB", "SystemErrors", 1),
     "DeadLettersAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 1),

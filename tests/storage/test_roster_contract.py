@@ -5,9 +5,11 @@ import pytest
 
 from chalicelib.domain.model import RosterEntry, roster_entry_key
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.model import User
+from chalicelib.domain.model import Strain, User
 from chalicelib.domain.writes import (
     ClaimRoster,
+    LiftEntryLock,
+    NoteEntryFailure,
     DeleteFormerEntry,
     DeleteRosterEntry,
     PutUser,
@@ -86,13 +88,37 @@ def test_release_only_by_its_claimer_and_delete(store) -> None:
         store.commit([ReleaseRoster("2중대#홍길동", "kakao-b")])
 
 
-def test_refused_registrations_are_counted_per_window(store) -> None:
-    assert store.registration_failures("kakao-a", 7) == 0
-    store.commit([NoteRegistrationFailure("kakao-a", 7, 10_000)])
-    store.commit([NoteRegistrationFailure("kakao-a", 7, 10_000)])
-    store.commit([NoteRegistrationFailure("kakao-a", 8, 10_000)])
-    assert store.registration_failures("kakao-a", 7) == 2
-    assert store.registration_failures("kakao-b", 7) == 0
+def test_refused_registrations_are_noted_one_at_a_time_on_the_account(store) -> None:
+    assert store.registration_strain("kakao-a") == Strain()
+    first = Strain(1.0, 100, 1)
+    store.commit([NoteRegistrationFailure("kakao-a", first, 10_000)])
+    with pytest.raises(Conflict):  # a second attempt that read the same count (a race) is refused
+        store.commit([NoteRegistrationFailure("kakao-a", first, 10_000)])
+    store.commit([NoteRegistrationFailure("kakao-a", Strain(1.5, 160, 2), 10_000)])
+    assert store.registration_strain("kakao-a") == Strain(1.5, 160, 2)
+    assert store.registration_strain("kakao-b") == Strain()
+
+
+def test_guesses_at_an_entry_are_noted_one_at_a_time_and_a_claim_holds_to_the_count(store) -> None:
+    seed(store)
+    store.commit([NoteEntryFailure("1중대#홍길동", Strain(1.0, 100, 1))])
+    with pytest.raises(Conflict):
+        store.commit([NoteEntryFailure("1중대#홍길동", Strain(1.0, 100, 1))])
+    with pytest.raises(Conflict):  # a claim decided on the count before that guess was noted
+        store.commit([ClaimRoster("1중대#홍길동", "kakao-a", AT, "kakao-a", seen_tries=0)])
+    locked = Strain(2.0, 110, 2, until=3_700)
+    store.commit([NoteEntryFailure("1중대#홍길동", locked)])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.strain, e.locked) == (locked, 3_700)
+    store.commit([PutRosterEntry(entry("1중대", "홍길동", check="s$z"), new=False)])  # a load keeps the count
+    assert store.roster_entries("1중대", "홍길동")[0].strain == locked
+    store.commit([LiftEntryLock("1중대#홍길동")])
+    [e] = store.roster_entries("1중대", "홍길동")
+    assert (e.locked, e.strain.level, e.strain.tries) == (0, 0.0, 2)
+    store.commit([ClaimRoster("1중대#홍길동", "kakao-a", AT, "kakao-a", seen_tries=2)])
+    assert store.roster_entries("1중대", "홍길동")[0].claimed_by == "kakao-a"
+    with pytest.raises(Conflict):
+        store.commit([NoteEntryFailure("1중대#없는사람", Strain(1.0, 100, 1))])
 
 
 def test_an_empty_map_means_no_roster_but_remembers_there_was_one(store) -> None:

@@ -272,8 +272,8 @@ def test_registration_explains_itself_and_asks_for_what_is_missing() -> None:
     load_roster(chat.store, [(2, "3중대", "윤서연", "0135"), (3, "3중대", "강지훈", "2468")])
     how = chat.say("안녕하세요", who="a")
     assert "확인번호" in how and "등록 3중대 홍길동 1234" in how
-    assert "<확인번호>" in chat.say("등록 강지훈 2468", who="a") and "등록 3중대 강지훈 2468" in chat.say(
-        "등록 강지훈 2468", who="a").quick
+    asked = chat.say("등록 강지훈 2468", who="a")  # the unit is asked for, never taken from the name
+    assert "소속도 함께" in asked and "<확인번호>" in asked and asked.quick == ["등록 안내"]
     assert "등록되었어요" in chat.say("등록 3중대 윤서연 0135 입니다", who="a")
     assert "등록되었어요" in chat.say("등록 3 중대 강지훈 2468입니다.", who="b")
     chat.say("탈퇴", who="a")
@@ -281,7 +281,8 @@ def test_registration_explains_itself_and_asks_for_what_is_missing() -> None:
     assert "'등록 <소속> <이름> <확인번호>'를 보내 주세요" in left
     # right check value, entry already claimed: the same words as a wrong one, and counted the same
     assert chat.say("등록 3중대 강지훈 2468", who="c").text == chat.say("등록 3중대 강지훈 9999", who="c").text
-    assert chat.store.registration_failures(key_of("c"), int(chat.clock.now.timestamp()) // 600) == 2
+    assert chat.store.registration_strain(key_of("c")).tries == 2
+    assert chat.store.roster_entries("3중대", "강지훈")[0].strain.tries == 2  # both counted on the entry too
 
 
 def test_check_values_that_lost_their_leading_zeros_are_warned_about() -> None:

@@ -20,7 +20,7 @@ SPEAKER = {"member": "홍길동", "other_admin": "다른관리자", "coadmin": "
 ADMINS = {"other_admin", "coadmin", "owner", "super"}
 MANAGERS = {"coadmin", "owner", "super"}
 SUPERS = {"super"}
-REFUSALS = ("만 쓸 수 있는 명령", "내가 만들었거나 공동관리자인 신청만", "내가 관리하는 신청만")
+REFUSALS = ("만 쓸 수 있는 명령", "맞는 신청을 찾을 수 없어요", "내가 만들었거나 공동관리자인 신청만", "내가 관리하는 신청만")
 
 
 def world() -> tuple[Chat, FakeExporter]:
@@ -136,5 +136,5 @@ def test_ids_do_not_bypass_ownership() -> None:
     sid = survey(c).id
     for cmd in ("현황", "다운로드", "마감", "삭제", "미응답", "결과 보기"):
         r = c.say(f"{cmd} {TITLE}#{sid}", who="다른관리자")
-        assert "공동관리자인 신청만" in r, cmd
+        assert "맞는 신청을 찾을 수 없어요" in r and sid not in r, cmd  # told as if it did not exist
     assert [e.action for e in c.store.audit[-6:]] == ["denied"] * 6

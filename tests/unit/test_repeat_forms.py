@@ -55,7 +55,7 @@ def test_extend_refuses_a_past_moment_someone_elses_survey_and_a_missing_time() 
     assert "이미 지난 시각이에요" in chat.say(f"연장 {TITLE} 2026-11-01 18:00", who="관리자")
     assert "언제까지인지" in chat.say(f"연장 {TITLE}", who="관리자")
     refused = chat.say(f"연장 {TITLE} 금요일 18시", who="다른관리자")
-    assert "내가 만들었거나 공동관리자인 신청만" in refused
+    assert "맞는 신청을 찾을 수 없어요" in refused  # as for a title that does not exist
     assert survey(chat).deadline == datetime(2026, 11, 30, 18, 0, tzinfo=KST)
     assert "연장" in chat.say("도움말", who="관리자")
 
@@ -90,7 +90,7 @@ def test_a_copy_of_a_weekly_title_moves_its_date_and_never_suggests_a_taken_titl
 
 def test_only_ones_own_surveys_are_copied() -> None:
     chat = world()
-    assert "내가 만들었거나 공동관리자인 신청만" in chat.say(f"복사 {TITLE}", who="다른관리자")
+    assert "맞는 신청을 찾을 수 없어요" in chat.say(f"복사 {TITLE}", who="다른관리자")
     assert chat.user("다른관리자").session.get("wizard") is None
     assert "관리자만 쓸 수 있는 명령이에요" in chat.say(f"복사 {TITLE}", who="홍길동")
 

@@ -12,7 +12,7 @@ from chalicelib.storage.memory import MemoryStore
 
 ROWS = [
     (2, "1중대", "홍길동", "1234"),
-    (3, "1중대", "김철수", None),
+    (3, "1중대", "김철수", "5678"),
     (4, "2 중대", "이영희", "0007"),
     (5, "2중대", "박민수", "1111"),
     (6, "2중대", "박민수", "2222"),  # same unit and name, told apart by the check value
@@ -45,7 +45,7 @@ def test_a_load_adds_then_a_reload_changes_nothing_and_a_new_list_updates_and_re
     assert store.roster_units() == {"1중대": 2, "2중대": 3}
     again = roster_load.plan_load(store.roster_entries(), ROWS, True)
     assert again.groups == [] and again.unchanged == 5
-    changed = [(2, "1중대", "홍길동", "9999"), (3, "1중대", "김철수", None), (4, "2중대", "이영희", "0007")]
+    changed = [(2, "1중대", "홍길동", "9999"), (3, "1중대", "김철수", "5678"), (4, "2중대", "이영희", "0007")]
     third = load(store, changed)
     assert names(third.of(roster_load.CHANGED)) == ["1중대 홍길동"] and not third.of(roster_load.ADDED)
     assert sorted(e.name for e in third.removals) == ["박민수"] * 2
@@ -86,12 +86,12 @@ def test_registration_claims_the_roster_entry() -> None:
     assert chat.store.roster_entries("1중대", "홍길동")[0].claimed_by == key_of("a")
 
 
-def test_units_are_matched_without_spaces_and_near_misses_are_offered() -> None:
+def test_units_are_matched_without_spaces_and_an_unknown_unit_reads_as_any_refusal() -> None:
     chat = world()
     assert "등록되었어요" in chat.say("등록 2 중대 이영희 0007", who="a")
-    said = chat.say("등록 1중때 김철수", who="b")
-    assert "없는 소속" in said and "등록 1중대 김철수" in said.quick
-    assert "등록되었어요" in chat.tap(said, "등록 1중대 김철수", who="b")
+    said = chat.say("등록 1중때 김철수 5678", who="b")  # no unit of the roster is offered: that would tell them
+    assert said.text == roster.REFUSED and said.quick == ["등록 안내"]
+    assert "등록되었어요" in chat.say("등록 1중대 김철수 5678", who="b")
 
 
 def test_wrong_or_missing_check_value_is_refused_without_saying_which_part() -> None:
@@ -128,14 +128,34 @@ def test_an_entry_claimed_by_one_kakao_user_is_refused_to_another_as_a_wrong_che
     assert chat.store.get_user(key_of("b")) is None
 
 
-def test_repeated_failures_are_slowed_down() -> None:
+def test_repeated_failures_are_slowed_down_for_the_account_and_lock_the_entry_guessed_at() -> None:
     chat = world()
     for _ in range(roster.MAX_FAILURES):
-        chat.say("등록 1중대 홍길동 0000", who="a")
+        assert chat.say("등록 1중대 홍길동 0000", who="a").text == roster.REFUSED
     said = chat.say("등록 1중대 홍길동 1234", who="a")  # even the right one waits
-    assert "여러 번 실패" in said and f"{roster.FAILURE_WINDOW_MINUTES}분" in said
-    chat.clock.advance(minutes=2 * roster.FAILURE_WINDOW_MINUTES)
+    assert "여러 번 실패" in said and "분 뒤에 다시" in said
+    # the account may try again a while later, one more at a time (a leaky bucket, not a fixed window) ...
+    chat.clock.advance(minutes=roster.FAILURE_WINDOW_MINUTES / roster.MAX_FAILURES + 1)
+    # ... but five wrong guesses locked the entry: even the right value is refused, as any refusal reads
+    assert chat.say("등록 1중대 홍길동 1234", who="a").text == roster.REFUSED
+    [e] = chat.store.roster_entries("1중대", "홍길동")
+    assert e.claimed_by == "" and e.locked > int(chat.clock.now.timestamp())
+    # every super admin is told on their next message, and lifts it
+    note = chat.say("메뉴", who="슈퍼")
+    assert "1중대 홍길동#" in note and "등록을 막았어요" in note and "잠금 해제 1중대 홍길동" in note
+    assert "잠김" in chat.say("명단 1중대", who="슈퍼")
+    assert "다시 등록할 수 있어요" in chat.say("잠금 해제 1중대 홍길동", who="슈퍼")
+    chat.clock.advance(minutes=roster.FAILURE_WINDOW_MINUTES / roster.MAX_FAILURES + 1)  # the account's own wait
     assert "등록되었어요" in chat.say("등록 1중대 홍길동 1234", who="a")
+
+
+def test_a_locked_entry_opens_again_after_its_cool_down() -> None:
+    chat = world()
+    for n in range(roster.ENTRY_LIMIT):
+        chat.say("등록 2중대 이영희 9999", who=f"guesser{n}")  # from as many accounts: the entry counts them all
+    assert chat.say("등록 2중대 이영희 0007", who="real").text == roster.REFUSED
+    chat.clock.advance(seconds=roster.ENTRY_COOL_DOWN + 1)
+    assert "등록되었어요" in chat.say("등록 2중대 이영희 0007", who="real")
 
 
 def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> None:
@@ -160,7 +180,7 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
     replies: dict[str, str] = {}
 
     def register(who: str) -> None:
-        reply, _ = bot.handle(key_of(who), "등록 1중대 김철수", "", None)
+        reply, _ = bot.handle(key_of(who), "등록 1중대 김철수 5678", "", None)  # the right value, twice
         replies[who] = reply.all_text()
 
     threads = [threading.Thread(target=register, args=(w,)) for w in ("a", "b")]
@@ -178,7 +198,7 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
 
 def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
     chat = world()
-    chat.say("등록 1중대 김철수", who="a")
+    chat.say("등록 1중대 김철수 5678", who="a")
     assert chat.store.roster_entries("1중대", "김철수")[0].claimed_by == key_of("a")
     chat.say("등록 1중대 홍길동 1234", who="a")  # a correction: the first entry is free again
     assert chat.store.roster_entries("1중대", "김철수")[0].claimed_by == ""
@@ -207,7 +227,7 @@ def test_without_a_roster_registration_is_as_before() -> None:
 
 def test_roster_overview_and_one_unit() -> None:
     chat = world()
-    chat.say("등록 1중대 김철수", who="a")
+    chat.say("등록 1중대 김철수 5678", who="a")
     said = chat.say("명단", who="슈퍼")
     assert "명단 5명 · 등록 1명 · 미등록 4명" in said and "1중대: 2명 중 1명 등록" in said
     assert "명단에 없는 등록자 1명: 본부 슈퍼" in said  # registered before the roster, no entry of theirs
@@ -227,13 +247,16 @@ def test_adding_a_handful_of_names() -> None:
     assert chat.store.roster_units()["3중대"] == 3
     said = chat.say("명단 추가 3중대 최영수, 윤서", who="슈퍼")
     assert "1명을 넣었어요" in said and "이미 있음: 최영수" in said
+    assert "확인번호가 없어 아직 등록할 수 없어요" in said  # the roster uses check values: they are asked for
     assert chat.store.roster_units() == {"1중대": 2, "2중대": 3, "3중대": 4}
-    assert "등록되었어요" in chat.say("등록 3중대 윤서", who="c")
+    assert chat.say("등록 3중대 윤서", who="c").text.startswith("등록 정보가 맞지 않아요")
+    assert "확인번호를 넣었어요: 윤서" in chat.say("명단 추가 3중대 윤서 2580", who="슈퍼")
+    assert "등록되었어요" in chat.say("등록 3중대 윤서 2580", who="c")
 
 
 def test_release_names_the_person_asks_first_and_lets_a_new_phone_claim_the_entry() -> None:
     chat = world()
-    chat.say("등록 1중대 김철수", who="old phone")
+    chat.say("등록 1중대 김철수 5678", who="old phone")
     asked = chat.say("등록 해제 김철수", who="슈퍼")
     mark = marks.entry_mark(chat.store.roster_entries("1중대", "김철수")[0])
     assert f"1중대 김철수#{mark}님의 등록을 해제할까요?" in asked and asked.quick[:2] == ["예", "아니오"]
@@ -241,7 +264,7 @@ def test_release_names_the_person_asks_first_and_lets_a_new_phone_claim_the_entr
     said = chat.say("예", who="슈퍼")
     assert "등록을 해제했어요" in said
     assert chat.store.get_user(key_of("old phone")) is None
-    assert "등록되었어요" in chat.say("등록 1중대 김철수", who="new phone")
+    assert "등록되었어요" in chat.say("등록 1중대 김철수 5678", who="new phone")
     assert any(a.action == "release_registration" for a in chat.store.list_audit())
 
 
@@ -259,7 +282,7 @@ def test_missing_and_status_count_the_whole_roster() -> None:
     load(chat.store)
     title = make_bbq(chat, target="1중대")
     chat.say("등록 1중대 홍길동 1234", who="a")
-    chat.say("등록 1중대 김철수", who="b")
+    chat.say("등록 1중대 김철수 5678", who="b")
     chat.as_("a").say(f"신청 {title}")
     for text in ("피자", "2", "건너뛰기", "제출"):
         chat.say(text, who="a")

@@ -102,7 +102,7 @@ def test_the_schedule_command_turns_an_unanswered_survey_into_a_scheduled_one() 
     assert "11/24(화) 09:00에 열도록 예약했어요" in said
     (s,) = surveys(chat)
     assert s.status == SCHEDULED and TITLE not in chat.say("신청 목록", who="홍길동")
-    assert "내가 만들었거나 공동관리자인 신청만" in chat.say(f"예약 {TITLE} 내일 10시", who="다른관리자")
+    assert "맞는 신청을 찾을 수 없어요" in chat.say(f"예약 {TITLE} 내일 10시", who="다른관리자")
     assert "마감(11/27(금) 18:00)보다 앞이어야" in chat.say(f"예약 {TITLE} 11/28 9시", who="관리자")
     # 연장 keeps it scheduled; it opens at its time with the new deadline
     assert "옮겼어요" in chat.say(f"연장 {TITLE} 11/28 18:00", who="관리자")
