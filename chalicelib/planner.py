@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
@@ -41,17 +42,23 @@ from chalicelib.service.reminders import leave_note
 log = logging.getLogger("haengjeong")
 
 REMEMBER_ATTEMPTS = 5
+FORGET_PAGE = 100  # members' items read at once when a purged survey leaves them (a BatchGetItem's most)
 
 
 def open_planned(
-    store: Store, now: datetime, keep_days: int = KEEP_DAYS, purged: list[str] | None = None
+    store: Store,
+    now: datetime,
+    keep_days: int = KEEP_DAYS,
+    purged: list[str] | None = None,
+    forget_files: Callable[[str], None] | None = None,
 ) -> list[Survey]:
     """Open what the schedule says is due at ``now``; returns the surveys this run opened. Retention entries
-    due are handled too (a warning to the admins, or the answers deleted: their ids added to ``purged``)."""
+    due are handled too (a warning to the admins, or everything of the answers deleted: their ids added to
+    ``purged``; ``forget_files`` deletes a survey's exports and results pages)."""
     opened: list[Survey] = []
     for p in store.planned():
         try:
-            opened += _due(store, p, now, keep_days, purged)
+            opened += _due(store, p, now, keep_days, purged, forget_files)
         except Unavailable:
             raise  # the store is away: the whole run waits for the next minute
         except Exception as exc:  # one entry's trouble must not stop the others (or the deadline autopilot)
@@ -59,11 +66,18 @@ def open_planned(
     return opened
 
 
-def _due(store: Store, p: Planned, now: datetime, keep_days: int, purged: list[str] | None) -> list[Survey]:
+def _due(
+    store: Store,
+    p: Planned,
+    now: datetime,
+    keep_days: int,
+    purged: list[str] | None,
+    forget_files: Callable[[str], None] | None = None,
+) -> list[Survey]:
     """What one schedule entry asks at ``now``: the surveys it opened."""
     if p.kind == KEEP:
         if p.next is not None and p.next <= now:
-            gone = _keep(store, p, now, keep_days)
+            gone = _keep(store, p, now, keep_days, forget_files)
             if gone and purged is not None:
                 purged.append(gone)
         return []
@@ -130,12 +144,14 @@ def _open_period(store: Store, p: Planned, now: datetime) -> Survey | None:
     return copy
 
 
-def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
+def _keep(
+    store: Store, p: Planned, now: datetime, keep_days: int, forget_files: Callable[[str], None] | None = None
+) -> str:
     """A retention entry due: tell the admins a week before (once), or at the end delete the answers (once).
     Returns the survey's id when its answers were deleted by this run."""
     s = store.get_survey(p.survey_id)
     if s is not None and s.purged_at is not None:  # a run that deleted was cut short: finish, then forget it
-        store.purge_answers(s.id)
+        _purge(store, s.id, forget_files)
         _commit(store, [Unplan(p.survey_id, KEEP)])
         return ""
     if s is None or s.status != CLOSED or s.closed_at is None:
@@ -148,9 +164,9 @@ def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
         entry = AuditEntry("system", "retention_purge", s.id, f"{s.title} · 응답 {s.response_count}건", now.isoformat())
         if not _commit(store, [MarkPurged(s.id, s.closed_at, now), Audit(entry)]):
             return ""
-        # The entry stays until every answer is gone: a run cut short (the function's time is up on a survey
+        # The entry stays until everything is gone: a run cut short (the function's time is up on a survey
         # of tens of thousands of answers) is finished by the next.
-        store.purge_answers(s.id)
+        _purge(store, s.id, forget_files)
         _commit(store, [Unplan(s.id, KEEP)])
         return s.id
     if s.keep_warned:  # told already (before 보관 연장 moved the end, say): look again at the end
@@ -160,6 +176,41 @@ def _keep(store: Store, p: Planned, now: datetime, keep_days: int) -> str:
         for key in dict.fromkeys([s.owner, *s.coadmins]):
             leave_note(store, key, warning(s, until))
     return ""
+
+
+def _purge(store: Store, survey_id: str, forget_files: Callable[[str], None] | None) -> None:
+    """Everything retention says goes: the answers and participation records, every member's memory of taking
+    part (``answered``), and the files made of them (exports, results pages)."""
+    store.purge_answers(survey_id)
+    forget_answered(store, survey_id)
+    if forget_files is not None:
+        forget_files(survey_id)
+
+
+def forget_answered(store: Store, survey_id: str) -> int:
+    """Take ``survey_id`` out of every member's item (who took part, and when); returns how many items changed.
+    Reads the registered people a page at a time: a job's work, once per survey a year after it closed."""
+    members = [m.key for m in store.list_members()]
+    changed = 0
+    for start in range(0, len(members), FORGET_PAGE):
+        for u in store.get_users(members[start : start + FORGET_PAGE]):
+            changed += _forget_one(store, u.key, survey_id)
+    return changed
+
+
+def _forget_one(store: Store, key: str, survey_id: str) -> int:
+    for _ in range(REMEMBER_ATTEMPTS):
+        user = store.get_user(key)
+        if user is None or survey_id not in user.answered:
+            return 0
+        user.answered.pop(survey_id, None)
+        try:
+            store.commit([PutUser(user)])
+            return 1
+        except Conflict:  # they were chatting at the same moment
+            continue
+    log.warning("could not forget a purged survey in a member's item")
+    return 0
 
 
 def _commit(store: Store, writes: list[Write]) -> bool:

@@ -164,8 +164,9 @@ def close_expired() -> list[str]:
     from chalicelib.planner import open_planned
 
     b = bot()
-    # Retention deletes answers here; files made of them live a day (the bucket's lifecycle), so none is left.
-    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days))
+    # Retention deletes the answers here, and with them the files made of them (exports, results pages).
+    forget = b.exporter.forget_survey if b.exporter is not None else None
+    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days, forget_files=forget))
     closed = run(b.store, now_kst(), b.keep_days)
     b.announce_closed(closed)
     b.auto_remind()

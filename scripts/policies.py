@@ -7,7 +7,8 @@ audit entry: the audit table gets PutItem alone.
 
     api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, both secrets
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
-    close_expired  the schedule: tables and sending to the queue (close summaries and automatic 알림)
+    close_expired  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
+                   survey's files when its retention ends
     import_roster  the bucket's notice of an upload: tables, reading and deleting the uploaded file
     backup_tables  the daily backup: scanning the tables and writing under backups/ in the bucket, nothing else
 
@@ -38,7 +39,9 @@ KEEPS: dict[str, set[str]] = {
         "dynamodb:*", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "sqs:*",
         "ssm:GetParameter:event", "logs:*", "xray:*",
     },
-    "close_expired": {"dynamodb:*", "sqs:GetQueueUrl", "sqs:SendMessage", "logs:*", "xray:*"},
+    "close_expired": {
+        "dynamodb:*", "s3:DeleteObject", "s3:ListBucket", "sqs:GetQueueUrl", "sqs:SendMessage", "logs:*", "xray:*",
+    },
     "import_roster": {"dynamodb:*", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "logs:*", "xray:*"},
     "backup_tables": {"dynamodb:Scan", "s3:PutObject", "logs:*", "xray:*"},
 }  # fmt: skip

@@ -21,6 +21,7 @@ from chalicelib.domain.model import MODE_NAMES, PRESENCE, Answer, Survey, option
 from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
 from chalicelib.domain.privacy import mode_note, participated, participation, unnamed_answer
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.retention import keep_note
 from chalicelib.domain.session import Action, Draft, Flow, Session
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
@@ -177,6 +178,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         intro += f"\n{s.description}"
     if s.anonymous:
         intro += f"\n{mode_note(s)}"
+    intro += f"\n{keep_note(s.keep_days or ctx.keep_days)}"
     return Outcome(ask(ctx, d, intro), session=session)
 
 

@@ -43,6 +43,8 @@ PARTICIPATION = "p#"  # the partition of a survey's participation records: "p#<s
 # may keep them shorter), then deleted; its admins are told WARN_DAYS before, and 보관 연장 doubles it once.
 KEEP_DAYS = 365
 WARN_DAYS = 7
+BACKUP_DAYS = 35  # backups keep what retention deleted this long at most: point-in-time recovery's 35 days, and the
+# daily backups' BackupRetentionDays, which the template holds to at most this
 
 
 def now_kst() -> datetime:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.common import ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import for_admin
-from chalicelib.domain.model import CLOSED, KEEP, OPEN, WARN_DAYS, Planned, Survey
+from chalicelib.domain.model import BACKUP_DAYS, CLOSED, KEEP, OPEN, WARN_DAYS, Planned, Survey
 from chalicelib.domain.parsing import fmt_deadline, parse_number
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.words import pp
@@ -43,6 +43,11 @@ def closing(s: Survey, now: datetime, default_days: int) -> list[Write]:
 def reopening(s: Survey) -> list[Write]:
     """What reopening adds: its retention leaves the schedule (the clock starts again at the next close)."""
     return [Unplan(s.id, KEEP)] if s.status == CLOSED else []
+
+
+def keep_note(days: int) -> str:
+    """What a member is told of how long their answer is kept: until retention ends, then in backups a while."""
+    return f"답은 마감 후 {days}일 보관한 뒤 지워져요(백업에서는 그 뒤 {BACKUP_DAYS}일 안에 사라져요)."
 
 
 def keep_label(s: Survey, default_days: int) -> str:

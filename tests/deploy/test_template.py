@@ -608,7 +608,15 @@ def test_least_privilege_per_function_and_an_append_only_audit_table(stage: str,
     assert backup["s3:PutObject"] == {f"arn:aws:s3:::{s.export_bucket}/backups/*"}
     assert not any("dynamodb:Scan" in g for g in (api, close, export, roster))  # no chat path scans
     assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(api)  # only the queue's consumer receives
-    assert not any(a.startswith(("s3:", "ssm:")) for a in close)  # the schedule writes no file, reads no secret
+    # the schedule reads no secret and writes no file; it deletes a survey's files when its retention ends
+    assert not any(a.startswith("ssm:") for a in close) and "s3:PutObject" not in close and "s3:GetObject" not in close
+    assert close["s3:DeleteObject"] == {f"arn:aws:s3:::{s.export_bucket}/exports/*"}
     assert not any(a.startswith(("sqs:", "ssm:")) for a in roster) and "s3:PutObject" not in roster
     skill = f"arn:aws:ssm:{REGION}:*:parameter{s.skill_secret_param}"
     assert skill in api["ssm:GetParameter"] and skill not in export.get("ssm:GetParameter", set())
+
+
+def test_backups_keep_nothing_longer_than_members_are_told() -> None:
+    from chalicelib.domain.model import BACKUP_DAYS
+
+    assert RESOURCES["Parameters"]["BackupRetentionDays"]["MaxValue"] == BACKUP_DAYS

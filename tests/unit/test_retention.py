@@ -166,3 +166,58 @@ def test_a_deletion_cut_short_is_finished_by_the_next_run() -> None:
     run_job(chat)
     assert store.list_answers(s.id) == [] and store.planned() == []
     assert [e.action for e in store.list_audit()].count("retention_purge") == 1
+
+
+def _everything(store) -> str:
+    """Every item of every table, as text (DynamoDB Local: a Scan of each, as a restore would show them)."""
+    from chalicelib.storage.memory import MemoryStore
+
+    if isinstance(store, MemoryStore):
+        import dataclasses
+
+        parts = [store.users, store.surveys, store.answers, store.roster, store.former, store.failures]
+        return repr([{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()}
+                     for p in parts]) + repr(store.audit)
+    client = store.tables.connection.client
+    out = []
+    for model in store.tables.models:
+        out.append(repr(client.scan(TableName=model.Meta.table_name)["Items"]))
+    return "\n".join(out)
+
+
+@pytest.mark.every_store
+@pytest.mark.parametrize("mode", [None, "참여만 확인"])
+def test_after_the_purge_no_table_and_no_file_holds_who_answered_or_what(chat: Chat, mode: str | None) -> None:
+    from fakes import FakeExporter
+
+    ex = FakeExporter()
+    chat = world(chat, mode=mode)
+    s = survey(chat)
+    chat.register("박메모", "2중대")
+    chat.say_all([f"신청 {TITLE}", "족발", "1", "알레르기-땅콩", "제출"], who="박메모")
+    assert "알레르기-땅콩" in _everything(chat.store)
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    assert s.id in chat.user("홍길동").answered  # before: the member's item says they took part
+    chat.clock.now = chat.clock() + timedelta(days=KEEP_DAYS)
+    open_planned(chat.store, chat.clock(), KEEP_DAYS, forget_files=ex.forget_survey)
+    everything = _everything(chat.store)
+    for name in ("홍길동", "김철수", "박메모"):
+        assert s.id not in chat.user(name).answered  # who took part, and when: gone from their items
+    assert "알레르기-땅콩" not in everything  # what they answered: in no table
+    assert PARTICIPATION + s.id not in everything and chat.store.list_answers(s.id) == []
+    assert s.id in everything  # the survey itself stays, with its title and counts
+    assert ex.forgotten == [s.id]  # and its files (exports, results pages) are deleted
+    assert "retention_purge" in everything
+
+
+def test_the_files_of_a_purged_survey_are_deleted_from_the_bucket() -> None:
+    """The exporter the minute job is given deletes every object under the survey's prefix: its workbook, CSV and
+    results pages (tests/export/test_files.py shows that against S3 itself)."""
+    chat = world()
+    s = survey(chat)
+    chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
+    gone: list[str] = []
+    chat.clock.now = chat.clock() + timedelta(days=KEEP_DAYS)
+    open_planned(chat.store, chat.clock(), KEEP_DAYS, forget_files=gone.append)
+    open_planned(chat.store, chat.clock(), KEEP_DAYS, forget_files=gone.append)
+    assert gone == [s.id]  # once
