@@ -26,7 +26,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret backup restore migrate clean clean-data
+.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate clean clean-data
 
 # Whether STAGE came from the command line (it defaults to dev for packaging; backup/restore then mean the local stack).
 STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
@@ -114,6 +114,11 @@ migrate: venv
 roster: venv
 	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1] [REMOVE=yes|N]" >&2; exit 2; fi
 	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,) $(if $(REMOVE),--remove "$(REMOVE)",)
+
+# The stage's privacy key (익명 participation is keyed with it), created once and never printed or changed.
+privacy-key: venv
+	@if [ -z "$(STAGE_GIVEN)" ]; then echo "usage: make privacy-key STAGE=<stage>" >&2; exit 2; fi
+	$(PY) -m scripts.privacy_key --stage $(STAGE)
 
 # STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket;
 # TABLES=<table prefix> to read other tables (e.g. those a point-in-time restore made).

@@ -12,6 +12,7 @@ import os
 from typing import NamedTuple
 
 from chalicelib.domain.model import KEEP_DAYS
+from chalicelib.domain.privacy import BATCH
 
 LOCAL_SKILL_SECRET = "local-dev-secret"  # noqa: S105 (the documented value for `make run`; never deployed)
 LOCAL_CREDENTIALS = ("local", "local")  # local engines accept any key
@@ -48,6 +49,11 @@ class Settings(NamedTuple):
     event_api_key: str
     remind_interval_hours: int  # a survey's 알림 at most once in this many hours
     keep_days: int  # days answers are kept after a survey closes, unless the survey keeps them shorter
+    # The organisation's privacy key (익명 participation records are keyed with it, and it is in no table): the
+    # SSM SecureString named by HJ_PRIVACY_KEY_PARAM; only a local stack gives it in HJ_PRIVACY_KEY.
+    privacy_key_param: str
+    privacy_key: str
+    anon_batch: int  # answers of a survey kept without names are shown to admins in batches of at least this many
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
 
@@ -80,5 +86,8 @@ def settings() -> Settings:
         event_api_key=env.get("HJ_EVENT_API_KEY", ""),
         remind_interval_hours=int(env.get("HJ_REMIND_INTERVAL_HOURS") or 12),
         keep_days=int(env.get("HJ_KEEP_DAYS") or KEEP_DAYS),
+        privacy_key_param=env.get("HJ_PRIVACY_KEY_PARAM", ""),
+        privacy_key=env.get("HJ_PRIVACY_KEY", ""),
+        anon_batch=max(1, int(env.get("HJ_ANON_BATCH") or BATCH)),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
     )

@@ -9,7 +9,7 @@ from, so a process that changes its environment simply gets a bot for the new on
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import web
@@ -82,6 +82,18 @@ def notifier(s: Settings) -> Notifier | None:
     return EventNotifier(s.event_api_base, s.bot_id, s.event_name, api_key)
 
 
+def privacy_key(s: Settings) -> Callable[[], bytes] | None:
+    """The organisation's privacy key: the SSM parameter the settings name (cached per container), or a local
+    stack's own; None where there is neither (then each 익명 survey keeps a salt of its own, as before)."""
+    if s.privacy_key_param:
+        param = CachedParameter(s.privacy_key_param, s.region)
+        return lambda: param.value().strip().encode()
+    if s.privacy_key:
+        local = s.privacy_key.encode()
+        return lambda: local
+    return None
+
+
 def build(s: Settings) -> Bot:
     """A bot over the adapters of these settings."""
     from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
@@ -99,6 +111,8 @@ def build(s: Settings) -> Bot:
         uploads=files,
         remind_hours=s.remind_interval_hours,
         keep_days=s.keep_days,
+        privacy_key=privacy_key(s),
+        anon_batch=s.anon_batch,
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region)

@@ -136,6 +136,22 @@ def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
+def local_privacy_key(folder: Optional[Path]) -> str:
+    """A random key for this stack, kept in ``folder/privacy.key`` (readable by its owner only) when the data is
+    kept; a fresh one each start otherwise."""
+    if folder is None:
+        return secrets.token_hex(32)
+    path = folder / "privacy.key"
+    if path.is_file():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
 def write_stack_file(paths: Paths, info: dict[str, Any]) -> None:
     paths.dir.mkdir(parents=True, exist_ok=True)
     tmp = paths.stack_file.with_suffix(".tmp")
@@ -212,6 +228,9 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
 
         env = use_local_stack(ddb.endpoint, s3.endpoint)
+        # The local stack's own privacy key (익명 participation), kept beside its data so a restart finds the
+        # records made before; a deployed stage reads its key from SSM instead.
+        os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
         prepare_storage()
 
         base = f"http://{engines.LOOPBACK}:{port}"

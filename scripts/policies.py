@@ -5,7 +5,8 @@ what tests/deploy holds against the code. Each function gets only its part, writ
 ``.chalice/policy-<stage>-<function>.json`` (named in config.json), and nobody may change or delete an
 audit entry: the audit table gets PutItem alone.
 
-    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, both secrets
+    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the skill
+                   secret, the Kakao key, the privacy key)
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
     close_expired  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
                    survey's files when its retention ends
@@ -33,7 +34,8 @@ AUDIT_ACTIONS = ["dynamodb:PutItem"]  # append-only: entries are written in the 
 KEEPS: dict[str, set[str]] = {
     "api_handler": {
         "dynamodb:*", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket",
-        "sqs:GetQueueUrl", "sqs:SendMessage", "ssm:GetParameter:skill", "ssm:GetParameter:event", "logs:*", "xray:*",
+        "sqs:GetQueueUrl", "sqs:SendMessage", "ssm:GetParameter:skill", "ssm:GetParameter:event",
+        "ssm:GetParameter:privacy", "logs:*", "xray:*",
     },
     "build_export": {
         "dynamodb:*", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "sqs:*",
@@ -51,7 +53,7 @@ BACKUP_ONLY = {"BackupReads", "Backups"}  # statements of the backup function al
 def _kept(action: str, resource: str, keeps: set[str]) -> bool:
     service = action.split(":")[0]
     if action == "ssm:GetParameter":
-        which = "skill" if resource.endswith("/skill-secret") else "event"
+        which = "skill" if resource.endswith("/skill-secret") else "privacy" if resource.endswith("/privacy-key") else "event"
         return f"ssm:GetParameter:{which}" in keeps
     return action in keeps or f"{service}:*" in keeps
 

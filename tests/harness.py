@@ -14,6 +14,7 @@ from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
+PRIVACY_KEY = b"the organisation's privacy key, as SSM would hold it"  # noqa: S105 (a test's own)
 
 
 class Clock:
@@ -81,7 +82,7 @@ class Chat:
     def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
-        self.bot = Bot(self.store, exporter, clock=self.clock)
+        self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY)
         self.current = "tester"
 
     def as_(self, name: str) -> "Chat":

@@ -29,7 +29,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
 from chalicelib.domain.people import find_person, which_person
-from chalicelib.domain.privacy import ANONYMOUS_NOTE
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown, shown_count
 from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
@@ -80,7 +80,7 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
         if kept := keep_label(s, ctx.keep_days):
             state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
-        return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
+        return f"• {s.title} — {state} · 응답 {shown_count(s)}{cap} · {fmt_deadline(s.deadline)}"
 
     gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
     head = f"내 신청서 {len(pool) - len(gone)}건"
@@ -110,9 +110,10 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool = found
-    answers = ctx.db.list_answers(s.id)
+    answers = shown(s, ctx.db.list_answers(s.id))  # of a survey kept without names: full batches only
     people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
+    s = as_shown(s, answers)
     cap = f" · 최대 {s.cap}" if s.cap else ""
     pct = tally.rate(people.answered_here, people.target)
     rate = f", {pct}%" if pct is not None else ""
@@ -124,6 +125,8 @@ def status(ctx: Ctx, arg: str) -> Outcome:
         head.append(f"대상 밖 응답 {people.outside}명 (명단에서 빠졌거나 다른 소속으로 옮긴 사람)")
     if s.anonymous:
         head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
+        if note := batch_note(s):
+            head.append(note)
     body = "\n".join(head + tally.by_question(s, answers))
     units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
     r = ref(s, pool)
@@ -179,6 +182,8 @@ def missing(ctx: Ctx, arg: str) -> Outcome:
         f"[{s.title}] 미응답 {len(silent) + len(waiting)}명 / 대상 {people.target}명"
         + (f" ({page}쪽)" if page > 1 else "")
     ]
+    if s.anonymous and (note := batch_note(s)):
+        lines.append(note)
     if people.roster:
         lines.append(f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명")
         lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in people.per_unit().items()]
@@ -206,7 +211,7 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
         return _not_open_yet(s, ref(s, pool))
     return ctx.ask_first(
         Action.CLOSE,
-        f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
+        f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {shown_count(s)}명. "
         "마감하면 더 받지 않아요 ('재개'로 다시 열 수 있어요).",
         sid=s.id,
         title=s.title,
@@ -239,7 +244,7 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return out
     return Outcome(
         Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {s.response_count}명. 다시 열려면 '재개 {s.title}'.",
+            f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {shown_count(s)}명. 다시 열려면 '재개 {s.title}'.",
             quick=[
                 Quick("현황", f"현황 {r}"),
                 Quick("결과 보기", f"결과 보기 {r}"),
@@ -317,7 +322,7 @@ def ask_delete(ctx: Ctx, arg: str) -> Outcome:
     s, _ = found
     return ctx.ask_first(
         Action.DELETE,
-        f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {s.response_count}건과 내려받은 파일도 함께 지워지고 "
+        f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {shown_count(s)}건과 내려받은 파일도 함께 지워지고 "
         "되돌릴 수 없어요.",
         sid=s.id,
         title=s.title,
@@ -369,8 +374,9 @@ def results_page(ctx: Ctx, arg: str) -> Outcome:
     if isinstance(found, Outcome):
         return found
     s, pool = found
-    answers = ctx.db.list_answers(s.id)
+    answers = shown(s, ctx.db.list_answers(s.id))
     people = audience(ctx.db, s, answers)
+    s = as_shown(s, answers)
     silent: list[Person] = []
     waiting: list[Person] | None = None
     if people.answered is not None:  # 익명: nobody knows who has not answered

@@ -19,7 +19,14 @@ from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answ
 from chalicelib.domain.lists import list_open
 from chalicelib.domain.model import MODE_NAMES, PRESENCE, Answer, Survey, option_key, target_label
 from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
-from chalicelib.domain.privacy import mode_note, participated, participation, unnamed_answer
+from chalicelib.domain.privacy import (
+    BATCH_KEY,
+    batch_for,
+    mode_note,
+    participated,
+    participation,
+    unnamed_answer,
+)
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.retention import keep_note
 from chalicelib.domain.session import Action, Draft, Flow, Session
@@ -169,7 +176,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.", quick=["신청 목록", "메뉴"])
         )
-    if s.anonymous and participated(ctx.db, s, u.person_key):
+    if s.anonymous and participated(ctx.db, s, u.person_key, ctx.key_for_privacy()):
         return _answered_unnamed(s)
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
@@ -361,7 +368,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if not ver and s.is_full():
         return drop(f"아쉽지만 '{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.")
     if s.anonymous:
-        if participated(ctx.db, s, u.person_key):
+        if participated(ctx.db, s, u.person_key, ctx.key_for_privacy()):
             if s.mode == PRESENCE:
                 u.answered.setdefault(sid, 0)
             return drop(
@@ -401,8 +408,15 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         limits={k: v for k, v in limits.items() if k in deltas},
     )
     writes: list[Write] = [PutAnswer(answer), count]
-    if s.anonymous:  # the answer says nothing of the person; the participation record keeps it once
-        writes = [PutAnswer(unnamed_answer(s, d.values)), PutAnswer(participation(s, u.person_key)), count]
+    later: list[Answer] = []
+    if s.anonymous:
+        # The participation record keeps one response per person, with the counters; the answer, which says
+        # nothing of the person, is written apart, later (the service queues it with a random delay).
+        batch = batch_for(s)
+        if batch is not None:
+            count.option_deltas[BATCH_KEY + str(batch)] = 1
+        writes = [PutAnswer(participation(s, u.person_key, ctx.key_for_privacy(), batch)), count]
+        later = [unnamed_answer(s, d.values, batch)]
     if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
         # This answer takes the last place: the listing says full, on the condition that the count is
         # still the one seen (someone else's answer at the same moment makes this one retry).
@@ -412,8 +426,10 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if s.anonymous:
         if s.mode == PRESENCE:  # taking part is known in this mode; when, is not
             u.answered[sid] = 0
-        msg = f"'{s.title}'에 답을 제출했어요! 이름 없이 저장했어요."
-        return Outcome(Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes)
+        msg = f"'{s.title}'에 답을 제출했어요! 이름 없이, 몇 분 안에 따로 저장돼요."
+        return Outcome(
+            Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes, deferred=later
+        )
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
     msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."

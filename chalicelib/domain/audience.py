@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from chalicelib.domain.marks import entry_mark, marked, person_mark
 from chalicelib.domain.model import NAMED, Answer, Member, Survey, target_units, unit_key
 from chalicelib.domain.ports import Reach, Reader
-from chalicelib.domain.privacy import answered_keys
+from chalicelib.domain.privacy import answered_keys, shown_count
 
 ANSWERED = "응답"
 SILENT = "응답 안 함"
@@ -146,7 +146,7 @@ def audience(db: Reader, s: Survey, answers: Sequence[Answer] | None = None) -> 
         answered: set[str] | None = {a.user_key for a in answers}
     else:
         answered = answered_keys(db, s)
-    kept = s.response_count if answered is None else len(answered)
+    kept = shown_count(s) if answered is None else len(answered)
     return Audience(people, answered, roster, len(answers) if answers is not None else kept)
 
 

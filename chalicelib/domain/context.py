@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import BATCH
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.session import Action, ReadyFile, Session
 from chalicelib.domain.writes import Audit, Write
@@ -58,6 +59,7 @@ class Outcome:
     roster_import: str = ""  # import the roster file uploaded under this token, in the background
     roster_removal: str = ""  # take off the people the load kept under this token found missing, in the background
     report: Results | None = None  # a results page to draw and hand out (결과 보기)
+    deferred: list[Answer] = field(default_factory=list)  # answers kept without names, written apart and later
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Ctx:
     remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
     keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
     _took_part: set[str] | None = field(default=None, repr=False)  # unnamed surveys answered (see answered())
+    privacy_key: Callable[[], bytes] | None = None  # the organisation's key for 익명 participation (from SSM)
+    anon_batch: int = BATCH  # answers of a survey kept without names are shown in batches of this many
 
     @classmethod
     def of(
@@ -95,6 +99,8 @@ class Ctx:
         upload_ready: bool = False,
         remind_hours: int = 12,
         keep_days: int = KEEP_DAYS,
+        privacy_key: Callable[[], bytes] | None = None,
+        anon_batch: int = BATCH,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -115,6 +121,9 @@ class Ctx:
             upload_ready,
             remind_hours,
             keep_days,
+            None,
+            privacy_key,
+            anon_batch,
         )
 
     @property
@@ -174,9 +183,13 @@ class Ctx:
             for s in self.listed():
                 if s.unnamed and s.id not in u.answered and s.is_open(self.now) and s.meant_for(u):
                     form = self.db.get_survey_form(s.id)
-                    if form is not None and participated(self.db, form, u.person_key):
+                    if form is not None and participated(self.db, form, u.person_key, self.key_for_privacy()):
                         self._took_part.add(s.id)
         return set(u.answered) | self._took_part
+
+    def key_for_privacy(self) -> bytes | None:
+        """The organisation's privacy key, read when a 익명 survey needs it (None: none configured here)."""
+        return self.privacy_key() if self.privacy_key is not None else None
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:
         return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))

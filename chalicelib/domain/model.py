@@ -263,7 +263,8 @@ class Survey:
     repeat: str = ""  # a repeating survey's rule (domain.repeat), on the survey its periods are copied from
     origin: str = ""  # a period of a repeating survey: the id of the survey it was copied from
     mode: str = NAMED  # NAMED, ANONYMOUS or PRESENCE
-    salt: str = ""  # 익명: what participation records are keyed with (with the person's key)
+    salt: str = ""  # 익명 of earlier versions: what participation records are keyed with (now: the organisation's key)
+    batch_size: int = 0  # 익명, 참여만 확인: answers are shown in batches of at least this many (0: as they come)
     keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
     closed_at: datetime | None = None  # when it closed (retention counts from then); None while open
     keep_extended: bool = False  # 보관 연장 was used (once)
@@ -375,6 +376,7 @@ class Answer:
     updated_at: str = ""
     survey_title: str = ""
     version: int = 0
+    batch: int | None = None  # kept without the person: the batch it is shown with (and its participation record)
 
     @property
     def named(self) -> bool:

@@ -321,6 +321,7 @@ class ExportTask:
             callback_url=str(d.get("callback_url") or ""),
             requested_at=str(d.get("requested_at") or ""),
             kind=str(d.get("kind") or "export"),
+            extra=dict(d.get("extra") or {}),
             user_keys=[str(x) for x in d.get("user_keys", [])],
             title=str(d.get("title") or ""),
             attempt=int(d.get("attempt") or 0),

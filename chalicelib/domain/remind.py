@@ -20,7 +20,7 @@ from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import ANONYMOUS, Survey
 from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.ports import Reader
-from chalicelib.domain.privacy import ANONYMOUS_NOTE
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
@@ -42,7 +42,8 @@ def pending(db: Reader, s: Survey) -> list[str]:
     people = audience(db, s)
     if people.answered is None:
         return []
-    return [p.key for p in people.silent]
+    done = took_part(db, s)  # 참여만 확인: whoever took part, full batch or not, is never reminded
+    return [p.key for p in people.silent if not (p.person and p.person in done)]
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
@@ -172,7 +173,7 @@ def closed_summary(ctx: Ctx, sid: str) -> Outcome:
     s = ctx.db.get_survey(sid)
     if s is None or not s.managed_by(u):
         return Outcome(Reply.say("알림을 받은 신청은 이제 볼 수 없어요.", quick=main_quick(u)))
-    people = audience(ctx.db, s, ctx.db.list_answers(s.id))
+    people = audience(ctx.db, s, shown(s, ctx.db.list_answers(s.id)))
     quick: list[QuickLike] = [
         Quick("결과 받기", f"다운로드 {s.title}"),
         Quick("결과 보기", f"결과 보기 {s.title}"),

@@ -170,4 +170,5 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
         origin=s.id,
         mode=s.mode,
         salt=secrets.token_hex(16) if s.salt else "",
+        batch_size=s.batch_size,
     )

@@ -553,7 +553,10 @@ def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
         repeat=form.repeat,
         mode=form.mode or NAMED,
         keep_days=form.keep_days,
-        salt=secrets.token_hex(16) if form.mode == ANONYMOUS else "",
+        # 익명 participation is keyed by the organisation's privacy key, kept out of the tables; only where none is
+        # configured (a test bot) does the survey get a salt of its own, as earlier versions did.
+        salt=secrets.token_hex(16) if form.mode == ANONYMOUS and ctx.privacy_key is None else "",
+        batch_size=max(1, ctx.anon_batch) if form.mode in (ANONYMOUS, PRESENCE) else 0,
         created_at=ctx.now.isoformat(),
         option_counts=counts,
     )

@@ -59,6 +59,15 @@ class PutAnswer:
 
 
 @dataclass(eq=False)
+class KeepUnnamedAnswer:
+    """Store an answer kept without the person (익명, 참여만 확인), written apart from and after its participation
+    record. Condition: the survey exists and its answers were not deleted by retention (an answer that arrives
+    after its survey was deleted, or purged, goes nowhere); no answer has its random key."""
+
+    answer: Answer
+
+
+@dataclass(eq=False)
 class DeleteAnswer:
     """Withdraw an answer. Condition: it exists with version == expected_version."""
 
@@ -368,6 +377,7 @@ Write = (
     PutUser
     | DeleteUser
     | PutAnswer
+    | KeepUnnamedAnswer
     | DeleteAnswer
     | CountResponse
     | PutSurvey

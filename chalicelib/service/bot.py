@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +28,20 @@ from chalicelib.domain.context import Ctx, NotifyJob
 from chalicelib.domain.conversation import reads_listing, reads_survey, step
 from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Unavailable, Uploads
+from chalicelib.domain.privacy import BATCH, MAX_DELAY_SECONDS
 from chalicelib.domain.reply import Button, Card, Quick, Reply
 from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.session import pending_upload, ready_files
 from chalicelib.domain.wizard import AUTO_REMIND_CHOICES
-from chalicelib.domain.writes import Audit, DeleteSurvey, MarkAutoReminded, NoteEntryFailure, PutUser, Write
+from chalicelib.domain.writes import (
+    Audit,
+    DeleteSurvey,
+    KeepUnnamedAnswer,
+    MarkAutoReminded,
+    NoteEntryFailure,
+    PutUser,
+    Write,
+)
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
 from chalicelib.service import downloads, reminders, roster_files, wording
@@ -76,8 +86,12 @@ class Bot:
         uploads: Uploads | None = None,
         remind_hours: int = 12,
         keep_days: int = KEEP_DAYS,
+        privacy_key: Callable[[], bytes] | None = None,
+        anon_batch: int = BATCH,
     ) -> None:
         self.store = store
+        self.privacy_key = privacy_key  # the organisation's key for 익명 participation (SSM); None: surveys salt
+        self.anon_batch = max(1, anon_batch)  # answers kept without names are shown in batches of this many
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
         self.uploads = uploads  # where 명단 올리기 pages take a file; None = not here
         self.remind_hours = max(1, remind_hours)  # a survey's 알림 at most once in this many hours
@@ -130,6 +144,9 @@ class Bot:
         if task.kind == "roster_remove":
             roster_files.run_removal(self.store, task.title, task.user_key)
             return
+        if task.kind == "answer":
+            self._keep_unnamed(answer_of(task.extra))
+            return
         if task.kind == "closed":
             reminders.run_closed(task, self.store, self.notifier, self._requeue)
             return
@@ -180,6 +197,8 @@ class Bot:
                     upload_ready,
                     self.remind_hours,
                     self.keep_days,
+                    self.privacy_key,
+                    self.anon_batch,
                 ),
                 turn.text,
             )
@@ -201,6 +220,8 @@ class Bot:
                 self._notify(out.notify)
             if out.roster_import:
                 self._queue(ExportTask(user_key=turn.key, survey_ids=[], kind="roster", title=out.roster_import))
+            for answer in out.deferred:
+                self._defer(answer)
             if out.roster_removal:
                 task = ExportTask(user_key=turn.key, survey_ids=[], kind="roster_remove", title=out.roster_removal)
                 self._queue(task)
@@ -347,6 +368,24 @@ class Bot:
         """'Try again shortly', with the question the member is on (from the session: no store reads)."""
         return current_prompt(turn.user, wording.BUSY) or wording.busy()
 
+    def _defer(self, answer: Answer) -> None:
+        """An answer kept without the person, written apart from its participation record and later, at a random
+        moment within MAX_DELAY_SECONDS; without a queue (or if the queue refuses it) at once, never lost."""
+        task = ExportTask(user_key="", survey_ids=[answer.survey_id], kind="answer", extra=answer_payload(answer))
+        if self.queue is not None:
+            try:
+                self.queue.send(task, delay_seconds=secrets.randbelow(MAX_DELAY_SECONDS) + 1)
+                return
+            except Exception as exc:  # the record is written: the answer must be too
+                log.error("deferring an answer failed", extra=failure(exc))
+        self._keep_unnamed(answer)
+
+    def _keep_unnamed(self, answer: Answer) -> None:
+        try:
+            self.store.commit([KeepUnnamedAnswer(answer)])
+        except Conflict:  # its survey was deleted, or its answers purged, meanwhile: it goes with them
+            log.info("a deferred answer's survey is gone")
+
     def _alert_locks(self, writes: list[Write]) -> None:
         """A roster entry just locked after many wrong guesses: every super admin is told on their next message (a
         real person may be locked out), and it is counted."""
@@ -365,3 +404,18 @@ class Bot:
         for w in writes:
             if isinstance(w, DeleteSurvey):
                 downloads.forget(turn.request.exporter, w.survey_id)
+
+
+def answer_payload(a: Answer) -> dict[str, Any]:
+    """A deferred answer as its queue message carries it (no person in it: there is none)."""
+    return {"sid": a.survey_id, "key": a.user_key, "values": a.values, "batch": a.batch}
+
+
+def answer_of(payload: dict[str, Any]) -> Answer:
+    batch = payload.get("batch")
+    return Answer(
+        survey_id=str(payload["sid"]),
+        user_key=str(payload["key"]),
+        values=dict(payload.get("values") or {}),
+        batch=int(batch) if batch is not None else None,
+    )

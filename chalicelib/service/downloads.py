@@ -18,6 +18,7 @@ from chalicelib.domain.audience import people_of, reach
 from chalicelib.domain.context import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
+from chalicelib.domain.privacy import as_shown, shown
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
@@ -113,11 +114,12 @@ def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter
     """Build and store the files; (the card's title, their links)."""
     if master:
         marks = {p.person: p.mark for p in people_of(store, "")[0] if p.person}
-        link = exporter.export_master([(s, store.list_answers(s.id)) for s in surveys], marks)
+        seen = [(s, shown(s, store.list_answers(s.id))) for s in surveys]
+        link = exporter.export_master([(as_shown(s, answers), answers) for s, answers in seen], marks)
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
-    answers = store.list_answers(s.id)
-    links = exporter.export_survey(s, answers, reach(store, s))
+    answers = shown(s, store.list_answers(s.id))  # of a survey kept without names: full batches only
+    links = exporter.export_survey(as_shown(s, answers), answers, reach(store, s))
     return f"{s.title} 응답 {len(answers)}건", links
 
 

@@ -130,6 +130,7 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         origin=s.origin or None,
         mode=s.mode if s.mode != NAMED else None,
         salt=s.salt or None,
+        batch_size=s.batch_size or None,
         keep_days=s.keep_days or None,
         closed_at=s.closed_at.isoformat() if s.closed_at else None,
         closed_us=epoch_us(s.closed_at) if s.closed_at else None,
@@ -164,6 +165,7 @@ def survey(i: SurveyItem) -> Survey:
         origin=i.origin or "",
         mode=i.mode or NAMED,
         salt=i.salt or "",
+        batch_size=int(i.batch_size or 0),
         keep_days=int(i.keep_days or 0),
         closed_at=parse_time(i.closed_at) if i.closed_at else None,
         keep_extended=bool(i.keep_extended),
@@ -272,6 +274,7 @@ def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:
         version=version,
         person=a.user_key if at is not None else None,  # in ``by_person`` (both keys, or neither)
         at=at,
+        batch=a.batch,
     )
 
 
@@ -294,6 +297,7 @@ def answer(i: AnswerItem) -> Answer:
         updated_at=i.updated_at,
         survey_title=i.survey_title,
         version=int(i.version),
+        batch=int(i.batch) if i.batch is not None else None,
     )
 
 

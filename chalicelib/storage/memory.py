@@ -48,6 +48,7 @@ from chalicelib.domain.writes import (
     DeleteUser,
     KeepLoadResult,
     KeepLonger,
+    KeepUnnamedAnswer,
     LiftEntryLock,
     ListSurvey,
     MarkAutoReminded,
@@ -236,6 +237,10 @@ class MemoryStore(Store):
             answer = self.answers.get((w.survey_id, w.user_key))
             if not answer or answer.version != w.expected_version:
                 raise Conflict("answer")
+        elif isinstance(w, KeepUnnamedAnswer):
+            s = self.surveys.get(w.answer.survey_id)
+            if s is None or s.purged_at is not None or (w.answer.survey_id, w.answer.user_key) in self.answers:
+                raise Conflict("survey")
         elif isinstance(w, CountResponse):
             self._check_count(w)
         elif isinstance(w, PutSurvey):
@@ -329,6 +334,10 @@ class MemoryStore(Store):
             self.answers[(a.survey_id, a.user_key)] = a
         elif isinstance(w, DeleteAnswer):
             self.answers.pop((w.survey_id, w.user_key), None)
+        elif isinstance(w, KeepUnnamedAnswer):
+            a = copy.deepcopy(w.answer)
+            a.version = 1
+            self.answers[(a.survey_id, a.user_key)] = a
         elif isinstance(w, CountResponse):
             s = self.surveys[w.survey_id]
             s.response_count += w.response_delta

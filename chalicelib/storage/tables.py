@@ -233,7 +233,8 @@ class SurveyItem(Model):
     repeat = UnicodeAttribute(null=True)  # a repeating survey's rule (domain.repeat)
     origin = UnicodeAttribute(null=True)  # a period's copy: the repeating survey it came from
     mode = UnicodeAttribute(null=True)  # privacy mode; absent = named (실명)
-    salt = UnicodeAttribute(null=True)  # 익명: what its participation records are keyed with
+    salt = UnicodeAttribute(null=True)  # 익명 of earlier versions: what its participation records are keyed with
+    batch_size = NumberAttribute(null=True)  # 익명, 참여만 확인: answers shown in batches of at least this many
     keep_days = NumberAttribute(null=True)  # days answers are kept after closing; absent = the default
     closed_at = UnicodeAttribute(null=True)  # ISO 8601 of the close (retention counts from it)
     closed_us = NumberAttribute(null=True)  # the same instant, epoch microseconds, for conditions
@@ -285,6 +286,7 @@ class AnswerItem(Model):
     updated_at = UnicodeAttribute(default="")
     survey_title = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)
+    batch = NumberAttribute(null=True)  # kept without the person: the batch it is shown with
     person = UnicodeAttribute(null=True)  # a named answer: its person (= user_key), for ``by_person``
     at = NumberAttribute(null=True)  # a named answer: epoch seconds of its first submit
 

@@ -31,6 +31,7 @@ from chalicelib.domain.writes import (
     DeleteUser,
     KeepLoadResult,
     KeepLonger,
+    KeepUnnamedAnswer,
     LiftEntryLock,
     ListSurvey,
     MarkAutoReminded,
@@ -113,6 +114,14 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
                             t.RosterItem(LOAD_PARTS_PARTITION + w.result.token, entry, plan=part, expires=w.expires)
                         )
                         labels["put"].append("roster")
+                    continue
+                if isinstance(w, KeepUnnamedAnswer):  # the answer, and a check that its survey still holds answers
+                    cond = SurveyItem.id.exists() & SurveyItem.purged_at.does_not_exist()
+                    tx.condition_check(t.SurveyItem, w.answer.survey_id, condition=cond)
+                    labels["check"].append("survey")
+                    answer = items.answer_item(t.AnswerItem, w.answer, 1)
+                    tx.save(answer, condition=AnswerItem.version.does_not_exist())
+                    labels["put"].append("answer")
                     continue
                 if isinstance(w, RetireRosterEntry):  # two items: off the roster, into the former entries
                     tx.save(items.roster_item(t.RosterItem, w.entry, FORMER_PARTITION))

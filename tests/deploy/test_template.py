@@ -401,10 +401,11 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
         **{a: {"*"} for a in XRAY},  # X-Ray has no resources to name
         # The two parameters the functions are told to read, and nothing else under the stage's path.
         "ssm:GetParameter": {f"arn:aws:ssm:{REGION}:*:parameter{name}"
-                             for name in (s.skill_secret_param, s.event_api_key_param)},
+                             for name in (s.skill_secret_param, s.event_api_key_param, s.privacy_key_param)},
     }
     assert s.skill_secret_param.startswith(f"/haengjeong/{stage}/")
     assert s.event_api_key_param.startswith(f"/haengjeong/{stage}/")
+    assert s.privacy_key_param.startswith(f"/haengjeong/{stage}/")
     assert {a: r for a, r in grants(stage).items() if not a.startswith("logs:")} == expected
 
 
@@ -488,6 +489,7 @@ def test_the_export_function_reads_the_created_queue(stage: str) -> None:
 def test_no_secret_is_in_the_config_or_the_template(stage: str, stage_env: Any) -> None:
     s = stage_env(stage)
     assert s.skill_secret == "" and s.skill_secret_param, "the skill secret is read from SSM, never the environment"
+    assert s.privacy_key == "" and s.privacy_key_param, "the privacy key is read from SSM, never the environment"
     text = json.dumps(merged(stage))
     assert "HJ_SKILL_SECRET\"" not in text and "REPLACE-ME" not in text
     for function in FUNCTIONS:

@@ -14,14 +14,14 @@ from chalicelib.domain.results import Results, gather
 TITLE = "BBQ 회식"
 ROSTER = [
     (2, "1중대", "홍길동", "1234"),
-    (3, "1중대", "김철수", None),
+    (3, "1중대", "김철수", "5678"),
     (4, "2중대", "이영희", "0007"),
     (5, "2중대", "박민수", "1111"),
     (6, "2중대", "박민수", "2222"),
     (7, "3중대", "최하나", None),
 ]
 NAMES = ["관리자", "홍길동", "김철수", "이영희", "박민수", "최하나"]
-CHECKS = ["1234", "0007", "1111", "2222"]
+CHECKS = ["1234", "5678", "0007", "1111", "2222"]
 MEMOS = ["홍길동의 비밀 메모", "알레르기: 땅콩", "<b>굵게</b> & 메모"]
 
 
@@ -32,7 +32,7 @@ def bbq_world() -> tuple[Chat, FakeExporter]:
     c.register("관리자", "본부", ADMIN)  # before the roster: registered openly
     load_roster(c.store, ROSTER)
     assert "등록" in c.say("등록 1중대 홍길동 1234", who="홍길동")
-    c.say("등록 1중대 김철수", who="김철수")
+    c.say("등록 1중대 김철수 5678", who="김철수")
     c.say("등록 2중대 이영희 0007", who="이영희")
     c.say("등록 2중대 박민수 1111", who="박민수")
     make_bbq(c)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.audience import ANSWERED, SILENT, audience
 from chalicelib.domain.marks import entry_mark, person_mark
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.privacy import took_part
 from chalicelib.domain.remind import pending
 from chalicelib.storage.memory import MemoryStore
 
@@ -88,7 +89,11 @@ class World:
         from chalicelib.domain.roster import check_matches
 
         check = PEOPLE[i][1]
-        return not e.check or bool(check and check_matches(e.check, check))
+        if e.locked > int(self.chat.clock.now.timestamp()):
+            return False
+        if not e.check:  # a roster that uses check values takes nobody without one
+            return not self.chat.store.roster_info().checks
+        return bool(check and check_matches(e.check, check))
 
     def mark(self, u) -> str:
         for e in self.chat.store.roster_entries():
@@ -122,13 +127,21 @@ class World:
             self.say("관리자", f"다운로드 {title}")
             reach = self.ex.reaches[-1]
             assert (reach.answered, len(reach.missing), reach.target) == (answered, silent + waiting, target)
-            assert sorted(pending(store, s)) == sorted(p.key for p in people.silent) and len(people.silent) == silent
+            reminded, silent_keys = set(pending(store, s)), {p.key for p in people.silent}
+            assert len(people.silent) == silent
+            live = took_part(store, s)  # 참여만 확인: taking part is shown in batches, and never reminded
+            if s.anonymous:
+                assert reminded == {p.key for p in people.silent if p.person not in live}
+            else:
+                assert reminded == silent_keys
             for u in registered:  # each member's own view agrees with the counts
                 mine = [p for p in people.people if p.key == u.key]
                 state = people.state(mine[0]) if mine else None
                 listed = self.chat.bot.handle(u.key, "신청 목록", "", None)[0].all_text()
                 line = next((x for x in listed.splitlines() if x.startswith(f"• {title} — ")), "")
-                if state == SILENT:
+                if state == SILENT and s.anonymous and mine[0].person in live:  # ahead of the admin's batches
+                    assert line.endswith("응답함"), (title, u.name, listed)
+                elif state == SILENT:
                     assert line.endswith("미응답"), (title, u.name, listed)
                 elif state == ANSWERED:
                     assert line.endswith("응답함"), (title, u.name, listed)

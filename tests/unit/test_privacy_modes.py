@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 
 import pytest
-from harness import Chat, key_of
+from harness import PRIVACY_KEY, Chat, key_of
 
 from chalicelib.domain.model import ADMIN, ANONYMOUS, NAMED, PARTICIPATION, PRESENCE, SUPER, Survey
 from chalicelib.domain.ports import Conflict
@@ -58,17 +58,18 @@ def stored_answers(chat: Chat, s: Survey) -> list[dict]:
 def test_no_field_of_an_answer_derives_from_the_person(mode: str, chat: Chat) -> None:
     chat = world(mode, chat)
     for n, name in enumerate(PEOPLE):
-        assert "이름 없이 저장했어요" in answer(chat, name, f"메모{n}")
+        assert "이름 없이, 몇 분 안에 따로 저장돼요" in answer(chat, name, f"메모{n}")
     s = survey(chat)
+    assert s.salt == ""  # the key that links a person to their record is the organisation's, in no table
     assert s.mode == (ANONYMOUS if mode == "익명" else PRESENCE) and s.response_count == len(PEOPLE)
     stored = stored_answers(chat, s)
     assert len(stored) == len(PEOPLE)
     people = [chat.user(name) for name in PEOPLE]
     secrets_of_people = {p.key for p in people} | {p.name for p in people}
-    # what could derive from a key: the key itself, any HMAC of it under the survey's salt, its hash
+    # what could derive from a key: the key itself, its HMAC under the organisation's key, its hash
     derived = set(secrets_of_people)
     for p in people:
-        derived.add(hmac.new(s.salt.encode(), p.key.encode(), hashlib.sha256).hexdigest())
+        derived.add(hmac.new(PRIVACY_KEY, f"{s.id}:{p.key}".encode(), hashlib.sha256).hexdigest())
         derived.add(hashlib.sha256(p.key.encode()).hexdigest())
     for item in stored:
         text = json.dumps(item, ensure_ascii=False)
@@ -119,7 +120,7 @@ def test_one_response_per_person_is_the_participation_records_condition(chat: Ch
     def submit_writes() -> list:  # type: ignore[type-arg]
         return [
             PutAnswer(unnamed_answer(s, {"q1": "피자", "q2": 1})),
-            PutAnswer(participation(s, key)),
+            PutAnswer(participation(s, key, PRIVACY_KEY)),
             CountResponse(s.id, chat.clock(), response_delta=1),
         ]
 
@@ -135,14 +136,15 @@ def test_missing_and_reminders_know_only_what_the_mode_lets_them() -> None:
     anonymous = world("익명")
     answer(anonymous, "대원1", "x")
     said = anonymous.say(f"미응답 {TITLE}", who="관리자")
-    assert "누가 응답했는지는 아무도 알 수 없어요" in said and "대원2" not in said
+    assert "관리자는 누가 응답했는지 알 수 없어요" in said and "대원2" not in said
     presence = world("참여만 확인")
-    answer(presence, "대원1", "x")
+    for name in PEOPLE[:5]:  # a full batch: now shown
+        answer(presence, name, "x")
     said = presence.say(f"미응답 {TITLE}", who="관리자")
-    names = said.text.split("\n")[1].split(", ")
-    assert "미응답 11명" in said and "1중대 대원2" in names and "2중대 대원1" not in names
+    names = [n for line in said.text.split("\n")[1:] for n in line.split(", ")]
+    assert "미응답 7명" in said and "1중대 대원2" not in names and "1중대 대원6" in names
     status = presence.say(f"현황 {TITLE}", who="관리자")
-    assert "응답 방식: 참여만 확인" in status and "피자 1" in status
+    assert "응답 방식: 참여만 확인" in status and "피자 5" in status
 
 
 def test_a_named_survey_is_as_before() -> None:
@@ -166,17 +168,17 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
     exporter = FakeExporter()
     chat.bot = Bot(chat.store, exporter, clock=chat.clock)
     chat = world(mode, chat)
-    for name in PEOPLE[:3]:
+    for name in PEOPLE[:5]:
         answer(chat, name, f"{name}의 메모")
     assert "결과" in chat.say(f"결과 보기 {TITLE}", who="관리자")
     (page,) = exporter.reports
-    assert page.answered == 3 and page.units == () and page.timeline == ()
+    assert page.answered == 5 and page.units == () and page.timeline == ()
     html = render(page)
     assert "제출 시각을 남기지 않아요" in html and not any(name in html for name in PEOPLE[:3])
     if mode == "익명":
         assert "알 수 없음" in html and page.silent == 0
     else:
-        assert page.silent == len(PEOPLE) + 2 - 3  # the target is everyone: two admins, ten people
+        assert page.silent == len(PEOPLE) + 2 - 5  # the target is everyone: two admins, ten people
 
 
 @pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
@@ -185,17 +187,17 @@ def test_the_export_of_an_unnamed_survey_has_no_name_time_or_number_columns(mode
     from chalicelib.export.workbook import survey_rows
 
     chat = world(mode)
-    for name in PEOPLE[:3]:
+    for name in PEOPLE[:5]:
         answer(chat, name, f"{name} 메모")
     s = survey(chat)
     header, rows = survey_rows(s, chat.store.list_answers(s.id))
     assert header == ["메뉴를 골라 주세요", "수량", "메모"]
-    assert sorted(r[2] for r in rows) == [f"{name} 메모" for name in PEOPLE[:3]]
+    assert sorted(r[2] for r in rows) == [f"{name} 메모" for name in PEOPLE[:5]]
     flat = " ".join(str(c) for r in rows for c in r)
     assert not any(chat.user(n).key in flat for n in PEOPLE)
     missing = reach(chat.store, s).missing
     if mode == "익명":
         assert missing == ()
     else:
-        assert ("1중대", "대원4", "응답 안 함") in {(r[0], r[1], r[3]) for r in missing}
-        assert not {r[1] for r in missing} & set(PEOPLE[:3])
+        assert ("1중대", "대원6", "응답 안 함") in {(r[0], r[1], r[3]) for r in missing}
+        assert not {r[1] for r in missing} & set(PEOPLE[:5])
