@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import pytest
 
 from harness import Chat, key_of, load_roster
 
@@ -351,3 +352,22 @@ def test_missing_tells_same_named_people_of_one_unit_apart_as_the_chat_takes_the
     said = chat.say("미응답 BBQ 회식", who="관리자")
     refs = [f"2중대 홍길동#{marks.person_mark(key_of(w))}" for w in ("first", "second")]
     assert all(r in said for r in refs), said
+
+
+@pytest.mark.every_store
+def test_every_refusal_reads_the_same_and_counts_on_every_store(chat) -> None:
+    chat.register("슈퍼", "본부", SUPER)
+    load_roster(chat.store, ROWS)
+    chat.say("등록 1중대 홍길동 1234", who="holder")
+    said = {
+        text: chat.say(text, who=f"guesser-{n}").text
+        for n, text in enumerate([
+            "등록 9중대 홍길동 1234",  # no such unit
+            "등록 1중대 아무개 1234",  # no such name
+            "등록 1중대 홍길동 9999",  # a wrong value
+            "등록 1중대 홍길동 1234",  # the right value of an entry someone else holds
+        ])
+    }
+    assert set(said.values()) == {roster.REFUSED}, said
+    assert all(chat.store.registration_strain(key_of(f"guesser-{n}")).tries == 1 for n in range(4))
+    assert chat.store.roster_entries("1중대", "홍길동")[0].strain.tries == 2  # the two that named it
