@@ -27,11 +27,11 @@ from chalicelib.domain.model import (
     User,
     target_label,
 )
-from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
+from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, moment_or_ask
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.privacy import ANONYMOUS_NOTE
 from chalicelib.domain.repeat import describe
-from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
 from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
@@ -468,16 +468,18 @@ def survey_and_moment(
     for cut in range(len(words) - 1, 0, -1):
         title, said = " ".join(words[:cut]), " ".join(words[cut:])
         lift = lifts and said in ("없음", "마감 없음")
-        when, why = (None, None) if lift else parse_deadline(said, ctx.now)
+        when, why = (None, None) if lift else moment_or_ask(said, ctx.now)
         found = for_admin(ctx, cmd, title)
         if isinstance(found, Outcome):
             if found.writes:  # someone else's survey of exactly that title: refused (and audited)
                 return found
-            if when is not None or lift:
+            if when is not None or lift or offered(why):
                 first_miss = first_miss or found
             continue
         if when is None and not lift:
-            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=["내 신청서", "메뉴"]))
+            r = ref(found[0], found[1])  # '오전 7시' · '오후 7시': the whole command again, one tap away
+            choices = [Quick(q.label, f"{cmd} {r} {q.text}") for q in offered(why) if isinstance(q, Quick)]
+            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=[*choices, "내 신청서", "메뉴"]))
         return found[0], found[1], when
     if first_miss is not None:
         return first_miss

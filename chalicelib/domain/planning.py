@@ -25,7 +25,7 @@ from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSur
 
 def schedule(ctx: Ctx, arg: str) -> Outcome:
     """예약 <제목> <언제>: a survey nobody answered yet opens by itself then; until then members do not see it."""
-    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 9시")
+    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 오전 9시")
     if isinstance(found, Outcome):
         return found
     s, pool, when = found

@@ -69,6 +69,7 @@ class Draft:
     answer_version: int = 0  # version of the stored answer this edits; 0 = a first answer
     started_at: str = ""
     anonymous: bool = False  # kept without the person (익명, 참여만 확인): cannot be changed once submitted
+    picking: list[str] | None = None  # 복수선택 being tapped: the options picked so far (None: not begun)
 
     @classmethod
     def start(cls, s: Survey, now_iso: str, values: dict[str, Any] | None = None, version: int = 0) -> Draft:
@@ -102,6 +103,8 @@ class Draft:
         }
         if self.anonymous:
             d["anon"] = True
+        if self.picking is not None:
+            d["pick"] = list(self.picking)
         return d
 
     @classmethod
@@ -120,6 +123,7 @@ class Draft:
             answer_version=int(d.get("ver") or 0),
             started_at=str(d.get("at", "")),
             anonymous=bool(d.get("anon")),
+            picking=[str(o) for o in d["pick"]] if isinstance(d.get("pick"), list) else None,
         )
 
 

@@ -42,13 +42,13 @@ from chalicelib.domain.parsing import (
     MAX_UNIT,
     deadline_label,
     fmt_deadline,
-    parse_deadline,
+    moment_or_ask,
     parse_number,
     valid_name,
 )
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import describe, parse_rule, plan_of, repeat_problem
-from chalicelib.domain.reply import QuickLike, Reply
+from chalicelib.domain.reply import QuickLike, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
@@ -151,16 +151,20 @@ def _current(form: Form) -> QuestionDraft:
 
 
 def _take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
-    from chalicelib.domain.kinds.text import Text, take_format
-
     kind = kind_named(text)
     head, _, rest = text.strip().partition(" ")
     settings = _current(form).settings
-    if kind is None and rest and isinstance(kind_named(head), Text):  # '주관식 전화번호': text of a format
-        settings["kind"] = Text.code
-        return take_format(settings, rest)
+    with_rest = kind_named(head) if kind is None and rest else None
+    if with_rest is not None:  # '주관식 전화번호': text of a format; '시간 18:00~23:00': times within hours
+        for key in ("format", "min", "max"):
+            settings.pop(key, None)
+        settings["kind"] = with_rest.code
+        return with_rest.take_rest(settings, rest.strip())
     if kind is None:
         return "아래 형식 중에서 골라 주세요."
+    if settings.get("kind") != kind.code:  # another kind: the settings of the one before go
+        for key in ("format", "min", "max", "options", "capacity", "unit"):
+            settings.pop(key, None)
     settings["kind"] = kind.code
     settings.pop("format", None)
     return None
@@ -196,7 +200,7 @@ def _take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
     if text in ("없음", "건너뛰기"):
         form.deadline, form.deadline_said = None, ""
         return None
-    when, why = parse_deadline(text, ctx.now)
+    when, why = moment_or_ask(text, ctx.now)
     if why:
         return why
     form.deadline = when.isoformat()
@@ -273,7 +277,7 @@ def _take_mode(ctx: Ctx, form: Form, text: str) -> str | None:
     return None
 
 
-WHEN_HELP = f"언제 열까요? '지금', 여는 때(예: 월요일 9시), 또는 반복({REPEAT_EXAMPLES})."
+WHEN_HELP = f"언제 열까요? '지금', 여는 때(예: 월요일 오전 9시), 또는 반복({REPEAT_EXAMPLES})."
 
 
 def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
@@ -291,7 +295,7 @@ def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
             return problem
         form.opens_at, form.repeat = None, rule
         return None
-    when, why = parse_deadline(text, ctx.now)
+    when, why = moment_or_ask(text, ctx.now)
     if why or when is None:
         return why or WHEN_HELP
     if deadline is not None and when >= deadline:
@@ -393,7 +397,9 @@ STEPS: dict[str, Step] = {
         lambda f: "preview",
     ),
     "mode": Step(lambda f: Ask([MODE_HELP], list(MODE_CHOICES)), _take_mode, lambda f: "preview"),
-    "when": Step(lambda f: Ask([WHEN_HELP], ["지금", "월요일 9시", "매주 월 9시"]), _take_when, lambda f: "preview"),
+    "when": Step(
+        lambda f: Ask([WHEN_HELP], ["지금", "월요일 오전 9시", "매주 월 9시"]), _take_when, lambda f: "preview"
+    ),
     "keep": Step(
         lambda f: Ask([KEEP_HELP.format(d=_keep_default(f))], ["기본", "90일", "30일"]), _take_keep, lambda f: "preview"
     ),
@@ -419,7 +425,7 @@ def prompt(w: WizardState, note: str = "") -> Reply:
     """The wizard's current step, drawn from its state alone."""
     ask = STEPS[w.step].prompt(w.form)
     nav: list[QuickLike] = ["이전", "취소"] if w.history else ["취소"]
-    return Reply.say(note, *ask.texts, quick=[*ask.quick, *nav])
+    return Reply.say(note, *ask.texts, quick=[*offered(note), *ask.quick, *nav])
 
 
 def begin(ctx: Ctx, arg: str) -> Outcome:

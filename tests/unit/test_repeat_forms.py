@@ -136,7 +136,7 @@ def test_multiple_choice_with_a_number_of_picks() -> None:
     q = next(s for s in chat.store.list_surveys() if s.title == "근무 희망").questions[0]
     assert (q.kind, q.min, q.max) == ("multi", 1, 2)
     asked = chat.as_("홍길동").say("신청 근무 희망")
-    assert "여러 개면 쉼표로 구분해 주세요 (1~2개)" in asked
+    assert "보기를 하나씩 눌러 고르고 '선택 완료'를 눌러 주세요 (1~2개)" in asked
     assert "최대 2개까지 골라 주세요" in chat.say("월, 화, 수")
     assert "제출 전 확인" in chat.say("월, 수")
     # a single choice question never asks how many
@@ -164,11 +164,12 @@ def test_free_text_of_a_format_phone_email_digits_or_a_pattern() -> None:
     assert "2/5" in chat.say("010-1234-5678")
     assert "이메일 주소로 입력해 주세요" in chat.say("hong at example")
     assert "3/5" in chat.say("hong@example.com")
-    assert "'##가####' 모양으로" in chat.say("12가 3456")
-    assert "4/5" in chat.say("12가3456")
+    assert "'##가####' 모양으로" in chat.say("12가 34567")
+    assert "4/5" in chat.say("12가 3456")  # spaces as people put them: kept in the pattern's shape
     assert "숫자만 입력해 주세요" in chat.say("12a")
     assert "5/5" in chat.say("0012")
-    assert "제출 전 확인" in chat.say("아무 말이나 돼요")
+    review = chat.say("아무 말이나 돼요")
+    assert "제출 전 확인" in review and "3. 차량 번호?: 12가3456" in review
 
 
 def test_a_format_that_is_none_of_them_is_refused_in_the_wizard() -> None:
