@@ -74,13 +74,13 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     def line(s: Survey) -> str:
         state = s.state_label(ctx.now)
         if s.status == SCHEDULED and s.opens_at is not None:
-            state = f"예약 {fmt_deadline(s.opens_at)} 열림"
+            state = f"예약 {fmt_deadline(s.opens_at, ctx.now)} 열림"
         if s.repeat:
             state += f" · {describe(s.repeat)} 반복"
-        if kept := keep_label(s, ctx.keep_days):
+        if kept := keep_label(s, ctx.keep_days, ctx.now):
             state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
-        return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline)}"
+        return f"• {s.title} — {state} · 응답 {s.response_count}{cap} · {fmt_deadline(s.deadline, ctx.now)}"
 
     gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
     head = f"내 신청서 {len(pool) - len(gone)}건"
@@ -100,7 +100,7 @@ def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo
     its retention is over and the answers are gone)."""
     found = _resolve(ctx, cmd, arg)
     if not isinstance(found, Outcome) and found[0].purged_at is not None:
-        return purged_reply(found[0], ref(found[0], found[1]))
+        return purged_reply(found[0], ref(found[0], found[1]), ctx.now)
     return found
 
 
@@ -117,7 +117,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     pct = tally.rate(people.answered_here, people.target)
     rate = f", {pct}%" if pct is not None else ""
     head = [
-        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
+        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline, ctx.now)})",
         f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
     if people.outside:
@@ -203,7 +203,7 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
     if s.status == SCHEDULED:
-        return _not_open_yet(s, ref(s, pool))
+        return _not_open_yet(s, ref(s, pool), ctx.now)
     return ctx.ask_first(
         Action.CLOSE,
         f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {s.response_count}명. "
@@ -234,7 +234,7 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return out
     r = f"{s.title}#{s.id}"  # the tap shows the title; the id rides in clientExtra
     if s.status in (CLOSED, SCHEDULED):
-        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r)
+        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r, ctx.now)
         out.session = session
         return out
     return Outcome(
@@ -253,8 +253,8 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
     )
 
 
-def _not_open_yet(s: Survey, r: str) -> Outcome:
-    when = fmt_deadline(s.opens_at)
+def _not_open_yet(s: Survey, r: str, now: datetime) -> Outcome:
+    when = fmt_deadline(s.opens_at, now)
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '은(는)')} {when}에 열리도록 예약되어 있어 아직 받지 않아요. "
@@ -285,7 +285,7 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     r = ref(s, pool)
     if s.purged_at is not None:
-        return purged_reply(s, r)
+        return purged_reply(s, r, ctx.now)
     if s.is_open(ctx.now):
         return Outcome(
             Reply.say(
@@ -446,11 +446,12 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool, when = found
     if s.purged_at is not None:
-        return purged_reply(s, ref(s, pool))
+        return purged_reply(s, ref(s, pool), ctx.now)
     if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
         return Outcome(
             Reply.say(
-                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at)}에 열려요. 마감은 그 뒤로 정해 주세요.",
+                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at, ctx.now)}에 열려요. "
+                "마감은 그 뒤로 정해 주세요.",
                 quick=["내 신청서", "메뉴"],
             )
         )
@@ -489,7 +490,7 @@ def survey_and_moment(
 def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
     r = ref(s, pool)
     was_open = s.is_open(ctx.now) or s.status == SCHEDULED
-    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}")
+    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline, ctx.now)} → {fmt_deadline(when, ctx.now)}")
     writes: list[Write]
     if s.status == SCHEDULED:  # it opens at its time, as before, until the new deadline
         writes = [SetSurveyStatus(s.id, SCHEDULED, clear_deadline=when is None, deadline=when), audit]
@@ -504,7 +505,7 @@ def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | 
     said = (
         "마감 없이 열어 뒀어요"
         if when is None
-        else f"마감을 {fmt_deadline(when)}{pp(fmt_deadline(when), '(으)로')} 옮겼어요"
+        else f"마감을 {fmt_deadline(when, ctx.now)}{pp(fmt_deadline(when, ctx.now), '(으)로')} 옮겼어요"
     )
     again = "" if was_open else " 마감되어 있던 신청을 다시 열었어요."
     return Outcome(

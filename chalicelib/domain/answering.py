@@ -145,7 +145,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return list_open(ctx, "")
     found, pool = finding.for_member(ctx, arg)
     if found.survey is None:
-        return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요."))
+        return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요.", ctx.now))
     info = found.survey
     u = ctx.member
     # Answers are kept by the Kakao user, not by registration: someone whose item remembers no answer and
@@ -197,7 +197,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return _answered_unnamed(s)
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
-    intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline)}"
+    intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline, ctx.now)}"
     if s.description:
         intro += f"\n{s.description}"
     if s.anonymous:
@@ -218,7 +218,7 @@ def _answered_unnamed(s: Survey) -> Outcome:
 
 def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
     state = s.state_label(ctx.now)
-    lines = [f"[{s.title}] 내 답 ({state + ' · ' + fmt_deadline(s.deadline) if state != '마감' else state})"]
+    lines = [f"[{s.title}] 내 답 ({state + ' · ' + fmt_deadline(s.deadline, ctx.now) if state != '마감' else state})"]
     for n, q in enumerate(s.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, a.values.get(q.id))}")
     r = ref(s, pool)
@@ -239,7 +239,7 @@ def start_edit(ctx: Ctx, arg: str) -> Outcome:
     """신청 수정 <제목>: a draft prefilled with my stored answer, on the review card."""
     found, pool = finding.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
     if found.survey is None:
-        return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요."))
+        return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요.", ctx.now))
     s, a = ctx.survey_and_answer(found.survey.id)
     if s is None or a is None:
         return start(ctx, ref(found.survey, pool))
@@ -504,7 +504,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         return Outcome(Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes)
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
-    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
+    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline, ctx.now)} 고치거나 취소할 수 있어요."
     return Outcome(Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"]), user=u, session=session, writes=writes)
 
 
@@ -516,7 +516,9 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     found, mine = finding.for_member(ctx, arg, answered_only=True)
     if found.survey is None:
         return Outcome(
-            choose_reply("신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.")
+            choose_reply(
+                "신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.", ctx.now
+            )
         )
     s = found.survey
     if not s.is_open(ctx.now):

@@ -142,7 +142,7 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     lines.append(f"{u.label()}님, 무엇을 할까요?")
     waiting = lists.pending(ctx)
     if waiting:
-        lines.append(lists.pending_line(waiting))
+        lines.append(lists.pending_line(waiting, ctx.now))
     drafts = list(ctx.session.drafts.values())
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))

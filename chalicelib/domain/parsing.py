@@ -233,7 +233,7 @@ def parse_deadline(text: str, now: datetime) -> Parsed:
         return None, f"날짜를 알아볼 수 없어요. {DEADLINE_EXAMPLES}"
     when, _ = found
     if when <= now:
-        return None, f"이미 지난 시각이에요: {fmt_deadline(when)}. 앞으로의 시각을 입력해 주세요."
+        return None, f"이미 지난 시각이에요: {fmt_deadline(when, now)}. 앞으로의 시각을 입력해 주세요."
     if when > now + timedelta(days=366):
         return None, "마감은 1년 이내로 정해 주세요."
     return when, None
@@ -261,22 +261,29 @@ def moment_or_ask(text: str, now: datetime, reading: Callable[[str, datetime], P
     return None, Reason(question, [Quick(half, said) for half, said, _ in valid])
 
 
-def fmt_deadline(when: datetime | None) -> str:
-    """A deadline as every reply shows it: ``12/5(금) 18:00``, or 마감 없음."""
+YEAR_SHOWN_BEYOND = timedelta(days=150)  # about five months: further away than that, a date says its year
+
+
+def fmt_deadline(when: datetime | None, now: datetime) -> str:
+    """A moment as every reply shows it: ``12/5(금) 18:00``, or 마감 없음. A moment in another year than ``now``'s,
+    or more than about five months from it, shows its year (``2027/12/6(월) 17:00``): a date without one reads as
+    the coming one, and a retention end a year ahead would look past."""
     if when is None:
         return "마감 없음"
     k = when.astimezone(KST)
-    return f"{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+    here = now.astimezone(KST)
+    year = f"{k.year}/" if k.year != here.year or abs(k - here) > YEAR_SHOWN_BEYOND else ""
+    return f"{year}{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
 
 
-def deadline_label(when: datetime | None) -> str:
+def deadline_label(when: datetime | None, now: datetime) -> str:
     """``12/5(금) 18:00 마감``, or 마감 없음 (never "마감 없음 마감")."""
-    return "마감 없음" if when is None else f"{fmt_deadline(when)} 마감"
+    return "마감 없음" if when is None else f"{fmt_deadline(when, now)} 마감"
 
 
-def until_label(when: datetime | None) -> str:
+def until_label(when: datetime | None, now: datetime) -> str:
     """``12/5(금) 18:00 마감 전까지``, or 마감 전까지 (never "마감(마감 없음) 전까지")."""
-    return "마감 전까지" if when is None else f"{fmt_deadline(when)} 마감 전까지"
+    return "마감 전까지" if when is None else f"{fmt_deadline(when, now)} 마감 전까지"
 
 
 # Endings people add to an answer, longest first: 치킨이요, 치킨으로, 피자로 할게요, 2번, 2번이요.

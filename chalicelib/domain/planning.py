@@ -40,18 +40,18 @@ def schedule(ctx: Ctx, arg: str) -> Outcome:
             Reply.say(f"'{s.title}'에는 이미 응답이 {s.response_count}건 있어 예약으로 돌릴 수 없어요.", quick=back)
         )
     if s.deadline is not None and when >= s.deadline:
-        return Outcome(Reply.say(f"여는 때는 마감({fmt_deadline(s.deadline)})보다 앞이어야 해요.", quick=back))
+        return Outcome(Reply.say(f"여는 때는 마감({fmt_deadline(s.deadline, ctx.now)})보다 앞이어야 해요.", quick=back))
     if s.repeat and (why := repeat_problem(s.deadline, when, s.repeat)):
         return Outcome(Reply.say(why, quick=back))
     writes: list[Write] = [
         SetSurveyStatus(s.id, SCHEDULED, expect=s.status, opens_at=when),
         UnlistSurvey(s.id),
         Plan(plan_of(dataclasses.replace(s, opens_at=when, status=SCHEDULED), ctx.now, when, s.repeat)),
-        ctx.audit("schedule", s.id, fmt_deadline(when)),
+        ctx.audit("schedule", s.id, fmt_deadline(when, ctx.now)),
     ]
     return Outcome(
         Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(when)}에 열도록 예약했어요. "
+            f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(when, ctx.now)}에 열도록 예약했어요. "
             "그때까지는 구성원에게 보이지 않아요.",
             quick=back,
         ),
@@ -93,7 +93,7 @@ def _repeating(ctx: Ctx, s: Survey, r: str, rule: str) -> Outcome:
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} {describe(rule)}마다 새로 열어요. "
-            f"다음은 {fmt_deadline(following)}, 제목은 '{_next_title(s, following)}'예요.",
+            f"다음은 {fmt_deadline(following, ctx.now)}, 제목은 '{_next_title(s, following)}'예요.",
             f"그만하려면 '반복 중지 {s.title}'.",
             quick=back,
         ),

@@ -127,7 +127,10 @@ def repeat_problem(deadline: datetime | None, start: datetime, rule: str) -> str
         return "반복하는 신청서는 마감이 있어야 해요. 회차마다 여는 때부터 같은 기간만큼 받아요."
     following = next_period(rule, start)
     if deadline > following:
-        return f"마감({fmt_deadline(deadline)})이 다음 회차({fmt_deadline(following)})보다 늦어요. 마감을 당겨 주세요."
+        return (
+            f"마감({fmt_deadline(deadline, start)})이 다음 회차({fmt_deadline(following, start)})보다 늦어요. "
+            "마감을 당겨 주세요."
+        )
     return ""
 
 

@@ -270,7 +270,8 @@ def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
 
 
 def fmt_when(when: datetime, now: datetime) -> str:
-    """The fixed echo of a reading: ``12/5(금) 18:00`` (the year too when it is not ``now``'s)."""
-    k = when.astimezone(KST)
-    year = f"{k.year}/" if k.year != now.astimezone(KST).year else ""
-    return f"{year}{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+    """The fixed echo of a reading: ``12/5(금) 18:00`` (with the year when it could be misread), as every reply
+    says a moment (:func:`chalicelib.domain.parsing.fmt_deadline`)."""
+    from chalicelib.domain.parsing import fmt_deadline
+
+    return fmt_deadline(when, now)

@@ -80,7 +80,7 @@ class Step:
     (returning a reason to ask again), ``next`` names the following step (:data:`OPEN_IT`: open the
     survey), ``note`` is said on arriving at that next step."""
 
-    prompt: Callable[[Form], Ask]
+    prompt: Callable[[Form, datetime], Ask]  # (the form, the moment it is drawn at)
     take: Callable[[Ctx, Form, str], str | None]
     next: Callable[[Form], str]
     note: Callable[[Form], str] = lambda form: ""
@@ -113,7 +113,8 @@ def title_taken(ctx: Ctx, title: str) -> str:
         return ""
     other = same[0]
     state = other.state_label(ctx.now)
-    why = f"'{other.title}'{pp(other.title, '은(는)')} 이미 있는 제목이에요 ({state} · {fmt_deadline(other.deadline)})."
+    when = fmt_deadline(other.deadline, ctx.now)
+    why = f"'{other.title}'{pp(other.title, '은(는)')} 이미 있는 제목이에요 ({state} · {when})."
     base = title[: MAX_TITLE - 3].rstrip()
     for n in range(2, 2 + SUFFIXES_TRIED):
         candidate = f"{base} {n}"
@@ -178,7 +179,7 @@ def _after_kind(form: Form) -> str:
 def _kind_step(setup: Setup) -> Step:
     """A kind's own step (its settings), run on the question being built."""
 
-    def ask(form: Form) -> Ask:
+    def ask(form: Form, now: datetime) -> Ask:
         text, quick = setup.prompt(_current(form).settings)
         return Ask([text], list(quick))
 
@@ -299,17 +300,17 @@ def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
     if why or when is None:
         return why or WHEN_HELP
     if deadline is not None and when >= deadline:
-        return f"여는 때는 마감({fmt_deadline(deadline)})보다 앞이어야 해요."
+        return f"여는 때는 마감({fmt_deadline(deadline, ctx.now)})보다 앞이어야 해요."
     form.opens_at, form.repeat = when.isoformat(), ""
     return None
 
 
-def opens_label(form: Form) -> str:
+def opens_label(form: Form, now: datetime) -> str:
     """How the preview says when it opens."""
     if form.repeat:
         return f"개설하면 바로, 그 뒤로 {describe(form.repeat)}마다 새 회차"
     if form.opens_at:
-        return f"{fmt_deadline(datetime.fromisoformat(form.opens_at))} 예약"
+        return f"{fmt_deadline(datetime.fromisoformat(form.opens_at), now)} 예약"
     return "개설하면 바로"
 
 
@@ -344,7 +345,7 @@ def _full(form: Form) -> bool:
 
 STEPS: dict[str, Step] = {
     "title": Step(
-        lambda f: (
+        lambda f, now: (
             Ask(["새 제목을 입력해 주세요. 아래 제목을 눌러도 돼요."], [f.title])
             if f.copied and f.title and not f.retitle
             else Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"])
@@ -353,11 +354,11 @@ STEPS: dict[str, Step] = {
         lambda f: "preview" if f.retitle else "deadline" if f.copied else "desc",
     ),
     "desc": Step(
-        lambda f: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"
+        lambda f, now: Ask(["설명을 입력해 주세요. 없으면 '건너뛰기'."], ["건너뛰기"]), _take_desc, lambda f: "q_text"
     ),
-    "q_text": Step(_ask_question, _take_question, lambda f: "q_kind" if f.current else "deadline"),
+    "q_text": Step(lambda f, now: _ask_question(f), _take_question, lambda f: "q_kind" if f.current else "deadline"),
     "q_kind": Step(
-        lambda f: Ask(
+        lambda f, now: Ask(
             [f"'{_current(f).text}' 질문의 형식을 골라 주세요. {FORMAT_HINT}"], [k.name for k in KINDS.values()]
         ),
         _take_kind,
@@ -365,19 +366,19 @@ STEPS: dict[str, Step] = {
     ),
     **{name: _kind_step(setup) for name, setup in setup_steps().items()},
     "q_req": Step(
-        lambda f: Ask(["꼭 답해야 하는 질문인가요?"], ["필수", "생략 가능"]),
+        lambda f, now: Ask(["꼭 답해야 하는 질문인가요?"], ["필수", "생략 가능"]),
         _take_required,
         lambda f: "deadline" if _full(f) else "q_text",
         note=lambda f: f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요." if _full(f) else "",
     ),
     "deadline": Step(
-        lambda f: Ask([f"마감 일시를 입력해 주세요. {DEADLINE_EXAMPLES}. 마감이 없으면 '없음'."], ["없음"]),
+        lambda f, now: Ask([f"마감 일시를 입력해 주세요. {DEADLINE_EXAMPLES}. 마감이 없으면 '없음'."], ["없음"]),
         _take_deadline,
         lambda f: "remind" if f.deadline and f.ask_remind else "preview" if f.copied else "target",
         note=lambda f: f"마감: {f.deadline_said}" if f.deadline and f.deadline_said else "",
     ),
     "remind": Step(
-        lambda f: Ask(
+        lambda f, now: Ask(
             ["마감 전에 아직 응답하지 않은 사람에게 자동으로 알림을 보낼까요? (알림이 켜진 경우, 1건 15원)"],
             list(AUTO_REMIND_CHOICES),
         ),
@@ -385,28 +386,30 @@ STEPS: dict[str, Step] = {
         lambda f: "preview" if f.copied else "target",
     ),
     "target": Step(
-        lambda f: Ask(
+        lambda f, now: Ask(
             ["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"]
         ),
         _take_target,
         lambda f: "cap",
     ),
     "cap": Step(
-        lambda f: Ask(["최대 응답 수를 입력해 주세요 (선착순). 제한이 없으면 '없음'."], ["없음"]),
+        lambda f, now: Ask(["최대 응답 수를 입력해 주세요 (선착순). 제한이 없으면 '없음'."], ["없음"]),
         _take_cap,
         lambda f: "preview",
     ),
-    "mode": Step(lambda f: Ask([MODE_HELP], list(MODE_CHOICES)), _take_mode, lambda f: "preview"),
+    "mode": Step(lambda f, now: Ask([MODE_HELP], list(MODE_CHOICES)), _take_mode, lambda f: "preview"),
     "when": Step(
-        lambda f: Ask([WHEN_HELP], ["지금", "월요일 오전 9시", "매주 월 9시"]), _take_when, lambda f: "preview"
+        lambda f, now: Ask([WHEN_HELP], ["지금", "월요일 오전 9시", "매주 월 9시"]), _take_when, lambda f: "preview"
     ),
     "keep": Step(
-        lambda f: Ask([KEEP_HELP.format(d=_keep_default(f))], ["기본", "90일", "30일"]), _take_keep, lambda f: "preview"
+        lambda f, now: Ask([KEEP_HELP.format(d=_keep_default(f))], ["기본", "90일", "30일"]),
+        _take_keep,
+        lambda f: "preview",
     ),
     "preview": Step(
-        lambda f: Ask(
+        lambda f, now: Ask(
             [
-                preview_text(f),
+                preview_text(f, now),
                 "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요.",
             ],
             ["개설", "응답 방식", "여는 때", "보관 기간"],
@@ -421,9 +424,9 @@ FIRST = "title"
 # --- running it ---------------------------------------------------------------------------------
 
 
-def prompt(w: WizardState, note: str = "") -> Reply:
-    """The wizard's current step, drawn from its state alone."""
-    ask = STEPS[w.step].prompt(w.form)
+def prompt(w: WizardState, now: datetime, note: str = "") -> Reply:
+    """The wizard's current step, drawn from its state (and ``now``, how moments are said)."""
+    ask = STEPS[w.step].prompt(w.form, now)
     nav: list[QuickLike] = ["이전", "취소"] if w.history else ["취소"]
     return Reply.say(note, *ask.texts, quick=[*offered(note), *ask.quick, *nav])
 
@@ -438,7 +441,7 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     else:
         session.wizard = WizardState(FIRST, Form(keep_default=ctx.keep_days))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
-    return Outcome(prompt(session.wizard, note), session=session)
+    return Outcome(prompt(session.wizard, ctx.now, note), session=session)
 
 
 FREE_TEXT_STEPS = frozenset({"q_text"})
@@ -470,25 +473,25 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         )
     if text == "이전":
         if not w.history:
-            return Outcome(prompt(w, "첫 단계예요."))
+            return Outcome(prompt(w, ctx.now, "첫 단계예요."))
         back = w.history.pop()
         w.step, w.form = back.step, back.restore(w.form.questions)
-        return Outcome(prompt(w), session=session)
+        return Outcome(prompt(w, ctx.now), session=session)
     step = STEPS[w.step]
     before = Snapshot.of(w.step, w.form)
     why = step.take(ctx, w.form, text)
     if why:
-        return Outcome(prompt(w, why))  # nothing taken: the session is not stored
+        return Outcome(prompt(w, ctx.now, why))  # nothing taken: the session is not stored
     following = step.next(w.form)
     if following == OPEN_IT:
         if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
             w.history = ([*w.history, before])[-HISTORY:]
             w.step, w.form.retitle = "title", True
-            return Outcome(prompt(w, why), session=session)
+            return Outcome(prompt(w, ctx.now, why), session=session)
         return _open(ctx, session, w.form)
     w.history = ([*w.history, before])[-HISTORY:]
     w.step = following
-    return Outcome(prompt(w, step.note(w.form)), session=session)
+    return Outcome(prompt(w, ctx.now, step.note(w.form)), session=session)
 
 
 def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
@@ -506,9 +509,9 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
         writes.append(ListSurvey(s.info()))
     if opens_at is not None or s.repeat:
         writes.append(Plan(plan_of(s, ctx.now, opens_at, s.repeat)))
-    said = f"대상: {target_label(s.target_unit)} · {deadline_label(s.deadline)}"
+    said = f"대상: {target_label(s.target_unit)} · {deadline_label(s.deadline, ctx.now)}"
     if opens_at is not None:
-        head = f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(opens_at)}에 열리도록 예약했어요. {said}"
+        head = f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(opens_at, ctx.now)}에 열리도록 예약했어요. {said}"
         tail = "그때까지는 구성원에게 보이지 않아요. 열리면 '신청 목록'에 나와요."
     else:
         head = f"'{s.title}'{pp(s.title, '을(를)')} 개설했어요. {said}"
@@ -523,19 +526,19 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     )
 
 
-def preview_text(form: Form) -> str:
+def preview_text(form: Form, now: datetime) -> str:
     lines = [f"[미리보기] {form.title}"]
     if form.description:
         lines.append(form.description)
     for n, q in enumerate(form.questions, 1):
         lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'})")
-    lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None)}")
+    lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None, now)}")
     if form.auto_remind:
         lines.append("자동 알림: " + ", ".join(f"마감 {h}시간 전" for h in form.auto_remind))
     lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     lines.append(f"응답 방식: {MODE_NAMES[form.mode or NAMED]}")
-    lines.append(f"열림: {opens_label(form)}")
+    lines.append(f"열림: {opens_label(form, now)}")
     lines.append(f"응답 보관: 마감 후 {form.keep_days or _keep_default(form)}일")
     return "\n".join(lines)
 
@@ -611,4 +614,4 @@ def copy_survey(ctx: Ctx, arg: str) -> Outcome:
     note = f"'{s.title}'의 질문 {len(s.questions)}개와 대상, 정원을 가져왔어요. 제목과 마감만 정하면 돼요."
     if replaced:
         note += " 만들던 다른 신청서는 지웠어요."
-    return Outcome(prompt(session.wizard, note), session=session)
+    return Outcome(prompt(session.wizard, ctx.now, note), session=session)

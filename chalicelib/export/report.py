@@ -94,7 +94,7 @@ def render(r: Results) -> str:
         _questions(r.questions),
         _units(r.units),
         "<footer><p>"
-        + escape(f"{fmt_deadline(r.made_at)} 기준으로 만든 페이지예요. 응답을 모아 센 숫자만 담았어요 ")
+        + escape(f"{fmt_deadline(r.made_at, r.made_at)} 기준으로 만든 페이지예요. 응답을 모아 센 숫자만 담았어요 ")
         + escape("(이름·확인번호·주관식 답은 없어요). 링크는 곧 만료돼요.")
         + "</p></footer>",
         "</main></body></html>",
