@@ -9,6 +9,7 @@ question is put and read is its kind's business (``domain.kinds``).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -315,6 +316,8 @@ def _pick_one(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome | None
             return Outcome(ask(ctx, d, why), session=session)
         d.values[q.id] = value
         return _advance(ctx, session, d)
+    if text.startswith("✓"):  # a chosen option's label, typed: what its chip sends
+        text = f"{text[1:].strip()} {TAKE_BACK}"
     if text.endswith(TAKE_BACK):
         o = pick_option(text[: -len(TAKE_BACK)].strip(), q.options)
         if o is None:
@@ -410,6 +413,8 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
     if text == "이전":
         d.reviewing, d.index = False, len(d.questions) - 1
         return Outcome(ask(ctx, d), session=session)
+    if re.fullmatch(r"\d{1,2}번", text):  # the label of 수정's number chips, typed
+        text = f"수정 {text[:-1]}"
     if text.startswith("수정"):
         arg = text[2:].strip().rstrip("번")
         if arg.isdigit() and 1 <= int(arg) <= len(d.questions):

@@ -336,6 +336,7 @@ class Session:
     notes: list[str] = field(default_factory=list)  # told on the next message (e.g. how an 알림 went), then gone
     upload: str = ""  # the token of a roster upload page handed out (명단 올리기), until the file arrives
     upload_until: str = ""  # ISO time after which the page no longer takes a file
+    more: str = ""  # what the last reply's 더보기 chip sends: typed '더보기' does the same
 
     def idle(self) -> None:
         """Leave whatever flow this is (drafts and a paused wizard stay)."""
@@ -366,6 +367,8 @@ class Session:
             d["notes"] = list(self.notes)
         if self.upload:
             d["upload"] = {"token": self.upload, "until": self.upload_until}
+        if self.more:
+            d["more"] = self.more
         return d
 
     @classmethod
@@ -386,6 +389,7 @@ class Session:
         notes = d.get("notes")
         s.notes = [str(n) for n in notes][-MAX_NOTES:] if isinstance(notes, list) else []
         s.upload, s.upload_until = pending_upload(d)
+        s.more = str(d.get("more") or "")
         flow = d["flow"] if isinstance(d.get("flow"), dict) else {}
         name = flow.get("name")
         if name == Flow.ANSWERING.value:

@@ -32,6 +32,9 @@ def test_each_tap_adds_or_takes_back_an_option_and_the_question_is_drawn_again()
     assert "건너뛰기" not in said.labels
     said = chat.tap(said, "볼링")
     assert "고른 것: 볼링, 노래방" in said  # in the question's order
+    said = chat.say("✓ 볼링")  # the ✓ chip's label typed: the same as its tap
+    assert "'볼링'을 뺐어요" in said and "고른 것: 노래방" in said
+    said = chat.tap(said, "볼링")
     said = chat.tap(said, "노래방 빼기")  # the ✓ chip takes it back
     assert "'노래방'을 뺐어요" in said and "고른 것: 볼링" in said and said.labels[1] == "노래방"
     said = chat.tap(said, "방탈출 카페")
