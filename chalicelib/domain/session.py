@@ -175,7 +175,8 @@ class Form:
     mode: str = ""  # privacy mode (model.NAMED, ANONYMOUS, PRESENCE); "" = not asked yet (실명)
     opens_at: str | None = None  # ISO 8601: opens by itself then (예약); None = at 개설
     repeat: str = ""  # a repeat rule (domain.repeat)
-    detour: str = ""  # the preview's setting being changed (응답 방식, 여는 때): its step, then the preview
+    detour: str = ""  # the preview's setting being changed (마감, 대상, 응답 방식, 질문 N…): its step, then the preview
+    editing: int = 0  # the number of the question being changed from the preview (0: none, or one being added)
     keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
     keep_default: int = 0  # that default, as it was when the wizard began (0: not known, KEEP_DAYS)
 
@@ -213,6 +214,8 @@ class Form:
             d["repeat"] = self.repeat
         if self.detour:
             d["detour"] = self.detour
+        if self.editing:
+            d["edit"] = self.editing
         if self.keep_days:
             d["keep"] = self.keep_days
         if self.keep_default:
@@ -241,6 +244,7 @@ class Form:
             opens_at=d.get("opens") or None,
             repeat=str(d.get("repeat", "")),
             detour=str(d.get("detour", "")),
+            editing=int(d.get("edit") or 0),
             keep_days=int(d.get("keep") or 0),
             keep_default=int(d.get("keep_default") or 0),
         )

@@ -47,8 +47,8 @@ from chalicelib.domain.parsing import (
     valid_name,
 )
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
-from chalicelib.domain.repeat import describe, parse_rule, plan_of, repeat_problem
-from chalicelib.domain.reply import QuickLike, Reply, offered
+from chalicelib.domain.repeat import describe, parse_rule, plan_of, shape
+from chalicelib.domain.reply import Quick, QuickLike, Reason, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
@@ -130,18 +130,37 @@ def _take_desc(ctx: Ctx, form: Form, text: str) -> str | None:
     return None
 
 
+AS_IS = "그대로"  # keeps what a question being changed from the preview had at this step
+
+
 def _ask_question(form: Form) -> Ask:
+    if form.editing and form.current is not None:
+        return Ask([f"{form.editing}번 질문을 고쳐 써 주세요. 지금: {form.current.text}"], [AS_IS])
     n = len(form.questions)
+    if form.detour == "q_text":  # one more, from the preview
+        return Ask([f"{n + 1}번 질문을 입력해 주세요. 예: 메뉴를 골라 주세요"])
     done = f" (지금 {n}개, '질문 끝'으로 마침)" if n else ""
     return Ask([f"{n + 1}번 질문을 입력해 주세요{done}. 예: 메뉴를 골라 주세요"], ["질문 끝"] if n else [])
 
 
+def _next_id(form: Form) -> str:
+    """An id no question of the form has (questions may have been taken out from the preview)."""
+    used = {int(q.id[1:]) for q in form.questions if q.id[1:].isdigit()}
+    return f"q{max(used, default=0) + 1}"
+
+
 def _take_question(ctx: Ctx, form: Form, text: str) -> str | None:
+    if form.editing and form.current is not None:
+        if text != AS_IS:
+            if len(text) > MAX_QUESTION:
+                return f"질문은 {MAX_QUESTION}자 이내로 입력해 주세요."
+            form.current.text = text
+        return None
     if text == "질문 끝":
         return None if form.questions else "질문이 하나는 있어야 해요."
     if len(text) > MAX_QUESTION:
         return f"질문은 {MAX_QUESTION}자 이내로 입력해 주세요."
-    form.current = QuestionDraft(id=f"q{len(form.questions) + 1}", text=text)
+    form.current = QuestionDraft(id=_next_id(form), text=text)
     return None
 
 
@@ -152,6 +171,8 @@ def _current(form: Form) -> QuestionDraft:
 
 
 def _take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
+    if text == AS_IS and form.editing and _current(form).kind:
+        return None  # its kind, and its settings (offered as they are at the next step)
     kind = kind_named(text)
     head, _, rest = text.strip().partition(" ")
     settings = _current(form).settings
@@ -181,18 +202,43 @@ def _kind_step(setup: Setup) -> Step:
 
     def ask(form: Form, now: datetime) -> Ask:
         text, quick = setup.prompt(_current(form).settings)
+        if form.editing and _kept(form, setup):
+            return Ask([text, f"지금: {_described(form)}"], [AS_IS, *quick])
         return Ask([text], list(quick))
+
+    def take(ctx: Ctx, form: Form, text: str) -> str | None:
+        if text == AS_IS and form.editing and _kept(form, setup):
+            return None
+        return setup.take(_current(form).settings, text)
 
     def following(form: Form) -> str:
         return setup.after(_current(form).settings) or "q_req"
 
-    return Step(ask, lambda ctx, form, text: setup.take(_current(form).settings, text), following)
+    return Step(ask, take, following)
+
+
+def _kept(form: Form, setup: Setup) -> bool:
+    """Whether the question being changed still has what ``setup`` sets (its kind was kept): 그대로 may keep it."""
+    settings = _current(form).settings
+    return setup.step != "q_opts" or len(settings.get("options") or []) >= 2
+
+
+def _described(form: Form) -> str:
+    draft = _current(form)
+    q = draft.finish(required=bool(draft.settings.get("required", True)))
+    return kind_of(q).describe(q)
 
 
 def _take_required(ctx: Ctx, form: Form, text: str) -> str | None:
+    if text == AS_IS and form.editing:
+        text = "필수" if _current(form).settings.get("required", True) else "생략 가능"
     if text not in ("필수", "생략 가능", "예", "아니오"):
         return "'필수' 또는 '생략 가능'으로 답해 주세요."
-    form.questions.append(_current(form).finish(required=text in ("필수", "예")))
+    done = _current(form).finish(required=text in ("필수", "예"))
+    if form.editing and 0 < form.editing <= len(form.questions):
+        form.questions[form.editing - 1] = done  # changed in its place, with its id
+    else:
+        form.questions.append(done)
     form.current = None
     return None
 
@@ -289,11 +335,26 @@ def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
         form.opens_at, form.repeat = None, ""
         return None
     if text.startswith(("매주", "매월")):
-        rule, unread = parse_rule(text)
+        said, _, moved = text.partition("마감")  # '매주 월 9시, 마감 12/2 18:00': the proposal below, tapped
+        rule, unread = parse_rule(said.strip().rstrip(","))
         if unread:
             return unread
-        if problem := repeat_problem(deadline, ctx.now, rule):
-            return problem
+        if moved.strip():
+            deadline, why = moment_or_ask(moved.strip(), ctx.now)
+            if why or deadline is None:
+                return why or DEADLINE_EXAMPLES
+        made = shape(deadline, ctx.now, rule)
+        if made.problem:
+            if made.nearest is None:
+                return made.problem
+            at = made.nearest.astimezone(KST)
+            moment = f"{at.month}/{at.day} {at:%H:%M}"
+            return Reason(
+                f"{made.problem} 마감을 {(near := fmt_deadline(made.nearest, ctx.now))}{pp(near, '(으)로')} 당길까요?",
+                [Quick(f"마감 {moment}", f"{said.strip().rstrip(',')}, 마감 {moment}")],
+            )
+        if moved.strip() and deadline is not None:
+            form.deadline, form.deadline_said = deadline.isoformat(), fmt_when(deadline, ctx.now)
         form.opens_at, form.repeat = None, rule
         return None
     when, why = moment_or_ask(text, ctx.now)
@@ -306,15 +367,22 @@ def _take_when(ctx: Ctx, form: Form, text: str) -> str | None:
 
 
 def opens_label(form: Form, now: datetime) -> str:
-    """How the preview says when it opens."""
+    """How the preview says when it opens (a repeating one: when the next period opens, and until when)."""
     if form.repeat:
-        return f"개설하면 바로, 그 뒤로 {describe(form.repeat)}마다 새 회차"
+        deadline = datetime.fromisoformat(form.deadline) if form.deadline else None
+        made = shape(deadline, now, form.repeat)
+        until = f"~{fmt_deadline(made.next + timedelta(seconds=made.lasts), now)}" if made.lasts is not None else ""
+        following = f" (다음 회차 {fmt_deadline(made.next, now)}{until})" if not made.problem else ""
+        return f"개설하면 바로, 그 뒤로 {describe(form.repeat)}마다 새 회차{following}"
     if form.opens_at:
         return f"{fmt_deadline(datetime.fromisoformat(form.opens_at), now)} 예약"
     return "개설하면 바로"
 
 
-OPEN_QUESTION = "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요."
+OPEN_QUESTION = (
+    "이대로 개설할까요? 고칠 것은 '수정'(질문, 마감, 대상, 최대 응답…), 응답 방식(익명 등), 여는 때(예약, 반복), "
+    "보관 기간도 바꿀 수 있어요."
+)
 SETTINGS = {"응답 방식": "mode", "여는 때": "when", "예약": "when", "반복": "when", "보관 기간": "keep"}
 
 
@@ -330,13 +398,80 @@ def _take_keep(ctx: Ctx, form: Form, text: str) -> str | None:
     return None
 
 
+# What the preview changes besides 응답 방식, 여는 때 and 보관 기간: the step each goes to (then back to the preview).
+CHANGES = {"제목": "title", "설명": "desc", "마감": "deadline", "대상": "target", "최대 응답": "cap", "정원": "cap"}
+EDIT = "수정"
+ADD_QUESTION = "질문 추가"
+_EDIT_QUESTION = re.compile(r"(?:수정\s*|질문\s*)?(\d{1,2})\s*(?:번)?(?:\s*질문)?(?:\s*수정)?")
+_DROP_QUESTION = re.compile(
+    r"질문\s*(?:빼기|삭제|지우기)\s*(\d{1,2})\s*번?|(\d{1,2})\s*번?\s*(?:질문\s*)?(?:빼기|삭제)"
+)
+
+
 def _take_open(ctx: Ctx, form: Form, text: str) -> str | None:
-    """개설, or a setting of the preview to change first (its step, then the preview again)."""
-    setting = SETTINGS.get(" ".join(text.split()))
+    """개설, or what the preview changes first (its step, then the preview again): 응답 방식, 여는 때, 보관 기간,
+    '수정 2' (a question: its text, kind and settings, required or not), '수정 마감' (마감, 대상, 최대 응답, 제목,
+    설명), '질문 추가'; '수정' alone lists them."""
+    said = " ".join(text.split())
+    setting = SETTINGS.get(said)
     if setting:
         form.detour = setting
         return None
-    return None if text == "개설" else "'개설'을 누르면 열려요. 응답 방식이나 여는 때를 바꾸거나, 고치려면 '이전'."
+    if said == "개설":
+        return None
+    if said == EDIT:
+        return _what_to_change(form)
+    named = said.removeprefix(EDIT).strip()
+    if named in CHANGES:
+        form.detour = CHANGES[named]
+        return None
+    if said == ADD_QUESTION:
+        if _full(form):
+            return f"질문은 {MAX_QUESTIONS}개까지예요."
+        form.detour, form.editing, form.current = "q_text", 0, None
+        return None
+    m = _EDIT_QUESTION.fullmatch(said)
+    if m and (said.startswith((EDIT, "질문")) or "번" in said):
+        n = int(m[1])
+        if not 1 <= n <= len(form.questions):
+            return f"질문은 1~{len(form.questions)}번이 있어요."
+        q = form.questions[n - 1]
+        settings = {k: v for k, v in q.to_dict().items() if k not in ("id", "text")}
+        form.detour, form.editing, form.current = "q_text", n, QuestionDraft(id=q.id, text=q.text, settings=settings)
+        return None
+    return Reason(
+        "'개설'을 누르면 열려요. 고칠 것이 있으면 '수정'을 눌러 주세요 (예: 수정 2, 수정 마감, 질문 추가).",
+        _change_chips(form),
+    )
+
+
+def _change_chips(form: Form) -> list[QuickLike]:
+    shown = [Quick(f"{n}번 질문", f"{EDIT} {n}") for n in range(1, min(len(form.questions), 3) + 1)]
+    return [*shown, *(Quick(w, f"{EDIT} {w}") for w in ("제목", "마감", "대상", "최대 응답")), ADD_QUESTION]
+
+
+def _what_to_change(form: Form) -> Reason:
+    n = len(form.questions)
+    return Reason(
+        f"무엇을 고칠까요? 질문은 번호로(1~{n}번, 예: 수정 2), 또는 제목 · 설명 · 마감 · 대상 · 최대 응답. "
+        "질문을 더하려면 '질문 추가', 빼려면 '질문 빼기 2'.",
+        _change_chips(form),
+    )
+
+
+def drop_question(form: Form, text: str) -> str:
+    """'질문 빼기 2' on the preview: the question goes (the others keep their ids); what to say, "" when the text
+    is not that."""
+    m = _DROP_QUESTION.fullmatch(" ".join(text.split()))
+    if m is None:
+        return ""
+    n = int(m[1] or m[2])
+    if not 1 <= n <= len(form.questions):
+        return f"질문은 1~{len(form.questions)}번이 있어요."
+    if len(form.questions) == 1:
+        return "질문이 하나는 있어야 해요."
+    gone = form.questions.pop(n - 1)
+    return f"{n}번 질문 '{gone.text[:20]}'{pp(gone.text[:20], '을(를)')} 뺐어요."
 
 
 def _full(form: Form) -> bool:
@@ -347,7 +482,7 @@ STEPS: dict[str, Step] = {
     "title": Step(
         lambda f, now: (
             Ask(["새 제목을 입력해 주세요. 아래 제목을 눌러도 돼요."], [f.title])
-            if f.copied and f.title and not f.retitle
+            if (f.copied or f.detour == "title") and f.title and not f.retitle
             else Ask([f"신청 제목을 입력해 주세요 ({MAX_TITLE}자 이내). 예: 2중대 BBQ 회식"])
         ),
         _take_title,
@@ -359,14 +494,16 @@ STEPS: dict[str, Step] = {
     "q_text": Step(lambda f, now: _ask_question(f), _take_question, lambda f: "q_kind" if f.current else "deadline"),
     "q_kind": Step(
         lambda f, now: Ask(
-            [f"'{_current(f).text}' 질문의 형식을 골라 주세요. {FORMAT_HINT}"], [k.name for k in KINDS.values()]
+            [f"'{_current(f).text}' 질문의 형식을 골라 주세요. {FORMAT_HINT}"]
+            + ([f"지금: {_described(f)}"] if f.editing else []),
+            [*([AS_IS] if f.editing else []), *(k.name for k in KINDS.values())],
         ),
         _take_kind,
         _after_kind,
     ),
     **{name: _kind_step(setup) for name, setup in setup_steps().items()},
     "q_req": Step(
-        lambda f, now: Ask(["꼭 답해야 하는 질문인가요?"], ["필수", "생략 가능"]),
+        lambda f, now: Ask(["꼭 답해야 하는 질문인가요?"], [*([AS_IS] if f.editing else []), "필수", "생략 가능"]),
         _take_required,
         lambda f: "deadline" if _full(f) else "q_text",
         note=lambda f: f"질문은 {MAX_QUESTIONS}개까지 만들 수 있어요. 마감 일시로 넘어가요." if _full(f) else "",
@@ -408,11 +545,8 @@ STEPS: dict[str, Step] = {
     ),
     "preview": Step(
         lambda f, now: Ask(
-            [
-                preview_text(f, now),
-                "이대로 개설할까요? 응답 방식(익명 등), 여는 때(예약, 반복), 보관 기간도 바꿀 수 있어요.",
-            ],
-            ["개설", "응답 방식", "여는 때", "보관 기간"],
+            [preview_text(f, now), OPEN_QUESTION],
+            ["개설", EDIT, "응답 방식", "여는 때", "보관 기간"],
         ),
         _take_open,
         lambda f: f.detour or OPEN_IT,
@@ -479,10 +613,12 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         return Outcome(prompt(w, ctx.now), session=session)
     step = STEPS[w.step]
     before = Snapshot.of(w.step, w.form)
+    if w.step == "preview" and (dropped := drop_question(w.form, text)):
+        return Outcome(prompt(w, ctx.now, dropped), session=session)
     why = step.take(ctx, w.form, text)
     if why:
         return Outcome(prompt(w, ctx.now, why))  # nothing taken: the session is not stored
-    following = step.next(w.form)
+    following = _back_to_preview(w.step, w.form, step.next(w.form))
     if following == OPEN_IT:
         if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
             w.history = ([*w.history, before])[-HISTORY:]
@@ -492,6 +628,21 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     w.history = ([*w.history, before])[-HISTORY:]
     w.step = following
     return Outcome(prompt(w, ctx.now, step.note(w.form)), session=session)
+
+
+# The steps a change begun on the preview may pass through before it comes back there.
+_CHAINS = {"deadline": {"remind"}, "q_text": {"q_kind", "q_req", *setup_steps()}}
+
+
+def _back_to_preview(step: str, form: Form, following: str) -> str:
+    """Where a step leads when the preview sent the admin there (``form.detour``): its own further steps (a
+    deadline's reminders, a question's kind and settings), then the preview again, which the change ends."""
+    if step == "preview" or not form.detour:
+        return following
+    if following in _CHAINS.get(form.detour, set()) and following != form.detour:
+        return following
+    form.detour, form.editing, form.current = "", 0, None
+    return "preview"
 
 
 def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
@@ -571,23 +722,31 @@ def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
 # --- 복사: a survey's form again, with a new title and deadline ---------------------------------------
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}/\d{1,2}$")
+COPY_TRIES = 5  # titles of the next periods looked up (one index lookup each) before asking for one
 
 
-def suggested_title(ctx: Ctx, s: Survey) -> str:
-    """The survey's title with the next period's date ('주간 식수 12/1' → '주간 식수 12/8'), one not taken."""
+def next_round(ctx: Ctx, s: Survey) -> tuple[str, datetime | None]:
+    """The next period of ``s`` as a copy of it: its title with that period's date ('주간 식수 12/1' → '주간 식수
+    12/8'), one not taken, and its deadline as many weeks later (a future one: an old survey's is moved on by
+    whole weeks). ("", None) when the titles tried are all taken."""
     base = _TRAILING_DATE.sub("", s.title).strip() or s.title
     start = (s.deadline or ctx.now).astimezone(KST)
-    for weeks in range(1, 5):
+    weeks, tried = 1, 0
+    while s.deadline is not None and start + timedelta(weeks=weeks) <= ctx.now:
+        weeks += 1
+    while tried < COPY_TRIES:
         day = start + timedelta(weeks=weeks)
         title = f"{base[: MAX_TITLE - 6]} {day.month}/{day.day}"
         if not ctx.db.surveys_titled(title):
-            return title
-    return ""
+            return title, day if s.deadline is not None else None
+        weeks, tried = weeks + 1, tried + 1
+    return "", None
 
 
 def copy_survey(ctx: Ctx, arg: str) -> Outcome:
-    """복사 <제목>: the wizard with the survey's questions, description, target and cap; the admin gives a
-    title (one is suggested) and a deadline, sees the preview and opens it."""
+    """복사 <제목>: the preview of its next period: the survey's questions, description, target, cap, privacy,
+    retention and reminders, with the next period's title and deadline. Anything is changed there ('수정 2',
+    '수정 마감', '수정 대상', …) before 개설."""
     from chalicelib.domain.finding import for_admin
 
     found = for_admin(ctx, "복사", arg)
@@ -598,20 +757,28 @@ def copy_survey(ctx: Ctx, arg: str) -> Outcome:
     replaced = session.wizard is not None
     session.idle()
     session.flow = Flow.CREATING
+    title, deadline = next_round(ctx, s)
     form = Form(
-        title=suggested_title(ctx, s),
+        title=title,
         description=s.description,
         questions=copy.deepcopy(s.questions),
+        deadline=deadline.isoformat() if deadline is not None else None,
+        deadline_said=fmt_when(deadline, ctx.now) if deadline is not None else "",
         target=s.target_unit,
         cap=s.cap,
+        auto_remind=list(s.auto_remind),
         copied=True,
         ask_remind=ctx.reminders,
         mode=s.mode,
         keep_days=s.keep_days,
         keep_default=ctx.keep_days,
     )
-    session.wizard = WizardState("title", form)
-    note = f"'{s.title}'의 질문 {len(s.questions)}개와 대상, 정원을 가져왔어요. 제목과 마감만 정하면 돼요."
+    note = f"'{s.title}'{pp(s.title, '을(를)')} 복사했어요: 질문 {len(s.questions)}개와 대상, 정원을 그대로 가져왔어요."
+    if title:
+        session.wizard = WizardState("preview", form)
+        note += " 제목과 마감은 다음 회차로 맞췄어요. 고칠 것은 '수정'으로, 이대로면 '개설'."
+    else:  # the next periods' titles are taken: a title first, then the deadline, then the preview
+        session.wizard = WizardState("title", form)
     if replaced:
         note += " 만들던 다른 신청서는 지웠어요."
     return Outcome(prompt(session.wizard, ctx.now, note), session=session)

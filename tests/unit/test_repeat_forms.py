@@ -63,11 +63,11 @@ def test_extend_refuses_a_past_moment_someone_elses_survey_and_a_missing_time() 
 def test_copy_opens_the_same_form_with_a_new_title_and_deadline() -> None:
     chat = world()
     chat.say(f"공동관리자 {TITLE} 다른관리자", who="관리자")
-    said = chat.say(f"복사 {TITLE}", who="다른관리자")  # a co-admin may copy too
-    assert "질문 3개와 대상, 정원을 가져왔어요" in said and said.quick[0] == f"{TITLE} 12/7"
-    assert "마감 일시" in chat.say(said.quick[0], who="다른관리자")  # the suggested title: on to the deadline
-    preview = chat.say("12/7 18:00", who="다른관리자")
-    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview
+    preview = chat.say(f"복사 {TITLE}", who="다른관리자")  # a co-admin may copy too
+    assert "질문 3개와 대상, 정원을 그대로 가져왔어요" in preview and "제목과 마감은 다음 회차로 맞췄어요" in preview
+    # straight to the preview: the next period's title and deadline, a week on
+    assert f"[미리보기] {TITLE} 12/7" in preview and "마감: 12/7(월) 18:00" in preview
+    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview and preview.labels[:2] == ["개설", "수정"]
     assert "개설했어요" in chat.say("개설", who="다른관리자")
     by_title = {s.title: s for s in chat.store.list_surveys()}
     original, copied = by_title[TITLE], by_title[f"{TITLE} 12/7"]
@@ -83,9 +83,11 @@ def test_a_copy_of_a_weekly_title_moves_its_date_and_never_suggests_a_taken_titl
     make_bbq(chat, title="주간 식수 12/1", deadline="12/1 18:00")
     make_bbq(chat, title="주간 식수 12/8", deadline="12/8 18:00")
     said = chat.say("복사 주간 식수 12/1", who="관리자")
-    assert said.quick[0] == "주간 식수 12/15"  # 12/8 is taken
+    assert "[미리보기] 주간 식수 12/15" in said and "마감: 12/15(화) 18:00" in said  # 12/8 is taken
+    asked = chat.say("수정 제목", who="관리자")
+    assert asked.quick[0] == "주간 식수 12/15"
     assert "이미 있는 제목" in chat.say("주간 식수 12/8", who="관리자")
-    assert "마감 일시" in chat.say("주간 식수 12/15", who="관리자")
+    assert "[미리보기] 주간 식수 12/22" in chat.say("주간 식수 12/22", who="관리자")
 
 
 def test_only_ones_own_surveys_are_copied() -> None:

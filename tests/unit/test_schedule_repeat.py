@@ -84,7 +84,7 @@ def test_the_preview_takes_when_to_open_and_refuses_a_time_after_the_deadline() 
     messages = bbq_messages(title=TITLE, deadline="11/27 18:00")[:-1]
     preview = chat.say_all(messages, who="관리자")
     assert "열림: 개설하면 바로" in preview and "응답 방식: 실명" in preview
-    assert preview.labels[:3] == ["개설", "응답 방식", "여는 때"]
+    assert preview.labels[:4] == ["개설", "수정", "응답 방식", "여는 때"]
     asked = chat.say("여는 때", who="관리자")
     assert "언제 열까요?" in asked and "매주 월 9시" in asked.labels
     refused = chat.say("11/28 09:00", who="관리자")
@@ -193,9 +193,14 @@ def test_a_repeat_needs_a_deadline_shorter_than_a_period_and_a_stopped_repeat_is
     chat = world(chat=chat)
     create(chat, "없음")
     assert "마감이 있어야 해요" in chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
-    chat.say(f"연장 {TITLE} 12/5 18:00", who="관리자")
-    refused = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
-    assert "다음 회차(11/30(월) 09:00)보다 늦어요" in refused
+    chat.say(f"연장 {TITLE} 12/9 18:00", who="관리자")
+    refused = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")  # 12/9: it would cover the 11/30 period whole
+    assert "11/30(월) 09:00에 열릴 회차가 통째로 지나가요" in refused
+    assert "마감을 12/2(수) 18:00으로 옮기면 반복할 수 있어요" in refused and refused.labels[0] == "마감 12/2 18:00"
+    assert "12/2(수) 18:00으로 옮겼어요" in chat.tap(refused, f"연장 {TITLE} 12/2 18:00", who="관리자")
+    said = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
+    assert "다음은 12/7(월) 09:00~12/9(수) 18:00" in said  # this one is the 11/30 period, opened early
+    chat.say(f"반복 중지 {TITLE}", who="관리자")
     assert "어떻게 반복할지" in chat.say(f"반복 {TITLE} 매일", who="관리자")
     chat.say(f"연장 {TITLE} 11/27 18:00", who="관리자")
     chat.say(f"반복 {TITLE} 매월 1일", who="관리자")
