@@ -275,6 +275,11 @@ class Uploads(ABC):
     def discard(self, token: str) -> None:
         """Delete what was uploaded under ``token`` (personal data: gone once it is read)."""
 
+    def upload_status(self, token: str, state: str, detail: str = "") -> None:
+        """Tell the upload page of ``token`` how its file is doing (``state``: reading, done or failed; ``detail``:
+        counts only, never a name), for the page to show while its admin waits. Nothing where no page polls."""
+        return None
+
 
 @dataclass(frozen=True)
 class Upload:
