@@ -205,13 +205,16 @@ class Store(Reader):
 # --- files -------------------------------------------------------------------------------------
 
 
+LINK_SECONDS = 600  # how long every link the bot hands out lives (downloads, 결과 보기, 명단 올리기): 10 minutes
+
+
 @dataclass(frozen=True)
 class FileLink:
     """A short-lived download link for one stored export."""
 
     url: str
     filename: str  # the name the browser saves the file as (may be Korean)
-    expires_in: int = 300  # seconds the link is valid for
+    expires_in: int = LINK_SECONDS  # seconds the link is valid for
     key: str = ""  # where the file is stored; a fresh link can be minted from it later
 
 

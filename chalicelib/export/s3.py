@@ -17,14 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Answer, Survey, now_kst
-from chalicelib.domain.ports import Exporter, FileLink, Reach, Upload, Uploads
+from chalicelib.domain.ports import LINK_SECONDS, Exporter, FileLink, Reach, Upload, Uploads
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
 
-MAX_LINK_SECONDS = 600
+MAX_LINK_SECONDS = LINK_SECONDS
 MIN_LINK_SECONDS = 1
-DEFAULT_LINK_SECONDS = 300
+DEFAULT_LINK_SECONDS = LINK_SECONDS
 # One S3 request, one attempt: a small download is uploaded inside Kakao's 5 s, so a
 # stalled S3 must fail fast (the member is asked to try again; a background build that
 # fails is redelivered by its queue). Worst case of one call: connect + read.
@@ -55,7 +55,7 @@ def new_key(ascii_name: str, scope: str = MASTER_SCOPE) -> str:
 UPLOAD_PREFIX = KEY_PREFIX + "uploads/"
 PAGE_PREFIX = KEY_PREFIX + "pages/"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOAD_PAGE_SECONDS = 600
+UPLOAD_PAGE_SECONDS = LINK_SECONDS
 
 
 class S3Exporter(Exporter, Uploads):

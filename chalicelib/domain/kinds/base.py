@@ -17,6 +17,7 @@ CellValue = str | int | float | date | datetime | time
 # (value, None) when read, (None, reason) when not; the reason is said to the member.
 Parsed = tuple[Any, str | None]
 
+OTHERS = "그 밖"  # the days or hours beyond the busiest ones a figure names, counted together
 MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
@@ -85,6 +86,7 @@ class Kind:
     setup: Setup | None = None
     counts_options = False  # per-option counters on the survey (and option capacity)
     many = False  # several options are picked, one tap at a time (session.Draft.picking holds them meanwhile)
+    counted_as = "보기"  # what its counts are counted by, as a table's heading says it (날짜, 시간)
     groups = False  # answers can be grouped by its option (sums per option in 현황)
     summable = False  # numbers that add up (per unit in 현황)
 

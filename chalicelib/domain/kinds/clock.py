@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Count, Figures, Kind, Parsed, plain_cell
+from chalicelib.domain.kinds.base import OTHERS, CellValue, Count, Figures, Kind, Parsed, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.parsing import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.reply import Reason
@@ -67,6 +67,7 @@ def span_said(q: Question) -> str:
 
 class TimeOfDay(Kind):
     code, name, aliases = "time", "시간", ("시각",)
+    counted_as = "시간대"
 
     def take_rest(self, cur: dict[str, Any], rest: str) -> str | None:
         return take_range(cur, rest)
@@ -134,4 +135,4 @@ def busiest(items: Sequence[tuple[str, int]], keep: int) -> tuple[tuple[Count, .
 def said_spread(fig: Figures) -> str:
     """'18시 3, 19시 2 (그 밖 4)': counts per hour or per date as 현황 says them."""
     said = ", ".join(f"{c.option} {c.count}" for c in fig.counts)
-    return said + (f" (그 밖 {fig.others})" if fig.others else "")
+    return said + (f" ({OTHERS} {fig.others})" if fig.others else "")

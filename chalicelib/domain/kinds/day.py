@@ -33,6 +33,7 @@ class Day(Kind):
     """A calendar day, stored as 'YYYY-MM-DD'."""
 
     code, name = "date", "날짜"
+    counted_as = "날짜"
 
     def hint(self, q: Question) -> str:
         return "예: 11/30, 내일"
