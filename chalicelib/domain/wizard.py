@@ -677,6 +677,23 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
     )
 
 
+def identifying_warning(form: Form) -> str:
+    """A survey kept without names (익명, 참여만 확인) that asks what tells who answered (a phone number, a name,
+    an e-mail): the preview says so, and how to change it. "" when there is nothing to warn of."""
+    if form.mode not in (ANONYMOUS, PRESENCE):
+        return ""
+    found = [(n, what) for n, q in enumerate(form.questions, 1) if (what := kind_of(q).identifies(q))]
+    if not found:
+        return ""
+    said = ", ".join(f"{n}번({what})" for n, what in found)
+    first = found[0][0]
+    return (
+        f"⚠ 주의: {MODE_NAMES[form.mode]}인데 누구인지 알 수 있는 질문이 있어요: {said}. "
+        "답이 이름 없이 저장돼도 그 답으로 누가 냈는지 알 수 있어요. "
+        f"질문을 빼거나('질문 빼기 {first}') 바꾸거나('수정 {first}'), 응답 방식을 실명으로 바꿔 주세요."
+    )
+
+
 def preview_text(form: Form, now: datetime) -> str:
     lines = [f"[미리보기] {form.title}"]
     if form.description:
@@ -689,6 +706,8 @@ def preview_text(form: Form, now: datetime) -> str:
     lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     lines.append(f"응답 방식: {MODE_NAMES[form.mode or NAMED]}")
+    if warning := identifying_warning(form):
+        lines.append(warning)
     lines.append(f"열림: {opens_label(form, now)}")
     lines.append(f"응답 보관: 마감 후 {form.keep_days or _keep_default(form)}일")
     return "\n".join(lines)

@@ -123,6 +123,11 @@ class Kind:
         """Options picked one tap at a time (a kind that is ``many``) as an answer, or why not."""
         return picked, None
 
+    def identifies(self, q: Question) -> str:
+        """What of a person an answer to ``q`` would tell (a phone number, a name…), or "" when nothing does:
+        a survey kept without names warns of such a question."""
+        return ""
+
     # --- showing ---
     def show(self, q: Question, value: Any) -> str:
         return str(value)

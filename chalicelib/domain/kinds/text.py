@@ -93,6 +93,32 @@ def take_format(cur: dict[str, Any], text: str) -> str | None:
     return _format_take(cur, text)
 
 
+# Words of a question whose free-text answer tells who gave it, and what that answer is, as the warning says it.
+_IDENTIFYING = (
+    ("주민", "주민번호"),
+    ("생년월일", "생년월일"),
+    ("전화", "전화번호"),
+    ("휴대폰", "전화번호"),
+    ("핸드폰", "전화번호"),
+    ("연락처", "연락처"),
+    ("이메일", "이메일"),
+    ("메일", "이메일"),
+    ("성함", "이름"),
+    ("성명", "이름"),
+    ("실명", "이름"),
+    ("이름", "이름"),
+    ("학번", "학번"),
+    ("사번", "사번"),
+    ("군번", "군번"),
+    ("주소", "주소"),
+    ("계좌", "계좌번호"),
+    ("차량번호", "차량 번호"),
+    ("번호판", "차량 번호"),
+    ("카톡", "카카오톡 아이디"),
+    ("아이디", "아이디"),
+)
+
+
 class Text(Kind):
     """Free text; typed in the wizard as '주관식', or with a format: '주관식 전화번호', '주관식 ##가####'."""
 
@@ -121,6 +147,14 @@ class Text(Kind):
         else:
             shaped = t if q.format in FORMATS and re.fullmatch(FORMATS[q.format][1], t) else None
         return (shaped, None) if shaped is not None else (None, self.hint(q))
+
+    def identifies(self, q: Question) -> str:
+        if q.format == "phone":
+            return "전화번호"
+        if q.format == "email":
+            return "이메일"
+        squeezed = "".join(q.text.split())
+        return next((what for word, what in _IDENTIFYING if word in squeezed), "")
 
     def describe(self, q: Question) -> str:
         if q.format.startswith("tpl:"):
