@@ -422,8 +422,8 @@ def _take_open(ctx: Ctx, form: Form, text: str) -> str | None:
     if said == EDIT:
         return _what_to_change(form)
     named = said.removeprefix(EDIT).strip()
-    if named in CHANGES:
-        form.detour = CHANGES[named]
+    if named in CHANGES or named in SETTINGS:  # '수정 마감', '수정 응답 방식'
+        form.detour = CHANGES.get(named) or SETTINGS[named]
         return None
     if said == ADD_QUESTION:
         if _full(form):

@@ -68,9 +68,11 @@ def test_title_description_deadline_target_and_cap_go_back_to_the_preview() -> N
     assert "대상: 2중대" in back
     back = chat.say_all(["최대 응답", "30"], who="관리자")
     assert "최대 응답: 30" in back
+    back = chat.say_all(["수정 응답 방식", "참여만 확인", "수정 보관 기간", "30일"], who="관리자")
+    assert "응답 방식: 참여만 확인" in back and "응답 보관: 마감 후 30일" in back
     assert "개설했어요" in chat.say("개설", who="관리자")
     s = survey(chat, "저녁 회식")
-    assert (s.description, s.target_unit, s.cap) == ("고기 먹어요", "2중대", 30)
+    assert (s.description, s.target_unit, s.cap, s.mode, s.keep_days) == ("고기 먹어요", "2중대", 30, "presence", 30)
     assert s.deadline == datetime(2026, 12, 4, 18, 0, tzinfo=KST)
 
 
