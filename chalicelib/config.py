@@ -12,6 +12,7 @@ import os
 from typing import NamedTuple
 
 from chalicelib.domain.model import KEEP_DAYS
+from chalicelib.domain.ports import LINK_SECONDS
 from chalicelib.domain.privacy import BATCH
 
 LOCAL_SKILL_SECRET = "local-dev-secret"  # noqa: S105 (the documented value for `make run`; never deployed)
@@ -73,7 +74,7 @@ def settings() -> Settings:
         skill_secret_param=env.get("HJ_SKILL_SECRET_PARAM", ""),
         dynamodb_endpoint=dynamodb_endpoint,
         s3_endpoint=env.get("HJ_S3_ENDPOINT", ""),
-        link_ttl_seconds=min(600, max(60, int(env.get("HJ_LINK_TTL", "300")))),
+        link_ttl_seconds=min(LINK_SECONDS, max(60, int(env.get("HJ_LINK_TTL", str(LINK_SECONDS))))),
         rate_limit_per_minute=int(env.get("HJ_RATE_LIMIT", "30")),
         export_queue=env.get("HJ_EXPORT_QUEUE", f"{prefix}-exports"),
         jobs=env.get("HJ_JOBS") or ("sqs" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "thread"),

@@ -174,7 +174,7 @@ def _keep(
         return ""
     if _commit(store, [MarkKeepWarned(s.id, s.closed_at), keep_plan(s, s.closed_at, keep_days, warned=True)]):
         for key in dict.fromkeys([s.owner, *s.coadmins]):
-            leave_note(store, key, warning(s, until))
+            leave_note(store, key, warning(s, until, now))
     return ""
 
 

@@ -9,6 +9,8 @@ Starts, as child processes in their own process groups:
   (``scripts.webchat``, local only: not part of ``app.py``) at ``/chat``;
 * the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
   ones, retention, automatic 알림), as the deployed schedule runs it;
+* the bucket's notice of an uploaded roster file (명단 올리기), which the local S3 server does not send: this
+  process looks for new uploads every second and calls the import as the bucket's notice calls it on AWS;
 
 creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
@@ -55,7 +57,8 @@ class Paths:
 JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
 
 
-def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path) -> None:
+def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path,
+              what: str = "minute job") -> None:
     """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
     run is written to ``log`` and the next one tries again."""
     while not stop.wait(interval):
@@ -63,7 +66,7 @@ def run_every(stop: threading.Event, job: Callable[[], object], interval: float,
             job()
         except Exception as exc:  # the stack keeps serving; the next minute tries again
             with log.open("a", encoding="utf-8") as f:
-                f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} minute job failed: {type(exc).__name__}\n")
+                f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {what} failed: {type(exc).__name__}\n")
 
 
 def minute_job() -> object:
@@ -71,6 +74,37 @@ def minute_job() -> object:
     from chalicelib import runtime
 
     return runtime.close_expired()
+
+
+UPLOAD_WATCH_SECONDS = 1.0  # how soon a roster file put on the local S3 is imported (AWS: at once, by notice)
+
+
+class UploadNotices:
+    """What S3 does on AWS when a file is put under ``exports/uploads/``: call the import function with a notice
+    of it (chalicelib.runtime.import_uploads), once per file. The local S3 server sends no notices, so this looks."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._exporter: Any = None
+
+    def __call__(self) -> int:
+        from urllib.parse import quote_plus
+
+        from chalicelib import runtime
+        from chalicelib.config import settings
+        from chalicelib.export.s3 import UPLOAD_PREFIX
+
+        if self._exporter is None:
+            self._exporter = runtime.exporter(settings())
+        listed = self._exporter.client.list_objects_v2(Bucket=self._exporter.bucket, Prefix=UPLOAD_PREFIX)
+        new = [o["Key"] for o in listed.get("Contents") or [] if o["Key"] not in self.seen]
+        if not new:
+            return 0
+        self.seen.update(new)
+        records = [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
+                    "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}}}
+                   for k in new]
+        return runtime.import_uploads({"Records": records})
 
 
 class Stop(Exception):
@@ -268,6 +302,11 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         threading.Thread(
             target=run_every, args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
             name="minute-job", daemon=True,
+        ).start()
+        threading.Thread(
+            target=run_every,
+            args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
+            name="upload-notices", daemon=True,
         ).start()
         print(banner(paths, info, persistent), flush=True)
         print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "

@@ -27,11 +27,11 @@ from chalicelib.domain.model import (
     User,
     target_label,
 )
-from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, parse_deadline
+from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, moment_or_ask
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown, shown_count
 from chalicelib.domain.repeat import describe
-from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
 from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.words import pp
@@ -74,13 +74,13 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     def line(s: Survey) -> str:
         state = s.state_label(ctx.now)
         if s.status == SCHEDULED and s.opens_at is not None:
-            state = f"예약 {fmt_deadline(s.opens_at)} 열림"
+            state = f"예약 {fmt_deadline(s.opens_at, ctx.now)} 열림"
         if s.repeat:
             state += f" · {describe(s.repeat)} 반복"
-        if kept := keep_label(s, ctx.keep_days):
+        if kept := keep_label(s, ctx.keep_days, ctx.now):
             state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
-        return f"• {s.title} — {state} · 응답 {shown_count(s)}{cap} · {fmt_deadline(s.deadline)}"
+        return f"• {s.title} — {state} · 응답 {shown_count(s)}{cap} · {fmt_deadline(s.deadline, ctx.now)}"
 
     gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
     head = f"내 신청서 {len(pool) - len(gone)}건"
@@ -100,7 +100,7 @@ def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo
     its retention is over and the answers are gone)."""
     found = _resolve(ctx, cmd, arg)
     if not isinstance(found, Outcome) and found[0].purged_at is not None:
-        return purged_reply(found[0], ref(found[0], found[1]))
+        return purged_reply(found[0], ref(found[0], found[1]), ctx.now)
     return found
 
 
@@ -118,7 +118,7 @@ def status(ctx: Ctx, arg: str) -> Outcome:
     pct = tally.rate(people.answered_here, people.target)
     rate = f", {pct}%" if pct is not None else ""
     head = [
-        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline)})",
+        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline, ctx.now)})",
         f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
     if people.outside:
@@ -208,7 +208,7 @@ def ask_close(ctx: Ctx, arg: str) -> Outcome:
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
     if s.status == SCHEDULED:
-        return _not_open_yet(s, ref(s, pool))
+        return _not_open_yet(s, ref(s, pool), ctx.now)
     return ctx.ask_first(
         Action.CLOSE,
         f"'{s.title}'{pp(s.title, '을(를)')} 지금 마감할까요? 응답 {shown_count(s)}명. "
@@ -239,7 +239,7 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return out
     r = f"{s.title}#{s.id}"  # the tap shows the title; the id rides in clientExtra
     if s.status in (CLOSED, SCHEDULED):
-        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r)
+        out = _already_closed(s, r) if s.status == CLOSED else _not_open_yet(s, r, ctx.now)
         out.session = session
         return out
     return Outcome(
@@ -258,8 +258,8 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
     )
 
 
-def _not_open_yet(s: Survey, r: str) -> Outcome:
-    when = fmt_deadline(s.opens_at)
+def _not_open_yet(s: Survey, r: str, now: datetime) -> Outcome:
+    when = fmt_deadline(s.opens_at, now)
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '은(는)')} {when}에 열리도록 예약되어 있어 아직 받지 않아요. "
@@ -290,7 +290,7 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     s, pool = found
     r = ref(s, pool)
     if s.purged_at is not None:
-        return purged_reply(s, r)
+        return purged_reply(s, r, ctx.now)
     if s.is_open(ctx.now):
         return Outcome(
             Reply.say(
@@ -452,11 +452,12 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
         return found
     s, pool, when = found
     if s.purged_at is not None:
-        return purged_reply(s, ref(s, pool))
+        return purged_reply(s, ref(s, pool), ctx.now)
     if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
         return Outcome(
             Reply.say(
-                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at)}에 열려요. 마감은 그 뒤로 정해 주세요.",
+                f"'{s.title}'{pp(s.title, '은(는)')} {fmt_deadline(s.opens_at, ctx.now)}에 열려요. "
+                "마감은 그 뒤로 정해 주세요.",
                 quick=["내 신청서", "메뉴"],
             )
         )
@@ -474,16 +475,18 @@ def survey_and_moment(
     for cut in range(len(words) - 1, 0, -1):
         title, said = " ".join(words[:cut]), " ".join(words[cut:])
         lift = lifts and said in ("없음", "마감 없음")
-        when, why = (None, None) if lift else parse_deadline(said, ctx.now)
+        when, why = (None, None) if lift else moment_or_ask(said, ctx.now)
         found = for_admin(ctx, cmd, title)
         if isinstance(found, Outcome):
             if found.writes:  # someone else's survey of exactly that title: refused (and audited)
                 return found
-            if when is not None or lift:
+            if when is not None or lift or offered(why):
                 first_miss = first_miss or found
             continue
         if when is None and not lift:
-            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=["내 신청서", "메뉴"]))
+            r = ref(found[0], found[1])  # '오전 7시' · '오후 7시': the whole command again, one tap away
+            choices = [Quick(q.label, f"{cmd} {r} {q.text}") for q in offered(why) if isinstance(q, Quick)]
+            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=[*choices, "내 신청서", "메뉴"]))
         return found[0], found[1], when
     if first_miss is not None:
         return first_miss
@@ -493,7 +496,7 @@ def survey_and_moment(
 def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
     r = ref(s, pool)
     was_open = s.is_open(ctx.now) or s.status == SCHEDULED
-    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline)} → {fmt_deadline(when)}")
+    audit = ctx.audit("extend", s.id, f"{fmt_deadline(s.deadline, ctx.now)} → {fmt_deadline(when, ctx.now)}")
     writes: list[Write]
     if s.status == SCHEDULED:  # it opens at its time, as before, until the new deadline
         writes = [SetSurveyStatus(s.id, SCHEDULED, clear_deadline=when is None, deadline=when), audit]
@@ -508,7 +511,7 @@ def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | 
     said = (
         "마감 없이 열어 뒀어요"
         if when is None
-        else f"마감을 {fmt_deadline(when)}{pp(fmt_deadline(when), '(으)로')} 옮겼어요"
+        else f"마감을 {fmt_deadline(when, ctx.now)}{pp(fmt_deadline(when, ctx.now), '(으)로')} 옮겼어요"
     )
     again = "" if was_open else " 마감되어 있던 신청을 다시 열었어요."
     return Outcome(

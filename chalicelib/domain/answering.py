@@ -9,6 +9,7 @@ question is put and read is its kind's business (``domain.kinds``).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,9 +17,11 @@ from chalicelib.domain import finding
 from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
+from chalicelib.domain.kinds.base import MAX_PICKS
+from chalicelib.domain.kinds.choice import DONE, TAKE_BACK, named_options
 from chalicelib.domain.lists import list_open
 from chalicelib.domain.model import MODE_NAMES, PRESENCE, Answer, Survey, option_key, target_label
-from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
+from chalicelib.domain.parsing import deadline_label, fmt_deadline, pick_option, until_label
 from chalicelib.domain.privacy import (
     BATCH_KEY,
     batch_for,
@@ -27,7 +30,7 @@ from chalicelib.domain.privacy import (
     participation,
     unnamed_answer,
 )
-from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
 from chalicelib.domain.retention import keep_note
 from chalicelib.domain.session import Action, Draft, Flow, Session
 from chalicelib.domain.words import pp
@@ -75,27 +78,50 @@ def places_left(ctx: Ctx, d: Draft) -> dict[str, int]:
 QUICK_ROOM = 10  # quick replies Kakao shows
 
 
+def chosen_now(d: Draft) -> list[str]:
+    """The options of the current 복수선택 picked so far: those tapped, else the answer it has."""
+    if d.picking is not None:
+        return list(d.picking)
+    current = d.values.get(d.question.id)
+    return [str(o) for o in current] if isinstance(current, list) else []
+
+
 def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
-    """The current question with its options, my answer so far, a hint and the quick replies."""
+    """The current question with its options, my answer so far, a hint and the quick replies (first those a
+    reason to ask again brings: '오전 7시' · '오후 7시')."""
     q = d.question
     kind = kind_of(q)
     left = places_left(ctx, d)
+    chosen = chosen_now(d) if kind.many else []
     lines = [f"[{d.title}] {d.index + 1}/{len(d.questions)}", q.text + ("" if q.required else " (건너뛰어도 돼요)")]
-    lines += kind.lines(q, left)
+    lines += kind.lines(q, left, chosen)
     current = d.values.get(q.id)
-    if not is_blank(current):
+    if kind.many:
+        if chosen:
+            lines.append(f"고른 것: {', '.join(chosen)}")
+    elif not is_blank(current):
         lines.append(f"지금 답: {show_value(q, current)}")
     hint = kind.hint(q)
     if hint:
         lines.append(hint)
-    picks = kind.picks(q, left)
-    if d.index > 0:
-        picks.append("이전")
-    if not q.required:
-        picks.append("건너뛰기")
     # Taps carry the question they answer, so a double tap cannot also answer the next question.
     mark = {"sid": d.survey_id, "q": q.id}
-    quick: list[QuickLike] = [Quick(p, p, extra=mark) for p in picks]
+    quick: list[QuickLike] = [
+        Quick(x, x, extra=mark) if isinstance(x, str) else Quick(x.label, x.text, extra=mark) for x in offered(note)
+    ]
+    if kind.many:  # a tap adds an option; a tap on a chosen one (✓) takes it back
+        quick += [
+            Quick(f"✓ {o}", f"{o} {TAKE_BACK}", extra=mark) if o in chosen else Quick(o, o, extra=mark)
+            for o in q.options[:MAX_PICKS]
+        ]
+        if chosen:
+            quick.append(Quick(DONE, DONE, extra=mark))
+    else:
+        quick += [Quick(p, p, extra=mark) for p in kind.picks(q, left)]
+    if d.index > 0:
+        quick.append(Quick("이전", "이전", extra=mark))
+    if not q.required and not chosen:
+        quick.append(Quick("건너뛰기", "건너뛰기", extra=mark))
     if len(quick) < QUICK_ROOM:
         quick.append("취소")
     else:  # every option keeps its button; 취소 is still understood when typed
@@ -128,7 +154,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return list_open(ctx, "")
     found, pool = finding.for_member(ctx, arg)
     if found.survey is None:
-        return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요."))
+        return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요.", ctx.now))
     info = found.survey
     u = ctx.member
     # Answers are kept by the Kakao user, not by registration: someone whose item remembers no answer and
@@ -180,7 +206,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return _answered_unnamed(s)
     d = Draft.start(s, ctx.now.isoformat())
     put_draft(session, d)
-    intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline)}"
+    intro = f"'{s.title}' 응답을 시작해요. 질문 {len(s.questions)}개 · {deadline_label(info.deadline, ctx.now)}"
     if s.description:
         intro += f"\n{s.description}"
     if s.anonymous:
@@ -202,7 +228,7 @@ def _answered_unnamed(s: Survey) -> Outcome:
 
 def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
     state = s.state_label(ctx.now)
-    lines = [f"[{s.title}] 내 답 ({state + ' · ' + fmt_deadline(s.deadline) if state != '마감' else state})"]
+    lines = [f"[{s.title}] 내 답 ({state + ' · ' + fmt_deadline(s.deadline, ctx.now) if state != '마감' else state})"]
     for n, q in enumerate(s.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, a.values.get(q.id))}")
     r = ref(s, pool)
@@ -223,7 +249,7 @@ def start_edit(ctx: Ctx, arg: str) -> Outcome:
     """신청 수정 <제목>: a draft prefilled with my stored answer, on the review card."""
     found, pool = finding.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
     if found.survey is None:
-        return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요."))
+        return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요.", ctx.now))
     s, a = ctx.survey_and_answer(found.survey.id)
     if s is None or a is None:
         return start(ctx, ref(found.survey, pool))
@@ -251,25 +277,24 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         # The same quick reply tapped twice (or an old one): it was already applied to its question.
         return Outcome(where_we_are(ctx, d, "앞의 답은 이미 반영했어요."))
     if text == "취소":
-        given = sum(1 for v in d.values.values() if not is_blank(v))
-        if given == 0:
-            return discard(ctx, session, d.survey_id)
-        kept = " 제출했던 답은 그대로 남아요." if d.answer_version else ""
-        question = f"'{d.title}'에 적은 답 {given}개를 지울까요?{kept}"
-        return ctx.ask_first(Action.DISCARD, question, sid=d.survey_id, title=d.title)
+        return _cancel(ctx, session, d)
     if d.reviewing:
         return _in_review(ctx, session, d, text)
     q = d.question
     if text == "이전":
         if d.index == 0:
             return Outcome(ask(ctx, d, "첫 질문이에요."))
-        d.index -= 1
+        d.index, d.picking = d.index - 1, None
         return Outcome(ask(ctx, d), session=session)
     if text == "건너뛰기":
         if q.required:
             return Outcome(ask(ctx, d, "꼭 답해야 하는 질문이에요."))
         d.values.pop(q.id, None)
         return _advance(ctx, session, d)
+    if kind_of(q).many:
+        tapped = _pick_one(ctx, session, d, text)
+        if tapped is not None:
+            return tapped
     value, why = parse_answer(q, text, ctx.now.date())
     if why:
         return Outcome(ask(ctx, d, why))
@@ -282,14 +307,81 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     return _advance(ctx, session, d)
 
 
+def _pick_one(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome | None:
+    """복수선택, one option at a time: an option (tapped or typed) is added, '<보기> 빼기' takes it back,
+    '선택 완료' answers with those picked. None for anything else (a typed list is read as a whole answer)."""
+    q = d.question
+    chosen = chosen_now(d)
+    if text == DONE:
+        d.picking = None
+        if not chosen:
+            if q.required:
+                return Outcome(ask(ctx, d, "하나 이상 골라 주세요."), session=session)
+            d.values.pop(q.id, None)
+            return _advance(ctx, session, d)
+        value, why = kind_of(q).take_picked(q, chosen)
+        if why:
+            d.picking = chosen
+            return Outcome(ask(ctx, d, why), session=session)
+        d.values[q.id] = value
+        return _advance(ctx, session, d)
+    if text.startswith("✓"):  # a chosen option's label, typed: what its chip sends
+        text = f"{text[1:].strip()} {TAKE_BACK}"
+    if text.endswith(TAKE_BACK):
+        o = pick_option(text[: -len(TAKE_BACK)].strip(), q.options)
+        if o is None:
+            return None
+        d.picking = [x for x in chosen if x != o]
+        return Outcome(ask(ctx, d, f"'{o}'{pp(o, '을(를)')} 뺐어요."), session=session)
+    named = named_options(text, q.options)
+    if not isinstance(named, list) or len(named) != 1:
+        return None
+    o = named[0]
+    if o in chosen:
+        return Outcome(ask(ctx, d, f"'{o}'{pp(o, '은(는)')} 이미 골랐어요. 다 골랐으면 '{DONE}'."), session=session)
+    if q.max is not None and len(chosen) >= q.max:
+        more = f"최대 {int(q.max)}개까지 고를 수 있어요. 바꾸려면 ✓ 표시된 보기를 눌러 빼 주세요."
+        return Outcome(ask(ctx, d, more), session=session)
+    d.picking = [x for x in q.options if x in chosen or x == o]
+    if q.max is not None and len(d.picking) == q.max:  # nothing more may be added: that is the answer
+        d.values[q.id], d.picking = list(d.picking), None
+        return _advance(ctx, session, d, f"'{o}'까지 {len(d.values[q.id])}개를 골랐어요.")
+    note = f"'{o}'{pp(o, '을(를)')} 골랐어요. 더 고르거나 '{DONE}'{pp(DONE, '을(를)')} 눌러 주세요."
+    return Outcome(ask(ctx, d, note), session=session)
+
+
+def _cancel(ctx: Ctx, session: Session, d: Draft) -> Outcome:
+    """취소 while answering: a draft without answers just goes; one with answers asks first. Editing a submitted
+    answer, only what was changed would go: that is what is asked, and nothing is asked when nothing changed."""
+    if d.answer_version:
+        _, stored = ctx.survey_and_answer(d.survey_id)
+        before = stored.values if stored is not None else {}
+        changed = sum(1 for q in d.questions if _differs(before.get(q.id), d.values.get(q.id)))
+        if not changed:
+            return discard(ctx, session, d.survey_id)
+        question = f"'{d.title}' 수정을 그만둘까요? 제출한 답은 그대로 남고, 고친 {changed}개만 버려요."
+        return ctx.ask_first(Action.DISCARD, question, sid=d.survey_id, title=d.title)
+    given = sum(1 for v in d.values.values() if not is_blank(v))
+    if given == 0:
+        return discard(ctx, session, d.survey_id)
+    question = f"'{d.title}'에 적은 답 {given}개를 지울까요?"
+    return ctx.ask_first(Action.DISCARD, question, sid=d.survey_id, title=d.title)
+
+
+def _differs(before: Any, after: Any) -> bool:
+    return (None if is_blank(before) else before) != (None if is_blank(after) else after)
+
+
 def discard(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """취소 of a draft (asked first when it held answers): the draft goes, a submitted answer stays."""
     d = session.drafts.get(sid)
     drop_draft(session, sid)
     session.idle()
-    kept = d is not None and d.answer_version
-    msg = "작성하던 답을 지웠어요." + (" 제출했던 답은 그대로예요." if kept else "")
-    return Outcome(Reply.say(msg, quick=main_quick(ctx.user)), session=session)
+    if d is not None and d.answer_version:
+        msg = f"'{d.title}' 수정을 그만뒀어요. 제출한 답은 그대로예요."
+        quick: list[QuickLike] = [Quick("내 답 보기", f"신청 {d.title}#{sid}"), "내 신청", "메뉴"]
+        return Outcome(Reply.say(msg, quick=quick), session=session)
+    return Outcome(Reply.say("작성하던 답을 지웠어요.", quick=main_quick(ctx.user)), session=session)
 
 
 def keep(ctx: Ctx, session: Session, sid: str) -> Outcome:
@@ -310,17 +402,18 @@ def is_stale_tap(tap: dict[str, Any], d: Draft) -> bool:
     return bool(tap["q"] != d.question.id)
 
 
-def _advance(ctx: Ctx, session: Session, d: Draft) -> Outcome:
+def _advance(ctx: Ctx, session: Session, d: Draft, note: str = "") -> Outcome:
+    d.picking = None
     if d.back_to_review or d.index + 1 >= len(d.questions):
         d.back_to_review, d.reviewing = False, True
-        return Outcome(review(d), session=session)
+        return Outcome(review(d, note), session=session)
     d.index += 1
-    return Outcome(ask(ctx, d), session=session)
+    return Outcome(ask(ctx, d, note), session=session)
 
 
 def _reopen(d: Draft, index: int) -> None:
     """Leave the card for question ``index``; its answer brings the member back to the card."""
-    d.reviewing, d.back_to_review, d.index = False, True, index
+    d.reviewing, d.back_to_review, d.index, d.picking = False, True, index, None
 
 
 def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
@@ -329,6 +422,8 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
     if text == "이전":
         d.reviewing, d.index = False, len(d.questions) - 1
         return Outcome(ask(ctx, d), session=session)
+    if re.fullmatch(r"\d{1,2}번", text):  # the label of 수정's number chips, typed
+        text = f"수정 {text[:-1]}"
     if text.startswith("수정"):
         arg = text[2:].strip().rstrip("번")
         if arg.isdigit() and 1 <= int(arg) <= len(d.questions):
@@ -432,7 +527,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         )
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"
-    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline)} 고치거나 취소할 수 있어요."
+    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline, ctx.now)} 고치거나 취소할 수 있어요."
     return Outcome(Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"]), user=u, session=session, writes=writes)
 
 
@@ -444,7 +539,9 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     found, mine = finding.for_member(ctx, arg, answered_only=True)
     if found.survey is None:
         return Outcome(
-            choose_reply("신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.")
+            choose_reply(
+                "신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.", ctx.now
+            )
         )
     s = found.survey
     if not s.is_open(ctx.now):

@@ -111,6 +111,19 @@ def match(text: str) -> tuple[Command | None, str]:
     return None, ""
 
 
+def trailing(text: str, role: int) -> tuple[Command, str] | None:
+    """A command typed after its title ('송년회 현황', 'BBQ 회식 신청 취소'): the command (one this role may use,
+    about a survey) and the title; None otherwise."""
+    for c in _LONGEST_FIRST:
+        if c.role > role or not (c.needs_title or c.word == "신청"):
+            continue
+        if text.endswith(" " + c.word):
+            title = text[: -len(c.word)].strip()
+            if title:
+                return c, title
+    return None
+
+
 def near(text: str, role: int) -> list[str]:
     """What a message that is no command may have meant: commands this role may use whose word is a typo
     away from the message's first words, with the rest of the message kept ('헌황 BBQ' → '현황 BBQ')."""

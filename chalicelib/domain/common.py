@@ -107,14 +107,14 @@ def find_survey(query: str, pool: Sequence[S]) -> Found[S]:
     return Found(choices=exact[:PAGE] if exact else near_matches(query, pool))
 
 
-def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], none_hint: str) -> Reply:
-    """The answer when a title did not name exactly one survey."""
+def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], none_hint: str, now: datetime) -> Reply:
+    """The answer when a title did not name exactly one survey (``now``: how its deadlines are said)."""
     if found.choices:
         labels = pick_labels(found.choices)
         quick: list[QuickLike] = [
             Quick(lb, f"{cmd} {ref(s, pool)}") for lb, s in zip(labels, found.choices, strict=True)
         ]
-        lines = [f"• {s.title} ({fmt_deadline(s.deadline)})" for s in found.choices]
+        lines = [f"• {s.title} ({fmt_deadline(s.deadline, now)})" for s in found.choices]
         shown = query if len(query) <= 20 else query[:20] + "…"
         if len(found.choices) == 1:
             head = f"혹시 '{found.choices[0].title}'{pp(found.choices[0].title, '을(를)')} 찾으세요?"

@@ -22,7 +22,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.domain import account, admin, answering, commands, lists, people, remind, roster_admin, wizard
+from chalicelib.domain import (
+    account,
+    admin,
+    answering,
+    commands,
+    lists,
+    people,
+    remind,
+    roster_admin,
+    shortcuts,
+    wizard,
+)
 from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
 from chalicelib.domain.finding import listed_for
@@ -37,6 +48,7 @@ def step(ctx: Ctx, text: str) -> Outcome:
     the speaker (how an 알림 went) come first, once."""
     text = with_pick(text, ctx.tap)
     out = _read(ctx, text)
+    _remember_more(ctx, out)
     if ctx.user is not None and ctx.session.upload and text:
         roster_admin.took_upload(ctx, out)
     if ctx.user is not None and ctx.session.notes and text:  # not on an event Kakao delivers (no text)
@@ -45,6 +57,20 @@ def step(ctx: Ctx, text: str) -> Outcome:
         out.session = session
         out.reply.texts.insert(0, "\n".join(ctx.session.notes))
     return _settled(ctx, out)
+
+
+def _remember_more(ctx: Ctx, out: Outcome) -> None:
+    """What a reply's 더보기 chip sends is kept (written only when it changes), so that typing '더보기' does the
+    same. It is never cleared: typed later, '더보기' still shows the next page of the last list that had one."""
+    if ctx.user is None:
+        return
+    more = next((q.text for q in out.reply.quick if q.label == shortcuts.MORE), "")
+    kept = out.session.more if out.session is not None else ctx.session.more
+    if not more or more == kept:
+        return
+    session = out.session if out.session is not None else ctx.state()
+    session.more = more
+    out.session = session
 
 
 def reads_listing(text: str) -> bool:
@@ -95,16 +121,14 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     u = ctx.member
     c, arg = commands.match(text)
     if c is not None:
-        if c.needs_title and not arg:
-            return Outcome(
-                Reply.say(
-                    f"신청 제목을 붙여 주세요. 예: {c.word} BBQ 회식",
-                    quick=[commands.title_hint(c, u.is_admin), "메뉴"],
-                )
-            )
         if u.role < c.role:
             return admin.denied(ctx, c.action, commands.ROLE_TITLES[c.role])
+        if c.needs_title and not arg:
+            return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first
         return c.run(ctx, arg)
+    said = shortcuts.small_talk(ctx, text, menu) or shortcuts.chip_typed(ctx, text, menu, _read)
+    if said is not None:
+        return said
     if text in commands.ANSWER_WORDS:
         return Outcome(
             Reply.say(
@@ -114,11 +138,15 @@ def idle(ctx: Ctx, text: str) -> Outcome:
         )
     if text in commands.CONFIRM_WORDS:
         return menu(ctx, note="진행 중인 작업이 없어요.")
-    # A bare survey title is a shortcut for "신청 <제목>".
+    # A bare survey title is a shortcut for "신청 <제목>"; so is the title of one that no longer takes answers
+    # (which says so), and a title with the command after it ('송년회 현황') is that command.
     pool = listed_for(ctx, with_full=True)
     found = find_survey(text, pool)
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
+    said = shortcuts.title_then_command(ctx, text) or shortcuts.not_open(ctx, text)
+    if said is not None:
+        return said
     shown = text if len(text) <= 20 else text[:20] + "…"
     unknown = f"'{shown}'{pp(shown, '은(는)')} 알 수 없는 말이에요."
     # A typo of a command, or part of a survey's title: offered, never done unasked.
@@ -142,7 +170,7 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     lines.append(f"{u.label()}님, 무엇을 할까요?")
     waiting = lists.pending(ctx)
     if waiting:
-        lines.append(lists.pending_line(waiting))
+        lines.append(lists.pending_line(waiting, ctx.now))
     drafts = list(ctx.session.drafts.values())
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))

@@ -81,7 +81,7 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
             return s, pool
         me = ctx.me()  # deleted (or no longer shared): it leaves the admin's list
         forget_managed(me, found.survey.id)
-        return Outcome(choose_reply(cmd, arg, Found(), pool, none_hint), user=me)
+        return Outcome(choose_reply(cmd, arg, Found(), pool, none_hint, ctx.now), user=me)
     # Not a title the item remembers (made or shared long ago, or someone else's): exactly that title?
     titled = ctx.db.surveys_titled(title) if title else []
     mine = [s for s in titled if s.managed_by(u)]
@@ -90,14 +90,14 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
         if s is not None:
             return s, _merged(pool, mine)
     if mine:
-        return Outcome(choose_reply(cmd, arg, Found(choices=mine), _merged(pool, mine), none_hint))
+        return Outcome(choose_reply(cmd, arg, Found(choices=mine), _merged(pool, mine), none_hint, ctx.now))
     if found.choices:
         # The choices name a deadline: read them (a page at most) rather than trust the remembered titles.
         shown = [s.info() for s in ctx.db.get_surveys([c.id for c in found.choices])]
-        return Outcome(choose_reply(cmd, arg, Found(choices=shown), pool, none_hint))
+        return Outcome(choose_reply(cmd, arg, Found(choices=shown), pool, none_hint, ctx.now))
     if titled:  # someone else's survey by exact title: audited, and told as if there were none
         return _refused(ctx, titled[0].id, cmd, arg, pool, none_hint)
-    return Outcome(choose_reply(cmd, arg, found, pool, none_hint))
+    return Outcome(choose_reply(cmd, arg, found, pool, none_hint, ctx.now))
 
 
 def forget_managed(u: User, survey_id: str) -> None:
@@ -109,7 +109,8 @@ def _refused(ctx: Ctx, survey_id: str, cmd: str, arg: str, pool: list[SurveyInfo
     """Someone else's survey: the reply is the one for a title that does not exist (asking does not tell that it
     does), and the attempt is audited."""
     title, _ = split_ref(arg)
-    return Outcome(choose_reply(cmd, title or arg, Found(), pool, hint), writes=[ctx.audit("denied", survey_id, cmd)])
+    reply = choose_reply(cmd, title or arg, Found(), pool, hint, ctx.now)
+    return Outcome(reply, writes=[ctx.audit("denied", survey_id, cmd)])
 
 
 def _merged(pool: Sequence[SurveyInfo], more: Sequence[SurveyInfo]) -> list[SurveyInfo]:

@@ -6,6 +6,8 @@ the surveys I answered that are not listed (closed or full), by key.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalicelib.domain.common import Titled, main_quick, page_of, split_page, survey_list, survey_page
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import listed_for
@@ -38,7 +40,7 @@ def list_open(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(Reply.say("지금 응답할 수 있는 신청이 없어요.", quick=main_quick(u)))
 
     def line(s: SurveyInfo) -> str:
-        return f"• {s.title} — {deadline_label(s.deadline)} · {status_of(ctx, s)}"
+        return f"• {s.title} — {deadline_label(s.deadline, ctx.now)} · {status_of(ctx, s)}"
 
     head = f"응답할 수 있는 신청 {len(items)}건" + (f" ({page}쪽)" if page > 1 else "")
     return Outcome(survey_list(head, items, page, line, "신청", "신청 목록", mine))
@@ -60,7 +62,7 @@ def list_mine(ctx: Ctx, arg: str) -> Outcome:
 
     def line(s: SurveyInfo) -> str:
         state = s.state_label(ctx.now)
-        return f"• {s.title} ({f'{state} · {fmt_deadline(s.deadline)}' if state != '마감' else state})"
+        return f"• {s.title} ({f'{state} · {fmt_deadline(s.deadline, ctx.now)}' if state != '마감' else state})"
 
     count = len(u.answered) - len(gone)
     if not count:
@@ -83,9 +85,9 @@ def pending(ctx: Ctx) -> list[SurveyInfo]:
     return waiting
 
 
-def pending_line(waiting: list[SurveyInfo]) -> str:
+def pending_line(waiting: list[SurveyInfo], now: datetime) -> str:
     """'미응답 신청 2건 · BBQ 11/30(월) 18:00 마감' for the menu, '' when nothing waits."""
     if not waiting:
         return ""
     first = waiting[0]
-    return f"미응답 신청 {len(waiting)}건 · {first.title} {deadline_label(first.deadline)}"
+    return f"미응답 신청 {len(waiting)}건 · {first.title} {deadline_label(first.deadline, now)}"

@@ -9,15 +9,15 @@ the survey itself (see ``writes.Plan``).
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.admin import survey_and_moment
 from chalicelib.domain.common import ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import for_admin
-from chalicelib.domain.model import OPEN, SCHEDULED, Survey
+from chalicelib.domain.model import KST, OPEN, SCHEDULED, Survey
 from chalicelib.domain.parsing import fmt_deadline
-from chalicelib.domain.repeat import EXAMPLES, describe, next_period, opening, parse_rule, plan_of, repeat_problem
+from chalicelib.domain.repeat import EXAMPLES, describe, next_period, opening, parse_rule, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
@@ -25,7 +25,7 @@ from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSur
 
 def schedule(ctx: Ctx, arg: str) -> Outcome:
     """예약 <제목> <언제>: a survey nobody answered yet opens by itself then; until then members do not see it."""
-    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 9시")
+    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 오전 9시")
     if isinstance(found, Outcome):
         return found
     s, pool, when = found
@@ -40,18 +40,18 @@ def schedule(ctx: Ctx, arg: str) -> Outcome:
             Reply.say(f"'{s.title}'에는 이미 응답이 {s.response_count}건 있어 예약으로 돌릴 수 없어요.", quick=back)
         )
     if s.deadline is not None and when >= s.deadline:
-        return Outcome(Reply.say(f"여는 때는 마감({fmt_deadline(s.deadline)})보다 앞이어야 해요.", quick=back))
-    if s.repeat and (why := repeat_problem(s.deadline, when, s.repeat)):
+        return Outcome(Reply.say(f"여는 때는 마감({fmt_deadline(s.deadline, ctx.now)})보다 앞이어야 해요.", quick=back))
+    if s.repeat and (why := shape(s.deadline, when, s.repeat).problem):
         return Outcome(Reply.say(why, quick=back))
     writes: list[Write] = [
         SetSurveyStatus(s.id, SCHEDULED, expect=s.status, opens_at=when),
         UnlistSurvey(s.id),
         Plan(plan_of(dataclasses.replace(s, opens_at=when, status=SCHEDULED), ctx.now, when, s.repeat)),
-        ctx.audit("schedule", s.id, fmt_deadline(when)),
+        ctx.audit("schedule", s.id, fmt_deadline(when, ctx.now)),
     ]
     return Outcome(
         Reply.say(
-            f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(when)}에 열도록 예약했어요. "
+            f"'{s.title}'{pp(s.title, '을(를)')} {fmt_deadline(when, ctx.now)}에 열도록 예약했어요. "
             "그때까지는 구성원에게 보이지 않아요.",
             quick=back,
         ),
@@ -81,19 +81,29 @@ def _repeating(ctx: Ctx, s: Survey, r: str, rule: str) -> Outcome:
     back: list[QuickLike] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
     if s.origin:
         return Outcome(Reply.say("반복으로 만들어진 회차예요. 처음 신청서에서 반복을 바꿔 주세요.", quick=back))
-    start = opening(s)
-    if why := repeat_problem(s.deadline, start, rule):
-        return Outcome(Reply.say(why, quick=back))
+    made = shape(s.deadline, opening(s), rule, ctx.now)
+    if made.problem:
+        if made.nearest is None:
+            return Outcome(Reply.say(made.problem, quick=back))
+        near = fmt_deadline(made.nearest, ctx.now)
+        at = made.nearest.astimezone(KST)
+        move = Quick(f"마감 {at.month}/{at.day} {at:%H:%M}", f"연장 {r} {at.month}/{at.day} {at:%H:%M}")
+        return Outcome(
+            Reply.say(
+                f"{made.problem} 마감을 {near}{pp(near, '(으)로')} 옮기면 반복할 수 있어요.",
+                f"옮긴 뒤 다시 '반복 {s.title} {describe(rule)}'.",
+                quick=[move, *back],
+            )
+        )
     opens_at = s.opens_at if s.status == SCHEDULED else None
     planned = plan_of(s, ctx.now, opens_at, rule)
-    if planned.next is not None and planned.next <= ctx.now:  # opened long ago: from the next period on
-        planned = dataclasses.replace(planned, next=next_period(rule, ctx.now))
     writes: list[Write] = [SetRepeat(s.id, rule), Plan(planned), ctx.audit("repeat", s.id, describe(rule))]
     following = planned.next or next_period(rule, ctx.now)
+    until = f"~{fmt_deadline(following + timedelta(seconds=made.lasts), ctx.now)}" if made.lasts is not None else ""
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} {describe(rule)}마다 새로 열어요. "
-            f"다음은 {fmt_deadline(following)}, 제목은 '{_next_title(s, following)}'예요.",
+            f"다음은 {fmt_deadline(following, ctx.now)}{until}, 제목은 '{_next_title(s, following)}'예요.",
             f"그만하려면 '반복 중지 {s.title}'.",
             quick=back,
         ),

@@ -206,13 +206,16 @@ class Store(Reader):
 # --- files -------------------------------------------------------------------------------------
 
 
+LINK_SECONDS = 600  # how long every link the bot hands out lives (downloads, 결과 보기, 명단 올리기): 10 minutes
+
+
 @dataclass(frozen=True)
 class FileLink:
     """A short-lived download link for one stored export."""
 
     url: str
     filename: str  # the name the browser saves the file as (may be Korean)
-    expires_in: int = 300  # seconds the link is valid for
+    expires_in: int = LINK_SECONDS  # seconds the link is valid for
     key: str = ""  # where the file is stored; a fresh link can be minted from it later
 
 
@@ -275,6 +278,11 @@ class Uploads(ABC):
     @abstractmethod
     def discard(self, token: str) -> None:
         """Delete what was uploaded under ``token`` (personal data: gone once it is read)."""
+
+    def upload_status(self, token: str, state: str, detail: str = "") -> None:
+        """Tell the upload page of ``token`` how its file is doing (``state``: reading, done or failed; ``detail``:
+        counts only, never a name), for the page to show while its admin waits. Nothing where no page polls."""
+        return None
 
 
 @dataclass(frozen=True)

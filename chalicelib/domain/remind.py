@@ -51,8 +51,8 @@ def _too_soon(ctx: Ctx, s: Survey) -> str:
         return ""
     again = s.reminded_at + timedelta(hours=ctx.remind_hours)
     return (
-        f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at)}에 이미 보냈어요. "
-        f"{fmt_deadline(again)}부터 다시 보낼 수 있어요."
+        f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at, ctx.now)}에 이미 보냈어요. "
+        f"{fmt_deadline(again, ctx.now)}부터 다시 보낼 수 있어요."
     )
 
 
@@ -138,7 +138,7 @@ def reminder(ctx: Ctx, sid: str) -> Outcome:
     quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
     return Outcome(
         Reply.say(
-            f"[알림] '{info.title}'에 아직 응답하지 않았어요. 마감: {fmt_deadline(info.deadline)}",
+            f"[알림] '{info.title}'에 아직 응답하지 않았어요. 마감: {fmt_deadline(info.deadline, ctx.now)}",
             quick=quick,
         )
     )
@@ -155,7 +155,8 @@ def opened(ctx: Ctx, sid: str) -> Outcome:
     quick: list[QuickLike] = [Quick("지금 응답하기", f"신청 {info.title}"), "신청 목록", "메뉴"]
     return Outcome(
         Reply.say(
-            f"[새 신청] '{info.title}'{pp(info.title, '이(가)')} 열렸어요. {deadline_label(info.deadline)}", quick=quick
+            f"[새 신청] '{info.title}'{pp(info.title, '이(가)')} 열렸어요. {deadline_label(info.deadline, ctx.now)}",
+            quick=quick,
         )
     )
 

@@ -12,6 +12,7 @@ import calendar
 import copy
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.domain.kinds import kind_of
@@ -101,34 +102,64 @@ def opening(s: Survey) -> datetime:
     return s.opens_at or datetime.fromisoformat(s.created_at)
 
 
-def lasts(s: Survey) -> int | None:
-    """Seconds from the survey's opening to its deadline (None: no deadline)."""
-    if s.deadline is None:
-        return None
-    return int((s.deadline - opening(s)).total_seconds())
+def previous_period(rule: str, before: datetime) -> datetime:
+    """The last opening of ``rule`` strictly before ``before``."""
+    at = next_period(rule, before - timedelta(days=62))  # a month at most between two openings
+    while (following := next_period(rule, at)) < before:
+        at = following
+    return at
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a survey open from ``opened`` until its deadline repeats by a rule: when the next copy opens, and how
+    long each copy stays open (seconds; None without a deadline). ``problem`` says why it cannot repeat ("" when
+    it can), with ``nearest`` the closest deadline that would do."""
+
+    next: datetime
+    lasts: int | None
+    problem: str = ""
+    nearest: datetime | None = None
+
+
+def shape(deadline: datetime | None, opened: datetime, rule: str, now: datetime | None = None) -> Shape:
+    """A period opens at the rule's time and stays open as long as this survey's deadline is after the opening
+    before it ('매주 월 9시' with a Wednesday 18:00 deadline: Monday 09:00 to Wednesday 18:00). This survey is the
+    first period, even when it opens early (made on Thursday for next week's Monday): the next copy opens after
+    it. It may not cover a whole period besides its own (its deadline a fortnight away): that is refused, with
+    the nearest deadline that would do."""
+    start = max(opened, now) if now is not None else opened
+    first = next_period(rule, start)
+    if deadline is None:
+        return Shape(first, None, "반복하는 신청서는 마감이 있어야 해요. 회차마다 여는 때부터 같은 기간만큼 받아요.")
+    own = previous_period(rule, deadline)  # the opening of the period this deadline ends
+    lasts = int((deadline - own).total_seconds())
+    if own < first:  # it ends before the next opening: copies from then on
+        return Shape(first, lasts)
+    if own == first:  # it is the first period, opened early: the next copy opens after it
+        return Shape(next_period(rule, first), lasts)
+    nearest = deadline
+    while (ends_in := previous_period(rule, nearest)) > first:
+        nearest -= ends_in - previous_period(rule, ends_in)  # one period earlier
+    problem = (
+        f"마감({fmt_deadline(deadline, start)})까지 두면 그 사이 {fmt_deadline(first, start)}에 열릴 회차가 "
+        "통째로 지나가요. 한 회차는 다음 회차가 열리기 전에 끝나야 해요."
+    )
+    return Shape(first, lasts, problem, nearest if nearest > start else None)
 
 
 def plan_of(s: Survey, now: datetime, opens_at: datetime | None, rule: str) -> Planned:
     """What the schedule keeps of ``s``: opening at ``opens_at`` (None: open already), repeating by ``rule``."""
     start = opens_at if opens_at is not None else now
+    made = shape(s.deadline, opening(s) if opens_at is None else opens_at, rule, start) if rule else None
     return Planned(
         survey_id=s.id,
         title=s.title,
         opens_at=opens_at,
         repeat=rule,
-        next=next_period(rule, start) if rule else None,
-        lasts=lasts(s) if rule else None,
+        next=made.next if made is not None else None,
+        lasts=made.lasts if made is not None else None,
     )
-
-
-def repeat_problem(deadline: datetime | None, start: datetime, rule: str) -> str:
-    """Why a survey open from ``start`` until ``deadline`` cannot repeat by ``rule`` ("" when it can)."""
-    if deadline is None:
-        return "반복하는 신청서는 마감이 있어야 해요. 회차마다 여는 때부터 같은 기간만큼 받아요."
-    following = next_period(rule, start)
-    if deadline > following:
-        return f"마감({fmt_deadline(deadline)})이 다음 회차({fmt_deadline(following)})보다 늦어요. 마감을 당겨 주세요."
-    return ""
 
 
 def base_title(title: str) -> str:

@@ -53,6 +53,23 @@ class Card:
 QuickLike = Quick | str
 
 
+class Reason(str):
+    """Why an answer is asked again, with quick replies that answer the doubt ('오전 7시' · '오후 7시'): a str
+    everywhere a reason is one, and its ``quick`` are offered first where the question is asked again."""
+
+    quick: tuple[QuickLike, ...]
+
+    def __new__(cls, text: str, quick: Sequence[QuickLike] = ()) -> Reason:
+        made = super().__new__(cls, text)
+        made.quick = tuple(quick)
+        return made
+
+
+def offered(reason: str | None) -> list[QuickLike]:
+    """The quick replies a reason brings (none for a plain one)."""
+    return list(reason.quick) if isinstance(reason, Reason) else []
+
+
 @dataclass
 class Reply:
     texts: list[str] = field(default_factory=list)

@@ -99,7 +99,7 @@ def gather(
         title=s.title,
         description=s.description,
         state=s.state_label(now),
-        deadline=fmt_deadline(s.deadline),
+        deadline=fmt_deadline(s.deadline, now),
         made_at=now.astimezone(KST),
         target_label=target_label(s.target_unit),
         target=target,

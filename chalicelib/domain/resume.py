@@ -119,7 +119,7 @@ def current_prompt(user: User | None, note: str) -> Reply | None:
         if flow == Flow.ANSWERING:
             return answering.resume_prompt(ctx, note)
         if flow == Flow.CREATING and ctx.session.wizard is not None:
-            return wizard.prompt(ctx.session.wizard, note)
+            return wizard.prompt(ctx.session.wizard, ctx.now, note)
         if flow == Flow.CONFIRMING:
             return Reply.say(note, quick=["예", "아니오", "메뉴"])
     except Exception:  # a session this code cannot read must not turn a polite reply into an error

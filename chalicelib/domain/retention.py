@@ -50,24 +50,24 @@ def keep_note(days: int) -> str:
     return f"답은 마감 후 {days}일 보관한 뒤 지워져요(백업에서는 그 뒤 {BACKUP_DAYS}일 안에 사라져요)."
 
 
-def keep_label(s: Survey, default_days: int) -> str:
+def keep_label(s: Survey, default_days: int, now: datetime) -> str:
     """'응답 보관 12/9(수)까지', '응답 삭제됨', or '' while open."""
     if s.purged_at is not None:
         return "보관 기간이 지나 응답 삭제됨"
     until = s.keep_until(default_days)
-    return f"응답 보관 {fmt_deadline(until)}까지" if until is not None else ""
+    return f"응답 보관 {fmt_deadline(until, now)}까지" if until is not None else ""
 
 
-def warning(s: Survey, until: datetime) -> str:
+def warning(s: Survey, until: datetime, now: datetime) -> str:
     """What its admins are told a week before the answers go."""
     t = s.title
     more = "" if s.keep_extended else f" 더 두려면 '보관 연장 {t}' (한 번만)."
-    return f"'{t}' 응답은 {fmt_deadline(until)}에 보관 기간이 끝나 지워져요. 필요하면 먼저 '다운로드 {t}'.{more}"
+    return f"'{t}' 응답은 {fmt_deadline(until, now)}에 보관 기간이 끝나 지워져요. 필요하면 먼저 '다운로드 {t}'.{more}"
 
 
-def purged_reply(s: Survey, r: str) -> Outcome:
+def purged_reply(s: Survey, r: str, now: datetime) -> Outcome:
     """An admin asks for the answers of a survey whose retention is over."""
-    when = fmt_deadline(s.purged_at)
+    when = fmt_deadline(s.purged_at, now)
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '은(는)')} 보관 기간이 지나 {when}에 응답을 지웠어요. "
@@ -86,7 +86,7 @@ def keep_longer(ctx: Ctx, arg: str) -> Outcome:
     r = ref(s, pool)
     back: list[Quick | str] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
     if s.purged_at is not None:
-        return purged_reply(s, r)
+        return purged_reply(s, r, ctx.now)
     days = s.keep_days or ctx.keep_days
     if s.status != CLOSED or s.closed_at is None:
         return Outcome(
@@ -98,7 +98,8 @@ def keep_longer(ctx: Ctx, arg: str) -> Outcome:
     if s.keep_extended:
         return Outcome(
             Reply.say(
-                f"보관 연장은 한 번만 할 수 있어요. '{s.title}' 응답은 {fmt_deadline(until)}까지 보관해요.", quick=back
+                f"보관 연장은 한 번만 할 수 있어요. '{s.title}' 응답은 {fmt_deadline(until, ctx.now)}까지 보관해요.",
+                quick=back,
             )
         )
     s.keep_extended = True
@@ -106,11 +107,12 @@ def keep_longer(ctx: Ctx, arg: str) -> Outcome:
     writes: list[Write] = [
         KeepLonger(s.id),
         keep_plan(s, s.closed_at, ctx.keep_days),
-        ctx.audit("keep_longer", s.id, f"{fmt_deadline(until)} → {fmt_deadline(longer)}"),
+        ctx.audit("keep_longer", s.id, f"{fmt_deadline(until, ctx.now)} → {fmt_deadline(longer, ctx.now)}"),
     ]
     return Outcome(
         Reply.say(
-            f"'{s.title}' 응답을 {days}일 더, {fmt_deadline(longer)}까지 보관해요. 보관 연장은 이번 한 번이에요.",
+            f"'{s.title}' 응답을 {days}일 더, {fmt_deadline(longer, ctx.now)}까지 보관해요. "
+            "보관 연장은 이번 한 번이에요.",
             quick=back,
         ),
         writes=writes,

@@ -69,6 +69,7 @@ class Draft:
     answer_version: int = 0  # version of the stored answer this edits; 0 = a first answer
     started_at: str = ""
     anonymous: bool = False  # kept without the person (익명, 참여만 확인): cannot be changed once submitted
+    picking: list[str] | None = None  # 복수선택 being tapped: the options picked so far (None: not begun)
 
     @classmethod
     def start(cls, s: Survey, now_iso: str, values: dict[str, Any] | None = None, version: int = 0) -> Draft:
@@ -102,6 +103,8 @@ class Draft:
         }
         if self.anonymous:
             d["anon"] = True
+        if self.picking is not None:
+            d["pick"] = list(self.picking)
         return d
 
     @classmethod
@@ -120,6 +123,7 @@ class Draft:
             answer_version=int(d.get("ver") or 0),
             started_at=str(d.get("at", "")),
             anonymous=bool(d.get("anon")),
+            picking=[str(o) for o in d["pick"]] if isinstance(d.get("pick"), list) else None,
         )
 
 
@@ -171,7 +175,8 @@ class Form:
     mode: str = ""  # privacy mode (model.NAMED, ANONYMOUS, PRESENCE); "" = not asked yet (실명)
     opens_at: str | None = None  # ISO 8601: opens by itself then (예약); None = at 개설
     repeat: str = ""  # a repeat rule (domain.repeat)
-    detour: str = ""  # the preview's setting being changed (응답 방식, 여는 때): its step, then the preview
+    detour: str = ""  # the preview's setting being changed (마감, 대상, 응답 방식, 질문 N…): its step, then the preview
+    editing: int = 0  # the number of the question being changed from the preview (0: none, or one being added)
     keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
     keep_default: int = 0  # that default, as it was when the wizard began (0: not known, KEEP_DAYS)
 
@@ -209,6 +214,8 @@ class Form:
             d["repeat"] = self.repeat
         if self.detour:
             d["detour"] = self.detour
+        if self.editing:
+            d["edit"] = self.editing
         if self.keep_days:
             d["keep"] = self.keep_days
         if self.keep_default:
@@ -237,6 +244,7 @@ class Form:
             opens_at=d.get("opens") or None,
             repeat=str(d.get("repeat", "")),
             detour=str(d.get("detour", "")),
+            editing=int(d.get("edit") or 0),
             keep_days=int(d.get("keep") or 0),
             keep_default=int(d.get("keep_default") or 0),
         )
@@ -332,6 +340,7 @@ class Session:
     notes: list[str] = field(default_factory=list)  # told on the next message (e.g. how an 알림 went), then gone
     upload: str = ""  # the token of a roster upload page handed out (명단 올리기), until the file arrives
     upload_until: str = ""  # ISO time after which the page no longer takes a file
+    more: str = ""  # what the last reply's 더보기 chip sends: typed '더보기' does the same
 
     def idle(self) -> None:
         """Leave whatever flow this is (drafts and a paused wizard stay)."""
@@ -362,6 +371,8 @@ class Session:
             d["notes"] = list(self.notes)
         if self.upload:
             d["upload"] = {"token": self.upload, "until": self.upload_until}
+        if self.more:
+            d["more"] = self.more
         return d
 
     @classmethod
@@ -382,6 +393,7 @@ class Session:
         notes = d.get("notes")
         s.notes = [str(n) for n in notes][-MAX_NOTES:] if isinstance(notes, list) else []
         s.upload, s.upload_until = pending_upload(d)
+        s.more = str(d.get("more") or "")
         flow = d["flow"] if isinstance(d.get("flow"), dict) else {}
         name = flow.get("name")
         if name == Flow.ANSWERING.value:

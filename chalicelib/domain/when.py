@@ -28,9 +28,15 @@ from chalicelib.domain.words import pp
 WEEKDAYS = "월화수목금토일"
 END_OF_DAY = time(23, 59)
 
-_WEEKDAY = r"(?P<wd>[월화수목금토일])(?:요일)?"
+_WEEKDAY = r"(?P<wd>[월화수목금토일])(?:요일|욜)?"
 _WEEK = r"(?P<week>이번|이번주|금주|다음|다음주|담주|차주|다다음|다다음주)?"
-_RELATIVE = {"오늘": 0, "금일": 0, "내일": 1, "명일": 1, "모레": 2, "내일모레": 2, "글피": 3}
+_RELATIVE = {
+    "오늘": 0, "금일": 0, "내일": 1, "낼": 1, "명일": 1, "모레": 2, "모래": 2, "내일모레": 2, "낼모레": 2,
+    "내일모래": 2, "글피": 3,
+}  # fmt: skip
+# Words after a day that keep it the same day ('오늘 중', '금요일 안에', '3일 이내'): the end of that day.
+_WITHIN = ("중으로", "안으로", "안에", "이내", "중", "안")
+_MONTHS_AHEAD = {"이번달": 0, "이달": 0, "금월": 0, "다음달": 1, "담달": 1, "익월": 1, "다다음달": 2}
 _WEEKS_AHEAD = {
     "이번": 0,
     "이번주": 0,
@@ -56,11 +62,21 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
     about any day, not a deadline) it is this year's unless that is more than 180 days gone.
     """
     t = "".join(text.split()).replace("，", ",")
+    within = False
+    for word in _WITHIN:
+        if t.endswith(word) and len(t) > len(word):
+            t, within = t[: -len(word)], True
+            break
     if not t:
         return None
     if t in _RELATIVE:
         return today + timedelta(days=_RELATIVE[t]), False
+    of_month = _in_month(t, today)
+    if of_month is not None:
+        return of_month, False
     m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
+    if within and m is None:  # '3일 이내', '2주 안에': that many days from today
+        m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)
     if m or t in ("일주일후", "일주일뒤"):
         n, unit = 1, "주"
         if m:
@@ -115,6 +131,48 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
     return None
 
 
+_LATER = re.compile(
+    r"(?:(?P<h>[0-9]{1,3}|[가-힣]{1,3})시간)?(?:(?P<half>반)|(?P<m>[0-9]{1,4}|[가-힣]{1,3})분)?"
+    r"(?:후|뒤|있다가|이따가|이내|안에|안)"
+)
+
+
+def _hours_later(t: str) -> timedelta | None:
+    """'3시간 후', '30분 뒤', '한 시간 반 후', '1시간 30분 뒤', '90분 이내' as a stretch of time from now."""
+    from chalicelib.domain.parsing import parse_number
+
+    m = _LATER.fullmatch(t.replace(" ", ""))
+    if m is None or not (m["h"] or m["m"]):
+        return None
+    hours = parse_number(m["h"] + "시간") if m["h"] else 0
+    minutes = parse_number(m["m"] + "분") if m["m"] else 30 if m["half"] else 0
+    if not isinstance(hours, int) or not isinstance(minutes, int) or hours < 0 or minutes < 0:
+        return None
+    if m["half"] and not m["h"]:
+        return None  # '반 후' alone says no hour
+    return timedelta(hours=hours, minutes=minutes) or None
+
+
+def _in_month(t: str, today: date) -> date | None:
+    """'다음달 5일', '담달 5일', '이번 달 20일', '말일', '이달 말', '다음달 말': a day of this or a later month."""
+    if t in ("말일", "월말", "이달말", "이번달말"):
+        return _month_end(today.year, today.month)
+    m = re.fullmatch(r"(?P<which>" + "|".join(_MONTHS_AHEAD) + r")(?:(?P<d>\d{1,2})일|(?P<end>말|말일))", t)
+    if m is None:
+        return None
+    year, month = today.year, today.month + _MONTHS_AHEAD[m["which"]]
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    if m["end"]:
+        return _month_end(year, month)
+    return _real(year, month, int(m["d"]))
+
+
+def _month_end(year: int, month: int) -> date:
+    import calendar
+
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _real(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
@@ -122,16 +180,39 @@ def _real(year: int, month: int, day: int) -> date:
         raise BadDate(f"{month}/{day}{pp(str(day), '은(는)')} 없는 날짜예요.") from None
 
 
+def _normal(text: str) -> str:
+    return " ".join(text.replace("까지", " ").replace("에", " ").split())
+
+
+def _date_and_time(t: str, today: date) -> tuple[str, str] | None:
+    """The first split of ``t`` into a date and then a time, at a space or where letters meet digits."""
+    from chalicelib.domain.parsing import read_clock
+
+    cuts = {i for i, ch in enumerate(t) if ch == " "} | {
+        i for i in range(1, len(t)) if t[i - 1].isdigit() != t[i].isdigit() and t[i] != " " and t[i - 1] != " "
+    }
+    for i in sorted(cuts):
+        head, tail = t[:i].strip(), t[i:].strip()
+        if not head or not tail or parse_day(head, today) is None:
+            continue
+        if "".join(tail.split()) == "자정" or read_clock(tail) is not None:
+            return head, tail
+    return None
+
+
 def parse_when(text: str, now: datetime) -> tuple[datetime, bool] | None:
     """The moment ``text`` names (KST) and whether it had a time; None when it is not one.
     Raises :class:`BadDate` for a date that does not exist."""
     from chalicelib.domain.parsing import parse_time_of_day
 
-    t = " ".join(text.replace("까지", " ").replace("에", " ").split())
+    t = _normal(text)
     if not t:
         return None
     local = now.astimezone(KST)
     today = local.date()
+    later = _hours_later(t)
+    if later is not None:  # '3시간 후', '30분 뒤', '1시간 반 후': from now, to the minute
+        return (local + later).replace(second=0, microsecond=0), True
     whole = parse_day(t, today)
     if whole is not None:
         day, _ = whole
@@ -143,32 +224,54 @@ def parse_when(text: str, now: datetime) -> tuple[datetime, bool] | None:
     if alone is not None:
         when = datetime.combine(today, alone, tzinfo=KST)
         return (when if when > local else when + timedelta(days=1)), True
-    # Every split of the text into a date and then a time, at a space or where letters meet digits.
-    cuts = {i for i, ch in enumerate(t) if ch == " "} | {
-        i for i in range(1, len(t)) if t[i - 1].isdigit() != t[i].isdigit() and t[i] != " " and t[i - 1] != " "
-    }
-    for i in sorted(cuts):
-        head, tail = t[:i].strip(), t[i:].strip()
-        if not head or not tail:
-            continue
-        found = parse_day(head, today)
-        if found is None:
-            continue
-        day, bare_weekday = found
-        if "".join(tail.split()) == "자정":  # the end of that day
-            return datetime.combine(day, END_OF_DAY, tzinfo=KST), True
-        clock = parse_time_of_day(tail)
-        if clock is None:
-            continue
-        when = datetime.combine(day, clock, tzinfo=KST)
-        if bare_weekday and when <= local:
-            when += timedelta(days=7)  # '금요일 18시' said on Friday evening is next Friday
-        return when, True
-    return None
+    split = _date_and_time(t, today)
+    if split is None:
+        return None
+    head, tail = split
+    found = parse_day(head, today)
+    if found is None:  # pragma: no cover - _date_and_time read it already
+        return None
+    day, bare_weekday = found
+    if "".join(tail.split()) == "자정":  # the end of that day
+        return datetime.combine(day, END_OF_DAY, tzinfo=KST), True
+    clock = parse_time_of_day(tail)
+    if clock is None:  # pragma: no cover - _date_and_time read it already
+        return None
+    when = datetime.combine(day, clock, tzinfo=KST)
+    if bare_weekday and when <= local:
+        when += timedelta(days=7)  # '금요일 18시' said on Friday evening is next Friday
+    return when, True
+
+
+def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
+    """When the time in ``text`` is a bare hour that could be morning or evening ('금요일 7시', '낼 9시 반'):
+    its date part and the time said both ways ('금요일', '오전 7시', '오후 7시'); None when the half of the day
+    is clear."""
+    from chalicelib.domain.parsing import both_halves, read_clock
+
+    t = _normal(text)
+    today = now.astimezone(KST).date()
+    try:
+        if not t or _hours_later(t) is not None or parse_day(t, today) is not None:
+            return None
+        alone = read_clock(t)
+        if alone is not None:
+            return ("", *both_halves(alone[0])) if alone[1] else None
+        split = _date_and_time(t, today)
+    except BadDate:
+        return None
+    if split is None:
+        return None
+    head, tail = split
+    read = read_clock(tail)
+    if read is None or not read[1]:
+        return None
+    return (head, *both_halves(read[0]))
 
 
 def fmt_when(when: datetime, now: datetime) -> str:
-    """The fixed echo of a reading: ``12/5(금) 18:00`` (the year too when it is not ``now``'s)."""
-    k = when.astimezone(KST)
-    year = f"{k.year}/" if k.year != now.astimezone(KST).year else ""
-    return f"{year}{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+    """The fixed echo of a reading: ``12/5(금) 18:00`` (with the year when it could be misread), as every reply
+    says a moment (:func:`chalicelib.domain.parsing.fmt_deadline`)."""
+    from chalicelib.domain.parsing import fmt_deadline
+
+    return fmt_deadline(when, now)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.domain.kinds import Figures, kind_of
+from chalicelib.domain.kinds.base import OTHERS
 from chalicelib.domain.model import ANONYMOUS, NAMED, Question
 from chalicelib.domain.parsing import fmt_deadline, fmt_number
 from chalicelib.domain.results import DAY, HOUR, Results, UnitResult
@@ -94,7 +95,7 @@ def render(r: Results) -> str:
         _questions(r.questions),
         _units(r.units),
         "<footer><p>"
-        + escape(f"{fmt_deadline(r.made_at)} 기준으로 만든 페이지예요. 응답을 모아 센 숫자만 담았어요 ")
+        + escape(f"{fmt_deadline(r.made_at, r.made_at)} 기준으로 만든 페이지예요. 응답을 모아 센 숫자만 담았어요 ")
         + escape("(이름·확인번호·주관식 답은 없어요). 링크는 곧 만료돼요.")
         + "</p></footer>",
         "</main></body></html>",
@@ -179,13 +180,13 @@ def _question(t: QuestionTally) -> str:
     kind = kind_of(q)
     head = f'<div class="q"><h3>{t.number}. {escape(q.text)}</h3>'
     sub = f"{kind.name} · 응답 {fig.answered:,}명"
+    if fig.earliest:
+        sub += f" · 가장 이른 {fig.earliest} · 가장 늦은 {fig.latest}"
     if fig.counts:
         return head + f'<p class="sub">{escape(sub)}</p>' + _option_bars(q, fig) + "</div>"
     if fig.total is not None:
         return head + f'<p class="sub">{escape(sub)}</p>' + _numbers(q, fig) + "</div>"
-    if fig.earliest:
-        sub += f" · 가장 이른 {fig.earliest} · 가장 늦은 {fig.latest}"
-    elif not kind.counts_options:
+    if not fig.earliest and not kind.counts_options:
         sub += " · 답한 내용은 싣지 않아요"
     return head + f'<p class="sub">{escape(sub)}</p></div>'
 
@@ -200,7 +201,11 @@ def _option_bars(q: Question, fig: Figures) -> str:
         else:
             share = f" · {round(100 * c.count / fig.answered)}%" if fig.answered else ""
             rows.append(svg.Row(c.option, c.count, None, f"{c.count:,}명{share}"))
-    return svg.bars(rows, f"{q.text}: " + ", ".join(f"{c.option} {c.count}" for c in fig.counts))
+    if fig.others:  # 날짜, 시간: the days or hours beyond the busiest, together
+        share = f" · {round(100 * fig.others / fig.answered)}%" if fig.answered else ""
+        rows.append(svg.Row(OTHERS, fig.others, None, f"{fig.others:,}명{share}"))
+    named = [f"{c.option} {c.count}" for c in fig.counts] + ([f"{OTHERS} {fig.others}"] if fig.others else [])
+    return svg.bars(rows, f"{q.text}: " + ", ".join(named))
 
 
 def _numbers(q: Question, fig: Figures) -> str:

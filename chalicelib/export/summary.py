@@ -19,7 +19,9 @@ from typing import Any
 
 from chalicelib.domain import tally
 from chalicelib.domain.kinds import grouping, kind_of
-from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label
+from chalicelib.domain.kinds.base import OTHERS
+from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label, unit_key
+from chalicelib.domain.results import UnitResult
 from chalicelib.domain.tally import QuestionTally, UnitTally
 from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
 
@@ -205,9 +207,10 @@ def _with_unit(text: str, unit: str) -> str:
     return f"{text} ({unit})" if unit else text
 
 
-def plan(survey: Survey, summary: Summary) -> Plan:
-    """The 요약 sheet of ``survey``: the overview, the number questions, each question with options (a chart
-    beside), the units (a chart beside), then every question's count of answers."""
+def plan(survey: Survey, summary: Summary, missing: Sequence[Sequence[str]] = ()) -> Plan:
+    """The 요약 sheet of ``survey``: the overview, the number questions, each question with options, dates or
+    hours (a chart beside), the units with their 대상 and response rate when ``missing`` (the 미응답 sheet's rows:
+    소속 first) and the target are known (a chart beside), then every question's count of answers."""
     p = Plan()
     p.add(Styled(f"[{survey.title}] 요약", TITLE))
     # Text, free to run over the empty cells beside it (a date cell would widen the column under the tables).
@@ -247,12 +250,8 @@ def plan(survey: Survey, summary: Summary) -> Plan:
         if t.figures.counts:
             _options_block(p, t, numbers if by is not None and t.question.id == by.id else [])
 
-    if summary.units:
-        # The number questions 현황 sums per unit (every unit has the same).
-        summed = [q for q, _ in summary.units[0].sums[: tally.UNIT_SUMS]]
-        header = ["소속", "응답"] + [_with_unit(f"{q.text} 합계", q.unit) for q in summed]
-        body = [[u.unit, u.answered, *(v for _, v in u.sums[: tally.UNIT_SUMS])] for u in summary.units]
-        p.charted("소속별 응답", "소속별 응답", header, body)
+    if summary.units or (missing and summary.target is not None and not survey.anonymous):
+        _units_block(p, survey, summary, missing)
 
     body = [[_numbered(t), kind_of(t.question).name, t.figures.answered] for t in summary.questions]
     p.table("문항별 응답", ("문항", "형식", "응답"), body)
@@ -260,6 +259,47 @@ def plan(survey: Survey, summary: Summary) -> Plan:
     column = max((c.column for c in p.charts), default=0) + 2
     p.charts = [dataclasses.replace(c, column=column) for c in p.charts]
     return p
+
+
+def _units_block(p: Plan, survey: Survey, summary: Summary, missing: Sequence[Sequence[str]]) -> None:
+    """Responses per unit with the sums 현황 gives them; with the target known, each unit's 대상 (its answers and
+    its people not answered, as 결과 보기 counts them) and its response rate."""
+    summed = [q for q, _ in summary.units[0].sums[: tally.UNIT_SUMS]] if summary.units else []
+    sums_of = [_with_unit(f"{q.text} 합계", q.unit) for q in summed]
+    if summary.target is None:
+        body = [[u.unit, u.answered, *(v for _, v in u.sums[: tally.UNIT_SUMS])] for u in summary.units]
+        p.charted("소속별 응답", "소속별 응답", ["소속", "응답", *sums_of], body)
+        return
+    people = [_Missing(row[0]) for row in missing if row]
+    rows = []
+    for u in _with_missing(summary.units, people):
+        whole = u.answered + u.missing
+        rate = Styled(u.answered / whole, PERCENT) if whole else None
+        sums = {q.id: v for q, v in u.sums}
+        rows.append([u.unit, u.answered, Styled(whole, PEOPLE), rate, *(sums.get(q.id, 0) for q in summed)])
+    p.charted("소속별 응답", "소속별 응답", ["소속", "응답", "대상", "응답률", *sums_of], rows)
+
+
+@dataclass(frozen=True)
+class _Missing:
+    unit: str
+
+
+def _with_missing(units: Sequence[UnitTally], people: Sequence[_Missing]) -> list[UnitResult]:
+    """The units 현황 found with the people not answered in each (units matched without spaces, as 결과 보기)."""
+    waiting: dict[str, int] = {}
+    named: dict[str, str] = {}
+    for m in people:
+        key = _unit(m.unit)
+        waiting[key] = waiting.get(key, 0) + 1
+        named.setdefault(key, m.unit or tally.NO_UNIT)
+    out = [UnitResult(u.unit, u.answered, waiting.pop(_unit(u.unit), 0), u.sums) for u in units]
+    out += [UnitResult(named[key], 0, n) for key, n in waiting.items()]
+    return sorted(out, key=lambda u: u.unit)
+
+
+def _unit(unit: str) -> str:
+    return tally.NO_UNIT if unit in ("", tally.NO_UNIT) else unit_key(unit)
 
 
 def _numbered(t: QuestionTally) -> str:
@@ -271,10 +311,12 @@ def _options_block(p: Plan, t: QuestionTally, grouped: list[QuestionTally]) -> N
     number questions per option (as 현황's 보기별), with its chart."""
     counts = t.figures.counts
     capped = any(x.left is not None for x in counts)
-    header = ["보기", "응답"] + (["남은 정원"] if capped else [])
+    header = [kind_of(t.question).counted_as, "응답"] + (["남은 정원"] if capped else [])
     header += [_with_unit(f"{n.question.text} 합계", n.question.unit) for n in grouped]
     sums = [dict(n.figures.by_option) for n in grouped]
     body = [[x.option, x.count, *([x.left] if capped else []), *(s.get(x.option, 0) for s in sums)] for x in counts]
+    if t.figures.others:  # 날짜, 시간: the days or hours beyond the busiest, together
+        body.append([OTHERS, t.figures.others, *([None] if capped else []), *(None for _ in sums)])
     heading = f"{_numbered(t)} ({kind_of(t.question).name})"
     p.charted(_numbered(t), heading, header, body)
 
@@ -282,8 +324,8 @@ def _options_block(p: Plan, t: QuestionTally, grouped: list[QuestionTally]) -> N
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def write_summary(wb: Any, title: str, survey: Survey, summary: Summary) -> None:
-    """Add the 요약 sheet (named ``title``) to the write-only workbook ``wb``."""
+def write_summary(wb: Any, title: str, survey: Survey, summary: Summary, missing: Sequence[Sequence[str]] = ()) -> None:
+    """Add the 요약 sheet (named ``title``) to the write-only workbook ``wb`` (``missing``: the 미응답 sheet's rows)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -293,7 +335,7 @@ def write_summary(wb: Any, title: str, survey: Survey, summary: Summary) -> None
     from openpyxl.worksheet.properties import PageSetupProperties
     from openpyxl.worksheet.worksheet import Worksheet
 
-    p = plan(survey, summary)
+    p = plan(survey, summary, missing)
     ws = wb.create_sheet(title)
     # Write-only sheets take widths and page settings only before the first row.
     widths = p.widths()

@@ -218,7 +218,7 @@ def build_xlsx(
     first = [SUMMARY_SHEET] if summary is not None else []
     names = unique_sheet_names(first + [name for name, _, _ in sheets] + ([MISSING_SHEET] if missing else []))
     if summary is not None:
-        write_summary(wb, names[0], *summary)
+        write_summary(wb, names[0], *summary, missing=missing)
         names = names[1:]
     elif not sheets:
         wb.create_sheet(DEFAULT_SHEET_NAME)
@@ -229,10 +229,11 @@ def build_xlsx(
         cells = _Cells(ws, WriteOnlyCell)
         header, rows = survey_rows(survey, answers, marks)
         widths, dated = _prepare_rows(header, rows, cells)
-        # Write-only sheets take column widths and panes only before the first row.
+        # Write-only sheets take column widths, panes and page settings only before the first row.
         for idx, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
+        printed_wide(ws)
 
         head = []
         for h in header:
@@ -255,6 +256,7 @@ def build_xlsx(
         for idx, width in enumerate((14, 14, 10, 12), start=1):
             ws.column_dimensions[get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
+        printed_wide(ws, landscape=False)
         head = [cells.text(h) for h in MISSING_HEADER]
         for c in head:
             c.font = bold
@@ -265,6 +267,21 @@ def build_xlsx(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def printed_wide(ws: Any, landscape: bool = True) -> None:
+    """A table sheet as it should print: A4 (landscape for the answers), every column on the page's width
+    (as many pages down as it takes), the header row again at the top of each page, and grid lines."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
 
 
 MISSING_SHEET = "미응답"

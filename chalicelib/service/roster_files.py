@@ -136,6 +136,8 @@ def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "", n
     if admin is None or not admin.is_super or Session.from_dict(admin.session).upload != token:
         uploads.discard(token)  # not (or no longer) awaited: a late duplicate, or a demoted admin
         return False
+    _status(uploads, token, "reading")
+    loaded = ""
     try:
         plan = plan_file(store, read_roster(found.data, found.filename), replace_all=True)
         apply(store, plan, actor=key, target="upload")
@@ -162,9 +164,19 @@ def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "", n
             },
         )
         text = note(plan, result)
+        loaded = plan.summary()
     told = leave_note(store, key, text, settles=token)
     uploads.discard(token)
+    _status(uploads, token, "done" if loaded else "failed", loaded)  # counts only: the page's link is not a login
     return told
+
+
+def _status(uploads: Uploads, token: str, state: str, detail: str = "") -> None:
+    """What the upload page shows; a failure to tell it never stops the import (the chat tells the result)."""
+    try:
+        uploads.upload_status(token, state, detail)
+    except Exception as exc:
+        log.warning("upload status not written", extra=failure(exc))
 
 
 def run_removal(store: Store, token: str, admin_key: str) -> None:

@@ -8,12 +8,15 @@ another site can neither read them nor post to them).
 Routes (everything else goes to the bot unchanged)::
 
     GET  /chat                  the page: index.html, webchat.css and webchat.js of this folder
+    GET  /favicon.ico           the page's icon (favicon.svg), which browsers ask for at the site's root
     POST /chat/api/say          {"user", "text", "trigger"?, "extra"?}: one message as that person, sent as
                                 the real channel sends it (scripts.chat.build_payload) to this server's
                                 /skill with the local secret; answers the reply, the request, the time it
                                 took and what breaks Kakao's limits (:func:`kakao_problems`)
     POST /chat/api/superadmin   {"user"}: makes that registered person a super admin, as `make superadmin`
                                 does (scripts.superadmin.promote)
+    POST /chat/api/roster       {}: whether a roster is loaded and asks for check values (the 등록 button then
+                                asks for one before it sends `등록 <소속> <이름> <확인번호>`)
     POST /chat/api/deliveries   {"since", "users"}: the reminders the local Event API stand-in delivered to
                                 these people since delivery number ``since``
 
@@ -41,7 +44,9 @@ PAGE = "index.html"
 STATIC = {  # the files the page is made of, and nothing else of this folder
     "webchat.css": "text/css; charset=utf-8",
     "webchat.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
+FAVICON = "/favicon.ico"  # asked for by browsers whatever the page says: the same icon
 TRIGGERS = ("TEXT_INPUT", "QUICKREPLY_BUTTON_MESSAGE", "CARD_BUTTON_MESSAGE", "LIST_ITEM_MESSAGE")
 MAX_API_BODY = 16 * 1024
 MAX_NAME = 40
@@ -214,9 +219,11 @@ class WebChat:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO") or "/")
+        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        if path == FAVICON and method in ("GET", "HEAD") and is_loopback(str(environ.get("HTTP_HOST") or "")):
+            return self._file("favicon.svg", STATIC["favicon.svg"], method, start_response)
         if path != PREFIX and not path.startswith(PREFIX + "/"):
             return self.app(environ, start_response)
-        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
         try:
             if not is_loopback(str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "")):
                 raise ApiError(403, "the web chat answers on 127.0.0.1 only")
@@ -254,7 +261,7 @@ class WebChat:
         return [data]
 
     def _api(self, name: str, method: str, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        handlers = {"say": self.say, "superadmin": self.superadmin, "deliveries": self.deliveries}
+        handlers = {"say": self.say, "superadmin": self.superadmin, "deliveries": self.deliveries, "roster": self.roster}
         handler = handlers.get(name)
         if handler is None:
             raise ApiError(404, "no such endpoint")
@@ -355,6 +362,17 @@ class WebChat:
         if changed:
             return {"ok": True, "changed": True, "message": f"{label}님을 슈퍼관리자로 지정했어요."}
         return {"ok": True, "changed": False, "message": f"{label}님은 이미 슈퍼관리자예요."}
+
+    def roster(self, body: dict[str, Any], environ: dict[str, Any]) -> dict[str, Any]:
+        """Whether a roster is loaded (registration then claims one of its people) and whether its people have
+        check values, so that the page's 등록 asks for one. Counts and flags only: no name leaves the store."""
+        from chalicelib.domain.ports import Unavailable
+
+        try:
+            info = self.store().roster_info()
+        except Unavailable as e:
+            raise ApiError(503, f"DynamoDB did not answer: {e}") from None
+        return {"roster": bool(info.units), "checks": bool(info.units) and info.checks}
 
     def deliveries(self, body: dict[str, Any], environ: dict[str, Any]) -> dict[str, Any]:
         """What the Event API stand-in delivered to these people since delivery number ``since``."""

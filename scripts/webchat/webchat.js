@@ -315,12 +315,54 @@
             el("div", { class: "sub", text: this.unit || "소속 없음" })),
           el("div", { class: "tools" },
             el("button", { type: "button", class: "tool register", text: "등록", title: this.registerText(),
-              onclick: () => this.send(this.registerText(), TRIGGER.typed, null) }),
+              onclick: () => this.register() }),
             el("button", { type: "button", class: "tool superadmin", text: "슈퍼관리자",
               title: "make superadmin과 같은 방법으로 슈퍼관리자로 지정합니다", onclick: () => this.makeSuper() }),
             el("button", { type: "button", class: "tool close", text: "×", title: "이 창 닫기", "aria-label": "닫기",
               onclick: () => removePerson(this.name) }))),
-        this.log, this.quick, form);
+        this.checkForm(), this.log, this.quick, form);
+    }
+
+    // With a roster whose people have check values, 등록 asks for one first (the bot refuses a registration
+    // without it); the value is sent as a person types it in KakaoTalk, and is not kept by the page.
+    checkForm() {
+      this.check = el("input", {
+        class: "check-input", type: "password", inputmode: "numeric", autocomplete: "off", maxlength: 20,
+        placeholder: "확인번호", "aria-label": `${this.name}의 확인번호`,
+      });
+      this.checkBox = el("form", {
+        class: "check-form", autocomplete: "off",
+        onsubmit: (e) => {
+          e.preventDefault();
+          const value = this.check.value.trim();
+          if (!value) return;
+          this.check.value = "";
+          this.checkBox.hidden = true;
+          this.send(`${this.registerText()} ${value}`, TRIGGER.typed, null);
+        },
+      },
+      el("span", { class: "check-label", text: "명단의 확인번호를 넣어 주세요" }),
+      this.check,
+      el("button", { type: "submit", class: "check-send", text: "등록" }),
+      el("button", { type: "button", class: "check-cancel", text: "취소",
+        onclick: () => { this.check.value = ""; this.checkBox.hidden = true; } }));
+      this.checkBox.hidden = true;
+      return this.checkBox;
+    }
+
+    async register() {
+      let roster = { checks: false };
+      try {
+        roster = await api("roster", {});
+      } catch (e) {
+        /* the roster cannot be asked: register as before, the bot says what it needs */
+      }
+      if (roster.checks) {
+        this.checkBox.hidden = false;
+        this.check.focus();
+        return;
+      }
+      this.send(this.registerText(), TRIGGER.typed, null);
     }
 
     registerText() {

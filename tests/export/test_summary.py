@@ -99,11 +99,15 @@ def test_summary_is_first_and_says_what_status_says(exporter, s3):
     assert (name, count, total, mean, unit) == ("2. 수량", 4, 14, 3.5, "인분")
 
     # Units: '• 1중대 2명, 수량 5', and '(소속 없음)' for the one without a unit.
+    # With each unit's 대상 (its answers and its people not answered) and rate, as 결과 보기 has them.
     units = table(rows, "소속별 응답")
-    assert units[0][:3] == ("소속", "응답", "수량 합계 (인분)")
-    said_units = [f"• {r[0]} {r[1]}명, 수량 {fmt_number(r[2])}" for r in units[1:]]
+    assert units[0][:5] == ("소속", "응답", "대상", "응답률", "수량 합계 (인분)")
+    said_units = [f"• {r[0]} {r[1]}명, 수량 {fmt_number(r[4])}" for r in units[1:] if r[1]]
     assert said_units == lines[lines.index("소속별:") + 1 :]
-    assert [r[0] for r in units[1:]] == ["(소속 없음)", "1중대", "2중대"]
+    assert [trimmed(r)[:4] for r in units[1:]] == [
+        ["(소속 없음)", 1, 1, 1], ["1중대", 2, 2, 1], ["2중대", 1, 2, 0.5], ["본부", 0, 1, 0],
+    ]
+    assert sum(r[2] for r in units[1:]) == overview["대상 인원"]
 
     # Every question's count of answers; the free-text answers themselves stay out.
     per_question = table(rows, "문항별 응답")

@@ -183,3 +183,62 @@ def test_only_the_pages_one_file_is_read_and_anything_beside_it_goes(client: Any
 
     assert check_matches(store.roster_entries("1중대", "홍길동")[0].check, "0012")  # the admin's value, not 0000
     assert uploads_left(aws) == []  # the stray file went with it
+
+
+def status_of(aws: dict[str, str], page_key_or_token: str) -> dict[str, Any] | None:
+    import json
+
+    token = page_key_or_token.split("/")[2] if page_key_or_token.startswith("exports/uploads/") else page_key_or_token
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    try:
+        body = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=f"exports/pages/{token}.json")["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+    found: dict[str, Any] = json.loads(body)
+    return found
+
+
+def test_the_page_shows_progress_and_polls_the_status_the_import_writes(
+    client: Any, store: Any, aws: dict[str, str]
+) -> None:
+    from app import import_roster
+
+    post(client, "등록 본부 운영", SUPER_ADMIN)
+    u = store.get_user(SUPER_ADMIN[1])
+    u.role = SUPER
+    from chalicelib.domain.writes import PutUser
+
+    store.commit([PutUser(u)])
+    said = post(client, "명단 올리기", SUPER_ADMIN)
+    [button] = said.buttons
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    page_key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=page_key)["Body"].read().decode("utf-8")
+    token = page_key.removeprefix("exports/pages/").removesuffix(".html")
+    status_url = html.unescape(re.search(r'data-status="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    assert f"exports/pages/{token}.json" in status_url and "X-Amz-Signature" in status_url
+    assert "xhr.upload.onprogress" in page and 'id="bar"' in page and 'role="status"' in page
+    assert status_of(aws, token) is None  # nothing to show before the file
+    _, fields = page_form(page)
+    key = browser_posts(aws, fields)
+    assert import_roster(bucket_event(aws, key), None) == {"told": 1}
+    shown = status_of(aws, token)
+    assert shown is not None and shown["state"] == "done"
+    assert shown["detail"].startswith("추가 3명") and "거부 1행" in shown["detail"]
+    assert not any(name in shown["detail"] for name in ("홍길동", "김철수", "이영희"))  # counts only
+    assert "명단을 반영했어요: 추가 3명" in post(client, "메뉴", SUPER_ADMIN)
+
+
+def test_a_file_that_cannot_be_read_is_shown_as_failed(client: Any, store: Any, aws: dict[str, str]) -> None:
+    from app import import_roster
+
+    _, fields = open_page(client, store, aws)
+    key = fields["key"].replace("${filename}", "명단.xlsx")
+    boto3.client("s3", region_name="ap-northeast-2").put_object(
+        Bucket=aws["HJ_EXPORT_BUCKET"], Key=key, Body=b"not a workbook",
+        Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    import_roster(bucket_event(aws, key), None)
+    token = key.split("/")[2]
+    shown = status_of(aws, token)
+    assert shown is not None and (shown["state"], shown["detail"]) == ("failed", "")  # the reason is told in chat
+    assert "명단 파일을 읽지 못했어요" in post(client, "메뉴", SUPER_ADMIN)

@@ -253,3 +253,25 @@ def test_deliveries_of_the_event_api_stand_in_to_the_pages_people(store: MemoryS
         assert post(base, "deliveries", {"since": 5, "users": ["홍길동"]}) == {"next": 5, "items": []}
         web.event_api = "https://bot-api.kakao.com"  # Kakao itself is never asked
         assert post(base, "deliveries", {"since": 5, "users": ["홍길동"]}) == {"next": 5, "items": []}
+
+
+def test_the_icon_at_the_root_and_in_the_page() -> None:
+    web = WebChat(inner)
+    status, headers, body = call(web, "GET", "/favicon.ico")  # before: the bot's 403
+    assert status == "200 OK" and headers["Content-Type"] == "image/svg+xml" and body.startswith(b"<svg")
+    assert call(web, "GET", "/chat/favicon.svg")[2] == body
+    assert '<link rel="icon" href="/chat/favicon.svg"' in call(web, "GET", "/chat")[2].decode()
+    assert call(web, "GET", "/favicon.ico", host="example.org")[2] == b"inner /favicon.ico"  # loopback only
+
+
+def test_the_roster_endpoint_says_whether_registration_asks_for_a_check_value(store: MemoryStore) -> None:
+    from harness import load_roster
+
+    with serve(store=lambda: store) as (base, _stub, _web):
+        assert post(base, "roster", {}) == {"roster": False, "checks": False}
+        load_roster(store, [(2, "2중대", "홍길동", "")])
+        assert post(base, "roster", {}) == {"roster": True, "checks": False}
+        load_roster(store, [(2, "2중대", "홍길동", "1234")])
+        answer = post(base, "roster", {})
+    assert answer == {"roster": True, "checks": True}
+    assert "홍길동" not in json.dumps(answer, ensure_ascii=False) and "1234" not in json.dumps(answer)

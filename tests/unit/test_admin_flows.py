@@ -249,7 +249,7 @@ def test_download_builds_a_card_with_links(chat: Chat) -> None:
     answer(c, "홍길동", "치킨", "3", "건너뛰기")
     r = c.as_("관리자").say("다운로드 BBQ 회식")
     assert [b["action"] for b in r.buttons] == ["webLink", "webLink"]
-    assert r.buttons[0]["webLinkUrl"].endswith(".xlsx") and "5분" in r
+    assert r.buttons[0]["webLinkUrl"].endswith(".xlsx") and "10분" in r  # one lifetime for every link
     assert ex.calls == [("survey", [c.store.list_surveys()[0].id], 1)]
     assert c.store.list_audit()[0].action == "download"
 

@@ -63,11 +63,11 @@ def test_extend_refuses_a_past_moment_someone_elses_survey_and_a_missing_time() 
 def test_copy_opens_the_same_form_with_a_new_title_and_deadline() -> None:
     chat = world()
     chat.say(f"공동관리자 {TITLE} 다른관리자", who="관리자")
-    said = chat.say(f"복사 {TITLE}", who="다른관리자")  # a co-admin may copy too
-    assert "질문 3개와 대상, 정원을 가져왔어요" in said and said.quick[0] == f"{TITLE} 12/7"
-    assert "마감 일시" in chat.say(said.quick[0], who="다른관리자")  # the suggested title: on to the deadline
-    preview = chat.say("12/7 18:00", who="다른관리자")
-    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview
+    preview = chat.say(f"복사 {TITLE}", who="다른관리자")  # a co-admin may copy too
+    assert "질문 3개와 대상, 정원을 그대로 가져왔어요" in preview and "제목과 마감은 다음 회차로 맞췄어요" in preview
+    # straight to the preview: the next period's title and deadline, a week on
+    assert f"[미리보기] {TITLE} 12/7" in preview and "마감: 12/7(월) 18:00" in preview
+    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview and preview.labels[:2] == ["개설", "수정"]
     assert "개설했어요" in chat.say("개설", who="다른관리자")
     by_title = {s.title: s for s in chat.store.list_surveys()}
     original, copied = by_title[TITLE], by_title[f"{TITLE} 12/7"]
@@ -83,9 +83,11 @@ def test_a_copy_of_a_weekly_title_moves_its_date_and_never_suggests_a_taken_titl
     make_bbq(chat, title="주간 식수 12/1", deadline="12/1 18:00")
     make_bbq(chat, title="주간 식수 12/8", deadline="12/8 18:00")
     said = chat.say("복사 주간 식수 12/1", who="관리자")
-    assert said.quick[0] == "주간 식수 12/15"  # 12/8 is taken
+    assert "[미리보기] 주간 식수 12/15" in said and "마감: 12/15(화) 18:00" in said  # 12/8 is taken
+    asked = chat.say("수정 제목", who="관리자")
+    assert asked.quick[0] == "주간 식수 12/15"
     assert "이미 있는 제목" in chat.say("주간 식수 12/8", who="관리자")
-    assert "마감 일시" in chat.say("주간 식수 12/15", who="관리자")
+    assert "[미리보기] 주간 식수 12/22" in chat.say("주간 식수 12/22", who="관리자")
 
 
 def test_only_ones_own_surveys_are_copied() -> None:
@@ -136,7 +138,7 @@ def test_multiple_choice_with_a_number_of_picks() -> None:
     q = next(s for s in chat.store.list_surveys() if s.title == "근무 희망").questions[0]
     assert (q.kind, q.min, q.max) == ("multi", 1, 2)
     asked = chat.as_("홍길동").say("신청 근무 희망")
-    assert "여러 개면 쉼표로 구분해 주세요 (1~2개)" in asked
+    assert "보기를 하나씩 눌러 고르고 '선택 완료'를 눌러 주세요 (1~2개)" in asked
     assert "최대 2개까지 골라 주세요" in chat.say("월, 화, 수")
     assert "제출 전 확인" in chat.say("월, 수")
     # a single choice question never asks how many
@@ -164,11 +166,12 @@ def test_free_text_of_a_format_phone_email_digits_or_a_pattern() -> None:
     assert "2/5" in chat.say("010-1234-5678")
     assert "이메일 주소로 입력해 주세요" in chat.say("hong at example")
     assert "3/5" in chat.say("hong@example.com")
-    assert "'##가####' 모양으로" in chat.say("12가 3456")
-    assert "4/5" in chat.say("12가3456")
+    assert "'##가####' 모양으로" in chat.say("12가 34567")
+    assert "4/5" in chat.say("12가 3456")  # spaces as people put them: kept in the pattern's shape
     assert "숫자만 입력해 주세요" in chat.say("12a")
     assert "5/5" in chat.say("0012")
-    assert "제출 전 확인" in chat.say("아무 말이나 돼요")
+    review = chat.say("아무 말이나 돼요")
+    assert "제출 전 확인" in review and "3. 차량 번호?: 12가3456" in review
 
 
 def test_a_format_that_is_none_of_them_is_refused_in_the_wizard() -> None:

@@ -106,8 +106,8 @@ def test_a_near_title_is_offered_back_and_an_unknown_one_says_where_to_look() ->
     assert c.tap(near, f"결과 보기 {TITLE}").buttons
     unknown = c.say("결과 보기 없는제목")
     assert unknown.text == c.say("다운로드 없는제목").text and "'내 신청서'에서 골라 주세요" in unknown
-    asked = c.say("결과 보기")
-    assert "예: 결과 보기 BBQ 회식" in asked
+    asked = c.say("결과 보기")  # alone: my surveys, one tap each
+    assert "어느 신청의 결과를 볼까요?" in asked and asked.quick[0] == "결과 보기 BBQ 회식"
     assert "결과 보기 BBQ 회식" in c.say("결과 봐 BBQ 회식").quick  # a typo of the command
     assert ex.kinds == ["report"]
 

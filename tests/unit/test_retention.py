@@ -60,7 +60,7 @@ def test_answers_are_kept_then_the_admins_are_told_then_they_are_deleted_once(ch
     end = closed_at + timedelta(days=KEEP_DAYS)
     (entry,) = [p for p in chat.store.planned() if p.kind == KEEP]
     assert entry.next == end - timedelta(days=7)
-    assert "응답 보관 1/22(금) 09:00까지" in chat.say("내 신청서", who="관리자")
+    assert "응답 보관 2027/1/22(금) 09:00까지" in chat.say("내 신청서", who="관리자")  # another year: said
     # the week before: told once, whoever runs the job how often
     chat.clock.now = end - timedelta(days=7)
     run_job(chat)
@@ -95,7 +95,7 @@ def test_keep_longer_once_moves_the_end_and_the_warning(chat: Chat) -> None:
     chat.say_all([f"마감 {TITLE}", "예"], who="관리자")
     closed_at = chat.clock()
     said = chat.say(f"보관 연장 {TITLE}", who="관리자")
-    assert "30일 더" in said and "1/22(금) 09:00까지 보관해요" in said
+    assert "30일 더" in said and "2027/1/22(금) 09:00까지 보관해요" in said
     assert "한 번만 할 수 있어요" in chat.say(f"보관 연장 {TITLE}", who="공동")
     s = survey(chat)
     assert s.keep_extended and s.keep_until(KEEP_DAYS) == closed_at + timedelta(days=60)
@@ -107,7 +107,7 @@ def test_keep_longer_once_moves_the_end_and_the_warning(chat: Chat) -> None:
     run_job(chat)
     assert chat.store.list_answers(s.id) == []
     (entry,) = [e for e in chat.store.list_audit() if e.action == "keep_longer"]
-    assert entry.detail == "12/23(수) 09:00 → 1/22(금) 09:00"
+    assert entry.detail == "12/23(수) 09:00 → 2027/1/22(금) 09:00"
 
 
 def test_a_member_cannot_extend_and_an_unknown_title_is_not_found() -> None:

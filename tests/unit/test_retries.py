@@ -54,8 +54,9 @@ def test_one_step_reads_the_survey_list_once() -> None:
     store.calls.clear()
     r = c.say("아무 말")  # tries the words as a title, then shows the menu with the pending line
     assert "알 수 없는 말" in r and "미응답 신청 1건" in r
-    # not a command, so the user is read alone; the step then needs the listing and reads it, once
-    assert store.calls == ["get_user", "listed_surveys"], store.calls
+    # not a command, so the user is read alone; the step then needs the listing and reads it, once, and looks
+    # the words up once as the exact title of a survey that no longer takes answers
+    assert store.calls == ["get_user", "listed_surveys", "surveys_titled"], store.calls
     store.calls.clear()
     assert "미응답 신청 1건" in c.say("메뉴")
     assert store.calls == ["get_user_and_listing"], store.calls  # a command: the listing comes with the user

@@ -52,7 +52,7 @@ def tick(chat: Chat, **advance: float) -> list[Survey]:
 def test_a_scheduled_survey_is_seen_only_by_its_admins_until_the_job_opens_it_at_its_minute(chat: Chat) -> None:
     notifier = FakeNotifier()
     chat = world(notifier, chat)
-    said = create(chat, "11/27 18:00", "여는 때", "11/25 9시", remind="없음")
+    said = create(chat, "11/27 18:00", "여는 때", "11/25 오전 9시", remind="없음")
     assert "11/25(수) 09:00에 열리도록 예약했어요" in said and "구성원에게 보이지 않아요" in said
     (s,) = surveys(chat)
     assert s.status == SCHEDULED and s.opens_at == datetime(2026, 11, 25, 9, 0, tzinfo=KST)
@@ -84,12 +84,14 @@ def test_the_preview_takes_when_to_open_and_refuses_a_time_after_the_deadline() 
     messages = bbq_messages(title=TITLE, deadline="11/27 18:00")[:-1]
     preview = chat.say_all(messages, who="관리자")
     assert "열림: 개설하면 바로" in preview and "응답 방식: 실명" in preview
-    assert preview.labels[:3] == ["개설", "응답 방식", "여는 때"]
+    assert preview.labels[:4] == ["개설", "수정", "응답 방식", "여는 때"]
     asked = chat.say("여는 때", who="관리자")
     assert "언제 열까요?" in asked and "매주 월 9시" in asked.labels
-    refused = chat.say("11/28 9시", who="관리자")
+    refused = chat.say("11/28 09:00", who="관리자")
     assert "여는 때는 마감(11/27(금) 18:00)보다 앞이어야 해요." in refused
-    preview = chat.say("11/24 9시", who="관리자")
+    asked = chat.say("11/24 9시", who="관리자")  # a bare hour: morning or evening, a tap away
+    assert "오전 9시인가요, 오후 9시인가요?" in asked and asked.labels[:2] == ["오전 9시", "오후 9시"]
+    preview = chat.tap(asked, "11/24 오전 9시", who="관리자")
     assert "열림: 11/24(화) 09:00 예약" in preview
     assert surveys(chat) == []  # nothing stored before 개설
 
@@ -98,12 +100,14 @@ def test_the_schedule_command_turns_an_unanswered_survey_into_a_scheduled_one() 
     chat = world()
     create(chat, "11/27 18:00")
     assert TITLE in chat.say("신청 목록", who="홍길동")
-    said = chat.say(f"예약 {TITLE} 내일 9시", who="관리자")
+    asked = chat.say(f"예약 {TITLE} 내일 9시", who="관리자")
+    assert "오전 9시인가요, 오후 9시인가요?" in asked and asked.labels[:2] == ["오전 9시", "오후 9시"]
+    said = chat.tap(asked, f"예약 {TITLE} 내일 오전 9시", who="관리자")
     assert "11/24(화) 09:00에 열도록 예약했어요" in said
     (s,) = surveys(chat)
     assert s.status == SCHEDULED and TITLE not in chat.say("신청 목록", who="홍길동")
     assert "맞는 신청을 찾을 수 없어요" in chat.say(f"예약 {TITLE} 내일 10시", who="다른관리자")
-    assert "마감(11/27(금) 18:00)보다 앞이어야" in chat.say(f"예약 {TITLE} 11/28 9시", who="관리자")
+    assert "마감(11/27(금) 18:00)보다 앞이어야" in chat.say(f"예약 {TITLE} 11/28 09:00", who="관리자")
     # 연장 keeps it scheduled; it opens at its time with the new deadline
     assert "옮겼어요" in chat.say(f"연장 {TITLE} 11/28 18:00", who="관리자")
     assert chat.store.get_survey(s.id).status == SCHEDULED
@@ -116,7 +120,7 @@ def test_a_survey_with_answers_cannot_be_scheduled() -> None:
     chat = world()
     create(chat, "11/27 18:00")
     chat.say_all([f"신청 {TITLE}", "피자", "2", "건너뛰기", "제출"], who="홍길동")
-    said = chat.say(f"예약 {TITLE} 내일 9시", who="관리자")
+    said = chat.say(f"예약 {TITLE} 내일 오전 9시", who="관리자")
     assert "이미 응답이 1건 있어 예약으로 돌릴 수 없어요" in said
     assert surveys(chat)[0].status == OPEN
 
@@ -189,9 +193,14 @@ def test_a_repeat_needs_a_deadline_shorter_than_a_period_and_a_stopped_repeat_is
     chat = world(chat=chat)
     create(chat, "없음")
     assert "마감이 있어야 해요" in chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
-    chat.say(f"연장 {TITLE} 12/5 18:00", who="관리자")
-    refused = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
-    assert "다음 회차(11/30(월) 09:00)보다 늦어요" in refused
+    chat.say(f"연장 {TITLE} 12/9 18:00", who="관리자")
+    refused = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")  # 12/9: it would cover the 11/30 period whole
+    assert "11/30(월) 09:00에 열릴 회차가 통째로 지나가요" in refused
+    assert "마감을 12/2(수) 18:00으로 옮기면 반복할 수 있어요" in refused and refused.labels[0] == "마감 12/2 18:00"
+    assert "12/2(수) 18:00으로 옮겼어요" in chat.tap(refused, f"연장 {TITLE} 12/2 18:00", who="관리자")
+    said = chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
+    assert "다음은 12/7(월) 09:00~12/9(수) 18:00" in said  # this one is the 11/30 period, opened early
+    chat.say(f"반복 중지 {TITLE}", who="관리자")
     assert "어떻게 반복할지" in chat.say(f"반복 {TITLE} 매일", who="관리자")
     chat.say(f"연장 {TITLE} 11/27 18:00", who="관리자")
     chat.say(f"반복 {TITLE} 매월 1일", who="관리자")
@@ -229,10 +238,10 @@ def test_plans_survive_the_dynamo_store_shape() -> None:
 
 def test_a_scheduled_survey_is_not_closed_but_can_be_moved_or_deleted() -> None:
     chat = world()
-    create(chat, "11/27 18:00", "여는 때", "11/25 9시")
+    create(chat, "11/27 18:00", "여는 때", "11/25 오전 9시")
     said = chat.say(f"마감 {TITLE}", who="관리자")
     assert "11/25(수) 09:00에 열리도록 예약되어 있어 아직 받지 않아요" in said
-    assert "11/26(목) 09:00에 열도록 예약했어요" in chat.say(f"예약 {TITLE} 11/26 9시", who="관리자")
+    assert "11/26(목) 09:00에 열도록 예약했어요" in chat.say(f"예약 {TITLE} 11/26 오전 9시", who="관리자")
     (s,) = surveys(chat)
     assert s.opens_at == datetime(2026, 11, 26, 9, 0, tzinfo=KST)
     assert tick(chat, days=2, hours=1) == []  # 11/25 10:00: past the first time, before the new one

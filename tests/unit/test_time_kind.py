@@ -32,7 +32,7 @@ def test_times_as_people_type_them(text: str, expected: time) -> None:
     assert parse_time_of_day(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "몰라", "6", "25:00", "24:00", "12:60", "18:3", "오전 18시", "오후 13시 반 쯤",
+@pytest.mark.parametrize("text", ["", "몰라", "6", "25:00", "24:00", "12:60", "18:3", "오전 18시", "오전 13시 반 쯤",
                                   "6시 61분", "열세 시", "내일", "18.30", "저녁 1시", "٣시"])
 def test_what_is_not_a_time_is_refused(text: str) -> None:
     assert parse_time_of_day(text) is None
@@ -73,17 +73,20 @@ def test_the_wizard_offers_it_and_members_answer_it(chat: Chat) -> None:
 
     chat.register("김철수", "3중대")
     chat.as_("김철수").say("신청 아침 점호")
-    chat.say("6:10")
+    asked = chat.say("6:10")  # morning or evening? asked, both a tap away
+    assert "오전 6시 10분인가요, 오후 6시 10분인가요?" in asked and asked.quick[:2] == ["오전 6시 10분", "오후 6시 10분"]
+    assert "2/2" in chat.tap(asked, "오전 6시 10분")
     assert "(건너뜀)" in chat.say("건너뛰기")
     assert "제출했어요" in chat.say("제출")
 
     assert "1. 기상 시각: 05:30" in chat.say("신청 수정 아침 점호", who="홍길동")  # the stored time, on the card
     assert "지금 답: 05:30" in chat.say("수정 1", who="홍길동")
-    assert "1. 기상 시각: 05:40" in chat.say("5시 40분", who="홍길동")
+    assert "1. 기상 시각: 05:40" in chat.say("오전 5시 40분", who="홍길동")
     assert "수정했어요" in chat.say("제출", who="홍길동")
     status = chat.say("현황 아침 점호", who="관리자")
     assert "1. 기상 시각: 응답 2 (가장 이른 05:40 · 가장 늦은 06:10)" in status
     assert "2. 복귀 시각: 응답 1 (가장 이른 21:00 · 가장 늦은 21:00)" in status
+    assert "시간대별: 5시 1, 6시 1" in status and "시간대별: 21시 1" in status  # how many at each hour
 
 
 @pytest.mark.every_store

@@ -17,6 +17,7 @@ CellValue = str | int | float | date | datetime | time
 # (value, None) when read, (None, reason) when not; the reason is said to the member.
 Parsed = tuple[Any, str | None]
 
+OTHERS = "그 밖"  # the days or hours beyond the busiest ones a figure names, counted together
 MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
@@ -41,6 +42,7 @@ class Figures:
     by_option: tuple[tuple[str, float], ...] = ()  # 숫자: sums per option of the survey's first grouping question
     earliest: str = ""  # 시간: the earliest and the latest answer
     latest: str = ""
+    others: int = 0  # 날짜, 시간: answers on days or hours beyond those ``counts`` names (the busiest)
 
     @property
     def mean(self) -> float | None:
@@ -83,16 +85,24 @@ class Kind:
     aliases: tuple[str, ...] = ()  # other names an admin may type
     setup: Setup | None = None
     counts_options = False  # per-option counters on the survey (and option capacity)
+    many = False  # several options are picked, one tap at a time (session.Draft.picking holds them meanwhile)
+    counted_as = "보기"  # what its counts are counted by, as a table's heading says it (날짜, 시간)
     groups = False  # answers can be grouped by its option (sums per option in 현황)
     summable = False  # numbers that add up (per unit in 현황)
+
+    # --- the wizard ---
+    def take_rest(self, cur: dict[str, Any], rest: str) -> str | None:
+        """Settings typed after the kind's name in the wizard ('주관식 전화번호', '시간 18:00~23:00'): applied to
+        ``cur``, or the reason they cannot be."""
+        return f"'{self.name}' 뒤에는 아무것도 붙이지 않아요."
 
     # --- asking ---
     def hint(self, q: Question) -> str:
         """The line under the question that says how to answer ("" for none)."""
         return ""
 
-    def lines(self, q: Question, left: dict[str, int]) -> list[str]:
-        """Extra lines under the question (options with places left)."""
+    def lines(self, q: Question, left: dict[str, int], chosen: Sequence[str] = ()) -> list[str]:
+        """Extra lines under the question (options with places left; ``chosen``: those picked so far)."""
         return []
 
     def picks(self, q: Question, left: dict[str, int]) -> list[str]:
@@ -108,6 +118,15 @@ class Kind:
     def picked(self, value: Any) -> list[str]:
         """The options an answer takes (counters and capacity)."""
         return []
+
+    def take_picked(self, q: Question, picked: list[str]) -> Parsed:
+        """Options picked one tap at a time (a kind that is ``many``) as an answer, or why not."""
+        return picked, None
+
+    def identifies(self, q: Question) -> str:
+        """What of a person an answer to ``q`` would tell (a phone number, a name…), or "" when nothing does:
+        a survey kept without names warns of such a question."""
+        return ""
 
     # --- showing ---
     def show(self, q: Question, value: Any) -> str:

@@ -105,7 +105,7 @@ class Choice(Kind):
     def hint(self, q: Question) -> str:
         return "하나를 골라 주세요."
 
-    def lines(self, q: Question, left: dict[str, int]) -> list[str]:
+    def lines(self, q: Question, left: dict[str, int], chosen: Sequence[str] = ()) -> list[str]:
         return [f"{n}. {o}" + (f" (남은 {left[o]})" if o in left else "") for n, o in enumerate(q.options, 1)]
 
     def picks(self, q: Question, left: dict[str, int]) -> list[str]:
@@ -144,44 +144,111 @@ def _picks_said(q: Question) -> str:
     return f"{lo}개 이상" if lo is not None else ""
 
 
+# Words that join the options of a list ('볼링이랑 노래방', '볼링하고 노래방', '볼링, 노래방 및 당구').
+_JOINERS = re.compile(r"\s*(?:[,，、/·+&]|\s및\s|\s그리고\s|\sand\s)\s*|\s+")
+_JOINED_ON = ("이랑", "하고", "랑", "이나", "과", "와", "나", "도")  # endings that join a word to the next
+
+
+def _one(phrase: str, options: list[str], loose: bool) -> str | None:
+    """The option a phrase names, also with a joining ending ('볼링이랑', '방탈출 카페랑'); a single word
+    (``loose``) also as :func:`pick_option` reads it (its number, an ending such as 이요, its start)."""
+
+    def read(p: str) -> str | None:
+        return pick_option(p, options) if loose else _exactly(p, options)
+
+    o = read(phrase)
+    if o is not None:
+        return o
+    for end in _JOINED_ON:
+        if phrase.endswith(end) and len(phrase) > len(end):
+            o = read(phrase[: -len(end)])
+            if o is not None:
+                return o
+    return None
+
+
+def _exactly(phrase: str, options: list[str]) -> str | None:
+    squashed = "".join(phrase.split()).casefold()
+    return next((o for o in options if "".join(o.split()).casefold() == squashed), None)
+
+
+def named_options(text: str, options: list[str]) -> list[str] | str:
+    """The options a typed list names, in the question's order ('1, 3', '볼링이랑 노래방', '볼링하고 노래방',
+    '볼링 및 당구', '볼링 노래방', and options of several words), or the piece that names none."""
+    whole = pick_option(text, options)
+    if whole is not None:
+        return [whole]
+    tokens = [x for x in _JOINERS.split(f" {text} ") if x]
+    picked: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):  # the longest run of words that names an option
+            o = _one(" ".join(tokens[i:j]), options, loose=j == i + 1)
+            if o is not None:
+                break
+        else:
+            glued = _glued(tokens[i], options)  # '볼링이랑노래방'
+            if glued is None:
+                return tokens[i]
+            picked += glued
+            i += 1
+            continue
+        picked.append(o)
+        i = j
+    return [o for o in options if o in picked]
+
+
+def _glued(token: str, options: list[str]) -> list[str] | None:
+    parts = [p for p in re.split("|".join(_JOINED_ON[:3]), token) if p]
+    if len(parts) < 2:
+        return None
+    found = [pick_option(p, options) for p in parts]
+    return [o for o in found if o is not None] if all(found) else None
+
+
 class Multi(Choice):
-    """Any number of the options (or between the question's min and max), typed as '1, 3'."""
+    """Any number of the options (or between the question's min and max): tapped one by one (each tap adds an
+    option, a tap on a chosen one takes it back, '선택 완료' ends), or typed as a list ('1, 3', '볼링이랑 노래방')."""
 
     code, name, aliases = "multi", "복수선택", ("복수",)
     groups = False
+    many = True
     more_setups = (PICKS,)
 
     def hint(self, q: Question) -> str:
         said = _picks_said(q)
-        return f"여러 개면 쉼표로 구분해 주세요{f' ({said})' if said else ''}. 예: 1, 3"
+        limit = f" ({said})" if said else ""
+        done = f"'{DONE}'{pp(DONE, '을(를)')}"
+        return f"보기를 하나씩 눌러 고르고 {done} 눌러 주세요{limit}. 한 번에 적어도 돼요. 예: 1, 3"
 
     def describe(self, q: Question) -> str:
         said = _picks_said(q)
         return super().describe(q) + (f" · {said}" if said else "")
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
-        whole = pick_option(text, q.options)
-        if whole is not None:
-            return self._counted(q, [whole])
-        picked: list[str] = []
-        for tok in (x for x in re.split(r"[,\s/]+", text) if x):
-            o = pick_option(tok, q.options)
-            if o is None:
-                return None, f"'{tok[:20]}'{pp(tok[:20], '은(는)')} 보기에 없어요. 쉼표로 구분해 골라 주세요. 예: 1, 3"
-            if o not in picked:
-                picked.append(o)
-        return self._counted(q, [o for o in q.options if o in picked])
+        named = named_options(text, q.options)
+        if isinstance(named, str):
+            tok = named[:20]
+            return None, f"'{tok}'{pp(tok, '은(는)')} 보기에 없어요. 보기를 누르거나 번호로 적어 주세요. 예: 1, 3"
+        return self.take_picked(q, named)
 
-    @staticmethod
-    def _counted(q: Question, picked: list[str]) -> Parsed:
+    def take_picked(self, q: Question, picked: list[str]) -> Parsed:
+        """``picked`` as an answer, or why it is too few or too many."""
         if q.max is not None and len(picked) > q.max:
             return None, f"최대 {int(q.max)}개까지 골라 주세요."
         if q.min is not None and len(picked) < q.min:
-            return None, f"{int(q.min)}개 이상 골라 주세요. 쉼표로 구분해요. 예: 1, 3"
+            return None, f"{int(q.min)}개 이상 골라 주세요."
         return picked, None
+
+    def lines(self, q: Question, left: dict[str, int], chosen: Sequence[str] = ()) -> list[str]:
+        return [f"{n}. {'✓ ' if o in chosen else ''}{o}" for n, o in enumerate(q.options, 1)]
 
     def picked(self, value: Any) -> list[str]:
         return [str(v) for v in value] if isinstance(value, list) else super().picked(value)
 
     def show(self, q: Question, value: Any) -> str:
         return ", ".join(str(x) for x in value) if isinstance(value, list) else str(value)
+
+
+DONE = "선택 완료"  # the quick reply that ends picking the options of a 복수선택
+TAKE_BACK = "빼기"  # '볼링 빼기': what a tap on a chosen option sends
