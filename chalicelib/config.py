@@ -33,7 +33,7 @@ class Settings(NamedTuple):
     link_ttl_seconds: int
     rate_limit_per_minute: int
     export_queue: str  # SQS queue name for background exports
-    jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
+    jobs: str  # "sqs" (Lambda, make run), "thread" (a local server without a queue) or "inline"
     roster_table: str
     registration: (
         str  # "open": anyone registers as whoever they say; "roster" (default): a roster, once loaded, decides
@@ -50,6 +50,7 @@ class Settings(NamedTuple):
     keep_days: int  # days answers are kept after a survey closes, unless the survey keeps them shorter
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
+    sqs_endpoint: str = ""  # "" = AWS; make run: the local moto server
 
 
 def settings() -> Settings:
@@ -81,4 +82,5 @@ def settings() -> Settings:
         remind_interval_hours=int(env.get("HJ_REMIND_INTERVAL_HOURS") or 12),
         keep_days=int(env.get("HJ_KEEP_DAYS") or KEEP_DAYS),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
+        sqs_endpoint=env.get("HJ_SQS_ENDPOINT", ""),
     )

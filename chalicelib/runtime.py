@@ -102,7 +102,7 @@ def build(s: Settings) -> Bot:
         keep_days=s.keep_days,
     )
     if s.jobs == "sqs":
-        b.queue = SqsQueue(s.export_queue, s.region)
+        b.queue = SqsQueue(s.export_queue, s.region, endpoint=s.sqs_endpoint)
     elif s.jobs == "thread":
         b.queue = ThreadQueue(b.run_export_task)
     elif s.jobs == "inline":

@@ -12,7 +12,8 @@ Endpoints (all JSON)::
                                  "fail": {"count", "list": [{"userId", "reqUserType", "createdAt", "errorMsg"}]}}
     GET  /calls                  every talk call: time, bot id, event name, data, params, user ids, the answer
     GET  /deliveries             every skill request made: time, task id, user, HTTP status, the skill's reply
-    POST /_fail                  {"status": 500, "times": 2}: the next 2 talk calls answer 500;
+    POST /_fail                  {"status": 500, "times": 2}: the next 2 talk calls answer 500 ({"status": 0}:
+                                 they are taken, then the connection is closed without an answer);
                                  {"delay": 5}: the next call waits 5 s first, then is taken as usual (a client
                                  that gave up meanwhile never hears that it was); both may be combined; {} clears
     POST /_block                 {"users": ["key", ...]}: these people have not added the channel (or blocked it):
@@ -73,9 +74,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Callable
 
 LOOPBACK = "127.0.0.1"
+HANG_UP = 0  # a fault's "status": take the call as usual, then close the connection without answering
 MAX_USERS = 100
 MAX_USER_ID = 70  # Kakao: a botUserKey is at most 70 characters
 MAX_BODY = 1024 * 1024
@@ -126,6 +128,9 @@ class EventApiStandIn:
         self._blocked: set[str] = set()
         self._reached: list[tuple[str, str]] = []  # (task id, user) for every message that reached someone
         self._result_failures = 0
+        self._talks = 0
+        # Tests: call number -> (status to answer instead, seconds to wait first); (None, 0.0) = as usual.
+        self.faults: Callable[[int], tuple[int | None, float]] | None = None
         self._stopping = threading.Event()
         self._jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._server: _Server | None = None
@@ -256,16 +261,34 @@ class EventApiStandIn:
 
     # --- the Event API --------------------------------------------------------------------------
 
-    def _take_failure(self) -> tuple[int | None, float]:
+    def _take_failure(self) -> tuple[int, int | None, float]:
+        """(the call's number, a status to answer instead, seconds to wait first)."""
         with self._lock:
+            self._talks += 1
+            n = self._talks
+            if self.faults is not None:  # a test's plan of faults, by the call's number (1, 2, ...)
+                planned = self.faults(n)
+                if planned != (None, 0.0):
+                    return n, *planned
             if self._fail["times"] <= 0:
-                return None, 0.0
+                return n, None, 0.0
             self._fail["times"] -= 1
-            return self._fail["status"], self._fail["delay"]
+            return n, self._fail["status"], self._fail["delay"]
+
+    def wait_calls(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The recorded talk calls once there are at least ``count`` (a delayed call is recorded when it ends)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self._calls) >= count, timeout=timeout):
+                raise TimeoutError(f"{len(self._calls)} of {count} calls after {timeout} s")
+            return [dict(c) for c in self._calls]
 
     def talk(self, path_bot_id: str, authorization: str, raw: bytes | None) -> tuple[int, dict[str, Any]] | None:
-        """(status, answer) for one talk call, recorded; None when the stand-in stopped during a delay."""
-        injected, delay = self._take_failure()
+        """(status, answer) for one talk call, recorded; None when no answer is to be sent (the stand-in stopped
+        during a delay, or the fault HANG_UP: the call is taken, then the connection is closed unanswered)."""
+        number, injected, delay = self._take_failure()
+        hang_up = injected == HANG_UP
+        if hang_up:
+            injected = None
         if delay > 0 and self._stopping.wait(delay):
             return None
         body: Any = None
@@ -281,6 +304,7 @@ class EventApiStandIn:
         event = body.get("event") if isinstance(body, dict) else None
         users = body.get("user") if isinstance(body, dict) else None
         call = {
+            "n": number,  # in the order calls arrived (a slow one is recorded when it ends)
             "time": time.time(),
             "bot_id": path_bot_id,
             "event": event.get("name") if isinstance(event, dict) else None,
@@ -293,12 +317,15 @@ class EventApiStandIn:
         receivable: list[dict[str, Any]] = []
         with self._lock:
             self._calls.append(call)
+            self._lock.notify_all()
             if injected is None and code == 200:  # an injected answer takes nothing
                 self._start_task(answer["taskId"], [u["id"] for u in body["user"]])
                 receivable = [u for u in body["user"] if u["id"] not in self._blocked]
         self._append_record(call)
         if receivable and self.skill_url:
             self._jobs.put({"task_id": answer["taskId"], "body": {**body, "user": receivable}})
+        if hang_up:
+            return None
         return code, answer
 
     def _start_task(self, task_id: str, users: list[str]) -> None:
@@ -474,8 +501,8 @@ class EventApiStandIn:
         if not isinstance(spec, dict):
             return 400, {"error": "body must be a JSON object"}
         status, delay, times = spec.get("status"), spec.get("delay", 0), spec.get("times", 1)
-        if status is not None and not (_is_int(status) and 200 <= status <= 599):
-            return 400, {"error": "status must be an HTTP status from 200 to 599"}
+        if status is not None and not (_is_int(status) and (200 <= status <= 599 or status == HANG_UP)):
+            return 400, {"error": "status must be an HTTP status from 200 to 599, or 0 (hang up)"}
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
             return 400, {"error": "delay must be a number of seconds"}
         if not _is_int(times) or times < 0:

@@ -10,6 +10,11 @@ from typing import Any
 from chalicelib.domain.ports import ACCEPTED, Attempt, ExportTask, Notifier, Queue, TaskResult
 
 
+class Crash(BaseException):
+    """A worker that dies mid-run (the function timed out, the container was killed): nothing after it runs,
+    and the queue delivers the message again once its visibility timeout passes."""
+
+
 class FakeNotifier(Notifier):
     """Kakao's event channel in memory. Each call is recorded (its keys and data); ``outcomes`` are the outcomes
     of the next calls in turn (then every call is accepted); an accepted call's task result counts everyone
@@ -121,7 +126,7 @@ class SimulatedQueue(Queue):
                 self.before(task)
             try:
                 self.runner(task)
-            except Exception:
+            except (Exception, Crash):
                 with self.lock:
                     if deliveries + 1 >= self.max_receives:
                         self.dead.append(body)

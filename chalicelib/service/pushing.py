@@ -194,7 +194,9 @@ class Pusher:
         if c.state == SENDING:
             if now - c.claimed >= SEND_LEASE:  # its worker stopped mid-call: Kakao may have taken it
                 self._settle(head, c, SENDING, unconfirmed=len(c.keys))
-            return  # else another run is calling Kakao for it right now
+            else:  # another run is calling Kakao for it now; if that run dies, this look settles it later
+                self.enqueue([self._step(head, "send", c)], SEND_LEASE)
+            return
         if c.state == CHUNK_ACCEPTED:  # a check may have been lost with a worker: one more is harmless
             self.enqueue([self._step(head, "check", c)], CHECK_DELAYS[0])
             return
