@@ -271,7 +271,7 @@ def test_stage_parameter_allows_exactly_the_config_stages() -> None:
 def test_outputs_name_every_created_resource() -> None:
     # Nothing an operator looks up by name (alarms and log groups carry the stack's names themselves).
     unnamed = {"AWS::S3::BucketPolicy", "AWS::Lambda::Permission", "AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm",
-               "AWS::SNS::Subscription"}
+               "AWS::SNS::Subscription", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Account"}
     created = {lid for lid, r in RESOURCES["Resources"].items() if "Type" in r and r["Type"] not in unnamed}
     referenced = set()
     for output in RESOURCES["Outputs"].values():
@@ -309,6 +309,12 @@ BOTO3_CALLS = {
     "scan": {"dynamodb:Scan"},  # the daily backup (chalicelib/backup.py), never a chat message
     "batch_write_item": {"dynamodb:BatchWriteItem"},  # a restore (run with the operator's credentials)
     "send_message": {"sqs:SendMessage"},
+    "send_message_batch": {"sqs:SendMessage"},  # SendMessageBatch is authorised as SendMessage
+    "get_item": {"dynamodb:GetItem"},  # the push log (storage/pushlog.py), a low-level client of the roster table
+    "put_item": {"dynamodb:PutItem"},
+    "update_item": {"dynamodb:UpdateItem"},
+    "query": {"dynamodb:Query"},
+    "transact_write_items": {"dynamodb:UpdateItem"},  # authorised per action inside: it only updates
 }
 # Local engines and tests only: the template creates the tables and the bucket.
 SETUP_ONLY_CALLS = {"create_bucket", "put_public_access_block"}
@@ -326,7 +332,8 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py", "chalicelib/backup.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py", "chalicelib/backup.py",
+                   "chalicelib/storage/pushlog.py"):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -446,6 +453,12 @@ def chalice_template(stage: str) -> dict[str, Any]:
     return copy.deepcopy(_rendered[stage])
 
 
+def function_roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The roles the functions run with (by logical id)."""
+    used = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(template, "AWS::Serverless::Function").values()}
+    return {lid: r for lid, r in resources_of(template, "AWS::IAM::Role").items() if lid in used}
+
+
 def merged(stage: str) -> dict[str, Any]:
     """The template `make package` writes: Chalice's, merged the way Chalice merges, Stage pinned."""
     from scripts.package_fix import fix
@@ -506,7 +519,7 @@ def test_the_bucket_name_carries_the_account_so_two_organisations_can_deploy_a_s
     for fid, f in resources_of(template, "AWS::Serverless::Function").items():
         value = f["Properties"]["Environment"]["Variables"]["HJ_EXPORT_BUCKET"]
         assert value == {"Fn::Sub": f"haengjeong-{stage}-exports-${{AWS::AccountId}}"}, fid
-    for lid, role in resources_of(template, "AWS::IAM::Role").items():
+    for lid, role in function_roles(template).items():
         text = json.dumps(role)
         assert f"haengjeong-{stage}-exports-${{AWS::AccountId}}" in text or "s3:" not in text, lid
         for st in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
@@ -566,9 +579,13 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_function_has_a_role_of_its_own_policy(stage: str) -> None:
     template = merged(stage)
-    roles = resources_of(template, "AWS::IAM::Role")
+    roles = function_roles(template)
     functions = resources_of(template, "AWS::Serverless::Function")
     assert len(roles) == len(FUNCTIONS) == len(functions)
+    # The one other role is API Gateway's, for its access logs, with AWS's policy for exactly that.
+    (other,) = set(resources_of(template, "AWS::IAM::Role")) - set(roles)
+    assert template["Resources"][other]["Properties"]["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}]
     by_handler = {f["Properties"]["Handler"]: f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     for function in FUNCTIONS:
         handler = "app.app" if function == "api_handler" else f"app.{function}"
