@@ -51,6 +51,7 @@ class Settings(NamedTuple):
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
     sqs_endpoint: str = ""  # "" = AWS; make run: the local moto server
+    backup_bucket: str = ""  # the daily backups (versioned); "" = the export bucket's name with -backups
 
 
 def settings() -> Settings:
@@ -83,4 +84,5 @@ def settings() -> Settings:
         keep_days=int(env.get("HJ_KEEP_DAYS") or KEEP_DAYS),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
         sqs_endpoint=env.get("HJ_SQS_ENDPOINT", ""),
+        backup_bucket=env.get("HJ_BACKUP_BUCKET", f"{prefix}-backups"),
     )

@@ -208,12 +208,12 @@ def dynamodb_client(s: Settings) -> Any:
 
 
 def backup_tables() -> dict[str, Any]:
-    """The daily backup: every table to the export bucket under backups/<time>/ (the scheduled job)."""
+    """The daily backup: every table to the backup bucket under backups/<time>/ (the scheduled job)."""
     from chalicelib import backup
 
     s = settings()
     files = exporter(s)
-    return backup.run(dynamodb_client(s), table_names(s), backup.BucketSink(files.client, s.export_bucket))
+    return backup.run(dynamodb_client(s), table_names(s), backup.BucketSink(files.client, s.backup_bucket))
 
 
 def import_uploads(event: Mapping[str, Any]) -> int:

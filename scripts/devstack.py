@@ -120,9 +120,11 @@ def prepare_storage(attempts: int = 3) -> None:
     if any(done.values()):
         print("  migrated: " + ", ".join(f"{k} {v}" for k, v in done.items()), flush=True)
     exporter = runtime.exporter(s)
+    backups = runtime.exporter(s._replace(export_bucket=s.backup_bucket))  # its own bucket, as deployed
     for attempt in range(1, attempts + 1):
         try:
             exporter.ensure_bucket()
+            backups.ensure_bucket()
             break
         except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
             if attempt == attempts:

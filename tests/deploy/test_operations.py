@@ -143,7 +143,7 @@ def test_a_daily_backup_is_kept_for_the_retention_days(stage: str) -> None:
     from chalicelib import backup
 
     template = merged(stage)
-    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    bucket = template["Resources"]["BackupBucket"]
     (rule,) = [r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == backup.PREFIX]
     assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
     assert template["Parameters"]["BackupRetentionDays"]["Default"] == backup.BACKUP_DAYS
