@@ -254,3 +254,33 @@ def test_throttling_is_sized_for_a_rush() -> None:
     # docs/performance.md ("A burst"): a rush on a new survey reaches several hundred requests a second.
     rate, burst = RESOURCES["Parameters"]["ApiRateLimit"]["Default"], RESOURCES["Parameters"]["ApiBurstLimit"]["Default"]
     assert rate >= 200 and burst > rate
+
+
+# --- the runtime ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_function_runs_a_supported_python_on_arm64(stage: str) -> None:
+    from scripts.package_fix import RUNTIME
+
+    major, minor = (int(x) for x in RUNTIME.removeprefix("python").split("."))
+    assert (major, minor) >= (3, 12), "python3.11's Lambda support ends in 2026"
+    functions = resources_of(merged(stage), "AWS::Serverless::Function")
+    assert {f["Properties"]["Runtime"] for f in functions.values()} == {RUNTIME}
+    assert {tuple(f["Properties"]["Architectures"]) for f in functions.values()} == {("arm64",)}
+
+
+def test_a_zip_with_compiled_modules_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    from scripts.package_fix import compiled_files, main
+
+    (tmp_path / "sam.json").write_text(json.dumps(RESOURCES | {"Parameters": RESOURCES["Parameters"]}))
+    with zipfile.ZipFile(tmp_path / "deployment.zip", "w") as z:
+        z.writestr("app.py", "")
+        z.writestr("pynamodb/models.py", "")
+    assert compiled_files(str(tmp_path / "deployment.zip")) == []
+    with zipfile.ZipFile(tmp_path / "deployment.zip", "a") as z:
+        z.writestr("pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
+    with pytest.raises(SystemExit, match="compiled modules"):
+        main([str(tmp_path / "sam.json"), STAGES[0]])
