@@ -68,6 +68,12 @@ def handle_skill(
     # The line per message: who (a short key), the command word, outcome, latency; and the same as metrics.
     log.info(
         "skill",
-        extra={"user": short_key(req.user_key), "cmd": word_of(req.utterance), **facts, **emf(of_message(facts))},
+        extra={
+            "user": short_key(req.user_key),
+            "cmd": word_of(req.utterance),
+            "bot": req.bot_id,  # not personal: the id operators copy into HJ_BOT_ID
+            **facts,
+            **emf(of_message(facts)),
+        },
     )
     return 200, render(reply)

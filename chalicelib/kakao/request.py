@@ -19,6 +19,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_USER_ID = 128
 MAX_UTTERANCE = 1000
 MAX_EVENT_VALUE = 64
+MAX_BOT_ID = 64
 
 # What an event the bot sends may carry in userRequest.params: an 알림 (a survey id), a survey that opened
 # by itself, a closed survey's summary, a file finished in the background. Every kind service.pushing sends
@@ -38,6 +39,7 @@ class SkillRequest(NamedTuple):
     callback_url: str  # "" unless Kakao gave an https callback URL
     surface: str
     client_extra: dict[str, Any]  # a tapped quick reply's extra; {} when none
+    bot_id: str = ""  # bot.id as Kakao sends it (the Event API's bot id; a development channel's ends with "!")
 
 
 def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:
@@ -96,12 +98,14 @@ def parse_request(body: Any) -> SkillRequest:
         value = params.get(event)
         if not extra and isinstance(value, str) and 0 < len(value) <= MAX_EVENT_VALUE:
             extra = {event: value}
+    bot = _object(body.get("bot")).get("id")
     return SkillRequest(
         user_key=user_id.strip(),
         utterance=clean_text(utterance),
         callback_url=callback if callback.startswith("https://") else "",
         surface=surface,
         client_extra=extra,
+        bot_id=bot if isinstance(bot, str) and len(bot) <= MAX_BOT_ID and bot.isprintable() else "",
     )
 
 

@@ -284,3 +284,11 @@ def test_a_zip_with_compiled_modules_is_refused(tmp_path: Path) -> None:
         z.writestr("pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so", b"\x7fELF")
     with pytest.raises(SystemExit, match="compiled modules"):
         main([str(tmp_path / "sam.json"), STAGES[0]])
+
+
+def test_the_operators_guide_has_a_runbook_row_for_every_alarm() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    names = {a["Properties"]["AlarmName"]["Fn::Sub"].removeprefix("haengjeong-${Stage}-")
+             for a in resources_of(RESOURCES, "AWS::CloudWatch::Alarm").values()}
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", guide, re.M))
+    assert names == listed
