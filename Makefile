@@ -1,12 +1,15 @@
 # 행정이 — the front door.
 #
-#   make run                 start DynamoDB Local + moto (S3) + the bot on http://127.0.0.1:$(PORT)
+#   make run                 start DynamoDB Local + moto (S3, SQS) + the bot on http://127.0.0.1:$(PORT)
 #   make chat                talk to it from another terminal
 #   make test                run the linters and the test suite
 #   make sysdeps             the Debian packages of the browser and document tests (as root; part of make test)
 #   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
 #   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
 #   make roster FILE=…       load the organisation's roster from .xlsx/.csv (REMOVE=yes: take off who is not in it)
+#                            these and backup, restore, migrate act on the local stack of make run, or with
+#                            STAGE=<stage> on that deployed stage; never on a guess (scripts/target.py)
+#   make doctor STAGE=…      what a deployed stage still lacks for a working channel
 #   make bench               the bot beside a reference skill, ~10 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
@@ -26,13 +29,14 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate clean clean-data
+.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate doctor clean clean-data
 
-# Whether STAGE came from the command line (it defaults to dev for packaging; backup/restore then mean the local stack).
+# Whether STAGE came from the command line or the environment (it defaults to dev for packaging; the operator
+# commands then mean the local stack).
 STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -104,23 +108,24 @@ lint: venv
 chat: venv
 	$(PY) -m scripts.chat $(if $(filter command line environment override,$(origin PORT)),--url http://127.0.0.1:$(PORT)/skill)
 
-# The tables of the running local stack brought to this version's layout (make deploy does it for a stage).
+# The tables of the running local stack (or of STAGE=<stage>) brought to this version's layout (make deploy does it).
 migrate: venv
-	$(PY) -m scripts.migrate
+	$(PY) -m scripts.migrate $(if $(STAGE_GIVEN),--stage $(STAGE) --region $(REGION),)
 
 # FILE: the roster (.xlsx or .csv). People not in the file are listed and taken off only after a yes: typed at
 # the prompt, or REMOVE=yes (REMOVE=<their number> for a file that would take off more than a fifth); ADD=1 never
 # takes anyone off.
 roster: venv
 	@if [ -z "$(FILE)" ]; then echo "usage: make roster FILE=members.xlsx [ADD=1] [REMOVE=yes|N]" >&2; exit 2; fi
-	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,) $(if $(REMOVE),--remove "$(REMOVE)",)
+	$(PY) -m scripts.roster "$(FILE)" $(if $(ADD),--add,) $(if $(REMOVE),--remove "$(REMOVE)",) \
+		$(if $(STAGE_GIVEN),--stage $(STAGE),)
 
 # The stage's privacy key (익명 participation is keyed with it), created once and never printed or changed.
 privacy-key: venv
 	@if [ -z "$(STAGE_GIVEN)" ]; then echo "usage: make privacy-key STAGE=<stage>" >&2; exit 2; fi
 	$(PY) -m scripts.privacy_key --stage $(STAGE)
 
-# STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the bucket;
+# STAGE=<stage> for a deployed stage (default: the local stack); DIR=<directory> instead of the backup bucket;
 # TABLES=<table prefix> to read other tables (e.g. those a point-in-time restore made).
 backup: venv
 	$(PY) -m scripts.backup backup $(if $(STAGE_GIVEN),--stage $(STAGE),) $(if $(DIR),--dir "$(DIR)",) \
@@ -140,7 +145,12 @@ rotate-secret: venv
 superadmin: venv
 	@if [ "$(origin USER)" != "command line" ] || [ -z "$(USER)" ]; then \
 		echo "usage: make superadmin USER=<botUserKey or registered name>" >&2; exit 2; fi
-	$(PY) -m scripts.superadmin "$(USER)"
+	$(PY) -m scripts.superadmin "$(USER)" $(if $(STAGE_GIVEN),--stage $(STAGE),)
+
+# What a deployed stage still lacks for a working channel (reads only; exits 1 when something is missing).
+doctor: venv
+	@if [ -z "$(STAGE_GIVEN)" ]; then echo "usage: make doctor STAGE=<stage>" >&2; exit 2; fi
+	$(PY) -m scripts.doctor --stage "$(STAGE)" --region "$(REGION)"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis
@@ -157,7 +167,7 @@ clean-data:
 #   make deploy STAGE=prod [ARTIFACTS=<bucket>] [ALARM_EMAIL=ops@example.org]
 #                                                package, create the artifacts bucket if missing, check the
 #                                                secret, `aws cloudformation package` + `deploy` into the stack
-#                                                haengjeong-prod, then the data migration (scripts/stack.sh)
+#                                                haengjeong-prod, then the data migration (scripts/stack.py)
 #   make destroy STAGE=dev                       delete the stack, keep the tables and bucket (prod: CONFIRM=prod)
 #
 # REGION must be the region the policy files name. The stack name is part of the function names, which the
@@ -182,13 +192,13 @@ package: venv
 
 deploy: package
 	@command -v aws >/dev/null 2>&1 || { echo "the aws CLI is needed (pip install awscli, or AWS CLI v2)" >&2; exit 1; }
-	scripts/stack.sh deploy $(STAGE) $(REGION) $(BUILD_DIR) "$(ARTIFACTS)" "$(ALARM_EMAIL)"
-	HJ_TABLE_PREFIX=haengjeong-$(STAGE) AWS_REGION=$(REGION) $(PY) -m scripts.migrate --aws
+	$(PY) -m scripts.stack deploy $(STAGE) $(REGION) $(BUILD_DIR) --artifacts "$(ARTIFACTS)" --alarm-email "$(ALARM_EMAIL)"
+	$(PY) -m scripts.migrate --stage $(STAGE) --region $(REGION)
 
 # Deletes the stack; tables and bucket are kept (their commands to delete are printed). prod needs CONFIRM=prod.
-destroy:
+destroy: venv
 	@if [ -z "$(STAGE)" ]; then echo "usage: make destroy STAGE=<stage> [CONFIRM=prod]" >&2; exit 2; fi
-	scripts/stack.sh destroy $(STAGE) $(REGION) "$(CONFIRM)"
+	$(PY) -m scripts.stack destroy $(STAGE) $(REGION) --confirm "$(CONFIRM)"
 
 # Benchmark (README "Measuring"): the bot and a reference skill on one private in-memory stack on free ports.
 # USERS simulated members; ROUNDS alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION

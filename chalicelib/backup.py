@@ -7,7 +7,7 @@ holds it (its typed form, binary values in base64), under a prefix of its own:
     backups/<YYYY-MM-DDTHHMMSSZ>/manifest.json           (item counts, written last: a backup without
                                                            one did not finish)
 
-The scheduled job writes one a day into the export bucket (encrypted, private, kept
+The scheduled job writes one a day into the backup bucket (encrypted, private, versioned, kept
 BACKUP_DAYS by the bucket's lifecycle); ``make backup`` writes one on an operator's
 command, to the bucket or a local directory; ``make restore FROM=…`` puts one back. This
 is besides point-in-time recovery, which keeps 35 days of the tables themselves: a

@@ -35,7 +35,7 @@ class Settings(NamedTuple):
     link_ttl_seconds: int
     rate_limit_per_minute: int
     export_queue: str  # SQS queue name for background exports
-    jobs: str  # "sqs" (Lambda), "thread" (local server) or "inline"
+    jobs: str  # "sqs" (Lambda, make run), "thread" (a local server without a queue) or "inline"
     roster_table: str
     registration: (
         str  # "open": anyone registers as whoever they say; "roster" (default): a roster, once loaded, decides
@@ -57,6 +57,8 @@ class Settings(NamedTuple):
     anon_batch: int  # answers of a survey kept without names are shown to admins in batches of at least this many
     # Static keys for a local DynamoDB when the environment names none; None = the usual credential chain.
     dynamodb_credentials: tuple[str, str] | None
+    sqs_endpoint: str = ""  # "" = AWS; make run: the local moto server
+    backup_bucket: str = ""  # the daily backups (versioned); "" = the export bucket's name with -backups
 
 
 def settings() -> Settings:
@@ -91,4 +93,6 @@ def settings() -> Settings:
         privacy_key=env.get("HJ_PRIVACY_KEY", ""),
         anon_batch=max(1, int(env.get("HJ_ANON_BATCH") or BATCH)),
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
+        sqs_endpoint=env.get("HJ_SQS_ENDPOINT", ""),
+        backup_bucket=env.get("HJ_BACKUP_BUCKET", f"{prefix}-backups"),
     )

@@ -1,17 +1,23 @@
-"""Background work: exports too big to build inside Kakao's 5-second window.
+"""Background work: exports too big to build inside Kakao's 5-second window, the steps of pushes, roster files.
 
-The skill answers at once and hands an export job to a queue (the domain's
-``Queue`` port). On Lambda the queue is SQS and the same app consumes it
-(``app.on_sqs_message``); locally a worker thread runs it; tests run it inline.
-How a finished job reaches the admin is the service's business (Kakao's callback,
-``chalicelib.kakao.callback``, or "파일 받기" on the next message).
+The skill answers at once and hands the job to a queue (the domain's ``Queue`` port).
+On Lambda the queue is SQS and the same app consumes it (``app.on_sqs_message``, one
+message per invocation); ``make run`` uses the same SQS API on the local moto server
+with the queue's settings from the template (scripts/sqsworker.py consumes it as
+Lambda would); tests run jobs inline or on a simulated queue. How a finished job
+reaches the admin is the service's business (Kakao's callback,
+``chalicelib.kakao.callback``, a push, or "파일 받기" on the next message).
+
+Messages stay small: a push's chunk names at most 100 people (about 8 KB), and a
+message over the queue's limit (256 KiB, set in the template: SQS's default became
+1 MiB in 2025) is refused here, before SQS would refuse it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -69,6 +75,8 @@ class SqsQueue(Queue):
     READ_TIMEOUT_SECONDS = 1.0
     WORST_SEND_SECONDS = 2 * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
 
+    BATCH = 10  # SendMessageBatch takes ten messages a call
+
     def __init__(self, queue_name: str, region: str, endpoint: str = "") -> None:
         self.queue_name = queue_name
         self.region = region
@@ -76,7 +84,7 @@ class SqsQueue(Queue):
         self._client: Any = None
         self._url: str | None = None
 
-    def send(self, task: ExportTask, delay_seconds: int = 0) -> None:
+    def _connect(self) -> None:
         if self._client is None:
             import boto3
             from botocore.config import Config
@@ -91,5 +99,28 @@ class SqsQueue(Queue):
                 kw["endpoint_url"] = self.endpoint
             self._client = boto3.client("sqs", **kw)
             self._url = self._client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+
+    def body(self, task: ExportTask) -> str:
+        """The message of ``task``; ValueError when it is over the queue's limit."""
+        text = task.to_json()
+        if len(text.encode("utf-8")) > self.MAX_MESSAGE_BYTES:
+            raise ValueError(f"a {task.kind} task is over the queue's {self.MAX_MESSAGE_BYTES} bytes")
+        return text
+
+    def send(self, task: ExportTask, delay_seconds: int = 0) -> None:
+        body = self.body(task)
+        self._connect()
         delay = {"DelaySeconds": min(delay_seconds, self.MAX_DELAY_SECONDS)} if delay_seconds > 0 else {}
-        self._client.send_message(QueueUrl=self._url, MessageBody=task.to_json(), **delay)
+        self._client.send_message(QueueUrl=self._url, MessageBody=body, **delay)
+
+    def send_many(self, tasks: Sequence[ExportTask], delay_seconds: int = 0) -> None:
+        bodies = [self.body(t) for t in tasks]
+        self._connect()
+        delay = {"DelaySeconds": min(delay_seconds, self.MAX_DELAY_SECONDS)} if delay_seconds > 0 else {}
+        for start in range(0, len(bodies), self.BATCH):
+            entries = [
+                {"Id": str(i), "MessageBody": b, **delay} for i, b in enumerate(bodies[start : start + self.BATCH])
+            ]
+            answer = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)
+            if answer.get("Failed"):
+                raise RuntimeError(f"{len(answer['Failed'])} of {len(entries)} messages were not queued")

@@ -32,8 +32,10 @@ UNITS = {
     "HandlerErrors": "Count",
     "ExportBuilds": "Count",
     "ExportFailures": "Count",
-    "RemindersSent": "Count",
-    "RemindersFailed": "Count",
+    "RemindersSent": "Count",  # people of every push Kakao took
+    "RemindersDelivered": "Count",  # ... of them, those Kakao's task result says got it
+    "RemindersUnreachable": "Count",  # ... those it says could not get it (not friends of the channel, blocked)
+    "RemindersFailed": "Count",  # people of every push not sent, or sent without an answer from Kakao
     "RosterImports": "Count",
     "RosterRemovals": "Count",
     "RegistrationRefusals": "Count",

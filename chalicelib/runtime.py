@@ -68,18 +68,19 @@ def timing() -> Timing:
 
 
 def notifier(s: Settings) -> Notifier | None:
-    """Kakao's Event API as the bot's Notifier, when the settings name a bot, an event and a key; else None."""
+    """Kakao's Event API as the bot's Notifier, when the settings name a bot, an event and a key; else None.
+
+    The REST API key is read like the skill secret: from its SSM parameter, cached per container for a few
+    minutes, and read again at once after Kakao refused it, so a rotated key needs no redeploy."""
     local = s.event_api_base.startswith(("http://127.0.0.1", "http://localhost"))
     if not (s.bot_id and s.event_name and (s.event_api_key_param or (local and s.event_api_key))):
         return None
     from chalicelib.kakao.events import EventNotifier
 
-    def api_key() -> str:
-        if local and s.event_api_key:
-            return s.event_api_key
-        return CachedParameter(s.event_api_key_param, s.region).value()
-
-    return EventNotifier(s.event_api_base, s.bot_id, s.event_name, api_key)
+    if local and s.event_api_key:
+        return EventNotifier(s.event_api_base, s.bot_id, s.event_name, lambda: s.event_api_key)
+    param = cached_parameter(s.event_api_key_param, s.region)
+    return EventNotifier(s.event_api_base, s.bot_id, s.event_name, param.value, forget_key=param.forget)
 
 
 def privacy_key(s: Settings) -> Callable[[], bytes] | None:
@@ -115,7 +116,7 @@ def build(s: Settings) -> Bot:
         anon_batch=s.anon_batch,
     )
     if s.jobs == "sqs":
-        b.queue = SqsQueue(s.export_queue, s.region)
+        b.queue = SqsQueue(s.export_queue, s.region, endpoint=s.sqs_endpoint)
     elif s.jobs == "thread":
         b.queue = ThreadQueue(b.run_export_task)
     elif s.jobs == "inline":
@@ -146,6 +147,9 @@ def handle_skill(
     from chalicelib.logsafe import correlated
 
     with correlated(request_id=request_id, api_request_id=api_request_id):
+        if not web.secret_given(headers):  # junk without the header costs nothing more: no read, no bot, no body
+            web.log.warning("skill request refused", extra={"reason": "no secret"})
+            return 401, {"error": "unauthorized"}
         try:
             accepted = skill_secrets(settings())
         except SecretUnavailable as exc:
@@ -153,10 +157,21 @@ def handle_skill(
 
             web.log.error("skill secret unavailable", extra=failure(exc))
             return 503, {"error": "unavailable"}
+        if not web.secret_ok(headers, accepted):  # checked before the bot is built or the body is read
+            web.log.warning("skill request refused", extra={"reason": "secret"})
+            return 401, {"error": "unauthorized"}
         return web.handle_skill(headers, body, bot(), accepted)
 
 
 _secret_params: dict[tuple[str, str], CachedParameter] = {}
+
+
+def cached_parameter(name: str, region: str) -> CachedParameter:
+    """The one cache of an SSM parameter in this container (the skill secret, the Kakao REST API key)."""
+    key = (name, region)
+    if key not in _secret_params:
+        _secret_params[key] = CachedParameter(name, region)
+    return _secret_params[key]
 
 
 def skill_secrets(s: Settings) -> tuple[str, ...]:
@@ -164,10 +179,7 @@ def skill_secrets(s: Settings) -> tuple[str, ...]:
     or, for local runs without one, ``HJ_SKILL_SECRET``."""
     if not s.skill_secret_param:
         return (s.skill_secret,)
-    key = (s.skill_secret_param, s.region)
-    if key not in _secret_params:
-        _secret_params[key] = CachedParameter(s.skill_secret_param, s.region)
-    return secrets_of(_secret_params[key].value())
+    return secrets_of(cached_parameter(s.skill_secret_param, s.region).value())
 
 
 def close_expired() -> list[str]:
@@ -211,12 +223,12 @@ def dynamodb_client(s: Settings) -> Any:
 
 
 def backup_tables() -> dict[str, Any]:
-    """The daily backup: every table to the export bucket under backups/<time>/ (the scheduled job)."""
+    """The daily backup: every table to the backup bucket under backups/<time>/ (the scheduled job)."""
     from chalicelib import backup
 
     s = settings()
     files = exporter(s)
-    return backup.run(dynamodb_client(s), table_names(s), backup.BucketSink(files.client, s.export_bucket))
+    return backup.run(dynamodb_client(s), table_names(s), backup.BucketSink(files.client, s.backup_bucket))
 
 
 def import_uploads(event: Mapping[str, Any]) -> int:

@@ -66,6 +66,12 @@ class CachedParameter:
                 self._read_at = self.clock() - self.refresh / 2  # try again a little later
             return self._value
 
+    def forget(self) -> None:
+        """Read the parameter again on the next use (its value was refused: it was probably rotated)."""
+        with self._lock:
+            if self._value is not None:
+                self._read_at = self.clock() - self.refresh
+
     def _ssm(self) -> Any:
         if self._client is None:
             import boto3

@@ -23,6 +23,11 @@ log = logging.getLogger("haengjeong")
 SORRY = "앗, 처리 중에 문제가 생겼어요. 잠시 후 다시 보내 주세요."
 
 
+def secret_given(headers: Mapping[str, str]) -> bool:
+    """Whether the request carries a non-empty X-Skill-Secret header at all (no secret needs reading to say no)."""
+    return any(k.lower() == "x-skill-secret" and (v or "").strip() for k, v in headers.items())
+
+
 def secret_ok(headers: Mapping[str, str], secret: str | tuple[str, ...]) -> bool:
     """Constant-time comparison of the X-Skill-Secret header with the accepted secret(s) (two while one is
     being rotated); an unset secret refuses everything."""
@@ -63,6 +68,12 @@ def handle_skill(
     # The line per message: who (a short key), the command word, outcome, latency; and the same as metrics.
     log.info(
         "skill",
-        extra={"user": short_key(req.user_key), "cmd": word_of(req.utterance), **facts, **emf(of_message(facts))},
+        extra={
+            "user": short_key(req.user_key),
+            "cmd": word_of(req.utterance),
+            "bot": req.bot_id,  # not personal: the id operators copy into HJ_BOT_ID
+            **facts,
+            **emf(of_message(facts)),
+        },
     )
     return 200, render(reply)

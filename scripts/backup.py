@@ -1,9 +1,9 @@
 """Back up every table, or put a backup back (``make backup``, ``make restore FROM=…``).
 
 Where: the local stack that ``make run`` started (``.local/stack.json``), or with ``--stage``
-a deployed stage with the usual AWS credentials (tables ``haengjeong-<stage>-*``, bucket
-``haengjeong-<stage>-exports-<account>``). Backups go to that bucket under ``backups/<time>/``, or with
-``--dir`` to a local directory.
+a deployed stage with the usual AWS credentials (tables ``haengjeong-<stage>-*``, the versioned bucket
+``haengjeong-<stage>-backups-<account>``); never a guess (scripts/target.py). Backups go to that bucket
+under ``backups/<time>/``, or with ``--dir`` to a local directory.
 
     python -m scripts.backup backup [--stage prod] [--dir DIR] [--tables PREFIX]
     python -m scripts.backup restore FROM [--stage prod] [--dir DIR] [--into PREFIX] [--overwrite]
@@ -19,25 +19,10 @@ The steps of a whole restore, and switching a stage to restored tables, are in d
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from scripts import local
-
-
-def point_at(stage: str) -> None:
-    if stage:
-        import boto3
-
-        account = boto3.client("sts").get_caller_identity()["Account"]
-        os.environ["HJ_TABLE_PREFIX"] = f"haengjeong-{stage}"
-        os.environ["HJ_EXPORT_BUCKET"] = f"haengjeong-{stage}-exports-{account}"
-        return
-    stack = local.running_stack()
-    if stack is None:
-        raise SystemExit("no local stack is running: start `make run`, or name a deployed stage with --stage")
-    local.use_stack(stack)
+from scripts import target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tables", default="", help="backup: the table prefix to read (default: the stage's)")
     p.add_argument("--overwrite", action="store_true", help="restore: into tables that hold items")
     args = p.parse_args(argv)
-    point_at(args.stage)
+    try:
+        target.aim(args.stage or None)
+    except target.NoTarget as e:
+        return target.fail(e)
 
     from chalicelib import backup, runtime
     from chalicelib.config import settings
@@ -58,13 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     s = settings()
     client = runtime.dynamodb_client(s)
     s3 = runtime.exporter(s).client
-    sink: backup.Sink = backup.DirectorySink(Path(args.dir)) if args.dir else backup.BucketSink(s3, s.export_bucket)
+    sink: backup.Sink = backup.DirectorySink(Path(args.dir)) if args.dir else backup.BucketSink(s3, s.backup_bucket)
     if args.action == "backup":
         read = runtime.table_names(s)
         if args.tables:
             read = {role: f"{args.tables}-{role}" for role in read}
         manifest = backup.run(client, read, sink)
-        where = args.dir or f"s3://{s.export_bucket}"
+        where = args.dir or f"s3://{s.backup_bucket}"
         print(f"backed up to {where}/{manifest['prefix']}: {manifest['items']}")
         return 0
     source = args.source
@@ -75,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             found = sorted(p.parent.name for p in Path(args.dir).glob(f"{backup.PREFIX}*/manifest.json"))
             source = f"{backup.PREFIX}{found[-1]}/" if found else ""
         else:
-            source = backup.latest(s3, s.export_bucket)
+            source = backup.latest(s3, s.backup_bucket)
         if not source:
             raise SystemExit("no finished backup found")
     tables = runtime.table_names(s)

@@ -1,6 +1,6 @@
 """Terminal KakaoTalk simulator for the skill server (``make chat``).
 
-Sends real-channel-shaped skill payloads (kakao-skill-protocol.md §8.1) with the
+Sends real-channel-shaped skill payloads (docs/kakao-protocol.md, "What a request carries") with the
 ``X-Skill-Secret`` header to the local stack (``.local/stack.json``, written by
 ``make run``) or to ``--url``, and draws the reply as text.
 

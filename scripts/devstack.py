@@ -4,13 +4,16 @@ Starts, as child processes in their own process groups:
 
 * DynamoDB Local (the npm package's jar on Java 17), data kept in
   ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
-* ``moto_server`` for S3 on 127.0.0.1 (exports; memory only, gone on exit);
+* ``moto_server`` on 127.0.0.1 for S3 (exports) and SQS (the export queue and its dead-letter queue, made
+  with the template's settings); memory only, gone on exit;
 * gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT, with the web chat
   (``scripts.webchat``, local only: not part of ``app.py``) at ``/chat``;
 * the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
   ones, retention, automatic 알림), as the deployed schedule runs it;
 * the bucket's notice of an uploaded roster file (명단 올리기), which the local S3 server does not send: this
   process looks for new uploads every second and calls the import as the bucket's notice calls it on AWS;
+* the queue's consumer, in this process, one message at a time as Lambda's SQS event source runs the
+  export function (``scripts.sqsworker``): big exports, every step of a push, roster files;
 
 creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
@@ -67,6 +70,13 @@ def run_every(stop: threading.Event, job: Callable[[], object], interval: float,
         except Exception as exc:  # the stack keeps serving; the next minute tries again
             with log.open("a", encoding="utf-8") as f:
                 f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {what} failed: {type(exc).__name__}\n")
+
+
+def run_job(body: str) -> None:
+    """One queue message, as the deployed export function runs it."""
+    from chalicelib import runtime
+
+    runtime.run_export_task(body)
 
 
 def minute_job() -> object:
@@ -144,9 +154,11 @@ def prepare_storage(attempts: int = 3) -> None:
     if any(done.values()):
         print("  migrated: " + ", ".join(f"{k} {v}" for k, v in done.items()), flush=True)
     exporter = runtime.exporter(s)
+    backups = runtime.exporter(s._replace(export_bucket=s.backup_bucket))  # its own bucket, as deployed
     for attempt in range(1, attempts + 1):
         try:
             exporter.ensure_bucket()
+            backups.ensure_bucket()
             break
         except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
             if attempt == attempts:
@@ -212,7 +224,8 @@ def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
     return f"""
 행정이 is running on {url}
   health:   {info['health_url']}
-  DynamoDB Local: {info['dynamodb_endpoint']}   S3 (moto): {info['s3_endpoint']}
+  DynamoDB Local: {info['dynamodb_endpoint']}   S3 and SQS (moto): {info['s3_endpoint']}
+  Background jobs: SQS queue {info['export_queue']} (failures: {info['export_queue']}-dlq)
   {data}
   Exports (S3): in moto's memory only; download links die with this process.
   Logs: {paths.show(paths.logs)}/
@@ -266,6 +279,13 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         # records made before; a deployed stage reads its key from SSM instead.
         os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
         prepare_storage()
+        # Background jobs go through SQS on the moto server, as deployed (not a thread of the web server).
+        from scripts import sqsworker
+
+        queue_name = f"{env['HJ_TABLE_PREFIX']}-exports"
+        sqs = sqsworker.client(s3.endpoint, env["AWS_REGION"])
+        queue_url, _ = sqsworker.ensure_queues(sqs, queue_name)
+        os.environ.update({"HJ_JOBS": "sqs", "HJ_EXPORT_QUEUE": queue_name, "HJ_SQS_ENDPOINT": s3.endpoint})
 
         base = f"http://{engines.LOOPBACK}:{port}"
         # Kakao's Event API stand-in: 알림 goes through it, and it calls the skill back as Kakao would.
@@ -296,6 +316,8 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             "region": env["AWS_REGION"],
             "persistent": persistent,
             "event_api_url": event_api.url,
+            "sqs_endpoint": s3.endpoint,
+            "export_queue": queue_name,
             "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
         }
         write_stack_file(paths, info)
@@ -308,6 +330,9 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
             args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
             name="upload-notices", daemon=True,
         ).start()
+        worker = sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log")
+        worker.stop = job_stop
+        threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
         print(banner(paths, info, persistent), flush=True)
         print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
               f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)

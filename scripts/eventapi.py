@@ -8,11 +8,17 @@ so a test or the chat simulator can see the reminder each user would get.
 Endpoints (all JSON)::
 
     POST /v2/bots/{botId}/talk   the Event API; 200 {"taskId", "status": "SUCCESS", "message", "timestamp"}
+    GET  /v1/tasks/{taskId}      the task's result: {"taskId", "status", "allRequestCount", "successCount",
+                                 "fail": {"count", "list": [{"userId", "reqUserType", "createdAt", "errorMsg"}]}}
     GET  /calls                  every talk call: time, bot id, event name, data, params, user ids, the answer
     GET  /deliveries             every skill request made: time, task id, user, HTTP status, the skill's reply
-    POST /_fail                  {"status": 500, "times": 2}: the next 2 talk calls answer 500;
-                                 {"delay": 5}: the next call waits 5 s first (both may be combined; {} clears)
-    POST /_reset                 forget calls, deliveries and pending failures
+    POST /_fail                  {"status": 500, "times": 2}: the next 2 talk calls answer 500 ({"status": 0}:
+                                 they are taken, then the connection is closed without an answer);
+                                 {"delay": 5}: the next call waits 5 s first, then is taken as usual (a client
+                                 that gave up meanwhile never hears that it was); both may be combined; {} clears
+    POST /_block                 {"users": ["key", ...]}: these people have not added the channel (or blocked it):
+                                 calls naming them are accepted and they are counted failed in the task's result
+    POST /_reset                 forget calls, deliveries, tasks, blocked people and pending failures
     GET  /health                 {"ok": true}
 
 Command line (the first line of stdout is the base URL for ``EventApi``)::
@@ -33,6 +39,13 @@ What is Kakao's and what is ours (see ``chalicelib/kakao/events.py`` for sources
   (``{"status": "FAIL", "message": ...}`` with 400, 401, 404, 413) are assumed;
 * Kakao accepts ``plusfriendUserKey`` and ``appUserId`` users too; this stand-in only
   knows ``botUserKey`` (the one our bot stores) and refuses the others with 400;
+* a task's result (``GET /v1/tasks/{taskId}``) has the fields of Kakao's group-chatbot guide and of public
+  clients; people who have not added the channel fail (Kakao's help centre says such a message fails), with
+  an ``errorMsg`` of our own (Kakao's code for that case is not published). Without a skill URL everyone
+  else counts delivered at once; with one, a person counts once the skill answered (failed with
+  ``errorType`` 201, as Kakao's guide shows for a skill's HTTP error, when it did not). Until every person
+  is counted the status reads ``IN PROGRESS`` (assumed; Kakao's wording for an unfinished task is not
+  published). The ``reached`` list is everyone a message reached, for tests;
 * delivery: the top-level ``params`` of the call become ``userRequest.params`` (beside
   ``surface``) and a user's ``properties`` join ``userRequest.user.properties``, as
   public sources describe; ``event.data`` is used by Kakao in the block's own bubbles
@@ -61,15 +74,17 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Callable
 
 LOOPBACK = "127.0.0.1"
+HANG_UP = 0  # a fault's "status": take the call as usual, then close the connection without answering
 MAX_USERS = 100
 MAX_USER_ID = 70  # Kakao: a botUserKey is at most 70 characters
 MAX_BODY = 1024 * 1024
 SKILL_TIMEOUT = 5.0  # Kakao waits 5 s for a skill
 USER_TYPES = ("botUserKey", "plusfriendUserKey", "appUserId")
 TALK_PATH = re.compile(r"^/v2/bots/([^/]+)/talk$")
+TASK_PATH = re.compile(r"^/v1/tasks/([^/]+)$")
 BLOCK = {"id": "65a1f7e0e4b0a91d3c7f2a5e", "name": "알림 이벤트 블록"}
 ACTION = {"id": "65a1f7f2e4b0a91d3c7f2a61", "name": "haengjeong-skill"}
 # Local URLs are never reached through an HTTP(S)_PROXY from the environment.
@@ -109,6 +124,13 @@ class EventApiStandIn:
         self._calls: list[dict[str, Any]] = []
         self._deliveries: list[dict[str, Any]] = []
         self._fail: dict[str, Any] = {"status": None, "delay": 0.0, "times": 0}
+        self._tasks: dict[str, dict[str, Any]] = {}
+        self._blocked: set[str] = set()
+        self._reached: list[tuple[str, str]] = []  # (task id, user) for every message that reached someone
+        self._result_failures = 0
+        self._talks = 0
+        # Tests: call number -> (status to answer instead, seconds to wait first); (None, 0.0) = as usual.
+        self.faults: Callable[[int], tuple[int | None, float]] | None = None
         self._stopping = threading.Event()
         self._jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._server: _Server | None = None
@@ -173,6 +195,48 @@ class EventApiStandIn:
         with self._lock:
             return [dict(d) for d in self._deliveries]
 
+    def reached(self) -> list[tuple[str, str]]:
+        """(task id, user) of every message that reached someone: delivered to the skill, or without a skill
+        URL accepted for someone who can receive it."""
+        with self._lock:
+            return list(self._reached)
+
+    def block(self, *users: str) -> None:
+        """These people have not added the channel, or blocked it: their messages fail."""
+        with self._lock:
+            self._blocked.update(users)
+
+    def wait_tasks(self, timeout: float = 30.0) -> None:
+        """Wait until every accepted task is finished (each person delivered or failed); TimeoutError else."""
+        def finished() -> bool:
+            return all(t["success"] + len(t["fail"]) >= t["requested"] for t in self._tasks.values())
+
+        with self._lock:
+            if not self._lock.wait_for(finished, timeout=timeout):
+                raise TimeoutError(f"tasks unfinished after {timeout} s")
+
+    def fail_results(self, times: int = 1) -> None:
+        """The next ``times`` reads of a task's result answer 500."""
+        with self._lock:
+            self._result_failures = times
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        """A task's result as ``GET /v1/tasks/{taskId}`` answers it."""
+        with self._lock:
+            t = self._tasks.get(task_id)
+            if t is None:
+                return None
+            fails = list(t["fail"])
+            done = t["success"] + len(fails)
+            status = "IN PROGRESS" if done < t["requested"] else ("ALL SUCCESS" if not fails else f"{len(fails)} FAIL")
+            return {
+                "taskId": task_id,
+                "status": status,
+                "allRequestCount": t["requested"],
+                "successCount": t["success"],
+                "fail": {"count": len(fails), "list": fails},
+            }
+
     def wait_deliveries(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """The deliveries once there are at least ``count``; TimeoutError after ``timeout`` seconds."""
         with self._lock:
@@ -189,20 +253,42 @@ class EventApiStandIn:
         with self._lock:
             self._calls.clear()
             self._deliveries.clear()
+            self._tasks.clear()
+            self._blocked.clear()
+            self._reached.clear()
+            self._result_failures = 0
             self._fail = {"status": None, "delay": 0.0, "times": 0}
 
     # --- the Event API --------------------------------------------------------------------------
 
-    def _take_failure(self) -> tuple[int | None, float]:
+    def _take_failure(self) -> tuple[int, int | None, float]:
+        """(the call's number, a status to answer instead, seconds to wait first)."""
         with self._lock:
+            self._talks += 1
+            n = self._talks
+            if self.faults is not None:  # a test's plan of faults, by the call's number (1, 2, ...)
+                planned = self.faults(n)
+                if planned != (None, 0.0):
+                    return n, *planned
             if self._fail["times"] <= 0:
-                return None, 0.0
+                return n, None, 0.0
             self._fail["times"] -= 1
-            return self._fail["status"], self._fail["delay"]
+            return n, self._fail["status"], self._fail["delay"]
+
+    def wait_calls(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The recorded talk calls once there are at least ``count`` (a delayed call is recorded when it ends)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self._calls) >= count, timeout=timeout):
+                raise TimeoutError(f"{len(self._calls)} of {count} calls after {timeout} s")
+            return [dict(c) for c in self._calls]
 
     def talk(self, path_bot_id: str, authorization: str, raw: bytes | None) -> tuple[int, dict[str, Any]] | None:
-        """(status, answer) for one talk call, recorded; None when the stand-in stopped during a delay."""
-        injected, delay = self._take_failure()
+        """(status, answer) for one talk call, recorded; None when no answer is to be sent (the stand-in stopped
+        during a delay, or the fault HANG_UP: the call is taken, then the connection is closed unanswered)."""
+        number, injected, delay = self._take_failure()
+        hang_up = injected == HANG_UP
+        if hang_up:
+            injected = None
         if delay > 0 and self._stopping.wait(delay):
             return None
         body: Any = None
@@ -218,6 +304,7 @@ class EventApiStandIn:
         event = body.get("event") if isinstance(body, dict) else None
         users = body.get("user") if isinstance(body, dict) else None
         call = {
+            "n": number,  # in the order calls arrived (a slow one is recorded when it ends)
             "time": time.time(),
             "bot_id": path_bot_id,
             "event": event.get("name") if isinstance(event, dict) else None,
@@ -227,12 +314,51 @@ class EventApiStandIn:
             "status": code,
             "response": answer,
         }
+        receivable: list[dict[str, Any]] = []
         with self._lock:
             self._calls.append(call)
+            self._lock.notify_all()
+            if injected is None and code == 200:  # an injected answer takes nothing
+                self._start_task(answer["taskId"], [u["id"] for u in body["user"]])
+                receivable = [u for u in body["user"] if u["id"] not in self._blocked]
         self._append_record(call)
-        if injected is None and code == 200 and self.skill_url:  # an injected answer delivers nothing
-            self._jobs.put({"task_id": answer["taskId"], "body": body})
+        if receivable and self.skill_url:
+            self._jobs.put({"task_id": answer["taskId"], "body": {**body, "user": receivable}})
+        if hang_up:
+            return None
         return code, answer
+
+    def _start_task(self, task_id: str, users: list[str]) -> None:
+        """A task's result as it begins (under the lock): blocked people failed, the others delivered at once
+        without a skill URL, else as the skill answers them."""
+        now = int(time.time())
+        fails = [
+            _failed(u, now, NOT_A_FRIEND, "User has not added the channel or has blocked it.")
+            for u in users
+            if u in self._blocked
+        ]
+        receivable = [u for u in users if u not in self._blocked]
+        self._tasks[task_id] = {
+            "requested": len(users),
+            "success": 0 if self.skill_url else len(receivable),
+            "fail": fails,
+        }
+        if not self.skill_url:
+            self._reached += [(task_id, u) for u in receivable]
+
+    def task_answer(self, task_id: str, authorization: str) -> tuple[int, dict[str, Any]]:
+        """(status, answer) of ``GET /v1/tasks/{taskId}``."""
+        scheme, _, key = authorization.partition(" ")
+        if scheme != "KakaoAK" or not _same(key.strip(), self.rest_api_key):
+            return 401, _answer("FAIL", "Unauthorized. Check your REST API key (Authorization: KakaoAK ...).")
+        with self._lock:
+            if self._result_failures > 0:
+                self._result_failures -= 1
+                return 500, _answer("FAIL", "injected (500)")
+        found = self.task(task_id)
+        if found is None:
+            return 404, _answer("FAIL", "Task not found.")
+        return 200, found
 
     def _check(self, path_bot_id: str, authorization: str, raw: bytes | None, body: Any) -> tuple[int, dict[str, Any]]:
         """Kakao-like validation of one talk call: (status, answer)."""
@@ -351,6 +477,17 @@ class EventApiStandIn:
         }
         with self._lock:
             self._deliveries.append(delivery)
+            task = self._tasks.get(task_id)
+            if task is not None:
+                if 200 <= status < 300 and reply is not None:
+                    task["success"] += 1
+                    self._reached.append((task_id, user["id"]))
+                else:
+                    task["fail"].append(
+                        _failed(
+                            user["id"], int(time.time()), SKILL_ERROR, "Bot skill server responded with an HTTP error."
+                        )
+                    )
             self._lock.notify_all()
 
     # --- the test controls ----------------------------------------------------------------------
@@ -364,8 +501,8 @@ class EventApiStandIn:
         if not isinstance(spec, dict):
             return 400, {"error": "body must be a JSON object"}
         status, delay, times = spec.get("status"), spec.get("delay", 0), spec.get("times", 1)
-        if status is not None and not (_is_int(status) and 200 <= status <= 599):
-            return 400, {"error": "status must be an HTTP status from 200 to 599"}
+        if status is not None and not (_is_int(status) and (200 <= status <= 599 or status == HANG_UP)):
+            return 400, {"error": "status must be an HTTP status from 200 to 599, or 0 (hang up)"}
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
             return 400, {"error": "delay must be a number of seconds"}
         if not _is_int(times) or times < 0:
@@ -374,6 +511,19 @@ class EventApiStandIn:
             times = 0  # nothing to inject: clears
         self.fail_next(status, times, delay)
         return 200, {"status": status, "delay": delay, "times": times}
+
+
+NOT_A_FRIEND = 111  # our own code for someone who has not added the channel (Kakao's is not published)
+SKILL_ERROR = 201  # Kakao's code for a skill that answered with an HTTP error (its group-chatbot guide)
+
+
+def _failed(user: str, at: int, error_type: int, message: str) -> dict[str, Any]:
+    return {
+        "userId": user,
+        "reqUserType": "botUserKey",
+        "createdAt": at,
+        "errorMsg": {"errorType": error_type, "msg": message},
+    }
 
 
 def _is_int(value: Any) -> bool:
@@ -425,7 +575,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
-        if path == "/calls":
+        task = TASK_PATH.match(path)
+        if task:
+            self._send(
+                *self.standin.task_answer(urllib.parse.unquote(task.group(1)), self.headers.get("Authorization", ""))
+            )
+        elif path == "/calls":
             self._send(200, self.standin.calls())
         elif path == "/deliveries":
             self._send(200, self.standin.deliveries())
@@ -447,6 +602,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*result)
         elif path == "/_fail":
             self._send(*self.standin.control_fail(raw))
+        elif path == "/_block":
+            try:
+                users = json.loads((raw or b"{}").decode("utf-8")).get("users", [])
+            except (UnicodeDecodeError, ValueError, AttributeError):
+                users = None
+            if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+                self._send(400, {"error": 'body must be {"users": ["key", ...]}'})
+            else:
+                self.standin.block(*users)
+                self._send(200, {"blocked": len(users)})
         elif path == "/_reset":
             self.standin.reset()
             self._send(200, {"ok": True})

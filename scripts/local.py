@@ -17,12 +17,13 @@ STACK_FILE = ROOT / ".local" / "stack.json"
 REGION = "ap-northeast-2"
 DEFAULT_TABLE_PREFIX = "haengjeong-local"
 DEFAULT_EXPORT_BUCKET = "haengjeong-local-exports"
+DEFAULT_BACKUP_BUCKET = "haengjeong-local-backups"
 
 # Variables use_local_stack sets or removes.
 TOUCHED = (
     "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
     "AWS_REGION", "AWS_DEFAULT_REGION", "HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX",
-    "HJ_EXPORT_BUCKET", "HJ_SKILL_SECRET",
+    "HJ_EXPORT_BUCKET", "HJ_BACKUP_BUCKET", "HJ_SKILL_SECRET",
 )
 
 
@@ -53,6 +54,7 @@ def use_local_stack(dynamodb_endpoint: str, s3_endpoint: str, table_prefix: Opti
         env["HJ_EXPORT_BUCKET"] = export_bucket
     env.setdefault("HJ_TABLE_PREFIX", DEFAULT_TABLE_PREFIX)
     env.setdefault("HJ_EXPORT_BUCKET", DEFAULT_EXPORT_BUCKET)
+    env.setdefault("HJ_BACKUP_BUCKET", DEFAULT_BACKUP_BUCKET)
     env.setdefault("HJ_SKILL_SECRET", LOCAL_SKILL_SECRET)
     return {k: env[k] for k in ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "HJ_EXPORT_BUCKET",
                                 "AWS_REGION")}

@@ -1,4 +1,4 @@
-"""Bring a stage's tables to this version's layout: ``make migrate`` (local stack) or ``--aws``.
+"""Bring a stage's tables to this version's layout: ``make migrate`` (the local stack) or ``--stage <stage>`` (deployed).
 
 Idempotent, and safe while the bot runs (user items are rewritten on their version,
 survey items and listing entries field by field). It reads every item once (a Scan:
@@ -24,7 +24,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, Optional
 
-from scripts import local
+from scripts import local, target  # noqa: F401 (local: kept for callers)
 
 
 def _epoch(iso: str) -> int:
@@ -89,19 +89,13 @@ def migrate(store: Any) -> dict[str, int]:
 
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--aws", action="store_true", help="the stage's tables on AWS (HJ_TABLE_PREFIX, AWS_REGION, "
-                                                      "credentials from the environment), not the local stack")
+    p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
+    p.add_argument("--region", default=target.REGION)
     args = p.parse_args(argv)
-    if not args.aws:
-        try:
-            stack = local.running_stack()
-        except local.StaleStack as e:
-            print(f"{e}; start it with `make run`, or use --aws", file=sys.stderr)
-            return 1
-        if stack is None:
-            print("no local stack is running (`make run`); use --aws for a deployed stage", file=sys.stderr)
-            return 1
-        local.use_stack(stack)
+    try:
+        target.aim(args.stage, region=args.region)
+    except target.NoTarget as e:
+        return target.fail(e)
     from chalicelib import runtime
     from chalicelib.config import settings
 

@@ -30,8 +30,11 @@ def ensure(client: object, name: str) -> bool:
 
     try:
         client.put_parameter(  # type: ignore[attr-defined]
-            Name=name, Value=secrets.token_hex(32), Type="SecureString", Overwrite=False,
-            Description="행정이: the organisation's privacy key (익명 participation). Never change it while an anonymous survey is open.",
+            Name=name,
+            Value=secrets.token_hex(32),
+            Type="SecureString",
+            Overwrite=False,
+            Description="행정이 privacy key (익명 participation). Never change it while an anonymous survey is open.",
         )
         return True
     except ClientError as e:

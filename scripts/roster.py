@@ -16,8 +16,8 @@ People taken off keep their link: loading them again brings them back registered
 person who registered stays registered ("명단에 없는 등록자" in 명단) until an admin runs
 ``등록 해제``. Check values are never printed.
 
-Talks to the local stack when ``.local/stack.json`` says one is running (``make
-run``), otherwise to AWS with the usual environment; ``--aws`` ignores the local stack.
+Acts on the local stack ``make run`` is running, or with ``--stage`` (``STAGE=prod``) on that deployed stage;
+never on a guess (scripts/target.py). Its first line names the stack.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from scripts.superadmin import Failure, use_local_stack
+from scripts import target
+from scripts.superadmin import Failure
 
 SHOWN_LINES = 40  # lines of the plan printed; a longer plan is written whole to a file too
 NOT_REMOVED = 3  # the exit code when people missing from the file were left on the roster
@@ -88,12 +89,15 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
     p.add_argument("file", type=Path, help="the roster: .xlsx or .csv")
     p.add_argument("--add", action="store_true", help="only add and change; never take anyone off")
     p.add_argument("--remove", metavar="yes|N", help="take off the people not in the file (N: their number)")
-    p.add_argument("--aws", action="store_true", help="ignore .local/stack.json; use the AWS environment")
+    p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
     args = p.parse_args(argv)
     if ask is None and sys.stdin.isatty():
         ask = input
     try:
-        stack = None if args.aws else use_local_stack()
+        try:
+            where = target.aim(args.stage).label.lstrip("→ ")
+        except target.NoTarget as e:
+            raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
         from chalicelib.config import settings
         from chalicelib.domain.ports import Unavailable
@@ -105,7 +109,6 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         except OSError as e:
             raise Failure(f"cannot read {args.file}: {e.strerror}") from None
         s = settings()
-        where = f"local stack ({stack['dynamodb_endpoint']})" if stack else f"AWS {s.region}, table {s.roster_table}"
         store = runtime.store(s)
         try:
             sheet, plan = load(store, data, args.file.name, replace=not args.add)

@@ -1,8 +1,7 @@
 """Make a registered user a super admin (``make superadmin USER=<botUserKey or name>``).
 
-Talks to the local stack when ``.local/stack.json`` says one is running
-(``make run``), otherwise to AWS with the usual environment (AWS_PROFILE or
-keys, AWS_REGION, HJ_TABLE_PREFIX). ``--aws`` ignores the local stack.
+Acts on the local stack ``make run`` is running, or with ``--stage`` (``STAGE=prod``) on that deployed stage
+with the usual AWS credentials; never on a guess (scripts/target.py). Its first line names the stack.
 
 The user is found by key, else by exact registered name; when several people
 share the name they are listed with their unit and key prefix, and nothing is
@@ -17,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from scripts import local
+from scripts import local, target
 
 
 class Failure(Exception):
@@ -33,10 +32,7 @@ def use_local_stack(stack_file: Path = local.STACK_FILE) -> Optional[dict[str, A
     try:
         stack = local.running_stack(stack_file)
     except local.StaleStack as e:
-        raise Failure(
-            f"{e}.\n"
-            "Start it with `make run` (in another terminal), or use --aws for the deployed tables."
-        ) from None
+        raise Failure(f"{e}.\nStart it with `make run` (in another terminal), or name a deployed stage: STAGE=<stage>.") from None
     if stack is not None:
         local.use_stack(stack)
     return stack
@@ -95,17 +91,18 @@ def promote(store: Any, who: str) -> tuple[Any, bool]:
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.superadmin", description=__doc__.split("\n\n")[0])
     p.add_argument("who", help="botUserKey or exact registered name")
-    p.add_argument("--aws", action="store_true", help="ignore .local/stack.json; use the AWS environment")
+    p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
     args = p.parse_args(argv)
     try:
-        stack = None if args.aws else use_local_stack()
+        try:
+            where = target.aim(args.stage).label.lstrip("→ ")
+        except target.NoTarget as e:
+            raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
         from chalicelib.config import settings
         from chalicelib.domain.ports import Unavailable
 
         s = settings()
-        where = f"local stack ({stack['dynamodb_endpoint']})" if stack else (
-            f"AWS {s.region}, table {s.users_table}")
         try:
             user, changed = promote(runtime.store(s), args.who)
         except Unavailable as e:

@@ -98,6 +98,8 @@ def _read(ctx: Ctx, text: str) -> Outcome:
         return remind.opened(ctx, ctx.tap["opened"])
     if not text and isinstance(ctx.tap.get("summary"), str):  # ... or a closed survey's summary
         return remind.closed_summary(ctx, ctx.tap["summary"])
+    if not text and isinstance(ctx.tap.get("file"), str):  # ... or a file finished in the background
+        return account.collect_files(ctx, "")
     if text in commands.MENU_WORDS and not wizard.takes_text(ctx.session):
         return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in commands.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)

@@ -30,6 +30,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.writes import Write
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
+    from chalicelib.domain.pushlog import PushLog
     from chalicelib.domain.results import Results
 
 
@@ -202,6 +203,10 @@ class Store(Reader):
         """Every whole survey, newest first (operator tools and tests; a chat message never needs them all)."""
         return self.get_surveys([s.id for s in self.all_surveys()])
 
+    def push_log(self) -> PushLog:
+        """Where pushes keep their chunks and progress, beside this store's data (background work only)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no pushes")
+
 
 # --- files -------------------------------------------------------------------------------------
 
@@ -300,8 +305,9 @@ class Upload:
 
 @dataclass
 class ExportTask:
-    """Work too slow for a chat reply, handed to a queue: an export (``kind`` "export"), or an 알림 to
-    ``user_keys`` of ``survey_ids[0]`` asked for by ``user_key`` (``kind`` "remind")."""
+    """Work too slow for a chat reply, handed to a queue: an export (``kind`` "export"), a roster file, or one
+    step of a push (``kind`` "remind", "opened", "closed" or "file", see service.pushing): its plan, one chunk of
+    at most 100 people to send, or that chunk's delivery check (``step``), under the push's id ``send``."""
 
     user_key: str
     survey_ids: list[str]
@@ -312,12 +318,15 @@ class ExportTask:
     kind: str = "export"
     user_keys: list[str] = field(default_factory=list)
     title: str = ""
-    attempt: int = 0  # an 알림 or close summary handed back to the queue after a failure: which retry it is
-    reached: int = 0  # people an earlier attempt of this 알림 reached
-    missed: int = 0  # people an earlier attempt of this 알림 gave up on
+    attempt: int = 0  # a push's chunk: how many calls to Kakao it has had
+    reached: int = 0  # (kept for messages queued by earlier versions)
+    missed: int = 0  # (kept for messages queued by earlier versions)
+    send: str = ""  # a push's id (its plan, chunks and checks share it)
+    step: str = ""  # a push's step: "plan", "send" (one chunk) or "check" (that chunk's task result)
+    chunk: int = -1  # a push's chunk number (send and check)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ExportTask:
@@ -335,30 +344,69 @@ class ExportTask:
             attempt=int(d.get("attempt") or 0),
             reached=int(d.get("reached") or 0),
             missed=int(d.get("missed") or 0),
+            send=str(d.get("send") or ""),
+            step=str(d.get("step") or ""),
+            chunk=int(d.get("chunk", -1)),
         )
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """What became of one send through Kakao's event channel, by user key."""
+# What one call to Kakao's Event API came to (Attempt.outcome).
+ACCEPTED = "accepted"  # Kakao took the task: its id reads the result later
+NOT_SENT = "not_sent"  # refused before Kakao could act on it (a connection that failed, 5xx, 429): safe to send again
+REFUSED = "refused"  # refused for good (a wrong key, bot id or event name; a malformed call)
+UNKNOWN = "unknown"  # sent, but no answer came: Kakao may have taken it, so it is never sent again
 
-    accepted: list[str] = field(default_factory=list)
-    retry: list[str] = field(default_factory=list)  # failed in a way worth trying again (timeouts, 5xx, 429)
-    failed: list[str] = field(default_factory=list)  # refused for good
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call to Kakao's Event API for at most 100 people."""
+
+    outcome: str  # ACCEPTED, NOT_SENT, REFUSED or UNKNOWN
+    task_id: str = ""  # Kakao's id of an accepted task
+    status: int = 0  # the HTTP status (0: no answer)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """Kakao's account of an accepted task, read later by its id: how many of the people it was asked to
+    reach got the message, and how many could not (not friends of the channel, blocked it, unknown key)."""
+
+    requested: int
+    delivered: int
+    failed: int
+    failed_keys: tuple[str, ...] = ()  # the people Kakao names among the failed (it may name none)
+
+    @property
+    def complete(self) -> bool:
+        """Kakao has finished the task: every person is counted as delivered or failed."""
+        return self.delivered + self.failed >= self.requested
 
 
 class Notifier(ABC):
     """Reaches people first, through Kakao's Event API: Kakao then calls the skill for each of them."""
 
+    MAX_USERS = 100  # people per call (Kakao's limit)
+
     @abstractmethod
-    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery: ...
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Attempt:
+        """One call for at most MAX_USERS people; never raises for what Kakao answers."""
+
+    def result(self, task_id: str) -> TaskResult | None:
+        """Kakao's result of an accepted task; None when it cannot be read (yet)."""
+        return None
 
 
 class Queue(ABC):
-    """Runs an export task later (SQS on Lambda, a worker thread locally, inline in tests), at the
-    earliest ``delay_seconds`` from now (at most MAX_DELAY_SECONDS)."""
+    """Runs an export task later (SQS on Lambda and in make run, inline in tests), at the earliest
+    ``delay_seconds`` from now (at most MAX_DELAY_SECONDS)."""
 
     MAX_DELAY_SECONDS = 900  # SQS's limit
+    MAX_MESSAGE_BYTES = 256 * 1024  # what the queues are made to take (SQS's default before 2025; see jobs.py)
 
     @abstractmethod
     def send(self, task: ExportTask, delay_seconds: int = 0) -> None: ...
+
+    def send_many(self, tasks: Sequence[ExportTask], delay_seconds: int = 0) -> None:
+        """Several tasks (SQS sends ten a call); raises when any could not be queued."""
+        for task in tasks:
+            self.send(task, delay_seconds)

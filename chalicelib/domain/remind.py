@@ -84,7 +84,7 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
     cost = len(keys) * PER_MESSAGE_KRW
     return ctx.ask_first(
         Action.REMIND,
-        f"'{s.title}'에 아직 응답하지 않은 {len(keys)}명에게 카카오톡 알림을 보낼까요?",
+        f"'{s.title}'에 아직 응답하지 않은 {len(keys):,}명에게 카카오톡 알림을 보낼까요?",
         f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
         f"알림은 {ctx.remind_hours}시간에 한 번만 보낼 수 있어요.",
         sid=s.id,
@@ -113,7 +113,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     writes: list[Write] = [MarkReminded(s.id, ctx.now, not_since), ctx.audit("remind", s.id, str(len(keys)))]
     return Outcome(
         Reply.say(
-            f"'{s.title}' 알림을 {len(keys)}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",
+            f"'{s.title}' 알림을 {len(keys):,}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",
             quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"],
         ),
         session=session,

@@ -21,10 +21,14 @@ public client code and write-ups, not from Kakao's wording:
   user types ``botUserKey``, ``plusfriendUserKey``, ``appUserId``; at most 100 users
   per call and no user twice (several public clients; a public integration note);
 * response: ``{"taskId", "status": "SUCCESS" | "FAIL", "message", "timestamp"}``;
-  ``SUCCESS`` means the task was *accepted*, not that every user got the message
-  (per-user results come from ``GET /v1/tasks/{taskId}``; one client writes
-  ``/v2/tasks``). The same four fields are Kakao's documented answer to a callback
-  POST, which supports the shape;
+  ``SUCCESS`` means the task was *accepted*, not that every user got the message;
+* the task's result: ``GET /v1/tasks/{taskId}`` with the same key answers
+  ``{"taskId", "status": "ALL SUCCESS" | "<n> FAIL", "allRequestCount", "successCount",
+  "fail": {"count", "list": [{"userId", "errorMsg": {...}}]}}`` (Kakao's group-chatbot
+  guide shows it, with ``userKeyResolvingFailCount`` for unknown keys; several public
+  clients read the same fields). People who have not added the channel, or blocked it,
+  are counted failed there (Kakao's help centre: a message to someone who has not
+  added the channel fails);
 * how the data reaches the skill: ``event.data`` feeds the event block's own
   bubbles (``{{#current.event.data.<key>}}``); the top-level ``params`` arrive in the
   skill request as ``userRequest.params`` (a public client's documentation and a
@@ -32,10 +36,14 @@ public client code and write-ups, not from Kakao's wording:
   both as ``event.data`` and, with every value as a string, as ``params``;
 * **assumed** (no source found): the error body (taken to be the success shape with
   ``status`` ``FAIL``; nothing here depends on it), which statuses Kakao uses for
-  which errors, the utterance of an event-triggered skill request, and whether
-  Kakao retries. Timeouts and 5xx are treated as retryable although Kakao may have
-  accepted the call before the answer was lost: a retry can then message a user
-  twice (and bill twice).
+  which errors, the utterance of an event-triggered skill request, whether Kakao
+  retries, and when a task's result is complete (read again until every person is
+  counted). There is no idempotency key: a call whose answer never came may have been
+  taken. So a call is made again only when Kakao cannot have acted on it: the
+  connection or the sending of the request failed, or Kakao answered 5xx or 429. A call
+  that went out whole and got no answer (or an answer that is not Kakao's) is
+  ``unknown`` and never repeated; the caller says so rather than risk a second
+  message (and a second charge).
 
 A development bot's id ends with ``!``; it is sent as is in the path.
 """
@@ -49,7 +57,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from chalicelib.domain.ports import Delivery, Notifier
+from chalicelib.domain import ports
+from chalicelib.domain.ports import Attempt, Notifier, TaskResult
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")
@@ -61,11 +70,12 @@ MAX_ANSWER_BYTES = 64 * 1024
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 # Why a batch was not accepted (BatchResult.reason); "" when it was.
-TIMEOUT = "timeout"  # no answer in time (retryable)
-NETWORK = "network"  # connection refused, reset, DNS... (retryable)
+TIMEOUT = "timeout"  # connecting or sending timed out: Kakao never had the whole request (retryable)
+NETWORK = "network"  # connection refused, reset while sending, DNS... (retryable)
+NO_ANSWER = "no_answer"  # the request went out whole, then no answer in time (unknown: never repeated)
 HTTP_STATUS = "http_status"  # an HTTP error status (retryable for 5xx and 429)
 REFUSED = "refused"  # 2xx whose body does not say SUCCESS (permanent)
-BAD_ANSWER = "bad_answer"  # 2xx whose body is not a JSON object (permanent: Kakao may have taken it)
+BAD_ANSWER = "bad_answer"  # 2xx whose body is not a JSON object (unknown: Kakao may have taken it)
 ERROR = "error"  # an unexpected failure on our side (permanent; logged by type and frames)
 
 
@@ -76,13 +86,14 @@ class BatchResult(NamedTuple):
     status: int  # HTTP status; 0 when no answer came (network error, timeout)
     task_id: str  # Kakao's taskId, "" when none was given
     accepted: bool  # Kakao took the task (HTTP 2xx, status SUCCESS)
-    retryable: bool  # network error, timeout, 5xx or 429: the same batch may be sent again
-    reason: str  # "" when accepted, else one of TIMEOUT, NETWORK, HTTP_STATUS, REFUSED, BAD_ANSWER, ERROR
+    retryable: bool  # Kakao cannot have acted on it (not sent whole, 5xx, 429): the same batch may be sent again
+    reason: str  # "" when accepted, else one of TIMEOUT, NETWORK, NO_ANSWER, HTTP_STATUS, REFUSED, BAD_ANSWER, ERROR
+    unknown: bool = False  # sent whole, no (usable) answer: Kakao may have taken it, so it is never sent again
 
     @property
     def permanent(self) -> bool:
         """Failed in a way a retry will not fix (4xx other than 429, a refusal)."""
-        return not self.accepted and not self.retryable
+        return not self.accepted and not self.retryable and not self.unknown
 
 
 class SendResult(NamedTuple):
@@ -109,6 +120,11 @@ class SendResult(NamedTuple):
     def failed_users(self) -> tuple[str, ...]:
         """Users of the batches that failed for good."""
         return tuple(u for b in self.batches if b.permanent for u in b.users)
+
+    @property
+    def unknown_users(self) -> tuple[str, ...]:
+        """Users of the batches that went out but got no answer (Kakao may have taken them)."""
+        return tuple(u for b in self.batches if b.unknown for u in b.users)
 
     @property
     def task_ids(self) -> tuple[str, ...]:
@@ -206,8 +222,7 @@ class EventApi:
         batches: list[BatchResult] = []
         for n, start in enumerate(range(0, len(users), MAX_USERS_PER_CALL)):
             chunk = tuple(users[start : start + MAX_USERS_PER_CALL])
-            body = {"event": event, "user": [{"type": "botUserKey", "id": u} for u in chunk], "params": params}
-            batch = self._post(chunk, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+            batch = self._call(chunk, event, params)
             if not batch.accepted:
                 log.warning(
                     "event api batch failed",
@@ -217,6 +232,7 @@ class EventApi:
                         "status": batch.status,
                         "reason": batch.reason,
                         "retryable": batch.retryable,
+                        "unknown": batch.unknown,
                     },
                 )
             batches.append(batch)
@@ -231,10 +247,66 @@ class EventApi:
                 "accepted": len(result.accepted_users),
                 "retryable": len(result.retry_users),
                 "failed": len(result.failed_users),
+                "unknown": len(result.unknown_users),
                 "ms": int((time.monotonic() - started) * 1000),
             },
         )
         return result
+
+    def call(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> BatchResult:
+        """One call for at most 100 distinct, non-empty keys (ValueError otherwise); never raises for Kakao's answer."""
+        users = tuple(user_keys)
+        if not users or len(users) > MAX_USERS_PER_CALL or len(set(users)) != len(users) or not all(users):
+            raise ValueError(f"one call takes 1 to {MAX_USERS_PER_CALL} distinct keys")
+        event = {"name": self.event_name, "data": dict(data)}
+        json.dumps(event)
+        batch = self._call(users, event, _as_params(data))
+        log.info(
+            "event api call",
+            extra={
+                "event_name": self.event_name,
+                "users": len(users),
+                "status": batch.status,
+                "accepted": batch.accepted,
+                "reason": batch.reason,
+                "retryable": batch.retryable,
+                "unknown": batch.unknown,
+            },
+        )
+        return batch
+
+    def task_result(self, task_id: str) -> dict[str, Any] | None:
+        """Kakao's result of an accepted task (GET /v1/tasks/{taskId}) as JSON; None when it cannot be read."""
+        import http.client
+        import urllib.error
+        import urllib.request
+
+        if not task_id or not _header_safe(task_id):
+            return None
+        url = f"{self.base_url}/v1/tasks/{urllib.parse.quote(task_id, safe='')}"
+        # The scheme is checked in __init__ (https, or http to loopback).
+        req = urllib.request.Request(url, method="GET", headers=self._headers())  # noqa: S310
+        try:
+            with _opener(self._local).open(req, timeout=self.timeout) as resp:
+                return _json_object(resp.read(MAX_ANSWER_BYTES + 1))
+        except (OSError, http.client.HTTPException) as exc:
+            log.warning("event task result unavailable", extra={"status": getattr(exc, "code", 0)})
+            return None
+
+    @property
+    def _local(self) -> bool:
+        return (urllib.parse.urlsplit(self.base_url).hostname or "").lower() in LOCAL_HOSTS
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"KakaoAK {self._key}",
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+        }
+
+    def _call(self, users: tuple[str, ...], event: dict[str, Any], params: dict[str, str]) -> BatchResult:
+        body = {"event": event, "user": [{"type": "botUserKey", "id": u} for u in users], "params": params}
+        return self._post(users, json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
     def _post(self, users: tuple[str, ...], body: bytes) -> BatchResult:
         """One POST; every failure becomes a BatchResult."""
@@ -242,15 +314,10 @@ class EventApi:
         import urllib.error
         import urllib.request
 
-        headers = {
-            "Authorization": f"KakaoAK {self._key}",
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-        }
+        headers = self._headers()
         # The scheme is checked in __init__ (https, or http to loopback): no file: or other schemes.
         req = urllib.request.Request(self.talk_url, data=body, method="POST", headers=headers)  # noqa: S310
-        local = (urllib.parse.urlsplit(self.base_url).hostname or "").lower() in LOCAL_HOSTS
-        opener = _opener(local)
+        opener = _opener(self._local)
         try:
             with opener.open(req, timeout=self.timeout) as resp:
                 status = int(resp.status)
@@ -266,15 +333,19 @@ class EventApi:
             retryable = status >= 500 or status == 429
             task_id = _task_id(answer)
             return BatchResult(users, status, task_id, False, retryable, HTTP_STATUS)
-        except (OSError, http.client.HTTPException) as exc:
+        except urllib.error.URLError as exc:
+            # urllib wraps what fails while connecting or sending the request: Kakao never had it whole.
             reason = TIMEOUT if _timed_out(exc) else NETWORK
             return BatchResult(users, 0, "", False, True, reason)
+        except (OSError, http.client.HTTPException):
+            # The request went out whole; the answer did not come (in time): Kakao may have taken it.
+            return BatchResult(users, 0, "", False, False, NO_ANSWER, unknown=True)
         except Exception as exc:
             log.error("event api call failed", extra=failure(exc))
             return BatchResult(users, 0, "", False, False, ERROR)
         task_id = _task_id(answer)
         if answer is None:
-            return BatchResult(users, status, "", False, False, BAD_ANSWER)
+            return BatchResult(users, status, "", False, False, BAD_ANSWER, unknown=200 <= status < 300)
         if 200 <= status < 300 and str(answer.get("status", "")).upper() == "SUCCESS":
             return BatchResult(users, status, task_id, True, False, "")
         return BatchResult(users, status, task_id, False, False, REFUSED)
@@ -317,20 +388,62 @@ def _opener(local: bool) -> Any:
 # --- the domain's Notifier ------------------------------------------------------------------------
 
 
+def task_result_of(answer: Mapping[str, Any] | None) -> TaskResult | None:
+    """A task's result as Kakao answers it (see the module docstring); None when it is not that shape."""
+    if not answer:
+        return None
+    try:
+        requested = int(answer.get("allRequestCount"))  # type: ignore[arg-type]
+        delivered = int(answer.get("successCount") or 0)
+        fail = answer.get("fail") if isinstance(answer.get("fail"), dict) else {}
+        failed = int((fail or {}).get("count") or 0)
+    except (TypeError, ValueError):
+        return None
+    listed = (fail or {}).get("list")
+    names = tuple(
+        str(f.get("userId"))
+        for f in (listed if isinstance(listed, list) else [])
+        if isinstance(f, dict) and f.get("userId")
+    )
+    return TaskResult(requested=requested, delivered=delivered, failed=failed, failed_keys=names)
+
+
 class EventNotifier(Notifier):
-    """:class:`EventApi` as the conversation's Notifier; the REST API key is fetched on the first send."""
+    """:class:`EventApi` as the worker's Notifier. The REST API key is asked for on every call (``api_key`` is
+    the cached SSM parameter, read again every few minutes, like the skill secret), and forgotten when Kakao
+    refuses it (401), so a rotated key is picked up without waiting for a new container."""
 
     def __init__(
-        self, base_url: str, bot_id: str, event_name: str, api_key: Callable[[], str], timeout: float = 3.0
+        self,
+        base_url: str,
+        bot_id: str,
+        event_name: str,
+        api_key: Callable[[], str],
+        timeout: float = 10.0,
+        forget_key: Callable[[], None] | None = None,
     ) -> None:
         self.base_url, self.bot_id, self.event_name, self.timeout = base_url, bot_id, event_name, timeout
         self._api_key = api_key
+        self._forget_key = forget_key
         self._api: EventApi | None = None
 
-    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
-        if self._api is None:
-            self._api = EventApi(self.base_url, self.bot_id, self._api_key(), self.event_name, self.timeout)
-        result = self._api.send(user_keys, data)
-        return Delivery(
-            accepted=list(result.accepted_users), retry=list(result.retry_users), failed=list(result.failed_users)
-        )
+    def _client(self) -> EventApi:
+        key = self._api_key()
+        if self._api is None or self._api._key != key:
+            self._api = EventApi(self.base_url, self.bot_id, key, self.event_name, self.timeout)
+        return self._api
+
+    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Attempt:
+        batch = self._client().call(user_keys, data)
+        if batch.status == 401 and self._forget_key is not None:
+            self._forget_key()
+        if batch.accepted:
+            return Attempt(ports.ACCEPTED, batch.task_id, batch.status)
+        if batch.retryable:
+            return Attempt(ports.NOT_SENT, "", batch.status)
+        if batch.unknown:
+            return Attempt(ports.UNKNOWN, "", batch.status)
+        return Attempt(ports.REFUSED, "", batch.status)
+
+    def result(self, task_id: str) -> TaskResult | None:
+        return task_result_of(self._client().task_result(task_id))

@@ -1,7 +1,12 @@
 """Kakao skill request JSON -> a small typed object.
 
-Accepts the real channel, 봇 테스트 and 스킬 테스트 shapes (kakao-skill-protocol.md §5.3).
-Anything that is not a usable request raises :class:`BadRequest` (the route answers 400).
+Accepts the real channel, 봇 테스트 and 스킬 테스트 shapes (docs/kakao-protocol.md, "What a request
+carries"). Anything that is not a usable request raises :class:`BadRequest` (the route answers 400).
+
+A message the bot sent first (service.pushing) comes back as an ordinary request of the event block,
+with the push's data in ``userRequest.params`` (docs/kakao-protocol.md, "Pushes"): each key of
+:data:`EVENT_PARAMS` becomes the request's ``client_extra``, as a tapped quick reply's would, which
+the conversation turns into the right reply.
 """
 
 from __future__ import annotations
@@ -13,6 +18,13 @@ from typing import Any, NamedTuple
 MAX_BODY_BYTES = 64 * 1024
 MAX_USER_ID = 128
 MAX_UTTERANCE = 1000
+MAX_EVENT_VALUE = 64
+MAX_BOT_ID = 64
+
+# What an event the bot sends may carry in userRequest.params: an 알림 (a survey id), a survey that opened
+# by itself, a closed survey's summary, a file finished in the background. Every kind service.pushing sends
+# must be here (tests/functional/test_event_contract.py).
+EVENT_PARAMS = ("remind", "opened", "summary", "file")
 
 
 class BadRequest(ValueError):
@@ -27,6 +39,7 @@ class SkillRequest(NamedTuple):
     callback_url: str  # "" unless Kakao gave an https callback URL
     surface: str
     client_extra: dict[str, Any]  # a tapped quick reply's extra; {} when none
+    bot_id: str = ""  # bot.id as Kakao sends it (the Event API's bot id; a development channel's ends with "!")
 
 
 def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:
@@ -81,16 +94,18 @@ def parse_request(body: Any) -> SkillRequest:
     params = _object(ureq.get("params"))
     surface = params.get("surface", "") if isinstance(params.get("surface", ""), str) else ""
     extra = _object(_object(body.get("action")).get("clientExtra"))
-    for event in ("remind", "summary"):  # an event Kakao delivers: an 알림, or a closed survey's summary
+    for event in EVENT_PARAMS:  # an event Kakao delivers (see EVENT_PARAMS)
         value = params.get(event)
-        if not extra and isinstance(value, str) and 0 < len(value) <= 64:
+        if not extra and isinstance(value, str) and 0 < len(value) <= MAX_EVENT_VALUE:
             extra = {event: value}
+    bot = _object(body.get("bot")).get("id")
     return SkillRequest(
         user_key=user_id.strip(),
         utterance=clean_text(utterance),
         callback_url=callback if callback.startswith("https://") else "",
         surface=surface,
         client_extra=extra,
+        bot_id=bot if isinstance(bot, str) and len(bot) <= MAX_BOT_ID and bot.isprintable() else "",
     )
 
 

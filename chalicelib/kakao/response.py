@@ -1,7 +1,7 @@
 """Render a Reply into a Kakao skill response v2.0 that keeps every limit.
 
-Limits (kakao-skill-protocol.md §2.3): 1–3 outputs, ≤ 10 quick replies, simpleText
-≤ 1000 chars, textCard title ≤ 50 and title+description ≤ 400, ≤ 3 buttons with
+Limits (docs/kakao-protocol.md, "What a reply may hold"; Kakao's table is its source [K1]): 1–3 outputs,
+≤ 10 quick replies, simpleText ≤ 1000 chars, textCard title ≤ 50 and title+description ≤ 400, ≤ 3 buttons with
 labels ≤ 14, the whole body ≤ 30 KB. No code path can emit more: texts are split
 or trimmed here, quick replies cut, labels shortened (the sent text stays whole).
 """

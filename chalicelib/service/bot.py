@@ -44,7 +44,7 @@ from chalicelib.domain.writes import (
 )
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
-from chalicelib.service import downloads, reminders, roster_files, wording
+from chalicelib.service import downloads, pushing, roster_files, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.ratelimit import RateLimit
 
@@ -107,6 +107,7 @@ class Bot:
         self.rate_limit = rate_limit  # messages per person per minute; 0 = no limit
         self.limiter = RateLimit()  # this process's counts (kept between messages)
         self.sleep: Callable[[float], None] = time.sleep
+        self.wall_clock: Callable[[], float] = time.time  # epoch seconds of the background work (pushes' leases)
 
     def handle(
         self, user_key: str, text: str, callback_url: str = "", tap: Mapping[str, Any] | None = None
@@ -132,10 +133,9 @@ class Bot:
         return reply, turn.facts
 
     def run_export_task(self, task: ExportTask) -> None:
-        """The background half of a big export, or the sending of an 알림 (the queue calls this)."""
-        if task.kind in ("remind", "opened"):
-            if self.notifier is not None:
-                reminders.run_task(task, self.store, self.notifier, self._requeue)
+        """The background half of a big export, a step of a push, a roster file (the queue calls this)."""
+        if task.kind in pushing.KINDS:
+            self.pusher().run(task)
             return
         if task.kind == "roster":
             if self.uploads is not None:
@@ -147,11 +147,10 @@ class Bot:
         if task.kind == "answer":
             self._keep_unnamed(answer_of(task.extra))
             return
-        if task.kind == "closed":
-            reminders.run_closed(task, self.store, self.notifier, self._requeue)
-            return
         try:
-            downloads.run_task(task, self.store, self.exporter, self.callback)
+            downloads.run_task(
+                task, self.store, self.exporter, self.callback, self._file_push(), lambda: self.clock().timestamp()
+            )
         except Exception as exc:  # counted, then raised: the queue delivers it again (and at last to its DLQ)
             log.error("export build failed", extra={**failure(exc), **emf({"ExportFailures": 1})})
             raise
@@ -291,12 +290,8 @@ class Bot:
         """Surveys the scheduled job opened: with the event channel on, their target hears of it."""
         if self.notifier is None:
             return
-        from chalicelib.domain.audience import people_of
-
-        for s in surveys:
-            keys = [p.key for p in people_of(self.store, s.target_unit)[0] if p.key]
-            if keys:
-                self._notify(NotifyJob(s.id, s.title, keys, s.owner, kind="opened"))
+        for s in surveys:  # who hears of it is worked out when the push is planned
+            self._notify(NotifyJob(s.id, s.title, [], s.owner, kind="opened"))
 
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""
@@ -308,18 +303,30 @@ class Bot:
                 self._notify(job)
 
     def _notify(self, job: NotifyJob) -> None:
-        """Hand an 알림 to the queue (or send it now without one); never fails the reply."""
-        task = ExportTask(
-            user_key=job.admin_key, survey_ids=[job.survey_id], kind=job.kind, user_keys=job.user_keys, title=job.title
-        )
-        self._queue(task)
+        """Queue a push's plan (or run it now without a queue); never fails the reply."""
+        self._queue(pushing.new_push(job))
 
-    def _requeue(self, task: ExportTask, delay_seconds: int) -> None:
-        """A task's retry back on the queue, held back ``delay_seconds``; without a queue, now."""
+    def pusher(self) -> pushing.Pusher:
+        """The steps of pushes, over this bot's store, event channel and queue."""
+        return pushing.Pusher(self.store, self.notifier, self._enqueue, self.wall_clock, self.clock)
+
+    def _enqueue(self, tasks: Sequence[ExportTask], delay_seconds: int) -> None:
+        """Tasks of background work back on the queue, held back ``delay_seconds``; without a queue, run now."""
         if self.queue is not None:
-            self.queue.send(task, delay_seconds)
+            self.queue.send_many(tasks, delay_seconds)
         else:
-            self.run_export_task(task)
+            for task in tasks:
+                self.run_export_task(task)
+
+    def _file_push(self) -> Callable[[str], None] | None:
+        """How a file finished in the background is announced to who asked: a push, with the event channel."""
+        if self.notifier is None:
+            return None
+
+        def push(key: str) -> None:
+            self._queue(pushing.new_push(NotifyJob("", "", [key], key, kind="file")))
+
+        return push
 
     def _queue(self, task: ExportTask) -> None:
         """Background work after the reply's writes: on the queue, or now without one; never fails the reply."""

@@ -4,11 +4,19 @@ A big export (or any when time is short) is answered at once and built in the
 background: the finished files reach the admin by Kakao's callback when the request
 carried one, otherwise they are parked in the admin's session and the next message
 offers "파일 받기" (links are minted then, never stored).
+
+Kakao's callback URL works once, for one minute from the request. The queue may take
+a while to start the work (a cold function), and a big file takes longer to build: when
+what is left of the minute cannot cover the build, the callback is spent at once on
+saying how the file will come instead (a push when it is ready, with the event channel;
+else "파일 받기" on the next message), so nobody is left waiting in silence. A callback
+that fails (expired, refused) is followed by the same push.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +38,11 @@ if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
 
 log = logging.getLogger("haengjeong")
+
+CALLBACK_SECONDS = 60  # Kakao's callback URL is valid this long after the request, once
+CALLBACK_MARGIN = 15  # seconds kept for the POST itself, the upload and clocks that differ
+BUILD_SECONDS = 3.0  # a build's fixed part: reading the answers, storing the files, signing links
+CELLS_PER_SECOND = 10_000  # openpyxl's pace on the export function, taken low (docs/performance.md)
 
 # Exports larger than this many cells are built in the background (openpyxl writes
 # roughly 10-30k cells a second on a small Lambda; the reply must leave within 5 s).
@@ -131,16 +144,50 @@ def forget(exporter: Exporter, survey_id: str) -> None:
         log.warning("export cleanup failed", extra={"survey": survey_id, **failure(exc)})
 
 
+def build_seconds(surveys: list[Survey]) -> float:
+    """How long building ``surveys`` may take, on the slow side."""
+    cells = sum(s.response_count * (len(s.questions) + 4) for s in surveys)
+    return BUILD_SECONDS + cells / CELLS_PER_SECOND
+
+
+def callback_left(requested_at: str, now: float) -> float:
+    """Seconds the request's callback URL still works (0 when the request's time is unknown)."""
+    try:
+        asked = datetime.fromisoformat(requested_at).timestamp()
+    except ValueError:
+        return 0.0
+    return CALLBACK_SECONDS - (now - asked)
+
+
 def run_task(
-    task: ExportTask, store: Store, exporter: Exporter | None, callback: Callable[[str, Reply], bool] | None
+    task: ExportTask,
+    store: Store,
+    exporter: Exporter | None,
+    callback: Callable[[str, Reply], bool] | None,
+    push_file: Callable[[str], None] | None = None,
+    now: Callable[[], float] = time.time,
 ) -> None:
-    """The background half of a big export: build, then deliver by callback or park for 파일 받기."""
+    """The background half of a big export: build, then deliver by callback, or park it for 파일 받기 and (with
+    the event channel) push a line saying it is ready."""
     surveys = store.get_surveys(task.survey_ids)
     if not surveys or exporter is None:
         return
+    url = task.callback_url if callback is not None else ""
+    if url and callback_left(task.requested_at, now()) - CALLBACK_MARGIN < build_seconds(surveys):
+        later = wording.FILE_BY_PUSH if push_file is not None else wording.FILE_ON_NEXT_MESSAGE
+        if callback is not None and not callback(url, wording.sorry(later)):
+            log.warning("callback expired before the file could be announced")
+        url = ""  # spent (or dead): the file comes the other way
     title, links = build(surveys, task.master, store, exporter)
-    if task.callback_url and callback is not None and callback(task.callback_url, wording.links_reply(title, links)):
+    if url and callback is not None and callback(url, wording.links_reply(title, links)):
         return
+    _park(task, store, links, title)
+    if push_file is not None:
+        push_file(task.user_key)
+
+
+def _park(task: ExportTask, store: Store, links: list[FileLink], title: str) -> None:
+    """The files wait in the admin's session for 파일 받기 (their links are minted then)."""
     parked = [ReadyFile(key=x.key, title=_stem(x.filename), ext=_ext(x.filename), label=title) for x in links]
     for _ in range(PARK_ATTEMPTS):
         user = store.get_user(task.user_key)

@@ -44,6 +44,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.ports import RosterInfo, Store, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
+from chalicelib.storage.pushlog import DynamoPushLog
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,
@@ -411,6 +412,14 @@ class DynamoStore(Store):
         except PutError as e:
             if not _condition_failed(e):
                 raise
+
+    def push_log(self) -> DynamoPushLog:
+        """The pushes of this store, in its roster table (a client of their own, made on first use)."""
+        with self._lock:
+            log = self.__dict__.get("_pushes")
+            if log is None:
+                log = self.__dict__["_pushes"] = DynamoPushLog(self.config)
+            return log
 
     def purge_answers(self, survey_id: str) -> int:
         """Delete a survey's answers and participation records (retention over); how many answers went."""

@@ -73,6 +73,7 @@ from chalicelib.domain.writes import (
     Unplan,
     Write,
 )
+from chalicelib.storage.pushlog import MemoryPushLog
 
 
 class MemoryStore(Store):
@@ -200,6 +201,14 @@ class MemoryStore(Store):
     def planned(self) -> list[Planned]:
         with self._lock:
             return list(self.plans.values())
+
+    def push_log(self) -> MemoryPushLog:
+        """The pushes of this store (one log per store, made on first use)."""
+        with self._lock:
+            log = self.__dict__.get("_pushes")
+            if log is None:
+                log = self.__dict__["_pushes"] = MemoryPushLog()
+            return log
 
     def purge_answers(self, survey_id: str) -> int:
         with self._lock:

@@ -58,7 +58,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 # What Kakao's documented limits allow of the outputs chalicelib.kakao.response.validate does not walk (the bot
-# sends only simpleText and textCard, and validate calls anything else unexpected); kakao-skill-protocol.md §2.3.
+# sends only simpleText and textCard, and validate calls anything else unexpected); docs/kakao-protocol.md, "What a reply may hold".
 CARD_KINDS = ("basicCard", "listCard", "carousel", "simpleImage", "commerceCard", "itemCard")
 CAROUSEL_TYPES = ("basicCard", "commerceCard", "listCard", "itemCard", "textCard")
 

@@ -201,7 +201,7 @@ def test_tables_are_recoverable_encrypted_and_kept(model: type[Model], bound_tab
 
 
 def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
-    (lid, bucket), = resources_of(RESOURCES, "AWS::S3::Bucket").items()
+    lid, bucket = "ExportBucket", RESOURCES["Resources"]["ExportBucket"]
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
@@ -213,10 +213,29 @@ def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
                 if r["Status"] == "Enabled" and r.get("Prefix") == s3.KEY_PREFIX]
     assert [r["ExpirationInDays"] for r in expiring] == [1]
     assert "WebsiteConfiguration" not in props and "AccessControl" not in props
+    # Backups have their own bucket; the ones earlier versions wrote here expire as they always did.
+    (old,) = [r for r in props["LifecycleConfiguration"]["Rules"] if r["Prefix"] != s3.KEY_PREFIX]
+    assert old["Prefix"] == "backups/" and old["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
 
 
-def test_export_bucket_refuses_plain_http() -> None:
-    (lid, _), = resources_of(RESOURCES, "AWS::S3::Bucket").items()
+def test_backups_have_a_versioned_bucket_of_their_own() -> None:
+    # The export bucket's files are meant to vanish; backups are meant to stay, and an overwrite or a delete of
+    # one must leave its earlier version: a bucket of their own, versioned, private, expiring both.
+    from chalicelib import backup
+
+    props = RESOURCES["Resources"]["BackupBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == RESOURCES["Resources"]["ExportBucket"]["Properties"][
+        "PublicAccessBlockConfiguration"]
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule["Prefix"] == backup.PREFIX and rule["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "BackupRetentionDays"}}
+    assert RESOURCES["Resources"]["BackupBucket"]["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("lid", ["ExportBucket", "BackupBucket"])
+def test_the_buckets_refuse_plain_http(lid: str) -> None:
     (policy,) = [p for p in resources_of(RESOURCES, "AWS::S3::BucketPolicy").values()
                  if p["Properties"]["Bucket"] == {"Ref": lid}]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
@@ -257,8 +276,8 @@ def test_export_pollers_never_exceed_build_export_concurrency(stage: str) -> Non
 def test_names_are_the_ones_config_json_gives_the_functions(stage: str, stage_env: Any) -> None:
     s = stage_env(stage)
     assert sorted(template_tables(stage)) == sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table])
-    (bucket,) = resources_of(RESOURCES, "AWS::S3::Bucket").values()
-    assert resolve(bucket["Properties"]["BucketName"], stage) == s.export_bucket
+    assert resolve(RESOURCES["Resources"]["ExportBucket"]["Properties"]["BucketName"], stage) == s.export_bucket
+    assert resolve(RESOURCES["Resources"]["BackupBucket"]["Properties"]["BucketName"], stage) == s.backup_bucket
     assert resolve(export_queue()[1]["Properties"]["QueueName"], stage) == s.export_queue
 
 
@@ -271,7 +290,7 @@ def test_stage_parameter_allows_exactly_the_config_stages() -> None:
 def test_outputs_name_every_created_resource() -> None:
     # Nothing an operator looks up by name (alarms and log groups carry the stack's names themselves).
     unnamed = {"AWS::S3::BucketPolicy", "AWS::Lambda::Permission", "AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm",
-               "AWS::SNS::Subscription"}
+               "AWS::SNS::Subscription", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Account"}
     created = {lid for lid, r in RESOURCES["Resources"].items() if "Type" in r and r["Type"] not in unnamed}
     referenced = set()
     for output in RESOURCES["Outputs"].values():
@@ -309,6 +328,12 @@ BOTO3_CALLS = {
     "scan": {"dynamodb:Scan"},  # the daily backup (chalicelib/backup.py), never a chat message
     "batch_write_item": {"dynamodb:BatchWriteItem"},  # a restore (run with the operator's credentials)
     "send_message": {"sqs:SendMessage"},
+    "send_message_batch": {"sqs:SendMessage"},  # SendMessageBatch is authorised as SendMessage
+    "get_item": {"dynamodb:GetItem"},  # the push log (storage/pushlog.py), a low-level client of the roster table
+    "put_item": {"dynamodb:PutItem"},
+    "update_item": {"dynamodb:UpdateItem"},
+    "query": {"dynamodb:Query"},
+    "transact_write_items": {"dynamodb:UpdateItem"},  # authorised per action inside: it only updates
 }
 # Local engines and tests only: the template creates the tables and the bucket.
 SETUP_ONLY_CALLS = {"create_bucket", "put_public_access_block"}
@@ -326,7 +351,8 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py", "chalicelib/backup.py"):
+    for module in ("chalicelib/export/s3.py", "chalicelib/jobs.py", "chalicelib/secrets.py", "chalicelib/backup.py",
+                   "chalicelib/storage/pushlog.py"):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -386,14 +412,15 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
         f"arn:aws:dynamodb:{REGION}:*:table/{names[model]}/index/{index['index_name']}"
         for model in tables.MODELS for index in model._get_schema()["global_secondary_indexes"]
     }
-    bucket = resolve(resources_of(RESOURCES, "AWS::S3::Bucket").popitem()[1]["Properties"]["BucketName"], stage)
+    bucket = resolve(RESOURCES["Resources"]["ExportBucket"]["Properties"]["BucketName"], stage)
+    backups = resolve(RESOURCES["Resources"]["BackupBucket"]["Properties"]["BucketName"], stage)
     queue = resolve(export_queue()[1]["Properties"]["QueueName"], stage)
     objects = {f"arn:aws:s3:::{bucket}/{s3.KEY_PREFIX}*"}
     queue_arn = {f"arn:aws:sqs:{REGION}:*:{queue}"}
     expected = {
         **{a: table_arns | index_arns for a in needed_actions() if a.startswith("dynamodb:")},
         "dynamodb:Scan": table_arns,  # the backup reads whole tables, never an index
-        "s3:PutObject": objects | {f"arn:aws:s3:::{bucket}/backups/*"},
+        "s3:PutObject": objects | {f"arn:aws:s3:::{backups}/backups/*"},
         "s3:GetObject": objects,
         "s3:DeleteObject": objects,
         "s3:ListBucket": {f"arn:aws:s3:::{bucket}"},
@@ -445,6 +472,12 @@ def chalice_template(stage: str) -> dict[str, Any]:
         assert done.returncode == 0, done.stderr
         _rendered[stage] = json.loads(done.stdout)
     return copy.deepcopy(_rendered[stage])
+
+
+def function_roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The roles the functions run with (by logical id)."""
+    used = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(template, "AWS::Serverless::Function").values()}
+    return {lid: r for lid, r in resources_of(template, "AWS::IAM::Role").items() if lid in used}
 
 
 def merged(stage: str) -> dict[str, Any]:
@@ -503,14 +536,17 @@ def test_the_bucket_name_carries_the_account_so_two_organisations_can_deploy_a_s
     # Bucket names are global; tables and queues are per account. The bucket, the functions' HJ_EXPORT_BUCKET
     # and the roles' S3 resources all name <...>-exports-<account>, as Fn::Sub (scripts/package_fix.py).
     template = merged(stage)
-    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    bucket = template["Resources"]["ExportBucket"]
     assert bucket["Properties"]["BucketName"] == {"Fn::Sub": "haengjeong-${Stage}-exports-${AWS::AccountId}"}
+    assert template["Resources"]["BackupBucket"]["Properties"]["BucketName"] == {
+        "Fn::Sub": "haengjeong-${Stage}-backups-${AWS::AccountId}"}
     for fid, f in resources_of(template, "AWS::Serverless::Function").items():
         value = f["Properties"]["Environment"]["Variables"]["HJ_EXPORT_BUCKET"]
         assert value == {"Fn::Sub": f"haengjeong-{stage}-exports-${{AWS::AccountId}}"}, fid
-    for lid, role in resources_of(template, "AWS::IAM::Role").items():
+    for lid, role in function_roles(template).items():
         text = json.dumps(role)
-        assert f"haengjeong-{stage}-exports-${{AWS::AccountId}}" in text or "s3:" not in text, lid
+        buckets = (f"haengjeong-{stage}-exports-${{AWS::AccountId}}", f"haengjeong-{stage}-backups-${{AWS::AccountId}}")
+        assert any(b in text for b in buckets) or "s3:" not in text, lid
         for st in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
             for r in st["Resource"]:
                 assert "AccountId" not in json.dumps(r) or isinstance(r, dict), (lid, r)  # substituted, not literal
@@ -523,7 +559,7 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
     # notifications), so the bucket it creates names the plain function app.py defines for it.
     template = merged(stage)
     functions = resources_of(template, "AWS::Serverless::Function")
-    (bucket_id, bucket), = resources_of(template, "AWS::S3::Bucket").items()
+    bucket_id, bucket = "ExportBucket", template["Resources"]["ExportBucket"]
     (config,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     fid = config["Function"]["Fn::GetAtt"][0]
     assert config["Function"] == {"Fn::GetAtt": [fid, "Arn"]} and fid in functions
@@ -550,7 +586,7 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
 def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
     template = merged(stage)
     tables_created = sorted(template_tables(stage))
-    (bucket,) = resources_of(template, "AWS::S3::Bucket").values()
+    bucket = template["Resources"]["ExportBucket"]
     functions = resources_of(template, "AWS::Serverless::Function")
     assert len(functions) == len(FUNCTIONS)
     for fid, function in functions.items():
@@ -568,9 +604,13 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_function_has_a_role_of_its_own_policy(stage: str) -> None:
     template = merged(stage)
-    roles = resources_of(template, "AWS::IAM::Role")
+    roles = function_roles(template)
     functions = resources_of(template, "AWS::Serverless::Function")
     assert len(roles) == len(FUNCTIONS) == len(functions)
+    # The one other role is API Gateway's, for its access logs, with AWS's policy for exactly that.
+    (other,) = set(resources_of(template, "AWS::IAM::Role")) - set(roles)
+    assert template["Resources"][other]["Properties"]["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}]
     by_handler = {f["Properties"]["Handler"]: f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     for function in FUNCTIONS:
         handler = "app.app" if function == "api_handler" else f"app.{function}"
@@ -607,7 +647,8 @@ def test_least_privilege_per_function_and_an_append_only_audit_table(stage: str,
         assert on_audit == ({"dynamodb:Scan"} if function == "backup_tables" else {"dynamodb:PutItem"}), function
     api, close, export, roster, backup = (grants(stage, f) for f in FUNCTIONS)
     assert set(backup) == {"dynamodb:Scan", "s3:PutObject"} | LOGS | XRAY
-    assert backup["s3:PutObject"] == {f"arn:aws:s3:::{s.export_bucket}/backups/*"}
+    assert backup["s3:PutObject"] == {f"arn:aws:s3:::{s.backup_bucket}/backups/*"}
+    assert not any(s.backup_bucket in r for g in (api, close, export, roster) for rs in g.values() for r in rs)
     assert not any("dynamodb:Scan" in g for g in (api, close, export, roster))  # no chat path scans
     assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(api)  # only the queue's consumer receives
     # the schedule reads no secret and writes no file; it deletes a survey's files when its retention ends

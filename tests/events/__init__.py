@@ -7,7 +7,7 @@
 * ``skill_test``         스킬 테스트 console (accountId, 6-digit id, ``lang: null``)
 * ``legacy_2018``        2018 CBT-era payload (``skillOption``, accountId/talkUserId)
 
-Ids are made up but shaped like real ones (see docs/kakao-skill-protocol.md §1, §5.3, §8).
+Ids are made up but shaped like real ones (see docs/kakao-protocol.md, "What a request carries").
 """
 from __future__ import annotations
 

@@ -92,6 +92,9 @@ def test_each_message_writes_one_metric_line_with_its_correlation_ids(
         text = json.dumps(line, ensure_ascii=False)
         assert "홍길동" not in text and "아무 말" not in text and MEMBER[1] not in text
     assert [x["cmd"] for x in skill_lines] == ["등록", "메뉴", "(text)"]
+    # The bot id Kakao sends is in every line: where an operator copies HJ_BOT_ID from (docs/kakao-setup.md).
+    sent = json.loads(lambda_event("메뉴", MEMBER[1], "x")["body"])["bot"]["id"]
+    assert sent and {x["bot"] for x in skill_lines} == {sent}
 
 
 def test_a_refused_message_counts_as_a_throttle(client: Any, logged: Callable[[], list[dict[str, Any]]],

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(400)  # a hung stack fails this test instead of
 
 RATIOS = ("throughput_ratio_menu", "throughput_ratio_round", "throughput_ratio_menu_500", "history_ratio",
           "history_ratio_menu", "history_ratio_list", "p50_ms", "p99_ms", "p99_ratio", "import_ratio",
-          "export_ratio", "export_peak_rss_mb")
+          "cold_start_ms", "export_ratio", "export_peak_rss_mb")
 PER_KIND = ("ddb_calls", "ddb_writes", "items_read", "ddb_calls_500", "items_read_500")
 
 

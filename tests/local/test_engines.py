@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,7 +19,8 @@ import boto3
 import pytest
 from local_stack import group_gone, require_engines, running_devstack
 
-from scripts import chat, engines
+from scripts import chat, engines, local, sqsworker, superadmin
+from scripts.wizard import bbq_messages
 
 CREDS: dict[str, Any] = {"region_name": "ap-northeast-2", "aws_access_key_id": "local",
                          "aws_secret_access_key": "local"}
@@ -104,6 +107,43 @@ def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(
     # A wrong secret is refused.
     assert chat.main(["--url", stack["skill_url"], "--secret", "wrong", "--say", "메뉴"]) == 1
     assert "HTTP 401" in capsys.readouterr().out
+
+    # Background work goes through the stack's SQS queue (moto), made as the template makes it, and its
+    # consumer: an 알림 confirmed in chat reaches the Event API stand-in.
+    sqs = boto3.client("sqs", endpoint_url=stack["sqs_endpoint"], **CREDS)
+    url = sqs.get_queue_url(QueueName=stack["export_queue"])["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    settings = sqsworker.queue_settings()
+    assert (int(attrs["VisibilityTimeout"]), int(attrs["MaximumMessageSize"])) == (
+        settings["visibility"], settings["max_bytes"]) == (720, 256 * 1024)
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == settings["receives"]
+
+    def say(who: str, text: str) -> str:
+        assert chat.main(["--url", stack["skill_url"], "--secret", stack["skill_secret"], "--user", who,
+                          "--json", "--say", text]) == 0
+        return capsys.readouterr().out
+
+    say("관리자", "등록 본부 관리자")
+    with pytest.MonkeyPatch.context() as mp:  # this process points at the stack while it promotes the admin
+        for var in local.TOUCHED:
+            mp.delenv(var, raising=False)
+        local.use_stack(stack)
+        from chalicelib import runtime
+        from chalicelib.config import settings as current
+
+        superadmin.promote(runtime.store(current()), "관리자")
+    for text in bbq_messages(title="큐 시험", deadline="없음"):
+        say("관리자", text)
+    say("홍길동", "등록 2중대 홍길동")
+    assert "보낼까요" in say("관리자", "알림 큐 시험")
+    assert "보내고 있어요" in say("관리자", "예")
+    deadline = time.monotonic() + 60  # the consumer polls the queue; bounds a broken run only
+    calls: list[Any] = []
+    while not calls and time.monotonic() < deadline:
+        with urllib.request.urlopen(stack["event_api_url"] + "/calls", timeout=5) as resp:  # noqa: S310 (loopback)
+            calls = json.loads(resp.read())
+        time.sleep(0.2)
+    assert len(calls) == 1 and calls[0]["status"] == 200 and len(calls[0]["users"]) == 2
 
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     assert proc.wait(timeout=60) == 0

@@ -90,3 +90,71 @@ def test_ready_files_are_offered_once_on_the_menu(chat: Chat) -> None:
     c.as_("관리자").say("다운로드 BBQ 회식")
     m = c.say("메뉴")
     assert m.quick.count("파일 받기") == 1 and m.text.count("파일이 준비됐어요") == 1
+
+
+# --- the callback's minute -----------------------------------------------------------------------------
+
+
+class HeldQueue(InlineQueue):
+    """Holds tasks until ``release``: the queue and a cold function taking their time."""
+
+    def send(self, task, delay_seconds: int = 0) -> None:  # type: ignore[no-untyped-def]
+        self.sent.append(task)
+        self.delays.append(delay_seconds)
+
+    def release(self) -> None:
+        held, self.sent = list(self.sent), []
+        for task in held:
+            self.runner(task)
+
+
+def late_export(chat: Chat, notifier=None, seconds: float = 50) -> tuple[Chat, list, list]:  # type: ignore[no-untyped-def]
+    from pushfakes import FakeNotifier
+
+    c, ex, posted = big_export_chat(chat)
+    c.bot.notifier = notifier
+    c.bot.queue = HeldQueue(c.bot.run_export_task)
+    c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
+    c.clock.advance(seconds=seconds)  # the job starts this long after the request
+    c.bot.queue.release()
+    while c.bot.queue.sent:  # what the export queued (a push's steps) runs too
+        c.bot.queue.release()
+    return c, posted, notifier.calls if isinstance(notifier, FakeNotifier) else []
+
+
+def test_a_file_that_cannot_make_the_callbacks_minute_is_announced_at_once_then_pushed(chat: Chat) -> None:
+    from pushfakes import FakeNotifier
+
+    c, posted, calls = late_export(chat, FakeNotifier(), seconds=50)
+    ((url, body),) = posted  # the one-time URL said how the file will come, while it still worked
+    assert url == CALLBACK and "다 되면 카카오톡 메시지로 알려 드릴게요" in body["template"]["outputs"][0]["simpleText"]["text"]
+    assert len(c.user("관리자").session["ready"]) == 2  # parked ...
+    ((keys, data),) = calls  # ... and pushed to who asked
+    assert keys == [c.user("관리자").key] and data == {"file": "ready"}
+    files = c.say("", who="관리자", tap={"file": "ready"})  # as Kakao delivers the push
+    assert len(files.buttons) == 2 and all(b["webLinkUrl"].endswith("?fresh") for b in files.buttons)
+
+
+def test_without_the_event_channel_it_says_the_next_message_will_have_it(chat: Chat) -> None:
+    c, posted, _ = late_export(chat, None, seconds=50)
+    ((_, body),) = posted
+    assert "아무 메시지나 보내면 '파일 받기'" in body["template"]["outputs"][0]["simpleText"]["text"]
+    assert "파일 받기" in c.say("메뉴", who="관리자").quick
+
+
+def test_a_job_in_time_delivers_the_file_by_the_callback_and_pushes_nothing(chat: Chat) -> None:
+    from pushfakes import FakeNotifier
+
+    c, posted, calls = late_export(chat, FakeNotifier(), seconds=5)
+    ((_, body),) = posted
+    assert "textCard" in body["template"]["outputs"][0] and calls == []
+
+
+def test_a_callback_kakao_refuses_is_followed_by_a_push(chat: Chat) -> None:
+    from pushfakes import FakeNotifier
+
+    c, ex, posted = big_export_chat(chat, callback=False)
+    notifier = FakeNotifier()
+    c.bot.notifier = notifier
+    c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
+    assert len(posted) == 1 and [d for _, d in notifier.calls] == [{"file": "ready"}]

@@ -2,34 +2,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from harness import Chat, key_of, make_bbq
+from pushfakes import FakeNotifier, SimulatedQueue
 
 from chalicelib.domain import remind
 from chalicelib.domain.model import ADMIN, SUPER
-from chalicelib.domain.ports import Delivery, Notifier
-from chalicelib.service import Bot
+from chalicelib.domain.ports import NOT_SENT, REFUSED, UNKNOWN, Notifier
+from chalicelib.service import Bot, pushing
 from chalicelib.service import reminders as sending
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
-
-
-class FakeNotifier(Notifier):
-    def __init__(self, fail: dict[str, list[str]] | None = None) -> None:
-        self.calls: list[tuple[list[str], dict[str, Any]]] = []
-        self.fail = fail or {}  # "retry"/"failed" -> keys that fail so on the first call
-        self.lock = threading.Lock()
-
-    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
-        with self.lock:
-            first = not self.calls
-            self.calls.append((list(user_keys), dict(data)))
-        retry = [k for k in user_keys if first and k in self.fail.get("retry", [])]
-        failed = [k for k in user_keys if k in self.fail.get("failed", [])]
-        return Delivery([k for k in user_keys if k not in retry and k not in failed], retry, failed)
 
 
 def reminding_chat(notifier: Notifier) -> Chat:
@@ -76,7 +60,7 @@ def test_it_shows_who_and_what_it_costs_then_sends_once_and_tells_the_admin() ->
     assert key_of("홍길동") not in keys and set(keys) >= {key_of("김철수"), key_of("이영희")}
     assert data == {"remind": chat.store.list_surveys()[0].id}
     note = chat.say("메뉴", who="관리자")
-    assert note.text.startswith(f"'{TITLE}' 알림: 5명에게 보냈어요.")
+    assert note.text.startswith(f"'{TITLE}' 알림: 5명 모두에게 전해졌어요.")
     assert f"'{TITLE}' 알림:" not in chat.say("메뉴", who="관리자")  # told once
     again = chat.say(f"알림 {TITLE}", who="공동")
     assert "이미 보냈어요" in again and len(notifier.calls) == 1
@@ -108,62 +92,80 @@ def test_two_admins_confirming_at_once_send_once() -> None:
     assert any("이미 보냈어요" in r for r in replies.values())
 
 
-def test_retryable_failures_are_retried_and_permanent_ones_reported() -> None:
-    notifier = FakeNotifier(fail={"retry": [key_of("김철수")], "failed": [key_of("이영희")]})
+def test_a_call_kakao_did_not_take_is_made_again_and_the_note_counts_who_could_not_receive() -> None:
+    notifier = FakeNotifier(outcomes=[NOT_SENT], unreachable=[key_of("이영희")])
     chat = world(notifier)
     chat.say(f"알림 {TITLE}", who="관리자")
     chat.say("예", who="관리자")
-    assert [len(keys) for keys, _ in notifier.calls] == [5, 1]  # only 김철수 again
+    first, again = (sorted(keys) for keys, _ in notifier.calls)
+    assert first == again and len(first) == 5  # the chunk again, once Kakao took nothing the first time
     note = chat.say("메뉴", who="관리자")
-    assert "4명에게 보냈어요. 1명에게는 보내지 못했어요." in note
+    assert f"'{TITLE}' 알림: 5명 중 4명에게 전해졌어요. 1명은 채널을 추가하지 않았거나 차단해서 받지 못했어요." in note
 
 
-class Flaky(Notifier):
-    """Kakao answering 5xx for the given keys on every call (Delivery.retry), accepting the others."""
-
-    def __init__(self, down: set[str]) -> None:
-        self.down = down
-        self.calls: list[list[str]] = []
-
-    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Delivery:
-        self.calls.append(list(user_keys))
-        return Delivery([k for k in user_keys if k not in self.down], [k for k in user_keys if k in self.down], [])
-
-
-def test_retries_go_back_on_the_queue_held_back_and_the_admin_hears_once_at_the_end() -> None:
-    from chalicelib.jobs import InlineQueue
-
-    notifier = Flaky({key_of("김철수"), key_of("이영희")})
+def test_retries_wait_a_minute_then_five_and_the_admin_hears_once_at_the_end() -> None:
+    notifier = FakeNotifier(outcomes=[NOT_SENT, NOT_SENT, NOT_SENT])
     chat = world(notifier)
-    queue = InlineQueue(chat.bot.run_export_task)
+    queue = SimulatedQueue(chat.bot.run_export_task)
     chat.bot.queue = queue
     chat.say(f"알림 {TITLE}", who="관리자")
     assert "보내고 있어요" in chat.say("예", who="관리자")
-    # One attempt per run; the two still failing go back with a pause, a minute then five, then given up.
-    assert [len(keys) for keys in notifier.calls] == [5, 2, 2]
-    assert queue.delays == [0, *sending.BACKOFF_SECONDS]
-    assert [t.attempt for t in queue.sent] == [0, 1, 2]
-    assert queue.sent[-1].reached == 3  # carried along to the last run, which tells the admin
+    queue.drain()
+    assert len(notifier.calls) == pushing.MAX_TRIES  # then it stops: Kakao kept refusing
+    steps = [(t.step, d) for t, d in zip(queue.sent, queue.delays)]
+    assert steps == [("plan", 0), ("send", 0), ("send", pushing.RETRY_DELAYS[0]), ("send", pushing.RETRY_DELAYS[1])]
     note = chat.say("메뉴", who="관리자")
-    assert note.text.count("알림:") == 1 and "3명에게 보냈어요. 2명에게는 보내지 못했어요." in note
+    assert note.text.count("알림:") == 1 and f"'{TITLE}' 알림: 5명 모두에게 보내지 못했어요." in note
 
 
-def test_a_retry_that_cannot_be_queued_is_reported_not_lost() -> None:
-    from chalicelib.jobs import InlineQueue
+def test_a_call_refused_for_good_is_not_repeated() -> None:
+    notifier = FakeNotifier(outcomes=[REFUSED])
+    chat = world(notifier)
+    chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
+    assert len(notifier.calls) == 1
+    assert "5명 모두에게 보내지 못했어요." in chat.say("메뉴", who="관리자")
 
-    chat = world(Flaky({key_of("김철수")}))
-    queue = InlineQueue(chat.bot.run_export_task)
 
-    def refuse(task: Any, delay_seconds: int = 0) -> None:
-        if delay_seconds:
+def test_a_call_that_got_no_answer_is_never_repeated_and_the_admin_is_told_so() -> None:
+    notifier = FakeNotifier(outcomes=[UNKNOWN])
+    chat = world(notifier)
+    chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
+    assert len(notifier.calls) == 1  # Kakao may have taken it: a second call could message them twice
+    assert "5명은 카카오가 답하지 않아 보내졌는지 알 수 없어요." in chat.say("메뉴", who="관리자")
+
+
+def test_a_retry_that_cannot_be_queued_comes_back_with_the_message_not_lost() -> None:
+    notifier = FakeNotifier(outcomes=[NOT_SENT])
+    chat = world(notifier)
+    queue = SimulatedQueue(chat.bot.run_export_task)
+    refusals = [1]
+    real_send = queue.send
+
+    def send(task, delay_seconds=0):  # the queue is unreachable once, when the retry is handed back
+        if delay_seconds and refusals:
+            refusals.pop()
             raise OSError("queue unreachable")
-        InlineQueue.send(queue, task, delay_seconds)
+        real_send(task, delay_seconds)
 
-    queue.send = refuse  # type: ignore[method-assign]
+    queue.send = send  # type: ignore[method-assign]
     chat.bot.queue = queue
-    chat.say(f"알림 {TITLE}", who="관리자")
-    chat.say("예", who="관리자")
-    assert "4명에게 보냈어요. 1명에게는 보내지 못했어요." in chat.say("메뉴", who="관리자")
+    chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
+    queue.drain()
+    assert len(notifier.calls) == 2 and not queue.dead  # the message that raised came back and sent the chunk
+    assert "5명 모두에게 전해졌어요." in chat.say("메뉴", who="관리자")
+
+
+def test_results_not_ready_are_read_again_then_reported_as_not_confirmed() -> None:
+    notifier = FakeNotifier()
+    notifier.results_ready = False
+    chat = world(notifier)
+    queue = SimulatedQueue(chat.bot.run_export_task)
+    chat.bot.queue = queue
+    chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
+    queue.drain()
+    checks = [d for t, d in zip(queue.sent, queue.delays) if t.step == "check"]
+    assert checks == list(pushing.CHECK_DELAYS)
+    assert "카카오가 5명 몫을 받았지만 전해졌는지는 확인하지 못했어요." in chat.say("메뉴", who="관리자")
 
 
 def test_the_reminder_as_a_member_receives_it() -> None:
@@ -242,7 +244,7 @@ def test_automatic_reminders_go_once_each_at_their_time() -> None:
     for t in runs:
         t.join(10)
     assert len(notifier.calls) == 2  # the 1 h one, once though two runs raced
-    assert chat.say("메뉴", who="관리자").text.startswith("'자동 알림' 알림: 2명에게 보냈어요.")
+    assert chat.say("메뉴", who="관리자").text.startswith("'자동 알림' 알림: 2명 모두에게 전해졌어요.")
 
 
 def test_without_the_event_channel_the_wizard_does_not_ask_about_reminders() -> None:

@@ -69,8 +69,18 @@ def cli_store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
     """The command line talking to an in-memory store."""
     from chalicelib import runtime
 
+    from scripts import target
+
     store = MemoryStore()
     monkeypatch.setattr(runtime, "store", lambda settings: store)
+    aimed: list[str | None] = []
+
+    def aim(stage: str | None, **kw: object) -> target.Target:  # where it acts is scripts/target.py's test
+        aimed.append(stage)
+        return target.Target(stage or "", "ap-northeast-2", f"→ deployed stage {stage}")
+
+    monkeypatch.setattr(target, "aim", aim)
+    store.aimed = aimed  # type: ignore[attr-defined]
     return store
 
 
@@ -87,40 +97,40 @@ EIGHT = [("1중대", f"대원{i}") for i in range(8)]
 def test_without_a_terminal_or_a_yes_nobody_is_taken_off_and_the_exit_says_so(
     cli_store: MemoryStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main([whole(tmp_path, EIGHT), "--aws"], ask=None) == 0
+    assert cli.main([whole(tmp_path, EIGHT), "--stage", "dev"], ask=None) == 0
     seven = whole(tmp_path, EIGHT[:7], "7명.csv")
-    assert cli.main([seven, "--aws"], ask=None) == cli.NOT_REMOVED
+    assert cli.main([seven, "--stage", "dev"], ask=None) == cli.NOT_REMOVED
     out = capsys.readouterr()
     assert "삭제 대기: 1중대 대원7" in out.out and "REMOVE=yes" in out.err
     assert cli_store.roster_units() == {"1중대": 8}
-    assert cli.main([seven, "--aws", "--remove", "no"], ask=None) == cli.NOT_REMOVED
+    assert cli.main([seven, "--stage", "dev", "--remove", "no"], ask=None) == cli.NOT_REMOVED
     assert cli_store.roster_units() == {"1중대": 8}
-    assert cli.main([seven, "--aws", "--remove", "yes"], ask=None) == 0
+    assert cli.main([seven, "--stage", "dev", "--remove", "yes"], ask=None) == 0
     assert cli_store.roster_units() == {"1중대": 7}
     assert "took 1 people off" in capsys.readouterr().out
 
 
 def test_at_a_prompt_the_yes_is_typed(cli_store: MemoryStore, tmp_path: Path) -> None:
-    cli.main([whole(tmp_path, EIGHT), "--aws"], ask=None)
+    cli.main([whole(tmp_path, EIGHT), "--stage", "dev"], ask=None)
     seven = whole(tmp_path, EIGHT[:7], "7명.csv")
     asked: list[str] = []
-    assert cli.main([seven, "--aws"], ask=lambda q: asked.append(q) or "n") == cli.NOT_REMOVED
+    assert cli.main([seven, "--stage", "dev"], ask=lambda q: asked.append(q) or "n") == cli.NOT_REMOVED
     assert "Take these 1 people off the roster? Type 'yes'" in asked[0] and cli_store.roster_units() == {"1중대": 8}
-    assert cli.main([seven, "--aws"], ask=lambda q: "yes") == 0
+    assert cli.main([seven, "--stage", "dev"], ask=lambda q: "yes") == 0
     assert cli_store.roster_units() == {"1중대": 7}
 
 
 def test_a_probably_partial_file_needs_the_number_typed(
     cli_store: MemoryStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli.main([whole(tmp_path, EIGHT), "--aws"], ask=None)
+    cli.main([whole(tmp_path, EIGHT), "--stage", "dev"], ask=None)
     two = whole(tmp_path, EIGHT[:2], "2명.csv")
-    assert cli.main([two, "--aws", "--remove", "yes"], ask=None) == cli.NOT_REMOVED
+    assert cli.main([two, "--stage", "dev", "--remove", "yes"], ask=None) == cli.NOT_REMOVED
     err = capsys.readouterr().err
     assert "probably partial" in err and "REMOVE=6" in err
-    assert cli.main([two, "--aws"], ask=lambda q: "yes") == cli.NOT_REMOVED
+    assert cli.main([two, "--stage", "dev"], ask=lambda q: "yes") == cli.NOT_REMOVED
     assert cli_store.roster_units() == {"1중대": 8}
-    assert cli.main([two, "--aws"], ask=lambda q: "6") == 0
+    assert cli.main([two, "--stage", "dev"], ask=lambda q: "6") == 0
     assert cli_store.roster_units() == {"1중대": 2}
 
 
@@ -129,7 +139,7 @@ def test_a_long_plan_is_written_whole_to_a_file(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     many = [("본부", f"대원{i:03d}") for i in range(cli.SHOWN_LINES + 10)]
-    assert cli.main([whole(tmp_path, many), "--aws"], ask=None) == 0
+    assert cli.main([whole(tmp_path, many), "--stage", "dev"], ask=None) == 0
     out = capsys.readouterr().out
     shown = [line for line in out.splitlines() if line.startswith("  추가: ")]
     assert len(shown) == cli.SHOWN_LINES and "10 more; the whole list:" in out
@@ -138,6 +148,8 @@ def test_a_long_plan_is_written_whole_to_a_file(
     assert len(listed) == len(many) and listed[-1].startswith("추가: 본부 대원049#")
 
 
-def test_the_command_line_says_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main([str(tmp_path / "없는파일.xlsx"), "--aws"]) == 1
+def test_the_command_line_says_what_is_wrong(cli_store: MemoryStore, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([str(tmp_path / "없는파일.xlsx"), "--stage", "dev"]) == 1
     assert "cannot read" in capsys.readouterr().err
+    assert cli_store.aimed == ["dev"]  # type: ignore[attr-defined]

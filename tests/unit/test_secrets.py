@@ -87,3 +87,41 @@ def test_an_unreadable_secret_is_a_503_and_a_log_line(monkeypatch: pytest.Monkey
     monkeypatch.setattr(runtime, "_secret_params", {(NAME, settings().region): broken})
     status, body = runtime.handle_skill({"X-Skill-Secret": "x"}, b"{}")
     assert status == 503 and body == {"error": "unavailable"}
+
+
+def test_a_request_without_the_header_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HJ_SKILL_SECRET_PARAM", NAME)
+    ssm = CountingSsm(["the-secret"])
+    monkeypatch.setattr(runtime, "_secret_params", {(NAME, settings().region): CachedParameter(NAME, "ap-northeast-2",
+                                                                                              client=ssm)})
+
+    def no_bot(*args: Any) -> Any:
+        raise AssertionError("the bot was built for a refused request")
+
+    monkeypatch.setattr(runtime, "bot", no_bot)
+    for headers in ({}, {"X-Skill-Secret": ""}, {"Content-Type": "application/json"}):
+        assert runtime.handle_skill(headers, b"not even json") == (401, {"error": "unauthorized"})
+    assert ssm.calls == 0  # junk without the header does not even read the secret
+    assert runtime.handle_skill({"X-Skill-Secret": "wrong"}, b"not even json") == (401, {"error": "unauthorized"})
+    assert ssm.calls == 1  # a wrong one is compared with the secret, then refused: still no bot, no body
+
+
+def test_the_kakao_key_is_read_again_after_the_refresh_and_at_once_after_kakao_refuses_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.kakao.events import EventNotifier
+    from scripts.eventapi import EventApiStandIn
+
+    with EventApiStandIn(bot_id="b!", rest_api_key="new-key", event_name="reminder") as kakao:
+        ssm = CountingSsm(["old-key", "new-key"])
+        clock = [0.0]
+        param = CachedParameter("/haengjeong/dev/kakao-rest-api-key", "ap-northeast-2", clock=lambda: clock[0],
+                                client=ssm)
+        notifier = EventNotifier(kakao.url, "b!", "reminder", param.value, forget_key=param.forget)
+        assert notifier.send(["u1"], {"remind": "s"}).outcome == "refused"  # 401 with the old key
+        assert ssm.calls == 1
+        assert notifier.send(["u1"], {"remind": "s"}).outcome == "accepted"  # read again at once, then taken
+        assert ssm.calls == 2
+        notifier.send(["u2"], {"remind": "s"})
+        clock[0] += 60
+        notifier.send(["u3"], {"remind": "s"})
+        assert ssm.calls == 2  # cached between refreshes, like the skill secret
