@@ -27,13 +27,14 @@ from chalicelib.domain.model import (
     User,
     target_label,
 )
-from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, moment_or_ask
+from chalicelib.domain.parsing import DEADLINE_EXAMPLES, moment_or_ask
 from chalicelib.domain.people import find_person, which_person
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown, shown_count
 from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
 from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
     AddCoadmin,

@@ -21,7 +21,7 @@ from chalicelib.domain.kinds.base import MAX_PICKS
 from chalicelib.domain.kinds.choice import DONE, TAKE_BACK, named_options
 from chalicelib.domain.lists import list_open
 from chalicelib.domain.model import MODE_NAMES, PRESENCE, Answer, Survey, option_key, target_label
-from chalicelib.domain.parsing import deadline_label, fmt_deadline, pick_option, until_label
+from chalicelib.domain.parsing import pick_option
 from chalicelib.domain.privacy import (
     BATCH_KEY,
     batch_for,
@@ -33,6 +33,7 @@ from chalicelib.domain.privacy import (
 from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
 from chalicelib.domain.retention import keep_note
 from chalicelib.domain.session import Action, Draft, Flow, Session
+from chalicelib.domain.when import deadline_label, fmt_deadline, until_label
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
 

@@ -16,9 +16,9 @@ from chalicelib.domain.common import ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import KST, OPEN, SCHEDULED, Survey
-from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.repeat import EXAMPLES, describe, next_period, opening, parse_rule, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
 

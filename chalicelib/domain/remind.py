@@ -18,12 +18,12 @@ from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, NotifyJob, Outcome
 from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import ANONYMOUS, Survey
-from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
+from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
 

@@ -16,8 +16,9 @@ from chalicelib.domain.common import ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import BACKUP_DAYS, CLOSED, KEEP, OPEN, WARN_DAYS, Planned, Survey
-from chalicelib.domain.parsing import fmt_deadline, parse_number
+from chalicelib.domain.numerals import parse_number
 from chalicelib.domain.reply import Quick, Reply
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import KeepLonger, Plan, SetSurveyStatus, Unplan, Write
 

@@ -17,8 +17,8 @@ from chalicelib.domain.common import PAGE, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import managed_pool
 from chalicelib.domain.model import SCHEDULED
-from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 
 GREETINGS = frozenset(

@@ -11,7 +11,7 @@ Dates: ``2026-12-05``, ``2026.12.5``, ``2026년 12월 5일``, ``12/5``, ``12.5``
 such date (``1/5`` typed in December is next January). A bare weekday is the next one,
 today included while the time is still ahead.
 
-Times come after the date (:func:`chalicelib.domain.parsing.parse_time_of_day`):
+Times come after the date (:func:`chalicelib.domain.hours.parse_time_of_day`):
 ``18시``, ``18:00``, ``오후 6시``, ``오후 6시 반``, ``저녁 6시``, ``정오``, ``자정`` (the end of that
 day). A deadline without a time ends that day at 23:59, and a time without a date is
 today's, or tomorrow's once it has passed.
@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from chalicelib.domain.hours import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.model import KST
+from chalicelib.domain.numerals import parse_number
 from chalicelib.domain.words import pp
 
 WEEKDAYS = "월화수목금토일"
@@ -139,8 +141,6 @@ _LATER = re.compile(
 
 def _hours_later(t: str) -> timedelta | None:
     """'3시간 후', '30분 뒤', '한 시간 반 후', '1시간 30분 뒤', '90분 이내' as a stretch of time from now."""
-    from chalicelib.domain.parsing import parse_number
-
     m = _LATER.fullmatch(t.replace(" ", ""))
     if m is None or not (m["h"] or m["m"]):
         return None
@@ -186,8 +186,6 @@ def _normal(text: str) -> str:
 
 def _date_and_time(t: str, today: date) -> tuple[str, str] | None:
     """The first split of ``t`` into a date and then a time, at a space or where letters meet digits."""
-    from chalicelib.domain.parsing import read_clock
-
     cuts = {i for i, ch in enumerate(t) if ch == " "} | {
         i for i in range(1, len(t)) if t[i - 1].isdigit() != t[i].isdigit() and t[i] != " " and t[i - 1] != " "
     }
@@ -203,8 +201,6 @@ def _date_and_time(t: str, today: date) -> tuple[str, str] | None:
 def parse_when(text: str, now: datetime) -> tuple[datetime, bool] | None:
     """The moment ``text`` names (KST) and whether it had a time; None when it is not one.
     Raises :class:`BadDate` for a date that does not exist."""
-    from chalicelib.domain.parsing import parse_time_of_day
-
     t = _normal(text)
     if not t:
         return None
@@ -247,8 +243,6 @@ def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
     """When the time in ``text`` is a bare hour that could be morning or evening ('금요일 7시', '낼 9시 반'):
     its date part and the time said both ways ('금요일', '오전 7시', '오후 7시'); None when the half of the day
     is clear."""
-    from chalicelib.domain.parsing import both_halves, read_clock
-
     t = _normal(text)
     today = now.astimezone(KST).date()
     try:
@@ -269,9 +263,32 @@ def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
     return (head, *both_halves(read[0]))
 
 
+YEAR_SHOWN_BEYOND = timedelta(days=150)  # about five months: further away than that, a date says its year
+
+
+def fmt_deadline(when: datetime | None, now: datetime) -> str:
+    """A moment as every reply shows it: ``12/5(금) 18:00``, or 마감 없음. A moment in another year than ``now``'s,
+    or more than about five months from it, shows its year (``2027/12/6(월) 17:00``): a date without one reads as
+    the coming one, and a retention end a year ahead would look past."""
+    if when is None:
+        return "마감 없음"
+    k = when.astimezone(KST)
+    here = now.astimezone(KST)
+    year = f"{k.year}/" if k.year != here.year or abs(k - here) > YEAR_SHOWN_BEYOND else ""
+    return f"{year}{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+
+
+def deadline_label(when: datetime | None, now: datetime) -> str:
+    """``12/5(금) 18:00 마감``, or 마감 없음 (never "마감 없음 마감")."""
+    return "마감 없음" if when is None else f"{fmt_deadline(when, now)} 마감"
+
+
+def until_label(when: datetime | None, now: datetime) -> str:
+    """``12/5(금) 18:00 마감 전까지``, or 마감 전까지 (never "마감(마감 없음) 전까지")."""
+    return "마감 전까지" if when is None else f"{fmt_deadline(when, now)} 마감 전까지"
+
+
 def fmt_when(when: datetime, now: datetime) -> str:
     """The fixed echo of a reading: ``12/5(금) 18:00`` (with the year when it could be misread), as every reply
-    says a moment (:func:`chalicelib.domain.parsing.fmt_deadline`)."""
-    from chalicelib.domain.parsing import fmt_deadline
-
+    says a moment (:func:`fmt_deadline`)."""
     return fmt_deadline(when, now)

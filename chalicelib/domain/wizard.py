@@ -37,22 +37,15 @@ from chalicelib.domain.model import (
     option_key,
     target_label,
 )
-from chalicelib.domain.parsing import (
-    DEADLINE_EXAMPLES,
-    MAX_UNIT,
-    deadline_label,
-    fmt_deadline,
-    moment_or_ask,
-    parse_number,
-    valid_name,
-)
+from chalicelib.domain.numerals import parse_number
+from chalicelib.domain.parsing import DEADLINE_EXAMPLES, MAX_UNIT, moment_or_ask, valid_name
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import describe, parse_rule, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reason, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
-from chalicelib.domain.when import END_OF_DAY, fmt_when
+from chalicelib.domain.when import END_OF_DAY, deadline_label, fmt_deadline, fmt_when
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import ListSurvey, Plan, PutSurvey, Write
 
