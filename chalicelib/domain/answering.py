@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.domain import finding
 from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import DeferAnswer, Effect
 from chalicelib.domain.kinds import is_blank, kind_of, option_deltas, parse_answer, show_value
 from chalicelib.domain.kinds.base import MAX_PICKS
 from chalicelib.domain.kinds.choice import DONE, TAKE_BACK, named_options
@@ -212,7 +213,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         intro += f"\n{s.description}"
     if s.anonymous:
         intro += f"\n{mode_note(s)}"
-    intro += f"\n{keep_note(s.keep_days or ctx.keep_days)}"
+    intro += f"\n{keep_note(s.keep_days or ctx.rules.keep_days)}"
     return Outcome(ask(ctx, d, intro), session=session)
 
 
@@ -504,7 +505,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         limits={k: v for k, v in limits.items() if k in deltas},
     )
     writes: list[Write] = [PutAnswer(answer), count]
-    later: list[Answer] = []
+    later: list[Effect] = []
     if s.anonymous:
         # The participation record keeps one response per person, with the counters; the answer, which says
         # nothing of the person, is written apart, later (the service queues it with a random delay).
@@ -512,7 +513,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         if batch is not None:
             count.option_deltas[BATCH_KEY + str(batch)] = 1
         writes = [PutAnswer(participation(s, u.person_key, ctx.key_for_privacy(), batch)), count]
-        later = [unnamed_answer(s, d.values, batch)]
+        later = [DeferAnswer(unnamed_answer(s, d.values, batch))]
     if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
         # This answer takes the last place: the listing says full, on the condition that the count is
         # still the one seen (someone else's answer at the same moment makes this one retry).
@@ -524,7 +525,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
             u.answered[sid] = 0
         msg = f"'{s.title}'에 답을 제출했어요! 이름 없이, 몇 분 안에 따로 저장돼요."
         return Outcome(
-            Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes, deferred=later
+            Reply.say(msg, quick=["신청 목록", "메뉴"]), user=u, session=session, writes=writes, effects=later
         )
     u.answered[sid] = u.answered.get(sid) or int(ctx.now.timestamp())
     verb = "수정했어요" if existing else "제출했어요"

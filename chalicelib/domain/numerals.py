@@ -2,8 +2,8 @@
 the big units (3만, 2만 5천, 1.5만).
 
 A number typed as an answer is read by :func:`parse_number`, which takes off the counters after it (두 명, 세 개,
-한 박스, 3만원) and the endings people add (3개 정도요), and reads what is left. A reader returns the number or None, never a guess: '세' is 3 only where it
-stands as a number.
+한 박스, 3만원) and the endings people add (3개 정도요), and reads what is left. A reader returns the number or
+None, never a guess: '세' is 3 only where it stands as a number.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from datetime import timedelta
 from chalicelib.domain import roster_load
 from chalicelib.domain.common import split_page
 from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import ImportRoster, RemoveMissing, ShowUploadPage
 from chalicelib.domain.marks import entry_mark, marked, person_mark
 from chalicelib.domain.model import Member, RosterEntry, unit_key
 from chalicelib.domain.parsing import valid_name
@@ -400,15 +401,14 @@ def purge(ctx: Ctx, session: Session, token: str) -> Outcome:
             ),
             session=session,
         )
-    out = Outcome(
+    return Outcome(
         Reply.say(
             f"{result.removals}명을 명단에서 빼고 있어요. 끝나면 다음 메시지에 알려 드려요.", quick=["명단", "메뉴"]
         ),
         session=session,
         writes=[TakeRemovals(token), ctx.audit("roster_purge", "upload", str(result.removals))],
+        effects=[RemoveMissing(token)],
     )
-    out.roster_removal = token
-    return out
 
 
 # --- 등록 해제 -------------------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def upload(ctx: Ctx, arg: str) -> Outcome:
             quick=["명단", "메뉴"],
         ),
         session=session,
-        upload_page=session.upload,
+        effects=[ShowUploadPage(session.upload)],
     )
 
 
@@ -477,7 +477,7 @@ def took_upload(ctx: Ctx, out: Outcome) -> None:
     """On the admin's next message: the file arrived (have it imported, unless the bucket's function already
     is: the upload stays pending until one import tells the admin) or the page expired (forget it)."""
     if ctx.upload_ready:
-        out.roster_import = ctx.session.upload
+        out.effects.append(ImportRoster(ctx.session.upload))
         out.reply.texts.insert(0, "명단 파일을 받았어요. 반영이 끝나면 다음 메시지에 결과를 알려 드려요.")
         return
     if ctx.session.upload_until and ctx.session.upload_until < ctx.now.isoformat():

@@ -118,17 +118,6 @@ def offer_surveys(ctx: Ctx, word: str) -> Outcome:
     return Outcome(Reply.say(f"{question} 최근 것부터 보여 드려요.{more}", quick=[*quick, "메뉴"]))
 
 
-def title_then_command(ctx: Ctx, text: str) -> Outcome | None:
-    """'송년회 현황', 'BBQ 회식 신청 취소': the title first, then the command (one this person may use)."""
-    from chalicelib.domain.commands import trailing
-
-    found = trailing(text, ctx.member.role)
-    if found is None:
-        return None
-    c, title = found
-    return c.run(ctx, title)
-
-
 def not_open(ctx: Ctx, text: str) -> Outcome | None:
     """The exact title of a survey that does not take answers (closed, or not open yet): says so, and offers what
     can still be done. One lookup of the ``titles`` index; None when no survey this person may see has that title."""

@@ -45,6 +45,8 @@ from chalicelib.domain.reply import Quick, QuickLike, Reason, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP, take_keep_days
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.session import Flow, Form, QuestionDraft, Session, Snapshot, WizardState
+from chalicelib.domain.targets import Target
+from chalicelib.domain.vocabulary import reads_as_command
 from chalicelib.domain.when import END_OF_DAY, deadline_label, fmt_deadline, fmt_when
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import ListSurvey, Plan, PutSurvey, Write
@@ -83,8 +85,6 @@ class Step:
 
 
 def _take_title(ctx: Ctx, form: Form, text: str) -> str | None:
-    from chalicelib.domain.commands import reads_as_command  # the commands table imports this module
-
     if not text or len(text) > MAX_TITLE:
         return f"제목은 1~{MAX_TITLE}자로 입력해 주세요."
     if "#" in text or reads_as_command(text):
@@ -566,7 +566,7 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     if session.wizard is not None and arg != "새로":
         note = "만들던 신청서를 이어서 해요. 처음부터 하려면 '신청 만들기 새로'."
     else:
-        session.wizard = WizardState(FIRST, Form(keep_default=ctx.keep_days))
+        session.wizard = WizardState(FIRST, Form(keep_default=ctx.rules.keep_days))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
     return Outcome(prompt(session.wizard, ctx.now, note), session=session)
 
@@ -727,8 +727,8 @@ def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
         keep_days=form.keep_days,
         # 익명 participation is keyed by the organisation's privacy key, kept out of the tables; only where none is
         # configured (a test bot) does the survey get a salt of its own, as earlier versions did.
-        salt=secrets.token_hex(16) if form.mode == ANONYMOUS and ctx.privacy_key is None else "",
-        batch_size=max(1, ctx.anon_batch) if form.mode in (ANONYMOUS, PRESENCE) else 0,
+        salt=secrets.token_hex(16) if form.mode == ANONYMOUS and ctx.rules.privacy_key is None else "",
+        batch_size=max(1, ctx.rules.anon_batch) if form.mode in (ANONYMOUS, PRESENCE) else 0,
         created_at=ctx.now.isoformat(),
         option_counts=counts,
     )
@@ -758,16 +758,11 @@ def next_round(ctx: Ctx, s: Survey) -> tuple[str, datetime | None]:
     return "", None
 
 
-def copy_survey(ctx: Ctx, arg: str) -> Outcome:
+def copy_survey(ctx: Ctx, t: Target) -> Outcome:
     """복사 <제목>: the preview of its next period: the survey's questions, description, target, cap, privacy,
     retention and reminders, with the next period's title and deadline. Anything is changed there ('수정 2',
     '수정 마감', '수정 대상', …) before 개설."""
-    from chalicelib.domain.finding import for_admin
-
-    found = for_admin(ctx, "복사", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, _ = found
+    s = t.survey
     session = ctx.state()
     replaced = session.wizard is not None
     session.idle()
@@ -786,7 +781,7 @@ def copy_survey(ctx: Ctx, arg: str) -> Outcome:
         ask_remind=ctx.reminders,
         mode=s.mode,
         keep_days=s.keep_days,
-        keep_default=ctx.keep_days,
+        keep_default=ctx.rules.keep_days,
     )
     note = f"'{s.title}'{pp(s.title, '을(를)')} 복사했어요: 질문 {len(s.questions)}개와 대상, 정원을 그대로 가져왔어요."
     if title:

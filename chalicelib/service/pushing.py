@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.audience import people_of
-from chalicelib.domain.context import NotifyJob
+from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import now_kst
 from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Attempt, ExportTask, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED

@@ -22,7 +22,8 @@ from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import PutUser
 from chalicelib.export import s3
 from chalicelib.jobs import SqsQueue
-from chalicelib.service import BUSY, SLOW_DOWN, Timing
+from chalicelib.service.wording import BUSY, SLOW_DOWN
+from chalicelib.service.budget import Timing
 from chalicelib.storage import tables
 from tests.functional.conftest import HttpSaid, body_of, post, skill
 from tests.functional.test_skill_api import wizard

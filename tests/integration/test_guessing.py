@@ -15,7 +15,7 @@ from harness import key_of, load_roster
 
 from chalicelib.domain import roster
 from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
 ENTRY = "1중대#이영희"
