@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain.effects import Effect
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
+from chalicelib.domain.privacy import participated
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Action, Session
@@ -138,8 +139,6 @@ class Ctx:
         person key derives: one small read each, for the listed ones their item does not remember."""
         u = self.member
         if self._took_part is None:
-            from chalicelib.domain.privacy import participated
-
             self._took_part = set()
             for s in self.listed():
                 if s.unnamed and s.id not in u.answered and s.is_open(self.now) and s.meant_for(u):

@@ -3,7 +3,7 @@ admin's 마스터키). Of a survey kept without names, only full batches are sho
 
 from __future__ import annotations
 
-from chalicelib.domain import tally
+from chalicelib.domain import results, tally
 from chalicelib.domain.audience import Person, audience
 from chalicelib.domain.common import main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
@@ -123,7 +123,6 @@ def results_page(ctx: Ctx, t: Target) -> Outcome:
     if people.answered is not None:  # 익명: nobody knows who has not answered
         silent = people.silent
         waiting = people.waiting if people.roster else None
-    from chalicelib.domain import results  # only this command draws a results page
 
     page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
     r = ref(s, pool)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.reply import Quick, Reason
 from chalicelib.domain.when import BadDate, doubtful_hour, fmt_deadline, parse_day, parse_when
 
 MAX_TEXT_ANSWER = 300
@@ -73,7 +74,6 @@ def moment_or_ask(text: str, now: datetime, reading: Callable[[str, datetime], P
     """A moment read by ``reading`` (a deadline unless told), but a bare hour that could be morning or evening
     ('금요일 7시') is asked back with both as quick replies, unless only one of them is a moment that may be
     chosen (the morning has passed: '오늘 7시' said at 10:00 is 19:00)."""
-    from chalicelib.domain.reply import Quick, Reason
 
     read = reading or parse_deadline
     doubt = doubtful_hour(text, now)

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import KST, OPEN, SCHEDULED, Survey
-from chalicelib.domain.repeat import describe, next_period, opening, plan_of, shape
+from chalicelib.domain.repeat import describe, next_period, opening, period_title, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.targets import Target
 from chalicelib.domain.when import fmt_deadline
+from chalicelib.domain.wizard_steps import MAX_TITLE
 from chalicelib.domain.words import pp
 from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
 
@@ -90,8 +91,6 @@ def repeat(ctx: Ctx, t: Target) -> Outcome:
 
 
 def _next_title(s: Survey, at: datetime) -> str:
-    from chalicelib.domain.repeat import period_title
-    from chalicelib.domain.wizard import MAX_TITLE
 
     return period_title(s.title, at, MAX_TITLE)
 

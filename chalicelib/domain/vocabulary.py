@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.domain.fuzzy import closest, heads
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
 
 
@@ -113,7 +114,6 @@ def trailing(text: str, role: int) -> tuple[Word, str] | None:
 def near(text: str, role: int) -> list[str]:
     """What a message that is no command may have meant: commands this role may use whose word is a typo
     away from the message's first words, with the rest of the message kept ('헌황 BBQ' → '현황 BBQ')."""
-    from chalicelib.domain.fuzzy import closest, heads
 
     usable = [c for c in WORDS if c.role <= role and c.usage]
     found: list[str] = []

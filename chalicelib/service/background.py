@@ -19,8 +19,9 @@ from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import Answer, AuditEntry, Survey, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Uploads
 from chalicelib.domain.privacy import MAX_DELAY_SECONDS
+from chalicelib.domain.remind import pending
 from chalicelib.domain.reply import Reply
-from chalicelib.domain.wizard import AUTO_REMIND_CHOICES
+from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
@@ -144,7 +145,6 @@ class Background:
         (a conditional write per survey and hour, so a job running twice, or two at once, sends it once)."""
         if self.notifier is None:
             return 0
-        from chalicelib.domain.remind import pending
 
         now, started = self.clock(), 0
         for s in self.store.get_surveys(self._near_deadline(now)):

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import roster_load
-from chalicelib.domain.model import AuditEntry, LoadResult, RosterEntry, now_kst
+from chalicelib.domain.marks import entry_mark
+from chalicelib.domain.model import KST, SUPER, AuditEntry, LoadResult, RosterEntry, now_kst
 from chalicelib.domain.ports import Conflict, Store, Unavailable, Uploads
 from chalicelib.domain.session import Session
 from chalicelib.domain.writes import Audit, KeepLoadResult
@@ -193,8 +194,6 @@ def run_removal(store: Store, token: str, admin_key: str) -> None:
 def entry_locked(store: Store, entry: str, until: int) -> None:
     """Tell every super admin that a roster entry stopped taking registrations after many wrong guesses: the real
     person may be locked out, and only they (or the cool-down) let them in."""
-    from chalicelib.domain.marks import entry_mark
-    from chalicelib.domain.model import KST, SUPER
 
     unit, _, rest = entry.partition("#")
     found = [e for e in store.roster_entries(unit, rest.split("#")[0]) if e.entry == entry]

@@ -12,7 +12,7 @@ from chalicelib.domain.kinds import CHOICE
 from chalicelib.domain.parsing import MAX_NAME, MAX_TEXT_ANSWER, MAX_UNIT
 from chalicelib.domain.session import Draft, ReadyFile, Session
 from chalicelib.domain.kinds import MAX_CAP, MAX_OPTION_LEN, MAX_OPTIONS
-from chalicelib.domain.wizard import MAX_DESC, MAX_QUESTION, MAX_QUESTIONS, MAX_TITLE
+from chalicelib.domain.wizard_steps import MAX_DESC, MAX_QUESTION, MAX_QUESTIONS, MAX_TITLE
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 
