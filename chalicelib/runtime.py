@@ -251,6 +251,6 @@ def import_uploads(event: Mapping[str, Any]) -> int:
 
 def run_export_task(message: str) -> None:
     """Build a background export from its queue message."""
-    from chalicelib.domain.ports import ExportTask
+    from chalicelib.domain.tasks import ExportTask
 
     bot().run_export_task(ExportTask.from_json(message))

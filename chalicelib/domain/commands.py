@@ -23,6 +23,8 @@ from chalicelib.domain import (
     planning,
     remind,
     roster_admin,
+    roster_upkeep,
+    submitting,
     targets,
     wizard,
 )
@@ -51,7 +53,7 @@ COMMANDS: dict[str, Command | About] = {
     "신청": Command(answering.start),
     "내 신청": Command(lists.list_mine),
     "신청 수정": Command(answering.start_edit),
-    "신청 취소": Command(answering.ask_withdraw),
+    "신청 취소": Command(submitting.ask_withdraw),
     "등록": Command(account.register),
     "탈퇴": Command(account.ask_leave),
     "파일 받기": Command(account.collect_files),
@@ -79,12 +81,12 @@ COMMANDS: dict[str, Command | About] = {
     "명단": Command(roster_admin.show),
     "명단 밖": Command(roster_admin.off_roster),
     "명단 올리기": Command(roster_admin.upload),
-    "명단 반영": Command(roster_admin.last_load),
-    "명단 정리": Command(roster_admin.ask_purge),
+    "명단 반영": Command(roster_upkeep.last_load),
+    "명단 정리": Command(roster_upkeep.ask_purge),
     "명단 추가": Command(roster_admin.add),
-    "명단 삭제": Command(roster_admin.ask_remove),
-    "등록 해제": Command(roster_admin.release),
-    "잠금 해제": Command(roster_admin.unlock),
+    "명단 삭제": Command(roster_upkeep.ask_remove),
+    "등록 해제": Command(roster_upkeep.release),
+    "잠금 해제": Command(roster_upkeep.unlock),
 }
 if set(COMMANDS) != {w.word for w in WORDS}:  # a word without a handler, or a handler without a word
     raise TypeError(f"commands and words differ: {sorted(set(COMMANDS) ^ {w.word for w in WORDS})}")

@@ -31,7 +31,9 @@ from chalicelib.domain import (
     people,
     remind,
     roster_admin,
+    roster_upkeep,
     shortcuts,
+    submitting,
     vocabulary,
     wizard,
 )
@@ -199,16 +201,16 @@ Confirmed = Callable[[Ctx, Session, str], Outcome]  # (ctx, session with the que
 
 CONFIRMED: dict[str, Confirmed] = {
     Action.LEAVE.value: account.leave,
-    Action.WITHDRAW.value: answering.withdraw,
+    Action.WITHDRAW.value: submitting.withdraw,
     Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
     Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
     Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
     Action.DISCARD.value: answering.discard,
     Action.GRANT.value: people.granted,
     Action.REVOKE.value: people.revoked,
-    Action.RELEASE.value: roster_admin.released,
-    Action.ROSTER_REMOVE.value: roster_admin.remove_one,
-    Action.ROSTER_PURGE.value: roster_admin.purge,
+    Action.RELEASE.value: roster_upkeep.released,
+    Action.ROSTER_REMOVE.value: roster_upkeep.remove_one,
+    Action.ROSTER_PURGE.value: roster_upkeep.purge,
 }
 # A yes that must be typed out (taking most of the roster off): its words ride in the confirmation's title.
 TYPED_YES = {Action.ROSTER_PURGE.value}

@@ -11,10 +11,11 @@ from chalicelib.domain.model import (
     KST,
     Survey,
 )
-from chalicelib.domain.session import Flow, Form, WizardState
+from chalicelib.domain.session import Flow
 from chalicelib.domain.targets import Target
 from chalicelib.domain.when import fmt_when
 from chalicelib.domain.wizard import prompt
+from chalicelib.domain.wizard_state import Form, WizardState
 from chalicelib.domain.wizard_steps import MAX_TITLE
 from chalicelib.domain.words import pp
 

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain import tally
-from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label, unit_key
+from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label
+from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.when import fmt_deadline
 
 HOUR, DAY, WEEK = "hour", "day", "week"

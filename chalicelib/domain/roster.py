@@ -32,10 +32,12 @@ from collections.abc import Iterable
 from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import Effect, EntryLocked
-from chalicelib.domain.model import MEMBER, RosterEntry, Strain, User, unit_key
+from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster, Write
+from chalicelib.domain.roster_records import RosterEntry, Strain, unit_key
+from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster
+from chalicelib.domain.writes import Write
 
 MAX_FAILURES = 5  # refused registrations an account may make at once ...
 FAILURE_WINDOW_MINUTES = 10  # ... and one more each 1/5 of this many minutes (a leaky bucket, not a fixed window)

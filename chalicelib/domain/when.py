@@ -76,16 +76,9 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
     of_month = _in_month(t, today)
     if of_month is not None:
         return of_month, False
-    m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
-    if within and m is None:  # '3일 이내', '2주 안에': that many days from today
-        m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)
-    if m or t in ("일주일후", "일주일뒤"):
-        n, unit = 1, "주"
-        if m:
-            n = {"한": 1, "두": 2, "세": 3}.get(m["n"]) or int(m["n"])
-            unit = m["unit"]
-        days = n * (7 if unit in ("주", "주일") else 30 if unit == "달" else 1)
-        return today + timedelta(days=days), False
+    after = _days_after(t, within)
+    if after is not None:
+        return today + timedelta(days=after), False
     m = re.fullmatch(_WEEK + _WEEKDAY, t)
     if m:
         target = WEEKDAYS.index(m["wd"])
@@ -98,38 +91,62 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
         return _real(int(m["y"]), int(m["mo"]), int(m["d"])), False
     m = re.fullmatch(r"(?P<mo>\d{1,2})(?:[-./]|월)(?P<d>\d{1,2})일?\.?", t)
     if m:
-        mo, d = int(m["mo"]), int(m["d"])
-        _real(2000, mo, d)  # 2/29 exists in some year; 2/30 in none
-        if not ahead:
-            try:
-                this_year = date(today.year, mo, d)
-            except ValueError:
-                this_year = None
-            if this_year is not None and this_year >= today - timedelta(days=180):
-                return this_year, False
-        for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
-            try:
-                when = date(year, mo, d)
-            except ValueError:
-                continue  # 2/29 outside a leap year
-            if when >= today:
-                return when, False
-        return None
+        day = _month_and_day(int(m["mo"]), int(m["d"]), today, ahead)
+        return None if day is None else (day, False)
     m = re.fullmatch(r"(?P<d>\d{1,2})일", t)
     if m:
-        d = int(m["d"])
-        if not 1 <= d <= 31:
-            raise BadDate(f"{d}일은 없는 날짜예요.")
-        year, month = today.year, today.month
-        for _ in range(3):  # this month, else the next month that has that day
-            try:
-                when = date(year, month, d)
-                if when >= today:
-                    return when, False
-            except ValueError:
-                pass
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        day = _day_of_month(int(m["d"]), today)
+        return None if day is None else (day, False)
+    return None
+
+
+def _days_after(t: str, within: bool) -> int | None:
+    """How many days '3일 후', '2주 뒤', '한 달 있다가', '일주일 후' (or, ``within``, '3일' of '3일 이내') name."""
+    m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
+    if within and m is None:  # '3일 이내', '2주 안에': that many days from today
+        m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)
+    if m is None and t not in ("일주일후", "일주일뒤"):
         return None
+    n, unit = 1, "주"
+    if m:
+        n = {"한": 1, "두": 2, "세": 3}.get(m["n"]) or int(m["n"])
+        unit = m["unit"]
+    return n * (7 if unit in ("주", "주일") else 30 if unit == "달" else 1)
+
+
+def _month_and_day(mo: int, d: int, today: date, ahead: bool) -> date | None:
+    """'3/5', '3월 5일': the next such date (or, not ``ahead``, this year's unless more than 180 days gone)."""
+    _real(2000, mo, d)  # 2/29 exists in some year; 2/30 in none
+    if not ahead:
+        try:
+            this_year = date(today.year, mo, d)
+        except ValueError:
+            this_year = None
+        if this_year is not None and this_year >= today - timedelta(days=180):
+            return this_year
+    for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        try:
+            when = date(year, mo, d)
+        except ValueError:
+            continue  # 2/29 outside a leap year
+        if when >= today:
+            return when
+    return None
+
+
+def _day_of_month(d: int, today: date) -> date | None:
+    """'15일': this month's, else the next month that has that day."""
+    if not 1 <= d <= 31:
+        raise BadDate(f"{d}일은 없는 날짜예요.")
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            when = date(year, month, d)
+            if when >= today:
+                return when
+        except ValueError:
+            pass
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 

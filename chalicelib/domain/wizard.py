@@ -5,7 +5,7 @@
 Each entry of :data:`STEPS` says what the step asks, how it takes the admin's answer
 (a reason re-asks the same step, nothing taken) and which step comes next. A kind that
 needs settings (a number's range, the options of a choice) brings its own step from
-``domain.kinds``. The state (``session.WizardState``) keeps a short history for 이전;
+``domain.kinds``. The state (``wizard_state.WizardState``) keeps a short history for 이전;
 메뉴 pauses the wizard, 신청 만들기 resumes it, 취소 drops it.
 """
 
@@ -34,7 +34,7 @@ from chalicelib.domain.parsing import DEADLINE_EXAMPLES
 from chalicelib.domain.repeat import describe, plan_of
 from chalicelib.domain.reply import QuickLike, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP
-from chalicelib.domain.session import Flow, Form, Session, Snapshot, WizardState
+from chalicelib.domain.session import Flow, Session
 from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.wizard_settings import (
     AUTO_REMIND_CHOICES,
@@ -55,6 +55,7 @@ from chalicelib.domain.wizard_settings import (
     take_target,
     take_when,
 )
+from chalicelib.domain.wizard_state import Form, Snapshot, WizardState
 from chalicelib.domain.wizard_steps import (
     AS_IS,
     MAX_QUESTIONS,

@@ -25,8 +25,8 @@ from chalicelib.domain.repeat import describe, parse_rule, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reason
 from chalicelib.domain.retention import take_keep_days
 from chalicelib.domain.roster import matched_unit
-from chalicelib.domain.session import Form, QuestionDraft
 from chalicelib.domain.when import END_OF_DAY, fmt_deadline, fmt_when
+from chalicelib.domain.wizard_state import Form, QuestionDraft
 from chalicelib.domain.wizard_steps import MAX_QUESTIONS, full
 from chalicelib.domain.words import pp
 

@@ -58,7 +58,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib.domain import ports
-from chalicelib.domain.ports import Attempt, Notifier, TaskResult
+from chalicelib.domain.ports import Notifier
+from chalicelib.domain.tasks import Attempt, TaskResult
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")

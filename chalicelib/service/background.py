@@ -17,10 +17,11 @@ from typing import Any
 from chalicelib.domain.admin import closed_notice
 from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import Answer, AuditEntry, Survey, now_kst
-from chalicelib.domain.ports import Conflict, Exporter, ExportTask, Notifier, Queue, Store, Uploads
+from chalicelib.domain.ports import Conflict, Exporter, Notifier, Queue, Store, Uploads
 from chalicelib.domain.privacy import MAX_DELAY_SECONDS
 from chalicelib.domain.remind import pending
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
 from chalicelib.logsafe import failure

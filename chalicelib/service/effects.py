@@ -26,8 +26,8 @@ from chalicelib.domain.effects import (
     ShowUploadPage,
 )
 from chalicelib.domain.model import User
-from chalicelib.domain.ports import ExportTask
 from chalicelib.domain.reply import Button, Card, Reply
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
 from chalicelib.service import downloads, roster_files, wording

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain import roster_load
 from chalicelib.domain.marks import entry_mark
-from chalicelib.domain.model import KST, SUPER, AuditEntry, LoadResult, RosterEntry, now_kst
+from chalicelib.domain.model import KST, SUPER, AuditEntry, now_kst
 from chalicelib.domain.ports import Conflict, Store, Unavailable, Uploads
+from chalicelib.domain.roster_records import LoadResult, RosterEntry
+from chalicelib.domain.roster_writes import KeepLoadResult
 from chalicelib.domain.session import Session
-from chalicelib.domain.writes import Audit, KeepLoadResult
+from chalicelib.domain.writes import Audit
 from chalicelib.logsafe import failure
 from chalicelib.metrics import emf
 from chalicelib.service.reminders import leave_note

@@ -14,7 +14,7 @@ import pytest
 from harness import key_of, load_roster
 
 from chalicelib.domain import roster
-from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure
+from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 

@@ -23,7 +23,8 @@ from harness import Chat, key_of, make_bbq
 from pushfakes import Crash, SimulatedQueue
 
 from chalicelib.domain.model import SUPER, User
-from chalicelib.domain.ports import Attempt, Notifier, TaskResult
+from chalicelib.domain.tasks import Attempt, TaskResult
+from chalicelib.domain.ports import Notifier
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.events import EventNotifier
 from chalicelib.service.bot import Bot

@@ -8,7 +8,8 @@ from harness import Chat, key_of, load_roster
 
 from chalicelib.domain.rules import Rules
 from chalicelib.domain import marks, roster, roster_load
-from chalicelib.domain.model import SUPER, RosterEntry
+from chalicelib.domain.model import SUPER
+from chalicelib.domain.roster_records import RosterEntry
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
