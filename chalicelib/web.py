@@ -14,8 +14,8 @@ from chalicelib.domain.reply import Reply
 from chalicelib.domain.vocabulary import word_of
 from chalicelib.kakao.request import BadRequest, parse_request, short_key
 from chalicelib.kakao.response import render
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf, of_message
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf, of_message
 from chalicelib.service.bot import Bot
 
 log = logging.getLogger("haengjeong")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from chalicelib.domain import roster
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
+from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.writes import DeleteUser
 
 HELP_WORDS = {"방법", "안내", "하는 법", "하는법", "어떻게"}  # '등록 방법' asks how, it is not a name

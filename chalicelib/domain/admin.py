@@ -10,10 +10,9 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
+from chalicelib.domain.admin_roles import find_person, which_person
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ForgetFiles, NotifyJob
-from chalicelib.domain.finding import forget_managed, managed_pool
 from chalicelib.domain.model import (
     CLOSED,
     MANAGED_KEPT,
@@ -24,15 +23,16 @@ from chalicelib.domain.model import (
     SurveyInfo,
     User,
 )
-from chalicelib.domain.people import find_person, which_person
+from chalicelib.domain.particles import pp
 from chalicelib.domain.privacy import shown_count
 from chalicelib.domain.repeat import describe
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.retention import closing, keep_label, keep_plan, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
+from chalicelib.domain.survey_lookup import forget_managed, managed_pool
 from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.when import fmt_deadline
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import (
     AddCoadmin,
     DeleteSurvey,

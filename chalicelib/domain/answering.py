@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.domain import finding
+from chalicelib.domain import survey_lookup
 from chalicelib.domain.asking import (
     answered_unnamed,
     ask,
@@ -24,13 +24,13 @@ from chalicelib.domain.asking import (
     review,
     where_we_are,
 )
-from chalicelib.domain.common import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, parse_answer, show_value
 from chalicelib.domain.kinds.choice import DONE, TAKE_BACK, named_options
-from chalicelib.domain.lists import list_open
+from chalicelib.domain.member_lists import list_open
 from chalicelib.domain.model import Answer, Survey, SurveyInfo, target_label
 from chalicelib.domain.parsing import pick_option
+from chalicelib.domain.particles import pp
 from chalicelib.domain.privacy import (
     mode_note,
     participated,
@@ -39,8 +39,8 @@ from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.retention import keep_note
 from chalicelib.domain.session import Action, Draft, Flow, Session
 from chalicelib.domain.submitting import submit
+from chalicelib.domain.titles import Titled, choose_reply, main_quick, ref
 from chalicelib.domain.when import deadline_label, fmt_deadline
-from chalicelib.domain.words import pp
 
 # --- prompts ------------------------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ def start(ctx: Ctx, arg: str) -> Outcome:
     """신청 <제목>: resume a draft, show my stored answer, or begin."""
     if not arg:
         return list_open(ctx, "")
-    found, pool = finding.for_member(ctx, arg)
+    found, pool = survey_lookup.for_member(ctx, arg)
     if found.survey is None:
         return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요.", ctx.now))
     info = found.survey
@@ -142,7 +142,7 @@ def show_mine(ctx: Ctx, s: Survey, a: Answer, pool: Sequence[Titled]) -> Reply:
 
 def start_edit(ctx: Ctx, arg: str) -> Outcome:
     """신청 수정 <제목>: a draft prefilled with my stored answer, on the review card."""
-    found, pool = finding.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
+    found, pool = survey_lookup.for_member(ctx, arg, answered_only=bool(ctx.member.answered))
     if found.survey is None:
         return Outcome(choose_reply("신청 수정", arg, found, pool, "'내 신청'에서 골라 주세요.", ctx.now))
     s, a = ctx.survey_and_answer(found.survey.id)

@@ -25,10 +25,10 @@ from typing import Any
 from chalicelib.domain import (
     account,
     admin,
+    admin_roles,
     answering,
     commands,
-    lists,
-    people,
+    member_lists,
     remind,
     roster_admin,
     roster_upkeep,
@@ -37,13 +37,13 @@ from chalicelib.domain import (
     vocabulary,
     wizard,
 )
-from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
-from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.survey_lookup import listed_for
+from chalicelib.domain.titles import find_survey, main_quick, ref
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
@@ -175,9 +175,9 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     if help:
         lines += vocabulary.help_lines(u.role)
     lines.append(f"{u.label()}님, 무엇을 할까요?")
-    waiting = lists.pending(ctx)
+    waiting = member_lists.pending(ctx)
     if waiting:
-        lines.append(lists.pending_line(waiting, ctx.now))
+        lines.append(member_lists.pending_line(waiting, ctx.now))
     drafts = list(ctx.session.drafts.values())
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))
@@ -206,8 +206,8 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
     Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
     Action.DISCARD.value: answering.discard,
-    Action.GRANT.value: people.granted,
-    Action.REVOKE.value: people.revoked,
+    Action.GRANT.value: admin_roles.granted,
+    Action.REVOKE.value: admin_roles.revoked,
     Action.RELEASE.value: roster_upkeep.released,
     Action.ROSTER_REMOVE.value: roster_upkeep.remove_one,
     Action.ROSTER_PURGE.value: roster_upkeep.purge,

@@ -11,13 +11,13 @@ from chalicelib.domain.model import (
     KST,
     Survey,
 )
+from chalicelib.domain.particles import pp
 from chalicelib.domain.session import Flow
 from chalicelib.domain.targets import Target
 from chalicelib.domain.when import fmt_when
 from chalicelib.domain.wizard import prompt
 from chalicelib.domain.wizard_state import Form, WizardState
 from chalicelib.domain.wizard_steps import MAX_TITLE
-from chalicelib.domain.words import pp
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}/\d{1,2}$")
 

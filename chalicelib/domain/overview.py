@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from chalicelib.domain import results, tally
 from chalicelib.domain.audience import Person, audience
-from chalicelib.domain.common import main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ExportJob, ShowReport
 from chalicelib.domain.model import MODE_NAMES, target_label
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick, ref
 from chalicelib.domain.when import fmt_deadline
 
 NAMES_PER_PAGE = 60

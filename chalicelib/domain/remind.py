@@ -14,18 +14,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.audience import audience
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import ANONYMOUS, Survey
+from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
 from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.when import deadline_label, fmt_deadline
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import MarkReminded, Write
 
 INTERVAL_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours

@@ -29,7 +29,6 @@ import math
 import secrets
 from collections.abc import Iterable
 
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import Effect, EntryLocked
 from chalicelib.domain.model import MEMBER, User
@@ -37,6 +36,7 @@ from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster_records import RosterEntry, Strain, unit_key
 from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.writes import Write
 
 MAX_FAILURES = 5  # refused registrations an account may make at once ...

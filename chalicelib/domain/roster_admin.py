@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from chalicelib.domain import roster_load
-from chalicelib.domain.common import split_page
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ImportRoster, ShowUploadPage
 from chalicelib.domain.marks import entry_mark, marked, person_mark
 from chalicelib.domain.model import Member
 from chalicelib.domain.parsing import valid_name
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import clean_check, matched_unit
 from chalicelib.domain.roster_records import RosterEntry, unit_key
 from chalicelib.domain.roster_writes import SetRosterUnits
-from chalicelib.domain.words import pp
+from chalicelib.domain.titles import split_page
 from chalicelib.domain.writes import Write
 
 PAGE = 60  # people a page of 명단 <소속>, 명단 밖 or 명단 반영 lists

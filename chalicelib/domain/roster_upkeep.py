@@ -4,17 +4,17 @@ and unlocking an entry closed by wrong guesses."""
 from __future__ import annotations
 
 from chalicelib.domain import roster_load
-from chalicelib.domain.common import PAGE, split_page
+from chalicelib.domain.admin_roles import exact, find_person, which_person
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import RemoveMissing
 from chalicelib.domain.marks import entry_mark
-from chalicelib.domain.people import exact, find_person, which_person
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import matched_unit, release_on_leave
 from chalicelib.domain.roster_records import RosterEntry
 from chalicelib.domain.roster_writes import LiftEntryLock, SetRosterUnits, TakeRemovals
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.titles import PAGE, split_page
 from chalicelib.domain.writes import DeleteUser, Write
 
 PURGE_SHOWN = 10  # people 명단 정리 names in its question before pointing to 명단 반영

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import finding
+from chalicelib.domain import survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
-from chalicelib.domain.common import choose_reply, main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import DeferAnswer, Effect
 from chalicelib.domain.kinds import is_blank, option_deltas
 from chalicelib.domain.model import PRESENCE, Answer, Survey, User, option_key
+from chalicelib.domain.particles import pp
 from chalicelib.domain.privacy import (
     BATCH_KEY,
     batch_for,
@@ -21,8 +21,8 @@ from chalicelib.domain.privacy import (
 )
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Session
+from chalicelib.domain.titles import choose_reply, main_quick
 from chalicelib.domain.when import until_label
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
 
 
@@ -140,7 +140,7 @@ def _submitted(ctx: Ctx, s: Survey, u: User, *, edited: bool) -> Reply:
 
 def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     """신청 취소 <제목>: asks first (예 · 아니오)."""
-    found, mine = finding.for_member(ctx, arg, answered_only=True)
+    found, mine = survey_lookup.for_member(ctx, arg, answered_only=True)
     if found.survey is None:
         return Outcome(
             choose_reply(

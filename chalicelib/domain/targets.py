@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.common import ref, split_page
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import Survey, SurveyInfo
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, moment_or_ask
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import parse_rule
 from chalicelib.domain.reply import Quick, Reply, offered
 from chalicelib.domain.retention import purged_reply
+from chalicelib.domain.survey_lookup import for_admin
+from chalicelib.domain.titles import ref, split_page
 
 
 @dataclass

@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from chalicelib.domain.hours import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.model import KST
 from chalicelib.domain.numerals import parse_number
-from chalicelib.domain.words import pp
+from chalicelib.domain.particles import pp
 
 WEEKDAYS = "월화수목금토일"
 END_OF_DAY = time(23, 59)

@@ -15,7 +15,6 @@ import copy
 import secrets
 from datetime import datetime
 
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, kind_of, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
@@ -31,10 +30,12 @@ from chalicelib.domain.model import (
     target_label,
 )
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES
+from chalicelib.domain.particles import pp
 from chalicelib.domain.repeat import describe, plan_of
 from chalicelib.domain.reply import QuickLike, Reply, offered
 from chalicelib.domain.retention import KEEP_HELP
 from chalicelib.domain.session import Flow, Session
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.wizard_settings import (
     AUTO_REMIND_CHOICES,
@@ -76,7 +77,6 @@ from chalicelib.domain.wizard_steps import (
     take_title,
     title_taken,
 )
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import ListSurvey, Plan, PutSurvey, Write
 
 HISTORY = 8

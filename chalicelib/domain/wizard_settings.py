@@ -20,6 +20,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.numerals import parse_number
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, MAX_UNIT, moment_or_ask, valid_name
+from chalicelib.domain.particles import pp
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import describe, parse_rule, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reason
@@ -28,7 +29,6 @@ from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.when import END_OF_DAY, fmt_deadline, fmt_when
 from chalicelib.domain.wizard_state import Form, QuestionDraft
 from chalicelib.domain.wizard_steps import MAX_QUESTIONS, full
-from chalicelib.domain.words import pp
 
 
 def take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:

@@ -9,11 +9,11 @@ from datetime import datetime
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import QuickLike
 from chalicelib.domain.vocabulary import reads_as_command
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.wizard_state import Form, QuestionDraft
-from chalicelib.domain.words import pp
 
 MAX_TITLE = 40
 

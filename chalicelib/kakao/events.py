@@ -60,7 +60,7 @@ from typing import Any, NamedTuple
 from chalicelib.domain import ports
 from chalicelib.domain.ports import Notifier
 from chalicelib.domain.tasks import Attempt, TaskResult
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 
 log = logging.getLogger("haengjeong")
 

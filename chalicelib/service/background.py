@@ -24,8 +24,8 @@ from chalicelib.domain.reply import Reply
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service import downloads, pushing, roster_files
 
 log = logging.getLogger("haengjeong")

@@ -31,7 +31,7 @@ from chalicelib.domain.resume import current_prompt
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import pending_upload, ready_files
 from chalicelib.domain.writes import PutUser, Write
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 from chalicelib.service import downloads, effects, wording
 from chalicelib.service.budget import Budget, Timing, budgeted
 from chalicelib.service.effects import Turn

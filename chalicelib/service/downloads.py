@@ -31,7 +31,7 @@ from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.writes import PutUser
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 from chalicelib.service import wording
 from chalicelib.service.budget import Budget, Timing
 

@@ -28,8 +28,8 @@ from chalicelib.domain.effects import (
 from chalicelib.domain.model import User
 from chalicelib.domain.reply import Button, Card, Reply
 from chalicelib.domain.tasks import ExportTask
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service import downloads, roster_files, wording
 from chalicelib.service.background import Background
 from chalicelib.service.budget import Timing

@@ -53,8 +53,8 @@ from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
 from chalicelib.domain.remind import pending
 from chalicelib.domain.tasks import Attempt, ExportTask
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import closed_notes, leave_note
 
 log = logging.getLogger("haengjeong")

@@ -23,8 +23,8 @@ from chalicelib.domain.roster_records import LoadResult, RosterEntry
 from chalicelib.domain.roster_writes import KeepLoadResult
 from chalicelib.domain.session import Session
 from chalicelib.domain.writes import Audit
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import leave_note
 
 if TYPE_CHECKING:

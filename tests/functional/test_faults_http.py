@@ -17,11 +17,11 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from chalicelib import runtime
-from chalicelib.config import settings
+from chalicelib.platform.config import settings
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import PutUser
 from chalicelib.export import s3
-from chalicelib.jobs import SqsQueue
+from chalicelib.jobs.queues import SqsQueue
 from chalicelib.service.wording import BUSY, SLOW_DOWN
 from chalicelib.service.budget import Timing
 from chalicelib.storage import tables

@@ -239,7 +239,7 @@ def test_files_failing_when_a_survey_is_deleted_does_not_fail_the_reply() -> Non
 
 def test_a_download_with_no_time_left_goes_to_the_background() -> None:
     """The store was slow: building and uploading now could end late, so the file is built in the background."""
-    from chalicelib.jobs import InlineQueue
+    from chalicelib.jobs.queues import InlineQueue
 
     store = FaultyStore()
     c = Chat(store=store, exporter=BrokenExporter(RuntimeError("not called in time")))

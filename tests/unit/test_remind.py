@@ -212,11 +212,11 @@ def test_closing_sends_the_summary_through_the_event_channel() -> None:
 
 
 def test_the_scheduled_close_tells_owner_and_coadmins() -> None:
-    from chalicelib.autoclose import close_expired
+    from chalicelib.jobs.deadlines import close_past_deadline
 
     chat = world(None)
     chat.clock.advance(days=30)
-    closed = close_expired(chat.store, chat.clock.now)
+    closed = close_past_deadline(chat.store, chat.clock.now)
     chat.bot.announce_closed(closed)
     for who in ("관리자", "공동"):
         assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이 마감되었어요.")

@@ -8,10 +8,10 @@ import pytest
 from harness import Chat
 
 from chalicelib.domain.rules import Rules
-from chalicelib.autoclose import close_expired
+from chalicelib.jobs.deadlines import close_past_deadline
 from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
 from chalicelib.domain.session import Session
-from chalicelib.planner import open_planned
+from chalicelib.jobs.schedule import open_planned
 from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
@@ -138,8 +138,8 @@ def test_the_deadline_job_closes_with_a_retention_and_anonymous_records_go_too(c
     s = survey(chat)
     assert len(chat.store.list_answers(PARTICIPATION + s.id)) == 2
     chat.clock.now = datetime(2026, 11, 30, 18, 1, tzinfo=KST)
-    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == [s.id]
-    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == []
+    assert close_past_deadline(chat.store, chat.clock(), KEEP_DAYS) == [s.id]
+    assert close_past_deadline(chat.store, chat.clock(), KEEP_DAYS) == []
     closed = survey(chat)
     assert closed.closed_at == chat.clock()
     chat.clock.now = closed.closed_at + timedelta(days=KEEP_DAYS)

@@ -204,7 +204,7 @@ def test_any_text_starting_with_a_trigger_is_defused(first: str, rest: str) -> N
 
 
 def test_parked_files_hold_keys_not_links() -> None:
-    from chalicelib.jobs import InlineQueue
+    from chalicelib.jobs.queues import InlineQueue
 
     c = Chat(exporter=FakeExporter())
     c.register("슈퍼", "본부", SUPER)

@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.domain.ports import Queue
 from chalicelib.domain.tasks import ExportTask
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 
 log = logging.getLogger("haengjeong")
 

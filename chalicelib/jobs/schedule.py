@@ -36,7 +36,7 @@ from chalicelib.domain.writes import (
     Unplan,
     Write,
 )
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 from chalicelib.service.reminders import leave_note
 
 log = logging.getLogger("haengjeong")

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import KST, OPEN, SCHEDULED, Survey
+from chalicelib.domain.particles import pp
 from chalicelib.domain.repeat import describe, next_period, opening, period_title, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.targets import Target
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.wizard_steps import MAX_TITLE
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
 
 
