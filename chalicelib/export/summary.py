@@ -23,7 +23,7 @@ from chalicelib.domain.kinds.base import OTHERS
 from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label, unit_key
 from chalicelib.domain.results import UnitResult
 from chalicelib.domain.tally import QuestionTally, UnitTally
-from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
+from chalicelib.export.cells import clean_text, is_formula_like, text_width
 
 SUMMARY_SHEET = "요약"
 NO_DEADLINE = "마감 없음"
@@ -146,7 +146,7 @@ class Plan:
         the chart, so the next block starts below both."""
         head, last = self.table(heading, header, body)
         top_value = max((int(r[1]) for r in body if isinstance(r[1], (int, float))), default=0)
-        longest = max((_text_width(str(r[0])) for r in body), default=0)
+        longest = max((text_width(str(r[0])) for r in body), default=0)
         width = WIDE_CHART_CM if longest > LONG_LABEL else CHART_WIDTH_CM
         chart = Chart(_short(title), head, len(header), head, last, top_value, width)
         self.charts.append(chart)
@@ -170,7 +170,7 @@ class Plan:
                 elif style in _FORMATS:
                     width = len(f"{value:,}") + 3
                 else:
-                    width = _text_width(str(value))
+                    width = text_width(str(value))
                 longest[i] = max(longest[i], width)
         return [float(min(_WIDTH_MAX, max(_WIDTH_MIN, w + _WIDTH_PAD))) for w in longest]
 
@@ -368,7 +368,7 @@ def write_summary(wb: Any, title: str, survey: Survey, summary: Summary, missing
         if style in _FORMATS:
             c.number_format = _FORMATS[style]  # before the value, which then keeps it
         if isinstance(value, str):
-            text = _clean_text(value)
+            text = clean_text(value)
             c.value = text
             c.data_type = "s"  # an explicit string: never a formula, whatever it starts with
             c.quotePrefix = is_formula_like(text)

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from chalicelib.domain.kinds import CellValue, kind_of
 from chalicelib.domain.marks import person_mark
 from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.export.cells import FORMULA_TRIGGERS, clean_text, is_formula_like, text_width
 
 if TYPE_CHECKING:
     from chalicelib.export.summary import Summary
@@ -40,20 +41,15 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 TIME_FORMAT = "hh:mm"
 
-# First characters that make Excel, LibreOffice or Sheets parse a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
 SHEET_NAME_MAX = 31
 DEFAULT_SHEET_NAME = "설문"
 FALLBACK_FILENAME = "survey-export"
 
 _KST_OFFSET = KST.utcoffset(None)
 _NOT_MADE = object()
-_ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _ASCII_ALLOWED = re.compile(r"[^A-Za-z0-9._()\- ]")
-_MAX_CELL_CHARS = 32767
 _MAX_FILENAME_CHARS = 100
 
 
@@ -149,15 +145,6 @@ def _kst_naive(iso: str) -> CellValue:
 # --- formula injection ----------------------------------------------------
 
 
-def is_formula_like(text: str) -> bool:
-    """True when a spreadsheet could read ``text`` as a formula or command."""
-    return text.startswith(FORMULA_TRIGGERS)
-
-
-def _clean_text(text: str) -> str:
-    return _ILLEGAL_XML_CHARS.sub("", text)[:_MAX_CELL_CHARS]
-
-
 def csv_field(value: CellValue) -> str:
     """One CSV field: numbers as written, dates ISO, text quote-prefixed if formula-like."""
     if isinstance(value, bool):
@@ -170,7 +157,7 @@ def csv_field(value: CellValue) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return value.strftime("%H:%M")
-    text = _clean_text(str(value))
+    text = clean_text(str(value))
     return "'" + text if is_formula_like(text) else text
 
 
@@ -237,7 +224,7 @@ def build_xlsx(
 
         head = []
         for h in header:
-            text = _clean_text(h)
+            text = clean_text(h)
             c = cells.text(text) if text else WriteOnlyCell(ws)
             c.font = bold
             head.append(c)
@@ -262,7 +249,7 @@ def build_xlsx(
             c.font = bold
         ws.append(head)
         for person in missing:
-            ws.append([cells.text(_clean_text(v)) for v in person])  # explicit text: a name is never a formula
+            ws.append([cells.text(clean_text(v)) for v in person])  # explicit text: a name is never a formula
 
     out = io.BytesIO()
     wb.save(out)
@@ -294,7 +281,6 @@ _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 _MOMENT_FORMATS: dict[type, str] = {datetime: DATETIME_FORMAT, date: DATE_FORMAT, time: TIME_FORMAT}
 _MOMENT_WIDTHS: dict[type, int] = {datetime: 19, date: 10, time: 5}
 _MOMENT_PROBES: dict[type, Any] = {datetime: datetime(2000, 1, 1), date: date(2000, 1, 1), time: time(0, 0)}
-_WIDE = frozenset(("W", "F"))
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 60, 2
 
 
@@ -403,7 +389,7 @@ _WIDTH_CAPPED = _WIDTH_MAX - _WIDTH_PAD  # a column this wide gets the widest wi
 
 def _plain_text(value: str) -> str | None:
     """What a text cell is appended as: None (no cell), the cleaned text, or :class:`_Explicit` text."""
-    text = _clean_text(value)
+    text = clean_text(value)
     if not text:
         return None
     if text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES:
@@ -414,7 +400,7 @@ def _plain_text(value: str) -> str | None:
 def _widest(current: int, text: str) -> int:
     """The column width so far after ``text``, measured only if it could be wider."""
     if current < _WIDTH_CAPPED and len(text) * (1 if text.isascii() else 2) > current:
-        return max(current, _text_width(text))
+        return max(current, text_width(text))
     return current
 
 
@@ -438,15 +424,7 @@ def _display_width(value: CellValue) -> int:
         return 10
     if isinstance(value, time):
         return 5
-    return _text_width(str(value))
-
-
-def _text_width(text: str) -> int:
-    """Columns the longest line takes: East Asian wide and fullwidth characters count two."""
-    line = max(text.splitlines() or [""], key=len)
-    if line.isascii():
-        return len(line)
-    return len(line) + sum(1 for w in map(unicodedata.east_asian_width, line) if w in _WIDE)
+    return text_width(str(value))
 
 
 def sheet_name(name: str) -> str:
