@@ -3,7 +3,7 @@
 An :class:`S3Exporter` is configured by its constructor (bucket, region, endpoint,
 link lifetime) and builds its boto3 client on first use: moto must be active
 before a client exists, and boto3 stays off the chat message path until a file
-is asked for. The file-building module (:mod:`chalicelib.export.workbook`) is
+is asked for. The file-building modules (:mod:`chalicelib.export.workbook`, ``csv_file``, ``filenames``) are
 imported when a file is built or named, and openpyxl only when a workbook is built
 (:func:`chalicelib.export.workbook.build_xlsx`): the bot is wired with an exporter
 before its first message, and most messages never export.
@@ -128,8 +128,9 @@ class S3Exporter(Exporter, Uploads):
         expires_in: int | None = None,
     ) -> list[FileLink]:
         """Upload one survey's answers as xlsx (opening on its 요약) and CSV; return ``[xlsx link, csv link]``."""
+        from chalicelib.export.csv_file import build_csv
         from chalicelib.export.summary import summarize
-        from chalicelib.export.workbook import build_csv, build_xlsx
+        from chalicelib.export.workbook import build_xlsx
 
         reach = reach or Reach()
         title = f"{survey.title}_{now_kst():%Y%m%d}"
@@ -161,7 +162,7 @@ class S3Exporter(Exporter, Uploads):
 
     def presign(self, key: str, title: str, ext: str, expires_in: int | None = None) -> FileLink:
         """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
-        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+        from chalicelib.export.filenames import content_disposition, content_type, export_filename
 
         _, utf8_name = export_filename(title, ext)
         disposition = content_disposition(title, ext)
@@ -212,7 +213,7 @@ class S3Exporter(Exporter, Uploads):
         RFC 5987 UTF-8 name) and lives at most :data:`MAX_LINK_SECONDS`, whatever
         ``expires_in`` asks for.
         """
-        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+        from chalicelib.export.filenames import content_disposition, content_type, export_filename
 
         ascii_name, _ = export_filename(title, ext)
         key = new_key(ascii_name, scope)
