@@ -48,7 +48,7 @@ def build_xlsx(
     (소속, 이름, 회원번호, 상태: who has not answered) when there is anyone; ``marks`` are the 회원번호 of the
     answers' person keys. With a ``summary`` (a survey and its
     현황, :func:`chalicelib.export.summary.summarize`), the first sheet is "요약": its figures in tables, with
-    bar charts (:mod:`chalicelib.export.summary`).
+    bar charts (:mod:`chalicelib.export.summary_sheet`).
 
     Sheet names are made valid for Excel and unique. An empty ``sheets`` gives a
     workbook with one empty sheet (Excel cannot open a workbook without sheets).
@@ -56,7 +56,8 @@ def build_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from chalicelib.export.summary import SUMMARY_SHEET, write_summary
+    from chalicelib.export.summary import SUMMARY_SHEET
+    from chalicelib.export.summary_sheet import write_summary
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "행정이"
