@@ -20,15 +20,15 @@ from chalicelib.service import Bot, Timing
 if TYPE_CHECKING:
     from chalicelib.domain.ports import Notifier
     from chalicelib.export.s3 import S3Exporter
+    from chalicelib.storage.binding import DynamoConfig
     from chalicelib.storage.dynamo import DynamoStore
-    from chalicelib.storage.tables import DynamoConfig
 
 _lock = threading.Lock()  # `chalice local` and gunicorn serve requests on threads
 _current: tuple[Settings, Bot] | None = None
 
 
 def dynamo_config(s: Settings) -> DynamoConfig:
-    from chalicelib.storage.tables import DynamoConfig
+    from chalicelib.storage.binding import DynamoConfig
 
     return DynamoConfig(
         users_table=s.users_table,

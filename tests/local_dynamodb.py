@@ -22,7 +22,7 @@ from typing import Iterator
 import pytest
 
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 from scripts import engines
 
 ENDPOINT_VARIABLE = "HJ_TEST_DYNAMODB_ENDPOINT"

@@ -44,6 +44,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.ports import RosterInfo, Store, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
+from chalicelib.storage.binding import DynamoConfig, Tables
 from chalicelib.storage.pushlog import DynamoPushLog
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
@@ -60,9 +61,7 @@ from chalicelib.storage.tables import (
     SURVEY_KIND,
     UNITS_ENTRY,
     UNITS_PARTITION,
-    DynamoConfig,
     ListingItem,
-    Tables,
     UserItem,
 )
 from chalicelib.storage.transact import mapped_errors, put_user_alone, transact

@@ -27,7 +27,7 @@ from chalicelib.domain.pushlog import (
     PushHead,
     PushLog,
 )
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 
 PARTITION = "push#"
 HEAD = "head"

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.storage.dynamo import DynamoStore, create_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 from scripts import doctor, target
 from tests.deploy.test_template import RESOURCES, resources_of
 

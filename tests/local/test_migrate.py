@@ -10,7 +10,7 @@ from harness import Chat, key_of
 from moto import mock_aws
 
 from chalicelib.storage.dynamo import DynamoStore, create_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 from scripts.migrate import migrate
 
 REGION = "ap-northeast-2"

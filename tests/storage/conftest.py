@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from chalicelib.storage.dynamo import DynamoStore, create_tables
 from chalicelib.storage.memory import MemoryStore
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 
 REGION = "ap-northeast-2"
 

@@ -52,7 +52,7 @@ from chalicelib.domain.writes import (
 from chalicelib.storage import tables
 from chalicelib.storage.dynamo import DynamoStore, create_tables
 from chalicelib.storage.memory import MemoryStore
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=KST)
 
