@@ -75,7 +75,7 @@ def notifier(s: Settings) -> Notifier | None:
     local = s.event_api_base.startswith(("http://127.0.0.1", "http://localhost"))
     if not (s.bot_id and s.event_name and (s.event_api_key_param or (local and s.event_api_key))):
         return None
-    from chalicelib.kakao.events import EventNotifier
+    from chalicelib.kakao.notifier import EventNotifier
 
     if local and s.event_api_key:
         return EventNotifier(s.event_api_base, s.bot_id, s.event_name, lambda: s.event_api_key)

@@ -25,7 +25,7 @@ from pushfakes import Crash, SimulatedQueue
 from chalicelib.domain.model import SUPER, User
 from chalicelib.domain.ports import Attempt, Notifier, TaskResult
 from chalicelib.domain.writes import PutUser
-from chalicelib.kakao.events import EventNotifier
+from chalicelib.kakao.notifier import EventNotifier
 from chalicelib.service import Bot, pushing
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
