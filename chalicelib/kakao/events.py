@@ -63,7 +63,6 @@ log = logging.getLogger("haengjeong")
 
 KAKAO_BASE_URL = "https://bot-api.kakao.com"
 MAX_USERS_PER_CALL = 100
-PER_MESSAGE_KRW = 15  # VAT excluded
 MAX_ANSWER_BYTES = 64 * 1024
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
@@ -127,18 +126,6 @@ class SendResult(NamedTuple):
     @property
     def task_ids(self) -> tuple[str, ...]:
         return tuple(b.task_id for b in self.batches if b.accepted and b.task_id)
-
-
-def estimated_cost_krw(n_users: int, per_message_krw: int = PER_MESSAGE_KRW) -> int:
-    """What messaging ``n_users`` people costs at most, in KRW, VAT excluded.
-
-    Kakao bills each message, 15 KRW on operating and development channels alike.
-    A public integration note says only messages actually delivered are billed, so
-    this is an upper bound.
-    """
-    if n_users < 0 or per_message_krw < 0:
-        raise ValueError("n_users and per_message_krw must not be negative")
-    return n_users * per_message_krw
 
 
 def check_base_url(base_url: str) -> str:
