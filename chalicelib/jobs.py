@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from chalicelib.domain.ports import ExportTask, Queue
+from chalicelib.domain.ports import Queue
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.logsafe import failure
 
 log = logging.getLogger("haengjeong")

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import web
 from chalicelib.config import Settings, settings
+from chalicelib.domain.rules import Rules
 from chalicelib.secrets import CachedParameter, SecretUnavailable, secrets_of
-from chalicelib.service import Bot, Timing
+from chalicelib.service.bot import Bot
+from chalicelib.service.budget import Timing
 
 if TYPE_CHECKING:
     from chalicelib.domain.ports import Notifier
@@ -107,13 +109,15 @@ def build(s: Settings) -> Bot:
         timing=timing(),
         rate_limit=max(0, s.rate_limit_per_minute),
         callback=deliver,
-        open_registration=s.registration == "open",
         notifier=notifier(s),
         uploads=files,
-        remind_hours=s.remind_interval_hours,
-        keep_days=s.keep_days,
-        privacy_key=privacy_key(s),
-        anon_batch=s.anon_batch,
+        rules=Rules(
+            open_registration=s.registration == "open",
+            remind_hours=s.remind_interval_hours,
+            keep_days=s.keep_days,
+            anon_batch=s.anon_batch,
+            privacy_key=privacy_key(s),
+        ),
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region, endpoint=s.sqs_endpoint)
@@ -192,8 +196,8 @@ def close_expired() -> list[str]:
     b = bot()
     # Retention deletes the answers here, and with them the files made of them (exports, results pages).
     forget = b.exporter.forget_survey if b.exporter is not None else None
-    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days, forget_files=forget))
-    closed = run(b.store, now_kst(), b.keep_days)
+    b.announce_opened(open_planned(b.store, now_kst(), b.rules.keep_days, forget_files=forget))
+    closed = run(b.store, now_kst(), b.rules.keep_days)
     b.announce_closed(closed)
     b.auto_remind()
     return closed
@@ -247,6 +251,6 @@ def import_uploads(event: Mapping[str, Any]) -> int:
 
 def run_export_task(message: str) -> None:
     """Build a background export from its queue message."""
-    from chalicelib.domain.ports import ExportTask
+    from chalicelib.domain.tasks import ExportTask
 
     bot().run_export_task(ExportTask.from_json(message))

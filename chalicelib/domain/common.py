@@ -13,8 +13,8 @@ from typing import Generic, Protocol, TypeVar
 
 from chalicelib.domain.fuzzy import closest
 from chalicelib.domain.model import User, title_key
-from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 
 NEAR_TITLE = 0.6  # how alike (letter by letter) a typed title must be to be offered

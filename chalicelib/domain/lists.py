@@ -12,8 +12,8 @@ from chalicelib.domain.common import Titled, main_quick, page_of, split_page, su
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import listed_for
 from chalicelib.domain.model import SurveyInfo
-from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.when import deadline_label, fmt_deadline
 
 
 def _by_deadline(s: Titled) -> str:

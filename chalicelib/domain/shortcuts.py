@@ -17,8 +17,8 @@ from chalicelib.domain.common import PAGE, main_quick, ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.finding import managed_pool
 from chalicelib.domain.model import SCHEDULED
-from chalicelib.domain.parsing import fmt_deadline
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.words import pp
 
 GREETINGS = frozenset(
@@ -116,17 +116,6 @@ def offer_surveys(ctx: Ctx, word: str) -> Outcome:
     quick: list[QuickLike] = [Quick(s.title, f"{word} {ref(s, pool)}") for s in shown]
     more = f" 다른 것은 '{word} <제목>'처럼 보내 주세요." if len(pool) > len(shown) else ""
     return Outcome(Reply.say(f"{question} 최근 것부터 보여 드려요.{more}", quick=[*quick, "메뉴"]))
-
-
-def title_then_command(ctx: Ctx, text: str) -> Outcome | None:
-    """'송년회 현황', 'BBQ 회식 신청 취소': the title first, then the command (one this person may use)."""
-    from chalicelib.domain.commands import trailing
-
-    found = trailing(text, ctx.member.role)
-    if found is None:
-        return None
-    c, title = found
-    return c.run(ctx, title)
 
 
 def not_open(ctx: Ctx, text: str) -> Outcome | None:

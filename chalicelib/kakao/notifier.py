@@ -1,6 +1,6 @@
 """The domain's :class:`~chalicelib.domain.ports.Notifier` over Kakao's Event API: one call of at most 100 people
-through :class:`~chalicelib.kakao.events.EventApi` as an :class:`~chalicelib.domain.ports.Attempt`, and a task's
-result as Kakao answers it read into a :class:`~chalicelib.domain.ports.TaskResult` (the fields and their sources
+through :class:`~chalicelib.kakao.events.EventApi` as an :class:`~chalicelib.domain.tasks.Attempt`, and a task's
+result as Kakao answers it read into a :class:`~chalicelib.domain.tasks.TaskResult` (the fields and their sources
 are in :mod:`chalicelib.kakao.events`).
 """
 
@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.domain import ports
-from chalicelib.domain.ports import Attempt, Notifier, TaskResult
+from chalicelib.domain.ports import Notifier
+from chalicelib.domain.tasks import Attempt, TaskResult
 from chalicelib.kakao.events import EventApi
 
 

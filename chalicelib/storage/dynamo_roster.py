@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.domain.model import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.ports import RosterInfo
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.storage import items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import (

@@ -23,7 +23,7 @@ from chalicelib.config import settings
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.notifier import EventNotifier
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from pushfakes import SimulatedQueue
 from scripts.eventapi import EventApiStandIn

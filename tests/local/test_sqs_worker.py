@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from chalicelib.domain.ports import ExportTask
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.jobs import SqsQueue
 from scripts import engines, sqsworker
 

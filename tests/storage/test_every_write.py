@@ -15,58 +15,11 @@ from typing import Any, Callable, get_args
 import pytest
 
 from chalicelib.domain.kinds import CHOICE
-from chalicelib.domain.model import (
-    CLOSED,
-    KST,
-    Answer,
-    AuditEntry,
-    LoadResult,
-    Planned,
-    Question,
-    RosterEntry,
-    Strain,
-    Survey,
-    User,
-    option_key,
-)
+from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Question, Survey, User, option_key
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.writes import (
-    AddCoadmin,
-    Audit,
-    ClaimRoster,
-    CountResponse,
-    DeleteAnswer,
-    DeleteFormerEntry,
-    DeleteRosterEntry,
-    DeleteSurvey,
-    DeleteUser,
-    KeepLoadResult,
-    KeepLonger,
-    KeepUnnamedAnswer,
-    LiftEntryLock,
-    ListSurvey,
-    MarkAutoReminded,
-    MarkKeepWarned,
-    MarkPurged,
-    MarkReminded,
-    NoteEntryFailure,
-    NoteRegistrationFailure,
-    Plan,
-    PutAnswer,
-    PutRosterEntry,
-    PutSurvey,
-    PutUser,
-    ReleaseRoster,
-    RetireRosterEntry,
-    SetRepeat,
-    SetRosterUnits,
-    SetSurveyStatus,
-    SetUserRoster,
-    TakeRemovals,
-    UnlistSurvey,
-    Unplan,
-    Write,
-)
+from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
+from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetRosterUnits, SetUserRoster, TakeRemovals
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=KST)
 EPOCH = int(NOW.timestamp())

@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, SUPER
-from chalicelib.service import BUSY, MAX_ATTEMPTS, Timing
+from chalicelib.service.wording import BUSY
+from chalicelib.service.bot import MAX_ATTEMPTS
+from chalicelib.service.budget import Timing
 from chalicelib.domain.ports import Unavailable
 
 TIMING = Timing()

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from harness import Chat
 
+from chalicelib.domain.rules import Rules
 from chalicelib.autoclose import close_expired
 from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
 from chalicelib.domain.session import Session
 from chalicelib.planner import open_planned
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
@@ -20,7 +21,7 @@ KEEP_DAYS = 60  # the organisation's default in these tests
 
 def world(chat: Chat | None = None, keep: str | None = None, mode: str | None = None) -> Chat:
     chat = chat or Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, keep_days=KEEP_DAYS)
+    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS))
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
     chat.register("홍길동", "2중대")

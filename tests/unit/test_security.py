@@ -20,7 +20,7 @@ from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
 from chalicelib.domain.kinds import NUMBER, TEXT
 from chalicelib.export import csv_file, workbook
 from chalicelib.kakao.response import validate
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.domain.writes import PutUser
 from tests.events import event
 
