@@ -4,32 +4,44 @@
 
 One stack: DynamoDB Local (in memory) and moto (S3) started once by ``scripts.devstack``
 with the bot under gunicorn, and the reference skill (``loadtests/reference.py``: parse,
-one GetItem, one PutItem, a one-line reply) under gunicorn with the same settings against
-the same DynamoDB Local, each on a free port, in a temporary folder; the per-member rate
-limit is off for the load. In order:
+one GetItem, one PutItem, a one-line reply; for ``제출`` and ``예``, the floor: one GetItem
+and one transaction of three items, the guarantees the bot keeps) under gunicorn with the
+same settings against the same DynamoDB Local, each on a free port, in a temporary folder;
+the per-member rate limit is off for the load. In order:
 
 1. ``ddb_calls`` / ``items_read``: a scripted conversation in this process on tables of
    its own, with a botocore hook counting calls per message kind, with one survey and
    with ``--closed`` closed surveys added (``scripts/bench_calls.py``; deterministic).
 2. Closed loop, one survey: ``--users`` members with no think time, in alternating
-   rounds (reference, menu, round; the order rotates each cycle), ``--rounds`` cycles:
-   ``throughput_ratio_menu`` and ``throughput_ratio_round`` are the median requests/s
-   of the menu-only and of the full-round members ÷ the reference's median.
+   rounds (reference, floor, menu, round; the order rotates each cycle), ``--rounds``
+   cycles: ``throughput_ratio_menu`` is the median requests/s of the menu-only members ÷
+   the plain reference's (menu-only members against the reference);
+   ``throughput_ratio_round_floor`` the full-round members' ÷ the floor's (full-round
+   members against the reference), ``cpu_ratio_round_floor`` the server's CPU per message
+   (gunicorn and its workers, from /proc, in the measured window) of the same rounds,
+   ``p99_ratio_round_floor`` the median of each cycle's p99 ratio. For the record:
+   ``throughput_ratio_round`` (the round ÷ the plain reference) and DynamoDB Local's CPU.
 3. Think time: ``--users`` members, each message 0.5–1.5 s after the last reply, for
-   ``--seconds``, against the bot and then against the reference: ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
+   ``--seconds``, against the bot and then against the reference (whose 제출 and 예 are
+   the floor's): ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
    Then the survey's counter is checked against its stored answers at a quiet moment.
 4. ``history_ratio``: 메뉴 and 신청 목록 one at a time from one client, with one survey,
    then with ``--closed`` closed surveys added; median time of each, larger ratio.
 5. Closed loop again, with those surveys in the table: ``throughput_ratio_menu_500``.
-6. With the stack stopped, in fresh processes: ``import_ratio`` (``import app`` and
-   building the bot ÷ ``import chalice, boto3, pynamodb``), ``cold_start_ms`` (the same and
-   the first clients, from the deployment zip's tree without byte code, as Lambda starts:
+6. With that stack stopped, ``summary_ratio`` and ``results_ratio``: two organisations, a
+   stack each, with a survey of ``--summary-sizes`` answers (200 and 20,000) written
+   through the store; 현황 and 결과 보기 one at a time, alternating, median round trip at
+   the large size ÷ at the small one (``scripts/bench_summary.py``).
+7. In fresh processes: ``import_ratio`` (``import app`` and building the bot ÷ ``import
+   chalice, boto3, pynamodb``), ``cold_start_ratio`` and ``cold_start_ms`` (the same, from
+   the deployment zip's tree without byte code, as Lambda starts, with the first clients:
    ``scripts/bench_coldstart.py``, which also compares interpreters) and ``export_ratio`` /
    ``export_peak_rss_mb`` (``scripts/bench_export.py``).
 
-Prints a table (figure, target, pass/fail, raw inputs) and writes ``--out``
-(``.bench/latest.json``): every figure with its raw inputs, the targets, the commit
-and the machine's core count. Locust, both servers and DynamoDB Local share this
+Prints a table (figure, target, pass/fail, raw inputs), the figures kept for the record,
+and writes ``--out`` (``.bench/latest.json``): every figure with its raw inputs, the
+targets, the commit, the machine's core count and its load average as each part began
+(other work on the machine shows there). Locust, both servers and DynamoDB Local share this
 machine's cores: the ratios compare like with like, the absolute figures do not carry
 over to Lambda. ``--smoke`` runs every part for a few seconds only, to prove it works.
 """
@@ -37,6 +49,7 @@ over to Lambda. ``--smoke`` runs every part for a few seconds only, to prove it 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -92,6 +105,8 @@ class Plan:
     import_runs: int = 7
     export_runs: int = 3
     export_rows: int = 10_000
+    summary_sizes: tuple[int, int] = (200, 20_000)
+    summary_samples: int = 7
     workers: int = 2
     threads: int = 16
     smoke: bool = False
@@ -108,6 +123,8 @@ SMOKE: dict[str, Any] = {
     "import_runs": 1,
     "export_runs": 1,
     "export_rows": 50,
+    "summary_sizes": (20, 200),
+    "summary_samples": 1,
 }
 
 
@@ -126,18 +143,32 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 _T0 = time.monotonic()
+LOAD: list[dict[str, Any]] = []  # the machine's load average as each part began (other work shares the cores)
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
 
 
 def log(text: str) -> None:
-    """A progress line, with the seconds since the run started."""
-    print(f"[{time.monotonic() - _T0:5.0f} s] {text}" if text else "", flush=True)
+    """A progress line, with the seconds since the run started and the machine's load average."""
+    at, load = time.monotonic() - _T0, load_average()
+    if text:
+        LOAD.append({"at_s": round(at, 1), "load": load, "part": text})
+    print(f"[{at:5.0f} s · load {' '.join(f'{x:.1f}' for x in load)}] {text}" if text else "", flush=True)
 
 
 class Stack:
-    """The bot's stack (``scripts.devstack``) and the reference skill, both under gunicorn; stopped on exit."""
+    """The bot's stack (``scripts.devstack``) and the reference skill, both under gunicorn; stopped on exit.
 
-    def __init__(self, work: Path, plan: Plan) -> None:
-        self.work, self.plan = work, plan
+    ``reference=False``: the bot's stack alone.
+    """
+
+    def __init__(self, work: Path, plan: Plan, reference: bool = True) -> None:
+        self.work, self.plan, self.with_reference = work, plan, reference
         self.devstack: subprocess.Popen[bytes] | None = None
         self.reference: subprocess.Popen[bytes] | None = None
         self.info: dict[str, Any] = {}
@@ -190,8 +221,16 @@ class Stack:
         os.environ["HJ_SKILL_SECRET"] = self.secret
         self.url = f"http://{engines.LOOPBACK}:{port}"
         engines.wait_for(self.url + "/health", timeout=60, proc=self.devstack, what="the bot")
-        create_reference_table()
-        self.reference, self.ref_url = start_reference(self.work, self.plan)
+        if self.with_reference:
+            create_reference_table()
+            self.reference, self.ref_url = start_reference(self.work, self.plan)
+
+    def pids(self, host: str) -> dict[str, list[int]]:
+        """The processes whose CPU a round against ``host`` is charged with: its server (gunicorn, whose
+        workers are its children) and DynamoDB Local."""
+        pids = self.info.get("pids") or {}
+        server = self.reference.pid if host == self.ref_url and self.reference else pids.get("gunicorn")
+        return {k: [int(v)] for k, v in (("server", server), ("dynamodb", pids.get("dynamodb"))) if v}
 
     def stop(self) -> None:
         # A second Ctrl-C must not cut the clean-up short.
@@ -347,24 +386,54 @@ def round_spec(label: str, user_class: str, host: str, plan: Plan, seconds: floa
     }
 
 
-def closed_loop(stack: Stack, plan: Plan, ours: dict[str, str], name: str) -> dict[str, dict[str, Any]]:
-    """Alternating closed-loop rounds: the reference and each of ``ours`` (label -> user class), ``plan.rounds`` times.
+# The closed-loop rounds of each block: label, user class (loadtests/locustfile.py), and the server talked to.
+# "reference" is the plain reference (every message a GetItem and a PutItem); "floor" is the same skill driven
+# with the member round, where 제출 and 예 are a GetItem and a transaction of three items (loadtests/reference.py).
+BLOCK_1 = (
+    ("reference", "MenuMember", "reference"),
+    ("floor", "RoundMember", "reference"),
+    ("menu", "MenuMember", "bot"),
+    ("round", "RoundMember", "bot"),
+)
+BLOCK_500 = (("reference", "MenuMember", "reference"), ("menu", "MenuMember", "bot"))
 
-    The reference is ``MenuMember`` pointed at the reference skill: one message per task.
+
+def finite_median(values: list[float]) -> float:
+    """The median of the finite ``values``; NaN when there is none."""
+    kept = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    return statistics.median(kept) if kept else math.nan
+
+
+def closed_loop(
+    stack: Stack, plan: Plan, kinds: tuple[tuple[str, str, str], ...], name: str
+) -> dict[str, dict[str, Any]]:
+    """Alternating closed-loop rounds of ``kinds`` (see BLOCK_1), ``plan.rounds`` cycles, the order rotating.
+
+    Each round also reads, from /proc, the CPU its server (the gunicorn master and workers) and
+    DynamoDB Local used in the measured window: per request completed, ``cpu_ms`` and ``ddb_cpu_ms``.
     """
-    kinds = [("reference", "MenuMember", stack.ref_url)] + [(k, c, stack.url) for k, c in ours.items()]
+    hosts = {"bot": stack.url, "reference": stack.ref_url}
     specs = []
     for r in range(plan.rounds):
-        for kind, cls, host in rotate(kinds, r):
-            specs.append(round_spec(f"{kind}#{r + 1}", cls, host, plan, plan.round_seconds))
+        for kind, cls, server in rotate(list(kinds), r):
+            spec = round_spec(f"{kind}#{r + 1}", cls, hosts[server], plan, plan.round_seconds)
+            spec["cpu"] = stack.pids(hosts[server])
+            specs.append(spec)
     results = run_rounds(stack, plan, specs, name)
     out: dict[str, dict[str, Any]] = {}
     for kind, _, _ in kinds:
-        mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]
+        mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]  # in cycle order
+        cpu = [x.get("cpu", {}).get("server", {}).get("ms_per_request", math.nan) for x in mine]
+        ddb = [x.get("cpu", {}).get("dynamodb", {}).get("ms_per_request", math.nan) for x in mine]
         out[kind] = {
             "rps": [x["rps"] for x in mine],
             "median_rps": statistics.median(x["rps"] for x in mine),
             "failures": sum(x["failures"] for x in mine),
+            "p99_ms": [x["p99_ms"] for x in mine],
+            "cpu_ms": cpu,
+            "median_cpu_ms": finite_median(cpu),
+            "ddb_cpu_ms": ddb,
+            "median_ddb_cpu_ms": finite_median(ddb),
             "rounds": mine,
         }
     return out
@@ -374,16 +443,45 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
-def throughput(block: dict[str, dict[str, Any]], kind: str) -> dict[str, Any]:
-    ours, ref = block[kind], block["reference"]
+def throughput(block: dict[str, dict[str, Any]], kind: str, base: str = "reference") -> dict[str, Any]:
+    ours, ref = block[kind], block[base]
     return {
         "ratio": ratio(ours["median_rps"], ref["median_rps"]),
+        "against": base,
         "ours_rps": ours["rps"],
         "reference_rps": ref["rps"],
         "ours_median_rps": ours["median_rps"],
         "reference_median_rps": ref["median_rps"],
         "ours_failures": ours["failures"],
         "reference_failures": ref["failures"],
+    }
+
+
+def floor_figures(block: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The member round beside the floor (the reference with 제출 and 예 keeping the round's guarantees),
+    from the same cycles: requests/s (ratio of medians), server and DynamoDB Local CPU per message (ratio
+    of medians), and p99 (the median of each cycle's ratio)."""
+    rnd, flr, ref = block["round"], block["floor"], block["reference"]
+    p99s = [ratio(a, b) for a, b in zip(rnd["p99_ms"], flr["p99_ms"], strict=True)]
+    return {
+        "throughput_ratio": ratio(rnd["median_rps"], flr["median_rps"]),
+        "cpu_ratio": ratio(rnd["median_cpu_ms"], flr["median_cpu_ms"]),
+        "ddb_cpu_ratio": ratio(rnd["median_ddb_cpu_ms"], flr["median_ddb_cpu_ms"]),
+        "p99_ratio": finite_median(p99s),
+        "p99_ratios": p99s,
+        "round_rps": rnd["rps"],
+        "floor_rps": flr["rps"],
+        "round_p99_ms": rnd["p99_ms"],
+        "floor_p99_ms": flr["p99_ms"],
+        "round_cpu_ms": rnd["cpu_ms"],
+        "floor_cpu_ms": flr["cpu_ms"],
+        "round_ddb_cpu_ms": rnd["ddb_cpu_ms"],
+        "floor_ddb_cpu_ms": flr["ddb_cpu_ms"],
+        "reference_cpu_ms": ref["cpu_ms"],
+        "reference_ddb_cpu_ms": ref["ddb_cpu_ms"],
+        "floor_to_reference": ratio(flr["median_rps"], ref["median_rps"]),
+        "round_failures": rnd["failures"],
+        "floor_failures": flr["failures"],
     }
 
 
@@ -435,6 +533,41 @@ def check_store(stack: Stack, survey_id: str, settle: float = 0.5, tries: int = 
         last = now
     count, keys = last
     return {"stored_answers": len(keys), "response_count": count, "consistent": count == len(keys)}
+
+
+# --- summaries at two sizes ---------------------------------------------------------------------------
+
+
+SUMMARY_ADMIN = "bench-summary-admin-" + "0" * 46
+
+
+def summaries(plan: Plan, work: Path) -> dict[str, Any]:
+    """현황 and 결과 보기 of a survey of each size, each in a stack of its own (``scripts/bench_summary.py``)."""
+    from chalicelib.domain.model import now_kst
+    from scripts import bench_summary
+
+    orgs: list[tuple[bench_summary.Org, bench_summary.Say]] = []
+    with contextlib.ExitStack() as stacks:
+        for size in plan.summary_sizes:
+            folder = work / f"summary-{size}"
+            folder.mkdir()
+            stack = stacks.enter_context(Stack(folder, plan, reference=False))
+            # the store is made now: the next stack's start points the environment elsewhere
+            org = bench_summary.seed(stack.store(), SUMMARY_ADMIN, size, now_kst())
+            log(f"  {org.answers} answers and {org.members} people written in {org.seed_seconds:.0f} s")
+            orgs.append((org, speaker(stack, SUMMARY_ADMIN)))
+        log(f"  현황 and 결과 보기, {plan.summary_samples} of each at each size, alternating…")
+        return bench_summary.measure(orgs, plan.summary_samples)
+
+
+def speaker(stack: Stack, user: str) -> Callable[[str], tuple[str, float]]:
+    url, secret = stack.url, stack.secret
+
+    def say(text: str) -> tuple[str, float]:
+        reply, took = post(url, secret, user, text, timeout=30)
+        return text_of(reply), took
+
+    return say
 
 
 # --- fresh processes: import and export -------------------------------------------------------------
@@ -530,8 +663,22 @@ def target(name: str, figure: Any, op: str, bound: float, detail: str = "") -> d
     return {"name": name, "figure": figure, "target": f"{op} {bound:g}", "holds": bool(ok), "detail": detail}
 
 
+def cycles(ours: list[float], base: list[float]) -> str:
+    return ", ".join(fmt(ratio(a, b)) for a, b in zip(ours, base, strict=True))
+
+
+def fmt_counts(counts: dict[Any, int]) -> str:
+    return " · ".join(f"{n} at {size}" for size, n in counts.items())
+
+
 def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
-    t, th, hi = r["throughput"], r["think"], r["history"]
+    t, th, hi, fl, su, cs = r["throughput"], r["think"], r["history"], r["floor"], r["summary"], r["cold_start"]
+    small, large = su["sizes"][0], su["sizes"][-1]
+    fl = {
+        **fl,
+        "round_rps_median": t["round_floor"]["ours_median_rps"],
+        "floor_rps_median": t["round_floor"]["reference_median_rps"],
+    }
     out = [
         target(
             "throughput_ratio_menu",
@@ -548,11 +695,28 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"{t['menu_500']['ours_median_rps']:.1f} ÷ {t['menu_500']['reference_median_rps']:.1f} req/s",
         ),
         target(
-            "throughput_ratio_round",
-            r["throughput_ratio_round"],
+            "throughput_ratio_round_floor",
+            r["throughput_ratio_round_floor"],
             ">=",
-            0.8,
-            f"{t['round']['ours_median_rps']:.1f} ÷ {t['round']['reference_median_rps']:.1f} req/s",
+            0.9,
+            f"{fl['round_rps_median']:.1f} ÷ {fl['floor_rps_median']:.1f} req/s "
+            f"(cycles {cycles(fl['round_rps'], fl['floor_rps'])})",
+        ),
+        target(
+            "cpu_ratio_round_floor",
+            r["cpu_ratio_round_floor"],
+            "<=",
+            1.15,
+            f"bot {finite_median(fl['round_cpu_ms']):.2f} ÷ floor {finite_median(fl['floor_cpu_ms']):.2f} ms CPU "
+            f"per message; DynamoDB Local {fl['ddb_cpu_ratio']:.2f}×",
+        ),
+        target(
+            "p99_ratio_round_floor",
+            r["p99_ratio_round_floor"],
+            "<=",
+            1.5,
+            f"median of cycles {', '.join(fmt(x) for x in fl['p99_ratios'])} "
+            f"(p99 {fmt(finite_median(fl['round_p99_ms']))} vs {fmt(finite_median(fl['floor_p99_ms']))} ms)",
         ),
         target(
             "history_ratio",
@@ -598,11 +762,40 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
     )
     out += [
         target(
+            "summary_ratio",
+            r["summary_ratio"],
+            "<=",
+            1.5,
+            f"현황 {su['현황']['ms_small']:.0f} → {su['현황']['ms_large']:.0f} ms ({small} → {large} answers)",
+        ),
+        target(
+            "results_ratio",
+            r["results_ratio"],
+            "<=",
+            1.5,
+            f"결과 보기 {su['결과 보기']['ms_small']:.0f} → {su['결과 보기']['ms_large']:.0f} ms",
+        ),
+        target(
+            "summary replies",
+            sum(su["wrong_counts"].values()) + sum(sum(su[v]["busy"].values()) for v in ("현황", "결과 보기")),
+            "==",
+            0,
+            f"busy: 현황 {fmt_counts(su['현황']['busy'])}, 결과 보기 {fmt_counts(su['결과 보기']['busy'])}; "
+            f"현황 without the seeded counts: {fmt_counts(su['wrong_counts'])}",
+        ),
+        target(
             "import_ratio",
             r["import_ratio"],
             "<=",
             1.1,
             f"{r['import']['ours_median_s'] * 1000:.0f} ÷ {r['import']['bare_median_s'] * 1000:.0f} ms",
+        ),
+        target(
+            "cold_start_ratio",
+            r["cold_start_ratio"],
+            "<=",
+            1.15,
+            f"import and wiring {cs['ours_ms']:.0f} ÷ {cs['bare_ms']:.0f} ms, no byte code",
         ),
         target(
             "export_ratio",
@@ -627,6 +820,41 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
         ),
     ]
     return out
+
+
+def records(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Figures kept for the record, without a target."""
+    t, fl, cs = r["throughput"], r["floor"], r["cold_start"]
+
+    def entry(name: str, figure: Any, detail: str) -> dict[str, Any]:
+        return {"name": name, "figure": figure, "detail": detail}
+
+    return [
+        entry(
+            "throughput_ratio_round",
+            r["throughput_ratio_round"],
+            f"÷ the plain reference: {t['round']['ours_median_rps']:.1f} ÷ {t['round']['reference_median_rps']:.1f} "
+            "req/s (was ≥ 0.8 against a skill without transactions)",
+        ),
+        entry(
+            "floor_to_reference",
+            fl["floor_to_reference"],
+            "the floor's requests/s ÷ the plain reference's "
+            f"(cycles {cycles(fl['floor_rps'], t['round']['reference_rps'])})",
+        ),
+        entry(
+            "ddb_cpu_ratio_round_floor",
+            fl["ddb_cpu_ratio"],
+            f"DynamoDB Local's CPU per message: {finite_median(fl['round_ddb_cpu_ms']):.2f} ÷ "
+            f"{finite_median(fl['floor_ddb_cpu_ms']):.2f} ms",
+        ),
+        entry(
+            "cold_start_ratio_with_clients",
+            cs["ratio_with_clients"],
+            f"with the first message's two clients on both sides: {cs['total_ms']:.0f} ÷ "
+            f"{cs['bare']['total_ms']:.0f} ms",
+        ),
+    ]
 
 
 def fmt(x: Any) -> str:
@@ -701,10 +929,10 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
         r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
 
         log(
-            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
+            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, floor, menu, round), "
             f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
         )
-        one = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
+        one = closed_loop(stack, plan, BLOCK_1, "closed-1")
 
         log(
             f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
@@ -721,16 +949,18 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
         many = history(stack, plan)
 
         log(f"closed loop, {1 + plan.closed} surveys: {plan.rounds} × (reference, menu)…")
-        many_block = closed_loop(stack, plan, {"menu": "MenuMember"}, "closed-500")
+        many_block = closed_loop(stack, plan, BLOCK_500, "closed-500")
     log("stack stopped")
 
     r["throughput"] = {
         "menu": throughput(one, "menu"),
         "round": throughput(one, "round"),
+        "round_floor": throughput(one, "round", base="floor"),
         "menu_500": throughput(many_block, "menu"),
         "rounds_1": one,
         "rounds_500": many_block,
     }
+    r["floor"] = floor_figures(one)
     r["history"] = {}
     for text in ("메뉴", "신청 목록"):
         ms_1, ms_500 = statistics.median(one_survey[text]), statistics.median(many[text])
@@ -742,12 +972,17 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
             "samples_500": many[text],
         }
 
+    small, large = plan.summary_sizes
+    log(f"summaries: an organisation with a survey of {small} answers and one of {large}, a stack each…")
+    r["summary"] = summaries(plan, work)
+    log("stacks stopped")
+
     log(f"import: {plan.import_runs} × (ours, bare) in fresh processes…")
     r["import"] = import_ratio(plan)
-    log(f"cold start: {plan.import_runs} fresh processes from the deployment zip's tree, no byte code…")
+    log(f"cold start: {plan.import_runs} × (ours, bare) fresh processes from the deployment zip's tree, no byte code…")
     from scripts import bench_coldstart
 
-    r["cold_start"] = bench_coldstart.measure(sys.executable, plan.import_runs)
+    r["cold_start"] = bench_coldstart.measure(sys.executable, plan.import_runs, bare=True)
     log(f"export: {plan.export_rows} × 10, {plan.export_runs} × (ours, bare) in fresh processes…")
     r["export"] = export_ratio(plan)
     return r
@@ -773,7 +1008,15 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         "items_read": {k: ddb1[k]["items_read"] for k in kinds},
         "ddb_calls_500": {k: ddb500[k]["calls"] for k in kinds},
         "items_read_500": {k: ddb500[k]["items_read"] for k in kinds},
+        "throughput_ratio_round_floor": r["floor"]["throughput_ratio"],
+        "cpu_ratio_round_floor": r["floor"]["cpu_ratio"],
+        "p99_ratio_round_floor": r["floor"]["p99_ratio"],
+        "summary_ratio": r["summary"]["현황"]["ratio"],
+        "results_ratio": r["summary"]["결과 보기"]["ratio"],
+        "summary_ms": {"small": r["summary"]["현황"]["ms_small"], "large": r["summary"]["현황"]["ms_large"]},
+        "results_ms": {"small": r["summary"]["결과 보기"]["ms_small"], "large": r["summary"]["결과 보기"]["ms_large"]},
         "import_ratio": r["import"]["ratio"],
+        "cold_start_ratio": r["cold_start"]["ratio"],
         "cold_start_ms": r["cold_start"]["total_ms"],
         "export_ratio": r["export"]["ratio"],
         "export_peak_rss_mb": r["export"]["peak_rss_mb"],
@@ -792,11 +1035,21 @@ def main(argv: list[str] | None = None) -> int:
         "--seconds", type=float, dest="think_seconds", help="measured seconds of the think-time run (default 45)"
     )
     p.add_argument("--closed", type=int, help="closed surveys added for the history figures (default 500)")
+    p.add_argument(
+        "--summary-sizes",
+        type=int,
+        nargs=2,
+        metavar=("SMALL", "LARGE"),
+        help="answers of the two surveys of summary_ratio and results_ratio (default 200 20000)",
+    )
+    p.add_argument("--summary-samples", type=int, help="requests of each view at each size (default 7)")
     p.add_argument("--workers", type=int, help="gunicorn workers of both servers (default 2)")
     p.add_argument("--threads", type=int, help="threads per gunicorn worker (default 16)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON goes (default .bench/latest.json)")
     args = p.parse_args(argv)
     given = {k: v for k, v in vars(args).items() if v is not None and k not in ("smoke", "out")}
+    if "summary_sizes" in given:
+        given["summary_sizes"] = tuple(given["summary_sizes"])
     plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke})
 
     started, stamp = time.monotonic(), dt.datetime.now(dt.UTC)
@@ -811,8 +1064,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BaseException:
         for name in ("stack.out", "reference.log", "logs/gunicorn.log"):
-            if (work / name).exists():
-                print(f"--- {name} (last lines) ---\n{tail(work / name)}", file=sys.stderr)
+            for path in sorted(work.rglob(name)):
+                print(f"--- {path.relative_to(work)} (last lines) ---\n{tail(path)}", file=sys.stderr)
         raise
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -831,8 +1084,10 @@ def main(argv: list[str] | None = None) -> int:
     result.update(summarize(raw))
     result.update(raw)
     result["targets"] = evaluate(result)
+    result["records"] = records(result)
     result["all_targets_hold"] = all(t["holds"] for t in result["targets"])
     result["wall_seconds"] = round(time.monotonic() - started, 1)
+    result["load_average"] = {"cores": os.cpu_count(), "parts": LOAD, "end": load_average()}
 
     think = result["think"]
     print("")
@@ -840,9 +1095,14 @@ def main(argv: list[str] | None = None) -> int:
     print(by_name_table("think time, the reference (same members, same load):", think["reference"]))
     print("")
     print(table(result["targets"]))
+    print("\nfor the record:")
+    for e in result["records"]:
+        print(f"  {pad(e['name'], 30)}{fmt(e['figure']):>9}  {e['detail']}")
     held = sum(t["holds"] for t in result["targets"])
+    loads = [x["load"][0] for x in LOAD if x["load"]]
+    seen = f" · load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
     print(
-        f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores · "
+        f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores{seen} · "
         f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
     )
 

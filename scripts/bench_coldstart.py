@@ -10,8 +10,14 @@ environment without ``__pycache__``), then times, in fresh processes that may no
 * ``clients``: the botocore clients the first message makes (SSM for the secret, DynamoDB), which is CPU
   work (no request is sent).
 
-``make bench`` reports it for the bench's interpreter (``cold_start`` in .bench/latest.json). To compare
-interpreters, give each one's python (with requirements.txt and chalice installed):
+With ``--bare``, each run is followed by one of the bare libraries in the same tree: ``import chalice,
+boto3, pynamodb`` (``import``; nothing to wire) and the same two clients. ``ratio`` is our import and
+wiring ÷ the bare import, ``ratio_with_clients`` the same with the clients on both sides (medians of
+the runs).
+
+``make bench`` reports it for the bench's interpreter, with ``--bare`` (``cold_start`` and
+``cold_start_ratio`` in .bench/latest.json). To compare interpreters, give each one's python (with
+requirements.txt and chalice installed):
 
     python -m scripts.bench_coldstart --python /path/to/py3.11/bin/python --python /path/to/py3.13/bin/python
 
@@ -64,6 +70,20 @@ for service in ("ssm", "dynamodb"):
 t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
+# The bare libraries: what any Chalice skill on DynamoDB imports, and the same clients.
+BARE = """
+import time
+t0 = time.perf_counter()
+import chalice, boto3, pynamodb
+t1 = t2 = time.perf_counter()
+import botocore.session
+session = botocore.session.get_session()
+for service in ("ssm", "dynamodb"):
+    session.create_client(service, region_name="ap-northeast-2")
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+PHASES = ("import", "wire", "clients")
 
 
 def purelib(python: str) -> Path:
@@ -99,8 +119,32 @@ def build_tree(python: str, into: Path) -> None:
     shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=ignore)
 
 
-def measure(python: str, runs: int = 9) -> dict[str, Any]:
-    """Median seconds of each phase over ``runs`` fresh processes of ``python``."""
+def run(python: str, tree: Path, statement: str, env: dict[str, str]) -> list[float]:
+    """The seconds of each phase of ``statement`` in one fresh process that compiles everything it imports."""
+    # -I: no user site or PYTHON* variables; -B: no byte code written, so every run compiles again.
+    done = subprocess.run(
+        [python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + statement],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{python}: {done.stderr[-2000:]}")
+    return [float(x) for x in done.stdout.split()]
+
+
+def medians(phases: list[list[float]]) -> dict[str, float]:
+    out = {f"{n}_ms": round(statistics.median(p[i] for p in phases) * 1000, 1) for i, n in enumerate(PHASES)}
+    out["total_ms"] = round(statistics.median(sum(p) for p in phases) * 1000, 1)
+    out["import_wire_ms"] = round(statistics.median(p[0] + p[1] for p in phases) * 1000, 1)
+    return out
+
+
+def measure(python: str, runs: int = 9, bare: bool = False) -> dict[str, Any]:
+    """Median milliseconds of each phase over ``runs`` fresh processes of ``python`` (alternating with the
+    bare libraries' with ``bare``)."""
     with tempfile.TemporaryDirectory(prefix="hj-cold-") as tmp:
         tree = Path(tmp)
         build_tree(python, tree)
@@ -114,33 +158,31 @@ def measure(python: str, runs: int = 9) -> dict[str, Any]:
             "HJ_SKILL_SECRET_PARAM": "/haengjeong/cold/skill-secret",
             "HOME": tmp,
         }
-        phases: list[list[float]] = []
+        ours: list[list[float]] = []
+        theirs: list[list[float]] = []
         for _ in range(runs):
-            # -I: no user site or PYTHON* variables; -B: no byte code written, so every run compiles again.
-            done = subprocess.run(
-                [python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + STATEMENT],
-                cwd=tree,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            if done.returncode != 0:
-                raise SystemExit(f"{python}: {done.stderr[-2000:]}")
-            phases.append([float(x) for x in done.stdout.split()])
-    names = ("import", "wire", "clients")
-    medians = {f"{n}_ms": round(statistics.median(p[i] for p in phases) * 1000, 1) for i, n in enumerate(names)}
-    total = round(statistics.median(sum(p) for p in phases) * 1000, 1)
-    return {"python": version(python), "runs": runs, "total_ms": total, **medians}
+            ours.append(run(python, tree, STATEMENT, env))
+            if bare:
+                theirs.append(run(python, tree, BARE, env))
+    out: dict[str, Any] = {"python": version(python), "runs": runs, **medians(ours)}
+    if bare:
+        b = medians(theirs)
+        out["bare"] = {**b, "statement": "import chalice, boto3, pynamodb"}
+        out["ours_ms"], out["bare_ms"] = out["import_wire_ms"], b["import_ms"]
+        out["ratio"] = out["import_wire_ms"] / b["import_ms"] if b["import_ms"] else float("nan")
+        out["ratio_with_clients"] = out["total_ms"] / b["total_ms"] if b["total_ms"] else float("nan")
+        out["ratios"] = [round((o[0] + o[1]) / t[0], 3) for o, t in zip(ours, theirs, strict=True) if t[0]]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.bench_coldstart", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--python", action="append", help="an interpreter to measure (default: this one)")
     p.add_argument("--runs", type=int, default=9)
+    p.add_argument("--bare", action="store_true", help="alternate with the bare libraries, and give the ratios")
     args = p.parse_args(argv)
     for python in [str(Path(p).absolute()) for p in args.python or [sys.executable]]:
-        print(json.dumps(measure(python, args.runs)), flush=True)
+        print(json.dumps(measure(python, args.runs, args.bare)), flush=True)
     return 0
 
 

@@ -34,7 +34,13 @@ RATIOS = (
     "p50_ms",
     "p99_ms",
     "p99_ratio",
+    "throughput_ratio_round_floor",
+    "cpu_ratio_round_floor",
+    "p99_ratio_round_floor",
+    "summary_ratio",
+    "results_ratio",
     "import_ratio",
+    "cold_start_ratio",
     "cold_start_ms",
     "export_ratio",
     "export_peak_rss_mb",
@@ -77,10 +83,20 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
 
     # Every ratio keeps its raw inputs.
     rounds = data["plan"]["rounds"]
-    for kind in ("menu", "round", "menu_500"):
+    for kind in ("menu", "round", "round_floor", "menu_500"):
         t = data["throughput"][kind]
         assert len(t["ours_rps"]) == len(t["reference_rps"]) == rounds
         assert all(number(x) and x >= 0 for x in t["ours_rps"] + t["reference_rps"])
+    floor = data["floor"]
+    for key in ("round_cpu_ms", "floor_cpu_ms", "round_ddb_cpu_ms", "floor_ddb_cpu_ms", "p99_ratios"):
+        assert len(floor[key]) == rounds and all(number(x) and x >= 0 for x in floor[key]), (key, floor[key])
+    summary = data["summary"]
+    assert summary["sizes"] == list(data["plan"]["summary_sizes"])
+    for view in ("현황", "결과 보기"):
+        assert len(summary[view]["samples_small"]) == len(summary[view]["samples_large"]) == summary["samples"]
+    assert sum(summary["wrong_counts"].values()) == 0, summary
+    cold = data["cold_start"]
+    assert number(cold["bare"]["import_ms"]) and len(cold["ratios"]) == data["plan"]["import_runs"]
     for text in ("메뉴", "신청 목록"):
         h = data["history"][text]
         assert len(h["samples_1"]) == len(h["samples_500"]) == data["plan"]["history_samples"]
@@ -91,7 +107,10 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
 
     names = {t["name"] for t in data["targets"]}
     assert {"throughput_ratio_menu", "history_ratio", "p99_ratio", "import_ratio", "export_ratio"} <= names
+    assert {"throughput_ratio_round_floor", "summary_ratio", "results_ratio", "cold_start_ratio"} <= names
     assert all(isinstance(t["holds"], bool) for t in data["targets"])
+    assert {"throughput_ratio_round"} <= {r["name"] for r in data["records"]}
+    assert data["load_average"]["parts"]
 
     # The table was printed, and nothing was left behind: temporary folders and logs are gone.
     assert "targets hold" in proc.stdout
