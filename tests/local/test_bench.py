@@ -132,17 +132,23 @@ def test_summary_measure_times_both_sizes_and_counts_busy_and_wrong_replies() ->
 
         return say
 
-    out = bench_summary.measure([(small, talker(small, 0.1, False)), (large, talker(large, 0.3, True))], samples=3)
+    def talk(org: bench_summary.Org, seconds: float, busy_results: bool) -> bench_summary.Talk:
+        return bench_summary.Talk(talker(org, seconds, busy_results), talker(org, seconds * 10, False))
+
+    out = bench_summary.measure([(small, talk(small, 0.1, False)), (large, talk(large, 0.3, True))], samples=3)
     assert out["sizes"] == [2, 20]
     assert out["현황"]["ratio"] == pytest.approx(3.0) and out["현황"]["ms_small"] == pytest.approx(100)
-    assert len(out["결과 보기"]["samples_large"]) == 3
-    assert out["결과 보기"]["busy"] == {2: 0, 20: 3} and out["wrong_counts"] == {2: 0, 20: 0}
+    assert out["현황"]["unbudgeted_ms_large"] == pytest.approx(3000) and out["현황"]["unbudgeted_ratio"] == 3.0
+    assert len(out["결과 보기"]["samples_large"]) == len(out["결과 보기"]["unbudgeted_samples_small"]) == 3
+    assert out["결과 보기"]["busy"] == {2: 0, 20: 3} and out["결과 보기"]["unbudgeted_busy"] == {2: 0, 20: 0}
+    assert out["wrong_counts"] == {2: 0, 20: 0}
 
     def forgetful(text: str) -> tuple[str, float]:
         return "응답 0명 / 대상 23명", 0.1
 
-    out = bench_summary.measure([(small, talker(small, 0.1, False)), (large, forgetful)], samples=2, warm=0)
-    assert out["wrong_counts"] == {2: 0, 20: 2}
+    forgot = bench_summary.Talk(forgetful, talker(large, 1.0, False))
+    out = bench_summary.measure([(small, talk(small, 0.1, False)), (large, forgot)], samples=2, warm=0)
+    assert out["wrong_counts"] == {2: 0, 20: 2} and out["unbudgeted_wrong_counts"] == {2: 0, 20: 0}
 
 
 def test_seeded_counters_add_up_what_the_submits_would() -> None:

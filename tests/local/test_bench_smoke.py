@@ -39,6 +39,8 @@ RATIOS = (
     "p99_ratio_round_floor",
     "summary_ratio",
     "results_ratio",
+    "summary_ratio_unbudgeted",
+    "results_ratio_unbudgeted",
     "import_ratio",
     "cold_start_ratio",
     "cold_start_ms",
@@ -93,8 +95,9 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
     summary = data["summary"]
     assert summary["sizes"] == list(data["plan"]["summary_sizes"])
     for view in ("현황", "결과 보기"):
-        assert len(summary[view]["samples_small"]) == len(summary[view]["samples_large"]) == summary["samples"]
-    assert sum(summary["wrong_counts"].values()) == 0, summary
+        for key in ("samples_small", "samples_large", "unbudgeted_samples_small", "unbudgeted_samples_large"):
+            assert len(summary[view][key]) == summary["samples"], (view, key)
+    assert sum(summary["wrong_counts"].values()) + sum(summary["unbudgeted_wrong_counts"].values()) == 0, summary
     cold = data["cold_start"]
     assert number(cold["bare"]["import_ms"]) and len(cold["ratios"]) == data["plan"]["import_runs"]
     for text in ("메뉴", "신청 목록"):
