@@ -19,8 +19,9 @@ the per-member rate limit is off for the load. In order:
    ``throughput_ratio_round_floor`` the full-round members' ÷ the floor's (full-round
    members against the reference), ``cpu_ratio_round_floor`` the server's CPU per message
    (gunicorn and its workers, from /proc, in the measured window) of the same rounds,
-   ``p99_ratio_round_floor`` the median of each cycle's p99 ratio. For the record:
-   ``throughput_ratio_round`` (the round ÷ the plain reference) and DynamoDB Local's CPU.
+   ``p99_ratio_round_floor`` the median of each cycle's p99 ratio. For the record, the round
+   beside the plain reference (``throughput_ratio_round``, ``cpu_ratio_round_reference``,
+   ``p99_ratio_round_reference``) and DynamoDB Local's CPU.
 3. Think time: ``--users`` members, each message 0.5–1.5 s after the last reply, for
    ``--seconds``, against the bot and then against the reference (whose 제출 and 예 are
    the floor's): ``p50_ms``, ``p99_ms``, ``failures``, ``p99_ratio``.
@@ -35,7 +36,8 @@ the per-member rate limit is off for the load. In order:
 7. In fresh processes: ``import_ratio`` (``import app`` and building the bot ÷ ``import
    chalice, boto3, pynamodb``), ``cold_start_ratio`` and ``cold_start_ms`` (the same, from
    the deployment zip's tree without byte code, as Lambda starts, with the first clients:
-   ``scripts/bench_coldstart.py``, which also compares interpreters) and ``export_ratio`` /
+   ``scripts/bench_coldstart.py``, which also compares interpreters; ``cold_start_init_share``,
+   the part of it that can run before the handler, beside the first message) and ``export_ratio`` /
    ``export_peak_rss_mb`` (``scripts/bench_export.py``).
 
 Prints a table (figure, target, pass/fail, raw inputs), the figures kept for the record,
@@ -463,12 +465,16 @@ def floor_figures(block: dict[str, dict[str, Any]]) -> dict[str, Any]:
     of medians), and p99 (the median of each cycle's ratio)."""
     rnd, flr, ref = block["round"], block["floor"], block["reference"]
     p99s = [ratio(a, b) for a, b in zip(rnd["p99_ms"], flr["p99_ms"], strict=True)]
+    p99s_reference = [ratio(a, b) for a, b in zip(rnd["p99_ms"], ref["p99_ms"], strict=True)]
     return {
         "throughput_ratio": ratio(rnd["median_rps"], flr["median_rps"]),
         "cpu_ratio": ratio(rnd["median_cpu_ms"], flr["median_cpu_ms"]),
         "ddb_cpu_ratio": ratio(rnd["median_ddb_cpu_ms"], flr["median_ddb_cpu_ms"]),
         "p99_ratio": finite_median(p99s),
         "p99_ratios": p99s,
+        "cpu_ratio_reference": ratio(rnd["median_cpu_ms"], ref["median_cpu_ms"]),
+        "p99_ratio_reference": finite_median(p99s_reference),
+        "p99_ratios_reference": p99s_reference,
         "round_rps": rnd["rps"],
         "floor_rps": flr["rps"],
         "round_p99_ms": rnd["p99_ms"],
@@ -852,6 +858,18 @@ def records(r: dict[str, Any]) -> list[dict[str, Any]]:
             "req/s (was ≥ 0.8 against a skill without transactions)",
         ),
         entry(
+            "cpu_ratio_round_reference",
+            fl["cpu_ratio_reference"],
+            f"bot CPU per message ÷ the plain reference's: {finite_median(fl['round_cpu_ms']):.2f} ÷ "
+            f"{finite_median(fl['reference_cpu_ms']):.2f} ms",
+        ),
+        entry(
+            "p99_ratio_round_reference",
+            fl["p99_ratio_reference"],
+            f"median of cycles {', '.join(fmt(x) for x in fl['p99_ratios_reference'])} (the round's p99 ÷ the plain "
+            "reference's)",
+        ),
+        entry(
             "floor_to_reference",
             fl["floor_to_reference"],
             "the floor's requests/s ÷ the plain reference's "
@@ -880,6 +898,13 @@ def records(r: dict[str, Any]) -> list[dict[str, Any]]:
             cs["ratio_with_clients"],
             f"with the first message's two clients on both sides: {cs['total_ms']:.0f} ÷ "
             f"{cs['bare']['total_ms']:.0f} ms",
+        ),
+        entry(
+            "cold_start_init_share",
+            cs.get("init_share", math.nan),
+            f"import, wiring and clients {cs['total_ms']:.0f} ms ÷ that plus the first 메뉴 "
+            f"{cs.get('first_ms', math.nan):.1f} ms (warm: {cs.get('warm_ms', math.nan):.1f} ms): what a SnapStart "
+            "snapshot could hold",
         ),
     ]
 
@@ -1047,6 +1072,7 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         "import_ratio": r["import"]["ratio"],
         "cold_start_ratio": r["cold_start"]["ratio"],
         "cold_start_ms": r["cold_start"]["total_ms"],
+        "cold_start_init_share": r["cold_start"].get("init_share", math.nan),
         "export_ratio": r["export"]["ratio"],
         "export_peak_rss_mb": r["export"]["peak_rss_mb"],
         "store_consistent": r["store"]["consistent"],

@@ -8,7 +8,14 @@ environment without ``__pycache__``), then times, in fresh processes that may no
 * ``import``: ``import app`` (Chalice, the routes, everything a chat message needs);
 * ``wire``: ``runtime.bot()`` (settings read, adapters built; no client yet);
 * ``clients``: the botocore clients the first message makes (SSM for the secret, DynamoDB), which is CPU
-  work (no request is sent).
+  work (no request is sent);
+* ``first`` and ``warm`` (ours only, outside ``total``): the first ``메뉴`` a bot handles in that process, then the
+  same message again, on a bot wired the same way over the in-memory store (no network: the first DynamoDB
+  call's own SDK work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
+  start once everything is imported and wired (lazy imports, first-time code paths).
+
+``init_share`` is ``total`` ÷ (``total`` + ``first``): the part of a cold start's CPU that can be done before the
+handler runs, which is what a SnapStart snapshot can hold (docs/performance.md, *SnapStart*).
 
 With ``--bare``, each run is followed by one of the bare libraries in the same tree: ``import chalice,
 boto3, pynamodb`` (``import``; nothing to wire) and the same two clients. ``ratio`` is our import and
@@ -68,8 +75,24 @@ session = botocore.session.get_session()
 for service in ("ssm", "dynamodb"):
     session.create_client(service, region_name="ap-northeast-2")
 t3 = time.perf_counter()
-print(t1 - t0, t2 - t1, t3 - t2)
-"""
+from chalicelib import web
+from chalicelib.config import settings
+from chalicelib.domain.model import User
+from chalicelib.domain.writes import PutUser
+from chalicelib.storage.memory import MemoryStore
+store = MemoryStore()
+store.commit([PutUser(User(key=USER, name="홍길동", unit="1중대"))])
+runtime.store = lambda s: store
+memory_bot = runtime.build(settings())
+body = {"userRequest": {"utterance": "메뉴", "user": {"id": USER, "type": "botUserKey"}}}
+times = []
+for _ in range(2):
+    t4 = time.perf_counter()
+    status, reply = web.handle_skill({"X-Skill-Secret": "s"}, body, memory_bot, ("s",))
+    times.append(time.perf_counter() - t4)
+    assert status == 200 and "무엇을 할까요" in str(reply), reply
+print(t1 - t0, t2 - t1, t3 - t2, *times)
+""".replace("USER", repr("cold-" + "0" * 61))
 # The bare libraries: what any Chalice skill on DynamoDB imports, and the same clients.
 BARE = """
 import time
@@ -84,6 +107,7 @@ t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
 PHASES = ("import", "wire", "clients")
+MESSAGES = ("first", "warm")  # ours only: see the module
 
 
 def purelib(python: str) -> Path:
@@ -132,13 +156,20 @@ def run(python: str, tree: Path, statement: str, env: dict[str, str]) -> list[fl
     )
     if done.returncode != 0:
         raise SystemExit(f"{python}: {done.stderr[-2000:]}")
-    return [float(x) for x in done.stdout.split()]
+    return [float(x) for x in done.stdout.strip().splitlines()[-1].split()]  # after any log lines
 
 
 def medians(phases: list[list[float]]) -> dict[str, float]:
+    """Median milliseconds of each phase; ``total`` is import, wiring and clients (a run's ``first`` and ``warm``
+    message, when it has them, are reported beside it, with ``init_share``)."""
     out = {f"{n}_ms": round(statistics.median(p[i] for p in phases) * 1000, 1) for i, n in enumerate(PHASES)}
-    out["total_ms"] = round(statistics.median(sum(p) for p in phases) * 1000, 1)
+    out["total_ms"] = round(statistics.median(sum(p[: len(PHASES)]) for p in phases) * 1000, 1)
     out["import_wire_ms"] = round(statistics.median(p[0] + p[1] for p in phases) * 1000, 1)
+    if phases and len(phases[0]) == len(PHASES) + len(MESSAGES):
+        for i, n in enumerate(MESSAGES, start=len(PHASES)):
+            out[f"{n}_ms"] = round(statistics.median(p[i] for p in phases) * 1000, 1)
+        shares = [sum(p[: len(PHASES)]) / (sum(p[: len(PHASES)]) + p[len(PHASES)]) for p in phases]
+        out["init_share"] = round(statistics.median(shares), 3)
     return out
 
 

@@ -105,6 +105,9 @@ def test_floor_figures_pair_the_cycles() -> None:
     assert f["cpu_ratio"] == 6 / 5 and f["ddb_cpu_ratio"] == 9 / 6
     assert f["p99_ratios"] == [1.5, 2.0, 1.0] and f["p99_ratio"] == 1.5  # the median of each cycle's ratio
     assert f["floor_to_reference"] == 110 / 200
+    # the plain reference's figures, for the record
+    assert f["cpu_ratio_reference"] == 6 / 4 and f["p99_ratios_reference"] == [3.0, 2.0, 1.6]
+    assert f["p99_ratio_reference"] == 2.0
 
 
 def test_cpu_of_a_process_tree_and_its_share_per_request() -> None:
@@ -169,3 +172,9 @@ def test_cold_start_medians() -> None:
     m = bench_coldstart.medians([[0.1, 0.2, 0.05], [0.3, 0.1, 0.05], [0.2, 0.3, 0.05]])
     assert m["import_ms"] == 200.0 and m["wire_ms"] == 200.0 and m["clients_ms"] == 50.0
     assert m["import_wire_ms"] == 400.0 and m["total_ms"] == 450.0
+    assert "first_ms" not in m and "init_share" not in m  # the bare libraries handle no message
+
+    # ours: the first message and the warm one are beside the total, not in it
+    m = bench_coldstart.medians([[0.1, 0.2, 0.1, 0.1, 0.01], [0.2, 0.2, 0.1, 0.5, 0.01], [0.3, 0.2, 0.1, 0.1, 0.03]])
+    assert m["total_ms"] == 500.0 and m["first_ms"] == 100.0 and m["warm_ms"] == 10.0
+    assert m["init_share"] == 0.8  # the median of each run's share: 0.4/0.5, 0.5/1.0, 0.6/0.7

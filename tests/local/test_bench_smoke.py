@@ -44,6 +44,7 @@ RATIOS = (
     "import_ratio",
     "cold_start_ratio",
     "cold_start_ms",
+    "cold_start_init_share",
     "export_ratio",
     "export_peak_rss_mb",
 )
@@ -112,7 +113,10 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
     assert {"throughput_ratio_menu", "history_ratio", "p99_ratio", "import_ratio", "export_ratio"} <= names
     assert {"throughput_ratio_round_floor", "summary_ratio", "results_ratio", "cold_start_ratio"} <= names
     assert all(isinstance(t["holds"], bool) for t in data["targets"])
-    assert {"throughput_ratio_round"} <= {r["name"] for r in data["records"]}
+    assert {"throughput_ratio_round", "cpu_ratio_round_reference", "p99_ratio_round_reference"} <= {
+        r["name"] for r in data["records"]
+    }
+    assert number(cold["first_ms"]) and 0 < cold["init_share"] <= 1
     assert data["load_average"]["parts"]
 
     # The table was printed, and nothing was left behind: temporary folders and logs are gone.
