@@ -76,7 +76,7 @@ for service in ("ssm", "dynamodb"):
     session.create_client(service, region_name="ap-northeast-2")
 t3 = time.perf_counter()
 from chalicelib import web
-from chalicelib.config import settings
+from chalicelib.platform.config import settings
 from chalicelib.domain.model import User
 from chalicelib.domain.writes import PutUser
 from chalicelib.storage.memory import MemoryStore

@@ -179,7 +179,7 @@ def direct(admin_key: str) -> Say:
     """The admin talking to a bot in this process, built now from the environment's stack, whose reply budget
     is UNBUDGETED_SECONDS: how long a view takes when nothing cuts it short."""
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
     from chalicelib.kakao.response import render
     from scripts.bench_calls import environment
 

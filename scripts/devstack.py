@@ -83,7 +83,7 @@ def minute_job() -> object:
     """The scheduled function's work, in this process (which points at the local engines)."""
     from chalicelib import runtime
 
-    return runtime.close_expired()
+    return runtime.every_minute()
 
 
 UPLOAD_WATCH_SECONDS = 1.0  # how soon a roster file put on the local S3 is imported (AWS: at once, by notice)
@@ -101,7 +101,7 @@ class UploadNotices:
         from urllib.parse import quote_plus
 
         from chalicelib import runtime
-        from chalicelib.config import settings
+        from chalicelib.platform.config import settings
         from chalicelib.export.s3 import UPLOAD_PREFIX
 
         if self._exporter is None:
@@ -136,7 +136,7 @@ def prepare_storage(attempts: int = 3) -> None:
     slow to answer its first request: the bucket is retried the same way.
     """
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
     from chalicelib.storage.dynamo import create_tables
     from scripts.migrate import migrate
 

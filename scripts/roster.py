@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.config import settings
+        from chalicelib.platform.config import settings
         from chalicelib.domain.ports import Unavailable
         from chalicelib.rosterfile import RosterFileError
         from chalicelib.service import roster_files

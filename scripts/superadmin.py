@@ -99,7 +99,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.config import settings
+        from chalicelib.platform.config import settings
         from chalicelib.domain.ports import Unavailable
 
         s = settings()

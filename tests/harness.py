@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.response import render, validate
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 
@@ -82,7 +83,7 @@ class Chat:
     def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
-        self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY)
+        self.bot = Bot(self.store, exporter, clock=self.clock, rules=Rules(privacy_key=lambda: PRIVACY_KEY))
         self.current = "tester"
 
     def as_(self, name: str) -> "Chat":

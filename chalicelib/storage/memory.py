@@ -10,90 +10,32 @@ conversation that forgets one shows it here too.
 from __future__ import annotations
 
 import copy
-import dataclasses
-import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from chalicelib.domain.model import (
     ANSWERED_KEPT,
-    CLOSED,
-    KEEP,
-    OPEN,
     PARTICIPATION,
     Answer,
     AuditEntry,
-    LoadResult,
     Member,
     Planned,
-    RosterEntry,
-    Strain,
     Survey,
     SurveyInfo,
     User,
-    plan_key,
     title_key,
-    unit_key,
 )
-from chalicelib.domain.ports import Conflict, RosterInfo, Store
+from chalicelib.domain.ports import RosterInfo, Store
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import (
-    AddCoadmin,
-    Audit,
-    ClaimRoster,
-    CountResponse,
-    DeleteAnswer,
-    DeleteFormerEntry,
-    DeleteRosterEntry,
-    DeleteSurvey,
-    DeleteUser,
-    KeepLoadResult,
-    KeepLonger,
-    KeepUnnamedAnswer,
-    LiftEntryLock,
-    ListSurvey,
-    MarkAutoReminded,
-    MarkKeepWarned,
-    MarkPurged,
-    MarkReminded,
-    NoteEntryFailure,
-    NoteRegistrationFailure,
-    Plan,
-    PutAnswer,
-    PutRosterEntry,
-    PutSurvey,
-    PutUser,
-    ReleaseRoster,
-    RetireRosterEntry,
-    SetRepeat,
-    SetRosterUnits,
-    SetSurveyStatus,
-    SetUserRoster,
-    TakeRemovals,
-    UnlistSurvey,
-    Unplan,
     Write,
 )
+from chalicelib.storage import memory_writes
+from chalicelib.storage.memory_state import MemoryState
 from chalicelib.storage.pushlog import MemoryPushLog
 
 
-class MemoryStore(Store):
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self.users: dict[str, User] = {}
-        self.surveys: dict[str, Survey] = {}
-        self.answers: dict[tuple[str, str], Answer] = {}
-        self.audit: list[AuditEntry] = []
-        self.listing: dict[str, SurveyInfo] = {}
-        self.roster: dict[str, RosterEntry] = {}
-        self.units: dict[str, int] = {}
-        self.checks = False
-        self.had_roster = False
-        self.former: dict[str, RosterEntry] = {}
-        self.load: tuple[LoadResult, int] | None = None  # the last load kept, and when it expires
-        self.load_kept: dict[str, tuple[list[str], list[str]]] = {}  # token -> (lines, keys)
-        self.failures: dict[str, Strain] = {}
-        self.plans: dict[str, Planned] = {}
-
+class MemoryStore(MemoryState, Store):
     # --- reads ---------------------------------------------------------------
     def get_user(self, key: str) -> User | None:
         with self._lock:
@@ -223,222 +165,7 @@ class MemoryStore(Store):
 
     # --- writes --------------------------------------------------------------
     def commit(self, writes: list[Write]) -> None:
-        with self._lock:
-            for w in writes:
-                self._check(w)
-            for w in writes:
-                self._apply(w)
-
-    def _check(self, w: Write) -> None:
-        if isinstance(w, PutUser):
-            stored = self.users.get(w.user.key)
-            if (stored.version if stored else 0) != w.user.version:
-                raise Conflict("user")
-        elif isinstance(w, DeleteUser):
-            user = self.users.get(w.key)
-            if not user or user.version != w.expected_version:
-                raise Conflict("user")
-        elif isinstance(w, PutAnswer):
-            answer = self.answers.get((w.answer.survey_id, w.answer.user_key))
-            if (answer.version if answer else 0) != w.answer.version:
-                raise Conflict("answer")
-        elif isinstance(w, DeleteAnswer):
-            answer = self.answers.get((w.survey_id, w.user_key))
-            if not answer or answer.version != w.expected_version:
-                raise Conflict("answer")
-        elif isinstance(w, KeepUnnamedAnswer):
-            s = self.surveys.get(w.answer.survey_id)
-            if s is None or s.purged_at is not None or (w.answer.survey_id, w.answer.user_key) in self.answers:
-                raise Conflict("survey")
-        elif isinstance(w, CountResponse):
-            self._check_count(w)
-        elif isinstance(w, PutSurvey):
-            if w.survey.id in self.surveys:
-                raise Conflict("survey")
-        elif isinstance(w, SetSurveyStatus):
-            s = self.surveys.get(w.survey_id)
-            if s is None or (w.full is not None and s.is_full() != w.full) or (w.expect and s.status != w.expect):
-                raise Conflict("survey")
-        elif isinstance(w, AddCoadmin) and w.survey_id not in self.surveys:
-            raise Conflict("survey")
-        elif isinstance(w, SetRepeat):
-            s = self.surveys.get(w.survey_id)
-            if s is None or (w.expect and s.repeat != w.expect):
-                raise Conflict("survey")
-        elif isinstance(w, KeepLonger):
-            s = self.surveys.get(w.survey_id)
-            if s is None or s.status != CLOSED or s.keep_extended or s.purged_at is not None:
-                raise Conflict("survey")
-        elif isinstance(w, MarkKeepWarned):
-            s = self.surveys.get(w.survey_id)
-            if s is None or s.closed_at != w.closed_at or s.keep_warned:
-                raise Conflict("survey")
-        elif isinstance(w, MarkPurged):
-            s = self.surveys.get(w.survey_id)
-            if s is None or s.status != CLOSED or s.closed_at != w.closed_at or s.purged_at is not None:
-                raise Conflict("survey")
-        elif isinstance(w, MarkAutoReminded):
-            s = self.surveys.get(w.survey_id)
-            if s is None or w.hours in s.auto_reminded:
-                raise Conflict("survey")
-        elif isinstance(w, MarkReminded):
-            s = self.surveys.get(w.survey_id)
-            if s is None or (s.reminded_at is not None and s.reminded_at >= w.not_since):
-                raise Conflict("survey")
-        elif isinstance(w, PutRosterEntry):
-            if w.new and w.entry.entry in self.roster:
-                raise Conflict("roster")
-        elif isinstance(w, ClaimRoster):
-            e = self.roster.get(w.entry)
-            if e is None or e.claimed_by not in ("", w.user_key) or e.person not in ("", w.person or e.person):
-                raise Conflict("roster")
-            if w.seen_tries is not None and e.strain.tries != w.seen_tries:
-                raise Conflict("roster")
-        elif isinstance(w, NoteRegistrationFailure):
-            if self.failures.get(w.user_key, Strain()).tries != w.strain.tries - 1:
-                raise Conflict("roster")
-        elif isinstance(w, NoteEntryFailure):
-            e = self.roster.get(w.entry)
-            if e is None or e.strain.tries != w.strain.tries - 1:
-                raise Conflict("roster")
-        elif isinstance(w, LiftEntryLock):
-            if w.entry not in self.roster:
-                raise Conflict("roster")
-        elif isinstance(w, (DeleteRosterEntry, RetireRosterEntry)):
-            if (w.entry if isinstance(w, DeleteRosterEntry) else w.entry.entry) not in self.roster:
-                raise Conflict("roster")
-        elif isinstance(w, SetUserRoster):
-            if w.user_key not in self.users:
-                raise Conflict("user")
-        elif isinstance(w, TakeRemovals):
-            if self.load is None or self.load[0].token != w.token or self.load[0].taken:
-                raise Conflict("roster")
-        elif isinstance(w, ReleaseRoster):
-            e = self.roster.get(w.entry)
-            if e is None or e.claimed_by != w.user_key:
-                raise Conflict("roster")
-
-    def _check_count(self, w: CountResponse) -> None:
-        s = self.surveys.get(w.survey_id)
-        if not s or s.status != OPEN or (s.deadline is not None and not w.now < s.deadline):
-            raise Conflict("survey")
-        if w.seen_count is not None and s.response_count != w.seen_count:
-            raise Conflict("survey")
-        if w.response_delta > 0 and w.cap is not None and s.response_count + w.response_delta > w.cap:
-            raise Conflict("survey")
-        for k, d in w.option_deltas.items():
-            if d > 0 and k in w.limits and s.option_counts.get(k, 0) + d > w.limits[k]:
-                raise Conflict("survey")
-
-    def _apply(self, w: Write) -> None:
-        if isinstance(w, PutUser):
-            u = copy.deepcopy(w.user)
-            u.version = w.user.version + 1
-            self.users[u.key] = u
-        elif isinstance(w, DeleteUser):
-            self.users.pop(w.key, None)
-        elif isinstance(w, PutAnswer):
-            a = copy.deepcopy(w.answer)
-            a.version = w.answer.version + 1
-            self.answers[(a.survey_id, a.user_key)] = a
-        elif isinstance(w, DeleteAnswer):
-            self.answers.pop((w.survey_id, w.user_key), None)
-        elif isinstance(w, KeepUnnamedAnswer):
-            a = copy.deepcopy(w.answer)
-            a.version = 1
-            self.answers[(a.survey_id, a.user_key)] = a
-        elif isinstance(w, CountResponse):
-            s = self.surveys[w.survey_id]
-            s.response_count += w.response_delta
-            for k, d in w.option_deltas.items():
-                s.option_counts[k] = s.option_counts.get(k, 0) + d
-        elif isinstance(w, PutSurvey):
-            self.surveys[w.survey.id] = copy.deepcopy(w.survey)
-        elif isinstance(w, SetSurveyStatus):
-            s = self.surveys[w.survey_id]
-            s.status = w.status
-            if w.clear_deadline:
-                s.deadline = None
-            if w.deadline is not None:
-                s.deadline = w.deadline
-            if w.opens_at is not None:
-                s.opens_at = w.opens_at
-            if w.status == CLOSED and w.at is not None:
-                s.closed_at = w.at
-            elif w.status != CLOSED:
-                s.closed_at, s.keep_warned = None, False
-        elif isinstance(w, SetRepeat):
-            self.surveys[w.survey_id].repeat = w.rule
-        elif isinstance(w, Plan):
-            self.plans[w.planned.entry] = w.planned
-        elif isinstance(w, Unplan):
-            self.plans.pop(w.entry, None)
-        elif isinstance(w, KeepLonger):
-            self.surveys[w.survey_id].keep_extended = True
-            self.surveys[w.survey_id].keep_warned = False
-        elif isinstance(w, MarkKeepWarned):
-            self.surveys[w.survey_id].keep_warned = True
-        elif isinstance(w, MarkPurged):
-            self.surveys[w.survey_id].purged_at = w.at
-        elif isinstance(w, ListSurvey):
-            self.listing[w.info.id] = w.info
-        elif isinstance(w, UnlistSurvey):
-            self.listing.pop(w.survey_id, None)
-        elif isinstance(w, AddCoadmin):
-            s = self.surveys[w.survey_id]
-            if w.user_key not in s.coadmins:
-                s.coadmins.append(w.user_key)
-        elif isinstance(w, DeleteSurvey):
-            self.surveys.pop(w.survey_id, None)
-            self.listing.pop(w.survey_id, None)
-            self.plans.pop(w.survey_id, None)
-            self.plans.pop(plan_key(w.survey_id, KEEP), None)
-            gone = (w.survey_id, PARTICIPATION + w.survey_id)
-            for pair in [pair for pair in self.answers if pair[0] in gone]:
-                del self.answers[pair]
-        elif isinstance(w, Audit):
-            self.audit.append(copy.deepcopy(w.entry))
-        elif isinstance(w, MarkReminded):
-            self.surveys[w.survey_id].reminded_at = w.at
-        elif isinstance(w, MarkAutoReminded):
-            self.surveys[w.survey_id].auto_reminded.append(w.hours)
-        elif isinstance(w, PutRosterEntry):
-            e = copy.deepcopy(w.entry)
-            old = self.roster.get(e.entry)
-            if old is not None and not w.new:  # a change keeps the claim, the person and the guesses counted
-                e.claimed_by, e.claimed_at, e.person, e.strain = old.claimed_by, old.claimed_at, old.person, old.strain
-            self.roster[e.entry] = e
-        elif isinstance(w, DeleteRosterEntry):
-            self.roster.pop(w.entry, None)
-        elif isinstance(w, RetireRosterEntry):
-            self.roster.pop(w.entry.entry, None)
-            self.former[w.entry.entry] = copy.deepcopy(w.entry)
-        elif isinstance(w, DeleteFormerEntry):
-            self.former.pop(w.entry, None)
-        elif isinstance(w, SetUserRoster):
-            u = self.users[w.user_key]
-            u.roster, u.unit, u.version = w.entry, w.unit, u.version + 1
-        elif isinstance(w, ClaimRoster):
-            e = self.roster[w.entry]
-            e.claimed_by, e.claimed_at = w.user_key, w.at
-            e.person = e.person or w.person
-        elif isinstance(w, ReleaseRoster):
-            self.roster[w.entry].claimed_by, self.roster[w.entry].claimed_at = "", ""
-        elif isinstance(w, SetRosterUnits):
-            self.units, self.checks, self.had_roster = dict(w.units), w.checks and bool(w.units), True
-        elif isinstance(w, KeepLoadResult):
-            self.load = (w.result, w.expires)
-            self.load_kept[w.result.token] = (list(w.lines), list(w.keys))
-        elif isinstance(w, TakeRemovals) and self.load is not None:  # (checked: it is)
-            self.load = (dataclasses.replace(self.load[0], taken=True), self.load[1])
-        elif isinstance(w, NoteRegistrationFailure):
-            self.failures[w.user_key] = w.strain
-        elif isinstance(w, NoteEntryFailure):
-            self.roster[w.entry].strain = w.strain
-        elif isinstance(w, LiftEntryLock):
-            self.roster[w.entry].strain = Strain(tries=self.roster[w.entry].strain.tries)
-        else:  # a write this store does not know would pass here and vanish on DynamoDB, or the reverse
-            raise TypeError(f"not a write MemoryStore applies: {w!r}")
+        memory_writes.commit(self, writes)
 
 
 def _epoch(iso: str) -> int | None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from chalicelib import runtime
-from chalicelib.config import settings
+from chalicelib.platform.config import settings
 from chalicelib.domain.model import now_kst
 from chalicelib.export import s3 as s3_module
 from chalicelib.export.s3 import S3Exporter

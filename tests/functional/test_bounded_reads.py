@@ -142,5 +142,5 @@ def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:
                  "반복 BBQ 회식 매주 월 9시", "반복 중지 BBQ 회식", "예약 BBQ 회식 내일 9시", "복사 BBQ 회식", "취소",
                  "삭제 BBQ 회식", "예", "신청 만들기", "취소"]:
         post(client, text, ADMIN)
-    runtime.close_expired()
+    runtime.every_minute()
     assert calls.log and not [c for c in calls.log if c.operation == "Scan"]

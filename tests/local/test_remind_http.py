@@ -19,11 +19,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from chalicelib import runtime
-from chalicelib.config import settings
+from chalicelib.platform.config import settings
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.events import EventNotifier
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from pushfakes import SimulatedQueue
 from scripts.eventapi import EventApiStandIn

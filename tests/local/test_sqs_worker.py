@@ -9,8 +9,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from chalicelib.domain.ports import ExportTask
-from chalicelib.jobs import SqsQueue
+from chalicelib.domain.tasks import ExportTask
+from chalicelib.jobs.queues import SqsQueue
 from scripts import engines, sqsworker
 
 REGION = "ap-northeast-2"

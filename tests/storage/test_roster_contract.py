@@ -3,23 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.model import RosterEntry, roster_entry_key
+from chalicelib.domain.roster_records import RosterEntry, roster_entry_key
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.model import Strain, User
-from chalicelib.domain.writes import (
-    ClaimRoster,
-    LiftEntryLock,
-    NoteEntryFailure,
-    DeleteFormerEntry,
-    DeleteRosterEntry,
-    PutUser,
-    RetireRosterEntry,
-    SetUserRoster,
-    NoteRegistrationFailure,
-    PutRosterEntry,
-    ReleaseRoster,
-    SetRosterUnits,
-)
+from chalicelib.domain.roster_records import Strain
+from chalicelib.domain.model import User
+from chalicelib.domain.roster_writes import ClaimRoster, LiftEntryLock, NoteEntryFailure, DeleteFormerEntry, DeleteRosterEntry, RetireRosterEntry, SetUserRoster, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, SetRosterUnits
+from chalicelib.domain.writes import PutUser
 
 AT = "2026-12-01T09:00:00+09:00"
 

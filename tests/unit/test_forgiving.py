@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from harness import Chat, key_of, make_bbq
 
-from chalicelib.domain import commands
+from chalicelib.domain import vocabulary
 from chalicelib.domain.fuzzy import likeness
 from chalicelib.domain.model import ADMIN, SUPER
 
@@ -24,7 +24,7 @@ def world() -> Chat:
     ("명단올리기", "명단 올리기"), ("신청 목록", "신청 목록"), ("신청목록 2", "신청 목록"),
 ])
 def test_commands_match_without_their_space(typed: str, meant: str) -> None:
-    c, _ = commands.match(typed)
+    c, _ = vocabulary.match(typed)
     assert c is not None and c.word == meant
 
 

@@ -1,0 +1,251 @@
+"""How each write of users, answers and surveys goes into a DynamoDB transaction, with the condition
+``storage.memory_writes`` checks for it. Each function adds its items to the transaction and returns, per item,
+(pynamodb kind, what a failed condition names); ``storage.transact`` holds the table of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.model import CLOSED, OPEN
+from chalicelib.domain.roster_writes import SetUserRoster
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    Audit,
+    CountResponse,
+    DeleteAnswer,
+    DeleteUser,
+    KeepLonger,
+    KeepUnnamedAnswer,
+    MarkAutoReminded,
+    MarkKeepWarned,
+    MarkPurged,
+    MarkReminded,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetRepeat,
+    SetSurveyStatus,
+)
+from chalicelib.storage import items
+from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem
+
+Added = list[tuple[str, str]]  # per item the write adds: (pynamodb kind, what a failed condition names)
+Writer = Any  # Callable[[TransactWrite, Tables, <a write>, int], Added]: each takes its own write type
+
+
+def version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condition:
+    # Every stored item carries a version >= 1, so "no version" means "no item".
+    if version == 0:
+        return model.version.does_not_exist()
+    return model.version == version
+
+
+def put_user(tx: TransactWrite, t: Tables, w: PutUser, index: int) -> Added:
+    # condition: stored version == user.version (0: no item); stored version becomes +1
+    item = items.user_item(t.UserItem, w.user, w.user.version + 1)
+    tx.save(item, condition=version_is(UserItem, w.user.version))
+    return [("put", "user")]
+
+
+def delete_user(tx: TransactWrite, t: Tables, w: DeleteUser, index: int) -> Added:
+    # condition: item exists with version == expected_version
+    tx.delete(t.UserItem(w.key), condition=UserItem.version == w.expected_version)
+    return [("delete", "user")]
+
+
+def set_user_roster(tx: TransactWrite, t: Tables, w: SetUserRoster, index: int) -> Added:
+    # condition: the user exists; the version goes up so an older copy of the item cannot be put back
+    linked: list[Action] = [
+        UserItem.roster.set(w.entry),
+        UserItem.unit.set(w.unit) if w.unit else UserItem.unit.remove(),
+        UserItem.member_unit.set(items.member_unit(w.unit)),
+        UserItem.version.set(UserItem.version + 1),
+    ]
+    tx.update(t.UserItem(w.user_key), actions=linked, condition=UserItem.key.exists())
+    return [("update", "user")]
+
+
+def put_answer(tx: TransactWrite, t: Tables, w: PutAnswer, index: int) -> Added:
+    # condition: stored version == answer.version (0: no item) -- one answer per person
+    cond = version_is(AnswerItem, w.answer.version)
+    tx.save(items.answer_item(t.AnswerItem, w.answer, w.answer.version + 1), condition=cond)
+    return [("put", "answer")]
+
+
+def keep_unnamed(tx: TransactWrite, t: Tables, w: KeepUnnamedAnswer, index: int) -> Added:
+    # condition: the survey still holds answers (a check of another item), and the random key is new
+    cond = SurveyItem.id.exists() & SurveyItem.purged_at.does_not_exist()
+    tx.condition_check(t.SurveyItem, w.answer.survey_id, condition=cond)
+    tx.save(items.answer_item(t.AnswerItem, w.answer, 1), condition=AnswerItem.version.does_not_exist())
+    return [("check", "survey"), ("put", "answer")]
+
+
+def delete_answer(tx: TransactWrite, t: Tables, w: DeleteAnswer, index: int) -> Added:
+    tx.delete(t.AnswerItem(w.survey_id, w.user_key), condition=AnswerItem.version == w.expected_version)
+    return [("delete", "answer")]
+
+
+def count_response(tx: TransactWrite, t: Tables, w: CountResponse, index: int) -> Added:
+    """Counter updates and their guard, mirroring MemoryStore's."""
+    # condition: survey exists, is open, and its deadline (if any) is after `now`
+    cond = SurveyItem.id.exists() & (SurveyItem.status == OPEN)
+    cond &= SurveyItem.deadline_us.does_not_exist() | (SurveyItem.deadline_us > items.epoch_us(w.now))
+    if w.response_delta > 0 and w.cap is not None:
+        # condition: response_count + delta <= cap (conditions cannot add: move delta right)
+        cond &= SurveyItem.response_count <= w.cap - w.response_delta
+    actions: list[Action] = [SurveyItem.response_count.set((SurveyItem.response_count | 0) + w.response_delta)]
+    if w.seen_count is not None:
+        # condition: the count is the one the listing change was decided on; it is full from now if so
+        cond &= SurveyItem.response_count == w.seen_count
+        full = w.cap is not None and w.seen_count + w.response_delta >= w.cap
+        actions.append(SurveyItem.full.set(full))
+    for key, delta in w.option_deltas.items():
+        path = SurveyItem.option_counts[key]
+        if delta > 0 and key in w.limits:
+            # condition: option_counts[key] (absent = 0) + delta <= limit
+            room = w.limits[key] - delta
+            fits = path <= room
+            cond &= (path.does_not_exist() | fits) if room >= 0 else fits
+        # ADD cannot address a nested map entry; SET with if_not_exists does the same.
+        actions.append(path.set((path | 0) + delta))
+    tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+    return [("update", "survey")]
+
+
+def put_survey(tx: TransactWrite, t: Tables, w: PutSurvey, index: int) -> Added:
+    tx.save(items.survey_item(t.SurveyItem, w.survey), condition=SurveyItem.id.does_not_exist())
+    return [("put", "survey")]
+
+
+def set_status(tx: TransactWrite, t: Tables, w: SetSurveyStatus, index: int) -> Added:
+    actions: list[Action] = [SurveyItem.status.set(w.status)]
+    if w.clear_deadline:
+        actions += [SurveyItem.deadline.remove(), SurveyItem.deadline_us.remove()]
+    if w.deadline is not None:
+        deadline_us = items.epoch_us(w.deadline)
+        actions += [SurveyItem.deadline.set(w.deadline.isoformat()), SurveyItem.deadline_us.set(deadline_us)]
+    if w.opens_at is not None:
+        actions.append(SurveyItem.opens_at.set(w.opens_at.isoformat()))
+    if w.status == CLOSED and w.at is not None:
+        actions += [SurveyItem.closed_at.set(w.at.isoformat()), SurveyItem.closed_us.set(items.epoch_us(w.at))]
+    elif w.status != CLOSED:
+        actions += [SurveyItem.closed_at.remove(), SurveyItem.closed_us.remove(), SurveyItem.keep_warned.remove()]
+    cond = SurveyItem.id.exists()
+    if w.expect:  # condition: in that state still (a scheduled survey opens once)
+        cond &= SurveyItem.status == w.expect
+    if w.full is True:  # condition: still full, as the listing written with it says
+        cond &= SurveyItem.full == True  # noqa: E712 (a condition, not a comparison)
+    elif w.full is False:  # condition: still not full
+        cond &= SurveyItem.full.does_not_exist() | (SurveyItem.full == False)  # noqa: E712
+    tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+    return [("update", "survey")]
+
+
+def keep_longer(tx: TransactWrite, t: Tables, w: KeepLonger, index: int) -> Added:
+    # condition: closed, not purged, not extended before
+    cond = (
+        (SurveyItem.status == CLOSED)
+        & SurveyItem.purged_at.does_not_exist()
+        & (SurveyItem.keep_extended.does_not_exist() | (SurveyItem.keep_extended == False))  # noqa: E712
+    )
+    actions: list[Action] = [SurveyItem.keep_extended.set(True), SurveyItem.keep_warned.remove()]
+    tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+    return [("update", "survey")]
+
+
+def mark_warned(tx: TransactWrite, t: Tables, w: MarkKeepWarned, index: int) -> Added:
+    # condition: closed at that moment still, not told yet
+    cond = (SurveyItem.closed_us == items.epoch_us(w.closed_at)) & (
+        SurveyItem.keep_warned.does_not_exist() | (SurveyItem.keep_warned == False)  # noqa: E712
+    )
+    tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.keep_warned.set(True)], condition=cond)
+    return [("update", "survey")]
+
+
+def mark_purged(tx: TransactWrite, t: Tables, w: MarkPurged, index: int) -> Added:
+    # condition: closed at that moment still (not reopened since), not purged before
+    cond = (
+        (SurveyItem.status == CLOSED)
+        & (SurveyItem.closed_us == items.epoch_us(w.closed_at))
+        & SurveyItem.purged_at.does_not_exist()
+    )
+    tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.purged_at.set(w.at.isoformat())], condition=cond)
+    return [("update", "survey")]
+
+
+def set_repeat(tx: TransactWrite, t: Tables, w: SetRepeat, index: int) -> Added:
+    action = SurveyItem.repeat.set(w.rule) if w.rule else SurveyItem.repeat.remove()
+    cond = SurveyItem.id.exists()
+    if w.expect:  # condition: it repeats by that rule still
+        cond &= SurveyItem.repeat == w.expect
+    tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=cond)
+    return [("update", "survey")]
+
+
+def add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin, index: int) -> Added:
+    """Append to coadmins unless already there (a list keeps the order MemoryStore keeps)."""
+    try:
+        current: SurveyItem | None = t.SurveyItem.get(w.survey_id, consistent_read=True)
+    except DoesNotExist:
+        current = None
+    if current is None:
+        # condition: the survey exists (it does not, so the transaction is refused)
+        tx.condition_check(t.SurveyItem, w.survey_id, condition=SurveyItem.id.exists())
+        return [("check", "survey")]
+    if w.user_key in (current.coadmins or []):
+        # condition: still there; nothing to write
+        cond = SurveyItem.id.exists() & SurveyItem.coadmins.contains(w.user_key)
+        tx.condition_check(t.SurveyItem, w.survey_id, condition=cond)
+        return [("check", "survey")]
+    # condition: exists and not added meanwhile (a race surfaces as Conflict; the caller re-reads)
+    cond = SurveyItem.id.exists() & ~SurveyItem.coadmins.contains(w.user_key)
+    action = SurveyItem.coadmins.set((SurveyItem.coadmins | []).append([w.user_key]))
+    tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=cond)
+    return [("update", "survey")]
+
+
+def audit(tx: TransactWrite, t: Tables, w: Audit, index: int) -> Added:
+    tx.save(items.audit_item(t.AuditItem, w.entry, index))  # plain put: audit keys are unique
+    return [("put", "audit")]
+
+
+def mark_reminded(tx: TransactWrite, t: Tables, w: MarkReminded, index: int) -> Added:
+    # condition: the survey exists and was not reminded since not_since
+    since = items.epoch_us(w.not_since)
+    cond = SurveyItem.id.exists() & (SurveyItem.reminded_us.does_not_exist() | (SurveyItem.reminded_us < since))
+    tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.reminded_us.set(items.epoch_us(w.at))], condition=cond)
+    return [("update", "survey")]
+
+
+def mark_auto_reminded(tx: TransactWrite, t: Tables, w: MarkAutoReminded, index: int) -> Added:
+    # condition: the survey exists and this automatic reminder was not sent yet
+    done = SurveyItem.auto_reminded
+    cond = SurveyItem.id.exists() & (done.does_not_exist() | ~done.contains(w.hours))
+    tx.update(t.SurveyItem(w.survey_id), actions=[done.set((done | []).append([w.hours]))], condition=cond)
+    return [("update", "survey")]
+
+
+SURVEY_WRITERS: dict[type, Writer] = {
+    PutUser: put_user,
+    DeleteUser: delete_user,
+    SetUserRoster: set_user_roster,
+    PutAnswer: put_answer,
+    KeepUnnamedAnswer: keep_unnamed,
+    DeleteAnswer: delete_answer,
+    CountResponse: count_response,
+    PutSurvey: put_survey,
+    SetSurveyStatus: set_status,
+    KeepLonger: keep_longer,
+    MarkKeepWarned: mark_warned,
+    MarkPurged: mark_purged,
+    SetRepeat: set_repeat,
+    AddCoadmin: add_coadmin,
+    Audit: audit,
+    MarkReminded: mark_reminded,
+    MarkAutoReminded: mark_auto_reminded,
+}

@@ -1,0 +1,303 @@
+"""Every type of write, committed on every store: what it changes, and when its condition refuses it.
+
+The table below has one case per write (and a second for a write with two shapes). ``test_every_write_has_a_case``
+fails when a new write type joins the ``Write`` union without one, so no write can be added that a store ignores,
+or that only one store applies: each case runs on the in-memory store, moto and DynamoDB Local, and reads its
+effect back through the store's own reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, get_args
+
+import pytest
+
+from chalicelib.domain.kinds import CHOICE
+from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Question, Survey, User, option_key
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
+from chalicelib.domain.ports import Conflict
+from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
+from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetRosterUnits, SetUserRoster, TakeRemovals
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=KST)
+EPOCH = int(NOW.timestamp())
+AT = NOW.isoformat()
+ENTRY = "1중대#홍길동"
+
+
+def user() -> User:
+    return User(key="u1", name="홍길동", unit="1중대", created_at=f"{AT}#u1")
+
+
+def survey() -> Survey:
+    q = Question("q1", "참석 여부", kind=CHOICE, options=["참석", "불참"], capacity={"참석": 2})
+    return Survey(id="s1", title="훈련 참석", owner="a1", questions=[q], created_at=AT)
+
+
+def answer(key: str = "u1", version: int = 0) -> Answer:
+    return Answer("s1", key, {"q1": "참석"}, name="홍길동", unit="1중대", submitted_at=AT, version=version)
+
+
+def roster_entry(**kw: Any) -> RosterEntry:
+    return RosterEntry(ENTRY, "1중대", "홍길동", number="101", **kw)
+
+
+def load(token: str = "t1") -> KeepLoadResult:
+    result = LoadResult(token, "추가 1명", removals=1, before=3, by="a1", at=AT)
+    return KeepLoadResult(result, lines=["추가 1중대 홍길동"], keys=["2중대#김철수"], expires=EPOCH + 86400)
+
+
+SURVEY = [PutSurvey(survey()), ListSurvey(survey().info())]
+CLOSED_SURVEY = [*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)]
+ENTRY_ON_ROSTER = [PutRosterEntry(roster_entry())]
+
+
+@dataclass
+class Case:
+    write: Write
+    read: Callable[[Any], Any]  # the store -> what the write changes, as the store's reads show it
+    before: Any  # what ``read`` shows after ``setup`` alone
+    after: Any  # ... and after the write
+    setup: list[Write] = field(default_factory=list)
+    refused: list[Write] | None = None  # a setup in which the write's condition fails (None: it has none)
+
+    @property
+    def id(self) -> str:
+        return type(self.write).__name__
+
+
+def _survey(s: Any) -> Survey:
+    return s.get_survey("s1")
+
+
+def _entry(s: Any) -> RosterEntry | None:
+    found = s.roster_entries("1중대", "홍길동")
+    return found[0] if found else None
+
+
+CASES = [
+    Case(PutUser(user()), lambda s: s.get_user("u1") and s.get_user("u1").name, None, "홍길동", refused=[PutUser(user())]),
+    Case(DeleteUser("u1", 1), lambda s: s.get_user("u1") is None, False, True, [PutUser(user())], refused=[]),
+    Case(
+        PutAnswer(answer()),
+        lambda s: s.get_answer("s1", "u1") and s.get_answer("s1", "u1").values,
+        None,
+        {"q1": "참석"},
+        SURVEY,
+        refused=[*SURVEY, PutAnswer(answer())],
+    ),
+    Case(
+        KeepUnnamedAnswer(answer("a#r4nd0m")),
+        lambda s: [a.user_key for a in s.list_answers("s1")],
+        [],
+        ["a#r4nd0m"],
+        SURVEY,
+        refused=[],
+    ),
+    Case(
+        DeleteAnswer("s1", "u1", 1),
+        lambda s: s.get_answer("s1", "u1") is None,
+        False,
+        True,
+        [*SURVEY, PutAnswer(answer())],
+        refused=SURVEY,
+    ),
+    Case(
+        CountResponse("s1", NOW, 1, {option_key("q1", "참석"): 1}, cap=5, limits={option_key("q1", "참석"): 2}),
+        lambda s: (_survey(s).response_count, _survey(s).option_counts),
+        (0, {}),
+        (1, {"q1:참석": 1}),
+        SURVEY,
+        refused=[*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)],
+    ),
+    Case(PutSurvey(survey()), lambda s: s.get_survey("s1") and s.get_survey("s1").title, None, "훈련 참석", refused=SURVEY),
+    Case(
+        SetSurveyStatus("s1", CLOSED, at=NOW),
+        lambda s: (_survey(s).status, _survey(s).closed_at),
+        ("open", None),
+        (CLOSED, NOW),
+        SURVEY,
+        refused=[],
+    ),
+    Case(ListSurvey(survey().info()), lambda s: [i.id for i in s.listed_surveys()], [], ["s1"], [PutSurvey(survey())]),
+    Case(UnlistSurvey("s1"), lambda s: [i.id for i in s.listed_surveys()], ["s1"], [], SURVEY),
+    Case(AddCoadmin("s1", "a2"), lambda s: _survey(s).coadmins, [], ["a2"], SURVEY, refused=[]),
+    Case(
+        DeleteSurvey("s1"),
+        lambda s: (s.get_survey("s1") is None, s.list_answers("s1"), s.listed_surveys()),
+        (False, [answer(version=1)], [survey().info()]),
+        (True, [], []),
+        [*SURVEY, PutAnswer(answer())],
+    ),
+    Case(
+        Audit(AuditEntry("a1", "close", "s1", at=AT)),
+        lambda s: [(e.actor, e.action, e.target) for e in s.list_audit()],
+        [],
+        [("a1", "close", "s1")],
+    ),
+    Case(
+        PutRosterEntry(roster_entry()),
+        lambda s: _entry(s) and _entry(s).number,
+        None,
+        "101",
+        refused=ENTRY_ON_ROSTER,
+    ),
+    Case(
+        PutRosterEntry(roster_entry(check="s$new", claimed_by="other"), new=False),  # a change keeps the claim
+        lambda s: (_entry(s).check, _entry(s).claimed_by),
+        ("", "u1"),
+        ("s$new", "u1"),
+        [*ENTRY_ON_ROSTER, ClaimRoster(ENTRY, "u1", AT)],
+    ),
+    Case(DeleteRosterEntry(ENTRY), _entry, roster_entry(), None, ENTRY_ON_ROSTER, refused=[]),
+    Case(
+        RetireRosterEntry(roster_entry(claimed_by="u1", claimed_at=AT, person="u1")),
+        lambda s: (_entry(s), [(e.entry, e.person) for e in s.former_entries()]),
+        (roster_entry(claimed_by="u1", claimed_at=AT, person="u1"), []),
+        (None, [(ENTRY, "u1")]),
+        [*ENTRY_ON_ROSTER, ClaimRoster(ENTRY, "u1", AT, person="u1")],
+        refused=[],
+    ),
+    Case(
+        DeleteFormerEntry(ENTRY),
+        lambda s: [e.entry for e in s.former_entries()],
+        [ENTRY],
+        [],
+        [*ENTRY_ON_ROSTER, RetireRosterEntry(roster_entry())],
+    ),
+    Case(
+        SetUserRoster("u1", ENTRY, "1중대"),
+        lambda s: (s.get_user("u1").roster, s.get_user("u1").version),
+        ("", 1),
+        (ENTRY, 2),
+        [PutUser(user())],
+        refused=[],
+    ),
+    Case(
+        ClaimRoster(ENTRY, "u1", AT, person="p1", seen_tries=0),
+        lambda s: (_entry(s).claimed_by, _entry(s).person),
+        ("", ""),
+        ("u1", "p1"),
+        ENTRY_ON_ROSTER,
+        refused=[*ENTRY_ON_ROSTER, ClaimRoster(ENTRY, "u2", AT)],
+    ),
+    Case(
+        ReleaseRoster(ENTRY, "u1"),
+        lambda s: (_entry(s).claimed_by, _entry(s).person),
+        ("u1", "p1"),
+        ("", "p1"),  # the person stays: whoever claims it next answers as them
+        [*ENTRY_ON_ROSTER, ClaimRoster(ENTRY, "u1", AT, person="p1")],
+        refused=ENTRY_ON_ROSTER,
+    ),
+    Case(
+        SetRosterUnits({"1중대": 1}, checks=True),
+        lambda s: (s.roster_units(), s.roster_info().checks),
+        ({}, False),
+        ({"1중대": 1}, True),
+    ),
+    Case(
+        load(),
+        lambda s: (s.last_load(EPOCH) and s.last_load(EPOCH).token, s.load_lines("t1"), s.load_keys("t1")),
+        (None, [], []),
+        ("t1", ["추가 1중대 홍길동"], ["2중대#김철수"]),
+    ),
+    Case(
+        TakeRemovals("t1"),
+        lambda s: s.last_load(EPOCH).taken,
+        False,
+        True,
+        [load()],
+        refused=[load("t2")],
+    ),
+    Case(
+        NoteRegistrationFailure("u1", Strain(1.0, EPOCH, 1), EPOCH + 86400),
+        lambda s: s.registration_strain("u1"),
+        Strain(),
+        Strain(1.0, EPOCH, 1),
+        refused=[NoteRegistrationFailure("u1", Strain(1.0, EPOCH, 1), EPOCH + 86400)],
+    ),
+    Case(
+        NoteEntryFailure(ENTRY, Strain(5.0, EPOCH, 1, EPOCH + 3600)),
+        lambda s: _entry(s).strain,
+        Strain(),
+        Strain(5.0, EPOCH, 1, EPOCH + 3600),
+        ENTRY_ON_ROSTER,
+        refused=[],
+    ),
+    Case(
+        LiftEntryLock(ENTRY),
+        lambda s: (_entry(s).locked, _entry(s).strain.tries),
+        (EPOCH + 3600, 1),
+        (0, 1),  # the tries stay: a guess noted meanwhile still makes a claim read first fail
+        [*ENTRY_ON_ROSTER, NoteEntryFailure(ENTRY, Strain(5.0, EPOCH, 1, EPOCH + 3600))],
+        refused=[],
+    ),
+    Case(
+        MarkReminded("s1", NOW, NOW - timedelta(hours=1)),
+        lambda s: _survey(s).reminded_at,
+        None,
+        NOW,
+        SURVEY,
+        refused=[*SURVEY, MarkReminded("s1", NOW, NOW - timedelta(hours=1))],
+    ),
+    Case(
+        MarkAutoReminded("s1", 24),
+        lambda s: _survey(s).auto_reminded,
+        [],
+        [24],
+        SURVEY,
+        refused=[*SURVEY, MarkAutoReminded("s1", 24)],
+    ),
+    Case(SetRepeat("s1", "매주 월"), lambda s: _survey(s).repeat, "", "매주 월", SURVEY, refused=[]),
+    Case(
+        Plan(Planned("s1", "훈련 참석", opens_at=NOW)),
+        lambda s: s.planned(),
+        [],
+        [Planned("s1", "훈련 참석", opens_at=NOW)],
+        SURVEY,
+    ),
+    Case(
+        Unplan("s1"),
+        lambda s: s.planned(),
+        [Planned("s1", "훈련 참석", opens_at=NOW)],
+        [],
+        [*SURVEY, Plan(Planned("s1", "훈련 참석", opens_at=NOW))],
+    ),
+    Case(KeepLonger("s1"), lambda s: _survey(s).keep_extended, False, True, CLOSED_SURVEY, refused=SURVEY),
+    Case(MarkKeepWarned("s1", NOW), lambda s: _survey(s).keep_warned, False, True, CLOSED_SURVEY, refused=SURVEY),
+    Case(
+        MarkPurged("s1", NOW, NOW + timedelta(days=30)),
+        lambda s: _survey(s).purged_at,
+        None,
+        NOW + timedelta(days=30),
+        CLOSED_SURVEY,
+        refused=SURVEY,
+    ),
+]
+
+
+def test_every_write_has_a_case() -> None:
+    assert {type(c.write) for c in CASES} == set(get_args(Write))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_a_write_changes_what_it_says(store: Any, case: Case) -> None:
+    for w in case.setup:  # one at a time: a transaction touches an item once
+        store.commit([w])
+    assert case.read(store) == case.before
+    store.commit([case.write])
+    assert case.read(store) == case.after
+
+
+REFUSABLE = [c for c in CASES if c.refused is not None]
+
+
+@pytest.mark.parametrize("case", REFUSABLE, ids=[c.id for c in REFUSABLE])
+def test_a_write_is_refused_when_its_condition_fails(store: Any, case: Case) -> None:
+    assert case.refused is not None
+    for w in case.refused:
+        store.commit([w])
+    with pytest.raises(Conflict):
+        store.commit([case.write])
