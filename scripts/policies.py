@@ -53,7 +53,13 @@ BACKUP_ONLY = {"BackupReads", "Backups"}  # statements of the backup function al
 def _kept(action: str, resource: str, keeps: set[str]) -> bool:
     service = action.split(":")[0]
     if action == "ssm:GetParameter":
-        which = "skill" if resource.endswith("/skill-secret") else "privacy" if resource.endswith("/privacy-key") else "event"
+        which = (
+            "skill"
+            if resource.endswith("/skill-secret")
+            else "privacy"
+            if resource.endswith("/privacy-key")
+            else "event"
+        )
         return f"ssm:GetParameter:{which}" in keeps
     return action in keeps or f"{service}:*" in keeps
 
@@ -74,7 +80,9 @@ def for_function(policy: dict[str, Any], function: str, audit_table_arn: str) ->
             out.append(new)
         writes_tables = "dynamodb:*" in keeps
         if writes_tables and audit_table_arn in st["Resource"] and "dynamodb:PutItem" in st["Action"]:
-            out.append({"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": AUDIT_ACTIONS, "Resource": [audit_table_arn]})
+            out.append(
+                {"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": AUDIT_ACTIONS, "Resource": [audit_table_arn]}
+            )
     return {"Version": policy["Version"], "Statement": out}
 
 

@@ -135,7 +135,10 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         return NOT_REMOVED
     gone = roster_files.remove(store, [e.entry for e in plan.removals], actor="operator", target=args.file.name)
     registered = sum(1 for e in gone if e.claimed_by)
-    print(f"took {len(gone)} people off the roster" + (f" ({registered} registered: they stay registered)" if registered else ""))
+    print(
+        f"took {len(gone)} people off the roster"
+        + (f" ({registered} registered: they stay registered)" if registered else "")
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ changed: run again with the key. The promotion is one transaction: the user item
 (conditional on its version) plus an audit entry. A lost race (the user wrote
 something meanwhile) is re-read and retried once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,9 @@ def use_local_stack(stack_file: Path = local.STACK_FILE) -> Optional[dict[str, A
     try:
         stack = local.running_stack(stack_file)
     except local.StaleStack as e:
-        raise Failure(f"{e}.\nStart it with `make run` (in another terminal), or name a deployed stage: STAGE=<stage>.") from None
+        raise Failure(
+            f"{e}.\nStart it with `make run` (in another terminal), or name a deployed stage: STAGE=<stage>."
+        ) from None
     if stack is not None:
         local.use_stack(stack)
     return stack
@@ -72,8 +75,9 @@ def promote(store: Any, who: str) -> tuple[Any, bool]:
         if user.role >= SUPER:
             return user, False
         user.role = SUPER
-        entry = AuditEntry(actor="operator", action="grant_super", target=user.key, detail=user.name,
-                           at=now_kst().isoformat())
+        entry = AuditEntry(
+            actor="operator", action="grant_super", target=user.key, detail=user.name, at=now_kst().isoformat()
+        )
         try:
             # PutUser is conditional: the stored version must still be user.version.
             store.commit([PutUser(user), Audit(entry)])

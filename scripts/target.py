@@ -12,6 +12,7 @@ Every command that reads or changes a stack's data (``make superadmin``, ``roste
 
 :func:`aim` prints what it chose as the command's first line (``→ deployed stage prod: account …``).
 """
+
 from __future__ import annotations
 
 import json
@@ -83,8 +84,10 @@ def aim(
     try:
         acct = (account or account_id)(region)
     except Exception as e:  # no credentials, expired SSO, no network: say so rather than act on nothing
-        raise NoTarget(f"cannot tell which AWS account the credentials are for ({type(e).__name__}): "
-                       "sign in first (aws sts get-caller-identity)") from None
+        raise NoTarget(
+            f"cannot tell which AWS account the credentials are for ({type(e).__name__}): "
+            "sign in first (aws sts get-caller-identity)"
+        ) from None
     env = os.environ
     for name in [v for v in env if v.startswith("HJ_")] + list(CLEARED):
         env.pop(name, None)

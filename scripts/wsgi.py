@@ -18,6 +18,7 @@ gunicorn entry points: ``scripts.wsgi:application`` (imports the top-level
 
     gunicorn -k gthread -w 2 --threads 8 -b 127.0.0.1:8000 'scripts.wsgi:project_application()'
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,11 +40,28 @@ MAX_BODY_BYTES = 256 * 1024  # Kakao payloads are a few KB; anything this big is
 StartResponse = Callable[..., Any]
 
 _REASONS = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found",
-    304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 411: "Length Required",
-    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -172,8 +190,9 @@ def make_wsgi_app(
             return _json_error(start_response, 413, f"request body larger than {max_body} bytes")
         headers = _headers_from_environ(environ)
         try:
-            response = gateway.handle_request(method=method, path=_path_from_environ(environ), headers=headers,
-                                              body=body)
+            response = gateway.handle_request(
+                method=method, path=_path_from_environ(environ), headers=headers, body=body
+            )
         except LocalGatewayException as e:  # ForbiddenError 403, NotAuthorizedError 401, InvalidAuthorizer 500
             payload = e.body if e.body is not None else b""
             if isinstance(payload, str):
@@ -230,8 +249,9 @@ def project_application() -> Callable[[dict[str, Any], StartResponse], Iterable[
                 sys.path.insert(0, str(ROOT))
             import app as project_app  # the top-level app.py
 
-            _application = make_wsgi_app(project_app.app, load_config(project_app.app,
-                                                                      os.environ.get("HJ_CHALICE_STAGE", "dev")))
+            _application = make_wsgi_app(
+                project_app.app, load_config(project_app.app, os.environ.get("HJ_CHALICE_STAGE", "dev"))
+            )
         return _application
 
 
