@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 from locust import FastHttpUser, between, constant, task
 
@@ -40,7 +41,7 @@ ROUND = (
 )
 
 
-def payload(user_id: str, text: str, extra: dict | None = None) -> dict:
+def payload(user_id: str, text: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "intent": {"id": "fallback", "name": "폴백 블록"},
         "userRequest": {
@@ -68,7 +69,7 @@ class KakaoUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.key = new_key()
-        self.offered: dict[str, dict] = {}  # the last reply's quick replies: text sent -> its extra
+        self.offered: dict[str, dict[str, Any]] = {}  # the last reply's quick replies: text sent -> its extra
         self.say(f"등록 부하중대 대원{self.key[:6]}", "등록")
 
     def say(self, text: str, name: str) -> None:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import hmac
 import json
 import os
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import boto3
 from botocore.config import Config

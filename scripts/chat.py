@@ -20,6 +20,7 @@ every run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from chalicelib.config import LOCAL_SKILL_SECRET
 from scripts.local import STACK_FILE
@@ -59,7 +60,7 @@ def build_payload(
     name: str,
     utterance: str,
     trigger: str = "TEXT_INPUT",
-    client_extra: Optional[dict[str, Any]] = None,
+    client_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A skill request as the real channel sends it for a user called ``name``."""
     key = user_key(name)
@@ -149,10 +150,10 @@ class _Renderer:
             self.button(_button_tap(b), indent)
 
     # one function per component type
-    def simpleText(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802 (Kakao's names)
+    def simpleText(self, c: dict[str, Any], indent: int) -> None:  # Kakao's names
         self.add(c.get("text", ""), indent)
 
-    def textCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
+    def textCard(self, c: dict[str, Any], indent: int) -> None:
         if c.get("title"):
             self.add(f"■ {c['title']}", indent)
         if c.get("description"):
@@ -231,7 +232,7 @@ class Target:
     event_api: str = ""  # the local Event API stand-in (make run): reminders it delivered are shown
 
 
-def load_target(url: Optional[str] = None, secret: Optional[str] = None, stack_file: Path = STACK_FILE) -> Target:
+def load_target(url: str | None = None, secret: str | None = None, stack_file: Path = STACK_FILE) -> Target:
     """Where to send: ``--url`` > .local/stack.json > the default local URL."""
     stack: dict[str, Any] = {}
     if stack_file.is_file():
@@ -265,7 +266,7 @@ class Result:
 
 def send(target: Target, payload: dict[str, Any], timeout: float = 10.0) -> Result:
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(
+    req = urllib.request.Request(  # noqa: S310 (the skill URL the developer gave or make run wrote)
         target.url,
         data=data,
         method="POST",
@@ -344,7 +345,7 @@ class Session:
     def print(self, text: str = "") -> None:
         print(text, file=self.out or sys.stdout, flush=True)
 
-    def say(self, text: str, trigger: str = "TEXT_INPUT", extra: Optional[dict[str, Any]] = None) -> Result:
+    def say(self, text: str, trigger: str = "TEXT_INPUT", extra: dict[str, Any] | None = None) -> Result:
         result = send(self.target, build_payload(self.name, text, trigger, extra))
         if result.reply is not None:
             self.replies[self.name] = result.reply
@@ -424,10 +425,8 @@ class Session:
         return True
 
     def loop(self) -> None:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:
-            pass
         self.print(f"행정이 채팅 시뮬레이터 → {self.target.url}")
         self.print(HELP)
         while True:
@@ -440,7 +439,7 @@ class Session:
                 return
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.chat", description="KakaoTalk skill simulator")
     p.add_argument("--url", help=f"skill URL (default: .local/stack.json, else {DEFAULT_URL})")
     p.add_argument("--secret", help="X-Skill-Secret value (default: $HJ_SKILL_SECRET, stack.json, local secret)")

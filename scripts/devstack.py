@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, Optional
+from typing import Any
 
 from scripts import engines
 from scripts.local import ROOT, use_local_stack
@@ -128,7 +128,7 @@ class Stop(Exception):
     """A signal asked us to shut down."""
 
 
-def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
@@ -153,7 +153,7 @@ def prepare_storage(attempts: int = 3) -> None:
         try:
             create_tables(store)
             break
-        except Exception as e:  # noqa: BLE001  (pynamodb raises several kinds; all are retried the same)
+        except Exception as e:  # pynamodb raises several kinds; all are retried the same
             if attempt == attempts:
                 raise
             print(f"  table setup: {type(e).__name__}; trying again", flush=True)
@@ -167,7 +167,7 @@ def prepare_storage(attempts: int = 3) -> None:
             exporter.ensure_bucket()
             backups.ensure_bucket()
             break
-        except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
+        except Exception as e:  # botocore's timeouts and connection errors alike
             if attempt == attempts:
                 raise
             print(f"  bucket setup: {type(e).__name__}; trying again", flush=True)
@@ -200,7 +200,7 @@ def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
-def local_privacy_key(folder: Optional[Path]) -> str:
+def local_privacy_key(folder: Path | None) -> str:
     """A random key for this stack, kept in ``folder/privacy.key`` (readable by its owner only) when the data is
     kept; a fresh one each start otherwise."""
     if folder is None:
@@ -270,7 +270,7 @@ def run(
     workers: int = 2,
     threads: int = 8,
     timeout: float = engines.DEFAULT_START_TIMEOUT,
-    paths: Optional[Paths] = None,
+    paths: Paths | None = None,
 ) -> int:
     paths = paths or Paths()
     if not engines.port_is_free(port):
@@ -281,7 +281,7 @@ def run(
         return 2
 
     started: list[engines.Engine] = []
-    server: Optional[subprocess.Popen] = None
+    server: subprocess.Popen[bytes] | None = None
     event_api: Any = None
     job_stop = threading.Event()
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
@@ -412,7 +412,7 @@ def run(
             signal.signal(sig, signal.SIG_DFL)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.devstack", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="HTTP port (default 8000)")
     p.add_argument("--in-memory", action="store_true", help="keep DynamoDB data in memory (nothing on disk)")

@@ -18,16 +18,16 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
-from scripts import target
+from scripts import local, target
 
 TABLES = ("users", "surveys", "answers", "audit", "roster")
 MIN_CONCURRENCY = 100  # below this, a rush is throttled by Lambda (new accounts may have 10)
 
 
 class Finding(NamedTuple):
-    ok: Optional[bool]  # True ✓, False ✗, None · (optional, or not checkable here)
+    ok: bool | None  # True ✓, False ✗, None · (optional, or not checkable here)
     what: str
     fix: str = ""
 
@@ -37,7 +37,7 @@ class Finding(NamedTuple):
 
 
 def expected_alarms() -> int:
-    resources = json.loads((target.local.ROOT / ".chalice" / "resources.json").read_text(encoding="utf-8"))
+    resources = json.loads((local.ROOT / ".chalice" / "resources.json").read_text(encoding="utf-8"))
     return sum(1 for r in resources["Resources"].values() if r.get("Type") == "AWS::CloudWatch::Alarm")
 
 
@@ -122,7 +122,8 @@ class Doctor:
             yield Finding(bool(lines), f"skill secret {name}", "" if lines else "it is empty: make rotate-secret")
 
     def privacy_key(self) -> Iterator[Finding]:
-        """The organisation's privacy key (익명 participation is keyed with it): present, a SecureString, never shown."""
+        """The organisation's privacy key (익명 participation is keyed with it): present, a SecureString, never
+        shown."""
         name = self.env.get("HJ_PRIVACY_KEY_PARAM", "")
         try:
             found = self.client("ssm").get_parameter(Name=name, WithDecryption=False)["Parameter"]
@@ -318,7 +319,7 @@ BY_HAND = """Checked by hand in Kakao's consoles (docs/kakao-setup.md):
   · big downloads by callback: AI 챗봇 approved, Callback on for the fallback block"""
 
 
-def main(argv: Optional[list[str]] = None, client: Optional[Callable[[str], Any]] = None) -> int:
+def main(argv: list[str] | None = None, client: Callable[[str], Any] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.doctor", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--stage", required=True, help="the deployed stage to check")
     p.add_argument("--region", default=target.REGION)

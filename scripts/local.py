@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = ROOT / ".local" / "stack.json"
@@ -45,8 +46,8 @@ class StaleStack(Exception):
 def use_local_stack(
     dynamodb_endpoint: str,
     s3_endpoint: str,
-    table_prefix: Optional[str] = None,
-    export_bucket: Optional[str] = None,
+    table_prefix: str | None = None,
+    export_bucket: str | None = None,
     region: str = REGION,
 ) -> dict[str, str]:
     """Point this process (and its children) at local engines; return the settings that name the stack.
@@ -89,7 +90,7 @@ def use_stack(stack: Mapping[str, Any]) -> dict[str, str]:
     )
 
 
-def running_stack(stack_file: Path = STACK_FILE) -> Optional[dict[str, Any]]:
+def running_stack(stack_file: Path = STACK_FILE) -> dict[str, Any] | None:
     """The running stack ``stack_file`` describes; None when there is no file, StaleStack when it is not running."""
     if not stack_file.is_file():
         return None

@@ -1,4 +1,5 @@
-"""Bring a stage's tables to this version's layout: ``make migrate`` (the local stack) or ``--stage <stage>`` (deployed).
+"""Bring a stage's tables to this version's layout: ``make migrate`` (the local stack) or ``--stage <stage>``
+(deployed).
 
 Idempotent, and safe while the bot runs (user items are rewritten on their version,
 survey items and listing entries field by field). It reads every item once (a Scan:
@@ -23,7 +24,7 @@ import argparse
 import sys
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from scripts import local, target  # noqa: F401 (local: kept for callers)
 
@@ -94,7 +95,7 @@ def migrate(store: Any) -> dict[str, int]:
     return done
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
     p.add_argument("--region", default=target.REGION)

@@ -5,8 +5,8 @@ what tests/deploy holds against the code. Each function gets only its part, writ
 ``.chalice/policy-<stage>-<function>.json`` (named in config.json), and nobody may change or delete an
 audit entry: the audit table gets PutItem alone.
 
-    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the skill
-                   secret, the Kakao key, the privacy key)
+    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the
+                   skill secret, the Kakao key, the privacy key)
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
     close_expired  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
                    survey's files when its retention ends
@@ -87,7 +87,8 @@ def for_function(policy: dict[str, Any], function: str, audit_table_arn: str) ->
 
 
 def audit_arn(policy: dict[str, Any]) -> str:
-    (arn,) = {r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")}
+    audit: set[str] = {r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")}
+    (arn,) = audit
     return arn
 
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-from typing import Optional
 
 TABLES = ("users", "surveys", "answers", "audit", "roster")
 
@@ -142,7 +141,7 @@ def destroy(stage: str, region: str, confirm: str) -> int:
     return 0
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.stack", description=(__doc__ or "").split("\n\n")[0])
     sub = p.add_subparsers(dest="action", required=True)
     d = sub.add_parser("deploy")

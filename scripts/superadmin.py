@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from scripts import local, target
 
@@ -28,7 +28,7 @@ class Failure(Exception):
         self.code = code
 
 
-def use_local_stack(stack_file: Path = local.STACK_FILE) -> Optional[dict[str, Any]]:
+def use_local_stack(stack_file: Path = local.STACK_FILE) -> dict[str, Any] | None:
     """Point the environment at the running local stack; None when there is none."""
     try:
         stack = local.running_stack(stack_file)
@@ -92,7 +92,7 @@ def promote(store: Any, who: str) -> tuple[Any, bool]:
     raise AssertionError("unreachable")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.superadmin", description=__doc__.split("\n\n")[0])
     p.add_argument("who", help="botUserKey or exact registered name")
     p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")

@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from scripts import local
 
@@ -57,10 +57,10 @@ def account_id(region: str) -> str:
 
 
 def aim(
-    stage: Optional[str],
+    stage: str | None,
     stack_file: Path = local.STACK_FILE,
     region: str = REGION,
-    account: Optional[Callable[[str], str]] = None,
+    account: Callable[[str], str] | None = None,
     say: Callable[[str], None] = lambda line: print(line, flush=True),
 ) -> Target:
     """Point this process at the stack the command is meant for; NoTarget when that cannot be told."""

@@ -26,10 +26,11 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, BinaryIO
 
-from chalice import Chalice
+from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
@@ -76,10 +77,10 @@ def make_thread_safe(app: Chalice) -> Chalice:
         return app
     local = threading.local()
 
-    class ThreadLocalChalice(LocalChalice, app.__class__):  # type: ignore[misc, valid-type]
+    class ThreadLocalChalice(LocalChalice, type(app)):  # type: ignore[misc]  # a base known only at run time
         _THREAD_LOCAL = local
 
-        @property  # type: ignore[override]
+        @property
         def lambda_context(self) -> Any:
             return getattr(local, "lambda_context", None)
 
@@ -94,7 +95,7 @@ def make_thread_safe(app: Chalice) -> Chalice:
     return app
 
 
-def load_config(app: Chalice, stage: str = "dev", project_dir: Optional[Path] = None) -> Config:
+def load_config(app: Chalice, stage: str = "dev", project_dir: Path | None = None) -> Config:
     """A chalice Config like ``chalice local`` builds, from ``.chalice/config.json`` when present.
 
     Unlike ``chalice local`` we do not copy the stage's environment_variables into
@@ -149,9 +150,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _read_body(environ: dict[str, Any], limit: int) -> Optional[bytes]:
+def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     length_text = environ.get("CONTENT_LENGTH") or ""
-    stream = environ.get("wsgi.input")
+    stream: BinaryIO | None = environ.get("wsgi.input")
     if length_text:
         try:
             length = int(length_text)
@@ -175,7 +176,7 @@ def _read_body(environ: dict[str, Any], limit: int) -> Optional[bytes]:
 
 def make_wsgi_app(
     app: Chalice,
-    config: Optional[Config] = None,
+    config: Config | None = None,
     max_body: int = MAX_BODY_BYTES,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """Wrap a Chalice app as a WSGI callable (thread-safe, body capped at ``max_body`` bytes)."""
@@ -194,7 +195,7 @@ def make_wsgi_app(
                 method=method, path=_path_from_environ(environ), headers=headers, body=body
             )
         except LocalGatewayException as e:  # ForbiddenError 403, NotAuthorizedError 401, InvalidAuthorizer 500
-            payload = e.body if e.body is not None else b""
+            payload: bytes | str = e.body if e.body is not None else b""
             if isinstance(payload, str):
                 payload = payload.encode("utf-8")
             out_headers = [(k, str(v)) for k, v in (e.headers or {}).items()]
@@ -236,7 +237,7 @@ def make_wsgi_app(
     return wsgi
 
 
-_application: Optional[Callable[[dict[str, Any], StartResponse], Iterable[bytes]]] = None
+_application: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None
 _application_lock = threading.Lock()
 
 

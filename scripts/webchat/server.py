@@ -31,8 +31,9 @@ import ipaddress
 import json
 import os
 import urllib.parse
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from scripts import chat
 
@@ -61,7 +62,8 @@ CSP = (
 
 
 # What Kakao's documented limits allow of the outputs chalicelib.kakao.response.validate does not walk (the bot
-# sends only simpleText and textCard, and validate calls anything else unexpected); docs/kakao-protocol.md, "What a reply may hold".
+# sends only simpleText and textCard, and validate calls anything else unexpected); docs/kakao-protocol.md,
+# "What a reply may hold".
 CARD_KINDS = ("basicCard", "listCard", "carousel", "simpleImage", "commerceCard", "itemCard")
 CAROUSEL_TYPES = ("basicCard", "commerceCard", "listCard", "itemCard", "textCard")
 
@@ -213,10 +215,10 @@ class WebChat:
     def __init__(
         self,
         app: WsgiApp,
-        skill_url: Optional[str] = None,
-        secret: Optional[str] = None,
-        event_api: Optional[str] = None,
-        store: Optional[Callable[[], Any]] = None,
+        skill_url: str | None = None,
+        secret: str | None = None,
+        event_api: str | None = None,
+        store: Callable[[], Any] | None = None,
     ) -> None:
         self.app = app
         self.skill_url = skill_url
