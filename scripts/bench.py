@@ -33,6 +33,7 @@ and the machine's core count. Locust, both servers and DynamoDB Local share this
 machine's cores: the ratios compare like with like, the absolute figures do not carry
 over to Lambda. ``--smoke`` runs every part for a few seconds only, to prove it works.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,9 +69,11 @@ BUSY = "잠시 후 다시"
 
 IMPORT_OURS = "import app; from chalicelib import runtime; runtime.bot()"
 IMPORT_BARE = "import chalice, boto3, pynamodb"
-IMPORT_OURS_MEANS = ("import app (the Chalice app and everything it imports), then runtime.bot(): the settings read "
-                     "and the bot built with its store, exporter and queue, as the first message does before its "
-                     "first DynamoDB call")
+IMPORT_OURS_MEANS = (
+    "import app (the Chalice app and everything it imports), then runtime.bot(): the settings read "
+    "and the bot built with its store, exporter and queue, as the first message does before its "
+    "first DynamoDB call"
+)
 
 READ_ONLY_KINDS = ("메뉴", "신청 목록", "내 신청")
 ANSWER_KINDS = ("answer", "answer (number)", "answer (skip)")
@@ -94,8 +97,18 @@ class Plan:
     smoke: bool = False
 
 
-SMOKE: dict[str, Any] = {"users": 10, "rounds": 1, "round_seconds": 2.0, "warmup": 1.0, "think_seconds": 3.0,
-                         "closed": 20, "history_samples": 5, "import_runs": 1, "export_runs": 1, "export_rows": 50}
+SMOKE: dict[str, Any] = {
+    "users": 10,
+    "rounds": 1,
+    "round_seconds": 2.0,
+    "warmup": 1.0,
+    "think_seconds": 3.0,
+    "closed": 20,
+    "history_samples": 5,
+    "import_runs": 1,
+    "export_runs": 1,
+    "export_rows": 50,
+}
 
 
 # --- stopping on a signal -------------------------------------------------------------------------
@@ -147,9 +160,24 @@ class Stack:
         # measures the work path, not the polite refusal.
         env = dict(os.environ, HJ_RATE_LIMIT="0")
         self.devstack, _ = engines.spawn(
-            [sys.executable, "-m", "scripts.devstack", "--in-memory", "--port", str(port), "--local-dir",
-             str(self.work), "--workers", str(self.plan.workers), "--threads", str(self.plan.threads)],
-            log=self.work / "stack.out", env=env, cwd=ROOT)
+            [
+                sys.executable,
+                "-m",
+                "scripts.devstack",
+                "--in-memory",
+                "--port",
+                str(port),
+                "--local-dir",
+                str(self.work),
+                "--workers",
+                str(self.plan.workers),
+                "--threads",
+                str(self.plan.threads),
+            ],
+            log=self.work / "stack.out",
+            env=env,
+            cwd=ROOT,
+        )
         stack_file = self.work / "stack.json"
         deadline = time.monotonic() + 180
         while not stack_file.exists():
@@ -195,12 +223,16 @@ def create_reference_table() -> None:
     import boto3
     from botocore.exceptions import ClientError
 
-    client = boto3.client("dynamodb", region_name=os.environ["AWS_REGION"],
-                          endpoint_url=os.environ["HJ_DYNAMODB_ENDPOINT"])
+    client = boto3.client(
+        "dynamodb", region_name=os.environ["AWS_REGION"], endpoint_url=os.environ["HJ_DYNAMODB_ENDPOINT"]
+    )
     try:
-        client.create_table(TableName=REFERENCE_TABLE, BillingMode="PAY_PER_REQUEST",
-                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        client.create_table(
+            TableName=REFERENCE_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") != "ResourceInUseException":
             raise
@@ -236,8 +268,9 @@ def post(base: str, secret: str, user: str, text: str, timeout: float = 10) -> t
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
         t0 = time.perf_counter()
-        conn.request("POST", "/skill", body=body, headers={"Content-Type": "application/json",
-                                                           "X-Skill-Secret": secret})
+        conn.request(
+            "POST", "/skill", body=body, headers={"Content-Type": "application/json", "X-Skill-Secret": secret}
+        )
         resp = conn.getresponse()
         data = resp.read()
         took = time.perf_counter() - t0
@@ -288,8 +321,15 @@ def run_rounds(stack: Stack, plan: Plan, rounds: list[dict[str, Any]], name: str
     path.write_text(json.dumps({"rounds": rounds}, ensure_ascii=False), encoding="utf-8")
     budget = sum(float(r["warmup"]) + float(r["seconds"]) + 5 for r in rounds) + 120
     env = dict(os.environ, HJ_SKILL_SECRET=stack.secret, BENCH_TITLE=TITLE)
-    proc = subprocess.run([sys.executable, "-m", "loadtests.run", str(path)], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, text=True, timeout=budget, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loadtests.run", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=budget,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"the load generator failed (exit {proc.returncode})")
     results: list[dict[str, Any]] = json.loads(proc.stdout)["rounds"]
@@ -297,8 +337,14 @@ def run_rounds(stack: Stack, plan: Plan, rounds: list[dict[str, Any]], name: str
 
 
 def round_spec(label: str, user_class: str, host: str, plan: Plan, seconds: float) -> dict[str, Any]:
-    return {"label": label, "user_class": user_class, "host": host, "users": plan.users, "warmup": plan.warmup,
-            "seconds": seconds}
+    return {
+        "label": label,
+        "user_class": user_class,
+        "host": host,
+        "users": plan.users,
+        "warmup": plan.warmup,
+        "seconds": seconds,
+    }
 
 
 def closed_loop(stack: Stack, plan: Plan, ours: dict[str, str], name: str) -> dict[str, dict[str, Any]]:
@@ -315,8 +361,12 @@ def closed_loop(stack: Stack, plan: Plan, ours: dict[str, str], name: str) -> di
     out: dict[str, dict[str, Any]] = {}
     for kind, _, _ in kinds:
         mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]
-        out[kind] = {"rps": [x["rps"] for x in mine], "median_rps": statistics.median(x["rps"] for x in mine),
-                     "failures": sum(x["failures"] for x in mine), "rounds": mine}
+        out[kind] = {
+            "rps": [x["rps"] for x in mine],
+            "median_rps": statistics.median(x["rps"] for x in mine),
+            "failures": sum(x["failures"] for x in mine),
+            "rounds": mine,
+        }
     return out
 
 
@@ -326,15 +376,22 @@ def ratio(a: float, b: float) -> float:
 
 def throughput(block: dict[str, dict[str, Any]], kind: str) -> dict[str, Any]:
     ours, ref = block[kind], block["reference"]
-    return {"ratio": ratio(ours["median_rps"], ref["median_rps"]), "ours_rps": ours["rps"],
-            "reference_rps": ref["rps"], "ours_median_rps": ours["median_rps"],
-            "reference_median_rps": ref["median_rps"], "ours_failures": ours["failures"],
-            "reference_failures": ref["failures"]}
+    return {
+        "ratio": ratio(ours["median_rps"], ref["median_rps"]),
+        "ours_rps": ours["rps"],
+        "reference_rps": ref["rps"],
+        "ours_median_rps": ours["median_rps"],
+        "reference_median_rps": ref["median_rps"],
+        "ours_failures": ours["failures"],
+        "reference_failures": ref["failures"],
+    }
 
 
 def think_time(stack: Stack, plan: Plan) -> dict[str, Any]:
-    specs = [round_spec("ours", "Member", stack.url, plan, plan.think_seconds),
-             round_spec("reference", "Member", stack.ref_url, plan, plan.think_seconds)]
+    specs = [
+        round_spec("ours", "Member", stack.url, plan, plan.think_seconds),
+        round_spec("reference", "Member", stack.ref_url, plan, plan.think_seconds),
+    ]
     ours, ref = run_rounds(stack, plan, specs, "think")
     return {"ours": ours, "reference": ref, "p99_ratio": ratio(ours["p99_ms"], ref["p99_ms"])}
 
@@ -388,8 +445,9 @@ def timed_import(statement: str) -> float:
     # Both sides read compiled byte code, as installed packages do: the first (unmeasured) run writes
     # the project's, even where the environment says not to.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     if proc.returncode != 0:
         raise SystemExit(f"python -c {statement!r} failed:\n{proc.stderr[-2000:]}")
     return float(proc.stdout.strip().splitlines()[-1])
@@ -402,16 +460,30 @@ def import_ratio(plan: Plan) -> dict[str, Any]:
     for _ in range(plan.import_runs):
         ours.append(timed_import(IMPORT_OURS))
         bare.append(timed_import(IMPORT_BARE))
-    return {"ratio": ratio(statistics.median(ours), statistics.median(bare)), "ours_s": ours, "bare_s": bare,
-            "ours_median_s": statistics.median(ours), "bare_median_s": statistics.median(bare),
-            "ours": IMPORT_OURS, "bare": IMPORT_BARE, "ours_includes": IMPORT_OURS_MEANS,
-            "timed": "inside each process, from before the first import to the end of the statement; byte code "
-                     "compiled beforehand on both sides"}
+    return {
+        "ratio": ratio(statistics.median(ours), statistics.median(bare)),
+        "ours_s": ours,
+        "bare_s": bare,
+        "ours_median_s": statistics.median(ours),
+        "bare_median_s": statistics.median(bare),
+        "ours": IMPORT_OURS,
+        "bare": IMPORT_BARE,
+        "ours_includes": IMPORT_OURS_MEANS,
+        "timed": "inside each process, from before the first import to the end of the statement; byte code "
+        "compiled beforehand on both sides",
+    }
 
 
 def timed_export(which: str, rows: int) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "scripts.bench_export", which, "--rows", str(rows)], cwd=ROOT,
-                          env=dict(os.environ), capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scripts.bench_export", which, "--rows", str(rows)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"the {which} export failed:\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout)
@@ -424,42 +496,79 @@ def export_ratio(plan: Plan) -> dict[str, Any]:
         ours.append(timed_export("ours", plan.export_rows))
         bare.append(timed_export("bare", plan.export_rows))
     ours_s, bare_s = [x["seconds"] for x in ours], [x["seconds"] for x in bare]
-    return {"ratio": ratio(statistics.median(ours_s), statistics.median(bare_s)), "ours_s": ours_s, "bare_s": bare_s,
-            "rows": plan.export_rows, "questions": ours[0]["columns"],
-            "peak_rss_mb": max(x["peak_rss_mb"] for x in ours),
-            "peak_rss_mb_before_export": max(x["peak_rss_mb_before"] for x in ours),
-            "bare_peak_rss_mb": max(x["peak_rss_mb"] for x in bare),
-            "ours_bytes": ours[0]["bytes"], "bare_bytes": bare[0]["bytes"]}
+    return {
+        "ratio": ratio(statistics.median(ours_s), statistics.median(bare_s)),
+        "ours_s": ours_s,
+        "bare_s": bare_s,
+        "rows": plan.export_rows,
+        "questions": ours[0]["columns"],
+        "peak_rss_mb": max(x["peak_rss_mb"] for x in ours),
+        "peak_rss_mb_before_export": max(x["peak_rss_mb_before"] for x in ours),
+        "bare_peak_rss_mb": max(x["peak_rss_mb"] for x in bare),
+        "ours_bytes": ours[0]["bytes"],
+        "bare_bytes": bare[0]["bytes"],
+    }
 
 
 # --- targets and report ---------------------------------------------------------------------------
 
 
 OPS: dict[str, Callable[[float, float], bool]] = {
-    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "==": lambda a, b: a == b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
 }
 
 
 def target(name: str, figure: Any, op: str, bound: float, detail: str = "") -> dict[str, Any]:
-    ok = isinstance(figure, (int, float)) and not (isinstance(figure, float) and math.isnan(figure)) \
+    ok = (
+        isinstance(figure, (int, float))
+        and not (isinstance(figure, float) and math.isnan(figure))
         and OPS[op](figure, bound)
+    )
     return {"name": name, "figure": figure, "target": f"{op} {bound:g}", "holds": bool(ok), "detail": detail}
 
 
 def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
     t, th, hi = r["throughput"], r["think"], r["history"]
     out = [
-        target("throughput_ratio_menu", r["throughput_ratio_menu"], ">=", 0.9,
-               f"{t['menu']['ours_median_rps']:.1f} ÷ {t['menu']['reference_median_rps']:.1f} req/s"),
-        target("throughput_ratio_menu_500", r["throughput_ratio_menu_500"], ">=", 0.9,
-               f"{t['menu_500']['ours_median_rps']:.1f} ÷ {t['menu_500']['reference_median_rps']:.1f} req/s"),
-        target("throughput_ratio_round", r["throughput_ratio_round"], ">=", 0.8,
-               f"{t['round']['ours_median_rps']:.1f} ÷ {t['round']['reference_median_rps']:.1f} req/s"),
-        target("history_ratio", r["history_ratio"], "<=", 1.2,
-               f"메뉴 {hi['메뉴']['ms_1']:.1f}→{hi['메뉴']['ms_500']:.1f} ms, "
-               f"신청 목록 {hi['신청 목록']['ms_1']:.1f}→{hi['신청 목록']['ms_500']:.1f} ms"),
-        target("p99_ratio", r["p99_ratio"], "<=", 1.5,
-               f"p99 {th['ours']['p99_ms']:.1f} ÷ {th['reference']['p99_ms']:.1f} ms, p50 {r['p50_ms']:.1f} ms"),
+        target(
+            "throughput_ratio_menu",
+            r["throughput_ratio_menu"],
+            ">=",
+            0.9,
+            f"{t['menu']['ours_median_rps']:.1f} ÷ {t['menu']['reference_median_rps']:.1f} req/s",
+        ),
+        target(
+            "throughput_ratio_menu_500",
+            r["throughput_ratio_menu_500"],
+            ">=",
+            0.9,
+            f"{t['menu_500']['ours_median_rps']:.1f} ÷ {t['menu_500']['reference_median_rps']:.1f} req/s",
+        ),
+        target(
+            "throughput_ratio_round",
+            r["throughput_ratio_round"],
+            ">=",
+            0.8,
+            f"{t['round']['ours_median_rps']:.1f} ÷ {t['round']['reference_median_rps']:.1f} req/s",
+        ),
+        target(
+            "history_ratio",
+            r["history_ratio"],
+            "<=",
+            1.2,
+            f"메뉴 {hi['메뉴']['ms_1']:.1f}→{hi['메뉴']['ms_500']:.1f} ms, "
+            f"신청 목록 {hi['신청 목록']['ms_1']:.1f}→{hi['신청 목록']['ms_500']:.1f} ms",
+        ),
+        target(
+            "p99_ratio",
+            r["p99_ratio"],
+            "<=",
+            1.5,
+            f"p99 {th['ours']['p99_ms']:.1f} ÷ {th['reference']['p99_ms']:.1f} ms, p50 {r['p50_ms']:.1f} ms",
+        ),
         target("failures", r["failures"], "==", 0, f"reference: {th['reference']['failures']}"),
     ]
     calls, writes, items, items_500 = r["ddb_calls"], r["ddb_writes"], r["items_read"], r["items_read_500"]
@@ -470,24 +579,52 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
 
     for kind in READ_ONLY_KINDS:
         out.append(target(f"ddb_calls[{kind}]", calls[kind], "<=", 2, how(kind)))
-        out.append(target(f"ddb_writes[{kind}]", writes[kind], "==", 0,
-                          f"rate limit off: {off[kind]['writes']} writes"))
+        out.append(
+            target(f"ddb_writes[{kind}]", writes[kind], "==", 0, f"rate limit off: {off[kind]['writes']} writes")
+        )
     for kind in ANSWER_KINDS:
         out.append(target(f"ddb_calls[{kind}]", calls[kind], "<=", 2, how(kind)))
     out.append(target("ddb_calls[제출]", calls["제출"], "<=", 3, how("제출")))
     out.append(target("ddb_calls[제출 (tapped)]", calls["제출 (tapped)"], "<=", 2, how("제출 (tapped)")))
     grown = {k: f"{items[k]}→{items_500[k]}" for k in items if items_500.get(k, 0) > items[k]}
-    out.append(target("items_read growth", len(grown), "==", 0,
-                      ", ".join(f"{k} {v}" for k, v in grown.items()) or "no kind reads more"))
+    out.append(
+        target(
+            "items_read growth",
+            len(grown),
+            "==",
+            0,
+            ", ".join(f"{k} {v}" for k, v in grown.items()) or "no kind reads more",
+        )
+    )
     out += [
-        target("import_ratio", r["import_ratio"], "<=", 1.1,
-               f"{r['import']['ours_median_s'] * 1000:.0f} ÷ {r['import']['bare_median_s'] * 1000:.0f} ms"),
-        target("export_ratio", r["export_ratio"], "<=", 1.2,
-               f"{statistics.median(r['export']['ours_s']):.2f} ÷ {statistics.median(r['export']['bare_s']):.2f} s"),
-        target("export_peak_rss_mb", r["export_peak_rss_mb"], "<", 100,
-               f"{r['export']['peak_rss_mb_before_export']:.0f} MB before the export"),
-        target("store consistent", int(r["store"]["consistent"]), "==", 1,
-               f"{r['store']['stored_answers']} answers, response_count {r['store']['response_count']}"),
+        target(
+            "import_ratio",
+            r["import_ratio"],
+            "<=",
+            1.1,
+            f"{r['import']['ours_median_s'] * 1000:.0f} ÷ {r['import']['bare_median_s'] * 1000:.0f} ms",
+        ),
+        target(
+            "export_ratio",
+            r["export_ratio"],
+            "<=",
+            1.2,
+            f"{statistics.median(r['export']['ours_s']):.2f} ÷ {statistics.median(r['export']['bare_s']):.2f} s",
+        ),
+        target(
+            "export_peak_rss_mb",
+            r["export_peak_rss_mb"],
+            "<",
+            100,
+            f"{r['export']['peak_rss_mb_before_export']:.0f} MB before the export",
+        ),
+        target(
+            "store consistent",
+            int(r["store"]["consistent"]),
+            "==",
+            1,
+            f"{r['store']['stored_answers']} answers, response_count {r['store']['response_count']}",
+        ),
     ]
     return out
 
@@ -509,18 +646,24 @@ def pad(text: str, width: int) -> str:
 def table(targets: list[dict[str, Any]]) -> str:
     lines = [f"{pad('figure', 30)}{'value':>9}  {'target':<8}{'':<6}raw"]
     for t in targets:
-        lines.append(f"{pad(t['name'], 30)}{fmt(t['figure']):>9}  {t['target']:<8}{'ok' if t['holds'] else 'FAIL':<6}"
-                     f"{t['detail']}")
+        lines.append(
+            f"{pad(t['name'], 30)}{fmt(t['figure']):>9}  {t['target']:<8}{'ok' if t['holds'] else 'FAIL':<6}"
+            f"{t['detail']}"
+        )
     return "\n".join(lines)
 
 
 def by_name_table(title: str, result: dict[str, Any]) -> str:
     lines = [title, f"  {pad('request', 16)}{'count':>8}{'fail':>6}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"]
     for name, s in result["by_name"].items():
-        lines.append(f"  {pad(name, 16)}{s['ok']:>8}{s['failures']:>6}{s['rps']:>8.1f}{s['p50_ms']:>9.1f}"
-                     f"{s['p95_ms']:>9.1f}{s['p99_ms']:>9.1f}")
-    lines.append(f"  {pad('ALL', 16)}{result['ok']:>8}{result['window_failures']:>6}{result['rps']:>8.1f}"
-                 f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['p99_ms']:>9.1f}")
+        lines.append(
+            f"  {pad(name, 16)}{s['ok']:>8}{s['failures']:>6}{s['rps']:>8.1f}{s['p50_ms']:>9.1f}"
+            f"{s['p95_ms']:>9.1f}{s['p99_ms']:>9.1f}"
+        )
+    lines.append(
+        f"  {pad('ALL', 16)}{result['ok']:>8}{result['window_failures']:>6}{result['rps']:>8.1f}"
+        f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['p99_ms']:>9.1f}"
+    )
     return "\n".join(lines)
 
 
@@ -557,12 +700,16 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
         log(f"DynamoDB calls per message kind (1 survey, then {plan.closed} closed added)…")
         r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
 
-        log(f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
-            f"{plan.warmup:g}+{plan.round_seconds:g} s each…")
+        log(
+            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
+            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
+        )
         one = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
 
-        log(f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
-            f"{plan.warmup:g}+{plan.think_seconds:g} s, the bot then the reference…")
+        log(
+            f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
+            f"{plan.warmup:g}+{plan.think_seconds:g} s, the bot then the reference…"
+        )
         r["think"] = think_time(stack, plan)
         r["store"] = check_store(stack, survey_id)
 
@@ -577,13 +724,23 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
         many_block = closed_loop(stack, plan, {"menu": "MenuMember"}, "closed-500")
     log("stack stopped")
 
-    r["throughput"] = {"menu": throughput(one, "menu"), "round": throughput(one, "round"),
-                       "menu_500": throughput(many_block, "menu"), "rounds_1": one, "rounds_500": many_block}
+    r["throughput"] = {
+        "menu": throughput(one, "menu"),
+        "round": throughput(one, "round"),
+        "menu_500": throughput(many_block, "menu"),
+        "rounds_1": one,
+        "rounds_500": many_block,
+    }
     r["history"] = {}
     for text in ("메뉴", "신청 목록"):
         ms_1, ms_500 = statistics.median(one_survey[text]), statistics.median(many[text])
-        r["history"][text] = {"ms_1": ms_1, "ms_500": ms_500, "ratio": ratio(ms_500, ms_1),
-                              "samples_1": one_survey[text], "samples_500": many[text]}
+        r["history"][text] = {
+            "ms_1": ms_1,
+            "ms_500": ms_500,
+            "ratio": ratio(ms_500, ms_1),
+            "samples_1": one_survey[text],
+            "samples_500": many[text],
+        }
 
     log(f"import: {plan.import_runs} × (ours, bare) in fresh processes…")
     r["import"] = import_ratio(plan)
@@ -631,8 +788,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, help="alternating cycles per ratio (default 3)")
     p.add_argument("--round-seconds", type=float, help="measured seconds of a closed-loop round (default 20)")
     p.add_argument("--warmup", type=float, help="unmeasured seconds before each round (default 5)")
-    p.add_argument("--seconds", type=float, dest="think_seconds", help="measured seconds of the think-time run "
-                                                                       "(default 45)")
+    p.add_argument(
+        "--seconds", type=float, dest="think_seconds", help="measured seconds of the think-time run (default 45)"
+    )
     p.add_argument("--closed", type=int, help="closed surveys added for the history figures (default 500)")
     p.add_argument("--workers", type=int, help="gunicorn workers of both servers (default 2)")
     p.add_argument("--threads", type=int, help="threads per gunicorn worker (default 16)")
@@ -683,8 +841,10 @@ def main(argv: list[str] | None = None) -> int:
     print("")
     print(table(result["targets"]))
     held = sum(t["holds"] for t in result["targets"])
-    print(f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores · "
-          f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}")
+    print(
+        f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores · "
+        f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
+    )
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
