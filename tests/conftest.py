@@ -5,6 +5,7 @@ tests marked ``every_store`` (the flows that lean on the store) also DynamoDB Lo
 on tables of the test's own. ``pytest -m "not dynamodb_local"`` leaves the DynamoDB
 Local runs out.
 """
+
 from __future__ import annotations
 
 import os

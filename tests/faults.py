@@ -1,4 +1,5 @@
 """Fault injection for the chat tests: a Store wrapper that throttles, conflicts or stalls chosen calls."""
+
 from __future__ import annotations
 
 import copy

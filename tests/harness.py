@@ -1,5 +1,6 @@
 """The chat harness: a bot (in memory unless given a store) driven as several chat users, every reply checked
 against Kakao's limits."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -53,8 +54,11 @@ class Said:
         tpl = body["template"]
         outs = tpl["outputs"]
         self.text = "\n".join(
-            o["simpleText"]["text"] if "simpleText" in o else
-            o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
+            o["simpleText"]["text"]
+            if "simpleText" in o
+            else o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "")
+            for o in outs
+        )
         quick = tpl.get("quickReplies", [])
         self.quick = [q["messageText"] for q in quick]
         self.labels = [q["label"] for q in quick]
@@ -141,8 +145,15 @@ def load_roster(store, rows, replace: bool = True, remove: bool = True):
     return plan
 
 
-def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
-             cap: str = "없음", title: str = "BBQ 회식", remind: str | None = None) -> str:
+def make_bbq(
+    chat: Chat,
+    admin: str = "관리자",
+    deadline: str = "11/30 18:00",
+    target: str = "전체",
+    cap: str = "없음",
+    title: str = "BBQ 회식",
+    remind: str | None = None,
+) -> str:
     """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
     for text in bbq_messages(title=title, deadline=deadline, target=target, cap=cap, remind=remind):
         done = chat.say(text, who=admin)

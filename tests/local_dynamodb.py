@@ -12,6 +12,7 @@ and stopped at the end of the session, so a run starts one JVM at most.
 Tables are never shared between tests: :func:`fresh_store` gives each caller a
 store on tables under a unique prefix.
 """
+
 from __future__ import annotations
 
 import os

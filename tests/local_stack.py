@@ -2,6 +2,7 @@
 
 Used by tests/local (the stack starts, answers and stops) and tests/browser (the web chat against it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,9 @@ def require_engines() -> None:
 
 
 @contextlib.contextmanager
-def running_devstack(tmp_path: Path, env: Optional[Mapping[str, str]] = None
-                     ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+def running_devstack(
+    tmp_path: Path, env: Optional[Mapping[str, str]] = None
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
     """Start the dev stack and yield (process, its stack.json) once it serves; killed, group and all, on exit
     when the test has not stopped it already."""
     port = engines.free_port()
@@ -44,7 +46,11 @@ def running_devstack(tmp_path: Path, env: Optional[Mapping[str, str]] = None
     log = open(out, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.devstack", "--port", str(port), "--in-memory", "--local-dir", str(tmp_path)],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     stack_file = tmp_path / "stack.json"
     deadline = time.monotonic() + 3 * engines.DEFAULT_START_TIMEOUT  # bounds a broken run only

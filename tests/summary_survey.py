@@ -1,5 +1,6 @@
 """A survey that exercises the 요약 sheet, opened and answered through the chat: the BBQ survey with 수량 counted
 in 인분 and a 복수선택 question, answered by four members (one without a unit) while a fifth has not answered."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,5 +51,3 @@ def answered_chat(exporter: Any = None, mode: str | None = None) -> Chat:
             c.say(t)
         assert "제출했어요" in c.say("제출")
     return c
-
-

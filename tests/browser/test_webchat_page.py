@@ -4,6 +4,7 @@ What the bot itself never sends is drawn too (basicCard, listCard, carousel); ev
 right utterance, trigger and extra; a reply over Kakao's limits is shown in red; a failing skill
 is said; the people on the page stay across a reload.
 """
+
 from __future__ import annotations
 
 import json

@@ -9,6 +9,7 @@
 
 Ids are made up but shaped like real ones (see docs/kakao-protocol.md, "What a request carries").
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Fixtures for export tests: a survey with every question kind and awkward answers."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """S3 upload and presigned links, against moto (in process and as a local server)."""
+
 from __future__ import annotations
 
 import io

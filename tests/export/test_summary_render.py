@@ -1,6 +1,7 @@
 """The 요약 sheet as a spreadsheet program draws it: LibreOffice prints the workbook to PDF, poppler makes the
 first page a PNG (kept as .artifacts/summary_sheet.png), and the charts must be on it, in colour, beside the
 tables."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,14 +36,29 @@ def render(xlsx: bytes, tmp: Path) -> Path:
     book.write_bytes(xlsx)
     profile = tmp / "profile"  # a profile of its own: runs never share or wait on one
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp), str(book)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = tmp / "book.pdf"
     assert pdf.exists() and pdf.stat().st_size > 0, "LibreOffice made no PDF"
-    subprocess.run([pdftoppm, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp / "page")],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp / "page")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return tmp / "page.png"
 
 

@@ -4,6 +4,7 @@ Each test gets its own table prefix and bucket in its own environment; the app b
 its adapters from that environment (chalicelib.runtime), so nothing leaks between
 tests or to AWS.
 """
+
 from __future__ import annotations
 
 import json
@@ -95,7 +96,8 @@ def client(aws: dict[str, str], tmp_path: Path) -> Iterator[Any]:
 
     (tmp_path / ".chalice").mkdir()
     (tmp_path / ".chalice" / "config.json").write_text(
-        json.dumps({"version": "2.0", "app_name": "haengjeong"}), encoding="utf-8")
+        json.dumps({"version": "2.0", "app_name": "haengjeong"}), encoding="utf-8"
+    )
     with Client(app, stage_name="dev", project_dir=str(tmp_path)) as c:
         yield c
 
@@ -104,8 +106,13 @@ def body_of(name: str, utterance: str, user_id: Any) -> bytes:
     return json.dumps(event(name, utterance=utterance, user_id=user_id), ensure_ascii=False).encode("utf-8")
 
 
-def skill(client: Any, body: Any, secret: Optional[str] = SECRET, content_type: str = "application/json",
-          extra_headers: Optional[dict[str, str]] = None) -> Any:
+def skill(
+    client: Any,
+    body: Any,
+    secret: Optional[str] = SECRET,
+    content_type: str = "application/json",
+    extra_headers: Optional[dict[str, str]] = None,
+) -> Any:
     """A raw POST /skill; ``body`` may be bytes, str or a dict (sent as UTF-8 JSON)."""
     if isinstance(body, dict):
         body = json.dumps(body, ensure_ascii=False)

@@ -3,6 +3,7 @@
 Requests use the shapes Kakao really sends (tests/events): the real channel, a quick reply
 tap, the console's 봇 테스트 and 스킬 테스트, a 2018 payload.
 """
+
 from __future__ import annotations
 
 import io
@@ -99,8 +100,9 @@ def test_missing_or_wrong_secret_is_401_and_nothing_is_stored(client: Any, store
 
 
 def test_secret_header_name_is_case_insensitive(client: Any, store: Any) -> None:
-    resp = skill(client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=None,
-                 extra_headers={"x-skill-secret": SECRET})
+    resp = skill(
+        client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=None, extra_headers={"x-skill-secret": SECRET}
+    )
     HttpSaid(resp)
     assert store.get_user(PARK[1]).name == "홍길동"
 
@@ -205,8 +207,13 @@ def test_wire_size_of_a_pathological_reply_stays_under_30_kb(client: Any, monkey
     from chalicelib import runtime
 
     huge = "\n".join("가나다라마바사아자차카타파하" * 7 for _ in range(200))
-    reply = Reply.say(huge, huge, huge, card=Card(title="카드", description="드" * 500),
-                      quick=[Quick(f"보기{n}", "보" * 900) for n in range(10)])
+    reply = Reply.say(
+        huge,
+        huge,
+        huge,
+        card=Card(title="카드", description="드" * 500),
+        quick=[Quick(f"보기{n}", "보" * 900) for n in range(10)],
+    )
 
     class Fixed:
         def handle(self, user_key: str, text: str, *rest: Any) -> tuple[Reply, dict]:

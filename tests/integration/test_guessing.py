@@ -4,6 +4,7 @@ guesses before it locks; from one account, at most the account's limit. On Memor
 An evaluation is a guess whose outcome the guesser learns: a refusal noted on the entry, or a claim. Both are
 writes conditional on the entry's count of tries as read, so guesses that raced are read again and meet the lock.
 """
+
 from __future__ import annotations
 
 import threading

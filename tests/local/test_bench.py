@@ -1,4 +1,5 @@
 """The bench's pure parts: counting items read, percentiles, targets (scripts/bench*.py, loadtests/run.py)."""
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,15 @@ def test_calls_are_taken_per_message() -> None:
     calls.after_call(parsed={"Item": {}, "ConsumedCapacity": {"CapacityUnits": 0.5}}, model=Op("GetItem"))
     calls.after_call(parsed={"ConsumedCapacity": [{"CapacityUnits": 2.0}]}, model=Op("TransactWriteItems"))
     calls.after_error(model=Op("Scan"), exception=TimeoutError())
-    assert calls.take() == {"calls": 3, "operations": ["GetItem", "TransactWriteItems", "Scan"], "writes": 1,
-                            "items_read": 1, "capacity_units": 2.5, "read_units": 0.5, "write_units": 2.0}
+    assert calls.take() == {
+        "calls": 3,
+        "operations": ["GetItem", "TransactWriteItems", "Scan"],
+        "writes": 1,
+        "items_read": 1,
+        "capacity_units": 2.5,
+        "read_units": 0.5,
+        "write_units": 2.0,
+    }
     assert calls.take()["calls"] == 0
 
 
@@ -50,7 +58,10 @@ def test_targets_hold_only_for_numbers_on_the_right_side() -> None:
 def test_rounds_alternate_and_rotate() -> None:
     kinds = ["reference", "menu", "round"]
     assert [bench.rotate(kinds, r) for r in range(3)] == [
-        ["reference", "menu", "round"], ["menu", "round", "reference"], ["round", "reference", "menu"]]
+        ["reference", "menu", "round"],
+        ["menu", "round", "reference"],
+        ["round", "reference", "menu"],
+    ]
 
 
 def test_json_has_no_nan() -> None:

@@ -5,6 +5,7 @@ It starts DynamoDB Local, moto, two gunicorn servers and the load generator (abo
 minute). Without Java or the npm package it is skipped on a developer's machine and
 fails in CI (CI=true), like the other local-engine tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,21 @@ from scripts.local import ROOT
 
 pytestmark = pytest.mark.timeout(400)  # a hung stack fails this test instead of the CI job
 
-RATIOS = ("throughput_ratio_menu", "throughput_ratio_round", "throughput_ratio_menu_500", "history_ratio",
-          "history_ratio_menu", "history_ratio_list", "p50_ms", "p99_ms", "p99_ratio", "import_ratio",
-          "cold_start_ms", "export_ratio", "export_peak_rss_mb")
+RATIOS = (
+    "throughput_ratio_menu",
+    "throughput_ratio_round",
+    "throughput_ratio_menu_500",
+    "history_ratio",
+    "history_ratio_menu",
+    "history_ratio_list",
+    "p50_ms",
+    "p99_ms",
+    "p99_ratio",
+    "import_ratio",
+    "cold_start_ms",
+    "export_ratio",
+    "export_peak_rss_mb",
+)
 PER_KIND = ("ddb_calls", "ddb_writes", "items_read", "ddb_calls_500", "items_read_500")
 
 
@@ -42,8 +55,15 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
     out, scratch = tmp_path / "latest.json", tmp_path / "tmp"
     scratch.mkdir()
     env = dict(os.environ, TMPDIR=str(scratch))
-    proc = subprocess.run([sys.executable, "-m", "scripts.bench", "--smoke", "--out", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=360, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=360,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     data = json.loads(out.read_text(encoding="utf-8"))
 

@@ -5,6 +5,7 @@ parser reads (kakao.request.EVENT_PARAMS), and each of them, sent through the Ev
 to the skill over HTTP as Kakao delivers it (the event's data in ``userRequest.params``, no utterance) and is
 answered with its own reply, never "알 수 없는 말".
 """
+
 from __future__ import annotations
 
 import json

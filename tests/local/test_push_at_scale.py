@@ -12,6 +12,7 @@ every fault is tied to a call's number. Then:
 The push log runs in memory and on DynamoDB Local (the people and the survey stay in memory: loading 20,000 users
 into DynamoDB Local would take the test's time without testing anything more of pushes).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -100,8 +101,12 @@ def test_an_alimi_to_20000_people_reaches_each_once_and_the_note_is_exact(store:
         chat.bot.wall_clock = lambda: start + queue.now  # leases run on the queue's clock
         admin = chat.register("관리자", "본부", SUPER)
         make_bbq(chat, admin="관리자", title=TITLE, deadline="없음")
-        store.commit([PutUser(User(key, f"대원{i:05d}", "2중대", created_at=f"2026-11-2{i % 3}"))
-                      for i, key in enumerate(members())])
+        store.commit(
+            [
+                PutUser(User(key, f"대원{i:05d}", "2중대", created_at=f"2026-11-2{i % 3}"))
+                for i, key in enumerate(members())
+            ]
+        )
 
         asked = chat.say(f"알림 {TITLE}", who="관리자")
         assert "20,000명에게" in asked and "약 300,000원" in asked

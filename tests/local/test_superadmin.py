@@ -1,4 +1,5 @@
 """`make superadmin`: finding the user and the conditional promotion (scripts/superadmin.py)."""
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,17 @@ def test_live_stack_file_points_the_environment_at_it(tmp_path: Path, monkeypatc
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://elsewhere")
     stack = tmp_path / "stack.json"
-    stack.write_text(json.dumps({"pid": os.getpid(), "dynamodb_endpoint": "http://127.0.0.1:1",
-                                 "s3_endpoint": "http://127.0.0.1:2", "table_prefix": "t", "region": "ap-northeast-2"}))
+    stack.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "dynamodb_endpoint": "http://127.0.0.1:1",
+                "s3_endpoint": "http://127.0.0.1:2",
+                "table_prefix": "t",
+                "region": "ap-northeast-2",
+            }
+        )
+    )
     assert superadmin.use_local_stack(stack) is not None
     assert os.environ["HJ_DYNAMODB_ENDPOINT"] == "http://127.0.0.1:1"
     assert os.environ["HJ_TABLE_PREFIX"] == "t"

@@ -3,6 +3,7 @@
 The app here is a tiny one defined in this file, not the project's app.py.
 Requests are fed to the WSGI callable directly: no sockets, no fixed ports.
 """
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,7 @@ def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
 
     @app.route("/teapot")
     def teapot() -> Response:
-        return Response(body="short and stout", status_code=418, headers={"Content-Type": "text/plain",
-                                                                          "X-Extra": "1"})
+        return Response(body="short and stout", status_code=418, headers={"Content-Type": "text/plain", "X-Extra": "1"})
 
     @app.authorizer()
     def deny_all(auth_request: Any) -> AuthResponse:
@@ -57,8 +57,9 @@ def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
     return app
 
 
-def call(wsgi: Any, method: str, path: str, body: bytes = b"", headers: Optional[dict[str, str]] = None,
-         query: str = "") -> tuple[int, dict[str, str], bytes]:
+def call(
+    wsgi: Any, method: str, path: str, body: bytes = b"", headers: Optional[dict[str, str]] = None, query: str = ""
+) -> tuple[int, dict[str, str], bytes]:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",

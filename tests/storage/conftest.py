@@ -6,6 +6,7 @@ once per session on a free port (tests/local_dynamodb.py), or taken from
 HJ_TEST_DYNAMODB_ENDPOINT when that names a running one. Without Java or the
 npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 """
+
 from __future__ import annotations
 
 import uuid

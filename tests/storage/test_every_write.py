@@ -125,7 +125,9 @@ def _entry(s: Any) -> RosterEntry | None:
 
 
 CASES = [
-    Case(PutUser(user()), lambda s: s.get_user("u1") and s.get_user("u1").name, None, "홍길동", refused=[PutUser(user())]),
+    Case(
+        PutUser(user()), lambda s: s.get_user("u1") and s.get_user("u1").name, None, "홍길동", refused=[PutUser(user())]
+    ),
     Case(DeleteUser("u1", 1), lambda s: s.get_user("u1") is None, False, True, [PutUser(user())], refused=[]),
     Case(
         PutAnswer(answer()),
@@ -159,7 +161,13 @@ CASES = [
         SURVEY,
         refused=[*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)],
     ),
-    Case(PutSurvey(survey()), lambda s: s.get_survey("s1") and s.get_survey("s1").title, None, "훈련 참석", refused=SURVEY),
+    Case(
+        PutSurvey(survey()),
+        lambda s: s.get_survey("s1") and s.get_survey("s1").title,
+        None,
+        "훈련 참석",
+        refused=SURVEY,
+    ),
     Case(
         SetSurveyStatus("s1", CLOSED, at=NOW),
         lambda s: (_survey(s).status, _survey(s).closed_at),

@@ -1,6 +1,7 @@
 """The push log's contract, held by the in-memory one, DynamoDB on moto and DynamoDB Local alike: every move of a
 chunk is conditional (a step run twice takes effect once), a settle adds a chunk's figures to its push once,
 and the admin is told once."""
+
 from __future__ import annotations
 
 import threading
@@ -23,8 +24,9 @@ def head(push_id: str = "remind-s1-abc") -> PushHead:
 
 def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):  # type: ignore[no-untyped-def]
     assert log.begin(head(push_id), NOW)
-    log.store_chunks(push_id, [[f"u{n}-{i}" for i in range(100 if n < chunks - 1 else 7)] for n in range(chunks)],
-                     NOW + 3600)
+    log.store_chunks(
+        push_id, [[f"u{n}-{i}" for i in range(100 if n < chunks - 1 else 7)] for n in range(chunks)], NOW + 3600
+    )
     return push_id
 
 
@@ -33,12 +35,20 @@ def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:  # type: 
     assert log.begin(head(), NOW) and not log.begin(head(), NOW + 1)
     h = log.head("remind-s1-abc")
     assert (h.state, h.kind, h.survey_id, h.title, h.admin, h.started) == (
-        PLANNING, "remind", "s1", "BBQ 회식", "admin-key", NOW)
+        PLANNING,
+        "remind",
+        "s1",
+        "BBQ 회식",
+        "admin-key",
+        NOW,
+    )
     log.store_chunks(h.id, [["a", "b"], ["c"]], NOW + 3600)
     h = log.head(h.id)
     assert (h.state, h.chunks, h.users, h.finals, h.done) == (PLANNED, 2, 3, 0, False)
-    assert [(c.n, c.keys, c.state, c.tries) for c in log.chunks(h.id)] == [(0, ["a", "b"], QUEUED, 0),
-                                                                        (1, ["c"], QUEUED, 0)]
+    assert [(c.n, c.keys, c.state, c.tries) for c in log.chunks(h.id)] == [
+        (0, ["a", "b"], QUEUED, 0),
+        (1, ["c"], QUEUED, 0),
+    ]
     log.store_chunks(h.id, [["x"]], NOW + 3600)  # a late second plan changes nothing once planned
     assert [c.keys for c in log.chunks(h.id)] == [["a", "b"], ["c"]]
     log.mark_queued(h.id)
@@ -108,7 +118,7 @@ def test_a_push_of_more_than_a_page_of_chunks_reads_back_whole(log) -> None:  # 
     # 20,000 people: 200 chunks of 100 keys of 66 characters, more than one 1 MB page of a Query.
     keys = [f"{n:064x}ab" for n in range(20_000)]
     assert log.begin(head("big"), NOW)
-    log.store_chunks("big", [keys[i:i + 100] for i in range(0, len(keys), 100)], NOW + 3600)
+    log.store_chunks("big", [keys[i : i + 100] for i in range(0, len(keys), 100)], NOW + 3600)
     chunks = log.chunks("big")
     assert len(chunks) == 200 and [k for c in chunks for k in c.keys] == keys
     assert log.head("big").users == 20_000

@@ -1,4 +1,5 @@
 """The roster's reads and conditional writes, held to the same contract on every store."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,14 +31,16 @@ def entry(unit: str, name: str, suffix: str = "", check: str = "") -> RosterEntr
 
 
 def seed(store) -> None:
-    store.commit([
-        PutRosterEntry(entry("1중대", "홍길동")),
-        PutRosterEntry(entry("1중대", "홍길순")),
-        PutRosterEntry(entry("1중대", "김철수", "aa11", "s$x")),
-        PutRosterEntry(entry("1중대", "김철수", "bb22", "s$y")),
-        PutRosterEntry(entry("2중대", "홍길동")),
-        SetRosterUnits({"1중대": 4, "2중대": 1}),
-    ])
+    store.commit(
+        [
+            PutRosterEntry(entry("1중대", "홍길동")),
+            PutRosterEntry(entry("1중대", "홍길순")),
+            PutRosterEntry(entry("1중대", "김철수", "aa11", "s$x")),
+            PutRosterEntry(entry("1중대", "김철수", "bb22", "s$y")),
+            PutRosterEntry(entry("2중대", "홍길동")),
+            SetRosterUnits({"1중대": 4, "2중대": 1}),
+        ]
+    )
 
 
 def test_units_and_entries_by_unit_and_name(store) -> None:

@@ -5,6 +5,7 @@
 * The key that ties a person to their 익명 participation record is the organisation's (SSM), in no table.
 * The answer is written apart from its participation record, later, through the queue with a random delay.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,7 +100,9 @@ def test_the_key_that_ties_a_person_to_their_participation_is_in_no_table(chat: 
     tables = getattr(chat.store, "tables", None)
     if tables is not None:
         client = tables.connection.client
-        dump = json.dumps([client.scan(TableName=m.Meta.table_name)["Items"] for m in tables.models], ensure_ascii=False)
+        dump = json.dumps(
+            [client.scan(TableName=m.Meta.table_name)["Items"] for m in tables.models], ensure_ascii=False
+        )
     else:
         dump = repr(vars(chat.store))
     assert PRIVACY_KEY.decode() not in dump

@@ -1,4 +1,5 @@
 """Big exports: answered at once, built in the background, delivered by callback or on the next message."""
+
 from __future__ import annotations
 
 from fakes import FILES, FakeExporter
@@ -40,8 +41,10 @@ def test_big_export_without_callback_waits_for_next_message(chat: Chat) -> None:
     assert "파일이 준비됐어요" in nxt and nxt.quick[0] == "파일 받기"
     files = c.say("파일 받기")
     sid = c.store.list_surveys()[0].id
-    assert [b["webLinkUrl"] for b in files.buttons] == [f"{FILES}exports/{sid}/{sid}.xlsx?fresh",
-                                                        f"{FILES}exports/{sid}/{sid}.csv?fresh"]
+    assert [b["webLinkUrl"] for b in files.buttons] == [
+        f"{FILES}exports/{sid}/{sid}.xlsx?fresh",
+        f"{FILES}exports/{sid}/{sid}.csv?fresh",
+    ]
     assert "ready" not in c.user("관리자").session
     assert "받을 파일이 없어요" in c.say("파일 받기")
 
@@ -49,8 +52,12 @@ def test_big_export_without_callback_waits_for_next_message(chat: Chat) -> None:
 def test_big_export_with_callback_posts_the_card(chat: Chat) -> None:
     c, ex, posted = big_export_chat(chat)
     r = c.as_("관리자").say("다운로드 BBQ 회식", callback_url=CALLBACK)
-    assert r.json == {"version": "2.0", "useCallback": True, "data": {"text": "파일을 만들고 있어요. 잠시만 기다려 주세요."}}
-    (url, body), = posted
+    assert r.json == {
+        "version": "2.0",
+        "useCallback": True,
+        "data": {"text": "파일을 만들고 있어요. 잠시만 기다려 주세요."},
+    }
+    ((url, body),) = posted
     assert url == CALLBACK
     card = body["template"]["outputs"][0]["textCard"]
     sid = c.store.list_surveys()[0].id
@@ -80,8 +87,14 @@ def test_small_export_is_built_at_once(chat: Chat) -> None:
 
 def test_callback_host_guard() -> None:
     assert callback_allowed(CALLBACK)
-    for bad in ("http://bot-api.kakao.com/x", "https://evil.example/x", "https://kakao.com.evil.example/x",
-                "https://bot-api.kakao.com@evil.example/x", "ftp://kakao.com/x", "not a url"):
+    for bad in (
+        "http://bot-api.kakao.com/x",
+        "https://evil.example/x",
+        "https://kakao.com.evil.example/x",
+        "https://bot-api.kakao.com@evil.example/x",
+        "ftp://kakao.com/x",
+        "not a url",
+    ):
         assert not callback_allowed(bad), bad
 
 
@@ -127,7 +140,10 @@ def test_a_file_that_cannot_make_the_callbacks_minute_is_announced_at_once_then_
 
     c, posted, calls = late_export(chat, FakeNotifier(), seconds=50)
     ((url, body),) = posted  # the one-time URL said how the file will come, while it still worked
-    assert url == CALLBACK and "다 되면 카카오톡 메시지로 알려 드릴게요" in body["template"]["outputs"][0]["simpleText"]["text"]
+    assert (
+        url == CALLBACK
+        and "다 되면 카카오톡 메시지로 알려 드릴게요" in body["template"]["outputs"][0]["simpleText"]["text"]
+    )
     assert len(c.user("관리자").session["ready"]) == 2  # parked ...
     ((keys, data),) = calls  # ... and pushed to who asked
     assert keys == [c.user("관리자").key] and data == {"file": "ready"}

@@ -136,7 +136,12 @@ def test_no_answer_after_the_request_went_out_is_unknown_and_never_retried(kakao
 
     (batch,) = result.batches
     assert (batch.status, batch.reason, batch.retryable, batch.accepted, batch.unknown) == (
-        0, NO_ANSWER, False, False, True)
+        0,
+        NO_ANSWER,
+        False,
+        False,
+        True,
+    )
     assert result.retry_users == () and result.unknown_users == tuple(members(2)) and not batch.permanent
 
 

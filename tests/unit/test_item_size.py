@@ -1,4 +1,5 @@
 """A person's item, read and written by almost every message, stays small however many surveys pass."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ The story an organisation lives every month, told as its super admin and members
 a partial file uploaded by mistake, a full file again, people who leave and come back, a new phone, a move,
 two people of one name, and the registrations that explain themselves.
 """
+
 from __future__ import annotations
 
 import io
@@ -205,8 +206,10 @@ def test_two_of_one_name_are_told_apart_by_one_mark_everywhere() -> None:
     chat.register("운영", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     load_roster(chat.store, [(2, "2중대", "김민수", "1111"), (3, "2중대", "김민수", "2222")])
-    by_check = {c: [e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c)][0]
-                for c in ("1111", "2222")}
+    by_check = {
+        c: [e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c)][0]
+        for c in ("1111", "2222")
+    }
     mark = {c: marks.entry_mark(e) for c, e in by_check.items()}
     assert mark["1111"] != mark["2222"]
     chat.say("등록 2중대 김민수 1111", who="first")

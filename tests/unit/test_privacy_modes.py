@@ -1,5 +1,6 @@
 """익명 and 참여만 확인 (issue 11): answers kept so that nobody, an operator with the table included, can link
 one to a person; one response per person still; 미응답 only where taking part is meant to be known."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The steps of a push one by one: what a step run twice, a worker that dies and a plan that stalls come to."""
+
 from __future__ import annotations
 
 import threading

@@ -2,6 +2,7 @@
 only when it rides on a write or a burst is suspected; refused messages write nothing and say when to try
 again with the question the person is on; admins and the wizard get more; unregistered people are limited
 too; processes serving one person see each other's counts once it bursts."""
+
 from __future__ import annotations
 
 from faults import FaultyStore, conflict

@@ -1,4 +1,5 @@
 """알림: who gets it, what it costs, once per interval under races, the reminder as members see it, the admin's note."""
+
 from __future__ import annotations
 
 import threading
@@ -229,7 +230,9 @@ def test_automatic_reminders_go_once_each_at_their_time() -> None:
 
     notifier = FakeNotifier()
     chat = reminding_chat(notifier)
-    replies = [chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")]
+    replies = [
+        chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")
+    ]
     assert any("자동으로 알림을 보낼까요" in r for r in replies)
     assert any("자동 알림: 마감 24시간 전, 마감 1시간 전" in r for r in replies)
     assert "개설했어요" in replies[-1]

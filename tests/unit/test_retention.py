@@ -1,5 +1,6 @@
 """Retention (issue 11): answers kept a period after closing, the admins told a week before, 보관 연장 once,
 then the answers deleted by the minute job, the fact kept in the audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -176,8 +177,9 @@ def _everything(store) -> str:
         import dataclasses
 
         parts = [store.users, store.surveys, store.answers, store.roster, store.former, store.failures]
-        return repr([{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()}
-                     for p in parts]) + repr(store.audit)
+        return repr(
+            [{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()} for p in parts]
+        ) + repr(store.audit)
     client = store.tables.connection.client
     out = []
     for model in store.tables.models:

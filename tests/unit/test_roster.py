@@ -1,4 +1,5 @@
 """The roster in chat: loading it, verified registration, 명단, 명단 추가, 등록 해제, and open registration."""
+
 from __future__ import annotations
 
 import threading
@@ -42,7 +43,11 @@ def test_a_load_adds_then_a_reload_changes_nothing_and_a_new_list_updates_and_re
     store = MemoryStore()
     first = load(store)
     assert (len(first.of(roster_load.ADDED)), first.of(roster_load.CHANGED), first.removals, first.rejected) == (
-        5, [], [], [])
+        5,
+        [],
+        [],
+        [],
+    )
     assert store.roster_units() == {"1중대": 2, "2중대": 3}
     again = roster_load.plan_load(store.roster_entries(), ROWS, True)
     assert again.groups == [] and again.unchanged == 5
@@ -361,12 +366,14 @@ def test_every_refusal_reads_the_same_and_counts_on_every_store(chat) -> None:
     chat.say("등록 1중대 홍길동 1234", who="holder")
     said = {
         text: chat.say(text, who=f"guesser-{n}").text
-        for n, text in enumerate([
-            "등록 9중대 홍길동 1234",  # no such unit
-            "등록 1중대 아무개 1234",  # no such name
-            "등록 1중대 홍길동 9999",  # a wrong value
-            "등록 1중대 홍길동 1234",  # the right value of an entry someone else holds
-        ])
+        for n, text in enumerate(
+            [
+                "등록 9중대 홍길동 1234",  # no such unit
+                "등록 1중대 아무개 1234",  # no such name
+                "등록 1중대 홍길동 9999",  # a wrong value
+                "등록 1중대 홍길동 1234",  # the right value of an entry someone else holds
+            ]
+        )
     }
     assert set(said.values()) == {roster.REFUSED}, said
     assert all(chat.store.registration_strain(key_of(f"guesser-{n}")).tries == 1 for n in range(4))

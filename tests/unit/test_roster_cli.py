@@ -1,4 +1,5 @@
 """make roster: a messy real-looking spreadsheet loaded, reloaded unchanged, and replaced by a new list."""
+
 from __future__ import annotations
 
 import io
@@ -148,8 +149,9 @@ def test_a_long_plan_is_written_whole_to_a_file(
     assert len(listed) == len(many) and listed[-1].startswith("추가: 본부 대원049#")
 
 
-def test_the_command_line_says_what_is_wrong(cli_store: MemoryStore, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_says_what_is_wrong(
+    cli_store: MemoryStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main([str(tmp_path / "없는파일.xlsx"), "--stage", "dev"]) == 1
     assert "cannot read" in capsys.readouterr().err
     assert cli_store.aimed == ["dev"]  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """예약 and 반복 (issue 11): surveys that open by themselves, through the conversation and the minute job,
 on the stored items, over simulated weeks, with the job running twice and two runs at once."""
+
 from __future__ import annotations
 
 import threading
@@ -230,8 +231,14 @@ def test_plans_survive_the_dynamo_store_shape() -> None:
     from chalicelib.domain.model import Planned
     from chalicelib.storage import items
 
-    p = Planned("ab12", TITLE, datetime(2026, 12, 1, 9, 0, tzinfo=KST), "w0@09:00",
-                datetime(2026, 12, 7, 9, 0, tzinfo=KST), 3600)
+    p = Planned(
+        "ab12",
+        TITLE,
+        datetime(2026, 12, 1, 9, 0, tzinfo=KST),
+        "w0@09:00",
+        datetime(2026, 12, 7, 9, 0, tzinfo=KST),
+        3600,
+    )
     assert items.planned("ab12", items.plan_entry(p)) == p
     assert isinstance(MemoryStore().planned(), list)
 

@@ -1,4 +1,5 @@
 """The skill endpoint's guard: constant-time secret check, placeholder and empty secrets refuse."""
+
 from chalicelib.web import secret_ok
 
 
