@@ -4,7 +4,7 @@
 #   make chat                talk to it from another terminal
 #   make test                run the linters and the test suite
 #   make sysdeps             the Debian packages of the browser and document tests (as root; part of make test)
-#   make lint                ruff (lint + format check) and mypy on chalicelib/, app.py, scripts/ and loadtests/
+#   make lint                ruff (lint + format check) and mypy on chalicelib/, app.py, scripts/, loadtests/, tests/
 #   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
 #   make roster FILE=…       load the organisation's roster from .xlsx/.csv (REMOVE=yes: take off who is not in it)
 #                            these and backup, restore, migrate act on the local stack of make run, or with

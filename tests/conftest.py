@@ -9,7 +9,7 @@ Local runs out.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import local_dynamodb
 import pytest

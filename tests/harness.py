@@ -15,7 +15,7 @@ from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
-PRIVACY_KEY = b"the organisation's privacy key, as SSM would hold it"  # noqa: S105 (a test's own)
+PRIVACY_KEY = b"the organisation's privacy key, as SSM would hold it"
 
 
 class Clock:
@@ -69,7 +69,7 @@ class Said:
         assert self.quick, f"every reply offers next steps: {self.text}"
 
     @classmethod
-    def of(cls, reply: Reply) -> "Said":
+    def of(cls, reply: Reply) -> Said:
         """The reply as rendered for Kakao."""
         return cls(render(reply))
 
@@ -89,7 +89,7 @@ class Chat:
         self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY)
         self.current = "tester"
 
-    def as_(self, name: str) -> "Chat":
+    def as_(self, name: str) -> Chat:
         self.current = name
         return self
 

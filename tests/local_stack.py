@@ -12,8 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from scripts import engines
 from scripts.local import ROOT
@@ -34,7 +35,7 @@ def require_engines() -> None:
 
 @contextlib.contextmanager
 def running_devstack(
-    tmp_path: Path, env: Optional[Mapping[str, str]] = None
+    tmp_path: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
     """Start the dev stack and yield (process, its stack.json) once it serves; killed, group and all, on exit
     when the test has not stopped it already."""
@@ -43,7 +44,7 @@ def running_devstack(
     full_env.pop("AWS_ENDPOINT_URL", None)
     full_env.update(env or {})
     out = tmp_path / "devstack.out"
-    log = open(out, "wb")
+    log = open(out, "wb")  # noqa: SIM115 (the process writes to it until the finally below closes it)
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.devstack", "--port", str(port), "--in-memory", "--local-dir", str(tmp_path)],
         cwd=ROOT,

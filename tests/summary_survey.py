@@ -18,7 +18,7 @@ def rich_bbq_messages() -> list[str]:
     msgs = bbq_messages()
     msgs[msgs.index("1~5")] = "1~5 인분"
     end = msgs.index("질문 끝")
-    return msgs[:end] + ["곁들임", "복수선택", "콜라, 사이다, 맥주", "제한 없음", "생략 가능"] + msgs[end:]
+    return [*msgs[:end], "곁들임", "복수선택", "콜라, 사이다, 맥주", "제한 없음", "생략 가능", *msgs[end:]]
 
 
 # who, unit, then the answers to 메뉴 · 수량 · 메모 · 곁들임 (typed as a list, or one option then 선택 완료)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import Callable, Iterator
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from scripts.webchat.server import WebChat
@@ -74,7 +75,7 @@ CARD_REPLY: dict[str, Any] = {
 LONG = "가나다라마바사 " * 150  # 1200 characters: over simpleText's 1000
 
 
-def reply_to(utterance: str, trigger: str, extra: dict[str, Any]) -> Optional[dict[str, Any]]:
+def reply_to(utterance: str, trigger: str, extra: dict[str, Any]) -> dict[str, Any] | None:
     """The stand-in's reply to a message; None for the one that fails (HTTP 500)."""
     if utterance == "카드":
         return CARD_REPLY
@@ -133,7 +134,7 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(store: Optional[Callable[[], Any]] = None, event_api: str = "") -> Iterator[tuple[str, StubSkill, WebChat]]:
+def serve(store: Callable[[], Any] | None = None, event_api: str = "") -> Iterator[tuple[str, StubSkill, WebChat]]:
     """The web chat in front of the stand-in on a free loopback port; yields (base URL, stub, web chat)."""
     stub = StubSkill()
     web = WebChat(stub, secret=SECRET, event_api=event_api, store=store)

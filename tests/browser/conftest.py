@@ -7,8 +7,9 @@ tests are skipped, saying so; everything else they need is a failure when missin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from local_stack import require_engines, running_devstack, stop_devstack
 from playwright.sync_api import Browser, Page, expect
-from test_webchat_flow import WAIT_MS, add_person, click_tool, column, say, text_of, _replied
+from test_webchat_flow import WAIT_MS, _replied, add_person, click_tool, column, say, text_of
 
 CHECK = "7342"
 

@@ -150,7 +150,7 @@ def test_a_subscription_not_confirmed_yet_is_named(aws: None) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(c("sns"), name)
 
-        def list_subscriptions_by_topic(self, TopicArn: str) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+        def list_subscriptions_by_topic(self, TopicArn: str) -> dict[str, Any]:
             return {"Subscriptions": [{"SubscriptionArn": "PendingConfirmation", "Endpoint": "ops@example.org"}]}
 
     deploy_like_the_stack()

@@ -111,7 +111,7 @@ def test_every_function_and_the_api_log_to_a_group_that_expires(stage: str, days
     template = merged(stage)
     groups = resources_of(template, "AWS::Logs::LogGroup").values()
     named = {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups}
-    assert named == {"/aws/lambda/${%s}" % fid for fid in resources_of(template, "AWS::Serverless::Function")} | {
+    assert named == {f"/aws/lambda/${{{fid}}}" for fid in resources_of(template, "AWS::Serverless::Function")} | {
         "/aws/apigateway/haengjeong-${Stage}-access"
     }
     for g in groups:
@@ -243,7 +243,7 @@ def test_every_alarm_goes_to_a_topic_cloudwatch_can_publish_to(stage: str) -> No
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_api_writes_an_access_log_of_ids_status_and_latency_only(stage: str) -> None:
     template = merged(stage)
-    ((api_id, api),) = resources_of(template, "AWS::Serverless::Api").items()
+    ((_api_id, api),) = resources_of(template, "AWS::Serverless::Api").items()
     setting = api["Properties"]["AccessLogSetting"]
     assert setting["DestinationArn"] == {
         "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${ApiAccessLogGroup}"

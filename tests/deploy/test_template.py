@@ -15,8 +15,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from chalice.config import Config
@@ -136,7 +137,7 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
 
     def bind(stage: str) -> dict[type[Model], str]:
         bound = tables.Tables(runtime.dynamo_config(stage_env(stage)))
-        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models)}
+        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models, strict=False)}
 
     yield bind
 
@@ -144,11 +145,11 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
 # --- tables ----------------------------------------------------------------------
 
 
-def _key_schema(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+def _key_schema(items: list[Any]) -> list[tuple[str, str]]:
     return sorted((k["AttributeName"], k["KeyType"]) for k in items)
 
 
-def _attributes(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+def _attributes(items: list[Any]) -> list[tuple[str, str]]:
     return sorted((a["AttributeName"], a["AttributeType"]) for a in items)
 
 
@@ -213,7 +214,7 @@ def test_tables_are_recoverable_encrypted_and_kept(model: type[Model], bound_tab
 
 
 def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
-    lid, bucket = "ExportBucket", RESOURCES["Resources"]["ExportBucket"]
+    _lid, bucket = "ExportBucket", RESOURCES["Resources"]["ExportBucket"]
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
@@ -271,7 +272,7 @@ def test_the_buckets_refuse_plain_http(lid: str) -> None:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_export_queue_outlasts_build_export_and_has_a_dead_letter_queue(stage: str) -> None:
-    lid, queue = export_queue()
+    _lid, queue = export_queue()
     props = queue["Properties"]
     # Lambda refuses an SQS event source whose visibility timeout is below the function's timeout.
     assert props["VisibilityTimeout"] >= stage_config(stage).lambda_timeout
@@ -562,7 +563,7 @@ def test_the_export_function_reads_the_created_queue(stage: str) -> None:
     assert len(sqs_events) == 1
     fid, name, event = sqs_events[0]
     # The ARN comes from the created queue (an implicit dependency), not from a name that may not exist yet.
-    assert event["Properties"]["Queue"] == {"Fn::Sub": "${%s.Arn}" % queue_id}
+    assert event["Properties"]["Queue"] == {"Fn::Sub": f"${{{queue_id}.Arn}}"}
     assert functions[fid]["Properties"]["Timeout"] <= queue["Properties"]["VisibilityTimeout"]
     assert "ReservedConcurrentExecutions" not in functions[fid]["Properties"]
     # What Chalice wired by name (app.py: on_sqs_message(queue=settings().export_queue)) is that queue.
@@ -612,7 +613,7 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
     # notifications), so the bucket it creates names the plain function app.py defines for it.
     template = merged(stage)
     functions = resources_of(template, "AWS::Serverless::Function")
-    bucket_id, bucket = "ExportBucket", template["Resources"]["ExportBucket"]
+    _bucket_id, bucket = "ExportBucket", template["Resources"]["ExportBucket"]
     (config,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     fid = config["Function"]["Fn::GetAtt"][0]
     assert config["Function"] == {"Fn::GetAtt": [fid, "Arn"]} and fid in functions

@@ -131,7 +131,7 @@ def test_delete_prefix_removes_exports_only_under_prefix(s3, exporter):
 
 def test_export_survey_uploads_xlsx_and_csv(s3, exporter, survey, answers):
     links = exporter.export_survey(survey, answers)
-    assert [l.key.rsplit(".", 1)[1] for l in links] == ["xlsx", "csv"]
+    assert [link.key.rsplit(".", 1)[1] for link in links] == ["xlsx", "csv"]
     stamp = f"{now_kst():%Y%m%d}"
     assert links[0].filename == f"{survey.title}_{stamp}.xlsx"
     assert links[1].filename == f"{survey.title}_{stamp}.csv"
@@ -163,7 +163,7 @@ def moto_server(s3_env):
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
+    _host, port = server.get_host_and_port()
     try:
         local = S3Exporter(s3_env, "ap-northeast-2", endpoint=f"http://localhost:{port}")
         local.ensure_bucket()

@@ -43,7 +43,7 @@ SERVED: list[str] = []  # the paths the local server was asked for
 
 
 class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         SERVED.append(self.path)
 
 

@@ -29,7 +29,7 @@ NS = {
 
 
 def summary_rows(wb: Any) -> list[tuple[Any, ...]]:
-    return [r for r in wb[SUMMARY_SHEET].iter_rows(values_only=True)]
+    return list(wb[SUMMARY_SHEET].iter_rows(values_only=True))
 
 
 def table(rows: list[tuple[Any, ...]], heading: str) -> list[tuple[Any, ...]]:
@@ -261,7 +261,7 @@ def test_a_bar_chart_beside_each_option_table_and_the_units():
         assert (col + 1, row + 1) == (chart.column, chart.row)
         covered = rows[chart.row - 1 : chart.row - 1 + chart.rows]
         assert all(v is None for r in covered for v in r[chart.column - 2 :]), chart
-    for upper, lower in zip(spec.charts, spec.charts[1:]):
+    for upper, lower in zip(spec.charts, spec.charts[1:], strict=False):
         assert upper.row + upper.rows <= lower.row
 
 
@@ -341,7 +341,7 @@ def test_rate_is_the_whole_percent_status_says(rate, target, shown):
     assert summary.rate == shown  # round half to even, as 현황
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx([("t", s, answers)], summary=(s, summary))))[SUMMARY_SHEET]
     cell = next(r[1] for r in ws.iter_rows() if r[0].value == "응답률")
-    assert cell.number_format == "0%" and round(cell.value * 100) == shown
+    assert cell.number_format == "0%" and round(cell.value * 100) == shown  # type: ignore[operator, arg-type]  # a number here
 
 
 def test_master_workbook_has_no_summary(survey, answers):

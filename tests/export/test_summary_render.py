@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from summary_survey import answered_chat
@@ -82,7 +83,7 @@ def test_summary_page_shows_the_charts_beside_the_tables(tmp_path: Path) -> None
         page = img.convert("RGB")
     width, height = page.size
     assert abs(width - A4_LANDSCAPE[0]) <= 2 and abs(height - A4_LANDSCAPE[1]) <= 2, page.size  # A4, landscape
-    pixels = page.load()
+    pixels: Any = page.load()  # RGB: a (r, g, b) per pixel
     inked = sum(1 for x in range(width) for y in range(height) if sum(pixels[x, y]) < 600)
     assert inked > width * height // 100, "the page is blank"
 

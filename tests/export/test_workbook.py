@@ -10,13 +10,14 @@ import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import openpyxl
 import pytest
 
-from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.kinds import TEXT
+from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.export import workbook
 from chalicelib.export.workbook import (
     build_csv,
@@ -47,19 +48,19 @@ EXPECTED_HEADER = [
 
 
 def _by_name(header: list[str], rows: list[list]) -> dict[str, dict[str, object]]:
-    return {str(r[header.index("이름")]): dict(zip(header, r)) for r in rows}
+    return {str(r[header.index("이름")]): dict(zip(header, r, strict=False)) for r in rows}
 
 
 def _load(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def _sheet_cells(ws) -> dict[str, dict[str, object]]:
+def _sheet_cells(ws) -> dict[str, dict[str, Any]]:
     """Cells of a loaded sheet keyed by the 이름 column, then by header."""
     rows = list(ws.iter_rows())
     header = [c.value for c in rows[0]]
     name_col = header.index("이름")
-    return {str(r[name_col].value): {h: c for h, c in zip(header, r)} for r in rows[1:]}
+    return {str(r[name_col].value): dict(zip(header, r, strict=False)) for r in rows[1:]}
 
 
 # --- survey_rows ------------------------------------------------------------
@@ -216,7 +217,7 @@ def test_xlsx_every_row_keeps_its_own_typed_values():
         )
         for i in range(20)
     ]
-    header, rows = survey_rows(s, answers)
+    _header, rows = survey_rows(s, answers)
     ws = _load(build_xlsx([("t", s, answers)])).active
     got = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     want = [[datetime.combine(v, time()) if type(v) is date else (None if v == "" else v) for v in r] for r in rows]
@@ -317,7 +318,7 @@ def test_csv_has_bom_header_and_crlf(survey, answers):
 def test_csv_quotes_formula_like_text_but_not_numbers(survey, answers, dangerous):
     rows = _csv_rows(build_csv(survey, answers))
     header = rows[0]
-    by = {dict(zip(header, r))["소속"]: dict(zip(header, r)) for r in rows[1:]}
+    by = {dict(zip(header, r, strict=False))["소속"]: dict(zip(header, r, strict=False)) for r in rows[1:]}
     hong, other, kim = by["총무과"], by["'@SUM(A1)"], by[""]
 
     assert other["이름"] == "'-cmd"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pytest
 from harness import Said
@@ -71,7 +72,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         with mock_aws():
             app = runtime.bot()  # what the app builds from this environment (clients made inside moto)
             create_tables(app.store)  # type: ignore[arg-type]
-            app.exporter.ensure_bucket()  # type: ignore[union-attr]
+            app.exporter.ensure_bucket()  # type: ignore[attr-defined]  # the S3 exporter the runtime builds
             yield env
     finally:
         monkeypatch.undo()
@@ -109,9 +110,9 @@ def body_of(name: str, utterance: str, user_id: Any) -> bytes:
 def skill(
     client: Any,
     body: Any,
-    secret: Optional[str] = SECRET,
+    secret: str | None = SECRET,
     content_type: str = "application/json",
-    extra_headers: Optional[dict[str, str]] = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> Any:
     """A raw POST /skill; ``body`` may be bytes, str or a dict (sent as UTF-8 JSON)."""
     if isinstance(body, dict):

@@ -11,7 +11,8 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -55,7 +56,7 @@ def timeout(seconds: float = tables.READ_TIMEOUT_SECONDS) -> Callable[[Any], Non
 
 
 def once(fault: Callable[[Any], None]) -> Callable[[Any], None]:
-    fired = []
+    fired: list[Any] = []
 
     def run(request: Any) -> None:
         if not fired:
@@ -72,7 +73,7 @@ def dynamodb() -> Any:
 
 def s3_client() -> Any:
     """The boto3 S3 client of the app's exporter."""
-    return runtime.bot().exporter.client  # type: ignore[union-attr]
+    return runtime.bot().exporter.client  # type: ignore[attr-defined]  # the S3 exporter the runtime builds
 
 
 @pytest.fixture

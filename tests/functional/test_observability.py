@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.functional.conftest import post
 
 from chalicelib import metrics
+from tests.functional.conftest import post
 
 MEMBER = ("channel_text", "7c0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8099")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import openpyxl
-from tests.functional.conftest import post
 
 from chalicelib.domain.model import SUPER
+from tests.functional.conftest import post
 
 SUPER_ADMIN = ("channel_text", "5a0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80aa")
 MEMBER = ("channel_text", "6b0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80bb")
@@ -35,7 +35,7 @@ def roster_xlsx() -> bytes:
 
 
 def page_form(page: str) -> tuple[str, dict[str, str]]:
-    action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))
     fields = {
         html.unescape(k): html.unescape(v)
         for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
@@ -55,7 +55,7 @@ def open_page(client: Any, store: Any, aws: dict[str, str]) -> tuple[str, dict[s
     said = post(client, "명단 올리기", SUPER_ADMIN)
     [button] = said.buttons
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     return page_form(page)
 
@@ -153,7 +153,7 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     [button] = said.buttons
     assert button["action"] == "webLink" and "10분" in said.text
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     action, fields = page_form(page)
     assert aws["HJ_EXPORT_BUCKET"] in action and fields["x-amz-meta-uploader"] == SUPER_ADMIN[1]
@@ -237,10 +237,10 @@ def test_the_page_shows_progress_and_polls_the_status_the_import_writes(
     said = post(client, "명단 올리기", SUPER_ADMIN)
     [button] = said.buttons
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    page_key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    page_key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=page_key)["Body"].read().decode("utf-8")
     token = page_key.removeprefix("exports/pages/").removesuffix(".html")
-    status_url = html.unescape(re.search(r'data-status="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    status_url = html.unescape(re.search(r'data-status="([^"]+)"', page).group(1))
     assert f"exports/pages/{token}.json" in status_url and "X-Amz-Signature" in status_url
     assert "xhr.upload.onprogress" in page and 'id="bar"' in page and 'role="status"' in page
     assert status_of(aws, token) is None  # nothing to show before the file

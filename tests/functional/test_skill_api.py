@@ -17,8 +17,8 @@ import pytest
 
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.reply import Card, Quick, Reply
-from chalicelib.kakao.response import MAX_BYTES, validate
 from chalicelib.domain.writes import PutUser
+from chalicelib.kakao.response import MAX_BYTES, validate
 from scripts.wizard import bbq_messages
 from tests.events import event
 from tests.functional.conftest import KAKAO_JSON, SECRET, HttpSaid, body_of, post, skill
@@ -36,7 +36,8 @@ QUESTIONS = ["메뉴를 골라 주세요", "수량", "메모"]
 
 
 def wizard(client: Any, who: tuple[str, Any], title: str = TITLE, deadline: str = "모레 18:00") -> HttpSaid:
-    """The wizard of harness.make_bbq over HTTP: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
+    """The wizard of harness.make_bbq over HTTP: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략
+    가능)."""
     for text in bbq_messages(title=title, deadline=deadline):
         done = post(client, text, who)
     assert "개설했어요" in done, done
@@ -347,7 +348,7 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert key.endswith(".xlsx")
     assert urlparse(url).hostname == f"{bucket}.s3.ap-northeast-2.amazonaws.com"
     assert "X-Amz-Signature" in query and 0 < int(query["X-Amz-Expires"][0]) <= 600
-    data, obj = fetch(url, aws)
+    data, _obj = fetch(url, aws)
     header, rows, ws = sheet_rows(data, TITLE)
     assert ws.parent.sheetnames == ["요약", TITLE, "미응답"]
     summary = {r[0]: r[1] for r in ws.parent["요약"].iter_rows(values_only=True) if r and r[0]}
@@ -359,9 +360,9 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
         ["최일병", "2소대", "피자", 4, "=SUM(A1)"],
     ]
     assert rows[0][3] != rows[1][3] and all(len(r[3]) == 6 for r in rows)  # two people, two numbers
-    missing_header, missing, _ = sheet_rows(data, "미응답")
-    assert missing_header == ["소속", "이름", "회원번호", "상태"] and len(missing) == 3  # target 5, answered 2
-    assert {r[3] for r in missing} == {"응답 안 함"} and all(len(r[2]) == 6 for r in missing)
+    missing_header, missing_rows, _ = sheet_rows(data, "미응답")
+    assert missing_header == ["소속", "이름", "회원번호", "상태"] and len(missing_rows) == 3  # target 5, answered 2
+    assert {r[3] for r in missing_rows} == {"응답 안 함"} and all(len(r[2]) == 6 for r in missing_rows)
     assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
     assert rows[1][-1] in (None, "")  # never edited
     assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula

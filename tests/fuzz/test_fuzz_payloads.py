@@ -71,10 +71,10 @@ def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix] if prefix else []
     if isinstance(value, dict):
         for k, v in value.items():
-            out += paths(v, prefix + (k,))
+            out += paths(v, (*prefix, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            out += paths(v, prefix + (i,))
+            out += paths(v, (*prefix, i))
     return out
 
 

@@ -21,10 +21,10 @@ from harness import Chat, make_bbq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.model import ADMIN, SUPER, Question, Survey, User, now_kst, option_key
 from chalicelib.domain.kinds import CHOICE, MULTI, NUMBER, TEXT
-from chalicelib.kakao.response import validate
+from chalicelib.domain.model import ADMIN, SUPER, Question, Survey, User, now_kst, option_key
 from chalicelib.domain.writes import DeleteSurvey, PutSurvey, PutUser
+from chalicelib.kakao.response import validate
 from tests.events import event
 from tests.functional.conftest import skill
 

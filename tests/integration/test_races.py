@@ -28,12 +28,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 import local_dynamodb
@@ -44,7 +45,7 @@ from chalicelib.domain.writes import PutUser
 from chalicelib.export.s3 import S3Exporter
 from chalicelib.kakao.response import validate
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
-from scripts import devstack, engines
+from scripts import devstack, engines, local
 from tests.events import event
 
 pytestmark = pytest.mark.timeout(900)  # a hung server fails the module instead of the CI job
@@ -82,7 +83,7 @@ class Hit:
     raw: bytes = b""
     seconds: float = 0.0
     error: str = ""
-    body: Optional[dict[str, Any]] = None
+    body: dict[str, Any] | None = None
     text: str = ""
     quick: list[str] = field(default_factory=list)
     buttons: list[dict[str, Any]] = field(default_factory=list)
@@ -160,7 +161,7 @@ class Stack:
                 hit.status, hit.raw = resp.status, resp.read()
         except urllib.error.HTTPError as e:
             hit.status, hit.raw = e.code, e.read()
-        except Exception as e:  # noqa: BLE001  (reset, timeout...: recorded, asserted in the main thread)
+        except Exception as e:
             hit.error = f"{type(e).__name__}: {e}"
         hit.seconds = time.perf_counter() - started
         hit.parse()
@@ -193,14 +194,14 @@ class Stack:
 def at_once(calls: Sequence[Callable[[], Hit]]) -> list[Hit]:
     """Run each call on its own thread; a Barrier releases them all at the same moment."""
     barrier = threading.Barrier(len(calls), timeout=BARRIER_TIMEOUT)
-    results: list[Optional[Hit]] = [None] * len(calls)
+    results: list[Hit | None] = [None] * len(calls)
     failures: list[str] = []
 
     def run(i: int) -> None:
         try:
             barrier.wait()
             results[i] = calls[i]()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             failures.append(f"{type(e).__name__}: {e}")
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
@@ -212,7 +213,7 @@ def at_once(calls: Sequence[Callable[[], Hit]]) -> list[Hit]:
     assert not any(t.is_alive() for t in threads), "requests still running after the join timeout"
     assert not failures, failures[:5]
     assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
+    return results
 
 
 def in_pool(calls: Sequence[Callable[[], Any]], workers: int = POOL) -> list[Any]:
@@ -257,9 +258,7 @@ def _start_server(env: dict[str, str], log: Path, attempts: int = 3) -> tuple[An
     """gunicorn (as devstack runs it) on a free loopback port; a port taken meanwhile is retried."""
     for attempt in range(1, attempts + 1):
         port = engines.free_port()
-        proc, log_path = engines.spawn(
-            devstack.gunicorn_argv(port, WORKERS, THREADS), log=log, env=env, cwd=engines.ROOT
-        )
+        proc, log_path = engines.spawn(devstack.gunicorn_argv(port, WORKERS, THREADS), log=log, env=env, cwd=local.ROOT)
         url = f"http://{engines.LOOPBACK}:{port}"
         server = engines.Engine(proc, url, log_path, what="gunicorn", ready_path="/health")
         try:
@@ -312,7 +311,7 @@ def stack(dynamodb_local_endpoint: str, tmp_path_factory: pytest.TempPathFactory
     prefix = local_dynamodb.unique_prefix("race")
     bucket = f"{prefix}-exports"
     store = DynamoStore(local_dynamodb.config_for(dynamodb_local_endpoint, prefix))
-    s3: Optional[engines.Engine] = None
+    s3: engines.Engine | None = None
     server = None
     made_tables = False
     try:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from harness import Chat, key_of, make_bbq
+from harness import Chat, make_bbq
 from pushfakes import Crash, SimulatedQueue
 
 from chalicelib.domain.model import SUPER, User
@@ -71,7 +71,7 @@ class PushesOnDynamoDB(MemoryStore):
         super().__init__()
         self._dynamo_pushes = dynamo.push_log()
 
-    def push_log(self):  # type: ignore[no-untyped-def, override]
+    def push_log(self):
         return self._dynamo_pushes
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from pushfakes import SimulatedQueue
 
 from chalicelib import runtime
 from chalicelib.config import settings
@@ -26,7 +27,6 @@ from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.events import EventNotifier
 from chalicelib.service import Bot
 from chalicelib.storage.memory import MemoryStore
-from pushfakes import SimulatedQueue
 from scripts.eventapi import EventApiStandIn
 from scripts.wizard import bbq_messages
 

@@ -25,7 +25,7 @@ def test_promotes_by_key_with_an_audit_entry() -> None:
     store = store_with(User(key="k1", name="홍길동", unit="2중대"))
     user, changed = superadmin.promote(store, "k1")
     assert changed and user.role == SUPER
-    assert store.get_user("k1").role == SUPER  # type: ignore[union-attr]
+    assert store.get_user("k1").role == SUPER
     [entry] = store.list_audit()
     assert (entry.actor, entry.action, entry.target) == ("operator", "grant_super", "k1")
     assert entry.at
@@ -74,7 +74,7 @@ class RacingStore(MemoryStore):
 def test_a_lost_race_is_reread_and_retried_once() -> None:
     store = RacingStore(races=1)
     store.commit([PutUser(User(key="k1", name="홍길동"))])
-    user, changed = superadmin.promote(store, "k1")
+    _user, changed = superadmin.promote(store, "k1")
     assert changed
     stored = store.get_user("k1")
     assert stored is not None and stored.role == SUPER
@@ -86,7 +86,7 @@ def test_two_lost_races_give_up() -> None:
     store.commit([PutUser(User(key="k1", name="홍길동"))])
     with pytest.raises(superadmin.Failure):
         superadmin.promote(store, "k1")
-    assert store.get_user("k1").role == MEMBER  # type: ignore[union-attr]
+    assert store.get_user("k1").role == MEMBER
 
 
 def test_stale_stack_file_is_refused(tmp_path: Path) -> None:

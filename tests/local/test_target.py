@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import migrate, superadmin, target
+from scripts import local, migrate, superadmin, target
 
 
 @pytest.fixture(autouse=True)
@@ -90,10 +90,10 @@ def test_a_stage_that_does_not_exist_or_credentials_that_do_not_work_stop_it() -
 def test_the_commands_refuse_rather_than_guess(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(target.local, "STACK_FILE", tmp_path / "none.json")
+    monkeypatch.setattr(local, "STACK_FILE", tmp_path / "none.json")
     monkeypatch.setattr(
         target.aim, "__defaults__", (tmp_path / "none.json", target.REGION, None, target.aim.__defaults__[-1])
-    )  # type: ignore[index]
+    )
     assert superadmin.main(["홍길동"]) == 2
     assert "no local stack is running" in capsys.readouterr().err
     assert migrate.main([]) == 2

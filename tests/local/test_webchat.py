@@ -10,7 +10,8 @@ import io
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from webchat_stub import CARD_REPLY, SECRET, serve
@@ -37,7 +38,7 @@ def call(
     method: str,
     path: str,
     body: bytes = b"",
-    headers: Optional[dict[str, str]] = None,
+    headers: dict[str, str] | None = None,
     host: str = "127.0.0.1:8000",
 ) -> tuple[str, dict[str, str], bytes]:
     environ: dict[str, Any] = {
@@ -304,7 +305,7 @@ def test_super_admin_as_make_superadmin_does(site: tuple[str, Any], store: Memor
 
 
 def test_deliveries_of_the_event_api_stand_in_to_the_pages_people(store: MemoryStore) -> None:
-    with serve(store=lambda: store) as (base, stub, web):
+    with serve(store=lambda: store) as (base, _stub, web):
         kakao = EventApiStandIn(
             bot_id="test-bot!",
             rest_api_key="test-key",

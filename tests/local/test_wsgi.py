@@ -10,16 +10,16 @@ import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice.app import AuthResponse, Chalice, Response
 
 from scripts.wsgi import MAX_BODY_BYTES, make_wsgi_app
 
 N = 50
 
 
-def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
+def build_app(barrier: threading.Barrier | None = None) -> Chalice:
     app = Chalice(app_name="wsgi-under-test")
 
     @app.route("/echo/{n}", methods=["POST"])
@@ -58,7 +58,7 @@ def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
 
 
 def call(
-    wsgi: Any, method: str, path: str, body: bytes = b"", headers: Optional[dict[str, str]] = None, query: str = ""
+    wsgi: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, query: str = ""
 ) -> tuple[int, dict[str, str], bytes]:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,

@@ -10,7 +10,7 @@ npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 from __future__ import annotations
 
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from moto import mock_aws

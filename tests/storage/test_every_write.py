@@ -8,9 +8,10 @@ effect back through the store's own reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, get_args
+from typing import Any, get_args
 
 import pytest
 
@@ -96,9 +97,9 @@ def load(token: str = "t1") -> KeepLoadResult:
     return KeepLoadResult(result, lines=["추가 1중대 홍길동"], keys=["2중대#김철수"], expires=EPOCH + 86400)
 
 
-SURVEY = [PutSurvey(survey()), ListSurvey(survey().info())]
-CLOSED_SURVEY = [*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)]
-ENTRY_ON_ROSTER = [PutRosterEntry(roster_entry())]
+SURVEY: list[Write] = [PutSurvey(survey()), ListSurvey(survey().info())]
+CLOSED_SURVEY: list[Write] = [*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)]
+ENTRY_ON_ROSTER: list[Write] = [PutRosterEntry(roster_entry())]
 
 
 @dataclass

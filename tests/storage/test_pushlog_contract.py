@@ -14,7 +14,7 @@ NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def log(store):  # type: ignore[no-untyped-def]
+def log(store):
     return store.push_log()
 
 
@@ -22,7 +22,7 @@ def head(push_id: str = "remind-s1-abc") -> PushHead:
     return PushHead(push_id, "remind", "s1", "BBQ 회식", "admin-key")
 
 
-def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):  # type: ignore[no-untyped-def]
+def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):
     assert log.begin(head(push_id), NOW)
     log.store_chunks(
         push_id, [[f"u{n}-{i}" for i in range(100 if n < chunks - 1 else 7)] for n in range(chunks)], NOW + 3600
@@ -30,7 +30,7 @@ def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):  # type: igno
     return push_id
 
 
-def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:
     assert log.head("nope") is None
     assert log.begin(head(), NOW) and not log.begin(head(), NOW + 1)
     h = log.head("remind-s1-abc")
@@ -55,7 +55,7 @@ def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:  # type: 
     assert log.head(h.id).state == QUEUED_ALL
 
 
-def test_a_stalled_plan_is_taken_over_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_stalled_plan_is_taken_over_once(log) -> None:
     log.begin(head(), NOW)
     assert not log.retake("remind-s1-abc", NOW - 1, NOW + 400)  # not the plan it thought it was
     assert log.retake("remind-s1-abc", NOW, NOW + 400)
@@ -63,7 +63,7 @@ def test_a_stalled_plan_is_taken_over_once(log) -> None:  # type: ignore[no-unty
     assert log.head("remind-s1-abc").started == NOW + 400
 
 
-def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) -> None:
     pid = planned(log)
     assert log.claim(pid, 0, 0, NOW) and not log.claim(pid, 0, 0, NOW)  # a second run of the same step
     c = log.chunk(pid, 0)
@@ -78,7 +78,7 @@ def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) ->
     assert log.chunk(pid, 9) is None and not log.claim(pid, 9, 0, NOW)
 
 
-def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -> None:
     pid = planned(log)
     log.claim(pid, 0, 0, NOW)
     log.accept(pid, 0, 1, "t-1")
@@ -97,7 +97,7 @@ def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -
     assert log.claim_note(pid) and not log.claim_note(pid) and log.head(pid).noted
 
 
-def test_racing_workers_claim_a_chunk_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_racing_workers_claim_a_chunk_once(log) -> None:
     pid = planned(log, chunks=1)
     won: list[bool] = []
     go = threading.Barrier(4)
@@ -114,7 +114,7 @@ def test_racing_workers_claim_a_chunk_once(log) -> None:  # type: ignore[no-unty
     assert sorted(won) == [False, False, False, True]
 
 
-def test_a_push_of_more_than_a_page_of_chunks_reads_back_whole(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_of_more_than_a_page_of_chunks_reads_back_whole(log) -> None:
     # 20,000 people: 200 chunks of 100 keys of 66 characters, more than one 1 MB page of a Query.
     keys = [f"{n:064x}ab" for n in range(20_000)]
     assert log.begin(head("big"), NOW)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.model import RosterEntry, roster_entry_key
+from chalicelib.domain.model import RosterEntry, Strain, User, roster_entry_key
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.model import Strain, User
 from chalicelib.domain.writes import (
     ClaimRoster,
-    LiftEntryLock,
-    NoteEntryFailure,
     DeleteFormerEntry,
     DeleteRosterEntry,
-    PutUser,
-    RetireRosterEntry,
-    SetUserRoster,
+    LiftEntryLock,
+    NoteEntryFailure,
     NoteRegistrationFailure,
     PutRosterEntry,
+    PutUser,
     ReleaseRoster,
+    RetireRosterEntry,
     SetRosterUnits,
+    SetUserRoster,
 )
 
 AT = "2026-12-01T09:00:00+09:00"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,26 +78,26 @@ def make_survey(sid: str = "s1", **kw: Any) -> Survey:
         Question("q1", "참석 여부", kind=CHOICE, options=["참석", "불참"], capacity={"참석": 2}),
         Question("q2", "메모", kind=TEXT, required=False),
     ]
-    defaults: dict[str, Any] = dict(
-        title="훈련 참석 조사",
-        owner="admin1",
-        questions=questions,
-        created_at="2025-03-01T10:00:00+09:00",
-        owner_name="박간부",
-    )
+    defaults: dict[str, Any] = {
+        "title": "훈련 참석 조사",
+        "owner": "admin1",
+        "questions": questions,
+        "created_at": "2025-03-01T10:00:00+09:00",
+        "owner_name": "박간부",
+    }
     defaults.update(kw)
     return Survey(id=sid, **defaults)
 
 
 def make_answer(sid: str = "s1", user_key: str = "u1", **kw: Any) -> Answer:
-    defaults: dict[str, Any] = dict(
-        values={"q1": "참석"},
-        name="김민수",
-        unit="1소대",
-        submitted_at="2025-03-02T08:00:00+09:00",
-        updated_at="2025-03-02T08:00:00+09:00",
-        survey_title="훈련 참석 조사",
-    )
+    defaults: dict[str, Any] = {
+        "values": {"q1": "참석"},
+        "name": "김민수",
+        "unit": "1소대",
+        "submitted_at": "2025-03-02T08:00:00+09:00",
+        "updated_at": "2025-03-02T08:00:00+09:00",
+        "survey_title": "훈련 참석 조사",
+    }
     defaults.update(kw)
     return Answer(survey_id=sid, user_key=user_key, **defaults)
 
@@ -112,7 +113,7 @@ def stored(obj: Any, version: int) -> Any:
     return out
 
 
-def keys(users: list[User]) -> list[str]:
+def keys(users: Sequence[User | Member]) -> list[str]:
     return sorted(u.key for u in users)
 
 
@@ -800,7 +801,7 @@ def _fail_every_call(store: DynamoStore, monkeypatch: pytest.MonkeyPatch, error:
 @pytest.mark.parametrize("call", list(_CALLS), ids=list(_CALLS))
 def test_outages_become_unavailable(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch, call: str) -> None:
     moto_store.commit([PutUser(make_user()), PutSurvey(make_survey())])
-    for error, name in zip(_OUTAGES, _OUTAGE_IDS):
+    for error, name in zip(_OUTAGES, _OUTAGE_IDS, strict=False):
         _fail_every_call(moto_store, monkeypatch, error)
         with pytest.raises(Unavailable):
             _CALLS[call](moto_store)
@@ -837,7 +838,7 @@ def test_cancelled_transactions_are_mapped(
     with pytest.raises(expected) as err:
         moto_store.commit([PutAnswer(make_answer()), PutUser(make_user())])
     if expected is Conflict:
-        assert err.value.what == "user"  # the second transaction item is the user
+        assert err.value.what == "user"  # type: ignore[attr-defined]  # the second transaction item is the user
 
 
 def test_conflict_names_the_failing_item(dynamo_store: DynamoStore) -> None:
@@ -870,7 +871,7 @@ def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(
     def already(cls, **kw):
         raise TableError("Failed to create table: Cannot create preexisting table")
 
-    monkeypatch.setattr(model, "create_table", classmethod(already))
+    monkeypatch.setattr(model, "create_table", classmethod(already))  # type: ignore[arg-type]
     create_tables(moto_store)  # must not raise
 
 

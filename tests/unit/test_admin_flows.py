@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
 from fakes import FakeExporter
 from harness import Chat, key_of, make_bbq
 
+from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.session import Session
-from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 
 
-def admin_chat(c: Chat, exporter: Optional[FakeExporter] = None) -> Chat:
+def admin_chat(c: Chat, exporter: FakeExporter | None = None) -> Chat:
     """A super admin, an admin and two members of different units, registered; files through ``exporter``."""
     c.bot.exporter = exporter
     c.register("슈퍼", "본부", SUPER)

@@ -17,7 +17,7 @@ def answered() -> Chat:
     return chat
 
 
-def stored(chat: Chat) -> dict:  # type: ignore[type-arg]
+def stored(chat: Chat) -> dict:
     s = chat.store.list_surveys()[0]
     return chat.store.get_answer(s.id, key_of("홍길동")).values
 

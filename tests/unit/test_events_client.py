@@ -91,7 +91,7 @@ def test_data_that_is_not_json_raises_before_anything_is_sent(kakao: EventApiSta
     with pytest.raises(TypeError):
         client(kakao).send(members(150), {"when": object()})
     with pytest.raises(TypeError):
-        client(kakao).send("member-0001", DATA)  # type: ignore[arg-type]  (one string is not a list of keys)
+        client(kakao).send("member-0001", DATA)  # one string is not a list of keys
     assert kakao.calls() == []
 
 

@@ -5,6 +5,7 @@ morning or evening asked back. Tables read at one fixed moment (Wednesday 2026-1
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 import pytest
 from harness import Chat, Clock
@@ -197,7 +198,18 @@ def test_typed_lists_of_options(text: str, expected: list[str]) -> None:
 
 
 def test_the_tables_hold_at_least_forty_new_phrases() -> None:
-    tables = [NUMBERS, NOT_NUMBERS, PHONES, NOT_PHONES, PATTERNS, TIMES, DEADLINES, DOUBTFUL, SETTLED, LISTS]
+    tables: list[list[Any]] = [
+        NUMBERS,
+        NOT_NUMBERS,
+        PHONES,
+        NOT_PHONES,
+        PATTERNS,
+        TIMES,
+        DEADLINES,
+        DOUBTFUL,
+        SETTLED,
+        LISTS,
+    ]
     assert sum(len(t) for t in tables) >= 100
 
 

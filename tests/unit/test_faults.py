@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, SUPER
-from chalicelib.service import BUSY, MAX_ATTEMPTS, Timing
 from chalicelib.domain.ports import Unavailable
+from chalicelib.service import BUSY, MAX_ATTEMPTS, Timing
 
 TIMING = Timing()
 
@@ -246,7 +246,7 @@ def test_a_download_with_no_time_left_goes_to_the_background() -> None:
     c = Chat(store=store, exporter=BrokenExporter(RuntimeError("not called in time")))
     mono = FakeMonotonic()
     c.bot.monotonic = mono
-    sent = []
+    sent: list[object] = []
     c.bot.queue = InlineQueue(sent.append)
     c.register("관리자", "본부", ADMIN)
     make_bbq(c)

@@ -257,7 +257,7 @@ def test_byte_length_not_char_length_decides_the_cap() -> None:
     "data",
     [
         b'{"userRequest": {"utterance": "\xff\xfe", "user": {"id": "abc"}}}',
-        "메뉴".encode("utf-8")[:-1],
+        "메뉴".encode()[:-1],
         json.dumps(event("channel_text"), ensure_ascii=False).encode("utf-16"),
         json.dumps(event("channel_text", utterance="메뉴"), ensure_ascii=False).encode("euc-kr"),
     ],
@@ -659,7 +659,7 @@ def test_validate_counts_bytes_not_chars() -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
-st_chars = st.characters(blacklist_categories=("Cs",))
+st_chars = st.characters(blacklist_categories=["Cs"])
 st_words = st.text(st_chars, min_size=1, max_size=40).filter(lambda s: s.strip())
 st_long = st.one_of(st.text(st_chars, max_size=50), st.text(st_chars, min_size=900, max_size=2600))
 st_quick = st.builds(

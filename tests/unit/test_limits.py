@@ -8,11 +8,10 @@ import pytest
 from harness import Chat, make_bbq
 
 from chalicelib.domain import answering
+from chalicelib.domain.kinds import CHOICE, MAX_CAP, MAX_OPTION_LEN, MAX_OPTIONS
 from chalicelib.domain.model import ADMIN, Question, Survey
-from chalicelib.domain.kinds import CHOICE
 from chalicelib.domain.parsing import MAX_NAME, MAX_TEXT_ANSWER, MAX_UNIT
 from chalicelib.domain.session import Draft, ReadyFile, Session
-from chalicelib.domain.kinds import MAX_CAP, MAX_OPTION_LEN, MAX_OPTIONS
 from chalicelib.domain.wizard import MAX_DESC, MAX_QUESTION, MAX_QUESTIONS, MAX_TITLE
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
@@ -235,7 +234,7 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
             f"{i:02d}" + "다" * (MAX_QUESTION - 2),
             CHOICE,
             options=options,
-            capacity={o: MAX_CAP for o in options},
+            capacity=dict.fromkeys(options, MAX_CAP),
         )
         for i in range(MAX_QUESTIONS)
     ]

@@ -360,7 +360,7 @@ def test_double_tapped_answer_does_not_also_answer_the_next_question(chat: Chat)
     again = chat.tap(first, "예")  # the same bubble's quick reply, tapped twice
     assert "이미 반영했어요" in again and "2/2" in again
     draft = chat.user("홍길동").session["drafts"]
-    assert list(draft.values())[0]["vals"] == {"q1": True}
+    assert next(iter(draft.values()))["vals"] == {"q1": True}
     review = chat.tap(second, "아니오")
     assert "금요일 참석?: 예" in review and "토요일 참석?: 아니오" in review
 

@@ -207,7 +207,7 @@ def test_two_of_one_name_are_told_apart_by_one_mark_everywhere() -> None:
     chat.register("관리자", "본부", ADMIN)
     load_roster(chat.store, [(2, "2중대", "김민수", "1111"), (3, "2중대", "김민수", "2222")])
     by_check = {
-        c: [e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c)][0]
+        c: next(e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c))
         for c in ("1111", "2222")
     }
     mark = {c: marks.entry_mark(e) for c, e in by_check.items()}

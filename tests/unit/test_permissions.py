@@ -7,7 +7,7 @@ the message.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from fakes import FakeExporter

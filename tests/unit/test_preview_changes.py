@@ -13,12 +13,12 @@ from chalicelib.domain.model import ADMIN, KST
 from scripts.wizard import bbq_messages
 
 
-def preview(chat: Chat, title: str = "BBQ 회식", deadline: str = "11/30 18:00"):  # type: ignore[no-untyped-def]
+def preview(chat: Chat, title: str = "BBQ 회식", deadline: str = "11/30 18:00"):
     chat.register("관리자", "본부", ADMIN)
     return chat.say_all(bbq_messages(title=title, deadline=deadline)[:-1], who="관리자")
 
 
-def survey(chat: Chat, title: str):  # type: ignore[no-untyped-def]
+def survey(chat: Chat, title: str):
     return next(s for s in chat.store.list_surveys() if s.title == title)
 
 

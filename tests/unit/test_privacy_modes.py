@@ -118,7 +118,7 @@ def test_one_response_per_person_is_the_participation_records_condition(chat: Ch
     s = survey(chat)
     key = key_of("대원1")
 
-    def submit_writes() -> list:  # type: ignore[type-arg]
+    def submit_writes() -> list:
         return [
             PutAnswer(unnamed_answer(s, {"q1": "피자", "q2": 1})),
             PutAnswer(participation(s, key, PRIVACY_KEY)),

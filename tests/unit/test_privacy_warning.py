@@ -10,7 +10,7 @@ from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import ADMIN, Question
 
 
-def preview(chat: Chat, *questions: tuple[str, str], mode: str = "익명"):  # type: ignore[no-untyped-def]
+def preview(chat: Chat, *questions: tuple[str, str], mode: str = "익명"):
     chat.register("관리자", "본부", ADMIN)
     steps = ["신청 만들기", "만족도 조사", "건너뛰기"]
     for text, kind in questions:

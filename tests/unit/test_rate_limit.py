@@ -110,7 +110,7 @@ def test_a_refusal_keeps_the_question_and_the_draft() -> None:
     assert r.text.startswith(f"{SLOW_DOWN} 12초 뒤에 다시 보내 주세요.")  # 60/5 = 12 s a message
     assert "제출 전 확인" in r and "제출" in r.quick  # before: 메뉴 only, itself refused
     d = c.user("홍길동").session["drafts"]
-    assert list(d.values())[0]["vals"] == {"q1": "치킨", "q2": 3}
+    assert next(iter(d.values()))["vals"] == {"q1": "치킨", "q2": 3}
     c.clock.advance(seconds=12)
     assert "제출했어요" in c.say("제출")
     assert c.store.get_answer(c.store.list_surveys()[0].id, key_of("홍길동")).values == {"q1": "치킨", "q2": 3}

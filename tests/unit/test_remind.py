@@ -113,7 +113,7 @@ def test_retries_wait_a_minute_then_five_and_the_admin_hears_once_at_the_end() -
     assert "보내고 있어요" in chat.say("예", who="관리자")
     queue.drain()
     assert len(notifier.calls) == pushing.MAX_TRIES  # then it stops: Kakao kept refusing
-    steps = [(t.step, d) for t, d in zip(queue.sent, queue.delays)]
+    steps = [(t.step, d) for t, d in zip(queue.sent, queue.delays, strict=False)]
     assert steps == [("plan", 0), ("send", 0), ("send", pushing.RETRY_DELAYS[0]), ("send", pushing.RETRY_DELAYS[1])]
     note = chat.say("메뉴", who="관리자")
     assert note.text.count("알림:") == 1 and f"'{TITLE}' 알림: 5명 모두에게 보내지 못했어요." in note
@@ -148,7 +148,7 @@ def test_a_retry_that_cannot_be_queued_comes_back_with_the_message_not_lost() ->
             raise OSError("queue unreachable")
         real_send(task, delay_seconds)
 
-    queue.send = send  # type: ignore[method-assign]
+    queue.send = send
     chat.bot.queue = queue
     chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
     queue.drain()
@@ -164,7 +164,7 @@ def test_results_not_ready_are_read_again_then_reported_as_not_confirmed() -> No
     chat.bot.queue = queue
     chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
     queue.drain()
-    checks = [d for t, d in zip(queue.sent, queue.delays) if t.step == "check"]
+    checks = [d for t, d in zip(queue.sent, queue.delays, strict=False) if t.step == "check"]
     assert checks == list(pushing.CHECK_DELAYS)
     assert "카카오가 5명 몫을 받았지만 전해졌는지는 확인하지 못했어요." in chat.say("메뉴", who="관리자")
 

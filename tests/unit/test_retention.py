@@ -158,11 +158,11 @@ def test_a_deletion_cut_short_is_finished_by_the_next_run() -> None:
     def cut_short(survey_id: str) -> int:
         raise TimeoutError("the function's time is up")
 
-    store.purge_answers = cut_short  # type: ignore[method-assign]
+    store.purge_answers = cut_short
     run_job(chat)  # logged; the run goes on with the other entries
     assert survey(chat).purged_at is not None and len(store.list_answers(s.id)) == 2
     assert [p.kind for p in store.planned()] == [KEEP]  # still on the schedule
-    store.purge_answers = real  # type: ignore[method-assign]
+    store.purge_answers = real
     chat.clock.advance(minutes=1)
     run_job(chat)
     assert store.list_answers(s.id) == [] and store.planned() == []
@@ -178,7 +178,7 @@ def _everything(store) -> str:
 
         parts = [store.users, store.surveys, store.answers, store.roster, store.former, store.failures]
         return repr(
-            [{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()} for p in parts]
+            [{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()} for p in parts]  # type: ignore[attr-defined, arg-type]
         ) + repr(store.audit)
     client = store.tables.connection.client
     out = []

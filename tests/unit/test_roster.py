@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import pytest
 
+import pytest
 from harness import Chat, key_of, load_roster
 
 from chalicelib.domain import marks, roster, roster_load
@@ -175,10 +176,8 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
     def roster_entries(unit: str = "", name: str = "") -> list[RosterEntry]:
         found = real(unit, name)
         if name and not any(e.claimed_by for e in found):
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 both_read.wait(timeout=5)
-            except threading.BrokenBarrierError:
-                pass
         return found
 
     store.roster_entries = roster_entries  # type: ignore[method-assign]

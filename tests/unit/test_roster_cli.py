@@ -69,7 +69,6 @@ def test_a_new_list_changes_at_once_and_lists_who_it_would_take_off() -> None:
 def cli_store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
     """The command line talking to an in-memory store."""
     from chalicelib import runtime
-
     from scripts import target
 
     store = MemoryStore()

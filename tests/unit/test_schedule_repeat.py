@@ -4,10 +4,9 @@ on the stored items, over simulated weeks, with the job running twice and two ru
 from __future__ import annotations
 
 import threading
-
-import pytest
 from datetime import datetime, timedelta
 
+import pytest
 from harness import Chat, key_of
 from test_remind import FakeNotifier
 
@@ -173,12 +172,12 @@ def test_a_period_is_opened_once_when_two_runs_read_the_schedule_at_the_same_tim
     store = chat.store
     read = store.planned
 
-    def planned_together():  # type: ignore[no-untyped-def]
+    def planned_together():
         plans = read()
         barrier.wait(timeout=10)  # both runs hold the same schedule before either writes
         return plans
 
-    store.planned = planned_together  # type: ignore[method-assign]
+    store.planned = planned_together
     results: list[list[Survey]] = []
     runs = [threading.Thread(target=lambda: results.append(open_planned(store, chat.clock()))) for _ in range(2)]
     for r in runs:
@@ -209,7 +208,7 @@ def test_a_repeat_needs_a_deadline_shorter_than_a_period_and_a_stopped_repeat_is
     chat.say(f"반복 중지 {TITLE}", who="관리자")
     # a run that read the schedule before the stop: its copy's condition (still repeating) fails
     chat.clock.advance(days=9)
-    chat.store.planned = lambda: stale  # type: ignore[method-assign]
+    chat.store.planned = lambda: stale
     assert open_planned(chat.store, chat.clock()) == []
     assert [s.title for s in surveys(chat)] == [TITLE]
 

@@ -22,7 +22,7 @@ class CountingSsm:
     def __init__(self, values: list[Any]) -> None:
         self.values, self.calls = values, 0
 
-    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, Any]:
         assert WithDecryption
         self.calls += 1
         value = self.values[min(self.calls, len(self.values)) - 1]

@@ -4,10 +4,12 @@ formula-safe exports for every trigger character, download links never stored.""
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import json
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fakes import FakeExporter
@@ -17,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib import web
-from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
 from chalicelib.domain.kinds import NUMBER, TEXT
+from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
+from chalicelib.domain.writes import PutUser
 from chalicelib.export import workbook
 from chalicelib.kakao.response import validate
 from chalicelib.service import Bot
-from chalicelib.domain.writes import PutUser
 from tests.events import event
 
 SECRET = "unit-secret"
@@ -37,7 +39,7 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch
         seen.append((a, b))
         return a == b
 
-    monkeypatch.setattr(web.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # the module chalicelib.web compares with
     assert web.secret_ok({"X-Skill-Secret": "s3cret"}, "s3cret")
     assert not web.secret_ok({"X-Skill-Secret": "s3creT"}, "s3cret")
     assert not web.secret_ok({}, "s3cret")  # a missing header is compared too (no early return on it)
@@ -209,7 +211,7 @@ def test_every_trigger_is_quoted_in_csv_and_negative_numbers_stay_numbers() -> N
     rows = list(csv.reader(io.StringIO(workbook.build_csv(s, answers).decode("utf-8-sig"), newline="")))
     header = rows[0]
     for i, row in enumerate(rows[1:]):
-        d = dict(zip(header, row))
+        d = dict(zip(header, row, strict=False))
         assert d["의견"] == "'" + TRIGGERS[i] and d["이름"] == "'" + TRIGGERS[i]
         assert d["수량"] == str(-(i + 1))
 
