@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import local_dynamodb
+
 from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.response import render, validate
 from chalicelib.service import Bot
+from chalicelib.service.budget import Timing
+from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 
@@ -27,6 +31,14 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+def timing_for(store: Any) -> Timing | None:
+    """A bot's time budget over ``store``: on DynamoDB Local (a DynamoStore at an endpoint) no deadline, so that what
+    the chat says never depends on how busy the machine is (local_dynamodb.ENGINE_TIMING); otherwise the bot's own."""
+    if isinstance(store, DynamoStore) and store.config.endpoint:
+        return local_dynamodb.ENGINE_TIMING
+    return None
 
 
 def key_of(name: str) -> str:
@@ -86,7 +98,8 @@ class Chat:
     def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
-        self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY)
+        self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY,
+                       timing=timing_for(self.store))
         self.current = "tester"
 
     def as_(self, name: str) -> Chat:

@@ -11,10 +11,15 @@ and stopped at the end of the session, so a run starts one JVM at most.
 
 Tables are never shared between tests: :func:`fresh_store` gives each caller a
 store on tables under a unique prefix.
+
+The tests' stores on the engine wait for its answer (:func:`patient`): the store's own
+limits are sized for DynamoDB from Lambda, and a JVM beside a test run on two busy
+cores can take longer than them to answer a call it will answer.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,6 +27,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from chalicelib.service.budget import Timing
 from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
 from chalicelib.storage.tables import DynamoConfig
 from scripts import engines
@@ -29,6 +35,23 @@ from scripts import engines
 ENDPOINT_VARIABLE = "HJ_TEST_DYNAMODB_ENDPOINT"
 REGION = "ap-northeast-2"
 CREDENTIALS = ("testing", "testing")  # DynamoDB Local (-sharedDb) accepts any
+
+# How long a test's store waits for DynamoDB Local. The deployed store gives up after 0.5 s to connect and 1 s to
+# read, with one retry (chalicelib/storage/tables.py), and a message starts no call that could end after 4.5 s
+# (chalicelib/service/budget.py), so that Kakao gets an answer within its 5 s whatever DynamoDB does; those limits
+# and what the bot says when they are reached are tested on fakes (tests/unit/test_faults.py,
+# tests/functional/test_faults_http.py). On DynamoDB Local a late answer is a busy machine, not a fault: the
+# tests' stores wait for it, and a chat on it has no deadline (ENGINE_TIMING). These bound a hung engine only;
+# retries are for a connection refused or reset (a read that timed out may have been applied, so it is not tried
+# again early).
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 120.0
+RETRIES = 3
+# The time budget of a bot on the engine (tests/harness.py's Chat uses it): any call may start, and each ends
+# within the timeouts above.
+ENGINE_TIMING = Timing(
+    reply_within=math.inf, store_call=(1 + RETRIES) * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+)
 
 # Variables that would point boto3/pynamodb (here or in a server the tests start) somewhere else
 # than the engine under test.
@@ -89,10 +112,38 @@ def config_for(endpoint: str, prefix: str) -> DynamoConfig:
     return DynamoConfig.for_prefix(prefix, REGION, endpoint, CREDENTIALS)
 
 
+# The settings of pynamodb's Connection (6.x) that its botocore client is made with, on first use.
+_CONNECTION_SETTINGS = {
+    "_connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+    "_read_timeout_seconds": READ_TIMEOUT_SECONDS,
+    "_max_retry_attempts_exception": RETRIES,
+}
+
+
+def patient(store: DynamoStore) -> DynamoStore:
+    """``store``, waiting for the engine's answer as long as :data:`READ_TIMEOUT_SECONDS` (see above).
+
+    Its one connection (every table and transaction goes through it) gets the longer timeouts before its
+    client is made; a pynamodb that names these settings otherwise fails here, not as a slow test.
+    """
+    connection = store.tables.connection
+    missing = [name for name in _CONNECTION_SETTINGS if not hasattr(connection, name)]
+    assert not missing, f"pynamodb's Connection no longer has {missing}: set the engine's timeouts another way"
+    assert connection._client is None, "the store has sent a request already: its client keeps the old timeouts"
+    for name, value in _CONNECTION_SETTINGS.items():
+        setattr(connection, name, value)
+    return store
+
+
+def store_on(endpoint: str, prefix: str) -> DynamoStore:
+    """A store (:func:`patient`) on the tables under ``prefix`` on the engine at ``endpoint``."""
+    return patient(DynamoStore(config_for(endpoint, prefix)))
+
+
 @contextmanager
 def fresh_store(endpoint: str, prefix_head: str = "test") -> Iterator[DynamoStore]:
     """A store on newly created tables of its own on ``endpoint``; the tables are dropped afterwards."""
-    store = DynamoStore(config_for(endpoint, unique_prefix(prefix_head)))
+    store = store_on(endpoint, unique_prefix(prefix_head))
     create_tables(store)
     try:
         yield store
