@@ -531,8 +531,14 @@ def target(name: str, figure: Any, op: str, bound: float, detail: str = "") -> d
 
 
 def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target and whether it holds: speed beside the reference, DynamoDB calls per message, then the costs
+    measured in fresh processes and the store's consistency."""
+    return speed_targets(r) + call_targets(r) + process_targets(r)
+
+
+def speed_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     t, th, hi = r["throughput"], r["think"], r["history"]
-    out = [
+    return [
         target(
             "throughput_ratio_menu",
             r["throughput_ratio_menu"],
@@ -571,6 +577,10 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         target("failures", r["failures"], "==", 0, f"reference: {th['reference']['failures']}"),
     ]
+
+
+def call_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     calls, writes, items, items_500 = r["ddb_calls"], r["ddb_writes"], r["items_read"], r["items_read_500"]
     ops, off = r["ddb"]["deployed"]["surveys_1"], r["ddb"]["rate_limit_off"]["surveys_1"]
 
@@ -596,7 +606,11 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
             ", ".join(f"{k} {v}" for k, v in grown.items()) or "no kind reads more",
         )
     )
-    out += [
+    return out
+
+
+def process_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
         target(
             "import_ratio",
             r["import_ratio"],
@@ -626,7 +640,6 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
             f"{r['store']['stored_answers']} answers, response_count {r['store']['response_count']}",
         ),
     ]
-    return out
 
 
 def fmt(x: Any) -> str:
@@ -690,40 +703,11 @@ def git(*args: str) -> str | None:
 
 
 def measure(plan: Plan, work: Path) -> dict[str, Any]:
-    from chalicelib.domain.model import now_kst
-
-    r: dict[str, Any] = {}
-    with Stack(work, plan) as stack:
-        survey_id = seed(stack)
-        log(f"stack up: the bot on {stack.url}, the reference on {stack.ref_url}")
-
-        log(f"DynamoDB calls per message kind (1 survey, then {plan.closed} closed added)…")
-        r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
-
-        log(
-            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
-            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
-        )
-        one = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
-
-        log(
-            f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
-            f"{plan.warmup:g}+{plan.think_seconds:g} s, the bot then the reference…"
-        )
-        r["think"] = think_time(stack, plan)
-        r["store"] = check_store(stack, survey_id)
-
-        log("history: 메뉴 and 신청 목록 one at a time, 1 survey…")
-        one_survey = history(stack, plan)
-        log(f"adding {plan.closed} closed surveys…")
-        bench_calls.add_closed_surveys(stack.store(), survey_id, plan.closed, now_kst())
-        log(f"history: {1 + plan.closed} surveys…")
-        many = history(stack, plan)
-
-        log(f"closed loop, {1 + plan.closed} surveys: {plan.rounds} × (reference, menu)…")
-        many_block = closed_loop(stack, plan, {"menu": "MenuMember"}, "closed-500")
+    """Every figure: on a private stack (which is stopped before the rest), then in fresh processes."""
+    r, seen = on_the_stack(plan, work)
     log("stack stopped")
 
+    one, many_block = seen["closed-1"], seen["closed-500"]
     r["throughput"] = {
         "menu": throughput(one, "menu"),
         "round": throughput(one, "round"),
@@ -733,13 +717,14 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
     }
     r["history"] = {}
     for text in ("메뉴", "신청 목록"):
-        ms_1, ms_500 = statistics.median(one_survey[text]), statistics.median(many[text])
+        one_survey, many = seen["history-1"][text], seen["history-500"][text]
+        ms_1, ms_500 = statistics.median(one_survey), statistics.median(many)
         r["history"][text] = {
             "ms_1": ms_1,
             "ms_500": ms_500,
             "ratio": ratio(ms_500, ms_1),
-            "samples_1": one_survey[text],
-            "samples_500": many[text],
+            "samples_1": one_survey,
+            "samples_500": many,
         }
 
     log(f"import: {plan.import_runs} × (ours, bare) in fresh processes…")
@@ -751,6 +736,45 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
     log(f"export: {plan.export_rows} × 10, {plan.export_runs} × (ours, bare) in fresh processes…")
     r["export"] = export_ratio(plan)
     return r
+
+
+def on_the_stack(plan: Plan, work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What is measured on the stack: its figures (DynamoDB calls, think time, the store's consistency), and the
+    closed-loop rounds and history samples with one survey and after the closed ones are added."""
+    from chalicelib.domain.model import now_kst
+
+    r: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
+    with Stack(work, plan) as stack:
+        survey_id = seed(stack)
+        log(f"stack up: the bot on {stack.url}, the reference on {stack.ref_url}")
+
+        log(f"DynamoDB calls per message kind (1 survey, then {plan.closed} closed added)…")
+        r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
+
+        log(
+            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, menu, round), "
+            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
+        )
+        seen["closed-1"] = closed_loop(stack, plan, {"menu": "MenuMember", "round": "RoundMember"}, "closed-1")
+
+        log(
+            f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
+            f"{plan.warmup:g}+{plan.think_seconds:g} s, the bot then the reference…"
+        )
+        r["think"] = think_time(stack, plan)
+        r["store"] = check_store(stack, survey_id)
+
+        log("history: 메뉴 and 신청 목록 one at a time, 1 survey…")
+        seen["history-1"] = history(stack, plan)
+        log(f"adding {plan.closed} closed surveys…")
+        bench_calls.add_closed_surveys(stack.store(), survey_id, plan.closed, now_kst())
+        log(f"history: {1 + plan.closed} surveys…")
+        seen["history-500"] = history(stack, plan)
+
+        log(f"closed loop, {1 + plan.closed} surveys: {plan.rounds} × (reference, menu)…")
+        seen["closed-500"] = closed_loop(stack, plan, {"menu": "MenuMember"}, "closed-500")
+    return r, seen
 
 
 def summarize(r: dict[str, Any]) -> dict[str, Any]:
@@ -782,6 +806,36 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    plan, out = read_args(argv)
+    started, stamp = time.monotonic(), dt.datetime.now(dt.UTC)
+    raw = measure_until_stopped(plan)
+    if raw is None:
+        return 130
+    result: dict[str, Any] = {
+        "timestamp": stamp.isoformat(timespec="seconds"),
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "cpu_count": os.cpu_count(),
+        "mode": "smoke" if plan.smoke else "full",
+        "plan": asdict(plan),
+    }
+    result.update(summarize(raw))
+    result.update(raw)
+    result["targets"] = evaluate(result)
+    result["all_targets_hold"] = all(t["holds"] for t in result["targets"])
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+    report(result, plan)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"written: {out}")
+    return 0
+
+
+def read_args(argv: list[str] | None) -> tuple[Plan, Path]:
+    """The plan the command line asks for (--smoke's, with what is given on top) and where the JSON goes."""
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="every part for a few seconds (proves it works)")
     p.add_argument("--users", type=int, help="simulated members (default 100)")
@@ -798,17 +852,21 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     given = {k: v for k, v in vars(args).items() if v is not None and k not in ("smoke", "out")}
     plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke})
+    return plan, args.out
 
-    started, stamp = time.monotonic(), dt.datetime.now(dt.UTC)
+
+def measure_until_stopped(plan: Plan) -> dict[str, Any] | None:
+    """:func:`measure` in a temporary folder (removed after); None when a signal or Ctrl-C stopped it (everything
+    started is stopped by then). Another failure shows the last lines of the logs, then goes on up."""
     # Installed explicitly (SIGINT too): a shell starting us in the background leaves SIGINT ignored.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     work = Path(tempfile.mkdtemp(prefix="hj-bench-"))
     try:
-        raw = measure(plan, work)
+        return measure(plan, work)
     except (KeyboardInterrupt, Interrupted) as e:
         print(f"\ninterrupted ({e or 'SIGINT'}); everything started was stopped", file=sys.stderr)
-        return 130
+        return None
     except BaseException:
         for name in ("stack.out", "reference.log", "logs/gunicorn.log"):
             if (work / name).exists():
@@ -820,20 +878,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, signal.SIG_DFL)
         shutil.rmtree(work, ignore_errors=True)
 
-    result: dict[str, Any] = {
-        "timestamp": stamp.isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "cpu_count": os.cpu_count(),
-        "mode": "smoke" if plan.smoke else "full",
-        "plan": asdict(plan),
-    }
-    result.update(summarize(raw))
-    result.update(raw)
-    result["targets"] = evaluate(result)
-    result["all_targets_hold"] = all(t["holds"] for t in result["targets"])
-    result["wall_seconds"] = round(time.monotonic() - started, 1)
 
+def report(result: dict[str, Any], plan: Plan) -> None:
+    """The think-time tables and the targets, on the terminal."""
     think = result["think"]
     print("")
     print(by_name_table("think time, the bot:", think["ours"]))
@@ -845,13 +892,6 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores · "
         f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
     )
-
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
-    print(f"written: {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -264,6 +265,28 @@ Stop: Ctrl-C
 """
 
 
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass
+class Children:
+    """What :func:`run` started; :meth:`stop` ends it all, the last started first."""
+
+    started: list[engines.Engine] = field(default_factory=list)
+    server: subprocess.Popen[bytes] | None = None
+    event_api: Any = None
+    job_stop: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self, paths: Paths) -> None:
+        self.job_stop.set()
+        remove_stack_file(paths)
+        engines.stop(self.server)
+        if self.event_api is not None:
+            self.event_api.stop()
+        for engine in reversed(self.started):
+            engine.stop()
+
+
 def run(
     port: int,
     persistent: bool,
@@ -280,117 +303,20 @@ def run(
         print(f"{ROOT / 'app.py'} does not exist: nothing to serve", file=sys.stderr)
         return 2
 
-    started: list[engines.Engine] = []
-    server: subprocess.Popen[bytes] | None = None
-    event_api: Any = None
-    job_stop = threading.Event()
+    children = Children()
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in SIGNALS:
         signal.signal(sig, _on_signal)
     t0 = time.monotonic()
     try:
-        paths.logs.mkdir(parents=True, exist_ok=True)
-        for old in paths.logs.glob("*.log"):
-            old.unlink()
-        print("starting DynamoDB Local and moto_server (S3)…", flush=True)
-        # Both boot at once; spawned from this thread (their parent-death signal follows it).
-        ddb = engines.launch_dynamodb_local(paths.data if persistent else None, log=paths.logs / "dynamodb.log")
-        started.append(ddb)
-        s3 = engines.launch_moto(log=paths.logs / "moto.log")
-        started.append(s3)
-        ddb.wait_ready(timeout)
-        s3.wait_ready(timeout)
-        print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
-
-        env = use_local_stack(ddb.endpoint, s3.endpoint)
-        # The local stack's own privacy key (익명 participation), kept beside its data so a restart finds the
-        # records made before; a deployed stage reads its key from SSM instead.
-        os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
-        prepare_storage()
-        # Background jobs go through SQS on the moto server, as deployed (not a thread of the web server).
-        from scripts import sqsworker
-
-        queue_name = f"{env['HJ_TABLE_PREFIX']}-exports"
-        sqs = sqsworker.client(s3.endpoint, env["AWS_REGION"])
-        queue_url, _ = sqsworker.ensure_queues(sqs, queue_name)
-        os.environ.update({"HJ_JOBS": "sqs", "HJ_EXPORT_QUEUE": queue_name, "HJ_SQS_ENDPOINT": s3.endpoint})
-
-        base = f"http://{engines.LOOPBACK}:{port}"
-        # Kakao's Event API stand-in: 알림 goes through it, and it calls the skill back as Kakao would.
-        from scripts.eventapi import EventApiStandIn
-
-        event_api = EventApiStandIn(
-            bot_id="local-bot!",
-            rest_api_key=secrets.token_hex(16),
-            event_name="reminder",
-            skill_url=base + "/skill",
-            skill_secret=os.environ["HJ_SKILL_SECRET"],
-            record=paths.logs / "eventapi.jsonl",
-        )
-        event_api.start()
-        os.environ.update(
-            {
-                "HJ_EVENT_API_BASE": event_api.url,
-                "HJ_BOT_ID": event_api.bot_id,
-                "HJ_EVENT_NAME": event_api.event_name,
-                "HJ_EVENT_API_KEY": event_api.rest_api_key,
-            }
-        )
-        server, server_log = engines.spawn(
-            gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log", env=dict(os.environ), cwd=ROOT
-        )
-        engines.Engine(server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
-        info = {
-            "pid": os.getpid(),
-            "port": port,
-            "skill_url": base + "/skill",
-            "health_url": base + "/health",
-            "web_chat_url": base + "/chat",
-            "skill_secret": os.environ["HJ_SKILL_SECRET"],
-            "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
-            "s3_endpoint": env["HJ_S3_ENDPOINT"],
-            "table_prefix": env["HJ_TABLE_PREFIX"],
-            "export_bucket": env["HJ_EXPORT_BUCKET"],
-            "region": env["AWS_REGION"],
-            "persistent": persistent,
-            "event_api_url": event_api.url,
-            "sqs_endpoint": s3.endpoint,
-            "export_queue": queue_name,
-            "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
-        }
-        write_stack_file(paths, info)
-        threading.Thread(
-            target=run_every,
-            args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
-            name="minute-job",
-            daemon=True,
-        ).start()
-        threading.Thread(
-            target=run_every,
-            args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
-            name="upload-notices",
-            daemon=True,
-        ).start()
-        worker = sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log")
-        worker.stop = job_stop
-        threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
+        info = start(children, port, persistent, workers, threads, timeout, paths, t0)
         print(banner(paths, info, persistent), flush=True)
         print(
             f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
             f"{paths.show(paths.logs / 'gunicorn.log')})",
             flush=True,
         )
-
-        # Sleep until a signal arrives or a child dies.
-        while True:
-            for name, proc in [("gunicorn", server)] + [(e.endpoint, e.proc) for e in started]:
-                if proc.poll() is not None:
-                    print(
-                        f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})",
-                        file=sys.stderr,
-                    )
-                    return 1
-            time.sleep(0.5)
+        return watch(children, paths)
     except Stop:
         print("\nstopping…", flush=True)
         return 0
@@ -399,17 +325,141 @@ def run(
         return 1
     finally:
         # Ignore further Ctrl-C while we clean up, then stop in reverse order.
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for sig in SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
-        job_stop.set()
-        remove_stack_file(paths)
-        engines.stop(server)
-        if event_api is not None:
-            event_api.stop()
-        for engine in reversed(started):
-            engine.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        children.stop(paths)
+        for sig in SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
+
+
+def start(
+    children: Children,
+    port: int,
+    persistent: bool,
+    workers: int,
+    threads: int,
+    timeout: float,
+    paths: Paths,
+    t0: float,
+) -> dict[str, Any]:
+    """Start the engines, the storage, the queue, the Event API stand-in, the server and the background work, in
+    that order, each recorded in ``children`` as it starts; the stack's description (written to stack.json)."""
+    ddb, s3 = start_engines(children, persistent, timeout, paths, t0)
+    env = use_local_stack(ddb.endpoint, s3.endpoint)
+    # The local stack's own privacy key (익명 participation), kept beside its data so a restart finds the
+    # records made before; a deployed stage reads its key from SSM instead.
+    os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
+    prepare_storage()
+    # Background jobs go through SQS on the moto server, as deployed (not a thread of the web server).
+    from scripts import sqsworker
+
+    queue_name = f"{env['HJ_TABLE_PREFIX']}-exports"
+    sqs = sqsworker.client(s3.endpoint, env["AWS_REGION"])
+    queue_url, _ = sqsworker.ensure_queues(sqs, queue_name)
+    os.environ.update({"HJ_JOBS": "sqs", "HJ_EXPORT_QUEUE": queue_name, "HJ_SQS_ENDPOINT": s3.endpoint})
+
+    base = f"http://{engines.LOOPBACK}:{port}"
+    start_event_api(children, base, paths)
+    children.server, server_log = engines.spawn(
+        gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log", env=dict(os.environ), cwd=ROOT
+    )
+    engines.Engine(children.server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
+    info = {
+        "pid": os.getpid(),
+        "port": port,
+        "skill_url": base + "/skill",
+        "health_url": base + "/health",
+        "web_chat_url": base + "/chat",
+        "skill_secret": os.environ["HJ_SKILL_SECRET"],
+        "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
+        "s3_endpoint": env["HJ_S3_ENDPOINT"],
+        "table_prefix": env["HJ_TABLE_PREFIX"],
+        "export_bucket": env["HJ_EXPORT_BUCKET"],
+        "region": env["AWS_REGION"],
+        "persistent": persistent,
+        "event_api_url": children.event_api.url,
+        "sqs_endpoint": s3.endpoint,
+        "export_queue": queue_name,
+        "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": children.server.pid},
+    }
+    write_stack_file(paths, info)
+    start_background(children.job_stop, sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log"), paths)
+    return info
+
+
+def start_engines(
+    children: Children, persistent: bool, timeout: float, paths: Paths, t0: float
+) -> tuple[engines.Engine, engines.Engine]:
+    """DynamoDB Local and moto_server, answering; the logs folder emptied first."""
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    for old in paths.logs.glob("*.log"):
+        old.unlink()
+    print("starting DynamoDB Local and moto_server (S3)…", flush=True)
+    # Both boot at once; spawned from this thread (their parent-death signal follows it).
+    ddb = engines.launch_dynamodb_local(paths.data if persistent else None, log=paths.logs / "dynamodb.log")
+    children.started.append(ddb)
+    s3 = engines.launch_moto(log=paths.logs / "moto.log")
+    children.started.append(s3)
+    ddb.wait_ready(timeout)
+    s3.wait_ready(timeout)
+    print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
+    return ddb, s3
+
+
+def start_event_api(children: Children, base: str, paths: Paths) -> None:
+    """Start Kakao's Event API stand-in: 알림 goes through it, and it calls the skill at ``base`` back as Kakao
+    would. The environment names it for the server about to start."""
+    from scripts.eventapi import EventApiStandIn
+
+    event_api = EventApiStandIn(
+        bot_id="local-bot!",
+        rest_api_key=secrets.token_hex(16),
+        event_name="reminder",
+        skill_url=base + "/skill",
+        skill_secret=os.environ["HJ_SKILL_SECRET"],
+        record=paths.logs / "eventapi.jsonl",
+    )
+    children.event_api = event_api
+    event_api.start()
+    os.environ.update(
+        {
+            "HJ_EVENT_API_BASE": event_api.url,
+            "HJ_BOT_ID": event_api.bot_id,
+            "HJ_EVENT_NAME": event_api.event_name,
+            "HJ_EVENT_API_KEY": event_api.rest_api_key,
+        }
+    )
+
+
+def start_background(job_stop: threading.Event, worker: Any, paths: Paths) -> None:
+    """The minute job, the upload notices and the queue's consumer, each on a thread until ``job_stop`` is set."""
+    threading.Thread(
+        target=run_every,
+        args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
+        name="minute-job",
+        daemon=True,
+    ).start()
+    threading.Thread(
+        target=run_every,
+        args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
+        name="upload-notices",
+        daemon=True,
+    ).start()
+    worker.stop = job_stop
+    threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
+
+
+def watch(children: Children, paths: Paths) -> int:
+    """Sleep until a signal arrives (:class:`Stop`) or a child dies (1)."""
+    while True:
+        for name, proc in [("gunicorn", children.server)] + [(e.endpoint, e.proc) for e in children.started]:
+            if proc is not None and proc.poll() is not None:
+                print(
+                    f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})",
+                    file=sys.stderr,
+                )
+                return 1
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,12 +42,8 @@ class Aws:
         return done.returncode, done.stdout.strip()
 
 
-def deploy(stage: str, region: str, build_dir: str, artifacts: str, email: str) -> int:
-    aws = Aws(region)
-    stack = f"haengjeong-{stage}"
-    _, account = aws("sts", "get-caller-identity", "--query", "Account", "--output", "text")
-    print(f"→ deploying stack {stack} to account {account}, {region}", flush=True)
-    artifacts = artifacts or f"haengjeong-artifacts-{account}-{region}"
+def ensure_artifacts_bucket(aws: Aws, artifacts: str, region: str) -> None:
+    """The bucket `aws cloudformation package` uploads to: made private and encrypted when it does not exist."""
     if aws("s3api", "head-bucket", "--bucket", artifacts, check=False)[0] != 0:
         print(f"creating the artifacts bucket {artifacts}", flush=True)
         aws(
@@ -74,6 +70,15 @@ def deploy(stage: str, region: str, build_dir: str, artifacts: str, email: str) 
             "--server-side-encryption-configuration",
             json.dumps({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
         )
+
+
+def deploy(stage: str, region: str, build_dir: str, artifacts: str, email: str) -> int:
+    aws = Aws(region)
+    stack = f"haengjeong-{stage}"
+    _, account = aws("sts", "get-caller-identity", "--query", "Account", "--output", "text")
+    print(f"→ deploying stack {stack} to account {account}, {region}", flush=True)
+    artifacts = artifacts or f"haengjeong-artifacts-{account}-{region}"
+    ensure_artifacts_bucket(aws, artifacts, region)
     secret = f"/haengjeong/{stage}/skill-secret"
     if (
         aws("ssm", "get-parameter", "--name", secret, "--query", "Parameter.Name", "--output", "text", check=False)[0]

@@ -174,6 +174,49 @@ def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     return data or None
 
 
+def _gateway_error(e: LocalGatewayException, start_response: StartResponse) -> Iterable[bytes]:
+    """What the gateway refused (its authorizers), as it would answer."""
+    payload: bytes | str = e.body if e.body is not None else b""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    out_headers = [(k, str(v)) for k, v in (e.headers or {}).items()]
+    if not any(k.lower() == "content-type" for k, _ in out_headers):
+        out_headers.append(("Content-Type", "application/json"))
+    out_headers.append(("Content-Length", str(len(payload))))
+    start_response(_status_line(e.CODE), out_headers)
+    return [payload]
+
+
+def _respond(response: dict[str, Any], method: str, start_response: StartResponse) -> Iterable[bytes]:
+    """The app's response (API Gateway's proxy form) as WSGI sends it; no body to a HEAD."""
+    code = int(response["statusCode"])
+    out_body = response.get("body")
+    if response.get("isBase64Encoded") and out_body is not None:
+        out_body = base64.b64decode(out_body)
+    if out_body is None:
+        data = b""
+    elif isinstance(out_body, bytes):
+        data = out_body
+    else:
+        data = str(out_body).encode("utf-8")
+    out: list[tuple[str, str]] = []
+    single = dict(response.get("headers") or {})
+    content_type = None
+    for k, v in single.items():
+        if k.lower() == "content-type":
+            content_type = str(v)
+        elif k.lower() != "content-length":
+            out.append((k, str(v)))
+    for k, values in (response.get("multiValueHeaders") or {}).items():
+        for v in values:
+            out.append((k, str(v)))
+    if data or content_type:
+        out.append(("Content-Type", content_type or "application/json"))
+    out.append(("Content-Length", str(len(data))))
+    start_response(_status_line(code), out)
+    return [b"" if method == "HEAD" else data]
+
+
 def make_wsgi_app(
     app: Chalice,
     config: Config | None = None,
@@ -195,42 +238,8 @@ def make_wsgi_app(
                 method=method, path=_path_from_environ(environ), headers=headers, body=body
             )
         except LocalGatewayException as e:  # ForbiddenError 403, NotAuthorizedError 401, InvalidAuthorizer 500
-            payload: bytes | str = e.body if e.body is not None else b""
-            if isinstance(payload, str):
-                payload = payload.encode("utf-8")
-            out_headers = [(k, str(v)) for k, v in (e.headers or {}).items()]
-            if not any(k.lower() == "content-type" for k, _ in out_headers):
-                out_headers.append(("Content-Type", "application/json"))
-            out_headers.append(("Content-Length", str(len(payload))))
-            start_response(_status_line(e.CODE), out_headers)
-            return [payload]
-
-        code = int(response["statusCode"])
-        out_body = response.get("body")
-        if response.get("isBase64Encoded") and out_body is not None:
-            out_body = base64.b64decode(out_body)
-        if out_body is None:
-            data = b""
-        elif isinstance(out_body, bytes):
-            data = out_body
-        else:
-            data = str(out_body).encode("utf-8")
-        out: list[tuple[str, str]] = []
-        single = dict(response.get("headers") or {})
-        content_type = None
-        for k, v in single.items():
-            if k.lower() == "content-type":
-                content_type = str(v)
-            elif k.lower() != "content-length":
-                out.append((k, str(v)))
-        for k, values in (response.get("multiValueHeaders") or {}).items():
-            for v in values:
-                out.append((k, str(v)))
-        if data or content_type:
-            out.append(("Content-Type", content_type or "application/json"))
-        out.append(("Content-Length", str(len(data))))
-        start_response(_status_line(code), out)
-        return [b"" if method == "HEAD" else data]
+            return _gateway_error(e, start_response)
+        return _respond(response, method, start_response)
 
     wsgi.chalice_app = app  # type: ignore[attr-defined]
     wsgi.gateway = gateway  # type: ignore[attr-defined]
