@@ -98,8 +98,9 @@ class Chat:
     def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
-        self.bot = Bot(self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY,
-                       timing=timing_for(self.store))
+        self.bot = Bot(
+            self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY, timing=timing_for(self.store)
+        )
         self.current = "tester"
 
     def as_(self, name: str) -> Chat:

@@ -310,7 +310,7 @@ def stack(dynamodb_local_endpoint: str, tmp_path_factory: pytest.TempPathFactory
     tmp = tmp_path_factory.mktemp("race-stack")
     prefix = local_dynamodb.unique_prefix("race")
     bucket = f"{prefix}-exports"
-    store = DynamoStore(local_dynamodb.config_for(dynamodb_local_endpoint, prefix))
+    store = local_dynamodb.store_on(dynamodb_local_endpoint, prefix)
     s3: engines.Engine | None = None
     server = None
     made_tables = False
