@@ -6,8 +6,8 @@ from typing import Any, cast
 from chalice.app import Chalice, Cron, Rate, Request, Response, SQSEvent
 
 from chalicelib import runtime
-from chalicelib.config import settings
-from chalicelib.logsafe import configure_logging
+from chalicelib.platform.config import settings
+from chalicelib.platform.logsafe import configure_logging
 
 app = Chalice(app_name="haengjeong", configure_logs=False)  # the "haengjeong" logger writes JSON lines (logsafe)
 logger = configure_logging("haengjeong", service="haengjeong")
@@ -34,10 +34,12 @@ def health() -> dict[str, bool]:
     return {"ok": True}
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES))  # opens what is due, closes what expired
-def close_expired(event: object) -> None:
-    closed = runtime.close_expired()
-    logger.info("auto-close", extra={"closed": len(closed)})
+@app.schedule(
+    Rate(1, unit=Rate.MINUTES)
+)  # opens what is due, closes what expired, reminds, deletes what is kept no longer
+def every_minute(event: object) -> None:
+    closed = runtime.every_minute()
+    logger.info("minute job", extra={"closed": len(closed)})
 
 
 @app.schedule(Cron(0, 18, "*", "*", "?", "*"))  # 03:00 KST

@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import web
-from chalicelib.config import Settings, settings
-from chalicelib.secrets import CachedParameter, SecretUnavailable, secrets_of
-from chalicelib.service import Bot, Timing
+from chalicelib.domain.rules import Rules
+from chalicelib.platform.config import Settings, settings
+from chalicelib.platform.secrets import CachedParameter, SecretUnavailable, secrets_of
+from chalicelib.service.bot import Bot
+from chalicelib.service.budget import Timing
 
 if TYPE_CHECKING:
     from chalicelib.domain.ports import Notifier
@@ -59,7 +61,7 @@ def exporter(s: Settings) -> S3Exporter:
 def timing() -> Timing:
     """The reply budget with the worst case of each adapter's call, as the adapters configure them."""
     from chalicelib.export import s3
-    from chalicelib.jobs import SqsQueue
+    from chalicelib.jobs.queues import SqsQueue
     from chalicelib.storage import tables
 
     return Timing(
@@ -97,7 +99,7 @@ def privacy_key(s: Settings) -> Callable[[], bytes] | None:
 
 def build(s: Settings) -> Bot:
     """A bot over the adapters of these settings."""
-    from chalicelib.jobs import InlineQueue, SqsQueue, ThreadQueue
+    from chalicelib.jobs.queues import InlineQueue, SqsQueue, ThreadQueue
     from chalicelib.kakao.callback import deliver
 
     files = exporter(s)
@@ -107,13 +109,15 @@ def build(s: Settings) -> Bot:
         timing=timing(),
         rate_limit=max(0, s.rate_limit_per_minute),
         callback=deliver,
-        open_registration=s.registration == "open",
         notifier=notifier(s),
         uploads=files,
-        remind_hours=s.remind_interval_hours,
-        keep_days=s.keep_days,
-        privacy_key=privacy_key(s),
-        anon_batch=s.anon_batch,
+        rules=Rules(
+            open_registration=s.registration == "open",
+            remind_hours=s.remind_interval_hours,
+            keep_days=s.keep_days,
+            anon_batch=s.anon_batch,
+            privacy_key=privacy_key(s),
+        ),
     )
     if s.jobs == "sqs":
         b.queue = SqsQueue(s.export_queue, s.region, endpoint=s.sqs_endpoint)
@@ -144,7 +148,7 @@ def handle_skill(
     headers: Mapping[str, str], body: Any, request_id: str = "", api_request_id: str = ""
 ) -> tuple[int, dict[str, Any]]:
     """(status, JSON body) of one POST /skill; its log lines carry the Lambda and API Gateway request ids."""
-    from chalicelib.logsafe import correlated
+    from chalicelib.platform.logsafe import correlated
 
     with correlated(request_id=request_id, api_request_id=api_request_id):
         if not web.secret_given(headers):  # junk without the header costs nothing more: no read, no bot, no body
@@ -153,7 +157,7 @@ def handle_skill(
         try:
             accepted = skill_secrets(settings())
         except SecretUnavailable as exc:
-            from chalicelib.logsafe import failure
+            from chalicelib.platform.logsafe import failure
 
             web.log.error("skill secret unavailable", extra=failure(exc))
             return 503, {"error": "unavailable"}
@@ -182,18 +186,18 @@ def skill_secrets(s: Settings) -> tuple[str, ...]:
     return secrets_of(cached_parameter(s.skill_secret_param, s.region).value())
 
 
-def close_expired() -> list[str]:
+def every_minute() -> list[str]:
     """The minute job: open what the schedule says is due (예약, each period of a repeating survey), mark
     surveys past their deadline closed, and send the automatic reminders; returns the ids closed."""
-    from chalicelib.autoclose import close_expired as run
     from chalicelib.domain.model import now_kst
-    from chalicelib.planner import open_planned
+    from chalicelib.jobs.deadlines import close_past_deadline
+    from chalicelib.jobs.schedule import open_planned
 
     b = bot()
     # Retention deletes the answers here, and with them the files made of them (exports, results pages).
     forget = b.exporter.forget_survey if b.exporter is not None else None
-    b.announce_opened(open_planned(b.store, now_kst(), b.keep_days, forget_files=forget))
-    closed = run(b.store, now_kst(), b.keep_days)
+    b.announce_opened(open_planned(b.store, now_kst(), b.rules.keep_days, forget_files=forget))
+    closed = close_past_deadline(b.store, now_kst(), b.rules.keep_days)
     b.announce_closed(closed)
     b.auto_remind()
     return closed
@@ -224,7 +228,7 @@ def dynamodb_client(s: Settings) -> Any:
 
 def backup_tables() -> dict[str, Any]:
     """The daily backup: every table to the backup bucket under backups/<time>/ (the scheduled job)."""
-    from chalicelib import backup
+    from chalicelib.jobs import backup
 
     s = settings()
     files = exporter(s)
@@ -247,6 +251,6 @@ def import_uploads(event: Mapping[str, Any]) -> int:
 
 def run_export_task(message: str) -> None:
     """Build a background export from its queue message."""
-    from chalicelib.domain.ports import ExportTask
+    from chalicelib.domain.tasks import ExportTask
 
     bot().run_export_task(ExportTask.from_json(message))

@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except target.NoTarget as e:
         return target.fail(e)
 
-    from chalicelib import backup, runtime
-    from chalicelib.config import settings
+    from chalicelib import runtime
+    from chalicelib.jobs import backup
+    from chalicelib.platform.config import settings
 
     s = settings()
     client = runtime.dynamodb_client(s)

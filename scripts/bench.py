@@ -207,7 +207,7 @@ class Stack:
 
     def store(self) -> Any:
         from chalicelib import runtime
-        from chalicelib.config import settings
+        from chalicelib.platform.config import settings
 
         return runtime.store(settings())
 

@@ -178,7 +178,7 @@ def environment(**changes: str | None) -> Iterator[None]:
 def build_bot(table_prefix: str, rate_limit: str | None) -> Any:
     """A bot of this process's (stack) settings on tables ``table_prefix``-*; rate limit None = as deployed."""
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
 
     with environment(HJ_TABLE_PREFIX=table_prefix, HJ_RATE_LIMIT=rate_limit, HJ_JOBS="inline"):
         return runtime.build(settings())
@@ -301,7 +301,7 @@ def one_pass(bot: Any, member: str, admin: str, title: str, survey_id: str) -> d
 
 def measure(table_prefix: str, closed: int, now: datetime) -> dict[str, Any]:
     """Both passes, with the rate limit as deployed and with it off (the load runs' setting)."""
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
     from scripts import devstack
 
     with environment(HJ_TABLE_PREFIX=table_prefix):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.config import LOCAL_SKILL_SECRET
+from chalicelib.platform.config import LOCAL_SKILL_SECRET
 from scripts.local import STACK_FILE
 
 DEFAULT_URL = "http://127.0.0.1:8000/skill"

@@ -86,7 +86,7 @@ def minute_job() -> object:
     """The scheduled function's work, in this process (which points at the local engines)."""
     from chalicelib import runtime
 
-    return runtime.close_expired()
+    return runtime.every_minute()
 
 
 UPLOAD_WATCH_SECONDS = 1.0  # how soon a roster file put on the local S3 is imported (AWS: at once, by notice)
@@ -104,8 +104,8 @@ class UploadNotices:
         from urllib.parse import quote_plus
 
         from chalicelib import runtime
-        from chalicelib.config import settings
         from chalicelib.export.s3 import UPLOAD_PREFIX
+        from chalicelib.platform.config import settings
 
         if self._exporter is None:
             self._exporter = runtime.exporter(settings())
@@ -144,7 +144,7 @@ def prepare_storage(attempts: int = 3) -> None:
     slow to answer its first request: the bucket is retried the same way.
     """
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
     from chalicelib.storage.dynamo import create_tables
     from scripts.migrate import migrate
 

@@ -637,7 +637,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.config import LOCAL_SKILL_SECRET
+    from chalicelib.platform.config import LOCAL_SKILL_SECRET
 
     p = argparse.ArgumentParser(prog="python -m scripts.eventapi", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: one the OS picks)")

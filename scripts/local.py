@@ -2,7 +2,7 @@
 
 A local stack is DynamoDB Local and an S3 server on loopback ports (``make run``
 writes them to ``.local/stack.json``). :func:`use_local_stack` sets the
-environment so that this process (through ``chalicelib.config.settings``) and the
+environment so that this process (through ``chalicelib.platform.config.settings``) and the
 processes it starts talk to that stack and to nothing else.
 """
 
@@ -56,7 +56,7 @@ def use_local_stack(
     redirect the clients past the given endpoints. Table prefix and bucket default to
     the environment's, else the local ones; the skill secret to the local one.
     """
-    from chalicelib.config import LOCAL_CREDENTIALS, LOCAL_SKILL_SECRET
+    from chalicelib.platform.config import LOCAL_CREDENTIALS, LOCAL_SKILL_SECRET
 
     env = os.environ
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):

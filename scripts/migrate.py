@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     except target.NoTarget as e:
         return target.fail(e)
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
 
     s = settings()
     done = migrate(runtime.store(s))

@@ -8,7 +8,7 @@ audit entry: the audit table gets PutItem alone.
     api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the
                    skill secret, the Kakao key, the privacy key)
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
-    close_expired  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
+    every_minute  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
                    survey's files when its retention ends
     import_roster  the bucket's notice of an upload: tables, reading and deleting the uploaded file
     backup_tables  the daily backup: scanning the tables and writing under backups/ in the bucket, nothing else
@@ -41,7 +41,7 @@ KEEPS: dict[str, set[str]] = {
         "dynamodb:*", "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "sqs:*",
         "ssm:GetParameter:event", "logs:*", "xray:*",
     },
-    "close_expired": {
+    "every_minute": {
         "dynamodb:*", "s3:DeleteObject", "s3:ListBucket", "sqs:GetQueueUrl", "sqs:SendMessage", "logs:*", "xray:*",
     },
     "import_roster": {"dynamodb:*", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "logs:*", "xray:*"},

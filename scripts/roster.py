@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None, ask: Callable[[str], str] | None = None)
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.config import settings
         from chalicelib.domain.ports import Unavailable
+        from chalicelib.platform.config import settings
         from chalicelib.rosterfile import RosterFileError
         from chalicelib.service import roster_files
 

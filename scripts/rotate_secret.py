@@ -35,7 +35,7 @@ def parameter_name(stage: str) -> str:
 
 
 def current(ssm: Any, name: str) -> list[str]:
-    from chalicelib.secrets import secrets_of
+    from chalicelib.platform.secrets import secrets_of
 
     try:
         return list(secrets_of(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]))

@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.config import settings
         from chalicelib.domain.ports import Unavailable
+        from chalicelib.platform.config import settings
 
         s = settings()
         try:

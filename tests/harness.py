@@ -10,9 +10,10 @@ import local_dynamodb
 
 from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.response import render, validate
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from chalicelib.service.budget import Timing
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
@@ -99,7 +100,11 @@ class Chat:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
         self.bot = Bot(
-            self.store, exporter, clock=self.clock, privacy_key=lambda: PRIVACY_KEY, timing=timing_for(self.store)
+            self.store,
+            exporter,
+            clock=self.clock,
+            rules=Rules(privacy_key=lambda: PRIVACY_KEY),
+            timing=timing_for(self.store),
         )
         self.current = "tester"
 

@@ -8,7 +8,8 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from chalicelib.domain.ports import ACCEPTED, Attempt, ExportTask, Notifier, Queue, TaskResult
+from chalicelib.domain.ports import ACCEPTED, Notifier, Queue
+from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
 
 
 class Crash(BaseException):

@@ -3,6 +3,7 @@ in 인분 and a 복수선택 question, answered by four members (one without a u
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from harness import Chat
@@ -34,7 +35,9 @@ def answered_chat(exporter: Any = None, mode: str | None = None) -> Chat:
     """An admin's BBQ survey answered by four members (one without a unit); one more member has not answered.
     ``mode`` is the preview's 응답 방식 (실명 when None)."""
     c = Chat(exporter=exporter)
-    c.bot.anon_batch = 1  # answers kept without names shown one by one: these tests are about what is shown
+    c.bot.rules = dataclasses.replace(
+        c.bot.rules, anon_batch=1
+    )  # answers kept without names shown one by one: these tests are about what is shown
     c.register("관리자", "본부", ADMIN)
     for who, unit, *_ in ANSWERS:
         c.register(who, unit)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from chalicelib.domain import roster
-from chalicelib.domain.common import main_quick
-from chalicelib.domain.context import Ctx, ExportJob, Outcome
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
+from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.writes import DeleteUser
 
 HELP_WORDS = {"방법", "안내", "하는 법", "하는법", "어떻게"}  # '등록 방법' asks how, it is not a name
@@ -19,7 +20,7 @@ HOW_TO_REGISTER = roster.HOW_TO_REGISTER
 
 def roster_here(ctx: Ctx) -> RosterInfo:
     """The roster registration goes through (none with open registration): one small item."""
-    return RosterInfo() if ctx.open_registration else ctx.db.roster_info()
+    return RosterInfo() if ctx.rules.open_registration else ctx.db.roster_info()
 
 
 def welcome(ctx: Ctx, text: str) -> Outcome:
@@ -103,4 +104,4 @@ def collect_files(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say("받을 파일이 없어요. 관리자는 '다운로드 <제목>'으로 만들 수 있어요.", quick=main_quick(ctx.user))
         )
-    return Outcome(Reply.say("파일을 준비했어요."), session=session, export=ExportJob([], ready=ready))
+    return Outcome(Reply.say("파일을 준비했어요."), session=session, effects=[ExportJob([], ready=ready)])

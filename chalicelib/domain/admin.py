@@ -10,34 +10,33 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain import tally
-from chalicelib.domain.audience import Person, audience
-from chalicelib.domain.common import main_quick, page_of, ref, split_page, survey_page
-from chalicelib.domain.context import Ctx, ExportJob, NotifyJob, Outcome
-from chalicelib.domain.finding import for_admin, forget_managed, managed_pool
+from chalicelib.domain.admin_roles import find_person, which_person
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import ForgetFiles, NotifyJob
 from chalicelib.domain.model import (
     CLOSED,
     MANAGED_KEPT,
-    MODE_NAMES,
     OPEN,
     SCHEDULED,
     Managed,
     Survey,
     SurveyInfo,
     User,
-    target_label,
 )
-from chalicelib.domain.parsing import DEADLINE_EXAMPLES, fmt_deadline, moment_or_ask
-from chalicelib.domain.people import find_person, which_person
-from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown, shown_count
+from chalicelib.domain.particles import pp
+from chalicelib.domain.privacy import shown_count
 from chalicelib.domain.repeat import describe
-from chalicelib.domain.reply import Quick, QuickLike, Reply, offered
-from chalicelib.domain.retention import closing, keep_label, purged_reply, reopening
+from chalicelib.domain.reply import Quick, Reply
+from chalicelib.domain.retention import closing, keep_label, keep_plan, purged_reply, reopening
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.survey_lookup import forget_managed, managed_pool
+from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick, page_of, ref, split_page, survey_page
+from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.writes import (
     AddCoadmin,
     DeleteSurvey,
+    KeepLonger,
     ListSurvey,
     PutUser,
     SetSurveyStatus,
@@ -45,18 +44,12 @@ from chalicelib.domain.writes import (
     Write,
 )
 
-NAMES_PER_PAGE = 60
-
 
 def denied(ctx: Ctx, action: str, what: str = "관리자") -> Outcome:
     """A polite refusal, audited."""
     return Outcome(
         Reply.say(f"{what}만 쓸 수 있는 명령이에요.", quick=main_quick(ctx.user)), writes=[ctx.audit("denied", action)]
     )
-
-
-def _resolve(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
-    return for_admin(ctx, cmd, arg)
 
 
 def my_surveys(ctx: Ctx, arg: str) -> Outcome:
@@ -77,7 +70,7 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
             state = f"예약 {fmt_deadline(s.opens_at, ctx.now)} 열림"
         if s.repeat:
             state += f" · {describe(s.repeat)} 반복"
-        if kept := keep_label(s, ctx.keep_days, ctx.now):
+        if kept := keep_label(s, ctx.rules.keep_days, ctx.now):
             state += f" · {kept}"
         cap = f"/{s.cap}" if s.cap else ""
         return f"• {s.title} — {state} · 응답 {shown_count(s)}{cap} · {fmt_deadline(s.deadline, ctx.now)}"
@@ -95,116 +88,9 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(reply, user=me)
 
 
-def _with_answers(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
-    """The admin's survey ``arg`` names for a command that reads its answers, or the reply instead (also when
-    its retention is over and the answers are gone)."""
-    found = _resolve(ctx, cmd, arg)
-    if not isinstance(found, Outcome) and found[0].purged_at is not None:
-        return purged_reply(found[0], ref(found[0], found[1]), ctx.now)
-    return found
-
-
-def status(ctx: Ctx, arg: str) -> Outcome:
-    """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    found = _with_answers(ctx, "현황", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
-    answers = shown(s, ctx.db.list_answers(s.id))  # of a survey kept without names: full batches only
-    people = audience(ctx.db, s, answers)
-    state = s.state_label(ctx.now)
-    s = as_shown(s, answers)
-    cap = f" · 최대 {s.cap}" if s.cap else ""
-    pct = tally.rate(people.answered_here, people.target)
-    rate = f", {pct}%" if pct is not None else ""
-    head = [
-        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline, ctx.now)})",
-        f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
-    ]
-    if people.outside:
-        head.append(f"대상 밖 응답 {people.outside}명 (명단에서 빠졌거나 다른 소속으로 옮긴 사람)")
-    if s.anonymous:
-        head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
-        if note := batch_note(s):
-            head.append(note)
-    body = "\n".join(head + tally.by_question(s, answers))
-    units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
-    r = ref(s, pool)
-    toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
-    quick: list[QuickLike] = [
-        Quick("미응답", f"미응답 {r}"),
-        Quick("결과 보기", f"결과 보기 {r}"),
-        Quick("다운로드", f"다운로드 {r}"),
-        toggle,
-        Quick("공동관리자", f"공동관리자 {r}"),
-        "내 신청서",
-        "메뉴",
-    ]
-    return Outcome(Reply.say(body, units, quick=quick))
-
-
-def missing(ctx: Ctx, arg: str) -> Outcome:
-    """미응답 <제목> [쪽]: the target's people who have not answered: registered but silent, and (with a roster)
-    not registered yet, per unit, with their marks where names repeat."""
-    title, page = split_page(arg)
-    found = _resolve(ctx, "미응답", title)
-    if isinstance(found, Outcome) and page > 1:  # a title that ends in a number
-        found, page = _resolve(ctx, "미응답", arg), 1
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
-    r = ref(s, pool)
-    if s.is_full() and s.is_open(ctx.now):
-        return Outcome(
-            Reply.say(
-                f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
-                quick=[
-                    Quick("현황", f"현황 {r}"),
-                    Quick("결과 보기", f"결과 보기 {r}"),
-                    Quick("다운로드", f"다운로드 {r}"),
-                    "메뉴",
-                ],
-            )
-        )
-    people = audience(ctx.db, s)
-    if people.answered is None:
-        return Outcome(
-            Reply.say(
-                f"[{s.title}] 응답 {people.responses}명 / 대상 {people.target}명. {ANONYMOUS_NOTE}",
-                quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
-            )
-        )
-    silent, waiting = people.silent, people.waiting
-    quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
-    if not silent and not waiting:
-        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]))
-    lines = [
-        f"[{s.title}] 미응답 {len(silent) + len(waiting)}명 / 대상 {people.target}명"
-        + (f" ({page}쪽)" if page > 1 else "")
-    ]
-    if s.anonymous and (note := batch_note(s)):
-        lines.append(note)
-    if people.roster:
-        lines.append(f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명")
-        lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in people.per_unit().items()]
-    start = (page - 1) * NAMES_PER_PAGE
-    named = [("응답 안 함", people.label(p)) for p in silent] + [("미등록", people.label(p)) for p in waiting]
-    shown = named[start : start + NAMES_PER_PAGE]
-    for part in ("응답 안 함", "미등록"):
-        names = [label for which, label in shown if which == part]
-        if names:
-            lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
-    if len(named) > start + NAMES_PER_PAGE:
-        quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
-    return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
-
-
-def ask_close(ctx: Ctx, arg: str) -> Outcome:
+def ask_close(ctx: Ctx, t: Target) -> Outcome:
     """마감 <제목>: asks first (예 · 아니오), saying how many answered."""
-    found = _resolve(ctx, "마감", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
+    s, pool = t.survey, t.pool
     if s.status == CLOSED:
         return _already_closed(s, ref(s, pool))
     if s.status == SCHEDULED:
@@ -253,8 +139,8 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
             ],
         ),
         session=session,
-        writes=[*closing(s, ctx.now, ctx.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
-        notify=closed_notice(s, ctx.key),
+        writes=[*closing(s, ctx.now, ctx.rules.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],
+        effects=[*closed_notice(s, ctx.key)],
     )
 
 
@@ -276,18 +162,16 @@ def _refused_close(ctx: Ctx, sid: str) -> Outcome:
     )
 
 
-def closed_notice(s: Survey | SurveyInfo, closer: str = "") -> NotifyJob | None:
-    """The survey's summary for its owner and co-admins (but whoever closed it, who sees it already)."""
+def closed_notice(s: Survey | SurveyInfo, closer: str = "") -> list[NotifyJob]:
+    """The survey's summary for its owner and co-admins (but whoever closed it, who sees it already): none when
+    there is nobody else to tell."""
     keys = [k for k in dict.fromkeys([s.owner, *s.coadmins]) if k and k != closer]
-    return NotifyJob(s.id, s.title, keys, closer, kind="closed") if keys else None
+    return [NotifyJob(s.id, s.title, keys, closer, kind="closed")] if keys else []
 
 
-def reopen(ctx: Ctx, arg: str) -> Outcome:
+def reopen(ctx: Ctx, t: Target) -> Outcome:
     """재개 <제목>: a deadline that has passed is lifted."""
-    found = _resolve(ctx, "재개", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
+    s, pool = t.survey, t.pool
     r = ref(s, pool)
     if s.purged_at is not None:
         return purged_reply(s, r, ctx.now)
@@ -314,12 +198,9 @@ def reopen(ctx: Ctx, arg: str) -> Outcome:
     )
 
 
-def ask_delete(ctx: Ctx, arg: str) -> Outcome:
+def ask_delete(ctx: Ctx, t: Target) -> Outcome:
     """삭제 <제목>: asks first (예 · 아니오)."""
-    found = _resolve(ctx, "삭제", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, _ = found
+    s = t.survey
     return ctx.ask_first(
         Action.DELETE,
         f"'{s.title}'{pp(s.title, '을(를)')} 삭제할까요? 응답 {shown_count(s)}건과 내려받은 파일도 함께 지워지고 "
@@ -352,74 +233,20 @@ def delete(ctx: Ctx, session: Session, sid: str) -> Outcome:
         user=me,
         session=session,
         writes=[ctx.audit("delete", sid, s.title), DeleteSurvey(sid)],
+        effects=[ForgetFiles(sid)],
     )
 
 
-def download(ctx: Ctx, arg: str) -> Outcome:
-    """다운로드 <제목>: the service builds the files (now, or in the background when big)."""
-    found = _with_answers(ctx, "다운로드", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, _ = found
-    return Outcome(
-        Reply.say("파일을 만들고 있어요."),
-        writes=[ctx.audit("download", s.id, s.title)],
-        export=ExportJob([s.id], surveys=[s]),
-    )
-
-
-def results_page(ctx: Ctx, arg: str) -> Outcome:
-    """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    found = _with_answers(ctx, "결과 보기", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
-    answers = shown(s, ctx.db.list_answers(s.id))
-    people = audience(ctx.db, s, answers)
-    s = as_shown(s, answers)
-    silent: list[Person] = []
-    waiting: list[Person] | None = None
-    if people.answered is not None:  # 익명: nobody knows who has not answered
-        silent = people.silent
-        waiting = people.waiting if people.roster else None
-    from chalicelib.domain import results  # only this command draws a results page
-
-    page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
-    r = ref(s, pool)
-    quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
-    return Outcome(Reply.say(f"{s.title} 결과", quick=quick), writes=[ctx.audit("report", s.id, s.title)], report=page)
-
-
-def master_key(ctx: Ctx, arg: str) -> Outcome:
-    """마스터키: one workbook with every survey (super admin)."""
-    ids = [s.id for s in ctx.db.all_surveys()]
-    if not ids:
-        return Outcome(Reply.say("아직 신청이 하나도 없어요.", quick=main_quick(ctx.user)))
-    return Outcome(
-        Reply.say("전체 파일을 만들고 있어요."),
-        writes=[ctx.audit("download_all", "*", f"{len(ids)}건")],
-        export=ExportJob(ids, master=True),
-    )
-
-
-def coadmin(ctx: Ctx, arg: str) -> Outcome:
+def coadmin(ctx: Ctx, t: Target) -> Outcome:
     """공동관리자 <제목> <이름>."""
-    title, _, who = arg.rpartition(" ")
-    if not title or not who:
-        only = _resolve(ctx, "공동관리자", arg)
-        if isinstance(only, Outcome):
-            return only
-        s, pool = only
+    s, who = t.survey, t.rest
+    if not who:
         return Outcome(
-            Reply.say(f"함께 관리할 관리자의 이름을 붙여 주세요. 예: 공동관리자 {ref(s, pool)} 홍길동", quick=["메뉴"])
+            Reply.say(f"함께 관리할 관리자의 이름을 붙여 주세요. 예: 공동관리자 {t.ref} 홍길동", quick=["메뉴"])
         )
-    found = _resolve(ctx, "공동관리자", title)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
     person, many = find_person(ctx, who)
     if person is None:
-        return which_person(f"공동관리자 {ref(s, pool)}", who, many)
+        return which_person(f"공동관리자 {t.ref}", who, many)
     if not person.is_admin:
         return Outcome(
             Reply.say(
@@ -433,7 +260,7 @@ def coadmin(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(
         Reply.say(
             f"{person.label()}님이 '{s.title}'의 공동관리자가 되었어요.",
-            quick=[Quick("현황", f"현황 {ref(s, pool)}"), "메뉴"],
+            quick=[Quick("현황", f"현황 {t.ref}"), "메뉴"],
         ),
         # Their own item remembers it too, so their commands find it without reading every survey.
         writes=[AddCoadmin(s.id, person.key), _shared_with(person, s, ctx), ctx.audit("add_coadmin", s.id, person.key)],
@@ -445,12 +272,9 @@ def _shared_with(person: User, s: Survey, ctx: Ctx) -> PutUser:
     return PutUser(person)
 
 
-def extend(ctx: Ctx, arg: str) -> Outcome:
+def extend(ctx: Ctx, t: Target) -> Outcome:
     """연장 <제목> <언제>: a new deadline; a closed survey opens again until then. Drafts are untouched."""
-    found = survey_and_moment(ctx, "연장", arg, "언제까지인지", "연장 BBQ 회식 금요일 18시", lifts=True)
-    if isinstance(found, Outcome):
-        return found
-    s, pool, when = found
+    s, pool, when = t.survey, t.pool, t.when
     if s.purged_at is not None:
         return purged_reply(s, ref(s, pool), ctx.now)
     if s.status == SCHEDULED and when is not None and s.opens_at is not None and when <= s.opens_at:
@@ -462,35 +286,6 @@ def extend(ctx: Ctx, arg: str) -> Outcome:
             )
         )
     return _extended(ctx, s, pool, when)
-
-
-def survey_and_moment(
-    ctx: Ctx, cmd: str, arg: str, what: str, example: str, lifts: bool = False
-) -> tuple[Survey, list[SurveyInfo], datetime | None] | Outcome:
-    """'<제목> <언제>' of a command: the admin's survey and the moment (None: '없음', where ``lifts``), or the
-    reply to give instead. The longest title that names one of my surveys wins; the rest is the moment
-    ('주간 식수 금요일 18시')."""
-    words = arg.split()
-    first_miss: Outcome | None = None
-    for cut in range(len(words) - 1, 0, -1):
-        title, said = " ".join(words[:cut]), " ".join(words[cut:])
-        lift = lifts and said in ("없음", "마감 없음")
-        when, why = (None, None) if lift else moment_or_ask(said, ctx.now)
-        found = for_admin(ctx, cmd, title)
-        if isinstance(found, Outcome):
-            if found.writes:  # someone else's survey of exactly that title: refused (and audited)
-                return found
-            if when is not None or lift or offered(why):
-                first_miss = first_miss or found
-            continue
-        if when is None and not lift:
-            r = ref(found[0], found[1])  # '오전 7시' · '오후 7시': the whole command again, one tap away
-            choices = [Quick(q.label, f"{cmd} {r} {q.text}") for q in offered(why) if isinstance(q, Quick)]
-            return Outcome(Reply.say(why or DEADLINE_EXAMPLES, quick=[*choices, "내 신청서", "메뉴"]))
-        return found[0], found[1], when
-    if first_miss is not None:
-        return first_miss
-    return Outcome(Reply.say(f"{what} 붙여 주세요. 예: {example}. {DEADLINE_EXAMPLES}", quick=["내 신청서", "메뉴"]))
 
 
 def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | None) -> Outcome:
@@ -518,6 +313,43 @@ def _extended(ctx: Ctx, s: Survey, pool: Sequence[SurveyInfo], when: datetime | 
         Reply.say(
             f"'{s.title}' {said}.{again} 작성 중이던 답은 그대로예요.",
             quick=[Quick("현황", f"현황 {r}"), Quick("마감", f"마감 {r}"), "메뉴"],
+        ),
+        writes=writes,
+    )
+
+
+def keep_longer(ctx: Ctx, t: Target) -> Outcome:
+    """보관 연장 <제목>: the answers are kept the retention period once more (once per survey)."""
+    s, pool = t.survey, t.pool
+    r = ref(s, pool)
+    back: list[Quick | str] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
+    days = s.keep_days or ctx.rules.keep_days
+    if s.status != CLOSED or s.closed_at is None:
+        return Outcome(
+            Reply.say(
+                f"'{s.title}'{pp(s.title, '은(는)')} 아직 마감 전이에요. 응답은 마감 후 {days}일 보관해요.", quick=back
+            )
+        )
+    until = s.keep_until(ctx.rules.keep_days)
+    if s.keep_extended:
+        return Outcome(
+            Reply.say(
+                f"보관 연장은 한 번만 할 수 있어요. '{s.title}' 응답은 {fmt_deadline(until, ctx.now)}까지 보관해요.",
+                quick=back,
+            )
+        )
+    s.keep_extended = True
+    longer = s.keep_until(ctx.rules.keep_days)
+    writes: list[Write] = [
+        KeepLonger(s.id),
+        keep_plan(s, s.closed_at, ctx.rules.keep_days),
+        ctx.audit("keep_longer", s.id, f"{fmt_deadline(until, ctx.now)} → {fmt_deadline(longer, ctx.now)}"),
+    ]
+    return Outcome(
+        Reply.say(
+            f"'{s.title}' 응답을 {days}일 더, {fmt_deadline(longer, ctx.now)}까지 보관해요. "
+            "보관 연장은 이번 한 번이에요.",
+            quick=back,
         ),
         writes=writes,
     )

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chalicelib.domain.marks import entry_mark, marked, person_mark
-from chalicelib.domain.model import NAMED, Answer, Member, Survey, target_units, unit_key
+from chalicelib.domain.model import NAMED, Answer, Member, Survey, target_units
 from chalicelib.domain.ports import Reach, Reader
 from chalicelib.domain.privacy import answered_keys, shown_count
+from chalicelib.domain.roster_records import unit_key
 
 ANSWERED = "응답"
 SILENT = "응답 안 함"

@@ -1,179 +1,101 @@
-"""The commands a registered person may type when no flow is waiting: one record each.
+"""What each command does: its handler, and for a command about one of the admin's surveys, how that survey is
+found before the handler runs.
 
-A record says the word that starts the message, the handler, who may use it, whether
-it needs a survey's title, and how 도움말 lists it. The help text, the words that
-need a title and the titles the wizard refuses (they would read as a command) all
-come from this table, so adding a command is one entry here.
+The words, their grammar and how 도움말 lists them are in :mod:`chalicelib.domain.vocabulary`; this table has
+one entry per word there (checked at import). A command about a survey names a finder of
+:mod:`chalicelib.domain.targets`: the dispatcher runs it, gives its reply when it has one (a choice, not found,
+a refusal), and otherwise hands the handler the survey as a :class:`~chalicelib.domain.targets.Target`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.domain import (
     account,
     admin,
+    admin_roles,
     answering,
-    lists,
-    people,
-    planning,
+    copying,
+    member_lists,
+    overview,
     remind,
-    retention,
     roster_admin,
+    roster_upkeep,
+    scheduling,
+    submitting,
+    targets,
     wizard,
 )
-from chalicelib.domain.context import Handler
-from chalicelib.domain.model import ADMIN, MEMBER, SUPER
+from chalicelib.domain.context import Ctx, Handler, Outcome
+from chalicelib.domain.targets import Finder, Target
+from chalicelib.domain.vocabulary import WORDS
 
 
 @dataclass(frozen=True)
 class Command:
-    word: str  # what the message starts with ("신청 목록"); the rest is the argument
-    run: Handler  # (ctx, argument) -> Outcome
-    usage: str = ""  # how 도움말 lists it ("현황 <제목>"); "" = not listed
-    role: int = MEMBER  # the least role that may use it (others are refused, and that is audited)
-    action: str = ""  # the audit trail's name for a refused attempt
-    needs_title: bool = False  # without an argument: ask for the survey's title
-    alone: bool = False  # the word alone, never with an argument (탈퇴, 파일 받기)
-    glued: bool = False  # may be typed without the space ("등록홍길동")
+    """A handler of the argument as typed."""
+
+    run: Handler
 
 
-# In the order 도움말 lists them; a message takes the longest word it starts with.
-COMMANDS: list[Command] = [
-    Command("신청 목록", lists.list_open, "신청 목록"),
-    Command("신청", answering.start, "신청 <제목>"),
-    Command("내 신청", lists.list_mine, "내 신청"),
-    Command("신청 수정", answering.start_edit, "신청 수정 <제목>", needs_title=True),
-    Command("신청 취소", answering.ask_withdraw, "신청 취소 <제목>", needs_title=True),
-    Command("등록", account.register, "등록 <소속> <이름> [확인번호]", glued=True),
-    Command("탈퇴", account.ask_leave, "탈퇴", alone=True),
-    Command("파일 받기", account.collect_files, alone=True),
-    Command("신청 만들기", wizard.begin, "신청 만들기", ADMIN, "create"),
-    Command("내 신청서", admin.my_surveys, "내 신청서", ADMIN, "my_surveys"),
-    Command("현황", admin.status, "현황 <제목>", ADMIN, "status", needs_title=True),
-    Command("미응답", admin.missing, "미응답 <제목>", ADMIN, "missing", needs_title=True),
-    Command("마감", admin.ask_close, "마감 <제목>", ADMIN, "close", needs_title=True),
-    Command("재개", admin.reopen, "재개 <제목>", ADMIN, "reopen", needs_title=True),
-    Command("연장", admin.extend, "연장 <제목> <언제>", ADMIN, "extend", needs_title=True),
-    Command("복사", wizard.copy_survey, "복사 <제목>", ADMIN, "copy", needs_title=True),
-    Command("예약", planning.schedule, "예약 <제목> <언제>", ADMIN, "schedule", needs_title=True),
-    Command("반복", planning.repeat, "반복 <제목> <매주 월 9시>", ADMIN, "repeat", needs_title=True),
-    Command("반복 중지", planning.stop_repeat, "반복 중지 <제목>", ADMIN, "repeat_stop", needs_title=True),
-    Command("보관 연장", retention.keep_longer, "보관 연장 <제목>", ADMIN, "keep_longer", needs_title=True),
-    Command("삭제", admin.ask_delete, "삭제 <제목>", ADMIN, "delete", needs_title=True),
-    Command("알림", remind.ask, "알림 <제목>", ADMIN, "remind", needs_title=True),
-    Command("다운로드", admin.download, "다운로드 <제목>", ADMIN, "download", needs_title=True),
-    Command("결과 보기", admin.results_page, "결과 보기 <제목>", ADMIN, "report", needs_title=True),
-    Command("공동관리자", admin.coadmin, "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
-    Command("관리자 등록", people.grant_admin, "관리자 등록 <이름>", SUPER, "grant_admin"),
-    Command("관리자 해제", people.revoke_admin, "관리자 해제 <이름>", SUPER, "revoke_admin"),
-    Command("관리자 목록", people.list_admins, "관리자 목록", SUPER, "list_admins"),
-    Command("마스터키", admin.master_key, "마스터키", SUPER, "master_key"),
-    Command("명단", roster_admin.show, "명단 · 명단 <소속>", SUPER, "roster"),
-    Command("명단 밖", roster_admin.off_roster, "명단 밖", SUPER, "roster_loose"),
-    Command("명단 올리기", roster_admin.upload, "명단 올리기", SUPER, "roster_upload", alone=True),
-    Command("명단 반영", roster_admin.last_load, "명단 반영", SUPER, "roster_load"),
-    Command("명단 정리", roster_admin.ask_purge, "명단 정리", SUPER, "roster_purge", alone=True),
-    Command("명단 추가", roster_admin.add, "명단 추가 <소속> <이름> [확인번호], <이름>", SUPER, "roster_add"),
-    Command("명단 삭제", roster_admin.ask_remove, "명단 삭제 <소속> <이름>", SUPER, "roster_remove"),
-    Command("등록 해제", roster_admin.release, "등록 해제 <이름>", SUPER, "release_registration"),
-    Command("잠금 해제", roster_admin.unlock, "잠금 해제 <소속> <이름>", SUPER, "roster_unlock"),
-]
-_LONGEST_FIRST = sorted(COMMANDS, key=lambda c: -len(c.word))
+@dataclass(frozen=True)
+class About:
+    """A handler of one of the admin's surveys, found by ``takes`` (with the near-miss offer) before it runs."""
 
-# Words that work in every state, and words of the flows (answering, the review card, a confirmation).
-MENU_WORDS = {"메뉴", "도움말", "처음", "시작", "홈", "menu", "help", "?"}
-HELP_WORDS = {"도움말", "help", "?"}
-ANSWER_WORDS = {"제출", "이전", "건너뛰기", "수정"}  # of the answer flow and its review card
-CONFIRM_WORDS = {"취소", "예", "아니오"}  # of a pending question (취소 also leaves any flow)
-FLOW_WORDS = ANSWER_WORDS | CONFIRM_WORDS
-ROLE_TITLES = {ADMIN: "관리자", SUPER: "슈퍼관리자"}
+    run: Callable[[Ctx, Target], Outcome]
+    takes: Finder = targets.survey
 
 
-def match(text: str) -> tuple[Command | None, str]:
-    """The command ``text`` starts with (the longest word wins) and its argument; a command of two words
-    also typed without the space between them ('신청목록', '관리자등록 김철수')."""
-    for c in _LONGEST_FIRST:
-        if text == c.word:
-            return c, ""
-        if c.alone:
-            continue
-        if text.startswith(c.word + " ") or (c.glued and text.startswith(c.word)):
-            return c, text[len(c.word) :].strip()
-    for c in _LONGEST_FIRST:
-        joined = c.word.replace(" ", "")
-        if joined == c.word:
-            continue
-        if text == joined:
-            return c, ""
-        if not c.alone and text.startswith(joined + " "):
-            return c, text[len(joined) :].strip()
-    return None, ""
+COMMANDS: dict[str, Command | About] = {
+    "신청 목록": Command(member_lists.list_open),
+    "신청": Command(answering.start),
+    "내 신청": Command(member_lists.list_mine),
+    "신청 수정": Command(answering.start_edit),
+    "신청 취소": Command(submitting.ask_withdraw),
+    "등록": Command(account.register),
+    "탈퇴": Command(account.ask_leave),
+    "파일 받기": Command(account.collect_files),
+    "신청 만들기": Command(wizard.begin),
+    "내 신청서": Command(admin.my_surveys),
+    "현황": About(overview.status, targets.with_answers),
+    "미응답": About(overview.missing, targets.paged),
+    "마감": About(admin.ask_close),
+    "재개": About(admin.reopen),
+    "연장": About(admin.extend, targets.then_moment("언제까지인지", "연장 BBQ 회식 금요일 18시", lifts=True)),
+    "복사": About(copying.copy_survey),
+    "예약": About(scheduling.schedule, targets.then_moment("언제 열지", "예약 주간 식수 월요일 오전 9시")),
+    "반복": About(scheduling.repeat, targets.then_rule),
+    "반복 중지": About(scheduling.stop_repeat),
+    "보관 연장": About(admin.keep_longer, targets.with_answers),
+    "삭제": About(admin.ask_delete),
+    "알림": About(remind.ask),
+    "다운로드": About(overview.download, targets.with_answers),
+    "결과 보기": About(overview.results_page, targets.with_answers),
+    "공동관리자": About(admin.coadmin, targets.then_name),
+    "관리자 등록": Command(admin_roles.grant_admin),
+    "관리자 해제": Command(admin_roles.revoke_admin),
+    "관리자 목록": Command(admin_roles.list_admins),
+    "마스터키": Command(overview.master_key),
+    "명단": Command(roster_admin.show),
+    "명단 밖": Command(roster_admin.off_roster),
+    "명단 올리기": Command(roster_admin.upload),
+    "명단 반영": Command(roster_upkeep.last_load),
+    "명단 정리": Command(roster_upkeep.ask_purge),
+    "명단 추가": Command(roster_admin.add),
+    "명단 삭제": Command(roster_upkeep.ask_remove),
+    "등록 해제": Command(roster_upkeep.release),
+    "잠금 해제": Command(roster_upkeep.unlock),
+}
+if set(COMMANDS) != {w.word for w in WORDS}:  # a word without a handler, or a handler without a word
+    raise TypeError(f"commands and words differ: {sorted(set(COMMANDS) ^ {w.word for w in WORDS})}")
 
 
-def trailing(text: str, role: int) -> tuple[Command, str] | None:
-    """A command typed after its title ('송년회 현황', 'BBQ 회식 신청 취소'): the command (one this role may use,
-    about a survey) and the title; None otherwise."""
-    for c in _LONGEST_FIRST:
-        if c.role > role or not (c.needs_title or c.word == "신청"):
-            continue
-        if text.endswith(" " + c.word):
-            title = text[: -len(c.word)].strip()
-            if title:
-                return c, title
-    return None
-
-
-def near(text: str, role: int) -> list[str]:
-    """What a message that is no command may have meant: commands this role may use whose word is a typo
-    away from the message's first words, with the rest of the message kept ('헌황 BBQ' → '현황 BBQ')."""
-    from chalicelib.domain.fuzzy import closest, heads
-
-    usable = [c for c in COMMANDS if c.role <= role and c.usage]
-    found: list[str] = []
-    for head in heads(text, [c.word for c in usable]):
-        rest = text[len(head) :].strip()
-        for c in closest(head, [(c.word, c) for c in usable]):
-            if c.alone and rest:
-                continue
-            found.append(f"{c.word} {rest}".strip())
-    return list(dict.fromkeys(found))
-
-
-def word_of(text: str) -> str:
-    """What a log line may say of a message: the command or flow word, never what follows it."""
-    c, _ = match(text)
-    if c is not None:
-        return c.word
-    return text if text in MENU_WORDS or text in FLOW_WORDS else "(text)"
-
-
-def help_lines(role: int) -> list[str]:
-    """도움말: the commands this role may use, a line per role."""
-
-    def listed(r: int) -> str:
-        return " · ".join(c.usage for c in COMMANDS if c.role == r and c.usage)
-
-    lines = [f"명령어: {listed(MEMBER)}\n답하는 중에는 이전 · 건너뛰기 · 취소, 끝에서 제출 · 수정."]
-    lines += [f"{ROLE_TITLES[r]}: {listed(r)}" for r in (ADMIN, SUPER) if role >= r]
-    return lines
-
-
-def title_hint(c: Command, is_admin: bool) -> str:
-    """Where to find the title a command needs: the member's or the admin's own list."""
-    if c.role == MEMBER:
-        return "내 신청"
-    return "내 신청서" if is_admin else "메뉴"
-
-
-def reads_as_command(title: str) -> bool:
-    """A survey title that would be read as something else when typed: a menu or flow word, a
-    command that acts without a title ('탈퇴', '등록금 납부' registering a name), or a title that
-    turns '신청 <제목>' into another 신청 command ('목록 정리')."""
-    if title in MENU_WORDS or title in FLOW_WORDS:
-        return True
-    c, _ = match(title)
-    if c is not None and not c.needs_title:
-        return True
-    first = title.split()[0] if title.split() else ""
-    return any(c.word == f"신청 {first}" for c in COMMANDS)
+def run(ctx: Ctx, word: str, arg: str) -> Outcome:
+    """Do the command ``word`` with ``arg`` (the role is checked by the caller)."""
+    c = COMMANDS[word]
+    if isinstance(c, Command):
+        return c.run(ctx, arg)
+    found = c.takes(ctx, word, arg)
+    return found if isinstance(found, Outcome) else c.run(ctx, found)

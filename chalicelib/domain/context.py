@@ -6,38 +6,16 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib.domain.model import KEEP_DAYS, Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.effects import Effect
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
-from chalicelib.domain.privacy import BATCH
+from chalicelib.domain.privacy import participated
 from chalicelib.domain.reply import QuickLike, Reply
-from chalicelib.domain.session import Action, ReadyFile, Session
+from chalicelib.domain.rules import Rules
+from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import Audit, Write
-
-if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
-    from chalicelib.domain.results import Results
-
-
-@dataclass
-class ExportJob:
-    """Build a download of these surveys (one sheet each); ``master`` = the super admin's everything."""
-
-    survey_ids: list[str]
-    master: bool = False
-    ready: list[ReadyFile] = field(default_factory=list)  # files built in the background, to hand out now
-    surveys: list[Survey] = field(default_factory=list)  # the surveys when the step read them already
-
-
-@dataclass
-class NotifyJob:
-    """Remind these people of a survey through Kakao's event channel, after the step's writes commit."""
-
-    survey_id: str
-    title: str
-    user_keys: list[str]
-    admin_key: str  # who asked: the result is told to them
-    kind: str = "remind"  # or "closed": the survey's admins get its summary
 
 
 @dataclass
@@ -47,42 +25,34 @@ class Outcome:
     ``user`` is the speaker's item to store when its fields change (None = unchanged);
     ``session`` their new conversation state (None = unchanged). ``conversation.step``
     folds the session into the user it returns, so the service sees one user item.
+    ``writes`` are committed with it, all or none; then the service runs ``effects``
+    (:mod:`chalicelib.domain.effects`) in order.
     """
 
     reply: Reply
     user: User | None = None
     session: Session | None = None
     writes: list[Write] = field(default_factory=list)
-    export: ExportJob | None = None
-    notify: NotifyJob | None = None
-    upload_page: str = ""  # a roster upload page to hand out, under this token (명단 올리기)
-    roster_import: str = ""  # import the roster file uploaded under this token, in the background
-    roster_removal: str = ""  # take off the people the load kept under this token found missing, in the background
-    report: Results | None = None  # a results page to draw and hand out (결과 보기)
-    deferred: list[Answer] = field(default_factory=list)  # answers kept without names, written apart and later
+    effects: list[Effect] = field(default_factory=list)  # what the service does after the commit, in order
 
 
 @dataclass
 class Ctx:
-    """One message as the conversation sees it: who, when, how to read, and their state."""
+    """One message as the conversation sees it: who, when, how to read, what the settings say, and their state."""
 
     key: str
     user: User | None
     now: datetime
     db: Reader
+    rules: Rules = field(default_factory=Rules)
     tap: dict[str, Any] = field(default_factory=dict)  # clientExtra of the tapped quick reply ({} when typed)
     session: Session = field(default_factory=Session)  # to read; a handler that changes it takes state()
+    reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
+    upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
     _stored: dict[str, Any] = field(default_factory=dict, repr=False)  # the session as stored, for fresh copies
     _listed: list[SurveyInfo] | None = field(default=None, repr=False)
     _known: dict[str, tuple[Survey | None, Answer | None]] = field(default_factory=dict, repr=False)
-    open_registration: bool = False  # anyone registers as whoever they say, even with a roster
-    reminders: bool = False  # Kakao's event channel is configured: 알림 can reach people
-    upload_ready: bool = False  # the file of the speaker's pending roster upload has arrived
-    remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
-    keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
     _took_part: set[str] | None = field(default=None, repr=False)  # unnamed surveys answered (see answered())
-    privacy_key: Callable[[], bytes] | None = None  # the organisation's key for 익명 participation (from SSM)
-    anon_batch: int = BATCH  # answers of a survey kept without names are shown in batches of this many
 
     @classmethod
     def of(
@@ -91,16 +61,13 @@ class Ctx:
         user: User | None,
         now: datetime,
         db: Reader,
+        rules: Rules | None = None,
+        *,
         tap: dict[str, Any] | None = None,
         listed: list[SurveyInfo] | None = None,
         known: dict[str, tuple[Survey | None, Answer | None]] | None = None,
-        open_registration: bool = False,
         reminders: bool = False,
         upload_ready: bool = False,
-        remind_hours: int = 12,
-        keep_days: int = KEEP_DAYS,
-        privacy_key: Callable[[], bytes] | None = None,
-        anon_batch: int = BATCH,
     ) -> Ctx:
         """The context of a message from ``user`` (None: not registered), their session read from the item;
         ``listed`` is the listing and ``known`` {survey id: (survey, my answer)} what was read with the user
@@ -111,19 +78,14 @@ class Ctx:
             user,
             now,
             db,
+            rules or Rules(),
             dict(tap or {}),
             Session.from_dict(stored),
+            reminders,
+            upload_ready,
             stored,
             listed,
             dict(known or {}),
-            open_registration,
-            reminders,
-            upload_ready,
-            remind_hours,
-            keep_days,
-            None,
-            privacy_key,
-            anon_batch,
         )
 
     @property
@@ -177,8 +139,6 @@ class Ctx:
         person key derives: one small read each, for the listed ones their item does not remember."""
         u = self.member
         if self._took_part is None:
-            from chalicelib.domain.privacy import participated
-
             self._took_part = set()
             for s in self.listed():
                 if s.unnamed and s.id not in u.answered and s.is_open(self.now) and s.meant_for(u):
@@ -189,7 +149,8 @@ class Ctx:
 
     def key_for_privacy(self) -> bytes | None:
         """The organisation's privacy key, read when a 익명 survey needs it (None: none configured here)."""
-        return self.privacy_key() if self.privacy_key is not None else None
+        key = self.rules.privacy_key
+        return key() if key is not None else None
 
     def audit(self, action: str, target: str, detail: str = "") -> Audit:
         return Audit(AuditEntry(actor=self.key, action=action, target=target, detail=detail, at=self.now.isoformat()))

@@ -8,7 +8,7 @@ What a message means depends on the state the person is in:
 
     state        entered by                         a message may be
     (none)       not registered                     등록 ... (anything else: how to register)
-    IDLE         registering; any flow ending       a command of commands.COMMANDS, or a survey's title
+    IDLE         registering; any flow ending       a command of vocabulary.WORDS, or a survey's title
     ANSWERING    신청 <제목>, 신청 수정 <제목>        an answer · 이전 · 건너뛰기 · 취소;
                                                     on the review card 제출 · 수정 [N] · 이전 · 취소
     CREATING     신청 만들기                          the answer to the wizard's step (wizard.STEPS) · 이전 · 취소
@@ -25,22 +25,25 @@ from typing import Any
 from chalicelib.domain import (
     account,
     admin,
+    admin_roles,
     answering,
     commands,
-    lists,
-    people,
+    member_lists,
     remind,
     roster_admin,
+    roster_upkeep,
     shortcuts,
+    submitting,
+    vocabulary,
     wizard,
 )
-from chalicelib.domain.common import find_survey, main_quick, ref
 from chalicelib.domain.context import Ctx, Handler, Outcome
-from chalicelib.domain.finding import listed_for
 from chalicelib.domain.parsing import NO, YES
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.survey_lookup import listed_for
+from chalicelib.domain.titles import find_survey, main_quick, ref
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
@@ -77,7 +80,7 @@ def reads_listing(text: str) -> bool:
     """Whether a message will most likely look at the listing: a menu word or a command does, an
     answer or a flow word does not. The service then reads the listing with the user in one round
     trip; otherwise the step reads it if it turns out to need it (a bare title, say)."""
-    return text in commands.MENU_WORDS or commands.match(text)[0] is not None
+    return text in vocabulary.MENU_WORDS or vocabulary.match(text)[0] is not None
 
 
 def reads_survey(text: str, tap: Mapping[str, Any]) -> str:
@@ -100,8 +103,8 @@ def _read(ctx: Ctx, text: str) -> Outcome:
         return remind.closed_summary(ctx, ctx.tap["summary"])
     if not text and isinstance(ctx.tap.get("file"), str):  # ... or a file finished in the background
         return account.collect_files(ctx, "")
-    if text in commands.MENU_WORDS and not wizard.takes_text(ctx.session):
-        return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in commands.HELP_WORDS)
+    if text in vocabulary.MENU_WORDS and not wizard.takes_text(ctx.session):
+        return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in vocabulary.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)
 
 
@@ -121,24 +124,24 @@ def _settled(ctx: Ctx, out: Outcome) -> Outcome:
 def idle(ctx: Ctx, text: str) -> Outcome:
     """A command, a stray flow word, a bare survey title, or something unknown."""
     u = ctx.member
-    c, arg = commands.match(text)
+    c, arg = vocabulary.match(text)
     if c is not None:
         if u.role < c.role:
-            return admin.denied(ctx, c.action, commands.ROLE_TITLES[c.role])
+            return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first
-        return c.run(ctx, arg)
+        return commands.run(ctx, c.word, arg)
     said = shortcuts.small_talk(ctx, text, menu) or shortcuts.chip_typed(ctx, text, menu, _read)
     if said is not None:
         return said
-    if text in commands.ANSWER_WORDS:
+    if text in vocabulary.ANSWER_WORDS:
         return Outcome(
             Reply.say(
                 "지금 작성 중인 신청이 없어요. 이미 제출했다면 '내 신청'에서 확인할 수 있어요.",
                 quick=["내 신청", "신청 목록", "메뉴"],
             )
         )
-    if text in commands.CONFIRM_WORDS:
+    if text in vocabulary.CONFIRM_WORDS:
         return menu(ctx, note="진행 중인 작업이 없어요.")
     # A bare survey title is a shortcut for "신청 <제목>"; so is the title of one that no longer takes answers
     # (which says so), and a title with the command after it ('송년회 현황') is that command.
@@ -146,13 +149,15 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     found = find_survey(text, pool)
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
-    said = shortcuts.title_then_command(ctx, text) or shortcuts.not_open(ctx, text)
+    if after := vocabulary.trailing(text, u.role):  # '송년회 현황', 'BBQ 회식 신청 취소': the title, then the command
+        return commands.run(ctx, after[0].word, after[1])
+    said = shortcuts.not_open(ctx, text)
     if said is not None:
         return said
     shown = text if len(text) <= 20 else text[:20] + "…"
     unknown = f"'{shown}'{pp(shown, '은(는)')} 알 수 없는 말이에요."
     # A typo of a command, or part of a survey's title: offered, never done unasked.
-    guesses: list[QuickLike] = [Quick(g) for g in commands.near(text, u.role)[:GUESSES]]
+    guesses: list[QuickLike] = [Quick(g) for g in vocabulary.near(text, u.role)[:GUESSES]]
     titles = [s for s in found.choices if s.is_open(ctx.now)][: GUESSES - len(guesses) + 1]
     guesses += [Quick(s.title, f"신청 {ref(s, pool)}") for s in titles]
     if guesses:
@@ -168,11 +173,11 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     u = ctx.member
     lines = [note] if note else []
     if help:
-        lines += commands.help_lines(u.role)
+        lines += vocabulary.help_lines(u.role)
     lines.append(f"{u.label()}님, 무엇을 할까요?")
-    waiting = lists.pending(ctx)
+    waiting = member_lists.pending(ctx)
     if waiting:
-        lines.append(lists.pending_line(waiting, ctx.now))
+        lines.append(member_lists.pending_line(waiting, ctx.now))
     drafts = list(ctx.session.drafts.values())
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))
@@ -196,16 +201,16 @@ Confirmed = Callable[[Ctx, Session, str], Outcome]  # (ctx, session with the que
 
 CONFIRMED: dict[str, Confirmed] = {
     Action.LEAVE.value: account.leave,
-    Action.WITHDRAW.value: answering.withdraw,
+    Action.WITHDRAW.value: submitting.withdraw,
     Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
     Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
     Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
     Action.DISCARD.value: answering.discard,
-    Action.GRANT.value: people.granted,
-    Action.REVOKE.value: people.revoked,
-    Action.RELEASE.value: roster_admin.released,
-    Action.ROSTER_REMOVE.value: roster_admin.remove_one,
-    Action.ROSTER_PURGE.value: roster_admin.purge,
+    Action.GRANT.value: admin_roles.granted,
+    Action.REVOKE.value: admin_roles.revoked,
+    Action.RELEASE.value: roster_upkeep.released,
+    Action.ROSTER_REMOVE.value: roster_upkeep.remove_one,
+    Action.ROSTER_PURGE.value: roster_upkeep.purge,
 }
 # A yes that must be typed out (taking most of the roster off): its words ride in the confirmation's title.
 TYPED_YES = {Action.ROSTER_PURGE.value}

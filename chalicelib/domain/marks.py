@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chalicelib.domain.model import RosterEntry
+from chalicelib.domain.roster_records import RosterEntry
 
 
 def member_number(entry: str) -> str:

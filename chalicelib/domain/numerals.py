@@ -1,9 +1,9 @@
 """Numbers as people say them in Korean: native (두, 셋, 열다섯, 스무), Sino-Korean (삼십, 백), and digits with
 the big units (3만, 2만 5천, 1.5만).
 
-Counters after a number (두 명, 세 개, 한 박스, 3만원) are taken off by :func:`chalicelib.domain.parsing.parse_number`;
-this module reads what is left. A reader returns the number or None, never a guess: '세' is 3 only where it
-stands as a number.
+A number typed as an answer is read by :func:`parse_number`, which takes off the counters after it (두 명, 세 개,
+한 박스, 3만원) and the endings people add (3개 정도요), and reads what is left. A reader returns the number or
+None, never a guess: '세' is 3 only where it stands as a number.
 """
 
 from __future__ import annotations
@@ -119,3 +119,64 @@ def korean_number(text: str) -> float | None:
         if n is not None:
             return float(n)
     return None
+
+
+def fmt_number(v: float) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+# Counters people put after a number ('두 명', '세 개', '한 박스', '3만원'), longest first when taken off.
+COUNTERS = tuple(
+    sorted(
+        {
+            "개", "명", "분", "사람", "원", "잔", "인분", "인", "병", "캔", "마리", "세트", "건", "회",
+            "번", "살", "박스", "상자", "봉지", "봉", "통", "판", "장", "권", "대", "벌", "켤레", "그릇", "접시", "줄",
+            "팀", "조", "개월", "달", "주", "일", "박", "시간", "점", "곡", "편", "채", "쌍", "알", "포기", "송이",
+            "다발", "묶음", "팩", "컵", "회분", "kg", "g", "km", "m", "L", "ml", "%",
+        },
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+# What people end a short answer with: '두 명이요', '3개 정도', '5개쯤', '하나요'.
+_NUMBER_ENDINGS = ("입니다", "이에요", "이요", "예요", "정도", "가량", "내외", "쯤", "요")
+_DIGITS_ONLY = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def parse_number(text: str) -> int | float | None:
+    """A number as people type it: '3', '1,000', '3개', '두 명', '세 개요', '한 박스', '열다섯', '삼십',
+    '3만원' (30000), '2만 5천'. A native form that stands before a counter ('한', '두', '세', '네') is a number
+    only with its counter: '네' alone is a yes."""
+    t = " ".join(text.replace(",", "").split())
+    counted = False
+    for _ in range(4):  # an ending, then a counter, then (rarely) another ending: '3개 정도요'
+        before = t
+        for end in _NUMBER_ENDINGS:
+            if t.endswith(end) and len(t) > len(end):
+                t = t[: -len(end)].rstrip()
+                break
+        for counter in COUNTERS:
+            if t.endswith(counter) and len(t) > len(counter):
+                t = t[: -len(counter)].rstrip()
+                counted = True
+                break
+        if t == before:
+            break
+    if _DIGITS_ONLY.fullmatch(t):
+        f = float(t)
+    else:
+        squeezed = t.replace(" ", "")
+        alone = native(squeezed)
+        if alone is not None and not counted and squeezed.endswith(_BEFORE_COUNTER):
+            return None  # '네', '세', '한' without a counter: not a count
+        n = korean_number(squeezed)
+        if n is None:
+            return None
+        f = n
+    return int(f) if f.is_integer() and abs(f) < 1e15 else f
+
+
+# Native forms said only before a counter ('두 명', '열한 개', '스무 명'); alone they are other words ('네' is a yes).
+_BEFORE_COUNTER = ("한", "두", "세", "네", "석", "넉", "서", "너", "닷", "엿", "스무")

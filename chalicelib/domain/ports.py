@@ -8,25 +8,14 @@ wires adapters to ports.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.model import (
-    PARTICIPATION,
-    Answer,
-    AuditEntry,
-    LoadResult,
-    Member,
-    Planned,
-    RosterEntry,
-    Strain,
-    Survey,
-    SurveyInfo,
-    User,
-)
+from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Planned, Survey, SurveyInfo, User
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
+from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
 from chalicelib.domain.writes import Write
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
@@ -165,7 +154,7 @@ class Reader(ABC):
 
     @abstractmethod
     def registration_strain(self, user_key: str) -> Strain:
-        """The refused registration attempts of ``user_key`` (a leaky bucket; see model.Strain)."""
+        """The refused registration attempts of ``user_key`` (a leaky bucket; see roster_records.Strain)."""
 
     @abstractmethod
     def last_load(self, now: int) -> LoadResult | None:
@@ -303,83 +292,11 @@ class Upload:
 # --- background work ---------------------------------------------------------------------------
 
 
-@dataclass
-class ExportTask:
-    """Work too slow for a chat reply, handed to a queue: an export (``kind`` "export"), a roster file, or one
-    step of a push (``kind`` "remind", "opened", "closed" or "file", see service.pushing): its plan, one chunk of
-    at most 100 people to send, or that chunk's delivery check (``step``), under the push's id ``send``."""
-
-    user_key: str
-    survey_ids: list[str]
-    master: bool = False
-    callback_url: str = ""
-    requested_at: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    kind: str = "export"
-    user_keys: list[str] = field(default_factory=list)
-    title: str = ""
-    attempt: int = 0  # a push's chunk: how many calls to Kakao it has had
-    reached: int = 0  # (kept for messages queued by earlier versions)
-    missed: int = 0  # (kept for messages queued by earlier versions)
-    send: str = ""  # a push's id (its plan, chunks and checks share it)
-    step: str = ""  # a push's step: "plan", "send" (one chunk) or "check" (that chunk's task result)
-    chunk: int = -1  # a push's chunk number (send and check)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> ExportTask:
-        d = json.loads(text)
-        return cls(
-            user_key=str(d["user_key"]),
-            survey_ids=[str(x) for x in d.get("survey_ids", [])],
-            master=bool(d.get("master")),
-            callback_url=str(d.get("callback_url") or ""),
-            requested_at=str(d.get("requested_at") or ""),
-            kind=str(d.get("kind") or "export"),
-            extra=dict(d.get("extra") or {}),
-            user_keys=[str(x) for x in d.get("user_keys", [])],
-            title=str(d.get("title") or ""),
-            attempt=int(d.get("attempt") or 0),
-            reached=int(d.get("reached") or 0),
-            missed=int(d.get("missed") or 0),
-            send=str(d.get("send") or ""),
-            step=str(d.get("step") or ""),
-            chunk=int(d.get("chunk", -1)),
-        )
-
-
 # What one call to Kakao's Event API came to (Attempt.outcome).
 ACCEPTED = "accepted"  # Kakao took the task: its id reads the result later
 NOT_SENT = "not_sent"  # refused before Kakao could act on it (a connection that failed, 5xx, 429): safe to send again
 REFUSED = "refused"  # refused for good (a wrong key, bot id or event name; a malformed call)
 UNKNOWN = "unknown"  # sent, but no answer came: Kakao may have taken it, so it is never sent again
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One call to Kakao's Event API for at most 100 people."""
-
-    outcome: str  # ACCEPTED, NOT_SENT, REFUSED or UNKNOWN
-    task_id: str = ""  # Kakao's id of an accepted task
-    status: int = 0  # the HTTP status (0: no answer)
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """Kakao's account of an accepted task, read later by its id: how many of the people it was asked to
-    reach got the message, and how many could not (not friends of the channel, blocked it, unknown key)."""
-
-    requested: int
-    delivered: int
-    failed: int
-    failed_keys: tuple[str, ...] = ()  # the people Kakao names among the failed (it may name none)
-
-    @property
-    def complete(self) -> bool:
-        """Kakao has finished the task: every person is counted as delivered or failed."""
-        return self.delivered + self.failed >= self.requested
 
 
 class Notifier(ABC):

@@ -32,6 +32,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from chalicelib.domain.kinds import option_deltas
 from chalicelib.domain.model import ANONYMOUS, ANSWER_PREFIX, NAMED, PARTICIPATION, PRESENCE, Answer, Survey
 from chalicelib.domain.ports import Reader
 
@@ -145,7 +146,6 @@ def as_shown(s: Survey, answers: Sequence[Answer]) -> Survey:
     names gets the counters of those answers, so places left and counts move with the batches too."""
     if not (s.anonymous and s.batch_size):
         return s
-    from chalicelib.domain.kinds import option_deltas
 
     counts = {k: 0 for k in s.option_counts if not k.startswith(BATCH_KEY)}
     for a in answers:

@@ -14,17 +14,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.audience import audience
-from chalicelib.domain.common import main_quick
-from chalicelib.domain.context import Ctx, NotifyJob, Outcome
-from chalicelib.domain.finding import for_admin
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import ANONYMOUS, Survey
-from chalicelib.domain.parsing import deadline_label, fmt_deadline
+from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
-from chalicelib.domain.words import pp
+from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick
+from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.writes import MarkReminded, Write
 
 INTERVAL_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours
@@ -47,9 +48,9 @@ def pending(db: Reader, s: Survey) -> list[str]:
 
 
 def _too_soon(ctx: Ctx, s: Survey) -> str:
-    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=ctx.remind_hours):
+    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=ctx.rules.remind_hours):
         return ""
-    again = s.reminded_at + timedelta(hours=ctx.remind_hours)
+    again = s.reminded_at + timedelta(hours=ctx.rules.remind_hours)
     return (
         f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at, ctx.now)}에 이미 보냈어요. "
         f"{fmt_deadline(again, ctx.now)}부터 다시 보낼 수 있어요."
@@ -59,15 +60,11 @@ def _too_soon(ctx: Ctx, s: Survey) -> str:
 FULL = "'{t}'{p} 정원이 다 차서 더 받지 않아요. 알림을 보낼 필요가 없어요."
 
 
-def ask(ctx: Ctx, arg: str) -> Outcome:
+def ask(ctx: Ctx, t: Target) -> Outcome:
     """알림 <제목>: how many would get it and what it costs, then 예 · 아니오."""
-    found = for_admin(ctx, "알림", arg)
-    if isinstance(found, Outcome):
-        return found
     if not ctx.reminders:
-        return Outcome(Reply.say(OFF, quick=[Quick("미응답", f"미응답 {arg}"), "메뉴"]))
-    s, _ = found
-    s = ctx.db.get_survey(s.id) or s  # the last reminder's time is on the item, not in lists
+        return Outcome(Reply.say(OFF, quick=[Quick("미응답", f"미응답 {t.ref}"), "메뉴"]))
+    s = t.survey  # read whole: the last reminder's time is on the item, not in lists
     if not s.is_open(ctx.now):
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 알림을 보낼 수 없어요.", quick=main_quick(ctx.user))
@@ -86,7 +83,7 @@ def ask(ctx: Ctx, arg: str) -> Outcome:
         Action.REMIND,
         f"'{s.title}'에 아직 응답하지 않은 {len(keys):,}명에게 카카오톡 알림을 보낼까요?",
         f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
-        f"알림은 {ctx.remind_hours}시간에 한 번만 보낼 수 있어요.",
+        f"알림은 {ctx.rules.remind_hours}시간에 한 번만 보낼 수 있어요.",
         sid=s.id,
         title=s.title,
     )
@@ -109,7 +106,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     keys = pending(ctx.db, s)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
-    not_since = ctx.now - timedelta(hours=ctx.remind_hours)
+    not_since = ctx.now - timedelta(hours=ctx.rules.remind_hours)
     writes: list[Write] = [MarkReminded(s.id, ctx.now, not_since), ctx.audit("remind", s.id, str(len(keys)))]
     return Outcome(
         Reply.say(
@@ -118,7 +115,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
         ),
         session=session,
         writes=writes,
-        notify=NotifyJob(s.id, s.title, keys, u.key),
+        effects=[NotifyJob(s.id, s.title, keys, u.key)],
     )
 
 

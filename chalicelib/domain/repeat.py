@@ -15,10 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from chalicelib.domain.hours import parse_time_of_day
 from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import KST, OPEN, Planned, Survey, option_key
-from chalicelib.domain.parsing import fmt_deadline, parse_time_of_day
-from chalicelib.domain.when import WEEKDAYS
+from chalicelib.domain.when import WEEKDAYS, fmt_deadline
 
 DEFAULT_TIME = time(9, 0)
 EXAMPLES = "예: 매주 월 9시, 매주 금요일 오후 2시, 매월 1일 9시"

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain import tally
-from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label, unit_key
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label
+from chalicelib.domain.roster_records import unit_key
+from chalicelib.domain.when import fmt_deadline
 
 HOUR, DAY, WEEK = "hour", "day", "week"
 STEPS = {HOUR: timedelta(hours=1), DAY: timedelta(days=1), WEEK: timedelta(days=7)}

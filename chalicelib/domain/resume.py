@@ -14,20 +14,10 @@ from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import (
-    Answer,
-    LoadResult,
-    Member,
-    Planned,
-    RosterEntry,
-    Strain,
-    Survey,
-    SurveyInfo,
-    User,
-    now_kst,
-)
+from chalicelib.domain.model import Answer, Member, Planned, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Reader, RosterInfo
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.session import Flow
 
 log = logging.getLogger("haengjeong")

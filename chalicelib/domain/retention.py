@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.domain.common import ref
-from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.finding import for_admin
+from chalicelib.domain.context import Outcome
 from chalicelib.domain.model import BACKUP_DAYS, CLOSED, KEEP, OPEN, WARN_DAYS, Planned, Survey
-from chalicelib.domain.parsing import fmt_deadline, parse_number
+from chalicelib.domain.numerals import parse_number
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, Reply
-from chalicelib.domain.words import pp
-from chalicelib.domain.writes import KeepLonger, Plan, SetSurveyStatus, Unplan, Write
+from chalicelib.domain.when import fmt_deadline
+from chalicelib.domain.writes import Plan, SetSurveyStatus, Unplan, Write
 
 
 def keep_plan(s: Survey, closed_at: datetime, default_days: int, warned: bool = False) -> Plan:
@@ -74,48 +73,6 @@ def purged_reply(s: Survey, r: str, now: datetime) -> Outcome:
             f"응답 {s.response_count}건이 있었다는 기록만 남아 있어요.",
             quick=[Quick("복사", f"복사 {r}"), "내 신청서", "메뉴"],
         )
-    )
-
-
-def keep_longer(ctx: Ctx, arg: str) -> Outcome:
-    """보관 연장 <제목>: the answers are kept the retention period once more (once per survey)."""
-    found = for_admin(ctx, "보관 연장", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, pool = found
-    r = ref(s, pool)
-    back: list[Quick | str] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
-    if s.purged_at is not None:
-        return purged_reply(s, r, ctx.now)
-    days = s.keep_days or ctx.keep_days
-    if s.status != CLOSED or s.closed_at is None:
-        return Outcome(
-            Reply.say(
-                f"'{s.title}'{pp(s.title, '은(는)')} 아직 마감 전이에요. 응답은 마감 후 {days}일 보관해요.", quick=back
-            )
-        )
-    until = s.keep_until(ctx.keep_days)
-    if s.keep_extended:
-        return Outcome(
-            Reply.say(
-                f"보관 연장은 한 번만 할 수 있어요. '{s.title}' 응답은 {fmt_deadline(until, ctx.now)}까지 보관해요.",
-                quick=back,
-            )
-        )
-    s.keep_extended = True
-    longer = s.keep_until(ctx.keep_days)
-    writes: list[Write] = [
-        KeepLonger(s.id),
-        keep_plan(s, s.closed_at, ctx.keep_days),
-        ctx.audit("keep_longer", s.id, f"{fmt_deadline(until, ctx.now)} → {fmt_deadline(longer, ctx.now)}"),
-    ]
-    return Outcome(
-        Reply.say(
-            f"'{s.title}' 응답을 {days}일 더, {fmt_deadline(longer, ctx.now)}까지 보관해요. "
-            "보관 연장은 이번 한 번이에요.",
-            quick=back,
-        ),
-        writes=writes,
     )
 
 

@@ -29,12 +29,15 @@ import math
 import secrets
 from collections.abc import Iterable
 
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.model import MEMBER, RosterEntry, Strain, User, unit_key
+from chalicelib.domain.effects import Effect, EntryLocked
+from chalicelib.domain.model import MEMBER, User
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster, Write
+from chalicelib.domain.roster_records import RosterEntry, Strain, unit_key
+from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure, NoteRegistrationFailure, ReleaseRoster
+from chalicelib.domain.titles import main_quick
+from chalicelib.domain.writes import Write
 
 MAX_FAILURES = 5  # refused registrations an account may make at once ...
 FAILURE_WINDOW_MINUTES = 10  # ... and one more each 1/5 of this many minutes (a leaky bucket, not a fixed window)
@@ -148,12 +151,15 @@ def _refused(ctx: Ctx, strain: Strain, next_steps: list[QuickLike], named: Itera
     now = int(ctx.now.timestamp())
     mine = strain.after_one_more(now, ACCOUNT_LEAK)
     writes: list[Write] = [NoteRegistrationFailure(ctx.key, mine, now + 2 * 60 * FAILURE_WINDOW_MINUTES)]
+    locked: list[Effect] = []
     for e in named:
         noted = e.strain.after_one_more(now, ENTRY_LEAK)
         if noted.level > ENTRY_LIMIT - 1:  # the limit reached: nobody registers as them for a while
             noted = dataclasses.replace(noted, until=now + ENTRY_COOL_DOWN)
         writes.append(NoteEntryFailure(e.entry, noted))
-    return Outcome(Reply.say(REFUSED, quick=next_steps), writes=writes)
+        if noted.until:
+            locked.append(EntryLocked(e.entry, noted.until))
+    return Outcome(Reply.say(REFUSED, quick=next_steps), writes=writes, effects=locked)
 
 
 def register(ctx: Ctx, arg: str, info: RosterInfo) -> Outcome:

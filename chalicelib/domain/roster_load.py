@@ -23,10 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.marks import entry_mark, member_number
-from chalicelib.domain.model import RosterEntry, User, roster_entry_key, unit_key
+from chalicelib.domain.model import User
 from chalicelib.domain.parsing import MAX_UNIT, valid_name
 from chalicelib.domain.roster import check_matches, clean_check, hash_check
-from chalicelib.domain.writes import (
+from chalicelib.domain.roster_records import RosterEntry, roster_entry_key, unit_key
+from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,
     DeleteRosterEntry,
@@ -34,8 +35,8 @@ from chalicelib.domain.writes import (
     RetireRosterEntry,
     SetRosterUnits,
     SetUserRoster,
-    Write,
 )
+from chalicelib.domain.writes import Write
 
 ADDED, CHANGED, MOVED, BACK, REMOVED, LINKED = "추가", "변경", "이동", "복귀", "삭제", "연결"
 PARTIAL_SHARE = 5  # a file that would take off more than 1/5 of the roster is probably partial
@@ -181,65 +182,94 @@ def plan_load(
     """
     plan = LoadPlan(before=len(existing))
     wanted = _wanted(list(rows), plan)
-    active = {e.entry: e for e in existing}
-    aside = {e.entry: e for e in former}
-    accounts = {u.key: u for u in users or ()}
-    leaving = {k: e for k, e in active.items() if k not in wanted} if replace_all else {}
-    after = dict(active)  # the roster once the groups are applied (removals still pending)
+    loading = _Loading(plan, existing, former, users, at)
+    if replace_all:
+        loading.leaving = {k: e for k, e in loading.active.items() if k not in wanted}
+    for key, (entry, value) in wanted.items():
+        loading.take(key, entry, value)
+    _link_earlier_registrations(plan, loading.after, users, at)
+    plan.removals = sorted(loading.leaving.values(), key=lambda e: e.entry)
+    if plan.groups:
+        plan.groups.append([units_of(loading.after.values())])
+    return plan
 
-    def holder(e: RosterEntry) -> str:
+
+class _Loading:
+    """One load in progress: the roster as it was, the entries taken off earlier, who is leaving, and the roster
+    once the plan's groups are applied (removals still pending)."""
+
+    def __init__(
+        self,
+        plan: LoadPlan,
+        existing: Sequence[RosterEntry],
+        former: Sequence[RosterEntry],
+        users: Sequence[User] | None,
+        at: str,
+    ) -> None:
+        self.plan, self.users_known, self.at = plan, users is not None, at
+        self.active = {e.entry: e for e in existing}
+        self.aside = {e.entry: e for e in former}
+        self.accounts = {u.key: u for u in users or ()}
+        self.leaving: dict[str, RosterEntry] = {}
+        self.after = dict(self.active)
+
+    def holder(self, e: RosterEntry) -> str:
         """The link an entry carries on: a roster entry's always (탈퇴 releases it); a former entry's while its
         account still says it is this entry (one who left while off the roster released nothing)."""
-        if not e.claimed_by or e.entry in active or users is None:
+        if not e.claimed_by or e.entry in self.active or not self.users_known:
             return e.claimed_by
-        u = accounts.get(e.claimed_by)
+        u = self.accounts.get(e.claimed_by)
         return e.claimed_by if u is not None and u.roster == e.entry else ""
 
-    for key, (entry, value) in wanted.items():
-        old = active.get(key)
+    def take(self, key: str, entry: RosterEntry, value: str) -> None:
+        """One wanted row: unchanged, changed in place, back from the former entries, moved, or new."""
+        old = self.active.get(key)
         if old is not None:
-            if _same_check(old.check, value) and old.unit == entry.unit and old.name == entry.name:
-                plan.unchanged += 1
-                continue
-            check = old.check if _same_check(old.check, value) else (hash_check(value) if value else "")
-            changed = replace(old, unit=entry.unit, name=entry.name, check=check, number=entry_mark(old))
-            plan.groups.append([PutRosterEntry(changed, new=False)])
-            plan.changes.append(Change(CHANGED, changed.unit, changed.name, changed.number, key))
-            after[key] = changed
-            continue
-        came_back = aside.get(key)
+            self._change(key, old, entry, value)
+            return
+        came_back = self.aside.get(key)
         if came_back is not None and (not came_back.check or not value or check_matches(came_back.check, value)):
-            back = _carried(came_back, entry, value, holder(came_back), at)
-            plan.groups.append([PutRosterEntry(back), DeleteFormerEntry(key), *_follow(back)])
-            plan.changes.append(Change(BACK, back.unit, back.name, back.number, key, registered=bool(back.claimed_by)))
-            after[key] = back
-            aside.pop(key)
-            continue
-        moved = _moved_from(entry, value, leaving, aside)
+            back = _carried(came_back, entry, value, self.holder(came_back), self.at)
+            self.plan.groups.append([PutRosterEntry(back), DeleteFormerEntry(key), *_follow(back)])
+            self.plan.changes.append(
+                Change(BACK, back.unit, back.name, back.number, key, registered=bool(back.claimed_by))
+            )
+            self.after[key] = back
+            self.aside.pop(key)
+            return
+        moved = _moved_from(entry, value, self.leaving, self.aside)
         if moved is not None:
-            new = _carried(moved, entry, value, holder(moved), at)
-            gone: Write = DeleteRosterEntry(moved.entry) if moved.entry in leaving else DeleteFormerEntry(moved.entry)
-            plan.groups.append([PutRosterEntry(new), gone, *_follow(new)])
-            if moved.unit != new.unit:
-                plan.changes.append(
-                    Change(MOVED, new.unit, new.name, new.number, key, moved.unit, bool(new.claimed_by))
-                )
-            else:  # the same person under a new key (a same-named person joined the unit)
-                plan.changes.append(Change(CHANGED, new.unit, new.name, new.number, key))
-            leaving.pop(moved.entry, None)
-            aside.pop(moved.entry, None)
-            after.pop(moved.entry, None)
-            after[key] = new
-            continue
+            self._move(key, moved, entry, value)
+            return
         fresh = replace(entry, check=hash_check(value) if value else "", number=member_number(key))
-        plan.groups.append([PutRosterEntry(fresh)])
-        plan.changes.append(Change(ADDED, fresh.unit, fresh.name, fresh.number, key))
-        after[key] = fresh
-    _link_earlier_registrations(plan, after, users, at)
-    plan.removals = sorted(leaving.values(), key=lambda e: e.entry)
-    if plan.groups:
-        plan.groups.append([units_of(after.values())])
-    return plan
+        self.plan.groups.append([PutRosterEntry(fresh)])
+        self.plan.changes.append(Change(ADDED, fresh.unit, fresh.name, fresh.number, key))
+        self.after[key] = fresh
+
+    def _change(self, key: str, old: RosterEntry, entry: RosterEntry, value: str) -> None:
+        if _same_check(old.check, value) and old.unit == entry.unit and old.name == entry.name:
+            self.plan.unchanged += 1
+            return
+        check = old.check if _same_check(old.check, value) else (hash_check(value) if value else "")
+        changed = replace(old, unit=entry.unit, name=entry.name, check=check, number=entry_mark(old))
+        self.plan.groups.append([PutRosterEntry(changed, new=False)])
+        self.plan.changes.append(Change(CHANGED, changed.unit, changed.name, changed.number, key))
+        self.after[key] = changed
+
+    def _move(self, key: str, moved: RosterEntry, entry: RosterEntry, value: str) -> None:
+        new = _carried(moved, entry, value, self.holder(moved), self.at)
+        gone: Write = DeleteRosterEntry(moved.entry) if moved.entry in self.leaving else DeleteFormerEntry(moved.entry)
+        self.plan.groups.append([PutRosterEntry(new), gone, *_follow(new)])
+        if moved.unit != new.unit:
+            self.plan.changes.append(
+                Change(MOVED, new.unit, new.name, new.number, key, moved.unit, bool(new.claimed_by))
+            )
+        else:  # the same person under a new key (a same-named person joined the unit)
+            self.plan.changes.append(Change(CHANGED, new.unit, new.name, new.number, key))
+        self.leaving.pop(moved.entry, None)
+        self.aside.pop(moved.entry, None)
+        self.after.pop(moved.entry, None)
+        self.after[key] = new
 
 
 def _carried(old: RosterEntry, entry: RosterEntry, value: str, claimed_by: str, at: str) -> RosterEntry:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from chalicelib.domain import answering, lists
-from chalicelib.domain.common import PAGE, main_quick, ref
+from chalicelib.domain import answering, member_lists
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.finding import managed_pool
 from chalicelib.domain.model import SCHEDULED
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.words import pp
+from chalicelib.domain.survey_lookup import managed_pool
+from chalicelib.domain.titles import PAGE, main_quick, ref
+from chalicelib.domain.when import fmt_deadline
 
 GREETINGS = frozenset(
     {"안녕", "안녕하세요", "안녕하십니까", "안뇽", "하이", "헬로", "hi", "hello", "hey", "ㅎㅇ", "반가워요",
@@ -32,7 +32,7 @@ THANKS = frozenset(
 )  # fmt: skip
 _TRAILING = re.compile(r"[\s!~.?,^ㅎㅋㅠㅜ♡♥:)\-]+$|[\U0001F300-\U0001FAFF\u2600-\u27BF]+$")
 
-MORE = "더보기"  # the paging chip's label (common.survey_page and the lists that page)
+MORE = "더보기"  # the paging chip's label (titles.survey_page and the lists that page)
 ANSWER_NOW = "지금 응답하기"  # a reminder's or an opening's chip
 GET_RESULTS = "결과 받기"  # a close summary's chip
 MY_ANSWER = "내 답 보기"
@@ -64,14 +64,14 @@ def chip_typed(ctx: Ctx, text: str, menu: Callable[..., Outcome], run: Callable[
             return run(ctx, ctx.session.more)
         return menu(ctx, note="더 볼 목록이 없어요.")
     if text == ANSWER_NOW:
-        waiting = lists.pending(ctx)
+        waiting = member_lists.pending(ctx)
         if len(waiting) == 1:
             return answering.start(ctx, ref(waiting[0], ctx.listed()))
         if waiting:
-            return lists.list_open(ctx, "")
+            return member_lists.list_open(ctx, "")
         return menu(ctx, note="지금 응답할 신청이 없어요.")
     if text == MY_ANSWER:
-        return lists.list_mine(ctx, "")
+        return member_lists.list_mine(ctx, "")
     if text == GET_RESULTS and u.is_admin:
         return offer_surveys(ctx, "다운로드")
     if text == "수정":  # 내 답's 수정 chip, typed: which answer
@@ -116,17 +116,6 @@ def offer_surveys(ctx: Ctx, word: str) -> Outcome:
     quick: list[QuickLike] = [Quick(s.title, f"{word} {ref(s, pool)}") for s in shown]
     more = f" 다른 것은 '{word} <제목>'처럼 보내 주세요." if len(pool) > len(shown) else ""
     return Outcome(Reply.say(f"{question} 최근 것부터 보여 드려요.{more}", quick=[*quick, "메뉴"]))
-
-
-def title_then_command(ctx: Ctx, text: str) -> Outcome | None:
-    """'송년회 현황', 'BBQ 회식 신청 취소': the title first, then the command (one this person may use)."""
-    from chalicelib.domain.commands import trailing
-
-    found = trailing(text, ctx.member.role)
-    if found is None:
-        return None
-    c, title = found
-    return c.run(ctx, title)
 
 
 def not_open(ctx: Ctx, text: str) -> Outcome | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.kinds import Figures, is_blank, kind_of
 from chalicelib.domain.model import Answer, Question, Survey
-from chalicelib.domain.parsing import fmt_number
+from chalicelib.domain.numerals import fmt_number
 
 UNIT_SUMS = 2  # number questions 현황 sums per unit
 NO_UNIT = "(소속 없음)"

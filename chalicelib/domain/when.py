@@ -11,7 +11,7 @@ Dates: ``2026-12-05``, ``2026.12.5``, ``2026년 12월 5일``, ``12/5``, ``12.5``
 such date (``1/5`` typed in December is next January). A bare weekday is the next one,
 today included while the time is still ahead.
 
-Times come after the date (:func:`chalicelib.domain.parsing.parse_time_of_day`):
+Times come after the date (:func:`chalicelib.domain.hours.parse_time_of_day`):
 ``18시``, ``18:00``, ``오후 6시``, ``오후 6시 반``, ``저녁 6시``, ``정오``, ``자정`` (the end of that
 day). A deadline without a time ends that day at 23:59, and a time without a date is
 today's, or tomorrow's once it has passed.
@@ -22,8 +22,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from chalicelib.domain.hours import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.model import KST
-from chalicelib.domain.words import pp
+from chalicelib.domain.numerals import parse_number
+from chalicelib.domain.particles import pp
 
 WEEKDAYS = "월화수목금토일"
 END_OF_DAY = time(23, 59)
@@ -74,16 +76,9 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
     of_month = _in_month(t, today)
     if of_month is not None:
         return of_month, False
-    m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
-    if within and m is None:  # '3일 이내', '2주 안에': that many days from today
-        m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)
-    if m or t in ("일주일후", "일주일뒤"):
-        n, unit = 1, "주"
-        if m:
-            n = {"한": 1, "두": 2, "세": 3}.get(m["n"]) or int(m["n"])
-            unit = m["unit"]
-        days = n * (7 if unit in ("주", "주일") else 30 if unit == "달" else 1)
-        return today + timedelta(days=days), False
+    after = _days_after(t, within)
+    if after is not None:
+        return today + timedelta(days=after), False
     m = re.fullmatch(_WEEK + _WEEKDAY, t)
     if m:
         target = WEEKDAYS.index(m["wd"])
@@ -96,38 +91,62 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
         return _real(int(m["y"]), int(m["mo"]), int(m["d"])), False
     m = re.fullmatch(r"(?P<mo>\d{1,2})(?:[-./]|월)(?P<d>\d{1,2})일?\.?", t)
     if m:
-        mo, d = int(m["mo"]), int(m["d"])
-        _real(2000, mo, d)  # 2/29 exists in some year; 2/30 in none
-        if not ahead:
-            try:
-                this_year = date(today.year, mo, d)
-            except ValueError:
-                this_year = None
-            if this_year is not None and this_year >= today - timedelta(days=180):
-                return this_year, False
-        for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
-            try:
-                when = date(year, mo, d)
-            except ValueError:
-                continue  # 2/29 outside a leap year
-            if when >= today:
-                return when, False
-        return None
+        day = _month_and_day(int(m["mo"]), int(m["d"]), today, ahead)
+        return None if day is None else (day, False)
     m = re.fullmatch(r"(?P<d>\d{1,2})일", t)
     if m:
-        d = int(m["d"])
-        if not 1 <= d <= 31:
-            raise BadDate(f"{d}일은 없는 날짜예요.")
-        year, month = today.year, today.month
-        for _ in range(3):  # this month, else the next month that has that day
-            try:
-                when = date(year, month, d)
-                if when >= today:
-                    return when, False
-            except ValueError:
-                pass
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        day = _day_of_month(int(m["d"]), today)
+        return None if day is None else (day, False)
+    return None
+
+
+def _days_after(t: str, within: bool) -> int | None:
+    """How many days '3일 후', '2주 뒤', '한 달 있다가', '일주일 후' (or, ``within``, '3일' of '3일 이내') name."""
+    m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
+    if within and m is None:  # '3일 이내', '2주 안에': that many days from today
+        m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)
+    if m is None and t not in ("일주일후", "일주일뒤"):
         return None
+    n, unit = 1, "주"
+    if m:
+        n = {"한": 1, "두": 2, "세": 3}.get(m["n"]) or int(m["n"])
+        unit = m["unit"]
+    return n * (7 if unit in ("주", "주일") else 30 if unit == "달" else 1)
+
+
+def _month_and_day(mo: int, d: int, today: date, ahead: bool) -> date | None:
+    """'3/5', '3월 5일': the next such date (or, not ``ahead``, this year's unless more than 180 days gone)."""
+    _real(2000, mo, d)  # 2/29 exists in some year; 2/30 in none
+    if not ahead:
+        try:
+            this_year = date(today.year, mo, d)
+        except ValueError:
+            this_year = None
+        if this_year is not None and this_year >= today - timedelta(days=180):
+            return this_year
+    for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        try:
+            when = date(year, mo, d)
+        except ValueError:
+            continue  # 2/29 outside a leap year
+        if when >= today:
+            return when
+    return None
+
+
+def _day_of_month(d: int, today: date) -> date | None:
+    """'15일': this month's, else the next month that has that day."""
+    if not 1 <= d <= 31:
+        raise BadDate(f"{d}일은 없는 날짜예요.")
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            when = date(year, month, d)
+            if when >= today:
+                return when
+        except ValueError:
+            pass
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 
@@ -139,8 +158,6 @@ _LATER = re.compile(
 
 def _hours_later(t: str) -> timedelta | None:
     """'3시간 후', '30분 뒤', '한 시간 반 후', '1시간 30분 뒤', '90분 이내' as a stretch of time from now."""
-    from chalicelib.domain.parsing import parse_number
-
     m = _LATER.fullmatch(t.replace(" ", ""))
     if m is None or not (m["h"] or m["m"]):
         return None
@@ -186,8 +203,6 @@ def _normal(text: str) -> str:
 
 def _date_and_time(t: str, today: date) -> tuple[str, str] | None:
     """The first split of ``t`` into a date and then a time, at a space or where letters meet digits."""
-    from chalicelib.domain.parsing import read_clock
-
     cuts = {i for i, ch in enumerate(t) if ch == " "} | {
         i for i in range(1, len(t)) if t[i - 1].isdigit() != t[i].isdigit() and t[i] != " " and t[i - 1] != " "
     }
@@ -203,8 +218,6 @@ def _date_and_time(t: str, today: date) -> tuple[str, str] | None:
 def parse_when(text: str, now: datetime) -> tuple[datetime, bool] | None:
     """The moment ``text`` names (KST) and whether it had a time; None when it is not one.
     Raises :class:`BadDate` for a date that does not exist."""
-    from chalicelib.domain.parsing import parse_time_of_day
-
     t = _normal(text)
     if not t:
         return None
@@ -247,8 +260,6 @@ def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
     """When the time in ``text`` is a bare hour that could be morning or evening ('금요일 7시', '낼 9시 반'):
     its date part and the time said both ways ('금요일', '오전 7시', '오후 7시'); None when the half of the day
     is clear."""
-    from chalicelib.domain.parsing import both_halves, read_clock
-
     t = _normal(text)
     today = now.astimezone(KST).date()
     try:
@@ -269,9 +280,32 @@ def doubtful_hour(text: str, now: datetime) -> tuple[str, str, str] | None:
     return (head, *both_halves(read[0]))
 
 
+YEAR_SHOWN_BEYOND = timedelta(days=150)  # about five months: further away than that, a date says its year
+
+
+def fmt_deadline(when: datetime | None, now: datetime) -> str:
+    """A moment as every reply shows it: ``12/5(금) 18:00``, or 마감 없음. A moment in another year than ``now``'s,
+    or more than about five months from it, shows its year (``2027/12/6(월) 17:00``): a date without one reads as
+    the coming one, and a retention end a year ahead would look past."""
+    if when is None:
+        return "마감 없음"
+    k = when.astimezone(KST)
+    here = now.astimezone(KST)
+    year = f"{k.year}/" if k.year != here.year or abs(k - here) > YEAR_SHOWN_BEYOND else ""
+    return f"{year}{k.month}/{k.day}({WEEKDAYS[k.weekday()]}) {k.hour:02d}:{k.minute:02d}"
+
+
+def deadline_label(when: datetime | None, now: datetime) -> str:
+    """``12/5(금) 18:00 마감``, or 마감 없음 (never "마감 없음 마감")."""
+    return "마감 없음" if when is None else f"{fmt_deadline(when, now)} 마감"
+
+
+def until_label(when: datetime | None, now: datetime) -> str:
+    """``12/5(금) 18:00 마감 전까지``, or 마감 전까지 (never "마감(마감 없음) 전까지")."""
+    return "마감 전까지" if when is None else f"{fmt_deadline(when, now)} 마감 전까지"
+
+
 def fmt_when(when: datetime, now: datetime) -> str:
     """The fixed echo of a reading: ``12/5(금) 18:00`` (with the year when it could be misread), as every reply
-    says a moment (:func:`chalicelib.domain.parsing.fmt_deadline`)."""
-    from chalicelib.domain.parsing import fmt_deadline
-
+    says a moment (:func:`fmt_deadline`)."""
     return fmt_deadline(when, now)

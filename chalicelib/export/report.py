@@ -15,10 +15,10 @@ from datetime import datetime
 from chalicelib.domain.kinds import Figures, kind_of
 from chalicelib.domain.kinds.base import OTHERS
 from chalicelib.domain.model import ANONYMOUS, NAMED, Question
-from chalicelib.domain.parsing import fmt_deadline, fmt_number
+from chalicelib.domain.numerals import fmt_number
 from chalicelib.domain.results import DAY, HOUR, Results, UnitResult
 from chalicelib.domain.tally import QuestionTally
-from chalicelib.domain.when import WEEKDAYS
+from chalicelib.domain.when import WEEKDAYS, fmt_deadline
 from chalicelib.export import svg
 from chalicelib.export.svg import escape
 

@@ -20,8 +20,9 @@ from typing import Any
 from chalicelib.domain import tally
 from chalicelib.domain.kinds import grouping, kind_of
 from chalicelib.domain.kinds.base import OTHERS
-from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label, unit_key
+from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label
 from chalicelib.domain.results import UnitResult
+from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.tally import QuestionTally, UnitTally
 from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
 

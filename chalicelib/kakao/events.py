@@ -58,8 +58,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from chalicelib.domain import ports
-from chalicelib.domain.ports import Attempt, Notifier, TaskResult
-from chalicelib.logsafe import failure
+from chalicelib.domain.ports import Notifier
+from chalicelib.domain.tasks import Attempt, TaskResult
+from chalicelib.platform.logsafe import failure
 
 log = logging.getLogger("haengjeong")
 

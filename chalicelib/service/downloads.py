@@ -23,14 +23,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.audience import people_of, reach
-from chalicelib.domain.context import ExportJob
+from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import Survey
-from chalicelib.domain.ports import Conflict, Exporter, ExportTask, FileLink, Queue, Reader, Store, Unavailable
+from chalicelib.domain.ports import Conflict, Exporter, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.privacy import as_shown, shown
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.writes import PutUser
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 from chalicelib.service import wording
 from chalicelib.service.budget import Budget, Timing
 

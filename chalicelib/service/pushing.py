@@ -46,14 +46,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.audience import people_of
-from chalicelib.domain.context import NotifyJob
+from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import now_kst
-from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Attempt, ExportTask, Notifier, Store
+from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
 from chalicelib.domain.remind import pending
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.domain.tasks import Attempt, ExportTask
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import closed_notes, leave_note
 
 log = logging.getLogger("haengjeong")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Conflict, Store
 from chalicelib.domain.session import MAX_NOTES, Session
-from chalicelib.domain.words import pp
 from chalicelib.domain.writes import PutUser
 
 log = logging.getLogger("haengjeong")

@@ -16,12 +16,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import roster_load
-from chalicelib.domain.model import AuditEntry, LoadResult, RosterEntry, now_kst
+from chalicelib.domain.marks import entry_mark
+from chalicelib.domain.model import KST, SUPER, AuditEntry, now_kst
 from chalicelib.domain.ports import Conflict, Store, Unavailable, Uploads
+from chalicelib.domain.roster_records import LoadResult, RosterEntry
+from chalicelib.domain.roster_writes import KeepLoadResult
 from chalicelib.domain.session import Session
-from chalicelib.domain.writes import Audit, KeepLoadResult
-from chalicelib.logsafe import failure
-from chalicelib.metrics import emf
+from chalicelib.domain.writes import Audit
+from chalicelib.platform.logsafe import failure
+from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import leave_note
 
 if TYPE_CHECKING:
@@ -193,8 +196,6 @@ def run_removal(store: Store, token: str, admin_key: str) -> None:
 def entry_locked(store: Store, entry: str, until: int) -> None:
     """Tell every super admin that a roster entry stopped taking registrations after many wrong guesses: the real
     person may be locked out, and only they (or the cool-down) let them in."""
-    from chalicelib.domain.marks import entry_mark
-    from chalicelib.domain.model import KST, SUPER
 
     unit, _, rest = entry.partition("#")
     found = [e for e in store.roster_entries(unit, rest.split("#")[0]) if e.entry == entry]

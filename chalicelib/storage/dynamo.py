@@ -30,18 +30,15 @@ from chalicelib.domain.model import (
     PARTICIPATION,
     Answer,
     AuditEntry,
-    LoadResult,
     Member,
     Planned,
-    RosterEntry,
-    Strain,
     Survey,
     SurveyInfo,
     User,
     title_key,
-    unit_key,
 )
 from chalicelib.domain.ports import RosterInfo, Store, Unavailable
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
 from chalicelib.storage.pushlog import DynamoPushLog

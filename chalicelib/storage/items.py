@@ -20,18 +20,16 @@ from chalicelib.domain.model import (
     OPEN,
     Answer,
     AuditEntry,
-    LoadResult,
     Managed,
     Member,
     Planned,
     Question,
-    RosterEntry,
-    Strain,
     Survey,
     SurveyInfo,
     User,
     title_key,
 )
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
     AUDIT_PARTITION,

@@ -18,18 +18,15 @@ from chalicelib.domain.model import (
     PARTICIPATION,
     Answer,
     AuditEntry,
-    LoadResult,
     Member,
     Planned,
-    RosterEntry,
-    Strain,
     Survey,
     SurveyInfo,
     User,
     title_key,
-    unit_key,
 )
 from chalicelib.domain.ports import RosterInfo, Store
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import (
     Write,
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from chalicelib.domain.model import Strain
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.writes import (
+from chalicelib.domain.roster_records import Strain
+from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,
     DeleteRosterEntry,

@@ -6,18 +6,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.model import (
-    Answer,
-    AuditEntry,
-    LoadResult,
-    Planned,
-    RosterEntry,
-    Strain,
-    Survey,
-    SurveyInfo,
-    User,
-)
+from chalicelib.domain.model import Answer, AuditEntry, Planned, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Conflict
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 
 
 class MemoryState:

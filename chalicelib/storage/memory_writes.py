@@ -18,6 +18,7 @@ from chalicelib.domain.model import (
     plan_key,
 )
 from chalicelib.domain.ports import Conflict
+from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
     Audit,
@@ -38,7 +39,6 @@ from chalicelib.domain.writes import (
     PutUser,
     SetRepeat,
     SetSurveyStatus,
-    SetUserRoster,
     UnlistSurvey,
     Unplan,
     Write,

@@ -7,8 +7,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import Strain
-from chalicelib.domain.writes import (
+from chalicelib.domain.roster_records import Strain
+from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,
     DeleteRosterEntry,

@@ -12,6 +12,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.model import CLOSED, OPEN
+from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
     Audit,
@@ -29,7 +30,6 @@ from chalicelib.domain.writes import (
     PutUser,
     SetRepeat,
     SetSurveyStatus,
-    SetUserRoster,
 )
 from chalicelib.storage import items
 from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem

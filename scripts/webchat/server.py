@@ -173,7 +173,7 @@ class ApiError(Exception):
 
 def _default_store() -> Any:
     from chalicelib import runtime
-    from chalicelib.config import settings
+    from chalicelib.platform.config import settings
 
     return runtime.store(settings())
 
@@ -341,7 +341,7 @@ class WebChat:
         return name.strip()
 
     def target(self, environ: dict[str, Any]) -> chat.Target:
-        from chalicelib.config import LOCAL_SKILL_SECRET
+        from chalicelib.platform.config import LOCAL_SKILL_SECRET
 
         url = self.skill_url or f"http://127.0.0.1:{_port_of(environ)}/skill"
         secret = self.secret or os.environ.get("HJ_SKILL_SECRET") or LOCAL_SKILL_SECRET

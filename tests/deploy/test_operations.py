@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import metrics
+from chalicelib.platform import metrics
 from tests.deploy.test_template import FUNCTIONS, RESOURCES, STAGES, merged, resolve, resources_of
 
 # Every alarm: (logical id, namespace, metric, threshold). docs/operations.md lists the same.
@@ -152,7 +152,7 @@ def test_cfn_lint_passes_on_the_packaged_template(stage: str, tmp_path: Path) ->
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_daily_backup_is_kept_for_the_retention_days(stage: str) -> None:
-    from chalicelib import backup
+    from chalicelib.jobs import backup
 
     template = merged(stage)
     bucket = template["Resources"]["BackupBucket"]

@@ -24,9 +24,9 @@ from chalice.config import Config
 from chalice.package import TemplateDeepMerger
 from pynamodb.models import Model
 
-from chalicelib import config as app_config
 from chalicelib import runtime
 from chalicelib.export import s3
+from chalicelib.platform import config as app_config
 from chalicelib.storage import tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ CONFIG = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))
 STAGES = sorted(CONFIG["stages"])
 FUNCTIONS = (
     "api_handler",
-    "close_expired",
+    "every_minute",
     "build_export",
     "import_roster",
     "backup_tables",
@@ -240,7 +240,7 @@ def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
 def test_backups_have_a_versioned_bucket_of_their_own() -> None:
     # The export bucket's files are meant to vanish; backups are meant to stay, and an overwrite or a delete of
     # one must leave its earlier version: a bucket of their own, versioned, private, expiring both.
-    from chalicelib import backup
+    from chalicelib.jobs import backup
 
     props = RESOURCES["Resources"]["BackupBucket"]["Properties"]
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
@@ -360,7 +360,7 @@ BOTO3_CALLS = {
     "delete_objects": {"s3:DeleteObject"},
     "get_queue_url": {"sqs:GetQueueUrl"},
     "get_parameter": {"ssm:GetParameter"},  # the skill secret and the Kakao REST API key, SecureStrings
-    "scan": {"dynamodb:Scan"},  # the daily backup (chalicelib/backup.py), never a chat message
+    "scan": {"dynamodb:Scan"},  # the daily backup (chalicelib/jobs/backup.py), never a chat message
     "batch_write_item": {"dynamodb:BatchWriteItem"},  # a restore (run with the operator's credentials)
     "send_message": {"sqs:SendMessage"},
     "send_message_batch": {"sqs:SendMessage"},  # SendMessageBatch is authorised as SendMessage
@@ -388,9 +388,9 @@ def needed_actions() -> set[str]:
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
     for module in (
         "chalicelib/export/s3.py",
-        "chalicelib/jobs.py",
-        "chalicelib/secrets.py",
-        "chalicelib/backup.py",
+        "chalicelib/jobs/queues.py",
+        "chalicelib/platform/secrets.py",
+        "chalicelib/jobs/backup.py",
         "chalicelib/storage/pushlog.py",
     ):
         text = _source(module)

@@ -9,8 +9,9 @@ from fakes import FakeExporter
 from harness import START, Chat, load_roster, make_bbq
 
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, TIME, YESNO
-from chalicelib.domain.model import ADMIN, KST, Answer, Member, Question, RosterEntry, Survey
+from chalicelib.domain.model import ADMIN, KST, Answer, Member, Question, Survey
 from chalicelib.domain.results import Results, gather
+from chalicelib.domain.roster_records import RosterEntry
 
 TITLE = "BBQ 회식"
 ROSTER = [

@@ -16,7 +16,7 @@ from summary_survey import ANSWERS, SECRET_NOTE, TITLE, answered_chat
 from chalicelib.domain import tally
 from chalicelib.domain.kinds import CHOICE, NUMBER, TEXT
 from chalicelib.domain.model import Answer, Question, Survey
-from chalicelib.domain.parsing import fmt_number
+from chalicelib.domain.numerals import fmt_number
 from chalicelib.domain.ports import Reach
 from chalicelib.export.summary import NO_ANSWERS, SUMMARY_SHEET, plan, summarize
 from chalicelib.export.workbook import build_xlsx

@@ -208,5 +208,5 @@ def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:
         "취소",
     ]:
         post(client, text, ADMIN)
-    runtime.close_expired()
+    runtime.every_minute()
     assert calls.log and not [c for c in calls.log if c.operation == "Scan"]

@@ -19,12 +19,13 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from chalicelib import runtime
-from chalicelib.config import settings
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import PutUser
 from chalicelib.export import s3
-from chalicelib.jobs import SqsQueue
-from chalicelib.service import BUSY, SLOW_DOWN, Timing
+from chalicelib.jobs.queues import SqsQueue
+from chalicelib.platform.config import settings
+from chalicelib.service.budget import Timing
+from chalicelib.service.wording import BUSY, SLOW_DOWN
 from chalicelib.storage import tables
 from tests.functional.conftest import HttpSaid, body_of, post, skill
 from tests.functional.test_skill_api import wizard
@@ -299,7 +300,7 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
     assert worst(s3_cfg) == s3.WORST_CALL_SECONDS
     boto3.client("sqs", region_name="ap-northeast-2").create_queue(QueueName="ft-exports")
     q = SqsQueue("ft-exports", "ap-northeast-2")
-    from chalicelib.domain.ports import ExportTask
+    from chalicelib.domain.tasks import ExportTask
 
     q.send(ExportTask(user_key="u", survey_ids=["s"]))
     assert 2 * worst(q._client.meta.config) == SqsQueue.WORST_SEND_SECONDS

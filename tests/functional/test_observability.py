@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import metrics
+from chalicelib.platform import metrics
 from tests.functional.conftest import post
 
 MEMBER = ("channel_text", "7c0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8099")
@@ -35,7 +35,7 @@ def logged(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], list[dic
     """The app's log lines written since the last call; the first call binds the app's handler to the
     test's captured stdout (it must happen in the test's own phase, where that stream is open)."""
     import app  # noqa: F401  (configures the logger)
-    from chalicelib.logsafe import configure_logging
+    from chalicelib.platform.logsafe import configure_logging
 
     bound = False
 
@@ -133,7 +133,7 @@ def test_a_submission_and_a_busy_reply_are_counted() -> None:
 def test_log_lines_outside_a_request_carry_no_stale_ids(capsys: pytest.CaptureFixture[str]) -> None:
     import logging
 
-    from chalicelib.logsafe import configure_logging, correlated
+    from chalicelib.platform.logsafe import configure_logging, correlated
 
     log = configure_logging("haengjeong-ids", service="haengjeong")
     with correlated(request_id="a", api_request_id=""):

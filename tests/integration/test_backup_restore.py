@@ -13,8 +13,8 @@ import pytest
 from harness import Chat, key_of, make_bbq
 from moto import mock_aws
 
-from chalicelib import backup
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.jobs import backup
 from chalicelib.storage.dynamo import DynamoStore
 from tests.local_dynamodb import CREDENTIALS, REGION
 

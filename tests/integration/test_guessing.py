@@ -15,8 +15,8 @@ import pytest
 from harness import key_of, load_roster
 
 from chalicelib.domain import roster
-from chalicelib.domain.writes import ClaimRoster, NoteEntryFailure
-from chalicelib.service import Bot
+from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
 ENTRY = "1중대#이영희"

@@ -155,7 +155,7 @@ def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(
             mp.delenv(var, raising=False)
         local.use_stack(stack)
         from chalicelib import runtime
-        from chalicelib.config import settings as current
+        from chalicelib.platform.config import settings as current
 
         superadmin.promote(runtime.store(current()), "관리자")
     for text in bbq_messages(title="큐 시험", deadline="없음"):

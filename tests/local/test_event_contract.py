@@ -15,7 +15,7 @@ from fakes import FakeExporter
 from test_remind_http import TITLE, World, make_super, setup, text_of, world  # noqa: F401 (world: the fixture)
 
 from chalicelib import runtime
-from chalicelib.domain.context import NotifyJob
+from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.request import EVENT_PARAMS
@@ -60,7 +60,7 @@ def trigger(w: World, kind: str) -> str:
     session.ready = [ReadyFile(key=f"exports/{sid}/{sid}.xlsx", title=TITLE, ext="xlsx", label=f"{TITLE} 응답")]
     admin.session = session.to_dict()
     w.store.commit([PutUser(admin)])
-    bot._notify(NotifyJob("", "", ["admin"], "admin", kind="file"))
+    bot.notify(NotifyJob("", "", ["admin"], "admin", kind="file"))
     return "admin"
 
 

@@ -24,10 +24,12 @@ from harness import Chat, make_bbq
 from pushfakes import Crash, SimulatedQueue
 
 from chalicelib.domain.model import SUPER, User
-from chalicelib.domain.ports import Attempt, Notifier, TaskResult
+from chalicelib.domain.ports import Notifier
+from chalicelib.domain.tasks import Attempt, TaskResult
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.events import EventNotifier
-from chalicelib.service import Bot, pushing
+from chalicelib.service import pushing
+from chalicelib.service.bot import Bot
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
 from scripts.eventapi import HANG_UP, EventApiStandIn

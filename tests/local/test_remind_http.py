@@ -21,11 +21,11 @@ import pytest
 from pushfakes import SimulatedQueue
 
 from chalicelib import runtime
-from chalicelib.config import settings
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.events import EventNotifier
-from chalicelib.service import Bot
+from chalicelib.platform.config import settings
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from scripts.eventapi import EventApiStandIn
 from scripts.wizard import bbq_messages

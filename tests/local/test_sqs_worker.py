@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.ports import ExportTask
-from chalicelib.jobs import SqsQueue
+from chalicelib.domain.tasks import ExportTask
+from chalicelib.jobs.queues import SqsQueue
 from scripts import engines, sqsworker
 
 REGION = "ap-northeast-2"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.model import RosterEntry, Strain, User, roster_entry_key
+from chalicelib.domain.model import User
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.writes import (
+from chalicelib.domain.roster_records import RosterEntry, Strain, roster_entry_key
+from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,
     DeleteRosterEntry,
@@ -14,12 +15,12 @@ from chalicelib.domain.writes import (
     NoteEntryFailure,
     NoteRegistrationFailure,
     PutRosterEntry,
-    PutUser,
     ReleaseRoster,
     RetireRosterEntry,
     SetRosterUnits,
     SetUserRoster,
 )
+from chalicelib.domain.writes import PutUser
 
 AT = "2026-12-01T09:00:00+09:00"
 

@@ -18,8 +18,9 @@ from fakes import FakeExporter
 from harness import PRIVACY_KEY, Chat, key_of
 
 from chalicelib.domain.model import ADMIN, PARTICIPATION, SUPER
-from chalicelib.domain.ports import ExportTask, Queue
+from chalicelib.domain.ports import Queue
 from chalicelib.domain.privacy import BATCH, MAX_DELAY_SECONDS
+from chalicelib.domain.tasks import ExportTask
 from scripts.wizard import bbq_messages
 
 TITLE = "익명 설문"

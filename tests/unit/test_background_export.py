@@ -6,7 +6,7 @@ from fakes import FILES, FakeExporter
 from harness import Chat, make_bbq
 from test_admin_flows import admin_chat, answer
 
-from chalicelib.jobs import InlineQueue
+from chalicelib.jobs.queues import InlineQueue
 from chalicelib.kakao.callback import callback_allowed
 from chalicelib.kakao.response import render
 

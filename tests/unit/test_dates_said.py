@@ -9,7 +9,7 @@ import pytest
 from harness import Chat, Clock, make_bbq
 
 from chalicelib.domain.model import ADMIN, KST
-from chalicelib.domain.parsing import deadline_label, fmt_deadline, until_label
+from chalicelib.domain.when import deadline_label, fmt_deadline, until_label
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:

@@ -28,7 +28,7 @@ from chalicelib.kakao.events import (
     EventApi,
     estimated_cost_krw,
 )
-from chalicelib.logsafe import JsonLines
+from chalicelib.platform.logsafe import JsonLines
 from scripts.eventapi import EventApiStandIn
 
 KEY = "rest-key-5d1e0c9a77b4"

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from harness import Chat, Clock
 
+from chalicelib.domain.hours import read_clock
 from chalicelib.domain.kinds.choice import named_options
 from chalicelib.domain.kinds.text import fit_template, phone_number
 from chalicelib.domain.model import ADMIN, KST
-from chalicelib.domain.parsing import moment_or_ask, parse_deadline, parse_number, read_clock
+from chalicelib.domain.numerals import parse_number
+from chalicelib.domain.parsing import moment_or_ask, parse_deadline
 from chalicelib.domain.reply import Reason
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=KST)  # a Wednesday

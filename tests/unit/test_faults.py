@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.ports import Unavailable
-from chalicelib.service import BUSY, MAX_ATTEMPTS, Timing
+from chalicelib.service.bot import MAX_ATTEMPTS
+from chalicelib.service.budget import Timing
+from chalicelib.service.wording import BUSY
 
 TIMING = Timing()
 
@@ -240,7 +242,7 @@ def test_files_failing_when_a_survey_is_deleted_does_not_fail_the_reply() -> Non
 
 def test_a_download_with_no_time_left_goes_to_the_background() -> None:
     """The store was slow: building and uploading now could end late, so the file is built in the background."""
-    from chalicelib.jobs import InlineQueue
+    from chalicelib.jobs.queues import InlineQueue
 
     store = FaultyStore()
     c = Chat(store=store, exporter=BrokenExporter(RuntimeError("not called in time")))

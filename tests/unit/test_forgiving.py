@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from harness import Chat, key_of, make_bbq
 
-from chalicelib.domain import commands
+from chalicelib.domain import vocabulary
 from chalicelib.domain.fuzzy import likeness
 from chalicelib.domain.model import ADMIN, SUPER
 
@@ -33,7 +33,7 @@ def world() -> Chat:
     ],
 )
 def test_commands_match_without_their_space(typed: str, meant: str) -> None:
-    c, _ = commands.match(typed)
+    c, _ = vocabulary.match(typed)
     assert c is not None and c.word == meant
 
 

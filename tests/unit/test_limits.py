@@ -7,12 +7,12 @@ import json
 import pytest
 from harness import Chat, make_bbq
 
-from chalicelib.domain import answering
+from chalicelib.domain import asking
 from chalicelib.domain.kinds import CHOICE, MAX_CAP, MAX_OPTION_LEN, MAX_OPTIONS
 from chalicelib.domain.model import ADMIN, Question, Survey
 from chalicelib.domain.parsing import MAX_NAME, MAX_TEXT_ANSWER, MAX_UNIT
 from chalicelib.domain.session import Draft, ReadyFile, Session
-from chalicelib.domain.wizard import MAX_DESC, MAX_QUESTION, MAX_QUESTIONS, MAX_TITLE
+from chalicelib.domain.wizard_steps import MAX_DESC, MAX_QUESTION, MAX_QUESTIONS, MAX_TITLE
 
 DYNAMODB_ITEM_LIMIT = 400 * 1024
 
@@ -239,12 +239,12 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
         for i in range(MAX_QUESTIONS)
     ]
     session = Session.from_dict(u.session)
-    for j in range(answering.MAX_DRAFTS + 2):
+    for j in range(asking.MAX_DRAFTS + 2):
         s = Survey(id=f"{j:08x}", title="가" * MAX_TITLE, owner="x", questions=qs, description="나" * MAX_DESC)
         d = Draft.start(s, f"2026-11-23T09:00:{j:02d}+09:00")
         d.values = {q.id: options[-1] for q in qs}
-        answering.put_draft(session, d)
-    assert len(session.drafts) == answering.MAX_DRAFTS
+        asking.put_draft(session, d)
+    assert len(session.drafts) == asking.MAX_DRAFTS
     session.ready = [
         ReadyFile(
             key="exports/abcdef12/2026/11/" + "x" * 32 + "/" + "y" * 100 + ".xlsx",
@@ -254,7 +254,7 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
         )
     ] * 3
     u.session = session.to_dict()
-    assert len(u.session["wizard"]["hist"]) == 8 and len(u.session["drafts"]) == answering.MAX_DRAFTS
+    assert len(u.session["wizard"]["hist"]) == 8 and len(u.session["drafts"]) == asking.MAX_DRAFTS
     u.answered = {f"{i:08x}": 1764500000 + i for i in range(3000)}
     u.rate = [29377980, 30]
     size = item_bytes(u)

@@ -163,7 +163,7 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
     from fakes import FakeExporter
 
     from chalicelib.export.report import render
-    from chalicelib.service import Bot
+    from chalicelib.service.bot import Bot
 
     chat = Chat()
     exporter = FakeExporter()

@@ -8,8 +8,8 @@ from harness import key_of
 from pushfakes import Crash, FakeNotifier, SimulatedQueue
 from test_remind import TITLE, world
 
-from chalicelib.domain.ports import ExportTask
 from chalicelib.domain.pushlog import FINAL, PLANNING, SENDING
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.service import pushing
 
 

@@ -9,8 +9,9 @@ from faults import FaultyStore, conflict
 from harness import Chat, key_of, make_bbq
 
 from chalicelib.domain.model import ADMIN
-from chalicelib.service import SLOW_DOWN, Bot
+from chalicelib.service.bot import Bot
 from chalicelib.service.ratelimit import ELEVATED, IN_WIZARD
+from chalicelib.service.wording import SLOW_DOWN
 
 LIMIT = 30  # a burst of 30, then one every 2 s
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from harness import Chat, key_of, make_bbq
@@ -10,8 +11,9 @@ from pushfakes import FakeNotifier, SimulatedQueue
 from chalicelib.domain import remind
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.ports import NOT_SENT, REFUSED, UNKNOWN, Notifier
-from chalicelib.service import Bot, pushing
+from chalicelib.service import pushing
 from chalicelib.service import reminders as sending
+from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
@@ -210,11 +212,11 @@ def test_closing_sends_the_summary_through_the_event_channel() -> None:
 
 
 def test_the_scheduled_close_tells_owner_and_coadmins() -> None:
-    from chalicelib.autoclose import close_expired
+    from chalicelib.jobs.deadlines import close_past_deadline
 
     chat = world(None)
     chat.clock.advance(days=30)
-    closed = close_expired(chat.store, chat.clock.now)
+    closed = close_past_deadline(chat.store, chat.clock.now)
     chat.bot.announce_closed(closed)
     for who in ("관리자", "공동"):
         assert chat.say("메뉴", who=who).text.startswith(f"'{TITLE}'이 마감되었어요.")
@@ -260,7 +262,7 @@ def test_without_the_event_channel_the_wizard_does_not_ask_about_reminders() -> 
 def test_the_interval_between_reminders_is_configurable() -> None:
     notifier = FakeNotifier()
     chat = world(notifier)
-    chat.bot.remind_hours = 2
+    chat.bot.rules = dataclasses.replace(chat.bot.rules, remind_hours=2)
     chat.say(f"알림 {TITLE}", who="관리자")
     chat.say("예", who="관리자")
     chat.clock.advance(hours=1)

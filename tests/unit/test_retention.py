@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 from harness import Chat
 
-from chalicelib.autoclose import close_expired
 from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Session
-from chalicelib.planner import open_planned
-from chalicelib.service import Bot
+from chalicelib.jobs.deadlines import close_past_deadline
+from chalicelib.jobs.schedule import open_planned
+from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
@@ -21,7 +22,7 @@ KEEP_DAYS = 60  # the organisation's default in these tests
 
 def world(chat: Chat | None = None, keep: str | None = None, mode: str | None = None) -> Chat:
     chat = chat or Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, keep_days=KEEP_DAYS)
+    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS))
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
     chat.register("홍길동", "2중대")
@@ -138,8 +139,8 @@ def test_the_deadline_job_closes_with_a_retention_and_anonymous_records_go_too(c
     s = survey(chat)
     assert len(chat.store.list_answers(PARTICIPATION + s.id)) == 2
     chat.clock.now = datetime(2026, 11, 30, 18, 1, tzinfo=KST)
-    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == [s.id]
-    assert close_expired(chat.store, chat.clock(), KEEP_DAYS) == []
+    assert close_past_deadline(chat.store, chat.clock(), KEEP_DAYS) == [s.id]
+    assert close_past_deadline(chat.store, chat.clock(), KEEP_DAYS) == []
     closed = survey(chat)
     assert closed.closed_at == chat.clock()
     chat.clock.now = closed.closed_at + timedelta(days=KEEP_DAYS)

@@ -9,8 +9,10 @@ import pytest
 from harness import Chat, key_of, load_roster
 
 from chalicelib.domain import marks, roster, roster_load
-from chalicelib.domain.model import SUPER, RosterEntry
-from chalicelib.service import Bot
+from chalicelib.domain.model import SUPER
+from chalicelib.domain.roster_records import RosterEntry
+from chalicelib.domain.rules import Rules
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
 ROWS = [
@@ -216,7 +218,7 @@ def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
 def test_open_registration_ignores_the_roster() -> None:
     store = MemoryStore()
     load(store)
-    bot = Bot(store, open_registration=True)
+    bot = Bot(store, rules=Rules(open_registration=True))
     bot.handle(key_of("a"), "등록 9중대 아무개", "", None)
     u = store.get_user(key_of("a"))
     assert u is not None and (u.unit, u.name, u.roster) == ("9중대", "아무개", "")

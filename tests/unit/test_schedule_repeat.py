@@ -11,8 +11,8 @@ from harness import Chat, key_of
 from test_remind import FakeNotifier
 
 from chalicelib.domain.model import ADMIN, KST, OPEN, SCHEDULED, Survey
-from chalicelib.planner import open_planned
-from chalicelib.service import Bot
+from chalicelib.jobs.schedule import open_planned
+from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 

@@ -10,8 +10,8 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import runtime
-from chalicelib.config import settings
-from chalicelib.secrets import CachedParameter, SecretUnavailable, secrets_of
+from chalicelib.platform.config import settings
+from chalicelib.platform.secrets import CachedParameter, SecretUnavailable, secrets_of
 from chalicelib.web import secret_ok
 from scripts import rotate_secret
 

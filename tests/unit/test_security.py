@@ -24,7 +24,7 @@ from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
 from chalicelib.domain.writes import PutUser
 from chalicelib.export import workbook
 from chalicelib.kakao.response import validate
-from chalicelib.service import Bot
+from chalicelib.service.bot import Bot
 from tests.events import event
 
 SECRET = "unit-secret"
@@ -229,7 +229,7 @@ def test_any_text_starting_with_a_trigger_is_defused(first: str, rest: str) -> N
 
 
 def test_parked_files_hold_keys_not_links() -> None:
-    from chalicelib.jobs import InlineQueue
+    from chalicelib.jobs.queues import InlineQueue
 
     c = Chat(exporter=FakeExporter())
     c.register("슈퍼", "본부", SUPER)

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from harness import Chat, key_of
 
+from chalicelib.domain.hours import parse_time_of_day
 from chalicelib.domain.kinds import TIME
 from chalicelib.domain.model import ADMIN
-from chalicelib.domain.parsing import parse_time_of_day
 from chalicelib.export.workbook import build_csv, build_xlsx, survey_rows
 
 

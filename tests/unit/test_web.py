@@ -30,7 +30,7 @@ def test_log_lines_are_written_once_as_json() -> None:
 def test_log_lines_carry_the_fields_and_extras_but_no_exception_message(capsys) -> None:
     import json
 
-    from chalicelib.logsafe import configure_logging
+    from chalicelib.platform.logsafe import configure_logging
 
     log = configure_logging("haengjeong-test", service="haengjeong")
     try:
@@ -55,7 +55,7 @@ def test_log_lines_carry_the_fields_and_extras_but_no_exception_message(capsys) 
 def test_configuring_twice_keeps_one_handler() -> None:
     import logging
 
-    from chalicelib.logsafe import configure_logging
+    from chalicelib.platform.logsafe import configure_logging
 
     configure_logging("haengjeong-twice", service="x")
     log = configure_logging("haengjeong-twice", service="x")

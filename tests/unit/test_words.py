@@ -6,7 +6,7 @@ import pytest
 from harness import Chat, make_bbq
 
 from chalicelib.domain.model import ADMIN
-from chalicelib.domain.words import pp
+from chalicelib.domain.particles import pp
 
 
 @pytest.mark.parametrize(

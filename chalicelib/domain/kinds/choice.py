@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.domain.kinds.base import MAX_PICKS, Count, Figures, Kind, Parsed, Setup, said_counts
 from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
 from chalicelib.domain.parsing import pick_option
-from chalicelib.domain.words import pp
+from chalicelib.domain.particles import pp
 
 MAX_OPTIONS = 8
 MAX_OPTION_LEN = 30

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
+from chalicelib.domain.hours import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.kinds.base import OTHERS, CellValue, Count, Figures, Kind, Parsed, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
-from chalicelib.domain.parsing import both_halves, parse_time_of_day, read_clock
 from chalicelib.domain.reply import Reason
 
 # Words for a stretch of the day an admin may give instead of hours ('시간 저녁').

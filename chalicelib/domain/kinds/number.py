@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, Setup, grouping, plain_cell
 from chalicelib.domain.model import Answer, Question, Survey
-from chalicelib.domain.parsing import fmt_number, parse_number
+from chalicelib.domain.numerals import fmt_number, parse_number
 
 
 def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:

@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from chalicelib.domain.ports import ExportTask, Queue
-from chalicelib.logsafe import failure
+from chalicelib.domain.ports import Queue
+from chalicelib.domain.tasks import ExportTask
+from chalicelib.platform.logsafe import failure
 
 log = logging.getLogger("haengjeong")
 

@@ -22,7 +22,7 @@ from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, Au
 from chalicelib.domain.ports import Conflict, Store, Unavailable
 from chalicelib.domain.repeat import latest_period, next_period, period_copy
 from chalicelib.domain.retention import keep_plan, warning
-from chalicelib.domain.wizard import MAX_TITLE
+from chalicelib.domain.wizard_steps import MAX_TITLE
 from chalicelib.domain.writes import (
     Audit,
     ListSurvey,
@@ -36,7 +36,7 @@ from chalicelib.domain.writes import (
     Unplan,
     Write,
 )
-from chalicelib.logsafe import failure
+from chalicelib.platform.logsafe import failure
 from chalicelib.service.reminders import leave_note
 
 log = logging.getLogger("haengjeong")

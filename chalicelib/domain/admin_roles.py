@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from chalicelib.domain.common import main_quick
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.marks import entry_mark, person_mark
 from chalicelib.domain.model import ADMIN, MEMBER, ROLE_NAMES, User
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Session
-from chalicelib.domain.words import pp
+from chalicelib.domain.titles import main_quick
 from chalicelib.domain.writes import PutUser
 
 

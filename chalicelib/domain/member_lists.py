@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.domain.common import Titled, main_quick, page_of, split_page, survey_list, survey_page
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.finding import listed_for
 from chalicelib.domain.model import SurveyInfo
-from chalicelib.domain.parsing import deadline_label, fmt_deadline
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.survey_lookup import listed_for
+from chalicelib.domain.titles import Titled, main_quick, page_of, split_page, survey_list, survey_page
+from chalicelib.domain.when import deadline_label, fmt_deadline
 
 
 def _by_deadline(s: Titled) -> str:

@@ -15,7 +15,7 @@ from chalicelib.domain.retention import closing
 from chalicelib.domain.writes import Audit, UnlistSurvey
 
 
-def close_expired(store: Store, now: datetime, keep_days: int = KEEP_DAYS) -> list[str]:
+def close_past_deadline(store: Store, now: datetime, keep_days: int = KEEP_DAYS) -> list[str]:
     """Close every listed survey past its deadline (the listing holds every open survey); returns their ids.
     Each closed survey's retention (``keep_days`` unless it keeps answers shorter) goes on the schedule."""
     closed: list[str] = []

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.domain.common import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
+from chalicelib.domain.titles import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
 
 
 def listed_for(ctx: Ctx, with_full: bool = False) -> list[SurveyInfo]:

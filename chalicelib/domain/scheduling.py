@@ -11,27 +11,22 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from chalicelib.domain.admin import survey_and_moment
-from chalicelib.domain.common import ref
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.finding import for_admin
 from chalicelib.domain.model import KST, OPEN, SCHEDULED, Survey
-from chalicelib.domain.parsing import fmt_deadline
-from chalicelib.domain.repeat import EXAMPLES, describe, next_period, opening, parse_rule, plan_of, shape
+from chalicelib.domain.particles import pp
+from chalicelib.domain.repeat import describe, next_period, opening, period_title, plan_of, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.words import pp
+from chalicelib.domain.targets import Target
+from chalicelib.domain.when import fmt_deadline
+from chalicelib.domain.wizard_steps import MAX_TITLE
 from chalicelib.domain.writes import Plan, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
 
 
-def schedule(ctx: Ctx, arg: str) -> Outcome:
+def schedule(ctx: Ctx, t: Target) -> Outcome:
     """예약 <제목> <언제>: a survey nobody answered yet opens by itself then; until then members do not see it."""
-    found = survey_and_moment(ctx, "예약", arg, "언제 열지", "예약 주간 식수 월요일 오전 9시")
-    if isinstance(found, Outcome):
-        return found
-    s, pool, when = found
+    s, r, when = t.survey, t.ref, t.when
     if when is None:  # 예약 does not take '없음'
         return Outcome(Reply.say("언제 열지 붙여 주세요.", quick=["내 신청서", "메뉴"]))
-    r = ref(s, pool)
     back: list[QuickLike] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
     if s.status not in (OPEN, SCHEDULED) or (s.status == OPEN and not s.is_open(ctx.now)):
         return Outcome(Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 예약할 수 없어요.", quick=back))
@@ -59,25 +54,9 @@ def schedule(ctx: Ctx, arg: str) -> Outcome:
     )
 
 
-def repeat(ctx: Ctx, arg: str) -> Outcome:
+def repeat(ctx: Ctx, t: Target) -> Outcome:
     """반복 <제목> <매주 월 9시 | 매월 1일>: a fresh copy of the survey opens every period."""
-    words = arg.split()
-    for cut in range(len(words) - 1, 0, -1):
-        rule, _ = parse_rule(" ".join(words[cut:]))
-        if not rule:
-            continue
-        found = for_admin(ctx, "반복", " ".join(words[:cut]))
-        if isinstance(found, Outcome):
-            return found
-        return _repeating(ctx, found[0], ref(found[0], found[1]), rule)
-    return Outcome(
-        Reply.say(
-            f"어떻게 반복할지 붙여 주세요. 예: 반복 주간 식수 매주 월 9시. {EXAMPLES}", quick=["내 신청서", "메뉴"]
-        )
-    )
-
-
-def _repeating(ctx: Ctx, s: Survey, r: str, rule: str) -> Outcome:
+    s, r, rule = t.survey, t.ref, t.rest
     back: list[QuickLike] = [Quick("현황", f"현황 {r}"), "내 신청서", "메뉴"]
     if s.origin:
         return Outcome(Reply.say("반복으로 만들어진 회차예요. 처음 신청서에서 반복을 바꿔 주세요.", quick=back))
@@ -112,18 +91,13 @@ def _repeating(ctx: Ctx, s: Survey, r: str, rule: str) -> Outcome:
 
 
 def _next_title(s: Survey, at: datetime) -> str:
-    from chalicelib.domain.repeat import period_title
-    from chalicelib.domain.wizard import MAX_TITLE
 
     return period_title(s.title, at, MAX_TITLE)
 
 
-def stop_repeat(ctx: Ctx, arg: str) -> Outcome:
+def stop_repeat(ctx: Ctx, t: Target) -> Outcome:
     """반복 중지 <제목>: no more periods (of the survey named, or of the one it was copied from)."""
-    found = for_admin(ctx, "반복 중지", arg)
-    if isinstance(found, Outcome):
-        return found
-    s, _ = found
+    s = t.survey
     origin = s
     if s.origin:
         origin = ctx.db.get_survey(s.origin) or s

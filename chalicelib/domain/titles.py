@@ -1,6 +1,6 @@
-"""Shared pieces of the conversation: matching a loosely typed title, paging, the main quick replies.
+"""Titles and pages: matching a loosely typed title, choosing among near ones, paging a list, the main quick replies.
 
-Which surveys a message may look among is ``domain.finding``'s business; this module only
+Which surveys a message may look among is ``domain.survey_lookup``'s business; this module only
 matches and words.
 """
 
@@ -13,9 +13,9 @@ from typing import Generic, Protocol, TypeVar
 
 from chalicelib.domain.fuzzy import closest
 from chalicelib.domain.model import User, title_key
-from chalicelib.domain.parsing import fmt_deadline
+from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.words import pp
+from chalicelib.domain.when import fmt_deadline
 
 NEAR_TITLE = 0.6  # how alike (letter by letter) a typed title must be to be offered
 PAGE = 8  # list entries per page (each gets a quick reply; + 더보기 + 메뉴 stays within 10)

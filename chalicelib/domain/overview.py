@@ -1,0 +1,146 @@
+"""What an admin reads of one of their surveys: 현황, 미응답, 결과 보기 and the downloads (one survey's, and the super
+admin's 마스터키). Of a survey kept without names, only full batches are shown (domain.privacy)."""
+
+from __future__ import annotations
+
+from chalicelib.domain import results, tally
+from chalicelib.domain.audience import Person, audience
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import ExportJob, ShowReport
+from chalicelib.domain.model import MODE_NAMES, target_label
+from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.targets import Target
+from chalicelib.domain.titles import main_quick, ref
+from chalicelib.domain.when import fmt_deadline
+
+NAMES_PER_PAGE = 60
+
+
+def status(ctx: Ctx, t: Target) -> Outcome:
+    """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
+    s, pool = t.survey, t.pool
+    answers = shown(s, ctx.db.list_answers(s.id))  # of a survey kept without names: full batches only
+    people = audience(ctx.db, s, answers)
+    state = s.state_label(ctx.now)
+    s = as_shown(s, answers)
+    cap = f" · 최대 {s.cap}" if s.cap else ""
+    pct = tally.rate(people.answered_here, people.target)
+    rate = f", {pct}%" if pct is not None else ""
+    head = [
+        f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline, ctx.now)})",
+        f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
+    ]
+    if people.outside:
+        head.append(f"대상 밖 응답 {people.outside}명 (명단에서 빠졌거나 다른 소속으로 옮긴 사람)")
+    if s.anonymous:
+        head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
+        if note := batch_note(s):
+            head.append(note)
+    body = "\n".join(head + tally.by_question(s, answers))
+    units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
+    r = ref(s, pool)
+    toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
+    quick: list[QuickLike] = [
+        Quick("미응답", f"미응답 {r}"),
+        Quick("결과 보기", f"결과 보기 {r}"),
+        Quick("다운로드", f"다운로드 {r}"),
+        toggle,
+        Quick("공동관리자", f"공동관리자 {r}"),
+        "내 신청서",
+        "메뉴",
+    ]
+    return Outcome(Reply.say(body, units, quick=quick))
+
+
+def missing(ctx: Ctx, t: Target) -> Outcome:
+    """미응답 <제목> [쪽]: the target's people who have not answered: registered but silent, and (with a roster)
+    not registered yet, per unit, with their marks where names repeat."""
+    s, r, page = t.survey, t.ref, int(t.rest or 1)
+    if s.is_full() and s.is_open(ctx.now):
+        return Outcome(
+            Reply.say(
+                f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
+                quick=[
+                    Quick("현황", f"현황 {r}"),
+                    Quick("결과 보기", f"결과 보기 {r}"),
+                    Quick("다운로드", f"다운로드 {r}"),
+                    "메뉴",
+                ],
+            )
+        )
+    people = audience(ctx.db, s)
+    if people.answered is None:
+        return Outcome(
+            Reply.say(
+                f"[{s.title}] 응답 {people.responses}명 / 대상 {people.target}명. {ANONYMOUS_NOTE}",
+                quick=[Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "메뉴"],
+            )
+        )
+    silent, waiting = people.silent, people.waiting
+    quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
+    if not silent and not waiting:
+        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]))
+    lines = [
+        f"[{s.title}] 미응답 {len(silent) + len(waiting)}명 / 대상 {people.target}명"
+        + (f" ({page}쪽)" if page > 1 else "")
+    ]
+    if s.anonymous and (note := batch_note(s)):
+        lines.append(note)
+    if people.roster:
+        lines.append(f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명")
+        lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in people.per_unit().items()]
+    start = (page - 1) * NAMES_PER_PAGE
+    named = [("응답 안 함", people.label(p)) for p in silent] + [("미등록", people.label(p)) for p in waiting]
+    shown = named[start : start + NAMES_PER_PAGE]
+    for part in ("응답 안 함", "미등록"):
+        names = [label for which, label in shown if which == part]
+        if names:
+            lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
+    if len(named) > start + NAMES_PER_PAGE:
+        quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
+    return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
+
+
+def download(ctx: Ctx, t: Target) -> Outcome:
+    """다운로드 <제목>: the service builds the files (now, or in the background when big)."""
+    s = t.survey
+    return Outcome(
+        Reply.say("파일을 만들고 있어요."),
+        writes=[ctx.audit("download", s.id, s.title)],
+        effects=[ExportJob([s.id], surveys=[s])],
+    )
+
+
+def results_page(ctx: Ctx, t: Target) -> Outcome:
+    """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
+    s, pool = t.survey, t.pool
+    answers = shown(s, ctx.db.list_answers(s.id))
+    people = audience(ctx.db, s, answers)
+    s = as_shown(s, answers)
+    silent: list[Person] = []
+    waiting: list[Person] | None = None
+    if people.answered is not None:  # 익명: nobody knows who has not answered
+        silent = people.silent
+        waiting = people.waiting if people.roster else None
+
+    page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
+    r = ref(s, pool)
+    quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
+    return Outcome(
+        Reply.say(f"{s.title} 결과", quick=quick),
+        writes=[ctx.audit("report", s.id, s.title)],
+        effects=[ShowReport(page)],
+    )
+
+
+def master_key(ctx: Ctx, arg: str) -> Outcome:
+    """마스터키: one workbook with every survey (super admin)."""
+    ids = [s.id for s in ctx.db.all_surveys()]
+    if not ids:
+        return Outcome(Reply.say("아직 신청이 하나도 없어요.", quick=main_quick(ctx.user)))
+    return Outcome(
+        Reply.say("전체 파일을 만들고 있어요."),
+        writes=[ctx.audit("download_all", "*", f"{len(ids)}건")],
+        effects=[ExportJob(ids, master=True)],
+    )

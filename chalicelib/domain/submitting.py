@@ -1,0 +1,192 @@
+"""Submitting, editing and withdrawing an answer: each one transaction of the answer, the survey's counters and the
+member (see domain.writes for the conditions)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from chalicelib.domain import survey_lookup
+from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
+from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import DeferAnswer, Effect
+from chalicelib.domain.kinds import is_blank, option_deltas
+from chalicelib.domain.model import PRESENCE, Answer, Survey, User, option_key
+from chalicelib.domain.particles import pp
+from chalicelib.domain.privacy import (
+    BATCH_KEY,
+    batch_for,
+    participated,
+    participation,
+    unnamed_answer,
+)
+from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.session import Action, Draft, Session
+from chalicelib.domain.titles import choose_reply, main_quick
+from chalicelib.domain.when import until_label
+from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
+
+
+def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
+    """제출: one transaction of answer + counters + user (see domain.writes for the conditions)."""
+    sid = d.survey_id
+    s, existing = ctx.survey_and_answer(sid)
+    u = ctx.me()
+    if s is None:
+        return _dropped(session, d, u, "이 신청은 삭제되었어요. 작성하던 답은 지웠어요.")
+    refused = _refusal(ctx, session, d, s, existing)
+    if refused is not None:
+        return refused
+    if s.anonymous:
+        existing = None
+    deltas = option_deltas(d.questions, existing.values if existing else {}, d.values)
+    limits = {option_key(q.id, o): cap for q in s.questions for o, cap in q.capacity.items()}
+    for q in s.questions:
+        for o, cap in q.capacity.items():
+            k = option_key(q.id, o)
+            if deltas.get(k, 0) > 0 and s.option_counts.get(k, 0) + deltas[k] > cap:
+                reopen(d, next(i for i, x in enumerate(d.questions) if x.id == q.id))
+                said = f"'{o}'{pp(o, '은(는)')} 방금 정원이 찼어요. 다른 보기를 골라 주세요."
+                return Outcome(ask(ctx, d, said), session=session)
+    count = CountResponse(
+        sid,
+        ctx.now,
+        response_delta=0 if existing else 1,
+        option_deltas=deltas,
+        cap=s.cap,
+        limits={k: v for k, v in limits.items() if k in deltas},
+    )
+    writes: list[Write] = [PutAnswer(_answer(ctx, d, s, existing)), count]
+    later: list[Effect] = []
+    if s.anonymous:
+        # The participation record keeps one response per person, with the counters; the answer, which says
+        # nothing of the person, is written apart, later (the service queues it with a random delay).
+        batch = batch_for(s)
+        if batch is not None:
+            count.option_deltas[BATCH_KEY + str(batch)] = 1
+        writes = [PutAnswer(participation(s, u.person_key, ctx.key_for_privacy(), batch)), count]
+        later = [DeferAnswer(unnamed_answer(s, d.values, batch))]
+    if not existing and s.cap is not None and s.response_count + 1 >= s.cap:
+        # This answer takes the last place: the listing says full, on the condition that the count is
+        # still the one seen (someone else's answer at the same moment makes this one retry).
+        count.seen_count = s.response_count
+        writes.append(ListSurvey(dataclasses.replace(s.info(), full=True)))
+    drop_draft(session, sid)
+    return Outcome(
+        _submitted(ctx, s, u, edited=existing is not None), user=u, session=session, writes=writes, effects=later
+    )
+
+
+def _dropped(session: Session, d: Draft, u: User, msg: str, quick: list[QuickLike] | None = None) -> Outcome:
+    """The draft goes, with why."""
+    drop_draft(session, d.survey_id)
+    return Outcome(Reply.say(msg, quick=quick or main_quick(u)), user=u, session=session)
+
+
+def _refusal(ctx: Ctx, session: Session, d: Draft, s: Survey, existing: Answer | None) -> Outcome | None:
+    """Why this draft cannot be submitted as it stands, or None."""
+    u = ctx.me()
+    if not s.is_open(ctx.now):
+        return _dropped(session, d, u, f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 제출할 수 없어요.")
+    missing = [n for n, q in enumerate(d.questions, 1) if q.required and is_blank(d.values.get(q.id))]
+    if missing:
+        reopen(d, missing[0] - 1)
+        return Outcome(ask(ctx, d, f"{missing[0]}번은 꼭 답해야 해요."), session=session)
+    ver = d.answer_version
+    mine: list[QuickLike] = ["내 신청", "메뉴"]
+    if ver == 0 and existing is not None:
+        u.answered.setdefault(s.id, 0)
+        return _dropped(session, d, u, f"'{s.title}'에는 이미 제출한 답이 있어요. '내 신청'에서 확인하세요.", mine)
+    if ver and (existing is None or existing.version != ver):
+        return _dropped(session, d, u, "그사이 답이 바뀌었거나 취소되었어요. 다시 확인해 주세요.", mine)
+    if not ver and s.is_full():
+        return _dropped(session, d, u, f"아쉽지만 '{s.title}'{pp(s.title, '은(는)')} 정원({s.cap}명)이 모두 찼어요.")
+    if s.anonymous and participated(ctx.db, s, u.person_key, ctx.key_for_privacy()):
+        if s.mode == PRESENCE:
+            u.answered.setdefault(s.id, 0)
+        said = f"'{s.title}'에는 이미 응답했어요. 이름 없이 저장된 답은 고칠 수 없어요."
+        return _dropped(session, d, u, said, ["신청 목록", "메뉴"])
+    return None
+
+
+def _answer(ctx: Ctx, d: Draft, s: Survey, existing: Answer | None) -> Answer:
+    """The answer as it will be stored (an edit keeps when it was first submitted)."""
+    u = ctx.me()
+    now_iso = ctx.now.isoformat()
+    return Answer(
+        survey_id=s.id,
+        user_key=u.person_key,  # the person's, whatever phone they answer from
+        values=dict(d.values),
+        name=u.name,
+        unit=u.unit,
+        submitted_at=existing.submitted_at if existing else now_iso,
+        updated_at=now_iso if existing else "",
+        survey_title=s.title,
+        version=d.answer_version if existing else 0,
+    )
+
+
+def _submitted(ctx: Ctx, s: Survey, u: User, *, edited: bool) -> Reply:
+    """What the member is told once the answer is in (or, unnamed, on its way)."""
+    if s.anonymous:
+        if s.mode == PRESENCE:  # taking part is known in this mode; when, is not
+            u.answered[s.id] = 0
+        msg = f"'{s.title}'에 답을 제출했어요! 이름 없이, 몇 분 안에 따로 저장돼요."
+        return Reply.say(msg, quick=["신청 목록", "메뉴"])
+    u.answered[s.id] = u.answered.get(s.id) or int(ctx.now.timestamp())
+    verb = "수정했어요" if edited else "제출했어요"
+    msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline, ctx.now)} 고치거나 취소할 수 있어요."
+    return Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"])
+
+
+def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
+    """신청 취소 <제목>: asks first (예 · 아니오)."""
+    found, mine = survey_lookup.for_member(ctx, arg, answered_only=True)
+    if found.survey is None:
+        return Outcome(
+            choose_reply(
+                "신청 취소", arg, found, mine, "제출한 신청만 취소할 수 있어요. '내 신청'을 확인하세요.", ctx.now
+            )
+        )
+    s = found.survey
+    if not s.is_open(ctx.now):
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"])
+        )
+    form = ctx.db.get_survey_form(s.id)
+    if form is not None and form.anonymous:
+        return answered_unnamed(form)
+    question = f"'{s.title}'에 제출한 답을 취소할까요? 답이 지워져요."
+    return ctx.ask_first(Action.WITHDRAW, question, sid=s.id, title=s.title, yes=Quick("예", extra={"sid": s.id}))
+
+
+def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
+    """The 예 to 신청 취소: the answer goes and the counters move back, in one transaction."""
+    s, a = ctx.survey_and_answer(sid)
+    u = ctx.me()
+    if s is None or a is None:
+        u.answered.pop(sid, None)
+        return Outcome(Reply.say("취소할 답이 없어요.", quick=["내 신청", "메뉴"]), user=u, session=session)
+    if not s.is_open(ctx.now):
+        return Outcome(
+            Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=["내 신청", "메뉴"]),
+            user=u,
+            session=session,
+        )
+    deltas = option_deltas(s.questions, a.values, {})
+    u.answered.pop(sid, None)
+    drop_draft(session, sid)
+    count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)
+    writes: list[Write] = [DeleteAnswer(sid, u.person_key, a.version), count]
+    if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
+        # A place frees up: the listing says so, on the condition that the count is still the one seen.
+        count.seen_count = s.response_count
+        writes.append(ListSurvey(dataclasses.replace(s.info(), full=False)))
+    return Outcome(
+        Reply.say(
+            f"'{s.title}'에 제출한 답을 취소했어요. 마감 전이면 다시 응답할 수 있어요.",
+            quick=["신청 목록", "내 신청", "메뉴"],
+        ),
+        user=u,
+        session=session,
+        writes=writes,
+    )
