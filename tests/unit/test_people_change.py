@@ -13,7 +13,7 @@ import re
 import openpyxl
 import pytest
 from fakes import FakeExporter, FakeUploads
-from harness import Chat, key_of, load_roster, make_bbq
+from harness import Chat, key_of, load_roster, make_bbq, timing_for
 
 from chalicelib.domain import marks, roster, roster_load
 from chalicelib.domain.model import ADMIN, SUPER
@@ -314,6 +314,6 @@ def test_open_registration_and_no_roster_still_register_by_name() -> None:
     assert "등록되었어요" in bot_chat.say("등록 홍길동", who="a")
     store = MemoryStore()
     load_roster(store, [(2, "1중대", "홍길동", "1234")])
-    bot = Bot(store, rules=Rules(open_registration=True))
+    bot = Bot(store, rules=Rules(open_registration=True), timing=timing_for(store))
     bot.handle(key_of("b"), "등록 9중대 아무개", "", None)
     assert store.get_user(key_of("b")).unit == "9중대"

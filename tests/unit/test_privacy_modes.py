@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 import pytest
-from harness import PRIVACY_KEY, Chat, key_of
+from harness import PRIVACY_KEY, Chat, key_of, timing_for
 
 from chalicelib.domain.model import ADMIN, ANONYMOUS, NAMED, PARTICIPATION, PRESENCE, SUPER, Survey
 from chalicelib.domain.ports import Conflict
@@ -167,7 +167,7 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
 
     chat = Chat()
     exporter = FakeExporter()
-    chat.bot = Bot(chat.store, exporter, clock=chat.clock)
+    chat.bot = Bot(chat.store, exporter, clock=chat.clock, timing=timing_for(chat.store))
     chat = world(mode, chat)
     for name in PEOPLE[:5]:
         answer(chat, name, f"{name}의 메모")

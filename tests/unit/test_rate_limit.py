@@ -6,7 +6,7 @@ too; processes serving one person see each other's counts once it bursts."""
 from __future__ import annotations
 
 from faults import FaultyStore, conflict
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq, timing_for
 
 from chalicelib.domain.model import ADMIN
 from chalicelib.service.bot import Bot
@@ -93,7 +93,7 @@ def test_the_level_drains_between_stored_messages() -> None:
 def test_the_limit_holds_across_processes_once_it_bursts() -> None:
     """Two processes (two bots on one store, each with its own memory) take turns serving one person."""
     c = limited_chat(limit=10)
-    other = Bot(c.store, clock=c.clock, rate_limit=10)
+    other = Bot(c.store, clock=c.clock, rate_limit=10, timing=timing_for(c.store))
     bots = [c.bot, other]
     replies = [bots[n % 2].handle(key_of("홍길동"), "메뉴")[0].all_text() for n in range(11)]
     assert all(SLOW_DOWN not in r for r in replies[:10])

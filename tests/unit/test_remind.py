@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq, timing_for
 from pushfakes import FakeNotifier, SimulatedQueue
 
 from chalicelib.domain import remind
@@ -22,7 +22,7 @@ TITLE = "BBQ 회식"
 def reminding_chat(notifier: Notifier) -> Chat:
     """A chat whose bot has the event channel, with 관리자 (an admin) and 홍길동."""
     chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
     return chat
@@ -30,7 +30,7 @@ def reminding_chat(notifier: Notifier) -> Chat:
 
 def world(notifier: Notifier | None) -> Chat:
     chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("슈퍼", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)

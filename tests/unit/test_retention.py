@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from harness import Chat
+from harness import Chat, timing_for
 
 from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
 from chalicelib.domain.rules import Rules
@@ -22,7 +22,7 @@ KEEP_DAYS = 60  # the organisation's default in these tests
 
 def world(chat: Chat | None = None, keep: str | None = None, mode: str | None = None) -> Chat:
     chat = chat or Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS))
+    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS), timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
     chat.register("홍길동", "2중대")

@@ -6,7 +6,7 @@ import contextlib
 import threading
 
 import pytest
-from harness import Chat, key_of, load_roster
+from harness import Chat, key_of, load_roster, timing_for
 
 from chalicelib.domain import marks, roster, roster_load
 from chalicelib.domain.model import SUPER
@@ -183,7 +183,7 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
         return found
 
     store.roster_entries = roster_entries  # type: ignore[method-assign]
-    bot = Bot(store)
+    bot = Bot(store, timing=timing_for(store))
     replies: dict[str, str] = {}
 
     def register(who: str) -> None:
@@ -218,7 +218,7 @@ def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
 def test_open_registration_ignores_the_roster() -> None:
     store = MemoryStore()
     load(store)
-    bot = Bot(store, rules=Rules(open_registration=True))
+    bot = Bot(store, rules=Rules(open_registration=True), timing=timing_for(store))
     bot.handle(key_of("a"), "등록 9중대 아무개", "", None)
     u = store.get_user(key_of("a"))
     assert u is not None and (u.unit, u.name, u.roster) == ("9중대", "아무개", "")

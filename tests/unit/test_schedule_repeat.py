@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from harness import Chat, key_of
+from harness import Chat, key_of, timing_for
 from test_remind import FakeNotifier
 
 from chalicelib.domain.model import ADMIN, KST, OPEN, SCHEDULED, Survey
@@ -21,7 +21,7 @@ TITLE = "주간 식수"
 
 def world(notifier: FakeNotifier | None = None, chat: Chat | None = None) -> Chat:
     chat = chat or Chat()  # the harness clock: Monday 2026-11-23 09:00
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("다른관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
