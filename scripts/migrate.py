@@ -47,7 +47,7 @@ def migrate(store: Any) -> dict[str, int]:
     managed: dict[str, dict[str, Managed]] = defaultdict(dict)
     listed = {i.id: i for i in store.listed_surveys()}
     for raw in t.SurveyItem.scan(consistent_read=True):
-        if raw.id in (LISTING_ID, PLANS_ID):  # the listing and the schedule, not surveys
+        if raw.id in (LISTING_ID, PLANS_ID) or raw.id.startswith("@"):  # the listing, schedule, aggregates
             continue
         s = items.survey(raw)
         for key in [s.owner, *s.coadmins]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Planned, Survey, SurveyInfo, User
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
@@ -119,6 +120,15 @@ class Reader(ABC):
     @abstractmethod
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
+
+    def get_aggregate(self, survey_id: str) -> Aggregate | None:
+        """A survey's counters (domain.aggregates): one small item, strongly consistent; None when it has none
+        (made before aggregates existed, or its answers kept without names: its reader recounts the answers)."""
+        return None
+
+    def answer_keys(self, survey_id: str) -> set[str]:
+        """The keys the answers of a survey are kept under (who answered a named one), without the answers."""
+        return {a.user_key for a in self.list_answers(survey_id)}
 
     @abstractmethod
     def answered_by(self, person: str) -> dict[str, int]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TableError
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import (
     ANSWERED_KEPT,
     PARTICIPATION,
@@ -40,7 +41,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.ports import RosterInfo, Store, Unavailable
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
-from chalicelib.storage import items
+from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.pushlog import DynamoPushLog
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,
@@ -274,6 +275,17 @@ class DynamoStore(Store):
             found = self.tables.AuditItem.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit)
             return [items.audit_entry(i) for i in found]
 
+    def answer_keys(self, survey_id: str) -> set[str]:
+        """Who answered a survey: one Query of its answers' keys alone (no values read back or parsed)."""
+        with mapped_errors():
+            found = self.tables.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=["user_key"])
+            return {i.user_key for i in found}
+
+    def get_aggregate(self, survey_id: str) -> Aggregate | None:
+        """A survey's counters: one GetItem (consistent)."""
+        with mapped_errors():
+            return dynamo_aggregates.read(self.tables, survey_id)
+
     def answered_by(self, person: str) -> dict[str, int]:
         """The person's most recent named answers, from ``by_person`` (eventually consistent, as indexes are)."""
         t = self.tables
@@ -419,8 +431,11 @@ class DynamoStore(Store):
             return log
 
     def purge_answers(self, survey_id: str) -> int:
-        """Delete a survey's answers and participation records (retention over); how many answers went."""
-        return self._sweep_answers(survey_id)
+        """Delete a survey's answers, participation records and aggregate (retention over); how many answers went."""
+        gone = self._sweep_answers(survey_id)
+        with mapped_errors():
+            dynamo_aggregates.delete(self.tables, survey_id)
+        return gone
 
     def _sweep_answers(self, survey_id: str) -> int:
         # The survey item went first (in the transaction): a submit carries a CountResponse, which

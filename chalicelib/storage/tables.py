@@ -256,6 +256,19 @@ class ListingItem(Model):
     entries: MapAttribute[str, Any] = MapAttribute(default=dict)
 
 
+class AggregateItem(Model):
+    """A survey's counters (domain.aggregates), an item of the surveys table (id ``@agg#<survey id>``). Each counter
+    is an attribute of its own, named as the counter is (``storage.dynamo_aggregates``), so that an answer's
+    transaction adds to it with ``SET #c = if_not_exists(#c, 0) + :d`` whether the item exists yet or not."""
+
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(null=True)  # goes up with every change; a recount is conditional on it
+    built = BooleanAttribute(null=True)  # holds every answer (made with the survey, or recounted)
+
+
 # --- answers -----------------------------------------------------------------
 
 
@@ -418,6 +431,7 @@ class Tables:
         self.AnswerItem = self._bind(AnswerItem, config.answers_table)
         self.AuditItem = self._bind(AuditItem, config.audit_table)
         self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
+        self.AggregateItem = self._bind(AggregateItem, config.surveys_table)  # and a third
         self.RosterItem = self._bind(RosterItem, config.roster)
 
     @property
