@@ -63,3 +63,28 @@ def test_configuring_twice_keeps_one_handler() -> None:
         assert len(log.handlers) == 1 and not log.propagate and log.level == logging.INFO
     finally:
         log.handlers.clear()
+
+
+def test_the_per_message_line_is_the_formatted_line_written_at_once(capsys) -> None:
+    """info_line writes what the formatter writes of the same fields and metrics (but the function named in its
+    location and the moment), in one json.dumps with the metric block spliced in."""
+    import json
+
+    from chalicelib.platform.logsafe import configure_logging, correlated, info_line
+    from chalicelib.platform.metrics import emf, emf_parts, of_message
+
+    log = configure_logging("haengjeong-line", service="haengjeong")
+    facts = {"attempts": 1, "result": "ok", "writes": ["PutAnswer"], "ms": 12.5}
+    fields = {"user": "ab12", "cmd": "제출", **facts}
+    try:
+        with correlated(request_id="r1", api_request_id="a1"):
+            log.info("skill", extra={**fields, **emf(of_message(facts), now=1.0)})
+            figures, block = emf_parts(of_message(facts), now=1.0)
+            assert info_line(log, "skill", "handle_skill", {**fields, **figures}, block)
+        formatted, direct = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    finally:
+        log.handlers.clear()
+    for line in (formatted, direct):
+        line.pop("timestamp"), line.pop("location")
+    assert direct == formatted and direct["Submissions"] == 1 and direct["request_id"] == "r1"
+    assert list(direct)[:4] == ["level", "message", "service", "request_id"]
