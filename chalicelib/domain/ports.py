@@ -64,6 +64,14 @@ class Reader(ABC):
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         """The user and :meth:`listed_surveys`, in one round trip (what almost every message needs)."""
 
+    def get_user_listing_survey_and_answer(
+        self, key: str, survey_id: str
+    ) -> tuple[User | None, list[SurveyInfo], Survey | None, Answer | None]:
+        """The user, the listing, a survey (its form and counters) and the answer kept under ``key`` to it, in one
+        round trip: a tapped ``신청 <제목>``, which names its survey."""
+        user, listed = self.get_user_and_listing(key)
+        return user, listed, *self.get_survey_and_answer(survey_id, key)
+
     @abstractmethod
     def get_users(self, keys: Sequence[str]) -> list[User]:
         """Whole user items by key, in that order; missing ones left out (a few people a command names, operator

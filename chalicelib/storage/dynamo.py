@@ -116,6 +116,26 @@ class DynamoStore(Store):
         user = items.user(t.UserItem.from_raw_data(users[0])) if users else None
         return user, self._listed(t.ListingItem.from_raw_data(listing[0]) if listing else None)
 
+    def get_user_listing_survey_and_answer(
+        self, key: str, survey_id: str
+    ) -> tuple[User | None, list[SurveyInfo], Survey | None, Answer | None]:
+        """One BatchGetItem of the user, the listing, a survey and the answer under ``key`` to it (consistent:
+        the listing shares the survey's table)."""
+        if survey_id.startswith("@"):  # not a survey
+            return *self.get_user_and_listing(key), None, None
+        t = self.tables
+        keys = self._survey_and_answer_keys(survey_id, key)
+        keys[self.config.surveys_table][0].append({"id": {"S": LISTING_ID}})
+        keys[self.config.users_table] = ([{"key": {"S": key}}], True)
+        found = self._batch_get(keys)
+        users = found.get(self.config.users_table, [])
+        user = items.user(t.UserItem.from_raw_data(users[0])) if users else None
+        both = {raw["id"]["S"]: raw for raw in found.get(self.config.surveys_table, [])}
+        listing = both.pop(LISTING_ID, None)
+        listed = self._listed(t.ListingItem.from_raw_data(listing) if listing else None)
+        found[self.config.surveys_table] = list(both.values())
+        return user, listed, *self._survey_and_answer(found)
+
     def get_users(self, keys: Sequence[str]) -> list[User]:
         """Whole user items by key (BatchGetItem, consistent), in the order asked; missing ones left out."""
         with mapped_errors():
