@@ -115,8 +115,12 @@ def seen_by_admin(db: Reader, s: Survey) -> tuple[aggregates.Counts, list[Answer
     if not aggregates.kept(s):
         answers = shown(s, db.list_answers(s.id))
         return aggregates.recount(s, answers), answers, None
+    if s.purged_at is not None:  # retention is over: its answers and their figures are gone
+        return {}, [], None
     agg = db.get_aggregate(s.id)
-    if agg is not None and agg.built:
+    # Whole, and of as many answers as the survey's own counter says (a version without aggregates, run after a roll
+    # back, would have left it behind: counted again).
+    if agg is not None and agg.built and aggregates.responses(agg.counts) == s.response_count:
         return agg.counts, None, None
     answers = db.list_answers(s.id)
     counts = aggregates.recount(s, answers)
