@@ -14,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain import aggregates
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.writes import AddToAggregate, PutSurvey, RecountAggregate
-from chalicelib.storage.tables import AggregateItem, Tables
+from chalicelib.storage.binding import Tables
+from chalicelib.storage.tables import AggregateItem
 
 PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id
 _FIELDS = ("id", "version", "built")
