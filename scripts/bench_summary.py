@@ -73,7 +73,7 @@ def count_writes(survey: Any, answers: Sequence[Any], now: datetime) -> list[Any
     """
     from chalicelib.domain import aggregates
     from chalicelib.domain.kinds import option_deltas
-    from chalicelib.domain.writes import AddToAggregate, CountResponse
+    from chalicelib.domain.writes import CountResponse, RecountAggregate
 
     totals: dict[str, int] = {}
     for a in answers:
@@ -81,7 +81,9 @@ def count_writes(survey: Any, answers: Sequence[Any], now: datetime) -> list[Any
             totals[key] = totals.get(key, 0) + d
     return [
         CountResponse(survey.id, now, response_delta=len(answers), option_deltas=totals),
-        AddToAggregate(survey.id, dict(aggregates.recount(survey, answers))),
+        # the recount as one item (a seeded survey's hours would not fit one update's expression), on the version
+        # its PutSurvey made
+        RecountAggregate(survey.id, dict(aggregates.recount(survey, answers)), seen=0),
     ]
 
 
