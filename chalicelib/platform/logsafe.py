@@ -135,11 +135,20 @@ def info_line(log: logging.Logger, message: str, location: str, fields: dict[str
         body = json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
         if tail:
             body = f"{body[:-1]},{tail}}}"
-        with handler.lock or contextlib.nullcontext():
-            handler.stream.write(body + "\n")
-            handler.stream.flush()
-        wrote = True
+        wrote = _written(handler, body) or wrote
     return wrote
+
+
+def _written(handler: logging.StreamHandler[Any], line: str) -> bool:
+    """Write ``line`` to the handler's stream; False when it cannot be (as logging's own handlers do, a log line
+    that cannot be written never fails the reply)."""
+    try:
+        with handler.lock or contextlib.nullcontext():
+            handler.stream.write(line + "\n")
+            handler.stream.flush()
+    except Exception:
+        return False
+    return True
 
 
 def configure_logging(name: str, service: str) -> logging.Logger:

@@ -88,3 +88,19 @@ def test_the_per_message_line_is_the_formatted_line_written_at_once(capsys) -> N
         line.pop("timestamp"), line.pop("location")
     assert direct == formatted and direct["Submissions"] == 1 and direct["request_id"] == "r1"
     assert list(direct)[:4] == ["level", "message", "service", "request_id"]
+
+
+def test_a_line_that_cannot_be_written_does_not_fail_the_reply() -> None:
+    import io
+
+    from chalicelib.platform.logsafe import configure_logging, info_line
+
+    log = configure_logging("haengjeong-closed", service="haengjeong")
+    stream = io.StringIO()
+    log.handlers[0].setStream(stream)
+    stream.close()  # a stream gone (a test's capture ended, a pipe closed)
+    try:
+        assert info_line(log, "skill", "handle_skill", {"cmd": "메뉴"}) is False
+        log.info("skill")  # the fallback, as logging does it: no exception either
+    finally:
+        log.handlers.clear()
