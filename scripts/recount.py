@@ -49,7 +49,7 @@ def chosen(store: Any, which: str) -> list[Any]:
     s = store.get_survey(which)
     if s is not None:
         return [s]
-    return store.get_surveys([i.id for i in store.surveys_titled(which)])
+    return list(store.get_surveys([i.id for i in store.surveys_titled(which)]))
 
 
 def main(argv: list[str] | None = None) -> int:

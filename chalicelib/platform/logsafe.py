@@ -112,7 +112,7 @@ def info_line(log: logging.Logger, message: str, location: str, fields: dict[str
     """Write one INFO line as :class:`JsonLines` writes it, straight to the JSON handlers' streams: no LogRecord,
     no formatter, one ``json.dumps`` (the per-message line). ``tail``: JSON members rendered already (the metric
     block, metrics.emf_parts), added as they are. False when no JSON handler took it (the caller logs it the
-    ordinary way)."""
+    ordinary way, which reports a broken stream without failing the message)."""
     if not log.isEnabledFor(logging.INFO):
         return True
     wrote = False
@@ -135,20 +135,14 @@ def info_line(log: logging.Logger, message: str, location: str, fields: dict[str
         body = json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
         if tail:
             body = f"{body[:-1]},{tail}}}"
-        wrote = _written(handler, body) or wrote
+        try:
+            with handler.lock or contextlib.nullcontext():
+                handler.stream.write(body + "\n")
+                handler.stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: the ordinary way reports it and goes on
+            continue
+        wrote = True
     return wrote
-
-
-def _written(handler: logging.StreamHandler[Any], line: str) -> bool:
-    """Write ``line`` to the handler's stream; False when it cannot be (as logging's own handlers do, a log line
-    that cannot be written never fails the reply)."""
-    try:
-        with handler.lock or contextlib.nullcontext():
-            handler.stream.write(line + "\n")
-            handler.stream.flush()
-    except Exception:
-        return False
-    return True
 
 
 def configure_logging(name: str, service: str) -> logging.Logger:

@@ -1,4 +1,5 @@
 """The skill endpoint's guard: constant-time secret check, placeholder and empty secrets refuse."""
+
 from chalicelib.web import secret_ok
 
 
@@ -28,7 +29,6 @@ def test_log_lines_are_written_once_as_json() -> None:
 
 def test_log_lines_carry_the_fields_and_extras_but_no_exception_message(capsys) -> None:
     import json
-    import logging
 
     from chalicelib.platform.logsafe import configure_logging
 
@@ -90,17 +90,24 @@ def test_the_per_message_line_is_the_formatted_line_written_at_once(capsys) -> N
     assert list(direct)[:4] == ["level", "message", "service", "request_id"]
 
 
-def test_a_line_that_cannot_be_written_does_not_fail_the_reply() -> None:
+def test_a_closed_log_stream_does_not_fail_the_message() -> None:
+    """The line written at once meets a stream that is gone: it says so (False), and the ordinary way, which reports
+    a broken stream and goes on, takes the line; nothing is raised into the reply."""
     import io
+    import logging
 
     from chalicelib.platform.logsafe import configure_logging, info_line
 
     log = configure_logging("haengjeong-closed", service="haengjeong")
     stream = io.StringIO()
-    log.handlers[0].setStream(stream)
-    stream.close()  # a stream gone (a test's capture ended, a pipe closed)
+    handler = log.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    stream.close()
+    raise_before, logging.raiseExceptions = logging.raiseExceptions, False
     try:
-        assert info_line(log, "skill", "handle_skill", {"cmd": "메뉴"}) is False
-        log.info("skill")  # the fallback, as logging does it: no exception either
+        assert info_line(log, "skill", "handle_skill", {"user": "ab12"}) is False
+        log.info("skill", extra={"user": "ab12"})  # the ordinary way: reported by logging, not raised
     finally:
+        logging.raiseExceptions = raise_before
         log.handlers.clear()
