@@ -4,9 +4,9 @@ Every answer adds to a handful of named counters (:func:`contribution`): the sur
 answers and what its kind counts of them (takers per option, sums of numbers, answers per date and per time of
 day), the sums of numbers per option of the grouping question, and, of a named survey, answers and sums per unit and
 answers per hour of their first submit. A submit, an edit or a withdrawal adds the difference it makes
-(:func:`change`) to the aggregate in the same transaction as the answer (``writes.Tally``), so the views read one
-small item whatever the number of answers and can never disagree with the answers: the aggregate is always the sum
-of the contributions of the answers kept, which is what :func:`recount` reckons from the answers themselves.
+(:func:`change`) to the aggregate in the same transaction as the answer (``writes.AddToAggregate``), so the views
+read one small item whatever the number of answers and can never disagree with the answers: the aggregate is always
+the sum of the contributions of the answers kept, which is what :func:`recount` reckons from the answers themselves.
 
 Nothing in it is of a person: counts and sums only, as the views show them. A survey kept without names (익명,
 참여만 확인) counts no unit and no time (its answers carry none); its aggregate is not kept with the answers, which
@@ -104,7 +104,7 @@ def settled(counts: Mapping[str, float]) -> Counts:
 
 
 def merged(parts: Iterable[Mapping[str, float]]) -> Counts:
-    """Several counters summed (an aggregate and its pending part, a survey's shards)."""
+    """Several counters summed (an aggregate and a change to it)."""
     out: Counts = {}
     for part in parts:
         for k, v in part.items():
