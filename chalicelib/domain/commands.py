@@ -26,6 +26,7 @@ from chalicelib.domain import (
     scheduling,
     submitting,
     targets,
+    viewers,
     wizard,
 )
 from chalicelib.domain.context import Ctx, Handler, Outcome
@@ -74,6 +75,7 @@ COMMANDS: dict[str, Command | About] = {
     "다운로드": About(overview.download, targets.with_answers),
     "결과 보기": About(overview.results_page, targets.with_answers),
     "공동관리자": About(admin.coadmin, targets.then_name),
+    "열람자": About(viewers.grant, targets.then_name),
     "관리자 등록": Command(admin_roles.grant_admin),
     "관리자 해제": Command(admin_roles.revoke_admin),
     "관리자 목록": Command(admin_roles.list_admins),

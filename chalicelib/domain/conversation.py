@@ -34,6 +34,7 @@ from chalicelib.domain import (
     roster_upkeep,
     shortcuts,
     submitting,
+    viewers,
     vocabulary,
     wizard,
 )
@@ -126,7 +127,7 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     u = ctx.member
     c, arg = vocabulary.match(text)
     if c is not None:
-        if u.role < c.role:
+        if u.role < c.role and not (c.views and u.viewing):  # a viewer (열람자) may read what they view
             return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first
@@ -149,7 +150,8 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     found = find_survey(text, pool)
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
-    if after := vocabulary.trailing(text, u.role):  # '송년회 현황', 'BBQ 회식 신청 취소': the title, then the command
+    # '송년회 현황', 'BBQ 회식 신청 취소': the title, then the command
+    if after := vocabulary.trailing(text, u.role, bool(u.viewing)):
         return commands.run(ctx, after[0].word, after[1])
     said = shortcuts.not_open(ctx, text)
     if said is not None:
@@ -173,7 +175,7 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     u = ctx.member
     lines = [note] if note else []
     if help:
-        lines += vocabulary.help_lines(u.role)
+        lines += vocabulary.help_lines(u.role, bool(u.viewing))
     lines.append(f"{u.label()}님, 무엇을 할까요?")
     waiting = member_lists.pending(ctx)
     if waiting:
@@ -187,7 +189,8 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
         shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}")]
     if ctx.session.wizard is not None and u.is_admin:
         lines.append("만들던 신청서가 있어요: '신청 만들기'로 이어서.")
-    reply = Reply.say("\n".join(lines), quick=[*shortcuts, *main_quick(u)])
+    viewed = viewers.viewed_quick(u) if not u.is_admin else []  # a viewer (열람자): what they read, one tap away
+    reply = Reply.say("\n".join(lines), quick=[*shortcuts, *viewed, *main_quick(u)])
     if not paused:
         return Outcome(reply)
     session = ctx.state()

@@ -10,6 +10,7 @@ from chalicelib.domain.effects import ExportJob, ShowReport
 from chalicelib.domain.model import MODE_NAMES, target_label
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.survey_lookup import reads_only
 from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick, ref
 from chalicelib.domain.when import fmt_deadline
@@ -40,6 +41,8 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     body = "\n".join(head + tally.by_question(s, answers))
     units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
     r = ref(s, pool)
+    if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
+        return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         Quick("미응답", f"미응답 {r}"),
@@ -51,6 +54,10 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         "메뉴",
     ]
     return Outcome(Reply.say(body, units, quick=quick))
+
+
+def _viewer_quick(r: str) -> list[QuickLike]:
+    return [*(Quick(w, f"{w} {r}") for w in ("현황", "결과 보기", "다운로드")), "메뉴"]
 
 
 def missing(ctx: Ctx, t: Target) -> Outcome:
@@ -127,6 +134,8 @@ def results_page(ctx: Ctx, t: Target) -> Outcome:
     page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
+    if reads_only(s, ctx.member):
+        quick = _viewer_quick(r)
     return Outcome(
         Reply.say(f"{s.title} 결과", quick=quick),
         writes=[ctx.audit("report", s.id, s.title)],

@@ -19,8 +19,8 @@ from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import parse_rule
 from chalicelib.domain.reply import Quick, Reply, offered
 from chalicelib.domain.retention import purged_reply
-from chalicelib.domain.survey_lookup import for_admin
-from chalicelib.domain.titles import ref, split_page
+from chalicelib.domain.survey_lookup import for_admin, managed_pool
+from chalicelib.domain.titles import exact_matches, ref, split_page
 
 
 @dataclass
@@ -68,9 +68,10 @@ def paged(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
 
 
 def then_name(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
-    """'<제목> <이름>': the last word is the name (``rest``; "" when only a title was given)."""
+    """'<제목> <이름>': the last word is the name (``rest``; "" when only a title was given, even one of several
+    words)."""
     title, _, name = arg.rpartition(" ")
-    if not title or not name:
+    if not title or not name or exact_matches(arg, managed_pool(ctx)):
         return survey(ctx, cmd, arg)
     found = survey(ctx, cmd, title)
     if isinstance(found, Target):

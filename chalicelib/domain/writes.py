@@ -209,6 +209,14 @@ class AddCoadmin:
 
 
 @dataclass(eq=False)
+class AddViewer:
+    """Add a read-only viewer (열람자). Condition: the survey exists."""
+
+    survey_id: str
+    user_key: str
+
+
+@dataclass(eq=False)
 class DeleteSurvey:
     """Delete a survey with all its answers and exports; it leaves the listing with the survey item.
 
@@ -256,6 +264,7 @@ Write = (
     | ListSurvey
     | UnlistSurvey
     | AddCoadmin
+    | AddViewer
     | DeleteSurvey
     | Audit
     | PutRosterEntry

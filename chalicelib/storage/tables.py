@@ -173,6 +173,7 @@ class UserItem(Model):
     answered = UnicodeSetAttribute(null=True)  # before answered_at: ids only; read, never written
     answered_at = JsonAttribute(null=True)  # {survey id: epoch seconds of the submit}
     managed = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (admins)
+    viewing = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (열람자)
     member = UnicodeAttribute(null=True)  # MEMBER_PARTITION: every registered person is in ``members``
     member_unit = UnicodeAttribute(null=True)  # "u#" + unit
     created_at = UnicodeAttribute(default="")
@@ -217,6 +218,7 @@ class SurveyItem(Model):
     description = UnicodeAttribute(default="")
     questions = JsonAttribute(default=list)
     coadmins = ListAttribute(of=UnicodeAttribute, default=list)  # kept in insertion order
+    viewers = ListAttribute(of=UnicodeAttribute, null=True)  # 열람자, in insertion order; absent = none
     deadline = UnicodeAttribute(null=True)  # ISO 8601 with offset, for display/round trip
     deadline_us = NumberAttribute(null=True)  # same instant, epoch microseconds, for conditions
     target_unit = UnicodeAttribute(default="")

@@ -18,7 +18,7 @@ from chalicelib.domain.kinds import CHOICE
 from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Question, Survey, User, option_key
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.writes import AddCoadmin, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
+from chalicelib.domain.writes import AddCoadmin, AddViewer, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
 from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetRosterUnits, SetUserRoster, TakeRemovals
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=KST)
@@ -124,6 +124,7 @@ CASES = [
     Case(ListSurvey(survey().info()), lambda s: [i.id for i in s.listed_surveys()], [], ["s1"], [PutSurvey(survey())]),
     Case(UnlistSurvey("s1"), lambda s: [i.id for i in s.listed_surveys()], ["s1"], [], SURVEY),
     Case(AddCoadmin("s1", "a2"), lambda s: _survey(s).coadmins, [], ["a2"], SURVEY, refused=[]),
+    Case(AddViewer("s1", "v1"), lambda s: _survey(s).viewers, [], ["v1"], SURVEY, refused=[]),
     Case(
         DeleteSurvey("s1"),
         lambda s: (s.get_survey("s1") is None, s.list_answers("s1"), s.listed_surveys()),

@@ -109,7 +109,7 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
         role=ADMIN,
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
         answered={"s1": 1764500000, "설문-2": 0},
-        managed={"s1": Managed("훈련 참석 조사", 1764400000)},
+        managed={"s1": Managed("훈련 참석 조사", 1764400000)}, viewing={"s2": Managed("보기", 1764400001)},
         roster="1소대#김민수",
         person="kakao-first-phone",
     )
@@ -134,7 +134,7 @@ def test_survey_round_trip_keeps_questions_deadline_and_counters(store: Any) -> 
         Question("q6", "의견", kind=TEXT, required=False),
     ]
     survey = make_survey(
-        questions=questions, description="설명 ✓", coadmins=["a2", "a1"], deadline=NOW + timedelta(days=2, hours=3),
+        questions=questions, description="설명 ✓", coadmins=["a2", "a1"], viewers=["v1"], deadline=NOW + timedelta(days=2, hours=3),
         target_unit="2소대", cap=30, response_count=3, option_counts={option_key("q1", "한식"): 3},
     )
     store.commit([PutSurvey(survey)])

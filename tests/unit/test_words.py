@@ -32,3 +32,14 @@ def test_replies_no_longer_print_both_forms() -> None:
     chat.say("마감 회식", who="관리자")
     assert chat.say("예", who="관리자").text.startswith("'회식'을 마감했어요.")
     assert "(는)" not in chat.say("없는말", who="관리자").text
+
+
+def test_the_readme_command_table_names_every_command() -> None:
+    """Each word of the commands table is in the README's table of commands."""
+    from pathlib import Path
+
+    from chalicelib.domain.commands import COMMANDS
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Commands") : readme.index("### The roster")]
+    assert [w for w in COMMANDS if f"`{w}" not in table] == []
