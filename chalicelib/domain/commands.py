@@ -26,6 +26,7 @@ from chalicelib.domain import (
     scheduling,
     submitting,
     targets,
+    unit_admins,
     viewers,
     wizard,
 )
@@ -79,8 +80,9 @@ COMMANDS: dict[str, Command | About] = {
     "관리자 등록": Command(admin_roles.grant_admin),
     "관리자 해제": Command(admin_roles.revoke_admin),
     "관리자 목록": Command(admin_roles.list_admins),
+    "소속 관리자": Command(unit_admins.grant),
     "마스터키": Command(overview.master_key),
-    "명단": Command(roster_admin.show),
+    "명단": Command(unit_admins.show_roster),
     "명단 밖": Command(roster_admin.off_roster),
     "명단 올리기": Command(roster_admin.upload),
     "명단 반영": Command(roster_upkeep.last_load),

@@ -103,7 +103,12 @@ class Ctx:
         """
         u = self.member
         return dataclasses.replace(
-            u, answered=dict(u.answered), managed=dict(u.managed), viewing=dict(u.viewing), rate=list(u.rate)
+            u,
+            answered=dict(u.answered),
+            managed=dict(u.managed),
+            viewing=dict(u.viewing),
+            rate=list(u.rate),
+            units=list(u.units),
         )
 
     def state(self) -> Session:

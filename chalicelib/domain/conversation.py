@@ -127,7 +127,8 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     u = ctx.member
     c, arg = vocabulary.match(text)
     if c is not None:
-        if u.role < c.role and not (c.views and u.viewing):  # a viewer (열람자) may read what they view
+        # a viewer (열람자) may read what they view; an admin of some units (소속 관리자) may see those units
+        if u.role < c.role and not (c.views and u.viewing) and not (c.units and u.scoped):
             return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first

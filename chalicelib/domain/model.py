@@ -92,6 +92,7 @@ class User:
     managed: dict[str, Managed] = field(default_factory=dict)
     # Surveys I may read as a viewer (열람자: 현황, 결과 보기, 다운로드 only): survey id -> title and when granted.
     viewing: dict[str, Managed] = field(default_factory=dict)
+    units: list[str] = field(default_factory=list)  # 소속 관리자: an admin of these units only ([]: not limited)
     created_at: str = ""
     # Optimistic-lock version of the stored item; 0 means "not stored yet".
     version: int = 0
@@ -110,6 +111,11 @@ class User:
     @property
     def is_super(self) -> bool:
         return self.role >= SUPER
+
+    @property
+    def scoped(self) -> bool:
+        """An admin of some units only (소속 관리자): nothing outside them is theirs to see."""
+        return self.role == ADMIN and bool(self.units)
 
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
@@ -164,18 +170,9 @@ class Question:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
-        if self.options:
-            d["options"] = list(self.options)
-        if self.capacity:
-            d["capacity"] = dict(self.capacity)
-        if self.min is not None:
-            d["min"] = self.min
-        if self.max is not None:
-            d["max"] = self.max
-        if self.unit:
-            d["unit"] = self.unit
-        if self.format:
-            d["format"] = self.format
+        more: dict[str, Any] = {"options": list(self.options), "capacity": dict(self.capacity), "min": self.min}
+        more.update(max=self.max, unit=self.unit, format=self.format)
+        d.update({k: v for k, v in more.items() if v is not None and v not in ("", [], {})})  # 0 is kept
         return d
 
     @classmethod

@@ -7,12 +7,13 @@ from chalicelib.domain import results, tally
 from chalicelib.domain.audience import Person, audience
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ExportJob, ShowReport
-from chalicelib.domain.model import MODE_NAMES, target_label
+from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.survey_lookup import reads_only
 from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick, ref
+from chalicelib.domain.unit_admins import answers_in
 from chalicelib.domain.when import fmt_deadline
 
 NAMES_PER_PAGE = 60
@@ -20,8 +21,8 @@ NAMES_PER_PAGE = 60
 
 def status(ctx: Ctx, t: Target) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    s, pool = t.survey, t.pool
-    answers = shown(s, ctx.db.list_answers(s.id))  # of a survey kept without names: full batches only
+    s, answers = _answers(ctx, t)  # of a survey kept without names: full batches only
+    pool = t.pool
     people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
     s = as_shown(s, answers)
@@ -43,6 +44,9 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     r = ref(s, pool)
     if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
         return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
+    if t.units is not None and not s.managed_by(ctx.member):  # an admin of some units: what they may do with it
+        reads = [Quick(w, f"{w} {r}") for w in ("미응답", "결과 보기", "다운로드", "알림")]
+        return Outcome(Reply.say(body, units, quick=[*reads, "메뉴"]))
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         Quick("미응답", f"미응답 {r}"),
@@ -54,6 +58,13 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         "메뉴",
     ]
     return Outcome(Reply.say(body, units, quick=quick))
+
+
+def _answers(ctx: Ctx, t: Target) -> tuple[Survey, list[Answer]]:
+    """The survey as the speaker sees it and the answers they may see: of a survey kept without names, full batches;
+    for an admin of some units, their units' people's (and the counts of those)."""
+    answers = shown(t.survey, ctx.db.list_answers(t.survey.id))
+    return answers_in(ctx.db, t.survey, answers) if t.units is not None else (t.survey, answers)
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
@@ -115,14 +126,14 @@ def download(ctx: Ctx, t: Target) -> Outcome:
     return Outcome(
         Reply.say("파일을 만들고 있어요."),
         writes=[ctx.audit("download", s.id, s.title)],
-        effects=[ExportJob([s.id], surveys=[s])],
+        effects=[ExportJob([s.id], surveys=[s], units=t.units or [])],
     )
 
 
 def results_page(ctx: Ctx, t: Target) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    s, pool = t.survey, t.pool
-    answers = shown(s, ctx.db.list_answers(s.id))
+    s, answers = _answers(ctx, t)
+    pool = t.pool
     people = audience(ctx.db, s, answers)
     s = as_shown(s, answers)
     silent: list[Person] = []

@@ -17,7 +17,9 @@ from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.titles import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
-from chalicelib.domain.vocabulary import VIEWS
+from chalicelib.domain.unit_admins import refused as unit_refused
+from chalicelib.domain.unit_admins import units_of
+from chalicelib.domain.vocabulary import UNIT_WORDS, VIEWS
 
 
 def listed_for(ctx: Ctx, with_full: bool = False) -> list[SurveyInfo]:
@@ -83,17 +85,29 @@ def readable_pool(ctx: Ctx) -> list[SurveyInfo]:
     return _merged(managed_pool(ctx), viewed_pool(ctx))
 
 
+def pool_for(ctx: Ctx, cmd: str) -> list[SurveyInfo]:
+    """Where ``cmd`` looks for its survey: the surveys I manage; for reading, those I view; for an admin of some units,
+    the open surveys for their units (in the listing; closed ones are found by title)."""
+    u = ctx.member
+    pool = readable_pool(ctx) if cmd in VIEWS else managed_pool(ctx)
+    if cmd in UNIT_WORDS and u.scoped:
+        pool = _merged(pool, [s for s in ctx.listed() if units_of(u, s)])
+    return pool
+
+
 def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
     """The whole survey an admin manages (or, for a command that only reads, views) that ``arg`` names (and the pool
     it was found in), or the reply to give instead: a choice, not found, or a refusal (audited) for someone else's
     survey; a viewer is told what they may do with the one they view."""
     u = ctx.member
-    views = cmd in VIEWS
+    views, by_unit = cmd in VIEWS, cmd in UNIT_WORDS and u.scoped
 
-    def allowed(s: Survey) -> bool:
-        return s.managed_by(u) or (views and u.key in s.viewers)
+    def allowed(s: Survey | SurveyInfo) -> bool:
+        if s.managed_by(u) or (by_unit and units_of(u, s)):
+            return True
+        return views and isinstance(s, Survey) and u.key in s.viewers
 
-    pool = readable_pool(ctx) if views else managed_pool(ctx)
+    pool = pool_for(ctx, cmd)
     title, sid = split_ref(arg)
     none_hint = "'내 신청서'에서 골라 주세요."
     found = find_survey(arg, pool)
@@ -110,7 +124,7 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
         return Outcome(choose_reply(cmd, arg, Found(), pool, none_hint, ctx.now), user=me)
     # Not a title the item remembers (made or shared long ago, or someone else's): exactly that title?
     titled = ctx.db.surveys_titled(title) if title else []
-    mine = [s for s in titled if s.managed_by(u)]
+    mine = [s for s in titled if allowed(s)]
     if views and not mine and titled:  # the titles index does not hold viewers: read the few of that title
         mine = [s.info() for s in ctx.db.get_surveys([s.id for s in titled[:TITLED_READ]]) if allowed(s)]
     if len(mine) == 1:
@@ -142,6 +156,8 @@ def _refused(ctx: Ctx, s: Survey | SurveyInfo, cmd: str, arg: str, pool: list[Su
     does), and the attempt is audited. A viewer of it is told what they may do instead."""
     if isinstance(s, Survey) and ctx.member.key in s.viewers:
         return viewer_refused(ctx, s.id, s.title, cmd)
+    if units_of(ctx.member, s):  # a survey of their units that someone else manages: they know of it
+        return unit_refused(ctx, s, cmd)
     title, _ = split_ref(arg)
     reply = choose_reply(cmd, title or arg, Found(), pool, hint, ctx.now)
     return Outcome(reply, writes=[ctx.audit("denied", s.id, cmd)])

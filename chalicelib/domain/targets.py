@@ -21,6 +21,7 @@ from chalicelib.domain.reply import Quick, Reply, offered
 from chalicelib.domain.retention import purged_reply
 from chalicelib.domain.survey_lookup import for_admin, managed_pool
 from chalicelib.domain.titles import exact_matches, ref, split_page
+from chalicelib.domain.unit_admins import scope
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Target:
     pool: list[SurveyInfo] = field(default_factory=list)
     rest: str = ""  # a page (미응답), a name (공동관리자), a rule (반복)
     when: datetime | None = None  # a moment (연장, 예약); None with a moment finder: '없음'
+    units: list[str] | None = None  # an admin of some units: the survey is narrowed to these (None: seen whole)
 
     @property
     def ref(self) -> str:
@@ -44,7 +46,12 @@ Finder = Callable[[Ctx, str, str], "Target | Outcome"]  # (ctx, command word, ar
 def survey(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
     """The argument is the title."""
     found = for_admin(ctx, cmd, arg)
-    return found if isinstance(found, Outcome) else Target(*found)
+    if isinstance(found, Outcome):
+        return found
+    seen = scope(ctx, cmd, found[0])  # an admin of some units sees their units' part of it
+    if isinstance(seen, Outcome):
+        return seen
+    return Target(seen[0], found[1], units=seen[1])
 
 
 def with_answers(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:

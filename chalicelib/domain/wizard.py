@@ -130,8 +130,10 @@ STEPS: dict[str, Step] = {
         lambda f: "preview" if f.copied else "target",
     ),
     "target": Step(
-        lambda f, now: Ask(
-            ["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"]
+        lambda f, now: (
+            Ask(["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"])
+            if not f.units
+            else Ask([f"대상 소속을 골라 주세요. 맡은 소속: {', '.join(f.units)} (여럿이면 쉼표로)."], [*f.units[:9]])
         ),
         take_target,
         lambda f: "cap",
@@ -180,7 +182,8 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     if session.wizard is not None and arg != "새로":
         note = "만들던 신청서를 이어서 해요. 처음부터 하려면 '신청 만들기 새로'."
     else:
-        session.wizard = WizardState(FIRST, Form(keep_default=ctx.rules.keep_days))
+        units = list(ctx.member.units) if ctx.member.scoped else []  # an admin of some units: for those only
+        session.wizard = WizardState(FIRST, Form(keep_default=ctx.rules.keep_days, units=units))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
     return Outcome(prompt(session.wizard, ctx.now, note), session=session)
 

@@ -57,7 +57,11 @@ def take_remind(ctx: Ctx, form: Form, text: str) -> str | None:
 
 
 def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
-    """'전체', one unit, or several joined by commas. With a roster, each must be one of its units."""
+    """'전체', one unit, or several joined by commas. With a roster, each must be one of its units; made by an admin of
+    some units, one of theirs."""
+    mine = f"소속 관리자는 맡은 소속({', '.join(form.units)})만 대상으로 할 수 있어요."
+    if form.units and text in ("전체", "모두"):
+        return f"{mine} 예: {form.units[0]}"
     if text in ("전체", "모두"):
         form.target = ""
         return None
@@ -80,6 +84,8 @@ def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
             part = unit
         if part not in chosen:
             chosen.append(part)
+    if outside := [c for c in chosen if form.units and c not in form.units]:
+        return f"'{', '.join(outside)}'{pp(outside[-1], '은(는)')} 맡은 소속이 아니에요. {mine}"
     form.target = ",".join(chosen)
     return None
 

@@ -174,6 +174,7 @@ class UserItem(Model):
     answered_at = JsonAttribute(null=True)  # {survey id: epoch seconds of the submit}
     managed = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (admins)
     viewing = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (열람자)
+    units = ListAttribute(of=UnicodeAttribute, null=True)  # 소속 관리자: the units they are an admin of
     member = UnicodeAttribute(null=True)  # MEMBER_PARTITION: every registered person is in ``members``
     member_unit = UnicodeAttribute(null=True)  # "u#" + unit
     created_at = UnicodeAttribute(default="")

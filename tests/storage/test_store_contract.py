@@ -109,7 +109,7 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
         role=ADMIN,
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
         answered={"s1": 1764500000, "설문-2": 0},
-        managed={"s1": Managed("훈련 참석 조사", 1764400000)}, viewing={"s2": Managed("보기", 1764400001)},
+        managed={"s1": Managed("훈련 참석 조사", 1764400000)}, viewing={"s2": Managed("보기", 1764400001)}, units=["1중대", "2중대"],
         roster="1소대#김민수",
         person="kakao-first-phone",
     )

@@ -1,10 +1,9 @@
-"""Nobody gets more than their scope from any command: every word of the vocabulary, sent by a viewer (열람자) of
-one survey, with the arguments it takes, and then 예 to whatever it asks. Other surveys and the people of other units
-never show, in chat, files or pages; the survey viewed is read, never changed."""
+"""Nobody gets more than their scope from any command: every word of the vocabulary, sent by a viewer (열람자) of one
+survey and by an admin of one unit (소속 관리자), with the arguments it takes, and then 예 to whatever it asks. Other
+surveys and the people of other units never show, in chat, files or pages; nothing of anyone else changes."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from fakes import FakeExporter
@@ -13,9 +12,10 @@ from harness import Chat, key_of, make_bbq
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.vocabulary import WORDS
 
-VIEWED, OTHER = "BBQ 회식", "송년회"
-OUTSIDER = "김비밀"  # answers the other survey only: their name must never reach the viewer
+VIEWED, OTHER, ALL = "BBQ 회식", "송년회", "전체 체육"
+OUTSIDER = "김비밀"  # of 3중대: answers 송년회 and 전체 체육; their name and memo must never reach the speaker
 OWN = {"등록", "탈퇴"}  # the speaker's own registration: changes to it are theirs to make
+SPEAKERS = {"viewer": "대대장", "unit_admin": "중대행정"}
 
 
 def world() -> tuple[Chat, FakeExporter]:
@@ -24,61 +24,64 @@ def world() -> tuple[Chat, FakeExporter]:
     c.register("슈퍼", "본부", SUPER)
     c.register("관리자", "본부", ADMIN)
     c.register("대대장", "본부")
+    c.register("중대행정", "2중대")
     c.register("홍길동", "2중대")
     c.register(OUTSIDER, "3중대")
     make_bbq(c, title=VIEWED, target="2중대")
     make_bbq(c, title=OTHER, target="3중대")
-    for who, title in (("홍길동", VIEWED), (OUTSIDER, OTHER)):
+    make_bbq(c, title=ALL)
+    for who, title in (("홍길동", VIEWED), (OUTSIDER, OTHER), ("홍길동", ALL), (OUTSIDER, ALL)):
         c.as_(who).say(f"신청 {title}")
         c.say_all(["피자", "2", f"{who}의 메모", "제출"])
     assert "열람자가 되었어요" in c.say(f"열람자 {VIEWED} 대대장", who="관리자")
+    assert "소속 관리자로 정했어요" in c.say("소속 관리자 2중대 중대행정", who="슈퍼")
     return c, ex
 
 
 def arguments(word: str) -> list[str]:
     """What follows a word when it is tried: nothing, each survey's title, and titles with what may come after."""
-    tails = ["", VIEWED, OTHER, f"{VIEWED} 홍길동", f"{OTHER} {OUTSIDER}", f"{VIEWED} 금요일 18시",
-             f"{VIEWED} 매주 월 9시", f"3중대 {OUTSIDER}", "3중대", OUTSIDER]
+    tails = ["", VIEWED, OTHER, ALL, f"{VIEWED} 홍길동", f"{OTHER} {OUTSIDER}", f"{VIEWED} 금요일 18시",
+             f"{ALL} 매주 월 9시", f"3중대 {OUTSIDER}", "3중대", OUTSIDER, "2중대"]
     return [f"{word} {t}".strip() for t in tails]
 
 
-@dataclass
-class Seen:
-    texts: list[str]
-    exported: list[str]  # survey ids in files and pages
-
-
-def snapshot(c: Chat) -> tuple:
+def snapshot(c: Chat, speaker: str) -> tuple:
     surveys = sorted((s.id, s.status, s.deadline, tuple(s.coadmins), tuple(s.viewers), s.repeat, s.opens_at,
-                      s.response_count) for s in c.store.list_surveys())
-    people = sorted((u.key, u.role, u.name, u.unit, tuple(u.managed)) for u in c.store.list_users()
-                    if u.key != key_of("대대장"))
+                      s.response_count, s.target_unit) for s in c.store.list_surveys())
+    people = sorted((u.key, u.role, u.name, u.unit, tuple(u.managed), tuple(u.units)) for u in c.store.list_users()
+                    if u.key != key_of(speaker))
     answers = sorted((k, tuple(sorted(a.values.items()))) for k, a in c.store.answers.items())
     return surveys, people, answers, dict(c.store.roster)
 
 
+@pytest.mark.parametrize("speaker", list(SPEAKERS))
 @pytest.mark.parametrize("word", [w.word for w in WORDS])
-def test_a_viewer_gets_nothing_beyond_the_survey_they_view(word: str) -> None:
+def test_nobody_gets_more_than_their_scope(word: str, speaker: str) -> None:
     c, ex = world()
-    viewed = next(s.id for s in c.store.list_surveys() if s.title == VIEWED)
-    before = snapshot(c)
-    seen = Seen([], [])
+    who = SPEAKERS[speaker]
+    ids = {s.title: s.id for s in c.store.list_surveys()}
+    before = snapshot(c, who)
+    texts = []
     for text in arguments(word):
-        for said in (c.say(text, who="대대장"), c.say("예", who="대대장")):
+        for said in (c.say(text, who=who), c.say("예", who=who)):
             shown = said.text + " ".join(said.labels) + " ".join(said.quick)
-            seen.texts.append(re.sub(r"'([^']*)'", lambda m: "" if m.group(1) in text else m.group(0), shown))
-        c.say("취소", who="대대장")
-    seen.exported = [sid for kind, ids, _ in ex.calls for sid in ids]
-    text = "\n".join(seen.texts)
+            # what the speaker typed, said back in quotes, is not something shown to them
+            texts.append(re.sub(r"'([^']*)'", lambda m: "" if m.group(1) in text else m.group(0), shown))
+        c.say("취소", who=who)
+    seen = "\n".join(texts)
     if word in OWN:  # their own registration: it says back the name they gave themselves
-        text = text.replace(OUTSIDER, "").replace("3중대", "")
-    assert OUTSIDER not in text and f"[{OTHER}]" not in text and "3중대" not in text, (word, text)
-    assert set(seen.exported) <= {viewed}, (word, ex.calls)
+        seen = seen.replace(OUTSIDER, "").replace("3중대", "")
+    assert OUTSIDER not in seen and f"[{OTHER}]" not in seen and "3중대" not in seen, (word, seen)
+    readable = {ids[VIEWED]} if speaker == "viewer" else {ids[VIEWED], ids[ALL]}
+    assert {sid for _, sids, _ in ex.calls for sid in sids} <= readable, (word, ex.calls)
+    assert all(n <= 1 for kind, _, n in ex.calls), ex.calls  # 홍길동's answer only, never the outsider's
+    for reach in ex.reaches:
+        assert OUTSIDER not in repr(reach) and "3중대" not in repr(reach)
     for report in ex.reports:
-        assert report.survey_id == viewed and OUTSIDER not in repr(report)
+        assert report.survey_id in readable and OUTSIDER not in repr(report) and "3중대" not in repr(report)
     if word in OWN:
-        return  # leaving is the viewer's own; it changes no one else
-    assert snapshot(c) == before, word
+        return  # leaving or renaming is the speaker's own; it changes no one else
+    assert snapshot(c, who) == before, word
     for e in c.store.audit:
-        if e.actor == key_of("대대장"):
+        if e.actor == key_of(who):
             assert e.action in ("denied", "download", "report"), (word, e)
