@@ -249,7 +249,8 @@ def _cancel(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     """취소 while answering: a draft without answers just goes; one with answers asks first. Editing a submitted
     answer, only what was changed would go: that is what is asked, and nothing is asked when nothing changed."""
     if d.answer_version:
-        _, stored = ctx.survey_and_answer(d.survey_id)
+        whose = d.proxy.get("person", "")  # 대리 응답: the person's stored answer, not the speaker's
+        _, stored = ctx.db.get_survey_and_answer(d.survey_id, whose) if whose else ctx.survey_and_answer(d.survey_id)
         before = stored.values if stored is not None else {}
         changed = sum(1 for q in d.questions if _differs(before.get(q.id), d.values.get(q.id)))
         if not changed:

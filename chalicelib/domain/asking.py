@@ -65,7 +65,8 @@ def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
     kind = kind_of(q)
     left = places_left(ctx, d)
     chosen = chosen_now(d) if kind.many else []
-    lines = [f"[{d.title}] {d.index + 1}/{len(d.questions)}", q.text + ("" if q.required else " (건너뛰어도 돼요)")]
+    head = f"[{d.title}] {d.index + 1}/{len(d.questions)}" + (f" · {d.proxy['label']}님 대리 응답" if d.proxy else "")
+    lines = [head, q.text + ("" if q.required else " (건너뛰어도 돼요)")]
     lines += kind.lines(q, left, chosen)
     current = d.values.get(q.id)
     if kind.many:
@@ -102,7 +103,7 @@ def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
 
 
 def review(d: Draft, note: str = "") -> Reply:
-    lines = [f"[{d.title}] 제출 전 확인"]
+    lines = [f"[{d.title}] 제출 전 확인" + (f" · {d.proxy['label']}님 대리 응답" if d.proxy else "")]
     for n, q in enumerate(d.questions, 1):
         lines.append(f"{n}. {q.text}: {show_value(q, d.values.get(q.id))}")
     if d.anonymous:

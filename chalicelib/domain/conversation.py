@@ -185,7 +185,9 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))
     # The next sensible step first: a draft to finish, else the survey due soonest.
-    shortcuts = [Quick(d.title, f"신청 {d.title}") for d in drafts[:2]]
+    shortcuts = [
+        Quick(d.title, f"대리 응답 {d.title} {d.proxy['ref']}" if d.proxy else f"신청 {d.title}") for d in drafts[:2]
+    ]
     if not shortcuts and waiting:
         shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}")]
     if ctx.session.wizard is not None and u.is_admin:

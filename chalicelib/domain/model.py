@@ -380,6 +380,7 @@ class Answer:
     survey_title: str = ""
     version: int = 0
     batch: int | None = None  # kept without the person: the batch it is shown with (and its participation record)
+    entered_by: str = ""  # 대리 응답: the admin who entered it for the person ("" = the person themselves)
 
     @property
     def named(self) -> bool:

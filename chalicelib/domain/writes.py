@@ -27,6 +27,7 @@ from chalicelib.domain.roster_writes import (
     PutRosterEntry,
     ReleaseRoster,
     RetireRosterEntry,
+    SetEntryPerson,
     SetRosterUnits,
     SetUserRoster,
     TakeRemovals,
@@ -280,6 +281,7 @@ Write = (
     | NoteRegistrationFailure
     | NoteEntryFailure
     | LiftEntryLock
+    | SetEntryPerson
     | MarkReminded
     | MarkAutoReminded
     | SetRepeat

@@ -279,6 +279,7 @@ def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:
         person=a.user_key if at is not None else None,  # in ``by_person`` (both keys, or neither)
         at=at,
         batch=a.batch,
+        entered_by=a.entered_by or None,
     )
 
 
@@ -302,6 +303,7 @@ def answer(i: AnswerItem) -> Answer:
         survey_title=i.survey_title,
         version=int(i.version),
         batch=int(i.batch) if i.batch is not None else None,
+        entered_by=i.entered_by or "",
     )
 
 

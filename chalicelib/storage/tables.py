@@ -292,6 +292,7 @@ class AnswerItem(Model):
     batch = NumberAttribute(null=True)  # kept without the person: the batch it is shown with
     person = UnicodeAttribute(null=True)  # a named answer: its person (= user_key), for ``by_person``
     at = NumberAttribute(null=True)  # a named answer: epoch seconds of its first submit
+    entered_by = UnicodeAttribute(null=True)  # 대리 응답: the admin who entered it (absent: the person themselves)
 
     by_person = AnswersByPerson()
 

@@ -19,7 +19,7 @@ from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Qu
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.ports import Conflict
 from chalicelib.domain.writes import AddCoadmin, AddViewer, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
-from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetRosterUnits, SetUserRoster, TakeRemovals
+from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetEntryPerson, SetRosterUnits, SetUserRoster, TakeRemovals
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=KST)
 EPOCH = int(NOW.timestamp())
@@ -234,6 +234,14 @@ CASES = [
         (0, 1),  # the tries stay: a guess noted meanwhile still makes a claim read first fail
         [*ENTRY_ON_ROSTER, NoteEntryFailure(ENTRY, Strain(5.0, EPOCH, 1, EPOCH + 3600))],
         refused=[],
+    ),
+    Case(
+        SetEntryPerson(ENTRY, "e-1"),
+        lambda s: _entry(s).person,
+        "",
+        "e-1",
+        ENTRY_ON_ROSTER,
+        refused=[*ENTRY_ON_ROSTER, SetEntryPerson(ENTRY, "someone-else")],
     ),
     Case(
         MarkReminded("s1", NOW, NOW - timedelta(hours=1)),

@@ -158,6 +158,12 @@ def test_answer_round_trip_keeps_value_types(store: Any) -> None:
     assert store.get_answer("s1", "u2") is None
 
 
+def test_an_answer_entered_for_someone_keeps_who_entered_it(store: Any) -> None:
+    answer = make_answer(entered_by="본부 관리자")
+    store.commit([PutAnswer(answer)])
+    assert store.get_answer("s1", "u1").entered_by == "본부 관리자"
+
+
 def test_audit_entries_listed_newest_first_with_limit(store: Any) -> None:
     entries = [AuditEntry("admin1", f"action{i}", "s1", detail=f"세부 {i}", at=f"2025-03-0{i + 1}T10:00:00+09:00")
                for i in range(3)]
