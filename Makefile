@@ -10,7 +10,7 @@
 #                            these and backup, restore, migrate act on the local stack of make run, or with
 #                            STAGE=<stage> on that deployed stage; never on a guess (scripts/target.py)
 #   make doctor STAGE=…      what a deployed stage still lacks for a working channel
-#   make bench               the bot beside a reference skill, ~10 min; figures in .bench/latest.json
+#   make bench               the bot beside a reference skill, ~15 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
 # Needs: Python >= 3.11, Node >= 18 with npm (DynamoDB Local comes from npm), Java 17.
@@ -200,16 +200,20 @@ destroy: venv
 	@if [ -z "$(STAGE)" ]; then echo "usage: make destroy STAGE=<stage> [CONFIRM=prod]" >&2; exit 2; fi
 	$(PY) -m scripts.stack destroy $(STAGE) $(REGION) --confirm "$(CONFIRM)"
 
-# Benchmark (README "Measuring"): the bot and a reference skill on one private in-memory stack on free ports.
-# USERS simulated members; ROUNDS alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION
-# seconds of the think-time run. bench-smoke runs every part for a few seconds (it proves the bench works).
+# Benchmark (README "Measuring", docs/performance.md): the bot and a reference skill on one private in-memory
+# stack on free ports, then two more stacks for the summaries at two sizes. USERS simulated members; ROUNDS
+# alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION seconds of the think-time run;
+# SUMMARY_SIZES the answers of the small and the large survey. bench-smoke runs every part for a few seconds
+# (it proves the bench works).
 USERS         ?= 100
 ROUNDS        ?= 3
 ROUND_SECONDS ?= 20
 DURATION      ?= 45
+SUMMARY_SIZES ?= 200 20000
 .PHONY: bench bench-smoke
 bench: venv node
-	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION)
+	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION) \
+		--summary-sizes $(SUMMARY_SIZES)
 
 bench-smoke: venv node
 	$(PY) -m scripts.bench --smoke

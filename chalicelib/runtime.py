@@ -22,15 +22,15 @@ from chalicelib.service.budget import Timing
 if TYPE_CHECKING:
     from chalicelib.domain.ports import Notifier
     from chalicelib.export.s3 import S3Exporter
+    from chalicelib.storage.binding import DynamoConfig
     from chalicelib.storage.dynamo import DynamoStore
-    from chalicelib.storage.tables import DynamoConfig
 
 _lock = threading.Lock()  # `chalice local` and gunicorn serve requests on threads
 _current: tuple[Settings, Bot] | None = None
 
 
 def dynamo_config(s: Settings) -> DynamoConfig:
-    from chalicelib.storage.tables import DynamoConfig
+    from chalicelib.storage.binding import DynamoConfig
 
     return DynamoConfig(
         users_table=s.users_table,
@@ -77,7 +77,7 @@ def notifier(s: Settings) -> Notifier | None:
     local = s.event_api_base.startswith(("http://127.0.0.1", "http://localhost"))
     if not (s.bot_id and s.event_name and (s.event_api_key_param or (local and s.event_api_key))):
         return None
-    from chalicelib.kakao.events import EventNotifier
+    from chalicelib.kakao.notifier import EventNotifier
 
     if local and s.event_api_key:
         return EventNotifier(s.event_api_base, s.bot_id, s.event_name, lambda: s.event_api_key)

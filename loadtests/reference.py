@@ -7,6 +7,17 @@ log line of its own. The bench runs it under gunicorn with the bot's exact setti
 against the same DynamoDB Local, so "ours ÷ reference" is what the bot costs on top of
 the irreducible work.
 
+The floor: ``제출`` and ``예`` (the end of a withdrawal) keep the guarantees the bot keeps for
+them, at the least cost: one GetItem of the user's item, then one TransactWriteItems of three
+items: the user's item (on the condition that it is the one read, as the bot's optimistic
+version), the answer (put on the condition that there is none: one answer per person; deleted
+on the condition that there is one), and the survey's counter (added to on the condition that
+the survey is open and, for a new answer, under its cap). A transaction cancelled because
+another one held an item (``TransactionConflict``, every member counting on one survey) is read
+and tried again, as the bot does: at most 6 attempts, a random pause of up to 25 ms × the
+attempt before the next. Driven with the round's messages (``RoundMember``), this is the
+floor of what the member round must cost; with ``MenuMember`` it never runs.
+
 The DynamoDB client is built once per process (gunicorn imports this module in each
 worker) with the bot's store settings: 0.5 s to connect, 1 s to read, one retry, no
 parameter validation, 10 pooled connections (chalicelib/storage/tables.py and pynamodb's
@@ -21,7 +32,10 @@ from __future__ import annotations
 import hmac
 import json
 import os
-from typing import Any, Callable, Iterable
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -31,6 +45,10 @@ TABLE = os.environ.get("BENCH_REFERENCE_TABLE", "bench-reference")
 SECRET = os.environ.get("HJ_SKILL_SECRET", "")
 MAX_BODY_BYTES = 256 * 1024
 BUSY = "잠시 후 다시 보내 주세요."  # what the bot says when the store fails; the bench counts it as a failure
+SURVEY = "survey#bench"  # the floor's survey counter (one survey, as the bench's members answer one)
+CAP = 1_000_000  # the floor's cap: checked on every new answer, never reached
+MAX_ATTEMPTS = 6  # the bot's (chalicelib/service/bot.py)
+BACKOFF_STEP = 0.025  # seconds; the pause before attempt n+1 is uniform in [0, n * step], as the bot's
 
 _CONFIG = Config(
     connect_timeout=0.5,
@@ -80,9 +98,65 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
     except (ValueError, KeyError, TypeError):
         return _respond(start_response, "400 Bad Request", {"error": "bad request"})
     try:
+        if said in ("제출", "예"):
+            return _respond(start_response, "200 OK", _say(_floor(user, said)))
         item = _client.get_item(TableName=TABLE, Key={"id": {"S": user}}, ConsistentRead=True).get("Item")
         n = int(item["n"]["N"]) + 1 if item else 1
         _client.put_item(TableName=TABLE, Item={"id": {"S": user}, "n": {"N": str(n)}, "said": {"S": said[:100]}})
     except (BotoCoreError, ClientError):
         return _respond(start_response, "200 OK", _say(BUSY))
     return _respond(start_response, "200 OK", _say(f"{n}번째 메시지를 받았어요."))
+
+
+def _floor(user: str, said: str) -> str:
+    """``제출`` (a new answer) or ``예`` (its withdrawal): one GetItem, one transaction of three items."""
+    submit = said == "제출"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        item = _client.get_item(TableName=TABLE, Key={"id": {"S": user}}, ConsistentRead=True).get("Item")
+        n = int(item["n"]["N"]) if item else 0
+        me: dict[str, Any] = {
+            "Put": {
+                "TableName": TABLE,
+                "Item": {"id": {"S": user}, "n": {"N": str(n + 1)}, "said": {"S": said}},
+                "ConditionExpression": "attribute_not_exists(id) OR n = :n",
+                "ExpressionAttributeValues": {":n": {"N": str(n)}},
+            }
+        }
+        key = {"id": {"S": "answer#" + user}}
+        if submit:
+            answer: dict[str, Any] = {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {**key, "values": {"S": "피자 2"}},
+                    "ConditionExpression": "attribute_not_exists(id)",
+                }
+            }
+            count = {
+                "ExpressionAttributeValues": {":d": {"N": "1"}, ":cap": {"N": str(CAP)}},
+                "ConditionExpression": "attribute_not_exists(closed) AND (attribute_not_exists(c) OR c < :cap)",
+            }
+        else:
+            answer = {"Delete": {"TableName": TABLE, "Key": key, "ConditionExpression": "attribute_exists(id)"}}
+            count = {
+                "ExpressionAttributeValues": {":d": {"N": "-1"}},
+                "ConditionExpression": "attribute_not_exists(closed)",
+            }
+        counter = {
+            "Update": {"TableName": TABLE, "Key": {"id": {"S": SURVEY}}, "UpdateExpression": "ADD c :d", **count}
+        }
+        try:
+            _client.transact_write_items(TransactItems=[me, answer, counter])
+        except ClientError as e:
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons") or []]
+            if e.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":  # the answer: none, or one already
+                return "이미 제출했어요." if submit else "취소할 답이 없어요."
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":  # closed, or full
+                return "마감되었어요."
+            if attempt < MAX_ATTEMPTS:
+                time.sleep(random.uniform(0, BACKOFF_STEP * attempt))  # noqa: S311 (jitter, not a secret)
+                continue
+            raise
+        return "제출했어요." if submit else "취소했어요."
+    return BUSY

@@ -11,16 +11,22 @@ stopped, and the next round starts only once the server has finished what it sti
 queued: when ``/health`` answers within 50 ms twice in a row (at most ``drain`` seconds,
 default 30), so that a server left behind by its round does not slow the next one down.
 
+A round may name processes to watch: ``"cpu": {"server": [pid], "dynamodb": [pid]}``. The CPU
+time (user + system, from ``/proc``) of each group, the processes and all their descendants
+(gunicorn's workers), is read when the measured window opens and when it closes: the seconds
+used in the window, and per request completed in it.
+
 The result is one JSON object on stdout: ``{"rounds": [...]}``, each round with its
 requests, failures (and why), successful requests per second, exact latency
-percentiles (ms), per request name, and the CPU this process used (a load generator
-near one full core limits what it can measure).
+percentiles (ms), per request name, the watched processes' CPU, and the CPU this
+process used (a load generator near one full core limits what it can measure).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -54,6 +60,58 @@ class Recorder:
             return
         if self.measuring:
             self.times[name].append(float(response_time))
+
+
+def cpu_times() -> tuple[dict[int, int], dict[int, float]]:
+    """Every process's parent, and its CPU seconds (user + system), from ``/proc``; empty without it."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    try:
+        names = os.listdir("/proc")
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, AttributeError):
+        return parents, used
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:  # gone meanwhile
+            continue
+        # pid (comm) state ppid ... utime stime: the name may hold spaces and parentheses
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return parents, used
+
+
+def tree_cpu(roots: list[int]) -> dict[int, float]:
+    """CPU seconds of each of ``roots`` and of every descendant of theirs, by pid."""
+    parents, used = cpu_times()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, parent in parents.items():
+        children[parent].append(pid)
+    out: dict[int, float] = {}
+    todo = [r for r in roots if r in used]
+    while todo:
+        pid = todo.pop()
+        if pid not in out:
+            out[pid] = used[pid]
+            todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float], requests: int) -> dict[str, Any]:
+    """What a group of processes used between two :func:`tree_cpu` readings."""
+    seconds = sum(t - before.get(pid, 0.0) for pid, t in after.items())
+    return {
+        "seconds": seconds,
+        "ms_per_request": seconds * 1000 / requests if requests and after else math.nan,
+        "processes": len(after),
+        "changed": set(before) != set(after),  # a process came or went: its share may be missing
+    }
 
 
 def drain(host: str, limit: float, quick_ms: float = 50.0) -> float:
@@ -96,11 +154,14 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
     # All users at once: the warm-up absorbs the start, and the window sees the steady state.
     runner.start(users, spawn_rate=users)
     gevent.sleep(float(spec["warmup"]))
+    watched: dict[str, list[int]] = {k: [int(p) for p in v] for k, v in (spec.get("cpu") or {}).items()}
+    first = {k: tree_cpu(v) for k, v in watched.items()}
     rec.measuring = True
     cpu0, t0 = time.process_time(), time.perf_counter()
     gevent.sleep(float(spec["seconds"]))
     rec.measuring = False
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    last = {k: tree_cpu(v) for k, v in watched.items()}
     runner.quit()
     drained = drain(spec["host"], float(spec.get("drain", 30.0)))
 
@@ -108,9 +169,15 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
     ok = len(every)
     failed_in_window = sum(rec.window_failures.values())
     by_name = {
-        name: {"ok": len(ts), "failures": rec.window_failures.get(name, 0), "rps": len(ts) / elapsed,
-               "p50_ms": percentile(ts, 0.50), "p95_ms": percentile(ts, 0.95), "p99_ms": percentile(ts, 0.99),
-               "max_ms": max(ts)}
+        name: {
+            "ok": len(ts),
+            "failures": rec.window_failures.get(name, 0),
+            "rps": len(ts) / elapsed,
+            "p50_ms": percentile(ts, 0.50),
+            "p95_ms": percentile(ts, 0.95),
+            "p99_ms": percentile(ts, 0.99),
+            "max_ms": max(ts),
+        }
         for name, ts in sorted(rec.times.items())
     }
     return {
@@ -129,6 +196,7 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
         "p95_ms": percentile(every, 0.95),
         "p99_ms": percentile(every, 0.99),
         "loadgen_cpu": cpu / elapsed,
+        "cpu": {k: cpu_used(first[k], last[k], ok) for k in watched},
         "drain_s": drained,
         "by_name": by_name,
     }
@@ -143,8 +211,12 @@ def main(argv: list[str]) -> int:
     for spec in plan["rounds"]:
         result = run_round(spec)
         out.append(result)
-        print(f"  {result['label']:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-              f"p99 {result['p99_ms']:7.1f} ms  failures {result['failures']}", file=sys.stderr, flush=True)
+        print(
+            f"  {result['label']:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+            f"p99 {result['p99_ms']:7.1f} ms  failures {result['failures']}",
+            file=sys.stderr,
+            flush=True,
+        )
     json.dump({"rounds": out}, sys.stdout)
     return 0
 

@@ -8,16 +8,30 @@ environment without ``__pycache__``), then times, in fresh processes that may no
 * ``import``: ``import app`` (Chalice, the routes, everything a chat message needs);
 * ``wire``: ``runtime.bot()`` (settings read, adapters built; no client yet);
 * ``clients``: the botocore clients the first message makes (SSM for the secret, DynamoDB), which is CPU
-  work (no request is sent).
+  work (no request is sent);
+* ``first`` and ``warm`` (ours only, outside ``total``): the first ``메뉴`` a bot handles in that process, then the
+  same message again, on a bot wired the same way over the in-memory store (no network: the first DynamoDB
+  call's own SDK work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
+  start once everything is imported and wired (lazy imports, first-time code paths).
 
-``make bench`` reports it for the bench's interpreter (``cold_start`` in .bench/latest.json). To compare
-interpreters, give each one's python (with requirements.txt and chalice installed):
+``init_share`` is ``total`` ÷ (``total`` + ``first``): the part of a cold start's CPU that can be done before the
+handler runs, which is what a SnapStart snapshot can hold (docs/performance.md, *SnapStart*).
+
+With ``--bare``, each run is followed by one of the bare libraries in the same tree: ``import chalice,
+boto3, pynamodb`` (``import``; nothing to wire) and the same two clients. ``ratio`` is our import and
+wiring ÷ the bare import, ``ratio_with_clients`` the same with the clients on both sides (medians of
+the runs).
+
+``make bench`` reports it for the bench's interpreter, with ``--bare`` (``cold_start`` and
+``cold_start_ratio`` in .bench/latest.json). To compare interpreters, give each one's python (with
+requirements.txt and chalice installed):
 
     python -m scripts.bench_coldstart --python /path/to/py3.11/bin/python --python /path/to/py3.13/bin/python
 
 The figures are this machine's (x86_64): Lambda's CPU share at 512 MB is about a third of a core, and an
 arm64 function runs on other cores, so they compare interpreters, not clouds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +48,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # What the zip holds besides the app: requirements.txt's packages with their own dependencies, and the module
 # of chalice that the packager adds. Top-level names as they are installed.
-PACKAGES = ("boto3", "botocore", "s3transfer", "pynamodb", "openpyxl", "et_xmlfile", "jmespath", "urllib3",
-            "dateutil", "six.py", "typing_extensions.py", "chalice")
+PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "pynamodb",
+    "openpyxl",
+    "et_xmlfile",
+    "jmespath",
+    "urllib3",
+    "dateutil",
+    "six.py",
+    "typing_extensions.py",
+    "chalice",
+)
 STATEMENT = """
 import time
 t0 = time.perf_counter()
@@ -49,19 +75,55 @@ session = botocore.session.get_session()
 for service in ("ssm", "dynamodb"):
     session.create_client(service, region_name="ap-northeast-2")
 t3 = time.perf_counter()
+from chalicelib import web
+from chalicelib.platform.config import settings
+from chalicelib.domain.model import User
+from chalicelib.domain.writes import PutUser
+from chalicelib.storage.memory import MemoryStore
+store = MemoryStore()
+store.commit([PutUser(User(key=USER, name="홍길동", unit="1중대"))])
+runtime.store = lambda s: store
+memory_bot = runtime.build(settings())
+body = {"userRequest": {"utterance": "메뉴", "user": {"id": USER, "type": "botUserKey"}}}
+times = []
+for _ in range(2):
+    t4 = time.perf_counter()
+    status, reply = web.handle_skill({"X-Skill-Secret": "s"}, body, memory_bot, ("s",))
+    times.append(time.perf_counter() - t4)
+    assert status == 200 and "무엇을 할까요" in str(reply), reply
+print(t1 - t0, t2 - t1, t3 - t2, *times)
+""".replace("USER", repr("cold-" + "0" * 61))
+# The bare libraries: what any Chalice skill on DynamoDB imports, and the same clients.
+BARE = """
+import time
+t0 = time.perf_counter()
+import chalice, boto3, pynamodb
+t1 = t2 = time.perf_counter()
+import botocore.session
+session = botocore.session.get_session()
+for service in ("ssm", "dynamodb"):
+    session.create_client(service, region_name="ap-northeast-2")
+t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
+PHASES = ("import", "wire", "clients")
+MESSAGES = ("first", "warm")  # ours only: see the module
 
 
 def purelib(python: str) -> Path:
-    out = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return Path(out.stdout.strip())
 
 
 def version(python: str) -> str:
-    out = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    )
     return out.stdout.strip()
 
 
@@ -81,36 +143,77 @@ def build_tree(python: str, into: Path) -> None:
     shutil.copytree(ROOT / "chalicelib", into / "chalicelib", ignore=ignore)
 
 
-def measure(python: str, runs: int = 9) -> dict[str, Any]:
-    """Median seconds of each phase over ``runs`` fresh processes of ``python``."""
+def run(python: str, tree: Path, statement: str, env: dict[str, str]) -> list[float]:
+    """The seconds of each phase of ``statement`` in one fresh process that compiles everything it imports."""
+    # -I: no user site or PYTHON* variables; -B: no byte code written, so every run compiles again.
+    done = subprocess.run(
+        [python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + statement],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{python}: {done.stderr[-2000:]}")
+    return [float(x) for x in done.stdout.strip().splitlines()[-1].split()]  # after any log lines
+
+
+def medians(phases: list[list[float]]) -> dict[str, float]:
+    """Median milliseconds of each phase; ``total`` is import, wiring and clients (a run's ``first`` and ``warm``
+    message, when it has them, are reported beside it, with ``init_share``)."""
+    out = {f"{n}_ms": round(statistics.median(p[i] for p in phases) * 1000, 1) for i, n in enumerate(PHASES)}
+    out["total_ms"] = round(statistics.median(sum(p[: len(PHASES)]) for p in phases) * 1000, 1)
+    out["import_wire_ms"] = round(statistics.median(p[0] + p[1] for p in phases) * 1000, 1)
+    if phases and len(phases[0]) == len(PHASES) + len(MESSAGES):
+        for i, n in enumerate(MESSAGES, start=len(PHASES)):
+            out[f"{n}_ms"] = round(statistics.median(p[i] for p in phases) * 1000, 1)
+        shares = [sum(p[: len(PHASES)]) / (sum(p[: len(PHASES)]) + p[len(PHASES)]) for p in phases]
+        out["init_share"] = round(statistics.median(shares), 3)
+    return out
+
+
+def measure(python: str, runs: int = 9, bare: bool = False) -> dict[str, Any]:
+    """Median milliseconds of each phase over ``runs`` fresh processes of ``python`` (alternating with the
+    bare libraries' with ``bare``)."""
     with tempfile.TemporaryDirectory(prefix="hj-cold-") as tmp:
         tree = Path(tmp)
         build_tree(python, tree)
-        env = {"PATH": os.environ.get("PATH", ""),
-               "AWS_REGION": "ap-northeast-2", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
-               "AWS_LAMBDA_FUNCTION_NAME": "cold", "HJ_TABLE_PREFIX": "haengjeong-cold",
-               "HJ_SKILL_SECRET_PARAM": "/haengjeong/cold/skill-secret", "HOME": tmp}
-        phases: list[list[float]] = []
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_REGION": "ap-northeast-2",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_LAMBDA_FUNCTION_NAME": "cold",
+            "HJ_TABLE_PREFIX": "haengjeong-cold",
+            "HJ_SKILL_SECRET_PARAM": "/haengjeong/cold/skill-secret",
+            "HOME": tmp,
+        }
+        ours: list[list[float]] = []
+        theirs: list[list[float]] = []
         for _ in range(runs):
-            # -I: no user site or PYTHON* variables; -B: no byte code written, so every run compiles again.
-            done = subprocess.run([python, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(tree)!r})\n" + STATEMENT],
-                                  cwd=tree, env=env, capture_output=True, text=True, timeout=120)
-            if done.returncode != 0:
-                raise SystemExit(f"{python}: {done.stderr[-2000:]}")
-            phases.append([float(x) for x in done.stdout.split()])
-    names = ("import", "wire", "clients")
-    medians = {f"{n}_ms": round(statistics.median(p[i] for p in phases) * 1000, 1) for i, n in enumerate(names)}
-    total = round(statistics.median(sum(p) for p in phases) * 1000, 1)
-    return {"python": version(python), "runs": runs, "total_ms": total, **medians}
+            ours.append(run(python, tree, STATEMENT, env))
+            if bare:
+                theirs.append(run(python, tree, BARE, env))
+    out: dict[str, Any] = {"python": version(python), "runs": runs, **medians(ours)}
+    if bare:
+        b = medians(theirs)
+        out["bare"] = {**b, "statement": "import chalice, boto3, pynamodb"}
+        out["ours_ms"], out["bare_ms"] = out["import_wire_ms"], b["import_ms"]
+        out["ratio"] = out["import_wire_ms"] / b["import_ms"] if b["import_ms"] else float("nan")
+        out["ratio_with_clients"] = out["total_ms"] / b["total_ms"] if b["total_ms"] else float("nan")
+        out["ratios"] = [round((o[0] + o[1]) / t[0], 3) for o, t in zip(ours, theirs, strict=True) if t[0]]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.bench_coldstart", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--python", action="append", help="an interpreter to measure (default: this one)")
     p.add_argument("--runs", type=int, default=9)
+    p.add_argument("--bare", action="store_true", help="alternate with the bare libraries, and give the ratios")
     args = p.parse_args(argv)
     for python in [str(Path(p).absolute()) for p in args.python or [sys.executable]]:
-        print(json.dumps(measure(python, args.runs)), flush=True)
+        print(json.dumps(measure(python, args.runs, args.bare)), flush=True)
     return 0
 
 

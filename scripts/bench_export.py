@@ -8,7 +8,7 @@ times one of (modules are imported before the clock starts, in both):
 
 * ``ours``: ``chalicelib.export.workbook.build_xlsx`` on that survey and its answers;
 * ``bare``: openpyxl's write-only workbook appending the same cell values
-  (``workbook.survey_rows``, computed before the clock starts), saved to bytes.
+  (``answer_rows.survey_rows``, computed before the clock starts), saved to bytes.
 
 Prints one JSON object: seconds, bytes, and the process's peak RSS (MB) before and
 after the export.
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imports come before the clock in both processes: the figure is the export, not loading modules.
     import openpyxl  # noqa: F401
 
-    from chalicelib.export.workbook import survey_rows
+    from chalicelib.export.answer_rows import survey_rows
 
     survey, answers = sample(args.rows)
     if args.which == "ours":

@@ -137,7 +137,7 @@ def prepare_storage(attempts: int = 3) -> None:
     """
     from chalicelib import runtime
     from chalicelib.platform.config import settings
-    from chalicelib.storage.dynamo import create_tables
+    from chalicelib.storage.dynamo_setup import create_tables
     from scripts.migrate import migrate
 
     s = settings()

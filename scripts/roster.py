@@ -1,7 +1,7 @@
 """Load the organisation's roster from a spreadsheet: ``make roster FILE=members.xlsx``.
 
 The file (xlsx, or csv in UTF-8 or CP949) has the columns 소속, 이름 and optionally
-확인번호; the header row is found wherever it is (see ``chalicelib.rosterfile``).
+확인번호; the header row is found wherever it is (see ``chalicelib.export.roster_file``).
 
 A load is a plan first. It prints every person it adds, changes, moves to another unit
 or brings back, one per line (the whole list also goes to a file when it is long), and
@@ -37,7 +37,7 @@ NOT_REMOVED = 3  # the exit code when people missing from the file were left on 
 
 def load(store: Any, data: bytes, filename: str, replace: bool) -> tuple[Any, Any]:
     """(the file as read, the plan) after applying its additions, changes, moves and returns (never removals)."""
-    from chalicelib.rosterfile import read_roster
+    from chalicelib.export.roster_file import read_roster
     from chalicelib.service import roster_files
 
     sheet = read_roster(data, filename)
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         from chalicelib import runtime
         from chalicelib.platform.config import settings
         from chalicelib.domain.ports import Unavailable
-        from chalicelib.rosterfile import RosterFileError
+        from chalicelib.export.roster_file import RosterFileError
         from chalicelib.service import roster_files
 
         try:

@@ -21,8 +21,9 @@ from typing import Iterator
 
 import pytest
 
-from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables, delete_tables
 from scripts import engines
 
 ENDPOINT_VARIABLE = "HJ_TEST_DYNAMODB_ENDPOINT"

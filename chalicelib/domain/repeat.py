@@ -54,10 +54,6 @@ def _parts(rule: str) -> tuple[str, int, time]:
     return m["kind"], int(m["n"]), time(int(m["h"]), int(m["m"]))
 
 
-def is_rule(rule: str) -> bool:
-    return bool(_CODE.match(rule))
-
-
 def describe(rule: str) -> str:
     """How a rule reads: '매주 월요일 09:00', '매월 1일 09:00'."""
     kind, n, at = _parts(rule)

@@ -1,4 +1,4 @@
-"""Shared pieces of the conversation: matching a loosely typed title, paging, the main quick replies.
+"""Titles and pages: matching a loosely typed title, choosing among near ones, paging a list, the main quick replies.
 
 Which surveys a message may look among is ``domain.survey_lookup``'s business; this module only
 matches and words.

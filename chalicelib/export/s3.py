@@ -3,7 +3,7 @@
 An :class:`S3Exporter` is configured by its constructor (bucket, region, endpoint,
 link lifetime) and builds its boto3 client on first use: moto must be active
 before a client exists, and boto3 stays off the chat message path until a file
-is asked for. The file-building module (:mod:`chalicelib.export.workbook`) is
+is asked for. The file-building modules (:mod:`chalicelib.export.workbook`, ``csv_file``, ``filenames``) are
 imported when a file is built or named, and openpyxl only when a workbook is built
 (:func:`chalicelib.export.workbook.build_xlsx`): the bot is wired with an exporter
 before its first message, and most messages never export.
@@ -128,8 +128,9 @@ class S3Exporter(Exporter, Uploads):
         expires_in: int | None = None,
     ) -> list[FileLink]:
         """Upload one survey's answers as xlsx (opening on its 요약) and CSV; return ``[xlsx link, csv link]``."""
+        from chalicelib.export.csv_file import build_csv
         from chalicelib.export.summary import summarize
-        from chalicelib.export.workbook import build_csv, build_xlsx
+        from chalicelib.export.workbook import build_xlsx
 
         reach = reach or Reach()
         title = f"{survey.title}_{now_kst():%Y%m%d}"
@@ -161,7 +162,7 @@ class S3Exporter(Exporter, Uploads):
 
     def presign(self, key: str, title: str, ext: str, expires_in: int | None = None) -> FileLink:
         """A fresh presigned GET link for a stored export (links are minted per request, never stored)."""
-        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+        from chalicelib.export.filenames import content_disposition, content_type, export_filename
 
         _, utf8_name = export_filename(title, ext)
         disposition = content_disposition(title, ext)
@@ -212,7 +213,7 @@ class S3Exporter(Exporter, Uploads):
         RFC 5987 UTF-8 name) and lives at most :data:`MAX_LINK_SECONDS`, whatever
         ``expires_in`` asks for.
         """
-        from chalicelib.export.workbook import content_disposition, content_type, export_filename
+        from chalicelib.export.filenames import content_disposition, content_type, export_filename
 
         ascii_name, _ = export_filename(title, ext)
         key = new_key(ascii_name, scope)
@@ -248,7 +249,7 @@ class S3Exporter(Exporter, Uploads):
         the bucket at ``exports/uploads/<token>/file`` (a presigned POST: the exact key, its content type, the
         uploader, the encryption and the size are fixed by its signed policy; a second file can only replace
         the first, never sit beside it)."""
-        from html import escape
+        from chalicelib.export.upload_page import upload_page_html
 
         key = upload_key(token)
         post = self.client.generate_presigned_post(
@@ -268,33 +269,13 @@ class S3Exporter(Exporter, Uploads):
             ],
             ExpiresIn=UPLOAD_PAGE_SECONDS,
         )
-        hidden = "\n".join(
-            f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">' for k, v in post["fields"].items()
-        )
         status = self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": _status_key(token)},
             ExpiresIn=UPLOAD_PAGE_SECONDS,
             HttpMethod="GET",
         )
-        page = f"""<!doctype html>
-<html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>행정이 명단 올리기</title></head>
-<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem">
-<h1 style="font-size: 1.3rem">명단 파일 올리기</h1>
-<p>엑셀(.xlsx)이나 CSV 파일을 골라 올려 주세요. 열: 소속, 이름, 확인번호(있으면).</p>
-<form action="{escape(post["url"])}" id="upload" method="post" enctype="multipart/form-data"
- data-status="{escape(status)}">
-{hidden}
-<input type="file" name="file" accept=".xlsx,.csv" required>
-<p><button type="submit">올리기</button></p>
-</form>
-<progress id="bar" max="100" value="0" hidden style="width: 100%"></progress>
-<p id="said" role="status" aria-live="polite">올리면 이 페이지에서 반영되는 것을 볼 수 있어요.
-결과는 카카오톡에서 다음에 보내는 메시지에 알려 드려요.</p>
-<script>{UPLOAD_SCRIPT}</script>
-</body></html>
-"""
+        page = upload_page_html(post["url"], post["fields"], status)
         key = f"{PAGE_PREFIX}{_token(token)}.html"
         self.client.put_object(
             Bucket=self.bucket,
@@ -378,61 +359,6 @@ class S3Exporter(Exporter, Uploads):
 
 def _status_key(token: str) -> str:
     return f"{PAGE_PREFIX}{_token(token)}.json"
-
-
-# The upload page's script (no library, nothing loaded): the form is sent by XMLHttpRequest to show its progress,
-# then the status object the import writes is polled until the roster is loaded or could not be read. Without
-# script the form posts as a plain form, and the admin's next message still tells the result.
-UPLOAD_SCRIPT = """
-(function () {
-  var form = document.getElementById("upload"), bar = document.getElementById("bar");
-  var said = document.getElementById("said"), status = form.getAttribute("data-status");
-  function say(text) { said.textContent = text; }
-  function poll(n) {
-    fetch(status, { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; })
-      .catch(function () { return null; }).then(function (s) {
-        if (s && s.state === "done") {
-          bar.value = 100;
-          say("반영했어요: " + s.detail + ". 카카오톡으로 돌아가 아무 메시지나 보내면 자세한 결과를 알려 드려요.");
-        } else if (s && s.state === "failed") {
-          say("명단 파일을 읽지 못했어요. 카카오톡으로 돌아가 아무 메시지나 보내면 이유를 알려 드려요.");
-        } else if (n < 90) {
-          if (s && s.state === "reading") { say("파일을 읽고 명단에 반영하는 중이에요…"); }
-          setTimeout(function () { poll(n + 1); }, 2000);
-        } else {
-          say("아직 반영하는 중이에요. 잠시 뒤 카카오톡에서 아무 메시지나 보내면 결과를 알려 드려요.");
-        }
-      });
-  }
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var xhr = new XMLHttpRequest();
-    form.querySelector("button").disabled = true;
-    bar.hidden = false;
-    xhr.upload.onprogress = function (ev) {
-      if (ev.lengthComputable) { bar.value = Math.round(90 * ev.loaded / ev.total); }
-      say("올리는 중… " + Math.round(100 * ev.loaded / (ev.total || 1)) + "%");
-    };
-    xhr.onload = function () {
-      if (xhr.status >= 200 && xhr.status < 300) {
-        bar.value = 90;
-        say("올렸어요. 명단에 반영하는 중이에요…");
-        poll(0);
-      } else {
-        form.querySelector("button").disabled = false;
-        say("올리지 못했어요 (HTTP " + xhr.status + "). 5MB 이하의 엑셀(.xlsx)이나 CSV인지, 링크가 아직 유효한지 "
-          + "확인해 주세요.");
-      }
-    };
-    xhr.onerror = function () {
-      form.querySelector("button").disabled = false;
-      say("올리지 못했어요. 연결을 확인하고 다시 눌러 주세요.");
-    };
-    xhr.open("POST", form.action);
-    xhr.send(new FormData(form));
-  });
-})();
-"""
 
 
 def _token(token: str) -> str:

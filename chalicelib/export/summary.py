@@ -4,9 +4,10 @@ The figures are 현황's, reckoned by the same functions as 현황 in chat and t
 (:func:`chalicelib.domain.tally.questions` and :func:`~chalicelib.domain.tally.units`, gathered by
 :func:`summarize`). The sheet holds aggregates only (counts, sums, averages, the response rate), never an answer's
 text; a survey kept without names (익명, 참여만 확인) has no units, as its answers have none.
-It is laid out as a plan first (:func:`plan`: rows and where each chart goes, no openpyxl), then written
-(:func:`write_summary`): a bar chart stands beside the table of each question with options (선택, 복수선택,
-예/아니오) and beside the responses per unit, each block kept as tall as its chart so that nothing overlaps.
+It is laid out here as a plan (:func:`plan`: rows and where each chart goes, no openpyxl), then written by
+:func:`chalicelib.export.summary_sheet.write_summary`: a bar chart stands beside the table of each question with
+options (선택, 복수선택, 예/아니오) and beside the responses per unit, each block kept as tall as its chart so that
+nothing overlaps.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_labe
 from chalicelib.domain.results import UnitResult
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.tally import QuestionTally, UnitTally
-from chalicelib.export.workbook import _clean_text, _text_width, is_formula_like
+from chalicelib.export.cells import text_width
 
 SUMMARY_SHEET = "요약"
 NO_DEADLINE = "마감 없음"
@@ -43,9 +44,9 @@ PRINT_HEIGHT_PT = 595 - 2 * 72 * EDGE_MARGIN_IN
 CHART_COLOR = "4472C4"
 CHART_TITLE_MAX = 40
 
-# Cell styles of the plan.
+# Cell styles of the plan, and the number formats of those that have one.
 TITLE, SECTION, HEAD, VALUE, PEOPLE, PERCENT, MEAN = ("title", "section", "head", "value", "people", "percent", "mean")
-_FORMATS = {PEOPLE: '#,##0"명"', PERCENT: "0%", MEAN: "#,##0.0#"}
+NUMBER_FORMATS = {PEOPLE: '#,##0"명"', PERCENT: "0%", MEAN: "#,##0.0#"}
 _UNMEASURED = frozenset((TITLE, SECTION, VALUE))  # text that may run over into the empty cells beside it
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 36, 2
 
@@ -147,7 +148,7 @@ class Plan:
         the chart, so the next block starts below both."""
         head, last = self.table(heading, header, body)
         top_value = max((int(r[1]) for r in body if isinstance(r[1], (int, float))), default=0)
-        longest = max((_text_width(str(r[0])) for r in body), default=0)
+        longest = max((text_width(str(r[0])) for r in body), default=0)
         width = WIDE_CHART_CM if longest > LONG_LABEL else CHART_WIDTH_CM
         chart = Chart(_short(title), head, len(header), head, last, top_value, width)
         self.charts.append(chart)
@@ -168,10 +169,10 @@ class Plan:
                     continue
                 if style == MEAN:
                     width = len(f"{value:,.2f}")
-                elif style in _FORMATS:
+                elif style in NUMBER_FORMATS:
                     width = len(f"{value:,}") + 3
                 else:
-                    width = _text_width(str(value))
+                    width = text_width(str(value))
                 longest[i] = max(longest[i], width)
         return [float(min(_WIDTH_MAX, max(_WIDTH_MIN, w + _WIDTH_PAD))) for w in longest]
 
@@ -320,104 +321,3 @@ def _options_block(p: Plan, t: QuestionTally, grouped: list[QuestionTally]) -> N
         body.append([OTHERS, t.figures.others, *([None] if capped else []), *(None for _ in sums)])
     heading = f"{_numbered(t)} ({kind_of(t.question).name})"
     p.charted(_numbered(t), heading, header, body)
-
-
-# --- writing -----------------------------------------------------------------------------------------
-
-
-def write_summary(wb: Any, title: str, survey: Survey, summary: Summary, missing: Sequence[Sequence[str]] = ()) -> None:
-    """Add the 요약 sheet (named ``title``) to the write-only workbook ``wb`` (``missing``: the 미응답 sheet's rows)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.dimensions import SheetFormatProperties
-    from openpyxl.worksheet.page import PageMargins
-    from openpyxl.worksheet.pagebreak import Break
-    from openpyxl.worksheet.properties import PageSetupProperties
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    p = plan(survey, summary, missing)
-    ws = wb.create_sheet(title)
-    # Write-only sheets take widths and page settings only before the first row.
-    widths = p.widths()
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    # Rows of one height in every program (LibreOffice would size them by the font): the layout counts on it.
-    ws.sheet_format = SheetFormatProperties(defaultRowHeight=ROW_PT, customHeight=True)
-    for i in range(1, len(p.rows) + 1):
-        ws.row_dimensions[i].height = TITLE_PT if i == 1 else ROW_PT  # written with each row as it is appended
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = PageMargins(
-        left=SIDE_MARGIN_IN, right=SIDE_MARGIN_IN, top=EDGE_MARGIN_IN, bottom=EDGE_MARGIN_IN, header=0.3, footer=0.3
-    )
-    for last in p.page_breaks(widths):
-        ws.row_breaks.append(Break(id=last))
-
-    fonts = {TITLE: Font(bold=True, size=14), SECTION: Font(bold=True, size=12), HEAD: Font(bold=True)}
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
-
-    def cell(v: Any) -> Any:
-        style = v.style if isinstance(v, Styled) else ""
-        value = v.value if isinstance(v, Styled) else v
-        if value is None:
-            return None
-        c = WriteOnlyCell(ws)
-        if style in _FORMATS:
-            c.number_format = _FORMATS[style]  # before the value, which then keeps it
-        if isinstance(value, str):
-            text = _clean_text(value)
-            c.value = text
-            c.data_type = "s"  # an explicit string: never a formula, whatever it starts with
-            c.quotePrefix = is_formula_like(text)
-        else:
-            c.value = value
-        if style in fonts:
-            c.font = fonts[style]
-        if style == HEAD:
-            c.fill = head_fill
-        return c
-
-    for row in p.rows:
-        ws.append([cell(v) for v in row])
-    for chart in p.charts:
-        ws.add_chart(_bar_chart(ws, chart), f"{get_column_letter(chart.column)}{chart.row}")
-
-
-def _bar_chart(ws: Any, spec: Chart) -> Any:
-    """Horizontal bars, the first option on top, the counts written at the bars."""
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.label import DataLabelList
-    from openpyxl.chart.text import RichText, Text
-    from openpyxl.chart.title import Title
-    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
-
-    chart = BarChart()
-    chart.type = "bar"
-    heading = CharacterProperties(sz=1200, b=True)
-    line = Paragraph(pPr=ParagraphProperties(defRPr=heading), r=[RegularTextRun(rPr=heading, t=spec.title)])
-    chart.title = Title(tx=Text(rich=RichText(p=[line])), overlay=False)
-    chart.legend = None
-    chart.width = spec.width_cm
-    chart.height = spec.height_cm
-    chart.gapWidth = 60
-    chart.add_data(Reference(ws, min_col=2, min_row=spec.head, max_row=spec.last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=spec.head + 1, max_row=spec.last))
-    series = chart.series[0]
-    series.graphicalProperties.solidFill = CHART_COLOR
-    series.graphicalProperties.line.solidFill = CHART_COLOR
-    chart.dataLabels = DataLabelList(
-        showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
-    )
-    chart.x_axis.scaling.orientation = "maxMin"  # categories top down, in the table's order
-    chart.x_axis.delete = False
-    chart.x_axis.tickLblSkip = 1  # every option named, none skipped
-    chart.y_axis.delete = False
-    chart.y_axis.crosses = "max"  # with the categories reversed, keeps the count axis at the bottom
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.majorUnit = max(1, math.ceil(spec.top_value / 5))  # whole people
-    chart.y_axis.number_format = "0"
-    return chart

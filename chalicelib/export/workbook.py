@@ -1,198 +1,38 @@
-"""Survey answers as spreadsheet rows, xlsx workbooks and CSV files.
+"""Survey answers as xlsx workbooks: a sheet of answers per survey, the 미응답 sheet, and the 요약 sheet first
+when asked (:mod:`chalicelib.export.summary_sheet`).
 
 Pure functions with no I/O. openpyxl is imported only inside :func:`build_xlsx`
 so that importing this module stays cheap on the chat message path.
 
-Every cell written here is defused against formula injection: in xlsx, text that
-a spreadsheet could read as a formula is stored as an explicit string cell with
-the quote-prefix style; in CSV it gets a leading single quote (OWASP ASVS 5.0
-1.2.10). Numbers, dates and times stay typed.
+Every cell written here is defused against formula injection: text that a spreadsheet could read as a formula
+is stored as an explicit string cell with the quote-prefix style (OWASP ASVS 5.0 1.2.10; the CSV file does the
+same its way, :mod:`chalicelib.export.csv_file`). Numbers, dates and times stay typed.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from chalicelib.domain.kinds import CellValue, kind_of
-from chalicelib.domain.marks import person_mark
-from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.domain.kinds import CellValue
+from chalicelib.domain.model import Answer, Survey
+from chalicelib.export.answer_rows import survey_rows
+from chalicelib.export.cells import FORMULA_TRIGGERS, clean_text, is_formula_like, text_width
 
 if TYPE_CHECKING:
     from chalicelib.export.summary import Summary
-
-FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속", "회원번호")
-EDITED_HEADER = "수정 시각"  # after the questions
-ENTERED_HEADER = "입력"  # last, when an admin entered any answer for someone (대리 응답): 본인 or 대리(<admin>)
-YES = "예"
-NO = "아니오"
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 TIME_FORMAT = "hh:mm"
 
-# First characters that make Excel, LibreOffice or Sheets parse a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
 SHEET_NAME_MAX = 31
 DEFAULT_SHEET_NAME = "설문"
-FALLBACK_FILENAME = "survey-export"
 
-_KST_OFFSET = KST.utcoffset(None)
-_NOT_MADE = object()
-_ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
-_FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-_ASCII_ALLOWED = re.compile(r"[^A-Za-z0-9._()\- ]")
-_MAX_CELL_CHARS = 32767
-_MAX_FILENAME_CHARS = 100
-
-
-# --- rows -----------------------------------------------------------------
-
-
-def survey_rows(
-    survey: Survey, answers: Iterable[Answer], marks: Mapping[str, str] | None = None
-) -> tuple[list[str], list[list[CellValue]]]:
-    """Return the header and one row per answer, ordered by submission time.
-
-    Columns: 제출 시각, 이름, 소속, 회원번호 (the person's mark as 명단 and 미응답 show it: ``marks`` by person
-    key, else one made from the key, so two answers of same-named people never look the same), one column
-    per question (its text; repeated or
-    blank texts are made unique), then 수정 시각 (empty when never edited), and when an admin entered any answer for
-    someone (대리 응답) 입력: 본인, or 대리(the admin's name). A survey kept without names
-    (익명, 참여만 확인) has the question columns only, in the order the answers are kept.
-    Each answer becomes the cell its question's kind makes (``domain.kinds``):
-    numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
-    joined with ", ", yes/no is 예/아니오; submission times are naive datetimes in
-    KST and anything missing is "". Answers whose submission time cannot be read
-    come last, in the order given.
-    """
-    unnamed = survey.anonymous  # 익명, 참여만 확인: no time, name, unit or number of anyone; the table's order
-    header = ([] if unnamed else list(FIXED_HEADER)) + _question_headers(survey.questions)
-    header += [] if unnamed else [EDITED_HEADER]
-    answers = list(answers)
-    proxied = not unnamed and any(a.entered_by for a in answers)
-    header += [ENTERED_HEADER] if proxied else []
-    # Each question's kind is looked up once, not once per answer (what cell_value does per call), and
-    # a stored text, yes/no or skip is made a cell once per question: a kind's cell depends on nothing else.
-    columns: list[tuple[str, Question, Callable[[Question, Any], CellValue], dict[tuple[type, Any], Any]]] = [
-        (q.id, q, kind_of(q).cell, {}) for q in survey.questions
-    ]
-    timed: list[tuple[datetime, list[CellValue]]] = []
-    untimed: list[list[CellValue]] = []
-    for a in answers:
-        submitted = _kst_naive(a.submitted_at)  # parsed once: the cell and the sort key
-        values = a.values
-        mark = (marks or {}).get(a.user_key) or person_mark(a.user_key)
-        row: list[CellValue] = [] if unnamed else [submitted, a.name or "", a.unit or "", mark]
-        for qid, q, cell, made in columns:
-            value = values.get(qid)
-            kind = type(value)
-            if kind is str or value is None or kind is bool:
-                key = (kind, value)
-                out = made.get(key, _NOT_MADE)
-                if out is _NOT_MADE:
-                    out = made[key] = cell(q, value)
-                row.append(out)
-            else:
-                row.append(cell(q, value))
-        if unnamed:
-            untimed.append(row)
-            continue
-        row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
-        if proxied:
-            row.append(f"대리({a.entered_by})" if a.entered_by else "본인")
-        if isinstance(submitted, datetime):
-            timed.append((submitted, row))
-        else:
-            untimed.append(row)
-    timed.sort(key=itemgetter(0))  # stable: equal times keep the order given
-    return header, [row for _, row in timed] + untimed
-
-
-def _question_headers(questions: Sequence[Question]) -> list[str]:
-    taken = {h.casefold() for h in (*FIXED_HEADER, EDITED_HEADER, ENTERED_HEADER)}
-    out: list[str] = []
-    for i, q in enumerate(questions, start=1):
-        base = " ".join((q.text or "").split()) or f"문항 {i}"
-        if q.unit:  # the cells hold plain numbers: the header says what they count
-            base = f"{base} ({q.unit})"
-        name, n = base, 2
-        while name.casefold() in taken:
-            name = f"{base} ({n})"
-            n += 1
-        taken.add(name.casefold())
-        out.append(name)
-    return out
-
-
-def _kst_naive(iso: str) -> CellValue:
-    """An ISO-8601 timestamp as a naive KST datetime (naive input is taken as KST)."""
-    if not iso:
-        return ""
-    try:
-        dt = datetime.fromisoformat(iso.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    if dt.tzinfo is not None:
-        if dt.utcoffset() != _KST_OFFSET:
-            dt = dt.astimezone(KST)
-    elif not dt.microsecond:
-        return dt
-    return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)  # naive, whole seconds
-
-
-# --- formula injection ----------------------------------------------------
-
-
-def is_formula_like(text: str) -> bool:
-    """True when a spreadsheet could read ``text`` as a formula or command."""
-    return text.startswith(FORMULA_TRIGGERS)
-
-
-def _clean_text(text: str) -> str:
-    return _ILLEGAL_XML_CHARS.sub("", text)[:_MAX_CELL_CHARS]
-
-
-def csv_field(value: CellValue) -> str:
-    """One CSV field: numbers as written, dates ISO, text quote-prefixed if formula-like."""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, (int, float)):
-        return repr(value) if isinstance(value, float) else str(value)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    text = _clean_text(str(value))
-    return "'" + text if is_formula_like(text) else text
-
-
-# --- CSV ------------------------------------------------------------------
-
-
-def build_csv(survey: Survey, answers: Iterable[Answer], marks: Mapping[str, str] | None = None) -> bytes:
-    """The survey's answers as CSV: UTF-8 with BOM (so Excel reads Korean), CRLF rows."""
-    header, rows = survey_rows(survey, answers, marks)
-    buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([csv_field(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_field(v) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
 
 
 # --- xlsx -----------------------------------------------------------------
@@ -208,17 +48,16 @@ def build_xlsx(
     (소속, 이름, 회원번호, 상태: who has not answered) when there is anyone; ``marks`` are the 회원번호 of the
     answers' person keys. With a ``summary`` (a survey and its
     현황, :func:`chalicelib.export.summary.summarize`), the first sheet is "요약": its figures in tables, with
-    bar charts (:mod:`chalicelib.export.summary`).
+    bar charts (:mod:`chalicelib.export.summary_sheet`).
 
     Sheet names are made valid for Excel and unique. An empty ``sheets`` gives a
     workbook with one empty sheet (Excel cannot open a workbook without sheets).
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
-    from chalicelib.export.summary import SUMMARY_SHEET, write_summary
+    from chalicelib.export.summary import SUMMARY_SHEET
+    from chalicelib.export.summary_sheet import write_summary
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "행정이"
@@ -230,50 +69,62 @@ def build_xlsx(
     elif not sheets:
         wb.create_sheet(DEFAULT_SHEET_NAME)
     bold = Font(bold=True)
-
     for title, (_, survey, answers) in zip(names, sheets, strict=False):
         ws = wb.create_sheet(title)
-        cells = _Cells(ws, WriteOnlyCell)
         header, rows = survey_rows(survey, answers, marks)
-        widths, dated = _prepare_rows(header, rows, cells)
-        # Write-only sheets take column widths, panes and page settings only before the first row.
-        for idx, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(idx)].width = width
-        ws.freeze_panes = "A2"
-        printed_wide(ws)
-
-        head = []
-        for h in header:
-            text = _clean_text(h)
-            c = cells.text(text) if text else WriteOnlyCell(ws)
-            c.font = bold
-            head.append(c)
-        ws.append(head)
-        styled = cells.formats
-        for row in rows:
-            for i in dated:
-                moment = row[i]
-                if type(moment) in styled:
-                    row[i] = cells.moment_in(i, moment)
-            ws.append(row)
-
+        _answers_sheet(ws, header, rows, bold)
     if missing:
-        ws = wb.create_sheet(names[-1])
-        cells = _Cells(ws, WriteOnlyCell)
-        for idx, width in enumerate((14, 14, 10, 12), start=1):
-            ws.column_dimensions[get_column_letter(idx)].width = width
-        ws.freeze_panes = "A2"
-        printed_wide(ws, landscape=False)
-        head = [cells.text(h) for h in MISSING_HEADER]
-        for c in head:
-            c.font = bold
-        ws.append(head)
-        for person in missing:
-            ws.append([cells.text(_clean_text(v)) for v in person])  # explicit text: a name is never a formula
-
+        _missing_sheet(wb.create_sheet(names[-1]), missing, bold)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _answers_sheet(ws: Any, header: Sequence[str], rows: list[list[Any]], bold: Any) -> None:
+    """One survey's answers on the write-only sheet ``ws``: the header in ``bold``, then a row per answer."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    cells = _Cells(ws, WriteOnlyCell)
+    widths, dated = _prepare_rows(header, rows, cells)
+    # Write-only sheets take column widths, panes and page settings only before the first row.
+    for idx, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    ws.freeze_panes = "A2"
+    printed_wide(ws)
+
+    head = []
+    for h in header:
+        text = clean_text(h)
+        c = cells.text(text) if text else WriteOnlyCell(ws)
+        c.font = bold
+        head.append(c)
+    ws.append(head)
+    styled = cells.formats
+    for row in rows:
+        for i in dated:
+            moment = row[i]
+            if type(moment) in styled:
+                row[i] = cells.moment_in(i, moment)
+        ws.append(row)
+
+
+def _missing_sheet(ws: Any, missing: Sequence[tuple[str, str, str, str]], bold: Any) -> None:
+    """The 미응답 sheet: who has not answered (소속, 이름, 회원번호, 상태), every cell explicit text."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    cells = _Cells(ws, WriteOnlyCell)
+    for idx, width in enumerate((14, 14, 10, 12), start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    ws.freeze_panes = "A2"
+    printed_wide(ws, landscape=False)
+    head = [cells.text(h) for h in MISSING_HEADER]
+    for c in head:
+        c.font = bold
+    ws.append(head)
+    for person in missing:
+        ws.append([cells.text(clean_text(v)) for v in person])  # explicit text: a name is never a formula
 
 
 def printed_wide(ws: Any, landscape: bool = True) -> None:
@@ -301,7 +152,6 @@ _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 _MOMENT_FORMATS: dict[type, str] = {datetime: DATETIME_FORMAT, date: DATE_FORMAT, time: TIME_FORMAT}
 _MOMENT_WIDTHS: dict[type, int] = {datetime: 19, date: 10, time: 5}
 _MOMENT_PROBES: dict[type, Any] = {datetime: datetime(2000, 1, 1), date: date(2000, 1, 1), time: time(0, 0)}
-_WIDE = frozenset(("W", "F"))
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 60, 2
 
 
@@ -410,7 +260,7 @@ _WIDTH_CAPPED = _WIDTH_MAX - _WIDTH_PAD  # a column this wide gets the widest wi
 
 def _plain_text(value: str) -> str | None:
     """What a text cell is appended as: None (no cell), the cleaned text, or :class:`_Explicit` text."""
-    text = _clean_text(value)
+    text = clean_text(value)
     if not text:
         return None
     if text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES:
@@ -421,7 +271,7 @@ def _plain_text(value: str) -> str | None:
 def _widest(current: int, text: str) -> int:
     """The column width so far after ``text``, measured only if it could be wider."""
     if current < _WIDTH_CAPPED and len(text) * (1 if text.isascii() else 2) > current:
-        return max(current, _text_width(text))
+        return max(current, text_width(text))
     return current
 
 
@@ -445,15 +295,7 @@ def _display_width(value: CellValue) -> int:
         return 10
     if isinstance(value, time):
         return 5
-    return _text_width(str(value))
-
-
-def _text_width(text: str) -> int:
-    """Columns the longest line takes: East Asian wide and fullwidth characters count two."""
-    line = max(text.splitlines() or [""], key=len)
-    if line.isascii():
-        return len(line)
-    return len(line) + sum(1 for w in map(unicodedata.east_asian_width, line) if w in _WIDE)
+    return text_width(str(value))
 
 
 def sheet_name(name: str) -> str:
@@ -490,39 +332,3 @@ def _fit_utf16(text: str, limit: int) -> str:
         out.append(ch)
         used += units
     return "".join(out)
-
-
-# --- file names -----------------------------------------------------------
-
-
-def export_filename(title: str, ext: str) -> tuple[str, str]:
-    """``(ascii fallback, UTF-8 name)`` for a download, both ending in ``.ext``.
-
-    The UTF-8 name keeps Korean text but drops characters no file system
-    accepts. The ASCII fallback is the same name with Hangul romanised and
-    spaces as hyphens (``회식 메뉴 조사_20261202`` → ``hoesik-menyu-josa_20261202``),
-    keeping letters, digits and ``._-()`` only, and ``survey-export`` when
-    nothing is left.
-    """
-    from chalicelib.export.romaja import romanize
-
-    ext = ext.lstrip(".").lower()
-    if not re.fullmatch(r"[a-z0-9]{1,8}", ext):
-        raise ValueError(f"bad file extension: {ext!r}")
-    normalized = unicodedata.normalize("NFC", title or "")
-    utf8 = " ".join(_FILENAME_FORBIDDEN.sub("_", normalized).split()).strip(". ")
-    utf8 = utf8[:_MAX_FILENAME_CHARS].rstrip(". ") or FALLBACK_FILENAME
-    ascii_ = "-".join(_ASCII_ALLOWED.sub("", romanize(utf8)).split())
-    ascii_ = ascii_[:_MAX_FILENAME_CHARS].strip(" ._-") or FALLBACK_FILENAME
-    return f"{ascii_}.{ext}", f"{utf8}.{ext}"
-
-
-def content_disposition(title: str, ext: str) -> str:
-    """``attachment`` header with an ASCII ``filename`` and an RFC 5987 ``filename*``."""
-    ascii_name, utf8_name = export_filename(title, ext)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(utf8_name, safe='')}"
-
-
-def content_type(ext: str) -> str:
-    """MIME type for an export extension."""
-    return {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}.get(ext.lstrip(".").lower(), "application/octet-stream")

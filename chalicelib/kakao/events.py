@@ -54,19 +54,15 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from chalicelib.domain import ports
-from chalicelib.domain.ports import Notifier
-from chalicelib.domain.tasks import Attempt, TaskResult
 from chalicelib.platform.logsafe import failure
 
 log = logging.getLogger("haengjeong")
 
 KAKAO_BASE_URL = "https://bot-api.kakao.com"
 MAX_USERS_PER_CALL = 100
-PER_MESSAGE_KRW = 15  # VAT excluded
 MAX_ANSWER_BYTES = 64 * 1024
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
@@ -130,18 +126,6 @@ class SendResult(NamedTuple):
     @property
     def task_ids(self) -> tuple[str, ...]:
         return tuple(b.task_id for b in self.batches if b.accepted and b.task_id)
-
-
-def estimated_cost_krw(n_users: int, per_message_krw: int = PER_MESSAGE_KRW) -> int:
-    """What messaging ``n_users`` people costs at most, in KRW, VAT excluded.
-
-    Kakao bills each message, 15 KRW on operating and development channels alike.
-    A public integration note says only messages actually delivered are billed, so
-    this is an upper bound.
-    """
-    if n_users < 0 or per_message_krw < 0:
-        raise ValueError("n_users and per_message_krw must not be negative")
-    return n_users * per_message_krw
 
 
 def check_base_url(base_url: str) -> str:
@@ -384,67 +368,3 @@ def _opener(local: bool) -> Any:
     if local:
         handlers.append(urllib.request.ProxyHandler({}))  # a local stand-in is never reached through a proxy
     return urllib.request.build_opener(*handlers)
-
-
-# --- the domain's Notifier ------------------------------------------------------------------------
-
-
-def task_result_of(answer: Mapping[str, Any] | None) -> TaskResult | None:
-    """A task's result as Kakao answers it (see the module docstring); None when it is not that shape."""
-    if not answer:
-        return None
-    try:
-        requested = int(answer.get("allRequestCount"))  # type: ignore[arg-type]
-        delivered = int(answer.get("successCount") or 0)
-        fail = answer.get("fail") if isinstance(answer.get("fail"), dict) else {}
-        failed = int((fail or {}).get("count") or 0)
-    except (TypeError, ValueError):
-        return None
-    listed = (fail or {}).get("list")
-    names = tuple(
-        str(f.get("userId"))
-        for f in (listed if isinstance(listed, list) else [])
-        if isinstance(f, dict) and f.get("userId")
-    )
-    return TaskResult(requested=requested, delivered=delivered, failed=failed, failed_keys=names)
-
-
-class EventNotifier(Notifier):
-    """:class:`EventApi` as the worker's Notifier. The REST API key is asked for on every call (``api_key`` is
-    the cached SSM parameter, read again every few minutes, like the skill secret), and forgotten when Kakao
-    refuses it (401), so a rotated key is picked up without waiting for a new container."""
-
-    def __init__(
-        self,
-        base_url: str,
-        bot_id: str,
-        event_name: str,
-        api_key: Callable[[], str],
-        timeout: float = 10.0,
-        forget_key: Callable[[], None] | None = None,
-    ) -> None:
-        self.base_url, self.bot_id, self.event_name, self.timeout = base_url, bot_id, event_name, timeout
-        self._api_key = api_key
-        self._forget_key = forget_key
-        self._api: EventApi | None = None
-
-    def _client(self) -> EventApi:
-        key = self._api_key()
-        if self._api is None or self._api._key != key:
-            self._api = EventApi(self.base_url, self.bot_id, key, self.event_name, self.timeout)
-        return self._api
-
-    def send(self, user_keys: Sequence[str], data: Mapping[str, Any]) -> Attempt:
-        batch = self._client().call(user_keys, data)
-        if batch.status == 401 and self._forget_key is not None:
-            self._forget_key()
-        if batch.accepted:
-            return Attempt(ports.ACCEPTED, batch.task_id, batch.status)
-        if batch.retryable:
-            return Attempt(ports.NOT_SENT, "", batch.status)
-        if batch.unknown:
-            return Attempt(ports.UNKNOWN, "", batch.status)
-        return Attempt(ports.REFUSED, "", batch.status)
-
-    def result(self, task_id: str) -> TaskResult | None:
-        return task_result_of(self._client().task_result(task_id))

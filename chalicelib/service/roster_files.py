@@ -28,7 +28,7 @@ from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import leave_note
 
 if TYPE_CHECKING:
-    from chalicelib.rosterfile import RosterFile
+    from chalicelib.export.roster_file import RosterFile
 
 log = logging.getLogger("haengjeong")
 
@@ -126,7 +126,7 @@ def run_import(store: Store, uploads: Uploads, token: str, user_key: str = "", n
     first (``user_key`` the admin, who must be that uploader). Loading is idempotent and the note is left
     only while the upload is still pending (:func:`leave_note` with ``settles``), so the admin hears once;
     the file is deleted after. Returns whether this run told the admin."""
-    from chalicelib.rosterfile import RosterFileError, read_roster
+    from chalicelib.export.roster_file import RosterFileError, read_roster
 
     found = uploads.uploaded(token)
     if found is None:  # already read and deleted by the other caller

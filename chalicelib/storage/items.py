@@ -1,7 +1,7 @@
 """Domain records <-> DynamoDB items.
 
 The builders take the model class to build: a bound one of
-:class:`chalicelib.storage.tables.Tables` for a write, or the schema class
+:class:`chalicelib.storage.binding.Tables` for a write, or the schema class
 itself where only the item's shape matters (its size, say).
 """
 

@@ -31,8 +31,8 @@ from chalicelib.domain.writes import (
     Write,
 )
 from chalicelib.storage import memory_writes
+from chalicelib.storage.memory_pushlog import MemoryPushLog
 from chalicelib.storage.memory_state import MemoryState
-from chalicelib.storage.pushlog import MemoryPushLog
 
 
 class MemoryStore(MemoryState, Store):

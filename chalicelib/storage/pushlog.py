@@ -1,4 +1,4 @@
-"""The push log (domain.pushlog) in memory, and in DynamoDB.
+"""The push log (domain.pushlog) in DynamoDB (the in-memory one is :mod:`chalicelib.storage.memory_pushlog`).
 
 DynamoDB keeps a push in the roster table (generic ``part`` + ``entry`` keys, TTL on ``expires``), as a
 partition of its own: ``push#<id>`` holds the head (``entry`` = ``head``) and the chunks
@@ -10,7 +10,6 @@ head when a chunk settles. The items expire a fortnight after the push began.
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from typing import Any
@@ -28,7 +27,7 @@ from chalicelib.domain.pushlog import (
     PushHead,
     PushLog,
 )
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
 
 PARTITION = "push#"
 HEAD = "head"
@@ -43,121 +42,6 @@ READ_TIMEOUT_SECONDS = 3.0
 
 def chunk_entry(n: int) -> str:
     return f"{CHUNK}{n:05d}"
-
-
-class MemoryPushLog(PushLog):
-    """The push log of a MemoryStore (tests and the in-process bot)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._heads: dict[str, PushHead] = {}
-        self._chunks: dict[str, dict[int, PushChunk]] = {}
-
-    def begin(self, head: PushHead, now: float) -> bool:
-        with self._lock:
-            if head.id in self._heads:
-                return False
-            self._heads[head.id] = copy.deepcopy(head)
-            self._heads[head.id].state, self._heads[head.id].started = PLANNING, now
-            return True
-
-    def retake(self, push_id: str, started: float, now: float) -> bool:
-        with self._lock:
-            h = self._heads.get(push_id)
-            if h is None or h.state != PLANNING or h.started != started:
-                return False
-            h.started = now
-            return True
-
-    def head(self, push_id: str) -> PushHead | None:
-        with self._lock:
-            return copy.deepcopy(self._heads.get(push_id))
-
-    def store_chunks(self, push_id: str, chunks: list[list[str]], expires: float) -> None:
-        with self._lock:
-            h = self._heads.get(push_id)
-            if h is None or h.state != PLANNING:
-                return
-            self._chunks[push_id] = {n: PushChunk(n, list(keys)) for n, keys in enumerate(chunks)}
-            h.state, h.chunks, h.users = PLANNED, len(chunks), sum(len(k) for k in chunks)
-
-    def mark_queued(self, push_id: str) -> None:
-        with self._lock:
-            h = self._heads.get(push_id)
-            if h is not None and h.state == PLANNED:
-                h.state = QUEUED_ALL
-
-    def chunk(self, push_id: str, n: int) -> PushChunk | None:
-        with self._lock:
-            return copy.deepcopy(self._chunks.get(push_id, {}).get(n))
-
-    def chunks(self, push_id: str) -> list[PushChunk]:
-        with self._lock:
-            return [copy.deepcopy(c) for _, c in sorted(self._chunks.get(push_id, {}).items())]
-
-    def _move(
-        self, push_id: str, n: int, expect: str, tries: int | None = None, checks: int | None = None
-    ) -> PushChunk | None:
-        c = self._chunks.get(push_id, {}).get(n)
-        if c is None or c.state != expect:
-            return None
-        if tries is not None and c.tries != tries:
-            return None
-        if checks is not None and c.checks != checks:
-            return None
-        return c
-
-    def claim(self, push_id: str, n: int, tries: int, now: float) -> bool:
-        with self._lock:
-            c = self._move(push_id, n, QUEUED, tries=tries)
-            if c is None:
-                return False
-            c.state, c.tries, c.claimed = SENDING, tries + 1, now
-            return True
-
-    def release(self, push_id: str, n: int, tries: int) -> bool:
-        with self._lock:
-            c = self._move(push_id, n, SENDING, tries=tries)
-            if c is None:
-                return False
-            c.state = QUEUED
-            return True
-
-    def accept(self, push_id: str, n: int, tries: int, task_id: str) -> bool:
-        with self._lock:
-            c = self._move(push_id, n, SENDING, tries=tries)
-            if c is None:
-                return False
-            c.state, c.task_id = ACCEPTED, task_id
-            return True
-
-    def count_check(self, push_id: str, n: int, checks: int) -> bool:
-        with self._lock:
-            c = self._move(push_id, n, ACCEPTED, checks=checks)
-            if c is None:
-                return False
-            c.checks = checks + 1
-            return True
-
-    def settle(self, push_id: str, n: int, expect: str, figures: dict[str, int]) -> bool:
-        with self._lock:
-            c = self._move(push_id, n, expect)
-            h = self._heads.get(push_id)
-            if c is None or h is None:
-                return False
-            c.state = FINAL
-            h.finals += 1
-            for name in FIGURES:
-                h.figures[name] = h.figures.get(name, 0) + int(figures.get(name, 0))
-            return True
-
-    def claim_note(self, push_id: str) -> bool:
-        with self._lock:
-            h = self._heads.get(push_id)
-            if h is None or h.noted:
-                return False
-            h.noted = True
-            return True
 
 
 class DynamoPushLog(PushLog):

@@ -22,7 +22,8 @@ from chalicelib.domain.model import KEEP, Planned, SurveyInfo, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID, Tables, UserItem
+from chalicelib.storage.binding import Tables
+from chalicelib.storage.tables import LISTING_ID, PLANS_ID, UserItem
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
 from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer, version_is
 

@@ -24,6 +24,7 @@ from chalicelib.domain.roster_writes import (
     TakeRemovals,
 )
 from chalicelib.storage import items
+from chalicelib.storage.binding import Tables
 from chalicelib.storage.tables import (
     FAILURES_PARTITION,
     FORMER_PARTITION,
@@ -34,7 +35,6 @@ from chalicelib.storage.tables import (
     UNITS_ENTRY,
     UNITS_PARTITION,
     RosterItem,
-    Tables,
 )
 from chalicelib.storage.tx_surveys import Added, Writer
 

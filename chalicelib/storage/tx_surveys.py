@@ -33,7 +33,8 @@ from chalicelib.domain.writes import (
     SetSurveyStatus,
 )
 from chalicelib.storage import items
-from chalicelib.storage.tables import AnswerItem, SurveyItem, Tables, UserItem
+from chalicelib.storage.binding import Tables
+from chalicelib.storage.tables import AnswerItem, SurveyItem, UserItem
 
 Added = list[tuple[str, str]]  # per item the write adds: (pynamodb kind, what a failed condition names)
 Writer = Any  # Callable[[TransactWrite, Tables, <a write>, int], Added]: each takes its own write type

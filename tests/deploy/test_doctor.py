@@ -11,8 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.storage.dynamo import DynamoStore, create_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables
 from scripts import doctor, target
 from tests.deploy.test_template import RESOURCES, resources_of
 

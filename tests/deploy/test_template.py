@@ -25,7 +25,7 @@ from pynamodb.models import Model
 from chalicelib.platform import config as app_config
 from chalicelib import runtime
 from chalicelib.export import s3
-from chalicelib.storage import tables
+from chalicelib.storage import binding, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE_DIR = ROOT / ".chalice"
@@ -126,7 +126,7 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
     """The models as the runtime binds them for a stage's settings: {schema model: table name}."""
 
     def bind(stage: str) -> dict[type[Model], str]:
-        bound = tables.Tables(runtime.dynamo_config(stage_env(stage)))
+        bound = binding.Tables(runtime.dynamo_config(stage_env(stage)))
         return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models)}
 
     yield bind

@@ -15,7 +15,7 @@ from chalicelib.platform.config import settings
 from chalicelib.domain.model import now_kst
 from chalicelib.export import s3 as s3_module
 from chalicelib.export.s3 import S3Exporter
-from chalicelib.export.workbook import XLSX_CONTENT_TYPE
+from chalicelib.export.filenames import XLSX_CONTENT_TYPE
 
 KEY_RE = re.compile(r"^exports/[A-Za-z0-9_-]+/(\d{4})/(\d{2})/([A-Za-z0-9_-]+)/([^/]+)$")
 TITLE = "체육대회 참가 신청"

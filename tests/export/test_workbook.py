@@ -16,15 +16,11 @@ import pytest
 
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.kinds import TEXT
-from chalicelib.export import workbook
-from chalicelib.export.workbook import (
-    build_csv,
-    build_xlsx,
-    content_disposition,
-    export_filename,
-    survey_rows,
-    unique_sheet_names,
-)
+from chalicelib.export import csv_file
+from chalicelib.export.answer_rows import survey_rows
+from chalicelib.export.csv_file import build_csv
+from chalicelib.export.filenames import content_disposition, export_filename
+from chalicelib.export.workbook import build_xlsx, unique_sheet_names
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_HEADER = [
@@ -265,7 +261,7 @@ def test_empty_master_workbook_still_has_a_sheet():
 
 def test_openpyxl_and_boto3_are_not_imported_at_module_import():
     code = (
-        "import sys; import chalicelib.export.workbook, chalicelib.export.s3; "
+        "import sys; import chalicelib.export.workbook, chalicelib.export.csv_file, chalicelib.export.s3; "
         "bad = [m for m in ('openpyxl', 'boto3', 'botocore') if m in sys.modules]; "
         "assert not bad, bad"
     )
@@ -277,7 +273,8 @@ def test_wiring_the_bot_imports_no_file_building():
     # What a cold start does before its first message: the exporter is built, nothing that builds files.
     code = (
         "import sys; import app; from chalicelib import runtime; runtime.bot(); "
-        "bad = [m for m in ('openpyxl', 'chalicelib.export.workbook', 'aws_lambda_powertools') if m in sys.modules]; "
+        "files = ('chalicelib.export.workbook', 'chalicelib.export.answer_rows', 'chalicelib.export.csv_file'); "
+        "bad = [m for m in ('openpyxl', *files, 'aws_lambda_powertools') if m in sys.modules]; "
         "assert not bad, bad"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
@@ -327,12 +324,12 @@ def test_csv_quotes_formula_like_text_but_not_numbers(survey, answers, dangerous
 
 
 def test_csv_field_rules():
-    assert workbook.csv_field(-5) == "-5"
-    assert workbook.csv_field(-0.25) == "-0.25"
-    assert workbook.csv_field("-5") == "'-5"
-    assert workbook.csv_field("\rcr") == "'\rcr"
-    assert workbook.csv_field("plain") == "plain"
-    assert workbook.csv_field("a=b") == "a=b"
+    assert csv_file.csv_field(-5) == "-5"
+    assert csv_file.csv_field(-0.25) == "-0.25"
+    assert csv_file.csv_field("-5") == "'-5"
+    assert csv_file.csv_field("\rcr") == "'\rcr"
+    assert csv_file.csv_field("plain") == "plain"
+    assert csv_file.csv_field("a=b") == "a=b"
 
 
 # --- file names -------------------------------------------------------------

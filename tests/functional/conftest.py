@@ -17,7 +17,8 @@ from moto import mock_aws
 
 from chalicelib import runtime
 from chalicelib.kakao.response import MAX_BYTES
-from chalicelib.storage.dynamo import DynamoStore, create_tables
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables
 from tests.events import event
 
 SECRET = "test-secret"

@@ -42,7 +42,8 @@ from chalicelib.domain.model import SUPER, Survey, User, option_key
 from chalicelib.domain.writes import PutUser
 from chalicelib.export.s3 import S3Exporter
 from chalicelib.kakao.response import validate
-from chalicelib.storage.dynamo import DynamoStore, create_tables, delete_tables
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables, delete_tables
 from scripts import devstack, engines
 from tests.events import event
 

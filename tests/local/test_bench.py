@@ -1,9 +1,14 @@
 """The bench's pure parts: counting items read, percentiles, targets (scripts/bench*.py, loadtests/run.py)."""
+
 from __future__ import annotations
 
 import math
+import os
+from typing import Any
 
-from loadtests.run import percentile
+import pytest
+
+from loadtests.run import cpu_used, percentile, tree_cpu
 from scripts import bench, bench_calls
 
 
@@ -27,8 +32,15 @@ def test_calls_are_taken_per_message() -> None:
     calls.after_call(parsed={"Item": {}, "ConsumedCapacity": {"CapacityUnits": 0.5}}, model=Op("GetItem"))
     calls.after_call(parsed={"ConsumedCapacity": [{"CapacityUnits": 2.0}]}, model=Op("TransactWriteItems"))
     calls.after_error(model=Op("Scan"), exception=TimeoutError())
-    assert calls.take() == {"calls": 3, "operations": ["GetItem", "TransactWriteItems", "Scan"], "writes": 1,
-                            "items_read": 1, "capacity_units": 2.5, "read_units": 0.5, "write_units": 2.0}
+    assert calls.take() == {
+        "calls": 3,
+        "operations": ["GetItem", "TransactWriteItems", "Scan"],
+        "writes": 1,
+        "items_read": 1,
+        "capacity_units": 2.5,
+        "read_units": 0.5,
+        "write_units": 2.0,
+    }
     assert calls.take()["calls"] == 0
 
 
@@ -50,7 +62,10 @@ def test_targets_hold_only_for_numbers_on_the_right_side() -> None:
 def test_rounds_alternate_and_rotate() -> None:
     kinds = ["reference", "menu", "round"]
     assert [bench.rotate(kinds, r) for r in range(3)] == [
-        ["reference", "menu", "round"], ["menu", "round", "reference"], ["round", "reference", "menu"]]
+        ["reference", "menu", "round"],
+        ["menu", "round", "reference"],
+        ["round", "reference", "menu"],
+    ]
 
 
 def test_json_has_no_nan() -> None:
@@ -59,3 +74,107 @@ def test_json_has_no_nan() -> None:
 
 def test_table_aligns_hangul() -> None:
     assert bench.pad("메뉴", 6) == "메뉴  " and bench.pad("menu", 6) == "menu  "
+
+
+def test_finite_median_skips_what_is_not_a_number() -> None:
+    assert bench.finite_median([3.0, math.nan, 1.0, 2.0]) == 2.0
+    assert math.isnan(bench.finite_median([math.nan]))
+
+
+def _block(rps: list[float], p99: list[float], cpu: list[float], ddb: list[float]) -> dict[str, Any]:
+    return {
+        "rps": rps,
+        "median_rps": bench.finite_median(rps),
+        "failures": 0,
+        "p99_ms": p99,
+        "cpu_ms": cpu,
+        "median_cpu_ms": bench.finite_median(cpu),
+        "ddb_cpu_ms": ddb,
+        "median_ddb_cpu_ms": bench.finite_median(ddb),
+    }
+
+
+def test_floor_figures_pair_the_cycles() -> None:
+    block = {
+        "reference": _block([200, 210, 190], [50, 50, 50], [4, 4, 4], [4, 4, 4]),
+        "floor": _block([100, 120, 110], [100, 50, 80], [5, 5, 6], [6, 6, 6]),
+        "round": _block([90, 96, 88], [150, 100, 80], [6, 6, 6], [9, 9, 9]),
+    }
+    f = bench.floor_figures(block)
+    assert f["throughput_ratio"] == 90 / 110  # ratio of the medians
+    assert f["cpu_ratio"] == 6 / 5 and f["ddb_cpu_ratio"] == 9 / 6
+    assert f["p99_ratios"] == [1.5, 2.0, 1.0] and f["p99_ratio"] == 1.5  # the median of each cycle's ratio
+    assert f["floor_to_reference"] == 110 / 200
+    # the plain reference's figures, for the record
+    assert f["cpu_ratio_reference"] == 6 / 4 and f["p99_ratios_reference"] == [3.0, 2.0, 1.6]
+    assert f["p99_ratio_reference"] == 2.0
+
+
+def test_cpu_of_a_process_tree_and_its_share_per_request() -> None:
+    mine = tree_cpu([os.getpid()])
+    if not mine:
+        pytest.skip("no /proc here")
+    assert os.getpid() in mine and all(t >= 0 for t in mine.values())
+    used = cpu_used({1: 1.0, 2: 2.0}, {1: 1.5, 2: 2.5}, 100)
+    assert used["seconds"] == 1.0 and used["ms_per_request"] == 10.0 and used["changed"] is False
+    assert cpu_used({1: 1.0}, {1: 1.0, 3: 0.5}, 10)["changed"] is True
+    assert math.isnan(cpu_used({}, {}, 0)["ms_per_request"])
+
+
+def test_summary_measure_times_both_sizes_and_counts_busy_and_wrong_replies() -> None:
+    from scripts import bench_summary
+
+    small = bench_summary.Org(answers=2, members=4, survey_id="s", seed_seconds=0.0)
+    large = bench_summary.Org(answers=20, members=23, survey_id="l", seed_seconds=0.0)
+
+    def talker(org: bench_summary.Org, seconds: float, busy_results: bool) -> bench_summary.Say:
+        def say(text: str) -> tuple[str, float]:
+            if text.startswith("결과 보기"):
+                return ("잠시 후 다시 보내 주세요." if busy_results else "결과 페이지"), seconds * 2
+            return f"응답 {org.answers}명 / 대상 {org.members}명 (전체, 50%)", seconds
+
+        return say
+
+    def talk(org: bench_summary.Org, seconds: float, busy_results: bool) -> bench_summary.Talk:
+        return bench_summary.Talk(talker(org, seconds, busy_results), talker(org, seconds * 10, False))
+
+    out = bench_summary.measure([(small, talk(small, 0.1, False)), (large, talk(large, 0.3, True))], samples=3)
+    assert out["sizes"] == [2, 20]
+    assert out["현황"]["ratio"] == pytest.approx(3.0) and out["현황"]["ms_small"] == pytest.approx(100)
+    assert out["현황"]["unbudgeted_ms_large"] == pytest.approx(3000) and out["현황"]["unbudgeted_ratio"] == 3.0
+    assert len(out["결과 보기"]["samples_large"]) == len(out["결과 보기"]["unbudgeted_samples_small"]) == 3
+    assert out["결과 보기"]["busy"] == {2: 0, 20: 3} and out["결과 보기"]["unbudgeted_busy"] == {2: 0, 20: 0}
+    assert out["wrong_counts"] == {2: 0, 20: 0}
+
+    def forgetful(text: str) -> tuple[str, float]:
+        return "응답 0명 / 대상 23명", 0.1
+
+    forgot = bench_summary.Talk(forgetful, talker(large, 1.0, False))
+    out = bench_summary.measure([(small, talk(small, 0.1, False)), (large, forgot)], samples=2, warm=0)
+    assert out["wrong_counts"] == {2: 0, 20: 2} and out["unbudgeted_wrong_counts"] == {2: 0, 20: 0}
+
+
+def test_seeded_counters_add_up_what_the_submits_would() -> None:
+    from chalicelib.domain.model import now_kst
+    from scripts import bench_export, bench_summary
+
+    _, answers = bench_export.sample(30)
+    [count] = bench_summary.count_writes("s1", answers, now_kst())
+    assert count.survey_id == "s1" and count.response_delta == 30
+    assert sum(n for k, n in count.option_deltas.items() if k.startswith("q3:")) == 30  # one choice each
+    picked = sum(len(a.values["q4"]) for a in answers)  # multi-select: every option picked counts
+    assert sum(n for k, n in count.option_deltas.items() if k.startswith("q4:")) == picked
+
+
+def test_cold_start_medians() -> None:
+    from scripts import bench_coldstart
+
+    m = bench_coldstart.medians([[0.1, 0.2, 0.05], [0.3, 0.1, 0.05], [0.2, 0.3, 0.05]])
+    assert m["import_ms"] == 200.0 and m["wire_ms"] == 200.0 and m["clients_ms"] == 50.0
+    assert m["import_wire_ms"] == 400.0 and m["total_ms"] == 450.0
+    assert "first_ms" not in m and "init_share" not in m  # the bare libraries handle no message
+
+    # ours: the first message and the warm one are beside the total, not in it
+    m = bench_coldstart.medians([[0.1, 0.2, 0.1, 0.1, 0.01], [0.2, 0.2, 0.1, 0.5, 0.01], [0.3, 0.2, 0.1, 0.1, 0.03]])
+    assert m["total_ms"] == 500.0 and m["first_ms"] == 100.0 and m["warm_ms"] == 10.0
+    assert m["init_share"] == 0.8  # the median of each run's share: 0.4/0.5, 0.5/1.0, 0.6/0.7

@@ -9,8 +9,9 @@ import pytest
 from harness import Chat, key_of
 from moto import mock_aws
 
-from chalicelib.storage.dynamo import DynamoStore, create_tables
-from chalicelib.storage.tables import DynamoConfig
+from chalicelib.storage.binding import DynamoConfig
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables
 from scripts.migrate import migrate
 
 REGION = "ap-northeast-2"

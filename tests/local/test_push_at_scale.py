@@ -26,9 +26,9 @@ from chalicelib.domain.model import SUPER, User
 from chalicelib.domain.tasks import Attempt, TaskResult
 from chalicelib.domain.ports import Notifier
 from chalicelib.domain.writes import PutUser
-from chalicelib.kakao.events import EventNotifier
-from chalicelib.service.bot import Bot
+from chalicelib.kakao.notifier import EventNotifier
 from chalicelib.service import pushing
+from chalicelib.service.bot import Bot
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
 from scripts.eventapi import HANG_UP, EventApiStandIn

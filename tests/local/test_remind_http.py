@@ -22,7 +22,7 @@ from chalicelib import runtime
 from chalicelib.platform.config import settings
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.writes import PutUser
-from chalicelib.kakao.events import EventNotifier
+from chalicelib.kakao.notifier import EventNotifier
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 from pushfakes import SimulatedQueue

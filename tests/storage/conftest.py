@@ -14,9 +14,10 @@ from typing import Iterator
 import pytest
 from moto import mock_aws
 
-from chalicelib.storage.dynamo import DynamoStore, create_tables
+from chalicelib.storage.binding import DynamoConfig
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables
 from chalicelib.storage.memory import MemoryStore
-from chalicelib.storage.tables import DynamoConfig
 
 REGION = "ap-northeast-2"
 

@@ -50,9 +50,10 @@ from chalicelib.domain.writes import (
     UnlistSurvey,
 )
 from chalicelib.storage import tables
-from chalicelib.storage.dynamo import DynamoStore, create_tables
+from chalicelib.storage.binding import DynamoConfig
+from chalicelib.storage.dynamo import DynamoStore
+from chalicelib.storage.dynamo_setup import create_tables
 from chalicelib.storage.memory import MemoryStore
-from chalicelib.storage.tables import DynamoConfig
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=KST)
 

@@ -45,7 +45,7 @@ def answer(chat: Chat, who: str, n: int) -> None:
 
 def what_an_admin_sees(chat: Chat, ex: FakeExporter) -> dict[str, object]:
     """Everything an admin can look at: 현황, 미응답, 내 신청서, 결과 보기's page and the export's rows and 요약."""
-    from chalicelib.export.workbook import survey_rows
+    from chalicelib.export.answer_rows import survey_rows
 
     chat.as_("관리자")
     seen: dict[str, object] = {

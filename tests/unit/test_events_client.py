@@ -26,7 +26,6 @@ from chalicelib.kakao.events import (
     NO_ANSWER,
     REFUSED,
     EventApi,
-    estimated_cost_krw,
 )
 from chalicelib.platform.logsafe import JsonLines
 from scripts.eventapi import EventApiStandIn
@@ -314,11 +313,3 @@ def test_bad_bot_ids_keys_and_event_names_are_refused(args: tuple[str, str, str]
         EventApi("https://bot-api.kakao.com", *args)
     with pytest.raises(ValueError):
         EventApi("https://bot-api.kakao.com", BOT, KEY, EVENT, timeout=0)
-
-
-def test_estimated_cost() -> None:
-    assert estimated_cost_krw(0) == 0
-    assert estimated_cost_krw(250) == 3750
-    assert estimated_cost_krw(250, per_message_krw=20) == 5000
-    with pytest.raises(ValueError):
-        estimated_cost_krw(-1)

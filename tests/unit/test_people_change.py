@@ -295,7 +295,7 @@ def test_check_values_that_lost_their_leading_zeros_are_warned_about() -> None:
     ws.append(["1중대", "이영희", 909])  # typed into Excel as a number: '0909' lost its zero
     out = io.BytesIO()
     wb.save(out)
-    from chalicelib.rosterfile import read_roster
+    from chalicelib.export.roster_file import read_roster
     from chalicelib.service import roster_files
 
     store = MemoryStore()

@@ -184,7 +184,7 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
 @pytest.mark.parametrize("mode", ["익명", "참여만 확인"])
 def test_the_export_of_an_unnamed_survey_has_no_name_time_or_number_columns(mode: str) -> None:
     from chalicelib.domain.audience import reach
-    from chalicelib.export.workbook import survey_rows
+    from chalicelib.export.answer_rows import survey_rows
 
     chat = world(mode)
     for name in PEOPLE[:5]:

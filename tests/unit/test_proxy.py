@@ -9,7 +9,7 @@ import dataclasses
 
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import ListSurvey, PutSurvey, PutUser
-from chalicelib.export.workbook import survey_rows
+from chalicelib.export.answer_rows import survey_rows
 
 TITLE = "BBQ 회식"
 

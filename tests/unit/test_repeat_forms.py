@@ -98,7 +98,7 @@ def test_only_ones_own_surveys_are_copied() -> None:
 
 
 def test_a_number_question_carries_its_unit_into_answers_status_and_the_export() -> None:
-    from chalicelib.export.workbook import survey_rows
+    from chalicelib.export.answer_rows import survey_rows
 
     chat = world()
     steps = ["신청 만들기", "점심 주문", "건너뛰기", "몇 인분?", "숫자", "1~5 인분", "필수", "질문 끝", "없음",

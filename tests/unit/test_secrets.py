@@ -108,7 +108,7 @@ def test_a_request_without_the_header_is_refused_before_any_work(monkeypatch: py
 
 def test_the_kakao_key_is_read_again_after_the_refresh_and_at_once_after_kakao_refuses_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.kakao.events import EventNotifier
+    from chalicelib.kakao.notifier import EventNotifier
     from scripts.eventapi import EventApiStandIn
 
     with EventApiStandIn(bot_id="b!", rest_api_key="new-key", event_name="reminder") as kakao:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from chalicelib import web
 from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
 from chalicelib.domain.kinds import NUMBER, TEXT
-from chalicelib.export import workbook
+from chalicelib.export import csv_file, workbook
 from chalicelib.kakao.response import validate
 from chalicelib.service.bot import Bot
 from chalicelib.domain.writes import PutUser
@@ -183,7 +183,7 @@ def test_every_trigger_is_text_in_xlsx_and_negative_numbers_stay_numbers() -> No
 
 def test_every_trigger_is_quoted_in_csv_and_negative_numbers_stay_numbers() -> None:
     s, answers = _survey()
-    rows = list(csv.reader(io.StringIO(workbook.build_csv(s, answers).decode("utf-8-sig"), newline="")))
+    rows = list(csv.reader(io.StringIO(csv_file.build_csv(s, answers).decode("utf-8-sig"), newline="")))
     header = rows[0]
     for i, row in enumerate(rows[1:]):
         d = dict(zip(header, row))
@@ -195,9 +195,9 @@ def test_every_trigger_is_quoted_in_csv_and_negative_numbers_stay_numbers() -> N
 @given(st.sampled_from(["=", "+", "-", "@", "\t", "\r"]), st.text(max_size=30))
 def test_any_text_starting_with_a_trigger_is_defused(first: str, rest: str) -> None:
     text = first + rest
-    field = workbook.csv_field(text)
+    field = csv_file.csv_field(text)
     assert field.startswith("'")
-    assert workbook.csv_field(-7) == "-7" and workbook.csv_field(-0.5) == "-0.5"
+    assert csv_file.csv_field(-7) == "-7" and csv_file.csv_field(-0.5) == "-0.5"
 
 
 # --- links are minted per request, never stored ---------------------------------------------------

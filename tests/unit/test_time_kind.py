@@ -12,7 +12,9 @@ from harness import Chat, key_of
 from chalicelib.domain.kinds import TIME
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.hours import parse_time_of_day
-from chalicelib.export.workbook import build_csv, build_xlsx, survey_rows
+from chalicelib.export.answer_rows import survey_rows
+from chalicelib.export.csv_file import build_csv
+from chalicelib.export.workbook import build_xlsx
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -19,8 +19,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from chalicelib import rosterfile
-from chalicelib.rosterfile import RosterFile, RosterFileError, RosterRow, read_roster
+from chalicelib.export import roster_file, roster_grid
+from chalicelib.export.roster_file import RosterFile, RosterFileError, RosterRow, read_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 Cells = Sequence[Sequence[Any]]
@@ -266,13 +266,13 @@ def test_the_header_is_looked_for_in_the_first_20_rows() -> None:
     at_20 = xlsx([[f"안내 {i}"] for i in range(19)] + [["소속", "이름"], ["1중대", "가나"]])
     at_21 = xlsx([[f"안내 {i}"] for i in range(20)] + [["소속", "이름"], ["1중대", "가나"]])
     assert read_roster(at_20, "a.xlsx").header_line == 20
-    assert refused(at_21, "a.xlsx") == rosterfile.NO_HEADER
+    assert refused(at_21, "a.xlsx") == roster_file.NO_HEADER
 
 
 def test_no_header_is_refused() -> None:
     data = xlsx([["연번", "성", "부대명"], [1, "홍", "1중대"]])
-    assert refused(data, "a.xlsx") == rosterfile.NO_HEADER
-    assert refused("이름,전화\n홍길동,010\n".encode(), "a.csv") == rosterfile.NO_HEADER
+    assert refused(data, "a.xlsx") == roster_file.NO_HEADER
+    assert refused("이름,전화\n홍길동,010\n".encode(), "a.csv") == roster_file.NO_HEADER
 
 
 # --- columns and values -------------------------------------------------------------
@@ -351,13 +351,13 @@ def test_csv_in_cp949() -> None:
 def test_csv_rows_count_records_and_a_broken_quote_is_refused() -> None:
     data = '소속,이름,비고\n1중대,홍길동,"두 줄\n비고"\n1중대,김철수,\n'.encode()
     assert people(read_roster(data, "a.csv")) == [(2, "1중대", "홍길동", None), (3, "1중대", "김철수", None)]
-    assert refused('소속,이름\n1중대,"홍길동\n'.encode(), "a.csv") == rosterfile.BAD_CSV_SHAPE
+    assert refused('소속,이름\n1중대,"홍길동\n'.encode(), "a.csv") == roster_file.BAD_CSV_SHAPE
 
 
 def test_csv_that_is_neither_utf8_nor_cp949_is_refused() -> None:
-    assert refused("소속,이름\n".encode("utf-16"), "a.csv") == rosterfile.BAD_CSV_TEXT
-    assert refused(b"\x80\xff\xfe", "a.csv") == rosterfile.BAD_CSV_TEXT
-    assert refused("소속,이름\n홍길동\x00\n".encode(), "a.csv") == rosterfile.BAD_CSV_TEXT  # not text
+    assert refused("소속,이름\n".encode("utf-16"), "a.csv") == roster_file.BAD_CSV_TEXT
+    assert refused(b"\x80\xff\xfe", "a.csv") == roster_file.BAD_CSV_TEXT
+    assert refused("소속,이름\n홍길동\x00\n".encode(), "a.csv") == roster_file.BAD_CSV_TEXT  # not text
 
 
 # --- whole-file problems ------------------------------------------------------------
@@ -365,46 +365,46 @@ def test_csv_that_is_neither_utf8_nor_cp949_is_refused() -> None:
 
 def test_other_kinds_and_unreadable_files_are_refused() -> None:
     good = xlsx([["소속", "이름"], ["1중대", "가나"]])
-    assert refused(good, "명단.xls") == rosterfile.OLD_EXCEL
-    assert refused(good, "명단.ods") == rosterfile.WRONG_KIND
-    assert refused(good, "명단") == rosterfile.WRONG_KIND
-    assert refused(b"", "a.csv") == rosterfile.EMPTY_FILE
-    assert refused(b"not a zip", "a.xlsx") == rosterfile.BAD_XLSX
-    assert refused(good[: len(good) // 2], "a.xlsx") == rosterfile.BAD_XLSX
-    assert refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "a.xlsx") == rosterfile.LOCKED_OR_OLD
+    assert refused(good, "명단.xls") == roster_file.OLD_EXCEL
+    assert refused(good, "명단.ods") == roster_file.WRONG_KIND
+    assert refused(good, "명단") == roster_file.WRONG_KIND
+    assert refused(b"", "a.csv") == roster_file.EMPTY_FILE
+    assert refused(b"not a zip", "a.xlsx") == roster_file.BAD_XLSX
+    assert refused(good[: len(good) // 2], "a.xlsx") == roster_file.BAD_XLSX
+    assert refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "a.xlsx") == roster_file.LOCKED_OR_OLD
 
 
 def test_an_oversize_file_is_refused() -> None:
-    assert refused(b"a" * (rosterfile.MAX_FILE_BYTES + 1), "a.csv") == rosterfile.TOO_BIG
-    assert refused(b"a" * (rosterfile.MAX_FILE_BYTES + 1), "a.xlsx") == rosterfile.TOO_BIG
+    assert refused(b"a" * (roster_file.MAX_FILE_BYTES + 1), "a.csv") == roster_file.TOO_BIG
+    assert refused(b"a" * (roster_file.MAX_FILE_BYTES + 1), "a.xlsx") == roster_file.TOO_BIG
 
 
 def test_a_workbook_that_unpacks_too_big_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     data = xlsx([["소속", "이름"], ["1중대", "가나"]])
     unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    monkeypatch.setattr(rosterfile, "MAX_UNPACKED_BYTES", unpacked)
+    monkeypatch.setattr(roster_file, "MAX_UNPACKED_BYTES", unpacked)
     assert people(read_roster(data, "a.xlsx")) == [(2, "1중대", "가나", None)]
-    monkeypatch.setattr(rosterfile, "MAX_UNPACKED_BYTES", unpacked - 1)
-    assert refused(data, "a.xlsx") == rosterfile.TOO_BIG_UNPACKED
+    monkeypatch.setattr(roster_file, "MAX_UNPACKED_BYTES", unpacked - 1)
+    assert refused(data, "a.xlsx") == roster_file.TOO_BIG_UNPACKED
 
 
 def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rosterfile, "MAX_ROWS", 3)
+    monkeypatch.setattr(roster_grid, "MAX_ROWS", 3)
     three = "소속,이름\n1중대,가\n\n,,\n1중대,나\n1중대,다\n"  # blank rows do not count
     assert len(read_roster(three.encode(), "a.csv").rows) == 3
-    assert refused((three + "1중대,라\n").encode(), "a.csv") == rosterfile.TOO_MANY_ROWS
+    assert refused((three + "1중대,라\n").encode(), "a.csv") == roster_grid.TOO_MANY_ROWS
 
 
 def test_too_many_merged_ranges_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rosterfile, "MAX_MERGED_RANGES", 2)
+    monkeypatch.setattr(roster_file, "MAX_MERGED_RANGES", 2)
     rows: list[list[Any]] = [["소속", "이름"], ["1중대", "가"], [None, "나"], ["2중대", "다"], [None, "라"]]
     assert len(read_roster(xlsx(rows, merges=["A2:A3", "A4:A5"]), "a.xlsx").rows) == 4
     data = xlsx([*rows, ["3중대", "마"], [None, "바"]], merges=["A2:A3", "A4:A5", "A6:A7"])
-    assert refused(data, "a.xlsx") == rosterfile.TOO_MANY_MERGES
+    assert refused(data, "a.xlsx") == roster_file.TOO_MANY_MERGES
 
 
 def test_importing_the_module_loads_no_openpyxl() -> None:
-    code = "import sys; import chalicelib.rosterfile; assert 'openpyxl' not in sys.modules"
+    code = "import sys; import chalicelib.export.roster_file; assert 'openpyxl' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -412,7 +412,8 @@ def test_importing_the_module_loads_no_openpyxl() -> None:
 def test_the_chat_path_does_not_import_the_module() -> None:
     code = (
         "import sys; import app; from chalicelib import runtime; runtime.bot(); "
-        "assert 'chalicelib.rosterfile' not in sys.modules"
+        "assert 'chalicelib.export.roster_file' not in sys.modules; "
+        "assert 'chalicelib.export.roster_grid' not in sys.modules"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,139 @@
+"""Where a store's tables live (:class:`DynamoConfig`) and the schema's models bound to them (:class:`Tables`).
+
+The models of :mod:`chalicelib.storage.tables` are the schema, with no table behind them; binding makes a
+subclass of each per configuration, so nothing module-level is ever rebound and two stores of different
+tables live side by side in one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TypeVar, cast
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+from chalicelib.storage.tables import (
+    CONNECT_TIMEOUT_SECONDS,
+    MAX_RETRIES,
+    READ_TIMEOUT_SECONDS,
+    AnswerItem,
+    AuditItem,
+    ListingItem,
+    RosterItem,
+    SurveyItem,
+    UserItem,
+)
+
+
+@dataclass(frozen=True)
+class DynamoConfig:
+    """Where a store's four tables live."""
+
+    users_table: str
+    surveys_table: str
+    answers_table: str
+    audit_table: str
+    region: str
+    endpoint: str = ""  # "" = AWS; else a local engine's URL
+    credentials: tuple[str, str] | None = None  # (key id, secret) for a local engine; None = the usual chain
+    roster_table: str = ""  # "" = the users table's name with "-roster" for "-users"
+
+    @property
+    def roster(self) -> str:
+        if self.roster_table:
+            return self.roster_table
+        base = self.users_table[: -len("-users")] if self.users_table.endswith("-users") else self.users_table
+        return f"{base}-roster"
+
+    @classmethod
+    def for_prefix(
+        cls, prefix: str, region: str, endpoint: str = "", credentials: tuple[str, str] | None = None
+    ) -> DynamoConfig:
+        """The tables ``<prefix>-users``, ``-surveys``, ``-answers``, ``-audit`` and ``-roster``."""
+        return cls(
+            f"{prefix}-users",
+            f"{prefix}-surveys",
+            f"{prefix}-answers",
+            f"{prefix}-audit",
+            region,
+            endpoint,
+            credentials,
+            f"{prefix}-roster",
+        )
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+class Tables:
+    """The models of the four tables bound to one :class:`DynamoConfig` (and the listing's, which lives
+    in the surveys table).
+
+    Each is a subclass of the schema model above whose Meta names that
+    configuration's table, region, endpoint and keys (its indexes are bound with
+    it). All four send through one pynamodb ``Connection`` (one botocore client:
+    creating a client costs ~0.2 s on a cold start), which is also the one
+    transactions must use. Building a ``Tables`` sends nothing: pynamodb makes
+    the client on the first request.
+    """
+
+    def __init__(self, config: DynamoConfig) -> None:
+        self.config = config
+        self._host = config.endpoint or None
+        self._key_id: str | None = config.credentials[0] if config.credentials else None
+        self._secret: str | None = config.credentials[1] if config.credentials else None
+        self.connection = Connection(
+            region=config.region,
+            host=self._host,
+            connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+            read_timeout_seconds=READ_TIMEOUT_SECONDS,
+            max_retry_attempts=MAX_RETRIES,
+            aws_access_key_id=self._key_id,
+            aws_secret_access_key=self._secret,
+        )
+        self.UserItem = self._bind(UserItem, config.users_table)
+        self.SurveyItem = self._bind(SurveyItem, config.surveys_table)
+        self.AnswerItem = self._bind(AnswerItem, config.answers_table)
+        self.AuditItem = self._bind(AuditItem, config.audit_table)
+        self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
+        self.RosterItem = self._bind(RosterItem, config.roster)
+
+    @property
+    def models(self) -> tuple[type[Model], ...]:
+        """The bound models, in the order of :data:`chalicelib.storage.tables.MODELS`."""
+        return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem, self.RosterItem)
+
+    def _bind(self, schema: type[_M], table: str) -> type[_M]:
+        meta = type(
+            "Meta",
+            (cast(type, schema.Meta),),
+            {
+                "table_name": table,
+                "region": self.config.region,
+                "host": self._host,
+                "aws_access_key_id": self._key_id,
+                "aws_secret_access_key": self._secret,
+            },
+        )
+        model = cast(
+            "type[_M]",
+            type(
+                schema.__name__,
+                (schema,),
+                {
+                    "Meta": meta,
+                    "__module__": __name__,
+                    "__qualname__": f"Tables.{schema.__name__}",
+                },
+            ),
+        )
+        # pynamodb builds the model's TableConnection (with the table's key schema, which the
+        # shared connection needs to build requests); route it through the shared one.
+        table_connection = model._get_connection()
+        # A second kind of item in a table already added (the listing) shares its keys: added once.
+        with contextlib.suppress(ValueError):
+            self.connection.add_meta_table(table_connection.get_meta_table())
+        table_connection.connection = self.connection
+        return model

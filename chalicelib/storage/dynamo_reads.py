@@ -1,0 +1,77 @@
+"""What every read of the DynamoDB store shares: the tables bound on first use, one user by key, users in
+batches, and one BatchGetItem over several tables (the entity reads are :mod:`chalicelib.storage.dynamo_surveys`,
+``dynamo_people`` and ``dynamo_roster``; the store itself is :mod:`chalicelib.storage.dynamo`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.model import Survey, User
+from chalicelib.domain.ports import Unavailable
+from chalicelib.storage import items
+from chalicelib.storage.binding import DynamoConfig, Tables
+from chalicelib.storage.tables import UserItem
+from chalicelib.storage.transact import mapped_errors
+
+BATCH_ATTEMPTS = 3  # of a BatchGetItem whose keys DynamoDB left unprocessed (throttling)
+
+
+class DynamoReads:
+    """The tables a :class:`DynamoConfig` names, bound (:class:`Tables`) on first use, once; a store never
+    changes tables. Safe to share between threads."""
+
+    def __init__(self, config: DynamoConfig) -> None:
+        self.config = config
+        self._tables: Tables | None = None
+        self._lock = threading.Lock()
+        self._forms: OrderedDict[str, Survey] = OrderedDict()  # survey id -> its form, least recent first
+        self._forms_lock = threading.Lock()
+
+    @property
+    def tables(self) -> Tables:
+        """The models bound to this store's tables, with their shared connection."""
+        if self._tables is None:
+            with self._lock:
+                if self._tables is None:
+                    self._tables = Tables(self.config)
+        return self._tables
+
+    def get_user(self, key: str) -> User | None:
+        """The user with this key, or None."""
+        with mapped_errors():
+            try:
+                return items.user(self.tables.UserItem.get(key, consistent_read=True))
+            except DoesNotExist:
+                return None
+
+    def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
+        return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)
+
+    def _batch_get(self, requests: dict[str, tuple[list[dict[str, Any]], bool]]) -> dict[str, list[dict[str, Any]]]:
+        """One BatchGetItem over several tables: {table: (keys, consistent)} -> {table: raw items}.
+
+        Keys DynamoDB leaves unprocessed (throttling) are asked for again, a bounded number of times.
+        """
+        pending = {
+            table: {"Keys": keys, "ConsistentRead": consistent} for table, (keys, consistent) in requests.items()
+        }
+        out: dict[str, list[dict[str, Any]]] = {}
+        with mapped_errors():
+            for attempt in range(BATCH_ATTEMPTS):
+                answer = self.tables.connection.client.batch_get_item(
+                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"
+                )
+                for table, found in answer.get("Responses", {}).items():
+                    out.setdefault(table, []).extend(found)
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    return out
+                time.sleep(0.05 * (attempt + 1))
+        raise Unavailable("reads left unprocessed")
