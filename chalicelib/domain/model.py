@@ -167,11 +167,12 @@ class Question:
     max: float | None = None
     unit: str = ""  # 숫자: the unit shown after the number (개, 명, 인분)
     format: str = ""  # 주관식: phone, digits, email or tpl:<pattern> (domain.kinds.text); "" = free text
+    when: list[str] = field(default_factory=list)  # 조건: [an earlier question's id, its options]; [] = always asked
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
         more: dict[str, Any] = {"options": list(self.options), "capacity": dict(self.capacity), "min": self.min}
-        more.update(max=self.max, unit=self.unit, format=self.format)
+        more.update(max=self.max, unit=self.unit, format=self.format, when=list(self.when))
         d.update({k: v for k, v in more.items() if v is not None and v not in ("", [], {})})  # 0 is kept
         return d
 
@@ -188,6 +189,7 @@ class Question:
             max=_num_or_none(d.get("max")),
             unit=str(d.get("unit") or ""),
             format=str(d.get("format") or ""),
+            when=[str(x) for x in d.get("when") or []],
         )
 
 

@@ -7,6 +7,7 @@ import dataclasses
 
 from chalicelib.domain import proxy, survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
+from chalicelib.domain.conditions import asked, unasked
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import DeferAnswer, Effect
 from chalicelib.domain.kinds import is_blank, option_deltas
@@ -91,7 +92,12 @@ def _refusal(ctx: Ctx, session: Session, d: Draft, s: Survey, existing: Answer |
     u = ctx.me()
     if not s.is_open(ctx.now):
         return _dropped(session, d, u, f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 제출할 수 없어요.")
-    missing = [n for n, q in enumerate(d.questions, 1) if q.required and is_blank(d.values.get(q.id))]
+    unasked(d.questions, d.values)  # 조건: what an answer no longer asks is not kept
+    missing = [
+        n
+        for n, q in enumerate(d.questions, 1)
+        if q.required and is_blank(d.values.get(q.id)) and asked(d.questions, q, d.values)
+    ]
     if missing:
         reopen(d, missing[0] - 1)
         return Outcome(ask(ctx, d, f"{missing[0]}번은 꼭 답해야 해요."), session=session)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chalicelib.domain import conditions
 from chalicelib.domain.kinds import Figures, is_blank, kind_of
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.numerals import fmt_number
@@ -24,6 +25,7 @@ class QuestionTally:
     number: int  # 1, 2, ... as the form numbers it
     question: Question
     figures: Figures
+    asked: int | None = None  # 조건: how many of the answers were asked it (None: everyone was)
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,14 @@ def rate(answered: int, target: int) -> int | None:
 
 
 def questions(s: Survey, answers: Sequence[Answer]) -> list[QuestionTally]:
-    """Each question's figures, as its kind reckons them from the answers that are not blank."""
+    """Each question's figures, as its kind reckons them from the answers that are not blank; a question asked only
+    after a given answer (조건) against the answers of those asked it."""
     out: list[QuestionTally] = []
     for n, q in enumerate(s.questions, 1):
-        values = [a.values.get(q.id) for a in answers if not is_blank(a.values.get(q.id))]
-        out.append(QuestionTally(n, q, kind_of(q).figures(q, values, s, answers)))
+        conditional = conditions.condition(s.questions, q) is not None
+        base = [a for a in answers if conditions.asked(s.questions, q, a.values)] if conditional else answers
+        values = [a.values.get(q.id) for a in base if not is_blank(a.values.get(q.id))]
+        out.append(QuestionTally(n, q, kind_of(q).figures(q, values, s, base), len(base) if conditional else None))
     return out
 
 
@@ -68,6 +73,8 @@ def by_question(s: Survey, answers: Sequence[Answer]) -> list[str]:
     lines: list[str] = []
     for t in questions(s, answers):
         first, *more = kind_of(t.question).tally(t.question, t.figures)
+        if t.asked is not None:
+            first += f" · {conditions.label(s.questions, t.question)}만, 물은 사람 {t.asked}명"
         lines.append(f"{t.number}. {t.question.text}: {first}")
         lines += more
     return lines

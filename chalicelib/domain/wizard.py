@@ -15,6 +15,7 @@ import copy
 import secrets
 from datetime import datetime
 
+from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, kind_of, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
@@ -223,12 +224,17 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         return Outcome(prompt(w, ctx.now), session=session)
     step = STEPS[w.step]
     before = Snapshot.of(w.step, w.form)
-    if w.step == "preview" and (dropped := drop_question(w.form, text)):
-        return Outcome(prompt(w, ctx.now, dropped), session=session)
+    if w.step == "preview" and (dropped := drop_question(w.form, text) or conditions.take(w.form.questions, text)):
+        return Outcome(prompt(w, ctx.now, dropped), session=session)  # a question dropped, or a 조건 set or refused
     why = step.take(ctx, w.form, text)
     if why:
         return Outcome(prompt(w, ctx.now, why))  # nothing taken: the session is not stored
+    edited = w.form.editing
     following = _back_to_preview(w.step, w.form, step.next(w.form))
+    if following == "preview" and edited and w.step != "preview" and conditions.chips_for(w.form.questions, edited):
+        # a question changed from the preview: its possible conditions, one tap away
+        w.history, w.step = ([*w.history, before])[-HISTORY:], following
+        return Outcome(prompt(w, ctx.now, conditions.offer(w.form.questions, edited, 3)), session=session)
     if following == OPEN_IT:
         if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
             w.history = ([*w.history, before])[-HISTORY:]

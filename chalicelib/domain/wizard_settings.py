@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import (
@@ -260,7 +261,7 @@ def _what_to_change(form: Form) -> Reason:
     n = len(form.questions)
     return Reason(
         f"무엇을 고칠까요? 질문은 번호로(1~{n}번, 예: 수정 2), 또는 제목 · 설명 · 마감 · 대상 · 최대 응답. "
-        "질문을 더하려면 '질문 추가', 빼려면 '질문 빼기 2'.",
+        "질문을 더하려면 '질문 추가', 빼려면 '질문 빼기 2'. 앞의 답에 따라서만 물으려면 '조건 2 1번 불참'.",
         _change_chips(form),
     )
 
@@ -302,7 +303,8 @@ def preview_text(form: Form, now: datetime) -> str:
     if form.description:
         lines.append(form.description)
     for n, q in enumerate(form.questions, 1):
-        lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'})")
+        when = f" · {said}" if (said := conditions.label(form.questions, q)) else ""
+        lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'}){when}")
     lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None, now)}")
     if form.auto_remind:
         lines.append("자동 알림: " + ", ".join(f"마감 {h}시간 전" for h in form.auto_remind))
