@@ -110,6 +110,14 @@ def _not_changeable(ctx: Ctx, person: User, grant: bool) -> Outcome | None:
         return Outcome(Reply.say("자기 자신의 등급은 바꿀 수 없어요.", quick=["관리자 목록", "메뉴"]))
     if person.is_super:
         return Outcome(Reply.say("슈퍼관리자의 등급은 채팅으로 바꿀 수 없어요.", quick=["관리자 목록", "메뉴"]))
+    if grant and person.scoped:  # an admin of some units: made an admin of every unit only after 관리자 해제
+        return Outcome(
+            Reply.say(
+                f"{person.label()}님은 {', '.join(person.units)}의 소속 관리자예요. 모든 소속의 관리자로 바꾸려면 "
+                f"먼저 '관리자 해제 {person.name}'{pp(person.name, '을(를)')} 해 주세요.",
+                quick=["관리자 목록", "메뉴"],
+            )
+        )
     if grant == person.is_admin:
         state = "이미 관리자예요" if grant else "관리자가 아니에요"
         return Outcome(Reply.say(f"{person.label()}님은 {state}.", quick=["관리자 목록", "메뉴"]))

@@ -116,7 +116,7 @@ def grant(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(
             Reply.say(
                 f"{person.label()}님은 이미 모든 소속의 관리자예요. 소속 관리자로 바꾸려면 먼저 "
-                f"'관리자 해제 {person.name}'를 해 주세요.",
+                f"'관리자 해제 {person.name}'{pp(person.name, '을(를)')} 해 주세요.",
                 quick=back,
             )
         )

@@ -106,6 +106,7 @@ def test_granting_a_unit_admin_is_refused_with_a_reason() -> None:
     assert "등록된 사람이 없어요" in c.say("소속 관리자 2중대 없는사람", who="슈퍼")
     assert "2중대, 1중대의 소속 관리자" in c.say("소속 관리자 1중대 중대행정", who="슈퍼")
     assert c.user("중대행정").units == ["2중대", "1중대"]
+    assert "2중대, 1중대의 소속 관리자예요. 모든 소속의 관리자로 바꾸려면" in c.say("관리자 등록 중대행정", who="슈퍼")
     c.say("관리자 해제 중대행정", who="슈퍼")
     c.say("예", who="슈퍼")
     assert (c.user("중대행정").role, c.user("중대행정").units) == (MEMBER, [])
