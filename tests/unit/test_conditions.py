@@ -52,9 +52,13 @@ def test_the_preview_sets_and_shows_conditions_and_refuses_what_cannot_be_one() 
     chips = c.say("조건", who="관리자")
     assert "조건 2 1번 참석" in chips.quick and "예: 조건 2 1번 불참" in chips
     assert "4번은 이제 모두에게 물어요." in c.say("조건 4 없음", who="관리자")
+    c.say("조건 4 3번 예", who="관리자")
+    r = c.say("질문 빼기 3", who="관리자")  # its condition's question goes: the preview says so
+    assert "3. 차량 대수 (숫자 1~3) · ⚠ 조건이 맞지 않아 모두에게 물어요 ('조건 3'으로 다시 정해요)" in r, r
+    c.say("조건 3 없음", who="관리자")
     assert "개설했어요" in c.say("개설", who="관리자")
     qs = survey(c).questions
-    assert qs[1].when == [qs[0].id, "불참", "늦참"] and qs[3].when == []
+    assert qs[1].when == [qs[0].id, "불참", "늦참"] and qs[2].when == []
 
 
 @pytest.mark.every_store
