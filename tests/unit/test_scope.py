@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fakes import FakeExporter
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, load_roster, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.vocabulary import WORDS
@@ -18,7 +18,10 @@ OWN = {"등록", "탈퇴"}  # the speaker's own registration: changes to it are 
 SPEAKERS = {"viewer": "대대장", "unit_admin": "중대행정"}
 
 
-def world() -> tuple[Chat, FakeExporter]:
+HIDDEN = "박명단"  # on the roster of 3중대, not registered: never shown to either speaker
+
+
+def world(roster: bool) -> tuple[Chat, FakeExporter]:
     ex = FakeExporter()
     c = Chat(exporter=ex)
     c.register("슈퍼", "본부", SUPER)
@@ -33,6 +36,8 @@ def world() -> tuple[Chat, FakeExporter]:
     for who, title in (("홍길동", VIEWED), (OUTSIDER, OTHER), ("홍길동", ALL), (OUTSIDER, ALL)):
         c.as_(who).say(f"신청 {title}")
         c.say_all(["피자", "2", f"{who}의 메모", "제출"])
+    if roster:  # loaded after everyone registered: they are 명단에 없는 등록자, and two people wait to register
+        load_roster(c.store, [(2, "3중대", HIDDEN, "1111"), (3, "2중대", "최명단", "2222")], remove=False)
     assert "열람자가 되었어요" in c.say(f"열람자 {VIEWED} 대대장", who="관리자")
     assert "소속 관리자로 정했어요" in c.say("소속 관리자 2중대 중대행정", who="슈퍼")
     return c, ex
@@ -54,10 +59,11 @@ def snapshot(c: Chat, speaker: str) -> tuple:
     return surveys, people, answers, dict(c.store.roster)
 
 
+@pytest.mark.parametrize("roster", [False, True], ids=["no_roster", "roster"])
 @pytest.mark.parametrize("speaker", list(SPEAKERS))
 @pytest.mark.parametrize("word", [w.word for w in WORDS])
-def test_nobody_gets_more_than_their_scope(word: str, speaker: str) -> None:
-    c, ex = world()
+def test_nobody_gets_more_than_their_scope(word: str, speaker: str, roster: bool) -> None:
+    c, ex = world(roster)
     who = SPEAKERS[speaker]
     ids = {s.title: s.id for s in c.store.list_surveys()}
     before = snapshot(c, who)
@@ -71,14 +77,15 @@ def test_nobody_gets_more_than_their_scope(word: str, speaker: str) -> None:
     seen = "\n".join(texts)
     if word in OWN:  # their own registration: it says back the name they gave themselves
         seen = seen.replace(OUTSIDER, "").replace("3중대", "")
-    assert OUTSIDER not in seen and f"[{OTHER}]" not in seen and "3중대" not in seen, (word, seen)
+    assert OUTSIDER not in seen and HIDDEN not in seen and f"[{OTHER}]" not in seen and "3중대" not in seen, (word, seen)
     readable = {ids[VIEWED]} if speaker == "viewer" else {ids[VIEWED], ids[ALL]}
     assert {sid for _, sids, _ in ex.calls for sid in sids} <= readable, (word, ex.calls)
     assert all(n <= 1 for kind, _, n in ex.calls), ex.calls  # 홍길동's answer only, never the outsider's
     for reach in ex.reaches:
-        assert OUTSIDER not in repr(reach) and "3중대" not in repr(reach)
+        assert OUTSIDER not in repr(reach) and HIDDEN not in repr(reach) and "3중대" not in repr(reach)
     for report in ex.reports:
-        assert report.survey_id in readable and OUTSIDER not in repr(report) and "3중대" not in repr(report)
+        assert report.survey_id in readable and OUTSIDER not in repr(report) and HIDDEN not in repr(report)
+        assert "3중대" not in repr(report)
     if word in OWN:
         return  # leaving or renaming is the speaker's own; it changes no one else
     assert snapshot(c, who) == before, word
