@@ -307,12 +307,12 @@ def _advance(ctx: Ctx, session: Session, d: Draft, note: str = "") -> Outcome:
     qs = d.questions
     if gone := conditions.unasked(qs, d.values):
         note = f"{note} {', '.join(f'{n}번' for n in gone)} 답은 이제 묻지 않아 지웠어요.".strip()
-    if d.back_to_review:
-        now_asked = [
-            i for i, q in enumerate(qs) if q.required and is_blank(d.values.get(q.id)) and asked(qs, q, d.values)
-        ]
-        if now_asked:
-            d.index = now_asked[0]
+    if d.back_to_review:  # before the card: a later question this answer now asks, or a required one left blank
+        opened = [i for i in range(d.index + 1, len(qs)) if qs[i].when and qs[i].id not in d.values]
+        opened = [i for i in opened if asked(qs, qs[i], d.values)]
+        due = opened or [n - 1 for n in conditions.missing(qs, d.values)]
+        if due:
+            d.index = due[0]
             return Outcome(ask(ctx, d, f"{note} 이 질문도 답해 주세요.".strip()), session=session)
     following = [i for i in range(d.index + 1, len(qs)) if asked(qs, qs[i], d.values)]
     if d.back_to_review or not following:

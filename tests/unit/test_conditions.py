@@ -85,6 +85,28 @@ def test_a_conditional_question_is_asked_only_after_its_answer(chat: Chat) -> No
     assert set(a.values) == {survey(c).questions[0].id, survey(c).questions[2].id}
 
 
+def test_an_optional_question_an_edit_now_asks_is_asked_before_the_card() -> None:
+    c = Chat()
+    c.register("관리자", "본부", ADMIN)
+    c.register("홍길동", "2중대")
+    steps = [*WIZARD[:10], "하고 싶은 말", "주관식", "생략 가능", *WIZARD[-4:]]
+    c.say_all(steps, who="관리자")
+    c.say("조건 2 1번 불참", who="관리자")
+    c.say("조건 3 1번 불참", who="관리자")
+    assert "개설했어요" in c.say("개설", who="관리자")
+    c.as_("홍길동").say(f"신청 {TITLE}")
+    r = c.say_all(["참석", "제출"])
+    assert "하고 싶은 말" not in r and "제출했어요" in r, r
+    c.say(f"신청 수정 {TITLE}")
+    c.say("수정 1")
+    r = c.say("불참")
+    assert "불참 사유" in r, r  # required and blank
+    r = c.say("아파서")
+    assert "하고 싶은 말" in r and "건너뛰어도 돼요" in r, r  # optional, now asked: asked once before the card
+    r = c.say("건너뛰기")
+    assert "제출 전 확인" in r, r
+
+
 def test_status_and_files_count_a_conditional_question_against_those_asked() -> None:
     ex = FakeExporter()
     c = made(Chat(exporter=ex), ["조건 2 1번 불참"])
