@@ -3,8 +3,9 @@
 #   make run                 start DynamoDB Local + moto (S3, SQS) + the bot on http://127.0.0.1:$(PORT)
 #   make chat                talk to it from another terminal
 #   make test                run the linters and the test suite
+#   make unit                the conversation and domain tests on the in-memory store (under a minute)
 #   make sysdeps             the Debian packages of the browser and document tests (as root; part of make test)
-#   make lint                ruff (lint + format check) and mypy on chalicelib/ and app.py
+#   make lint                ruff (lint + format check) and mypy on chalicelib/, app.py, scripts/, loadtests/, tests/
 #   make superadmin USER=…   promote a registered user (botUserKey, exact name, or 홍길동(2중대))
 #   make roster FILE=…       load the organisation's roster from .xlsx/.csv (REMOVE=yes: take off who is not in it)
 #                            these and backup, restore, migrate act on the local stack of make run, or with
@@ -29,14 +30,14 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node sysdeps run test lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate doctor clean clean-data
+.PHONY: help venv node sysdeps run test unit lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate doctor clean clean-data
 
 # Whether STAGE came from the command line or the environment (it defaults to dev for packaging; the operator
 # commands then mean the local stack).
 STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -81,6 +82,11 @@ sysdeps:
 # Engines (DynamoDB Local) are needed by the integration tier, hence `node`.
 test: sysdeps venv node lint scan
 	$(PY) -m pytest -q tests
+
+# The fast loop: tests/unit (the conversation, the domain, the Kakao format) on the in-memory store only; their
+# DynamoDB Local runs, the other tiers and the linters are make test's.
+unit: venv
+	$(PY) -m pytest -q -m "not dynamodb_local" tests/unit
 
 # The packaged template of every stage through checkov; each finding is fixed or skipped in
 # .chalice/resources.json with its reason (Metadata.checkov.skip). cfn-lint runs in tests/deploy.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 from locust import FastHttpUser, between, constant, task
 
@@ -40,15 +41,18 @@ ROUND = (
 )
 
 
-def payload(user_id: str, text: str, extra: dict | None = None) -> dict:
+def payload(user_id: str, text: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "intent": {"id": "fallback", "name": "폴백 블록"},
-        "userRequest": {"timezone": "Asia/Seoul", "params": {"surface": "Kakaotalk.plusfriend"},
-                        "utterance": text, "lang": "ko",
-                        "user": {"id": user_id, "type": "botUserKey", "properties": {}}},
+        "userRequest": {
+            "timezone": "Asia/Seoul",
+            "params": {"surface": "Kakaotalk.plusfriend"},
+            "utterance": text,
+            "lang": "ko",
+            "user": {"id": user_id, "type": "botUserKey", "properties": {}},
+        },
         "bot": {"id": "bench-bot", "name": "행정이"},
-        "action": {"id": "skill", "name": "skill", "params": {}, "detailParams": {},
-                   "clientExtra": extra or {}},
+        "action": {"id": "skill", "name": "skill", "params": {}, "detailParams": {}, "clientExtra": extra or {}},
         "contexts": [],
     }
 
@@ -65,15 +69,20 @@ class KakaoUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.key = new_key()
-        self.offered: dict[str, dict] = {}  # the last reply's quick replies: text sent -> its extra
+        self.offered: dict[str, dict[str, Any]] = {}  # the last reply's quick replies: text sent -> its extra
         self.say(f"등록 부하중대 대원{self.key[:6]}", "등록")
 
     def say(self, text: str, name: str) -> None:
         # A member taps what the last reply offers (Kakao then sends the quick reply's extra as
         # clientExtra) and types the rest; the reference skill ignores clientExtra.
         extra, self.offered = self.offered.get(text), {}
-        with self.client.post("/skill", json=payload(self.key, text, extra), name=name,
-                              headers={"X-Skill-Secret": SECRET}, catch_response=True) as resp:
+        with self.client.post(
+            "/skill",
+            json=payload(self.key, text, extra),
+            name=name,
+            headers={"X-Skill-Secret": SECRET},
+            catch_response=True,
+        ) as resp:
             if resp.status_code != 200:
                 resp.failure(f"HTTP {resp.status_code}")
                 return
@@ -85,8 +94,9 @@ class KakaoUser(FastHttpUser):
             if body.get("version") != "2.0" or "template" not in body:
                 resp.failure("not a Kakao reply")
                 return
-            self.offered = {q.get("messageText", ""): q.get("extra") or {}
-                            for q in body["template"].get("quickReplies", [])}
+            self.offered = {
+                q.get("messageText", ""): q.get("extra") or {} for q in body["template"].get("quickReplies", [])
+            }
             texts = [o.get("simpleText", {}).get("text", "") for o in body["template"].get("outputs", [])]
             if any(BUSY in t for t in texts):
                 resp.failure("busy reply")

@@ -61,6 +61,10 @@ class Recorder:
         if self.measuring:
             self.times[name].append(float(response_time))
 
+    def all_times(self) -> list[float]:
+        """Every latency of the window, whatever the message."""
+        return [t for ts in self.times.values() for t in ts]
+
 
 def cpu_times() -> tuple[dict[int, int], dict[int, float]]:
     """Every process's parent, and its CPU seconds (user + system), from ``/proc``; empty without it."""
@@ -165,7 +169,17 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
     runner.quit()
     drained = drain(spec["host"], float(spec.get("drain", 30.0)))
 
-    every = [t for ts in rec.times.values() for t in ts]
+    return figures(
+        spec, rec, elapsed, cpu, {k: cpu_used(first[k], last[k], len(rec.all_times())) for k in watched}, drained
+    )
+
+
+def figures(
+    spec: dict[str, Any], rec: Recorder, elapsed: float, cpu: float, used: dict[str, Any], drained: float
+) -> dict[str, Any]:
+    """A round's figures: counts, rates and percentiles overall and per message kind, CPU, the drain."""
+    users = int(spec["users"])
+    every = rec.all_times()
     ok = len(every)
     failed_in_window = sum(rec.window_failures.values())
     by_name = {
@@ -196,7 +210,7 @@ def run_round(spec: dict[str, Any]) -> dict[str, Any]:
         "p95_ms": percentile(every, 0.95),
         "p99_ms": percentile(every, 0.99),
         "loadgen_cpu": cpu / elapsed,
-        "cpu": {k: cpu_used(first[k], last[k], ok) for k in watched},
+        "cpu": used,
         "drain_s": drained,
         "by_name": by_name,
     }

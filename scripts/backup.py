@@ -41,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
         return target.fail(e)
 
     from chalicelib import runtime
-
     from chalicelib.jobs import backup
     from chalicelib.platform.config import settings
 

@@ -688,6 +688,8 @@ def fmt_counts(counts: dict[Any, int]) -> str:
 
 
 def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target with its figure and how it was reached, in the order of the README's table (long on purpose:
+    one entry per target, read top to bottom like the table it mirrors)."""
     t, th, hi, fl, su, cs = r["throughput"], r["think"], r["history"], r["floor"], r["summary"], r["cold_start"]
     small, large = su["sizes"][0], su["sizes"][-1]
     fl = {
@@ -844,7 +846,7 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def records(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """Figures kept for the record, without a target."""
+    """Figures kept for the record, without a target (one entry each, like :func:`evaluate`, hence its length)."""
     t, fl, cs = r["throughput"], r["floor"], r["cold_start"]
 
     def entry(name: str, figure: Any, detail: str) -> dict[str, Any]:
@@ -1024,6 +1026,13 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
             "samples_500": many[text],
         }
 
+    r.update(measure_apart(plan, work))
+    return r
+
+
+def measure_apart(plan: Plan, work: Path) -> dict[str, Any]:
+    """The parts that need no shared stack: the summaries (a stack per organisation), imports, cold start, export."""
+    r: dict[str, Any] = {}
     small, large = plan.summary_sizes
     log(f"summaries: an organisation with a survey of {small} answers and one of {large}, a stack each…")
     r["summary"] = summaries(plan, work)
@@ -1079,7 +1088,8 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> tuple[Plan, Path]:
+    """The plan the command line asks for, and where its JSON goes."""
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="every part for a few seconds (proves it works)")
     p.add_argument("--users", type=int, help="simulated members (default 100)")
@@ -1106,7 +1116,11 @@ def main(argv: list[str] | None = None) -> int:
     if "summary_sizes" in given:
         given["summary_sizes"] = tuple(given["summary_sizes"])
     plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke})
+    return plan, args.out
 
+
+def main(argv: list[str] | None = None) -> int:
+    plan, out = parse(argv)
     started, stamp = time.monotonic(), dt.datetime.now(dt.UTC)
     # Installed explicitly (SIGINT too): a shell starting us in the background leaves SIGINT ignored.
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -1143,7 +1157,17 @@ def main(argv: list[str] | None = None) -> int:
     result["all_targets_hold"] = all(t["holds"] for t in result["targets"])
     result["wall_seconds"] = round(time.monotonic() - started, 1)
     result["load_average"] = {"cores": os.cpu_count(), "parts": LOAD, "end": load_average()}
+    report(result, plan)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"written: {out}")
+    return 0
 
+
+def report(result: dict[str, Any], plan: Plan) -> None:
+    """The figures on the terminal: think time both ways, the targets, the records, how many hold."""
     think = result["think"]
     print("")
     print(by_name_table("think time, the bot:", think["ours"]))
@@ -1151,8 +1175,8 @@ def main(argv: list[str] | None = None) -> int:
     print("")
     print(table(result["targets"]))
     print("\nfor the record:")
-    for e in result["records"]:
-        print(f"  {pad(e['name'], 30)}{fmt(e['figure']):>9}  {e['detail']}")
+    for rec in result["records"]:
+        print(f"  {pad(rec['name'], 30)}{fmt(rec['figure']):>9}  {rec['detail']}")
     held = sum(t["holds"] for t in result["targets"])
     loads = [x["load"][0] for x in LOAD if x["load"]]
     seen = f" · load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
@@ -1160,13 +1184,6 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{held} of {len(result['targets'])} targets hold · {os.cpu_count()} cores{seen} · "
         f"{result['wall_seconds']:.0f} s{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
     )
-
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
-    print(f"written: {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -248,9 +248,16 @@ def add_closed_surveys(store: Any, like_id: str, count: int, now: datetime, thre
         created = now - timedelta(days=30 + (i * 7) % 280, minutes=i)
         for _ in range(5):
             survey = Survey(
-                id=secrets.token_hex(4), title=f"지난 신청 {i + 1:03d}", owner=like.owner, owner_name=like.owner_name,
-                questions=copy.deepcopy(like.questions), deadline=created + timedelta(days=7),
-                target_unit=like.target_unit, cap=like.cap, status=OPEN, created_at=created.isoformat(),
+                id=secrets.token_hex(4),
+                title=f"지난 신청 {i + 1:03d}",
+                owner=like.owner,
+                owner_name=like.owner_name,
+                questions=copy.deepcopy(like.questions),
+                deadline=created + timedelta(days=7),
+                target_unit=like.target_unit,
+                cap=like.cap,
+                status=OPEN,
+                created_at=created.isoformat(),
                 option_counts=dict.fromkeys(like.option_counts, 0),
             )
             try:

@@ -46,10 +46,15 @@ WORDS = ["행정반", "연락", "부탁드립니다", "확인", "010-1234-5678",
 
 def sample(rows: int, seed: int = 7) -> tuple[Survey, list[Answer]]:
     """The benchmark's survey and ``rows`` answers (the same for a given seed)."""
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 (a repeatable sample, not a secret)
     start = datetime(2026, 11, 1, 9, 0, tzinfo=KST)
-    survey = Survey(id="bench0001", title="부하 시험 내보내기", owner="bench-admin", questions=QUESTIONS,
-                    created_at=start.isoformat())
+    survey = Survey(
+        id="bench0001",
+        title="부하 시험 내보내기",
+        owner="bench-admin",
+        questions=QUESTIONS,
+        created_at=start.isoformat(),
+    )
     answers = []
     for i in range(rows):
         at = start + timedelta(seconds=37 * i)
@@ -67,8 +72,18 @@ def sample(rows: int, seed: int = 7) -> tuple[Survey, list[Answer]]:
         if rnd.random() < 0.6:
             values["q8"] = " ".join(rnd.sample(WORDS, 5))
         edited = (at + timedelta(hours=2)).isoformat() if i % 10 == 0 else at.isoformat()
-        answers.append(Answer("bench0001", f"member-{i:06d}", values, name=f"대원{i:05d}", unit=f"{i % 12 + 1}중대",
-                              submitted_at=at.isoformat(), updated_at=edited, survey_title=survey.title))
+        answers.append(
+            Answer(
+                "bench0001",
+                f"member-{i:06d}",
+                values,
+                name=f"대원{i:05d}",
+                unit=f"{i % 12 + 1}중대",
+                submitted_at=at.isoformat(),
+                updated_at=edited,
+                survey_title=survey.title,
+            )
+        )
     return survey, answers
 
 
@@ -128,8 +143,18 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         data = bare(header, rows)
     seconds = time.perf_counter() - t0
-    json.dump({"which": args.which, "rows": args.rows, "columns": len(QUESTIONS), "seconds": seconds,
-               "bytes": len(data), "peak_rss_mb_before": before, "peak_rss_mb": peak_rss_mb()}, sys.stdout)
+    json.dump(
+        {
+            "which": args.which,
+            "rows": args.rows,
+            "columns": len(QUESTIONS),
+            "seconds": seconds,
+            "bytes": len(data),
+            "peak_rss_mb_before": before,
+            "peak_rss_mb": peak_rss_mb(),
+        },
+        sys.stdout,
+    )
     return 0
 
 

@@ -179,8 +179,8 @@ def direct(admin_key: str) -> Say:
     """The admin talking to a bot in this process, built now from the environment's stack, whose reply budget
     is UNBUDGETED_SECONDS: how long a view takes when nothing cuts it short."""
     from chalicelib import runtime
-    from chalicelib.platform.config import settings
     from chalicelib.kakao.response import render
+    from chalicelib.platform.config import settings
     from scripts.bench_calls import environment
 
     with environment(HJ_RATE_LIMIT="0", HJ_JOBS="inline"):
@@ -212,7 +212,7 @@ def measure(orgs: Sequence[tuple[Org, Talk]], samples: int, warm: int = 1) -> di
     """
     sizes = [org.answers for org, _ in orgs]
     ways = ("http", "unbudgeted")
-    times = {(w, v): {n: [] for n in sizes} for w in ways for v in VIEWS}
+    times: dict[tuple[str, str], dict[int, list[float]]] = {(w, v): {n: [] for n in sizes} for w in ways for v in VIEWS}
     busy = {(w, v): dict.fromkeys(sizes, 0) for w in ways for v in VIEWS}
     wrong = {w: dict.fromkeys(sizes, 0) for w in ways}
     for i in range(warm + samples):

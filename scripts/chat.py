@@ -16,9 +16,11 @@ Fake users: ``/user 이름`` switches to (or creates) a user whose botUserKey is
 the SHA-256 of the name (64 hex chars), so the same name is the same user on
 every run.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -30,10 +32,11 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from chalicelib.platform.config import LOCAL_SKILL_SECRET
 from scripts.local import STACK_FILE
+
 DEFAULT_URL = "http://127.0.0.1:8000/skill"
 MAX_RESPONSE_BYTES = 30 * 1024  # Kakao drops bigger replies
 SLOW_MS = 4000  # Kakao gives up at 5 s; tunnels and the network eat the rest
@@ -57,7 +60,7 @@ def build_payload(
     name: str,
     utterance: str,
     trigger: str = "TEXT_INPUT",
-    client_extra: Optional[dict[str, Any]] = None,
+    client_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A skill request as the real channel sends it for a user called ``name``."""
     key = user_key(name)
@@ -111,8 +114,13 @@ class Tap:
 
 def _button_tap(b: dict[str, Any]) -> Tap:
     label = str(b.get("label", ""))
-    return Tap(label, str(b.get("action", "")), message=str(b.get("messageText") or label),
-               link=str(b.get("webLinkUrl") or ""), extra=b.get("extra") or {})
+    return Tap(
+        label,
+        str(b.get("action", "")),
+        message=str(b.get("messageText") or label),
+        link=str(b.get("webLinkUrl") or ""),
+        extra=b.get("extra") or {},
+    )
 
 
 class _Renderer:
@@ -142,10 +150,10 @@ class _Renderer:
             self.button(_button_tap(b), indent)
 
     # one function per component type
-    def simpleText(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802 (Kakao's names)
+    def simpleText(self, c: dict[str, Any], indent: int) -> None:  # Kakao's names
         self.add(c.get("text", ""), indent)
 
-    def textCard(self, c: dict[str, Any], indent: int) -> None:  # noqa: N802
+    def textCard(self, c: dict[str, Any], indent: int) -> None:
         if c.get("title"):
             self.add(f"■ {c['title']}", indent)
         if c.get("description"):
@@ -169,7 +177,7 @@ def _render(reply: Any) -> _Renderer:
         r.add(f"(JSON 객체가 아닌 응답: {json.dumps(reply, ensure_ascii=False)[:200]})")
         return r
     if reply.get("version") != "2.0":
-        r.add(f"(경고: version이 \"2.0\"이 아님: {reply.get('version')!r} — 카카오는 v1로 취급합니다)")
+        r.add(f'(경고: version이 "2.0"이 아님: {reply.get("version")!r} — 카카오는 v1로 취급합니다)')
     if reply.get("useCallback"):
         text = (reply.get("data") or {}).get("text", "")
         r.add(f"(콜백 대기 중) {text}".rstrip())
@@ -184,15 +192,21 @@ def _render(reply: Any) -> _Renderer:
         if not isinstance(output, dict) or len(output) != 1:
             r.add(f"(잘못된 출력: {json.dumps(output, ensure_ascii=False)[:200]})")
             continue
-        (kind, body), = output.items()
+        ((kind, body),) = output.items()
         r.component(kind, body)
     quick = template.get("quickReplies") or []
     if quick:
         r.add("")
         for q in quick:
             label = str(q.get("label", ""))
-            r.quick.append(Tap(label, str(q.get("action", "message")), message=str(q.get("messageText") or label),
-                               extra=q.get("extra") or {}))
+            r.quick.append(
+                Tap(
+                    label,
+                    str(q.get("action", "message")),
+                    message=str(q.get("messageText") or label),
+                    extra=q.get("extra") or {},
+                )
+            )
         r.add("  ".join(f"{n}) {t.label}" for n, t in enumerate(r.quick, 1)))
     return r
 
@@ -218,7 +232,7 @@ class Target:
     event_api: str = ""  # the local Event API stand-in (make run): reminders it delivered are shown
 
 
-def load_target(url: Optional[str] = None, secret: Optional[str] = None, stack_file: Path = STACK_FILE) -> Target:
+def load_target(url: str | None = None, secret: str | None = None, stack_file: Path = STACK_FILE) -> Target:
     """Where to send: ``--url`` > .local/stack.json > the default local URL."""
     stack: dict[str, Any] = {}
     if stack_file.is_file():
@@ -252,7 +266,7 @@ class Result:
 
 def send(target: Target, payload: dict[str, Any], timeout: float = 10.0) -> Result:
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(
+    req = urllib.request.Request(  # noqa: S310 (the skill URL the developer gave or make run wrote)
         target.url,
         data=data,
         method="POST",
@@ -271,12 +285,18 @@ def send(target: Target, payload: dict[str, Any], timeout: float = 10.0) -> Resu
         status, body = e.code, e.read()
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
-        return Result(0, b"", (time.monotonic() - started) * 1000,
-                      error=f"{target.url}에 연결할 수 없습니다 ({reason}). `make run`이 떠 있나요?")
+        return Result(
+            0,
+            b"",
+            (time.monotonic() - started) * 1000,
+            error=f"{target.url}에 연결할 수 없습니다 ({reason}). `make run`이 떠 있나요?",
+        )
     millis = (time.monotonic() - started) * 1000
     result = Result(status, body, millis)
     if status != 200:
-        result.error = f"HTTP {status}: {body[:300].decode('utf-8', 'replace')} (카카오 사용자에게는 아무 말풍선도 안 보입니다)"
+        result.error = (
+            f"HTTP {status}: {body[:300].decode('utf-8', 'replace')} (카카오 사용자에게는 아무 말풍선도 안 보입니다)"
+        )
         return result
     try:
         result.reply = json.loads(body)
@@ -325,7 +345,7 @@ class Session:
     def print(self, text: str = "") -> None:
         print(text, file=self.out or sys.stdout, flush=True)
 
-    def say(self, text: str, trigger: str = "TEXT_INPUT", extra: Optional[dict[str, Any]] = None) -> Result:
+    def say(self, text: str, trigger: str = "TEXT_INPUT", extra: dict[str, Any] | None = None) -> Result:
         result = send(self.target, build_payload(self.name, text, trigger, extra))
         if result.reply is not None:
             self.replies[self.name] = result.reply
@@ -353,7 +373,7 @@ class Session:
         except (OSError, ValueError):
             return
         names = {user_key(u): u for u in self.users}
-        for d in deliveries[self.seen_deliveries:]:
+        for d in deliveries[self.seen_deliveries :]:
             who = names.get(str(d.get("user")))
             if who is not None and d.get("reply") is not None:
                 self.replies[who] = d["reply"]
@@ -405,10 +425,8 @@ class Session:
         return True
 
     def loop(self) -> None:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:
-            pass
         self.print(f"행정이 채팅 시뮬레이터 → {self.target.url}")
         self.print(HELP)
         while True:
@@ -421,7 +439,7 @@ class Session:
                 return
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.chat", description="KakaoTalk skill simulator")
     p.add_argument("--url", help=f"skill URL (default: .local/stack.json, else {DEFAULT_URL})")
     p.add_argument("--secret", help="X-Skill-Secret value (default: $HJ_SKILL_SECRET, stack.json, local secret)")

@@ -19,6 +19,7 @@ creates the tables and the export bucket, writes the endpoints to
 ``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
 Ctrl-C or SIGTERM stops everything it started.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, Optional
+from typing import Any
 
 from scripts import engines
 from scripts.local import ROOT, use_local_stack
@@ -60,8 +62,9 @@ class Paths:
 JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
 
 
-def run_every(stop: threading.Event, job: Callable[[], object], interval: float, log: Path,
-              what: str = "minute job") -> None:
+def run_every(
+    stop: threading.Event, job: Callable[[], object], interval: float, log: Path, what: str = "minute job"
+) -> None:
     """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
     run is written to ``log`` and the next one tries again."""
     while not stop.wait(interval):
@@ -101,8 +104,8 @@ class UploadNotices:
         from urllib.parse import quote_plus
 
         from chalicelib import runtime
-        from chalicelib.platform.config import settings
         from chalicelib.export.s3 import UPLOAD_PREFIX
+        from chalicelib.platform.config import settings
 
         if self._exporter is None:
             self._exporter = runtime.exporter(settings())
@@ -111,9 +114,14 @@ class UploadNotices:
         if not new:
             return 0
         self.seen.update(new)
-        records = [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
-                    "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}}}
-                   for k in new]
+        records = [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}},
+            }
+            for k in new
+        ]
         return runtime.import_uploads({"Records": records})
 
 
@@ -121,7 +129,7 @@ class Stop(Exception):
     """A signal asked us to shut down."""
 
 
-def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
@@ -146,7 +154,7 @@ def prepare_storage(attempts: int = 3) -> None:
         try:
             create_tables(store)
             break
-        except Exception as e:  # noqa: BLE001  (pynamodb raises several kinds; all are retried the same)
+        except Exception as e:  # pynamodb raises several kinds; all are retried the same
             if attempt == attempts:
                 raise
             print(f"  table setup: {type(e).__name__}; trying again", flush=True)
@@ -160,7 +168,7 @@ def prepare_storage(attempts: int = 3) -> None:
             exporter.ensure_bucket()
             backups.ensure_bucket()
             break
-        except Exception as e:  # noqa: BLE001  (botocore's timeouts and connection errors alike)
+        except Exception as e:  # botocore's timeouts and connection errors alike
             if attempt == attempts:
                 raise
             print(f"  bucket setup: {type(e).__name__}; trying again", flush=True)
@@ -168,21 +176,32 @@ def prepare_storage(attempts: int = 3) -> None:
 
 def gunicorn_argv(port: int, workers: int, threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{engines.LOOPBACK}:{port}",
-        "--worker-class", "gthread",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--graceful-timeout", "5",
-        "--timeout", "30",
-        "--access-logfile", "-",
-        "--access-logformat", '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
-        "--chdir", str(ROOT),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{engines.LOOPBACK}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "5",
+        "--timeout",
+        "30",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s "%(r)s" %(s)s %(b)sB %(M)sms',
+        "--chdir",
+        str(ROOT),
         "scripts.webchat.server:make_application()",  # app.py, with the local web chat at /chat in front
     ]
 
 
-def local_privacy_key(folder: Optional[Path]) -> str:
+def local_privacy_key(folder: Path | None) -> str:
     """A random key for this stack, kept in ``folder/privacy.key`` (readable by its owner only) when the data is
     kept; a fresh one each start otherwise."""
     if folder is None:
@@ -217,33 +236,65 @@ def remove_stack_file(paths: Paths) -> None:
 
 def banner(paths: Paths, info: dict[str, Any], persistent: bool) -> str:
     url = info["skill_url"]
-    data = f"DynamoDB data: {paths.show(paths.data)}/ (kept across restarts; `make clean-data` wipes it)" \
-        if persistent else "DynamoDB data: in memory (gone on exit)"
-    body = json.dumps({"userRequest": {"utterance": "메뉴", "user": {"id": "demo-user", "type": "botUserKey"}}},
-                      ensure_ascii=False)
+    data = (
+        f"DynamoDB data: {paths.show(paths.data)}/ (kept across restarts; `make clean-data` wipes it)"
+        if persistent
+        else "DynamoDB data: in memory (gone on exit)"
+    )
+    body = json.dumps(
+        {"userRequest": {"utterance": "메뉴", "user": {"id": "demo-user", "type": "botUserKey"}}}, ensure_ascii=False
+    )
     return f"""
 행정이 is running on {url}
-  health:   {info['health_url']}
-  DynamoDB Local: {info['dynamodb_endpoint']}   S3 and SQS (moto): {info['s3_endpoint']}
-  Background jobs: SQS queue {info['export_queue']} (failures: {info['export_queue']}-dlq)
+  health:   {info["health_url"]}
+  DynamoDB Local: {info["dynamodb_endpoint"]}   S3 and SQS (moto): {info["s3_endpoint"]}
+  Background jobs: SQS queue {info["export_queue"]} (failures: {info["export_queue"]}-dlq)
   {data}
   Exports (S3): in moto's memory only; download links die with this process.
   Logs: {paths.show(paths.logs)}/
 
-Chat with it in the browser: {info['web_chat_url']}
+Chat with it in the browser: {info["web_chat_url"]}
 or from another terminal:
-  make chat{'' if info['port'] == 8000 else f" PORT={info['port']}"}
+  make chat{"" if info["port"] == 8000 else f" PORT={info['port']}"}
   python -m scripts.chat --user 홍길동 --say "메뉴"
 or with curl:
-  curl -s {url} -H 'Content-Type: application/json' -H 'X-Skill-Secret: {info['skill_secret']}' \\
+  curl -s {url} -H 'Content-Type: application/json' -H 'X-Skill-Secret: {info["skill_secret"]}' \\
        -d '{body}'
 Make someone a super admin:  make superadmin USER=<botUserKey or name>
 Stop: Ctrl-C
 """
 
 
-def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
-        timeout: float = engines.DEFAULT_START_TIMEOUT, paths: Optional[Paths] = None) -> int:
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass
+class Children:
+    """What :func:`run` started; :meth:`stop` ends it all, the last started first."""
+
+    started: list[engines.Engine] = field(default_factory=list)
+    server: subprocess.Popen[bytes] | None = None
+    event_api: Any = None
+    job_stop: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self, paths: Paths) -> None:
+        self.job_stop.set()
+        remove_stack_file(paths)
+        engines.stop(self.server)
+        if self.event_api is not None:
+            self.event_api.stop()
+        for engine in reversed(self.started):
+            engine.stop()
+
+
+def run(
+    port: int,
+    persistent: bool,
+    workers: int = 2,
+    threads: int = 8,
+    timeout: float = engines.DEFAULT_START_TIMEOUT,
+    paths: Paths | None = None,
+) -> int:
     paths = paths or Paths()
     if not engines.port_is_free(port):
         print(f"port {port} on {engines.LOOPBACK} is taken: try `make run PORT={port + 1}`", file=sys.stderr)
@@ -252,98 +303,20 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         print(f"{ROOT / 'app.py'} does not exist: nothing to serve", file=sys.stderr)
         return 2
 
-    started: list[engines.Engine] = []
-    server: Optional[subprocess.Popen] = None
-    event_api: Any = None
-    job_stop = threading.Event()
+    children = Children()
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in SIGNALS:
         signal.signal(sig, _on_signal)
     t0 = time.monotonic()
     try:
-        paths.logs.mkdir(parents=True, exist_ok=True)
-        for old in paths.logs.glob("*.log"):
-            old.unlink()
-        print("starting DynamoDB Local and moto_server (S3)…", flush=True)
-        # Both boot at once; spawned from this thread (their parent-death signal follows it).
-        ddb = engines.launch_dynamodb_local(paths.data if persistent else None, log=paths.logs / "dynamodb.log")
-        started.append(ddb)
-        s3 = engines.launch_moto(log=paths.logs / "moto.log")
-        started.append(s3)
-        ddb.wait_ready(timeout)
-        s3.wait_ready(timeout)
-        print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
-
-        env = use_local_stack(ddb.endpoint, s3.endpoint)
-        # The local stack's own privacy key (익명 participation), kept beside its data so a restart finds the
-        # records made before; a deployed stage reads its key from SSM instead.
-        os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
-        prepare_storage()
-        # Background jobs go through SQS on the moto server, as deployed (not a thread of the web server).
-        from scripts import sqsworker
-
-        queue_name = f"{env['HJ_TABLE_PREFIX']}-exports"
-        sqs = sqsworker.client(s3.endpoint, env["AWS_REGION"])
-        queue_url, _ = sqsworker.ensure_queues(sqs, queue_name)
-        os.environ.update({"HJ_JOBS": "sqs", "HJ_EXPORT_QUEUE": queue_name, "HJ_SQS_ENDPOINT": s3.endpoint})
-
-        base = f"http://{engines.LOOPBACK}:{port}"
-        # Kakao's Event API stand-in: 알림 goes through it, and it calls the skill back as Kakao would.
-        from scripts.eventapi import EventApiStandIn
-
-        event_api = EventApiStandIn(
-            bot_id="local-bot!", rest_api_key=secrets.token_hex(16), event_name="reminder",
-            skill_url=base + "/skill", skill_secret=os.environ["HJ_SKILL_SECRET"],
-            record=paths.logs / "eventapi.jsonl",
-        )
-        event_api.start()
-        os.environ.update({"HJ_EVENT_API_BASE": event_api.url, "HJ_BOT_ID": event_api.bot_id,
-                           "HJ_EVENT_NAME": event_api.event_name, "HJ_EVENT_API_KEY": event_api.rest_api_key})
-        server, server_log = engines.spawn(gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log",
-                                           env=dict(os.environ), cwd=ROOT)
-        engines.Engine(server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
-        info = {
-            "pid": os.getpid(),
-            "port": port,
-            "skill_url": base + "/skill",
-            "health_url": base + "/health",
-            "web_chat_url": base + "/chat",
-            "skill_secret": os.environ["HJ_SKILL_SECRET"],
-            "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
-            "s3_endpoint": env["HJ_S3_ENDPOINT"],
-            "table_prefix": env["HJ_TABLE_PREFIX"],
-            "export_bucket": env["HJ_EXPORT_BUCKET"],
-            "region": env["AWS_REGION"],
-            "persistent": persistent,
-            "event_api_url": event_api.url,
-            "sqs_endpoint": s3.endpoint,
-            "export_queue": queue_name,
-            "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": server.pid},
-        }
-        write_stack_file(paths, info)
-        threading.Thread(
-            target=run_every, args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
-            name="minute-job", daemon=True,
-        ).start()
-        threading.Thread(
-            target=run_every,
-            args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
-            name="upload-notices", daemon=True,
-        ).start()
-        worker = sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log")
-        worker.stop = job_stop
-        threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
+        info = start(children, port, persistent, workers, threads, timeout, paths, t0)
         print(banner(paths, info, persistent), flush=True)
-        print(f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
-              f"{paths.show(paths.logs / 'gunicorn.log')})", flush=True)
-
-        # Sleep until a signal arrives or a child dies.
-        while True:
-            for name, proc in [("gunicorn", server)] + [(e.endpoint, e.proc) for e in started]:
-                if proc.poll() is not None:
-                    print(f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        print(
+            f"(ready in {time.monotonic() - t0:.1f} s; requests are logged to "
+            f"{paths.show(paths.logs / 'gunicorn.log')})",
+            flush=True,
+        )
+        return watch(children, paths)
     except Stop:
         print("\nstopping…", flush=True)
         return 0
@@ -352,29 +325,161 @@ def run(port: int, persistent: bool, workers: int = 2, threads: int = 8,
         return 1
     finally:
         # Ignore further Ctrl-C while we clean up, then stop in reverse order.
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for sig in SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
-        job_stop.set()
-        remove_stack_file(paths)
-        engines.stop(server)
-        if event_api is not None:
-            event_api.stop()
-        for engine in reversed(started):
-            engine.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        children.stop(paths)
+        for sig in SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def start(
+    children: Children,
+    port: int,
+    persistent: bool,
+    workers: int,
+    threads: int,
+    timeout: float,
+    paths: Paths,
+    t0: float,
+) -> dict[str, Any]:
+    """Start the engines, the storage, the queue, the Event API stand-in, the server and the background work, in
+    that order, each recorded in ``children`` as it starts; the stack's description (written to stack.json)."""
+    ddb, s3 = start_engines(children, persistent, timeout, paths, t0)
+    env = use_local_stack(ddb.endpoint, s3.endpoint)
+    # The local stack's own privacy key (익명 participation), kept beside its data so a restart finds the
+    # records made before; a deployed stage reads its key from SSM instead.
+    os.environ["HJ_PRIVACY_KEY"] = local_privacy_key(paths.dir if persistent else None)
+    prepare_storage()
+    # Background jobs go through SQS on the moto server, as deployed (not a thread of the web server).
+    from scripts import sqsworker
+
+    queue_name = f"{env['HJ_TABLE_PREFIX']}-exports"
+    sqs = sqsworker.client(s3.endpoint, env["AWS_REGION"])
+    queue_url, _ = sqsworker.ensure_queues(sqs, queue_name)
+    os.environ.update({"HJ_JOBS": "sqs", "HJ_EXPORT_QUEUE": queue_name, "HJ_SQS_ENDPOINT": s3.endpoint})
+
+    base = f"http://{engines.LOOPBACK}:{port}"
+    start_event_api(children, base, paths)
+    children.server, server_log = engines.spawn(
+        gunicorn_argv(port, workers, threads), log=paths.logs / "gunicorn.log", env=dict(os.environ), cwd=ROOT
+    )
+    engines.Engine(children.server, base, server_log, what="gunicorn", ready_path="/health").wait_ready(timeout)
+    info = {
+        "pid": os.getpid(),
+        "port": port,
+        "skill_url": base + "/skill",
+        "health_url": base + "/health",
+        "web_chat_url": base + "/chat",
+        "skill_secret": os.environ["HJ_SKILL_SECRET"],
+        "dynamodb_endpoint": env["HJ_DYNAMODB_ENDPOINT"],
+        "s3_endpoint": env["HJ_S3_ENDPOINT"],
+        "table_prefix": env["HJ_TABLE_PREFIX"],
+        "export_bucket": env["HJ_EXPORT_BUCKET"],
+        "region": env["AWS_REGION"],
+        "persistent": persistent,
+        "event_api_url": children.event_api.url,
+        "sqs_endpoint": s3.endpoint,
+        "export_queue": queue_name,
+        "pids": {"dynamodb": ddb.proc.pid, "moto": s3.proc.pid, "gunicorn": children.server.pid},
+    }
+    write_stack_file(paths, info)
+    start_background(children.job_stop, sqsworker.Worker(sqs, queue_url, run_job, log=paths.logs / "jobs.log"), paths)
+    return info
+
+
+def start_engines(
+    children: Children, persistent: bool, timeout: float, paths: Paths, t0: float
+) -> tuple[engines.Engine, engines.Engine]:
+    """DynamoDB Local and moto_server, answering; the logs folder emptied first."""
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    for old in paths.logs.glob("*.log"):
+        old.unlink()
+    print("starting DynamoDB Local and moto_server (S3)…", flush=True)
+    # Both boot at once; spawned from this thread (their parent-death signal follows it).
+    ddb = engines.launch_dynamodb_local(paths.data if persistent else None, log=paths.logs / "dynamodb.log")
+    children.started.append(ddb)
+    s3 = engines.launch_moto(log=paths.logs / "moto.log")
+    children.started.append(s3)
+    ddb.wait_ready(timeout)
+    s3.wait_ready(timeout)
+    print(f"  engines up in {time.monotonic() - t0:.1f} s", flush=True)
+    return ddb, s3
+
+
+def start_event_api(children: Children, base: str, paths: Paths) -> None:
+    """Start Kakao's Event API stand-in: 알림 goes through it, and it calls the skill at ``base`` back as Kakao
+    would. The environment names it for the server about to start."""
+    from scripts.eventapi import EventApiStandIn
+
+    event_api = EventApiStandIn(
+        bot_id="local-bot!",
+        rest_api_key=secrets.token_hex(16),
+        event_name="reminder",
+        skill_url=base + "/skill",
+        skill_secret=os.environ["HJ_SKILL_SECRET"],
+        record=paths.logs / "eventapi.jsonl",
+    )
+    children.event_api = event_api
+    event_api.start()
+    os.environ.update(
+        {
+            "HJ_EVENT_API_BASE": event_api.url,
+            "HJ_BOT_ID": event_api.bot_id,
+            "HJ_EVENT_NAME": event_api.event_name,
+            "HJ_EVENT_API_KEY": event_api.rest_api_key,
+        }
+    )
+
+
+def start_background(job_stop: threading.Event, worker: Any, paths: Paths) -> None:
+    """The minute job, the upload notices and the queue's consumer, each on a thread until ``job_stop`` is set."""
+    threading.Thread(
+        target=run_every,
+        args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
+        name="minute-job",
+        daemon=True,
+    ).start()
+    threading.Thread(
+        target=run_every,
+        args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
+        name="upload-notices",
+        daemon=True,
+    ).start()
+    worker.stop = job_stop
+    threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
+
+
+def watch(children: Children, paths: Paths) -> int:
+    """Sleep until a signal arrives (:class:`Stop`) or a child dies (1)."""
+    while True:
+        for name, proc in [("gunicorn", children.server)] + [(e.endpoint, e.proc) for e in children.started]:
+            if proc is not None and proc.poll() is not None:
+                print(
+                    f"{name} exited with code {proc.returncode}; stopping (see {paths.show(paths.logs)})",
+                    file=sys.stderr,
+                )
+                return 1
+        time.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.devstack", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="HTTP port (default 8000)")
     p.add_argument("--in-memory", action="store_true", help="keep DynamoDB data in memory (nothing on disk)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-    p.add_argument("--timeout", type=float, default=engines.DEFAULT_START_TIMEOUT,
-                   help="seconds to wait for each engine and the server to answer")
-    p.add_argument("--local-dir", type=Path, default=DEFAULT_LOCAL_DIR,
-                   help="where stack.json, dynamodb/ and logs/ go (default .local)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=engines.DEFAULT_START_TIMEOUT,
+        help="seconds to wait for each engine and the server to answer",
+    )
+    p.add_argument(
+        "--local-dir",
+        type=Path,
+        default=DEFAULT_LOCAL_DIR,
+        help="where stack.json, dynamodb/ and logs/ go (default .local)",
+    )
     args = p.parse_args(argv)
     return run(args.port, not args.in_memory, args.workers, args.threads, args.timeout, Paths(args.local_dir))
 

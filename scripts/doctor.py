@@ -11,22 +11,23 @@ fire now), API Gateway's logging role, the Event API settings (bot id, event nam
 account's Lambda concurrency. What only Kakao's consoles know (the skill's URL and header, the blocks, the
 wallet, the business verification) is listed at the end to check by hand (docs/kakao-setup.md).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
-from scripts import target
+from scripts import local, target
 
 TABLES = ("users", "surveys", "answers", "audit", "roster")
 MIN_CONCURRENCY = 100  # below this, a rush is throttled by Lambda (new accounts may have 10)
 
 
 class Finding(NamedTuple):
-    ok: Optional[bool]  # True ✓, False ✗, None · (optional, or not checkable here)
+    ok: bool | None  # True ✓, False ✗, None · (optional, or not checkable here)
     what: str
     fix: str = ""
 
@@ -36,29 +37,45 @@ class Finding(NamedTuple):
 
 
 def expected_alarms() -> int:
-    resources = json.loads((target.local.ROOT / ".chalice" / "resources.json").read_text(encoding="utf-8"))
+    resources = json.loads((local.ROOT / ".chalice" / "resources.json").read_text(encoding="utf-8"))
     return sum(1 for r in resources["Resources"].values() if r.get("Type") == "AWS::CloudWatch::Alarm")
 
 
 class Doctor:
     """The checks of one deployed stage, through clients made by ``client(service)``."""
 
-    def __init__(self, stage: str, region: str, account: str, env: dict[str, str],
-                 client: Callable[[str], Any]) -> None:
+    def __init__(
+        self, stage: str, region: str, account: str, env: dict[str, str], client: Callable[[str], Any]
+    ) -> None:
         self.stage, self.region, self.account, self.env, self.client = stage, region, account, env, client
         self.stack = f"haengjeong-{stage}"
         self.endpoint = ""
 
     def run(self) -> list[Finding]:
         found: list[Finding] = []
-        for check in (self.stack_deployed, self.secret, self.privacy_key, self.tables, self.buckets, self.queues,
-                      self.alarm_topic,
-                      self.alarms, self.api_logging, self.event_api, self.concurrency):
+        for check in (
+            self.stack_deployed,
+            self.secret,
+            self.privacy_key,
+            self.tables,
+            self.buckets,
+            self.queues,
+            self.alarm_topic,
+            self.alarms,
+            self.api_logging,
+            self.event_api,
+            self.concurrency,
+        ):
             try:
                 found += list(check())
             except Exception as e:  # one check that cannot run does not hide the others
-                found.append(Finding(False, f"{check.__name__}: could not check ({type(e).__name__})",
-                                     "check the credentials' permissions and the region"))
+                found.append(
+                    Finding(
+                        False,
+                        f"{check.__name__}: could not check ({type(e).__name__})",
+                        "check the credentials' permissions and the region",
+                    )
+                )
         return found
 
     @staticmethod
@@ -96,20 +113,27 @@ class Doctor:
             return
         lines = [line for line in str(found.get("Value", "")).splitlines() if line.strip()]
         if len(lines) >= 2:
-            yield Finding(None, f"skill secret {name}: a rotation is under way (two values accepted)",
-                          f"after deploying the new header in Kakao: make rotate-secret STAGE={self.stage} FINISH=1")
+            yield Finding(
+                None,
+                f"skill secret {name}: a rotation is under way (two values accepted)",
+                f"after deploying the new header in Kakao: make rotate-secret STAGE={self.stage} FINISH=1",
+            )
         else:
             yield Finding(bool(lines), f"skill secret {name}", "" if lines else "it is empty: make rotate-secret")
 
     def privacy_key(self) -> Iterator[Finding]:
-        """The organisation's privacy key (익명 participation is keyed with it): present, a SecureString, never shown."""
+        """The organisation's privacy key (익명 participation is keyed with it): present, a SecureString, never
+        shown."""
         name = self.env.get("HJ_PRIVACY_KEY_PARAM", "")
         try:
             found = self.client("ssm").get_parameter(Name=name, WithDecryption=False)["Parameter"]
         except Exception as e:
             if self._code(e) == "ParameterNotFound":
-                yield Finding(False, f"privacy key {name} is missing (익명 surveys cannot be answered)",
-                              f"make privacy-key STAGE={self.stage}")
+                yield Finding(
+                    False,
+                    f"privacy key {name} is missing (익명 surveys cannot be answered)",
+                    f"make privacy-key STAGE={self.stage}",
+                )
                 return
             raise
         secure = found.get("Type") == "SecureString"
@@ -129,10 +153,14 @@ class Doctor:
                 raise
             pitr = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
             recovering = pitr.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
-            yield Finding(status == "ACTIVE" and recovering, f"table {name}: {status}"
-                          + ("" if recovering else ", point-in-time recovery off"),
-                          "" if recovering else f"aws dynamodb update-continuous-backups --table-name {name} "
-                          "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")
+            yield Finding(
+                status == "ACTIVE" and recovering,
+                f"table {name}: {status}" + ("" if recovering else ", point-in-time recovery off"),
+                ""
+                if recovering
+                else f"aws dynamodb update-continuous-backups --table-name {name} "
+                "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",
+            )
 
     def buckets(self) -> Iterator[Finding]:
         s3 = self.client("s3")
@@ -144,7 +172,9 @@ class Doctor:
                 s3.head_bucket(Bucket=name)
                 yield Finding(True, f"bucket {name}")
             except Exception:
-                yield Finding(False, f"bucket {name} is missing or not this account's", f"make deploy STAGE={self.stage}")
+                yield Finding(
+                    False, f"bucket {name} is missing or not this account's", f"make deploy STAGE={self.stage}"
+                )
 
     def queues(self) -> Iterator[Finding]:
         sqs = self.client("sqs")
@@ -155,11 +185,17 @@ class Doctor:
             except Exception:
                 yield Finding(False, f"queue {queue} is missing", f"make deploy STAGE={self.stage}")
                 continue
-            waiting = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-                          ["Attributes"].get("ApproximateNumberOfMessages", 0))
+            waiting = int(
+                sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                    "Attributes"
+                ].get("ApproximateNumberOfMessages", 0)
+            )
             if dead and waiting:
-                yield Finding(False, f"dead-letter queue {queue} holds {waiting} failed job(s)",
-                              "docs/operations.md, alarm dead-letters")
+                yield Finding(
+                    False,
+                    f"dead-letter queue {queue} holds {waiting} failed job(s)",
+                    "docs/operations.md, alarm dead-letters",
+                )
             else:
                 yield Finding(True, f"queue {queue}" + (f" ({waiting} waiting)" if waiting else ""))
 
@@ -173,8 +209,11 @@ class Doctor:
             return
         key = attributes.get("KmsMasterKeyId", "")
         if key.startswith("alias/aws/") or ":alias/aws/" in key:
-            yield Finding(False, f"alarm topic is encrypted with {key}: CloudWatch cannot publish to it",
-                          "deploy this version (its topic is not encrypted with the AWS managed key)")
+            yield Finding(
+                False,
+                f"alarm topic is encrypted with {key}: CloudWatch cannot publish to it",
+                "deploy this version (its topic is not encrypted with the AWS managed key)",
+            )
         else:
             yield Finding(True, "alarm topic CloudWatch can publish to")
         subs = sns.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", [])
@@ -183,11 +222,17 @@ class Doctor:
         if confirmed:
             yield Finding(True, f"alarm subscription confirmed ({', '.join(s['Endpoint'] for s in confirmed)})")
         elif pending:
-            yield Finding(False, f"alarm subscription not confirmed ({', '.join(s['Endpoint'] for s in pending)})",
-                          "click the link in AWS's e-mail, or no alarm reaches anyone")
+            yield Finding(
+                False,
+                f"alarm subscription not confirmed ({', '.join(s['Endpoint'] for s in pending)})",
+                "click the link in AWS's e-mail, or no alarm reaches anyone",
+            )
         else:
-            yield Finding(False, "nobody subscribes to the alarms",
-                          f"make deploy STAGE={self.stage} ALARM_EMAIL=you@example.org, then confirm the e-mail")
+            yield Finding(
+                False,
+                "nobody subscribes to the alarms",
+                f"make deploy STAGE={self.stage} ALARM_EMAIL=you@example.org, then confirm the e-mail",
+            )
 
     def alarms(self) -> Iterator[Finding]:
         cw = self.client("cloudwatch")
@@ -195,39 +240,61 @@ class Doctor:
         for page in cw.get_paginator("describe_alarms").paginate(AlarmNamePrefix=f"{self.stack}-"):
             alarms += page.get("MetricAlarms", [])
         wanted = expected_alarms()
-        yield Finding(len(alarms) >= wanted, f"{len(alarms)} of {wanted} alarms",
-                      "" if len(alarms) >= wanted else f"make deploy STAGE={self.stage}")
+        yield Finding(
+            len(alarms) >= wanted,
+            f"{len(alarms)} of {wanted} alarms",
+            "" if len(alarms) >= wanted else f"make deploy STAGE={self.stage}",
+        )
         firing = sorted(a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM")
         if firing:
             yield Finding(False, f"firing now: {', '.join(firing)}", "docs/operations.md, Alarms")
 
     def api_logging(self) -> Iterator[Finding]:
         role = self.client("apigateway").get_account().get("cloudwatchRoleArn", "")
-        yield Finding(bool(role), "API Gateway may write the access log" if role else
-                      "API Gateway has no logging role in this account and region",
-                      "" if role else f"make deploy STAGE={self.stage} (the stack sets it)")
+        yield Finding(
+            bool(role),
+            "API Gateway may write the access log"
+            if role
+            else "API Gateway has no logging role in this account and region",
+            "" if role else f"make deploy STAGE={self.stage} (the stack sets it)",
+        )
 
     def event_api(self) -> Iterator[Finding]:
-        bot, event, param = self.env.get("HJ_BOT_ID", ""), self.env.get("HJ_EVENT_NAME", ""), self.env.get(
-            "HJ_EVENT_API_KEY_PARAM", "")
+        bot, event, param = (
+            self.env.get("HJ_BOT_ID", ""),
+            self.env.get("HJ_EVENT_NAME", ""),
+            self.env.get("HJ_EVENT_API_KEY_PARAM", ""),
+        )
         key = False
         if param:
             try:
                 key = self.client("ssm").get_parameter(Name=param, WithDecryption=False)["Parameter"]["Type"] == (
-                    "SecureString")
+                    "SecureString"
+                )
             except Exception as e:
                 if self._code(e) != "ParameterNotFound":
                     raise
         if not bot and not event and not key:
-            yield Finding(None, "reminders (알림) are off: no bot id, event name or REST API key",
-                          "optional; docs/kakao-setup.md, step 7")
+            yield Finding(
+                None,
+                "reminders (알림) are off: no bot id, event name or REST API key",
+                "optional; docs/kakao-setup.md, step 7",
+            )
             return
-        missing = [what for what, there in (("HJ_BOT_ID in .chalice/config.json", bool(bot)),
-                                            ("HJ_EVENT_NAME in .chalice/config.json", bool(event)),
-                                            (f"the REST API key in SSM {param}", key)) if not there]
-        yield Finding(not missing, "Event API settings complete" if not missing else
-                      f"Event API settings incomplete: {', '.join(missing)}",
-                      "" if not missing else "docs/kakao-setup.md, step 7; then make deploy")
+        missing = [
+            what
+            for what, there in (
+                ("HJ_BOT_ID in .chalice/config.json", bool(bot)),
+                ("HJ_EVENT_NAME in .chalice/config.json", bool(event)),
+                (f"the REST API key in SSM {param}", key),
+            )
+            if not there
+        ]
+        yield Finding(
+            not missing,
+            "Event API settings complete" if not missing else f"Event API settings incomplete: {', '.join(missing)}",
+            "" if not missing else "docs/kakao-setup.md, step 7; then make deploy",
+        )
 
     def concurrency(self) -> Iterator[Finding]:
         try:
@@ -235,9 +302,13 @@ class Doctor:
         except Exception:
             yield Finding(None, "Lambda's concurrency quota could not be read here")
             return
-        yield Finding(limit >= MIN_CONCURRENCY, f"Lambda concurrency quota: {limit}",
-                      "" if limit >= MIN_CONCURRENCY else
-                      "ask for more (Service Quotas → Lambda → Concurrent executions): a rush would be throttled")
+        yield Finding(
+            limit >= MIN_CONCURRENCY,
+            f"Lambda concurrency quota: {limit}",
+            ""
+            if limit >= MIN_CONCURRENCY
+            else "ask for more (Service Quotas → Lambda → Concurrent executions): a rush would be throttled",
+        )
 
 
 BY_HAND = """Checked by hand in Kakao's consoles (docs/kakao-setup.md):
@@ -248,7 +319,7 @@ BY_HAND = """Checked by hand in Kakao's consoles (docs/kakao-setup.md):
   · big downloads by callback: AI 챗봇 approved, Callback on for the fallback block"""
 
 
-def main(argv: Optional[list[str]] = None, client: Optional[Callable[[str], Any]] = None) -> int:
+def main(argv: list[str] | None = None, client: Callable[[str], Any] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.doctor", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--stage", required=True, help="the deployed stage to check")
     p.add_argument("--region", default=target.REGION)

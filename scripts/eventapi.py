@@ -71,10 +71,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 HANG_UP = 0  # a fault's "status": take the call as usual, then close the connection without answering
@@ -208,6 +209,7 @@ class EventApiStandIn:
 
     def wait_tasks(self, timeout: float = 30.0) -> None:
         """Wait until every accepted task is finished (each person delivered or failed); TimeoutError else."""
+
         def finished() -> bool:
             return all(t["success"] + len(t["fail"]) >= t["requested"] for t in self._tasks.values())
 

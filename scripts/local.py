@@ -5,12 +5,14 @@ writes them to ``.local/stack.json``). :func:`use_local_stack` sets the
 environment so that this process (through ``chalicelib.platform.config.settings``) and the
 processes it starts talk to that stack and to nothing else.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = ROOT / ".local" / "stack.json"
@@ -21,9 +23,19 @@ DEFAULT_BACKUP_BUCKET = "haengjeong-local-backups"
 
 # Variables use_local_stack sets or removes.
 TOUCHED = (
-    "AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX",
-    "HJ_EXPORT_BUCKET", "HJ_BACKUP_BUCKET", "HJ_SKILL_SECRET",
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "HJ_DYNAMODB_ENDPOINT",
+    "HJ_S3_ENDPOINT",
+    "HJ_TABLE_PREFIX",
+    "HJ_EXPORT_BUCKET",
+    "HJ_BACKUP_BUCKET",
+    "HJ_SKILL_SECRET",
 )
 
 
@@ -31,8 +43,13 @@ class StaleStack(Exception):
     """The stack file names a stack that is no longer running."""
 
 
-def use_local_stack(dynamodb_endpoint: str, s3_endpoint: str, table_prefix: Optional[str] = None,
-                    export_bucket: Optional[str] = None, region: str = REGION) -> dict[str, str]:
+def use_local_stack(
+    dynamodb_endpoint: str,
+    s3_endpoint: str,
+    table_prefix: str | None = None,
+    export_bucket: str | None = None,
+    region: str = REGION,
+) -> dict[str, str]:
     """Point this process (and its children) at local engines; return the settings that name the stack.
 
     Dummy keys replace any AWS identity (local engines accept any), and nothing may
@@ -56,17 +73,24 @@ def use_local_stack(dynamodb_endpoint: str, s3_endpoint: str, table_prefix: Opti
     env.setdefault("HJ_EXPORT_BUCKET", DEFAULT_EXPORT_BUCKET)
     env.setdefault("HJ_BACKUP_BUCKET", DEFAULT_BACKUP_BUCKET)
     env.setdefault("HJ_SKILL_SECRET", LOCAL_SKILL_SECRET)
-    return {k: env[k] for k in ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "HJ_EXPORT_BUCKET",
-                                "AWS_REGION")}
+    return {
+        k: env[k]
+        for k in ("HJ_DYNAMODB_ENDPOINT", "HJ_S3_ENDPOINT", "HJ_TABLE_PREFIX", "HJ_EXPORT_BUCKET", "AWS_REGION")
+    }
 
 
 def use_stack(stack: Mapping[str, Any]) -> dict[str, str]:
     """:func:`use_local_stack` for a stack as ``stack.json`` describes it."""
-    return use_local_stack(stack["dynamodb_endpoint"], stack["s3_endpoint"], stack.get("table_prefix"),
-                           stack.get("export_bucket"), stack.get("region") or REGION)
+    return use_local_stack(
+        stack["dynamodb_endpoint"],
+        stack["s3_endpoint"],
+        stack.get("table_prefix"),
+        stack.get("export_bucket"),
+        stack.get("region") or REGION,
+    )
 
 
-def running_stack(stack_file: Path = STACK_FILE) -> Optional[dict[str, Any]]:
+def running_stack(stack_file: Path = STACK_FILE) -> dict[str, Any] | None:
     """The running stack ``stack_file`` describes; None when there is no file, StaleStack when it is not running."""
     if not stack_file.is_file():
         return None

@@ -1,4 +1,5 @@
-"""Bring a stage's tables to this version's layout: ``make migrate`` (the local stack) or ``--stage <stage>`` (deployed).
+"""Bring a stage's tables to this version's layout: ``make migrate`` (the local stack) or ``--stage <stage>``
+(deployed).
 
 Idempotent, and safe while the bot runs (user items are rewritten on their version,
 survey items and listing entries field by field). It reads every item once (a Scan:
@@ -16,13 +17,14 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from scripts import local, target  # noqa: F401 (local: kept for callers)
 
@@ -54,8 +56,14 @@ def migrate(store: Any) -> dict[str, int]:
             managed[key][s.id] = Managed(s.title, _epoch(s.created_at))
         title_key = items.survey_item(t.SurveyItem, s).title_key
         if raw.kind != SURVEY_KIND or raw.title_key != title_key or bool(raw.full) != s.is_full():
-            raw.update(actions=[t.SurveyItem.kind.set(SURVEY_KIND), t.SurveyItem.title_key.set(title_key),
-                                t.SurveyItem.full.set(s.is_full())], condition=t.SurveyItem.id.exists())
+            raw.update(
+                actions=[
+                    t.SurveyItem.kind.set(SURVEY_KIND),
+                    t.SurveyItem.title_key.set(title_key),
+                    t.SurveyItem.full.set(s.is_full()),
+                ],
+                condition=t.SurveyItem.id.exists(),
+            )
             done["surveys"] += 1
         if s.status == OPEN and (s.id not in listed or (s.anonymous and not listed[s.id].unnamed)):
             store.commit([ListSurvey(s.info())])
@@ -87,7 +95,7 @@ def migrate(store: Any) -> dict[str, int]:
     return done
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.migrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
     p.add_argument("--region", default=target.REGION)

@@ -65,8 +65,10 @@ def main(argv: list[str]) -> int:
     path, stage = argv
     package = os.path.join(os.path.dirname(path), "deployment.zip")
     if os.path.exists(package) and (found := compiled_files(package)):
-        raise SystemExit(f"the deployment zip carries compiled modules ({', '.join(found[:5])}): they are built for "
-                         f"this machine's Python and CPU, not {RUNTIME} on arm64; pin a pure-Python version")
+        raise SystemExit(
+            f"the deployment zip carries compiled modules ({', '.join(found[:5])}): they are built for "
+            f"this machine's Python and CPU, not {RUNTIME} on arm64; pin a pure-Python version"
+        )
     with open(path, encoding="utf-8") as f:
         template = json.load(f)
     with open(path, "w", encoding="utf-8") as f:

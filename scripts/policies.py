@@ -5,8 +5,8 @@ what tests/deploy holds against the code. Each function gets only its part, writ
 ``.chalice/policy-<stage>-<function>.json`` (named in config.json), and nobody may change or delete an
 audit entry: the audit table gets PutItem alone.
 
-    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the skill
-                   secret, the Kakao key, the privacy key)
+    api_handler    the chat: tables, exports and upload pages in the bucket, sending to the queue, the secrets (the
+                   skill secret, the Kakao key, the privacy key)
     build_export   the queue's consumer: tables, the bucket, the queue (it re-queues retries), the Event API key
     every_minute  the schedule: tables, sending to the queue (close summaries and automatic 알림), and deleting a
                    survey's files when its retention ends
@@ -53,7 +53,13 @@ BACKUP_ONLY = {"BackupReads", "Backups"}  # statements of the backup function al
 def _kept(action: str, resource: str, keeps: set[str]) -> bool:
     service = action.split(":")[0]
     if action == "ssm:GetParameter":
-        which = "skill" if resource.endswith("/skill-secret") else "privacy" if resource.endswith("/privacy-key") else "event"
+        which = (
+            "skill"
+            if resource.endswith("/skill-secret")
+            else "privacy"
+            if resource.endswith("/privacy-key")
+            else "event"
+        )
         return f"ssm:GetParameter:{which}" in keeps
     return action in keeps or f"{service}:*" in keeps
 
@@ -74,12 +80,15 @@ def for_function(policy: dict[str, Any], function: str, audit_table_arn: str) ->
             out.append(new)
         writes_tables = "dynamodb:*" in keeps
         if writes_tables and audit_table_arn in st["Resource"] and "dynamodb:PutItem" in st["Action"]:
-            out.append({"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": AUDIT_ACTIONS, "Resource": [audit_table_arn]})
+            out.append(
+                {"Sid": "AuditAppendOnly", "Effect": "Allow", "Action": AUDIT_ACTIONS, "Resource": [audit_table_arn]}
+            )
     return {"Version": policy["Version"], "Statement": out}
 
 
 def audit_arn(policy: dict[str, Any]) -> str:
-    (arn,) = {r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")}
+    audit: set[str] = {r for st in policy["Statement"] for r in st["Resource"] if r.endswith("-audit")}
+    (arn,) = audit
     return arn
 
 

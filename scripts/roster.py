@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from scripts import target
 from scripts.superadmin import Failure
@@ -51,7 +52,7 @@ def needed(plan: Any) -> str:
     return str(len(plan.removals)) if plan.partial else "yes"
 
 
-def confirmed(plan: Any, flag: Optional[str], ask: Optional[Callable[[str], str]]) -> tuple[bool, str]:
+def confirmed(plan: Any, flag: str | None, ask: Callable[[str], str] | None) -> tuple[bool, str]:
     """Whether to take the plan's removals off, and what to tell the operator when not."""
     want = needed(plan)
     n = len(plan.removals)
@@ -84,7 +85,7 @@ def write_plan(lines: list[str], source: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = None) -> int:
+def main(argv: list[str] | None = None, ask: Callable[[str], str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.roster", description=__doc__.split("\n\n")[0])
     p.add_argument("file", type=Path, help="the roster: .xlsx or .csv")
     p.add_argument("--add", action="store_true", help="only add and change; never take anyone off")
@@ -99,9 +100,9 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.platform.config import settings
         from chalicelib.domain.ports import Unavailable
         from chalicelib.export.roster_file import RosterFileError
+        from chalicelib.platform.config import settings
         from chalicelib.service import roster_files
 
         try:
@@ -135,7 +136,10 @@ def main(argv: list[str] | None = None, ask: Optional[Callable[[str], str]] = No
         return NOT_REMOVED
     gone = roster_files.remove(store, [e.entry for e in plan.removals], actor="operator", target=args.file.name)
     registered = sum(1 for e in gone if e.claimed_by)
-    print(f"took {len(gone)} people off the roster" + (f" ({registered} registered: they stay registered)" if registered else ""))
+    print(
+        f"took {len(gone)} people off the roster"
+        + (f" ({registered} registered: they stay registered)" if registered else "")
+    )
     return 0
 
 

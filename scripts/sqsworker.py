@@ -9,6 +9,7 @@ fails comes back when its visibility timeout ends and lands in the dead-letter q
 message deleted when its job returns and left for the queue to deliver again when it raises, as Lambda's
 SQS event source does.
 """
+
 from __future__ import annotations
 
 import json

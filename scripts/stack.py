@@ -12,13 +12,13 @@ and the commands that delete them for good are printed. prod needs ``--confirm p
 
 Written in Python rather than shell: it runs the same on Linux and on macOS, whose bash is 3.2.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import subprocess
 import sys
-from typing import Optional
 
 TABLES = ("users", "surveys", "answers", "audit", "roster")
 
@@ -42,35 +42,83 @@ class Aws:
         return done.returncode, done.stdout.strip()
 
 
+def ensure_artifacts_bucket(aws: Aws, artifacts: str, region: str) -> None:
+    """The bucket `aws cloudformation package` uploads to: made private and encrypted when it does not exist."""
+    if aws("s3api", "head-bucket", "--bucket", artifacts, check=False)[0] != 0:
+        print(f"creating the artifacts bucket {artifacts}", flush=True)
+        aws(
+            "s3api",
+            "create-bucket",
+            "--bucket",
+            artifacts,
+            "--create-bucket-configuration",
+            f"LocationConstraint={region}",
+        )
+        aws(
+            "s3api",
+            "put-public-access-block",
+            "--bucket",
+            artifacts,
+            "--public-access-block-configuration",
+            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+        )
+        aws(
+            "s3api",
+            "put-bucket-encryption",
+            "--bucket",
+            artifacts,
+            "--server-side-encryption-configuration",
+            json.dumps({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
+        )
+
+
 def deploy(stage: str, region: str, build_dir: str, artifacts: str, email: str) -> int:
     aws = Aws(region)
     stack = f"haengjeong-{stage}"
     _, account = aws("sts", "get-caller-identity", "--query", "Account", "--output", "text")
     print(f"→ deploying stack {stack} to account {account}, {region}", flush=True)
     artifacts = artifacts or f"haengjeong-artifacts-{account}-{region}"
-    if aws("s3api", "head-bucket", "--bucket", artifacts, check=False)[0] != 0:
-        print(f"creating the artifacts bucket {artifacts}", flush=True)
-        aws("s3api", "create-bucket", "--bucket", artifacts, "--create-bucket-configuration",
-            f"LocationConstraint={region}")
-        aws("s3api", "put-public-access-block", "--bucket", artifacts, "--public-access-block-configuration",
-            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true")
-        aws("s3api", "put-bucket-encryption", "--bucket", artifacts, "--server-side-encryption-configuration",
-            json.dumps({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}))
+    ensure_artifacts_bucket(aws, artifacts, region)
     secret = f"/haengjeong/{stage}/skill-secret"
-    if aws("ssm", "get-parameter", "--name", secret, "--query", "Parameter.Name", "--output", "text",
-           check=False)[0] != 0:
+    if (
+        aws("ssm", "get-parameter", "--name", secret, "--query", "Parameter.Name", "--output", "text", check=False)[0]
+        != 0
+    ):
         raise Stop(f"no skill secret in SSM for {stage}: run make rotate-secret STAGE={stage} first")
-    aws("cloudformation", "package", "--template-file", f"{build_dir}/sam.json", "--s3-bucket", artifacts,
-        "--output-template-file", f"{build_dir}/packaged.json", "--use-json")
+    aws(
+        "cloudformation",
+        "package",
+        "--template-file",
+        f"{build_dir}/sam.json",
+        "--s3-bucket",
+        artifacts,
+        "--output-template-file",
+        f"{build_dir}/packaged.json",
+        "--use-json",
+    )
     overrides = ["--parameter-overrides", f"AlarmEmail={email}"] if email else []
-    aws("cloudformation", "deploy", "--template-file", f"{build_dir}/packaged.json", "--stack-name", stack,
-        "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND", "--no-fail-on-empty-changeset", *overrides)
-    _, outputs = aws("cloudformation", "describe-stacks", "--stack-name", stack, "--query", "Stacks[0].Outputs",
-                     "--output", "table")
+    aws(
+        "cloudformation",
+        "deploy",
+        "--template-file",
+        f"{build_dir}/packaged.json",
+        "--stack-name",
+        stack,
+        "--capabilities",
+        "CAPABILITY_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+        "--no-fail-on-empty-changeset",
+        *overrides,
+    )
+    _, outputs = aws(
+        "cloudformation", "describe-stacks", "--stack-name", stack, "--query", "Stacks[0].Outputs", "--output", "table"
+    )
     print(outputs)
     if email:
-        print(f"AWS sends {email} a confirmation e-mail: click its link, or no alarm reaches you "
-              f"(make doctor STAGE={stage} checks).")
+        print(
+            f"AWS sends {email} a confirmation e-mail: click its link, or no alarm reaches you "
+            f"(make doctor STAGE={stage} checks)."
+        )
     return 0
 
 
@@ -83,18 +131,22 @@ def destroy(stage: str, region: str, confirm: str) -> int:
     print(f"→ deleting stack {stack} in account {account}, {region}", flush=True)
     aws("cloudformation", "delete-stack", "--stack-name", stack)
     aws("cloudformation", "wait", "stack-delete-complete", "--stack-name", stack)
-    print(f"deleted the stack {stack}. Kept (data): the tables {stack}-{{{','.join(TABLES)}}}, the buckets "
-          f"{stack}-exports-{account} and {stack}-backups-{account}. To delete them for good (after a backup you "
-          "trust):")
+    print(
+        f"deleted the stack {stack}. Kept (data): the tables {stack}-{{{','.join(TABLES)}}}, the buckets "
+        f"{stack}-exports-{account} and {stack}-backups-{account}. To delete them for good (after a backup you "
+        "trust):"
+    )
     for t in TABLES:
-        print(f"  aws --region {region} dynamodb update-table --table-name {stack}-{t} --no-deletion-protection-enabled")
+        print(
+            f"  aws --region {region} dynamodb update-table --table-name {stack}-{t} --no-deletion-protection-enabled"
+        )
         print(f"  aws --region {region} dynamodb delete-table --table-name {stack}-{t}")
     print(f"  aws --region {region} s3 rb s3://{stack}-exports-{account} --force")
     print(f"  aws --region {region} s3 rb s3://{stack}-backups-{account} --force   (every version: see the console)")
     return 0
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.stack", description=(__doc__ or "").split("\n\n")[0])
     sub = p.add_subparsers(dest="action", required=True)
     d = sub.add_parser("deploy")

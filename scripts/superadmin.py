@@ -9,12 +9,13 @@ changed: run again with the key. The promotion is one transaction: the user item
 (conditional on its version) plus an audit entry. A lost race (the user wrote
 something meanwhile) is re-read and retried once.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from scripts import local, target
 
@@ -27,12 +28,14 @@ class Failure(Exception):
         self.code = code
 
 
-def use_local_stack(stack_file: Path = local.STACK_FILE) -> Optional[dict[str, Any]]:
+def use_local_stack(stack_file: Path = local.STACK_FILE) -> dict[str, Any] | None:
     """Point the environment at the running local stack; None when there is none."""
     try:
         stack = local.running_stack(stack_file)
     except local.StaleStack as e:
-        raise Failure(f"{e}.\nStart it with `make run` (in another terminal), or name a deployed stage: STAGE=<stage>.") from None
+        raise Failure(
+            f"{e}.\nStart it with `make run` (in another terminal), or name a deployed stage: STAGE=<stage>."
+        ) from None
     if stack is not None:
         local.use_stack(stack)
     return stack
@@ -72,8 +75,9 @@ def promote(store: Any, who: str) -> tuple[Any, bool]:
         if user.role >= SUPER:
             return user, False
         user.role = SUPER
-        entry = AuditEntry(actor="operator", action="grant_super", target=user.key, detail=user.name,
-                           at=now_kst().isoformat())
+        entry = AuditEntry(
+            actor="operator", action="grant_super", target=user.key, detail=user.name, at=now_kst().isoformat()
+        )
         try:
             # PutUser is conditional: the stored version must still be user.version.
             store.commit([PutUser(user), Audit(entry)])
@@ -88,7 +92,7 @@ def promote(store: Any, who: str) -> tuple[Any, bool]:
     raise AssertionError("unreachable")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.superadmin", description=__doc__.split("\n\n")[0])
     p.add_argument("who", help="botUserKey or exact registered name")
     p.add_argument("--stage", help="a deployed stage (default: the local stack of make run)")
@@ -99,8 +103,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         except target.NoTarget as e:
             raise Failure(str(e), code=e.code) from None
         from chalicelib import runtime
-        from chalicelib.platform.config import settings
         from chalicelib.domain.ports import Unavailable
+        from chalicelib.platform.config import settings
 
         s = settings()
         try:

@@ -12,6 +12,7 @@ Every command that reads or changes a stack's data (``make superadmin``, ``roste
 
 :func:`aim` prints what it chose as the command's first line (``→ deployed stage prod: account …``).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from scripts import local
 
@@ -56,10 +57,10 @@ def account_id(region: str) -> str:
 
 
 def aim(
-    stage: Optional[str],
+    stage: str | None,
     stack_file: Path = local.STACK_FILE,
     region: str = REGION,
-    account: Optional[Callable[[str], str]] = None,
+    account: Callable[[str], str] | None = None,
     say: Callable[[str], None] = lambda line: print(line, flush=True),
 ) -> Target:
     """Point this process at the stack the command is meant for; NoTarget when that cannot be told."""
@@ -83,8 +84,10 @@ def aim(
     try:
         acct = (account or account_id)(region)
     except Exception as e:  # no credentials, expired SSO, no network: say so rather than act on nothing
-        raise NoTarget(f"cannot tell which AWS account the credentials are for ({type(e).__name__}): "
-                       "sign in first (aws sts get-caller-identity)") from None
+        raise NoTarget(
+            f"cannot tell which AWS account the credentials are for ({type(e).__name__}): "
+            "sign in first (aws sts get-caller-identity)"
+        ) from None
     env = os.environ
     for name in [v for v in env if v.startswith("HJ_")] + list(CLEARED):
         env.pop(name, None)

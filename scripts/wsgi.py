@@ -18,6 +18,7 @@ gunicorn entry points: ``scripts.wsgi:application`` (imports the top-level
 
     gunicorn -k gthread -w 2 --threads 8 -b 127.0.0.1:8000 'scripts.wsgi:project_application()'
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,10 +26,11 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, BinaryIO
 
-from chalice import Chalice
+from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
@@ -39,11 +41,28 @@ MAX_BODY_BYTES = 256 * 1024  # Kakao payloads are a few KB; anything this big is
 StartResponse = Callable[..., Any]
 
 _REASONS = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found",
-    304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 411: "Length Required",
-    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -58,10 +77,10 @@ def make_thread_safe(app: Chalice) -> Chalice:
         return app
     local = threading.local()
 
-    class ThreadLocalChalice(LocalChalice, app.__class__):  # type: ignore[misc, valid-type]
+    class ThreadLocalChalice(LocalChalice, type(app)):  # type: ignore[misc]  # a base known only at run time
         _THREAD_LOCAL = local
 
-        @property  # type: ignore[override]
+        @property
         def lambda_context(self) -> Any:
             return getattr(local, "lambda_context", None)
 
@@ -76,7 +95,7 @@ def make_thread_safe(app: Chalice) -> Chalice:
     return app
 
 
-def load_config(app: Chalice, stage: str = "dev", project_dir: Optional[Path] = None) -> Config:
+def load_config(app: Chalice, stage: str = "dev", project_dir: Path | None = None) -> Config:
     """A chalice Config like ``chalice local`` builds, from ``.chalice/config.json`` when present.
 
     Unlike ``chalice local`` we do not copy the stage's environment_variables into
@@ -131,9 +150,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _read_body(environ: dict[str, Any], limit: int) -> Optional[bytes]:
+def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     length_text = environ.get("CONTENT_LENGTH") or ""
-    stream = environ.get("wsgi.input")
+    stream: BinaryIO | None = environ.get("wsgi.input")
     if length_text:
         try:
             length = int(length_text)
@@ -155,9 +174,52 @@ def _read_body(environ: dict[str, Any], limit: int) -> Optional[bytes]:
     return data or None
 
 
+def _gateway_error(e: LocalGatewayException, start_response: StartResponse) -> Iterable[bytes]:
+    """What the gateway refused (its authorizers), as it would answer."""
+    payload: bytes | str = e.body if e.body is not None else b""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    out_headers = [(k, str(v)) for k, v in (e.headers or {}).items()]
+    if not any(k.lower() == "content-type" for k, _ in out_headers):
+        out_headers.append(("Content-Type", "application/json"))
+    out_headers.append(("Content-Length", str(len(payload))))
+    start_response(_status_line(e.CODE), out_headers)
+    return [payload]
+
+
+def _respond(response: dict[str, Any], method: str, start_response: StartResponse) -> Iterable[bytes]:
+    """The app's response (API Gateway's proxy form) as WSGI sends it; no body to a HEAD."""
+    code = int(response["statusCode"])
+    out_body = response.get("body")
+    if response.get("isBase64Encoded") and out_body is not None:
+        out_body = base64.b64decode(out_body)
+    if out_body is None:
+        data = b""
+    elif isinstance(out_body, bytes):
+        data = out_body
+    else:
+        data = str(out_body).encode("utf-8")
+    out: list[tuple[str, str]] = []
+    single = dict(response.get("headers") or {})
+    content_type = None
+    for k, v in single.items():
+        if k.lower() == "content-type":
+            content_type = str(v)
+        elif k.lower() != "content-length":
+            out.append((k, str(v)))
+    for k, values in (response.get("multiValueHeaders") or {}).items():
+        for v in values:
+            out.append((k, str(v)))
+    if data or content_type:
+        out.append(("Content-Type", content_type or "application/json"))
+    out.append(("Content-Length", str(len(data))))
+    start_response(_status_line(code), out)
+    return [b"" if method == "HEAD" else data]
+
+
 def make_wsgi_app(
     app: Chalice,
-    config: Optional[Config] = None,
+    config: Config | None = None,
     max_body: int = MAX_BODY_BYTES,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """Wrap a Chalice app as a WSGI callable (thread-safe, body capped at ``max_body`` bytes)."""
@@ -172,52 +234,19 @@ def make_wsgi_app(
             return _json_error(start_response, 413, f"request body larger than {max_body} bytes")
         headers = _headers_from_environ(environ)
         try:
-            response = gateway.handle_request(method=method, path=_path_from_environ(environ), headers=headers,
-                                              body=body)
+            response = gateway.handle_request(
+                method=method, path=_path_from_environ(environ), headers=headers, body=body
+            )
         except LocalGatewayException as e:  # ForbiddenError 403, NotAuthorizedError 401, InvalidAuthorizer 500
-            payload = e.body if e.body is not None else b""
-            if isinstance(payload, str):
-                payload = payload.encode("utf-8")
-            out_headers = [(k, str(v)) for k, v in (e.headers or {}).items()]
-            if not any(k.lower() == "content-type" for k, _ in out_headers):
-                out_headers.append(("Content-Type", "application/json"))
-            out_headers.append(("Content-Length", str(len(payload))))
-            start_response(_status_line(e.CODE), out_headers)
-            return [payload]
-
-        code = int(response["statusCode"])
-        out_body = response.get("body")
-        if response.get("isBase64Encoded") and out_body is not None:
-            out_body = base64.b64decode(out_body)
-        if out_body is None:
-            data = b""
-        elif isinstance(out_body, bytes):
-            data = out_body
-        else:
-            data = str(out_body).encode("utf-8")
-        out: list[tuple[str, str]] = []
-        single = dict(response.get("headers") or {})
-        content_type = None
-        for k, v in single.items():
-            if k.lower() == "content-type":
-                content_type = str(v)
-            elif k.lower() != "content-length":
-                out.append((k, str(v)))
-        for k, values in (response.get("multiValueHeaders") or {}).items():
-            for v in values:
-                out.append((k, str(v)))
-        if data or content_type:
-            out.append(("Content-Type", content_type or "application/json"))
-        out.append(("Content-Length", str(len(data))))
-        start_response(_status_line(code), out)
-        return [b"" if method == "HEAD" else data]
+            return _gateway_error(e, start_response)
+        return _respond(response, method, start_response)
 
     wsgi.chalice_app = app  # type: ignore[attr-defined]
     wsgi.gateway = gateway  # type: ignore[attr-defined]
     return wsgi
 
 
-_application: Optional[Callable[[dict[str, Any], StartResponse], Iterable[bytes]]] = None
+_application: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None
 _application_lock = threading.Lock()
 
 
@@ -230,8 +259,9 @@ def project_application() -> Callable[[dict[str, Any], StartResponse], Iterable[
                 sys.path.insert(0, str(ROOT))
             import app as project_app  # the top-level app.py
 
-            _application = make_wsgi_app(project_app.app, load_config(project_app.app,
-                                                                      os.environ.get("HJ_CHALICE_STAGE", "dev")))
+            _application = make_wsgi_app(
+                project_app.app, load_config(project_app.app, os.environ.get("HJ_CHALICE_STAGE", "dev"))
+            )
         return _application
 
 

@@ -5,10 +5,11 @@ tests marked ``every_store`` (the flows that lean on the store) also DynamoDB Lo
 on tables of the test's own. ``pytest -m "not dynamodb_local"`` leaves the DynamoDB
 Local runs out.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import local_dynamodb
 import pytest

@@ -1,7 +1,8 @@
 """Test doubles for the ports the bot talks to besides the store."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from chalicelib.domain.model import Answer, Survey
 from chalicelib.domain.ports import Exporter, FileLink, Upload, Uploads
@@ -34,8 +35,10 @@ class FakeExporter(Exporter):
         self.calls.append(("survey", [survey.id], len(answers)))
         self.targets.append(reach.target if reach is not None else None)
         self.reaches.append(reach)
-        return [stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
-                stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv")]
+        return [
+            stored(f"exports/{survey.id}/{survey.id}.xlsx", f"{survey.title}.xlsx"),
+            stored(f"exports/{survey.id}/{survey.id}.csv", f"{survey.title}.csv"),
+        ]
 
     def export_master(self, items: Sequence[tuple[Survey, Sequence[Answer]]], marks=None) -> FileLink:
         self.calls.append(("master", [s.id for s, _ in items], sum(len(a) for _, a in items)))
@@ -47,8 +50,12 @@ class FakeExporter(Exporter):
     def publish_report(self, results) -> FileLink:
         self.calls.append(("report", [results.survey_id], results.answered))
         self.reports.append(results)
-        return FileLink(url=f"{FILES}exports/{results.survey_id}/report.html", filename=f"{results.title} 결과.html",
-                        expires_in=600, key=f"exports/{results.survey_id}/report.html")
+        return FileLink(
+            url=f"{FILES}exports/{results.survey_id}/report.html",
+            filename=f"{results.title} 결과.html",
+            expires_in=600,
+            key=f"exports/{results.survey_id}/report.html",
+        )
 
     def presign(self, key: str, title: str, ext: str) -> FileLink:
         self.presigned.append(key)

@@ -1,9 +1,11 @@
 """Fault injection for the chat tests: a Store wrapper that throttles, conflicts or stalls chosen calls."""
+
 from __future__ import annotations
 
 import copy
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.storage.memory import MemoryStore
@@ -30,7 +32,7 @@ def conflict() -> None:
     raise Conflict("user")
 
 
-def stall(clock: FakeMonotonic, seconds: float, then: Optional[Callable[[], None]] = throttle) -> Callable[[], None]:
+def stall(clock: FakeMonotonic, seconds: float, then: Callable[[], None] | None = throttle) -> Callable[[], None]:
     """The call takes ``seconds`` (on the fake clock), then fails like a timeout (or goes through if then=None)."""
 
     def run() -> None:
@@ -53,7 +55,7 @@ class FaultyStore:
     call; the action raises to make the call fail. ``calls`` records every call made.
     """
 
-    def __init__(self, inner: Optional[MemoryStore] = None) -> None:
+    def __init__(self, inner: MemoryStore | None = None) -> None:
         self.inner = inner or MemoryStore()
         self.faults: dict[str, Callable[[], None]] = {}
         self.calls: list[str] = []

@@ -1,21 +1,26 @@
 """The chat harness: a bot (in memory unless given a store) driven as several chat users, every reply checked
 against Kakao's limits."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.rules import Rules
+import local_dynamodb
+
 from chalicelib.domain.model import KST, User
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.response import render, validate
 from chalicelib.service.bot import Bot
+from chalicelib.service.budget import Timing
+from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.memory import MemoryStore
 from scripts.wizard import bbq_messages
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
-PRIVACY_KEY = b"the organisation's privacy key, as SSM would hold it"  # noqa: S105 (a test's own)
+PRIVACY_KEY = b"the organisation's privacy key, as SSM would hold it"
 
 
 class Clock:
@@ -27,6 +32,14 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+def timing_for(store: Any) -> Timing | None:
+    """A bot's time budget over ``store``: on DynamoDB Local (a DynamoStore at an endpoint) no deadline, so that what
+    the chat says never depends on how busy the machine is (local_dynamodb.ENGINE_TIMING); otherwise the bot's own."""
+    if isinstance(store, DynamoStore) and store.config.endpoint:
+        return local_dynamodb.ENGINE_TIMING
+    return None
 
 
 def key_of(name: str) -> str:
@@ -54,8 +67,11 @@ class Said:
         tpl = body["template"]
         outs = tpl["outputs"]
         self.text = "\n".join(
-            o["simpleText"]["text"] if "simpleText" in o else
-            o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "") for o in outs)
+            o["simpleText"]["text"]
+            if "simpleText" in o
+            else o["textCard"].get("title", "") + "\n" + o["textCard"].get("description", "")
+            for o in outs
+        )
         quick = tpl.get("quickReplies", [])
         self.quick = [q["messageText"] for q in quick]
         self.labels = [q["label"] for q in quick]
@@ -66,7 +82,7 @@ class Said:
         assert self.quick, f"every reply offers next steps: {self.text}"
 
     @classmethod
-    def of(cls, reply: Reply) -> "Said":
+    def of(cls, reply: Reply) -> Said:
         """The reply as rendered for Kakao."""
         return cls(render(reply))
 
@@ -83,10 +99,16 @@ class Chat:
     def __init__(self, store=None, exporter=None, clock: Clock | None = None) -> None:
         self.store = store or MemoryStore()
         self.clock = clock or Clock()
-        self.bot = Bot(self.store, exporter, clock=self.clock, rules=Rules(privacy_key=lambda: PRIVACY_KEY))
+        self.bot = Bot(
+            self.store,
+            exporter,
+            clock=self.clock,
+            rules=Rules(privacy_key=lambda: PRIVACY_KEY),
+            timing=timing_for(self.store),
+        )
         self.current = "tester"
 
-    def as_(self, name: str) -> "Chat":
+    def as_(self, name: str) -> Chat:
         self.current = name
         return self
 
@@ -142,8 +164,15 @@ def load_roster(store, rows, replace: bool = True, remove: bool = True):
     return plan
 
 
-def make_bbq(chat: Chat, admin: str = "관리자", deadline: str = "11/30 18:00", target: str = "전체",
-             cap: str = "없음", title: str = "BBQ 회식", remind: str | None = None) -> str:
+def make_bbq(
+    chat: Chat,
+    admin: str = "관리자",
+    deadline: str = "11/30 18:00",
+    target: str = "전체",
+    cap: str = "없음",
+    title: str = "BBQ 회식",
+    remind: str | None = None,
+) -> str:
     """Create a survey through the wizard: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
     for text in bbq_messages(title=title, deadline=deadline, target=target, cap=cap, remind=remind):
         done = chat.say(text, who=admin)

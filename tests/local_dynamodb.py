@@ -11,16 +11,24 @@ and stopped at the end of the session, so a run starts one JVM at most.
 
 Tables are never shared between tests: :func:`fresh_store` gives each caller a
 store on tables under a unique prefix.
+
+The tests' stores on the engine wait for its answer (:func:`patient`, :func:`store_on`):
+the store's own limits are sized for DynamoDB from Lambda, and a JVM beside a test run
+on two busy cores can take longer than them to answer a call it will answer.
 """
+
 from __future__ import annotations
 
+import math
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any
 
 import pytest
 
+from chalicelib.service.budget import Timing
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.dynamo_setup import create_tables, delete_tables
@@ -29,6 +37,25 @@ from scripts import engines
 ENDPOINT_VARIABLE = "HJ_TEST_DYNAMODB_ENDPOINT"
 REGION = "ap-northeast-2"
 CREDENTIALS = ("testing", "testing")  # DynamoDB Local (-sharedDb) accepts any
+
+# How long a test's store waits for DynamoDB Local. The deployed store gives up after 0.5 s to connect and 1 s to
+# read, with one retry (chalicelib/storage/tables.py), and a message starts no call that could end after 4.5 s
+# (chalicelib/service/budget.py), so that Kakao gets an answer within its 5 s whatever DynamoDB does; those limits
+# and what the bot says when they are reached are tested on fakes (tests/unit/test_faults.py,
+# tests/functional/test_faults_http.py). On DynamoDB Local a late answer is a busy machine, not a fault: with the
+# deployed limits a write the engine was still applying timed out, was sent again and met its own first attempt
+# (a conflict, or "Read timeout" in the test). The tests' stores wait thirty times as long, and a chat on the
+# engine has no deadline (ENGINE_TIMING). A hung engine still fails the test, naming the call, within
+# (1 + RETRIES) * (CONNECT + READ) seconds, under two minutes; the retries are botocore's (standard mode: a
+# refused or reset connection, and a timeout).
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 30.0
+RETRIES = 2
+# The time budget of a bot on the engine (tests/harness.py's Chat uses it): any call may start, and each ends
+# within the timeouts above.
+ENGINE_TIMING = Timing(
+    reply_within=math.inf, store_call=(1 + RETRIES) * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+)
 
 # Variables that would point boto3/pynamodb (here or in a server the tests start) somewhere else
 # than the engine under test.
@@ -89,10 +116,62 @@ def config_for(endpoint: str, prefix: str) -> DynamoConfig:
     return DynamoConfig.for_prefix(prefix, REGION, endpoint, CREDENTIALS)
 
 
+# The settings of pynamodb's Connection (6.x) that its botocore client is made with, on first use.
+_CONNECTION_SETTINGS = {
+    "_connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+    "_read_timeout_seconds": READ_TIMEOUT_SECONDS,
+    "_max_retry_attempts_exception": RETRIES,
+}
+
+
+def patient(store: DynamoStore) -> DynamoStore:
+    """``store``, waiting for the engine's answer as long as :data:`READ_TIMEOUT_SECONDS` (see above).
+
+    Its one connection (every table and transaction goes through it) gets the longer timeouts before its
+    client is made, and its push log a client with the same; a pynamodb that names these settings otherwise
+    fails here, not as a slow test.
+    """
+    connection = store.tables.connection
+    missing = [name for name in _CONNECTION_SETTINGS if not hasattr(connection, name)]
+    assert not missing, f"pynamodb's Connection no longer has {missing}: set the engine's timeouts another way"
+    assert connection._client is None, "the store has sent a request already: its client keeps the old timeouts"
+    for name, value in _CONNECTION_SETTINGS.items():
+        setattr(connection, name, value)
+    pushes = store.push_log()
+    assert pushes._client is None, "the push log has sent a request already: its client keeps the old timeouts"
+    pushes._client = patient_client(store.config)
+    return store
+
+
+def patient_client(config: DynamoConfig) -> Any:
+    """A low-level DynamoDB client on the engine ``config`` names, with the timeouts above."""
+    import boto3
+    from botocore.config import Config
+
+    patience = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"total_max_attempts": 1 + RETRIES, "mode": "standard"},
+    )
+    return boto3.client(
+        "dynamodb",
+        region_name=config.region,
+        endpoint_url=config.endpoint,
+        aws_access_key_id=CREDENTIALS[0],
+        aws_secret_access_key=CREDENTIALS[1],
+        config=patience,
+    )
+
+
+def store_on(endpoint: str, prefix: str) -> DynamoStore:
+    """A store (:func:`patient`) on the tables under ``prefix`` on the engine at ``endpoint``."""
+    return patient(DynamoStore(config_for(endpoint, prefix)))
+
+
 @contextmanager
 def fresh_store(endpoint: str, prefix_head: str = "test") -> Iterator[DynamoStore]:
     """A store on newly created tables of its own on ``endpoint``; the tables are dropped afterwards."""
-    store = DynamoStore(config_for(endpoint, unique_prefix(prefix_head)))
+    store = store_on(endpoint, unique_prefix(prefix_head))
     create_tables(store)
     try:
         yield store

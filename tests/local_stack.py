@@ -2,6 +2,7 @@
 
 Used by tests/local (the stack starts, answers and stops) and tests/browser (the web chat against it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from scripts import engines
 from scripts.local import ROOT
@@ -32,8 +34,9 @@ def require_engines() -> None:
 
 
 @contextlib.contextmanager
-def running_devstack(tmp_path: Path, env: Optional[Mapping[str, str]] = None
-                     ) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
+def running_devstack(
+    tmp_path: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, Any]]]:
     """Start the dev stack and yield (process, its stack.json) once it serves; killed, group and all, on exit
     when the test has not stopped it already."""
     port = engines.free_port()
@@ -41,10 +44,14 @@ def running_devstack(tmp_path: Path, env: Optional[Mapping[str, str]] = None
     full_env.pop("AWS_ENDPOINT_URL", None)
     full_env.update(env or {})
     out = tmp_path / "devstack.out"
-    log = open(out, "wb")
+    log = open(out, "wb")  # noqa: SIM115 (the process writes to it until the finally below closes it)
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.devstack", "--port", str(port), "--in-memory", "--local-dir", str(tmp_path)],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     stack_file = tmp_path / "stack.json"
     deadline = time.monotonic() + 3 * engines.DEFAULT_START_TIMEOUT  # bounds a broken run only

@@ -1,4 +1,5 @@
 """Test doubles for pushes: Kakao's event channel in memory, and a queue that behaves like SQS in virtual time."""
+
 from __future__ import annotations
 
 import heapq

@@ -1,9 +1,9 @@
 """A survey that exercises the 요약 sheet, opened and answered through the chat: the BBQ survey with 수량 counted
 in 인분 and a 복수선택 question, answered by four members (one without a unit) while a fifth has not answered."""
+
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Any
 
 from harness import Chat
@@ -19,7 +19,7 @@ def rich_bbq_messages() -> list[str]:
     msgs = bbq_messages()
     msgs[msgs.index("1~5")] = "1~5 인분"
     end = msgs.index("질문 끝")
-    return msgs[:end] + ["곁들임", "복수선택", "콜라, 사이다, 맥주", "제한 없음", "생략 가능"] + msgs[end:]
+    return [*msgs[:end], "곁들임", "복수선택", "콜라, 사이다, 맥주", "제한 없음", "생략 가능", *msgs[end:]]
 
 
 # who, unit, then the answers to 메뉴 · 수량 · 메모 · 곁들임 (typed as a list, or one option then 선택 완료)
@@ -35,7 +35,9 @@ def answered_chat(exporter: Any = None, mode: str | None = None) -> Chat:
     """An admin's BBQ survey answered by four members (one without a unit); one more member has not answered.
     ``mode`` is the preview's 응답 방식 (실명 when None)."""
     c = Chat(exporter=exporter)
-    c.bot.rules = dataclasses.replace(c.bot.rules, anon_batch=1)  # answers kept without names shown one by one: these tests are about what is shown
+    c.bot.rules = dataclasses.replace(
+        c.bot.rules, anon_batch=1
+    )  # answers kept without names shown one by one: these tests are about what is shown
     c.register("관리자", "본부", ADMIN)
     for who, unit, *_ in ANSWERS:
         c.register(who, unit)
@@ -52,5 +54,3 @@ def answered_chat(exporter: Any = None, mode: str | None = None) -> Chat:
             c.say(t)
         assert "제출했어요" in c.say("제출")
     return c
-
-

@@ -24,14 +24,16 @@ A person of the page is a name: its botUserKey is the one ``make chat`` gives th
 terminal and the page talk as the same people. Names travel in POST bodies only, never in a URL,
 so the access log holds none.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import json
 import os
 import urllib.parse
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from scripts import chat
 
@@ -53,12 +55,15 @@ MAX_NAME = 40
 MAX_TEXT = 1000  # Kakao's own limit on what a person sends
 MAX_USERS = 20
 # Images of cards may come from anywhere; everything else only from this server. No inline script or style.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
-       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 # What Kakao's documented limits allow of the outputs chalicelib.kakao.response.validate does not walk (the bot
-# sends only simpleText and textCard, and validate calls anything else unexpected); docs/kakao-protocol.md, "What a reply may hold".
+# sends only simpleText and textCard, and validate calls anything else unexpected); docs/kakao-protocol.md,
+# "What a reply may hold".
 CARD_KINDS = ("basicCard", "listCard", "carousel", "simpleImage", "commerceCard", "itemCard")
 CAROUSEL_TYPES = ("basicCard", "commerceCard", "listCard", "itemCard", "textCard")
 
@@ -72,7 +77,8 @@ def _buttons_problems(card: dict[str, Any], where: str) -> list[str]:
     if not isinstance(buttons, list):
         return [f"{where} buttons"]
     horizontal = card.get("buttonLayout") == "horizontal" or (
-        "buttonLayout" not in card and card.get("fixedRatio") is True)
+        "buttonLayout" not in card and card.get("fixedRatio") is True
+    )
     problems = [f"{where} buttons count"] if len(buttons) > (2 if horizontal else 3) else []
     for b in buttons:
         if not isinstance(b, dict) or not _text(b.get("label")) or len(b["label"]) > 14:
@@ -118,8 +124,7 @@ def _card_problems(kind: str, card: Any, in_carousel: bool = False) -> list[str]
         if not isinstance(rows, list) or not 1 <= len(rows) <= (5 if in_carousel else 10):
             problems.append("itemCard itemList count")
     elif kind == "simpleImage":
-        if not _text(card.get("imageUrl")).startswith(("http://", "https://")) or len(
-                _text(card.get("altText"))) > 50:
+        if not _text(card.get("imageUrl")).startswith(("http://", "https://")) or len(_text(card.get("altText"))) > 50:
             problems.append("simpleImage")
         return problems
     return problems + _buttons_problems(card, kind)
@@ -151,7 +156,7 @@ def kakao_problems(reply: dict[str, Any]) -> list[str]:
     outputs = template.get("outputs") if isinstance(template, dict) else None
     for output in outputs if isinstance(outputs, list) else []:
         if isinstance(output, dict) and len(output) == 1:
-            (kind, body), = output.items()
+            ((kind, body),) = output.items()
             if kind == "carousel":
                 problems += _carousel_problems(body)
             elif kind in CARD_KINDS:
@@ -207,8 +212,14 @@ class WebChat:
     to the local stack's DynamoDB.
     """
 
-    def __init__(self, app: WsgiApp, skill_url: Optional[str] = None, secret: Optional[str] = None,
-                 event_api: Optional[str] = None, store: Optional[Callable[[], Any]] = None) -> None:
+    def __init__(
+        self,
+        app: WsgiApp,
+        skill_url: str | None = None,
+        secret: str | None = None,
+        event_api: str | None = None,
+        store: Callable[[], Any] | None = None,
+    ) -> None:
         self.app = app
         self.skill_url = skill_url
         self.secret = secret
@@ -227,7 +238,7 @@ class WebChat:
         try:
             if not is_loopback(str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "")):
                 raise ApiError(403, "the web chat answers on 127.0.0.1 only")
-            rest = path[len(PREFIX):].lstrip("/")
+            rest = path[len(PREFIX) :].lstrip("/")
             if rest.startswith("api/"):
                 return self._api(rest[4:], method, environ, start_response)
             if method not in ("GET", "HEAD"):
@@ -242,26 +253,50 @@ class WebChat:
 
     def _file(self, name: str, content_type: str, method: str, start_response: StartResponse) -> list[bytes]:
         data = (HERE / name).read_bytes()
-        start_response("200 OK", [
-            ("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-cache"),
-            ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", CSP),
-            ("Referrer-Policy", "no-referrer"),
-        ])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-cache"),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", CSP),
+                ("Referrer-Policy", "no-referrer"),
+            ],
+        )
         return [b"" if method == "HEAD" else data]
 
     @staticmethod
     def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-                  413: "Payload Too Large", 415: "Unsupported Media Type", 503: "Service Unavailable"}
-        start_response(f"{status} {reason.get(status, 'Error')}", [
-            ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data))),
-            ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
-        ])
+        reason = {
+            200: "OK",
+            400: "Bad Request",
+            403: "Forbidden",
+            404: "Not Found",
+            405: "Method Not Allowed",
+            413: "Payload Too Large",
+            415: "Unsupported Media Type",
+            503: "Service Unavailable",
+        }
+        start_response(
+            f"{status} {reason.get(status, 'Error')}",
+            [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
         return [data]
 
     def _api(self, name: str, method: str, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        handlers = {"say": self.say, "superadmin": self.superadmin, "deliveries": self.deliveries, "roster": self.roster}
+        handlers = {
+            "say": self.say,
+            "superadmin": self.superadmin,
+            "deliveries": self.deliveries,
+            "roster": self.roster,
+        }
         handler = handlers.get(name)
         if handler is None:
             raise ApiError(404, "no such endpoint")
@@ -393,9 +428,11 @@ class WebChat:
         if not isinstance(every, list):
             return {"next": since, "items": []}
         who = {chat.user_key(n): n for n in names}
-        items = [{"user": who[str(d.get("user"))], "reply": d.get("reply"), "status": d.get("status")}
-                 for d in every[since:] if isinstance(d, dict) and str(d.get("user")) in who
-                 and d.get("reply") is not None]
+        items = [
+            {"user": who[str(d.get("user"))], "reply": d.get("reply"), "status": d.get("status")}
+            for d in every[since:]
+            if isinstance(d, dict) and str(d.get("user")) in who and d.get("reply") is not None
+        ]
         return {"next": len(every), "items": items}
 
 

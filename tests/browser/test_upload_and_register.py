@@ -5,6 +5,7 @@ and the admin hears the result on their next message; once a roster with check v
 등록 asks for the check value before it sends `등록 <소속> <이름> <확인번호>`. The local stack stands in for the
 bucket's notice (scripts.devstack.UploadNotices), as S3 calls the import function on AWS.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,7 @@ import openpyxl
 import pytest
 from local_stack import require_engines, running_devstack, stop_devstack
 from playwright.sync_api import Browser, Page, expect
-from test_webchat_flow import WAIT_MS, add_person, click_tool, column, say, text_of, _replied
+from test_webchat_flow import WAIT_MS, _replied, add_person, click_tool, column, say, text_of
 
 CHECK = "7342"
 

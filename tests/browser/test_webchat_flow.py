@@ -8,6 +8,7 @@ chips, submits, and downloads the Excel export through the card's link button. E
 keep Kakao's limits. The page is saved as .artifacts/webchat.png; the stack must leave no process.
 Without Java or the DynamoDB Local package it is skipped on a developer's machine, and fails in CI.
 """
+
 from __future__ import annotations
 
 import io
@@ -50,7 +51,8 @@ def _replied(col: Locator, before: int) -> Locator:
     # wait_for watches the page itself (expect() would poll from here, adding a pause to every message).
     who = col.get_attribute("data-user")
     col.page.locator(f'section.person[data-user="{who}"][data-replies="{before + 1}"][data-busy="false"]').wait_for(
-        timeout=WAIT_MS)
+        timeout=WAIT_MS
+    )
     errors = col.locator(".system.bad")
     assert errors.count() == 0, errors.all_inner_texts()
     return col.locator(".msg.bot").last
@@ -183,8 +185,9 @@ def test_two_people_make_answer_and_export_a_survey(browser: Browser, tmp_path: 
                 page.screenshot(path=str(artifacts / "webchat-failure.png"))
                 log = tmp_path / "logs" / "gunicorn.log"
                 tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
-                raise AssertionError(f"{e}\n\nthe page: .artifacts/webchat-failure.png\n"
-                                     f"the server's log (its end):\n{tail}") from e
+                raise AssertionError(
+                    f"{e}\n\nthe page: .artifacts/webchat-failure.png\nthe server's log (its end):\n{tail}"
+                ) from e
         finally:
             context.close()
         assert stop_devstack(proc, stack) == 0

@@ -4,11 +4,12 @@ What the bot itself never sends is drawn too (basicCard, listCard, carousel); ev
 right utterance, trigger and extra; a reply over Kakao's limits is shown in red; a failing skill
 is said; the people on the page stay across a reload.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect

@@ -6,6 +6,7 @@ Chalice's own code builds the template (application graph, policy from the stage
 event sources); only the step that pip-installs requirements and zips them is replaced by a stub filename. It
 runs in its own process because loading the app applies the stage's environment variables to os.environ.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """make doctor STAGE=… against moto: a stage made as the stack makes it passes; each thing a working channel needs,
 taken away, is named with what to do, and the command exits 1."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,9 @@ def deploy_like_the_stack(subscribe: bool = True) -> None:
     prefix = env["HJ_TABLE_PREFIX"]
     create_tables(DynamoStore(DynamoConfig.for_prefix(prefix, REGION, credentials=("testing", "testing"))))
     for role in doctor.TABLES:
-        c("dynamodb").update_continuous_backups(TableName=f"{prefix}-{role}",
-                                                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        c("dynamodb").update_continuous_backups(
+            TableName=f"{prefix}-{role}", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
     for bucket in (env["HJ_EXPORT_BUCKET"], env.get("HJ_BACKUP_BUCKET")):
         if bucket:
             c("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -58,16 +60,33 @@ def deploy_like_the_stack(subscribe: bool = True) -> None:
         c("sns").subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.org")
     for alarm in resources_of(RESOURCES, "AWS::CloudWatch::Alarm").values():
         name = alarm["Properties"]["AlarmName"]["Fn::Sub"].replace("${Stage}", STAGE)
-        c("cloudwatch").put_metric_alarm(AlarmName=name, MetricName="Errors", Namespace="AWS/Lambda", Period=300,
-                                         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
-                                         Statistic="Sum", AlarmActions=[topic])
+        c("cloudwatch").put_metric_alarm(
+            AlarmName=name,
+            MetricName="Errors",
+            Namespace="AWS/Lambda",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
+            Statistic="Sum",
+            AlarmActions=[topic],
+        )
     c("ssm").put_parameter(Name=env["HJ_SKILL_SECRET_PARAM"], Value="s3cret", Type="SecureString")
     c("ssm").put_parameter(Name=env["HJ_PRIVACY_KEY_PARAM"], Value="k" * 64, Type="SecureString")
-    c("cloudformation").create_stack(StackName=f"haengjeong-{STAGE}", TemplateBody=json.dumps({
-        "Resources": {"Nothing": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"EndpointURL": {"Value": "https://abc123.execute-api.ap-northeast-2.amazonaws.com/api/"}}}))
-    c("apigateway").update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn",
-                                                     "value": f"arn:aws:iam::{ACCOUNT}:role/apigw-logs"}])
+    c("cloudformation").create_stack(
+        StackName=f"haengjeong-{STAGE}",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"Nothing": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {"EndpointURL": {"Value": "https://abc123.execute-api.ap-northeast-2.amazonaws.com/api/"}},
+            }
+        ),
+    )
+    c("apigateway").update_account(
+        patchOperations=[
+            {"op": "replace", "path": "/cloudwatchRoleArn", "value": f"arn:aws:iam::{ACCOUNT}:role/apigw-logs"}
+        ]
+    )
 
 
 def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -75,8 +94,9 @@ def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_a_stage_deployed_whole_passes_and_names_what_to_check_in_kakao(aws: None,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_stage_deployed_whole_passes_and_names_what_to_check_in_kakao(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     deploy_like_the_stack()
     code, out = run(capsys)
     assert code == 0, out
@@ -96,8 +116,9 @@ def test_each_missing_piece_is_named_with_what_to_do(aws: None, capsys: pytest.C
     env = {k: v.replace("${AWS::AccountId}", ACCOUNT) for k, v in target.stages()[STAGE].items()}
     c("ssm").delete_parameter(Name=env["HJ_SKILL_SECRET_PARAM"])
     c("ssm").delete_parameter(Name=env["HJ_PRIVACY_KEY_PARAM"])
-    c("dynamodb").update_continuous_backups(TableName=f"haengjeong-{STAGE}-answers",
-                                            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    c("dynamodb").update_continuous_backups(
+        TableName=f"haengjeong-{STAGE}-answers", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
+    )
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:haengjeong-{STAGE}-alarms"
     c("sns").set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue="alias/aws/sns")
     dead = c("sqs").get_queue_url(QueueName=env["HJ_EXPORT_QUEUE"] + "-dlq")["QueueUrl"]
@@ -130,14 +151,16 @@ def test_a_subscription_not_confirmed_yet_is_named(aws: None) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(c("sns"), name)
 
-        def list_subscriptions_by_topic(self, TopicArn: str) -> dict[str, Any]:  # noqa: N803 (boto3's name)
+        def list_subscriptions_by_topic(self, TopicArn: str) -> dict[str, Any]:
             return {"Subscriptions": [{"SubscriptionArn": "PendingConfirmation", "Endpoint": "ops@example.org"}]}
 
     deploy_like_the_stack()
     d = doctor.Doctor(STAGE, REGION, ACCOUNT, {}, lambda s: Pending() if s == "sns" else c(s))
     lines = [f.line() for f in d.alarm_topic()]
-    assert lines[-1] == ("✗ alarm subscription not confirmed (ops@example.org) — click the link in AWS's e-mail, "
-                         "or no alarm reaches anyone")
+    assert lines[-1] == (
+        "✗ alarm subscription not confirmed (ops@example.org) — click the link in AWS's e-mail, "
+        "or no alarm reaches anyone"
+    )
 
 
 def test_no_stage_no_doctor(aws: None, capsys: pytest.CaptureFixture[str]) -> None:

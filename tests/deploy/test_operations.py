@@ -3,6 +3,7 @@ can publish to; an API access log without bodies or keys, and the alarms read fr
 tracing; API throttling sized for a rush and reserved concurrency as parameters; and cfn-lint clean.
 
 Checked on the template `make package` writes (Chalice's, merged with .chalice/resources.json)."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,11 @@ def metric_names(props: dict[str, Any]) -> set[tuple[str, str]]:
         return value["Fn::Sub"] if isinstance(value, dict) else value
 
     if "Metrics" in props:
-        return {(m["MetricStat"]["Metric"]["Namespace"], name(m["MetricStat"]["Metric"]["MetricName"]))
-                for m in props["Metrics"] if "MetricStat" in m}
+        return {
+            (m["MetricStat"]["Metric"]["Namespace"], name(m["MetricStat"]["Metric"]["MetricName"]))
+            for m in props["Metrics"]
+            if "MetricStat" in m
+        }
     return {(props["Namespace"], name(props["MetricName"]))}
 
 
@@ -56,7 +60,7 @@ def test_each_alarm_watches_what_it_says_and_tells_the_topic(stage: str) -> None
     template = merged(stage)
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     assert set(alarms) == set(ALARMS)
-    (topic_id, _), = resources_of(template, "AWS::SNS::Topic").items()
+    ((topic_id, _),) = resources_of(template, "AWS::SNS::Topic").items()
     for lid, alarm in alarms.items():
         props = alarm["Properties"]
         namespace, metric, threshold = ALARMS[lid]
@@ -70,8 +74,10 @@ def test_each_alarm_watches_what_it_says_and_tells_the_topic(stage: str) -> None
             assert metric in metrics.UNITS
             assert props["Dimensions"] == [{"Name": metrics.DIMENSION, "Value": {"Fn::Sub": "haengjeong-${Stage}"}}]
         if namespace == "Haengjeong/Api":  # counted from the access log: a filter of the template writes it
-            made = [f["Properties"]["MetricTransformations"][0] for f in
-                    resources_of(template, "AWS::Logs::MetricFilter").values()]
+            made = [
+                f["Properties"]["MetricTransformations"][0]
+                for f in resources_of(template, "AWS::Logs::MetricFilter").values()
+            ]
             assert any(m["MetricNamespace"] == namespace and m["MetricName"] == {"Fn::Sub": metric} for m in made)
     assert alarms["ChatSlowAlarm"]["Properties"]["ExtendedStatistic"] == "p99"
 
@@ -80,13 +86,17 @@ def test_each_alarm_watches_what_it_says_and_tells_the_topic(stage: str) -> None
 def test_lambda_alarms_cover_every_function(stage: str) -> None:
     template = merged(stage)
     functions = set(resources_of(template, "AWS::Serverless::Function"))
-    watched = {a["Properties"]["Dimensions"][0]["Value"]["Ref"]
-               for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
-               if a["Properties"].get("MetricName") == "Errors"}
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "Errors"
+    }
     assert watched == functions
     tables = set(resources_of(template, "AWS::DynamoDB::Table"))
     throttles = RESOURCES["Resources"]["DynamoThrottlesAlarm"]["Properties"]["Metrics"]
-    assert {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in throttles if "MetricStat" in m} == tables
+    assert {
+        m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"] for m in throttles if "MetricStat" in m
+    } == tables
 
 
 def test_the_alarm_e_mail_is_a_parameter_and_optional() -> None:
@@ -101,8 +111,9 @@ def test_every_function_and_the_api_log_to_a_group_that_expires(stage: str, days
     template = merged(stage)
     groups = resources_of(template, "AWS::Logs::LogGroup").values()
     named = {g["Properties"]["LogGroupName"]["Fn::Sub"] for g in groups}
-    assert named == {"/aws/lambda/${%s}" % fid for fid in resources_of(template, "AWS::Serverless::Function")} | {
-        "/aws/apigateway/haengjeong-${Stage}-access"}
+    assert named == {f"/aws/lambda/${{{fid}}}" for fid in resources_of(template, "AWS::Serverless::Function")} | {
+        "/aws/apigateway/haengjeong-${Stage}-access"
+    }
     for g in groups:
         retention = g["Properties"]["RetentionInDays"]
         assert retention == {"Fn::FindInMap": ["LogRetention", {"Ref": "Stage"}, "Days"]}
@@ -174,15 +185,23 @@ def publishable(template: dict[str, Any], topic_id: str) -> bool:
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         service = (st.get("Principal") or {}).get("Service")
         services = service if isinstance(service, list) else [service]
-        if (st["Effect"] == "Allow" and "cloudwatch.amazonaws.com" in services and "kms:Decrypt" in actions
-                and any(a in ("kms:GenerateDataKey*", "kms:GenerateDataKey") for a in actions)):
+        if (
+            st["Effect"] == "Allow"
+            and "cloudwatch.amazonaws.com" in services
+            and "kms:Decrypt" in actions
+            and any(a in ("kms:GenerateDataKey*", "kms:GenerateDataKey") for a in actions)
+        ):
             return True
     return False
 
 
 def alarm_topics(template: dict[str, Any]) -> set[str]:
-    return {a["Ref"] for alarm in resources_of(template, "AWS::CloudWatch::Alarm").values()
-            for key in ("AlarmActions", "OKActions") for a in alarm["Properties"].get(key, [])}
+    return {
+        a["Ref"]
+        for alarm in resources_of(template, "AWS::CloudWatch::Alarm").values()
+        for key in ("AlarmActions", "OKActions")
+        for a in alarm["Properties"].get(key, [])
+    }
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -197,9 +216,21 @@ def test_every_alarm_goes_to_a_topic_cloudwatch_can_publish_to(stage: str) -> No
     managed["Resources"][topic]["Properties"]["KmsMasterKeyId"] = "alias/aws/sns"
     assert not publishable(managed, topic)
     own = json.loads(json.dumps(template))
-    own["Resources"]["AlarmKey"] = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}]}}}
+    own["Resources"]["AlarmKey"] = {
+        "Type": "AWS::KMS::Key",
+        "Properties": {
+            "KeyPolicy": {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Resource": "*",
+                    }
+                ]
+            }
+        },
+    }
     own["Resources"][topic]["Properties"]["KmsMasterKeyId"] = {"Ref": "AlarmKey"}
     assert publishable(own, topic)
     own["Resources"]["AlarmKey"]["Properties"]["KeyPolicy"]["Statement"][0]["Principal"] = {"AWS": "*"}
@@ -212,20 +243,30 @@ def test_every_alarm_goes_to_a_topic_cloudwatch_can_publish_to(stage: str) -> No
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_api_writes_an_access_log_of_ids_status_and_latency_only(stage: str) -> None:
     template = merged(stage)
-    (api_id, api), = resources_of(template, "AWS::Serverless::Api").items()
+    ((_api_id, api),) = resources_of(template, "AWS::Serverless::Api").items()
     setting = api["Properties"]["AccessLogSetting"]
     assert setting["DestinationArn"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${ApiAccessLogGroup}"}
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${ApiAccessLogGroup}"
+    }
     group = template["Resources"]["ApiAccessLogGroup"]
     assert group["Type"] == "AWS::Logs::LogGroup" and "RetentionInDays" in group["Properties"]
     line = json.loads(setting["Format"].replace("$context.status", "200"))  # what one request's line parses to
     assert {"requestId", "status", "responseLatency", "integrationLatency", "error"} <= set(line)
     assert line["status"] == 200  # a number: the metric filters compare it
     used = set(re.findall(r"\$context\.[\w.]+", setting["Format"]))
-    assert used <= {"$context.requestId", "$context.extendedRequestId", "$context.requestTime",
-                    "$context.httpMethod", "$context.resourcePath", "$context.status", "$context.responseLatency",
-                    "$context.integrationLatency", "$context.integrationStatus", "$context.responseLength",
-                    "$context.error.responseType"}, "no body, header, caller or key in the access log"
+    assert used <= {
+        "$context.requestId",
+        "$context.extendedRequestId",
+        "$context.requestTime",
+        "$context.httpMethod",
+        "$context.resourcePath",
+        "$context.status",
+        "$context.responseLatency",
+        "$context.integrationLatency",
+        "$context.integrationStatus",
+        "$context.responseLength",
+        "$context.error.responseType",
+    }, "no body, header, caller or key in the access log"
     assert "$input" not in setting["Format"]
     # API Gateway writes access logs with the account's CloudWatch role, set before the API's stage exists.
     assert api["DependsOn"] == "ApiGatewayAccount"
@@ -234,7 +275,8 @@ def test_the_api_writes_an_access_log_of_ids_status_and_latency_only(stage: str)
     role = template["Resources"]["ApiGatewayLogsRole"]
     assert role["DeletionPolicy"] == "Retain"  # the account setting outlives the stack
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "apigateway.amazonaws.com"}
+        "Service": "apigateway.amazonaws.com"
+    }
     # The API is named per stage, so the API Gateway metrics of two stages in one account never add up.
     assert resolve(api["Properties"]["Name"], stage) == f"haengjeong-{stage}"
 
@@ -242,8 +284,10 @@ def test_the_api_writes_an_access_log_of_ids_status_and_latency_only(stage: str)
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_access_log_counts_throttled_and_unavailable_replies(stage: str) -> None:
     template = merged(stage)
-    filters = {f["Properties"]["FilterPattern"]: f["Properties"] for f in
-               resources_of(template, "AWS::Logs::MetricFilter").values()}
+    filters = {
+        f["Properties"]["FilterPattern"]: f["Properties"]
+        for f in resources_of(template, "AWS::Logs::MetricFilter").values()
+    }
     assert set(filters) == {"{ $.status = 429 }", "{ $.status = 503 }"}
     for props in filters.values():
         assert props["LogGroupName"] == {"Ref": "ApiAccessLogGroup"}
@@ -253,7 +297,10 @@ def test_the_access_log_counts_throttled_and_unavailable_replies(stage: str) -> 
 
 def test_throttling_is_sized_for_a_rush() -> None:
     # docs/performance.md ("A burst"): a rush on a new survey reaches several hundred requests a second.
-    rate, burst = RESOURCES["Parameters"]["ApiRateLimit"]["Default"], RESOURCES["Parameters"]["ApiBurstLimit"]["Default"]
+    rate, burst = (
+        RESOURCES["Parameters"]["ApiRateLimit"]["Default"],
+        RESOURCES["Parameters"]["ApiBurstLimit"]["Default"],
+    )
     assert rate >= 200 and burst > rate
 
 
@@ -289,7 +336,9 @@ def test_a_zip_with_compiled_modules_is_refused(tmp_path: Path) -> None:
 
 def test_the_operators_guide_has_a_runbook_row_for_every_alarm() -> None:
     guide = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
-    names = {a["Properties"]["AlarmName"]["Fn::Sub"].removeprefix("haengjeong-${Stage}-")
-             for a in resources_of(RESOURCES, "AWS::CloudWatch::Alarm").values()}
+    names = {
+        a["Properties"]["AlarmName"]["Fn::Sub"].removeprefix("haengjeong-${Stage}-")
+        for a in resources_of(RESOURCES, "AWS::CloudWatch::Alarm").values()
+    }
     listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", guide, re.M))
     assert names == listed

@@ -2,6 +2,7 @@
 stack named first, the artifacts bucket made private and encrypted when missing, no deploy before the secret
 exists, the stack deployed with the capabilities SAM needs, and a destroy that keeps the data and guards prod.
 Python, not shell: the same on macOS (bash 3.2) as on Linux."""
+
 from __future__ import annotations
 
 import os
@@ -34,20 +35,37 @@ def run(tmp_path: Path, *args: str, **env: str) -> tuple[int, list[str], str]:
     log = tmp_path / "aws.log"
     log.write_text("")
     full_env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AWS_LOG": str(log), **env}
-    done = subprocess.run([sys.executable, "-m", "scripts.stack", *args], capture_output=True, text=True,
-                          env=full_env, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.stack", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        cwd=ROOT,
+    )
     return done.returncode, log.read_text().splitlines(), done.stdout + done.stderr
 
 
 def test_a_first_deploy_makes_the_artifacts_bucket_then_deploys(tmp_path: Path) -> None:
-    code, calls, out = run(tmp_path, "deploy", "prod", "ap-northeast-2", "build/prod", "--alarm-email",
-                           "ops@example.org", SECRET_EXISTS="1")
+    code, calls, out = run(
+        tmp_path,
+        "deploy",
+        "prod",
+        "ap-northeast-2",
+        "build/prod",
+        "--alarm-email",
+        "ops@example.org",
+        SECRET_EXISTS="1",
+    )
     assert code == 0, out
     assert out.splitlines()[0] == "→ deploying stack haengjeong-prod to account 123456789012, ap-northeast-2"
     assert "confirmation e-mail" in out
     bucket = "haengjeong-artifacts-123456789012-ap-northeast-2"
     joined = "\n".join(calls)
-    assert f"s3api create-bucket --bucket {bucket} --create-bucket-configuration LocationConstraint=ap-northeast-2" in joined
+    assert (
+        f"s3api create-bucket --bucket {bucket} --create-bucket-configuration LocationConstraint=ap-northeast-2"
+        in joined
+    )
     assert "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true" in joined
     assert "put-bucket-encryption" in joined
     (package,) = [c for c in calls if "cloudformation package" in c]
@@ -59,12 +77,22 @@ def test_a_first_deploy_makes_the_artifacts_bucket_then_deploys(tmp_path: Path) 
 
 
 def test_an_existing_bucket_is_used_and_no_secret_means_no_deploy(tmp_path: Path) -> None:
-    code, calls, out = run(tmp_path, "deploy", "prod", "ap-northeast-2", "build/prod", "--artifacts", "my-artifacts",
-                           BUCKET_EXISTS="1")
+    code, calls, out = run(
+        tmp_path, "deploy", "prod", "ap-northeast-2", "build/prod", "--artifacts", "my-artifacts", BUCKET_EXISTS="1"
+    )
     assert code == 1 and "run make rotate-secret STAGE=prod first" in out
     assert not any("create-bucket" in c or "cloudformation" in c for c in calls)
-    code, calls, _ = run(tmp_path, "deploy", "prod", "ap-northeast-2", "build/prod", "--artifacts", "my-artifacts",
-                         BUCKET_EXISTS="1", SECRET_EXISTS="1")
+    code, calls, _ = run(
+        tmp_path,
+        "deploy",
+        "prod",
+        "ap-northeast-2",
+        "build/prod",
+        "--artifacts",
+        "my-artifacts",
+        BUCKET_EXISTS="1",
+        SECRET_EXISTS="1",
+    )
     assert code == 0 and any("--s3-bucket my-artifacts" in c for c in calls)
     assert not any("--parameter-overrides" in c for c in calls)
 

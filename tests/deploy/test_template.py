@@ -6,6 +6,7 @@ to `.chalice/config.json` (names, timeouts, concurrency), to the IAM policy file
 actions the code uses) and to the template Chalice itself generates (merge targets, queue wiring). No network,
 no packaging: Chalice's template is rendered without building the zip.
 """
+
 from __future__ import annotations
 
 import copy
@@ -14,17 +15,18 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from chalice.config import Config
 from chalice.package import TemplateDeepMerger
 from pynamodb.models import Model
 
-from chalicelib.platform import config as app_config
 from chalicelib import runtime
 from chalicelib.export import s3
+from chalicelib.platform import config as app_config
 from chalicelib.storage import binding, tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +34,13 @@ CHALICE_DIR = ROOT / ".chalice"
 RESOURCES = json.loads((CHALICE_DIR / "resources.json").read_text(encoding="utf-8"))
 CONFIG = json.loads((CHALICE_DIR / "config.json").read_text(encoding="utf-8"))
 STAGES = sorted(CONFIG["stages"])
-FUNCTIONS = ("api_handler", "every_minute", "build_export", "import_roster", "backup_tables")  # the Lambda functions app.py defines
+FUNCTIONS = (
+    "api_handler",
+    "every_minute",
+    "build_export",
+    "import_roster",
+    "backup_tables",
+)  # the Lambda functions app.py defines
 RENDER = Path(__file__).resolve().parent / "chalice_template.py"
 
 
@@ -86,7 +94,8 @@ def template_tables(stage: str) -> dict[str, dict[str, Any]]:
 
 def the_one(template: dict[str, Any], kind: str, **where: Any) -> tuple[str, dict[str, Any]]:
     found = [
-        (lid, r) for lid, r in resources_of(template, kind).items()
+        (lid, r)
+        for lid, r in resources_of(template, kind).items()
         if all(r["Properties"].get(k) == v for k, v in where.items())
     ]
     assert len(found) == 1, f"expected one {kind} with {where}, found {[lid for lid, _ in found]}"
@@ -95,8 +104,9 @@ def the_one(template: dict[str, Any], kind: str, **where: Any) -> tuple[str, dic
 
 def export_queue() -> tuple[str, dict[str, Any]]:
     """The queue with a redrive policy (the other queue is its dead-letter queue)."""
-    queues = [(lid, r) for lid, r in resources_of(RESOURCES, "AWS::SQS::Queue").items()
-              if "RedrivePolicy" in r["Properties"]]
+    queues = [
+        (lid, r) for lid, r in resources_of(RESOURCES, "AWS::SQS::Queue").items() if "RedrivePolicy" in r["Properties"]
+    ]
     assert len(queues) == 1, f"expected one export queue with a redrive policy, found {queues}"
     return queues[0]
 
@@ -127,7 +137,7 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
 
     def bind(stage: str) -> dict[type[Model], str]:
         bound = binding.Tables(runtime.dynamo_config(stage_env(stage)))
-        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models)}
+        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models, strict=True)}
 
     yield bind
 
@@ -135,11 +145,11 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
 # --- tables ----------------------------------------------------------------------
 
 
-def _key_schema(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+def _key_schema(items: list[Any]) -> list[tuple[str, str]]:
     return sorted((k["AttributeName"], k["KeyType"]) for k in items)
 
 
-def _attributes(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+def _attributes(items: list[Any]) -> list[tuple[str, str]]:
     return sorted((a["AttributeName"], a["AttributeType"]) for a in items)
 
 
@@ -187,8 +197,11 @@ def test_table_indexes_match_the_model(model: type[Model], bound_tables: Any) ->
 def test_tables_are_recoverable_encrypted_and_kept(model: type[Model], bound_tables: Any) -> None:
     stage = STAGES[0]
     name = bound_tables(stage)[model]
-    (resource,) = [r for r in resources_of(RESOURCES, "AWS::DynamoDB::Table").values()
-                   if resolve(r["Properties"]["TableName"], stage) == name]
+    (resource,) = [
+        r
+        for r in resources_of(RESOURCES, "AWS::DynamoDB::Table").values()
+        if resolve(r["Properties"]["TableName"], stage) == name
+    ]
     props = resource["Properties"]
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"]["SSEEnabled"] is True
@@ -201,16 +214,22 @@ def test_tables_are_recoverable_encrypted_and_kept(model: type[Model], bound_tab
 
 
 def test_export_bucket_is_private_encrypted_and_expires_exports() -> None:
-    lid, bucket = "ExportBucket", RESOURCES["Resources"]["ExportBucket"]
+    _lid, bucket = "ExportBucket", RESOURCES["Resources"]["ExportBucket"]
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (encryption,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
-    expiring = [r for r in props["LifecycleConfiguration"]["Rules"]
-                if r["Status"] == "Enabled" and r.get("Prefix") == s3.KEY_PREFIX]
+    expiring = [
+        r
+        for r in props["LifecycleConfiguration"]["Rules"]
+        if r["Status"] == "Enabled" and r.get("Prefix") == s3.KEY_PREFIX
+    ]
     assert [r["ExpirationInDays"] for r in expiring] == [1]
     assert "WebsiteConfiguration" not in props and "AccessControl" not in props
     # Backups have their own bucket; the ones earlier versions wrote here expire as they always did.
@@ -225,8 +244,10 @@ def test_backups_have_a_versioned_bucket_of_their_own() -> None:
 
     props = RESOURCES["Resources"]["BackupBucket"]["Properties"]
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["PublicAccessBlockConfiguration"] == RESOURCES["Resources"]["ExportBucket"]["Properties"][
-        "PublicAccessBlockConfiguration"]
+    assert (
+        props["PublicAccessBlockConfiguration"]
+        == RESOURCES["Resources"]["ExportBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    )
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (rule,) = props["LifecycleConfiguration"]["Rules"]
     assert rule["Prefix"] == backup.PREFIX and rule["ExpirationInDays"] == {"Ref": "BackupRetentionDays"}
@@ -236,17 +257,22 @@ def test_backups_have_a_versioned_bucket_of_their_own() -> None:
 
 @pytest.mark.parametrize("lid", ["ExportBucket", "BackupBucket"])
 def test_the_buckets_refuse_plain_http(lid: str) -> None:
-    (policy,) = [p for p in resources_of(RESOURCES, "AWS::S3::BucketPolicy").values()
-                 if p["Properties"]["Bucket"] == {"Ref": lid}]
+    (policy,) = [
+        p
+        for p in resources_of(RESOURCES, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": lid}
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert all(s["Effect"] == "Deny" for s in statements), "the bucket policy may only deny"
-    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Action"] == "s3:*"
-               and s["Principal"] == "*" for s in statements)
+    assert any(
+        s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Action"] == "s3:*" and s["Principal"] == "*"
+        for s in statements
+    )
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_export_queue_outlasts_build_export_and_has_a_dead_letter_queue(stage: str) -> None:
-    lid, queue = export_queue()
+    _lid, queue = export_queue()
     props = queue["Properties"]
     # Lambda refuses an SQS event source whose visibility timeout is below the function's timeout.
     assert props["VisibilityTimeout"] >= stage_config(stage).lambda_timeout
@@ -275,7 +301,9 @@ def test_export_pollers_never_exceed_build_export_concurrency(stage: str) -> Non
 @pytest.mark.parametrize("stage", STAGES)
 def test_names_are_the_ones_config_json_gives_the_functions(stage: str, stage_env: Any) -> None:
     s = stage_env(stage)
-    assert sorted(template_tables(stage)) == sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table])
+    assert sorted(template_tables(stage)) == sorted(
+        [s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table]
+    )
     assert resolve(RESOURCES["Resources"]["ExportBucket"]["Properties"]["BucketName"], stage) == s.export_bucket
     assert resolve(RESOURCES["Resources"]["BackupBucket"]["Properties"]["BucketName"], stage) == s.backup_bucket
     assert resolve(export_queue()[1]["Properties"]["QueueName"], stage) == s.export_queue
@@ -289,8 +317,15 @@ def test_stage_parameter_allows_exactly_the_config_stages() -> None:
 
 def test_outputs_name_every_created_resource() -> None:
     # Nothing an operator looks up by name (alarms and log groups carry the stack's names themselves).
-    unnamed = {"AWS::S3::BucketPolicy", "AWS::Lambda::Permission", "AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm",
-               "AWS::SNS::Subscription", "AWS::Logs::MetricFilter", "AWS::ApiGateway::Account"}
+    unnamed = {
+        "AWS::S3::BucketPolicy",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::CloudWatch::Alarm",
+        "AWS::SNS::Subscription",
+        "AWS::Logs::MetricFilter",
+        "AWS::ApiGateway::Account",
+    }
     created = {lid for lid, r in RESOURCES["Resources"].items() if "Type" in r and r["Type"] not in unnamed}
     referenced = set()
     for output in RESOURCES["Outputs"].values():
@@ -351,8 +386,13 @@ def needed_actions() -> set[str]:
     storage = sorted((ROOT / "chalicelib" / "storage").glob("*.py"))
     dynamo = "\n".join(path.read_text(encoding="utf-8") for path in storage)
     needed = set().union(*(actions for pattern, actions in DYNAMODB_CALLS.items() if re.search(pattern, dynamo)))
-    for module in ("chalicelib/export/s3.py", "chalicelib/jobs/queues.py", "chalicelib/platform/secrets.py", "chalicelib/jobs/backup.py",
-                   "chalicelib/storage/pushlog.py"):
+    for module in (
+        "chalicelib/export/s3.py",
+        "chalicelib/jobs/queues.py",
+        "chalicelib/platform/secrets.py",
+        "chalicelib/jobs/backup.py",
+        "chalicelib/storage/pushlog.py",
+    ):
         text = _source(module)
         calls = set(re.findall(r"client\.(\w+)\(", text))
         calls |= set(re.findall(r"(?:generate_presigned_url|get_paginator)\(\s*\"(\w+)\"", text))
@@ -410,7 +450,8 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
     table_arns = {f"arn:aws:dynamodb:{REGION}:*:table/{name}" for name in names.values()}
     index_arns = {
         f"arn:aws:dynamodb:{REGION}:*:table/{names[model]}/index/{index['index_name']}"
-        for model in tables.MODELS for index in model._get_schema()["global_secondary_indexes"]
+        for model in tables.MODELS
+        for index in model._get_schema()["global_secondary_indexes"]
     }
     bucket = resolve(RESOURCES["Resources"]["ExportBucket"]["Properties"]["BucketName"], stage)
     backups = resolve(RESOURCES["Resources"]["BackupBucket"]["Properties"]["BucketName"], stage)
@@ -427,8 +468,10 @@ def test_policy_grants_exactly_the_created_resources(stage: str, bound_tables: A
         **{a: queue_arn for a in needed_actions() if a.startswith("sqs:")},
         **{a: {"*"} for a in XRAY},  # X-Ray has no resources to name
         # The two parameters the functions are told to read, and nothing else under the stage's path.
-        "ssm:GetParameter": {f"arn:aws:ssm:{REGION}:*:parameter{name}"
-                             for name in (s.skill_secret_param, s.event_api_key_param, s.privacy_key_param)},
+        "ssm:GetParameter": {
+            f"arn:aws:ssm:{REGION}:*:parameter{name}"
+            for name in (s.skill_secret_param, s.event_api_key_param, s.privacy_key_param)
+        },
     }
     assert s.skill_secret_param.startswith(f"/haengjeong/{stage}/")
     assert s.event_api_key_param.startswith(f"/haengjeong/{stage}/")
@@ -467,7 +510,11 @@ def chalice_template(stage: str) -> dict[str, Any]:
         env["AWS_DEFAULT_REGION"] = REGION
         done = subprocess.run(
             [sys.executable, str(RENDER), str(ROOT), stage],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         _rendered[stage] = json.loads(done.stdout)
@@ -476,7 +523,9 @@ def chalice_template(stage: str) -> dict[str, Any]:
 
 def function_roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The roles the functions run with (by logical id)."""
-    used = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(template, "AWS::Serverless::Function").values()}
+    used = {
+        f["Properties"]["Role"]["Fn::GetAtt"][0] for f in resources_of(template, "AWS::Serverless::Function").values()
+    }
     return {lid: r for lid, r in resources_of(template, "AWS::IAM::Role").items() if lid in used}
 
 
@@ -505,12 +554,16 @@ def test_the_export_function_reads_the_created_queue(stage: str) -> None:
     template = merged(stage)
     queue_id, queue = export_queue()
     functions = resources_of(template, "AWS::Serverless::Function")
-    sqs_events = [(fid, name, e) for fid, f in functions.items()
-                  for name, e in f["Properties"].get("Events", {}).items() if e["Type"] == "SQS"]
+    sqs_events = [
+        (fid, name, e)
+        for fid, f in functions.items()
+        for name, e in f["Properties"].get("Events", {}).items()
+        if e["Type"] == "SQS"
+    ]
     assert len(sqs_events) == 1
     fid, name, event = sqs_events[0]
     # The ARN comes from the created queue (an implicit dependency), not from a name that may not exist yet.
-    assert event["Properties"]["Queue"] == {"Fn::Sub": "${%s.Arn}" % queue_id}
+    assert event["Properties"]["Queue"] == {"Fn::Sub": f"${{{queue_id}.Arn}}"}
     assert functions[fid]["Properties"]["Timeout"] <= queue["Properties"]["VisibilityTimeout"]
     assert "ReservedConcurrentExecutions" not in functions[fid]["Properties"]
     # What Chalice wired by name (app.py: on_sqs_message(queue=settings().export_queue)) is that queue.
@@ -524,7 +577,7 @@ def test_no_secret_is_in_the_config_or_the_template(stage: str, stage_env: Any) 
     assert s.skill_secret == "" and s.skill_secret_param, "the skill secret is read from SSM, never the environment"
     assert s.privacy_key == "" and s.privacy_key_param, "the privacy key is read from SSM, never the environment"
     text = json.dumps(merged(stage))
-    assert "HJ_SKILL_SECRET\"" not in text and "REPLACE-ME" not in text
+    assert 'HJ_SKILL_SECRET"' not in text and "REPLACE-ME" not in text
     for function in FUNCTIONS:
         env = stage_config(stage, function).environment_variables
         assert not any("SECRET" in k and not k.endswith("_PARAM") for k in env), function
@@ -539,7 +592,8 @@ def test_the_bucket_name_carries_the_account_so_two_organisations_can_deploy_a_s
     bucket = template["Resources"]["ExportBucket"]
     assert bucket["Properties"]["BucketName"] == {"Fn::Sub": "haengjeong-${Stage}-exports-${AWS::AccountId}"}
     assert template["Resources"]["BackupBucket"]["Properties"]["BucketName"] == {
-        "Fn::Sub": "haengjeong-${Stage}-backups-${AWS::AccountId}"}
+        "Fn::Sub": "haengjeong-${Stage}-backups-${AWS::AccountId}"
+    }
     for fid, f in resources_of(template, "AWS::Serverless::Function").items():
         value = f["Properties"]["Environment"]["Variables"]["HJ_EXPORT_BUCKET"]
         assert value == {"Fn::Sub": f"haengjeong-{stage}-exports-${{AWS::AccountId}}"}, fid
@@ -559,7 +613,7 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
     # notifications), so the bucket it creates names the plain function app.py defines for it.
     template = merged(stage)
     functions = resources_of(template, "AWS::Serverless::Function")
-    bucket_id, bucket = "ExportBucket", template["Resources"]["ExportBucket"]
+    _bucket_id, bucket = "ExportBucket", template["Resources"]["ExportBucket"]
     (config,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     fid = config["Function"]["Fn::GetAtt"][0]
     assert config["Function"] == {"Fn::GetAtt": [fid, "Arn"]} and fid in functions
@@ -568,15 +622,20 @@ def test_the_bucket_calls_the_import_function_for_uploads_only(stage: str) -> No
     assert config["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": s3.UPLOAD_PREFIX}]}}
     assert not s3.PAGE_PREFIX.startswith(s3.UPLOAD_PREFIX), "writing an upload page would trigger an import"
     # S3 checks it may invoke the function when the notification is set: the permission comes first.
-    (pid, permission), = [(lid, r) for lid, r in resources_of(template, "AWS::Lambda::Permission").items()
-                          if r["Properties"]["Principal"] == "s3.amazonaws.com"]
+    ((pid, permission),) = [
+        (lid, r)
+        for lid, r in resources_of(template, "AWS::Lambda::Permission").items()
+        if r["Properties"]["Principal"] == "s3.amazonaws.com"
+    ]
     assert bucket["DependsOn"] == pid
     props = permission["Properties"]
     assert props["FunctionName"] == {"Ref": fid} and props["Principal"] == "s3.amazonaws.com"
     assert props["Action"] == "lambda:InvokeFunction" and props["SourceAccount"] == {"Ref": "AWS::AccountId"}
     # The bucket by name, not by Ref: a Ref would make bucket and permission depend on each other.
     name = resolve(bucket["Properties"]["BucketName"], stage)
-    assert on_account(props["SourceArn"]["Fn::Sub"].replace("${Stage}", stage)) == f"arn:${{AWS::Partition}}:s3:::{name}"
+    assert (
+        on_account(props["SourceArn"]["Fn::Sub"].replace("${Stage}", stage)) == f"arn:${{AWS::Partition}}:s3:::{name}"
+    )
     # Reading a roster file of thousands of rows takes openpyxl and more than a chat reply's time.
     cfg = stage_config(stage, "import_roster")
     assert cfg.lambda_timeout >= 60 and cfg.lambda_memory_size >= 1024
@@ -596,7 +655,9 @@ def test_every_function_reads_the_names_the_stack_creates(stage: str, monkeypatc
         for var, value in function["Properties"]["Environment"]["Variables"].items():
             monkeypatch.setenv(var, resolve(value, stage))
         s = app_config.settings()
-        assert sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table]) == tables_created, fid
+        assert (
+            sorted([s.users_table, s.surveys_table, s.answers_table, s.audit_table, s.roster_table]) == tables_created
+        ), fid
         assert s.export_bucket == resolve(bucket["Properties"]["BucketName"], stage), fid
         assert s.export_queue == resolve(export_queue()[1]["Properties"]["QueueName"], stage), fid
 
@@ -610,7 +671,8 @@ def test_each_function_has_a_role_of_its_own_policy(stage: str) -> None:
     # The one other role is API Gateway's, for its access logs, with AWS's policy for exactly that.
     (other,) = set(resources_of(template, "AWS::IAM::Role")) - set(roles)
     assert template["Resources"][other]["Properties"]["ManagedPolicyArns"] == [
-        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}]
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}
+    ]
     by_handler = {f["Properties"]["Handler"]: f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     for function in FUNCTIONS:
         handler = "app.app" if function == "api_handler" else f"app.{function}"

@@ -9,12 +9,13 @@
 
 Ids are made up but shaped like real ones (see docs/kakao-protocol.md, "What a request carries").
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("channel_text", "channel_quickreply", "channel_callback", "bot_test", "skill_test", "legacy_2018")
@@ -22,12 +23,12 @@ NAMES = ("channel_text", "channel_quickreply", "channel_callback", "bot_test", "
 _UNSET: Any = object()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> str:
     return (HERE / f"{name}.json").read_text(encoding="utf-8")
 
 
-def event(name: str, utterance: Optional[str] = _UNSET, user_id: Union[str, int, None] = _UNSET) -> dict[str, Any]:
+def event(name: str, utterance: str | None = _UNSET, user_id: str | int | None = _UNSET) -> dict[str, Any]:
     """A fresh copy of the named request, with the utterance and/or user id replaced.
 
     The user id is replaced everywhere the shape repeats it (``botUserKey`` and

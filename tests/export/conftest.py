@@ -1,8 +1,9 @@
 """Fixtures for export tests: a survey with every question kind and awkward answers."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -1,4 +1,5 @@
 """Surveys for the results page's tests: one answered in chat against a roster, one big and awkward one."""
+
 from __future__ import annotations
 
 import random
@@ -9,8 +10,8 @@ from harness import START, Chat, load_roster, make_bbq
 
 from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, TIME, YESNO
 from chalicelib.domain.model import ADMIN, KST, Answer, Member, Question, Survey
-from chalicelib.domain.roster_records import RosterEntry
 from chalicelib.domain.results import Results, gather
+from chalicelib.domain.roster_records import RosterEntry
 
 TITLE = "BBQ 회식"
 ROSTER = [
@@ -37,8 +38,11 @@ def bbq_world() -> tuple[Chat, FakeExporter]:
     c.say("등록 2중대 이영희 0007", who="이영희")
     c.say("등록 2중대 박민수 1111", who="박민수")
     make_bbq(c)
-    for who, texts in [("홍길동", ["치킨", "3", MEMOS[0]]), ("이영희", ["피자", "2", MEMOS[1]]),
-                       ("박민수", ["피자", "5", "건너뛰기"])]:
+    for who, texts in [
+        ("홍길동", ["치킨", "3", MEMOS[0]]),
+        ("이영희", ["피자", "2", MEMOS[1]]),
+        ("박민수", ["피자", "5", "건너뛰기"]),
+    ]:
         c.clock.advance(minutes=90)
         c.as_(who).say(f"신청 {TITLE}")
         for t in texts:
@@ -47,7 +51,7 @@ def bbq_world() -> tuple[Chat, FakeExporter]:
     return c, ex
 
 
-AWKWARD = '<script>alert("제목")</script> & \'따옴표\''
+AWKWARD = "<script>alert(\"제목\")</script> & '따옴표'"
 LONG = "아주아주긴선택지이름이라서한줄에다들어가지않아요정말로"
 
 
@@ -66,8 +70,9 @@ def big_inputs(n: int = 2000, units: int = 12, seed: int = 7) -> tuple:
         owner="admin-1",
         description="설명에 <a href='https://example.com'>링크</a>를 넣어도\n글자로만 보여요.",
         questions=[
-            Question("q1", "종목을 골라 주세요 " + AWKWARD, CHOICE, options=options,
-                     capacity={"치킨": 500, options[2]: 390}),  # the second is full
+            Question(
+                "q1", "종목을 골라 주세요 " + AWKWARD, CHOICE, options=options, capacity={"치킨": 500, options[2]: 390}
+            ),  # the second is full
             Question("q2", "간식", MULTI, options=["김밥", "과자", "음료", "과일"]),
             Question("q3", "인원", NUMBER, unit="명", min=0, max=10),
             Question("q4", "버스 이용", YESNO),
@@ -87,22 +92,24 @@ def big_inputs(n: int = 2000, units: int = 12, seed: int = 7) -> tuple:
         pick = rnd.choice(options)
         counts[pick] = counts.get(pick, 0) + 1
         at = start + timedelta(minutes=rnd.randint(0, 21 * 24 * 60))
-        answers.append(Answer(
-            survey_id=s.id,
-            user_key=f"user-{i:05d}",
-            name=f"이름{i:05d}",
-            unit=rnd.choice(unit_names),
-            values={
-                "q1": pick,
-                "q2": rnd.sample(["김밥", "과자", "음료", "과일"], rnd.randint(0, 3)),
-                "q3": rnd.randint(0, 10),
-                "q4": rnd.random() < 0.6,
-                "q5": f"{rnd.randint(7, 10):02d}:{rnd.choice(['00', '30'])}",
-                "q6": "2026-12-05",
-                "q7": f"자유 답변 {i:05d}",
-            },
-            submitted_at=at.isoformat(),
-        ))
+        answers.append(
+            Answer(
+                survey_id=s.id,
+                user_key=f"user-{i:05d}",
+                name=f"이름{i:05d}",
+                unit=rnd.choice(unit_names),
+                values={
+                    "q1": pick,
+                    "q2": rnd.sample(["김밥", "과자", "음료", "과일"], rnd.randint(0, 3)),
+                    "q3": rnd.randint(0, 10),
+                    "q4": rnd.random() < 0.6,
+                    "q5": f"{rnd.randint(7, 10):02d}:{rnd.choice(['00', '30'])}",
+                    "q6": "2026-12-05",
+                    "q7": f"자유 답변 {i:05d}",
+                },
+                submitted_at=at.isoformat(),
+            )
+        )
     s.response_count = n
     s.option_counts = {f"q1:{o}": c for o, c in counts.items()}
     silent = [Member(f"silent-{i}", f"미응답자{i}", unit_names[i % units]) for i in range(150)]

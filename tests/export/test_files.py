@@ -1,4 +1,5 @@
 """S3 upload and presigned links, against moto (in process and as a local server)."""
+
 from __future__ import annotations
 
 import io
@@ -11,11 +12,11 @@ import pytest
 import requests
 
 from chalicelib import runtime
-from chalicelib.platform.config import settings
 from chalicelib.domain.model import now_kst
 from chalicelib.export import s3 as s3_module
-from chalicelib.export.s3 import S3Exporter
 from chalicelib.export.filenames import XLSX_CONTENT_TYPE
+from chalicelib.export.s3 import S3Exporter
+from chalicelib.platform.config import settings
 
 KEY_RE = re.compile(r"^exports/[A-Za-z0-9_-]+/(\d{4})/(\d{2})/([A-Za-z0-9_-]+)/([^/]+)$")
 TITLE = "체육대회 참가 신청"
@@ -130,7 +131,7 @@ def test_delete_prefix_removes_exports_only_under_prefix(s3, exporter):
 
 def test_export_survey_uploads_xlsx_and_csv(s3, exporter, survey, answers):
     links = exporter.export_survey(survey, answers)
-    assert [l.key.rsplit(".", 1)[1] for l in links] == ["xlsx", "csv"]
+    assert [link.key.rsplit(".", 1)[1] for link in links] == ["xlsx", "csv"]
     stamp = f"{now_kst():%Y%m%d}"
     assert links[0].filename == f"{survey.title}_{stamp}.xlsx"
     assert links[1].filename == f"{survey.title}_{stamp}.csv"
@@ -162,7 +163,7 @@ def moto_server(s3_env):
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
+    _host, port = server.get_host_and_port()
     try:
         local = S3Exporter(s3_env, "ap-northeast-2", endpoint=f"http://localhost:{port}")
         local.ensure_bucket()

@@ -1,5 +1,6 @@
 """The results page: its numbers are 현황's and 미응답's, it holds nothing personal, it escapes what people
 typed, it loads nothing; its charts and its timeline; stored on S3 beside the survey's exports."""
+
 from __future__ import annotations
 
 import re
@@ -106,9 +107,9 @@ def test_number_sums_and_averages_are_status_s(bbq) -> None:
     by_option = dict(re.findall(r"(\S+) (\d+)", re.search(r"보기별: (.*)", status)[1]))
     assert (total, count, by_option) == (10, 3, {"치킨": "3", "피자": "7"})
     page = Page(html)
-    stats = page.texts[page.texts.index("2. 수량"):]
+    stats = page.texts[page.texts.index("2. 수량") :]
     assert stats[2:8] == [str(total), "합계", "3.33", "평균", f"{count}명", "응답"]
-    by_option_drawn = stats[stats.index("보기별 합계"):]
+    by_option_drawn = stats[stats.index("보기별 합계") :]
     assert [by_option_drawn[by_option_drawn.index(o) + 1] for o in by_option] == list(by_option.values())
 
 
@@ -117,10 +118,14 @@ def test_units_are_status_s_with_missing_s_beside(bbq) -> None:
     said = re.findall(r"• (\S+) (\d+)명, 수량 (\d+)", status)
     assert said == [("1중대", "1", "3"), ("2중대", "2", "7")]
     assert [(u.unit, u.answered, u.missing) for u in results.units] == [
-        ("1중대", 1, 1), ("2중대", 2, 1), ("3중대", 0, 1), ("본부", 0, 1)]
+        ("1중대", 1, 1),
+        ("2중대", 2, 1),
+        ("3중대", 0, 1),
+        ("본부", 0, 1),
+    ]
     page = Page(html)
     assert page.after("2중대") == "2/3명 · 67%"
-    table = page.texts[page.texts.index("소속별 합계"):]
+    table = page.texts[page.texts.index("소속별 합계") :]
     assert table[1:9] == ["소속", "수량", "1중대", "3", "2중대", "7", "3중대", "–"]
 
 
@@ -194,8 +199,18 @@ def test_text_width_fit_and_wrap() -> None:
 
 
 def test_nice_ceiling() -> None:
-    assert [svg.nice_ceiling(n) for n in (0, 1, 2, 3, 7, 11, 41, 100, 101, 2400)] == [1, 1, 2, 5, 10, 20, 50, 100,
-                                                                                      200, 5000]
+    assert [svg.nice_ceiling(n) for n in (0, 1, 2, 3, 7, 11, 41, 100, 101, 2400)] == [
+        1,
+        1,
+        2,
+        5,
+        10,
+        20,
+        50,
+        100,
+        200,
+        5000,
+    ]
 
 
 def widths(drawn: str, cls: str) -> list[float]:
@@ -203,8 +218,9 @@ def widths(drawn: str, cls: str) -> list[float]:
 
 
 def test_bars_share_one_scale_and_a_limit_is_the_track() -> None:
-    drawn = svg.bars([svg.Row("가", 10, None, "10명"), svg.Row("나", 5, 20, "5/20명"), svg.Row("다", 0, None, "0명")],
-                     "차트")
+    drawn = svg.bars(
+        [svg.Row("가", 10, None, "10명"), svg.Row("나", 5, 20, "5/20명"), svg.Row("다", 0, None, "0명")], "차트"
+    )
     bars, tracks = widths(drawn, "bar"), widths(drawn, "track")
     assert len(bars) == 2 and bars[0] == pytest.approx(2 * bars[1], abs=0.2)  # 0 draws no bar
     assert tracks == [pytest.approx(4 * bars[1], abs=0.2)]  # 나's capacity of 20 is the longest thing: the full width
@@ -235,8 +251,9 @@ def test_running_total_and_goal() -> None:
     ys = [float(p.split(",")[1]) for p in points]
     assert ys[0] > ys[1] > ys[2]  # rising (y grows downwards)
     assert 'class="goal"' in drawn and "대상 10명" in drawn and ">10<" in drawn  # the scale reaches the goal
-    assert "<polyline" not in svg.running([4], ["a"], None, "", "누적") and "<circle" in svg.running([4], ["a"], None,
-                                                                                                    "", "누적")
+    assert "<polyline" not in svg.running([4], ["a"], None, "", "누적") and "<circle" in svg.running(
+        [4], ["a"], None, "", "누적"
+    )
     assert svg.running([], [], None, "", "누적") == ""
 
 
@@ -272,13 +289,19 @@ def test_timeline_days_are_korean_days() -> None:
     last = datetime.fromisoformat("2026-11-25T15:30:00+00:00")  # 11/26 00:30 in Korea
     step, moments = timeline([first, last])
     assert step == DAY and [m.count for m in moments] == [1, 0, 0, 0, 1]
-    assert (moments[0].start, moments[-1].start) == (datetime(2026, 11, 22, tzinfo=KST), datetime(2026, 11, 26, tzinfo=KST))
+    assert (moments[0].start, moments[-1].start) == (
+        datetime(2026, 11, 22, tzinfo=KST),
+        datetime(2026, 11, 26, tzinfo=KST),
+    )
 
 
 def test_answers_without_a_submit_time_are_left_off_the_timeline_and_said() -> None:
     s = Survey("s", "제목", "o", [Question("q", "수량", "number")])
-    answers = [Answer("s", "a", {"q": 1}, submitted_at=START.isoformat()), Answer("s", "b", {"q": 2}),
-               Answer("s", "c", {"q": 3}, submitted_at="2026-11-23T10:00:00")]  # no offset: Korean time
+    answers = [
+        Answer("s", "a", {"q": 1}, submitted_at=START.isoformat()),
+        Answer("s", "b", {"q": 2}),
+        Answer("s", "c", {"q": 3}, submitted_at="2026-11-23T10:00:00"),
+    ]  # no offset: Korean time
     r = gather(s, answers, 5, [], None, START)
     assert r.untimed == 1 and sum(m.count for m in r.timeline) == 2 and r.answered == 3
     assert r.timeline[-1].start == datetime(2026, 11, 23, 10, tzinfo=KST)

@@ -4,6 +4,7 @@ scrolls sideways, keeps every chart's text inside its chart, and its policy stop
 Runs Debian's Chromium (``/usr/bin/chromium``) headless through Playwright, serving the page from a local
 HTTP server on a free port. Screenshots go to ``.artifacts/``.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,15 @@ from reportdata import TITLE, bbq_world, big_results
 from chalicelib.export.report import render
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE = {"width": 360, "height": 740}
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 
@@ -35,7 +43,7 @@ SERVED: list[str] = []  # the paths the local server was asked for
 
 
 class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         SERVED.append(self.path)
 
 
@@ -70,16 +78,18 @@ class Opened:
     """A page opened at a phone's size, with every request it made and every problem it logged."""
 
     def __init__(self, browser: Any, url: str, scheme: str = "light") -> None:
-        self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, color_scheme=scheme,
-                                           is_mobile=True, has_touch=True)
+        self.context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, color_scheme=scheme, is_mobile=True, has_touch=True
+        )
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.refused: list[tuple[str, str]] = []  # (URL, why) of requests the browser did not make
         self.problems: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("requestfailed", lambda r: self.refused.append((r.url, r.failure or "")))
-        self.page.on("console", lambda m: self.problems.append(f"{m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console", lambda m: self.problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.ok
@@ -145,8 +155,10 @@ def test_the_page_s_policy_stops_what_might_slip_in(browser: Any, site: tuple[st
     """Were something to get past the escaping, the page's own policy would keep the browser from loading or
     running it: proof that the policy is the one the browser enforces, not decoration."""
     base, _ = site
-    planted = (f'<img src="{base}planted.png"><script>document.title = "ran"</script>'
-               f'<link rel="stylesheet" href="{base}planted.css">')
+    planted = (
+        f'<img src="{base}planted.png"><script>document.title = "ran"</script>'
+        f'<link rel="stylesheet" href="{base}planted.css">'
+    )
     url = publish(site, "planted.html", render(big_results(10)).replace("<main>", "<main>" + planted, 1))
     before = len(SERVED)
     opened = Opened(browser, url)

@@ -1,4 +1,5 @@
 """The 요약 sheet: first in a survey's workbook, the figures 현황 says, bar charts beside their tables."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ NS = {
 
 
 def summary_rows(wb: Any) -> list[tuple[Any, ...]]:
-    return [r for r in wb[SUMMARY_SHEET].iter_rows(values_only=True)]
+    return list(wb[SUMMARY_SHEET].iter_rows(values_only=True))
 
 
 def table(rows: list[tuple[Any, ...]], heading: str) -> list[tuple[Any, ...]]:
@@ -105,14 +106,20 @@ def test_summary_is_first_and_says_what_status_says(exporter, s3):
     said_units = [f"• {r[0]} {r[1]}명, 수량 {fmt_number(r[4])}" for r in units[1:] if r[1]]
     assert said_units == lines[lines.index("소속별:") + 1 :]
     assert [trimmed(r)[:4] for r in units[1:]] == [
-        ["(소속 없음)", 1, 1, 1], ["1중대", 2, 2, 1], ["2중대", 1, 2, 0.5], ["본부", 0, 1, 0],
+        ["(소속 없음)", 1, 1, 1],
+        ["1중대", 2, 2, 1],
+        ["2중대", 1, 2, 0.5],
+        ["본부", 0, 1, 0],
     ]
     assert sum(r[2] for r in units[1:]) == overview["대상 인원"]
 
     # Every question's count of answers; the free-text answers themselves stay out.
     per_question = table(rows, "문항별 응답")
     assert [trimmed(r) for r in per_question[1:]] == [
-        ["1. 메뉴를 골라 주세요", "선택", 4], ["2. 수량", "숫자", 4], ["3. 메모", "주관식", 2], ["4. 곁들임", "복수선택", 3]
+        ["1. 메뉴를 골라 주세요", "선택", 4],
+        ["2. 수량", "숫자", 4],
+        ["3. 메모", "주관식", 2],
+        ["4. 곁들임", "복수선택", 3],
     ]
     assert "3. 메모: 응답 2" in lines
     values = {v for r in rows for v in r if isinstance(v, str)}
@@ -146,7 +153,9 @@ def test_summary_reuses_the_status_counting(monkeypatch):
     for name in ("questions", "units"):
         monkeypatch.setattr(tally, name, spy(name))
     captured: dict[str, Any] = {}
-    monkeypatch.setattr(s3_module.S3Exporter, "put_and_link", lambda self, body, *a, **k: captured.setdefault(a[1], body))
+    monkeypatch.setattr(
+        s3_module.S3Exporter, "put_and_link", lambda self, body, *a, **k: captured.setdefault(a[1], body)
+    )
     s3_module.S3Exporter("b", "ap-northeast-2").export_survey(s, answers, Reach(target=6))
     assert sorted(seen) == ["questions", "units"]  # counted once each, by 현황's functions
     assert openpyxl.load_workbook(io.BytesIO(captured["xlsx"])).sheetnames[0] == SUMMARY_SHEET
@@ -196,13 +205,15 @@ def chart_parts(data: bytes) -> tuple[list[dict[str, Any]], list[tuple[int, int]
         for n in sorted(names, key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1])[0])):
             root = ET.fromstring(z.read(n))
             bar = root.find(".//c:barChart", NS)
-            charts.append({
-                "title": "".join(t.text or "" for t in root.findall("./c:chart/c:title//a:t", NS)),
-                "direction": bar.find("c:barDir", NS).get("val") if bar is not None else None,
-                "values": [f.text for f in root.findall(".//c:ser/c:val//c:f", NS)],
-                "categories": [f.text for f in root.findall(".//c:ser/c:cat//c:f", NS)],
-                "name": [f.text for f in root.findall(".//c:ser/c:tx//c:f", NS)],
-            })
+            charts.append(
+                {
+                    "title": "".join(t.text or "" for t in root.findall("./c:chart/c:title//a:t", NS)),
+                    "direction": bar.find("c:barDir", NS).get("val") if bar is not None else None,
+                    "values": [f.text for f in root.findall(".//c:ser/c:val//c:f", NS)],
+                    "categories": [f.text for f in root.findall(".//c:ser/c:cat//c:f", NS)],
+                    "name": [f.text for f in root.findall(".//c:ser/c:tx//c:f", NS)],
+                }
+            )
         drawings = [n for n in z.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)]
         anchors = []
         for n in drawings:
@@ -226,16 +237,21 @@ def test_a_bar_chart_beside_each_option_table_and_the_units():
         return head, head + len(table(rows, heading)) - 1
 
     expected = []
-    for heading, title in [("1. 메뉴를 골라 주세요 (선택)", "1. 메뉴를 골라 주세요"), ("4. 곁들임 (복수선택)", "4. 곁들임"),
-                           ("소속별 응답", "소속별 응답")]:
+    for heading, title in [
+        ("1. 메뉴를 골라 주세요 (선택)", "1. 메뉴를 골라 주세요"),
+        ("4. 곁들임 (복수선택)", "4. 곁들임"),
+        ("소속별 응답", "소속별 응답"),
+    ]:
         head, last = rows_of(heading)
-        expected.append({
-            "title": title,
-            "direction": "bar",
-            "values": [f"'{SUMMARY_SHEET}'!$B${head + 1}:$B${last}"],
-            "categories": [f"'{SUMMARY_SHEET}'!$A${head + 1}:$A${last}"],
-            "name": [f"'{SUMMARY_SHEET}'!B{head}"],  # the header: the series' name
-        })
+        expected.append(
+            {
+                "title": title,
+                "direction": "bar",
+                "values": [f"'{SUMMARY_SHEET}'!$B${head + 1}:$B${last}"],
+                "categories": [f"'{SUMMARY_SHEET}'!$A${head + 1}:$A${last}"],
+                "name": [f"'{SUMMARY_SHEET}'!B{head}"],  # the header: the series' name
+            }
+        )
     assert charts == expected
     assert len(anchors) == 3
 
@@ -245,16 +261,22 @@ def test_a_bar_chart_beside_each_option_table_and_the_units():
         assert (col + 1, row + 1) == (chart.column, chart.row)
         covered = rows[chart.row - 1 : chart.row - 1 + chart.rows]
         assert all(v is None for r in covered for v in r[chart.column - 2 :]), chart
-    for upper, lower in zip(spec.charts, spec.charts[1:]):
+    for upper, lower in zip(spec.charts, spec.charts[1:], strict=False):
         assert upper.row + upper.rows <= lower.row
 
 
 def test_printed_pages_never_cut_a_table_or_its_chart():
     options = [f"보기{i}" for i in range(1, 9)]
-    s = Survey(id="s", title="긴 조사", owner="o",
-               questions=[Question(f"c{n}", f"질문 {n}", CHOICE, options=options) for n in range(1, 7)])
-    answers = [Answer("s", f"u{i}", {f"c{n}": options[(i + n) % 8] for n in range(1, 7)}, name="n", unit=f"{i % 5}반")
-               for i in range(30)]
+    s = Survey(
+        id="s",
+        title="긴 조사",
+        owner="o",
+        questions=[Question(f"c{n}", f"질문 {n}", CHOICE, options=options) for n in range(1, 7)],
+    )
+    answers = [
+        Answer("s", f"u{i}", {f"c{n}": options[(i + n) % 8] for n in range(1, 7)}, name="n", unit=f"{i % 5}반")
+        for i in range(30)
+    ]
     spec = plan(s, summarize(s, answers))
     breaks = spec.page_breaks(spec.widths())
     assert len(breaks) >= 2  # seven charts of eight bars do not fit on one page
@@ -268,8 +290,12 @@ def test_printed_pages_never_cut_a_table_or_its_chart():
 
 
 def test_a_survey_without_choices_or_answers_still_exports():
-    s = Survey(id="s", title="건의 사항", owner="o",
-               questions=[Question("t", "하고 싶은 말", TEXT), Question("n", "인원", NUMBER, unit="명")])
+    s = Survey(
+        id="s",
+        title="건의 사항",
+        owner="o",
+        questions=[Question("t", "하고 싶은 말", TEXT), Question("n", "인원", NUMBER, unit="명")],
+    )
     data = build_xlsx([(s.title, s, [])], summary=(s, summarize(s, [], None)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [SUMMARY_SHEET, s.title]
@@ -292,7 +318,9 @@ def test_a_survey_without_choices_or_answers_still_exports():
 
 def test_text_from_people_is_never_a_formula_in_the_summary():
     s = Survey(id="s", title="=1+1", owner="o", questions=[Question("c", "@고르기", CHOICE, options=["=A1", "+B"])])
-    answers = [Answer("s", f"u{i}", {"c": o}, name="n", unit=u) for i, (o, u) in enumerate([("=A1", "-2중대"), ("+B", "=1")])]
+    answers = [
+        Answer("s", f"u{i}", {"c": o}, name="n", unit=u) for i, (o, u) in enumerate([("=A1", "-2중대"), ("+B", "=1")])
+    ]
     data = build_xlsx([("t", s, answers)], summary=(s, summarize(s, answers)))
     ws = openpyxl.load_workbook(io.BytesIO(data))[SUMMARY_SHEET]
     texts = {c.value: c for r in ws.iter_rows() for c in r if isinstance(c.value, str)}
@@ -313,7 +341,7 @@ def test_rate_is_the_whole_percent_status_says(rate, target, shown):
     assert summary.rate == shown  # round half to even, as 현황
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx([("t", s, answers)], summary=(s, summary))))[SUMMARY_SHEET]
     cell = next(r[1] for r in ws.iter_rows() if r[0].value == "응답률")
-    assert cell.number_format == "0%" and round(cell.value * 100) == shown
+    assert cell.number_format == "0%" and round(cell.value * 100) == shown  # type: ignore[operator, arg-type]  # a number here
 
 
 def test_master_workbook_has_no_summary(survey, answers):

@@ -1,11 +1,13 @@
 """The 요약 sheet as a spreadsheet program draws it: LibreOffice prints the workbook to PDF, poppler makes the
 first page a PNG (kept as .artifacts/summary_sheet.png), and the charts must be on it, in colour, beside the
 tables."""
+
 from __future__ import annotations
 
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from summary_survey import answered_chat
@@ -35,14 +37,29 @@ def render(xlsx: bytes, tmp: Path) -> Path:
     book.write_bytes(xlsx)
     profile = tmp / "profile"  # a profile of its own: runs never share or wait on one
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp), str(book)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = tmp / "book.pdf"
     assert pdf.exists() and pdf.stat().st_size > 0, "LibreOffice made no PDF"
-    subprocess.run([pdftoppm, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp / "page")],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp / "page")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return tmp / "page.png"
 
 
@@ -66,7 +83,7 @@ def test_summary_page_shows_the_charts_beside_the_tables(tmp_path: Path) -> None
         page = img.convert("RGB")
     width, height = page.size
     assert abs(width - A4_LANDSCAPE[0]) <= 2 and abs(height - A4_LANDSCAPE[1]) <= 2, page.size  # A4, landscape
-    pixels = page.load()
+    pixels: Any = page.load()  # RGB: a (r, g, b) per pixel
     inked = sum(1 for x in range(width) for y in range(height) if sum(pixels[x, y]) < 600)
     assert inked > width * height // 100, "the page is blank"
 

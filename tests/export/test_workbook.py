@@ -1,4 +1,5 @@
 """Rows, xlsx and CSV built from a survey's answers (no AWS)."""
+
 from __future__ import annotations
 
 import csv
@@ -9,13 +10,14 @@ import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import openpyxl
 import pytest
 
-from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.kinds import TEXT
+from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.export import csv_file
 from chalicelib.export.answer_rows import survey_rows
 from chalicelib.export.csv_file import build_csv
@@ -42,19 +44,19 @@ EXPECTED_HEADER = [
 
 
 def _by_name(header: list[str], rows: list[list]) -> dict[str, dict[str, object]]:
-    return {str(r[header.index("이름")]): dict(zip(header, r)) for r in rows}
+    return {str(r[header.index("이름")]): dict(zip(header, r, strict=False)) for r in rows}
 
 
 def _load(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def _sheet_cells(ws) -> dict[str, dict[str, object]]:
+def _sheet_cells(ws) -> dict[str, dict[str, Any]]:
     """Cells of a loaded sheet keyed by the 이름 column, then by header."""
     rows = list(ws.iter_rows())
     header = [c.value for c in rows[0]]
     name_col = header.index("이름")
-    return {str(r[name_col].value): {h: c for h, c in zip(header, r)} for r in rows[1:]}
+    return {str(r[name_col].value): dict(zip(header, r, strict=False)) for r in rows[1:]}
 
 
 # --- survey_rows ------------------------------------------------------------
@@ -66,7 +68,9 @@ def test_header_is_korean_and_question_texts_are_made_unique(survey, answers):
 
 
 def test_question_text_equal_to_a_fixed_column_is_renamed():
-    s = Survey(id="s", title="t", owner="o", questions=[Question("a", "이름"), Question("b", " "), Question("c", "이름")])
+    s = Survey(
+        id="s", title="t", owner="o", questions=[Question("a", "이름"), Question("b", " "), Question("c", "이름")]
+    )
     header, _ = survey_rows(s, [])
     assert header[4:7] == ["이름 (2)", "문항 2", "이름 (3)"]
     assert len(set(header)) == len(header)
@@ -157,7 +161,7 @@ def test_xlsx_xml_holds_no_formula_element(survey, answers):
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert "<f>" not in sheet and "<f " not in sheet
-    assert 'HYPERLINK(&quot;http://x&quot;)' in sheet or 'HYPERLINK("http://x")' in sheet
+    assert "HYPERLINK(&quot;http://x&quot;)" in sheet or 'HYPERLINK("http://x")' in sheet
 
 
 def test_xlsx_header_is_bold_frozen_and_columns_sized(survey, answers):
@@ -165,7 +169,9 @@ def test_xlsx_header_is_bold_frozen_and_columns_sized(survey, answers):
     assert all(c.font.b for c in ws[1])
     assert not ws.cell(row=2, column=3).font.b
     assert ws.freeze_panes == "A2"
-    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(EXPECTED_HEADER) + 1)]
+    widths = [
+        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, len(EXPECTED_HEADER) + 1)
+    ]
     assert all(8 <= w <= 60 for w in widths)
     # A long Korean answer column is wider than the short 소속 column.
     assert widths[EXPECTED_HEADER.index("하고 싶은 말")] > widths[EXPECTED_HEADER.index("소속")]
@@ -190,15 +196,24 @@ def test_xlsx_every_row_keeps_its_own_typed_values():
 
     from chalicelib.domain.kinds import DATE, TIME
 
-    s = Survey(id="s", title="t", owner="o", questions=[Question("d", "날", DATE), Question("t", "시각", TIME),
-                                                         Question("x", "글", TEXT)])
+    s = Survey(
+        id="s",
+        title="t",
+        owner="o",
+        questions=[Question("d", "날", DATE), Question("t", "시각", TIME), Question("x", "글", TEXT)],
+    )
     answers = [
-        Answer("s", f"u{i}", {"d": f"2025-04-{i + 1:02d}", "t": f"{i:02d}:{i:02d}", "x": ["-", "#N/A", "=1+1", "a"][i % 4]},
-               name=f"n{i}", submitted_at=f"2025-03-01T09:{i:02d}:00+09:00",
-               updated_at=f"2025-03-02T10:{i:02d}:00+09:00" if i % 2 else "")
+        Answer(
+            "s",
+            f"u{i}",
+            {"d": f"2025-04-{i + 1:02d}", "t": f"{i:02d}:{i:02d}", "x": ["-", "#N/A", "=1+1", "a"][i % 4]},
+            name=f"n{i}",
+            submitted_at=f"2025-03-01T09:{i:02d}:00+09:00",
+            updated_at=f"2025-03-02T10:{i:02d}:00+09:00" if i % 2 else "",
+        )
         for i in range(20)
     ]
-    header, rows = survey_rows(s, answers)
+    _header, rows = survey_rows(s, answers)
     ws = _load(build_xlsx([("t", s, answers)])).active
     got = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     want = [[datetime.combine(v, time()) if type(v) is date else (None if v == "" else v) for v in r] for r in rows]
@@ -300,7 +315,7 @@ def test_csv_has_bom_header_and_crlf(survey, answers):
 def test_csv_quotes_formula_like_text_but_not_numbers(survey, answers, dangerous):
     rows = _csv_rows(build_csv(survey, answers))
     header = rows[0]
-    by = {dict(zip(header, r))["소속"]: dict(zip(header, r)) for r in rows[1:]}
+    by = {dict(zip(header, r, strict=False))["소속"]: dict(zip(header, r, strict=False)) for r in rows[1:]}
     hong, other, kim = by["총무과"], by["'@SUM(A1)"], by[""]
 
     assert other["이름"] == "'-cmd"
@@ -338,17 +353,27 @@ def test_csv_field_rules():
 def test_export_filename_keeps_korean_and_has_a_readable_ascii_fallback():
     # Before: "survey-export.xlsx", "20261202.xlsx" and "2 _20261202.xlsx" (the Korean dropped).
     assert export_filename("체육대회 참가 신청", "xlsx") == (
-        "cheyukdaehoe-chamga-sincheong.xlsx", "체육대회 참가 신청.xlsx")
+        "cheyukdaehoe-chamga-sincheong.xlsx",
+        "체육대회 참가 신청.xlsx",
+    )
     assert export_filename("회식 메뉴 조사_20261202", "xlsx")[0] == "hoesik-menyu-josa_20261202.xlsx"
     assert export_filename("2중대 설문_20261202", "csv")[0] == "2jungdae-seolmun_20261202.csv"
     assert export_filename("2025 워크숍 Survey", "csv") == ("2025-wokeusyop-Survey.csv", "2025 워크숍 Survey.csv")
     assert export_filename("🍗🍕", "xlsx")[0] == "survey-export.xlsx"  # nothing readable left: never empty
 
 
-@pytest.mark.parametrize("word, latin", [
-    ("음악", "eumak"), ("행정이", "haengjeongi"), ("닭갈비", "dakgalbi"), ("독감 예방접종", "dokgam yebangjeopjong"),
-    ("외출 신청", "oechul sincheong"), ("회의", "hoeui"), ("ABC 뛰기", "ABC ttwigi"),
-])
+@pytest.mark.parametrize(
+    "word, latin",
+    [
+        ("음악", "eumak"),
+        ("행정이", "haengjeongi"),
+        ("닭갈비", "dakgalbi"),
+        ("독감 예방접종", "dokgam yebangjeopjong"),
+        ("외출 신청", "oechul sincheong"),
+        ("회의", "hoeui"),
+        ("ABC 뛰기", "ABC ttwigi"),
+    ],
+)
 def test_hangul_is_romanised_syllable_by_syllable(word, latin):
     from chalicelib.export.romaja import romanize
 
@@ -379,7 +404,7 @@ def test_content_disposition_has_ascii_and_utf8_names():
 
 
 def test_xlsx_lists_who_has_not_answered_on_a_second_sheet(survey, answers):
-    missing = [("1중대", "=HYPERLINK(\"x\")", "3f9c1e", "응답 안 함"), ("2중대", "김철수", "069e77", "미등록")]
+    missing = [("1중대", '=HYPERLINK("x")', "3f9c1e", "응답 안 함"), ("2중대", "김철수", "069e77", "미등록")]
     wb = _load(build_xlsx([(survey.title, survey, answers)], missing=missing))
     assert wb.sheetnames[-1] == "미응답"
     ws = wb["미응답"]

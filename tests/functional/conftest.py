@@ -4,12 +4,14 @@ Each test gets its own table prefix and bucket in its own environment; the app b
 its adapters from that environment (chalicelib.runtime), so nothing leaks between
 tests or to AWS.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pytest
 from harness import Said
@@ -71,7 +73,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         with mock_aws():
             app = runtime.bot()  # what the app builds from this environment (clients made inside moto)
             create_tables(app.store)  # type: ignore[arg-type]
-            app.exporter.ensure_bucket()  # type: ignore[union-attr]
+            app.exporter.ensure_bucket()  # type: ignore[attr-defined]  # the S3 exporter the runtime builds
             yield env
     finally:
         monkeypatch.undo()
@@ -96,7 +98,8 @@ def client(aws: dict[str, str], tmp_path: Path) -> Iterator[Any]:
 
     (tmp_path / ".chalice").mkdir()
     (tmp_path / ".chalice" / "config.json").write_text(
-        json.dumps({"version": "2.0", "app_name": "haengjeong"}), encoding="utf-8")
+        json.dumps({"version": "2.0", "app_name": "haengjeong"}), encoding="utf-8"
+    )
     with Client(app, stage_name="dev", project_dir=str(tmp_path)) as c:
         yield c
 
@@ -105,8 +108,13 @@ def body_of(name: str, utterance: str, user_id: Any) -> bytes:
     return json.dumps(event(name, utterance=utterance, user_id=user_id), ensure_ascii=False).encode("utf-8")
 
 
-def skill(client: Any, body: Any, secret: Optional[str] = SECRET, content_type: str = "application/json",
-          extra_headers: Optional[dict[str, str]] = None) -> Any:
+def skill(
+    client: Any,
+    body: Any,
+    secret: str | None = SECRET,
+    content_type: str = "application/json",
+    extra_headers: dict[str, str] | None = None,
+) -> Any:
     """A raw POST /skill; ``body`` may be bytes, str or a dict (sent as UTF-8 JSON)."""
     if isinstance(body, dict):
         body = json.dumps(body, ensure_ascii=False)

@@ -1,5 +1,6 @@
 """What a message costs in DynamoDB: no chat message scans a table, and a member's message reads the same
 items whether the organisation made one survey or sixty, counted on the app's own client (moto)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -62,10 +63,19 @@ def admin_with_survey(client: Any) -> None:
 def member_round(client: Any, calls: Calls, who: tuple[str, str]) -> dict[str, list[Call]]:
     """A member's messages, and the requests each made."""
     out: dict[str, list[Call]] = {}
-    for label, text in [("register", "등록 2중대 " + who[1][-3:]), ("메뉴", "메뉴"), ("신청 목록", "신청 목록"),
-                        ("신청 <제목>", "신청 BBQ 회식"), ("answer, capacity", "피자"), ("answer", "2"),
-                        ("건너뛰기", "건너뛰기"), ("제출", "제출"), ("내 신청", "내 신청"), ("unknown", "아무 말")]:
-        out[label] = calls.of(lambda: post(client, text, who))
+    for label, text in [
+        ("register", "등록 2중대 " + who[1][-3:]),
+        ("메뉴", "메뉴"),
+        ("신청 목록", "신청 목록"),
+        ("신청 <제목>", "신청 BBQ 회식"),
+        ("answer, capacity", "피자"),
+        ("answer", "2"),
+        ("건너뛰기", "건너뛰기"),
+        ("제출", "제출"),
+        ("내 신청", "내 신청"),
+        ("unknown", "아무 말"),
+    ]:
+        out[label] = calls.of(lambda: post(client, text, who))  # noqa: B023 (called at once, in this turn)
     return out
 
 
@@ -73,8 +83,14 @@ def closed_surveys(n: int) -> None:
     """``n`` surveys made and closed long ago (written straight into the store)."""
     store = runtime.bot().store
     for i in range(n):
-        s = Survey(id=f"{i:08x}", title=f"지난 조사 {i}", owner=ADMIN[1], status=CLOSED,
-                   questions=[Question("q1", "의견")], created_at=f"2025-01-{i % 28 + 1:02d}T00:00:00+09:00")
+        s = Survey(
+            id=f"{i:08x}",
+            title=f"지난 조사 {i}",
+            owner=ADMIN[1],
+            status=CLOSED,
+            questions=[Question("q1", "의견")],
+            created_at=f"2025-01-{i % 28 + 1:02d}T00:00:00+09:00",
+        )
         store.commit([PutSurvey(s)])
 
 
@@ -87,8 +103,13 @@ def test_a_members_messages_cost_the_same_whatever_the_history(client: Any, call
     # the user and listing; the survey with my answer (I registered after it opened and my item remembers
     # no answer: one may be left from an earlier registration); [the form,] the counters for the first
     # question's places left; the draft
-    assert [c.operation for c in first["신청 <제목>"]] == ["BatchGetItem", "BatchGetItem", "GetItem", "GetItem",
-                                                         "PutItem"]
+    assert [c.operation for c in first["신청 <제목>"]] == [
+        "BatchGetItem",
+        "BatchGetItem",
+        "GetItem",
+        "GetItem",
+        "PutItem",
+    ]
     assert [c.operation for c in after["신청 <제목>"]] == ["BatchGetItem", "BatchGetItem", "GetItem", "PutItem"]
     assert [c.operation for c in after["answer"]] == ["GetItem", "PutItem"]  # no listing for an answer
     assert before.keys() == after.keys()
@@ -130,17 +151,62 @@ def test_a_tapped_submit_or_withdraw_reads_the_survey_with_the_member(client: An
 def test_no_chat_message_scans_a_table(client: Any, calls: Calls) -> None:
     admin_with_survey(client)
     member, other = MEMBERS[0], MEMBERS[1]
-    for text in ["등록 2중대 홍길동", "메뉴", "도움말", "신청 목록", "신청 BBQ 회식", "치킨", "1", "메모", "수정",
-                 "수정 1", "피자", "제출", "내 신청", "신청 수정 BBQ 회식", "제출", "신청 취소 BBQ 회식", "예",
-                 "BBQ 회식", "취소", "신청 없는제목", "아무 말", "탈퇴", "아니오"]:
+    for text in [
+        "등록 2중대 홍길동",
+        "메뉴",
+        "도움말",
+        "신청 목록",
+        "신청 BBQ 회식",
+        "치킨",
+        "1",
+        "메모",
+        "수정",
+        "수정 1",
+        "피자",
+        "제출",
+        "내 신청",
+        "신청 수정 BBQ 회식",
+        "제출",
+        "신청 취소 BBQ 회식",
+        "예",
+        "BBQ 회식",
+        "취소",
+        "신청 없는제목",
+        "아무 말",
+        "탈퇴",
+        "아니오",
+    ]:
         post(client, text, member)
     post(client, "등록 3중대 김철수", other)
-    for text in ["내 신청서", "현황 BBQ 회식", "미응답 BBQ 회식", "마감 BBQ 회식", "예", "재개 BBQ 회식", "다운로드 BBQ 회식",
-                 "결과 보기 BBQ 회식",
-                 "관리자 등록 김철수", "관리자 목록", "공동관리자 BBQ 회식 김철수", "관리자 해제 김철수",
-                 "현황 BBQ 회싁", "마스터키", "마감 BBQ 회식", "예", "보관 연장 BBQ 회식", "연장 BBQ 회식 내일 18시",
-                 "반복 BBQ 회식 매주 월 9시", "반복 중지 BBQ 회식", "예약 BBQ 회식 내일 9시", "복사 BBQ 회식", "취소",
-                 "삭제 BBQ 회식", "예", "신청 만들기", "취소"]:
+    for text in [
+        "내 신청서",
+        "현황 BBQ 회식",
+        "미응답 BBQ 회식",
+        "마감 BBQ 회식",
+        "예",
+        "재개 BBQ 회식",
+        "다운로드 BBQ 회식",
+        "결과 보기 BBQ 회식",
+        "관리자 등록 김철수",
+        "관리자 목록",
+        "공동관리자 BBQ 회식 김철수",
+        "관리자 해제 김철수",
+        "현황 BBQ 회싁",
+        "마스터키",
+        "마감 BBQ 회식",
+        "예",
+        "보관 연장 BBQ 회식",
+        "연장 BBQ 회식 내일 18시",
+        "반복 BBQ 회식 매주 월 9시",
+        "반복 중지 BBQ 회식",
+        "예약 BBQ 회식 내일 9시",
+        "복사 BBQ 회식",
+        "취소",
+        "삭제 BBQ 회식",
+        "예",
+        "신청 만들기",
+        "취소",
+    ]:
         post(client, text, ADMIN)
     runtime.every_minute()
     assert calls.log and not [c for c in calls.log if c.operation == "Scan"]

@@ -4,26 +4,28 @@ timeouts and a stalled endpoint give a polite 200 with the current question, in 
 Faults are injected at botocore's ``before-send`` hook of the very clients the app uses, in front of moto, so
 pynamodb's and botocore's own error handling (and botocore's retries of timeouts) run as they would in AWS.
 """
+
 from __future__ import annotations
 
 import json
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from chalicelib import runtime
-from chalicelib.platform.config import settings
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import PutUser
 from chalicelib.export import s3
 from chalicelib.jobs.queues import SqsQueue
-from chalicelib.service.wording import BUSY, SLOW_DOWN
+from chalicelib.platform.config import settings
 from chalicelib.service.budget import Timing
+from chalicelib.service.wording import BUSY, SLOW_DOWN
 from chalicelib.storage import tables
 from tests.functional.conftest import HttpSaid, body_of, post, skill
 from tests.functional.test_skill_api import wizard
@@ -40,24 +42,28 @@ def inject(client: Any, service: str, operation: str, fault: Callable[[Any], Non
 def aws_error(code: str, operation: str, **extra: Any) -> Callable[[Any], None]:
     def fault(request: Any) -> None:
         raise ClientError({"Error": {"Code": code, "Message": "injected"}, **extra}, operation)
+
     return fault
 
 
 def timeout(seconds: float = tables.READ_TIMEOUT_SECONDS) -> Callable[[Any], None]:
     """An attempt that waits for its read timeout, then times out (botocore retries these)."""
+
     def fault(request: Any) -> None:
         time.sleep(seconds)
         raise ReadTimeoutError(endpoint_url=request.url)
+
     return fault
 
 
 def once(fault: Callable[[Any], None]) -> Callable[[Any], None]:
-    fired = []
+    fired: list[Any] = []
 
     def run(request: Any) -> None:
         if not fired:
             fired.append(1)
             fault(request)
+
     return run
 
 
@@ -68,7 +74,7 @@ def dynamodb() -> Any:
 
 def s3_client() -> Any:
     """The boto3 S3 client of the app's exporter."""
-    return runtime.bot().exporter.client  # type: ignore[union-attr]
+    return runtime.bot().exporter.client  # type: ignore[attr-defined]  # the S3 exporter the runtime builds
 
 
 @pytest.fixture
@@ -91,8 +97,10 @@ def stored(store: Any) -> tuple:
     return u.version, u.session, s.response_count, s.option_counts, store.list_answers(s.id)
 
 
-@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException",
-                                  "RequestLimitExceeded", "InternalServerError"])
+@pytest.mark.parametrize(
+    "code",
+    ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"],
+)
 def test_a_throttled_first_read_is_a_polite_200(client: Any, store: Any, code: str) -> None:
     post(client, "등록 2소대 최일병", MEMBER)
     inject(dynamodb(), "dynamodb", "BatchGetItem", aws_error(code, "BatchGetItem"))  # the user and the listing
@@ -100,14 +108,19 @@ def test_a_throttled_first_read_is_a_polite_200(client: Any, store: Any, code: s
     assert said.text == BUSY and said.quick == ["메뉴"]
 
 
-@pytest.mark.parametrize("fault", [
-    aws_error("ProvisionedThroughputExceededException", "PutItem"),
-    aws_error("ThrottlingException", "PutItem"),
-    timeout(0.01),
-    lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
-], ids=["throughput", "throttling", "read-timeout", "no-connection"])
-def test_a_failed_commit_repeats_the_question_and_writes_nothing(client: Any, drafting: Any,
-                                                                 fault: Callable[[Any], None]) -> None:
+@pytest.mark.parametrize(
+    "fault",
+    [
+        aws_error("ProvisionedThroughputExceededException", "PutItem"),
+        aws_error("ThrottlingException", "PutItem"),
+        timeout(0.01),
+        lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
+    ],
+    ids=["throughput", "throttling", "read-timeout", "no-connection"],
+)
+def test_a_failed_commit_repeats_the_question_and_writes_nothing(
+    client: Any, drafting: Any, fault: Callable[[Any], None]
+) -> None:
     """An answer's only write is the member's item (a conditional PutItem)."""
     before = stored(drafting)
     inject(dynamodb(), "dynamodb", "PutItem", fault)
@@ -117,14 +130,22 @@ def test_a_failed_commit_repeats_the_question_and_writes_nothing(client: Any, dr
     assert stored(drafting) == before
 
 
-@pytest.mark.parametrize("fault", [
-    aws_error("ProvisionedThroughputExceededException", "TransactWriteItems"),
-    aws_error("TransactionCanceledException", "TransactWriteItems",
-              CancellationReasons=[{"Code": "ThrottlingError", "Message": "throttled"}]),
-    aws_error("TransactionInProgressException", "TransactWriteItems"),
-], ids=["throughput", "cancelled-throttled", "in-progress"])
-def test_a_failed_transaction_repeats_the_card_and_writes_nothing(client: Any, drafting: Any,
-                                                                  fault: Callable[[Any], None]) -> None:
+@pytest.mark.parametrize(
+    "fault",
+    [
+        aws_error("ProvisionedThroughputExceededException", "TransactWriteItems"),
+        aws_error(
+            "TransactionCanceledException",
+            "TransactWriteItems",
+            CancellationReasons=[{"Code": "ThrottlingError", "Message": "throttled"}],
+        ),
+        aws_error("TransactionInProgressException", "TransactWriteItems"),
+    ],
+    ids=["throughput", "cancelled-throttled", "in-progress"],
+)
+def test_a_failed_transaction_repeats_the_card_and_writes_nothing(
+    client: Any, drafting: Any, fault: Callable[[Any], None]
+) -> None:
     """제출 writes the answer, the counters and the member's item in one transaction."""
     post(client, "3", MEMBER)
     assert "제출 전 확인" in post(client, "건너뛰기", MEMBER)
@@ -163,6 +184,7 @@ def test_a_failed_submit_stores_no_answer_and_no_count(client: Any, drafting: An
 def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:
     """Reads are slow (1.3 s) and then the commit stalls (every attempt waits out its read timeout):
     the reply still leaves within the budget (4.5 s, Kakao allows 5)."""
+
     def slow(request: Any) -> None:
         time.sleep(1.3)
 
@@ -190,12 +212,16 @@ def test_reads_too_slow_to_leave_room_for_the_commit_never_start_it(client: Any,
 # --- S3 failing during 다운로드 -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [
-    aws_error("SlowDown", "PutObject"),
-    aws_error("InternalError", "PutObject"),
-    timeout(0.01),
-    lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
-], ids=["slow-down", "internal", "read-timeout", "no-connection"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        aws_error("SlowDown", "PutObject"),
+        aws_error("InternalError", "PutObject"),
+        timeout(0.01),
+        lambda request: (_ for _ in ()).throw(EndpointConnectionError(endpoint_url=request.url)),
+    ],
+    ids=["slow-down", "internal", "read-timeout", "no-connection"],
+)
 def test_s3_failing_during_download_is_a_polite_200(client: Any, drafting: Any, fault: Callable[[Any], None]) -> None:
     for t in ("3", "건너뛰기", "제출"):
         post(client, t, MEMBER)
@@ -244,8 +270,9 @@ def stalled_endpoint() -> Iterator[str]:
         server.close()
 
 
-def test_a_stalled_dynamodb_answers_busy_within_the_budget(client: Any, aws: dict[str, str], stalled_endpoint: str,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stalled_dynamodb_answers_busy_within_the_budget(
+    client: Any, aws: dict[str, str], stalled_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No moto here: boto talks to a socket that never answers. Bounded by the botocore timeouts of tables.py."""
     monkeypatch.setenv("HJ_DYNAMODB_ENDPOINT", stalled_endpoint)
     started = time.monotonic()
@@ -279,8 +306,11 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
     assert 2 * worst(q._client.meta.config) == SqsQueue.WORST_SEND_SECONDS
 
     t = runtime.timing()
-    assert (t.store_call, t.file_call, t.queue_send) == (tables.WORST_CALL_SECONDS, s3.WORST_CALL_SECONDS,
-                                                         SqsQueue.WORST_SEND_SECONDS)
+    assert (t.store_call, t.file_call, t.queue_send) == (
+        tables.WORST_CALL_SECONDS,
+        s3.WORST_CALL_SECONDS,
+        SqsQueue.WORST_SEND_SECONDS,
+    )
     assert runtime.bot().timing == t
     # Every kind of call fits inside the budget, and a normal message has a second or more to make its calls.
     for need in [t.store_call, t.queue_send, *t.exporter_calls().values()]:
@@ -302,16 +332,28 @@ def test_the_rate_limit_over_dynamodb(client: Any, store: Any, monkeypatch: pyte
     assert refused.text.startswith(SLOW_DOWN) and "초 뒤에 다시 보내 주세요" in refused and refused.quick == ["메뉴"]
     assert store.get_user(MEMBER[1]).version == u.version  # refusing wrote nothing
     item = boto3.client("dynamodb", region_name="ap-northeast-2").get_item(
-        TableName=settings().users_table, Key={"key": {"S": MEMBER[1]}})["Item"]
+        TableName=settings().users_table, Key={"key": {"S": MEMBER[1]}}
+    )["Item"]
     assert 3.9 < float(item["rate"]["L"][1]["N"]) <= 4
 
 
-def test_items_written_before_the_rate_field_still_work(client: Any, store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_items_written_before_the_rate_field_still_work(
+    client: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HJ_RATE_LIMIT", "30")
     ddb = boto3.client("dynamodb", region_name="ap-northeast-2")
-    ddb.put_item(TableName=settings().users_table, Item={
-        "key": {"S": MEMBER[1]}, "name": {"S": "최일병"}, "unit": {"S": "2소대"}, "role": {"N": "0"},
-        "session": {"S": json.dumps({})}, "created_at": {"S": "2026-01-01T00:00:00+09:00"}, "version": {"N": "3"}})
+    ddb.put_item(
+        TableName=settings().users_table,
+        Item={
+            "key": {"S": MEMBER[1]},
+            "name": {"S": "최일병"},
+            "unit": {"S": "2소대"},
+            "role": {"N": "0"},
+            "session": {"S": json.dumps({})},
+            "created_at": {"S": "2026-01-01T00:00:00+09:00"},
+            "version": {"N": "3"},
+        },
+    )
     assert store.get_user(MEMBER[1]).rate == []
     assert "최일병" in post(client, "메뉴", MEMBER)  # read-only: counted in memory
     assert "등록 정보를 바꿨어요" in post(client, "등록 3소대 최일병", MEMBER)  # a write: the count rides on it

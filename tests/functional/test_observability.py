@@ -1,6 +1,7 @@
 """What an operator sees: one JSON line per message that is also a metric (CloudWatch's embedded metric
 format), with the Lambda and API Gateway request ids, the command word, outcome and latency; never a name,
 an answer or a full key."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.functional.conftest import post
 
 from chalicelib.platform import metrics
+from tests.functional.conftest import post
 
 MEMBER = ("channel_text", "7c0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f8099")
 
@@ -54,12 +55,23 @@ def lambda_event(text: str, user_id: str, api_request_id: str) -> dict[str, Any]
     from tests.functional.conftest import SECRET, body_of
 
     return {
-        "resource": "/skill", "path": "/skill", "httpMethod": "POST",
+        "resource": "/skill",
+        "path": "/skill",
+        "httpMethod": "POST",
         "headers": {"Content-Type": "application/json", "X-Skill-Secret": SECRET},
-        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
-        "requestContext": {"resourcePath": "/skill", "httpMethod": "POST", "requestId": api_request_id,
-                           "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/skill",
+            "httpMethod": "POST",
+            "requestId": api_request_id,
+            "stage": "api",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
         "body": body_of("channel_text", text, user_id).decode("utf-8"),
     }
 
@@ -97,8 +109,9 @@ def test_each_message_writes_one_metric_line_with_its_correlation_ids(
     assert sent and {x["bot"] for x in skill_lines} == {sent}
 
 
-def test_a_refused_message_counts_as_a_throttle(client: Any, logged: Callable[[], list[dict[str, Any]]],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_message_counts_as_a_throttle(
+    client: Any, logged: Callable[[], list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HJ_RATE_LIMIT", "2")
     logged()
     post(client, "등록 2중대 홍길동", MEMBER)

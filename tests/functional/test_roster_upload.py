@@ -1,4 +1,5 @@
 """명단 올리기 over HTTP on moto: the upload page, the file the browser would POST, the import on the next message."""
+
 from __future__ import annotations
 
 import base64
@@ -10,9 +11,9 @@ from typing import Any
 
 import boto3
 import openpyxl
-from tests.functional.conftest import post
 
 from chalicelib.domain.model import SUPER
+from tests.functional.conftest import post
 
 SUPER_ADMIN = ("channel_text", "5a0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80aa")
 MEMBER = ("channel_text", "6b0c1e7a2b8d4c6e0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6e7f80bb")
@@ -34,9 +35,11 @@ def roster_xlsx() -> bytes:
 
 
 def page_form(page: str) -> tuple[str, dict[str, str]]:
-    action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))  # type: ignore[union-attr]
-    fields = {html.unescape(k): html.unescape(v)
-              for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+    action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))
+    fields = {
+        html.unescape(k): html.unescape(v)
+        for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+    }
     return action, fields
 
 
@@ -52,7 +55,7 @@ def open_page(client: Any, store: Any, aws: dict[str, str]) -> tuple[str, dict[s
     said = post(client, "명단 올리기", SUPER_ADMIN)
     [button] = said.buttons
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     return page_form(page)
 
@@ -61,7 +64,11 @@ def browser_posts(aws: dict[str, str], fields: dict[str, str], name: str = "명�
     """What the browser's POST stores (moto does not take the form itself): the key and metadata the form fixes."""
     key = fields["key"].replace("${filename}", name)
     boto3.client("s3", region_name="ap-northeast-2").put_object(
-        Bucket=aws["HJ_EXPORT_BUCKET"], Key=key, Body=roster_xlsx(), Metadata={"uploader": fields["x-amz-meta-uploader"]})
+        Bucket=aws["HJ_EXPORT_BUCKET"],
+        Key=key,
+        Body=roster_xlsx(),
+        Metadata={"uploader": fields["x-amz-meta-uploader"]},
+    )
     return key
 
 
@@ -69,13 +76,21 @@ def bucket_event(aws: dict[str, str], key: str) -> dict[str, Any]:
     """The notice S3 sends the import function for one new object (keys arrive URL-encoded)."""
     from urllib.parse import quote_plus
 
-    return {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
-                         "s3": {"bucket": {"name": aws["HJ_EXPORT_BUCKET"]}, "object": {"key": quote_plus(key, safe="/")}}}]}
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": aws["HJ_EXPORT_BUCKET"]}, "object": {"key": quote_plus(key, safe="/")}},
+            }
+        ]
+    }
 
 
 def uploads_left(aws: dict[str, str]) -> list[str]:
     found = boto3.client("s3", region_name="ap-northeast-2").list_objects_v2(
-        Bucket=aws["HJ_EXPORT_BUCKET"], Prefix="exports/uploads/")
+        Bucket=aws["HJ_EXPORT_BUCKET"], Prefix="exports/uploads/"
+    )
     return [o["Key"] for o in found.get("Contents", [])]
 
 
@@ -138,7 +153,7 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     [button] = said.buttons
     assert button["action"] == "webLink" and "10분" in said.text
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=key)["Body"].read().decode("utf-8")
     action, fields = page_form(page)
     assert aws["HJ_EXPORT_BUCKET"] in action and fields["x-amz-meta-uploader"] == SUPER_ADMIN[1]
@@ -151,8 +166,12 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     # Before the file arrives, a message changes nothing.
     assert "명단 파일을 받았어요" not in post(client, "메뉴", SUPER_ADMIN)
     # What the browser's POST stores (moto does not take the form itself): the key and metadata the form fixes.
-    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=fields["key"],
-                  Body=roster_xlsx(), Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    s3.put_object(
+        Bucket=aws["HJ_EXPORT_BUCKET"],
+        Key=fields["key"],
+        Body=roster_xlsx(),
+        Metadata={"uploader": fields["x-amz-meta-uploader"]},
+    )
     said = post(client, "메뉴", SUPER_ADMIN)
     assert "명단 파일을 받았어요" in said
     said = post(client, "메뉴", SUPER_ADMIN)
@@ -165,15 +184,21 @@ def test_a_super_admin_uploads_the_roster_from_a_browser(client: Any, store: Any
     assert store.get_user(MEMBER[1]).roster == "1중대#김철수"
 
 
-def test_only_the_pages_one_file_is_read_and_anything_beside_it_goes(client: Any, store: Any, aws: dict[str, str]) -> None:
+def test_only_the_pages_one_file_is_read_and_anything_beside_it_goes(
+    client: Any, store: Any, aws: dict[str, str]
+) -> None:
     """A leaked link once let a second file ('!evil.csv', first by name) be imported instead of the admin's."""
     from app import import_roster
 
     _, fields = open_page(client, store, aws)
     s3 = boto3.client("s3", region_name="ap-northeast-2")
     evil = fields["key"].rsplit("/", 1)[0] + "/!evil.csv"
-    s3.put_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=evil, Body="소속,이름,확인번호\r\n1중대,홍길동,0000\r\n".encode(),
-                  Metadata={"uploader": fields["x-amz-meta-uploader"]})
+    s3.put_object(
+        Bucket=aws["HJ_EXPORT_BUCKET"],
+        Key=evil,
+        Body="소속,이름,확인번호\r\n1중대,홍길동,0000\r\n".encode(),
+        Metadata={"uploader": fields["x-amz-meta-uploader"]},
+    )
     assert import_roster(bucket_event(aws, evil), None) == {"told": 0}  # nothing at the page's key yet
     assert store.roster_units() == {}
     key = browser_posts(aws, fields)
@@ -212,10 +237,10 @@ def test_the_page_shows_progress_and_polls_the_status_the_import_writes(
     said = post(client, "명단 올리기", SUPER_ADMIN)
     [button] = said.buttons
     s3 = boto3.client("s3", region_name="ap-northeast-2")
-    page_key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)  # type: ignore[union-attr]
+    page_key = re.search(r"/(exports/pages/[^?]+\.html)", button["webLinkUrl"]).group(1)
     page = s3.get_object(Bucket=aws["HJ_EXPORT_BUCKET"], Key=page_key)["Body"].read().decode("utf-8")
     token = page_key.removeprefix("exports/pages/").removesuffix(".html")
-    status_url = html.unescape(re.search(r'data-status="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    status_url = html.unescape(re.search(r'data-status="([^"]+)"', page).group(1))
     assert f"exports/pages/{token}.json" in status_url and "X-Amz-Signature" in status_url
     assert "xhr.upload.onprogress" in page and 'id="bar"' in page and 'role="status"' in page
     assert status_of(aws, token) is None  # nothing to show before the file
@@ -235,8 +260,11 @@ def test_a_file_that_cannot_be_read_is_shown_as_failed(client: Any, store: Any, 
     _, fields = open_page(client, store, aws)
     key = fields["key"].replace("${filename}", "명단.xlsx")
     boto3.client("s3", region_name="ap-northeast-2").put_object(
-        Bucket=aws["HJ_EXPORT_BUCKET"], Key=key, Body=b"not a workbook",
-        Metadata={"uploader": fields["x-amz-meta-uploader"]})
+        Bucket=aws["HJ_EXPORT_BUCKET"],
+        Key=key,
+        Body=b"not a workbook",
+        Metadata={"uploader": fields["x-amz-meta-uploader"]},
+    )
     import_roster(bucket_event(aws, key), None)
     token = key.split("/")[2]
     shown = status_of(aws, token)

@@ -3,6 +3,7 @@
 Requests use the shapes Kakao really sends (tests/events): the real channel, a quick reply
 tap, the console's 봇 테스트 and 스킬 테스트, a 2018 payload.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,8 @@ import pytest
 
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.reply import Card, Quick, Reply
-from chalicelib.kakao.response import MAX_BYTES, validate
 from chalicelib.domain.writes import PutUser
+from chalicelib.kakao.response import MAX_BYTES, validate
 from scripts.wizard import bbq_messages
 from tests.events import event
 from tests.functional.conftest import KAKAO_JSON, SECRET, HttpSaid, body_of, post, skill
@@ -35,7 +36,8 @@ QUESTIONS = ["메뉴를 골라 주세요", "수량", "메모"]
 
 
 def wizard(client: Any, who: tuple[str, Any], title: str = TITLE, deadline: str = "모레 18:00") -> HttpSaid:
-    """The wizard of harness.make_bbq over HTTP: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략 가능)."""
+    """The wizard of harness.make_bbq over HTTP: 메뉴 (선택, 치킨 정원 2) · 수량 (숫자 1~5) · 메모 (주관식, 생략
+    가능)."""
     for text in bbq_messages(title=title, deadline=deadline):
         done = post(client, text, who)
     assert "개설했어요" in done, done
@@ -99,8 +101,9 @@ def test_missing_or_wrong_secret_is_401_and_nothing_is_stored(client: Any, store
 
 
 def test_secret_header_name_is_case_insensitive(client: Any, store: Any) -> None:
-    resp = skill(client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=None,
-                 extra_headers={"x-skill-secret": SECRET})
+    resp = skill(
+        client, body_of("channel_text", "등록 홍길동", PARK[1]), secret=None, extra_headers={"x-skill-secret": SECRET}
+    )
     HttpSaid(resp)
     assert store.get_user(PARK[1]).name == "홍길동"
 
@@ -205,8 +208,13 @@ def test_wire_size_of_a_pathological_reply_stays_under_30_kb(client: Any, monkey
     from chalicelib import runtime
 
     huge = "\n".join("가나다라마바사아자차카타파하" * 7 for _ in range(200))
-    reply = Reply.say(huge, huge, huge, card=Card(title="카드", description="드" * 500),
-                      quick=[Quick(f"보기{n}", "보" * 900) for n in range(10)])
+    reply = Reply.say(
+        huge,
+        huge,
+        huge,
+        card=Card(title="카드", description="드" * 500),
+        quick=[Quick(f"보기{n}", "보" * 900) for n in range(10)],
+    )
 
     class Fixed:
         def handle(self, user_key: str, text: str, *rest: Any) -> tuple[Reply, dict]:
@@ -340,7 +348,7 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
     assert key.endswith(".xlsx")
     assert urlparse(url).hostname == f"{bucket}.s3.ap-northeast-2.amazonaws.com"
     assert "X-Amz-Signature" in query and 0 < int(query["X-Amz-Expires"][0]) <= 600
-    data, obj = fetch(url, aws)
+    data, _obj = fetch(url, aws)
     header, rows, ws = sheet_rows(data, TITLE)
     assert ws.parent.sheetnames == ["요약", TITLE, "미응답"]
     summary = {r[0]: r[1] for r in ws.parent["요약"].iter_rows(values_only=True) if r and r[0]}
@@ -352,9 +360,9 @@ def test_full_scenario(client: Any, store: Any, aws: dict[str, str]) -> None:
         ["최일병", "2소대", "피자", 4, "=SUM(A1)"],
     ]
     assert rows[0][3] != rows[1][3] and all(len(r[3]) == 6 for r in rows)  # two people, two numbers
-    missing_header, missing, _ = sheet_rows(data, "미응답")
-    assert missing_header == ["소속", "이름", "회원번호", "상태"] and len(missing) == 3  # target 5, answered 2
-    assert {r[3] for r in missing} == {"응답 안 함"} and all(len(r[2]) == 6 for r in missing)
+    missing_header, missing_rows, _ = sheet_rows(data, "미응답")
+    assert missing_header == ["소속", "이름", "회원번호", "상태"] and len(missing_rows) == 3  # target 5, answered 2
+    assert {r[3] for r in missing_rows} == {"응답 안 함"} and all(len(r[2]) == 6 for r in missing_rows)
     assert isinstance(rows[0][0], datetime) and isinstance(rows[0][-1], datetime)  # submitted, then edited
     assert rows[1][-1] in (None, "")  # never edited
     assert ws.cell(row=3, column=7).data_type != "f"  # text stays text, never a formula

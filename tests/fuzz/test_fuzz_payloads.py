@@ -3,6 +3,7 @@
 A malformed request is a 400 with a short JSON error; every 200 is a valid Kakao reply
 with quick replies (or a callback acknowledgement).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,21 +16,54 @@ from chalicelib.kakao.response import validate
 from tests.events import NAMES, event
 from tests.functional.conftest import SECRET, skill
 
-FUZZ = settings(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(
+    deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 SEEN = {"requests": 0, "5xx": 0, "400": 0, "200": 0}
 
 HOSTILE = [
-    "", " ", "\x00", "\x00\x01\x02\x1b[31m", "\u202e등록 관리자", "\ufeff메뉴", "\ud800", "a\udfffb", "🙂" * 500,
-    "👨‍👩‍👧‍👦" * 50, "가" * 5000, "=HYPERLINK(\"http://evil\")", "'; DROP TABLE users; --", "{{#webhook.text}}",
-    "<script>alert(1)</script>", "../../etc/passwd", "\r\n\r\nHTTP/1.1 200 OK", "%s%s%s%n", "ᄀ\u0000ᅡ", "\u0301" * 100,
-    "등록 " + "가" * 1000, "신청 " + "#" * 300, "수정 99999999999999999999", "1e309", "-0", "NaN", "ㅤ",
+    "",
+    " ",
+    "\x00",
+    "\x00\x01\x02\x1b[31m",
+    "\u202e등록 관리자",
+    "\ufeff메뉴",
+    "\ud800",
+    "a\udfffb",
+    "🙂" * 500,
+    "👨‍👩‍👧‍👦" * 50,
+    "가" * 5000,
+    '=HYPERLINK("http://evil")',
+    "'; DROP TABLE users; --",
+    "{{#webhook.text}}",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "\r\n\r\nHTTP/1.1 200 OK",
+    "%s%s%s%n",
+    "ᄀ\u0000ᅡ",
+    "\u0301" * 100,
+    "등록 " + "가" * 1000,
+    "신청 " + "#" * 300,
+    "수정 99999999999999999999",
+    "1e309",
+    "-0",
+    "NaN",
+    "ㅤ",
 ]
 
-json_leaf = (st.none() | st.booleans() | st.integers(min_value=-(2 ** 70), max_value=2 ** 70)
-             | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=40) | st.sampled_from(HOSTILE))
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=40)
+    | st.sampled_from(HOSTILE)
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -37,10 +71,10 @@ def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix] if prefix else []
     if isinstance(value, dict):
         for k, v in value.items():
-            out += paths(v, prefix + (k,))
+            out += paths(v, (*prefix, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            out += paths(v, prefix + (i,))
+            out += paths(v, (*prefix, i))
     return out
 
 
@@ -91,8 +125,13 @@ def test_mutated_kakao_requests_never_fail(client: Any, body: bytes) -> None:
 
 
 @settings(FUZZ, max_examples=300)
-@given(shape=st.sampled_from(NAMES), utterance=st.text(max_size=300) | st.sampled_from(HOSTILE),
-       user_id=st.text(min_size=1, max_size=140) | st.integers() | st.sampled_from(["x" * 128, "x" * 129, " a", "a\u200b"]))
+@given(
+    shape=st.sampled_from(NAMES),
+    utterance=st.text(max_size=300) | st.sampled_from(HOSTILE),
+    user_id=st.text(min_size=1, max_size=140)
+    | st.integers()
+    | st.sampled_from(["x" * 128, "x" * 129, " a", "a\u200b"]),
+)
 def test_any_utterance_from_any_user_id(client: Any, shape: str, utterance: str, user_id: Any) -> None:
     check(skill(client, json.dumps(event(shape, utterance=utterance, user_id=user_id)).encode("utf-8")))
 
@@ -106,8 +145,10 @@ def test_arbitrary_bytes_and_json(client: Any, body: bytes) -> None:
 
 
 @FUZZ
-@given(size=st.sampled_from([60_000, 65_536, 65_537, 100_000, 200_000]),
-       kind=st.sampled_from(["utterance", "padding", "nesting", "emoji"]))
+@given(
+    size=st.sampled_from([60_000, 65_536, 65_537, 100_000, 200_000]),
+    kind=st.sampled_from(["utterance", "padding", "nesting", "emoji"]),
+)
 def test_huge_bodies(client: Any, size: int, kind: str) -> None:
     body = event("channel_text")
     if kind == "utterance":
@@ -127,7 +168,7 @@ def test_huge_bodies(client: Any, size: int, kind: str) -> None:
 
 
 @settings(FUZZ, max_examples=50)
-@given(secret=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=40))
+@given(secret=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40))
 def test_a_wrong_secret_is_always_401_and_stores_nothing(client: Any, store: Any, secret: str) -> None:
     body = json.dumps(event("channel_text", utterance="등록 침입자", user_id="intruder-1")).encode()
     resp = skill(client, body, secret=secret if secret != SECRET else SECRET + "x")
@@ -140,5 +181,3 @@ def test_report(capsys: Any) -> None:
     with capsys.disabled():
         print(f"\npayload fuzz: {SEEN}")
     assert SEEN["5xx"] == 0
-
-

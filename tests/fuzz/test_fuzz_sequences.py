@@ -5,6 +5,7 @@ After every message (in memory) or every conversation (over HTTP with moto) the 
 consistent: one answer per person per survey, response_count equal to the stored answers, option counts
 equal to the counts from the answers, nothing over its cap, and every reply valid for Kakao.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -20,10 +21,10 @@ from harness import Chat, make_bbq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.model import ADMIN, SUPER, Question, Survey, User, now_kst, option_key
 from chalicelib.domain.kinds import CHOICE, MULTI, NUMBER, TEXT
-from chalicelib.kakao.response import validate
+from chalicelib.domain.model import ADMIN, SUPER, Question, Survey, User, now_kst, option_key
 from chalicelib.domain.writes import DeleteSurvey, PutSurvey, PutUser
+from chalicelib.kakao.response import validate
 from tests.events import event
 from tests.functional.conftest import skill
 
@@ -31,16 +32,96 @@ STATS = {"conversations": 0, "messages": 0, "5xx": 0, "submitted": 0, "at_cap": 
 
 # Everything product.md lets someone say ({T} is the survey title), and then some.
 VOCAB = [
-    "메뉴", "도움말", "처음", "탈퇴", "예", "아니오", "네", "등록 방법", "등록 홍길동", "등록 2중대 홍길동", "등록",
-    "신청 목록", "신청 목록 2", "신청 {T}", "{T}", "신청", "내 신청", "내 신청 2", "신청 수정 {T}", "신청 취소 {T}",
-    "이전", "건너뛰기", "취소", "제출", "수정", "수정 1", "수정 2", "수정 3", "수정 9",
-    "치킨", "피자", "족발", "1", "2", "3", "4", "5", "6", "0", "-1", "1.5", "1, 2", "내일", "오늘", "많이",
-    "신청 만들기", "신청 만들기 새로", "질문 끝", "선택", "숫자", "주관식", "복수선택", "날짜", "예/아니오",
-    "필수", "생략 가능", "없음", "전체", "개설", "1~5", "치킨:1, 피자", "11/30 18:00", "2",
-    "내 신청서", "현황 {T}", "미응답 {T}", "미응답 {T} 2", "마감 {T}", "재개 {T}", "삭제 {T}", "다운로드 {T}",
-    "공동관리자 {T} 이관리", "공동관리자 {T} 홍길동", "공동관리자 {T}", "파일 받기",
-    "관리자 등록 홍길동", "관리자 등록 김철수", "관리자 해제 이관리", "관리자 해제 슈퍼", "관리자 목록", "마스터키",
-    "현황", "마감", "삭제", "다운로드", "{T}#zzzz", "신청 {T}#0", "=SUM(A1)", "🙂", "",
+    "메뉴",
+    "도움말",
+    "처음",
+    "탈퇴",
+    "예",
+    "아니오",
+    "네",
+    "등록 방법",
+    "등록 홍길동",
+    "등록 2중대 홍길동",
+    "등록",
+    "신청 목록",
+    "신청 목록 2",
+    "신청 {T}",
+    "{T}",
+    "신청",
+    "내 신청",
+    "내 신청 2",
+    "신청 수정 {T}",
+    "신청 취소 {T}",
+    "이전",
+    "건너뛰기",
+    "취소",
+    "제출",
+    "수정",
+    "수정 1",
+    "수정 2",
+    "수정 3",
+    "수정 9",
+    "치킨",
+    "피자",
+    "족발",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "0",
+    "-1",
+    "1.5",
+    "1, 2",
+    "내일",
+    "오늘",
+    "많이",
+    "신청 만들기",
+    "신청 만들기 새로",
+    "질문 끝",
+    "선택",
+    "숫자",
+    "주관식",
+    "복수선택",
+    "날짜",
+    "예/아니오",
+    "필수",
+    "생략 가능",
+    "없음",
+    "전체",
+    "개설",
+    "1~5",
+    "치킨:1, 피자",
+    "11/30 18:00",
+    "2",
+    "내 신청서",
+    "현황 {T}",
+    "미응답 {T}",
+    "미응답 {T} 2",
+    "마감 {T}",
+    "재개 {T}",
+    "삭제 {T}",
+    "다운로드 {T}",
+    "공동관리자 {T} 이관리",
+    "공동관리자 {T} 홍길동",
+    "공동관리자 {T}",
+    "파일 받기",
+    "관리자 등록 홍길동",
+    "관리자 등록 김철수",
+    "관리자 해제 이관리",
+    "관리자 해제 슈퍼",
+    "관리자 목록",
+    "마스터키",
+    "현황",
+    "마감",
+    "삭제",
+    "다운로드",
+    "{T}#zzzz",
+    "신청 {T}#0",
+    "=SUM(A1)",
+    "🙂",
+    "",
 ]
 HOSTILE = ["\x00", "\u202e메뉴", "가" * 400, "🙂" * 300, "신청 " + "가" * 60, "수정 99999999999999999999", "\t제출"]
 
@@ -87,8 +168,13 @@ def utterances(title: str) -> st.SearchStrategy[str]:
 
 def actions(people: list[str], title: str, clock: bool) -> st.SearchStrategy[Any]:
     say = st.builds(Say, st.sampled_from(people), utterances(title))
-    answer = st.builds(Answer, st.sampled_from(people), st.sampled_from(["치킨", "피자", "족발", "1", "9", "치킨 "]),
-                       st.sampled_from(["1", "3", "5", "7", "두 개"]), st.sampled_from(["건너뛰기", "=1+1", "메모"]))
+    answer = st.builds(
+        Answer,
+        st.sampled_from(people),
+        st.sampled_from(["치킨", "피자", "족발", "1", "9", "치킨 "]),
+        st.sampled_from(["1", "3", "5", "7", "두 개"]),
+        st.sampled_from(["건너뛰기", "=1+1", "메모"]),
+    )
     change = st.builds(Change, st.sampled_from(people), st.sampled_from(["치킨", "피자", "족발", "2"]), st.booleans())
     options = [say, say, say, answer, change]
     if clock:
@@ -107,8 +193,13 @@ def check_invariants(store: Any) -> None:
         assert len(keys) == len(set(keys)), "one answer per person per survey"
         assert s.response_count == len(answers), (s.response_count, len(answers))
         assert s.cap is None or s.response_count <= s.cap
-        counted = Counter(option_key(q.id, o) for a in answers for q in s.questions if q.kind in (CHOICE, MULTI)
-                          for o in picked(a.values.get(q.id)))
+        counted = Counter(
+            option_key(q.id, o)
+            for a in answers
+            for q in s.questions
+            if q.kind in (CHOICE, MULTI)
+            for o in picked(a.values.get(q.id))
+        )
         for k in set(counted) | set(s.option_counts):
             assert s.option_counts.get(k, 0) == counted[k], (k, s.option_counts, counted)
         for q in s.questions:
@@ -179,16 +270,34 @@ def http_world(store: Any) -> tuple[str, dict[str, str]]:
     n = next(_example)
     keys = {name: f"fz{n}-{uuid.uuid4().hex}" for name in PEOPLE}
     now = now_kst().isoformat()
-    people = [("슈퍼", "본부", SUPER), ("관리자", "본부", ADMIN), ("이관리", "본부", ADMIN), ("홍길동", "2중대", 0),
-              ("김철수", "3중대", 0), ("박영희", "2중대", 0)]
-    store.commit([PutUser(User(key=keys[name], name=name, unit=unit, role=role, created_at=now))
-                  for name, unit, role in people])
+    people = [
+        ("슈퍼", "본부", SUPER),
+        ("관리자", "본부", ADMIN),
+        ("이관리", "본부", ADMIN),
+        ("홍길동", "2중대", 0),
+        ("김철수", "3중대", 0),
+        ("박영희", "2중대", 0),
+    ]
+    store.commit(
+        [PutUser(User(key=keys[name], name=name, unit=unit, role=role, created_at=now)) for name, unit, role in people]
+    )
     title = f"BBQ {n}"
-    qs = [Question("q1", "메뉴를 골라 주세요", CHOICE, options=["치킨", "피자", "족발"], capacity={"치킨": 2}),
-          Question("q2", "수량", NUMBER, min=1, max=5), Question("q3", "메모", TEXT, required=False)]
-    survey = Survey(id=uuid.uuid4().hex[:8], title=title, owner=keys["관리자"], owner_name="관리자", questions=qs,
-                    deadline=now_kst() + timedelta(days=3), cap=3, created_at=now,
-                    option_counts={option_key("q1", o): 0 for o in ("치킨", "피자", "족발")})
+    qs = [
+        Question("q1", "메뉴를 골라 주세요", CHOICE, options=["치킨", "피자", "족발"], capacity={"치킨": 2}),
+        Question("q2", "수량", NUMBER, min=1, max=5),
+        Question("q3", "메모", TEXT, required=False),
+    ]
+    survey = Survey(
+        id=uuid.uuid4().hex[:8],
+        title=title,
+        owner=keys["관리자"],
+        owner_name="관리자",
+        questions=qs,
+        deadline=now_kst() + timedelta(days=3),
+        cap=3,
+        created_at=now,
+        option_counts={option_key("q1", o): 0 for o in ("치킨", "피자", "족발")},
+    )
     store.commit([PutSurvey(survey)])
     return title, keys
 
@@ -204,8 +313,12 @@ def send(client: Any, key: str, text: str) -> None:
     assert body.get("useCallback") or body["template"]["quickReplies"]
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.data())
 def test_random_conversations_over_http_keep_every_invariant(client: Any, store: Any, data: st.DataObject) -> None:
     title, keys = http_world(store)

@@ -1,5 +1,6 @@
 """Get data back: fill the tables through chat on DynamoDB Local, back up, wipe, restore, compare every item,
 and the bot goes on counting right after the restore. The bucket side runs on moto."""
+
 from __future__ import annotations
 
 import gzip
@@ -12,8 +13,8 @@ import pytest
 from harness import Chat, key_of, make_bbq
 from moto import mock_aws
 
-from chalicelib.jobs import backup
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.jobs import backup
 from chalicelib.storage.dynamo import DynamoStore
 from tests.local_dynamodb import CREDENTIALS, REGION
 
@@ -21,20 +22,32 @@ pytestmark = pytest.mark.dynamodb_local
 
 
 def client_of(store: DynamoStore) -> Any:
-    return boto3.client("dynamodb", region_name=REGION, endpoint_url=store.config.endpoint,
-                        aws_access_key_id=CREDENTIALS[0], aws_secret_access_key=CREDENTIALS[1])
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=store.config.endpoint,
+        aws_access_key_id=CREDENTIALS[0],
+        aws_secret_access_key=CREDENTIALS[1],
+    )
 
 
 def names(store: DynamoStore) -> dict[str, str]:
     c = store.config
-    return {"users": c.users_table, "surveys": c.surveys_table, "answers": c.answers_table,
-            "audit": c.audit_table, "roster": c.roster_table}
+    return {
+        "users": c.users_table,
+        "surveys": c.surveys_table,
+        "answers": c.answers_table,
+        "audit": c.audit_table,
+        "roster": c.roster_table,
+    }
 
 
 def everything(client: Any, tables: dict[str, str]) -> dict[str, list[str]]:
     """Every item of every table, in a form that compares exactly (types and all)."""
-    return {role: sorted(json.dumps(backup._encode(i), sort_keys=True) for i in backup.items_of(client, t))
-            for role, t in tables.items()}
+    return {
+        role: sorted(json.dumps(backup._encode(i), sort_keys=True) for i in backup.items_of(client, t))
+        for role, t in tables.items()
+    }
 
 
 def wipe(client: Any, tables: dict[str, str]) -> None:
@@ -116,18 +129,32 @@ def test_backups_in_the_bucket_are_encrypted_and_the_latest_finished_one_is_foun
     s3 = boto3.client("s3", region_name="ap-northeast-2")
     s3.create_bucket(Bucket="backup-test", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
     ddb = boto3.client("dynamodb", region_name="ap-northeast-2")
-    ddb.create_table(TableName="t-users", KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    ddb.put_item(TableName="t-users", Item={"key": {"S": "a"}, "blob": {"B": b"\x00\xff"}, "n": {"N": "1.5"},
-                                            "tags": {"SS": ["x", "y"]}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}},
-                                            # a map whose own keys are type tags' names: walked by tag, not by key
-                                            "odd": {"M": {"B": {"S": "not binary"}, "BS": {"N": "2"}}}})
+    ddb.create_table(
+        TableName="t-users",
+        KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(
+        TableName="t-users",
+        Item={
+            "key": {"S": "a"},
+            "blob": {"B": b"\x00\xff"},
+            "n": {"N": "1.5"},
+            "tags": {"SS": ["x", "y"]},
+            "m": {"M": {"l": {"L": [{"BOOL": True}]}}},
+            # a map whose own keys are type tags' names: walked by tag, not by key
+            "odd": {"M": {"B": {"S": "not binary"}, "BS": {"N": "2"}}},
+        },
+    )
     sink = backup.BucketSink(s3, "backup-test")
     from datetime import UTC, datetime
 
     first = backup.run(ddb, {"users": "t-users"}, sink, now=datetime(2026, 12, 1, 18, tzinfo=UTC))
     second = backup.run(ddb, {"users": "t-users"}, sink, now=datetime(2026, 12, 2, 18, tzinfo=UTC))
-    s3.put_object(Bucket="backup-test", Key="backups/2026-12-03T180000Z/users.jsonl.gz", Body=b"")  # unfinished: no manifest
+    s3.put_object(
+        Bucket="backup-test", Key="backups/2026-12-03T180000Z/users.jsonl.gz", Body=b""
+    )  # unfinished: no manifest
     assert backup.latest(s3, "backup-test") == second["prefix"] != first["prefix"]
     head = s3.head_object(Bucket="backup-test", Key=f"{second['prefix']}users.jsonl.gz")
     assert head["ServerSideEncryption"] == "AES256"

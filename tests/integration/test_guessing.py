@@ -4,6 +4,7 @@ guesses before it locks; from one account, at most the account's limit. On Memor
 An evaluation is a guess whose outcome the guesser learns: a refusal noted on the entry, or a claim. Both are
 writes conditional on the entry's count of tries as read, so guesses that raced are read again and meet the lock.
 """
+
 from __future__ import annotations
 
 import threading
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 
 import local_dynamodb
 import pytest
-from harness import key_of, load_roster
+from harness import key_of, load_roster, timing_for
 
 from chalicelib.domain import roster
 from chalicelib.domain.roster_writes import ClaimRoster, NoteEntryFailure
@@ -72,7 +73,7 @@ def guess_in_parallel(bot: Bot, guesses: list[tuple[str, str]]) -> dict[str, str
 def test_many_accounts_guessing_one_entry_get_at_most_its_limit_of_evaluations(store) -> None:
     load_roster(store, ROSTER)
     seen = evaluations(store)
-    bot = Bot(store)
+    bot = Bot(store, timing=timing_for(store))
     guesses = [(f"acct{n}", f"등록 1중대 이영희 {5300 + n}") for n in range(40)]  # 5300..5339: none right
     guesses.append(("owner", "등록 1중대 이영희 5432"))  # the right one, among them
     replies = guess_in_parallel(bot, guesses)
@@ -100,7 +101,7 @@ def test_many_accounts_guessing_one_entry_get_at_most_its_limit_of_evaluations(s
 def test_one_account_guessing_in_parallel_is_held_to_its_own_limit(store) -> None:
     load_roster(store, ROSTER)
     seen = evaluations(store)
-    bot = Bot(store)
+    bot = Bot(store, timing=timing_for(store))
     # thirty guesses from one Kakao account at the same moment
     start = threading.Barrier(30)
     texts: list[str] = []

@@ -6,6 +6,7 @@ After every step, for every survey: 응답 + 등록했지만 응답 안 함 + �
 as 결과 보기's page and the export's 요약 and 미응답 sheet count it, and 알림 would reach exactly the silent
 ones; and every registered member's 메뉴 says a survey is pending exactly when the survey counts them silent.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,14 @@ from chalicelib.domain.remind import pending
 from chalicelib.storage.memory import MemoryStore
 
 # The organisation: six people (two of one name in one unit, one without a check value), two units to move between.
-PEOPLE = [("김민수", "1111"), ("김민수", "2222"), ("이영희", "3333"), ("박철수", "4444"), ("최하나", None), ("정두리", "5555")]
+PEOPLE = [
+    ("김민수", "1111"),
+    ("김민수", "2222"),
+    ("이영희", "3333"),
+    ("박철수", "4444"),
+    ("최하나", None),
+    ("정두리", "5555"),
+]
 HOME = ["1중대", "1중대", "1중대", "2중대", "2중대", "2중대"]
 SURVEYS = [("전체 회식", "전체", "실명"), ("1중대 점호", "1중대", "실명"), ("2중대 참석", "2중대", "참여만 확인")]
 
@@ -67,8 +75,11 @@ class World:
             self.units[i] = "2중대" if self.units[i] == "1중대" else "1중대"
         elif kind == "register":
             name, check = PEOPLE[i]
-            free = [e for e in self.chat.store.roster_entries(self.units[i], name)
-                    if e.claimed_by in ("", key_of(self.phone(i))) and self.is_theirs(e, i)]
+            free = [
+                e
+                for e in self.chat.store.roster_entries(self.units[i], name)
+                if e.claimed_by in ("", key_of(self.phone(i))) and self.is_theirs(e, i)
+            ]
             said = self.say(self.phone(i), f"등록 {self.units[i]} {name} {check or ''}".strip())
             if free:  # their entry is there and nobody else holds it: they get in
                 assert "등록되었어요" in said or "등록 정보를 확인했어요" in said, said
@@ -123,7 +134,11 @@ class World:
             self.say("관리자", f"결과 보기 {title}")
             page = self.ex.reports[-1]
             assert (page.answered, page.silent, page.unregistered or 0, page.target) == (
-                answered, silent, waiting, target)
+                answered,
+                silent,
+                waiting,
+                target,
+            )
             self.say("관리자", f"다운로드 {title}")
             reach = self.ex.reaches[-1]
             assert (reach.answered, len(reach.missing), reach.target) == (answered, silent + waiting, target)
@@ -155,8 +170,19 @@ def start(store) -> World:
     chat.register("운영", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     for title, target, mode in SURVEYS:
-        texts = ["신청 만들기", title, "건너뛰기", "참석 여부", "선택", "참석, 불참", "필수", "질문 끝", "12/31 18:00",
-                 target, "없음"]
+        texts = [
+            "신청 만들기",
+            title,
+            "건너뛰기",
+            "참석 여부",
+            "선택",
+            "참석, 불참",
+            "필수",
+            "질문 끝",
+            "12/31 18:00",
+            target,
+            "없음",
+        ]
         if mode != "실명":
             texts += ["응답 방식", mode]
         said = chat.say_all(texts, who="관리자")
@@ -200,8 +226,9 @@ def test_every_count_adds_up_on_dynamodb_local(dynamodb_local_endpoint: str) -> 
         with local_dynamodb.fresh_store(dynamodb_local_endpoint) as store:
             run_program(store, program)
 
-    @settings(max_examples=6, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    )
     @given(st.lists(steps, min_size=5, max_size=15))
     def on_local(program: list[Step]) -> None:
         with local_dynamodb.fresh_store(dynamodb_local_endpoint) as store:

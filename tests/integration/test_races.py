@@ -16,6 +16,7 @@ Invariants: nothing lost, nothing doubled, no cap overshoot, counters equal the
 stored rows, replies tell the truth about what was stored, every reply is HTTP 200
 with a valid Kakao body. Figures are printed; run with ``pytest -s`` to see them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,12 +28,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 import local_dynamodb
@@ -44,7 +46,7 @@ from chalicelib.export.s3 import S3Exporter
 from chalicelib.kakao.response import validate
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.dynamo_setup import create_tables, delete_tables
-from scripts import devstack, engines
+from scripts import devstack, engines, local
 from tests.events import event
 
 pytestmark = pytest.mark.timeout(900)  # a hung server fails the module instead of the CI job
@@ -82,7 +84,7 @@ class Hit:
     raw: bytes = b""
     seconds: float = 0.0
     error: str = ""
-    body: Optional[dict[str, Any]] = None
+    body: dict[str, Any] | None = None
     text: str = ""
     quick: list[str] = field(default_factory=list)
     buttons: list[dict[str, Any]] = field(default_factory=list)
@@ -97,9 +99,11 @@ class Hit:
             return
         outs = (self.body.get("template") or {}).get("outputs") or []
         self.text = "\n".join(
-            o["simpleText"]["text"] if "simpleText" in o else
-            o.get("textCard", {}).get("title", "") + "\n" + o.get("textCard", {}).get("description", "")
-            for o in outs)
+            o["simpleText"]["text"]
+            if "simpleText" in o
+            else o.get("textCard", {}).get("title", "") + "\n" + o.get("textCard", {}).get("description", "")
+            for o in outs
+        )
         self.quick = [q.get("messageText", "") for q in (self.body.get("template") or {}).get("quickReplies", [])]
         self.buttons = [b for o in outs if "textCard" in o for b in o["textCard"].get("buttons", [])]
 
@@ -145,8 +149,12 @@ class Stack:
     def say(self, who: Person, text: str, shape: str = "channel_text") -> Hit:
         """POST /skill as ``who``: a real-shaped request (typed text, or a quick reply tap)."""
         body = json.dumps(event(shape, utterance=text, user_id=who.key), ensure_ascii=False).encode("utf-8")
-        req = urllib.request.Request(self.url + "/skill", data=body, method="POST",
-                                     headers={"Content-Type": KAKAO_JSON, "X-Skill-Secret": SECRET})
+        req = urllib.request.Request(
+            self.url + "/skill",
+            data=body,
+            method="POST",
+            headers={"Content-Type": KAKAO_JSON, "X-Skill-Secret": SECRET},
+        )
         hit = Hit(who.key, text)
         started = time.perf_counter()
         try:
@@ -154,7 +162,7 @@ class Stack:
                 hit.status, hit.raw = resp.status, resp.read()
         except urllib.error.HTTPError as e:
             hit.status, hit.raw = e.code, e.read()
-        except Exception as e:  # noqa: BLE001  (reset, timeout...: recorded, asserted in the main thread)
+        except Exception as e:
             hit.error = f"{type(e).__name__}: {e}"
         hit.seconds = time.perf_counter() - started
         hit.parse()
@@ -187,14 +195,14 @@ class Stack:
 def at_once(calls: Sequence[Callable[[], Hit]]) -> list[Hit]:
     """Run each call on its own thread; a Barrier releases them all at the same moment."""
     barrier = threading.Barrier(len(calls), timeout=BARRIER_TIMEOUT)
-    results: list[Optional[Hit]] = [None] * len(calls)
+    results: list[Hit | None] = [None] * len(calls)
     failures: list[str] = []
 
     def run(i: int) -> None:
         try:
             barrier.wait()
             results[i] = calls[i]()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             failures.append(f"{type(e).__name__}: {e}")
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
@@ -206,7 +214,7 @@ def at_once(calls: Sequence[Callable[[], Hit]]) -> list[Hit]:
     assert not any(t.is_alive() for t in threads), "requests still running after the join timeout"
     assert not failures, failures[:5]
     assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
+    return results
 
 
 def in_pool(calls: Sequence[Callable[[], Any]], workers: int = POOL) -> list[Any]:
@@ -251,8 +259,7 @@ def _start_server(env: dict[str, str], log: Path, attempts: int = 3) -> tuple[An
     """gunicorn (as devstack runs it) on a free loopback port; a port taken meanwhile is retried."""
     for attempt in range(1, attempts + 1):
         port = engines.free_port()
-        proc, log_path = engines.spawn(devstack.gunicorn_argv(port, WORKERS, THREADS), log=log, env=env,
-                                       cwd=engines.ROOT)
+        proc, log_path = engines.spawn(devstack.gunicorn_argv(port, WORKERS, THREADS), log=log, env=env, cwd=local.ROOT)
         url = f"http://{engines.LOOPBACK}:{port}"
         server = engines.Engine(proc, url, log_path, what="gunicorn", ready_path="/health")
         try:
@@ -277,22 +284,24 @@ def _warm_up(url: str, store: DynamoStore) -> None:
 def server_env(dynamodb_endpoint: str, prefix: str, s3_endpoint: str, bucket: str) -> dict[str, str]:
     """The server's environment: this process's, pointed at the module's tables and bucket and nothing else."""
     env = {k: v for k, v in os.environ.items() if k not in local_dynamodb.CLEARED and not k.startswith("HJ_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": local_dynamodb.CREDENTIALS[0],
-        "AWS_SECRET_ACCESS_KEY": local_dynamodb.CREDENTIALS[1],
-        "AWS_REGION": local_dynamodb.REGION,
-        "AWS_DEFAULT_REGION": local_dynamodb.REGION,
-        "HJ_DYNAMODB_ENDPOINT": dynamodb_endpoint,
-        "HJ_TABLE_PREFIX": prefix,
-        "HJ_S3_ENDPOINT": s3_endpoint,
-        "HJ_EXPORT_BUCKET": bucket,
-        "HJ_SKILL_SECRET": SECRET,
-        "HJ_JOBS": "thread",
-        # The per-member limit stays on (its counter rides on every message's user write, as
-        # deployed) but high enough that the admin's wizard and the double taps never reach it.
-        "HJ_RATE_LIMIT": "1000",
-        "PYTHONUNBUFFERED": "1",  # log lines land as they are written
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": local_dynamodb.CREDENTIALS[0],
+            "AWS_SECRET_ACCESS_KEY": local_dynamodb.CREDENTIALS[1],
+            "AWS_REGION": local_dynamodb.REGION,
+            "AWS_DEFAULT_REGION": local_dynamodb.REGION,
+            "HJ_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+            "HJ_TABLE_PREFIX": prefix,
+            "HJ_S3_ENDPOINT": s3_endpoint,
+            "HJ_EXPORT_BUCKET": bucket,
+            "HJ_SKILL_SECRET": SECRET,
+            "HJ_JOBS": "thread",
+            # The per-member limit stays on (its counter rides on every message's user write, as
+            # deployed) but high enough that the admin's wizard and the double taps never reach it.
+            "HJ_RATE_LIMIT": "1000",
+            "PYTHONUNBUFFERED": "1",  # log lines land as they are written
+        }
+    )
     return env
 
 
@@ -302,16 +311,17 @@ def stack(dynamodb_local_endpoint: str, tmp_path_factory: pytest.TempPathFactory
     tmp = tmp_path_factory.mktemp("race-stack")
     prefix = local_dynamodb.unique_prefix("race")
     bucket = f"{prefix}-exports"
-    store = DynamoStore(local_dynamodb.config_for(dynamodb_local_endpoint, prefix))
-    s3: Optional[engines.Engine] = None
+    store = local_dynamodb.store_on(dynamodb_local_endpoint, prefix)
+    s3: engines.Engine | None = None
     server = None
     made_tables = False
     try:
         s3 = engines.start_moto(log=tmp / "moto.log")
         create_tables(store)
         made_tables = True
-        S3Exporter(bucket, local_dynamodb.REGION, endpoint=s3.endpoint,
-                   credentials=local_dynamodb.CREDENTIALS).ensure_bucket()
+        S3Exporter(
+            bucket, local_dynamodb.REGION, endpoint=s3.endpoint, credentials=local_dynamodb.CREDENTIALS
+        ).ensure_bucket()
         env = server_env(dynamodb_local_endpoint, prefix, s3.endpoint, bucket)
         server, url = _start_server(env, tmp / "gunicorn.log")
         global _server_log
@@ -401,14 +411,19 @@ def fetch(stack: Stack, url: str) -> bytes:
 def test_hundred_members_submit_at_the_same_moment(stack: Stack, world: World) -> None:
     title = "동시 제출 점검"
     options = ["치킨", "피자", "족발"]
-    s = create_survey(stack, world.admin, title, [["메뉴를 골라 주세요", "선택", ", ".join(options), "필수"],
-                                                  ["수량", "숫자", "1~5", "필수"]])
+    s = create_survey(
+        stack,
+        world.admin,
+        title,
+        [["메뉴를 골라 주세요", "선택", ", ".join(options), "필수"], ["수량", "숫자", "1~5", "필수"]],
+    )
     members = world.members
     picks = {m.key: (options[i % 3], 1 + i % 5) for i, m in enumerate(members)}
 
     # Everyone opens the survey and answers both questions (members concurrently, each in order).
-    runs = in_pool([partial(open_and_answer, stack, m, title, [picks[m.key][0], str(picks[m.key][1])])
-                    for m in members])
+    runs = in_pool(
+        [partial(open_and_answer, stack, m, title, [picks[m.key][0], str(picks[m.key][1])]) for m in members]
+    )
     for run in runs:
         assert_valid(run)
         expect(run[1], "1/2")
@@ -433,9 +448,11 @@ def test_hundred_members_submit_at_the_same_moment(stack: Stack, world: World) -
     # An answer is keyed by (survey, member), so a doubled submit shows as a counter above the rows.
     doubled = survey.response_count - len(answers) + sum(n - 1 for n in rows.values())
     told_twice = sum(n - 1 for n in confirmed.values())
-    print(f"\n[submit rush] {len(senders)} requests ({DOUBLE_TAPPERS} double taps): stored {len(rows)}, "
-          f"doubled {doubled}, lost {len(lost)}, response_count {survey.response_count}, "
-          f"told 제출했어요 twice {told_twice}; {latency(hits)}; server: {dict(sorted(retried.items()))}")
+    print(
+        f"\n[submit rush] {len(senders)} requests ({DOUBLE_TAPPERS} double taps): stored {len(rows)}, "
+        f"doubled {doubled}, lost {len(lost)}, response_count {survey.response_count}, "
+        f"told 제출했어요 twice {told_twice}; {latency(hits)}; server: {dict(sorted(retried.items()))}"
+    )
 
     assert len(answers) == MEMBERS and set(rows) == keys and not lost
     assert doubled == 0 and told_twice == 0
@@ -443,8 +460,9 @@ def test_hundred_members_submit_at_the_same_moment(stack: Stack, world: World) -
     assert survey.response_count == MEMBERS
     for o in options:
         stored = sum(1 for a in answers if a.values.get("q1") == o)
-        assert survey.option_counts.get(option_key("q1", o), 0) == stored == sum(
-            1 for p in picks.values() if p[0] == o), o
+        assert (
+            survey.option_counts.get(option_key("q1", o), 0) == stored == sum(1 for p in picks.values() if p[0] == o)
+        ), o
     for a in answers:  # each row holds what that member sent, in the right question
         assert a.values.get("q1") == picks[a.user_key][0]
         assert float(a.values.get("q2")) == picks[a.user_key][1]
@@ -474,8 +492,9 @@ def test_hundred_members_submit_at_the_same_moment(stack: Stack, world: World) -
 # --- 2. caps under a rush -----------------------------------------------------------------------
 
 
-def rush_to_submit(stack: Stack, world: World, title: str,
-                   pick: Callable[[int], str]) -> tuple[Survey, list[Hit], Counter[str]]:
+def rush_to_submit(
+    stack: Stack, world: World, title: str, pick: Callable[[int], str]
+) -> tuple[Survey, list[Hit], Counter[str]]:
     """Every member opens ``title`` and answers its one question; then all 100 submit at once."""
     runs = in_pool([partial(open_and_answer, stack, m, title, [pick(i)]) for i, m in enumerate(world.members)])
     for run in runs:
@@ -496,8 +515,10 @@ def check_capped(stack: Stack, world: World, s: Survey, hits: list[Hit], refused
     answers = stack.store.list_answers(s.id)
     survey = stack.store.get_survey(s.id)
     assert survey is not None
-    print(f"  accepted {len(accepted)}, refused {len(refused)}, stored {len(answers)}, "
-          f"response_count {survey.response_count}, overshoot {len(answers) - CAP}; {latency(hits)}")
+    print(
+        f"  accepted {len(accepted)}, refused {len(refused)}, stored {len(answers)}, "
+        f"response_count {survey.response_count}, overshoot {len(answers) - CAP}; {latency(hits)}"
+    )
     assert len(accepted) == CAP and len(refused) == MEMBERS - CAP
     assert {a.user_key for a in answers} == accepted, "the stored answers are exactly the accepted ones"
     assert survey.response_count == len(answers) == CAP
@@ -544,12 +565,13 @@ def test_response_cap_holds_under_a_rush(stack: Stack, world: World) -> None:
 ROUND = WORKERS * THREADS // 2  # members per round: both messages of every pair are in flight at once
 
 
-def in_rounds(stack: Stack, people: Sequence[Person],
-              pair: Callable[[Person], tuple[str, str]]) -> list[tuple[Person, Hit, Hit]]:
+def in_rounds(
+    stack: Stack, people: Sequence[Person], pair: Callable[[Person], tuple[str, str]]
+) -> list[tuple[Person, Hit, Hit]]:
     """Each member sends two messages at the same moment; ROUND members per barrier."""
     out: list[tuple[Person, Hit, Hit]] = []
     for start in range(0, len(people), ROUND):
-        group = people[start:start + ROUND]
+        group = people[start : start + ROUND]
         calls: list[Callable[[], Hit]] = []
         for m in group:
             first, second = pair(m)
@@ -562,11 +584,17 @@ def in_rounds(stack: Stack, people: Sequence[Person],
 
 def test_two_messages_of_one_member_race(stack: Stack, world: World) -> None:
     title = "연속 입력 점검"
-    s = create_survey(stack, world.admin, title, [["메뉴를 골라 주세요", "선택", "치킨, 피자", "필수"],
-                                                  ["수량", "숫자", "1~5", "필수"]])
+    s = create_survey(
+        stack,
+        world.admin,
+        title,
+        [["메뉴를 골라 주세요", "선택", "치킨, 피자", "필수"], ["수량", "숫자", "1~5", "필수"]],
+    )
     double, cancel_answer, cancel_submit = world.members[0:30], world.members[30:60], world.members[60:90]
-    prepared = in_pool([partial(open_and_answer, stack, m, title, []) for m in double + cancel_answer]
-                       + [partial(open_and_answer, stack, m, title, ["치킨", "3"]) for m in cancel_submit])
+    prepared = in_pool(
+        [partial(open_and_answer, stack, m, title, []) for m in double + cancel_answer]
+        + [partial(open_and_answer, stack, m, title, ["치킨", "3"]) for m in cancel_submit]
+    )
     for run in prepared:
         assert_valid(run)
         expect(run[-1], "제출 전 확인" if len(run) == 4 else "1/2")
@@ -611,9 +639,11 @@ def test_two_messages_of_one_member_race(stack: Stack, world: World) -> None:
     assert survey is not None
     answers = stack.store.list_answers(s.id)
     retried = stack.retried_since(offset)
-    print(f"\n[one member, two messages] double-tapped answers {len(taps)}, answer+취소 {len(crossed)}, "
-          f"제출+취소 {len(raced)} (submitted {submitted}, cancelled {len(raced) - submitted}); "
-          f"server: {dict(sorted(retried.items()))}; "
-          f"{latency([h for group in (taps, crossed, raced) for _, a, b in group for h in (a, b)])}")
+    print(
+        f"\n[one member, two messages] double-tapped answers {len(taps)}, answer+취소 {len(crossed)}, "
+        f"제출+취소 {len(raced)} (submitted {submitted}, cancelled {len(raced) - submitted}); "
+        f"server: {dict(sorted(retried.items()))}; "
+        f"{latency([h for group in (taps, crossed, raced) for _, a, b in group for h in (a, b)])}"
+    )
     assert len(answers) == submitted == survey.response_count
     assert survey.option_counts.get(option_key("q1", "치킨"), 0) == submitted

@@ -1,4 +1,5 @@
 """The terminal simulator's pure parts: rendering replies and building payloads (scripts/chat.py)."""
+
 from __future__ import annotations
 
 import io
@@ -30,6 +31,7 @@ MENU_REPLY: dict[str, Any] = {
         ],
     },
 }
+
 
 def test_text_card_buttons_and_quick_replies() -> None:
     out = chat.render(MENU_REPLY)
@@ -70,8 +72,9 @@ def test_numbers_tap_quick_replies_and_open_shows_links(monkeypatch: Any) -> Non
     sent: list[tuple[str, str, dict[str, Any]]] = []
 
     def fake_send(target: chat.Target, payload: dict[str, Any], timeout: float = 10.0) -> chat.Result:
-        sent.append((payload["userRequest"]["utterance"], payload["flow"]["trigger"]["type"],
-                     payload["action"]["clientExtra"]))
+        sent.append(
+            (payload["userRequest"]["utterance"], payload["flow"]["trigger"]["type"], payload["action"]["clientExtra"])
+        )
         body = json.dumps(MENU_REPLY).encode()
         return chat.Result(200, body, 1.0, reply=MENU_REPLY)
 

@@ -4,6 +4,7 @@ These start Java and Python processes (about 5–15 s in all). Without Java or t
 npm package they are skipped on a developer's machine and fail in CI (CI=true),
 where `make test` installs everything they need.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -22,8 +24,11 @@ from local_stack import group_gone, require_engines, running_devstack
 from scripts import chat, engines, local, sqsworker, superadmin
 from scripts.wizard import bbq_messages
 
-CREDS: dict[str, Any] = {"region_name": "ap-northeast-2", "aws_access_key_id": "local",
-                         "aws_secret_access_key": "local"}
+CREDS: dict[str, Any] = {
+    "region_name": "ap-northeast-2",
+    "aws_access_key_id": "local",
+    "aws_secret_access_key": "local",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +104,22 @@ def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(
     proc, stack = devstack
     assert set(stack["pids"]) == {"dynamodb", "moto", "gunicorn"}
 
-    assert chat.main(["--url", stack["skill_url"], "--secret", stack["skill_secret"], "--user", "홍길동",
-                      "--json", "--say", "메뉴"]) == 0
+    assert (
+        chat.main(
+            [
+                "--url",
+                stack["skill_url"],
+                "--secret",
+                stack["skill_secret"],
+                "--user",
+                "홍길동",
+                "--json",
+                "--say",
+                "메뉴",
+            ]
+        )
+        == 0
+    )
     raw = capsys.readouterr().out.splitlines()[0]
     assert json.loads(raw)["version"] == "2.0"
 
@@ -114,13 +133,20 @@ def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(
     url = sqs.get_queue_url(QueueName=stack["export_queue"])["QueueUrl"]
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     settings = sqsworker.queue_settings()
-    assert (int(attrs["VisibilityTimeout"]), int(attrs["MaximumMessageSize"])) == (
-        settings["visibility"], settings["max_bytes"]) == (720, 256 * 1024)
+    assert (
+        (int(attrs["VisibilityTimeout"]), int(attrs["MaximumMessageSize"]))
+        == (settings["visibility"], settings["max_bytes"])
+        == (720, 256 * 1024)
+    )
     assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == settings["receives"]
 
     def say(who: str, text: str) -> str:
-        assert chat.main(["--url", stack["skill_url"], "--secret", stack["skill_secret"], "--user", who,
-                          "--json", "--say", text]) == 0
+        assert (
+            chat.main(
+                ["--url", stack["skill_url"], "--secret", stack["skill_secret"], "--user", who, "--json", "--say", text]
+            )
+            == 0
+        )
         return capsys.readouterr().out
 
     say("관리자", "등록 본부 관리자")
@@ -140,7 +166,7 @@ def test_devstack_serves_the_bot_and_stops_everything_on_ctrl_c(
     deadline = time.monotonic() + 60  # the consumer polls the queue; bounds a broken run only
     calls: list[Any] = []
     while not calls and time.monotonic() < deadline:
-        with urllib.request.urlopen(stack["event_api_url"] + "/calls", timeout=5) as resp:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(stack["event_api_url"] + "/calls", timeout=5) as resp:
             calls = json.loads(resp.read())
         time.sleep(0.2)
     assert len(calls) == 1 and calls[0]["status"] == 200 and len(calls[0]["users"]) == 2

@@ -5,6 +5,7 @@ parser reads (kakao.request.EVENT_PARAMS), and each of them, sent through the Ev
 to the skill over HTTP as Kakao delivers it (the event's data in ``userRequest.params``, no utterance) and is
 answered with its own reply, never "알 수 없는 말".
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ def test_the_kinds_the_job_sends_are_the_kinds_the_parser_reads() -> None:
 
 def trigger(w: World, kind: str) -> str:
     """Make the bot push ``kind`` the way it happens in use; the key of someone it goes to."""
-    bot = runtime._current[1]  # type: ignore[index]
+    bot = runtime._current[1]
     sid = w.store.list_surveys()[0].id
     if kind == "remind":  # an admin's 알림 and 예
         w.say("admin", f"알림 {TITLE}")

@@ -1,5 +1,6 @@
 """Tables written by the version before the listing and the indexes are brought to this layout, and the bot
 then works on them: the open survey is listed, members count, admins find their surveys, answers stay."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,15 @@ def legacy(store: Any) -> None:
     users, surveys, answers = store.config.users_table, store.config.surveys_table, store.config.answers_table
 
     def user(name: str, unit: str, role: int, answered: list[str] | None = None) -> dict[str, Any]:
-        item = {"key": {"S": key_of(name)}, "name": {"S": name}, "unit": {"S": unit}, "role": {"N": str(role)},
-                "session": {"S": json.dumps({"drafts": {}})}, "created_at": {"S": f"2026-11-01T00:00:0{role}+09:00"},
-                "version": {"N": "3"}}
+        item = {
+            "key": {"S": key_of(name)},
+            "name": {"S": name},
+            "unit": {"S": unit},
+            "role": {"N": str(role)},
+            "session": {"S": json.dumps({"drafts": {}})},
+            "created_at": {"S": f"2026-11-01T00:00:0{role}+09:00"},
+            "version": {"N": "3"},
+        }
         if role:
             item["admin"] = {"S": "admin"}
         if answered:
@@ -44,12 +51,20 @@ def legacy(store: Any) -> None:
         return item
 
     def survey(sid: str, title: str, status: str, coadmins: list[str]) -> dict[str, Any]:
-        return {"id": {"S": sid}, "title": {"S": title}, "owner": {"S": key_of("관리자")}, "owner_name": {"S": "관리자"},
-                "description": {"S": ""}, "questions": {"S": json.dumps(QUESTIONS, ensure_ascii=False)},
-                "coadmins": {"L": [{"S": c} for c in coadmins]}, "target_unit": {"S": ""},
-                "status": {"S": status}, "created_at": {"S": f"2026-11-0{len(sid)}T00:00:00+09:00"},
-                "response_count": {"N": "1" if status == "open" else "0"},
-                "option_counts": {"M": {"q1:치킨": {"N": "1"}, "q1:피자": {"N": "0"}}}}
+        return {
+            "id": {"S": sid},
+            "title": {"S": title},
+            "owner": {"S": key_of("관리자")},
+            "owner_name": {"S": "관리자"},
+            "description": {"S": ""},
+            "questions": {"S": json.dumps(QUESTIONS, ensure_ascii=False)},
+            "coadmins": {"L": [{"S": c} for c in coadmins]},
+            "target_unit": {"S": ""},
+            "status": {"S": status},
+            "created_at": {"S": f"2026-11-0{len(sid)}T00:00:00+09:00"},
+            "response_count": {"N": "1" if status == "open" else "0"},
+            "option_counts": {"M": {"q1:치킨": {"N": "1"}, "q1:피자": {"N": "0"}}},
+        }
 
     client.put_item(TableName=users, Item=user("관리자", "본부", 1))
     client.put_item(TableName=users, Item=user("부관리자", "본부", 1))
@@ -57,10 +72,18 @@ def legacy(store: Any) -> None:
     client.put_item(TableName=users, Item=user("김철수", "3중대", 0))
     client.put_item(TableName=surveys, Item=survey("open0001", "BBQ 회식", "open", [key_of("부관리자")]))
     client.put_item(TableName=surveys, Item=survey("old00001", "지난 조사", "closed", []))
-    client.put_item(TableName=answers, Item={
-        "survey_id": {"S": "open0001"}, "user_key": {"S": key_of("홍길동")}, "values": {"S": json.dumps({"q1": "치킨"})},
-        "name": {"S": "홍길동"}, "unit": {"S": "2중대"}, "submitted_at": {"S": "2026-11-20T09:00:00+09:00"},
-        "version": {"N": "1"}})
+    client.put_item(
+        TableName=answers,
+        Item={
+            "survey_id": {"S": "open0001"},
+            "user_key": {"S": key_of("홍길동")},
+            "values": {"S": json.dumps({"q1": "치킨"})},
+            "name": {"S": "홍길동"},
+            "unit": {"S": "2중대"},
+            "submitted_at": {"S": "2026-11-20T09:00:00+09:00"},
+            "version": {"N": "1"},
+        },
+    )
 
 
 def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> None:

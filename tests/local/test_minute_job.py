@@ -1,4 +1,5 @@
 """The local stack runs the scheduled job every minute, as the deployed schedule does."""
+
 from __future__ import annotations
 
 import threading

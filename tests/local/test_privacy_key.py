@@ -1,5 +1,6 @@
 """The organisation's privacy key: created once per stage in SSM (never changed, never printed), and kept beside a
 local stack's data so a restart still finds the 익명 participation records made before."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,9 @@ from scripts import privacy_key
 from scripts.devstack import local_privacy_key
 
 
-def test_a_stage_key_is_made_once_and_never_replaced(capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stage_key_is_made_once_and_never_replaced(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
     with mock_aws():
         assert privacy_key.main(["--stage", "dev"]) == 0

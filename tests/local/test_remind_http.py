@@ -6,6 +6,7 @@ answers the API call at once and then delivers the event to the skill for each p
 recording what the skill replied. Nothing here waits on timing except for deliveries
 to arrive, polled with a generous deadline.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,15 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from pushfakes import SimulatedQueue
 
 from chalicelib import runtime
-from chalicelib.platform.config import settings
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.writes import PutUser
 from chalicelib.kakao.notifier import EventNotifier
+from chalicelib.platform.config import settings
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
-from pushfakes import SimulatedQueue
 from scripts.eventapi import EventApiStandIn
 from scripts.wizard import bbq_messages
 
@@ -48,10 +49,16 @@ class World:
         self.url, self.kakao, self.store, self.queue = url, kakao, store, queue
 
     def say(self, who: str, text: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = {"userRequest": {"utterance": text, "user": {"id": who, "type": "botUserKey"}},
-                "action": {"clientExtra": extra or {}}}
-        req = urllib.request.Request(self.url, data=json.dumps(body, ensure_ascii=False).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "X-Skill-Secret": SECRET})
+        body = {
+            "userRequest": {"utterance": text, "user": {"id": who, "type": "botUserKey"}},
+            "action": {"clientExtra": extra or {}},
+        }
+        req = urllib.request.Request(
+            self.url,
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Skill-Secret": SECRET},
+        )
         with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30) as resp:
             assert resp.status == 200
             answer: dict[str, Any] = json.loads(resp.read())
@@ -68,12 +75,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     import app as project_app
     from scripts.wsgi import make_wsgi_app
 
-    server = make_server("127.0.0.1", 0, make_wsgi_app(project_app.app), server_class=_Threaded,
-                         handler_class=_Quiet)
+    server = make_server("127.0.0.1", 0, make_wsgi_app(project_app.app), server_class=_Threaded, handler_class=_Quiet)
     url = f"http://127.0.0.1:{server.server_port}/skill"
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    kakao = EventApiStandIn(bot_id="test-bot!", rest_api_key="test-key", event_name="reminder",
-                            skill_url=url, skill_secret=SECRET)
+    kakao = EventApiStandIn(
+        bot_id="test-bot!", rest_api_key="test-key", event_name="reminder", skill_url=url, skill_secret=SECRET
+    )
     kakao.start()
     store = MemoryStore()
     bot = Bot(store, notifier=EventNotifier(kakao.url, kakao.bot_id, kakao.event_name, lambda: "test-key"))

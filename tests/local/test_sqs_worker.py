@@ -1,11 +1,13 @@
 """The export queue as make run has it: SQS on moto's server, made with the template's settings, and its consumer
 as Lambda runs it. A job that keeps failing comes back after its visibility timeout and lands in the dead-letter
 queue after the template's number of receives; a message over the queue's limit is refused before it is sent."""
+
 from __future__ import annotations
 
 import json
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -39,8 +41,14 @@ def test_jobs_go_through_the_queue_and_a_failing_one_ends_in_the_dead_letter_que
             raise RuntimeError("this job always fails")
 
     worker = sqsworker.Worker(sqs, url, handle)
-    queue.send_many([ExportTask("admin", [], kind="remind", step="send", chunk=n, send="p1",
-                                user_keys=[f"u{n}-{i}" for i in range(100)]) for n in range(12)])
+    queue.send_many(
+        [
+            ExportTask(
+                "admin", [], kind="remind", step="send", chunk=n, send="p1", user_keys=[f"u{n}-{i}" for i in range(100)]
+            )
+            for n in range(12)
+        ]
+    )
     queue.send(ExportTask("admin", [], kind="poison"))
     receives = sqsworker.queue_settings()["receives"]
     deadline = time.monotonic() + 60  # bounds a broken run only

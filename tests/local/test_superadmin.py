@@ -1,4 +1,5 @@
 """`make superadmin`: finding the user and the conditional promotion (scripts/superadmin.py)."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ def test_promotes_by_key_with_an_audit_entry() -> None:
     store = store_with(User(key="k1", name="홍길동", unit="2중대"))
     user, changed = superadmin.promote(store, "k1")
     assert changed and user.role == SUPER
-    assert store.get_user("k1").role == SUPER  # type: ignore[union-attr]
+    assert store.get_user("k1").role == SUPER
     [entry] = store.list_audit()
     assert (entry.actor, entry.action, entry.target) == ("operator", "grant_super", "k1")
     assert entry.at
@@ -73,7 +74,7 @@ class RacingStore(MemoryStore):
 def test_a_lost_race_is_reread_and_retried_once() -> None:
     store = RacingStore(races=1)
     store.commit([PutUser(User(key="k1", name="홍길동"))])
-    user, changed = superadmin.promote(store, "k1")
+    _user, changed = superadmin.promote(store, "k1")
     assert changed
     stored = store.get_user("k1")
     assert stored is not None and stored.role == SUPER
@@ -85,7 +86,7 @@ def test_two_lost_races_give_up() -> None:
     store.commit([PutUser(User(key="k1", name="홍길동"))])
     with pytest.raises(superadmin.Failure):
         superadmin.promote(store, "k1")
-    assert store.get_user("k1").role == MEMBER  # type: ignore[union-attr]
+    assert store.get_user("k1").role == MEMBER
 
 
 def test_stale_stack_file_is_refused(tmp_path: Path) -> None:
@@ -101,8 +102,17 @@ def test_live_stack_file_points_the_environment_at_it(tmp_path: Path, monkeypatc
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://elsewhere")
     stack = tmp_path / "stack.json"
-    stack.write_text(json.dumps({"pid": os.getpid(), "dynamodb_endpoint": "http://127.0.0.1:1",
-                                 "s3_endpoint": "http://127.0.0.1:2", "table_prefix": "t", "region": "ap-northeast-2"}))
+    stack.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "dynamodb_endpoint": "http://127.0.0.1:1",
+                "s3_endpoint": "http://127.0.0.1:2",
+                "table_prefix": "t",
+                "region": "ap-northeast-2",
+            }
+        )
+    )
     assert superadmin.use_local_stack(stack) is not None
     assert os.environ["HJ_DYNAMODB_ENDPOINT"] == "http://127.0.0.1:1"
     assert os.environ["HJ_TABLE_PREFIX"] == "t"

@@ -1,4 +1,5 @@
 """Operator commands act on the stack they are told, never on a guess (scripts/target.py)."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import migrate, superadmin, target
+from scripts import local, migrate, superadmin, target
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +35,16 @@ def test_without_a_stage_only_a_running_local_stack_will_do(tmp_path: Path) -> N
     with pytest.raises(target.NoTarget, match="no longer running"):
         target.aim(None, stack_file=missing)
     os.environ["AWS_ENDPOINT_URL"] = "http://elsewhere"
-    missing.write_text(json.dumps({"pid": os.getpid(), "dynamodb_endpoint": "http://127.0.0.1:1",
-                                   "s3_endpoint": "http://127.0.0.1:2", "table_prefix": "t"}))
+    missing.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "dynamodb_endpoint": "http://127.0.0.1:1",
+                "s3_endpoint": "http://127.0.0.1:2",
+                "table_prefix": "t",
+            }
+        )
+    )
     lines, say = said()
     aimed = target.aim(None, stack_file=missing, say=say)  # type: ignore[arg-type]
     assert aimed.stage == "" and lines == ["→ local stack of make run (http://127.0.0.1:1)"]
@@ -44,10 +53,17 @@ def test_without_a_stage_only_a_running_local_stack_will_do(tmp_path: Path) -> N
 
 def test_a_stage_is_its_own_names_whatever_the_shell_holds(tmp_path: Path) -> None:
     running = tmp_path / "stack.json"
-    running.write_text(json.dumps({"pid": os.getpid(), "dynamodb_endpoint": "http://127.0.0.1:1",
-                                   "s3_endpoint": "http://127.0.0.1:2"}))
-    os.environ.update({"HJ_DYNAMODB_ENDPOINT": "http://127.0.0.1:1", "HJ_TABLE_PREFIX": "haengjeong-local",
-                       "HJ_SKILL_SECRET": "local-dev-secret", "AWS_ENDPOINT_URL": "http://elsewhere"})
+    running.write_text(
+        json.dumps({"pid": os.getpid(), "dynamodb_endpoint": "http://127.0.0.1:1", "s3_endpoint": "http://127.0.0.1:2"})
+    )
+    os.environ.update(
+        {
+            "HJ_DYNAMODB_ENDPOINT": "http://127.0.0.1:1",
+            "HJ_TABLE_PREFIX": "haengjeong-local",
+            "HJ_SKILL_SECRET": "local-dev-secret",
+            "AWS_ENDPOINT_URL": "http://elsewhere",
+        }
+    )
     lines, say = said()
     aimed = target.aim("prod", stack_file=running, account=lambda region: "210987654321", say=say)  # type: ignore[arg-type]
     assert lines == ["→ deployed stage prod: account 210987654321, ap-northeast-2, tables haengjeong-prod-*"]
@@ -71,11 +87,13 @@ def test_a_stage_that_does_not_exist_or_credentials_that_do_not_work_stop_it() -
         target.aim("prod", account=expired)
 
 
-def test_the_commands_refuse_rather_than_guess(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
-    monkeypatch.setattr(target.local, "STACK_FILE", tmp_path / "none.json")
-    monkeypatch.setattr(target.aim, "__defaults__", (tmp_path / "none.json", target.REGION, None,
-                                                     target.aim.__defaults__[-1]))  # type: ignore[index]
+def test_the_commands_refuse_rather_than_guess(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(local, "STACK_FILE", tmp_path / "none.json")
+    monkeypatch.setattr(
+        target.aim, "__defaults__", (tmp_path / "none.json", target.REGION, None, target.aim.__defaults__[-1])
+    )
     assert superadmin.main(["홍길동"]) == 2
     assert "no local stack is running" in capsys.readouterr().err
     assert migrate.main([]) == 2

@@ -3,13 +3,15 @@
 Static files and guards are fed to the WSGI callable directly; the API is called over loopback HTTP
 against a stand-in skill (tests/webchat_stub.py) on a free port.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from webchat_stub import CARD_REPLY, SECRET, serve
@@ -31,11 +33,24 @@ def inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [b"inner " + environ["PATH_INFO"].encode()]
 
 
-def call(app: Any, method: str, path: str, body: bytes = b"", headers: Optional[dict[str, str]] = None,
-         host: str = "127.0.0.1:8000") -> tuple[str, dict[str, str], bytes]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "HTTP_HOST": host,
-                               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "wsgi.input": io.BytesIO(body),
-                               "CONTENT_LENGTH": str(len(body))}
+def call(
+    app: Any,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    host: str = "127.0.0.1:8000",
+) -> tuple[str, dict[str, str], bytes]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "HTTP_HOST": host,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+    }
     for k, v in (headers or {}).items():
         key = k.upper().replace("-", "_")
         environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = v
@@ -96,11 +111,21 @@ def test_static_files_and_nothing_else() -> None:
     assert status == "200 OK" and body == b""
 
 
-@pytest.mark.parametrize("host, ok", [
-    ("127.0.0.1:8000", True), ("localhost:9000", True), ("127.0.0.2", True), ("[::1]:8000", True),
-    ("app.localhost:8000", True), ("example.org", False), ("10.0.0.5:8000", False), ("127.0.0.1.evil.org", False),
-    ("[::2]:80", False), ("0.0.0.0:8000", False),
-])
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        ("127.0.0.1:8000", True),
+        ("localhost:9000", True),
+        ("127.0.0.2", True),
+        ("[::1]:8000", True),
+        ("app.localhost:8000", True),
+        ("example.org", False),
+        ("10.0.0.5:8000", False),
+        ("127.0.0.1.evil.org", False),
+        ("[::2]:80", False),
+        ("0.0.0.0:8000", False),
+    ],
+)
 def test_loopback_hosts_only(host: str, ok: bool) -> None:
     assert is_loopback(host) is ok
     assert not is_loopback("")
@@ -108,20 +133,23 @@ def test_loopback_hosts_only(host: str, ok: bool) -> None:
     assert call(WebChat(inner), "GET", "/chat", host=host)[0] == expected
 
 
-@pytest.mark.parametrize("headers, body, status", [
-    ({"Content-Type": "text/plain"}, b'{"user": "a", "text": "b"}', "415 Unsupported Media Type"),
-    ({"Content-Type": "application/x-www-form-urlencoded"}, b"user=a", "415 Unsupported Media Type"),
-    ({**JSON, "Origin": "http://evil.example"}, b'{"user": "a", "text": "b"}', "403 Forbidden"),
-    ({**JSON, "Sec-Fetch-Site": "cross-site"}, b'{"user": "a", "text": "b"}', "403 Forbidden"),
-    (JSON, b"not json", "400 Bad Request"),
-    (JSON, b"[1]", "400 Bad Request"),
-    (JSON, b'{"user": "", "text": "b"}', "400 Bad Request"),
-    (JSON, json.dumps({"user": "a" * 41, "text": "b"}).encode(), "400 Bad Request"),
-    (JSON, json.dumps({"user": "a", "text": "b" * 1001}).encode(), "400 Bad Request"),
-    (JSON, b'{"user": "a", "text": "b", "trigger": "NOPE"}', "400 Bad Request"),
-    (JSON, b'{"user": "a", "text": "b", "extra": [1]}', "400 Bad Request"),
-    (JSON, b'{"user": "' + b"a" * 20000 + b'"}', "413 Payload Too Large"),
-])
+@pytest.mark.parametrize(
+    "headers, body, status",
+    [
+        ({"Content-Type": "text/plain"}, b'{"user": "a", "text": "b"}', "415 Unsupported Media Type"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"user=a", "415 Unsupported Media Type"),
+        ({**JSON, "Origin": "http://evil.example"}, b'{"user": "a", "text": "b"}', "403 Forbidden"),
+        ({**JSON, "Sec-Fetch-Site": "cross-site"}, b'{"user": "a", "text": "b"}', "403 Forbidden"),
+        (JSON, b"not json", "400 Bad Request"),
+        (JSON, b"[1]", "400 Bad Request"),
+        (JSON, b'{"user": "", "text": "b"}', "400 Bad Request"),
+        (JSON, json.dumps({"user": "a" * 41, "text": "b"}).encode(), "400 Bad Request"),
+        (JSON, json.dumps({"user": "a", "text": "b" * 1001}).encode(), "400 Bad Request"),
+        (JSON, b'{"user": "a", "text": "b", "trigger": "NOPE"}', "400 Bad Request"),
+        (JSON, b'{"user": "a", "text": "b", "extra": [1]}', "400 Bad Request"),
+        (JSON, b'{"user": "' + b"a" * 20000 + b'"}', "413 Payload Too Large"),
+    ],
+)
 def test_the_api_takes_same_origin_json_only(headers: dict[str, str], body: bytes, status: str) -> None:
     assert call(WebChat(inner), "POST", "/chat/api/say", body, headers)[0] == status
 
@@ -133,8 +161,9 @@ def test_the_api_is_post_only_and_knows_its_endpoints() -> None:
 
 
 def post(base: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-    req = urllib.request.Request(f"{base}/chat/api/{name}", data=json.dumps(body, ensure_ascii=False).encode(),
-                                 method="POST", headers=JSON)
+    req = urllib.request.Request(
+        f"{base}/chat/api/{name}", data=json.dumps(body, ensure_ascii=False).encode(), method="POST", headers=JSON
+    )
     with _DIRECT.open(req, timeout=10) as resp:
         answer: dict[str, Any] = json.loads(resp.read())
     return answer
@@ -162,8 +191,11 @@ def test_say_sends_a_real_channel_request_and_checks_the_reply(site: tuple[str, 
     assert sent["body"] == answer["request"] == chat.build_payload("홍길동", "카드")  # the shape `make chat` sends
     assert sent["body"]["userRequest"]["user"]["id"] == chat.user_key("홍길동")
 
-    answer = post(base, "say", {"user": "홍길동", "text": "고름", "trigger": "QUICKREPLY_BUTTON_MESSAGE",
-                                "extra": {"sid": "s1", "q": "q1"}})
+    answer = post(
+        base,
+        "say",
+        {"user": "홍길동", "text": "고름", "trigger": "QUICKREPLY_BUTTON_MESSAGE", "extra": {"sid": "s1", "q": "q1"}},
+    )
     body = stub.requests[-1]["body"]
     assert body["action"]["clientExtra"] == {"sid": "s1", "q": "q1"}
     assert body["flow"]["trigger"]["type"] == "QUICKREPLY_BUTTON_MESSAGE"
@@ -192,22 +224,67 @@ def test_say_goes_to_this_servers_own_skill_with_the_local_secret(monkeypatch: p
     assert (target.url, target.secret) == ("http://127.0.0.1:8124/skill", "from-env")
 
 
-@pytest.mark.parametrize("reply, problems", [
-    (CARD_REPLY, []),
-    ({"version": "2.0", "template": {"outputs": [{"basicCard": {"title": "t"}}]}}, ["basicCard thumbnail"]),
-    ({"version": "2.0", "template": {"outputs": [{"listCard": {"header": {"title": "h"}, "items": [
-        {"title": str(n)} for n in range(6)]}}]}}, ["listCard items count"]),
-    ({"version": "2.0", "template": {"outputs": [{"carousel": {"type": "listCard", "items": [
-        {"header": {"title": "h"}, "items": [{"title": str(n)} for n in range(5)]}]}}]}}, ["listCard items count"]),
-    ({"version": "2.0", "template": {"outputs": [{"carousel": {"type": "simpleText", "items": [{}]}}]}},
-     ["carousel type"]),
-    ({"version": "2.0", "template": {"outputs": [{"basicCard": {
-        "title": "t", "thumbnail": {"imageUrl": "http://x/i.png"}, "buttonLayout": "horizontal",
-        "buttons": [{"label": "가나다라마바사아자차카타파하거", "action": "message", "messageText": "x"}] * 3}}]}},
-     ["basicCard buttons count"] + ["basicCard button label"] * 3),
-    ({"version": "2.0", "template": {"outputs": [{"weird": {}}]}}, ["unexpected output weird"]),
-    ({"version": "2.0", "template": {"outputs": [{"simpleText": "no"}]}}, ["unreadable reply (AttributeError)"]),
-])
+@pytest.mark.parametrize(
+    "reply, problems",
+    [
+        (CARD_REPLY, []),
+        ({"version": "2.0", "template": {"outputs": [{"basicCard": {"title": "t"}}]}}, ["basicCard thumbnail"]),
+        (
+            {
+                "version": "2.0",
+                "template": {
+                    "outputs": [
+                        {"listCard": {"header": {"title": "h"}, "items": [{"title": str(n)} for n in range(6)]}}
+                    ]
+                },
+            },
+            ["listCard items count"],
+        ),
+        (
+            {
+                "version": "2.0",
+                "template": {
+                    "outputs": [
+                        {
+                            "carousel": {
+                                "type": "listCard",
+                                "items": [{"header": {"title": "h"}, "items": [{"title": str(n)} for n in range(5)]}],
+                            }
+                        }
+                    ]
+                },
+            },
+            ["listCard items count"],
+        ),
+        (
+            {"version": "2.0", "template": {"outputs": [{"carousel": {"type": "simpleText", "items": [{}]}}]}},
+            ["carousel type"],
+        ),
+        (
+            {
+                "version": "2.0",
+                "template": {
+                    "outputs": [
+                        {
+                            "basicCard": {
+                                "title": "t",
+                                "thumbnail": {"imageUrl": "http://x/i.png"},
+                                "buttonLayout": "horizontal",
+                                "buttons": [
+                                    {"label": "가나다라마바사아자차카타파하거", "action": "message", "messageText": "x"}
+                                ]
+                                * 3,
+                            }
+                        }
+                    ]
+                },
+            },
+            ["basicCard buttons count"] + ["basicCard button label"] * 3,
+        ),
+        ({"version": "2.0", "template": {"outputs": [{"weird": {}}]}}, ["unexpected output weird"]),
+        ({"version": "2.0", "template": {"outputs": [{"simpleText": "no"}]}}, ["unreadable reply (AttributeError)"]),
+    ],
+)
 def test_the_limits_of_the_cards_the_bot_does_not_send(reply: dict[str, Any], problems: list[str]) -> None:
     assert kakao_problems(reply) == problems
 
@@ -228,15 +305,21 @@ def test_super_admin_as_make_superadmin_does(site: tuple[str, Any], store: Memor
 
 
 def test_deliveries_of_the_event_api_stand_in_to_the_pages_people(store: MemoryStore) -> None:
-    with serve(store=lambda: store) as (base, stub, web):
-        kakao = EventApiStandIn(bot_id="test-bot!", rest_api_key="test-key", event_name="reminder",
-                                skill_url=base + "/skill", skill_secret=SECRET)
+    with serve(store=lambda: store) as (base, _stub, web):
+        kakao = EventApiStandIn(
+            bot_id="test-bot!",
+            rest_api_key="test-key",
+            event_name="reminder",
+            skill_url=base + "/skill",
+            skill_secret=SECRET,
+        )
         kakao.start()
         try:
             web.event_api = kakao.url
             assert post(base, "deliveries", {"since": 0, "users": []}) == {"next": 0, "items": []}
             EventApi(kakao.url, kakao.bot_id, kakao.rest_api_key, kakao.event_name).send(
-                [chat.user_key("홍길동"), chat.user_key("다른사람")], {"remind": "s1"})
+                [chat.user_key("홍길동"), chat.user_key("다른사람")], {"remind": "s1"}
+            )
             kakao.wait_deliveries(2)
             first = post(base, "deliveries", {"since": 0, "users": ["홍길동", "관리자"]})
             assert first["next"] == 2

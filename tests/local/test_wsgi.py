@@ -3,22 +3,23 @@
 The app here is a tiny one defined in this file, not the project's app.py.
 Requests are fed to the WSGI callable directly: no sockets, no fixed ports.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice.app import AuthResponse, Chalice, Response
 
 from scripts.wsgi import MAX_BODY_BYTES, make_wsgi_app
 
 N = 50
 
 
-def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
+def build_app(barrier: threading.Barrier | None = None) -> Chalice:
     app = Chalice(app_name="wsgi-under-test")
 
     @app.route("/echo/{n}", methods=["POST"])
@@ -43,8 +44,7 @@ def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
 
     @app.route("/teapot")
     def teapot() -> Response:
-        return Response(body="short and stout", status_code=418, headers={"Content-Type": "text/plain",
-                                                                          "X-Extra": "1"})
+        return Response(body="short and stout", status_code=418, headers={"Content-Type": "text/plain", "X-Extra": "1"})
 
     @app.authorizer()
     def deny_all(auth_request: Any) -> AuthResponse:
@@ -57,8 +57,9 @@ def build_app(barrier: Optional[threading.Barrier] = None) -> Chalice:
     return app
 
 
-def call(wsgi: Any, method: str, path: str, body: bytes = b"", headers: Optional[dict[str, str]] = None,
-         query: str = "") -> tuple[int, dict[str, str], bytes]:
+def call(
+    wsgi: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None, query: str = ""
+) -> tuple[int, dict[str, str], bytes]:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",

@@ -6,10 +6,11 @@ once per session on a free port (tests/local_dynamodb.py), or taken from
 HJ_TEST_DYNAMODB_ENDPOINT when that names a running one. Without Java or the
 npm package the DynamoDB Local variants fail in CI and are skipped elsewhere.
 """
+
 from __future__ import annotations
 
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from moto import mock_aws

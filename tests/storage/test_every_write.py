@@ -8,18 +8,58 @@ effect back through the store's own reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, get_args
+from typing import Any, get_args
 
 import pytest
 
 from chalicelib.domain.kinds import CHOICE
 from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Question, Survey, User, option_key
-from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.ports import Conflict
-from chalicelib.domain.writes import AddCoadmin, AddViewer, Audit, CountResponse, DeleteAnswer, DeleteSurvey, DeleteUser, KeepLonger, KeepUnnamedAnswer, ListSurvey, MarkAutoReminded, MarkKeepWarned, MarkPurged, MarkReminded, Plan, PutAnswer, PutSurvey, PutUser, SetRepeat, SetSurveyStatus, UnlistSurvey, Unplan, Write
-from chalicelib.domain.roster_writes import ClaimRoster, DeleteFormerEntry, DeleteRosterEntry, KeepLoadResult, LiftEntryLock, NoteEntryFailure, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, RetireRosterEntry, SetEntryPerson, SetRosterUnits, SetUserRoster, TakeRemovals
+from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
+from chalicelib.domain.roster_writes import (
+    ClaimRoster,
+    DeleteFormerEntry,
+    DeleteRosterEntry,
+    KeepLoadResult,
+    LiftEntryLock,
+    NoteEntryFailure,
+    NoteRegistrationFailure,
+    PutRosterEntry,
+    ReleaseRoster,
+    RetireRosterEntry,
+    SetEntryPerson,
+    SetRosterUnits,
+    SetUserRoster,
+    TakeRemovals,
+)
+from chalicelib.domain.writes import (
+    AddCoadmin,
+    AddViewer,
+    Audit,
+    CountResponse,
+    DeleteAnswer,
+    DeleteSurvey,
+    DeleteUser,
+    KeepLonger,
+    KeepUnnamedAnswer,
+    ListSurvey,
+    MarkAutoReminded,
+    MarkKeepWarned,
+    MarkPurged,
+    MarkReminded,
+    Plan,
+    PutAnswer,
+    PutSurvey,
+    PutUser,
+    SetRepeat,
+    SetSurveyStatus,
+    UnlistSurvey,
+    Unplan,
+    Write,
+)
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=KST)
 EPOCH = int(NOW.timestamp())
@@ -49,9 +89,9 @@ def load(token: str = "t1") -> KeepLoadResult:
     return KeepLoadResult(result, lines=["추가 1중대 홍길동"], keys=["2중대#김철수"], expires=EPOCH + 86400)
 
 
-SURVEY = [PutSurvey(survey()), ListSurvey(survey().info())]
-CLOSED_SURVEY = [*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)]
-ENTRY_ON_ROSTER = [PutRosterEntry(roster_entry())]
+SURVEY: list[Write] = [PutSurvey(survey()), ListSurvey(survey().info())]
+CLOSED_SURVEY: list[Write] = [*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)]
+ENTRY_ON_ROSTER: list[Write] = [PutRosterEntry(roster_entry())]
 
 
 @dataclass
@@ -78,7 +118,9 @@ def _entry(s: Any) -> RosterEntry | None:
 
 
 CASES = [
-    Case(PutUser(user()), lambda s: s.get_user("u1") and s.get_user("u1").name, None, "홍길동", refused=[PutUser(user())]),
+    Case(
+        PutUser(user()), lambda s: s.get_user("u1") and s.get_user("u1").name, None, "홍길동", refused=[PutUser(user())]
+    ),
     Case(DeleteUser("u1", 1), lambda s: s.get_user("u1") is None, False, True, [PutUser(user())], refused=[]),
     Case(
         PutAnswer(answer()),
@@ -112,7 +154,13 @@ CASES = [
         SURVEY,
         refused=[*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)],
     ),
-    Case(PutSurvey(survey()), lambda s: s.get_survey("s1") and s.get_survey("s1").title, None, "훈련 참석", refused=SURVEY),
+    Case(
+        PutSurvey(survey()),
+        lambda s: s.get_survey("s1") and s.get_survey("s1").title,
+        None,
+        "훈련 참석",
+        refused=SURVEY,
+    ),
     Case(
         SetSurveyStatus("s1", CLOSED, at=NOW),
         lambda s: (_survey(s).status, _survey(s).closed_at),

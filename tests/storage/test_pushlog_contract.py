@@ -1,6 +1,7 @@
 """The push log's contract, held by the in-memory one, DynamoDB on moto and DynamoDB Local alike: every move of a
 chunk is conditional (a step run twice takes effect once), a settle adds a chunk's figures to its push once,
 and the admin is told once."""
+
 from __future__ import annotations
 
 import threading
@@ -13,7 +14,7 @@ NOW = 1_800_000_000.0
 
 
 @pytest.fixture
-def log(store):  # type: ignore[no-untyped-def]
+def log(store):
     return store.push_log()
 
 
@@ -21,31 +22,40 @@ def head(push_id: str = "remind-s1-abc") -> PushHead:
     return PushHead(push_id, "remind", "s1", "BBQ 회식", "admin-key")
 
 
-def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):  # type: ignore[no-untyped-def]
+def planned(log, push_id: str = "remind-s1-abc", chunks: int = 3):
     assert log.begin(head(push_id), NOW)
-    log.store_chunks(push_id, [[f"u{n}-{i}" for i in range(100 if n < chunks - 1 else 7)] for n in range(chunks)],
-                     NOW + 3600)
+    log.store_chunks(
+        push_id, [[f"u{n}-{i}" for i in range(100 if n < chunks - 1 else 7)] for n in range(chunks)], NOW + 3600
+    )
     return push_id
 
 
-def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_begins_once_and_its_plan_is_stored_whole(log) -> None:
     assert log.head("nope") is None
     assert log.begin(head(), NOW) and not log.begin(head(), NOW + 1)
     h = log.head("remind-s1-abc")
     assert (h.state, h.kind, h.survey_id, h.title, h.admin, h.started) == (
-        PLANNING, "remind", "s1", "BBQ 회식", "admin-key", NOW)
+        PLANNING,
+        "remind",
+        "s1",
+        "BBQ 회식",
+        "admin-key",
+        NOW,
+    )
     log.store_chunks(h.id, [["a", "b"], ["c"]], NOW + 3600)
     h = log.head(h.id)
     assert (h.state, h.chunks, h.users, h.finals, h.done) == (PLANNED, 2, 3, 0, False)
-    assert [(c.n, c.keys, c.state, c.tries) for c in log.chunks(h.id)] == [(0, ["a", "b"], QUEUED, 0),
-                                                                        (1, ["c"], QUEUED, 0)]
+    assert [(c.n, c.keys, c.state, c.tries) for c in log.chunks(h.id)] == [
+        (0, ["a", "b"], QUEUED, 0),
+        (1, ["c"], QUEUED, 0),
+    ]
     log.store_chunks(h.id, [["x"]], NOW + 3600)  # a late second plan changes nothing once planned
     assert [c.keys for c in log.chunks(h.id)] == [["a", "b"], ["c"]]
     log.mark_queued(h.id)
     assert log.head(h.id).state == QUEUED_ALL
 
 
-def test_a_stalled_plan_is_taken_over_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_stalled_plan_is_taken_over_once(log) -> None:
     log.begin(head(), NOW)
     assert not log.retake("remind-s1-abc", NOW - 1, NOW + 400)  # not the plan it thought it was
     assert log.retake("remind-s1-abc", NOW, NOW + 400)
@@ -53,7 +63,7 @@ def test_a_stalled_plan_is_taken_over_once(log) -> None:  # type: ignore[no-unty
     assert log.head("remind-s1-abc").started == NOW + 400
 
 
-def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) -> None:
     pid = planned(log)
     assert log.claim(pid, 0, 0, NOW) and not log.claim(pid, 0, 0, NOW)  # a second run of the same step
     c = log.chunk(pid, 0)
@@ -68,7 +78,7 @@ def test_a_chunk_is_claimed_once_per_try_and_moves_only_from_where_it_is(log) ->
     assert log.chunk(pid, 9) is None and not log.claim(pid, 9, 0, NOW)
 
 
-def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -> None:
     pid = planned(log)
     log.claim(pid, 0, 0, NOW)
     log.accept(pid, 0, 1, "t-1")
@@ -87,7 +97,7 @@ def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -
     assert log.claim_note(pid) and not log.claim_note(pid) and log.head(pid).noted
 
 
-def test_racing_workers_claim_a_chunk_once(log) -> None:  # type: ignore[no-untyped-def]
+def test_racing_workers_claim_a_chunk_once(log) -> None:
     pid = planned(log, chunks=1)
     won: list[bool] = []
     go = threading.Barrier(4)
@@ -104,11 +114,11 @@ def test_racing_workers_claim_a_chunk_once(log) -> None:  # type: ignore[no-unty
     assert sorted(won) == [False, False, False, True]
 
 
-def test_a_push_of_more_than_a_page_of_chunks_reads_back_whole(log) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_of_more_than_a_page_of_chunks_reads_back_whole(log) -> None:
     # 20,000 people: 200 chunks of 100 keys of 66 characters, more than one 1 MB page of a Query.
     keys = [f"{n:064x}ab" for n in range(20_000)]
     assert log.begin(head("big"), NOW)
-    log.store_chunks("big", [keys[i:i + 100] for i in range(0, len(keys), 100)], NOW + 3600)
+    log.store_chunks("big", [keys[i : i + 100] for i in range(0, len(keys), 100)], NOW + 3600)
     chunks = log.chunks("big")
     assert len(chunks) == 200 and [k for c in chunks for k in c.keys] == keys
     assert log.head("big").users == 20_000

@@ -1,13 +1,25 @@
 """The roster's reads and conditional writes, held to the same contract on every store."""
+
 from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.roster_records import RosterEntry, roster_entry_key
-from chalicelib.domain.ports import Conflict
-from chalicelib.domain.roster_records import Strain
 from chalicelib.domain.model import User
-from chalicelib.domain.roster_writes import ClaimRoster, LiftEntryLock, NoteEntryFailure, DeleteFormerEntry, DeleteRosterEntry, RetireRosterEntry, SetUserRoster, NoteRegistrationFailure, PutRosterEntry, ReleaseRoster, SetRosterUnits
+from chalicelib.domain.ports import Conflict
+from chalicelib.domain.roster_records import RosterEntry, Strain, roster_entry_key
+from chalicelib.domain.roster_writes import (
+    ClaimRoster,
+    DeleteFormerEntry,
+    DeleteRosterEntry,
+    LiftEntryLock,
+    NoteEntryFailure,
+    NoteRegistrationFailure,
+    PutRosterEntry,
+    ReleaseRoster,
+    RetireRosterEntry,
+    SetRosterUnits,
+    SetUserRoster,
+)
 from chalicelib.domain.writes import PutUser
 
 AT = "2026-12-01T09:00:00+09:00"
@@ -19,14 +31,16 @@ def entry(unit: str, name: str, suffix: str = "", check: str = "") -> RosterEntr
 
 
 def seed(store) -> None:
-    store.commit([
-        PutRosterEntry(entry("1중대", "홍길동")),
-        PutRosterEntry(entry("1중대", "홍길순")),
-        PutRosterEntry(entry("1중대", "김철수", "aa11", "s$x")),
-        PutRosterEntry(entry("1중대", "김철수", "bb22", "s$y")),
-        PutRosterEntry(entry("2중대", "홍길동")),
-        SetRosterUnits({"1중대": 4, "2중대": 1}),
-    ])
+    store.commit(
+        [
+            PutRosterEntry(entry("1중대", "홍길동")),
+            PutRosterEntry(entry("1중대", "홍길순")),
+            PutRosterEntry(entry("1중대", "김철수", "aa11", "s$x")),
+            PutRosterEntry(entry("1중대", "김철수", "bb22", "s$y")),
+            PutRosterEntry(entry("2중대", "홍길동")),
+            SetRosterUnits({"1중대": 4, "2중대": 1}),
+        ]
+    )
 
 
 def test_units_and_entries_by_unit_and_name(store) -> None:

@@ -4,11 +4,13 @@ Tests taking ``store`` run once per implementation; ``dynamo_store`` tests run o
 every DynamoDB engine (moto and DynamoDB Local, started once per session; see
 tests/local_dynamodb.py); ``moto_store`` tests fake failures of the client (error mapping).
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,7 +64,14 @@ NOW = datetime(2025, 3, 3, 9, 30, tzinfo=KST)
 
 
 def make_user(key: str = "u1", name: str = "김민수", unit: str = "1소대", role: int = MEMBER, **kw: Any) -> User:
-    return User(key=key, name=name, unit=unit, role=role, created_at=kw.pop("created_at", f"2025-03-01T00:00:00+09:00#{key}"), **kw)
+    return User(
+        key=key,
+        name=name,
+        unit=unit,
+        role=role,
+        created_at=kw.pop("created_at", f"2025-03-01T00:00:00+09:00#{key}"),
+        **kw,
+    )
 
 
 def make_survey(sid: str = "s1", **kw: Any) -> Survey:
@@ -70,19 +79,26 @@ def make_survey(sid: str = "s1", **kw: Any) -> Survey:
         Question("q1", "참석 여부", kind=CHOICE, options=["참석", "불참"], capacity={"참석": 2}),
         Question("q2", "메모", kind=TEXT, required=False),
     ]
-    defaults: dict[str, Any] = dict(
-        title="훈련 참석 조사", owner="admin1", questions=questions, created_at="2025-03-01T10:00:00+09:00",
-        owner_name="박간부",
-    )
+    defaults: dict[str, Any] = {
+        "title": "훈련 참석 조사",
+        "owner": "admin1",
+        "questions": questions,
+        "created_at": "2025-03-01T10:00:00+09:00",
+        "owner_name": "박간부",
+    }
     defaults.update(kw)
     return Survey(id=sid, **defaults)
 
 
 def make_answer(sid: str = "s1", user_key: str = "u1", **kw: Any) -> Answer:
-    defaults: dict[str, Any] = dict(
-        values={"q1": "참석"}, name="김민수", unit="1소대", submitted_at="2025-03-02T08:00:00+09:00",
-        updated_at="2025-03-02T08:00:00+09:00", survey_title="훈련 참석 조사",
-    )
+    defaults: dict[str, Any] = {
+        "values": {"q1": "참석"},
+        "name": "김민수",
+        "unit": "1소대",
+        "submitted_at": "2025-03-02T08:00:00+09:00",
+        "updated_at": "2025-03-02T08:00:00+09:00",
+        "survey_title": "훈련 참석 조사",
+    }
     defaults.update(kw)
     return Answer(survey_id=sid, user_key=user_key, **defaults)
 
@@ -98,7 +114,7 @@ def stored(obj: Any, version: int) -> Any:
     return out
 
 
-def keys(users: list[User]) -> list[str]:
+def keys(users: Sequence[User | Member]) -> list[str]:
     return sorted(u.key for u in users)
 
 
@@ -110,7 +126,9 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
         role=ADMIN,
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
         answered={"s1": 1764500000, "설문-2": 0},
-        managed={"s1": Managed("훈련 참석 조사", 1764400000)}, viewing={"s2": Managed("보기", 1764400001)}, units=["1중대", "2중대"],
+        managed={"s1": Managed("훈련 참석 조사", 1764400000)},
+        viewing={"s2": Managed("보기", 1764400001)},
+        units=["1중대", "2중대"],
         roster="1소대#김민수",
         person="kakao-first-phone",
     )
@@ -135,8 +153,15 @@ def test_survey_round_trip_keeps_questions_deadline_and_counters(store: Any) -> 
         Question("q6", "의견", kind=TEXT, required=False),
     ]
     survey = make_survey(
-        questions=questions, description="설명 ✓", coadmins=["a2", "a1"], viewers=["v1"], deadline=NOW + timedelta(days=2, hours=3),
-        target_unit="2소대", cap=30, response_count=3, option_counts={option_key("q1", "한식"): 3},
+        questions=questions,
+        description="설명 ✓",
+        coadmins=["a2", "a1"],
+        viewers=["v1"],
+        deadline=NOW + timedelta(days=2, hours=3),
+        target_unit="2소대",
+        cap=30,
+        response_count=3,
+        option_counts={option_key("q1", "한식"): 3},
     )
     store.commit([PutSurvey(survey)])
     got = store.get_survey("s1")
@@ -153,7 +178,9 @@ def test_survey_without_deadline_or_cap_round_trips(store: Any) -> None:
 
 
 def test_answer_round_trip_keeps_value_types(store: Any) -> None:
-    answer = make_answer(values={"q1": "한식", "q2": ["월", "수"], "q3": 4, "q3b": 2.5, "q4": "2025-03-05", "q5": False})
+    answer = make_answer(
+        values={"q1": "한식", "q2": ["월", "수"], "q3": 4, "q3b": 2.5, "q4": "2025-03-05", "q5": False}
+    )
     store.commit([PutAnswer(answer)])
     assert store.get_answer("s1", "u1") == stored(answer, 1)
     assert store.get_answer("s1", "u2") is None
@@ -166,13 +193,17 @@ def test_an_answer_entered_for_someone_keeps_who_entered_it(store: Any) -> None:
 
 
 def test_audit_entries_listed_newest_first_with_limit(store: Any) -> None:
-    entries = [AuditEntry("admin1", f"action{i}", "s1", detail=f"세부 {i}", at=f"2025-03-0{i + 1}T10:00:00+09:00")
-               for i in range(3)]
+    entries = [
+        AuditEntry("admin1", f"action{i}", "s1", detail=f"세부 {i}", at=f"2025-03-0{i + 1}T10:00:00+09:00")
+        for i in range(3)
+    ]
     for e in entries:
         store.commit([Audit(e)])
     # two entries with the same timestamp in one commit keep their order
-    same = [AuditEntry("admin1", "grant_admin", "u9", at="2025-03-09T00:00:00+09:00"),
-            AuditEntry("admin1", "download", "s1", at="2025-03-09T00:00:00+09:00")]
+    same = [
+        AuditEntry("admin1", "grant_admin", "u9", at="2025-03-09T00:00:00+09:00"),
+        AuditEntry("admin1", "download", "s1", at="2025-03-09T00:00:00+09:00"),
+    ]
     store.commit([Audit(same[0]), Audit(same[1])])
     assert store.list_audit() == [same[1], same[0], entries[2], entries[1], entries[0]]
     assert store.list_audit(limit=2) == [same[1], same[0]]
@@ -202,12 +233,14 @@ def test_failed_condition_writes_nothing_of_the_commit(store: Any) -> None:
     store.commit([PutUser(make_user()), PutSurvey(make_survey(cap=5))])
     stale = make_user(version=0)  # the stored version is 1
     with pytest.raises(Conflict) as err:
-        store.commit([
-            PutAnswer(make_answer()),
-            count(options={option_key("q1", "참석"): 1}, cap=5),
-            PutUser(stale),
-            Audit(AuditEntry("u1", "submit", "s1")),
-        ])
+        store.commit(
+            [
+                PutAnswer(make_answer()),
+                count(options={option_key("q1", "참석"): 1}, cap=5),
+                PutUser(stale),
+                Audit(AuditEntry("u1", "submit", "s1")),
+            ]
+        )
     assert err.value.what == "user"
     assert store.get_answer("s1", "u1") is None
     survey = store.get_survey("s1")
@@ -373,11 +406,13 @@ def test_delete_survey_waits_for_the_other_conditions(store: Any) -> None:
 
 
 def test_find_users_by_name(store: Any) -> None:
-    store.commit([
-        PutUser(make_user("u1", "김민수", "1소대")),
-        PutUser(make_user("u2", "김민수", "2소대")),
-        PutUser(make_user("u3", "이영희", "1소대")),
-    ])
+    store.commit(
+        [
+            PutUser(make_user("u1", "김민수", "1소대")),
+            PutUser(make_user("u2", "김민수", "2소대")),
+            PutUser(make_user("u3", "이영희", "1소대")),
+        ]
+    )
     assert keys(store.find_users_by_name("김민수")) == ["u1", "u2"]
     assert keys(store.find_users_by_name("없는사람")) == []
 
@@ -390,12 +425,14 @@ def test_find_users_by_name(store: Any) -> None:
 
 
 def test_list_users_all_or_by_unit(store: Any) -> None:
-    store.commit([
-        PutUser(make_user("u1", unit="1소대")),
-        PutUser(make_user("u2", unit="2소대")),
-        PutUser(make_user("u3", unit="1소대")),
-        PutUser(make_user("u4", unit="")),
-    ])
+    store.commit(
+        [
+            PutUser(make_user("u1", unit="1소대")),
+            PutUser(make_user("u2", unit="2소대")),
+            PutUser(make_user("u3", unit="1소대")),
+            PutUser(make_user("u4", unit="")),
+        ]
+    )
     assert keys(store.list_users()) == ["u1", "u2", "u3", "u4"]
     assert keys(store.list_users("1소대")) == ["u1", "u3"]
     assert keys(store.list_users("3소대")) == []
@@ -408,11 +445,13 @@ def test_list_users_all_or_by_unit(store: Any) -> None:
 
 
 def test_list_admins(store: Any) -> None:
-    store.commit([
-        PutUser(make_user("m1", role=MEMBER)),
-        PutUser(make_user("a1", role=ADMIN)),
-        PutUser(make_user("s1", role=SUPER)),
-    ])
+    store.commit(
+        [
+            PutUser(make_user("m1", role=MEMBER)),
+            PutUser(make_user("a1", role=ADMIN)),
+            PutUser(make_user("s1", role=SUPER)),
+        ]
+    )
     assert keys(store.list_admins()) == ["a1", "s1"]
 
     demoted = store.get_user("a1")
@@ -423,12 +462,14 @@ def test_list_admins(store: Any) -> None:
 
 
 def test_list_surveys_newest_first(store: Any) -> None:
-    store.commit([
-        PutSurvey(make_survey("old", created_at="2025-01-01T00:00:00+09:00")),
-        PutSurvey(make_survey("new", created_at="2025-03-01T00:00:00+09:00")),
-        PutSurvey(make_survey("mid-a", created_at="2025-02-01T00:00:00+09:00")),
-        PutSurvey(make_survey("mid-b", created_at="2025-02-01T00:00:00+09:00")),
-    ])
+    store.commit(
+        [
+            PutSurvey(make_survey("old", created_at="2025-01-01T00:00:00+09:00")),
+            PutSurvey(make_survey("new", created_at="2025-03-01T00:00:00+09:00")),
+            PutSurvey(make_survey("mid-a", created_at="2025-02-01T00:00:00+09:00")),
+            PutSurvey(make_survey("mid-b", created_at="2025-02-01T00:00:00+09:00")),
+        ]
+    )
     assert [s.id for s in store.list_surveys()] == ["new", "mid-b", "mid-a", "old"]
 
 
@@ -459,8 +500,9 @@ def test_reads_return_copies(store: Any) -> None:
 
 def test_the_listing_follows_the_writes_that_list_and_unlist(store: Any) -> None:
     a = make_survey("a", title="가 조사", created_at="2025-03-01T10:00:00+09:00", deadline=NOW + timedelta(days=1))
-    b = make_survey("b", title="나 조사", created_at="2025-03-02T10:00:00+09:00", target_unit="2소대",
-                    coadmins=["c1"], cap=5)
+    b = make_survey(
+        "b", title="나 조사", created_at="2025-03-02T10:00:00+09:00", target_unit="2소대", coadmins=["c1"], cap=5
+    )
     store.commit([PutSurvey(a), ListSurvey(a.info())])
     store.commit([PutSurvey(b), ListSurvey(b.info())])
     assert store.listed_surveys() == [b.info(), a.info()]  # newest first, with what lists show
@@ -492,11 +534,13 @@ def test_a_failed_commit_leaves_the_listing_as_it_was(store: Any) -> None:
 
 
 def test_surveys_by_title_any_status_as_titles_compare(store: Any) -> None:
-    store.commit([
-        PutSurvey(make_survey("s1", title="BBQ 회식", created_at="2025-03-01T00:00:00+09:00")),
-        PutSurvey(make_survey("s2", title="bbq회식", status=CLOSED, created_at="2025-03-02T00:00:00+09:00")),
-        PutSurvey(make_survey("s3", title="BBQ 회식 2차")),
-    ])
+    store.commit(
+        [
+            PutSurvey(make_survey("s1", title="BBQ 회식", created_at="2025-03-01T00:00:00+09:00")),
+            PutSurvey(make_survey("s2", title="bbq회식", status=CLOSED, created_at="2025-03-02T00:00:00+09:00")),
+            PutSurvey(make_survey("s3", title="BBQ 회식 2차")),
+        ]
+    )
     assert [s.id for s in store.surveys_titled("Bbq  회식")] == ["s2", "s1"]
     assert store.surveys_titled("bbq회식")[0] == store.get_survey("s2").info()
     assert store.surveys_titled("없는 제목") == [] and store.surveys_titled("  ") == []
@@ -505,10 +549,12 @@ def test_surveys_by_title_any_status_as_titles_compare(store: Any) -> None:
 
 
 def test_all_surveys_and_surveys_by_id(store: Any) -> None:
-    store.commit([
-        PutSurvey(make_survey("old", created_at="2025-01-01T00:00:00+09:00")),
-        PutSurvey(make_survey("new", created_at="2025-03-01T00:00:00+09:00", coadmins=["x"])),
-    ])
+    store.commit(
+        [
+            PutSurvey(make_survey("old", created_at="2025-01-01T00:00:00+09:00")),
+            PutSurvey(make_survey("new", created_at="2025-03-01T00:00:00+09:00", coadmins=["x"])),
+        ]
+    )
     assert [s.id for s in store.all_surveys()] == ["new", "old"]
     assert store.all_surveys()[0] == store.get_survey("new").info()
     assert [s.id for s in store.get_surveys(["old", "missing", "new", "old"])] == ["old", "new"]
@@ -538,18 +584,25 @@ def test_a_survey_form_keeps_what_never_changes(store: Any) -> None:
     fresh = store.get_survey("s1")
     form = store.get_survey_form("s1")
     assert (form.id, form.title, form.questions, form.owner, form.cap) == (
-        fresh.id, fresh.title, fresh.questions, fresh.owner, fresh.cap)
+        fresh.id,
+        fresh.title,
+        fresh.questions,
+        fresh.owner,
+        fresh.cap,
+    )
     form.questions.clear()  # a reader's copy: changing it changes nothing kept
     assert store.get_survey_form("s1").questions == fresh.questions
     assert store.get_survey_form("s9") is None
 
 
 def test_members_all_or_by_unit_without_their_state(store: Any) -> None:
-    store.commit([
-        PutUser(make_user("u1", "가", unit="1소대", session={"big": "x" * 1000})),
-        PutUser(make_user("u2", "나", unit="2소대", role=ADMIN)),
-        PutUser(make_user("u3", "다", unit="")),
-    ])
+    store.commit(
+        [
+            PutUser(make_user("u1", "가", unit="1소대", session={"big": "x" * 1000})),
+            PutUser(make_user("u2", "나", unit="2소대", role=ADMIN)),
+            PutUser(make_user("u3", "다", unit="")),
+        ]
+    )
     everyone = store.list_members()
     assert everyone == [
         Member("u1", "가", "1소대", MEMBER, "2025-03-01T00:00:00+09:00#u1"),
@@ -614,8 +667,10 @@ def _writes_for(reader: Any, sid: str, step: tuple[str, str, str], cap: int | No
     if kind == "withdraw":
         if old is None:
             return [DeleteAnswer(sid, user, expected_version=1)]  # stale: must fail on both
-        return [DeleteAnswer(sid, user, old.version),
-                count(sid, delta=-1, options={option_key("q1", old.values["q1"]): -1}, cap=cap, limits=_LIMITS)]
+        return [
+            DeleteAnswer(sid, user, old.version),
+            count(sid, delta=-1, options={option_key("q1", old.values["q1"]): -1}, cap=cap, limits=_LIMITS),
+        ]
     version = 0 if kind == "first-submit" or old is None else old.version
     deltas = {option_key("q1", option): 1}
     if old is not None and version:
@@ -626,8 +681,9 @@ def _writes_for(reader: Any, sid: str, step: tuple[str, str, str], cap: int | No
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cap=st.one_of(st.none(), st.integers(1, 3)), steps=st.lists(_step, max_size=12))
-def test_random_runs_agree_with_the_reference(dynamo_store: DynamoStore, cap: int | None,
-                                              steps: list[tuple[str, str, str]]) -> None:
+def test_random_runs_agree_with_the_reference(
+    dynamo_store: DynamoStore, cap: int | None, steps: list[tuple[str, str, str]]
+) -> None:
     memory = MemoryStore()
     sid = uuid.uuid4().hex  # a fresh survey per example; the tables are shared
     for s in (memory, dynamo_store):
@@ -656,7 +712,8 @@ def test_create_tables_is_idempotent_and_adds_missing_indexes(dynamo_store: Dyna
     users = dynamo_store.tables.UserItem.Meta.table_name
     conn.client.delete_table(TableName=users)
     conn.client.create_table(  # the users table as an older deployment might have it: no GSIs
-        TableName=users, BillingMode="PAY_PER_REQUEST",
+        TableName=users,
+        BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
     )
@@ -668,11 +725,13 @@ def test_create_tables_is_idempotent_and_adds_missing_indexes(dynamo_store: Dyna
 
 
 def test_user_indexes_are_sparse(dynamo_store: DynamoStore) -> None:
-    dynamo_store.commit([
-        PutUser(make_user("m1", role=MEMBER, unit="")),
-        PutUser(make_user("a1", role=ADMIN, unit="1소대")),
-        PutUser(make_user("x1", name="", role=MEMBER, unit="")),
-    ])
+    dynamo_store.commit(
+        [
+            PutUser(make_user("m1", role=MEMBER, unit="")),
+            PutUser(make_user("a1", role=ADMIN, unit="1소대")),
+            PutUser(make_user("x1", name="", role=MEMBER, unit="")),
+        ]
+    )
     # only admins sit in the admins index; empty names/units are not indexed at all
     users = dynamo_store.tables.UserItem
     assert [i.key for i in users.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
@@ -689,8 +748,9 @@ def test_each_store_talks_to_the_tables_of_its_own_config(moto_store: DynamoStor
     assert moto_store.tables is moto_store.tables  # bound once: one connection per store
 
     config = moto_store.config
-    other = DynamoStore(DynamoConfig.for_prefix(f"other-{uuid.uuid4().hex[:8]}", config.region,
-                                                credentials=config.credentials))
+    other = DynamoStore(
+        DynamoConfig.for_prefix(f"other-{uuid.uuid4().hex[:8]}", config.region, credentials=config.credentials)
+    )
     create_tables(other)
     assert other.tables.UserItem.Meta.table_name != first
     assert other.get_user("u1") is None  # the other prefix's tables are empty
@@ -751,7 +811,7 @@ def _fail_every_call(store: DynamoStore, monkeypatch: pytest.MonkeyPatch, error:
 @pytest.mark.parametrize("call", list(_CALLS), ids=list(_CALLS))
 def test_outages_become_unavailable(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch, call: str) -> None:
     moto_store.commit([PutUser(make_user()), PutSurvey(make_survey())])
-    for error, name in zip(_OUTAGES, _OUTAGE_IDS):
+    for error, name in zip(_OUTAGES, _OUTAGE_IDS, strict=False):
         _fail_every_call(moto_store, monkeypatch, error)
         with pytest.raises(Unavailable):
             _CALLS[call](moto_store)
@@ -777,14 +837,18 @@ def test_other_errors_are_not_disguised(moto_store: DynamoStore, monkeypatch: py
     ],
     ids=["throttled-item", "throughput-item", "transaction-conflict"],
 )
-def test_cancelled_transactions_are_mapped(moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch,
-                                           reasons: list[dict[str, str]], expected: type) -> None:
-    _fail_every_call(moto_store, monkeypatch, _client_error("TransactionCanceledException", "TransactWriteItems",
-                                                CancellationReasons=reasons))
+def test_cancelled_transactions_are_mapped(
+    moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch, reasons: list[dict[str, str]], expected: type
+) -> None:
+    _fail_every_call(
+        moto_store,
+        monkeypatch,
+        _client_error("TransactionCanceledException", "TransactWriteItems", CancellationReasons=reasons),
+    )
     with pytest.raises(expected) as err:
         moto_store.commit([PutAnswer(make_answer()), PutUser(make_user())])
     if expected is Conflict:
-        assert err.value.what == "user"  # the second transaction item is the user
+        assert err.value.what == "user"  # type: ignore[attr-defined]  # the second transaction item is the user
 
 
 def test_conflict_names_the_failing_item(dynamo_store: DynamoStore) -> None:
@@ -792,16 +856,22 @@ def test_conflict_names_the_failing_item(dynamo_store: DynamoStore) -> None:
     dynamo_store.commit([count(cap=1)])
     # items of several kinds: the survey counter (an update) is the one that fails
     with pytest.raises(Conflict) as err:
-        dynamo_store.commit([
-            Audit(AuditEntry("u1", "submit", "s1")), count(cap=1), PutAnswer(make_answer()),
-            DeleteAnswer("s1", "u0", expected_version=1), PutUser(make_user()),
-        ])
+        dynamo_store.commit(
+            [
+                Audit(AuditEntry("u1", "submit", "s1")),
+                count(cap=1),
+                PutAnswer(make_answer()),
+                DeleteAnswer("s1", "u0", expected_version=1),
+                PutUser(make_user()),
+            ]
+        )
     assert err.value.what == "survey"
     assert dynamo_store.get_answer("s1", "u0") is not None
 
 
-def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(moto_store: DynamoStore,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(
+    moto_store: DynamoStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A retried CreateTable that finds the table already there is success, not an error."""
     from pynamodb.exceptions import TableError
 
@@ -811,14 +881,16 @@ def test_create_tables_accepts_a_table_created_by_a_timed_out_earlier_try(moto_s
     def already(cls, **kw):
         raise TableError("Failed to create table: Cannot create preexisting table")
 
-    monkeypatch.setattr(model, "create_table", classmethod(already))
+    monkeypatch.setattr(model, "create_table", classmethod(already))  # type: ignore[arg-type]
     create_tables(moto_store)  # must not raise
 
 
 def test_a_persons_named_answers_come_back_newest_first(store: Any) -> None:
     """What a registration brings back: the person's named answers (never unnamed ones), newest first."""
     store.commit([PutSurvey(make_survey(f"s{n}")) for n in range(4)])
-    store.commit([PutAnswer(make_answer(f"s{n}", "p1", submitted_at=f"2025-03-0{n + 1}T08:00:00+09:00")) for n in range(3)])
+    store.commit(
+        [PutAnswer(make_answer(f"s{n}", "p1", submitted_at=f"2025-03-0{n + 1}T08:00:00+09:00")) for n in range(3)]
+    )
     store.commit([PutAnswer(make_answer("s3", "p2"))])
     store.commit([PutAnswer(make_answer("s3", "a#0f0f", name="", unit="", submitted_at=""))])
     store.commit([PutAnswer(make_answer("p#s3", "p1", values={}, name="", unit="", submitted_at=""))])

@@ -1,18 +1,17 @@
 """Admin and super-admin flows: wizard, totals, chasing, close/reopen/delete, co-admins, downloads, permissions."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import pytest
 from fakes import FakeExporter
 from harness import Chat, key_of, make_bbq
 
+from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.session import Session
-from chalicelib.domain.kinds import CHOICE, DATE, MULTI, NUMBER, TEXT, YESNO
 
 
-def admin_chat(c: Chat, exporter: Optional[FakeExporter] = None) -> Chat:
+def admin_chat(c: Chat, exporter: FakeExporter | None = None) -> Chat:
     """A super admin, an admin and two members of different units, registered; files through ``exporter``."""
     c.bot.exporter = exporter
     c.register("슈퍼", "본부", SUPER)
@@ -31,20 +30,41 @@ def answer(c: Chat, who: str, *texts: str) -> None:
 
 # --- wizard ---------------------------------------------------------------------------------
 
+
 @pytest.mark.every_store
 def test_wizard_builds_every_question_kind(chat: Chat) -> None:
     c = admin_chat(chat)
     c.as_("관리자")
     steps = [
-        ("신청 만들기", "제목"), ("체육대회 참가", "설명"), ("11/28 운동장", "1번 질문"),
-        ("이름 확인", "형식"), ("주관식", "꼭 답해야"), ("필수", "2번 질문"),
-        ("인원", "형식"), ("숫자", "범위"), ("1~10", "꼭"), ("필수", "3번"),
-        ("종목", "형식"), ("선택", "보기"), ("축구:11, 농구:5, 응원", "꼭"), ("필수", "4번"),
-        ("간식", "형식"), ("복수선택", "보기"), ("빵, 음료, 과일", "몇 개까지"), ("제한 없음", "꼭"),
+        ("신청 만들기", "제목"),
+        ("체육대회 참가", "설명"),
+        ("11/28 운동장", "1번 질문"),
+        ("이름 확인", "형식"),
+        ("주관식", "꼭 답해야"),
+        ("필수", "2번 질문"),
+        ("인원", "형식"),
+        ("숫자", "범위"),
+        ("1~10", "꼭"),
+        ("필수", "3번"),
+        ("종목", "형식"),
+        ("선택", "보기"),
+        ("축구:11, 농구:5, 응원", "꼭"),
+        ("필수", "4번"),
+        ("간식", "형식"),
+        ("복수선택", "보기"),
+        ("빵, 음료, 과일", "몇 개까지"),
+        ("제한 없음", "꼭"),
         ("생략 가능", "5번"),
-        ("도착일", "형식"), ("날짜", "꼭"), ("필수", "6번"),
-        ("차량 필요", "형식"), ("예/아니오", "꼭"), ("필수", "7번"),
-        ("질문 끝", "마감 일시"), ("11/27 18:00", "대상 소속"), ("전체", "최대 응답"), ("50", "미리보기"),
+        ("도착일", "형식"),
+        ("날짜", "꼭"),
+        ("필수", "6번"),
+        ("차량 필요", "형식"),
+        ("예/아니오", "꼭"),
+        ("필수", "7번"),
+        ("질문 끝", "마감 일시"),
+        ("11/27 18:00", "대상 소속"),
+        ("전체", "최대 응답"),
+        ("50", "미리보기"),
     ]
     for text, expect in steps:
         r = c.say(text)
@@ -61,9 +81,17 @@ def test_wizard_builds_every_question_kind(chat: Chat) -> None:
     assert [e.action for e in c.store.list_audit()] == ["create"]
     # every kind answers and validates
     c.as_("홍길동").say("신청 체육대회 참가")
-    for text, expect in [("홍길동", "2/6"), ("3", "3/6"), ("야구", "보기 중에서"), ("축구", "4/6"),
-                         ("빵, 과일", "5/6"), ("2026-13-01", "날짜로"), ("11/28", "6/6"), ("몰라", "'예' 또는"),
-                         ("네", "제출 전 확인")]:
+    for text, expect in [
+        ("홍길동", "2/6"),
+        ("3", "3/6"),
+        ("야구", "보기 중에서"),
+        ("축구", "4/6"),
+        ("빵, 과일", "5/6"),
+        ("2026-13-01", "날짜로"),
+        ("11/28", "6/6"),
+        ("몰라", "'예' 또는"),
+        ("네", "제출 전 확인"),
+    ]:
         r = c.say(text)
         assert expect in r, (text, r)
     assert "제출했어요" in c.say("제출")
@@ -135,6 +163,7 @@ def test_members_cannot_create_and_attempt_is_audited(chat: Chat) -> None:
 
 
 # --- totals and chasing ---------------------------------------------------------------------------
+
 
 @pytest.mark.every_store
 def test_status_counts_sums_capacity_and_units(chat: Chat) -> None:
@@ -262,6 +291,7 @@ def test_download_without_exporter_says_so(chat: Chat) -> None:
 
 # --- titles --------------------------------------------------------------------------------------------
 
+
 def twin_of(c: Chat, sid: str, owner: str) -> str:
     """Store a copy of survey ``sid`` under a new id, owned by ``owner``, listed as open."""
     import dataclasses
@@ -281,7 +311,10 @@ def test_a_title_in_use_is_refused_with_a_free_one_suggested(chat: Chat) -> None
     c.as_("관리자").say("신청 만들기")
     said = c.say("BBQ 회식")
     # Before: a second 'BBQ 회식' opened, and lists read "1) BBQ 회식 2) BBQ 회식".
-    assert "'BBQ 회식'은 이미 있는 제목이에요 (진행 중 · 11/30(월) 18:00). 다른 제목을 입력해 주세요. 예: BBQ 회식 2" in said
+    assert (
+        "'BBQ 회식'은 이미 있는 제목이에요 (진행 중 · 11/30(월) 18:00). 다른 제목을 입력해 주세요. 예: BBQ 회식 2"
+        in said
+    )
     assert "설명" in c.say("BBQ 회식 2")
     c.say("취소")
     c.say_all(["마감 BBQ 회식", "예"])  # a closed survey keeps its title too
@@ -326,6 +359,7 @@ def test_duplicate_and_near_titles_offer_a_choice(chat: Chat) -> None:
 
 
 # --- super admin ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.every_store
 def test_super_admin_grants_revokes_and_lists(chat: Chat) -> None:

@@ -1,5 +1,6 @@
 """Say what will happen (issue 23, item 6): 취소 while editing a submitted answer says the submitted answer stays,
 asks only when something was changed, and leaves the stored answer as it was."""
+
 from __future__ import annotations
 
 from harness import Chat, key_of, make_bbq
@@ -16,7 +17,7 @@ def answered() -> Chat:
     return chat
 
 
-def stored(chat: Chat) -> dict:  # type: ignore[type-arg]
+def stored(chat: Chat) -> dict:
     s = chat.store.list_surveys()[0]
     return chat.store.get_answer(s.id, key_of("홍길동")).values
 

@@ -1,4 +1,5 @@
 """조건: a question asked only after a given answer to an earlier one."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,12 +11,27 @@ from chalicelib.export.answer_rows import survey_rows
 
 TITLE = "체육대회"
 WIZARD = [
-    "신청 만들기", TITLE, "없음",
-    "참석 여부", "선택", "참석, 불참, 늦참", "필수",
-    "불참 사유", "주관식", "필수",
-    "차량 필요", "예/아니오", "필수",
-    "차량 대수", "숫자", "1~3", "필수",
-    "질문 끝", "없음", "전체", "없음",
+    "신청 만들기",
+    TITLE,
+    "없음",
+    "참석 여부",
+    "선택",
+    "참석, 불참, 늦참",
+    "필수",
+    "불참 사유",
+    "주관식",
+    "필수",
+    "차량 필요",
+    "예/아니오",
+    "필수",
+    "차량 대수",
+    "숫자",
+    "1~3",
+    "필수",
+    "질문 끝",
+    "없음",
+    "전체",
+    "없음",
 ]
 
 

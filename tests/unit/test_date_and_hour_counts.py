@@ -1,5 +1,6 @@
 """Results people use (issue 23, item 7): a 날짜 question counts the answers per day and a 시간 question per hour,
 the same in 현황, 결과 보기 and the workbook's 요약; days beyond the busiest are counted together."""
+
 from __future__ import annotations
 
 import io
@@ -23,11 +24,30 @@ def world() -> tuple[Chat, FakeExporter]:
     ex = FakeExporter()
     chat = Chat(exporter=ex, clock=Clock(NOW))
     chat.register("관리자", "본부", ADMIN)
-    steps = ["신청 만들기", "송년회 날짜", "건너뛰기", "언제가 좋아요?", "날짜", "필수",
-             "몇 시에 올 수 있어요?", "시간 저녁", "필수", "질문 끝", "없음", "전체", "없음", "개설"]
+    steps = [
+        "신청 만들기",
+        "송년회 날짜",
+        "건너뛰기",
+        "언제가 좋아요?",
+        "날짜",
+        "필수",
+        "몇 시에 올 수 있어요?",
+        "시간 저녁",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ]
     assert "개설했어요" in chat.say_all(steps, who="관리자")
-    for who, day, at in [("가", "12/5", "7시"), ("나", "12/5", "저녁 7시 반"), ("다", "12/6", "8시"),
-                         ("라", "12월 5일", "19:10"), ("마", "담주 토욜", "6시")]:
+    for who, day, at in [
+        ("가", "12/5", "7시"),
+        ("나", "12/5", "저녁 7시 반"),
+        ("다", "12/6", "8시"),
+        ("라", "12월 5일", "19:10"),
+        ("마", "담주 토욜", "6시"),
+    ]:
         chat.register(who, "2중대")
         chat.as_(who).say("신청 송년회 날짜")
         chat.say(day)

@@ -1,5 +1,6 @@
 """Dates that cannot be misread (issue 23, item 4): a moment in another year, or more than about five months
 away, is said with its year, wherever the bot says one."""
+
 from __future__ import annotations
 
 from datetime import datetime

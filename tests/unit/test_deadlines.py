@@ -1,7 +1,7 @@
 from harness import Chat, make_bbq
 
-from chalicelib.jobs.deadlines import close_past_deadline
 from chalicelib.domain.model import ADMIN, CLOSED, OPEN
+from chalicelib.jobs.deadlines import close_past_deadline
 
 
 def test_the_minute_job_closes_only_expired_and_audits(chat: Chat) -> None:

@@ -93,6 +93,7 @@ class FakeSkill:
                 skill.requests.append((dict(self.headers), body))
                 skill.release.wait(10)
                 if self.headers.get("X-Skill-Secret") != SECRET:
+                    reply: dict[str, Any]
                     status, reply = 401, {"error": "unauthorized"}
                 else:
                     title = body["userRequest"]["params"].get("title", "?")

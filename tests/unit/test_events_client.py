@@ -90,7 +90,7 @@ def test_data_that_is_not_json_raises_before_anything_is_sent(kakao: EventApiSta
     with pytest.raises(TypeError):
         client(kakao).send(members(150), {"when": object()})
     with pytest.raises(TypeError):
-        client(kakao).send("member-0001", DATA)  # type: ignore[arg-type]  (one string is not a list of keys)
+        client(kakao).send("member-0001", DATA)  # one string is not a list of keys
     assert kakao.calls() == []
 
 
@@ -135,7 +135,12 @@ def test_no_answer_after_the_request_went_out_is_unknown_and_never_retried(kakao
 
     (batch,) = result.batches
     assert (batch.status, batch.reason, batch.retryable, batch.accepted, batch.unknown) == (
-        0, NO_ANSWER, False, False, True)
+        0,
+        NO_ANSWER,
+        False,
+        False,
+        True,
+    )
     assert result.retry_users == () and result.unknown_users == tuple(members(2)) and not batch.permanent
 
 

@@ -1,4 +1,5 @@
 """A failing or slow store: a polite "잠시 후 다시" with the current question, in time, and nothing half-written."""
+
 from __future__ import annotations
 
 import time
@@ -11,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.model import ADMIN, SUPER
-from chalicelib.service.wording import BUSY
+from chalicelib.domain.ports import Unavailable
 from chalicelib.service.bot import MAX_ATTEMPTS
 from chalicelib.service.budget import Timing
-from chalicelib.domain.ports import Unavailable
+from chalicelib.service.wording import BUSY
 
 TIMING = Timing()
 
@@ -156,9 +157,11 @@ def test_time_spent_by_slow_reads_stops_the_retry_loop() -> None:
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(durations=st.lists(st.floats(min_value=0.0, max_value=TIMING.store_call), min_size=1, max_size=12),
-       fail_at=st.integers(min_value=0, max_value=12),
-       text=st.sampled_from(["메뉴", "3", "현황 BBQ 회식", "신청 목록", "내 신청", "취소", "이전", "제출"]))
+@given(
+    durations=st.lists(st.floats(min_value=0.0, max_value=TIMING.store_call), min_size=1, max_size=12),
+    fail_at=st.integers(min_value=0, max_value=12),
+    text=st.sampled_from(["메뉴", "3", "현황 BBQ 회식", "신청 목록", "내 신청", "취소", "이전", "제출"]),
+)
 def test_whatever_the_store_does_the_reply_is_in_time(durations: list[float], fail_at: int, text: str) -> None:
     """Calls taking any time up to their worst case, some failing: the reply leaves by reply_within."""
     c, store, mono = faulty_chat()
@@ -245,7 +248,7 @@ def test_a_download_with_no_time_left_goes_to_the_background() -> None:
     c = Chat(store=store, exporter=BrokenExporter(RuntimeError("not called in time")))
     mono = FakeMonotonic()
     c.bot.monotonic = mono
-    sent = []
+    sent: list[object] = []
     c.bot.queue = InlineQueue(sent.append)
     c.register("관리자", "본부", ADMIN)
     make_bbq(c)

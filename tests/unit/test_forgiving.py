@@ -1,4 +1,5 @@
 """Forgiving input: commands without their space or with a typo, titles in part, answers as people say them."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,10 +20,18 @@ def world() -> Chat:
     return chat
 
 
-@pytest.mark.parametrize("typed, meant", [
-    ("신청목록", "신청 목록"), ("내신청", "내 신청"), ("내신청서", "내 신청서"), ("관리자등록 김철수", "관리자 등록"),
-    ("명단올리기", "명단 올리기"), ("신청 목록", "신청 목록"), ("신청목록 2", "신청 목록"),
-])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("신청목록", "신청 목록"),
+        ("내신청", "내 신청"),
+        ("내신청서", "내 신청서"),
+        ("관리자등록 김철수", "관리자 등록"),
+        ("명단올리기", "명단 올리기"),
+        ("신청 목록", "신청 목록"),
+        ("신청목록 2", "신청 목록"),
+    ],
+)
 def test_commands_match_without_their_space(typed: str, meant: str) -> None:
     c, _ = vocabulary.match(typed)
     assert c is not None and c.word == meant

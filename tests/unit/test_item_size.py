@@ -1,12 +1,13 @@
 """A person's item, read and written by almost every message, stays small however many surveys pass."""
+
 from __future__ import annotations
 
 import json
 
 from harness import Chat
-from scripts.wizard import bbq_messages
 
 from chalicelib.domain.model import ADMIN, ANSWERED_KEPT, MANAGED_KEPT
+from scripts.wizard import bbq_messages
 
 SURVEYS = ANSWERED_KEPT + 5  # more than the item remembers answering, and managing
 

@@ -1,4 +1,5 @@
 """Kakao JSON in and out: parse_request on every shape Kakao sends, render() within the limits, validate()."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,11 @@ def texts(body: dict) -> list[str]:
 @pytest.mark.parametrize("form", ["dict", "str", "bytes"])
 def test_every_fixture_parses_in_every_form(name: str, form: str) -> None:
     body = event(name)
-    given = {"dict": body, "str": json.dumps(body, ensure_ascii=False),
-             "bytes": json.dumps(body, ensure_ascii=False).encode("utf-8")}[form]
+    given = {
+        "dict": body,
+        "str": json.dumps(body, ensure_ascii=False),
+        "bytes": json.dumps(body, ensure_ascii=False).encode("utf-8"),
+    }[form]
     req = parse_request(given)
     assert req.user_key == str(body["userRequest"]["user"]["id"])
     assert req.utterance == body["userRequest"]["utterance"]
@@ -65,15 +69,18 @@ def test_callback_url_kept_when_https() -> None:
     assert req.callback_url.endswith("cbtoken:5e2d9c4f8a1b4c07b3e6f0a9d2c18e77")
 
 
-@pytest.mark.parametrize("url", [
-    "http://bot-api.kakao.com/v1/bots/x!/callback/t",
-    "ftp://bot-api.kakao.com/x",
-    "javascript:alert(1)",
-    "//bot-api.kakao.com/x",
-    12345,
-    ["https://bot-api.kakao.com/x"],
-    None,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bot-api.kakao.com/v1/bots/x!/callback/t",
+        "ftp://bot-api.kakao.com/x",
+        "javascript:alert(1)",
+        "//bot-api.kakao.com/x",
+        12345,
+        ["https://bot-api.kakao.com/x"],
+        None,
+    ],
+)
 def test_callback_url_dropped_unless_https_string(url: object) -> None:
     body = event("channel_callback")
     body["userRequest"]["callbackUrl"] = url
@@ -246,12 +253,15 @@ def test_byte_length_not_char_length_decides_the_cap() -> None:
         parse_request(text)
 
 
-@pytest.mark.parametrize("data", [
-    b'{"userRequest": {"utterance": "\xff\xfe", "user": {"id": "abc"}}}',
-    "메뉴".encode("utf-8")[:-1],
-    json.dumps(event("channel_text"), ensure_ascii=False).encode("utf-16"),
-    json.dumps(event("channel_text", utterance="메뉴"), ensure_ascii=False).encode("euc-kr"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"userRequest": {"utterance": "\xff\xfe", "user": {"id": "abc"}}}',
+        "메뉴".encode()[:-1],
+        json.dumps(event("channel_text"), ensure_ascii=False).encode("utf-16"),
+        json.dumps(event("channel_text", utterance="메뉴"), ensure_ascii=False).encode("euc-kr"),
+    ],
+)
 def test_invalid_utf8_is_refused(data: bytes) -> None:
     with pytest.raises(BadRequest):
         parse_request(data)
@@ -264,24 +274,27 @@ def test_bytearray_is_read_like_bytes() -> None:
 # --- utterance cleaning ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("  메뉴  ", "메뉴"),
-    ("신청\n목록", "신청 목록"),
-    ("신청\t\t목록", "신청 목록"),
-    ("신청\r\n목록", "신청 목록"),
-    ("신청   목록", "신청 목록"),
-    ("신청\u3000목록", "신청 목록"),  # ideographic space
-    ("신청\u00a0목록", "신청 목록"),  # no-break space
-    ("메\x00뉴", "메뉴"),
-    ("메\x07뉴\x1b", "메뉴"),
-    ("\u200b메뉴\u200b", "메뉴"),  # zero-width space (format char)
-    ("\ufeff메뉴", "메뉴"),  # BOM
-    ("\u202e메뉴", "메뉴"),  # bidi override
-    ("메\x7f뉴", "메뉴"),
-    ("메\x85뉴", "메뉴"),  # NEL is a control char, not kept
-    ("", ""),
-    ("\n\t ", ""),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("  메뉴  ", "메뉴"),
+        ("신청\n목록", "신청 목록"),
+        ("신청\t\t목록", "신청 목록"),
+        ("신청\r\n목록", "신청 목록"),
+        ("신청   목록", "신청 목록"),
+        ("신청\u3000목록", "신청 목록"),  # ideographic space
+        ("신청\u00a0목록", "신청 목록"),  # no-break space
+        ("메\x00뉴", "메뉴"),
+        ("메\x07뉴\x1b", "메뉴"),
+        ("\u200b메뉴\u200b", "메뉴"),  # zero-width space (format char)
+        ("\ufeff메뉴", "메뉴"),  # BOM
+        ("\u202e메뉴", "메뉴"),  # bidi override
+        ("메\x7f뉴", "메뉴"),
+        ("메\x85뉴", "메뉴"),  # NEL is a control char, not kept
+        ("", ""),
+        ("\n\t ", ""),
+    ],
+)
 def test_clean_text(given: str, expected: str) -> None:
     assert clean_text(given) == expected
 
@@ -323,10 +336,16 @@ def test_clean_text_is_idempotent_on_samples() -> None:
 
 def test_simple_reply() -> None:
     body = render(Reply.say("안녕하세요", quick=["메뉴", Quick("목록", "신청 목록")]))
-    assert body == {"version": "2.0", "template": {
-        "outputs": [{"simpleText": {"text": "안녕하세요"}}],
-        "quickReplies": [{"label": "메뉴", "action": "message", "messageText": "메뉴"},
-                         {"label": "목록", "action": "message", "messageText": "신청 목록"}]}}
+    assert body == {
+        "version": "2.0",
+        "template": {
+            "outputs": [{"simpleText": {"text": "안녕하세요"}}],
+            "quickReplies": [
+                {"label": "메뉴", "action": "message", "messageText": "메뉴"},
+                {"label": "목록", "action": "message", "messageText": "신청 목록"},
+            ],
+        },
+    }
     assert validate(body) == []
 
 
@@ -380,18 +399,25 @@ def test_trim_note_fits_in_a_full_bubble() -> None:
 
 
 def test_card_keeps_its_slot() -> None:
-    card = Card(title="BBQ 회식 응답 3건", description="아래 버튼으로 내려받으세요.",
-                buttons=[Button(label="엑셀 받기", url="https://example.com/a.xlsx")])
+    card = Card(
+        title="BBQ 회식 응답 3건",
+        description="아래 버튼으로 내려받으세요.",
+        buttons=[Button(label="엑셀 받기", url="https://example.com/a.xlsx")],
+    )
     body = render(Reply.say("첫째", "둘째", "셋째", "넷째", card=card, quick=["메뉴"]))
     assert validate(body) == []
     outs = body["template"]["outputs"]
     assert len(outs) == 3
     assert "simpleText" in outs[0] and "simpleText" in outs[1]
     assert outs[1]["simpleText"]["text"].endswith("(이하 생략)")
-    assert outs[2] == {"textCard": {
-        "title": "BBQ 회식 응답 3건", "description": "아래 버튼으로 내려받으세요.",
-        "buttons": [{"label": "엑셀 받기", "action": "webLink", "webLinkUrl": "https://example.com/a.xlsx"}],
-        "buttonLayout": "vertical"}}
+    assert outs[2] == {
+        "textCard": {
+            "title": "BBQ 회식 응답 3건",
+            "description": "아래 버튼으로 내려받으세요.",
+            "buttons": [{"label": "엑셀 받기", "action": "webLink", "webLinkUrl": "https://example.com/a.xlsx"}],
+            "buttonLayout": "vertical",
+        }
+    }
 
 
 def test_card_alone_is_the_only_output() -> None:
@@ -462,12 +488,19 @@ def test_card_description_only_and_short_card_untouched() -> None:
 def test_pathological_reply_shrinks_under_30_kb() -> None:
     huge = "\n".join("가나다라마바사아자차카타파하" * 7 for _ in range(200))  # ~20k Hangul chars
     quick = [Quick("긴" * 20, "보" * 1000 + str(n)) for n in range(12)]
-    card = Card(title="카" * 60, description="드" * 500,
-                buttons=[Button(label="받기", url="https://example.com/" + "k" * 1500) for _ in range(3)])
+    card = Card(
+        title="카" * 60,
+        description="드" * 500,
+        buttons=[Button(label="받기", url="https://example.com/" + "k" * 1500) for _ in range(3)],
+    )
     reply = Reply.say(huge, huge, huge, card=card, quick=quick)
-    unbounded = {"version": "2.0", "template": {
-        "outputs": [{"simpleText": {"text": huge}}] * 3,
-        "quickReplies": [{"label": q.label, "action": "message", "messageText": q.text} for q in quick]}}
+    unbounded = {
+        "version": "2.0",
+        "template": {
+            "outputs": [{"simpleText": {"text": huge}}] * 3,
+            "quickReplies": [{"label": q.label, "action": "message", "messageText": q.text} for q in quick],
+        },
+    }
     assert size_of(unbounded) > 29 * 1024
     body = render(reply)
     assert size_of(body) <= MAX_BYTES
@@ -506,7 +539,7 @@ def test_whitespace_only_text_still_renders_a_visible_bubble() -> None:
 
 
 def test_rendered_reply_is_json_serialisable() -> None:
-    body = render(Reply.say("따옴표 \" 와 역슬래시 \\ 와 \u2028 줄", quick=["메뉴"]))
+    body = render(Reply.say('따옴표 " 와 역슬래시 \\ 와 \u2028 줄', quick=["메뉴"]))
     assert json.loads(json.dumps(body)) == body
 
 
@@ -514,12 +547,26 @@ def test_rendered_reply_is_json_serialisable() -> None:
 
 
 def good() -> dict:
-    return {"version": "2.0", "template": {
-        "outputs": [{"simpleText": {"text": "안녕"}},
-                    {"textCard": {"title": "제목", "description": "설명", "buttonLayout": "vertical",
-                                  "buttons": [{"label": "열기", "action": "webLink", "webLinkUrl": "https://x.kr/a"},
-                                              {"label": "메뉴", "action": "message", "messageText": "메뉴"}]}}],
-        "quickReplies": [{"label": "메뉴", "action": "message", "messageText": "메뉴"}]}}
+    return {
+        "version": "2.0",
+        "template": {
+            "outputs": [
+                {"simpleText": {"text": "안녕"}},
+                {
+                    "textCard": {
+                        "title": "제목",
+                        "description": "설명",
+                        "buttonLayout": "vertical",
+                        "buttons": [
+                            {"label": "열기", "action": "webLink", "webLinkUrl": "https://x.kr/a"},
+                            {"label": "메뉴", "action": "message", "messageText": "메뉴"},
+                        ],
+                    }
+                },
+            ],
+            "quickReplies": [{"label": "메뉴", "action": "message", "messageText": "메뉴"}],
+        },
+    }
 
 
 def broken(change) -> dict:
@@ -560,21 +607,33 @@ VIOLATIONS = {
     "button message": lambda b: _card(b)["buttons"][1].pop("messageText"),
     "unexpected output": lambda b: _tpl(b)["outputs"].append({"basicCard": {"title": "x"}}),
     "quickReplies count": lambda b: _tpl(b).update(
-        quickReplies=[{"label": f"{n}", "action": "message", "messageText": f"{n}"} for n in range(11)]),
+        quickReplies=[{"label": f"{n}", "action": "message", "messageText": f"{n}"} for n in range(11)]
+    ),
     "quickReply label": lambda b: _tpl(b)["quickReplies"][0].update(label="가" * 15),
     "quickReply label empty": lambda b: _tpl(b)["quickReplies"][0].update(label=""),
     "quickReply action": lambda b: _tpl(b)["quickReplies"][0].update(action="block", blockId="abc"),
     "quickReply message": lambda b: _tpl(b)["quickReplies"][0].pop("messageText"),
-    "size": lambda b: _tpl(b).update(outputs=[{"simpleText": {"text": "가" * 1000}}] * 3,
-                                     quickReplies=[{"label": "q", "action": "message", "messageText": "나" * 1000}] * 8),
+    "size": lambda b: _tpl(b).update(
+        outputs=[{"simpleText": {"text": "가" * 1000}}] * 3,
+        quickReplies=[{"label": "q", "action": "message", "messageText": "나" * 1000}] * 8,
+    ),
 }
 
 EXPECTED = {
-    "version missing": "version", "template not object": "template", "outputs count 4": "outputs count",
-    "outputs missing": "outputs count", "output shape empty": "output shape", "simpleText empty": "simpleText length",
-    "simpleText not str": "simpleText length", "textCard title": "textCard text", "textCard total": "textCard text",
-    "button label empty": "button label", "button link missing": "button link", "unexpected output": "unexpected output",
-    "quickReply label empty": "quickReply label", "quickReply message": "quickReply action",
+    "version missing": "version",
+    "template not object": "template",
+    "outputs count 4": "outputs count",
+    "outputs missing": "outputs count",
+    "output shape empty": "output shape",
+    "simpleText empty": "simpleText length",
+    "simpleText not str": "simpleText length",
+    "textCard title": "textCard text",
+    "textCard total": "textCard text",
+    "button label empty": "button label",
+    "button link missing": "button link",
+    "unexpected output": "unexpected output",
+    "quickReply label empty": "quickReply label",
+    "quickReply message": "quickReply action",
 }
 
 
@@ -600,15 +659,27 @@ def test_validate_counts_bytes_not_chars() -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
-st_chars = st.characters(blacklist_categories=("Cs",))
+st_chars = st.characters(blacklist_categories=["Cs"])
 st_words = st.text(st_chars, min_size=1, max_size=40).filter(lambda s: s.strip())
 st_long = st.one_of(st.text(st_chars, max_size=50), st.text(st_chars, min_size=900, max_size=2600))
-st_quick = st.builds(Quick, label=st_words, message=st.one_of(st.just(""), st.text(st_chars, min_size=1, max_size=1200)))
-st_button = st.builds(Button, label=st_words, url=st.one_of(st.just(""), st.just("https://example.com/x.xlsx")),
-                    message=st.one_of(st.just(""), st_words))
-st_card = st.builds(Card, title=st_words, description=st.text(st_chars, max_size=700), buttons=st.lists(st_button, max_size=5))
-st_reply = st.builds(Reply, texts=st.lists(st_long, max_size=6), card=st.one_of(st.none(), st_card),
-                   quick=st.lists(st_quick, max_size=14))
+st_quick = st.builds(
+    Quick, label=st_words, message=st.one_of(st.just(""), st.text(st_chars, min_size=1, max_size=1200))
+)
+st_button = st.builds(
+    Button,
+    label=st_words,
+    url=st.one_of(st.just(""), st.just("https://example.com/x.xlsx")),
+    message=st.one_of(st.just(""), st_words),
+)
+st_card = st.builds(
+    Card, title=st_words, description=st.text(st_chars, max_size=700), buttons=st.lists(st_button, max_size=5)
+)
+st_reply = st.builds(
+    Reply,
+    texts=st.lists(st_long, max_size=6),
+    card=st.one_of(st.none(), st_card),
+    quick=st.lists(st_quick, max_size=14),
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

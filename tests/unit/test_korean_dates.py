@@ -1,4 +1,5 @@
 """Deadlines as people type them: a table of phrases read at one fixed moment (Wednesday 2026-12-02 10:00 KST)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

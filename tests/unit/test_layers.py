@@ -144,8 +144,14 @@ def test_the_checks_see_a_circle_and_a_crossing() -> None:
     files = {"chalicelib.domain.a", "chalicelib.domain.b", "chalicelib.storage.c"}
     a = imports_of("from chalicelib.domain import b\n", files)
     b = imports_of("def later():\n    from chalicelib.domain.a import thing\n", files)
-    typed = imports_of("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from chalicelib.domain import a\n", files)
+    typed = imports_of(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from chalicelib.domain import a\n", files
+    )
     assert typed == set()
-    edges = {"chalicelib.domain.a": a, "chalicelib.domain.b": b | {"chalicelib.storage.c"}, "chalicelib.storage.c": set()}
+    edges = {
+        "chalicelib.domain.a": a,
+        "chalicelib.domain.b": b | {"chalicelib.storage.c"},
+        "chalicelib.storage.c": set(),
+    }
     assert circles(edges) == [["chalicelib.domain.a", "chalicelib.domain.b"]]
     assert crossings(edges) == ["chalicelib.domain.b imports chalicelib.storage.c"]

@@ -1,4 +1,5 @@
 """Every limit on what people type gives a clear Korean reason, and the biggest user item still fits DynamoDB."""
+
 from __future__ import annotations
 
 import json
@@ -40,24 +41,27 @@ def wizard_at(c: Chat, step: str) -> None:
             c.say(t)
 
 
-@pytest.mark.parametrize("step, text, reason", [
-    ("title", "가" * (MAX_TITLE + 1), f"제목은 1~{MAX_TITLE}자로 입력해 주세요."),
-    ("desc", "나" * (MAX_DESC + 1), f"설명은 {MAX_DESC}자 이내로 입력해 주세요."),
-    ("q_text", "다" * (MAX_QUESTION + 1), f"질문은 {MAX_QUESTION}자 이내로 입력해 주세요."),
-    ("q_opts", ", ".join(f"보기{n}" for n in range(MAX_OPTIONS + 1)), f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."),
-    ("q_opts", "하나뿐", f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."),
-    ("q_opts", "라" * (MAX_OPTION_LEN + 1) + ", 짧은", f"보기는 {MAX_OPTION_LEN}자 이내로"),
-    ("q_opts", "치킨:0, 피자", f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."),
-    ("q_opts", f"치킨:{MAX_CAP + 1}, 피자", f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."),
-    ("q_opts", "치킨, 치킨", "'치킨'이 두 번 있어요."),
-    ("q_opts", "1, 2", "숫자만으로 된 보기는"),
-    ("q_opts_multi", "치킨:3, 피자", "정원은 '선택' 형식에서만 둘 수 있어요."),
-    ("q_range", "10~1", "최소가 최대보다 클 수 없어요."),
-    ("q_range", "많이", "'최소~최대' 모양으로 입력해 주세요."),
-    ("cap", "0", f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
-    ("cap", str(MAX_CAP + 1), f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
-    ("cap", "1.5", f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
-])
+@pytest.mark.parametrize(
+    "step, text, reason",
+    [
+        ("title", "가" * (MAX_TITLE + 1), f"제목은 1~{MAX_TITLE}자로 입력해 주세요."),
+        ("desc", "나" * (MAX_DESC + 1), f"설명은 {MAX_DESC}자 이내로 입력해 주세요."),
+        ("q_text", "다" * (MAX_QUESTION + 1), f"질문은 {MAX_QUESTION}자 이내로 입력해 주세요."),
+        ("q_opts", ", ".join(f"보기{n}" for n in range(MAX_OPTIONS + 1)), f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."),
+        ("q_opts", "하나뿐", f"보기는 2~{MAX_OPTIONS}개로 입력해 주세요."),
+        ("q_opts", "라" * (MAX_OPTION_LEN + 1) + ", 짧은", f"보기는 {MAX_OPTION_LEN}자 이내로"),
+        ("q_opts", "치킨:0, 피자", f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."),
+        ("q_opts", f"치킨:{MAX_CAP + 1}, 피자", f"정원은 1~{MAX_CAP} 사이로 입력해 주세요."),
+        ("q_opts", "치킨, 치킨", "'치킨'이 두 번 있어요."),
+        ("q_opts", "1, 2", "숫자만으로 된 보기는"),
+        ("q_opts_multi", "치킨:3, 피자", "정원은 '선택' 형식에서만 둘 수 있어요."),
+        ("q_range", "10~1", "최소가 최대보다 클 수 없어요."),
+        ("q_range", "많이", "'최소~최대' 모양으로 입력해 주세요."),
+        ("cap", "0", f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
+        ("cap", str(MAX_CAP + 1), f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
+        ("cap", "1.5", f"1~{MAX_CAP} 사이의 정수로 입력해 주세요."),
+    ],
+)
 def test_wizard_limits_say_why_and_ask_again(step: str, text: str, reason: str) -> None:
     c = admin()
     wizard_at(c, step)
@@ -108,8 +112,16 @@ def test_back_through_compact_history_restores_each_state() -> None:
         states.append((w["step"], len(w["d"]["qs"]), w["d"].get("cur", {}).get("text")))
         c.say("이전")
         w = c.user("관리자").session["wizard"]
-    assert states == [("deadline", 2, None), ("q_text", 2, None), ("q_req", 1, "인원"), ("q_range", 1, "인원"),
-                      ("q_kind", 1, "인원"), ("q_text", 1, None), ("q_req", 0, "종목"), ("q_opts", 0, "종목")]
+    assert states == [
+        ("deadline", 2, None),
+        ("q_text", 2, None),
+        ("q_req", 1, "인원"),
+        ("q_range", 1, "인원"),
+        ("q_kind", 1, "인원"),
+        ("q_text", 1, None),
+        ("q_req", 0, "종목"),
+        ("q_opts", 0, "종목"),
+    ]
     assert w["step"] == "q_kind" and w["d"]["qs"] == []
     for t in ("선택", "축구, 농구, 배구", "필수", "질문 끝", "없음", "전체", "없음"):
         c.say(t)
@@ -125,8 +137,12 @@ def test_old_style_history_entries_still_go_back() -> None:
         c.say(t)
     u = c.user("관리자")
     w = u.session["wizard"]
-    w["hist"] = [{"step": "q_req", "d": {"title": "체육대회", "desc": "", "qs": [], "cur": {"id": "q1", "text": "종목",
-                                                                                       "kind": "text"}}}]
+    w["hist"] = [
+        {
+            "step": "q_req",
+            "d": {"title": "체육대회", "desc": "", "qs": [], "cur": {"id": "q1", "text": "종목", "kind": "text"}},
+        }
+    ]
     from chalicelib.domain.writes import PutUser
 
     c.store.commit([PutUser(u)])
@@ -134,12 +150,15 @@ def test_old_style_history_entries_still_go_back() -> None:
     assert c.user("관리자").session["wizard"]["d"]["qs"] == []
 
 
-@pytest.mark.parametrize("text, reason", [
-    (f"등록 {'가' * (MAX_NAME + 1)}", f"이름을 확인해 주세요: {MAX_NAME}자 이내로"),
-    ("등록 홍길@동", "이름을 확인해 주세요: 한글, 영문, 숫자와"),
-    (f"등록 {'나' * (MAX_UNIT + 1)} 홍길동", f"소속을 확인해 주세요: {MAX_UNIT}자 이내로"),
-    ("등록 2중대@ 홍길동", "소속을 확인해 주세요: 한글, 영문, 숫자와"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (f"등록 {'가' * (MAX_NAME + 1)}", f"이름을 확인해 주세요: {MAX_NAME}자 이내로"),
+        ("등록 홍길@동", "이름을 확인해 주세요: 한글, 영문, 숫자와"),
+        (f"등록 {'나' * (MAX_UNIT + 1)} 홍길동", f"소속을 확인해 주세요: {MAX_UNIT}자 이내로"),
+        ("등록 2중대@ 홍길동", "소속을 확인해 주세요: 한글, 영문, 숫자와"),
+    ],
+)
 def test_registration_limits(text: str, reason: str) -> None:
     c = Chat()
     r = c.say(text, who="새사람")
@@ -147,14 +166,17 @@ def test_registration_limits(text: str, reason: str) -> None:
     assert c.store.users == {}
 
 
-@pytest.mark.parametrize("answers, text, reason", [
-    (["치킨", "2"], "가" * (MAX_TEXT_ANSWER + 1), f"{MAX_TEXT_ANSWER}자 이내로 입력해 주세요."),
-    (["치킨"], "6", "5 이하로 입력해 주세요."),
-    (["치킨"], "0", "1 이상으로 입력해 주세요."),
-    (["치킨"], "많이", "숫자로 입력해 주세요."),
-    ([], "떡볶이", "보기 중에서 골라 주세요"),
-    ([], "9", "보기 중에서 골라 주세요"),
-])
+@pytest.mark.parametrize(
+    "answers, text, reason",
+    [
+        (["치킨", "2"], "가" * (MAX_TEXT_ANSWER + 1), f"{MAX_TEXT_ANSWER}자 이내로 입력해 주세요."),
+        (["치킨"], "6", "5 이하로 입력해 주세요."),
+        (["치킨"], "0", "1 이상으로 입력해 주세요."),
+        (["치킨"], "많이", "숫자로 입력해 주세요."),
+        ([], "떡볶이", "보기 중에서 골라 주세요"),
+        ([], "9", "보기 중에서 골라 주세요"),
+    ],
+)
 def test_answer_limits(answers: list[str], text: str, reason: str) -> None:
     c = admin()
     c.register("홍길동", "2중대")
@@ -166,12 +188,15 @@ def test_answer_limits(answers: list[str], text: str, reason: str) -> None:
     assert reason in r and f"{len(answers) + 1}/3" in r
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("2027-12-31 18:00", "마감은 1년 이내로 정해 주세요."),
-    ("2026-11-01 18:00", "이미 지난 시각이에요: 11/1(일) 18:00."),
-    ("11/30 25:00", "시각은 00:00~23:59 사이로"),
-    ("언젠가", "날짜를 알아볼 수 없어요."),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("2027-12-31 18:00", "마감은 1년 이내로 정해 주세요."),
+        ("2026-11-01 18:00", "이미 지난 시각이에요: 11/1(일) 18:00."),
+        ("11/30 25:00", "시각은 00:00~23:59 사이로"),
+        ("언젠가", "날짜를 알아볼 수 없어요."),
+    ],
+)
 def test_deadline_limits(text: str, reason: str) -> None:
     c = admin()
     c.as_("관리자").say("신청 만들기")
@@ -203,8 +228,16 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
     assert "마감 일시" in r
     u = c.user("관리자")
     assert len(u.session["wizard"]["hist"]) == 8
-    qs = [Question(f"q{i}", f"{i:02d}" + "다" * (MAX_QUESTION - 2), CHOICE, options=options,
-                   capacity=dict.fromkeys(options, MAX_CAP)) for i in range(MAX_QUESTIONS)]
+    qs = [
+        Question(
+            f"q{i}",
+            f"{i:02d}" + "다" * (MAX_QUESTION - 2),
+            CHOICE,
+            options=options,
+            capacity=dict.fromkeys(options, MAX_CAP),
+        )
+        for i in range(MAX_QUESTIONS)
+    ]
     session = Session.from_dict(u.session)
     for j in range(asking.MAX_DRAFTS + 2):
         s = Survey(id=f"{j:08x}", title="가" * MAX_TITLE, owner="x", questions=qs, description="나" * MAX_DESC)
@@ -212,8 +245,14 @@ def test_the_biggest_user_item_fits_dynamodb() -> None:
         d.values = {q.id: options[-1] for q in qs}
         asking.put_draft(session, d)
     assert len(session.drafts) == asking.MAX_DRAFTS
-    session.ready = [ReadyFile(key="exports/abcdef12/2026/11/" + "x" * 32 + "/" + "y" * 100 + ".xlsx",
-                               title="가" * 100, ext="xlsx", label="가" * 60)] * 3
+    session.ready = [
+        ReadyFile(
+            key="exports/abcdef12/2026/11/" + "x" * 32 + "/" + "y" * 100 + ".xlsx",
+            title="가" * 100,
+            ext="xlsx",
+            label="가" * 60,
+        )
+    ] * 3
     u.session = session.to_dict()
     assert len(u.session["wizard"]["hist"]) == 8 and len(u.session["drafts"]) == asking.MAX_DRAFTS
     u.answered = {f"{i:08x}": 1764500000 + i for i in range(3000)}

@@ -1,4 +1,5 @@
 """Member flows of product.md through the pure conversation over the in-memory store."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,6 +26,7 @@ def answer_all(chat: Chat, who: str, menu: str = "치킨", qty: str = "2", memo:
 
 
 # --- registration -------------------------------------------------------------------------
+
 
 def test_unregistered_gets_how_to_register_for_anything(chat: Chat) -> None:
     for text in ("안녕", "신청 목록", "메뉴", ""):
@@ -54,6 +56,7 @@ def test_register_validates_name(chat: Chat) -> None:
 
 # --- menu ---------------------------------------------------------------------------------
 
+
 @pytest.mark.every_store
 def test_menu_is_role_aware_and_shows_pending(chat: Chat) -> None:
     setup_bbq(chat)
@@ -77,6 +80,7 @@ def test_help_lists_commands(chat: Chat) -> None:
 
 
 # --- answering ----------------------------------------------------------------------------
+
 
 @pytest.mark.every_store
 def test_full_answer_flow_stores_one_answer_and_counts(chat: Chat) -> None:
@@ -237,6 +241,7 @@ def test_my_submissions_open_first(chat: Chat) -> None:
 
 # --- deadlines, targets, caps ---------------------------------------------------------------------
 
+
 @pytest.mark.every_store
 def test_deadline_closes_without_anyone_acting(chat: Chat) -> None:
     setup_bbq(chat)
@@ -328,8 +333,22 @@ def test_registered_person_asking_how_to_register_keeps_their_name(chat: Chat) -
 def yes_no_survey(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
-    for s in ["신청 만들기", "참석 조사", "건너뛰기", "금요일 참석?", "예/아니오", "필수", "토요일 참석?", "예/아니오", "필수",
-              "질문 끝", "없음", "전체", "없음", "개설"]:
+    for s in [
+        "신청 만들기",
+        "참석 조사",
+        "건너뛰기",
+        "금요일 참석?",
+        "예/아니오",
+        "필수",
+        "토요일 참석?",
+        "예/아니오",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ]:
         chat.say(s, who="관리자")
 
 
@@ -341,7 +360,7 @@ def test_double_tapped_answer_does_not_also_answer_the_next_question(chat: Chat)
     again = chat.tap(first, "예")  # the same bubble's quick reply, tapped twice
     assert "이미 반영했어요" in again and "2/2" in again
     draft = chat.user("홍길동").session["drafts"]
-    assert list(draft.values())[0]["vals"] == {"q1": True}
+    assert next(iter(draft.values()))["vals"] == {"q1": True}
     review = chat.tap(second, "아니오")
     assert "금요일 참석?: 예" in review and "토요일 참석?: 아니오" in review
 

@@ -1,6 +1,7 @@
 """복수선택 by taps (issue 23, item 2): each tap adds an option or takes a chosen one back, the question is drawn
 again with ✓ on the chosen ones and a 선택 완료 chip, within the question's pick limits; typed lists with 이랑,
 하고, 및, spaces or commas are whole answers."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,10 +13,25 @@ from chalicelib.domain.model import ADMIN
 def world(picks: str = "제한 없음", required: str = "필수") -> Chat:
     chat = Chat()
     chat.register("관리자", "본부", ADMIN)
-    steps = ["신청 만들기", "워크숍", "건너뛰기",
-             "하고 싶은 것", "복수선택", "볼링, 노래방, 당구, 방탈출 카페", picks, required,
-             "인원", "숫자", "건너뛰기", "필수",
-             "질문 끝", "없음", "전체", "없음", "개설"]
+    steps = [
+        "신청 만들기",
+        "워크숍",
+        "건너뛰기",
+        "하고 싶은 것",
+        "복수선택",
+        "볼링, 노래방, 당구, 방탈출 카페",
+        picks,
+        required,
+        "인원",
+        "숫자",
+        "건너뛰기",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ]
     assert "개설했어요" in chat.say_all(steps, who="관리자")
     chat.register("홍길동", "2중대")
     return chat
@@ -108,8 +124,21 @@ def test_a_required_question_needs_one_and_a_double_tap_adds_once() -> None:
 @pytest.mark.every_store
 def test_editing_from_the_review_card_starts_from_the_answer(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
-    steps = ["신청 만들기", "워크숍", "건너뛰기", "하고 싶은 것", "복수선택", "볼링, 노래방, 당구", "제한 없음", "필수",
-             "질문 끝", "없음", "전체", "없음", "개설"]
+    steps = [
+        "신청 만들기",
+        "워크숍",
+        "건너뛰기",
+        "하고 싶은 것",
+        "복수선택",
+        "볼링, 노래방, 당구",
+        "제한 없음",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ]
     chat.say_all(steps, who="관리자")
     chat.register("홍길동", "2중대")
     chat.as_("홍길동").say("신청 워크숍")

@@ -1,4 +1,5 @@
 """No silent surprises: 메뉴 as a question's text, and answers that outlive 탈퇴 and a new registration."""
+
 from __future__ import annotations
 
 from harness import Chat, make_bbq

@@ -4,6 +4,7 @@ The story an organisation lives every month, told as its super admin and members
 a partial file uploaded by mistake, a full file again, people who leave and come back, a new phone, a move,
 two people of one name, and the registrations that explain themselves.
 """
+
 from __future__ import annotations
 
 import io
@@ -12,11 +13,11 @@ import re
 import openpyxl
 import pytest
 from fakes import FakeExporter, FakeUploads
-from harness import Chat, key_of, load_roster, make_bbq
+from harness import Chat, key_of, load_roster, make_bbq, timing_for
 
-from chalicelib.domain.rules import Rules
 from chalicelib.domain import marks, roster, roster_load
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.rules import Rules
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
@@ -206,8 +207,10 @@ def test_two_of_one_name_are_told_apart_by_one_mark_everywhere() -> None:
     chat.register("운영", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     load_roster(chat.store, [(2, "2중대", "김민수", "1111"), (3, "2중대", "김민수", "2222")])
-    by_check = {c: [e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c)][0]
-                for c in ("1111", "2222")}
+    by_check = {
+        c: next(e for e in chat.store.roster_entries("2중대", "김민수") if roster.check_matches(e.check, c))
+        for c in ("1111", "2222")
+    }
     mark = {c: marks.entry_mark(e) for c, e in by_check.items()}
     assert mark["1111"] != mark["2222"]
     chat.say("등록 2중대 김민수 1111", who="first")
@@ -311,6 +314,6 @@ def test_open_registration_and_no_roster_still_register_by_name() -> None:
     assert "등록되었어요" in bot_chat.say("등록 홍길동", who="a")
     store = MemoryStore()
     load_roster(store, [(2, "1중대", "홍길동", "1234")])
-    bot = Bot(store, rules=Rules(open_registration=True))
+    bot = Bot(store, rules=Rules(open_registration=True), timing=timing_for(store))
     bot.handle(key_of("b"), "등록 9중대 아무개", "", None)
     assert store.get_user(key_of("b")).unit == "9중대"

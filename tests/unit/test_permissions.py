@@ -4,9 +4,10 @@ Speakers: a member, an admin who does not manage the survey, a co-admin of it, i
 and a super admin. The checks live in the conversation core, so they hold whatever sends
 the message.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from fakes import FakeExporter
@@ -20,7 +21,12 @@ SPEAKER = {"member": "홍길동", "other_admin": "다른관리자", "coadmin": "
 ADMINS = {"other_admin", "coadmin", "owner", "super"}
 MANAGERS = {"coadmin", "owner", "super"}
 SUPERS = {"super"}
-REFUSALS = ("만 쓸 수 있는 명령", "맞는 신청을 찾을 수 없어요", "내가 만들었거나 공동관리자인 신청만", "내가 관리하는 신청만")
+REFUSALS = (
+    "만 쓸 수 있는 명령",
+    "맞는 신청을 찾을 수 없어요",
+    "내가 만들었거나 공동관리자인 신청만",
+    "내가 관리하는 신청만",
+)
 
 
 def world() -> tuple[Chat, FakeExporter]:
@@ -58,8 +64,11 @@ CASES: list[tuple[str, set[str], Done]] = [
     (f"삭제 {TITLE}", MANAGERS, lambda c, ex, r: "삭제했어요" in r and survey(c) is None),
     (f"다운로드 {TITLE}", MANAGERS, lambda c, ex, r: ex.kinds == ["survey"] and "응답 1건" in r),
     (f"결과 보기 {TITLE}", MANAGERS, lambda c, ex, r: ex.kinds == ["report"] and "응답 1명 기준" in r),
-    (f"공동관리자 {TITLE} 후보", MANAGERS, lambda c, ex, r: "공동관리자가 되었어요" in r
-     and key_of("후보") in survey(c).coadmins),
+    (
+        f"공동관리자 {TITLE} 후보",
+        MANAGERS,
+        lambda c, ex, r: "공동관리자가 되었어요" in r and key_of("후보") in survey(c).coadmins,
+    ),
     ("관리자 등록 김철수", SUPERS, lambda c, ex, r: "관리자로 등록했어요" in r and c.user("김철수").role == ADMIN),
     ("관리자 해제 후보", SUPERS, lambda c, ex, r: "관리자에서 해제했어요" in r and c.user("후보").role == MEMBER),
     ("관리자 목록", SUPERS, lambda c, ex, r: "관리자 5명" in r),
@@ -74,8 +83,11 @@ def state(c: Chat) -> tuple:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("command, allowed, done", CASES, ids=[c[0].split()[0] + ("_" + c[0].split()[1] if " " in c[0]
-                                                                                    else "") for c in CASES])
+@pytest.mark.parametrize(
+    "command, allowed, done",
+    CASES,
+    ids=[c[0].split()[0] + ("_" + c[0].split()[1] if " " in c[0] else "") for c in CASES],
+)
 def test_command_by_role(command: str, allowed: set[str], done: Done, role: str) -> None:
     c, ex = world()
     who = SPEAKER[role]

@@ -2,6 +2,7 @@
 its settings, required or not), the title, description, deadline, target and cap, adds and takes out questions;
 복사 lands on the preview of the next period; a repeating survey's deadline may fall after the next period's
 start, and one that would cover a whole period gets the nearest deadline that does, in a chip."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,12 +13,12 @@ from chalicelib.domain.model import ADMIN, KST
 from scripts.wizard import bbq_messages
 
 
-def preview(chat: Chat, title: str = "BBQ 회식", deadline: str = "11/30 18:00"):  # type: ignore[no-untyped-def]
+def preview(chat: Chat, title: str = "BBQ 회식", deadline: str = "11/30 18:00"):
     chat.register("관리자", "본부", ADMIN)
     return chat.say_all(bbq_messages(title=title, deadline=deadline)[:-1], who="관리자")
 
 
-def survey(chat: Chat, title: str):  # type: ignore[no-untyped-def]
+def survey(chat: Chat, title: str):
     return next(s for s in chat.store.list_surveys() if s.title == title)
 
 
@@ -119,7 +120,9 @@ def test_a_weekly_survey_made_on_thursday_with_a_wednesday_deadline_repeats() ->
     shown = preview(chat, title="주간 식수", deadline="12/2 18:00")
     assert "마감: 12/2(수) 18:00" in shown
     said = chat.say_all(["여는 때", "매주 월 9시"], who="관리자")
-    assert "열림: 개설하면 바로, 그 뒤로 매주 월요일 09:00마다 새 회차 (다음 회차 12/7(월) 09:00~12/9(수) 18:00)" in said
+    assert (
+        "열림: 개설하면 바로, 그 뒤로 매주 월요일 09:00마다 새 회차 (다음 회차 12/7(월) 09:00~12/9(수) 18:00)" in said
+    )
     assert "개설했어요" in chat.say("개설", who="관리자")
     (plan,) = chat.store.planned()
     assert plan.next == datetime(2026, 12, 7, 9, 0, tzinfo=KST) and plan.lasts == 57 * 3600

@@ -1,5 +1,6 @@
 """익명 and 참여만 확인 (issue 11): answers kept so that nobody, an operator with the table included, can link
 one to a person; one response per person still; 미응답 only where taking part is meant to be known."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ import json
 from dataclasses import asdict
 
 import pytest
-from harness import PRIVACY_KEY, Chat, key_of
+from harness import PRIVACY_KEY, Chat, key_of, timing_for
 
 from chalicelib.domain.model import ADMIN, ANONYMOUS, NAMED, PARTICIPATION, PRESENCE, SUPER, Survey
 from chalicelib.domain.ports import Conflict
@@ -117,7 +118,7 @@ def test_one_response_per_person_is_the_participation_records_condition(chat: Ch
     s = survey(chat)
     key = key_of("대원1")
 
-    def submit_writes() -> list:  # type: ignore[type-arg]
+    def submit_writes() -> list:
         return [
             PutAnswer(unnamed_answer(s, {"q1": "피자", "q2": 1})),
             PutAnswer(participation(s, key, PRIVACY_KEY)),
@@ -166,7 +167,7 @@ def test_the_results_page_of_an_unnamed_survey_has_no_units_no_times_and_no_name
 
     chat = Chat()
     exporter = FakeExporter()
-    chat.bot = Bot(chat.store, exporter, clock=chat.clock)
+    chat.bot = Bot(chat.store, exporter, clock=chat.clock, timing=timing_for(chat.store))
     chat = world(mode, chat)
     for name in PEOPLE[:5]:
         answer(chat, name, f"{name}의 메모")

@@ -1,5 +1,6 @@
 """Privacy that warns (issue 23, item 8): a survey kept without names (익명, 참여만 확인) that asks what tells who
 answered (a phone number, an e-mail, a name-like free text) is flagged in the preview, with how to change it."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import ADMIN, Question
 
 
-def preview(chat: Chat, *questions: tuple[str, str], mode: str = "익명"):  # type: ignore[no-untyped-def]
+def preview(chat: Chat, *questions: tuple[str, str], mode: str = "익명"):
     chat.register("관리자", "본부", ADMIN)
     steps = ["신청 만들기", "만족도 조사", "건너뛰기"]
     for text, kind in questions:
@@ -18,11 +19,22 @@ def preview(chat: Chat, *questions: tuple[str, str], mode: str = "익명"):  # t
     return chat.say_all(steps, who="관리자")
 
 
-@pytest.mark.parametrize("text, fmt, what", [
-    ("휴대폰 번호", "phone", "전화번호"), ("메일 주소", "email", "이메일"), ("성함을 적어 주세요", "", "이름"),
-    ("이름", "", "이름"), ("연락처", "", "연락처"), ("학번", "", "학번"), ("주민번호 앞자리", "", "주민번호"),
-    ("차량 번호", "tpl:##가####", "차량 번호"), ("의견", "", ""), ("좋았던 점", "", ""), ("메뉴 추천", "", ""),
-])
+@pytest.mark.parametrize(
+    "text, fmt, what",
+    [
+        ("휴대폰 번호", "phone", "전화번호"),
+        ("메일 주소", "email", "이메일"),
+        ("성함을 적어 주세요", "", "이름"),
+        ("이름", "", "이름"),
+        ("연락처", "", "연락처"),
+        ("학번", "", "학번"),
+        ("주민번호 앞자리", "", "주민번호"),
+        ("차량 번호", "tpl:##가####", "차량 번호"),
+        ("의견", "", ""),
+        ("좋았던 점", "", ""),
+        ("메뉴 추천", "", ""),
+    ],
+)
 def test_what_identifies_a_person(text: str, fmt: str, what: str) -> None:
     q = Question("q1", text, "text", format=fmt)
     assert kind_of(q).identifies(q) == what

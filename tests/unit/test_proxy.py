@@ -1,11 +1,12 @@
 """대리 응답: an admin enters the answer of someone who cannot answer in chat; it counts as theirs."""
+
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 from fakes import FakeExporter
 from harness import Chat, key_of, load_roster, make_bbq
-
-import dataclasses
 
 from chalicelib.domain.model import ADMIN
 from chalicelib.domain.writes import ListSurvey, PutSurvey, PutUser
@@ -67,7 +68,9 @@ def test_an_answer_entered_for_a_member_counts_as_theirs(chat: Chat) -> None:
 
 def test_an_answer_entered_for_someone_on_the_roster_is_theirs_when_they_register() -> None:
     c = Chat()
-    load_roster(c.store, [(2, "2중대", "홍길동", "1111"), (3, "2중대", "박미등", "2222"), (4, "본부", "관리자", "3333")])
+    load_roster(
+        c.store, [(2, "2중대", "홍길동", "1111"), (3, "2중대", "박미등", "2222"), (4, "본부", "관리자", "3333")]
+    )
     c.say("등록 본부 관리자 3333", who="관리자")
     admin = c.user("관리자")
     admin.role = ADMIN
@@ -119,6 +122,7 @@ def test_same_names_ask_which_person() -> None:
     key_b = key_of("김철수 ")
     from chalicelib.domain.model import User
     from chalicelib.domain.writes import PutUser
+
     c.store.commit([PutUser(User(key=key_b, name="김철수", unit="2중대", created_at="2026-11-23T09:00:00+09:00"))])
     r = c.say(f"대리 응답 {TITLE} 김철수", who="관리자")
     assert "'김철수'가 2명이에요. 누구의 답인가요?" in r and len([q for q in r.quick if q.startswith("대리 응답")]) == 2

@@ -1,4 +1,5 @@
 """The steps of a push one by one: what a step run twice, a worker that dies and a plan that stalls come to."""
+
 from __future__ import annotations
 
 import threading
@@ -7,12 +8,12 @@ from harness import key_of
 from pushfakes import Crash, FakeNotifier, SimulatedQueue
 from test_remind import TITLE, world
 
-from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.pushlog import FINAL, PLANNING, SENDING
+from chalicelib.domain.tasks import ExportTask
 from chalicelib.service import pushing
 
 
-def confirmed(notifier: FakeNotifier, members: int = 0):  # type: ignore[no-untyped-def]
+def confirmed(notifier: FakeNotifier, members: int = 0):
     """The world of test_remind with an 알림 confirmed, its plan waiting on a simulated queue."""
     chat = world(notifier)
     queue = SimulatedQueue(chat.bot.run_export_task, seed=1)
@@ -48,7 +49,7 @@ def test_two_workers_running_the_same_chunk_at_once_call_kakao_once() -> None:
 
 def test_a_worker_that_dies_mid_call_leaves_a_chunk_that_is_settled_as_unknown_after_its_lease() -> None:
     class DiesOnce(FakeNotifier):
-        def send(self, user_keys, data):  # type: ignore[no-untyped-def]
+        def send(self, user_keys, data):
             attempt = super().send(user_keys, data)
             if len(self.calls) == 1:
                 raise Crash("killed after Kakao took the call")

@@ -2,15 +2,16 @@
 only when it rides on a write or a burst is suspected; refused messages write nothing and say when to try
 again with the question the person is on; admins and the wizard get more; unregistered people are limited
 too; processes serving one person see each other's counts once it bursts."""
+
 from __future__ import annotations
 
 from faults import FaultyStore, conflict
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq, timing_for
 
 from chalicelib.domain.model import ADMIN
-from chalicelib.service.wording import SLOW_DOWN
 from chalicelib.service.bot import Bot
 from chalicelib.service.ratelimit import ELEVATED, IN_WIZARD
+from chalicelib.service.wording import SLOW_DOWN
 
 LIMIT = 30  # a burst of 30, then one every 2 s
 
@@ -92,7 +93,7 @@ def test_the_level_drains_between_stored_messages() -> None:
 def test_the_limit_holds_across_processes_once_it_bursts() -> None:
     """Two processes (two bots on one store, each with its own memory) take turns serving one person."""
     c = limited_chat(limit=10)
-    other = Bot(c.store, clock=c.clock, rate_limit=10)
+    other = Bot(c.store, clock=c.clock, rate_limit=10, timing=timing_for(c.store))
     bots = [c.bot, other]
     replies = [bots[n % 2].handle(key_of("홍길동"), "메뉴")[0].all_text() for n in range(11)]
     assert all(SLOW_DOWN not in r for r in replies[:10])
@@ -110,7 +111,7 @@ def test_a_refusal_keeps_the_question_and_the_draft() -> None:
     assert r.text.startswith(f"{SLOW_DOWN} 12초 뒤에 다시 보내 주세요.")  # 60/5 = 12 s a message
     assert "제출 전 확인" in r and "제출" in r.quick  # before: 메뉴 only, itself refused
     d = c.user("홍길동").session["drafts"]
-    assert list(d.values())[0]["vals"] == {"q1": "치킨", "q2": 3}
+    assert next(iter(d.values()))["vals"] == {"q1": "치킨", "q2": 3}
     c.clock.advance(seconds=12)
     assert "제출했어요" in c.say("제출")
     assert c.store.get_answer(c.store.list_surveys()[0].id, key_of("홍길동")).values == {"q1": "치킨", "q2": 3}

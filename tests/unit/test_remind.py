@@ -1,19 +1,19 @@
 """알림: who gets it, what it costs, once per interval under races, the reminder as members see it, the admin's note."""
+
 from __future__ import annotations
 
 import dataclasses
-
 import threading
 
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq, timing_for
 from pushfakes import FakeNotifier, SimulatedQueue
 
 from chalicelib.domain import remind
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.ports import NOT_SENT, REFUSED, UNKNOWN, Notifier
-from chalicelib.service.bot import Bot
 from chalicelib.service import pushing
 from chalicelib.service import reminders as sending
+from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
 TITLE = "BBQ 회식"
@@ -22,7 +22,7 @@ TITLE = "BBQ 회식"
 def reminding_chat(notifier: Notifier) -> Chat:
     """A chat whose bot has the event channel, with 관리자 (an admin) and 홍길동."""
     chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
     return chat
@@ -30,7 +30,7 @@ def reminding_chat(notifier: Notifier) -> Chat:
 
 def world(notifier: Notifier | None) -> Chat:
     chat = Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("슈퍼", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
@@ -115,7 +115,7 @@ def test_retries_wait_a_minute_then_five_and_the_admin_hears_once_at_the_end() -
     assert "보내고 있어요" in chat.say("예", who="관리자")
     queue.drain()
     assert len(notifier.calls) == pushing.MAX_TRIES  # then it stops: Kakao kept refusing
-    steps = [(t.step, d) for t, d in zip(queue.sent, queue.delays)]
+    steps = [(t.step, d) for t, d in zip(queue.sent, queue.delays, strict=False)]
     assert steps == [("plan", 0), ("send", 0), ("send", pushing.RETRY_DELAYS[0]), ("send", pushing.RETRY_DELAYS[1])]
     note = chat.say("메뉴", who="관리자")
     assert note.text.count("알림:") == 1 and f"'{TITLE}' 알림: 5명 모두에게 보내지 못했어요." in note
@@ -150,7 +150,7 @@ def test_a_retry_that_cannot_be_queued_comes_back_with_the_message_not_lost() ->
             raise OSError("queue unreachable")
         real_send(task, delay_seconds)
 
-    queue.send = send  # type: ignore[method-assign]
+    queue.send = send
     chat.bot.queue = queue
     chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
     queue.drain()
@@ -166,7 +166,7 @@ def test_results_not_ready_are_read_again_then_reported_as_not_confirmed() -> No
     chat.bot.queue = queue
     chat.say_all([f"알림 {TITLE}", "예"], who="관리자")
     queue.drain()
-    checks = [d for t, d in zip(queue.sent, queue.delays) if t.step == "check"]
+    checks = [d for t, d in zip(queue.sent, queue.delays, strict=False) if t.step == "check"]
     assert checks == list(pushing.CHECK_DELAYS)
     assert "카카오가 5명 몫을 받았지만 전해졌는지는 확인하지 못했어요." in chat.say("메뉴", who="관리자")
 
@@ -232,7 +232,9 @@ def test_automatic_reminders_go_once_each_at_their_time() -> None:
 
     notifier = FakeNotifier()
     chat = reminding_chat(notifier)
-    replies = [chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")]
+    replies = [
+        chat.say(t, who="관리자") for t in bbq_messages(title="자동 알림", deadline="11/30 18:00", remind="둘 다")
+    ]
     assert any("자동으로 알림을 보낼까요" in r for r in replies)
     assert any("자동 알림: 마감 24시간 전, 마감 1시간 전" in r for r in replies)
     assert "개설했어요" in replies[-1]

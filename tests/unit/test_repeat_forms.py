@@ -1,5 +1,6 @@
 """Forms that repeat and protect (issue 11): deadline changes and copies, through the conversation and on
 the stored items."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,7 @@ def world() -> Chat:
     return chat
 
 
-def survey(chat: Chat):  # type: ignore[no-untyped-def]
+def survey(chat: Chat):
     return chat.store.list_surveys()[0]
 
 
@@ -67,7 +68,9 @@ def test_copy_opens_the_same_form_with_a_new_title_and_deadline() -> None:
     assert "질문 3개와 대상, 정원을 그대로 가져왔어요" in preview and "제목과 마감은 다음 회차로 맞췄어요" in preview
     # straight to the preview: the next period's title and deadline, a week on
     assert f"[미리보기] {TITLE} 12/7" in preview and "마감: 12/7(월) 18:00" in preview
-    assert "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview and preview.labels[:2] == ["개설", "수정"]
+    assert (
+        "이대로 개설할까요?" in preview and "메뉴를 골라 주세요" in preview and preview.labels[:2] == ["개설", "수정"]
+    )
     assert "개설했어요" in chat.say("개설", who="다른관리자")
     by_title = {s.title: s for s in chat.store.list_surveys()}
     original, copied = by_title[TITLE], by_title[f"{TITLE} 12/7"]
@@ -101,8 +104,19 @@ def test_a_number_question_carries_its_unit_into_answers_status_and_the_export()
     from chalicelib.export.answer_rows import survey_rows
 
     chat = world()
-    steps = ["신청 만들기", "점심 주문", "건너뛰기", "몇 인분?", "숫자", "1~5 인분", "필수", "질문 끝", "없음",
-             "전체", "없음"]
+    steps = [
+        "신청 만들기",
+        "점심 주문",
+        "건너뛰기",
+        "몇 인분?",
+        "숫자",
+        "1~5 인분",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+    ]
     said = chat.say_all(steps, who="관리자")
     assert "숫자 1~5 (인분)" in said  # the preview
     chat.say("개설", who="관리자")
@@ -127,7 +141,9 @@ def test_a_unit_alone_or_after_a_range_and_a_word_that_is_no_unit() -> None:
 
 def test_multiple_choice_with_a_number_of_picks() -> None:
     chat = world()
-    said = chat.say_all(["신청 만들기", "근무 희망", "건너뛰기", "가능한 요일?", "복수선택", "월, 화, 수, 목"], who="관리자")
+    said = chat.say_all(
+        ["신청 만들기", "근무 희망", "건너뛰기", "가능한 요일?", "복수선택", "월, 화, 수, 목"], who="관리자"
+    )
     assert "몇 개까지 고를 수 있나요?" in said and "제한 없음" in said.quick
     assert "보기가 4개예요" in chat.say("최대 9", who="관리자")
     assert "최소가 최대보다" in chat.say("3~2", who="관리자")
@@ -148,13 +164,30 @@ def test_multiple_choice_with_a_number_of_picks() -> None:
 
 def test_free_text_of_a_format_phone_email_digits_or_a_pattern() -> None:
     chat = world()
-    steps = ["신청 만들기", "연락처", "건너뛰기",
-             "휴대폰?", "주관식 전화번호", "필수",
-             "메일?", "주관식 이메일", "생략 가능",
-             "차량 번호?", "주관식 ##가####", "생략 가능",
-             "학번 끝자리?", "주관식 숫자만", "생략 가능",
-             "하고 싶은 말", "주관식", "생략 가능",
-             "질문 끝", "없음", "전체", "없음"]
+    steps = [
+        "신청 만들기",
+        "연락처",
+        "건너뛰기",
+        "휴대폰?",
+        "주관식 전화번호",
+        "필수",
+        "메일?",
+        "주관식 이메일",
+        "생략 가능",
+        "차량 번호?",
+        "주관식 ##가####",
+        "생략 가능",
+        "학번 끝자리?",
+        "주관식 숫자만",
+        "생략 가능",
+        "하고 싶은 말",
+        "주관식",
+        "생략 가능",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+    ]
     preview = chat.say_all(steps, who="관리자")
     assert "주관식 (전화번호)" in preview and "주관식 (이메일)" in preview and "주관식 (##가####)" in preview
     assert "주관식 (숫자만)" in preview and "하고 싶은 말 (주관식" in preview

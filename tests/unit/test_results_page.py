@@ -1,4 +1,5 @@
 """결과 보기 in chat: who gets the results page's link, how a title is found, where the command is offered."""
+
 from __future__ import annotations
 
 import pytest
@@ -153,8 +154,13 @@ def test_a_full_survey_offers_it_instead_of_chasing() -> None:
     assert "정원 1명이 다 찼어요" in r and "결과 보기 선착순" in r.quick
 
 
-ROSTER = [(2, "1중대", "홍길동", "1234"), (3, "1중대", "김철수", None), (4, "2중대", "이영희", "0007"),
-          (5, "2중대", "박민수", "1111"), (6, "2중대", "박민수", "2222")]
+ROSTER = [
+    (2, "1중대", "홍길동", "1234"),
+    (3, "1중대", "김철수", None),
+    (4, "2중대", "이영희", "0007"),
+    (5, "2중대", "박민수", "1111"),
+    (6, "2중대", "박민수", "2222"),
+]
 
 
 @pytest.mark.every_store

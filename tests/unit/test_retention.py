@@ -1,16 +1,17 @@
 """Retention (issue 11): answers kept a period after closing, the admins told a week before, 보관 연장 once,
 then the answers deleted by the minute job, the fact kept in the audit trail."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
-from harness import Chat
+from harness import Chat, timing_for
 
-from chalicelib.domain.rules import Rules
-from chalicelib.jobs.deadlines import close_past_deadline
 from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Session
+from chalicelib.jobs.deadlines import close_past_deadline
 from chalicelib.jobs.schedule import open_planned
 from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
@@ -21,7 +22,7 @@ KEEP_DAYS = 60  # the organisation's default in these tests
 
 def world(chat: Chat | None = None, keep: str | None = None, mode: str | None = None) -> Chat:
     chat = chat or Chat()
-    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS))
+    chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=KEEP_DAYS), timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("공동", "본부", ADMIN)
     chat.register("홍길동", "2중대")
@@ -158,11 +159,11 @@ def test_a_deletion_cut_short_is_finished_by_the_next_run() -> None:
     def cut_short(survey_id: str) -> int:
         raise TimeoutError("the function's time is up")
 
-    store.purge_answers = cut_short  # type: ignore[method-assign]
+    store.purge_answers = cut_short
     run_job(chat)  # logged; the run goes on with the other entries
     assert survey(chat).purged_at is not None and len(store.list_answers(s.id)) == 2
     assert [p.kind for p in store.planned()] == [KEEP]  # still on the schedule
-    store.purge_answers = real  # type: ignore[method-assign]
+    store.purge_answers = real
     chat.clock.advance(minutes=1)
     run_job(chat)
     assert store.list_answers(s.id) == [] and store.planned() == []
@@ -177,8 +178,9 @@ def _everything(store) -> str:
         import dataclasses
 
         parts = [store.users, store.surveys, store.answers, store.roster, store.former, store.failures]
-        return repr([{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()}
-                     for p in parts]) + repr(store.audit)
+        return repr(
+            [{k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v) for k, v in p.items()} for p in parts]  # type: ignore[attr-defined, arg-type]
+        ) + repr(store.audit)
     client = store.tables.connection.client
     out = []
     for model in store.tables.models:

@@ -1,4 +1,5 @@
 """Lost races are retried on fresh data after a short random pause (so a rush spreads out)."""
+
 from __future__ import annotations
 
 from faults import FaultyStore

@@ -1,15 +1,17 @@
 """The roster in chat: loading it, verified registration, 명단, 명단 추가, 등록 해제, and open registration."""
+
 from __future__ import annotations
 
+import contextlib
 import threading
+
 import pytest
+from harness import Chat, key_of, load_roster, timing_for
 
-from harness import Chat, key_of, load_roster
-
-from chalicelib.domain.rules import Rules
 from chalicelib.domain import marks, roster, roster_load
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.roster_records import RosterEntry
+from chalicelib.domain.rules import Rules
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
 
@@ -44,7 +46,11 @@ def test_a_load_adds_then_a_reload_changes_nothing_and_a_new_list_updates_and_re
     store = MemoryStore()
     first = load(store)
     assert (len(first.of(roster_load.ADDED)), first.of(roster_load.CHANGED), first.removals, first.rejected) == (
-        5, [], [], [])
+        5,
+        [],
+        [],
+        [],
+    )
     assert store.roster_units() == {"1중대": 2, "2중대": 3}
     again = roster_load.plan_load(store.roster_entries(), ROWS, True)
     assert again.groups == [] and again.unchanged == 5
@@ -172,14 +178,12 @@ def test_two_kakao_users_claiming_one_entry_at_once_end_with_one_winner() -> Non
     def roster_entries(unit: str = "", name: str = "") -> list[RosterEntry]:
         found = real(unit, name)
         if name and not any(e.claimed_by for e in found):
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 both_read.wait(timeout=5)
-            except threading.BrokenBarrierError:
-                pass
         return found
 
     store.roster_entries = roster_entries  # type: ignore[method-assign]
-    bot = Bot(store)
+    bot = Bot(store, timing=timing_for(store))
     replies: dict[str, str] = {}
 
     def register(who: str) -> None:
@@ -214,7 +218,7 @@ def test_leaving_frees_the_entry_and_re_registering_moves_the_claim() -> None:
 def test_open_registration_ignores_the_roster() -> None:
     store = MemoryStore()
     load(store)
-    bot = Bot(store, rules=Rules(open_registration=True))
+    bot = Bot(store, rules=Rules(open_registration=True), timing=timing_for(store))
     bot.handle(key_of("a"), "등록 9중대 아무개", "", None)
     u = store.get_user(key_of("a"))
     assert u is not None and (u.unit, u.name, u.roster) == ("9중대", "아무개", "")
@@ -363,12 +367,14 @@ def test_every_refusal_reads_the_same_and_counts_on_every_store(chat) -> None:
     chat.say("등록 1중대 홍길동 1234", who="holder")
     said = {
         text: chat.say(text, who=f"guesser-{n}").text
-        for n, text in enumerate([
-            "등록 9중대 홍길동 1234",  # no such unit
-            "등록 1중대 아무개 1234",  # no such name
-            "등록 1중대 홍길동 9999",  # a wrong value
-            "등록 1중대 홍길동 1234",  # the right value of an entry someone else holds
-        ])
+        for n, text in enumerate(
+            [
+                "등록 9중대 홍길동 1234",  # no such unit
+                "등록 1중대 아무개 1234",  # no such name
+                "등록 1중대 홍길동 9999",  # a wrong value
+                "등록 1중대 홍길동 1234",  # the right value of an entry someone else holds
+            ]
+        )
     }
     assert set(said.values()) == {roster.REFUSED}, said
     assert all(chat.store.registration_strain(key_of(f"guesser-{n}")).tries == 1 for n in range(4))

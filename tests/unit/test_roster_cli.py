@@ -1,4 +1,5 @@
 """make roster: a messy real-looking spreadsheet loaded, reloaded unchanged, and replaced by a new list."""
+
 from __future__ import annotations
 
 import io
@@ -68,7 +69,6 @@ def test_a_new_list_changes_at_once_and_lists_who_it_would_take_off() -> None:
 def cli_store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
     """The command line talking to an in-memory store."""
     from chalicelib import runtime
-
     from scripts import target
 
     store = MemoryStore()
@@ -148,8 +148,9 @@ def test_a_long_plan_is_written_whole_to_a_file(
     assert len(listed) == len(many) and listed[-1].startswith("추가: 본부 대원049#")
 
 
-def test_the_command_line_says_what_is_wrong(cli_store: MemoryStore, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_says_what_is_wrong(
+    cli_store: MemoryStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main([str(tmp_path / "없는파일.xlsx"), "--stage", "dev"]) == 1
     assert "cannot read" in capsys.readouterr().err
     assert cli_store.aimed == ["dev"]  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """Finding things the way people say them (issue 23, item 3): greetings and thanks, the exact title of a closed
 or full survey, a command alone offering my surveys, the title before the command, and a chip's label typed out."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,12 +21,22 @@ def world() -> Chat:
     return chat
 
 
-@pytest.mark.parametrize("text, reply", [
-    ("안녕하세요", "안녕하세요! 반가워요."), ("안녕", "안녕하세요! 반가워요."), ("하이~", "안녕하세요! 반가워요."),
-    ("안녕하세요!!", "안녕하세요! 반가워요."), ("Hello", "안녕하세요! 반가워요."),
-    ("감사합니다", "천만에요!"), ("고마워요~", "천만에요!"), ("감사합니다^^", "천만에요!"), ("ㄳ", "천만에요!"),
-    ("수고하세요", "천만에요!"), ("고맙습니다 😊", "천만에요!"),
-])
+@pytest.mark.parametrize(
+    "text, reply",
+    [
+        ("안녕하세요", "안녕하세요! 반가워요."),
+        ("안녕", "안녕하세요! 반가워요."),
+        ("하이~", "안녕하세요! 반가워요."),
+        ("안녕하세요!!", "안녕하세요! 반가워요."),
+        ("Hello", "안녕하세요! 반가워요."),
+        ("감사합니다", "천만에요!"),
+        ("고마워요~", "천만에요!"),
+        ("감사합니다^^", "천만에요!"),
+        ("ㄳ", "천만에요!"),
+        ("수고하세요", "천만에요!"),
+        ("고맙습니다 😊", "천만에요!"),
+    ],
+)
 def test_greetings_and_thanks_get_a_friendly_word_and_the_menu(text: str, reply: str) -> None:
     chat = world()
     said = chat.say(text, who="홍길동")  # before: "'안녕하세요'는 알 수 없는 말이에요"

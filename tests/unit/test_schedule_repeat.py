@@ -1,13 +1,13 @@
 """예약 and 반복 (issue 11): surveys that open by themselves, through the conversation and the minute job,
 on the stored items, over simulated weeks, with the job running twice and two runs at once."""
+
 from __future__ import annotations
 
 import threading
-
-import pytest
 from datetime import datetime, timedelta
 
-from harness import Chat, key_of
+import pytest
+from harness import Chat, key_of, timing_for
 from test_remind import FakeNotifier
 
 from chalicelib.domain.model import ADMIN, KST, OPEN, SCHEDULED, Survey
@@ -21,7 +21,7 @@ TITLE = "주간 식수"
 
 def world(notifier: FakeNotifier | None = None, chat: Chat | None = None) -> Chat:
     chat = chat or Chat()  # the harness clock: Monday 2026-11-23 09:00
-    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier)
+    chat.bot = Bot(chat.store, clock=chat.clock, notifier=notifier, timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
     chat.register("다른관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
@@ -172,12 +172,12 @@ def test_a_period_is_opened_once_when_two_runs_read_the_schedule_at_the_same_tim
     store = chat.store
     read = store.planned
 
-    def planned_together():  # type: ignore[no-untyped-def]
+    def planned_together():
         plans = read()
         barrier.wait(timeout=10)  # both runs hold the same schedule before either writes
         return plans
 
-    store.planned = planned_together  # type: ignore[method-assign]
+    store.planned = planned_together
     results: list[list[Survey]] = []
     runs = [threading.Thread(target=lambda: results.append(open_planned(store, chat.clock()))) for _ in range(2)]
     for r in runs:
@@ -208,7 +208,7 @@ def test_a_repeat_needs_a_deadline_shorter_than_a_period_and_a_stopped_repeat_is
     chat.say(f"반복 중지 {TITLE}", who="관리자")
     # a run that read the schedule before the stop: its copy's condition (still repeating) fails
     chat.clock.advance(days=9)
-    chat.store.planned = lambda: stale  # type: ignore[method-assign]
+    chat.store.planned = lambda: stale
     assert open_planned(chat.store, chat.clock()) == []
     assert [s.title for s in surveys(chat)] == [TITLE]
 
@@ -230,8 +230,14 @@ def test_plans_survive_the_dynamo_store_shape() -> None:
     from chalicelib.domain.model import Planned
     from chalicelib.storage import items
 
-    p = Planned("ab12", TITLE, datetime(2026, 12, 1, 9, 0, tzinfo=KST), "w0@09:00",
-                datetime(2026, 12, 7, 9, 0, tzinfo=KST), 3600)
+    p = Planned(
+        "ab12",
+        TITLE,
+        datetime(2026, 12, 1, 9, 0, tzinfo=KST),
+        "w0@09:00",
+        datetime(2026, 12, 7, 9, 0, tzinfo=KST),
+        3600,
+    )
     assert items.planned("ab12", items.plan_entry(p)) == p
     assert isinstance(MemoryStore().planned(), list)
 

@@ -1,6 +1,7 @@
 """Nobody gets more than their scope from any command: every word of the vocabulary, sent by a viewer (열람자) of one
 survey and by an admin of one unit (소속 관리자), with the arguments it takes, and then 예 to whatever it asks. Other
 surveys and the people of other units never show, in chat, files or pages; nothing of anyone else changes."""
+
 from __future__ import annotations
 
 import re
@@ -45,16 +46,48 @@ def world(roster: bool) -> tuple[Chat, FakeExporter]:
 
 def arguments(word: str) -> list[str]:
     """What follows a word when it is tried: nothing, each survey's title, and titles with what may come after."""
-    tails = ["", VIEWED, OTHER, ALL, f"{VIEWED} 홍길동", f"{OTHER} {OUTSIDER}", f"{VIEWED} 금요일 18시",
-             f"{ALL} 매주 월 9시", f"3중대 {OUTSIDER}", "3중대", OUTSIDER, "2중대"]
+    tails = [
+        "",
+        VIEWED,
+        OTHER,
+        ALL,
+        f"{VIEWED} 홍길동",
+        f"{OTHER} {OUTSIDER}",
+        f"{VIEWED} 금요일 18시",
+        f"{ALL} 매주 월 9시",
+        f"3중대 {OUTSIDER}",
+        "3중대",
+        OUTSIDER,
+        "2중대",
+    ]
     return [f"{word} {t}".strip() for t in tails]
 
 
+def unquoted(shown: str, typed: str) -> str:
+    """``shown`` without what the speaker typed said back in quotes (that is not something shown to them)."""
+    return re.sub(r"'([^']*)'", lambda m: "" if m.group(1) in typed else m.group(0), shown)
+
+
 def snapshot(c: Chat, speaker: str) -> tuple:
-    surveys = sorted((s.id, s.status, s.deadline, tuple(s.coadmins), tuple(s.viewers), s.repeat, s.opens_at,
-                      s.response_count, s.target_unit) for s in c.store.list_surveys())
-    people = sorted((u.key, u.role, u.name, u.unit, tuple(u.managed), tuple(u.units)) for u in c.store.list_users()
-                    if u.key != key_of(speaker))
+    surveys = sorted(
+        (
+            s.id,
+            s.status,
+            s.deadline,
+            tuple(s.coadmins),
+            tuple(s.viewers),
+            s.repeat,
+            s.opens_at,
+            s.response_count,
+            s.target_unit,
+        )
+        for s in c.store.list_surveys()
+    )
+    people = sorted(
+        (u.key, u.role, u.name, u.unit, tuple(u.managed), tuple(u.units))
+        for u in c.store.list_users()
+        if u.key != key_of(speaker)
+    )
     answers = sorted((k, tuple(sorted(a.values.items()))) for k, a in c.store.answers.items())
     return surveys, people, answers, dict(c.store.roster)
 
@@ -72,12 +105,15 @@ def test_nobody_gets_more_than_their_scope(word: str, speaker: str, roster: bool
         for said in (c.say(text, who=who), c.say("예", who=who)):
             shown = said.text + " ".join(said.labels) + " ".join(said.quick)
             # what the speaker typed, said back in quotes, is not something shown to them
-            texts.append(re.sub(r"'([^']*)'", lambda m: "" if m.group(1) in text else m.group(0), shown))
+            texts.append(unquoted(shown, text))
         c.say("취소", who=who)
     seen = "\n".join(texts)
     if word in OWN:  # their own registration: it says back the name they gave themselves
         seen = seen.replace(OUTSIDER, "").replace("3중대", "")
-    assert OUTSIDER not in seen and HIDDEN not in seen and f"[{OTHER}]" not in seen and "3중대" not in seen, (word, seen)
+    assert OUTSIDER not in seen and HIDDEN not in seen and f"[{OTHER}]" not in seen and "3중대" not in seen, (
+        word,
+        seen,
+    )
     readable = {ids[VIEWED]} if speaker == "viewer" else {ids[VIEWED], ids[ALL]}
     assert {sid for _, sids, _ in ex.calls for sid in sids} <= readable, (word, ex.calls)
     assert all(n <= 1 for kind, _, n in ex.calls), ex.calls  # 홍길동's answer only, never the outsider's

@@ -1,5 +1,6 @@
 """The skill secret from SSM: read once per container, refreshed, two accepted while rotating, never lost on
 a failed read; and the rotation command's two steps (on moto's SSM)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,7 @@ class CountingSsm:
     def __init__(self, values: list[Any]) -> None:
         self.values, self.calls = values, 0
 
-    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+    def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, Any]:
         assert WithDecryption
         self.calls += 1
         value = self.values[min(self.calls, len(self.values)) - 1]
@@ -92,8 +93,9 @@ def test_an_unreadable_secret_is_a_503_and_a_log_line(monkeypatch: pytest.Monkey
 def test_a_request_without_the_header_is_refused_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HJ_SKILL_SECRET_PARAM", NAME)
     ssm = CountingSsm(["the-secret"])
-    monkeypatch.setattr(runtime, "_secret_params", {(NAME, settings().region): CachedParameter(NAME, "ap-northeast-2",
-                                                                                              client=ssm)})
+    monkeypatch.setattr(
+        runtime, "_secret_params", {(NAME, settings().region): CachedParameter(NAME, "ap-northeast-2", client=ssm)}
+    )
 
     def no_bot(*args: Any) -> Any:
         raise AssertionError("the bot was built for a refused request")
@@ -107,15 +109,17 @@ def test_a_request_without_the_header_is_refused_before_any_work(monkeypatch: py
 
 
 def test_the_kakao_key_is_read_again_after_the_refresh_and_at_once_after_kakao_refuses_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from chalicelib.kakao.notifier import EventNotifier
     from scripts.eventapi import EventApiStandIn
 
     with EventApiStandIn(bot_id="b!", rest_api_key="new-key", event_name="reminder") as kakao:
         ssm = CountingSsm(["old-key", "new-key"])
         clock = [0.0]
-        param = CachedParameter("/haengjeong/dev/kakao-rest-api-key", "ap-northeast-2", clock=lambda: clock[0],
-                                client=ssm)
+        param = CachedParameter(
+            "/haengjeong/dev/kakao-rest-api-key", "ap-northeast-2", clock=lambda: clock[0], client=ssm
+        )
         notifier = EventNotifier(kakao.url, "b!", "reminder", param.value, forget_key=param.forget)
         assert notifier.send(["u1"], {"remind": "s"}).outcome == "refused"  # 401 with the old key
         assert ssm.calls == 1

@@ -1,12 +1,15 @@
 """Security properties of the core: constant-time secret check, no answers or keys in logs,
 formula-safe exports for every trigger character, download links never stored."""
+
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import json
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fakes import FakeExporter
@@ -16,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib import web
-from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
 from chalicelib.domain.kinds import NUMBER, TEXT
+from chalicelib.domain.model import ADMIN, SUPER, Answer, Question, Survey
+from chalicelib.domain.writes import PutUser
 from chalicelib.export import csv_file, workbook
 from chalicelib.kakao.response import validate
 from chalicelib.service.bot import Bot
-from chalicelib.domain.writes import PutUser
 from tests.events import event
 
 SECRET = "unit-secret"
@@ -36,7 +39,7 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch
         seen.append((a, b))
         return a == b
 
-    monkeypatch.setattr(web.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # the module chalicelib.web compares with
     assert web.secret_ok({"X-Skill-Secret": "s3cret"}, "s3cret")
     assert not web.secret_ok({"X-Skill-Secret": "s3creT"}, "s3cret")
     assert not web.secret_ok({}, "s3cret")  # a missing header is compared too (no early return on it)
@@ -55,8 +58,9 @@ def test_a_refused_request_never_reaches_the_bot() -> None:
 # --- logs ---------------------------------------------------------------------------------------
 
 SECRET_ANSWERS = ["비밀답변ZQX1", "주민번호901010-1234567", "=HYPERLINK(ZQX2)", "아무말대잔치QWE"]
-KEYS = {name: f"{name}-botUserKey-7f3a9c2e41b08d6655aa0c1e93f7b2d4c8e1a0f5b6d7c8e9" for name in
-        ("admin", "super", "member")}
+KEYS = {
+    name: f"{name}-botUserKey-7f3a9c2e41b08d6655aa0c1e93f7b2d4c8e1a0f5b6d7c8e9" for name in ("admin", "super", "member")
+}
 
 
 class Capture(logging.Handler):
@@ -122,7 +126,19 @@ def test_logs_carry_no_answers_and_no_full_user_keys(logged: Capture) -> None:
     u = store.get_user(KEYS["admin"])
     u.role = ADMIN
     store.commit([PutUser(u)])
-    for t in ["신청 만들기", "보안 점검", "건너뛰기", "메모", "주관식", "필수", "질문 끝", "없음", "전체", "없음", "개설"]:
+    for t in [
+        "신청 만들기",
+        "보안 점검",
+        "건너뛰기",
+        "메모",
+        "주관식",
+        "필수",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ]:
         send("admin", t)
     send("member", "신청 보안 점검")
     send("member", SECRET_ANSWERS[0])
@@ -156,13 +172,22 @@ def test_logs_carry_no_answers_and_no_full_user_keys(logged: Capture) -> None:
 
 # --- formula injection ---------------------------------------------------------------------------
 
-TRIGGERS = ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tTAB", "\rCR", "=HYPERLINK(\"http://x\",\"y\")"]
+TRIGGERS = ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK("http://x","y")']
 
 
 def _survey() -> tuple[Survey, list[Answer]]:
     s = Survey(id="s1", title="검사", owner="o", questions=[Question("t", "의견", TEXT), Question("n", "수량", NUMBER)])
-    answers = [Answer("s1", f"u{i}", {"t": text, "n": -(i + 1)}, name=text, unit=text,
-                      submitted_at=f"2026-11-23T09:00:{i:02d}+09:00") for i, text in enumerate(TRIGGERS)]
+    answers = [
+        Answer(
+            "s1",
+            f"u{i}",
+            {"t": text, "n": -(i + 1)},
+            name=text,
+            unit=text,
+            submitted_at=f"2026-11-23T09:00:{i:02d}+09:00",
+        )
+        for i, text in enumerate(TRIGGERS)
+    ]
     return s, answers
 
 
@@ -186,7 +211,7 @@ def test_every_trigger_is_quoted_in_csv_and_negative_numbers_stay_numbers() -> N
     rows = list(csv.reader(io.StringIO(csv_file.build_csv(s, answers).decode("utf-8-sig"), newline="")))
     header = rows[0]
     for i, row in enumerate(rows[1:]):
-        d = dict(zip(header, row))
+        d = dict(zip(header, row, strict=False))
         assert d["의견"] == "'" + TRIGGERS[i] and d["이름"] == "'" + TRIGGERS[i]
         assert d["수량"] == str(-(i + 1))
 

@@ -6,6 +6,7 @@ survey with another paused on its review card, an admin in the wizard at the opt
 of a second question with a compact history, a pending withdraw confirmation, and a
 file parked by a background export.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,17 @@ from chalicelib.domain.model import ADMIN
 from chalicelib.domain.session import Flow, Session
 from chalicelib.domain.writes import PutUser
 
-MEMBER = ('{"drafts":{"{picnic}":{"sid":"{picnic}","title":"야유회 장소","qs":[{"id":"q1","text":"메뉴를 골라 주세요",'
-          '"kind":"choice","required":true,"options":["치킨","피자","족발"],"capacity":{"치킨":2}},{"id":"q2","text":"수량",'
-          '"kind":"number","required":true,"min":1,"max":5},{"id":"q3","text":"메모","kind":"text","required":false}],'
-          '"i":2,"vals":{"q1":"피자","q2":2},"review":true,"ret":false,"ver":0,"at":"2026-11-23T09:00:00+09:00"},'
-          '"{bbq}":{"sid":"{bbq}","title":"BBQ 회식","qs":[{"id":"q1","text":"메뉴를 골라 주세요","kind":"choice",'
-          '"required":true,"options":["치킨","피자","족발"],"capacity":{"치킨":2}},{"id":"q2","text":"수량","kind":"number",'
-          '"required":true,"min":1,"max":5},{"id":"q3","text":"메모","kind":"text","required":false}],"i":1,'
-          '"vals":{"q1":"치킨"},"review":false,"ret":false,"ver":0,"at":"2026-11-23T09:00:00+09:00"}},'
-          '"flow":{"name":"answer","sid":"{bbq}"}}')
+MEMBER = (
+    '{"drafts":{"{picnic}":{"sid":"{picnic}","title":"야유회 장소","qs":[{"id":"q1","text":"메뉴를 골라 주세요",'
+    '"kind":"choice","required":true,"options":["치킨","피자","족발"],"capacity":{"치킨":2}},{"id":"q2","text":"수량",'
+    '"kind":"number","required":true,"min":1,"max":5},{"id":"q3","text":"메모","kind":"text","required":false}],'
+    '"i":2,"vals":{"q1":"피자","q2":2},"review":true,"ret":false,"ver":0,"at":"2026-11-23T09:00:00+09:00"},'
+    '"{bbq}":{"sid":"{bbq}","title":"BBQ 회식","qs":[{"id":"q1","text":"메뉴를 골라 주세요","kind":"choice",'
+    '"required":true,"options":["치킨","피자","족발"],"capacity":{"치킨":2}},{"id":"q2","text":"수량","kind":"number",'
+    '"required":true,"min":1,"max":5},{"id":"q3","text":"메모","kind":"text","required":false}],"i":1,'
+    '"vals":{"q1":"치킨"},"review":false,"ret":false,"ver":0,"at":"2026-11-23T09:00:00+09:00"}},'
+    '"flow":{"name":"answer","sid":"{bbq}"}}'
+)
 ADMIN_WIZARD = (
     '{"wizard":{"step":"q_opts","d":{"qs":[{"id":"q1","text":"종목","kind":"choice","required":true,'
     '"options":["축구","농구"],"capacity":{"축구":11}}],"title":"체육대회","desc":"","cur":{"id":"q2","text":"간식",'
@@ -38,7 +41,8 @@ ADMIN_WIZARD = (
     '{"step":"q_text","d":{"title":"체육대회","desc":"","nq":1}},{"step":"q_kind","d":{"title":"체육대회","desc":"",'
     '"cur":{"id":"q2","text":"간식"},"nq":1}}]},"flow":{"name":"create"},'
     '"ready":[{"key":"exports/{bbq}/2026/11/AbCdEf/BBQ.xlsx","title":"BBQ 회식_20261123","ext":"xlsx",'
-    '"label":"BBQ 회식 응답 1건"}]}')
+    '"label":"BBQ 회식 응답 1건"}]}'
+)
 CONFIRM = '{"drafts":{},"flow":{"name":"confirm","action":"withdraw","sid":"{bbq}","title":"BBQ 회식"}}'
 
 
@@ -143,10 +147,13 @@ def test_a_pending_confirmation_is_answered(chat: Chat) -> None:
     assert next(s for s in chat.store.list_surveys() if s.id == ids["bbq"]).response_count == 0
 
 
-@pytest.mark.parametrize("raw, said", [
-    ('{"drafts":{},"flow":{"name":"answer","sid":"gone0001"}}', "작성 중인 신청이 없어요."),
-    ('{"drafts":{},"flow":{"name":"create"}}', "만들던 신청서가 없어요."),
-])
+@pytest.mark.parametrize(
+    "raw, said",
+    [
+        ('{"drafts":{},"flow":{"name":"answer","sid":"gone0001"}}', "작성 중인 신청이 없어요."),
+        ('{"drafts":{},"flow":{"name":"create"}}', "만들던 신청서가 없어요."),
+    ],
+)
 def test_a_flow_whose_draft_or_wizard_is_gone_says_so_and_ends(chat: Chat, raw: str, said: str) -> None:
     chat.register("관리자", "본부", ADMIN)
     stored(chat, "관리자", raw, {})
@@ -155,14 +162,17 @@ def test_a_flow_whose_draft_or_wizard_is_gone_says_so_and_ends(chat: Chat, raw: 
     assert "알 수 없는 말" in chat.say("1")  # read as a command from now on
 
 
-@pytest.mark.parametrize("raw", [
-    '{"drafts":["x"],"ready":5}',
-    '{"drafts":{"s1":{"sid":"s1","qs":[{"id":"q1","text":"t"}],"i":1e999}},"flow":{"name":"answer","sid":"s1"}}',
-    '{"drafts":{"s1":{"sid":"s1","qs":[]}},"wizard":{"step":"title","d":{},"hist":[{"step":"desc"},7]},'
-    '"flow":["create"]}',
-    '{"flow":{"name":"confirm","action":"fly"}}',
-    '[1, 2, 3]',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"drafts":["x"],"ready":5}',
+        '{"drafts":{"s1":{"sid":"s1","qs":[{"id":"q1","text":"t"}],"i":1e999}},"flow":{"name":"answer","sid":"s1"}}',
+        '{"drafts":{"s1":{"sid":"s1","qs":[]}},"wizard":{"step":"title","d":{},"hist":[{"step":"desc"},7]},'
+        '"flow":["create"]}',
+        '{"flow":{"name":"confirm","action":"fly"}}',
+        "[1, 2, 3]",
+    ],
+)
 def test_unreadable_parts_of_a_session_are_dropped_not_fatal(chat: Chat, raw: str) -> None:
     chat.register("홍길동", "2중대")
     stored(chat, "홍길동", raw, {})

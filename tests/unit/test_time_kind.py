@@ -1,4 +1,5 @@
 """시간, the time-of-day question: typed as people say it, asked, reviewed, totalled in 현황 and exported as a time."""
+
 from __future__ import annotations
 
 import csv
@@ -9,33 +10,83 @@ import openpyxl
 import pytest
 from harness import Chat, key_of
 
+from chalicelib.domain.hours import parse_time_of_day
 from chalicelib.domain.kinds import TIME
 from chalicelib.domain.model import ADMIN
-from chalicelib.domain.hours import parse_time_of_day
 from chalicelib.export.answer_rows import survey_rows
 from chalicelib.export.csv_file import build_csv
 from chalicelib.export.workbook import build_xlsx
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("18:30", time(18, 30)), ("7:05", time(7, 5)), ("09:00", time(9, 0)), ("0:00", time(0, 0)), ("18：30", time(18, 30)),
-    ("18시", time(18, 0)), ("18시 30분", time(18, 30)), ("18시30", time(18, 30)), ("7시 5분", time(7, 5)),
-    ("6시", time(6, 0)), ("6시 반", time(6, 30)), ("오후 6시", time(18, 0)), ("오후 6시 반", time(18, 30)),
-    ("오후6시반", time(18, 30)), ("오후 6:30", time(18, 30)), ("오전 9시 15분", time(9, 15)),
-    ("오전 12시", time(0, 0)), ("오후 12시", time(12, 0)), ("오후 18시", time(18, 0)),
-    ("아침 7시", time(7, 0)), ("저녁 7시", time(19, 0)), ("저녁 5시", time(17, 0)), ("저녁 12시", time(0, 0)),
-    ("6시\u3000반", time(6, 30)), ("18 : 30", time(18, 30)), ("새벽 2시", time(2, 0)), ("낮 2시", time(14, 0)),
-    ("낮 12시", time(12, 0)), ("밤 9시", time(21, 0)), ("밤 12시", time(0, 0)), ("밤 1시", time(1, 0)),
-    ("6pm", time(18, 0)), ("6:30 PM", time(18, 30)), ("PM 6:30", time(18, 30)), ("7am", time(7, 0)),
-    ("여섯 시 반", time(6, 30)), ("저녁 여섯시", time(18, 0)), ("열두 시", time(12, 0)),
-    ("정오", time(12, 0)), ("자정", time(0, 0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("18:30", time(18, 30)),
+        ("7:05", time(7, 5)),
+        ("09:00", time(9, 0)),
+        ("0:00", time(0, 0)),
+        ("18：30", time(18, 30)),
+        ("18시", time(18, 0)),
+        ("18시 30분", time(18, 30)),
+        ("18시30", time(18, 30)),
+        ("7시 5분", time(7, 5)),
+        ("6시", time(6, 0)),
+        ("6시 반", time(6, 30)),
+        ("오후 6시", time(18, 0)),
+        ("오후 6시 반", time(18, 30)),
+        ("오후6시반", time(18, 30)),
+        ("오후 6:30", time(18, 30)),
+        ("오전 9시 15분", time(9, 15)),
+        ("오전 12시", time(0, 0)),
+        ("오후 12시", time(12, 0)),
+        ("오후 18시", time(18, 0)),
+        ("아침 7시", time(7, 0)),
+        ("저녁 7시", time(19, 0)),
+        ("저녁 5시", time(17, 0)),
+        ("저녁 12시", time(0, 0)),
+        ("6시\u3000반", time(6, 30)),
+        ("18 : 30", time(18, 30)),
+        ("새벽 2시", time(2, 0)),
+        ("낮 2시", time(14, 0)),
+        ("낮 12시", time(12, 0)),
+        ("밤 9시", time(21, 0)),
+        ("밤 12시", time(0, 0)),
+        ("밤 1시", time(1, 0)),
+        ("6pm", time(18, 0)),
+        ("6:30 PM", time(18, 30)),
+        ("PM 6:30", time(18, 30)),
+        ("7am", time(7, 0)),
+        ("여섯 시 반", time(6, 30)),
+        ("저녁 여섯시", time(18, 0)),
+        ("열두 시", time(12, 0)),
+        ("정오", time(12, 0)),
+        ("자정", time(0, 0)),
+    ],
+)
 def test_times_as_people_type_them(text: str, expected: time) -> None:
     assert parse_time_of_day(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "몰라", "6", "25:00", "24:00", "12:60", "18:3", "오전 18시", "오전 13시 반 쯤",
-                                  "6시 61분", "열세 시", "내일", "18.30", "저녁 1시", "٣시"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "몰라",
+        "6",
+        "25:00",
+        "24:00",
+        "12:60",
+        "18:3",
+        "오전 18시",
+        "오전 13시 반 쯤",
+        "6시 61분",
+        "열세 시",
+        "내일",
+        "18.30",
+        "저녁 1시",
+        "٣시",
+    ],
+)
 def test_what_is_not_a_time_is_refused(text: str) -> None:
     assert parse_time_of_day(text) is None
 
@@ -76,7 +127,10 @@ def test_the_wizard_offers_it_and_members_answer_it(chat: Chat) -> None:
     chat.register("김철수", "3중대")
     chat.as_("김철수").say("신청 아침 점호")
     asked = chat.say("6:10")  # morning or evening? asked, both a tap away
-    assert "오전 6시 10분인가요, 오후 6시 10분인가요?" in asked and asked.quick[:2] == ["오전 6시 10분", "오후 6시 10분"]
+    assert "오전 6시 10분인가요, 오후 6시 10분인가요?" in asked and asked.quick[:2] == [
+        "오전 6시 10분",
+        "오후 6시 10분",
+    ]
     assert "2/2" in chat.tap(asked, "오전 6시 10분")
     assert "(건너뜀)" in chat.say("건너뛰기")
     assert "제출했어요" in chat.say("제출")

@@ -1,4 +1,5 @@
 """소속 관리자: an admin of some units makes surveys for them and sees, of any survey for them, their people only."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,7 +55,9 @@ def test_a_unit_admin_sees_their_units_people_only(chat: Chat) -> None:
     assert "3중대" not in status and "치킨 1" not in status and "수량 합계 2" in status.text.replace(":", ""), status
     assert status.quick[:4] == [f"미응답 {ALL}", f"결과 보기 {ALL}", f"다운로드 {ALL}", f"알림 {ALL}"]
     missing = c.say(f"미응답 {ALL}", who="중대행정")
-    assert "김철수" in missing and OUTSIDER not in missing and "슈퍼" not in missing and "미응답 2명 / 대상 3명" in missing
+    assert (
+        "김철수" in missing and OUTSIDER not in missing and "슈퍼" not in missing and "미응답 2명 / 대상 3명" in missing
+    )
     c.say(f"결과 보기 {ALL}", who="중대행정")
     [report] = ex.reports
     assert report.answered == 1 and OUTSIDER not in repr(report) and "3중대" not in repr(report)
@@ -67,10 +70,19 @@ def test_a_unit_admin_sees_their_units_people_only(chat: Chat) -> None:
 @pytest.mark.every_store
 def test_a_unit_admin_is_told_what_they_may_do_instead(chat: Chat) -> None:
     c, _ = world(chat)
-    for cmd in (f"마감 {ALL}", f"삭제 {ALL}", f"연장 {ALL} 금요일 18시", f"공동관리자 {ALL} 홍길동", f"열람자 {ALL} 홍길동"):
+    for cmd in (
+        f"마감 {ALL}",
+        f"삭제 {ALL}",
+        f"연장 {ALL} 금요일 18시",
+        f"공동관리자 {ALL} 홍길동",
+        f"열람자 {ALL} 홍길동",
+    ):
         before = len(audit(c))
         r = c.say(cmd, who="중대행정")
-        assert "다른 관리자의 신청이에요" in r and "2중대의 현황 · 미응답 · 결과 보기 · 다운로드 · 알림만" in r, (cmd, r)
+        assert "다른 관리자의 신청이에요" in r and "2중대의 현황 · 미응답 · 결과 보기 · 다운로드 · 알림만" in r, (
+            cmd,
+            r,
+        )
         assert [e.action for e in audit(c)[before:]] == ["denied"]
     assert survey(c, ALL).status != CLOSED and survey(c, ALL).coadmins == [] and survey(c, ALL).viewers == []
     for cmd in ("현황", "미응답", "결과 보기", "다운로드", "알림"):  # a survey of another unit: as if there were none

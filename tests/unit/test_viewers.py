@@ -1,4 +1,5 @@
 """열람자: an admin of a survey lets one person read its 현황, 결과 보기 and 다운로드, and nothing else."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The skill endpoint's guard: constant-time secret check, placeholder and empty secrets refuse."""
+
 from chalicelib.web import secret_ok
 
 
@@ -28,7 +29,6 @@ def test_log_lines_are_written_once_as_json() -> None:
 
 def test_log_lines_carry_the_fields_and_extras_but_no_exception_message(capsys) -> None:
     import json
-    import logging
 
     from chalicelib.platform.logsafe import configure_logging
 

@@ -1,4 +1,5 @@
 """Wording seen in real sessions, before and after: each test names the old text it replaces."""
+
 from __future__ import annotations
 
 from harness import Chat, make_bbq
@@ -74,8 +75,23 @@ def test_the_wizard_takes_ranges_as_typed_and_says_commas_are_needed() -> None:
 def test_eight_options_each_get_a_button() -> None:
     chat = admin_and_member()
     options = "월, 화, 수, 목, 금, 토, 일, 아무때나"
-    for text in ("신청 만들기", "요일 조사", "건너뛰기", "이름 메모", "주관식", "생략 가능",
-                 "무슨 요일?", "선택", options, "생략 가능", "질문 끝", "없음", "전체", "없음", "개설"):
+    for text in (
+        "신청 만들기",
+        "요일 조사",
+        "건너뛰기",
+        "이름 메모",
+        "주관식",
+        "생략 가능",
+        "무슨 요일?",
+        "선택",
+        options,
+        "생략 가능",
+        "질문 끝",
+        "없음",
+        "전체",
+        "없음",
+        "개설",
+    ):
         chat.say(text, who="관리자")
     chat.say("신청 요일 조사", who="홍길동")
     said = chat.say("건너뛰기")
