@@ -147,8 +147,9 @@ TITLED_READ = 5  # surveys of one title read whole to find a viewer's (titles ar
 
 
 def forget_managed(u: User, survey_id: str) -> None:
-    """A survey gone (deleted) leaves the admin's own list."""
+    """A survey gone (deleted) leaves the admin's own list, and a viewer's."""
     u.managed.pop(survey_id, None)
+    u.viewing.pop(survey_id, None)
 
 
 def _refused(ctx: Ctx, s: Survey | SurveyInfo, cmd: str, arg: str, pool: list[SurveyInfo], hint: str) -> Outcome:

@@ -103,3 +103,14 @@ def test_a_viewer_of_one_survey_reads_no_other() -> None:
         r = c.say(f"{cmd} 송년회", who="대대장")
         assert "송년회" not in r.text.replace("'송년회'", "") and "현황" not in r.text.split("\n")[0][:3], r
     assert [e.action for e in audit(c)[before_audit:]] == ["denied"] * 3
+
+
+def test_a_deleted_survey_leaves_the_viewers_menu() -> None:
+    c = world(Chat())
+    c.say(f"열람자 {TITLE} 대대장", who="관리자")
+    c.say(f"삭제 {TITLE}", who="관리자")
+    c.say("예", who="관리자")
+    r = c.say(f"현황 {TITLE}", who="대대장")
+    assert "맞는 신청을 찾을 수 없어요" in r or "관리자만" in r, r
+    assert c.user("대대장").viewing == {}
+    assert "BBQ 회식 현황" not in c.say("메뉴", who="대대장").labels
