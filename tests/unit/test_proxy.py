@@ -43,7 +43,9 @@ def enter_for(c: Chat, who: str) -> None:
 @pytest.mark.every_store
 def test_an_answer_entered_for_a_member_counts_as_theirs(chat: Chat) -> None:
     c = world(chat)
-    assert "김철수" in c.say(f"미응답 {TITLE}", who="관리자")
+    missing = c.say(f"미응답 {TITLE}", who="관리자")
+    assert "김철수" in missing and f"대리 응답 {TITLE}" in missing.quick
+    assert "이름을 붙여 주세요" in c.tap(missing, f"대리 응답 {TITLE}", who="관리자")
     r = c.say(f"대리 응답 {TITLE} 김철수", who="관리자")
     assert "2중대 김철수님의 답을 대신 적어요" in r and "1/3 · 2중대 김철수님 대리 응답" in r
     c.say_all(["피자", "2", "건너뛰기"], who="관리자")
