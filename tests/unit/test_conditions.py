@@ -51,8 +51,9 @@ def survey(c: Chat):
     return next(s for s in c.store.list_surveys() if s.title == TITLE)
 
 
-def test_the_preview_sets_and_shows_conditions_and_refuses_what_cannot_be_one() -> None:
-    c = Chat()
+@pytest.mark.every_store
+def test_the_preview_sets_and_shows_conditions_and_refuses_what_cannot_be_one(chat: Chat) -> None:
+    c = chat
     c.register("관리자", "본부", ADMIN)
     c.say_all(WIZARD, who="관리자")
     r = c.say("조건 2 1번 불참", who="관리자")

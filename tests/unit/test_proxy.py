@@ -68,8 +68,9 @@ def test_an_answer_entered_for_a_member_counts_as_theirs(chat: Chat) -> None:
     assert a.values["q2"] == 3 and a.entered_by == ""
 
 
-def test_an_answer_entered_for_someone_on_the_roster_is_theirs_when_they_register() -> None:
-    c = Chat()
+@pytest.mark.every_store
+def test_an_answer_entered_for_someone_on_the_roster_is_theirs_when_they_register(chat: Chat) -> None:
+    c = chat
     load_roster(
         c.store, [(2, "2중대", "홍길동", "1111"), (3, "2중대", "박미등", "2222"), (4, "본부", "관리자", "3333")]
     )
@@ -101,8 +102,9 @@ def test_the_export_says_who_entered_each_answer() -> None:
     assert sorted(row[-1] for row in rows) == ["대리(본부 관리자)", "본인"]
 
 
-def test_proxy_answers_are_refused_with_a_reason() -> None:
-    c = world(Chat())
+@pytest.mark.every_store
+def test_proxy_answers_are_refused_with_a_reason(chat: Chat) -> None:
+    c = world(chat)
     assert "관리자만 쓸 수 있는 명령이에요" in c.say(f"대리 응답 {TITLE} 김철수", who="홍길동")
     assert "맞는 신청을 찾을 수 없어요" in c.say(f"대리 응답 {TITLE} 김철수", who="다른관리자")
     assert "이름을 붙여 주세요" in c.say(f"대리 응답 {TITLE}", who="관리자")

@@ -93,8 +93,9 @@ def test_a_unit_admin_is_told_what_they_may_do_instead(chat: Chat) -> None:
     assert "슈퍼관리자만 쓸 수 있는 명령이에요" in c.say("마스터키", who="중대행정")
 
 
-def test_a_unit_admin_makes_surveys_for_their_units_only() -> None:
-    c, _ = world(Chat())
+@pytest.mark.every_store
+def test_a_unit_admin_makes_surveys_for_their_units_only(chat: Chat) -> None:
+    c, _ = world(chat)
     c.as_("중대행정")
     r = c.say_all(["신청 만들기", "2중대 체육", "없음", "참석", "예/아니오", "필수", "질문 끝", "없음"])
     assert "맡은 소속: 2중대" in r and r.quick[0] == "2중대", r
@@ -107,8 +108,9 @@ def test_a_unit_admin_makes_surveys_for_their_units_only() -> None:
     assert "2중대 체육" in c.say("현황 2중대 체육")
 
 
-def test_granting_a_unit_admin_is_refused_with_a_reason() -> None:
-    c, _ = world(Chat())
+@pytest.mark.every_store
+def test_granting_a_unit_admin_is_refused_with_a_reason(chat: Chat) -> None:
+    c, _ = world(chat)
     assert "슈퍼관리자만 쓸 수 있는 명령이에요" in c.say("소속 관리자 2중대 홍길동", who="관리자")
     assert "관리자만 쓸 수 있는 명령이에요" in c.say("소속 관리자 2중대 홍길동", who="홍길동")
     assert "소속과 이름을 붙여 주세요" in c.say("소속 관리자 2중대", who="슈퍼")

@@ -80,8 +80,9 @@ def test_an_admin_who_views_someone_elses_survey_is_told_what_they_may_do(chat: 
     assert survey(c).status != CLOSED and survey(c).coadmins == []
 
 
-def test_granting_is_refused_with_a_reason() -> None:
-    c = world(Chat())
+@pytest.mark.every_store
+def test_granting_is_refused_with_a_reason(chat: Chat) -> None:
+    c = world(chat)
     assert "관리자만 쓸 수 있는 명령이에요" in c.say(f"열람자 {TITLE} 대대장", who="홍길동")
     assert "신청 목록" in c.say(f"열람자 {TITLE} 대대장", who="홍길동").quick
     r = c.say(f"열람자 {TITLE} 대대장", who="다른관리자")  # not theirs: as if there were none
