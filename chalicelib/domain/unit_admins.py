@@ -167,6 +167,14 @@ def roster(ctx: Ctx, arg: str) -> Outcome | None:
             ),
             writes=[ctx.audit("denied", "", "명단")],
         )
+    if not ctx.db.roster_units():
+        return Outcome(
+            Reply.say(
+                f"명단이 아직 없어요. 맡은 소속({', '.join(u.units)})의 등록한 사람과 응답은 "
+                "'현황'과 '미응답'에서 봐요.",
+                quick=["현황", "미응답", "메뉴"],
+            )
+        )
     lines = [f"맡은 소속 {len(u.units)}곳"]
     for x in u.units:
         entries = ctx.db.roster_entries(x)

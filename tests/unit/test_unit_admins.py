@@ -89,7 +89,7 @@ def test_a_unit_admin_is_told_what_they_may_do_instead(chat: Chat) -> None:
         r = c.say(f"{cmd} {THIRD}", who="중대행정")
         assert "맞는 신청을 찾을 수 없어요" in r and OUTSIDER not in r, (cmd, r)
     assert "소속 관리자는 맡은 소속(2중대)의 명단만" in c.say("명단 3중대", who="중대행정")
-    assert "2중대: " in c.say("명단", who="중대행정")
+    assert "명단이 아직 없어요. 맡은 소속(2중대)의" in c.say("명단", who="중대행정")
     assert "슈퍼관리자만 쓸 수 있는 명령이에요" in c.say("마스터키", who="중대행정")
 
 
