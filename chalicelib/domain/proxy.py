@@ -96,6 +96,8 @@ def _named(ctx: Ctx, s: Survey, who: str) -> list[Someone]:
         name, _, mark = name.partition("#")
     if name.endswith(")") and "(" in name:
         name, _, unit = name[:-1].partition("(")
+    if " " in name.strip():  # '2중대 홍길동'
+        unit, _, name = name.strip().rpartition(" ")
     name, unit = name.strip(), unit_key(unit)
     units = target_units(s.target_unit)
     entries = [e for u in units for e in ctx.db.roster_entries(u, name)] if units else ctx.db.roster_entries("", name)

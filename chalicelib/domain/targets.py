@@ -76,10 +76,14 @@ def paged(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
 
 def then_name(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
     """'<제목> <이름>': the last word is the name (``rest``; "" when only a title was given, even one of several
-    words)."""
+    words); '<제목> <소속> <이름>' when the title without the last two words is exactly one of my surveys."""
     title, _, name = arg.rpartition(" ")
-    if not title or not name or exact_matches(arg, managed_pool(ctx)):
+    pool = managed_pool(ctx)
+    if not title or not name or exact_matches(arg, pool):
         return survey(ctx, cmd, arg)
+    shorter, _, unit = title.rpartition(" ")
+    if shorter and unit and not exact_matches(title, pool) and exact_matches(shorter, pool):
+        title, name = shorter, f"{unit} {name}"
     found = survey(ctx, cmd, title)
     if isinstance(found, Target):
         found.rest = name

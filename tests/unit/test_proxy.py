@@ -8,7 +8,7 @@ import pytest
 from fakes import FakeExporter
 from harness import Chat, key_of, load_roster, make_bbq
 
-from chalicelib.domain.model import ADMIN
+from chalicelib.domain.model import ADMIN, User
 from chalicelib.domain.writes import ListSurvey, PutSurvey, PutUser
 from chalicelib.export.answer_rows import survey_rows
 
@@ -122,13 +122,16 @@ def test_proxy_answers_are_refused_with_a_reason(chat: Chat) -> None:
 
 def test_same_names_ask_which_person() -> None:
     c = world(Chat())
-    c.register("김철수", "2중대")  # the same name again: another phone, another person? registered as a new key
-    key_b = key_of("김철수 ")
-    from chalicelib.domain.model import User
-    from chalicelib.domain.writes import PutUser
-
-    c.store.commit([PutUser(User(key=key_b, name="김철수", unit="2중대", created_at="2026-11-23T09:00:00+09:00"))])
+    # another person of the same name and unit
+    c.store.commit([PutUser(User(key="k2", name="김철수", unit="2중대", created_at="2026-11-23T09:00:00+09:00"))])
     r = c.say(f"대리 응답 {TITLE} 김철수", who="관리자")
     assert "'김철수'가 2명이에요. 누구의 답인가요?" in r and len([q for q in r.quick if q.startswith("대리 응답")]) == 2
     r = c.tap_at(r, 0, who="관리자")
     assert "님의 답을 대신 적어요" in r
+    c.say("취소", who="관리자")
+    c.say("예", who="관리자")
+    third = User(key="k3", name="김철수", unit="3중대", created_at="2026-11-23T09:00:00+09:00")
+    c.store.commit([PutUser(third)])  # the same name in another unit, named with it
+    r = c.say(f"대리 응답 {TITLE} 3중대 김철수", who="관리자")
+    assert "이 신청의 대상에 없어요" in r, r  # 3중대 is not the survey's target
+    assert "2명이에요" in c.say(f"대리 응답 {TITLE} 2중대 김철수", who="관리자")

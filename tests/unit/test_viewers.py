@@ -90,7 +90,7 @@ def test_granting_is_refused_with_a_reason(chat: Chat) -> None:
     assert "이름을 붙여 주세요" in c.say(f"열람자 {TITLE}", who="관리자")
     assert "등록된 사람이 없어요" in c.say(f"열람자 {TITLE} 없는사람", who="관리자")
     assert "열람자로 둘 필요가 없어요" in c.say(f"열람자 {TITLE} 관리자", who="관리자")
-    c.say(f"열람자 {TITLE} 대대장", who="관리자")
+    assert "본부 대대장님이 'BBQ 회식'의 열람자가 되었어요" in c.say(f"열람자 {TITLE} 본부 대대장", who="관리자")
     assert "이미 'BBQ 회식'의 열람자예요" in c.say(f"열람자 {TITLE} 대대장", who="관리자")
     assert survey(c).viewers == [key_of("대대장")]
 
