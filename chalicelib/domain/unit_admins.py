@@ -1,8 +1,9 @@
 """소속 관리자: an admin of one or more units. A super admin makes them (`소속 관리자 <소속> <이름>`); they make
 surveys for their units only, and of any survey that targets their units (by name, or everyone) they see 현황,
 미응답, 결과 보기 and 다운로드 and send 알림 for their units' people only, and in 명단 only their units. Nothing
-outside their units is shown to them: a survey they read is narrowed to their units (its target, its answers, its
-counts; places left and the cap, which count everyone, are left out)."""
+outside their units is shown to them: someone else's survey they read is narrowed to their units (its target, its
+answers, its counts; places left and the cap, which count everyone, are left out); their own, made for their units,
+is theirs whole."""
 
 from __future__ import annotations
 
@@ -56,10 +57,13 @@ def answers_in(db: Reader, s: Survey, answers: Sequence[Answer]) -> tuple[Survey
 
 def scope(ctx: Ctx, cmd: str, s: Survey) -> tuple[Survey, list[str] | None] | Outcome:
     """What an admin of some units sees of ``s`` for ``cmd``: the survey narrowed to their units and those units;
-    (``s``, None) for anyone else. A survey kept without names cannot be narrowed (its answers name nobody): only its
-    own admins read it, and only when its target is within their units."""
+    (``s``, None) for anyone else, and for a survey of theirs whose target is within their units (it is theirs
+    whole, cap and places left too, as any admin's own survey). A survey kept without names cannot be narrowed (its
+    answers name nobody): only its own admins read it."""
     u = ctx.member
     if not u.scoped or cmd not in UNIT_WORDS:
+        return s, None
+    if s.managed_by(u) and s.target_unit and set(target_units(s.target_unit)) <= set(u.units):
         return s, None
     units = units_of(u, s)
     if not units:  # their own survey, for units no longer theirs: nothing of it is theirs to see
@@ -68,8 +72,6 @@ def scope(ctx: Ctx, cmd: str, s: Survey) -> tuple[Survey, list[str] | None] | Ou
             writes=[ctx.audit("denied", s.id, cmd)],
         )
     if s.anonymous:
-        if s.managed_by(u) and s.target_unit and set(target_units(s.target_unit)) <= set(u.units):
-            return s, None
         return Outcome(
             Reply.say(
                 f"'{s.title}'{pp(s.title, '은(는)')} 이름 없이 받는 신청이라 소속별로 나눠 볼 수 없어요. "

@@ -105,7 +105,8 @@ def test_a_unit_admin_makes_surveys_for_their_units_only(chat: Chat) -> None:
     c.say("없음")
     assert "개설했어요" in c.say("개설")
     assert survey(c, "2중대 체육").target_unit == "2중대"
-    assert "2중대 체육" in c.say("현황 2중대 체육")
+    own = c.say("현황 2중대 체육")  # their own survey for their unit: theirs whole, to close or share too
+    assert "2중대 체육" in own and "마감 2중대 체육" in own.quick
 
 
 @pytest.mark.every_store
