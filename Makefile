@@ -10,6 +10,7 @@
 #   make roster FILE=…       load the organisation's roster from .xlsx/.csv (REMOVE=yes: take off who is not in it)
 #                            these and backup, restore, migrate act on the local stack of make run, or with
 #                            STAGE=<stage> on that deployed stage; never on a guess (scripts/target.py)
+#   make recount [SURVEY=…]  recount surveys' aggregates from their answers (the repair; every survey by default)
 #   make doctor STAGE=…      what a deployed stage still lacks for a working channel
 #   make bench               the bot beside a reference skill, ~15 min; figures in .bench/latest.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
@@ -30,7 +31,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv node sysdeps run test unit lint scan chat superadmin roster rotate-secret privacy-key backup restore migrate doctor clean clean-data
+.PHONY: help venv node sysdeps run test unit lint scan chat superadmin roster recount rotate-secret privacy-key backup restore migrate doctor clean clean-data
 
 # Whether STAGE came from the command line or the environment (it defaults to dev for packaging; the operator
 # commands then mean the local stack).
@@ -152,6 +153,10 @@ superadmin: venv
 	@if [ "$(origin USER)" != "command line" ] || [ -z "$(USER)" ]; then \
 		echo "usage: make superadmin USER=<botUserKey or registered name>" >&2; exit 2; fi
 	$(PY) -m scripts.superadmin "$(USER)" $(if $(STAGE_GIVEN),--stage $(STAGE),)
+
+# SURVEY: a survey's id or exact title (default: every survey). The repair of the aggregates 현황 reads.
+recount: venv
+	$(PY) -m scripts.recount $(if $(SURVEY),"$(SURVEY)",) $(if $(STAGE_GIVEN),--stage $(STAGE),)
 
 # What a deployed stage still lacks for a working channel (reads only; exits 1 when something is missing).
 doctor: venv

@@ -13,7 +13,9 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
 * every named answer: its person and first-submit time (the ``by_person`` index takes it in,
   so someone who registers again gets their answers back);
 * the listing entry of an open survey kept without names: that it is one (a member's own
-  view then finds that they took part).
+  view then finds that they took part);
+* every named survey without a whole aggregate (made before aggregates existed, or left behind by a roll back to
+  such a version): its answers counted into one (``scripts/recount.py``, on the version read).
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
@@ -27,6 +29,17 @@ from datetime import datetime
 from typing import Any
 
 from scripts import local, target  # noqa: F401 (local: kept for callers)
+from scripts.recount import recount
+
+
+def _needs_recount(store: Any, s: Any) -> bool:
+    """A named survey whose aggregate is missing, not whole, or counts other than its own counter (one GetItem)."""
+    from chalicelib.domain import aggregates
+
+    if not aggregates.kept(s) or s.purged_at is not None:
+        return False
+    agg = store.get_aggregate(s.id)
+    return agg is None or not agg.built or aggregates.responses(agg.counts) != s.response_count
 
 
 def _epoch(iso: str) -> int:
@@ -45,11 +58,11 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
-    done = {"surveys": 0, "listed": 0, "users": 0, "answers": 0}
+    done = {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}
     managed: dict[str, dict[str, Managed]] = defaultdict(dict)
     listed = {i.id: i for i in store.listed_surveys()}
     for raw in t.SurveyItem.scan(consistent_read=True):
-        if raw.id in (LISTING_ID, PLANS_ID):  # the listing and the schedule, not surveys
+        if raw.id in (LISTING_ID, PLANS_ID) or raw.id.startswith("@"):  # the listing, schedule, aggregates
             continue
         s = items.survey(raw)
         for key in [s.owner, *s.coadmins]:
@@ -68,6 +81,8 @@ def migrate(store: Any) -> dict[str, int]:
         if s.status == OPEN and (s.id not in listed or (s.anonymous and not listed[s.id].unnamed)):
             store.commit([ListSurvey(s.info())])
             done["listed"] += 1
+        if _needs_recount(store, s) and recount(store, s)[0]:
+            done["aggregates"] += 1
     for raw in t.UserItem.scan(consistent_read=True):
         for _ in range(5):  # a user writing meanwhile: read again
             u = store.get_user(raw.key)

@@ -100,7 +100,7 @@ def _begin(ctx: Ctx, info: SurveyInfo, session: Session) -> Outcome:
     u = ctx.member
     # Open and not full as the listing says (the submit's conditions hold the truth); the questions
     # are the form's, which never change.
-    s = ctx.db.get_survey_form(info.id)
+    s = ctx.form(info.id)
     if s is None:
         return Outcome(
             Reply.say(f"'{info.title}'{pp(info.title, '은(는)')} 마감되었어요.", quick=["신청 목록", "메뉴"])

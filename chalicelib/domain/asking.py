@@ -36,7 +36,7 @@ def places_left(ctx: Ctx, d: Draft) -> dict[str, int]:
     q = d.question
     if not q.capacity:
         return {}
-    s = ctx.db.get_survey(d.survey_id)
+    s = ctx.fresh_survey(d.survey_id)
     if s is None:
         return {}
     mine = kind_of(q).picked(d.values.get(q.id)) if d.answer_version else []

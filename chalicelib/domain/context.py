@@ -140,6 +140,18 @@ class Ctx:
             self._known[survey_id] = self.db.get_survey_and_answer(survey_id, who)
         return self._known[survey_id]
 
+    def fresh_survey(self, survey_id: str) -> Survey | None:
+        """A survey with its counters as of this message (read with the user when a tap named it)."""
+        if survey_id in self._known:
+            return self._known[survey_id][0]
+        return self.db.get_survey(survey_id)
+
+    def form(self, survey_id: str) -> Survey | None:
+        """A survey's form (what never changes): the one read with the user, else the store's (kept in memory)."""
+        if survey_id in self._known:
+            return self._known[survey_id][0]
+        return self.db.get_survey_form(survey_id)
+
     def answered(self) -> set[str]:
         """The surveys the speaker answered, as far as their own view goes: what their item remembers, and the open
         surveys kept without names (익명 leaves no trace on their item) whose participation record their own

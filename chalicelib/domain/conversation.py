@@ -44,7 +44,7 @@ from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
 from chalicelib.domain.survey_lookup import listed_for
-from chalicelib.domain.titles import find_survey, main_quick, ref
+from chalicelib.domain.titles import OPENS, START, find_survey, main_quick, ref
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
@@ -82,6 +82,16 @@ def reads_listing(text: str) -> bool:
     answer or a flow word does not. The service then reads the listing with the user in one round
     trip; otherwise the step reads it if it turns out to need it (a bare title, say)."""
     return text in vocabulary.MENU_WORDS or vocabulary.match(text)[0] is not None
+
+
+def opens(text: str, tap: Mapping[str, Any]) -> str:
+    """The survey a tapped ``신청 <제목>`` opens (its quick reply carries the id): the service reads it with the
+    member and the listing, in one round trip ("" when typed, or another command)."""
+    sid = tap.get(OPENS)
+    if not isinstance(sid, str) or not sid:
+        return ""
+    word, _ = vocabulary.match(text)
+    return sid if word is not None and word.word == START else ""
 
 
 def reads_survey(text: str, tap: Mapping[str, Any]) -> str:
@@ -185,11 +195,14 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))
     # The next sensible step first: a draft to finish, else the survey due soonest.
-    shortcuts = [
-        Quick(d.title, f"대리 응답 {d.title} {d.proxy['ref']}" if d.proxy else f"신청 {d.title}") for d in drafts[:2]
+    shortcuts = [  # a draft of an answer entered for someone (대리 응답) resumes by its command
+        Quick(d.title, f"대리 응답 {d.title} {d.proxy['ref']}")
+        if d.proxy
+        else Quick(d.title, f"신청 {d.title}", extra={OPENS: d.survey_id})
+        for d in drafts[:2]
     ]
     if not shortcuts and waiting:
-        shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}")]
+        shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}", extra={OPENS: waiting[0].id})]
     if ctx.session.wizard is not None and u.is_admin:
         lines.append("만들던 신청서가 있어요: '신청 만들기'로 이어서.")
     viewed = viewers.viewed_quick(u) if not u.is_admin else []  # a viewer (열람자): what they read, one tap away

@@ -3,11 +3,12 @@ admin's 마스터키). Of a survey kept without names, only full batches are sho
 
 from __future__ import annotations
 
-from chalicelib.domain import results, tally
+from chalicelib.domain import aggregates, results, tally
 from chalicelib.domain.audience import Person, audience
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ExportJob, ShowReport
 from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
+from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.survey_lookup import reads_only
@@ -15,17 +16,18 @@ from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick, ref
 from chalicelib.domain.unit_admins import answers_in
 from chalicelib.domain.when import fmt_deadline
+from chalicelib.domain.writes import RecountAggregate
 
 NAMES_PER_PAGE = 60
 
 
 def status(ctx: Ctx, t: Target) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    s, answers = _answers(ctx, t)  # of a survey kept without names: full batches only
+    s, counts, answers, build = _seen(ctx, t)  # of a survey kept without names: full batches only
     pool = t.pool
     people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
-    s = as_shown(s, answers)
+    s = as_shown(s, answers or [])
     cap = f" · 최대 {s.cap}" if s.cap else ""
     pct = tally.rate(people.answered_here, people.target)
     rate = f", {pct}%" if pct is not None else ""
@@ -39,8 +41,8 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         head.append(f"응답 방식: {MODE_NAMES[s.mode]} (답은 이름 없이 저장)")
         if note := batch_note(s):
             head.append(note)
-    body = "\n".join(head + tally.by_question(s, answers))
-    units = "" if s.anonymous else "\n".join(tally.by_unit(s, answers))
+    body = "\n".join(head + tally.by_question(s, counts))
+    units = "" if s.anonymous else "\n".join(tally.by_unit(s, counts))
     r = ref(s, pool)
     if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
         return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
@@ -57,14 +59,17 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         "내 신청서",
         "메뉴",
     ]
-    return Outcome(Reply.say(body, units, quick=quick))
+    return Outcome(Reply.say(body, units, quick=quick), writes=[build] if build else [])
 
 
-def _answers(ctx: Ctx, t: Target) -> tuple[Survey, list[Answer]]:
-    """The survey as the speaker sees it and the answers they may see: of a survey kept without names, full batches;
-    for an admin of some units, their units' people's (and the counts of those)."""
-    answers = shown(t.survey, ctx.db.list_answers(t.survey.id))
-    return answers_in(ctx.db, t.survey, answers) if t.units is not None else (t.survey, answers)
+def _seen(ctx: Ctx, t: Target) -> tuple[Survey, aggregates.Counts, list[Answer] | None, RecountAggregate | None]:
+    """The survey as the speaker sees it, its counters, the answers when they were read, and the recount that builds
+    its aggregate when one is due (see :func:`seen_by_admin`). An admin of some units sees their units' people's
+    answers only, counted from those answers (the aggregate counts everyone)."""
+    if t.units is None:
+        return (t.survey, *seen_by_admin(ctx.db, t.survey))
+    s, answers = answers_in(ctx.db, t.survey, shown(t.survey, ctx.db.list_answers(t.survey.id)))
+    return s, aggregates.recount(s, answers), answers, None
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
@@ -122,6 +127,29 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 
+def seen_by_admin(db: Reader, s: Survey) -> tuple[aggregates.Counts, list[Answer] | None, RecountAggregate | None]:
+    """The counters an admin is shown of ``s``; the answers, when they had to be read; and, when its aggregate was
+    missing or not whole (a survey made before aggregates existed), the recount that builds it, conditional on the
+    version read before the answers were.
+
+    A named survey's aggregate is one read. One kept without names is recounted from the answers its admins may see
+    (full batches only, domain.privacy), as its answers arrive apart from their submits.
+    """
+    if not aggregates.kept(s):
+        answers = shown(s, db.list_answers(s.id))
+        return aggregates.recount(s, answers), answers, None
+    if s.purged_at is not None:  # retention is over: its answers and their figures are gone
+        return {}, [], None
+    agg = db.get_aggregate(s.id)
+    # Whole, and of as many answers as the survey's own counter says (a version without aggregates, run after a roll
+    # back, would have left it behind: counted again).
+    if agg is not None and agg.built and aggregates.responses(agg.counts) == s.response_count:
+        return agg.counts, None, None
+    answers = db.list_answers(s.id)
+    counts = aggregates.recount(s, answers)
+    return counts, answers, RecountAggregate(s.id, counts, agg.version if agg is not None else None)
+
+
 def download(ctx: Ctx, t: Target) -> Outcome:
     """다운로드 <제목>: the service builds the files (now, or in the background when big)."""
     s = t.survey
@@ -134,24 +162,24 @@ def download(ctx: Ctx, t: Target) -> Outcome:
 
 def results_page(ctx: Ctx, t: Target) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    s, answers = _answers(ctx, t)
+    s, counts, answers, build = _seen(ctx, t)
     pool = t.pool
     people = audience(ctx.db, s, answers)
-    s = as_shown(s, answers)
+    s = as_shown(s, answers or [])
     silent: list[Person] = []
     waiting: list[Person] | None = None
     if people.answered is not None:  # 익명: nobody knows who has not answered
         silent = people.silent
         waiting = people.waiting if people.roster else None
 
-    page = results.gather(s, answers, people.target, silent, waiting, ctx.now, people.answered_here)
+    page = results.gather_counted(s, counts, people.target, silent, waiting, ctx.now, people.answered_here)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
     if reads_only(s, ctx.member):
         quick = _viewer_quick(r)
     return Outcome(
         Reply.say(f"{s.title} 결과", quick=quick),
-        writes=[ctx.audit("report", s.id, s.title)],
+        writes=[ctx.audit("report", s.id, s.title), *([build] if build else [])],
         effects=[ShowReport(page)],
     )
 

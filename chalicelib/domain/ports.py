@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Planned, Survey, SurveyInfo, User
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
@@ -62,6 +63,14 @@ class Reader(ABC):
     @abstractmethod
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         """The user and :meth:`listed_surveys`, in one round trip (what almost every message needs)."""
+
+    def get_user_listing_survey_and_answer(
+        self, key: str, survey_id: str
+    ) -> tuple[User | None, list[SurveyInfo], Survey | None, Answer | None]:
+        """The user, the listing, a survey (its form and counters) and the answer kept under ``key`` to it, in one
+        round trip: a tapped ``신청 <제목>``, which names its survey."""
+        user, listed = self.get_user_and_listing(key)
+        return user, listed, *self.get_survey_and_answer(survey_id, key)
 
     @abstractmethod
     def get_users(self, keys: Sequence[str]) -> list[User]:
@@ -119,6 +128,15 @@ class Reader(ABC):
     @abstractmethod
     def list_answers(self, survey_id: str) -> list[Answer]:
         """All answers of one survey, in submission order."""
+
+    def get_aggregate(self, survey_id: str) -> Aggregate | None:
+        """A survey's counters (domain.aggregates): one small item, strongly consistent; None when it has none
+        (made before aggregates existed, or its answers kept without names: its reader recounts the answers)."""
+        return None
+
+    def answer_keys(self, survey_id: str) -> set[str]:
+        """The keys the answers of a survey are kept under (who answered a named one), without the answers."""
+        return {a.user_key for a in self.list_answers(survey_id)}
 
     @abstractmethod
     def answered_by(self, person: str) -> dict[str, int]:

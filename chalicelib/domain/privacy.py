@@ -116,7 +116,7 @@ def answered_keys(db: Reader, s: Survey) -> set[str] | None:
     """The person keys of those an admin may know answered ``s``: everyone who did, in a named survey; in
     참여만 확인 those of full batches; None in 익명, where nobody can know."""
     if s.mode == NAMED:
-        return {a.user_key for a in db.list_answers(s.id)}
+        return db.answer_keys(s.id)
     if s.mode == ANONYMOUS:
         return None
     records = db.list_answers(PARTICIPATION + s.id)

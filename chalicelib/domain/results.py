@@ -9,12 +9,12 @@ roster, not registered yet).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from chalicelib.domain import tally
+from chalicelib.domain import aggregates, tally
 from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.when import fmt_deadline
@@ -89,11 +89,24 @@ def gather(
     now: datetime,
     answered: int | None = None,
 ) -> Results:
-    """The results of ``s`` from its answers, the size of its target and who of it has not answered
-    (``answered``: how many of the target answered, as domain.audience counts them; all answers if not given)."""
-    mine = len(answers) if answered is None else answered
-    stamps = [t for t in (_when(a.submitted_at) for a in answers) if t is not None]
-    step, moments = timeline(stamps)
+    """The results of ``s`` from its answers (see :func:`gather_counted`)."""
+    return gather_counted(s, aggregates.recount(s, answers), target, silent, unregistered, now, answered)
+
+
+def gather_counted(
+    s: Survey,
+    counts: Mapping[str, float],
+    target: int,
+    silent: Sequence[InUnit],
+    unregistered: Sequence[InUnit] | None,
+    now: datetime,
+    answered: int | None = None,
+) -> Results:
+    """The results of ``s`` from its counters (domain.aggregates), the size of its target and who of it has not
+    answered (``answered``: how many of the target answered, as domain.audience counts them; all answers if not
+    given)."""
+    mine = aggregates.responses(counts) if answered is None else answered
+    step, moments = timeline_of(aggregates.hours(counts))
     unnamed = s.anonymous  # answers carry no unit and no time of the person
     return Results(
         survey_id=s.id,
@@ -109,20 +122,20 @@ def gather(
         cap=s.cap,
         silent=len(silent),
         unregistered=None if unregistered is None else len(unregistered),
-        questions=tuple(tally.questions(s, answers)),
-        units=() if unnamed else tuple(by_unit(s, answers, silent, unregistered or ())),
+        questions=tuple(tally.questions_of(s, counts)),
+        units=() if unnamed else tuple(by_unit(s, counts, silent, unregistered or ())),
         timeline=() if unnamed else tuple(moments),
         step=step,
-        untimed=0 if unnamed else len(answers) - len(stamps),
+        untimed=0 if unnamed else aggregates.untimed(counts),
         mode=s.mode,
     )
 
 
 def by_unit(
-    s: Survey, answers: Sequence[Answer], silent: Sequence[InUnit], unregistered: Sequence[InUnit]
+    s: Survey, counts: Mapping[str, float], silent: Sequence[InUnit], unregistered: Sequence[InUnit]
 ) -> list[UnitResult]:
     """현황's units with 미응답's count of each beside them; units are matched without spaces."""
-    found = {_key(u.unit): u for u in tally.units(s, answers)}
+    found = {_key(u.unit): u for u in tally.units_of(s, counts)}
     others = [m.unit for m in silent] + [e.unit for e in unregistered]
     waiting: Counter[str] = Counter(_key(unit) for unit in others)
     names = {key: u.unit for key, u in found.items()}
@@ -148,13 +161,30 @@ def timeline(stamps: Sequence[datetime]) -> tuple[str, list[Moment]]:
     first, last = min(stamps).astimezone(KST), max(stamps).astimezone(KST)
     span = last - first
     step = HOUR if span <= HOURLY_UP_TO else DAY if span <= DAILY_UP_TO else WEEK
-    counts = Counter(_floor(t.astimezone(KST), step) for t in stamps)
+    return step, _moments(Counter(_floor(t.astimezone(KST), step) for t in stamps), first, last, step)
+
+
+def timeline_of(by_hour: Mapping[datetime, int]) -> tuple[str, list[Moment]]:
+    """:func:`timeline` of answers counted by the hour of their first submit (a survey's aggregate): the spread is
+    that of the first and the last hour."""
+    if not by_hour:
+        return DAY, []
+    first, last = min(by_hour), max(by_hour)
+    span = last - first
+    step = HOUR if span <= HOURLY_UP_TO else DAY if span <= DAILY_UP_TO else WEEK
+    counts: Counter[datetime] = Counter()
+    for hour, n in by_hour.items():
+        counts[_floor(hour, step)] += n
+    return step, _moments(counts, first, last, step)
+
+
+def _moments(counts: Mapping[datetime, int], first: datetime, last: datetime, step: str) -> list[Moment]:
     out: list[Moment] = []
     at, end = _floor(first, step), _floor(last, step)
     while at <= end:
         out.append(Moment(at, counts.get(at, 0)))
         at += STEPS[step]
-    return step, out
+    return out
 
 
 def _floor(t: datetime, step: str) -> datetime:
@@ -163,12 +193,3 @@ def _floor(t: datetime, step: str) -> datetime:
         return hour
     day = hour.replace(hour=0)
     return day if step == DAY else day - timedelta(days=day.weekday())
-
-
-def _when(stamp: str) -> datetime | None:
-    """A stored submit time (ISO 8601 with its offset; one without is taken as KST)."""
-    try:
-        t = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=KST)

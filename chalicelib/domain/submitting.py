@@ -1,11 +1,11 @@
-"""Submitting, editing and withdrawing an answer: each one transaction of the answer, the survey's counters and the
-member (see domain.writes for the conditions)."""
+"""Submitting, editing and withdrawing an answer: each one transaction of the answer, the survey's counters, its
+aggregate (the figures its admins see) and the member (see domain.writes for the conditions)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import proxy, survey_lookup
+from chalicelib.domain import aggregates, proxy, survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
 from chalicelib.domain.conditions import asked, unasked
 from chalicelib.domain.context import Ctx, Outcome
@@ -24,7 +24,7 @@ from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Session
 from chalicelib.domain.titles import choose_reply, main_quick
 from chalicelib.domain.when import until_label
-from chalicelib.domain.writes import CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
+from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
 
 
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
@@ -57,7 +57,9 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         cap=s.cap,
         limits={k: v for k, v in limits.items() if k in deltas},
     )
-    writes: list[Write] = [PutAnswer(_answer(ctx, d, s, existing)), count]
+    answer = _answer(ctx, d, s, existing)
+    # The figures the admins see change with the answer, in its transaction (domain.aggregates).
+    writes: list[Write] = [PutAnswer(answer), count, AddToAggregate(sid, aggregates.change(s, existing, answer))]
     later: list[Effect] = []
     if s.anonymous:
         # The participation record keeps one response per person, with the counters; the answer, which says
@@ -192,6 +194,8 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     drop_draft(session, sid)
     count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)
     writes: list[Write] = [DeleteAnswer(sid, u.person_key, a.version), count]
+    if aggregates.kept(s):
+        writes.append(AddToAggregate(sid, aggregates.change(s, a, None)))
     if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
         # A place frees up: the listing says so, on the condition that the count is still the one seen.
         count.seen_count = s.response_count

@@ -1,21 +1,22 @@
 """현황: how the answers of one survey add up, question by question and unit by unit.
 
-The figures are reckoned here once, as records (:class:`QuestionTally`, :class:`UnitTally`); 현황's lines and the
-results page (``domain.results``) are both said from them, so the two never disagree.
+The figures are reckoned here once, from the survey's counters (``domain.aggregates``), as records
+(:class:`QuestionTally`, :class:`UnitTally`); 현황's lines, the results page (``domain.results``) and the 요약
+sheet are all said from them, so they never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chalicelib.domain import conditions
-from chalicelib.domain.kinds import Figures, is_blank, kind_of
+from chalicelib.domain import aggregates, conditions
+from chalicelib.domain.kinds import Figures, kind_of
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.numerals import fmt_number
 
 UNIT_SUMS = 2  # number questions 현황 sums per unit
-NO_UNIT = "(소속 없음)"
+NO_UNIT = aggregates.NO_UNIT
 
 
 @dataclass(frozen=True)
@@ -43,35 +44,37 @@ def rate(answered: int, target: int) -> int | None:
 
 
 def questions(s: Survey, answers: Sequence[Answer]) -> list[QuestionTally]:
-    """Each question's figures, as its kind reckons them from the answers that are not blank; a question asked only
-    after a given answer (조건) against the answers of those asked it."""
-    out: list[QuestionTally] = []
-    for n, q in enumerate(s.questions, 1):
-        conditional = conditions.condition(s.questions, q) is not None
-        base = [a for a in answers if conditions.asked(s.questions, q, a.values)] if conditional else answers
-        values = [a.values.get(q.id) for a in base if not is_blank(a.values.get(q.id))]
-        out.append(QuestionTally(n, q, kind_of(q).figures(q, values, s, base), len(base) if conditional else None))
-    return out
+    """Each question's figures, reckoned from the answers (through the counters they add up to)."""
+    return questions_of(s, aggregates.recount(s, answers))
+
+
+def questions_of(s: Survey, counts: Mapping[str, float]) -> list[QuestionTally]:
+    """Each question's figures, as its kind reckons them from the survey's counters (domain.aggregates); a question
+    asked only after a given answer (조건) with how many were asked it."""
+    return [
+        QuestionTally(n, q, kind_of(q).figures(q, aggregates.counted(s, q, counts), s), aggregates.asked(s, q, counts))
+        for n, q in enumerate(s.questions, 1)
+    ]
 
 
 def units(s: Survey, answers: Sequence[Answer]) -> list[UnitTally]:
     """The answers unit by unit (by name), with the sums of every number question."""
-    groups: dict[str, list[Answer]] = {}
-    for a in answers:
-        groups.setdefault(a.unit or NO_UNIT, []).append(a)
-    summed = [q for q in s.questions if kind_of(q).summable]
-    out: list[UnitTally] = []
-    for unit in sorted(groups):
-        group = groups[unit]
-        sums = tuple((q, sum(v for a in group if isinstance(v := a.values.get(q.id), (int, float)))) for q in summed)
-        out.append(UnitTally(unit, len(group), sums))
-    return out
+    return units_of(s, aggregates.recount(s, answers))
 
 
-def by_question(s: Survey, answers: Sequence[Answer]) -> list[str]:
+def units_of(s: Survey, counts: Mapping[str, float]) -> list[UnitTally]:
+    """The units with answers, by name, with the sums of every number question, from the survey's counters."""
+    by_id = {q.id: q for q in s.questions}
+    return [
+        UnitTally(unit, n, tuple((by_id[qid], total) for qid, total in sums.items()))
+        for unit, n, sums in aggregates.units(s, counts)
+    ]
+
+
+def by_question(s: Survey, counts: Mapping[str, float]) -> list[str]:
     """One line per question ('3. 수량: 합계 5 (응답 2)'), with any further lines its kind adds."""
     lines: list[str] = []
-    for t in questions(s, answers):
+    for t in questions_of(s, counts):
         first, *more = kind_of(t.question).tally(t.question, t.figures)
         if t.asked is not None:
             first += f" · {conditions.label(s.questions, t.question)}만, 물은 사람 {t.asked}명"
@@ -80,12 +83,13 @@ def by_question(s: Survey, answers: Sequence[Answer]) -> list[str]:
     return lines
 
 
-def by_unit(s: Survey, answers: Sequence[Answer]) -> list[str]:
+def by_unit(s: Survey, counts: Mapping[str, float]) -> list[str]:
     """'소속별:' then a line per unit with its count and the sums of the first number questions."""
-    if not answers:
+    found = units_of(s, counts)
+    if not found:
         return []
     lines = ["소속별:"]
-    for u in units(s, answers):
+    for u in found:
         extra = "".join(f", {q.text[:10]} {fmt_number(total)}" for q, total in u.sums[:UNIT_SUMS])
         lines.append(f"• {u.unit} {u.answered}명{extra}")
     return lines

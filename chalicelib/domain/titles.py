@@ -36,6 +36,9 @@ class Titled(Protocol):
 
 S = TypeVar("S", bound=Titled)
 
+START = "신청"  # the command that starts answering a survey
+OPENS = "open"  # the extra of its quick reply: the survey's id
+
 
 def norm(text: str) -> str:
     return title_key(text)
@@ -177,8 +180,11 @@ def survey_page(
 ) -> Reply:
     """One page already cut (its surveys read only now, say): the reply ``survey_list`` draws."""
     lines = [head] + [line(s) for s in shown]
+    # 신청 <제목> tapped says which survey it opens: the service reads it with the member (conversation.opens).
+    opens = tap == START
     quick: list[QuickLike] = [
-        Quick(lb, f"{tap} {ref(s, pool)}") for lb, s in zip(pick_labels(shown), shown, strict=True)
+        Quick(lb, f"{tap} {ref(s, pool)}", extra={OPENS: s.id} if opens else None)
+        for lb, s in zip(pick_labels(shown), shown, strict=True)
     ]
     if more_left:
         quick.append(Quick("더보기", f"{more} {page + 1}"))

@@ -103,8 +103,29 @@ class CountResponse:
 
 
 @dataclass(eq=False)
+class AddToAggregate:
+    """Add what an answer's submit, edit or withdrawal changes to its survey's counters (domain.aggregates): rides
+    with the answer's write and the CountResponse, whose conditions it shares; it has none of its own. The
+    aggregate's version goes up by one (a recount read before it then fails its condition)."""
+
+    survey_id: str
+    deltas: dict[str, float]
+
+
+@dataclass(eq=False)
+class RecountAggregate:
+    """Replace a survey's counters by a recount of its answers (the repair, and a survey made before aggregates
+    existed). Condition: the aggregate's version is still ``seen`` (None: there is none), so an answer that
+    changed meanwhile makes the recount read again instead of being lost."""
+
+    survey_id: str
+    counts: dict[str, float]
+    seen: int | None
+
+
+@dataclass(eq=False)
 class PutSurvey:
-    """Create a survey. Condition: no survey with this id exists."""
+    """Create a survey (and, of a named one, its empty aggregate). Condition: no survey with this id exists."""
 
     survey: Survey
 
@@ -260,6 +281,8 @@ Write = (
     | KeepUnnamedAnswer
     | DeleteAnswer
     | CountResponse
+    | AddToAggregate
+    | RecountAggregate
     | PutSurvey
     | SetSurveyStatus
     | ListSurvey

@@ -8,6 +8,7 @@ and where it was raised (file, line, function of each frame), never the message.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -92,6 +93,56 @@ class JsonLines(logging.Formatter):
         """``2025-03-01 09:30:00,123+0000``: local time (UTC on Lambda), milliseconds, offset."""
         moment = time.localtime(record.created)
         return time.strftime(f"%Y-%m-%d %H:%M:%S,{int(record.msecs):03d}%z", moment)
+
+
+_stamped: list[Any] = [-1, ""]  # the second last stamped, and its text up to the milliseconds
+
+
+def _stamp(now: float) -> str:
+    """:meth:`JsonLines.formatTime` of the moment ``now``, its per-second part kept for the next line."""
+    second = int(now)
+    if _stamped[0] != second:
+        moment = time.localtime(second)
+        _stamped[:] = [second, (time.strftime("%Y-%m-%d %H:%M:%S", moment), time.strftime("%z", moment))]
+    head, zone = _stamped[1]
+    return f"{head},{int((now - second) * 1000):03d}{zone}"
+
+
+def info_line(log: logging.Logger, message: str, location: str, fields: dict[str, Any], tail: str = "") -> bool:
+    """Write one INFO line as :class:`JsonLines` writes it, straight to the JSON handlers' streams: no LogRecord,
+    no formatter, one ``json.dumps`` (the per-message line). ``tail``: JSON members rendered already (the metric
+    block, metrics.emf_parts), added as they are. False when no JSON handler took it (the caller logs it the
+    ordinary way, which reports a broken stream without failing the message)."""
+    if not log.isEnabledFor(logging.INFO):
+        return True
+    wrote = False
+    for handler in log.handlers:
+        fmt = handler.formatter
+        if not isinstance(fmt, JsonLines) or not isinstance(handler, logging.StreamHandler):
+            continue
+        out: dict[str, Any] = {
+            "level": "INFO",
+            "location": location,
+            "message": message,
+            "timestamp": _stamp(time.time()),
+            "service": fmt.service,
+            **dict(_correlation.get()),
+            **fields,
+        }
+        trace = os.environ.get("_X_AMZN_TRACE_ID")
+        if trace:
+            out["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
+        body = json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
+        if tail:
+            body = f"{body[:-1]},{tail}}}"
+        try:
+            with handler.lock or contextlib.nullcontext():
+                handler.stream.write(body + "\n")
+                handler.stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: the ordinary way reports it and goes on
+            continue
+        wrote = True
+    return wrote
 
 
 def configure_logging(name: str, service: str) -> logging.Logger:

@@ -13,6 +13,7 @@ never add up. The alarms in ``.chalice/resources.json`` read these names.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -66,6 +67,22 @@ def emf(values: Mapping[str, float], now: float | None = None) -> dict[str, Any]
         DIMENSION: stack(),
         **values,
     }
+
+
+_DIRECTIVES: dict[tuple[str, ...], str] = {}  # metric names -> their directive as JSON, made once
+
+
+def emf_parts(values: Mapping[str, float], now: float | None = None) -> tuple[dict[str, Any], str]:
+    """:func:`emf` in two parts for a line written at once (logsafe.info_line): the fields (the dimension and the
+    values, serialised with the line's own) and the ``"_aws":{…}`` member as JSON, whose directive for a set of
+    names is rendered once; a message's line then costs one ``json.dumps`` of a flat dict."""
+    names = tuple(values)
+    directive = _DIRECTIVES.get(names)
+    if directive is None:
+        block = emf(values, 0)["_aws"]["CloudWatchMetrics"]  # refuses unknown names
+        directive = _DIRECTIVES[names] = json.dumps(block, separators=(",", ":"))
+    stamp = int((time.time() if now is None else now) * 1000)
+    return {DIMENSION: stack(), **values}, f'"_aws":{{"Timestamp":{stamp},"CloudWatchMetrics":{directive}}}'
 
 
 def of_message(facts: Mapping[str, Any]) -> dict[str, float]:

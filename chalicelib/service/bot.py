@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.conversation import reads_listing, reads_survey, step
+from chalicelib.domain.conversation import opens, reads_listing, reads_survey, step
 from chalicelib.domain.model import Answer, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, Notifier, Queue, Store, Unavailable, Uploads
 from chalicelib.domain.reply import Quick, Reply
@@ -126,11 +126,15 @@ class Bot(effects.Runner):
     def _read(self, turn: Turn) -> Ctx:
         """One round trip: the user (with the conversation state), and with a command the listing of open surveys
         too (an answer does without it); a tapped 제출 or 예 says which survey it finishes: that and my answer come
-        along instead."""
+        along instead; a tapped 신청 <제목> which survey it opens: that comes along with the listing."""
         store = turn.request.store
         listed: list[SurveyInfo] | None = None
         known: dict[str, tuple[Survey | None, Answer | None]] = {}
-        if sid := reads_survey(turn.text, turn.tap):
+        if opened := opens(turn.text, turn.tap):
+            user, listed, survey, answer = store.get_user_listing_survey_and_answer(turn.key, opened)
+            if user is None or user.person_key == turn.key:  # else the answer is under the person's key
+                known[opened] = (survey, answer)
+        elif sid := reads_survey(turn.text, turn.tap):
             user, survey, answer = store.get_user_survey_and_answer(turn.key, sid)
             if user is None or user.person_key == turn.key:  # else the answer is under the person's key
                 known[sid] = (survey, answer)

@@ -18,6 +18,7 @@ from chalicelib.storage.tables import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_RETRIES,
     READ_TIMEOUT_SECONDS,
+    AggregateItem,
     AnswerItem,
     AuditItem,
     ListingItem,
@@ -98,6 +99,7 @@ class Tables:
         self.AnswerItem = self._bind(AnswerItem, config.answers_table)
         self.AuditItem = self._bind(AuditItem, config.audit_table)
         self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
+        self.AggregateItem = self._bind(AggregateItem, config.surveys_table)  # and a third
         self.RosterItem = self._bind(RosterItem, config.roster)
 
     @property

@@ -21,6 +21,7 @@ from pynamodb.exceptions import PutError
 from chalicelib.domain.model import PARTICIPATION
 from chalicelib.domain.ports import Store
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
+from chalicelib.storage import dynamo_aggregates
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo_people import PeopleReads
 from chalicelib.storage.dynamo_roster import RosterReads
@@ -89,8 +90,11 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
             return log
 
     def purge_answers(self, survey_id: str) -> int:
-        """Delete a survey's answers and participation records (retention over); how many answers went."""
-        return self._sweep_answers(survey_id)
+        """Delete a survey's answers, participation records and aggregate (retention over); how many answers went."""
+        gone = self._sweep_answers(survey_id)
+        with mapped_errors():
+            dynamo_aggregates.delete(self.tables, survey_id)
+        return gone
 
     def _sweep_answers(self, survey_id: str) -> int:
         # The survey item went first (in the transaction): a submit carries a CountResponse, which

@@ -13,8 +13,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import ANSWERED_KEPT, Answer, Planned, Survey, SurveyInfo, User, title_key
-from chalicelib.storage import items
+from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem
 from chalicelib.storage.transact import mapped_errors
@@ -38,6 +39,26 @@ class SurveyReads(DynamoReads):
         listing = found.get(self.config.surveys_table, [])
         user = items.user(t.UserItem.from_raw_data(users[0])) if users else None
         return user, self._listed(t.ListingItem.from_raw_data(listing[0]) if listing else None)
+
+    def get_user_listing_survey_and_answer(
+        self, key: str, survey_id: str
+    ) -> tuple[User | None, list[SurveyInfo], Survey | None, Answer | None]:
+        """One BatchGetItem of the user, the listing, a survey and the answer under ``key`` to it (consistent:
+        the listing shares the survey's table)."""
+        if survey_id.startswith("@"):  # not a survey
+            return *self.get_user_and_listing(key), None, None
+        t = self.tables
+        keys = self._survey_and_answer_keys(survey_id, key)
+        keys[self.config.surveys_table][0].append({"id": {"S": LISTING_ID}})
+        keys[self.config.users_table] = ([{"key": {"S": key}}], True)
+        found = self._batch_get(keys)
+        users = found.get(self.config.users_table, [])
+        user = items.user(t.UserItem.from_raw_data(users[0])) if users else None
+        both = {raw["id"]["S"]: raw for raw in found.get(self.config.surveys_table, [])}
+        listing = both.pop(LISTING_ID, None)
+        listed = self._listed(t.ListingItem.from_raw_data(listing) if listing else None)
+        found[self.config.surveys_table] = list(both.values())
+        return user, listed, *self._survey_and_answer(found)
 
     def get_survey(self, survey_id: str) -> Survey | None:
         """The survey with this id, or None."""
@@ -159,6 +180,17 @@ class SurveyReads(DynamoReads):
             out = [items.answer(i) for i in self.tables.AnswerItem.query(survey_id, consistent_read=True)]
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
+
+    def answer_keys(self, survey_id: str) -> set[str]:
+        """Who answered a survey: one Query of its answers' keys alone (no values read back or parsed)."""
+        with mapped_errors():
+            found = self.tables.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=["user_key"])
+            return {i.user_key for i in found}
+
+    def get_aggregate(self, survey_id: str) -> Aggregate | None:
+        """A survey's counters: one GetItem (consistent)."""
+        with mapped_errors():
+            return dynamo_aggregates.read(self.tables, survey_id)
 
     def answered_by(self, person: str) -> dict[str, int]:
         """The person's most recent named answers, from ``by_person`` (eventually consistent, as indexes are)."""

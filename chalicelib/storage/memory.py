@@ -13,6 +13,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import (
     ANSWERED_KEPT,
     PARTICIPATION,
@@ -100,6 +101,11 @@ class MemoryStore(MemoryState, Store):
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
 
+    def get_aggregate(self, survey_id: str) -> Aggregate | None:
+        with self._lock:
+            found = self.aggregates.get(survey_id)
+            return copy.deepcopy(found) if found else None
+
     def answered_by(self, person: str) -> dict[str, int]:
         with self._lock:
             mine = [a for (_, key), a in self.answers.items() if key == person and a.named]
@@ -157,6 +163,7 @@ class MemoryStore(MemoryState, Store):
             pairs = [pair for pair in self.answers if pair[0] in (survey_id, PARTICIPATION + survey_id)]
             for pair in pairs:
                 del self.answers[pair]
+            self.aggregates.pop(survey_id, None)
         return sum(1 for sid, _ in pairs if sid == survey_id)
 
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:

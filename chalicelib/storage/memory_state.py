@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import Answer, AuditEntry, Planned, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Conflict
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
@@ -30,6 +31,7 @@ class MemoryState:
         self.load_kept: dict[str, tuple[list[str], list[str]]] = {}  # token -> (lines, keys)
         self.failures: dict[str, Strain] = {}
         self.plans: dict[str, Planned] = {}
+        self.aggregates: dict[str, Aggregate] = {}
 
     def survey_or_conflict(self, survey_id: str) -> Survey:
         s = self.surveys.get(survey_id)

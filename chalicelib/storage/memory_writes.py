@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import get_args
 
+from chalicelib.domain import aggregates
+from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import (
     CLOSED,
     KEEP,
@@ -21,6 +23,7 @@ from chalicelib.domain.ports import Conflict
 from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
+    AddToAggregate,
     AddViewer,
     Audit,
     CountResponse,
@@ -38,6 +41,7 @@ from chalicelib.domain.writes import (
     PutAnswer,
     PutSurvey,
     PutUser,
+    RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
     UnlistSurvey,
@@ -126,12 +130,29 @@ def _count(m: MemoryState, w: CountResponse) -> None:
         s.option_counts[k] = s.option_counts.get(k, 0) + d
 
 
+def _add_to_aggregate(m: MemoryState, w: AddToAggregate) -> None:
+    agg = m.aggregates.setdefault(w.survey_id, Aggregate(w.survey_id))
+    agg.counts = aggregates.merged([agg.counts, w.deltas])
+    agg.version += 1
+
+
+def _check_recount(m: MemoryState, w: RecountAggregate) -> None:
+    agg = m.aggregates.get(w.survey_id)
+    _refuse("aggregate", (agg.version if agg else None) != w.seen)
+
+
+def _recount(m: MemoryState, w: RecountAggregate) -> None:
+    m.aggregates[w.survey_id] = Aggregate(w.survey_id, aggregates.settled(w.counts), (w.seen or 0) + 1, built=True)
+
+
 def _check_put_survey(m: MemoryState, w: PutSurvey) -> None:
     _refuse("survey", w.survey.id in m.surveys)
 
 
 def _put_survey(m: MemoryState, w: PutSurvey) -> None:
     m.surveys[w.survey.id] = copy.deepcopy(w.survey)
+    if aggregates.kept(w.survey):
+        m.aggregates[w.survey.id] = Aggregate(w.survey.id, built=True)
 
 
 def _check_status(m: MemoryState, w: SetSurveyStatus) -> None:
@@ -228,6 +249,7 @@ def _delete_survey(m: MemoryState, w: DeleteSurvey) -> None:
     m.listing.pop(w.survey_id, None)
     m.plans.pop(w.survey_id, None)
     m.plans.pop(plan_key(w.survey_id, KEEP), None)
+    m.aggregates.pop(w.survey_id, None)
     gone = (w.survey_id, PARTICIPATION + w.survey_id)
     for pair in [pair for pair in m.answers if pair[0] in gone]:
         del m.answers[pair]
@@ -261,6 +283,8 @@ RULES: dict[type, tuple[Rule, Rule]] = {
     KeepUnnamedAnswer: (_check_keep_unnamed, _put_answer),
     DeleteAnswer: (_check_delete_answer, _delete_answer),
     CountResponse: (_check_count, _count),
+    AddToAggregate: (no_condition, _add_to_aggregate),
+    RecountAggregate: (_check_recount, _recount),
     PutSurvey: (_check_put_survey, _put_survey),
     SetSurveyStatus: (_check_status, _status),
     SetRepeat: (_check_repeat, _repeat),

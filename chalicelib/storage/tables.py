@@ -18,7 +18,8 @@ message reads a bounded number of small items however much history there is.
   ``members`` (hash ``member`` = :data:`MEMBER_PARTITION` on every registered
   person, range ``member_unit`` = ``u#<unit>``; name, unit, role and created_at
   projected: 현황 and 미응답 count and name a unit, or everyone, from the index
-  alone). ``by_unit`` is no longer read and will be dropped by a later release.
+  alone). An index ``by_unit`` (hash ``unit``) was read by earlier versions and is gone: nothing had queried
+  it since ``members`` came, and it cost every user write with a unit (docs/operations.md, "Dropping an index").
 * surveys: ``id``. Two kinds of item share the table:
   - a survey, with its live counters. GSI ``titles`` (hash ``kind`` =
     :data:`SURVEY_KIND`, range ``title_key``; what lists show projected, no
@@ -130,14 +131,6 @@ class UsersByName(GlobalSecondaryIndex["UserItem"]):
     name = UnicodeAttribute(hash_key=True)
 
 
-class UsersByUnit(GlobalSecondaryIndex["UserItem"]):
-    class Meta:
-        index_name = "by_unit"
-        projection = KeysOnlyProjection()
-
-    unit = UnicodeAttribute(hash_key=True)
-
-
 class Admins(GlobalSecondaryIndex["UserItem"]):
     class Meta:
         index_name = "admins"
@@ -182,7 +175,6 @@ class UserItem(Model):
     person = UnicodeAttribute(null=True)  # the key their answers are kept under, when not ``key``
 
     by_name = UsersByName()
-    by_unit = UsersByUnit()
     admins = Admins()
     members = Members()
 
@@ -255,6 +247,19 @@ class ListingItem(Model):
     id = UnicodeAttribute(hash_key=True, default=LISTING_ID)
     # survey id -> JSON of what lists show; always stored (possibly empty) so SET entries.#id works.
     entries: MapAttribute[str, Any] = MapAttribute(default=dict)
+
+
+class AggregateItem(Model):
+    """A survey's counters (domain.aggregates), an item of the surveys table (id ``@agg#<survey id>``). Each counter
+    is an attribute of its own, named as the counter is (``storage.dynamo_aggregates``), so that an answer's
+    transaction adds to it with ``SET #c = if_not_exists(#c, 0) + :d`` whether the item exists yet or not."""
+
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(null=True)  # goes up with every change; a recount is conditional on it
+    built = BooleanAttribute(null=True)  # holds every answer (made with the survey, or recounted)
 
 
 # --- answers -----------------------------------------------------------------

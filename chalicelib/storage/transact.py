@@ -23,6 +23,7 @@ from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
 from chalicelib.storage.binding import Tables
+from chalicelib.storage.dynamo_aggregates import aggregate_id
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, UserItem
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
 from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer, version_is
@@ -72,7 +73,8 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
                     labels[kind].append(label)
             for survey_id in deleted:  # no condition: deleting what is gone already is no harm
                 tx.delete(t.SurveyItem(survey_id))
-                labels["delete"].append("survey")
+                tx.delete(t.AggregateItem(aggregate_id(survey_id)))
+                labels["delete"] += ["survey", "aggregate"]
             if listing or unlisted:
                 # All listing changes of a commit are one update: a transaction touches an item once.
                 tx.update(t.ListingItem(LISTING_ID), actions=_listing_actions(t, listing, unlisted))

@@ -15,6 +15,7 @@ from chalicelib.domain.model import CLOSED, OPEN
 from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
+    AddToAggregate,
     AddViewer,
     Audit,
     CountResponse,
@@ -29,10 +30,11 @@ from chalicelib.domain.writes import (
     PutAnswer,
     PutSurvey,
     PutUser,
+    RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
 )
-from chalicelib.storage import items
+from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.tables import AnswerItem, SurveyItem, UserItem
 
@@ -121,7 +123,7 @@ def count_response(tx: TransactWrite, t: Tables, w: CountResponse, index: int) -
 
 def put_survey(tx: TransactWrite, t: Tables, w: PutSurvey, index: int) -> Added:
     tx.save(items.survey_item(t.SurveyItem, w.survey), condition=SurveyItem.id.does_not_exist())
-    return [("put", "survey")]
+    return [("put", "survey"), *dynamo_aggregates.empty_aggregate(tx, t, w)]
 
 
 def set_status(tx: TransactWrite, t: Tables, w: SetSurveyStatus, index: int) -> Added:
@@ -249,6 +251,8 @@ SURVEY_WRITERS: dict[type, Writer] = {
     KeepUnnamedAnswer: keep_unnamed,
     DeleteAnswer: delete_answer,
     CountResponse: count_response,
+    AddToAggregate: dynamo_aggregates.add_to_aggregate,
+    RecountAggregate: dynamo_aggregates.recount_aggregate,
     PutSurvey: put_survey,
     SetSurveyStatus: set_status,
     KeepLonger: keep_longer,

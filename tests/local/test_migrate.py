@@ -89,7 +89,8 @@ def legacy(store: Any) -> None:
 def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> None:
     legacy(store)
     done = migrate(store)
-    assert done == {"surveys": 2, "listed": 1, "users": 4, "answers": 1}
+    assert done == {"surveys": 2, "listed": 1, "users": 4, "answers": 1, "aggregates": 2}
+    assert store.get_aggregate("open0001").counts["v|q1|치킨"] == 1
     assert [s.id for s in store.listed_surveys()] == ["open0001"]
     assert {m.name for m in store.list_members()} == {"홍길동", "김철수", "관리자", "부관리자"}
     assert store.get_user(key_of("홍길동")).answered == {"open0001": 0}
@@ -106,5 +107,5 @@ def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> N
 
     versions = {u.key: u.version for u in store.list_users()}
     assert store.answered_by(key_of("홍길동")) == {"open0001": 1795132800}  # found again by the person
-    assert migrate(store) == {"surveys": 0, "listed": 0, "users": 0, "answers": 0}  # idempotent
+    assert migrate(store) == {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}  # idempotent
     assert {u.key: u.version for u in store.list_users()} == versions

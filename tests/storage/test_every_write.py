@@ -37,6 +37,7 @@ from chalicelib.domain.roster_writes import (
 )
 from chalicelib.domain.writes import (
     AddCoadmin,
+    AddToAggregate,
     AddViewer,
     Audit,
     CountResponse,
@@ -54,6 +55,7 @@ from chalicelib.domain.writes import (
     PutAnswer,
     PutSurvey,
     PutUser,
+    RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
     UnlistSurvey,
@@ -112,6 +114,15 @@ def _survey(s: Any) -> Survey:
     return s.get_survey("s1")
 
 
+def _aggregate(s: Any) -> tuple[dict[str, float], int, bool] | None:
+    a = s.get_aggregate("s1")
+    return None if a is None else (a.counts, a.version, a.built)
+
+
+# Counter names as domain.aggregates makes them, with the characters an expression path would misread.
+COUNTED = {"n|": 1, "a|q1": 1, "v|q1|참석 [A].b%": 1, "g|q2|참석": 2.5}
+
+
 def _entry(s: Any) -> RosterEntry | None:
     found = s.roster_entries("1중대", "홍길동")
     return found[0] if found else None
@@ -153,6 +164,21 @@ CASES = [
         (1, {"q1:참석": 1}),
         SURVEY,
         refused=[*SURVEY, SetSurveyStatus("s1", CLOSED, at=NOW)],
+    ),
+    Case(
+        AddToAggregate("s1", COUNTED),
+        _aggregate,
+        ({}, 0, True),
+        (COUNTED, 1, True),
+        SURVEY,
+    ),
+    Case(
+        RecountAggregate("s1", {"n|": 2, "u|1중대": 2}, seen=1),
+        _aggregate,
+        ({"n|": 1}, 1, True),
+        ({"n|": 2, "u|1중대": 2}, 2, True),
+        [*SURVEY, AddToAggregate("s1", {"n|": 1})],
+        refused=[*SURVEY, AddToAggregate("s1", {"n|": 1}), AddToAggregate("s1", {"n|": 1})],
     ),
     Case(
         PutSurvey(survey()),
@@ -358,3 +384,28 @@ def test_a_write_is_refused_when_its_condition_fails(store: Any, case: Case) -> 
         store.commit([w])
     with pytest.raises(Conflict):
         store.commit([case.write])
+
+
+def test_an_aggregate_is_made_by_its_first_change_and_recounted_from_none(store: Any) -> None:
+    """A survey made before aggregates existed has none: an answer's change makes one (not whole), and a recount
+    is written only where none is (seen None) or where the version read still stands."""
+    store.commit([AddToAggregate("old", {"n|": 1})])
+    assert _aggregate_of(store, "old") == ({"n|": 1}, 1, False)
+    store.commit([RecountAggregate("fresh", {"n|": 3}, seen=None)])
+    assert _aggregate_of(store, "fresh") == ({"n|": 3}, 1, True)
+    with pytest.raises(Conflict):
+        store.commit([RecountAggregate("old", {"n|": 5}, seen=None)])
+    store.commit([AddToAggregate("old", {"n|": -1})])
+    assert _aggregate_of(store, "old") == ({}, 2, False)
+
+
+def test_a_deleted_survey_takes_its_aggregate(store: Any) -> None:
+    for w in [*SURVEY, AddToAggregate("s1", {"n|": 1})]:
+        store.commit([w])
+    store.commit([DeleteSurvey("s1")])
+    assert store.get_aggregate("s1") is None
+
+
+def _aggregate_of(store: Any, sid: str) -> tuple[dict[str, float], int, bool] | None:
+    a = store.get_aggregate(sid)
+    return None if a is None else (a.counts, a.version, a.built)

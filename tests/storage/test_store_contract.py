@@ -719,7 +719,7 @@ def test_create_tables_is_idempotent_and_adds_missing_indexes(dynamo_store: Dyna
     )
     create_tables(dynamo_store)
     indexes = {g["IndexName"] for g in conn.client.describe_table(TableName=users)["Table"]["GlobalSecondaryIndexes"]}
-    assert indexes == {"by_name", "by_unit", "admins", "members"}
+    assert indexes == {"by_name", "admins", "members"}
     dynamo_store.commit([PutUser(make_user(role=ADMIN))])
     assert keys(dynamo_store.list_admins()) == ["u1"]
 
@@ -735,7 +735,6 @@ def test_user_indexes_are_sparse(dynamo_store: DynamoStore) -> None:
     # only admins sit in the admins index; empty names/units are not indexed at all
     users = dynamo_store.tables.UserItem
     assert [i.key for i in users.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
-    assert sorted(i.key for i in users.by_unit.scan()) == ["a1"]
     assert sorted(i.key for i in users.by_name.scan()) == ["a1", "m1"]
     assert keys(dynamo_store.find_users_by_name("")) == []  # nobody registers without a name
     assert keys(dynamo_store.list_members()) == ["a1", "m1", "x1"]  # but every registered person is a member

@@ -63,3 +63,51 @@ def test_configuring_twice_keeps_one_handler() -> None:
         assert len(log.handlers) == 1 and not log.propagate and log.level == logging.INFO
     finally:
         log.handlers.clear()
+
+
+def test_the_per_message_line_is_the_formatted_line_written_at_once(capsys) -> None:
+    """info_line writes what the formatter writes of the same fields and metrics (but the function named in its
+    location and the moment), in one json.dumps with the metric block spliced in."""
+    import json
+
+    from chalicelib.platform.logsafe import configure_logging, correlated, info_line
+    from chalicelib.platform.metrics import emf, emf_parts, of_message
+
+    log = configure_logging("haengjeong-line", service="haengjeong")
+    facts = {"attempts": 1, "result": "ok", "writes": ["PutAnswer"], "ms": 12.5}
+    fields = {"user": "ab12", "cmd": "제출", **facts}
+    try:
+        with correlated(request_id="r1", api_request_id="a1"):
+            log.info("skill", extra={**fields, **emf(of_message(facts), now=1.0)})
+            figures, block = emf_parts(of_message(facts), now=1.0)
+            assert info_line(log, "skill", "handle_skill", {**fields, **figures}, block)
+        formatted, direct = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    finally:
+        log.handlers.clear()
+    for line in (formatted, direct):
+        line.pop("timestamp"), line.pop("location")
+    assert direct == formatted and direct["Submissions"] == 1 and direct["request_id"] == "r1"
+    assert list(direct)[:4] == ["level", "message", "service", "request_id"]
+
+
+def test_a_closed_log_stream_does_not_fail_the_message() -> None:
+    """The line written at once meets a stream that is gone: it says so (False), and the ordinary way, which reports
+    a broken stream and goes on, takes the line; nothing is raised into the reply."""
+    import io
+    import logging
+
+    from chalicelib.platform.logsafe import configure_logging, info_line
+
+    log = configure_logging("haengjeong-closed", service="haengjeong")
+    stream = io.StringIO()
+    handler = log.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    stream.close()
+    raise_before, logging.raiseExceptions = logging.raiseExceptions, False
+    try:
+        assert info_line(log, "skill", "handle_skill", {"user": "ab12"}) is False
+        log.info("skill", extra={"user": "ab12"})  # the ordinary way: reported by logging, not raised
+    finally:
+        logging.raiseExceptions = raise_before
+        log.handlers.clear()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.domain.model import KST, Question, Survey
 from chalicelib.domain.parsing import MAX_TEXT_ANSWER
 
 # What a spreadsheet cell of an answer may hold (the export writes each type natively).
@@ -48,6 +48,16 @@ class Figures:
     def mean(self) -> float | None:
         """숫자: the average of the answers summed (None without any)."""
         return None if self.total is None or not self.summed else self.total / self.summed
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One question's share of a survey's aggregate (domain.aggregates): how many answered it, and what its kind
+    counted of those answers (:meth:`Kind.counted`, added up); what its figures are reckoned from."""
+
+    answered: int
+    parts: Mapping[str, float] = field(default_factory=dict)  # what was counted -> how much (none at 0)
+    by_option: Mapping[str, float] = field(default_factory=dict)  # 숫자: sums per option of the grouping question
 
 
 def said_counts(fig: Figures) -> str:
@@ -141,9 +151,14 @@ class Kind:
         return plain_cell(value)
 
     # --- adding up ---
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        """How ``values`` (the answers that are not blank) add up; ``answers`` are the survey's, whole."""
-        return Figures(len(values))
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        """What one answer that is not blank adds to the question's counters: (what, how much). The survey's
+        aggregate keeps their sums, changed with every submit, edit and withdrawal (domain.aggregates)."""
+        return []
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
+        """How the answers add up, from their counters (``c``); said by 현황, drawn by 결과 보기 and 요약."""
+        return Figures(c.answered)
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         """현황 of this question, said from its figures: a summary, then any further lines."""

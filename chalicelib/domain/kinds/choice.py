@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import MAX_PICKS, Count, Figures, Kind, Parsed, Setup, said_counts
-from chalicelib.domain.model import MAX_CAP, Answer, Question, Survey
+from chalicelib.domain.kinds.base import MAX_PICKS, Count, Counted, Figures, Kind, Parsed, Setup, said_counts
+from chalicelib.domain.model import MAX_CAP, Question, Survey
 from chalicelib.domain.parsing import pick_option
 from chalicelib.domain.particles import pp
 
@@ -123,12 +122,13 @@ class Choice(Kind):
     def describe(self, q: Question) -> str:
         return f"{self.name}: " + ", ".join(f"{o}({q.capacity[o]}명)" if o in q.capacity else o for o in q.options)
 
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        c: Counter[str] = Counter()
-        for v in values:
-            c.update(self.picked(v))
-        counts = tuple(Count(o, c[o], q.capacity.get(o), survey.remaining(q, o)) for o in q.options)
-        return Figures(len(values), counts=counts)
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        return [(o, 1) for o in self.picked(value)]
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
+        takers = c.parts
+        counts = tuple(Count(o, int(takers.get(o, 0)), q.capacity.get(o), survey.remaining(q, o)) for o in q.options)
+        return Figures(c.answered, counts=counts)
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         return [said_counts(fig)]

@@ -15,8 +15,8 @@ from datetime import date, time
 from typing import Any
 
 from chalicelib.domain.hours import both_halves, parse_time_of_day, read_clock
-from chalicelib.domain.kinds.base import OTHERS, CellValue, Count, Figures, Kind, Parsed, plain_cell
-from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.kinds.base import OTHERS, CellValue, Count, Counted, Figures, Kind, Parsed, plain_cell
+from chalicelib.domain.model import Question, Survey
 from chalicelib.domain.reply import Reason
 
 # Words for a stretch of the day an admin may give instead of hours ('시간 저녁').
@@ -105,13 +105,19 @@ class TimeOfDay(Kind):
                 return value
         return plain_cell(value)
 
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        times = sorted(v for v in values if isinstance(v, str))
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        return [(value, 1)] if isinstance(value, str) else []
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
+        times = sorted(t for t, n in c.parts.items() if n > 0)
         if not times:
-            return Figures(len(values))
-        hours: Counter[int] = Counter(int(t[:2]) for t in times if t[:2].isdigit())
+            return Figures(c.answered)
+        hours: Counter[int] = Counter()
+        for t in times:
+            if t[:2].isdigit():
+                hours[int(t[:2])] += int(c.parts[t])
         counts, others = busiest([(f"{h}시", n) for h, n in sorted(hours.items())], MAX_HOURS_SHOWN)
-        return Figures(len(values), counts=counts, earliest=times[0], latest=times[-1], others=others)
+        return Figures(c.answered, counts=counts, earliest=times[0], latest=times[-1], others=others)
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         if not fig.earliest:

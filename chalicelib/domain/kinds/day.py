@@ -5,14 +5,12 @@ Asking a date is mostly asking which day suits people, so 현황, 결과 보기 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, plain_cell
+from chalicelib.domain.kinds.base import CellValue, Counted, Figures, Kind, Parsed, plain_cell
 from chalicelib.domain.kinds.clock import busiest, said_spread
-from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.model import Question, Survey
 from chalicelib.domain.parsing import parse_date
 from chalicelib.domain.when import WEEKDAYS
 
@@ -63,14 +61,17 @@ class Day(Kind):
                 return value
         return plain_cell(value)
 
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        days: Counter[str] = Counter(v for v in values if isinstance(v, str))
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        return [(value, 1)] if isinstance(value, str) else []
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
+        days = {v: int(n) for v, n in c.parts.items() if n > 0}
         if not days:
-            return Figures(len(values))
+            return Figures(c.answered)
         years = {v[:4] for v in days} | {survey.created_at[:4] or next(iter(days))[:4]}
         by_day = [(day_label(v, with_year=len(years) > 1), n) for v, n in sorted(days.items())]
         counts, others = busiest(by_day, MAX_DAYS_SHOWN)
-        return Figures(len(values), counts=counts, others=others)
+        return Figures(c.answered, counts=counts, others=others)
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         if not fig.counts:

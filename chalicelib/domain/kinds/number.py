@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import CellValue, Figures, Kind, Parsed, Setup, grouping, plain_cell
-from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.kinds.base import CellValue, Counted, Figures, Kind, Parsed, Setup, grouping, plain_cell
+from chalicelib.domain.model import Question, Survey
 from chalicelib.domain.numerals import fmt_number, parse_number
 
 
@@ -21,6 +19,7 @@ def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
     )
 
 
+SUM, SUMMED = "합", "수"  # what a number answer adds to its counters: itself, and one answer summed
 MAX_UNIT = 6
 # Units taken alone (without a range); any word is taken as the unit after a range ('0~ 포기').
 COMMON_UNITS = frozenset(
@@ -113,17 +112,15 @@ class Number(Kind):
             return _number_or_text(value)
         return plain_cell(value)
 
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        nums = [v for v in values if isinstance(v, (int, float))]
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        return [(SUM, value), (SUMMED, 1)] if isinstance(value, (int, float)) else []
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
         by = grouping(survey)
-        sums: dict[str, float] = defaultdict(float)
-        if by is not None:
-            for a in answers:
-                o, v = a.values.get(by.id), a.values.get(q.id)
-                if isinstance(o, str) and isinstance(v, (int, float)):
-                    sums[o] += v
+        sums = c.by_option
         by_option = tuple((o, sums[o]) for o in by.options if o in sums) if by is not None else ()
-        return Figures(len(values), total=sum(nums), summed=len(nums), by_option=by_option)
+        total, summed = c.parts.get(SUM, 0), int(c.parts.get(SUMMED, 0))
+        return Figures(c.answered, total=total, summed=summed, by_option=by_option)
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         lines = [f"합계 {fmt_number(fig.total or 0)}{q.unit} (응답 {fig.summed})"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.kinds.base import Count, Figures, Kind, Parsed, said_counts
-from chalicelib.domain.model import Answer, Question, Survey
+from chalicelib.domain.kinds.base import Count, Counted, Figures, Kind, Parsed, said_counts
+from chalicelib.domain.model import Question, Survey
 from chalicelib.domain.parsing import NO, YES
 
 
@@ -28,9 +27,12 @@ class YesNo(Kind):
     def show(self, q: Question, value: Any) -> str:
         return "예" if value else "아니오"
 
-    def figures(self, q: Question, values: list[Any], survey: Survey, answers: Sequence[Answer]) -> Figures:
-        yes = sum(1 for v in values if v is True)
-        return Figures(len(values), counts=(Count("예", yes), Count("아니오", len(values) - yes)))
+    def counted(self, q: Question, value: Any) -> list[tuple[str, float]]:
+        return [("예", 1)] if value is True else []
+
+    def figures(self, q: Question, c: Counted, survey: Survey) -> Figures:
+        yes = int(c.parts.get("예", 0))
+        return Figures(c.answered, counts=(Count("예", yes), Count("아니오", c.answered - yes)))
 
     def tally(self, q: Question, fig: Figures) -> list[str]:
         return [said_counts(fig)]
