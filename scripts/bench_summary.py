@@ -63,24 +63,26 @@ def member_key(i: int) -> str:
     return f"bench-summary-{i:07d}".ljust(66, "0")
 
 
-def count_writes(survey_id: str, answers: Sequence[Any], now: datetime) -> list[Any]:
-    """What the submits of ``answers`` added to the survey's counters, as one write.
+def count_writes(survey: Any, answers: Sequence[Any], now: datetime) -> list[Any]:
+    """What the submits of ``answers`` added to the survey's counters and its aggregate, as one transaction.
 
-    The counters a submit changes are today the response count and the per-option counts
-    (``option_deltas``, the function the submit calls). When the survey keeps more figures with its
-    answers (aggregates kept with the submit), this must write those too, the way the submit computes them
-    (or by the repair command's recount); otherwise 현황 would read an empty aggregate, and the
-    check of its 응답 count makes the figure fail.
+    The survey's counters (the response count and the per-option counts, as the submit's ``option_deltas``
+    reckons them) and its aggregate (``domain.aggregates``: what each answer contributes, summed as the repair
+    command's recount sums it): a seeded survey is one whose 현황 reads one item, as a survey answered through
+    chat is.
     """
+    from chalicelib.domain import aggregates
     from chalicelib.domain.kinds import option_deltas
-    from chalicelib.domain.writes import CountResponse
+    from chalicelib.domain.writes import AddToAggregate, CountResponse
 
     totals: dict[str, int] = {}
-    questions = bench_export.QUESTIONS
     for a in answers:
-        for key, d in option_deltas(questions, {}, a.values).items():
+        for key, d in option_deltas(survey.questions, {}, a.values).items():
             totals[key] = totals.get(key, 0) + d
-    return [CountResponse(survey_id, now, response_delta=len(answers), option_deltas=totals)]
+    return [
+        CountResponse(survey.id, now, response_delta=len(answers), option_deltas=totals),
+        AddToAggregate(survey.id, dict(aggregates.recount(survey, answers))),
+    ]
 
 
 def commit_all(store: Any, batches: list[list[Any]], threads: int = THREADS) -> None:
@@ -166,7 +168,7 @@ def seed(store: Any, admin_key: str, answers: int, now: datetime) -> Org:
     for first in range(answers, len(people), 2 * PEOPLE_PER_COMMIT):
         batches.append([PutUser(u) for u in people[first : first + 2 * PEOPLE_PER_COMMIT]])
     commit_all(store, batches)
-    store.commit(count_writes(survey.id, answered, now))
+    store.commit(count_writes(survey, answered, now))
     return Org(answers, len(people) + 1, survey.id, time.perf_counter() - t0)
 
 

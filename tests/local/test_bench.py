@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from typing import Any
@@ -155,11 +156,22 @@ def test_summary_measure_times_both_sizes_and_counts_busy_and_wrong_replies() ->
 
 
 def test_seeded_counters_add_up_what_the_submits_would() -> None:
-    from chalicelib.domain.model import now_kst
+    """The seeded survey's counters and aggregate are what 30 submits through chat would have left: the store's
+    aggregate equals a recount of the answers, and 현황 trusts it (it counts the survey's responses)."""
+    from chalicelib.domain import aggregates
+    from chalicelib.domain.model import Survey, now_kst
+    from chalicelib.domain.writes import PutAnswer, PutSurvey
+    from chalicelib.storage.memory import MemoryStore
     from scripts import bench_export, bench_summary
 
     _, answers = bench_export.sample(30)
-    [count] = bench_summary.count_writes("s1", answers, now_kst())
+    survey = Survey(id="s1", title="t", owner="a", questions=bench_export.QUESTIONS)
+    answers = [dataclasses.replace(a, survey_id="s1", user_key=f"u{i}") for i, a in enumerate(answers)]
+    count, aggregate = bench_summary.count_writes(survey, answers, now_kst())
+    store = MemoryStore()
+    store.commit([PutSurvey(survey), *(PutAnswer(a) for a in answers)])
+    store.commit([count, aggregate])
+    assert store.get_aggregate("s1").counts == aggregates.recount(survey, answers)
     assert count.survey_id == "s1" and count.response_delta == 30
     assert sum(n for k, n in count.option_deltas.items() if k.startswith("q3:")) == 30  # one choice each
     picked = sum(len(a.values["q4"]) for a in answers)  # multi-select: every option picked counts
