@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from chalicelib.domain import viewers
 from chalicelib.domain.admin_roles import find_person, which_person
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ForgetFiles, NotifyJob
@@ -46,10 +47,10 @@ from chalicelib.domain.writes import (
 
 
 def denied(ctx: Ctx, action: str, what: str = "관리자") -> Outcome:
-    """A polite refusal, audited."""
-    return Outcome(
-        Reply.say(f"{what}만 쓸 수 있는 명령이에요.", quick=main_quick(ctx.user)), writes=[ctx.audit("denied", action)]
-    )
+    """A polite refusal that says what the person may do instead, audited."""
+    then, quick = viewers.instead(ctx.user, what)
+    said = Reply.say(f"{what}만 쓸 수 있는 명령이에요. {then}", quick=quick)
+    return Outcome(said, writes=[ctx.audit("denied", action)])
 
 
 def my_surveys(ctx: Ctx, arg: str) -> Outcome:

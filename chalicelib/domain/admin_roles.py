@@ -110,6 +110,14 @@ def _not_changeable(ctx: Ctx, person: User, grant: bool) -> Outcome | None:
         return Outcome(Reply.say("자기 자신의 등급은 바꿀 수 없어요.", quick=["관리자 목록", "메뉴"]))
     if person.is_super:
         return Outcome(Reply.say("슈퍼관리자의 등급은 채팅으로 바꿀 수 없어요.", quick=["관리자 목록", "메뉴"]))
+    if grant and person.scoped:  # an admin of some units: made an admin of every unit only after 관리자 해제
+        return Outcome(
+            Reply.say(
+                f"{person.label()}님은 {', '.join(person.units)}의 소속 관리자예요. 모든 소속의 관리자로 바꾸려면 "
+                f"먼저 '관리자 해제 {person.name}'{pp(person.name, '을(를)')} 해 주세요.",
+                quick=["관리자 목록", "메뉴"],
+            )
+        )
     if grant == person.is_admin:
         state = "이미 관리자예요" if grant else "관리자가 아니에요"
         return Outcome(Reply.say(f"{person.label()}님은 {state}.", quick=["관리자 목록", "메뉴"]))
@@ -127,7 +135,7 @@ def change_admin(ctx: Ctx, session: Session, key: str, grant: bool) -> Outcome:
     if refused is not None:
         refused.session = session
         return refused
-    person.role = ADMIN if grant else MEMBER
+    person.role, person.units = (ADMIN if grant else MEMBER), []  # an admin of every unit, or none
     done = "관리자로 등록했어요" if grant else "관리자에서 해제했어요"
     return Outcome(
         Reply.say(f"{person.label()}님을 {done}.", quick=["관리자 목록", "메뉴"]),
@@ -152,10 +160,15 @@ def revoked(ctx: Ctx, session: Session, key: str) -> Outcome:
     return change_admin(ctx, session, key, False)
 
 
+def _role_name(u: User | None, role: int) -> str:
+    return f"소속 관리자({', '.join(u.units)})" if u is not None else ROLE_NAMES[role]
+
+
 def list_admins(ctx: Ctx, arg: str) -> Outcome:
     """관리자 목록: super admins first."""
     admins = sorted(ctx.db.list_admins(), key=lambda u: (-u.role, u.unit, u.name))
     if not admins:
         return Outcome(Reply.say("관리자가 없어요.", quick=["메뉴"]))
-    lines = [f"관리자 {len(admins)}명"] + [f"• {u.label()} — {ROLE_NAMES[u.role]}" for u in admins]
+    scoped = {u.key: u for u in ctx.db.get_users([a.key for a in admins if a.role == ADMIN]) if u.scoped}
+    lines = [f"관리자 {len(admins)}명"] + [f"• {a.label()} — {_role_name(scoped.get(a.key), a.role)}" for a in admins]
     return Outcome(Reply.say("\n".join(lines), quick=["관리자 등록", "관리자 해제", "메뉴"]))

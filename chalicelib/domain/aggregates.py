@@ -15,7 +15,8 @@ arrive apart and are shown by batches (domain.privacy): its views count the answ
 Counter names: ``n|`` responses; ``a|<q>`` answers to a question; ``v|<q>|<what>`` what its kind counted;
 ``g|<q>|<option>`` and ``g#|<q>|<option>`` a number question's sum and its count per option of the grouping
 question; ``u|<unit>`` answers per unit; ``s|<unit>|<q>`` a number question's sum per unit; ``h|<hour>`` answers
-first submitted in that hour (KST, ``2026-12-05T18``); ``x|`` answers without a submit time.
+first submitted in that hour (KST, ``2026-12-05T18``); ``x|`` answers without a submit time; ``q|<q>`` answers that
+were asked a question asked only after a given answer (조건).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain import conditions
 from chalicelib.domain.kinds import Counted, grouping, is_blank, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
 
@@ -57,6 +59,8 @@ def contribution(s: Survey, a: Answer) -> Counts:
     out: Counts = {RESPONSES: 1}
     by = grouping(s)
     for q in s.questions:
+        if q.when and conditions.condition(s.questions, q) and conditions.asked(s.questions, q, a.values):
+            _add(out, f"q|{q.id}", 1)  # 조건: asked of this answer
         v = a.values.get(q.id)
         if is_blank(v):
             continue
@@ -124,6 +128,11 @@ def counted(s: Survey, q: Question, counts: Mapping[str, float]) -> Counted:
     parts, sums, summed = _under(counts, f"v|{q.id}|"), _under(counts, f"g|{q.id}|"), _under(counts, f"g#|{q.id}|")
     by_option = {o: sums.get(o, 0) for o, n in summed.items() if n > 0}
     return Counted(int(counts.get(f"a|{q.id}", 0)), parts, by_option)
+
+
+def asked(s: Survey, q: Question, counts: Mapping[str, float]) -> int | None:
+    """How many answers were asked ``q`` (조건); None when everyone is asked it."""
+    return int(counts.get(f"q|{q.id}", 0)) if conditions.condition(s.questions, q) is not None else None
 
 
 def units(s: Survey, counts: Mapping[str, float]) -> list[tuple[str, int, dict[str, float]]]:

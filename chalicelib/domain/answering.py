@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.domain import survey_lookup
+from chalicelib.domain import conditions, survey_lookup
 from chalicelib.domain.asking import (
     answered_unnamed,
     ask,
@@ -24,6 +24,7 @@ from chalicelib.domain.asking import (
     review,
     where_we_are,
 )
+from chalicelib.domain.conditions import asked
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, parse_answer, show_value
 from chalicelib.domain.kinds.choice import DONE, TAKE_BACK, named_options
@@ -177,9 +178,10 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         return _in_review(ctx, session, d, text)
     q = d.question
     if text == "이전":
-        if d.index == 0:
+        before = [i for i in range(d.index) if asked(d.questions, d.questions[i], d.values)]
+        if not before:
             return Outcome(ask(ctx, d, "첫 질문이에요."))
-        d.index, d.picking = d.index - 1, None
+        d.index, d.picking = before[-1], None
         return Outcome(ask(ctx, d), session=session)
     if text == "건너뛰기":
         if q.required:
@@ -249,7 +251,8 @@ def _cancel(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     """취소 while answering: a draft without answers just goes; one with answers asks first. Editing a submitted
     answer, only what was changed would go: that is what is asked, and nothing is asked when nothing changed."""
     if d.answer_version:
-        _, stored = ctx.survey_and_answer(d.survey_id)
+        whose = d.proxy.get("person", "")  # 대리 응답: the person's stored answer, not the speaker's
+        _, stored = ctx.db.get_survey_and_answer(d.survey_id, whose) if whose else ctx.survey_and_answer(d.survey_id)
         before = stored.values if stored is not None else {}
         changed = sum(1 for q in d.questions if _differs(before.get(q.id), d.values.get(q.id)))
         if not changed:
@@ -298,11 +301,24 @@ def is_stale_tap(tap: dict[str, Any], d: Draft) -> bool:
 
 
 def _advance(ctx: Ctx, session: Session, d: Draft, note: str = "") -> Outcome:
+    """The next question asked (조건: one that applies to the answers so far), or the review card; answers of
+    questions an answer changed no longer asks go, and a question that now applies is asked before the card."""
     d.picking = None
-    if d.back_to_review or d.index + 1 >= len(d.questions):
+    qs = d.questions
+    if gone := conditions.unasked(qs, d.values):
+        note = f"{note} {', '.join(f'{n}번' for n in gone)} 답은 이제 묻지 않아 지웠어요.".strip()
+    if d.back_to_review:  # before the card: a later question this answer now asks, or a required one left blank
+        opened = [i for i in range(d.index + 1, len(qs)) if qs[i].when and qs[i].id not in d.values]
+        opened = [i for i in opened if asked(qs, qs[i], d.values)]
+        due = opened or [n - 1 for n in conditions.missing(qs, d.values)]
+        if due:
+            d.index = due[0]
+            return Outcome(ask(ctx, d, f"{note} 이 질문도 답해 주세요.".strip()), session=session)
+    following = [i for i in range(d.index + 1, len(qs)) if asked(qs, qs[i], d.values)]
+    if d.back_to_review or not following:
         d.back_to_review, d.reviewing = False, True
         return Outcome(review(d, note), session=session)
-    d.index += 1
+    d.index = following[0]
     return Outcome(ask(ctx, d, note), session=session)
 
 
@@ -310,13 +326,18 @@ def _in_review(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome:
     if text == "제출":
         return submit(ctx, session, d)
     if text == "이전":
-        d.reviewing, d.index = False, len(d.questions) - 1
+        last = [i for i, q in enumerate(d.questions) if asked(d.questions, q, d.values)][-1]
+        d.reviewing, d.index = False, last
         return Outcome(ask(ctx, d), session=session)
     if re.fullmatch(r"\d{1,2}번", text):  # the label of 수정's number chips, typed
         text = f"수정 {text[:-1]}"
     if text.startswith("수정"):
         arg = text[2:].strip().rstrip("번")
         if arg.isdigit() and 1 <= int(arg) <= len(d.questions):
+            q = d.questions[int(arg) - 1]
+            if not asked(d.questions, q, d.values):
+                said = f"{arg}번은 {conditions.label(d.questions, q)}만 묻는 질문이라 지금은 답하지 않아요."
+                return Outcome(review(d, said))
             reopen(d, int(arg) - 1)
             return Outcome(ask(ctx, d), session=session)
         quick: list[QuickLike] = [Quick(f"{n}번", f"수정 {n}") for n in range(1, min(len(d.questions), 8) + 1)]

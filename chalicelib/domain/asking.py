@@ -3,6 +3,7 @@ places left, and the review card."""
 
 from __future__ import annotations
 
+from chalicelib.domain.conditions import asked
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import is_blank, kind_of, show_value
 from chalicelib.domain.kinds.base import MAX_PICKS
@@ -65,7 +66,8 @@ def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
     kind = kind_of(q)
     left = places_left(ctx, d)
     chosen = chosen_now(d) if kind.many else []
-    lines = [f"[{d.title}] {d.index + 1}/{len(d.questions)}", q.text + ("" if q.required else " (건너뛰어도 돼요)")]
+    head = f"[{d.title}] {d.index + 1}/{len(d.questions)}" + (f" · {d.proxy['label']}님 대리 응답" if d.proxy else "")
+    lines = [head, q.text + ("" if q.required else " (건너뛰어도 돼요)")]
     lines += kind.lines(q, left, chosen)
     current = d.values.get(q.id)
     if kind.many:
@@ -102,9 +104,10 @@ def ask(ctx: Ctx, d: Draft, note: str = "") -> Reply:
 
 
 def review(d: Draft, note: str = "") -> Reply:
-    lines = [f"[{d.title}] 제출 전 확인"]
+    lines = [f"[{d.title}] 제출 전 확인" + (f" · {d.proxy['label']}님 대리 응답" if d.proxy else "")]
     for n, q in enumerate(d.questions, 1):
-        lines.append(f"{n}. {q.text}: {show_value(q, d.values.get(q.id))}")
+        if asked(d.questions, q, d.values):  # 조건: a question not asked is not on the card
+            lines.append(f"{n}. {q.text}: {show_value(q, d.values.get(q.id))}")
     if d.anonymous:
         lines.append("이름 없이 저장되어 제출한 뒤에는 고치거나 취소할 수 없어요.")
     lines.append("이대로 제출할까요? 고치려면 '수정', 그만두려면 '취소'.")

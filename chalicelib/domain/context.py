@@ -102,7 +102,14 @@ class Ctx:
         place (it changes a Session from :meth:`state`, which ``conversation.step`` writes back).
         """
         u = self.member
-        return dataclasses.replace(u, answered=dict(u.answered), managed=dict(u.managed), rate=list(u.rate))
+        return dataclasses.replace(
+            u,
+            answered=dict(u.answered),
+            managed=dict(u.managed),
+            viewing=dict(u.viewing),
+            rate=list(u.rate),
+            units=list(u.units),
+        )
 
     def state(self) -> Session:
         """A private copy of the speaker's session to change and return in an Outcome (read afresh from the

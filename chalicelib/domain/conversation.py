@@ -34,6 +34,7 @@ from chalicelib.domain import (
     roster_upkeep,
     shortcuts,
     submitting,
+    viewers,
     vocabulary,
     wizard,
 )
@@ -136,7 +137,8 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     u = ctx.member
     c, arg = vocabulary.match(text)
     if c is not None:
-        if u.role < c.role:
+        # a viewer (열람자) may read what they view; an admin of some units (소속 관리자) may see those units
+        if u.role < c.role and not (c.views and u.viewing) and not (c.units and u.scoped):
             return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first
@@ -159,7 +161,8 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     found = find_survey(text, pool)
     if found.survey is not None and found.survey.is_open(ctx.now):
         return answering.start(ctx, ref(found.survey, pool))
-    if after := vocabulary.trailing(text, u.role):  # '송년회 현황', 'BBQ 회식 신청 취소': the title, then the command
+    # '송년회 현황', 'BBQ 회식 신청 취소': the title, then the command
+    if after := vocabulary.trailing(text, u.role, bool(u.viewing)):
         return commands.run(ctx, after[0].word, after[1])
     said = shortcuts.not_open(ctx, text)
     if said is not None:
@@ -183,7 +186,7 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     u = ctx.member
     lines = [note] if note else []
     if help:
-        lines += vocabulary.help_lines(u.role)
+        lines += vocabulary.help_lines(u.role, bool(u.viewing))
     lines.append(f"{u.label()}님, 무엇을 할까요?")
     waiting = member_lists.pending(ctx)
     if waiting:
@@ -192,12 +195,18 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
     if drafts:
         lines.append("작성 중: " + ", ".join(d.title for d in drafts))
     # The next sensible step first: a draft to finish, else the survey due soonest.
-    shortcuts = [Quick(d.title, f"신청 {d.title}", extra={OPENS: d.survey_id}) for d in drafts[:2]]
+    shortcuts = [  # a draft of an answer entered for someone (대리 응답) resumes by its command
+        Quick(d.title, f"대리 응답 {d.title} {d.proxy['ref']}")
+        if d.proxy
+        else Quick(d.title, f"신청 {d.title}", extra={OPENS: d.survey_id})
+        for d in drafts[:2]
+    ]
     if not shortcuts and waiting:
         shortcuts = [Quick(waiting[0].title, f"신청 {waiting[0].title}", extra={OPENS: waiting[0].id})]
     if ctx.session.wizard is not None and u.is_admin:
         lines.append("만들던 신청서가 있어요: '신청 만들기'로 이어서.")
-    reply = Reply.say("\n".join(lines), quick=[*shortcuts, *main_quick(u)])
+    viewed = viewers.viewed_quick(u) if not u.is_admin else []  # a viewer (열람자): what they read, one tap away
+    reply = Reply.say("\n".join(lines), quick=[*shortcuts, *viewed, *main_quick(u)])
     if not paused:
         return Outcome(reply)
     session = ctx.state()

@@ -10,6 +10,7 @@ from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import (
     KST,
     Survey,
+    target_units,
 )
 from chalicelib.domain.particles import pp
 from chalicelib.domain.session import Flow
@@ -53,13 +54,14 @@ def copy_survey(ctx: Ctx, t: Target) -> Outcome:
     session.idle()
     session.flow = Flow.CREATING
     title, deadline = next_round(ctx, s)
+    units = list(ctx.member.units) if ctx.member.scoped else []  # an admin of some units: for those only
     form = Form(
         title=title,
         description=s.description,
         questions=copy.deepcopy(s.questions),
         deadline=deadline.isoformat() if deadline is not None else None,
         deadline_said=fmt_when(deadline, ctx.now) if deadline is not None else "",
-        target=s.target_unit,
+        target=s.target_unit if not units or set(target_units(s.target_unit)) <= set(units) else ",".join(units),
         cap=s.cap,
         auto_remind=list(s.auto_remind),
         copied=True,
@@ -67,6 +69,7 @@ def copy_survey(ctx: Ctx, t: Target) -> Outcome:
         mode=s.mode,
         keep_days=s.keep_days,
         keep_default=ctx.rules.keep_days,
+        units=units,
     )
     note = f"'{s.title}'{pp(s.title, '을(를)')} 복사했어요: 질문 {len(s.questions)}개와 대상, 정원을 그대로 가져왔어요."
     if title:

@@ -27,6 +27,7 @@ class ExportJob:
     master: bool = False
     ready: list[ReadyFile] = field(default_factory=list)  # files built in the background, to hand out now
     surveys: list[Survey] = field(default_factory=list)  # the surveys when the step read them already
+    units: list[str] = field(default_factory=list)  # an admin of some units: only these units' people ([]: all)
 
 
 @dataclass

@@ -20,9 +20,8 @@ ROLE_NAMES = {MEMBER: "일반 사용자", ADMIN: "관리자", SUPER: "슈퍼관�
 
 MAX_CAP = 100_000  # the most responses a survey, or takers an option, may be capped at
 
-# How many surveys a person's item remembers answering, and managing (admins): the most recent ones, so
-# the item (read and written by almost every message) stays small however many years pass. Older ones
-# are still found by title; open surveys are answered recently enough to be among them.
+# How many surveys a person's item remembers answering, and managing or viewing: the most recent ones, so the item
+# (read and written by almost every message) stays small. Older ones are still found by title.
 ANSWERED_KEPT = 50
 MANAGED_KEPT = 30
 
@@ -43,8 +42,7 @@ PARTICIPATION = "p#"  # the partition of a survey's participation records: "p#<s
 # may keep them shorter), then deleted; its admins are told WARN_DAYS before, and 보관 연장 doubles it once.
 KEEP_DAYS = 365
 WARN_DAYS = 7
-BACKUP_DAYS = 35  # backups keep what retention deleted this long at most: point-in-time recovery's 35 days, and the
-# daily backups' BackupRetentionDays, which the template holds to at most this
+BACKUP_DAYS = 35  # at most this long backups keep what retention deleted (point-in-time recovery, daily backups)
 
 
 def now_kst() -> datetime:
@@ -92,6 +90,9 @@ class User:
     answered: dict[str, int] = field(default_factory=dict)
     # Surveys I own or co-own (admins): survey id -> title and when. Super admins manage every survey anyway.
     managed: dict[str, Managed] = field(default_factory=dict)
+    # Surveys I may read as a viewer (열람자: 현황, 결과 보기, 다운로드 only): survey id -> title and when granted.
+    viewing: dict[str, Managed] = field(default_factory=dict)
+    units: list[str] = field(default_factory=list)  # 소속 관리자: an admin of these units only ([]: not limited)
     created_at: str = ""
     # Optimistic-lock version of the stored item; 0 means "not stored yet".
     version: int = 0
@@ -111,6 +112,11 @@ class User:
     def is_super(self) -> bool:
         return self.role >= SUPER
 
+    @property
+    def scoped(self) -> bool:
+        """An admin of some units only (소속 관리자): nothing outside them is theirs to see."""
+        return self.role == ADMIN and bool(self.units)
+
     def label(self) -> str:
         return f"{self.unit} {self.name}".strip()
 
@@ -125,9 +131,14 @@ class User:
         if len(self.answered) > ANSWERED_KEPT:
             newest = sorted(self.answered.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
             self.answered = dict(newest[:ANSWERED_KEPT])
-        if len(self.managed) > MANAGED_KEPT:
-            newest_managed = sorted(self.managed.items(), key=lambda kv: (kv[1].since, kv[0]), reverse=True)
-            self.managed = dict(newest_managed[:MANAGED_KEPT])
+        self.managed, self.viewing = _newest(self.managed), _newest(self.viewing)
+
+
+def _newest(kept: dict[str, Managed]) -> dict[str, Managed]:
+    """The MANAGED_KEPT most recently made, shared or granted surveys of ``kept``."""
+    if len(kept) <= MANAGED_KEPT:
+        return kept
+    return dict(sorted(kept.items(), key=lambda kv: (kv[1].since, kv[0]), reverse=True)[:MANAGED_KEPT])
 
 
 @dataclass
@@ -156,21 +167,13 @@ class Question:
     max: float | None = None
     unit: str = ""  # 숫자: the unit shown after the number (개, 명, 인분)
     format: str = ""  # 주관식: phone, digits, email or tpl:<pattern> (domain.kinds.text); "" = free text
+    when: list[str] = field(default_factory=list)  # 조건: [an earlier question's id, its options]; [] = always asked
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "text": self.text, "kind": self.kind, "required": self.required}
-        if self.options:
-            d["options"] = list(self.options)
-        if self.capacity:
-            d["capacity"] = dict(self.capacity)
-        if self.min is not None:
-            d["min"] = self.min
-        if self.max is not None:
-            d["max"] = self.max
-        if self.unit:
-            d["unit"] = self.unit
-        if self.format:
-            d["format"] = self.format
+        more: dict[str, Any] = {"options": list(self.options), "capacity": dict(self.capacity), "min": self.min}
+        more.update(max=self.max, unit=self.unit, format=self.format, when=list(self.when))
+        d.update({k: v for k, v in more.items() if v is not None and v not in ("", [], {})})  # 0 is kept
         return d
 
     @classmethod
@@ -186,6 +189,7 @@ class Question:
             max=_num_or_none(d.get("max")),
             unit=str(d.get("unit") or ""),
             format=str(d.get("format") or ""),
+            when=[str(x) for x in d.get("when") or []],
         )
 
 
@@ -248,6 +252,7 @@ class Survey:
     questions: list[Question]
     description: str = ""
     coadmins: list[str] = field(default_factory=list)
+    viewers: list[str] = field(default_factory=list)  # 열람자: may read 현황, 결과 보기 and 다운로드, nothing else
     deadline: datetime | None = None
     target_unit: str = ""  # "" = everyone
     cap: int | None = None  # max number of responses
@@ -377,6 +382,7 @@ class Answer:
     survey_title: str = ""
     version: int = 0
     batch: int | None = None  # kept without the person: the batch it is shown with (and its participation record)
+    entered_by: str = ""  # 대리 응답: the admin who entered it for the person ("" = the person themselves)
 
     @property
     def named(self) -> bool:

@@ -11,8 +11,10 @@ from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.survey_lookup import reads_only
 from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick, ref
+from chalicelib.domain.unit_admins import answers_in
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.writes import RecountAggregate
 
@@ -21,8 +23,8 @@ NAMES_PER_PAGE = 60
 
 def status(ctx: Ctx, t: Target) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    s, pool = t.survey, t.pool
-    counts, answers, build = seen_by_admin(ctx.db, s)  # of a survey kept without names: full batches only
+    s, counts, answers, build = _seen(ctx, t)  # of a survey kept without names: full batches only
+    pool = t.pool
     people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
     s = as_shown(s, answers or [])
@@ -42,6 +44,11 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     body = "\n".join(head + tally.by_question(s, counts))
     units = "" if s.anonymous else "\n".join(tally.by_unit(s, counts))
     r = ref(s, pool)
+    if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
+        return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
+    if t.units is not None and not s.managed_by(ctx.member):  # an admin of some units: what they may do with it
+        reads = [Quick(w, f"{w} {r}") for w in ("미응답", "결과 보기", "다운로드", "알림")]
+        return Outcome(Reply.say(body, units, quick=[*reads, "메뉴"]))
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         Quick("미응답", f"미응답 {r}"),
@@ -53,6 +60,20 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         "메뉴",
     ]
     return Outcome(Reply.say(body, units, quick=quick), writes=[build] if build else [])
+
+
+def _seen(ctx: Ctx, t: Target) -> tuple[Survey, aggregates.Counts, list[Answer] | None, RecountAggregate | None]:
+    """The survey as the speaker sees it, its counters, the answers when they were read, and the recount that builds
+    its aggregate when one is due (see :func:`seen_by_admin`). An admin of some units sees their units' people's
+    answers only, counted from those answers (the aggregate counts everyone)."""
+    if t.units is None:
+        return (t.survey, *seen_by_admin(ctx.db, t.survey))
+    s, answers = answers_in(ctx.db, t.survey, shown(t.survey, ctx.db.list_answers(t.survey.id)))
+    return s, aggregates.recount(s, answers), answers, None
+
+
+def _viewer_quick(r: str) -> list[QuickLike]:
+    return [*(Quick(w, f"{w} {r}") for w in ("현황", "결과 보기", "다운로드")), "메뉴"]
 
 
 def missing(ctx: Ctx, t: Target) -> Outcome:
@@ -101,6 +122,8 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
             lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
     if len(named) > start + NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
+    if s.managed_by(ctx.member) and s.is_open(ctx.now):  # someone who cannot answer in chat: their answer, entered
+        quick.append(Quick("대리 응답", f"대리 응답 {r}"))
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 
@@ -133,14 +156,14 @@ def download(ctx: Ctx, t: Target) -> Outcome:
     return Outcome(
         Reply.say("파일을 만들고 있어요."),
         writes=[ctx.audit("download", s.id, s.title)],
-        effects=[ExportJob([s.id], surveys=[s])],
+        effects=[ExportJob([s.id], surveys=[s], units=t.units or [])],
     )
 
 
 def results_page(ctx: Ctx, t: Target) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    s, pool = t.survey, t.pool
-    counts, answers, build = seen_by_admin(ctx.db, s)
+    s, counts, answers, build = _seen(ctx, t)
+    pool = t.pool
     people = audience(ctx.db, s, answers)
     s = as_shown(s, answers or [])
     silent: list[Person] = []
@@ -152,6 +175,8 @@ def results_page(ctx: Ctx, t: Target) -> Outcome:
     page = results.gather_counted(s, counts, people.target, silent, waiting, ctx.now, people.answered_here)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
+    if reads_only(s, ctx.member):
+        quick = _viewer_quick(r)
     return Outcome(
         Reply.say(f"{s.title} 결과", quick=quick),
         writes=[ctx.audit("report", s.id, s.title), *([build] if build else [])],

@@ -25,6 +25,7 @@ from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
 from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick
+from chalicelib.domain.unit_admins import scope, units_of
 from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.writes import MarkReminded, Write
 
@@ -93,8 +94,13 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 알림: record it (once per interval, conditionally) and hand the sending to the service."""
     u = ctx.member
     s = ctx.db.get_survey(sid)
-    if s is None or not u.is_admin or not s.managed_by(u):
+    if s is None or not u.is_admin or not (s.managed_by(u) or units_of(u, s)):
         return Outcome(Reply.say("알림을 보낼 수 없는 신청이에요.", quick=main_quick(u)), session=session)
+    seen = scope(ctx, "알림", s)  # an admin of some units reminds their units' people only
+    if isinstance(seen, Outcome):
+        seen.session = session
+        return seen
+    s = seen[0]
     if not s.is_open(ctx.now):
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되었어요.", quick=main_quick(u)), session=session

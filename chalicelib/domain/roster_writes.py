@@ -134,6 +134,16 @@ class NoteEntryFailure:
 
 
 @dataclass(eq=False)
+class SetEntryPerson:
+    """Give a roster entry nobody has registered as yet the key its person's answers are kept under (대리 응답), so
+    whoever registers as them later finds those answers theirs. Condition: the entry exists and its person is this
+    one or none yet."""
+
+    entry: str
+    person: str
+
+
+@dataclass(eq=False)
 class LiftEntryLock:
     """A super admin lets an entry be claimed again before its cool-down ends (its strain starts afresh).
     Condition: the entry exists."""

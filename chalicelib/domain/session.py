@@ -71,6 +71,9 @@ class Draft:
     started_at: str = ""
     anonymous: bool = False  # kept without the person (익명, 참여만 확인): cannot be changed once submitted
     picking: list[str] | None = None  # 복수선택 being tapped: the options picked so far (None: not begun)
+    # 대리 응답: whose answer an admin is entering (person, name, unit, label, key: their Kakao key or "", entry: the
+    # roster entry to give the person key, or ""); {} = the speaker's own answer
+    proxy: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, s: Survey, now_iso: str, values: dict[str, Any] | None = None, version: int = 0) -> Draft:
@@ -106,6 +109,8 @@ class Draft:
             d["anon"] = True
         if self.picking is not None:
             d["pick"] = list(self.picking)
+        if self.proxy:
+            d["for"] = dict(self.proxy)
         return d
 
     @classmethod
@@ -125,6 +130,7 @@ class Draft:
             started_at=str(d.get("at", "")),
             anonymous=bool(d.get("anon")),
             picking=[str(o) for o in d["pick"]] if isinstance(d.get("pick"), list) else None,
+            proxy={str(k): str(v) for k, v in (d.get("for") or {}).items()},
         )
 
 

@@ -17,7 +17,7 @@ from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import SCHEDULED
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.survey_lookup import managed_pool
+from chalicelib.domain.survey_lookup import pool_for
 from chalicelib.domain.titles import PAGE, main_quick, ref
 from chalicelib.domain.when import fmt_deadline
 
@@ -105,7 +105,7 @@ def offer_surveys(ctx: Ctx, word: str) -> Outcome:
         done = ctx.answered()
         pool = sorted((s for s in open_now.values() if s.id in done), key=lambda s: -u.answered.get(s.id, 0))
     else:
-        pool = list(reversed(managed_pool(ctx)))  # most recent first
+        pool = list(reversed(pool_for(ctx, word)))  # most recent first
         if open_only is not None:
             pool = [s for s in pool if (s.id in open_now) == open_only]
     if not pool:

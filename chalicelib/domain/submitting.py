@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import aggregates, survey_lookup
+from chalicelib.domain import aggregates, proxy, survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
+from chalicelib.domain.conditions import asked, unasked
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import DeferAnswer, Effect
 from chalicelib.domain.kinds import is_blank, option_deltas
@@ -29,7 +30,8 @@ from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     """제출: one transaction of answer + counters + user (see domain.writes for the conditions)."""
     sid = d.survey_id
-    s, existing = ctx.survey_and_answer(sid)
+    # 대리 응답: the answer is the person's, not the admin's who enters it
+    s, existing = ctx.db.get_survey_and_answer(sid, d.proxy["person"]) if d.proxy else ctx.survey_and_answer(sid)
     u = ctx.me()
     if s is None:
         return _dropped(session, d, u, "이 신청은 삭제되었어요. 작성하던 답은 지웠어요.")
@@ -73,6 +75,9 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         count.seen_count = s.response_count
         writes.append(ListSurvey(dataclasses.replace(s.info(), full=True)))
     drop_draft(session, sid)
+    if d.proxy:
+        told, more = proxy.submitted(ctx, d, s, edited=existing is not None)
+        return Outcome(told, user=u, session=session, writes=[*writes, *more])
     return Outcome(
         _submitted(ctx, s, u, edited=existing is not None), user=u, session=session, writes=writes, effects=later
     )
@@ -89,12 +94,20 @@ def _refusal(ctx: Ctx, session: Session, d: Draft, s: Survey, existing: Answer |
     u = ctx.me()
     if not s.is_open(ctx.now):
         return _dropped(session, d, u, f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 제출할 수 없어요.")
-    missing = [n for n, q in enumerate(d.questions, 1) if q.required and is_blank(d.values.get(q.id))]
+    unasked(d.questions, d.values)  # 조건: what an answer no longer asks is not kept
+    missing = [
+        n
+        for n, q in enumerate(d.questions, 1)
+        if q.required and is_blank(d.values.get(q.id)) and asked(d.questions, q, d.values)
+    ]
     if missing:
         reopen(d, missing[0] - 1)
         return Outcome(ask(ctx, d, f"{missing[0]}번은 꼭 답해야 해요."), session=session)
     ver = d.answer_version
     mine: list[QuickLike] = ["내 신청", "메뉴"]
+    if ver == 0 and existing is not None and d.proxy:
+        said = f"'{s.title}'에는 그사이 {d.proxy['label']}님의 답이 들어왔어요. '현황'에서 확인하세요."
+        return _dropped(session, d, u, said)
     if ver == 0 and existing is not None:
         u.answered.setdefault(s.id, 0)
         return _dropped(session, d, u, f"'{s.title}'에는 이미 제출한 답이 있어요. '내 신청'에서 확인하세요.", mine)
@@ -114,12 +127,14 @@ def _answer(ctx: Ctx, d: Draft, s: Survey, existing: Answer | None) -> Answer:
     """The answer as it will be stored (an edit keeps when it was first submitted)."""
     u = ctx.me()
     now_iso = ctx.now.isoformat()
+    p = d.proxy  # 대리 응답: the person's answer, entered by the speaker
     return Answer(
         survey_id=s.id,
-        user_key=u.person_key,  # the person's, whatever phone they answer from
+        user_key=p["person"] if p else u.person_key,  # the person's, whatever phone they answer from
         values=dict(d.values),
-        name=u.name,
-        unit=u.unit,
+        name=p["name"] if p else u.name,
+        unit=p["unit"] if p else u.unit,
+        entered_by=u.label() if p else "",
         submitted_at=existing.submitted_at if existing else now_iso,
         updated_at=now_iso if existing else "",
         survey_title=s.title,

@@ -14,7 +14,12 @@ from collections.abc import Sequence
 
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
+from chalicelib.domain.particles import pp
+from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.titles import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
+from chalicelib.domain.unit_admins import refused as unit_refused
+from chalicelib.domain.unit_admins import units_of
+from chalicelib.domain.vocabulary import UNIT_WORDS, VIEWS
 
 
 def listed_for(ctx: Ctx, with_full: bool = False) -> list[SurveyInfo]:
@@ -63,28 +68,65 @@ def managed_pool(ctx: Ctx) -> list[SurveyInfo]:
     return [SurveyInfo(sid, m.title, owner=u.key) for sid, m in ordered]
 
 
-def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
-    """The whole survey an admin manages that ``arg`` names (and the pool it was found in), or the reply to
-    give instead: a choice, not found, or a refusal (audited) for someone else's survey."""
+def reads_only(s: Survey, u: User) -> bool:
+    """``u`` is a read-only viewer (열람자) of ``s``, not one of its admins."""
+    return u.key in s.viewers and not s.managed_by(u)
+
+
+def viewed_pool(ctx: Ctx) -> list[SurveyInfo]:
+    """The surveys the speaker may read as a viewer (열람자), as their item remembers them."""
     u = ctx.member
-    pool = managed_pool(ctx)
+    ordered = sorted(u.viewing.items(), key=lambda kv: (kv[1].since, kv[0]))
+    return [SurveyInfo(sid, m.title) for sid, m in ordered if sid not in u.managed]
+
+
+def readable_pool(ctx: Ctx) -> list[SurveyInfo]:
+    """What a command that only reads (현황, 결과 보기, 다운로드) may be about: surveys I manage, then those I view."""
+    return _merged(managed_pool(ctx), viewed_pool(ctx))
+
+
+def pool_for(ctx: Ctx, cmd: str) -> list[SurveyInfo]:
+    """Where ``cmd`` looks for its survey: the surveys I manage; for reading, those I view; for an admin of some units,
+    the open surveys for their units (in the listing; closed ones are found by title)."""
+    u = ctx.member
+    pool = readable_pool(ctx) if cmd in VIEWS else managed_pool(ctx)
+    if cmd in UNIT_WORDS and u.scoped:
+        pool = _merged(pool, [s for s in ctx.listed() if units_of(u, s)])
+    return pool
+
+
+def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] | Outcome:
+    """The whole survey an admin manages (or, for a command that only reads, views) that ``arg`` names (and the pool
+    it was found in), or the reply to give instead: a choice, not found, or a refusal (audited) for someone else's
+    survey; a viewer is told what they may do with the one they view."""
+    u = ctx.member
+    views, by_unit = cmd in VIEWS, cmd in UNIT_WORDS and u.scoped
+
+    def allowed(s: Survey | SurveyInfo) -> bool:
+        if s.managed_by(u) or (by_unit and units_of(u, s)):
+            return True
+        return views and isinstance(s, Survey) and u.key in s.viewers
+
+    pool = pool_for(ctx, cmd)
     title, sid = split_ref(arg)
     none_hint = "'내 신청서'에서 골라 주세요."
     found = find_survey(arg, pool)
     if found.survey is None and sid:
         s = ctx.db.get_survey(sid)
         if s is not None:
-            return (s, pool) if s.managed_by(u) else _refused(ctx, s.id, cmd, arg, pool, none_hint)
+            return (s, pool) if allowed(s) else _refused(ctx, s, cmd, arg, pool, none_hint)
     if found.survey is not None:
         s = ctx.db.get_survey(found.survey.id)
-        if s is not None and s.managed_by(u):
+        if s is not None and allowed(s):
             return s, pool
         me = ctx.me()  # deleted (or no longer shared): it leaves the admin's list
         forget_managed(me, found.survey.id)
         return Outcome(choose_reply(cmd, arg, Found(), pool, none_hint, ctx.now), user=me)
     # Not a title the item remembers (made or shared long ago, or someone else's): exactly that title?
     titled = ctx.db.surveys_titled(title) if title else []
-    mine = [s for s in titled if s.managed_by(u)]
+    mine = [s for s in titled if allowed(s)]
+    if views and not mine and titled:  # the titles index does not hold viewers: read the few of that title
+        mine = [s.info() for s in ctx.db.get_surveys([s.id for s in titled[:TITLED_READ]]) if allowed(s)]
     if len(mine) == 1:
         s = ctx.db.get_survey(mine[0].id)
         if s is not None:
@@ -96,21 +138,43 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
         shown = [s.info() for s in ctx.db.get_surveys([c.id for c in found.choices])]
         return Outcome(choose_reply(cmd, arg, Found(choices=shown), pool, none_hint, ctx.now))
     if titled:  # someone else's survey by exact title: audited, and told as if there were none
-        return _refused(ctx, titled[0].id, cmd, arg, pool, none_hint)
+        s = ctx.db.get_survey(titled[0].id) if u.viewing.keys() & {t.id for t in titled} else None
+        return _refused(ctx, s or titled[0], cmd, arg, pool, none_hint)
     return Outcome(choose_reply(cmd, arg, found, pool, none_hint, ctx.now))
 
 
+TITLED_READ = 5  # surveys of one title read whole to find a viewer's (titles are unique: one, nearly always)
+
+
 def forget_managed(u: User, survey_id: str) -> None:
-    """A survey gone (deleted) leaves the admin's own list."""
+    """A survey gone (deleted) leaves the admin's own list, and a viewer's."""
     u.managed.pop(survey_id, None)
+    u.viewing.pop(survey_id, None)
 
 
-def _refused(ctx: Ctx, survey_id: str, cmd: str, arg: str, pool: list[SurveyInfo], hint: str) -> Outcome:
+def _refused(ctx: Ctx, s: Survey | SurveyInfo, cmd: str, arg: str, pool: list[SurveyInfo], hint: str) -> Outcome:
     """Someone else's survey: the reply is the one for a title that does not exist (asking does not tell that it
-    does), and the attempt is audited."""
+    does), and the attempt is audited. A viewer of it is told what they may do instead."""
+    if isinstance(s, Survey) and ctx.member.key in s.viewers:
+        return viewer_refused(ctx, s.id, s.title, cmd)
+    if units_of(ctx.member, s):  # a survey of their units that someone else manages: they know of it
+        return unit_refused(ctx, s, cmd)
     title, _ = split_ref(arg)
     reply = choose_reply(cmd, title or arg, Found(), pool, hint, ctx.now)
-    return Outcome(reply, writes=[ctx.audit("denied", survey_id, cmd)])
+    return Outcome(reply, writes=[ctx.audit("denied", s.id, cmd)])
+
+
+def viewer_refused(ctx: Ctx, sid: str, title: str, cmd: str) -> Outcome:
+    """A viewer (열람자) asking for more than reading: what they may do instead, one tap each (audited)."""
+    r = f"{title}#{sid}"
+    return Outcome(
+        Reply.say(
+            f"'{title}'{pp(title, '은(는)')} 열람만 할 수 있어요. {cmd}{pp(cmd, '은(는)')} 신청서 관리자에게 "
+            "부탁해 주세요. 볼 수 있는 것: 현황 · 결과 보기 · 다운로드.",
+            quick=[*(Quick(w, f"{w} {r}") for w in ("현황", "결과 보기", "다운로드")), "메뉴"],
+        ),
+        writes=[ctx.audit("denied", sid, cmd)],
+    )
 
 
 def _merged(pool: Sequence[SurveyInfo], more: Sequence[SurveyInfo]) -> list[SurveyInfo]:

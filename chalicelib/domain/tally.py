@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chalicelib.domain import aggregates
+from chalicelib.domain import aggregates, conditions
 from chalicelib.domain.kinds import Figures, kind_of
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.numerals import fmt_number
@@ -26,6 +26,7 @@ class QuestionTally:
     number: int  # 1, 2, ... as the form numbers it
     question: Question
     figures: Figures
+    asked: int | None = None  # 조건: how many of the answers were asked it (None: everyone was)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ def questions(s: Survey, answers: Sequence[Answer]) -> list[QuestionTally]:
 
 
 def questions_of(s: Survey, counts: Mapping[str, float]) -> list[QuestionTally]:
-    """Each question's figures, as its kind reckons them from the survey's counters (domain.aggregates)."""
+    """Each question's figures, as its kind reckons them from the survey's counters (domain.aggregates); a question
+    asked only after a given answer (조건) with how many were asked it."""
     return [
-        QuestionTally(n, q, kind_of(q).figures(q, aggregates.counted(s, q, counts), s))
+        QuestionTally(n, q, kind_of(q).figures(q, aggregates.counted(s, q, counts), s), aggregates.asked(s, q, counts))
         for n, q in enumerate(s.questions, 1)
     ]
 
@@ -74,6 +76,8 @@ def by_question(s: Survey, counts: Mapping[str, float]) -> list[str]:
     lines: list[str] = []
     for t in questions_of(s, counts):
         first, *more = kind_of(t.question).tally(t.question, t.figures)
+        if t.asked is not None:
+            first += f" · {conditions.label(s.questions, t.question)}만, 물은 사람 {t.asked}명"
         lines.append(f"{t.number}. {t.question.text}: {first}")
         lines += more
     return lines

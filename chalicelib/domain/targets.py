@@ -19,8 +19,9 @@ from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import parse_rule
 from chalicelib.domain.reply import Quick, Reply, offered
 from chalicelib.domain.retention import purged_reply
-from chalicelib.domain.survey_lookup import for_admin
-from chalicelib.domain.titles import ref, split_page
+from chalicelib.domain.survey_lookup import for_admin, managed_pool
+from chalicelib.domain.titles import exact_matches, ref, split_page
+from chalicelib.domain.unit_admins import scope
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Target:
     pool: list[SurveyInfo] = field(default_factory=list)
     rest: str = ""  # a page (미응답), a name (공동관리자), a rule (반복)
     when: datetime | None = None  # a moment (연장, 예약); None with a moment finder: '없음'
+    units: list[str] | None = None  # an admin of some units: the survey is narrowed to these (None: seen whole)
 
     @property
     def ref(self) -> str:
@@ -44,7 +46,12 @@ Finder = Callable[[Ctx, str, str], "Target | Outcome"]  # (ctx, command word, ar
 def survey(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
     """The argument is the title."""
     found = for_admin(ctx, cmd, arg)
-    return found if isinstance(found, Outcome) else Target(*found)
+    if isinstance(found, Outcome):
+        return found
+    seen = scope(ctx, cmd, found[0])  # an admin of some units sees their units' part of it
+    if isinstance(seen, Outcome):
+        return seen
+    return Target(seen[0], found[1], units=seen[1])
 
 
 def with_answers(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
@@ -68,10 +75,15 @@ def paged(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
 
 
 def then_name(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
-    """'<제목> <이름>': the last word is the name (``rest``; "" when only a title was given)."""
+    """'<제목> <이름>': the last word is the name (``rest``; "" when only a title was given, even one of several
+    words); '<제목> <소속> <이름>' when the title without the last two words is exactly one of my surveys."""
     title, _, name = arg.rpartition(" ")
-    if not title or not name:
+    pool = managed_pool(ctx)
+    if not title or not name or exact_matches(arg, pool):
         return survey(ctx, cmd, arg)
+    shorter, _, unit = title.rpartition(" ")
+    if shorter and unit and not exact_matches(title, pool) and exact_matches(shorter, pool):
+        title, name = shorter, f"{unit} {name}"
     found = survey(ctx, cmd, title)
     if isinstance(found, Target):
         found.rest = name

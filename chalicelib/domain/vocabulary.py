@@ -23,6 +23,8 @@ class Word:
     needs_title: bool = False  # without an argument: ask for the survey's title
     alone: bool = False  # the word alone, never with an argument (탈퇴, 파일 받기)
     glued: bool = False  # may be typed without the space ("등록홍길동")
+    views: bool = False  # only reads a survey: a viewer of it (열람자) may use it whatever their role
+    units: bool = False  # an admin of some units (소속 관리자) may use it for those units' people, whatever its role
 
 
 # In the order 도움말 lists them; a message takes the longest word it starts with.
@@ -37,8 +39,8 @@ WORDS: list[Word] = [
     Word("파일 받기", alone=True),
     Word("신청 만들기", "신청 만들기", ADMIN, "create"),
     Word("내 신청서", "내 신청서", ADMIN, "my_surveys"),
-    Word("현황", "현황 <제목>", ADMIN, "status", needs_title=True),
-    Word("미응답", "미응답 <제목>", ADMIN, "missing", needs_title=True),
+    Word("현황", "현황 <제목>", ADMIN, "status", needs_title=True, views=True, units=True),
+    Word("미응답", "미응답 <제목>", ADMIN, "missing", needs_title=True, units=True),
     Word("마감", "마감 <제목>", ADMIN, "close", needs_title=True),
     Word("재개", "재개 <제목>", ADMIN, "reopen", needs_title=True),
     Word("연장", "연장 <제목> <언제>", ADMIN, "extend", needs_title=True),
@@ -48,15 +50,18 @@ WORDS: list[Word] = [
     Word("반복 중지", "반복 중지 <제목>", ADMIN, "repeat_stop", needs_title=True),
     Word("보관 연장", "보관 연장 <제목>", ADMIN, "keep_longer", needs_title=True),
     Word("삭제", "삭제 <제목>", ADMIN, "delete", needs_title=True),
-    Word("알림", "알림 <제목>", ADMIN, "remind", needs_title=True),
-    Word("다운로드", "다운로드 <제목>", ADMIN, "download", needs_title=True),
-    Word("결과 보기", "결과 보기 <제목>", ADMIN, "report", needs_title=True),
+    Word("알림", "알림 <제목>", ADMIN, "remind", needs_title=True, units=True),
+    Word("다운로드", "다운로드 <제목>", ADMIN, "download", needs_title=True, views=True, units=True),
+    Word("결과 보기", "결과 보기 <제목>", ADMIN, "report", needs_title=True, views=True, units=True),
     Word("공동관리자", "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
+    Word("열람자", "열람자 <제목> <이름>", ADMIN, "add_viewer", needs_title=True),
+    Word("대리 응답", "대리 응답 <제목> <이름>", ADMIN, "proxy_answer", needs_title=True),
     Word("관리자 등록", "관리자 등록 <이름>", SUPER, "grant_admin"),
     Word("관리자 해제", "관리자 해제 <이름>", SUPER, "revoke_admin"),
     Word("관리자 목록", "관리자 목록", SUPER, "list_admins"),
+    Word("소속 관리자", "소속 관리자 <소속> <이름>", SUPER, "grant_unit_admin"),
     Word("마스터키", "마스터키", SUPER, "master_key"),
-    Word("명단", "명단 · 명단 <소속>", SUPER, "roster"),
+    Word("명단", "명단 · 명단 <소속>", SUPER, "roster", units=True),
     Word("명단 밖", "명단 밖", SUPER, "roster_loose"),
     Word("명단 올리기", "명단 올리기", SUPER, "roster_upload", alone=True),
     Word("명단 반영", "명단 반영", SUPER, "roster_load"),
@@ -67,6 +72,8 @@ WORDS: list[Word] = [
     Word("잠금 해제", "잠금 해제 <소속> <이름>", SUPER, "roster_unlock"),
 ]
 _LONGEST_FIRST = sorted(WORDS, key=lambda c: -len(c.word))
+VIEWS = {c.word for c in WORDS if c.views}  # what a viewer (열람자) may do with the survey they view
+UNIT_WORDS = {c.word for c in WORDS if c.units and c.needs_title}  # what an admin of some units may do with others'
 
 # Words that work in every state, and words of the flows (answering, the review card, a confirmation).
 MENU_WORDS = {"메뉴", "도움말", "처음", "시작", "홈", "menu", "help", "?"}
@@ -98,11 +105,11 @@ def match(text: str) -> tuple[Word | None, str]:
     return None, ""
 
 
-def trailing(text: str, role: int) -> tuple[Word, str] | None:
+def trailing(text: str, role: int, viewer: bool = False) -> tuple[Word, str] | None:
     """A command typed after its title ('송년회 현황', 'BBQ 회식 신청 취소'): the command (one this role may use,
-    about a survey) and the title; None otherwise."""
+    about a survey; a viewer's reading commands too) and the title; None otherwise."""
     for c in _LONGEST_FIRST:
-        if c.role > role or not (c.needs_title or c.word == "신청"):
+        if (c.role > role and not (viewer and c.views)) or not (c.needs_title or c.word == "신청"):
             continue
         if text.endswith(" " + c.word):
             title = text[: -len(c.word)].strip()
@@ -134,13 +141,15 @@ def word_of(text: str) -> str:
     return text if text in MENU_WORDS or text in FLOW_WORDS else "(text)"
 
 
-def help_lines(role: int) -> list[str]:
-    """도움말: the commands this role may use, a line per role."""
+def help_lines(role: int, viewer: bool = False) -> list[str]:
+    """도움말: the commands this role may use, a line per role (and a viewer's reading commands)."""
 
     def listed(r: int) -> str:
         return " · ".join(c.usage for c in WORDS if c.role == r and c.usage)
 
     lines = [f"명령어: {listed(MEMBER)}\n답하는 중에는 이전 · 건너뛰기 · 취소, 끝에서 제출 · 수정."]
+    if viewer and role < ADMIN:
+        lines.append("열람자: " + " · ".join(c.usage for c in WORDS if c.views))
     lines += [f"{ROLE_TITLES[r]}: {listed(r)}" for r in (ADMIN, SUPER) if role >= r]
     return lines
 

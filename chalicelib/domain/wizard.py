@@ -15,6 +15,7 @@ import copy
 import secrets
 from datetime import datetime
 
+from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import KINDS, kind_of, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
@@ -130,8 +131,10 @@ STEPS: dict[str, Step] = {
         lambda f: "preview" if f.copied else "target",
     ),
     "target": Step(
-        lambda f, now: Ask(
-            ["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"]
+        lambda f, now: (
+            Ask(["대상 소속을 입력해 주세요 (예: 2중대, 여럿이면 1중대, 2중대). 모두에게 받으려면 '전체'."], ["전체"])
+            if not f.units
+            else Ask([f"대상 소속을 골라 주세요. 맡은 소속: {', '.join(f.units)} (여럿이면 쉼표로)."], [*f.units[:9]])
         ),
         take_target,
         lambda f: "cap",
@@ -180,7 +183,8 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     if session.wizard is not None and arg != "새로":
         note = "만들던 신청서를 이어서 해요. 처음부터 하려면 '신청 만들기 새로'."
     else:
-        session.wizard = WizardState(FIRST, Form(keep_default=ctx.rules.keep_days))
+        units = list(ctx.member.units) if ctx.member.scoped else []  # an admin of some units: for those only
+        session.wizard = WizardState(FIRST, Form(keep_default=ctx.rules.keep_days, units=units))
         note = "새 신청서를 만들어요. 언제든 '이전'으로 돌아가고 '취소'로 그만둘 수 있어요."
     return Outcome(prompt(session.wizard, ctx.now, note), session=session)
 
@@ -220,12 +224,17 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         return Outcome(prompt(w, ctx.now), session=session)
     step = STEPS[w.step]
     before = Snapshot.of(w.step, w.form)
-    if w.step == "preview" and (dropped := drop_question(w.form, text)):
-        return Outcome(prompt(w, ctx.now, dropped), session=session)
+    if w.step == "preview" and (dropped := drop_question(w.form, text) or conditions.take(w.form.questions, text)):
+        return Outcome(prompt(w, ctx.now, dropped), session=session)  # a question dropped, or a 조건 set or refused
     why = step.take(ctx, w.form, text)
     if why:
         return Outcome(prompt(w, ctx.now, why))  # nothing taken: the session is not stored
+    edited = w.form.editing
     following = _back_to_preview(w.step, w.form, step.next(w.form))
+    if following == "preview" and edited and w.step != "preview" and conditions.chips_for(w.form.questions, edited):
+        # a question changed from the preview: its possible conditions, one tap away
+        w.history, w.step = ([*w.history, before])[-HISTORY:], following
+        return Outcome(prompt(w, ctx.now, conditions.offer(w.form.questions, edited, 3)), session=session)
     if following == OPEN_IT:
         if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
             w.history = ([*w.history, before])[-HISTORY:]

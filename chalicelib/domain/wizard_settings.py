@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import (
@@ -57,7 +58,11 @@ def take_remind(ctx: Ctx, form: Form, text: str) -> str | None:
 
 
 def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
-    """'전체', one unit, or several joined by commas. With a roster, each must be one of its units."""
+    """'전체', one unit, or several joined by commas. With a roster, each must be one of its units; made by an admin of
+    some units, one of theirs."""
+    mine = f"소속 관리자는 맡은 소속({', '.join(form.units)})만 대상으로 할 수 있어요."
+    if form.units and text in ("전체", "모두"):
+        return f"{mine} 예: {form.units[0]}"
     if text in ("전체", "모두"):
         form.target = ""
         return None
@@ -80,6 +85,8 @@ def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
             part = unit
         if part not in chosen:
             chosen.append(part)
+    if outside := [c for c in chosen if form.units and c not in form.units]:
+        return f"'{', '.join(outside)}'{pp(outside[-1], '은(는)')} 맡은 소속이 아니에요. {mine}"
     form.target = ",".join(chosen)
     return None
 
@@ -254,7 +261,7 @@ def _what_to_change(form: Form) -> Reason:
     n = len(form.questions)
     return Reason(
         f"무엇을 고칠까요? 질문은 번호로(1~{n}번, 예: 수정 2), 또는 제목 · 설명 · 마감 · 대상 · 최대 응답. "
-        "질문을 더하려면 '질문 추가', 빼려면 '질문 빼기 2'.",
+        "질문을 더하려면 '질문 추가', 빼려면 '질문 빼기 2'. 앞의 답에 따라서만 물으려면 '조건 2 1번 불참'.",
         _change_chips(form),
     )
 
@@ -296,7 +303,10 @@ def preview_text(form: Form, now: datetime) -> str:
     if form.description:
         lines.append(form.description)
     for n, q in enumerate(form.questions, 1):
-        lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'})")
+        when = f" · {said}" if (said := conditions.label(form.questions, q)) else ""
+        if q.when and not said:  # its question was taken out or changed: asked of everyone until set again
+            when = f" · ⚠ 조건이 맞지 않아 모두에게 물어요 ('조건 {n}'으로 다시 정해요)"
+        lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'}){when}")
     lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None, now)}")
     if form.auto_remind:
         lines.append("자동 알림: " + ", ".join(f"마감 {h}시간 전" for h in form.auto_remind))

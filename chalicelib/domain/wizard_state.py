@@ -62,6 +62,7 @@ class Form:
     editing: int = 0  # the number of the question being changed from the preview (0: none, or one being added)
     keep_days: int = 0  # days answers are kept after closing; 0 = the organisation's default
     keep_default: int = 0  # that default, as it was when the wizard began (0: not known, KEEP_DAYS)
+    units: list[str] = field(default_factory=list)  # made by an admin of these units only: its target is among them
 
     def to_dict(self, with_questions: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -103,6 +104,8 @@ class Form:
             d["keep"] = self.keep_days
         if self.keep_default:
             d["keep_default"] = self.keep_default
+        if self.units:
+            d["units"] = list(self.units)
         return d
 
     @classmethod
@@ -130,6 +133,7 @@ class Form:
             editing=int(d.get("edit") or 0),
             keep_days=int(d.get("keep") or 0),
             keep_default=int(d.get("keep_default") or 0),
+            units=[str(x) for x in d.get("units") or []],
         )
 
 

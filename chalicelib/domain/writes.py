@@ -27,6 +27,7 @@ from chalicelib.domain.roster_writes import (
     PutRosterEntry,
     ReleaseRoster,
     RetireRosterEntry,
+    SetEntryPerson,
     SetRosterUnits,
     SetUserRoster,
     TakeRemovals,
@@ -230,6 +231,14 @@ class AddCoadmin:
 
 
 @dataclass(eq=False)
+class AddViewer:
+    """Add a read-only viewer (열람자). Condition: the survey exists."""
+
+    survey_id: str
+    user_key: str
+
+
+@dataclass(eq=False)
 class DeleteSurvey:
     """Delete a survey with all its answers and exports; it leaves the listing with the survey item.
 
@@ -279,6 +288,7 @@ Write = (
     | ListSurvey
     | UnlistSurvey
     | AddCoadmin
+    | AddViewer
     | DeleteSurvey
     | Audit
     | PutRosterEntry
@@ -294,6 +304,7 @@ Write = (
     | NoteRegistrationFailure
     | NoteEntryFailure
     | LiftEntryLock
+    | SetEntryPerson
     | MarkReminded
     | MarkAutoReminded
     | SetRepeat

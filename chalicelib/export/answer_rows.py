@@ -15,7 +15,8 @@ from chalicelib.domain.marks import person_mark
 from chalicelib.domain.model import KST, Answer, Question, Survey
 
 FIXED_HEADER: tuple[str, ...] = ("제출 시각", "이름", "소속", "회원번호")
-EDITED_HEADER = "수정 시각"  # last column, after the questions
+EDITED_HEADER = "수정 시각"  # after the questions
+ENTERED_HEADER = "입력"  # last, when an admin entered any answer for someone (대리 응답): 본인 or 대리(<admin>)
 
 _KST_OFFSET = KST.utcoffset(None)
 _NOT_MADE = object()
@@ -29,7 +30,8 @@ def survey_rows(
     Columns: 제출 시각, 이름, 소속, 회원번호 (the person's mark as 명단 and 미응답 show it: ``marks`` by person
     key, else one made from the key, so two answers of same-named people never look the same), one column
     per question (its text; repeated or
-    blank texts are made unique), then 수정 시각 (empty when never edited). A survey kept without names
+    blank texts are made unique), then 수정 시각 (empty when never edited), and when an admin entered any answer for
+    someone (대리 응답) 입력: 본인, or 대리(the admin's name). A survey kept without names
     (익명, 참여만 확인) has the question columns only, in the order the answers are kept.
     Each answer becomes the cell its question's kind makes (``domain.kinds``):
     numbers stay numbers, days are :class:`datetime.date`, multi-select lists are
@@ -40,6 +42,9 @@ def survey_rows(
     unnamed = survey.anonymous  # 익명, 참여만 확인: no time, name, unit or number of anyone; the table's order
     header = ([] if unnamed else list(FIXED_HEADER)) + _question_headers(survey.questions)
     header += [] if unnamed else [EDITED_HEADER]
+    answers = list(answers)
+    proxied = not unnamed and any(a.entered_by for a in answers)
+    header += [ENTERED_HEADER] if proxied else []
     # Each question's kind is looked up once, not once per answer (what cell_value does per call), and
     # a stored text, yes/no or skip is made a cell once per question: a kind's cell depends on nothing else.
     columns: list[tuple[str, Question, Callable[[Question, Any], CellValue], dict[tuple[type, Any], Any]]] = [
@@ -67,6 +72,8 @@ def survey_rows(
             untimed.append(row)
             continue
         row.append(_kst_naive(a.updated_at) if a.updated_at and a.updated_at != a.submitted_at else "")
+        if proxied:
+            row.append(f"대리({a.entered_by})" if a.entered_by else "본인")
         if isinstance(submitted, datetime):
             timed.append((submitted, row))
         else:
@@ -76,7 +83,7 @@ def survey_rows(
 
 
 def _question_headers(questions: Sequence[Question]) -> list[str]:
-    taken = {h.casefold() for h in (*FIXED_HEADER, EDITED_HEADER)}
+    taken = {h.casefold() for h in (*FIXED_HEADER, EDITED_HEADER, ENTERED_HEADER)}
     out: list[str] = []
     for i, q in enumerate(questions, start=1):
         base = " ".join((q.text or "").split()) or f"문항 {i}"

@@ -180,6 +180,8 @@ def _question(t: QuestionTally) -> str:
     kind = kind_of(q)
     head = f'<div class="q"><h3>{t.number}. {escape(q.text)}</h3>'
     sub = f"{kind.name} · 응답 {fig.answered:,}명"
+    if t.asked is not None:  # 조건: asked only after a given answer
+        sub += f" · 물은 사람 {t.asked:,}명"
     if fig.earliest:
         sub += f" · 가장 이른 {fig.earliest} · 가장 늦은 {fig.latest}"
     if fig.counts:

@@ -305,7 +305,8 @@ def _unit(unit: str) -> str:
 
 
 def _numbered(t: QuestionTally) -> str:
-    return f"{t.number}. {t.question.text}"
+    asked = f" (물은 사람 {t.asked}명)" if t.asked is not None else ""  # 조건: asked only after a given answer
+    return f"{t.number}. {t.question.text}{asked}"
 
 
 def _options_block(p: Plan, t: QuestionTally, grouped: list[QuestionTally]) -> None:

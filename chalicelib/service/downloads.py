@@ -30,6 +30,7 @@ from chalicelib.domain.privacy import as_shown, shown
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.tasks import ExportTask
+from chalicelib.domain.unit_admins import answers_in, narrowed
 from chalicelib.domain.writes import PutUser
 from chalicelib.platform.logsafe import failure
 from chalicelib.service import wording
@@ -88,6 +89,7 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
             master=job.master,
             callback_url=req.callback_url,
             requested_at=now.isoformat(),
+            extra={"units": job.units} if job.units else {},
         )
         try:
             req.queue.send(task)
@@ -100,7 +102,7 @@ def hand_out(job: ExportJob, req: Request, timing: Timing, sync_cells: int, now:
             return Reply(texts=[wording.BUILDING_FOR_CALLBACK], use_callback=True)
         return wording.sorry(wording.BUILDING_IN_BACKGROUND)
     try:
-        title, links = build(surveys, job.master, req.store, req.exporter)
+        title, links = build(surveys, job.master, req.store, req.exporter, job.units)
     except Unavailable:
         raise
     except Exception as exc:
@@ -124,8 +126,11 @@ def hand_out_report(results: Results, reply: Reply, req: Request) -> Reply:
     return wording.report_reply(reply, results.answered, link)
 
 
-def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter) -> tuple[str, list[FileLink]]:
-    """Build and store the files; (the card's title, their links)."""
+def build(
+    surveys: list[Survey], master: bool, store: Reader, exporter: Exporter, units: list[str] | None = None
+) -> tuple[str, list[FileLink]]:
+    """Build and store the files; (the card's title, their links). ``units``: an admin of some units gets the survey
+    narrowed to those units' people (its target, answers, counts and who is missing)."""
     if master:
         marks = {p.person: p.mark for p in people_of(store, "")[0] if p.person}
         seen = [(s, shown(s, store.list_answers(s.id))) for s in surveys]
@@ -133,6 +138,8 @@ def build(surveys: list[Survey], master: bool, store: Reader, exporter: Exporter
         return f"전체 신청 {len(surveys)}건", [link]
     s = surveys[0]
     answers = shown(s, store.list_answers(s.id))  # of a survey kept without names: full batches only
+    if units:
+        s, answers = answers_in(store, narrowed(s, units), answers)
     links = exporter.export_survey(as_shown(s, answers), answers, reach(store, s))
     return f"{s.title} 응답 {len(answers)}건", links
 
@@ -179,7 +186,8 @@ def run_task(
         if callback is not None and not callback(url, wording.sorry(later)):
             log.warning("callback expired before the file could be announced")
         url = ""  # spent (or dead): the file comes the other way
-    title, links = build(surveys, task.master, store, exporter)
+    units = [str(u) for u in task.extra.get("units") or []]
+    title, links = build(surveys, task.master, store, exporter, units)
     if url and callback is not None and callback(url, wording.links_reply(title, links)):
         return
     _park(task, store, links, title)

@@ -53,6 +53,7 @@ from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
 from chalicelib.domain.remind import pending
 from chalicelib.domain.tasks import Attempt, ExportTask
+from chalicelib.domain.unit_admins import narrowed, units_of
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import closed_notes, leave_note
@@ -98,7 +99,11 @@ def recipients(store: Store, kind: str, survey_id: str, asker: str, now: datetim
     if s is None:
         return []
     if kind == "remind":
-        keys = pending(store, s) if s.is_open(now) else []
+        admin = store.get_user(asker) if asker else None
+        units = units_of(admin, s) if admin is not None and admin.scoped else None
+        if units is not None:  # an admin of some units reminds their units' people only
+            s = narrowed(s, units)
+        keys = pending(store, s) if s.is_open(now) and units != [] else []
     elif kind == "opened":
         keys = [p.key for p in people_of(store, s.target_unit)[0] if p.key] if s.is_open(now) else []
     else:

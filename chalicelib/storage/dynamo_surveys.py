@@ -86,7 +86,9 @@ class SurveyReads(DynamoReads):
                 self._forms[survey_id] = kept
                 while len(self._forms) > FORMS_KEPT:
                     self._forms.popitem(last=False)
-        return dataclasses.replace(kept, questions=list(kept.questions), coadmins=list(kept.coadmins))
+        return dataclasses.replace(
+            kept, questions=list(kept.questions), coadmins=list(kept.coadmins), viewers=list(kept.viewers)
+        )
 
     def get_surveys(self, survey_ids: Sequence[str]) -> list[Survey]:
         """Surveys by id (BatchGetItem, consistent), in the order asked; missing ones left out."""

@@ -61,6 +61,8 @@ def user_item(model: type[UserItem], u: User, version: int) -> UserItem:
         session=u.session,
         answered_at=dict(u.answered) or None,
         managed={sid: [m.title, m.since] for sid, m in u.managed.items()} or None,
+        viewing={sid: [m.title, m.since] for sid, m in u.viewing.items()} or None,
+        units=list(u.units) or None,
         member=MEMBER_PARTITION,
         member_unit=member_unit(u.unit),
         created_at=u.created_at,
@@ -87,6 +89,8 @@ def user(i: UserItem) -> User:
         session=i.session or {},
         answered=answered,
         managed={str(k): Managed(str(v[0]), int(v[1])) for k, v in (i.managed or {}).items()},
+        viewing={str(k): Managed(str(v[0]), int(v[1])) for k, v in (i.viewing or {}).items()},
+        units=[str(x) for x in cast(list[str], i.units or [])],
         created_at=i.created_at or "",
         version=int(i.version),
         rate=[float(x) for x in cast(list[float], i.rate or [])],
@@ -112,6 +116,7 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         description=s.description,
         questions=[q.to_dict() for q in s.questions],
         coadmins=list(s.coadmins),
+        viewers=list(s.viewers) or None,
         deadline=s.deadline.isoformat() if s.deadline else None,
         deadline_us=epoch_us(s.deadline) if s.deadline else None,
         target_unit=s.target_unit,
@@ -147,6 +152,7 @@ def survey(i: SurveyItem) -> Survey:
         questions=[Question.from_dict(q) for q in (i.questions or [])],
         description=i.description,
         coadmins=list(cast(list[str], i.coadmins or [])),
+        viewers=list(cast(list[str], i.viewers or [])),
         deadline=parse_time(i.deadline) if i.deadline else None,
         target_unit=i.target_unit,
         cap=int(i.cap) if i.cap is not None else None,
@@ -273,6 +279,7 @@ def answer_item(model: type[AnswerItem], a: Answer, version: int) -> AnswerItem:
         person=a.user_key if at is not None else None,  # in ``by_person`` (both keys, or neither)
         at=at,
         batch=a.batch,
+        entered_by=a.entered_by or None,
     )
 
 
@@ -296,6 +303,7 @@ def answer(i: AnswerItem) -> Answer:
         survey_title=i.survey_title,
         version=int(i.version),
         batch=int(i.batch) if i.batch is not None else None,
+        entered_by=i.entered_by or "",
     )
 
 

@@ -18,6 +18,7 @@ from chalicelib.domain.roster_writes import (
     PutRosterEntry,
     ReleaseRoster,
     RetireRosterEntry,
+    SetEntryPerson,
     SetRosterUnits,
     TakeRemovals,
 )
@@ -114,6 +115,15 @@ def _entry_failure(m: MemoryState, w: NoteEntryFailure) -> None:
     m.roster[w.entry].strain = w.strain
 
 
+def _check_person(m: MemoryState, w: SetEntryPerson) -> None:
+    e = m.roster.get(w.entry)
+    _refuse("roster", e is None or e.person not in ("", w.person))
+
+
+def _set_person(m: MemoryState, w: SetEntryPerson) -> None:
+    m.roster[w.entry].person = w.person
+
+
 def _lift(m: MemoryState, w: LiftEntryLock) -> None:
     m.roster[w.entry].strain = Strain(tries=m.roster[w.entry].strain.tries)
 
@@ -131,4 +141,5 @@ ROSTER_RULES: dict[type, tuple[Rule, Rule]] = {
     NoteRegistrationFailure: (_check_account_failure, _account_failure),
     NoteEntryFailure: (_check_entry_failure, _entry_failure),
     LiftEntryLock: (_check_on_roster, _lift),
+    SetEntryPerson: (_check_person, _set_person),
 }

@@ -24,6 +24,7 @@ from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
     AddToAggregate,
+    AddViewer,
     Audit,
     CountResponse,
     DeleteAnswer,
@@ -174,7 +175,7 @@ def _status(m: MemoryState, w: SetSurveyStatus) -> None:
         s.closed_at, s.keep_warned = None, False
 
 
-def _check_exists(m: MemoryState, w: AddCoadmin | MarkAutoReminded | MarkReminded | SetRepeat) -> None:
+def _check_exists(m: MemoryState, w: AddCoadmin | AddViewer | MarkAutoReminded | MarkReminded | SetRepeat) -> None:
     m.survey_or_conflict(w.survey_id)
 
 
@@ -182,6 +183,12 @@ def _add_coadmin(m: MemoryState, w: AddCoadmin) -> None:
     s = m.surveys[w.survey_id]
     if w.user_key not in s.coadmins:
         s.coadmins.append(w.user_key)
+
+
+def _add_viewer(m: MemoryState, w: AddViewer) -> None:
+    s = m.surveys[w.survey_id]
+    if w.user_key not in s.viewers:
+        s.viewers.append(w.user_key)
 
 
 def _check_repeat(m: MemoryState, w: SetRepeat) -> None:
@@ -289,6 +296,7 @@ RULES: dict[type, tuple[Rule, Rule]] = {
     ListSurvey: (no_condition, _list),
     UnlistSurvey: (no_condition, _unlist),
     AddCoadmin: (_check_exists, _add_coadmin),
+    AddViewer: (_check_exists, _add_viewer),
     DeleteSurvey: (no_condition, _delete_survey),
     Audit: (no_condition, _audit),
     MarkReminded: (_check_reminded, _reminded),

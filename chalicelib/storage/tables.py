@@ -164,6 +164,8 @@ class UserItem(Model):
     answered = UnicodeSetAttribute(null=True)  # before answered_at: ids only; read, never written
     answered_at = JsonAttribute(null=True)  # {survey id: epoch seconds of the submit}
     managed = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (admins)
+    viewing = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (열람자)
+    units = ListAttribute(of=UnicodeAttribute, null=True)  # 소속 관리자: the units they are an admin of
     member = UnicodeAttribute(null=True)  # MEMBER_PARTITION: every registered person is in ``members``
     member_unit = UnicodeAttribute(null=True)  # "u#" + unit
     created_at = UnicodeAttribute(default="")
@@ -207,6 +209,7 @@ class SurveyItem(Model):
     description = UnicodeAttribute(default="")
     questions = JsonAttribute(default=list)
     coadmins = ListAttribute(of=UnicodeAttribute, default=list)  # kept in insertion order
+    viewers = ListAttribute(of=UnicodeAttribute, null=True)  # 열람자, in insertion order; absent = none
     deadline = UnicodeAttribute(null=True)  # ISO 8601 with offset, for display/round trip
     deadline_us = NumberAttribute(null=True)  # same instant, epoch microseconds, for conditions
     target_unit = UnicodeAttribute(default="")
@@ -292,6 +295,7 @@ class AnswerItem(Model):
     batch = NumberAttribute(null=True)  # kept without the person: the batch it is shown with
     person = UnicodeAttribute(null=True)  # a named answer: its person (= user_key), for ``by_person``
     at = NumberAttribute(null=True)  # a named answer: epoch seconds of its first submit
+    entered_by = UnicodeAttribute(null=True)  # 대리 응답: the admin who entered it (absent: the person themselves)
 
     by_person = AnswersByPerson()
 

@@ -19,6 +19,7 @@ from chalicelib.domain.roster_writes import (
     PutRosterEntry,
     ReleaseRoster,
     RetireRosterEntry,
+    SetEntryPerson,
     SetRosterUnits,
     TakeRemovals,
 )
@@ -151,6 +152,13 @@ def lift_lock(tx: TransactWrite, t: Tables, w: LiftEntryLock, index: int) -> Add
     return [("update", "roster")]
 
 
+def set_person(tx: TransactWrite, t: Tables, w: SetEntryPerson, index: int) -> Added:
+    # condition: the entry exists and its person is this one or none yet
+    cond = RosterItem.entry.exists() & (RosterItem.person.does_not_exist() | (RosterItem.person == w.person))
+    tx.update(t.RosterItem(ROSTER_PARTITION, w.entry), actions=[RosterItem.person.set(w.person)], condition=cond)
+    return [("update", "roster")]
+
+
 def strain_actions(s: Strain) -> list[Action]:
     return [
         RosterItem.tries.set(s.tries),
@@ -177,4 +185,5 @@ ROSTER_WRITERS: dict[type, Writer] = {
     NoteRegistrationFailure: account_failure,
     NoteEntryFailure: entry_failure,
     LiftEntryLock: lift_lock,
+    SetEntryPerson: set_person,
 }

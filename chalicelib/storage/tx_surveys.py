@@ -16,6 +16,7 @@ from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
     AddToAggregate,
+    AddViewer,
     Audit,
     CountResponse,
     DeleteAnswer,
@@ -192,23 +193,32 @@ def set_repeat(tx: TransactWrite, t: Tables, w: SetRepeat, index: int) -> Added:
 
 def add_coadmin(tx: TransactWrite, t: Tables, w: AddCoadmin, index: int) -> Added:
     """Append to coadmins unless already there (a list keeps the order MemoryStore keeps)."""
+    return _add_to(tx, t, w.survey_id, w.user_key, SurveyItem.coadmins)
+
+
+def add_viewer(tx: TransactWrite, t: Tables, w: AddViewer, index: int) -> Added:
+    """Append to viewers unless already there, as add_coadmin does."""
+    return _add_to(tx, t, w.survey_id, w.user_key, SurveyItem.viewers)
+
+
+def _add_to(tx: TransactWrite, t: Tables, survey_id: str, key: str, keys: Any) -> Added:
     try:
-        current: SurveyItem | None = t.SurveyItem.get(w.survey_id, consistent_read=True)
+        current: SurveyItem | None = t.SurveyItem.get(survey_id, consistent_read=True)
     except DoesNotExist:
         current = None
     if current is None:
         # condition: the survey exists (it does not, so the transaction is refused)
-        tx.condition_check(t.SurveyItem, w.survey_id, condition=SurveyItem.id.exists())
+        tx.condition_check(t.SurveyItem, survey_id, condition=SurveyItem.id.exists())
         return [("check", "survey")]
-    if w.user_key in (current.coadmins or []):
+    if key in (getattr(current, keys.attr_name) or []):
         # condition: still there; nothing to write
-        cond = SurveyItem.id.exists() & SurveyItem.coadmins.contains(w.user_key)
-        tx.condition_check(t.SurveyItem, w.survey_id, condition=cond)
+        cond = SurveyItem.id.exists() & keys.contains(key)
+        tx.condition_check(t.SurveyItem, survey_id, condition=cond)
         return [("check", "survey")]
     # condition: exists and not added meanwhile (a race surfaces as Conflict; the caller re-reads)
-    cond = SurveyItem.id.exists() & ~SurveyItem.coadmins.contains(w.user_key)
-    action = SurveyItem.coadmins.set((SurveyItem.coadmins | []).append([w.user_key]))
-    tx.update(t.SurveyItem(w.survey_id), actions=[action], condition=cond)
+    cond = SurveyItem.id.exists() & ~keys.contains(key)
+    action = keys.set((keys | []).append([key]))
+    tx.update(t.SurveyItem(survey_id), actions=[action], condition=cond)
     return [("update", "survey")]
 
 
@@ -250,6 +260,7 @@ SURVEY_WRITERS: dict[type, Writer] = {
     MarkPurged: mark_purged,
     SetRepeat: set_repeat,
     AddCoadmin: add_coadmin,
+    AddViewer: add_viewer,
     Audit: audit,
     MarkReminded: mark_reminded,
     MarkAutoReminded: mark_auto_reminded,

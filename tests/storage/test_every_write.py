@@ -30,6 +30,7 @@ from chalicelib.domain.roster_writes import (
     PutRosterEntry,
     ReleaseRoster,
     RetireRosterEntry,
+    SetEntryPerson,
     SetRosterUnits,
     SetUserRoster,
     TakeRemovals,
@@ -37,6 +38,7 @@ from chalicelib.domain.roster_writes import (
 from chalicelib.domain.writes import (
     AddCoadmin,
     AddToAggregate,
+    AddViewer,
     Audit,
     CountResponse,
     DeleteAnswer,
@@ -196,6 +198,7 @@ CASES = [
     Case(ListSurvey(survey().info()), lambda s: [i.id for i in s.listed_surveys()], [], ["s1"], [PutSurvey(survey())]),
     Case(UnlistSurvey("s1"), lambda s: [i.id for i in s.listed_surveys()], ["s1"], [], SURVEY),
     Case(AddCoadmin("s1", "a2"), lambda s: _survey(s).coadmins, [], ["a2"], SURVEY, refused=[]),
+    Case(AddViewer("s1", "v1"), lambda s: _survey(s).viewers, [], ["v1"], SURVEY, refused=[]),
     Case(
         DeleteSurvey("s1"),
         lambda s: (s.get_survey("s1") is None, s.list_answers("s1"), s.listed_surveys()),
@@ -305,6 +308,14 @@ CASES = [
         (0, 1),  # the tries stay: a guess noted meanwhile still makes a claim read first fail
         [*ENTRY_ON_ROSTER, NoteEntryFailure(ENTRY, Strain(5.0, EPOCH, 1, EPOCH + 3600))],
         refused=[],
+    ),
+    Case(
+        SetEntryPerson(ENTRY, "e-1"),
+        lambda s: _entry(s).person,
+        "",
+        "e-1",
+        ENTRY_ON_ROSTER,
+        refused=[*ENTRY_ON_ROSTER, SetEntryPerson(ENTRY, "someone-else")],
     ),
     Case(
         MarkReminded("s1", NOW, NOW - timedelta(hours=1)),

@@ -127,6 +127,8 @@ def test_user_round_trip_keeps_every_field(store: Any) -> None:
         session={"state": "answering", "survey": "s1", "step": 2, "draft": {"q1": ["가", "나"], "n": 2.5, "ok": True}},
         answered={"s1": 1764500000, "설문-2": 0},
         managed={"s1": Managed("훈련 참석 조사", 1764400000)},
+        viewing={"s2": Managed("보기", 1764400001)},
+        units=["1중대", "2중대"],
         roster="1소대#김민수",
         person="kakao-first-phone",
     )
@@ -154,6 +156,7 @@ def test_survey_round_trip_keeps_questions_deadline_and_counters(store: Any) -> 
         questions=questions,
         description="설명 ✓",
         coadmins=["a2", "a1"],
+        viewers=["v1"],
         deadline=NOW + timedelta(days=2, hours=3),
         target_unit="2소대",
         cap=30,
@@ -181,6 +184,12 @@ def test_answer_round_trip_keeps_value_types(store: Any) -> None:
     store.commit([PutAnswer(answer)])
     assert store.get_answer("s1", "u1") == stored(answer, 1)
     assert store.get_answer("s1", "u2") is None
+
+
+def test_an_answer_entered_for_someone_keeps_who_entered_it(store: Any) -> None:
+    answer = make_answer(entered_by="본부 관리자")
+    store.commit([PutAnswer(answer)])
+    assert store.get_answer("s1", "u1").entered_by == "본부 관리자"
 
 
 def test_audit_entries_listed_newest_first_with_limit(store: Any) -> None:
