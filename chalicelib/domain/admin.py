@@ -32,7 +32,7 @@ from chalicelib.domain.retention import closing, keep_label, keep_plan, purged_r
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.survey_lookup import forget_managed, managed_pool
 from chalicelib.domain.targets import Target
-from chalicelib.domain.titles import main_quick, page_of, ref, split_page, survey_page
+from chalicelib.domain.titles import about, main_quick, page_of, ref, split_page, survey_page
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -132,12 +132,7 @@ def close(ctx: Ctx, session: Session, sid: str) -> Outcome:
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} 마감했어요. 응답 {shown_count(s)}명. 다시 열려면 '재개 {s.title}'.",
-            quick=[
-                Quick("현황", f"현황 {r}"),
-                Quick("결과 보기", f"결과 보기 {r}"),
-                Quick("다운로드", f"다운로드 {r}"),
-                Quick("재개", f"재개 {r}"),
-            ],
+            quick=about(r, "현황", "결과 보기", "다운로드", "재개"),
         ),
         session=session,
         writes=[*closing(s, ctx.now, ctx.rules.keep_days), UnlistSurvey(s.id), ctx.audit("close", s.id, s.title)],

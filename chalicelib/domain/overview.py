@@ -13,7 +13,7 @@ from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, show
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.survey_lookup import reads_only
 from chalicelib.domain.targets import Target
-from chalicelib.domain.titles import main_quick, ref
+from chalicelib.domain.titles import about, main_quick, ref
 from chalicelib.domain.unit_admins import answers_in
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.writes import RecountAggregate
@@ -47,13 +47,10 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
         return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
     if t.units is not None and not s.managed_by(ctx.member):  # an admin of some units: what they may do with it
-        reads = [Quick(w, f"{w} {r}") for w in ("미응답", "결과 보기", "다운로드", "알림")]
-        return Outcome(Reply.say(body, units, quick=[*reads, "메뉴"]))
+        return Outcome(Reply.say(body, units, quick=[*about(r, "미응답", "결과 보기", "다운로드", "알림"), "메뉴"]))
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
-        Quick("미응답", f"미응답 {r}"),
-        Quick("결과 보기", f"결과 보기 {r}"),
-        Quick("다운로드", f"다운로드 {r}"),
+        *about(r, "미응답", "결과 보기", "다운로드"),
         toggle,
         Quick("공동관리자", f"공동관리자 {r}"),
         "내 신청서",
@@ -84,12 +81,7 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
         return Outcome(
             Reply.say(
                 f"[{s.title}] 정원 {s.cap}명이 다 찼어요. 더 받지 않으니 미응답을 챙길 필요가 없어요.",
-                quick=[
-                    Quick("현황", f"현황 {r}"),
-                    Quick("결과 보기", f"결과 보기 {r}"),
-                    Quick("다운로드", f"다운로드 {r}"),
-                    "메뉴",
-                ],
+                quick=[*about(r, "현황", "결과 보기", "다운로드"), "메뉴"],
             )
         )
     people = audience(ctx.db, s)

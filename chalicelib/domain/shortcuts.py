@@ -18,7 +18,7 @@ from chalicelib.domain.model import SCHEDULED
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.survey_lookup import pool_for
-from chalicelib.domain.titles import PAGE, main_quick, ref
+from chalicelib.domain.titles import PAGE, about, main_quick, ref
 from chalicelib.domain.when import fmt_deadline
 
 GREETINGS = frozenset(
@@ -140,7 +140,7 @@ def not_open(ctx: Ctx, text: str) -> Outcome | None:
     if s.id in done and not s.unnamed:
         quick.append(Quick(MY_ANSWER, f"신청 {r}"))
     if s.managed_by(u):
-        quick += [Quick("현황", f"현황 {r}"), Quick("결과 보기", f"결과 보기 {r}"), Quick("다운로드", f"다운로드 {r}")]
+        quick += about(r, "현황", "결과 보기", "다운로드")
         if s.status != SCHEDULED:  # closed, or its deadline passed: 재개 opens it again
             quick.append(Quick("재개", f"재개 {r}"))
     if s.status == SCHEDULED:

@@ -132,6 +132,11 @@ def choose_reply(cmd: str, query: str, found: Found[S], pool: Sequence[Titled], 
     )
 
 
+def about(r: str, *words: str) -> list[QuickLike]:
+    """Chips of commands about one survey: each word, followed by ``r`` (the survey's reference)."""
+    return [Quick(w, f"{w} {r}") for w in words]
+
+
 def main_quick(user: User | None) -> list[QuickLike]:
     if user is None:
         return ["도움말"]
