@@ -70,7 +70,7 @@ def _seen(ctx: Ctx, t: Target) -> tuple[Survey, aggregates.Counts, list[Answer] 
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
-    return [*(Quick(w, f"{w} {r}") for w in ("현황", "결과 보기", "다운로드")), "메뉴"]
+    return [*about(r, "현황", "결과 보기", "다운로드"), "메뉴"]
 
 
 def missing(ctx: Ctx, t: Target) -> Outcome:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
 from chalicelib.domain.particles import pp
-from chalicelib.domain.reply import Quick, Reply
-from chalicelib.domain.titles import Found, choose_reply, exact_matches, find_survey, near_matches, split_ref
+from chalicelib.domain.reply import Reply
+from chalicelib.domain.titles import Found, about, choose_reply, exact_matches, find_survey, near_matches, split_ref
 from chalicelib.domain.unit_admins import refused as unit_refused
 from chalicelib.domain.unit_admins import units_of
 from chalicelib.domain.vocabulary import UNIT_WORDS, VIEWS
@@ -171,7 +171,7 @@ def viewer_refused(ctx: Ctx, sid: str, title: str, cmd: str) -> Outcome:
         Reply.say(
             f"'{title}'{pp(title, '은(는)')} 열람만 할 수 있어요. {cmd}{pp(cmd, '은(는)')} 신청서 관리자에게 "
             "부탁해 주세요. 볼 수 있는 것: 현황 · 결과 보기 · 다운로드.",
-            quick=[*(Quick(w, f"{w} {r}") for w in ("현황", "결과 보기", "다운로드")), "메뉴"],
+            quick=[*about(r, "현황", "결과 보기", "다운로드"), "메뉴"],
         ),
         writes=[ctx.audit("denied", sid, cmd)],
     )

@@ -22,6 +22,7 @@ from chalicelib.domain.privacy import BATCH_KEY
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.roster_records import unit_key
+from chalicelib.domain.titles import about
 from chalicelib.domain.vocabulary import UNIT_WORDS
 from chalicelib.domain.writes import PutUser
 
@@ -91,7 +92,7 @@ def refused(ctx: Ctx, s: Survey | SurveyInfo, cmd: str) -> Outcome:
         Reply.say(
             f"'{s.title}'{pp(s.title, '은(는)')} 다른 관리자의 신청이에요. {cmd}{pp(cmd, '은(는)')} 만든 관리자에게 "
             f"부탁해 주세요. 소속 관리자는 {mine}의 {CAN}만 할 수 있어요.",
-            quick=[*(Quick(w, f"{w} {r}") for w in ("현황", "미응답", "결과 보기", "다운로드")), "메뉴"],
+            quick=[*about(r, "현황", "미응답", "결과 보기", "다운로드"), "메뉴"],
         ),
         writes=[ctx.audit("denied", s.id, cmd)],
     )
