@@ -15,7 +15,8 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
 * the listing entry of an open survey kept without names: that it is one (a member's own
   view then finds that they took part);
 * every named survey without a whole aggregate (made before aggregates existed, or left behind by a roll back to
-  such a version): its answers counted into one (``scripts/recount.py``, on the version read).
+  such a version), or whose aggregate counts by the hour answers it now counts by the day (kept before days were):
+  its answers counted into one (``scripts/recount.py``, on the version read).
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
@@ -33,13 +34,16 @@ from scripts.recount import recount
 
 
 def _needs_recount(store: Any, s: Any) -> bool:
-    """A named survey whose aggregate is missing, not whole, or counts other than its own counter (one GetItem)."""
+    """A named survey whose aggregate is missing, not whole, counts other than its own counter, or keeps hours it now
+    counts by the day (one GetItem)."""
     from chalicelib.domain import aggregates
 
     if not aggregates.kept(s) or s.purged_at is not None:
         return False
     agg = store.get_aggregate(s.id)
-    return agg is None or not agg.built or aggregates.responses(agg.counts) != s.response_count
+    if agg is None or not agg.built:
+        return True
+    return aggregates.responses(agg.counts) != s.response_count or aggregates.hours_kept_late(s, agg.counts)
 
 
 def _epoch(iso: str) -> int:

@@ -15,15 +15,17 @@ arrive apart and are shown by batches (domain.privacy): its views count the answ
 Counter names: ``n|`` responses; ``a|<q>`` answers to a question; ``v|<q>|<what>`` what its kind counted;
 ``g|<q>|<option>`` and ``g#|<q>|<option>`` a number question's sum and its count per option of the grouping
 question; ``u|<unit>`` answers per unit; ``s|<unit>|<q>`` a number question's sum per unit; ``h|<hour>`` answers
-first submitted in that hour (KST, ``2026-12-05T18``); ``x|`` answers without a submit time; ``q|<q>`` answers that
-were asked a question asked only after a given answer (조건).
+first submitted in that hour (KST, ``2026-12-05T18``) within :data:`HOURS_KEPT` of the survey's making, ``d|<day>``
+those first submitted later, per day (``2026-12-05``), so that a survey open for years keeps a few dozen hour
+counters and one a day (an item holds 400 KB); ``x|`` answers without a submit time; ``q|<q>`` answers that were
+asked a question asked only after a given answer (조건).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import conditions
@@ -35,6 +37,10 @@ Counts = dict[str, float]
 RESPONSES = "n|"
 UNTIMED = "x|"
 HOUR_FORMAT = "%Y-%m-%dT%H"
+DAY_FORMAT = "%Y-%m-%d"
+# Answers first submitted within this long of the survey's making are counted by the hour, later ones by the day. The
+# results' timeline is by the hour only when answers span at most as long (domain.results.HOURLY_UP_TO).
+HOURS_KEPT = timedelta(hours=48)
 NO_UNIT = "(소속 없음)"  # tally.NO_UNIT: answers of nobody's unit
 
 
@@ -80,9 +86,19 @@ def contribution(s: Survey, a: Answer) -> Counts:
         v = a.values.get(q.id)
         if kind_of(q).summable and isinstance(v, (int, float)):
             _add(out, f"s|{unit}|{q.id}", v)
-    stamp = submitted(a.submitted_at)
-    _add(out, UNTIMED if stamp is None else "h|" + stamp.astimezone(KST).strftime(HOUR_FORMAT), 1)
+    _add(out, _moment(s, submitted(a.submitted_at)), 1)
     return out
+
+
+def _moment(s: Survey, stamp: datetime | None) -> str:
+    """The time counter of an answer first submitted at ``stamp``: its hour early in the survey's life, its day later
+    (a survey's making never changes, so an answer's counter never does)."""
+    if stamp is None:
+        return UNTIMED
+    made = submitted(s.created_at) if s.created_at else None
+    if made is not None and stamp - made > HOURS_KEPT:
+        return "d|" + stamp.astimezone(KST).strftime(DAY_FORMAT)
+    return "h|" + stamp.astimezone(KST).strftime(HOUR_FORMAT)
 
 
 def change(s: Survey, old: Answer | None, new: Answer | None) -> Counts:
@@ -152,6 +168,22 @@ def hours(counts: Mapping[str, float]) -> dict[datetime, int]:
         if n > 0:
             out[datetime.strptime(stamp, HOUR_FORMAT).replace(tzinfo=KST)] = int(n)
     return out
+
+
+def days(counts: Mapping[str, float]) -> dict[datetime, int]:
+    """Answers per day of their first submit (KST, at midnight), of those counted by the day (:data:`HOURS_KEPT`)."""
+    out: dict[datetime, int] = {}
+    for stamp, n in _under(counts, "d|").items():
+        if n > 0:
+            out[datetime.strptime(stamp, DAY_FORMAT).replace(tzinfo=KST)] = int(n)
+    return out
+
+
+def hours_kept_late(s: Survey, counts: Mapping[str, float]) -> bool:
+    """Whether ``counts`` hold an hour wholly later than :data:`HOURS_KEPT` after ``s`` was made: counted before days
+    were kept, so a recount would put those answers elsewhere (the upgrade's migration recounts such aggregates)."""
+    made = submitted(s.created_at) if s.created_at else None
+    return made is not None and any(hour > made + HOURS_KEPT for hour in hours(counts))
 
 
 def untimed(counts: Mapping[str, float]) -> int:

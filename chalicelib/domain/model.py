@@ -262,6 +262,8 @@ class Survey:
     response_count: int = 0
     option_counts: dict[str, int] = field(default_factory=dict)
     reminded_at: datetime | None = None  # when 알림 last reached the members who had not answered
+    # 알림 of an admin of some units (소속 관리자) to their units' people: unit -> when (each unit has its interval)
+    reminded_units: dict[str, datetime] = field(default_factory=dict)
     auto_remind: list[int] = field(default_factory=list)  # hours before the deadline to remind by itself
     auto_reminded: list[int] = field(default_factory=list)  # those of auto_remind already sent
     opens_at: datetime | None = None  # 예약: when it opens by itself (while status is SCHEDULED)

@@ -11,7 +11,8 @@ the write commits, in the background (see the service).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from chalicelib.domain.audience import audience
 from chalicelib.domain.context import Ctx, Outcome
@@ -38,24 +39,38 @@ OFF = (
 )
 
 
-def pending(db: Reader, s: Survey) -> list[str]:
+def pending(db: Reader, s: Survey, skip: Sequence[str] = ()) -> list[str]:
     """Kakao keys of the registered people of the survey's target who have not answered, as 미응답 counts them
-    (none for 익명: nobody can know who has)."""
+    (none for 익명: nobody can know who has), but for those of the units in ``skip``."""
     people = audience(db, s)
     if people.answered is None:
         return []
     done = took_part(db, s)  # 참여만 확인: whoever took part, full batch or not, is never reminded
-    return [p.key for p in people.silent if not (p.person and p.person in done)]
+    return [p.key for p in people.silent if not (p.person and p.person in done) and p.unit not in skip]
 
 
-def _too_soon(ctx: Ctx, s: Survey) -> str:
-    if s.reminded_at is None or ctx.now - s.reminded_at >= timedelta(hours=ctx.rules.remind_hours):
+def reminded_lately(s: Survey, at: datetime, hours: int) -> list[str]:
+    """The units whose admin (소속 관리자) reminded their people within ``hours`` before ``at``: a reminder of the
+    whole survey at ``at`` leaves them out, so nobody gets two within the interval."""
+    return sorted(u for u, when in s.reminded_units.items() if at - when < timedelta(hours=hours))
+
+
+def _too_soon(ctx: Ctx, s: Survey, units: Sequence[str] | None = None) -> str:
+    """Why 알림 cannot go now ("" if it can): the survey was reminded within the interval (by anyone), or, for an
+    admin of ``units``, those units were. Each unit admin's reminder keeps its own units' interval only."""
+    marks = [s.reminded_at] + [s.reminded_units.get(u) for u in units or ()]
+    last = max((m for m in marks if m is not None), default=None)
+    if last is None or ctx.now - last >= timedelta(hours=ctx.rules.remind_hours):
         return ""
-    again = s.reminded_at + timedelta(hours=ctx.rules.remind_hours)
+    again = last + timedelta(hours=ctx.rules.remind_hours)
     return (
-        f"'{s.title}' 알림은 {fmt_deadline(s.reminded_at, ctx.now)}에 이미 보냈어요. "
+        f"'{s.title}' 알림은 {fmt_deadline(last, ctx.now)}에 이미 보냈어요. "
         f"{fmt_deadline(again, ctx.now)}부터 다시 보낼 수 있어요."
     )
+
+
+def _skipped(units: Sequence[str]) -> str:
+    return f" (최근 소속 관리자가 알림을 보낸 {', '.join(units)}{pp(units[-1], '은(는)')} 빼요)" if units else ""
 
 
 FULL = "'{t}'{p} 정원이 다 차서 더 받지 않아요. 알림을 보낼 필요가 없어요."
@@ -72,17 +87,18 @@ def ask(ctx: Ctx, t: Target) -> Outcome:
         )
     if s.is_full():
         return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(ctx.user)))
-    if why := _too_soon(ctx, s):
+    if why := _too_soon(ctx, s, t.units):
         return Outcome(Reply.say(why, quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"]))
     if s.mode == ANONYMOUS:
         return Outcome(Reply.say(f"{ANONYMOUS_NOTE} 그래서 알림을 골라 보낼 수 없어요.", quick=main_quick(ctx.user)))
-    keys = pending(ctx.db, s)
+    skip = [] if t.units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
+    keys = pending(ctx.db, s, skip)
     if not keys:
-        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=["메뉴"]))
+        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요{_skipped(skip)}.", quick=["메뉴"]))
     cost = len(keys) * PER_MESSAGE_KRW
     return ctx.ask_first(
         Action.REMIND,
-        f"'{s.title}'에 아직 응답하지 않은 {len(keys):,}명에게 카카오톡 알림을 보낼까요?",
+        f"'{s.title}'에 아직 응답하지 않은 {len(keys):,}명에게 카카오톡 알림을 보낼까요?{_skipped(skip)}",
         f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
         f"알림은 {ctx.rules.remind_hours}시간에 한 번만 보낼 수 있어요.",
         sid=s.id,
@@ -100,20 +116,22 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     if isinstance(seen, Outcome):
         seen.session = session
         return seen
-    s = seen[0]
+    s, units = seen
     if not s.is_open(ctx.now):
         return Outcome(
             Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되었어요.", quick=main_quick(u)), session=session
         )
     if s.is_full():  # the last place was taken meanwhile
         return Outcome(Reply.say(FULL.format(t=s.title, p=pp(s.title, "은(는)")), quick=main_quick(u)), session=session)
-    if why := _too_soon(ctx, s):  # another admin sent it meanwhile
+    if why := _too_soon(ctx, s, units):  # another admin sent it meanwhile
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
-    keys = pending(ctx.db, s)
+    skip = [] if units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
+    keys = pending(ctx.db, s, skip)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
     not_since = ctx.now - timedelta(hours=ctx.rules.remind_hours)
-    writes: list[Write] = [MarkReminded(s.id, ctx.now, not_since), ctx.audit("remind", s.id, str(len(keys)))]
+    mark = MarkReminded(s.id, ctx.now, not_since, tuple(units or ()), first=not s.reminded_units)
+    writes: list[Write] = [mark, ctx.audit("remind", s.id, str(len(keys)))]
     return Outcome(
         Reply.say(
             f"'{s.title}' 알림을 {len(keys):,}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",

@@ -106,7 +106,7 @@ def gather_counted(
     answered (``answered``: how many of the target answered, as domain.audience counts them; all answers if not
     given)."""
     mine = aggregates.responses(counts) if answered is None else answered
-    step, moments = timeline_of(aggregates.hours(counts))
+    step, moments = timeline_of(aggregates.hours(counts), aggregates.days(counts))
     unnamed = s.anonymous  # answers carry no unit and no time of the person
     return Results(
         survey_id=s.id,
@@ -164,17 +164,23 @@ def timeline(stamps: Sequence[datetime]) -> tuple[str, list[Moment]]:
     return step, _moments(Counter(_floor(t.astimezone(KST), step) for t in stamps), first, last, step)
 
 
-def timeline_of(by_hour: Mapping[datetime, int]) -> tuple[str, list[Moment]]:
-    """:func:`timeline` of answers counted by the hour of their first submit (a survey's aggregate): the spread is
-    that of the first and the last hour."""
-    if not by_hour:
+def timeline_of(
+    by_hour: Mapping[datetime, int], by_day: Mapping[datetime, int] | None = None
+) -> tuple[str, list[Moment]]:
+    """:func:`timeline` of answers counted by the hour of their first submit (a survey's aggregate), and by the day
+    for those submitted later in its life (domain.aggregates.HOURS_KEPT): the spread is that of the first and the
+    last counter; with any day counted, by the day at least."""
+    both = {**by_hour}
+    for day, n in (by_day or {}).items():
+        both[day] = both.get(day, 0) + n
+    if not both:
         return DAY, []
-    first, last = min(by_hour), max(by_hour)
+    first, last = min(both), max(both)
     span = last - first
-    step = HOUR if span <= HOURLY_UP_TO else DAY if span <= DAILY_UP_TO else WEEK
+    step = HOUR if span <= HOURLY_UP_TO and not by_day else DAY if span <= DAILY_UP_TO else WEEK
     counts: Counter[datetime] = Counter()
-    for hour, n in by_hour.items():
-        counts[_floor(hour, step)] += n
+    for moment, n in both.items():
+        counts[_floor(moment, step)] += n
     return step, _moments(counts, first, last, step)
 
 

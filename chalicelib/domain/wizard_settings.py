@@ -298,6 +298,23 @@ def identifying_warning(form: Form) -> str:
     )
 
 
+def places_warning(form: Form) -> str:
+    """A survey kept without names with a 정원 on an option: the places left drop the moment someone takes one, so a
+    member watching them while answering sees what another just chose (docs/privacy.md, "What no mode can hide").
+    The preview says so, and how to change it. "" when there is nothing to warn of."""
+    if form.mode not in (ANONYMOUS, PRESENCE):
+        return ""
+    found = [n for n, q in enumerate(form.questions, 1) if q.capacity]
+    if not found:
+        return ""
+    said = ", ".join(f"{n}번" for n in found)
+    return (
+        f"⚠ 주의: {MODE_NAMES[form.mode]}인데 정원이 있는 선택지가 있어요: {said}. "
+        "남은 자리는 누가 고르는 즉시 줄어서, 응답하는 사람이 방금 다른 사람이 고른 것을 알 수 있어요. "
+        f"민감한 선택이라면 정원을 빼 주세요('수정 {found[0]}')."
+    )
+
+
 def preview_text(form: Form, now: datetime) -> str:
     lines = [f"[미리보기] {form.title}"]
     if form.description:
@@ -313,8 +330,7 @@ def preview_text(form: Form, now: datetime) -> str:
     lines.append(f"대상: {target_label(form.target)}")
     lines.append(f"최대 응답: {form.cap if form.cap else '제한 없음'}")
     lines.append(f"응답 방식: {MODE_NAMES[form.mode or NAMED]}")
-    if warning := identifying_warning(form):
-        lines.append(warning)
+    lines += [w for w in (identifying_warning(form), places_warning(form)) if w]
     lines.append(f"열림: {opens_label(form, now)}")
     lines.append(f"응답 보관: 마감 후 {form.keep_days or keep_default_days(form)}일")
     return "\n".join(lines)

@@ -258,11 +258,17 @@ class Audit:
 @dataclass(eq=False)
 class MarkReminded:
     """Record that 알림 went out for a survey now. Condition: the survey exists and was not reminded
-    at or after ``not_since`` (two admins confirming at once send once)."""
+    at or after ``not_since`` (two admins confirming at once send once).
+
+    With ``units`` (an admin of some units reminding their units' people), the marks are those units' own: none of
+    them, nor the whole survey, was reminded at or after ``not_since``. ``first`` says the survey had no unit's mark
+    when read (the store then writes the marks whole, on condition that there are still none)."""
 
     survey_id: str
     at: datetime
     not_since: datetime
+    units: tuple[str, ...] = ()
+    first: bool = True
 
 
 @dataclass(eq=False)

@@ -21,6 +21,7 @@ from chalicelib.domain.ports import Conflict, Exporter, Notifier, Queue, Store, 
 from chalicelib.domain.privacy import MAX_DELAY_SECONDS
 from chalicelib.domain.remind import pending
 from chalicelib.domain.reply import Reply
+from chalicelib.domain.rules import Rules
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
@@ -45,8 +46,10 @@ class Background:
         uploads: Uploads | None = None,
         callback: Callable[[str, Reply], bool] | None = None,
         clock: Callable[[], datetime] = now_kst,
+        rules: Rules | None = None,
     ) -> None:
         self.store = store
+        self.rules = rules or Rules()  # the organisation's settings (알림's interval, among others)
         self.exporter = exporter
         self.queue = queue
         self.notifier = notifier  # Kakao's event channel (알림); None = reminders are off
@@ -107,7 +110,9 @@ class Background:
 
     def pusher(self) -> pushing.Pusher:
         """The steps of pushes, over this bot's store, event channel and queue."""
-        return pushing.Pusher(self.store, self.notifier, self.enqueue, self.wall_clock, self.clock)
+        return pushing.Pusher(
+            self.store, self.notifier, self.enqueue, self.wall_clock, self.clock, self.rules.remind_hours
+        )
 
     def file_push(self) -> Callable[[str], None] | None:
         """How a file finished in the background is announced to who asked: a push, with the event channel."""

@@ -62,9 +62,15 @@ class Bot(effects.Runner):
         rate_limit: int = 0,
     ) -> None:
         super().__init__(
-            store, exporter, queue=queue, notifier=notifier, uploads=uploads, callback=callback, clock=clock
+            store,
+            exporter,
+            queue=queue,
+            notifier=notifier,
+            uploads=uploads,
+            callback=callback,
+            clock=clock,
+            rules=rules,
         )
-        self.rules = rules or Rules()
         self.timing = timing or Timing()
         self.rate_limit = rate_limit  # messages per person per minute; 0 = no limit
         self.sync_cells = downloads.SYNC_CELLS  # exports larger than this are built in the background

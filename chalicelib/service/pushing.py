@@ -51,7 +51,7 @@ from chalicelib.domain.model import now_kst
 from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
-from chalicelib.domain.remind import pending
+from chalicelib.domain.remind import INTERVAL_HOURS, pending, reminded_lately
 from chalicelib.domain.tasks import Attempt, ExportTask
 from chalicelib.domain.unit_admins import narrowed, units_of
 from chalicelib.platform.logsafe import failure
@@ -90,9 +90,12 @@ def new_push(job: NotifyJob) -> ExportTask:
     )
 
 
-def recipients(store: Store, kind: str, survey_id: str, asker: str, now: datetime) -> list[str]:
-    """Who gets a push of ``kind`` now: an 알림, the registered people who have not answered; an opening, the
-    survey's people; a close summary, its owner and co-admins but whoever closed it; a file, who asked."""
+def recipients(
+    store: Store, kind: str, survey_id: str, asker: str, now: datetime, remind_hours: int = INTERVAL_HOURS
+) -> list[str]:
+    """Who gets a push of ``kind`` now: an 알림, the registered people who have not answered (of the whole survey, but
+    for the units their own admin reminded within the interval before it); an opening, the survey's people; a close
+    summary, its owner and co-admins but whoever closed it; a file, who asked."""
     if kind == "file":
         return [asker] if asker else []
     s = store.get_survey(survey_id)
@@ -103,7 +106,8 @@ def recipients(store: Store, kind: str, survey_id: str, asker: str, now: datetim
         units = units_of(admin, s) if admin is not None and admin.scoped else None
         if units is not None:  # an admin of some units reminds their units' people only
             s = narrowed(s, units)
-        keys = pending(store, s) if s.is_open(now) and units != [] else []
+        skip = reminded_lately(s, s.reminded_at, remind_hours) if units is None and s.reminded_at else []
+        keys = pending(store, s, skip) if s.is_open(now) and units != [] else []
     elif kind == "opened":
         keys = [p.key for p in people_of(store, s.target_unit)[0] if p.key] if s.is_open(now) else []
     else:
@@ -120,6 +124,7 @@ class Pusher:
     enqueue: Enqueue
     clock: Callable[[], float] = time.time  # epoch seconds (the leases)
     today: Callable[[], datetime] = now_kst  # the conversation's clock (whether a survey is open)
+    remind_hours: int = INTERVAL_HOURS  # 알림's interval (the organisation's rules)
 
     @property
     def pushes(self) -> PushLog:
@@ -162,7 +167,7 @@ class Pusher:
                 if not self.pushes.retake(pid, head.started, now):
                     self.enqueue([task], PLAN_LEASE)
                     return
-            keys = recipients(self.store, head.kind, head.survey_id, head.admin, self.today())
+            keys = recipients(self.store, head.kind, head.survey_id, head.admin, self.today(), self.remind_hours)
             chunks = [keys[i : i + CHUNK_USERS] for i in range(0, len(keys), CHUNK_USERS)]
             self.pushes.store_chunks(pid, chunks, now + KEEP_SECONDS)
             head = self.pushes.head(pid) or head

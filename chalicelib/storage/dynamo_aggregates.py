@@ -15,6 +15,7 @@ from chalicelib.domain import aggregates
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.writes import AddToAggregate, PutSurvey, RecountAggregate
 from chalicelib.storage.binding import Tables
+from chalicelib.storage.items import segment, unsegment
 from chalicelib.storage.tables import AggregateItem
 
 PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id
@@ -24,14 +25,6 @@ Added = list[tuple[str, str]]
 
 def aggregate_id(survey_id: str) -> str:
     return PREFIX + survey_id
-
-
-def _name(counter: str) -> str:
-    return counter.replace("%", "%25").replace("[", "%5B").replace("]", "%5D")
-
-
-def _counter(name: str) -> str:
-    return name.replace("%5B", "[").replace("%5D", "]").replace("%25", "%")
 
 
 def _number(text: str) -> float:
@@ -45,7 +38,7 @@ def add_to_aggregate(tx: TransactWrite, t: Tables, w: AddToAggregate, index: int
     # No condition of its own: the answer's and the CountResponse's hold. ADD counts a missing counter (or item) as
     # 0, and is the shortest form: DynamoDB takes at most 4 KB of expression, and the largest answer a survey can
     # take changes about two hundred counters (SET x = if_not_exists(x, 0) + d would need twice the room).
-    actions: list[Action] = [Path([_name(counter)]).add(delta) for counter, delta in w.deltas.items()]
+    actions: list[Action] = [Path([segment(counter)]).add(delta) for counter, delta in w.deltas.items()]
     actions.append(AggregateItem.version.add(1))
     tx.update(t.AggregateItem(aggregate_id(w.survey_id)), actions=actions)
     return [("update", "aggregate")]
@@ -70,7 +63,7 @@ def _put(tx: TransactWrite, t: Tables, survey_id: str, counts: dict[str, float],
     tx.save(t.AggregateItem(aggregate_id(survey_id), version=version, built=True), condition=cond)
     # The counters go in as attributes the model does not declare: added to the request pynamodb made of it.
     item = tx._put_items[-1]["Item"]
-    item.update({_name(k): {"N": repr(v) if isinstance(v, float) else str(v)} for k, v in counts.items()})
+    item.update({segment(k): {"N": repr(v) if isinstance(v, float) else str(v)} for k, v in counts.items()})
 
 
 def read(t: Tables, survey_id: str) -> Aggregate | None:
@@ -80,7 +73,7 @@ def read(t: Tables, survey_id: str) -> Aggregate | None:
     ).get("Item")
     if not found:
         return None
-    counts = {_counter(k): _number(v["N"]) for k, v in found.items() if k not in _FIELDS and "N" in v}
+    counts = {unsegment(k): _number(v["N"]) for k, v in found.items() if k not in _FIELDS and "N" in v}
     version = int(found["version"]["N"]) if "version" in found else 0
     return Aggregate(survey_id, aggregates.settled(counts), version, bool(found.get("built", {}).get("BOOL")))
 

@@ -47,6 +47,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+def segment(name: str) -> str:
+    """``name`` as one segment of a document path (a map's key, an attribute's name): an expression reads ``[`` and
+    ``]`` as a list index, so they are escaped, and so is ``%`` (:func:`unsegment` undoes it)."""
+    return name.replace("%", "%25").replace("[", "%5B").replace("]", "%5D")
+
+
+def unsegment(text: str) -> str:
+    return text.replace("%5B", "[").replace("%5D", "]").replace("%25", "%")
+
+
 def by_registration(users: Iterable[User]) -> list[User]:
     return sorted(users, key=lambda u: (u.created_at, u.key))
 
@@ -126,6 +136,7 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
         response_count=s.response_count,
         option_counts=dict(s.option_counts),
         reminded_us=epoch_us(s.reminded_at) if s.reminded_at else None,
+        reminded_units={segment(u): epoch_us(at) for u, at in s.reminded_units.items()} or None,
         auto_remind=list(s.auto_remind) or None,
         auto_reminded=list(s.auto_reminded) or None,
         opens_at=s.opens_at.isoformat() if s.opens_at else None,
@@ -145,6 +156,7 @@ def survey_item(model: type[SurveyItem], s: Survey) -> SurveyItem:
 
 def survey(i: SurveyItem) -> Survey:
     counts: Any = i.option_counts
+    marks: Any = i.reminded_units
     return Survey(
         id=i.id,
         title=i.title,
@@ -162,6 +174,7 @@ def survey(i: SurveyItem) -> Survey:
         response_count=int(i.response_count or 0),
         option_counts={k: int(v) for k, v in (counts.as_dict() if counts is not None else {}).items()},
         reminded_at=from_epoch_us(int(i.reminded_us)) if i.reminded_us else None,
+        reminded_units={unsegment(u): from_epoch_us(int(v)) for u, v in (marks.as_dict() if marks else {}).items()},
         auto_remind=[int(h) for h in cast(list[float], i.auto_remind or [])],
         auto_reminded=[int(h) for h in cast(list[float], i.auto_reminded or [])],
         opens_at=parse_time(i.opens_at) if i.opens_at else None,

@@ -238,10 +238,17 @@ def _auto_reminded(m: MemoryState, w: MarkAutoReminded) -> None:
 def _check_reminded(m: MemoryState, w: MarkReminded) -> None:
     s = m.survey_or_conflict(w.survey_id)
     _refuse("survey", s.reminded_at is not None and s.reminded_at >= w.not_since)
+    if w.units:
+        _refuse("survey", w.first != (not s.reminded_units))
+        _refuse("survey", any(s.reminded_units[u] >= w.not_since for u in w.units if u in s.reminded_units))
 
 
 def _reminded(m: MemoryState, w: MarkReminded) -> None:
-    m.surveys[w.survey_id].reminded_at = w.at
+    s = m.surveys[w.survey_id]
+    if w.units:
+        s.reminded_units = {**s.reminded_units, **dict.fromkeys(w.units, w.at)}
+    else:
+        s.reminded_at = w.at
 
 
 def _delete_survey(m: MemoryState, w: DeleteSurvey) -> None:

@@ -222,6 +222,8 @@ class SurveyItem(Model):
     auto_remind = ListAttribute(of=NumberAttribute, null=True)  # hours before the deadline
     auto_reminded = ListAttribute(of=NumberAttribute, null=True)  # of those, the ones sent (conditionally)
     reminded_us = NumberAttribute(null=True)  # epoch microseconds of the last 알림 (its condition compares it)
+    # 알림 of admins of some units: unit -> epoch microseconds (absent until the first; keys are only ever added)
+    reminded_units: MapAttribute[str, Any] = MapAttribute(null=True)
     opens_at = UnicodeAttribute(null=True)  # 예약: ISO 8601 of when it opens by itself
     repeat = UnicodeAttribute(null=True)  # a repeating survey's rule (domain.repeat)
     origin = UnicodeAttribute(null=True)  # a period's copy: the repeating survey it came from

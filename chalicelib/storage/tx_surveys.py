@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -229,9 +230,23 @@ def audit(tx: TransactWrite, t: Tables, w: Audit, index: int) -> Added:
 
 def mark_reminded(tx: TransactWrite, t: Tables, w: MarkReminded, index: int) -> Added:
     # condition: the survey exists and was not reminded since not_since
-    since = items.epoch_us(w.not_since)
+    since, at = items.epoch_us(w.not_since), items.epoch_us(w.at)
     cond = SurveyItem.id.exists() & (SurveyItem.reminded_us.does_not_exist() | (SurveyItem.reminded_us < since))
-    tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.reminded_us.set(items.epoch_us(w.at))], condition=cond)
+    if not w.units:
+        tx.update(t.SurveyItem(w.survey_id), actions=[SurveyItem.reminded_us.set(at)], condition=cond)
+        return [("update", "survey")]
+    marks = SurveyItem.reminded_units
+    if w.first:  # no unit's mark yet: the map is written whole, and only if it is still absent
+        tx.update(
+            t.SurveyItem(w.survey_id),
+            actions=[marks.set({items.segment(u): at for u in w.units})],
+            condition=cond & marks.does_not_exist(),
+        )
+        return [("update", "survey")]
+    paths = [Path(["reminded_units", items.segment(u)]) for u in w.units]  # a unit's name may hold "." or "["
+    for mark in paths:
+        cond = cond & (mark.does_not_exist() | (mark < since))
+    tx.update(t.SurveyItem(w.survey_id), actions=[mark.set(at) for mark in paths], condition=cond & marks.exists())
     return [("update", "survey")]
 
 

@@ -109,3 +109,20 @@ def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> N
     assert store.answered_by(key_of("홍길동")) == {"open0001": 1795132800}  # found again by the person
     assert migrate(store) == {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}  # idempotent
     assert {u.key: u.version for u in store.list_users()} == versions
+
+
+def test_an_aggregate_that_kept_late_hours_is_recounted_by_the_day(store: Any) -> None:
+    """Counted before days were kept: an answer 12 days after the survey was made sits in its hour; the migration
+    recounts it into its day, once."""
+    from chalicelib.domain.writes import RecountAggregate
+
+    legacy(store)
+    migrate(store)
+    agg = store.get_aggregate("open0001")
+    assert agg.counts.get("d|2026-11-20") == 1 and not any(k.startswith("h|") for k in agg.counts)
+    hourly = {("h|2026-11-20T09" if k == "d|2026-11-20" else k): v for k, v in agg.counts.items()}
+    store.commit([RecountAggregate("open0001", hourly, agg.version)])
+    assert migrate(store)["aggregates"] == 1
+    again = store.get_aggregate("open0001").counts
+    assert again == agg.counts and "h|2026-11-20T09" not in again
+    assert migrate(store)["aggregates"] == 0

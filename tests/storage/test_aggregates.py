@@ -89,8 +89,9 @@ def check(store: Any, s: Survey) -> None:
     # ... and so every figure a view says is the one the answers say
     assert tally.questions_of(s, agg.counts) == tally.questions(s, answers)
     assert tally.units_of(s, agg.counts) == tally.units(s, answers)
-    assert results.timeline_of(aggregates.hours(agg.counts)) == results.timeline_of(
-        aggregates.hours(aggregates.recount(s, answers))
+    again = aggregates.recount(s, answers)
+    assert results.timeline_of(aggregates.hours(agg.counts), aggregates.days(agg.counts)) == results.timeline_of(
+        aggregates.hours(again), aggregates.days(again)
     )
 
 
@@ -171,3 +172,35 @@ def test_the_largest_answer_a_survey_can_take_adds_to_its_aggregate_on_dynamodb_
     counted = CountResponse(s.id, datetime(2026, 12, 6, tzinfo=KST), 1, {})
     local_store.commit([PutAnswer(a), counted, AddToAggregate(s.id, delta)])
     assert local_store.get_aggregate(s.id).counts == aggregates.recount(s, [a])
+
+
+def test_time_counters_stay_bounded_for_a_survey_open_for_years() -> None:
+    """Hours early in a survey's life, days after: answered every hour for two years, its aggregate keeps 48 hour
+    counters and one a day (an item holds 400 KB), and the timeline counts every answer."""
+    s = survey("years")
+    answers = [
+        Answer(s.id, f"p{h}", {}, unit="1중대", submitted_at=(START + timedelta(hours=h, minutes=5)).isoformat())
+        for h in range(0, 24 * 730, 1)
+    ]
+    counts = aggregates.recount(s, answers)
+    hours, days = aggregates.hours(counts), aggregates.days(counts)
+    assert len(hours) == 48 and len(days) == 729  # the first 48 hours after the making; the rest by the day
+    assert sum(hours.values()) + sum(days.values()) == len(answers)
+    assert min(days) == datetime(2026, 12, 3, tzinfo=KST) and days[min(days)] == 15  # from 09:05 on
+    assert days[datetime(2026, 12, 4, tzinfo=KST)] == 24
+    step, moments = results.timeline_of(hours, days)
+    assert step == results.WEEK and sum(m.count for m in moments) == len(answers)
+    assert len(repr(counts)) < 40_000
+
+
+def test_answers_of_the_first_two_days_are_charted_by_the_hour_and_later_ones_by_the_day() -> None:
+    s = survey("early")
+    early = [Answer(s.id, f"p{h}", {}, submitted_at=(START + timedelta(hours=h)).isoformat()) for h in (1, 2, 2, 30)]
+    counts = aggregates.recount(s, early)
+    step, moments = results.timeline_of(aggregates.hours(counts), aggregates.days(counts))
+    assert step == results.HOUR and [m.count for m in moments if m.count] == [1, 2, 1]
+    late = Answer(s.id, "late", {}, submitted_at=(START + timedelta(days=5)).isoformat())
+    counts = aggregates.recount(s, [*early, late])
+    assert aggregates.days(counts) == {datetime(2026, 12, 6, tzinfo=KST): 1}
+    step, moments = results.timeline_of(aggregates.hours(counts), aggregates.days(counts))
+    assert step == results.DAY and [m.count for m in moments] == [3, 1, 0, 0, 0, 1]

@@ -409,3 +409,24 @@ def test_a_deleted_survey_takes_its_aggregate(store: Any) -> None:
 def _aggregate_of(store: Any, sid: str) -> tuple[dict[str, float], int, bool] | None:
     a = store.get_aggregate(sid)
     return None if a is None else (a.counts, a.version, a.built)
+
+
+def test_unit_reminders_keep_their_own_marks(store: Any) -> None:
+    """알림 of an admin of some units marks those units (first: the map whole; then key by key), each on condition
+    that neither it nor the whole survey was reminded within the interval; the whole survey's mark is apart."""
+    since = NOW - timedelta(hours=12)
+    for w in SURVEY:
+        store.commit([w])
+    store.commit([MarkReminded("s1", NOW, since, ("2중대",), first=True)])
+    with pytest.raises(Conflict):  # "first" again: someone else wrote the first marks meanwhile
+        store.commit([MarkReminded("s1", NOW, since, ("3중대",), first=True)])
+    with pytest.raises(Conflict):  # its own unit, within the interval
+        store.commit([MarkReminded("s1", NOW, since, ("2중대", "3중대"), first=False)])
+    later = NOW + timedelta(hours=1)
+    store.commit([MarkReminded("s1", later, since, ("3중대", "1중대 [A].b"), first=False)])
+    s = _survey(store)
+    assert s.reminded_units == {"2중대": NOW, "3중대": later, "1중대 [A].b": later} and s.reminded_at is None
+    store.commit([MarkReminded("s1", later, since)])  # the whole survey: its own mark
+    with pytest.raises(Conflict):  # and after it, no unit within the interval
+        store.commit([MarkReminded("s1", later, since, ("4중대",), first=False)])
+    assert _survey(store).reminded_at == later

@@ -62,3 +62,24 @@ def test_participation_only_warns_too_and_named_does_not() -> None:
 def test_a_survey_without_such_questions_is_not_warned() -> None:
     said = preview(Chat(), ("만족도", "숫자"), ("좋았던 점", "주관식"))
     assert "응답 방식: 익명" in said and "⚠" not in said
+
+
+def test_a_place_limited_option_in_a_survey_kept_without_names_is_warned() -> None:
+    chat = Chat()
+    chat.register("관리자", "본부", ADMIN)
+    steps = ["신청 만들기", "상담 신청", "건너뛰기", "만족도", "숫자", "1~5", "필수"]
+    steps += ["상담 주제", "선택", "진로:3, 고민, 기타", "필수", "질문 끝", "없음", "전체", "없음", "응답 방식", "익명"]
+    said = chat.say_all(steps, who="관리자")
+    assert "⚠ 주의: 익명인데 정원이 있는 선택지가 있어요: 2번." in said
+    assert "('수정 2')" in said
+    named = chat.say_all(["응답 방식", "실명"], who="관리자")  # named: the places are the admin's to watch anyway
+    assert "정원이 있는 선택지" not in named
+
+
+def test_no_place_warning_without_a_place_limit() -> None:
+    chat = Chat()
+    chat.register("관리자", "본부", ADMIN)
+    steps = ["신청 만들기", "상담 신청", "건너뛰기", "상담 주제", "선택", "진로, 고민", "필수"]
+    steps += ["질문 끝", "없음", "전체", "없음", "응답 방식", "참여만 확인"]
+    said = chat.say_all(steps, who="관리자")
+    assert "응답 방식: 참여만 확인" in said and "정원이 있는 선택지" not in said

@@ -135,3 +135,34 @@ def test_a_unit_admin_reminds_their_units_people_only() -> None:
     c.say("예", who="중대행정")
     [(keys, _)] = notifier.calls
     assert set(keys) == {key_of("중대행정"), key_of("김철수")}
+
+
+@pytest.mark.every_store
+def test_each_unit_admins_reminder_keeps_its_own_units_interval(chat: Chat) -> None:
+    notifier = FakeNotifier()
+    c, _ = world(chat, notifier)
+    c.register("삼중대행정", "3중대")
+    c.register("이삼중", "3중대")
+    c.register("본부원", "본부")
+    c.say("소속 관리자 3중대 삼중대행정", who="슈퍼")
+    c.say(f"알림 {ALL}", who="중대행정")
+    c.say("예", who="중대행정")
+    assert set(notifier.calls[-1][0]) == {key_of("중대행정"), key_of("김철수")}
+    assert "이미 보냈어요" in c.say(f"알림 {ALL}", who="중대행정")  # their own units: within the interval
+    said = c.say(f"알림 {ALL}", who="삼중대행정")  # another unit's admin is not held back by it
+    assert "2명에게" in said, said  # 삼중대행정 and 이삼중 (김비밀 answered)
+    c.say("예", who="삼중대행정")
+    assert set(notifier.calls[-1][0]) == {key_of("삼중대행정"), key_of("이삼중")}
+    marks = survey(c, ALL).reminded_units
+    assert sorted(marks) == ["2중대", "3중대"] and survey(c, ALL).reminded_at is None
+    # The whole survey's admin: everyone who has not answered, but for the units reminded within the interval.
+    said = c.say(f"알림 {ALL}", who="관리자")
+    assert "(최근 소속 관리자가 알림을 보낸 2중대, 3중대는 빼요)" in said, said
+    c.say("예", who="관리자")
+    sent = set(notifier.calls[-1][0])
+    assert key_of("본부원") in sent and not sent & {key_of(n) for n in ("김철수", "이삼중", "중대행정")}, sent
+    assert survey(c, ALL).reminded_at is not None
+    # After the whole survey's 알림, no unit's admin may send within its interval either.
+    assert "이미 보냈어요" in c.say(f"알림 {ALL}", who="삼중대행정")
+    c.clock.advance(hours=13)
+    assert "명에게" in c.say(f"알림 {ALL}", who="삼중대행정")
