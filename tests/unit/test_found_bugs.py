@@ -25,7 +25,6 @@ def with_reminders(chat: Chat) -> Chat:
     return chat
 
 
-@pytest.mark.xfail(strict=True, reason="'신청 BBQ 회식'로: (으)로 is hard-coded after a title")
 def test_proxy_refusal_for_own_draft_uses_the_right_particle(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
@@ -35,7 +34,6 @@ def test_proxy_refusal_for_own_draft_uses_the_right_particle(chat: Chat) -> None
     assert "('신청 BBQ 회식'으로 이어서)" in r, r
 
 
-@pytest.mark.xfail(strict=True, reason="'주간 식수 11/30'예요: 이에요/예요 is hard-coded after the next title")
 def test_repeat_reply_uses_the_right_particle_after_the_next_title(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     make_bbq(chat, title="주간 식수", deadline="11/25 18:00")
@@ -43,7 +41,6 @@ def test_repeat_reply_uses_the_right_particle_after_the_next_title(chat: Chat) -
     assert "제목은 '주간 식수 11/30'이에요" in r, r
 
 
-@pytest.mark.xfail(strict=True, reason="'조건 1'으로: (으)로 is hard-coded after the question number")
 def test_preview_warning_of_a_broken_condition_uses_the_right_particle(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.say_all(SPORTS_WIZARD, who="관리자")
