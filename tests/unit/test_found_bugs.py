@@ -70,14 +70,12 @@ def test_presence_reminder_count_does_not_move_with_one_submission(chat: Chat) -
     assert after == before, (before, after)
 
 
-@pytest.mark.xfail(strict=True, reason="미응답 of a survey kept without names offers 대리 응답, which is then refused")
 def test_missing_of_a_presence_survey_offers_no_proxy_answer(chat: Chat) -> None:
     c = presence_survey(chat)
     r = c.say("미응답 설문", who="관리자")
     assert "대리 응답 설문" not in r.quick, r.quick
 
 
-@pytest.mark.xfail(strict=True, reason="a description of '없음' is kept and shown to every member as the description")
 def test_no_description_said_as_없음_is_no_description(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
@@ -97,9 +95,6 @@ def test_a_member_may_start_a_survey_by_its_title_even_when_it_starts_with_a_com
     assert "응답을 시작해요" in r, r
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a viewer later made 소속 관리자 sees the survey they view narrowed to their units"
-)
 def test_a_viewer_made_unit_admin_still_reads_the_whole_survey(chat: Chat) -> None:
     chat.register("슈퍼", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
