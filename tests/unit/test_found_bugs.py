@@ -59,7 +59,6 @@ def presence_survey(chat: Chat, people: int = 8) -> Chat:
     return chat
 
 
-@pytest.mark.xfail(strict=True, reason="알림 counts live participation: one submission shows before its batch fills")
 def test_presence_reminder_count_does_not_move_with_one_submission(chat: Chat) -> None:
     c = presence_survey(chat)
     before = c.say("알림 설문", who="관리자").text
@@ -86,7 +85,6 @@ def test_no_description_said_as_없음_is_no_description(chat: Chat) -> None:
     assert "\n없음\n" not in r.text, r
 
 
-@pytest.mark.xfail(strict=True, reason="a member typing a title that starts with an admin command word is refused")
 def test_a_member_may_start_a_survey_by_its_title_even_when_it_starts_with_a_command_word(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.register("홍길동", "2중대")
