@@ -139,6 +139,10 @@ def idle(ctx: Ctx, text: str) -> Outcome:
     if c is not None:
         # a viewer (열람자) may read what they view; an admin of some units (소속 관리자) may see those units
         if u.role < c.role and not (c.views and u.viewing) and not (c.units and u.scoped):
+            pool = listed_for(ctx, with_full=True)  # an open survey titled so ('현황 보고'): a bare title, as below
+            mine = find_survey(text, pool).survey
+            if mine is not None and mine.title == text and mine.is_open(ctx.now):
+                return answering.start(ctx, ref(mine, pool))
             return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first

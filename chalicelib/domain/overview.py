@@ -114,7 +114,7 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
             lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
     if len(named) > start + NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
-    if s.managed_by(ctx.member) and s.is_open(ctx.now):  # someone who cannot answer in chat: their answer, entered
+    if s.managed_by(ctx.member) and s.is_open(ctx.now) and not s.anonymous:  # their answer, entered for them
         quick.append(Quick("대리 응답", f"대리 응답 {r}"))
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 

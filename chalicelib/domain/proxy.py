@@ -65,7 +65,10 @@ def start(ctx: Ctx, t: Target) -> Outcome:
         return Outcome(where_we_are(ctx, mine, f"{p.label}님의 답을 이어서 적어요."), session=session)
     if mine is not None:
         whose = f"{mine.proxy['label']}님의 대리 응답을" if mine.proxy else "내 답을"
-        return _say(f"'{s.title}'에 적던 {whose} 먼저 제출하거나 취소해 주세요 ('신청 {s.title}'로 이어서).", r)
+        again = f"신청 {s.title}"
+        return _say(
+            f"'{s.title}'에 적던 {whose} 먼저 제출하거나 취소해 주세요 ('{again}'{pp(again, '(으)로')} 이어서).", r
+        )
     existing = ctx.db.get_answer(s.id, p.person) if p.person else None
     if existing is not None and not existing.entered_by:
         return _say(f"{p.label}님은 '{s.title}'에 직접 응답했어요. 본인의 답은 본인만 고칠 수 있어요.", r)

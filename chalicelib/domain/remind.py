@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.audience import audience
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import NotifyJob
-from chalicelib.domain.model import ANONYMOUS, Survey
+from chalicelib.domain.model import ANONYMOUS, PRESENCE, Survey
 from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
@@ -47,6 +47,14 @@ def pending(db: Reader, s: Survey, skip: Sequence[str] = ()) -> list[str]:
         return []
     done = took_part(db, s)  # 참여만 확인: whoever took part, full batch or not, is never reminded
     return [p.key for p in people.silent if not (p.person and p.person in done) and p.unit not in skip]
+
+
+def told(db: Reader, s: Survey, keys: list[str], skip: Sequence[str] = ()) -> int:
+    """How many an admin is told a reminder goes to: of a 참여만 확인 survey, those 미응답 shows (full batches only:
+    the live count would move with one submission), though it reaches only ``keys``."""
+    if s.mode != PRESENCE:
+        return len(keys)
+    return sum(1 for p in audience(db, s).silent if p.unit not in skip)
 
 
 def reminded_lately(s: Survey, at: datetime, hours: int) -> list[str]:
@@ -95,10 +103,11 @@ def ask(ctx: Ctx, t: Target) -> Outcome:
     keys = pending(ctx.db, s, skip)
     if not keys:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요{_skipped(skip)}.", quick=["메뉴"]))
-    cost = len(keys) * PER_MESSAGE_KRW
+    n = told(ctx.db, s, keys, skip)
+    cost = n * PER_MESSAGE_KRW
     return ctx.ask_first(
         Action.REMIND,
-        f"'{s.title}'에 아직 응답하지 않은 {len(keys):,}명에게 카카오톡 알림을 보낼까요?{_skipped(skip)}",
+        f"'{s.title}'에 아직 응답하지 않은 {n:,}명에게 카카오톡 알림을 보낼까요?{_skipped(skip)}",
         f"예상 비용 약 {cost:,}원 (1건 {PER_MESSAGE_KRW}원, 부가세 별도). "
         f"알림은 {ctx.rules.remind_hours}시간에 한 번만 보낼 수 있어요.",
         sid=s.id,
@@ -132,9 +141,10 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     not_since = ctx.now - timedelta(hours=ctx.rules.remind_hours)
     mark = MarkReminded(s.id, ctx.now, not_since, tuple(units or ()), first=not s.reminded_units)
     writes: list[Write] = [mark, ctx.audit("remind", s.id, str(len(keys)))]
+    n = told(ctx.db, s, keys, skip)
     return Outcome(
         Reply.say(
-            f"'{s.title}' 알림을 {len(keys):,}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",
+            f"'{s.title}' 알림을 {n:,}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",
             quick=[Quick("미응답", f"미응답 {s.title}"), "메뉴"],
         ),
         session=session,

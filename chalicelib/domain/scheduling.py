@@ -78,11 +78,12 @@ def repeat(ctx: Ctx, t: Target) -> Outcome:
     planned = plan_of(s, ctx.now, opens_at, rule)
     writes: list[Write] = [SetRepeat(s.id, rule), Plan(planned), ctx.audit("repeat", s.id, describe(rule))]
     following = planned.next or next_period(rule, ctx.now)
+    nxt = _next_title(s, following)
     until = f"~{fmt_deadline(following + timedelta(seconds=made.lasts), ctx.now)}" if made.lasts is not None else ""
     return Outcome(
         Reply.say(
             f"'{s.title}'{pp(s.title, '을(를)')} {describe(rule)}마다 새로 열어요. "
-            f"다음은 {fmt_deadline(following, ctx.now)}{until}, 제목은 '{_next_title(s, following)}'예요.",
+            f"다음은 {fmt_deadline(following, ctx.now)}{until}, 제목은 '{nxt}'{pp(nxt, '이에요(예요)')}.",
             f"그만하려면 '반복 중지 {s.title}'.",
             quick=back,
         ),

@@ -23,7 +23,7 @@ from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import matched_unit
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.titles import about
-from chalicelib.domain.vocabulary import UNIT_WORDS
+from chalicelib.domain.vocabulary import UNIT_WORDS, VIEWS
 from chalicelib.domain.writes import PutUser
 
 CAN = "현황 · 미응답 · 결과 보기 · 다운로드 · 알림"
@@ -63,6 +63,8 @@ def scope(ctx: Ctx, cmd: str, s: Survey) -> tuple[Survey, list[str] | None] | Ou
     answers name nobody): only its own admins read it."""
     u = ctx.member
     if not u.scoped or cmd not in UNIT_WORDS:
+        return s, None
+    if cmd in VIEWS and u.key in s.viewers:  # a viewer (열람자) of it reads it whole, whatever units they have
         return s, None
     if s.managed_by(u) and s.target_unit and set(target_units(s.target_unit)) <= set(u.units):
         return s, None

@@ -322,7 +322,7 @@ def preview_text(form: Form, now: datetime) -> str:
     for n, q in enumerate(form.questions, 1):
         when = f" · {said}" if (said := conditions.label(form.questions, q)) else ""
         if q.when and not said:  # its question was taken out or changed: asked of everyone until set again
-            when = f" · ⚠ 조건이 맞지 않아 모두에게 물어요 ('조건 {n}'으로 다시 정해요)"
+            when = f" · ⚠ 조건이 맞지 않아 모두에게 물어요 ('조건 {n}'{pp(str(n), '(으)로')} 다시 정해요)"
         lines.append(f"{n}. {q.text} ({kind_of(q).describe(q)}{'' if q.required else ', 생략 가능'}){when}")
     lines.append(f"마감: {fmt_deadline(datetime.fromisoformat(form.deadline) if form.deadline else None, now)}")
     if form.auto_remind:

@@ -85,7 +85,7 @@ def title_taken(ctx: Ctx, title: str) -> str:
 def take_desc(ctx: Ctx, form: Form, text: str) -> str | None:
     if len(text) > MAX_DESC:
         return f"설명은 {MAX_DESC}자 이내로 입력해 주세요."
-    form.description = "" if text == "건너뛰기" else text
+    form.description = "" if text in ("건너뛰기", "없음") else text
     return None
 
 
