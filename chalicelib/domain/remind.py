@@ -51,7 +51,8 @@ def pending(db: Reader, s: Survey, skip: Sequence[str] = ()) -> list[str]:
 
 def told(db: Reader, s: Survey, keys: list[str], skip: Sequence[str] = ()) -> int:
     """How many an admin is told a reminder goes to: of a 참여만 확인 survey, those 미응답 shows (full batches only:
-    the live count would move with one submission), though it reaches only ``keys``."""
+    the live count would move with one submission), though it reaches only ``keys``, which may be none (so "nobody
+    left" is said only when 미응답 says so too, and the result names no number: ``service.pushing.note_text``)."""
     if s.mode != PRESENCE:
         return len(keys)
     return sum(1 for p in audience(db, s).silent if p.unit not in skip)
@@ -101,9 +102,9 @@ def ask(ctx: Ctx, t: Target) -> Outcome:
         return Outcome(Reply.say(f"{ANONYMOUS_NOTE} 그래서 알림을 골라 보낼 수 없어요.", quick=main_quick(ctx.user)))
     skip = [] if t.units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
     keys = pending(ctx.db, s, skip)
-    if not keys:
-        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요{_skipped(skip)}.", quick=["메뉴"]))
     n = told(ctx.db, s, keys, skip)
+    if not n:
+        return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요{_skipped(skip)}.", quick=["메뉴"]))
     cost = n * PER_MESSAGE_KRW
     return ctx.ask_first(
         Action.REMIND,
@@ -136,12 +137,12 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
     skip = [] if units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
     keys = pending(ctx.db, s, skip)
-    if not keys:
+    n = told(ctx.db, s, keys, skip)  # 참여만 확인: what 미응답 shows, even when all of them have taken part meanwhile
+    if not n:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
     not_since = ctx.now - timedelta(hours=ctx.rules.remind_hours)
     mark = MarkReminded(s.id, ctx.now, not_since, tuple(units or ()), first=not s.reminded_units)
-    writes: list[Write] = [mark, ctx.audit("remind", s.id, str(len(keys)))]
-    n = told(ctx.db, s, keys, skip)
+    writes: list[Write] = [mark, ctx.audit("remind", s.id, str(n))]
     return Outcome(
         Reply.say(
             f"'{s.title}' 알림을 {n:,}명에게 보내고 있어요. 결과는 다음 메시지에 알려 드려요.",

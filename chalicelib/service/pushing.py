@@ -47,7 +47,7 @@ from datetime import datetime
 
 from chalicelib.domain.audience import people_of
 from chalicelib.domain.effects import NotifyJob
-from chalicelib.domain.model import now_kst
+from chalicelib.domain.model import PRESENCE, now_kst
 from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
@@ -329,13 +329,17 @@ class Pusher:
         if not self.pushes.claim_note(push_id):
             return
         log.info("push done", extra={"push": push_id, "kind": head.kind, "users": head.users, **head.figures})
-        leave_note(self.store, head.admin, note_text(head))
+        s = self.store.get_survey(head.survey_id) if head.kind == "remind" else None
+        leave_note(self.store, head.admin, note_text(head, counted=s is None or s.mode != PRESENCE))
 
 
-def note_text(head: PushHead) -> str:
-    """What the admin who asked is told once every chunk has settled."""
+def note_text(head: PushHead, counted: bool = True) -> str:
+    """What the admin who asked is told once every chunk has settled. Not ``counted`` (an 알림 of a 참여만 확인
+    survey): no number, since who it reached is who had not taken part, live, and 미응답 shows full batches only."""
     what = "열림 알림" if head.kind == "opened" else "알림"
     lead = f"'{head.title}' {what}:"
+    if not counted:
+        return f"{lead} 보냈어요. 참여만 확인 신청이라 몇 명에게 전해졌는지는 알리지 않아요(누가 참여했는지 드러나요)."
     users = head.users
     if users == 0:
         return f"{lead} 보낼 사람이 없었어요. 그사이 모두 응답했어요."

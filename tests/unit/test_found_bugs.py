@@ -120,3 +120,18 @@ def test_a_viewer_made_unit_admin_still_reads_the_whole_survey(chat: Chat) -> No
     chat.say("소속 관리자 3중대 홍길동", who="슈퍼")
     r = chat.say("현황 BBQ 회식", who="홍길동")
     assert "응답 1명 / 대상 4명" in r, r
+
+
+def test_a_presence_reminder_never_says_that_everyone_missing_has_taken_part(chat: Chat) -> None:
+    """미응답 (full batches only) still lists 대원0 and the admin after both took part: 알림 offers them, reaches
+    nobody, and its result names no number, so nothing tells the admin that everyone missing has answered."""
+    c = presence_survey(chat, people=1)
+    for who in ("대원0", "관리자"):
+        c.say_all(["신청 설문", "피자", "2", "메모", "제출"], who=who)
+    assert "미응답 2명" in c.say("미응답 설문", who="관리자").text
+    asked = c.say("알림 설문", who="관리자").text
+    assert "2명에게 카카오톡 알림을 보낼까요?" in asked, asked
+    assert "2명에게 보내고 있어요" in c.say("예", who="관리자").text
+    note = c.say("메뉴", who="관리자").text
+    assert "'설문' 알림: 보냈어요. 참여만 확인 신청이라 몇 명에게 전해졌는지는 알리지 않아요" in note, note
+    assert "모두 응답했어요" not in note and "0명" not in note
