@@ -66,8 +66,8 @@ def member_key(i: int) -> str:
 def count_writes(survey: Any, answers: Sequence[Any], now: datetime) -> list[Any]:
     """What the submits of ``answers`` added to the survey's counters and its aggregate, as one transaction.
 
-    The survey's counters (the response count and the per-option counts, as the submit's ``option_deltas``
-    reckons them) and its aggregate (``domain.aggregates``: what each answer contributes, summed as the repair
+    The survey's counters (the response count and the takers of options with a capacity, as a submit moves
+    them) and its aggregate (``domain.aggregates``: what each answer contributes, summed as the repair
     command's recount sums it): a seeded survey is one whose 현황 reads one item, as a survey answered through
     chat is.
     """
@@ -75,10 +75,12 @@ def count_writes(survey: Any, answers: Sequence[Any], now: datetime) -> list[Any
     from chalicelib.domain.kinds import option_deltas
     from chalicelib.domain.writes import CountResponse, RecountAggregate
 
+    capped = survey.capacities()
     totals: dict[str, int] = {}
     for a in answers:
         for key, d in option_deltas(survey.questions, {}, a.values).items():
-            totals[key] = totals.get(key, 0) + d
+            if key in capped:
+                totals[key] = totals.get(key, 0) + d
     return [
         CountResponse(survey.id, now, response_delta=len(answers), option_deltas=totals),
         # the recount as one item (a seeded survey's hours would not fit one update's expression), on the version

@@ -152,6 +152,14 @@ class Chat:
         return u
 
 
+def taken(store: Any, survey_id: str, question: str, option: str) -> int:
+    """How many answers took ``option`` of ``question``, as the survey's figures say (its aggregate; the survey item
+    counts only the options with a capacity)."""
+    agg = store.get_aggregate(survey_id)
+    assert agg is not None, survey_id
+    return int(agg.counts.get(f"v|{question}|{option}", 0))
+
+
 def load_roster(store, rows, replace: bool = True, remove: bool = True):
     """Load roster rows (line, unit, name, check) as ``make roster`` does: additions, changes, moves and returns at
     once, and with ``remove`` (a yes) the people not in them taken off too. The plan."""

@@ -260,6 +260,10 @@ class Survey:
     created_at: str = ""
     owner_name: str = ""
     response_count: int = 0
+    # The takers of each option with a capacity (정원), whose conditions guard it, and of a survey kept without names
+    # in batches each batch's size (domain.privacy.BATCH_KEY). How many took any option is the aggregate's
+    # (domain.aggregates): an item of an earlier version may still hold counters of options without a capacity,
+    # which nothing moves or reads any longer.
     option_counts: dict[str, int] = field(default_factory=dict)
     reminded_at: datetime | None = None  # when 알림 last reached the members who had not answered
     # 알림 of an admin of some units (소속 관리자) to their units' people: unit -> when (each unit has its interval)
@@ -334,6 +338,10 @@ class Survey:
             if q.id == qid:
                 return q
         return None
+
+    def capacities(self) -> dict[str, int]:
+        """The capacity (정원) of each option that has one, by the key of its counter in ``option_counts``."""
+        return {option_key(q.id, o): cap for q in self.questions for o, cap in q.capacity.items()}
 
     def remaining(self, q: Question, option: str) -> int | None:
         cap = q.capacity.get(option)

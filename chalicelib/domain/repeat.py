@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.domain.hours import parse_time_of_day
-from chalicelib.domain.kinds import kind_of
 from chalicelib.domain.model import KST, OPEN, Planned, Survey, option_key
 from chalicelib.domain.when import WEEKDAYS, fmt_deadline
 
@@ -192,7 +191,7 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
         cap=s.cap,
         status=OPEN,
         created_at=period.isoformat(),
-        option_counts={option_key(q.id, o): 0 for q in qs if kind_of(q).counts_options for o in q.options},
+        option_counts={option_key(q.id, o): 0 for q in qs for o in q.capacity},  # capped options only
         auto_remind=list(s.auto_remind),
         origin=s.id,
         mode=s.mode,

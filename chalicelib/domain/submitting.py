@@ -41,7 +41,7 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if s.anonymous:
         existing = None
     deltas = option_deltas(d.questions, existing.values if existing else {}, d.values)
-    limits = {option_key(q.id, o): cap for q in s.questions for o, cap in q.capacity.items()}
+    limits = s.capacities()
     for q in s.questions:
         for o, cap in q.capacity.items():
             k = option_key(q.id, o)
@@ -49,13 +49,14 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
                 reopen(d, next(i for i, x in enumerate(d.questions) if x.id == q.id))
                 said = f"'{o}'{pp(o, '은(는)')} 방금 정원이 찼어요. 다른 보기를 골라 주세요."
                 return Outcome(ask(ctx, d, said), session=session)
+    held = _held(s, deltas)
     count = CountResponse(
         sid,
         ctx.now,
         response_delta=0 if existing else 1,
-        option_deltas=deltas,
+        option_deltas=held,
         cap=s.cap,
-        limits={k: v for k, v in limits.items() if k in deltas},
+        limits={k: v for k, v in limits.items() if k in held},
     )
     answer = _answer(ctx, d, s, existing)
     # The figures the admins see change with the answer, in its transaction (domain.aggregates).
@@ -81,6 +82,14 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     return Outcome(
         _submitted(ctx, s, u, edited=existing is not None), user=u, session=session, writes=writes, effects=later
     )
+
+
+def _held(s: Survey, deltas: dict[str, int]) -> dict[str, int]:
+    """Of an answer's option deltas, those the survey item counts: the options with a capacity, whose conditions
+    guard them. How many took each option is the aggregate's (AddToAggregate): one counter moved per picked option
+    would make the largest answers' update longer than DynamoDB takes (4 KB of expression)."""
+    capped = s.capacities()
+    return {k: n for k, n in deltas.items() if k in capped}
 
 
 def _dropped(session: Session, d: Draft, u: User, msg: str, quick: list[QuickLike] | None = None) -> Outcome:
@@ -189,7 +198,7 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
             user=u,
             session=session,
         )
-    deltas = option_deltas(s.questions, a.values, {})
+    deltas = _held(s, option_deltas(s.questions, a.values, {}))
     u.answered.pop(sid, None)
     drop_draft(session, sid)
     count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.kinds import KINDS, kind_of, setup_steps
+from chalicelib.domain.kinds import KINDS, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
 from chalicelib.domain.model import (
     ANONYMOUS,
@@ -295,7 +295,7 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
 
 def _survey(ctx: Ctx, form: Form, opens_at: datetime | None) -> Survey:
     qs = copy.deepcopy(form.questions)
-    counts = {option_key(q.id, o): 0 for q in qs if kind_of(q).counts_options for o in q.options}
+    counts = {option_key(q.id, o): 0 for q in qs for o in q.capacity}  # the item counts capped options only
     return Survey(
         id=secrets.token_hex(4),
         title=form.title,

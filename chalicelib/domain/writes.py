@@ -83,7 +83,9 @@ class DeleteAnswer:
 
 @dataclass(eq=False)
 class CountResponse:
-    """Adjust a survey's counters in the same transaction as the answer.
+    """Adjust a survey's counters in the same transaction as the answer: its response count and, in
+    ``option_deltas``, the survey item's own option counters only (Survey.option_counts: options with a capacity,
+    and a batch's size); how many took each option is the aggregate's (AddToAggregate).
 
     Condition: the survey exists, status is open, the deadline (if any) is after ``now``;
     when ``response_delta`` > 0 and the survey has a cap: response_count + delta <= cap;

@@ -111,7 +111,7 @@ def big_inputs(n: int = 2000, units: int = 12, seed: int = 7) -> tuple:
             )
         )
     s.response_count = n
-    s.option_counts = {f"q1:{o}": c for o, c in counts.items()}
+    s.option_counts = {f"q1:{o}": counts.get(o, 0) for o in s.questions[0].capacity}  # the capped ones, as stored
     silent = [Member(f"silent-{i}", f"미응답자{i}", unit_names[i % units]) for i in range(150)]
     waiting = [RosterEntry(f"x#{i}", unit_names[i % units], f"미등록자{i}") for i in range(250)]
     return s, answers, n + 400, silent, waiting, START.astimezone(KST)

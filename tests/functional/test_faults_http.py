@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from harness import taken
 
 from chalicelib import runtime
 from chalicelib.domain.model import ADMIN
@@ -178,7 +179,8 @@ def test_a_failed_submit_stores_no_answer_and_no_count(client: Any, drafting: An
     said = post(client, "제출", MEMBER)
     assert said.text.startswith(BUSY) and "제출 전 확인" in said and said.quick == ["제출", "수정", "취소"]
     s = drafting.list_surveys()[0]
-    assert drafting.list_answers(s.id) == [] and s.response_count == 0 and s.option_counts.get("q1:피자") == 0
+    assert drafting.list_answers(s.id) == [] and s.response_count == 0 and s.option_counts == {"q1:치킨": 0}
+    assert taken(drafting, s.id, "q1", "피자") == 0
 
 
 def test_a_late_stall_still_answers_in_time(client: Any, drafting: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import os
@@ -165,7 +166,9 @@ def test_seeded_counters_add_up_what_the_submits_would() -> None:
     from scripts import bench_export, bench_summary
 
     _, answers = bench_export.sample(30)
-    survey = Survey(id="s1", title="t", owner="a", questions=bench_export.QUESTIONS)
+    questions = copy.deepcopy(bench_export.QUESTIONS)
+    questions[2].capacity = {"치킨": 1000}  # q3: the one option the survey item counts
+    survey = Survey(id="s1", title="t", owner="a", questions=questions)
     answers = [dataclasses.replace(a, survey_id="s1", user_key=f"u{i}") for i, a in enumerate(answers)]
     count, aggregate = bench_summary.count_writes(survey, answers, now_kst())
     store = MemoryStore()
@@ -173,9 +176,9 @@ def test_seeded_counters_add_up_what_the_submits_would() -> None:
     store.commit([count, aggregate])
     assert store.get_aggregate("s1").counts == aggregates.recount(survey, answers)
     assert count.survey_id == "s1" and count.response_delta == 30
-    assert sum(n for k, n in count.option_deltas.items() if k.startswith("q3:")) == 30  # one choice each
-    picked = sum(len(a.values["q4"]) for a in answers)  # multi-select: every option picked counts
-    assert sum(n for k, n in count.option_deltas.items() if k.startswith("q4:")) == picked
+    chicken = sum(1 for a in answers if a.values["q3"] == "치킨")
+    assert 0 < chicken < 30 and count.option_deltas == {"q3:치킨": chicken}  # the others are the aggregate's
+    assert store.get_survey("s1").option_counts == {"q3:치킨": chicken}
 
 
 def test_cold_start_medians() -> None:

@@ -109,6 +109,14 @@ def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> N
     assert store.answered_by(key_of("홍길동")) == {"open0001": 1795132800}  # found again by the person
     assert migrate(store) == {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}  # idempotent
     assert {u.key: u.version for u in store.list_users()} == versions
+    # An answer after the upgrade: the figures (the aggregate) count it; the survey item's counters of options
+    # without a capacity, which the earlier version kept, stay as they were and nothing reads them.
+    c.say("신청 BBQ 회식", who="김철수")
+    assert "제출 전 확인" in c.say("피자", who="김철수")
+    assert "제출했어요" in c.say("제출", who="김철수")
+    status = c.say("현황 BBQ 회식", who="부관리자")
+    assert "응답 2명 / 대상 4명" in status and "치킨 1, 피자 1" in status
+    assert store.get_survey("open0001").option_counts == {"q1:치킨": 1, "q1:피자": 0}
 
 
 def test_an_aggregate_that_kept_late_hours_is_recounted_by_the_day(store: Any) -> None:

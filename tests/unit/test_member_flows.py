@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import Chat, key_of, make_bbq
+from harness import Chat, key_of, make_bbq, taken
 
 from chalicelib.domain.model import ADMIN, option_key
 
@@ -91,6 +91,7 @@ def test_full_answer_flow_stores_one_answer_and_counts(chat: Chat) -> None:
     assert a.values == {"q1": "치킨", "q2": 3, "q3": "매운맛"}
     assert (a.name, a.unit) == ("홍길동", "2중대")
     assert s.response_count == 1 and s.option_counts[option_key("q1", "치킨")] == 1
+    assert taken(chat.store, s.id, "q1", "치킨") == 1
     assert chat.user("홍길동").session.get("drafts") == {}
 
 
@@ -197,7 +198,9 @@ def test_answered_survey_shows_my_answer_then_edit_adjusts_counts(chat: Chat) ->
     assert "수정했어요" in chat.say("제출")
     s = chat.store.list_surveys()[0]
     assert s.response_count == 1
-    assert s.option_counts[option_key("q1", "치킨")] == 0 and s.option_counts[option_key("q1", "피자")] == 1
+    # 치킨 has a capacity: the survey item counts its takers; 피자 has none, and only the figures count it
+    assert s.option_counts[option_key("q1", "치킨")] == 0 and option_key("q1", "피자") not in s.option_counts
+    assert taken(chat.store, s.id, "q1", "치킨") == 0 and taken(chat.store, s.id, "q1", "피자") == 1
     assert chat.store.get_answer(s.id, key_of("홍길동")).values["q1"] == "피자"
 
 
@@ -212,6 +215,7 @@ def test_withdraw_after_confirmation(chat: Chat) -> None:
     assert "취소했어요" in chat.say("예")
     s = chat.store.list_surveys()[0]
     assert s.response_count == 0 and s.option_counts[option_key("q1", "치킨")] == 0
+    assert taken(chat.store, s.id, "q1", "치킨") == 0
     assert chat.store.get_answer(s.id, key_of("홍길동")) is None
     assert "제출한 신청이 없어요" in chat.say("내 신청") or "아직" in chat.say("내 신청")
 

@@ -94,7 +94,7 @@ class Kind:
     name = ""  # Korean name in the wizard, the preview and the help
     aliases: tuple[str, ...] = ()  # other names an admin may type
     setup: Setup | None = None
-    counts_options = False  # per-option counters on the survey (and option capacity)
+    counts_options = False  # its answers pick options, which may have a capacity (counted on the survey item)
     many = False  # several options are picked, one tap at a time (session.Draft.picking holds them meanwhile)
     counted_as = "보기"  # what its counts are counted by, as a table's heading says it (날짜, 시간)
     groups = False  # answers can be grouped by its option (sums per option in 현황)
