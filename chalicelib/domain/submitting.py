@@ -35,6 +35,10 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     u = ctx.me()
     if s is None:
         return _dropped(session, d, u, "이 신청은 삭제되었어요. 작성하던 답은 지웠어요.")
+    # Entered for me by an admin while I was answering (대리 응답): my own answer takes its place, as an edit of it.
+    replacing = existing is not None and bool(existing.entered_by) and not d.proxy and d.answer_version == 0
+    if replacing and existing is not None:
+        d.answer_version = existing.version
     refused = _refusal(ctx, session, d, s, existing)
     if refused is not None:
         return refused
@@ -79,9 +83,8 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     if d.proxy:
         told, more = proxy.submitted(ctx, d, s, edited=existing is not None)
         return Outcome(told, user=u, session=session, writes=[*writes, *more])
-    return Outcome(
-        _submitted(ctx, s, u, edited=existing is not None), user=u, session=session, writes=writes, effects=later
-    )
+    told = _submitted(ctx, s, u, edited=existing is not None, replaced=replacing)
+    return Outcome(told, user=u, session=session, writes=writes, effects=later)
 
 
 def _held(s: Survey, deltas: dict[str, int]) -> dict[str, int]:
@@ -151,8 +154,9 @@ def _answer(ctx: Ctx, d: Draft, s: Survey, existing: Answer | None) -> Answer:
     )
 
 
-def _submitted(ctx: Ctx, s: Survey, u: User, *, edited: bool) -> Reply:
-    """What the member is told once the answer is in (or, unnamed, on its way)."""
+def _submitted(ctx: Ctx, s: Survey, u: User, *, edited: bool, replaced: bool = False) -> Reply:
+    """What the member is told once the answer is in (or, unnamed, on its way); ``replaced``: their answer took the
+    place of one an admin had entered for them."""
     if s.anonymous:
         if s.mode == PRESENCE:  # taking part is known in this mode; when, is not
             u.answered[s.id] = 0
@@ -161,6 +165,9 @@ def _submitted(ctx: Ctx, s: Survey, u: User, *, edited: bool) -> Reply:
     u.answered[s.id] = u.answered.get(s.id) or int(ctx.now.timestamp())
     verb = "수정했어요" if edited else "제출했어요"
     msg = f"'{s.title}'에 답을 {verb}! {until_label(s.deadline, ctx.now)} 고치거나 취소할 수 있어요."
+    if replaced:
+        until = until_label(s.deadline, ctx.now)
+        msg = f"관리자가 '{s.title}'에 대신 적어 둔 답을 방금 적은 내 답으로 바꿨어요. {until} 고칠 수 있어요."
     return Reply.say(msg, quick=["내 신청", "신청 목록", "메뉴"])
 
 

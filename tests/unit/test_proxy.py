@@ -135,3 +135,16 @@ def test_same_names_ask_which_person() -> None:
     r = c.say(f"대리 응답 {TITLE} 3중대 김철수", who="관리자")
     assert "이 신청의 대상에 없어요" in r, r  # 3중대 is not the survey's target
     assert "2명이에요" in c.say(f"대리 응답 {TITLE} 2중대 김철수", who="관리자")
+
+
+@pytest.mark.every_store
+def test_my_own_answer_takes_the_place_of_one_entered_for_me_while_i_was_answering(chat: Chat) -> None:
+    c = world(chat)
+    c.say_all([f"신청 {TITLE}", "치킨"], who="홍길동")  # halfway through
+    enter_for(c, "홍길동")  # meanwhile an admin enters it for them
+    c.say_all(["3", "건너뛰기"], who="홍길동")
+    r = c.say("제출", who="홍길동")
+    assert "관리자가 'BBQ 회식'에 대신 적어 둔 답을 방금 적은 내 답으로 바꿨어요." in r, r
+    a = c.store.get_answer(survey(c).id, key_of("홍길동"))
+    assert a.values["q1"] == "치킨" and a.entered_by == "" and survey(c).response_count == 1
+    assert "치킨 1" in c.say(f"현황 {TITLE}", who="관리자") and "피자 0" in c.say(f"현황 {TITLE}", who="관리자")
