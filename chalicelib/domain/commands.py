@@ -79,6 +79,7 @@ COMMANDS: dict[str, Command | About] = {
     "공동관리자": About(admin.coadmin, targets.then_name),
     "열람자": About(viewers.grant, targets.then_name),
     "대리 응답": About(proxy.start, targets.then_name),
+    "대리 응답 취소": About(submitting.ask_proxy_withdraw, targets.then_name),
     "관리자 등록": Command(admin_roles.grant_admin),
     "관리자 해제": Command(admin_roles.revoke_admin),
     "관리자 목록": Command(admin_roles.list_admins),

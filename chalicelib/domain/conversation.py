@@ -234,6 +234,7 @@ CONFIRMED: dict[str, Confirmed] = {
     Action.RELEASE.value: roster_upkeep.released,
     Action.ROSTER_REMOVE.value: roster_upkeep.remove_one,
     Action.ROSTER_PURGE.value: roster_upkeep.purge,
+    Action.PROXY_WITHDRAW.value: submitting.proxy_withdraw,
 }
 # A yes that must be typed out (taking most of the roster off): its words ride in the confirmation's title.
 TYPED_YES = {Action.ROSTER_PURGE.value}

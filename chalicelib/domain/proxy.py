@@ -52,9 +52,9 @@ def start(ctx: Ctx, t: Target) -> Outcome:
         return _say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 대리 응답을 받을 수 없어요.", r)
     if not who:
         return _say(f"누구의 답인지 이름을 붙여 주세요. 예: 대리 응답 {r} 홍길동", r)
-    found = _named(ctx, s, who)
+    found = named(ctx, s, who)
     if len(found) != 1:
-        return _which(r, who, found)
+        return which(r, who, found)
     p = found[0]
     if p.key == ctx.key:
         return _say("내 답은 '신청 <제목>'으로 직접 해 주세요.", r)
@@ -92,7 +92,7 @@ def _new_person(entry: str) -> str:
     return "e" + hashlib.sha256(entry.encode()).hexdigest()[:40] if entry else ""
 
 
-def _named(ctx: Ctx, s: Survey, who: str) -> list[Someone]:
+def named(ctx: Ctx, s: Survey, who: str) -> list[Someone]:
     """The people of ``s``'s target that ``who`` names ('홍길동', '홍길동(2중대)', '홍길동#<mark>')."""
     name, unit, mark = who.strip(), "", ""
     if "#" in name:
@@ -114,11 +114,12 @@ def _named(ctx: Ctx, s: Survey, who: str) -> list[Someone]:
     return [p for p in found if not mark or p.mark.startswith(mark)]
 
 
-def _which(r: str, who: str, found: list[Someone]) -> Outcome:
+def which(r: str, who: str, found: list[Someone], cmd: str = "대리 응답") -> Outcome:
+    """No one, or several, of the survey's people are named ``who``: say so, with a chip of ``cmd`` for each."""
     if not found:
         return _say(f"'{who}'{pp(who, '은(는)')} 이 신청의 대상에 없어요. 이름과 소속을 확인해 주세요.", r)
     shown = found[:8]
-    quick: list[QuickLike] = [Quick(f"{p.label}#{p.mark}"[:14], f"대리 응답 {r} {p.name}#{p.mark}") for p in shown]
+    quick: list[QuickLike] = [Quick(f"{p.label}#{p.mark}"[:14], f"{cmd} {r} {p.name}#{p.mark}") for p in shown]
     lines = [f"'{who}'{pp(who, '이(가)')} {len(found)}명이에요. 누구의 답인가요?"]
     lines += [f"• {p.label}#{p.mark}" for p in shown]
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))

@@ -44,6 +44,7 @@ class Action(StrEnum):
     RELEASE = "release"  # 등록 해제 <이름>
     ROSTER_REMOVE = "roster_remove"  # 명단 삭제 <소속> <이름> (the entry's key)
     ROSTER_PURGE = "roster_purge"  # 명단 정리: a load's removals (its token; the words to type, if a yes is not enough)
+    PROXY_WITHDRAW = "proxy_withdraw"  # 대리 응답 취소 <제목> <이름> ("<survey id>|<person key>|<their Kakao key>")
 
 
 @dataclass

@@ -22,9 +22,10 @@ from chalicelib.domain.privacy import (
 )
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Session
+from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import choose_reply, main_quick
 from chalicelib.domain.when import until_label
-from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer, ListSurvey, PutAnswer, Write
+from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer, ListSurvey, PutAnswer, PutUser, Write
 
 
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
@@ -192,6 +193,22 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     return ctx.ask_first(Action.WITHDRAW, question, sid=s.id, title=s.title, yes=Quick("예", extra={"sid": s.id}))
 
 
+def withdrawal(ctx: Ctx, s: Survey, a: Answer) -> list[Write]:
+    """The writes that take answer ``a`` of ``s`` away (신청 취소, or an admin's 대리 응답 취소): the answer goes and
+    the counters move back, in one transaction, on the condition that the answer is still the one read."""
+    count = CountResponse(
+        s.id, ctx.now, response_delta=-1, option_deltas=_held(s, option_deltas(s.questions, a.values, {}))
+    )
+    writes: list[Write] = [DeleteAnswer(s.id, a.user_key, a.version), count]
+    if aggregates.kept(s):
+        writes.append(AddToAggregate(s.id, aggregates.change(s, a, None)))
+    if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
+        # A place frees up: the listing says so, on the condition that the count is still the one seen.
+        count.seen_count = s.response_count
+        writes.append(ListSurvey(dataclasses.replace(s.info(), full=False)))
+    return writes
+
+
 def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     """The 예 to 신청 취소: the answer goes and the counters move back, in one transaction."""
     s, a = ctx.survey_and_answer(sid)
@@ -205,23 +222,67 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
             user=u,
             session=session,
         )
-    deltas = _held(s, option_deltas(s.questions, a.values, {}))
     u.answered.pop(sid, None)
     drop_draft(session, sid)
-    count = CountResponse(sid, ctx.now, response_delta=-1, option_deltas=deltas)
-    writes: list[Write] = [DeleteAnswer(sid, u.person_key, a.version), count]
-    if aggregates.kept(s):
-        writes.append(AddToAggregate(sid, aggregates.change(s, a, None)))
-    if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
-        # A place frees up: the listing says so, on the condition that the count is still the one seen.
-        count.seen_count = s.response_count
-        writes.append(ListSurvey(dataclasses.replace(s.info(), full=False)))
+    writes = withdrawal(ctx, s, a)
     return Outcome(
         Reply.say(
             f"'{s.title}'에 제출한 답을 취소했어요. 마감 전이면 다시 응답할 수 있어요.",
             quick=["신청 목록", "내 신청", "메뉴"],
         ),
         user=u,
+        session=session,
+        writes=writes,
+    )
+
+
+# --- 대리 응답 취소: an answer entered for someone, taken back by the survey's admin ---------------------------------
+
+
+def ask_proxy_withdraw(ctx: Ctx, t: Target) -> Outcome:
+    """대리 응답 취소 <제목> <이름>: an answer an admin entered for someone (for the wrong person, say) goes, once 예;
+    the person is then missing again. One the person gave or made their own cannot be taken by anyone but them."""
+    s, who, r = t.survey, t.rest, t.ref
+    back: list[QuickLike] = [Quick("미응답", f"미응답 {r}"), Quick("현황", f"현황 {r}"), "메뉴"]
+    if not s.managed_by(ctx.member):
+        return Outcome(Reply.say("대리 응답은 이 신청의 관리자만 취소할 수 있어요.", quick=back))
+    if not s.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=back))
+    if not who:
+        return Outcome(Reply.say(f"누구의 답인지 이름을 붙여 주세요. 예: 대리 응답 취소 {r} 홍길동", quick=back))
+    found = proxy.named(ctx, s, who)
+    if len(found) != 1:
+        return proxy.which(r, who, found, "대리 응답 취소")
+    p = found[0]
+    a = ctx.db.get_answer(s.id, p.person) if p.person else None
+    if a is None:
+        return Outcome(Reply.say(f"{p.label}님의 답은 '{s.title}'에 없어요.", quick=back))
+    if not a.entered_by:
+        said = f"{p.label}님의 답은 본인이 적은 답이라 본인만 취소할 수 있어요('신청 취소 {s.title}')."
+        return Outcome(Reply.say(said, quick=back))
+    question = f"'{s.title}'에 대신 적은 {p.label}님의 답을 취소할까요? 답이 지워지고 다시 미응답으로 세요."
+    return ctx.ask_first(Action.PROXY_WITHDRAW, question, sid=f"{s.id}|{p.person}|{p.key}", title=s.title)
+
+
+def proxy_withdraw(ctx: Ctx, session: Session, ref: str) -> Outcome:
+    """The 예 to 대리 응답 취소: the answer goes (on the version read), and the person's own item forgets it."""
+    sid, _, rest = ref.partition("|")
+    person, _, key = rest.partition("|")
+    s, a = ctx.db.get_survey_and_answer(sid, person) if person else (None, None)
+    quick: list[QuickLike] = ["내 신청서", "메뉴"]
+    if s is None or a is None or not a.entered_by:
+        return Outcome(Reply.say("취소할 대리 응답이 없어요.", quick=quick), session=session)
+    if not s.managed_by(ctx.member) or not s.is_open(ctx.now):
+        return Outcome(Reply.say(f"'{s.title}'의 대리 응답은 지금 취소할 수 없어요.", quick=quick), session=session)
+    writes = [*withdrawal(ctx, s, a), ctx.audit("proxy_withdraw", s.id, person)]
+    owner = ctx.db.get_user(key) if key else None
+    if owner is not None and sid in owner.answered:
+        owner.answered.pop(sid)
+        writes.append(PutUser(owner))
+    r = f"{s.title}#{s.id}"
+    said = f"'{s.title}'에 대신 적은 {a.name}님의 답을 취소했어요. 다시 미응답으로 세요."
+    return Outcome(
+        Reply.say(said, quick=[Quick("미응답", f"미응답 {r}"), Quick("현황", f"현황 {r}"), "메뉴"]),
         session=session,
         writes=writes,
     )

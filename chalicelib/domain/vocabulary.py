@@ -56,6 +56,7 @@ WORDS: list[Word] = [
     Word("공동관리자", "공동관리자 <제목> <이름>", ADMIN, "add_coadmin", needs_title=True),
     Word("열람자", "열람자 <제목> <이름>", ADMIN, "add_viewer", needs_title=True),
     Word("대리 응답", "대리 응답 <제목> <이름>", ADMIN, "proxy_answer", needs_title=True),
+    Word("대리 응답 취소", "대리 응답 취소 <제목> <이름>", ADMIN, "proxy_withdraw", needs_title=True),
     Word("관리자 등록", "관리자 등록 <이름>", SUPER, "grant_admin"),
     Word("관리자 해제", "관리자 해제 <이름>", SUPER, "revoke_admin"),
     Word("관리자 목록", "관리자 목록", SUPER, "list_admins"),

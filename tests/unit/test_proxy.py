@@ -148,3 +148,29 @@ def test_my_own_answer_takes_the_place_of_one_entered_for_me_while_i_was_answeri
     a = c.store.get_answer(survey(c).id, key_of("홍길동"))
     assert a.values["q1"] == "치킨" and a.entered_by == "" and survey(c).response_count == 1
     assert "치킨 1" in c.say(f"현황 {TITLE}", who="관리자") and "피자 0" in c.say(f"현황 {TITLE}", who="관리자")
+
+
+@pytest.mark.every_store
+def test_an_answer_entered_for_the_wrong_person_is_taken_back(chat: Chat) -> None:
+    c = world(chat)
+    enter_for(c, "김철수")
+    sid = survey(c).id
+    assert c.store.get_answer(sid, key_of("김철수")) is not None and sid in c.user("김철수").answered
+    asked = c.say(f"대리 응답 취소 {TITLE} 김철수", who="관리자")
+    assert "대신 적은 2중대 김철수님의 답을 취소할까요?" in asked and asked.quick[:2] == ["예", "아니오"], asked
+    c.say("아니오", who="관리자")
+    assert c.store.get_answer(sid, key_of("김철수")) is not None  # 아니오: nothing happened
+    c.say(f"대리 응답 취소 {TITLE} 김철수", who="관리자")
+    done = c.say("예", who="관리자")
+    assert "대신 적은 김철수님의 답을 취소했어요" in done, done
+    assert c.store.get_answer(sid, key_of("김철수")) is None and survey(c).response_count == 0
+    assert sid not in c.user("김철수").answered
+    assert "김철수" in c.say(f"미응답 {TITLE}", who="관리자")
+    assert "응답 0명" in c.say(f"현황 {TITLE}", who="관리자")
+    assert any(e.action == "proxy_withdraw" and e.target == sid for e in audit(c))
+    # Nothing left to take back; and one the person gave themselves is theirs to withdraw.
+    assert "답은 'BBQ 회식'에 없어요" in c.say(f"대리 응답 취소 {TITLE} 김철수", who="관리자")
+    c.say_all([f"신청 {TITLE}", "치킨", "2", "건너뛰기", "제출"], who="홍길동")
+    said = c.say(f"대리 응답 취소 {TITLE} 홍길동", who="관리자")
+    assert "본인이 적은 답이라 본인만 취소할 수 있어요" in said, said
+    assert "찾을 수 없어요" in c.say(f"대리 응답 취소 {TITLE} 김철수", who="다른관리자")  # not theirs
