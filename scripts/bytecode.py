@@ -20,7 +20,9 @@ runtime in ``BUILD_DIR/sam.json``:
    Nothing can change a source under an unchecked ``.pyc``: both are in one zip, built and uploaded together, and
    /var/task is read-only. The code objects name their files under /var/task, where Lambda unpacks the zip.
 4. The ``.pyc`` files are added beside their sources (``pkg/__pycache__/mod.cpython-313.pyc``), with the date and
-   permissions of the source's entry; the zip is replaced only when every one was added.
+   permissions of the source's entry; the zip is replaced only when every one was added. Chalice copies the app's
+   folders as they are, with whatever ``__pycache__`` the working tree has (the developer's interpreter's byte code,
+   checked by timestamp, so never valid on Lambda): those entries are left out, with or without byte code.
 
 Without an interpreter of the runtime's version the package step stops, saying how to get one: a deploy must not
 lose the byte code unnoticed (its cold starts would be slower, and nothing would say why). ``--no-bytecode``
@@ -33,6 +35,7 @@ template, does that.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import re
@@ -119,29 +122,37 @@ def pyc_name(source: str, tag: str) -> str:
     return str(path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc")
 
 
-def add_bytecode(zip_path: Path, python: str) -> int:
-    """Add the byte code of every ``.py`` in the zip, compiled by ``python``; the number of files added."""
-    tag = cache_tag(python)
-    if tag is None:
+def stale(name: str) -> bool:
+    """Whether a zip entry is byte code Chalice copied from the working tree (``chalicelib/__pycache__``: the
+    developer's interpreter's, checked by timestamp, so of no use on Lambda)."""
+    return name.endswith(".pyc") or "__pycache__" in PurePosixPath(name).parts
+
+
+def repack(zip_path: Path, python: str | None) -> tuple[int, int]:
+    """Rewrite the zip without stale byte code and, with ``python``, with that interpreter's byte code of every
+    ``.py`` beside it; (files added, stale files dropped). The zip is replaced only once the new one is complete."""
+    tag = cache_tag(python) if python else None
+    if python and tag is None:
         raise SystemExit(f"{python} does not run")
     with tempfile.TemporaryDirectory(prefix="hj-pyc-") as tmp:
         tree, staged = Path(tmp) / "task", Path(tmp) / zip_path.name
-        with zipfile.ZipFile(zip_path) as z:
-            if held := [n for n in z.namelist() if n.endswith(".pyc")]:
-                raise SystemExit(f"{zip_path} already holds byte code ({held[0]}, ...)")
-            sources = [i for i in z.infolist() if i.filename.endswith(".py")]
+        with zipfile.ZipFile(zip_path) as z, zipfile.ZipFile(staged, "w") as out:
+            entries = z.infolist()
+            kept = [i for i in entries if not stale(i.filename)]
+            for info in kept:
+                out.writestr(copy.copy(info), z.read(info))  # writing sets the entry's offset: not the original's
+            sources = [i for i in kept if i.filename.endswith(".py")] if tag else []
             for info in sources:
                 z.extract(info, tree)
-        compile_tree(python, tree, TASK_ROOT)
-        shutil.copy2(zip_path, staged)
-        with zipfile.ZipFile(staged, "a") as z:
+            if tag:
+                compile_tree(str(python), tree, TASK_ROOT)
             for source in sources:
-                name = pyc_name(source.filename, tag)
+                name = pyc_name(source.filename, str(tag))
                 entry = zipfile.ZipInfo(name, date_time=source.date_time)
                 entry.external_attr, entry.create_system = source.external_attr, source.create_system
-                z.writestr(entry, (tree / name).read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+                out.writestr(entry, (tree / name).read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
         os.replace(staged, zip_path)
-    return len(sources)
+    return len(sources), len(entries) - len(kept)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         runtime = runtime_of(json.load(f))
     package = args.build_dir / "deployment.zip"
     if args.no_bytecode:
-        print(f"{package}: no byte code (BYTECODE=no): every cold start on {runtime} compiles every module")
+        _, dropped = repack(package, None)
+        print(
+            f"{package}: no byte code (BYTECODE=no): every cold start on {runtime} compiles every module"
+            + (f" ({dropped} stale files of the working tree's __pycache__ left out)" if dropped else "")
+        )
         return 0
     python = find_python(runtime, args.python)
     if python is None:
@@ -169,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
             "packages without byte code, and every cold start then compiles every module (docs/performance.md, "
             "*Cold starts and the runtime*)."
         )
-    count = add_bytecode(package, python)
-    print(f"{package}: byte code of {count} modules for {runtime} ({INVALIDATION}), compiled by {python}")
+    count, dropped = repack(package, python)
+    print(
+        f"{package}: byte code of {count} modules for {runtime} ({INVALIDATION}), compiled by {python}"
+        + (f"; {dropped} stale files of the working tree's __pycache__ left out" if dropped else "")
+    )
     return 0
 
 

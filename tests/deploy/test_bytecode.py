@@ -24,6 +24,7 @@ from tests.deploy.test_template import STAGES, merged
 
 HERE = f"python{sys.version_info.major}.{sys.version_info.minor}"
 NOWHERE = "python3.99"  # no interpreter of this version exists
+STALE = ("chalicelib/__pycache__/runtime.{tag}.pyc", "chalicelib/domain/__pycache__/model.cpython-39.pyc")
 
 # In the unpacked zip, made read-only with every source's mtime moved away from the zip's 1980 dates: import the
 # app, wire the bot and build the first message's clients, failing if any module of the tree is compiled from its
@@ -53,7 +54,9 @@ print(sum(1 for m in list(sys.modules.values()) if (getattr(m, "__file__", None)
 
 def package(build: Path, runtime: str, tree_from: str = sys.executable) -> Path:
     """A build folder as `chalice package` and package_fix leave it: sam.json naming ``runtime``, and a zip of the
-    app and its dependencies without byte code, every entry dated 1980-01-01 as Chalice dates them."""
+    app and its dependencies, every entry dated 1980-01-01 as Chalice dates them, with the byte code a working tree's
+    ``chalicelib/__pycache__`` holds (Chalice copies it: the developer's interpreter's, here a stale one of the
+    runtime's own version too)."""
     tree = build / "tree"
     bench_coldstart.build_tree(tree_from, tree)
     build.mkdir(exist_ok=True)
@@ -61,10 +64,12 @@ def package(build: Path, runtime: str, tree_from: str = sys.executable) -> Path:
     template = {"Resources": {"APIHandler": function, "EveryMinute": function}}
     (build / "sam.json").write_text(json.dumps(template), encoding="utf-8")
     with zipfile.ZipFile(build / "deployment.zip", "w") as z:
+        for name in STALE:  # among the first entries, as Chalice adds the app's folders before the dependencies
+            z.writestr(zipfile.ZipInfo(name.format(tag=bytecode.tag_of(runtime))), b"stale byte code")
         for path in sorted(p for p in tree.rglob("*") if p.is_file()):
             entry = zipfile.ZipInfo(path.relative_to(tree).as_posix())  # date_time: 1980-01-01
             entry.external_attr = 0o100644 << 16
-            z.writestr(entry, path.read_bytes())
+            z.writestr(entry, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     return build / "deployment.zip"
 
 
@@ -88,8 +93,8 @@ def test_the_zip_carries_byte_code_for_its_runtime_and_imports_from_it(tmp_path:
         names = set(z.namelist())
         sources = sorted(n for n in names if n.endswith(".py"))
         pycs = sorted(n for n in names if n.endswith(".pyc"))
-        assert len(sources) > 400 and len(pycs) == len(sources)  # the app's and every dependency's
-        assert {bytecode.pyc_name(s, tag) for s in sources} == set(pycs)
+        assert len(sources) > 400 and len(pycs) == len(sources)  # the app's and every dependency's, once each
+        assert {bytecode.pyc_name(s, tag) for s in sources} == set(pycs)  # and the working tree's are gone
         assert z.getinfo("__pycache__/app." + tag + ".pyc").date_time == z.getinfo("app.py").date_time
         magic = subprocess.run(
             [python, "-I", "-c", "import importlib.util, sys; sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())"],
@@ -154,6 +159,7 @@ def test_without_the_runtimes_python_packaging_stops_and_says_how_to_go_on(
     )
     with zipfile.ZipFile(build / "deployment.zip", "w") as z:
         z.writestr("app.py", "import chalice\n")
+        z.writestr("__pycache__/app.cpython-311.pyc", b"the working tree's")
     before = (build / "deployment.zip").read_bytes()
     monkeypatch.delenv("RUNTIME_PYTHON", raising=False)
     with pytest.raises(SystemExit) as refused:
@@ -162,10 +168,12 @@ def test_without_the_runtimes_python_packaging_stops_and_says_how_to_go_on(
     assert f"no {NOWHERE} found" in said and "RUNTIME_PYTHON=" in said and "BYTECODE=no" in said
     assert (build / "deployment.zip").read_bytes() == before
 
-    # BYTECODE=no is the explicit way through: the zip as Chalice built it, and a line saying so.
+    # BYTECODE=no is the explicit way through: the zip as Chalice built it, less the working tree's byte code, and a
+    # line saying so.
     assert bytecode.main([str(build), "--no-bytecode"]) == 0
     assert "no byte code" in capsys.readouterr().out
-    assert (build / "deployment.zip").read_bytes() == before
+    with zipfile.ZipFile(build / "deployment.zip") as z:
+        assert z.namelist() == ["app.py"] and z.read("app.py") == b"import chalice\n"
 
 
 def test_the_runtime_is_read_from_the_template_package_fix_wrote() -> None:
