@@ -90,7 +90,8 @@ unit: venv
 	$(PY) -m pytest -q -m "not dynamodb_local" tests/unit
 
 # The packaged template of every stage through checkov; each finding is fixed or skipped in
-# .chalice/resources.json with its reason (Metadata.checkov.skip). cfn-lint runs in tests/deploy.
+# .chalice/resources.json with its reason (Metadata.checkov.skip). cfn-lint runs in tests/deploy. Only the template
+# is read, so its zip goes without byte code (which needs the functions' Python).
 SCAN_VENV  := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
 $(SCAN_STAMP): requirements-scan.txt
@@ -100,7 +101,8 @@ $(SCAN_STAMP): requirements-scan.txt
 
 scan: venv $(SCAN_STAMP)
 	@for stage in dev prod; do \
-		$(MAKE) --no-print-directory package STAGE=$$stage BUILD_DIR=build/scan-$$stage >/dev/null || exit 1; \
+		$(MAKE) --no-print-directory package STAGE=$$stage BUILD_DIR=build/scan-$$stage BYTECODE=no >/dev/null \
+			|| exit 1; \
 		$(SCAN_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f build/scan-$$stage/sam.json \
 			|| exit 1; \
 	done
@@ -174,7 +176,9 @@ clean-data:
 # --- Deployment ----------------------------------------------------------------
 #
 #   make package STAGE=prod                      Chalice's template merged with .chalice/resources.json (the
-#                                                stage's tables, export bucket and queue) in build/prod
+#                                                stage's tables, export bucket and queue) in build/prod, and the
+#                                                zip with byte code compiled by the functions' Python (python3.13
+#                                                on PATH or in pyenv, or RUNTIME_PYTHON=<path>; BYTECODE=no: none)
 #   make deploy STAGE=prod [ARTIFACTS=<bucket>] [ALARM_EMAIL=ops@example.org]
 #                                                package, create the artifacts bucket if missing, check the
 #                                                secret, `aws cloudformation package` + `deploy` into the stack
@@ -187,6 +191,8 @@ clean-data:
 STAGE     ?= dev
 REGION    ?= ap-northeast-2
 ARTIFACTS ?=
+BYTECODE  ?= yes
+RUNTIME_PYTHON ?=
 BUILD_DIR := build/$(STAGE)
 STACK     := haengjeong-$(STAGE)
 SAM_JSON  := $(BUILD_DIR)/sam.json
@@ -199,6 +205,9 @@ package: venv
 	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template .chalice/resources.json $(BUILD_DIR)
 	$(PY) -m scripts.package_fix $(SAM_JSON) $(STAGE)  # Stage pinned, account-bound names (see the script)
+	@# the functions' Python compiles the zip's byte code (see the script)
+	$(PY) -m scripts.bytecode $(BUILD_DIR) $(if $(filter no,$(BYTECODE)),--no-bytecode) \
+		$(if $(RUNTIME_PYTHON),--python "$(RUNTIME_PYTHON)")
 	@echo "packaged: $(SAM_JSON) and $(BUILD_DIR)/deployment.zip (stage $(STAGE), region $(REGION))"
 
 deploy: package

@@ -35,8 +35,9 @@ the per-member rate limit is off for the load. In order:
    the large size ÷ at the small one (``scripts/bench_summary.py``).
 7. In fresh processes: ``import_ratio`` (``import app`` and building the bot ÷ ``import
    chalice, boto3, pynamodb``), ``cold_start_ratio`` and ``cold_start_ms`` (the same, from
-   the deployment zip's tree without byte code, as Lambda starts, with the first clients:
-   ``scripts/bench_coldstart.py``, which also compares interpreters; ``cold_start_init_share``,
+   the deployment zip's tree with the byte code it ships, as Lambda starts, with the first clients:
+   ``scripts/bench_coldstart.py``, which also compares interpreters; ``cold_start_ratio_no_bytecode`` and
+   ``cold_start_ms_no_bytecode``, the tree without byte code, for the record; ``cold_start_init_share``,
    the part of it that can run before the handler, beside the first message) and ``export_ratio`` /
    ``export_peak_rss_mb`` (``scripts/bench_export.py``).
 
@@ -818,7 +819,7 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
             r["cold_start_ratio"],
             "<=",
             1.15,
-            f"import and wiring {cs['ours_ms']:.0f} ÷ {cs['bare_ms']:.0f} ms, no byte code",
+            f"import and wiring {cs['ours_ms']:.0f} ÷ {cs['bare_ms']:.0f} ms, with byte code as the zip ships it",
         ),
         target(
             "export_ratio",
@@ -847,7 +848,7 @@ def evaluate(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 def records(r: dict[str, Any]) -> list[dict[str, Any]]:
     """Figures kept for the record, without a target (one entry each, like :func:`evaluate`, hence its length)."""
-    t, fl, cs = r["throughput"], r["floor"], r["cold_start"]
+    t, fl, cs, src = r["throughput"], r["floor"], r["cold_start"], r["cold_start_no_bytecode"]
 
     def entry(name: str, figure: Any, detail: str) -> dict[str, Any]:
         return {"name": name, "figure": figure, "detail": detail}
@@ -900,6 +901,12 @@ def records(r: dict[str, Any]) -> list[dict[str, Any]]:
             cs["ratio_with_clients"],
             f"with the first message's two clients on both sides: {cs['total_ms']:.0f} ÷ "
             f"{cs['bare']['total_ms']:.0f} ms",
+        ),
+        entry(
+            "cold_start_ratio_no_bytecode",
+            src["ratio"],
+            f"the same tree without byte code (every module compiled as imported): {src['ours_ms']:.0f} ÷ "
+            f"{src['bare_ms']:.0f} ms",
         ),
         entry(
             "cold_start_init_share",
@@ -1040,10 +1047,12 @@ def measure_apart(plan: Plan, work: Path) -> dict[str, Any]:
 
     log(f"import: {plan.import_runs} × (ours, bare) in fresh processes…")
     r["import"] = import_ratio(plan)
-    log(f"cold start: {plan.import_runs} × (ours, bare) fresh processes from the deployment zip's tree, no byte code…")
+    log(f"cold start: {plan.import_runs} × (ours, bare) fresh processes from the deployment zip's tree and byte code…")
     from scripts import bench_coldstart
 
     r["cold_start"] = bench_coldstart.measure(sys.executable, plan.import_runs, bare=True)
+    log(f"cold start: {plan.import_runs} × (ours, bare) again, without byte code…")
+    r["cold_start_no_bytecode"] = bench_coldstart.measure(sys.executable, plan.import_runs, bare=True, compiled=False)
     log(f"export: {plan.export_rows} × 10, {plan.export_runs} × (ours, bare) in fresh processes…")
     r["export"] = export_ratio(plan)
     return r
@@ -1081,6 +1090,8 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         "import_ratio": r["import"]["ratio"],
         "cold_start_ratio": r["cold_start"]["ratio"],
         "cold_start_ms": r["cold_start"]["total_ms"],
+        "cold_start_ratio_no_bytecode": r["cold_start_no_bytecode"]["ratio"],
+        "cold_start_ms_no_bytecode": r["cold_start_no_bytecode"]["total_ms"],
         "cold_start_init_share": r["cold_start"].get("init_share", math.nan),
         "export_ratio": r["export"]["ratio"],
         "export_peak_rss_mb": r["export"]["peak_rss_mb"],

@@ -44,6 +44,8 @@ RATIOS = (
     "import_ratio",
     "cold_start_ratio",
     "cold_start_ms",
+    "cold_start_ratio_no_bytecode",
+    "cold_start_ms_no_bytecode",
     "cold_start_init_share",
     "export_ratio",
     "export_peak_rss_mb",
@@ -99,8 +101,10 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
         for key in ("samples_small", "samples_large", "unbudgeted_samples_small", "unbudgeted_samples_large"):
             assert len(summary[view][key]) == summary["samples"], (view, key)
     assert sum(summary["wrong_counts"].values()) + sum(summary["unbudgeted_wrong_counts"].values()) == 0, summary
-    cold = data["cold_start"]
-    assert number(cold["bare"]["import_ms"]) and len(cold["ratios"]) == data["plan"]["import_runs"]
+    cold, uncompiled = data["cold_start"], data["cold_start_no_bytecode"]
+    assert cold["bytecode"] is True and uncompiled["bytecode"] is False  # as the zip ships, and as Chalice's was
+    for c in (cold, uncompiled):
+        assert number(c["bare"]["import_ms"]) and len(c["ratios"]) == data["plan"]["import_runs"]
     for text in ("메뉴", "신청 목록"):
         h = data["history"][text]
         assert len(h["samples_1"]) == len(h["samples_500"]) == data["plan"]["history_samples"]
@@ -113,9 +117,12 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
     assert {"throughput_ratio_menu", "history_ratio", "p99_ratio", "import_ratio", "export_ratio"} <= names
     assert {"throughput_ratio_round_floor", "summary_ratio", "results_ratio", "cold_start_ratio"} <= names
     assert all(isinstance(t["holds"], bool) for t in data["targets"])
-    assert {"throughput_ratio_round", "cpu_ratio_round_reference", "p99_ratio_round_reference"} <= {
-        r["name"] for r in data["records"]
-    }
+    assert {
+        "throughput_ratio_round",
+        "cpu_ratio_round_reference",
+        "p99_ratio_round_reference",
+        "cold_start_ratio_no_bytecode",
+    } <= {r["name"] for r in data["records"]}
     assert number(cold["first_ms"]) and 0 < cold["init_share"] <= 1
     assert data["load_average"]["parts"]
 
