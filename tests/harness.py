@@ -172,6 +172,32 @@ def load_roster(store, rows, replace: bool = True, remove: bool = True):
     return plan
 
 
+# 체육대회 through the wizard: 참석 여부 (선택) · 불참 사유 (주관식) · 차량 필요 (예/아니오) · 차량 대수 (숫자 1~3).
+SPORTS_WIZARD = [
+    "신청 만들기",
+    "체육대회",
+    "없음",
+    "참석 여부",
+    "선택",
+    "참석, 불참, 늦참",
+    "필수",
+    "불참 사유",
+    "주관식",
+    "필수",
+    "차량 필요",
+    "예/아니오",
+    "필수",
+    "차량 대수",
+    "숫자",
+    "1~3",
+    "필수",
+    "질문 끝",
+    "없음",
+    "전체",
+    "없음",
+]
+
+
 def make_bbq(
     chat: Chat,
     admin: str = "관리자",

@@ -163,20 +163,12 @@ def units(s: Survey, counts: Mapping[str, float]) -> list[tuple[str, int, dict[s
 
 def hours(counts: Mapping[str, float]) -> dict[datetime, int]:
     """Answers per hour of their first submit (KST), of the hours that have any."""
-    out: dict[datetime, int] = {}
-    for stamp, n in _under(counts, "h|").items():
-        if n > 0:
-            out[datetime.strptime(stamp, HOUR_FORMAT).replace(tzinfo=KST)] = int(n)
-    return out
+    return _stamped(counts, "h|", HOUR_FORMAT)
 
 
 def days(counts: Mapping[str, float]) -> dict[datetime, int]:
     """Answers per day of their first submit (KST, at midnight), of those counted by the day (:data:`HOURS_KEPT`)."""
-    out: dict[datetime, int] = {}
-    for stamp, n in _under(counts, "d|").items():
-        if n > 0:
-            out[datetime.strptime(stamp, DAY_FORMAT).replace(tzinfo=KST)] = int(n)
-    return out
+    return _stamped(counts, "d|", DAY_FORMAT)
 
 
 def hours_kept_late(s: Survey, counts: Mapping[str, float]) -> bool:
@@ -197,6 +189,11 @@ def submitted(stamp: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return t if t.tzinfo is not None else t.replace(tzinfo=KST)
+
+
+def _stamped(counts: Mapping[str, float], prefix: str, fmt: str) -> dict[datetime, int]:
+    """The counters under ``prefix`` that name a moment (``fmt``, KST), by that moment, of those above 0."""
+    return {datetime.strptime(k, fmt).replace(tzinfo=KST): int(n) for k, n in _under(counts, prefix).items() if n > 0}
 
 
 def _under(counts: Mapping[str, float], prefix: str) -> dict[str, float]:

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import pytest
 from fakes import FakeExporter
+from harness import SPORTS_WIZARD as WIZARD
 from harness import Chat, key_of
 
 from chalicelib.domain.model import ADMIN
 from chalicelib.export.answer_rows import survey_rows
 
 TITLE = "체육대회"
-WIZARD = [
-    "신청 만들기",
-    TITLE,
-    "없음",
-    "참석 여부",
-    "선택",
-    "참석, 불참, 늦참",
-    "필수",
-    "불참 사유",
-    "주관식",
-    "필수",
-    "차량 필요",
-    "예/아니오",
-    "필수",
-    "차량 대수",
-    "숫자",
-    "1~3",
-    "필수",
-    "질문 끝",
-    "없음",
-    "전체",
-    "없음",
-]
 
 
 def made(chat: Chat, conditions: list[str]) -> Chat:

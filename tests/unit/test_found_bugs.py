@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from fakes import FakeExporter
-from harness import PRIVACY_KEY, Chat, make_bbq
+from harness import PRIVACY_KEY, SPORTS_WIZARD, Chat, make_bbq
 from pushfakes import FakeNotifier
 
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.rules import Rules
 from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
-
-SPORTS_WIZARD = [  # test_conditions' 체육대회: 참석 여부 (선택) · 불참 사유 · 차량 필요 (예/아니오) · 차량 대수
-    *[
-        "신청 만들기",
-        "체육대회",
-        "건너뛰기",
-        "참석 여부",
-        "선택",
-        "참석, 불참, 늦참",
-        "필수",
-        "불참 사유",
-        "주관식",
-        "필수",
-    ],
-    *["차량 필요", "예/아니오", "필수", "차량 대수", "숫자", "1~3", "필수", "질문 끝", "없음", "전체", "없음"],
-]
 
 
 def with_reminders(chat: Chat) -> Chat:
