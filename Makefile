@@ -215,16 +215,20 @@ destroy: venv
 # stack on free ports, then two more stacks for the summaries at two sizes. USERS simulated members; ROUNDS
 # alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION seconds of the think-time run;
 # SUMMARY_SIZES the answers of the small and the large survey. bench-smoke runs every part for a few seconds
-# (it proves the bench works).
+# (it proves the bench works). bench-round runs only the member round beside the floor (a few minutes; its figures
+# in .bench/round.json).
 USERS         ?= 100
 ROUNDS        ?= 3
 ROUND_SECONDS ?= 20
 DURATION      ?= 45
 SUMMARY_SIZES ?= 200 20000
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-round
 bench: venv node
 	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION) \
 		--summary-sizes $(SUMMARY_SIZES)
 
 bench-smoke: venv node
 	$(PY) -m scripts.bench --smoke
+
+bench-round: venv node
+	$(PY) -m scripts.bench --only round --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS)
