@@ -13,6 +13,7 @@
 #   make recount [SURVEY=…]  recount surveys' aggregates from their answers (the repair; every survey by default)
 #   make doctor STAGE=…      what a deployed stage still lacks for a working channel
 #   make bench               the bot beside a reference skill, ~15 min; figures in .bench/latest.json
+#   make bench-round         the member round beside the floor alone, ~3 min; figures in .bench/round.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
 # Needs: Python >= 3.11, Node >= 18 with npm (DynamoDB Local comes from npm), Java 17.
@@ -38,7 +39,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 STAGE_GIVEN = $(filter command line environment,$(origin STAGE))
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 # Reinstalls only when a requirements file changes (the stamp is older than it).
 # chalice 1.34 requires pip<26.3, so pip is kept below that.
@@ -224,16 +225,20 @@ destroy: venv
 # stack on free ports, then two more stacks for the summaries at two sizes. USERS simulated members; ROUNDS
 # alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION seconds of the think-time run;
 # SUMMARY_SIZES the answers of the small and the large survey. bench-smoke runs every part for a few seconds
-# (it proves the bench works).
+# (it proves the bench works). bench-round runs only the member round beside the floor (a few minutes; its figures
+# in .bench/round.json).
 USERS         ?= 100
 ROUNDS        ?= 3
 ROUND_SECONDS ?= 20
 DURATION      ?= 45
 SUMMARY_SIZES ?= 200 20000
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-round
 bench: venv node
 	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION) \
 		--summary-sizes $(SUMMARY_SIZES)
 
 bench-smoke: venv node
 	$(PY) -m scripts.bench --smoke
+
+bench-round: venv node
+	$(PY) -m scripts.bench --only round --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS)

@@ -154,8 +154,9 @@ def handle_skill(
         if not web.secret_given(headers):  # junk without the header costs nothing more: no read, no bot, no body
             web.log.warning("skill request refused", extra={"reason": "no secret"})
             return 401, {"error": "unauthorized"}
+        current = settings()  # read once (some 30 variables), for the secret and the bot alike
         try:
-            accepted = skill_secrets(settings())
+            accepted = skill_secrets(current)
         except SecretUnavailable as exc:
             from chalicelib.platform.logsafe import failure
 
@@ -164,7 +165,7 @@ def handle_skill(
         if not web.secret_ok(headers, accepted):  # checked before the bot is built or the body is read
             web.log.warning("skill request refused", extra={"reason": "secret"})
             return 401, {"error": "unauthorized"}
-        return web.handle_skill(headers, body, bot(), accepted)
+        return web.handle_skill(headers, body, bot(current), accepted)
 
 
 _secret_params: dict[tuple[str, str], CachedParameter] = {}

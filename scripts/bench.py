@@ -1,6 +1,7 @@
 """`make bench`: the bot measured beside a reference skill, in one run, on a private local stack.
 
     python -m scripts.bench [--users 100] [--rounds 3] [--round-seconds 20] [--seconds 45] [--smoke]
+                            [--only round]
 
 One stack: DynamoDB Local (in memory) and moto (S3) started once by ``scripts.devstack``
 with the bot under gunicorn, and the reference skill (``loadtests/reference.py``: parse,
@@ -47,6 +48,10 @@ targets, the commit, the machine's core count and its load average as each part 
 (other work on the machine shows there). Locust, both servers and DynamoDB Local share this
 machine's cores: the ratios compare like with like, the absolute figures do not carry
 over to Lambda. ``--smoke`` runs every part for a few seconds only, to prove it works.
+
+``--only round`` runs part 2's member round beside the floor alone (``--rounds`` cycles of floor
+and round, no plain reference, nothing else): the three ``*_round_floor`` figures and DynamoDB
+Local's CPU ratio in a few minutes, written to ``--out`` (default ``.bench/round.json``).
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ from scripts.local import ROOT
 
 TITLE = "부하 시험"
 DEFAULT_OUT = ROOT / ".bench" / "latest.json"
+ROUND_OUT = ROOT / ".bench" / "round.json"
 REFERENCE_TABLE = "bench-reference"
 CALLS_TABLE_PREFIX = "haengjeong-calls"
 ADMIN = "bench-admin-" + "0" * 54
@@ -113,6 +119,7 @@ class Plan:
     workers: int = 2
     threads: int = 16
     smoke: bool = False
+    only: str | None = None  # "round": the member round beside the floor alone
 
 
 SMOKE: dict[str, Any] = {
@@ -399,6 +406,7 @@ BLOCK_1 = (
     ("round", "RoundMember", "bot"),
 )
 BLOCK_500 = (("reference", "MenuMember", "reference"), ("menu", "MenuMember", "bot"))
+BLOCK_ROUND = (("floor", "RoundMember", "reference"), ("round", "RoundMember", "bot"))  # --only round
 
 
 def finite_median(values: list[float]) -> float:
@@ -464,7 +472,15 @@ def floor_figures(block: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The member round beside the floor (the reference with 제출 and 예 keeping the round's guarantees),
     from the same cycles: requests/s (ratio of medians), server and DynamoDB Local CPU per message (ratio
     of medians), and p99 (the median of each cycle's ratio)."""
-    rnd, flr, ref = block["round"], block["floor"], block["reference"]
+    rnd, flr = block["round"], block["floor"]
+    nothing = [math.nan] * len(rnd["rps"])
+    ref = block.get("reference") or {
+        "median_rps": math.nan,
+        "median_cpu_ms": math.nan,
+        "p99_ms": nothing,
+        "cpu_ms": nothing,
+        "ddb_cpu_ms": nothing,
+    }  # --only round runs none
     p99s = [ratio(a, b) for a, b in zip(rnd["p99_ms"], flr["p99_ms"], strict=True)]
     p99s_reference = [ratio(a, b) for a, b in zip(rnd["p99_ms"], ref["p99_ms"], strict=True)]
     return {
@@ -1037,6 +1053,71 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
     return r
 
 
+def measure_round(plan: Plan, work: Path) -> dict[str, Any]:
+    """``--only round``: the member round beside the floor, alternating, and nothing else."""
+    with Stack(work, plan) as stack:
+        survey_id = seed(stack)
+        log(f"stack up: the bot on {stack.url}, the reference on {stack.ref_url}")
+        log(
+            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (floor, round), "
+            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
+        )
+        block = closed_loop(stack, plan, BLOCK_ROUND, "closed-round")
+        store = check_store(stack, survey_id)
+    log("stack stopped")
+    return {"floor": floor_figures(block), "store": store, "rounds": block}
+
+
+def round_table(r: dict[str, Any]) -> str:
+    """``--only round``'s figures, with their inputs (the targets of :func:`evaluate`)."""
+    fl = r["floor"]
+    rows = [
+        target(
+            "throughput_ratio_round_floor",
+            fl["throughput_ratio"],
+            ">=",
+            0.9,
+            f"{finite_median(fl['round_rps']):.1f} ÷ {finite_median(fl['floor_rps']):.1f} req/s "
+            f"(cycles {cycles(fl['round_rps'], fl['floor_rps'])})",
+        ),
+        target(
+            "cpu_ratio_round_floor",
+            fl["cpu_ratio"],
+            "<=",
+            1.15,
+            f"bot {finite_median(fl['round_cpu_ms']):.2f} ÷ floor {finite_median(fl['floor_cpu_ms']):.2f} ms CPU "
+            f"per message (cycles {cycles(fl['round_cpu_ms'], fl['floor_cpu_ms'])})",
+        ),
+        target(
+            "p99_ratio_round_floor",
+            fl["p99_ratio"],
+            "<=",
+            1.5,
+            f"median of cycles {', '.join(fmt(x) for x in fl['p99_ratios'])} "
+            f"(p99 {fmt(finite_median(fl['round_p99_ms']))} vs {fmt(finite_median(fl['floor_p99_ms']))} ms)",
+        ),
+        target(
+            "failures",
+            fl["round_failures"] + fl["floor_failures"],
+            "==",
+            0,
+            f"round {fl['round_failures']}, floor {fl['floor_failures']}",
+        ),
+        target(
+            "store consistent",
+            int(r["store"]["consistent"]),
+            "==",
+            1,
+            f"{r['store']['stored_answers']} answers, response_count {r['store']['response_count']}",
+        ),
+    ]
+    ddb = (
+        f"DynamoDB Local's CPU per message, round ÷ floor: {fl['ddb_cpu_ratio']:.2f} "
+        f"({finite_median(fl['round_ddb_cpu_ms']):.2f} ÷ {finite_median(fl['floor_ddb_cpu_ms']):.2f} ms)"
+    )
+    return table(rows) + "\n" + ddb
+
+
 def measure_apart(plan: Plan, work: Path) -> dict[str, Any]:
     """The parts that need no shared stack: the summaries (a stack per organisation), imports, cold start, export."""
     r: dict[str, Any] = {}
@@ -1121,13 +1202,22 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path]:
     p.add_argument("--summary-samples", type=int, help="requests of each view at each size (default 5)")
     p.add_argument("--workers", type=int, help="gunicorn workers of both servers (default 2)")
     p.add_argument("--threads", type=int, help="threads per gunicorn worker (default 16)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON goes (default .bench/latest.json)")
+    p.add_argument(
+        "--only",
+        choices=("round",),
+        help="round: the member round beside the floor alone, a few minutes (default: everything)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="where the JSON goes (default .bench/latest.json; with --only round, .bench/round.json)",
+    )
     args = p.parse_args(argv)
-    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("smoke", "out")}
+    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("smoke", "out", "only")}
     if "summary_sizes" in given:
         given["summary_sizes"] = tuple(given["summary_sizes"])
-    plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke})
-    return plan, args.out
+    plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke, "only": args.only})
+    return plan, args.out or (ROUND_OUT if args.only == "round" else DEFAULT_OUT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1138,7 +1228,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _on_signal)
     work = Path(tempfile.mkdtemp(prefix="hj-bench-"))
     try:
-        raw = measure(plan, work)
+        raw = measure_round(plan, work) if plan.only == "round" else measure(plan, work)
     except (KeyboardInterrupt, Interrupted) as e:
         print(f"\ninterrupted ({e or 'SIGINT'}); everything started was stopped", file=sys.stderr)
         return 130
@@ -1161,6 +1251,8 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "smoke" if plan.smoke else "full",
         "plan": asdict(plan),
     }
+    if plan.only == "round":
+        return write_round(result, raw, plan, out, started)
     result.update(summarize(raw))
     result.update(raw)
     result["targets"] = evaluate(result)
@@ -1169,6 +1261,36 @@ def main(argv: list[str] | None = None) -> int:
     result["wall_seconds"] = round(time.monotonic() - started, 1)
     result["load_average"] = {"cores": os.cpu_count(), "parts": LOAD, "end": load_average()}
     report(result, plan)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"written: {out}")
+    return 0
+
+
+def write_round(result: dict[str, Any], raw: dict[str, Any], plan: Plan, out: Path, started: float) -> int:
+    """``--only round``: its figures on the terminal and in ``out``."""
+    fl = raw["floor"]
+    result.update(
+        {
+            "throughput_ratio_round_floor": fl["throughput_ratio"],
+            "cpu_ratio_round_floor": fl["cpu_ratio"],
+            "p99_ratio_round_floor": fl["p99_ratio"],
+            "ddb_cpu_ratio_round_floor": fl["ddb_cpu_ratio"],
+        }
+    )
+    result.update(raw)
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+    result["load_average"] = {"cores": os.cpu_count(), "parts": LOAD, "end": load_average()}
+    print("")
+    print(round_table(raw))
+    loads = [x["load"][0] for x in LOAD if x["load"]]
+    seen = f" · load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
+    print(
+        f"\nround beside the floor only · {os.cpu_count()} cores{seen} · {result['wall_seconds']:.0f} s"
+        f"{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -23,7 +23,7 @@ from chalicelib.domain.privacy import (
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Session
 from chalicelib.domain.targets import Target
-from chalicelib.domain.titles import choose_reply, main_quick
+from chalicelib.domain.titles import OPENS, choose_reply, main_quick
 from chalicelib.domain.when import until_label
 from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer, ListSurvey, PutAnswer, PutUser, Write
 
@@ -225,10 +225,13 @@ def withdraw(ctx: Ctx, session: Session, sid: str) -> Outcome:
     u.answered.pop(sid, None)
     drop_draft(session, sid)
     writes = withdrawal(ctx, s, a)
+    # 다시 신청 carries the survey, as a 신청 목록 chip does: tapped, the survey and the (now absent) answer are read
+    # with the member and the listing in one round trip.
+    again = Quick("다시 신청", f"신청 {s.title}", extra={OPENS: s.id})
     return Outcome(
         Reply.say(
             f"'{s.title}'에 제출한 답을 취소했어요. 마감 전이면 다시 응답할 수 있어요.",
-            quick=["신청 목록", "내 신청", "메뉴"],
+            quick=[again, "신청 목록", "내 신청", "메뉴"],
         ),
         user=u,
         session=session,

@@ -216,3 +216,17 @@ def test_a_tapped_survey_opens_in_one_read_and_one_write(client: Any, calls: Cal
     (label,) = [q["label"] for q in listed.json["template"]["quickReplies"] if q["messageText"] == "신청 BBQ 회식"]
     log = calls.of(lambda: tap(client, listed, label, who))
     assert [(c.operation, c.items) for c in log] == [("BatchGetItem", 3), ("PutItem", 0)]
+
+
+def test_answering_again_after_a_withdrawal_opens_in_one_read_and_one_write(client: Any, calls: Calls) -> None:
+    """The withdrawal's 다시 신청 carries its survey as 신청 목록's chips do: a member whose item now remembers no
+    answer (registered after the survey opened) opens it in one BatchGetItem and one PutItem; typed, the same words
+    take two reads (the listing, then the survey and any answer left from an earlier registration)."""
+    admin_with_survey(client)
+    who = MEMBERS[0]
+    for text in ["등록 2중대 홍길동", "신청 BBQ 회식", "피자", "2", "건너뛰기", "제출", "신청 취소 BBQ 회식"]:
+        asked = post(client, text, who)
+    done = tap(client, asked, "예", who)
+    assert "취소했어요" in done and done.json["template"]["quickReplies"][0]["label"] == "다시 신청"
+    log = calls.of(lambda: tap(client, done, "다시 신청", who))
+    assert [(c.operation, c.items) for c in log] == [("BatchGetItem", 3), ("PutItem", 0)]  # no answer: 3 of 4

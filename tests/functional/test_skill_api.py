@@ -221,7 +221,7 @@ def test_wire_size_of_a_pathological_reply_stays_under_30_kb(client: Any, monkey
         def handle(self, user_key: str, text: str, *rest: Any) -> tuple[Reply, dict]:
             return reply, {}
 
-    monkeypatch.setattr(runtime, "bot", lambda: Fixed())
+    monkeypatch.setattr(runtime, "bot", lambda s=None: Fixed())
     resp = skill(client, body_of("channel_text", "아무 말", CHOI[1]))
     assert resp.status_code == 200
     assert len(resp.body) <= MAX_BYTES, len(resp.body)

@@ -193,3 +193,17 @@ def test_cold_start_medians() -> None:
     m = bench_coldstart.medians([[0.1, 0.2, 0.1, 0.1, 0.01], [0.2, 0.2, 0.1, 0.5, 0.01], [0.3, 0.2, 0.1, 0.1, 0.03]])
     assert m["total_ms"] == 500.0 and m["first_ms"] == 100.0 and m["warm_ms"] == 10.0
     assert m["init_share"] == 0.8  # the median of each run's share: 0.4/0.5, 0.5/1.0, 0.6/0.7
+
+
+def test_only_round_runs_the_round_beside_the_floor_alone() -> None:
+    plan, out = bench.parse(["--only", "round", "--rounds", "2"])
+    assert plan.only == "round" and plan.rounds == 2 and out == bench.ROUND_OUT
+    plan, out = bench.parse([])
+    assert plan.only is None and out == bench.DEFAULT_OUT
+    block = {
+        "floor": _block([100, 120], [100, 50], [5, 5], [6, 6]),
+        "round": _block([90, 96], [150, 100], [6, 6], [9, 9]),
+    }
+    f = bench.floor_figures(block)  # no plain reference in that run
+    assert f["throughput_ratio"] == 93 / 110 and f["p99_ratios"] == [1.5, 2.0]
+    assert math.isnan(f["floor_to_reference"]) and math.isnan(f["cpu_ratio_reference"])
