@@ -16,6 +16,7 @@ import boto3
 import pytest
 from harness import taken
 
+from chalicelib.domain.model import ADMIN as ADMIN_ROLE
 from chalicelib.domain.model import SUPER
 from chalicelib.domain.reply import Card, Quick, Reply
 from chalicelib.domain.writes import PutUser
@@ -541,3 +542,26 @@ def test_small_download_on_a_callback_block_answers_at_once(client: Any, store: 
     runtime.bot().callback = lambda url, body: sent.append(url) or True
     dl = post(client, f"다운로드 {TITLE}", CALLER)
     assert dl.buttons and sent == []
+
+
+def test_an_answer_entered_for_someone_and_taken_back_over_http(client: Any, store: Any) -> None:
+    """대리 응답 and 대리 응답 취소 through the skill endpoint: each reply valid Kakao JSON with its next steps."""
+    post(client, "등록 본부 이관리", ADMIN)
+    post(client, "등록 2소대 정상병", JUNG)
+    admin = store.get_user(ADMIN[1])
+    admin.role = ADMIN_ROLE
+    store.commit([PutUser(admin)])
+    wizard(client, ADMIN)
+    [survey] = store.list_surveys()
+    started = post(client, f"대리 응답 {TITLE} 정상병", ADMIN)
+    assert "2소대 정상병님의 답을 대신 적어요" in started and "치킨" in started.quick
+    for text in ("피자", "2", "건너뛰기"):
+        post(client, text, ADMIN)
+    assert "대신 제출했어요" in post(client, "제출", ADMIN)
+    assert store.get_answer(survey.id, JUNG[1]).entered_by
+    asked = post(client, f"대리 응답 취소 {TITLE} 정상병", ADMIN)
+    assert "취소할까요?" in asked and asked.quick == ["예", "아니오"]
+    done = post(client, "예", ADMIN)
+    assert "대신 적은 정상병님의 답을 취소했어요" in done and f"미응답 {TITLE}" in done.quick
+    assert store.get_answer(survey.id, JUNG[1]) is None and store.get_survey(survey.id).response_count == 0
+    assert "정상병" in post(client, f"미응답 {TITLE}", ADMIN)
