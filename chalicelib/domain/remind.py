@@ -42,20 +42,21 @@ OFF = (
 def pending(db: Reader, s: Survey, skip: Sequence[str] = ()) -> list[str]:
     """Kakao keys of the registered people of the survey's target who have not answered, as 미응답 counts them
     (none for 익명: nobody can know who has), but for those of the units in ``skip``."""
+    return reach_of(db, s, skip)[0]
+
+
+def reach_of(db: Reader, s: Survey, skip: Sequence[str] = ()) -> tuple[list[str], int]:
+    """Whom a reminder reaches (:func:`pending`) and how many the admin is told it goes to, from one reading of the
+    survey's people. Of a 참여만 확인 survey that is those 미응답 shows (full batches only: the live count would move
+    with one submission), though it reaches only the keys, which may be none (so "nobody left" is said only when
+    미응답 says so too, and the result names no number: ``service.pushing.note_text``)."""
     people = audience(db, s)
     if people.answered is None:
-        return []
+        return [], 0
+    silent = [p for p in people.silent if p.unit not in skip]
     done = took_part(db, s)  # 참여만 확인: whoever took part, full batch or not, is never reminded
-    return [p.key for p in people.silent if not (p.person and p.person in done) and p.unit not in skip]
-
-
-def told(db: Reader, s: Survey, keys: list[str], skip: Sequence[str] = ()) -> int:
-    """How many an admin is told a reminder goes to: of a 참여만 확인 survey, those 미응답 shows (full batches only:
-    the live count would move with one submission), though it reaches only ``keys``, which may be none (so "nobody
-    left" is said only when 미응답 says so too, and the result names no number: ``service.pushing.note_text``)."""
-    if s.mode != PRESENCE:
-        return len(keys)
-    return sum(1 for p in audience(db, s).silent if p.unit not in skip)
+    keys = [p.key for p in silent if not (p.person and p.person in done)]
+    return keys, len(silent) if s.mode == PRESENCE else len(keys)
 
 
 def reminded_lately(s: Survey, at: datetime, hours: int) -> list[str]:
@@ -101,8 +102,7 @@ def ask(ctx: Ctx, t: Target) -> Outcome:
     if s.mode == ANONYMOUS:
         return Outcome(Reply.say(f"{ANONYMOUS_NOTE} 그래서 알림을 골라 보낼 수 없어요.", quick=main_quick(ctx.user)))
     skip = [] if t.units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
-    keys = pending(ctx.db, s, skip)
-    n = told(ctx.db, s, keys, skip)
+    _, n = reach_of(ctx.db, s, skip)
     if not n:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요{_skipped(skip)}.", quick=["메뉴"]))
     cost = n * PER_MESSAGE_KRW
@@ -136,8 +136,7 @@ def send(ctx: Ctx, session: Session, sid: str) -> Outcome:
     if why := _too_soon(ctx, s, units):  # another admin sent it meanwhile
         return Outcome(Reply.say(why, quick=main_quick(u)), session=session)
     skip = [] if units else reminded_lately(s, ctx.now, ctx.rules.remind_hours)
-    keys = pending(ctx.db, s, skip)
-    n = told(ctx.db, s, keys, skip)  # 참여만 확인: what 미응답 shows, even when all of them have taken part meanwhile
+    keys, n = reach_of(ctx.db, s, skip)  # 참여만 확인: n is what 미응답 shows, even if all have taken part meanwhile
     if not n:
         return Outcome(Reply.say(f"'{s.title}'에 응답하지 않은 등록자가 없어요.", quick=main_quick(u)), session=session)
     not_since = ctx.now - timedelta(hours=ctx.rules.remind_hours)
