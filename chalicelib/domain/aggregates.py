@@ -39,8 +39,9 @@ UNTIMED = "x|"
 HOUR_FORMAT = "%Y-%m-%dT%H"
 DAY_FORMAT = "%Y-%m-%d"
 # Answers first submitted within this long of the survey's making are counted by the hour, later ones by the day. The
-# results' timeline is by the hour only when answers span at most as long (domain.results.HOURLY_UP_TO).
-HOURS_KEPT = timedelta(hours=48)
+# results' timeline is by the hour only for answers spread over at most 48 hours (domain.results.HOURLY_UP_TO); two
+# weeks leave room for a survey made days before it opens (예약) and answered in a day or two, for ~8 KB at most.
+HOURS_KEPT = timedelta(days=14)
 NO_UNIT = "(소속 없음)"  # tally.NO_UNIT: answers of nobody's unit
 
 

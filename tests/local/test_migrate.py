@@ -120,17 +120,23 @@ def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> N
 
 
 def test_an_aggregate_that_kept_late_hours_is_recounted_by_the_day(store: Any) -> None:
-    """Counted before days were kept: an answer 12 days after the survey was made sits in its hour; the migration
+    """Counted before days were kept: an answer 23 days after the survey was made sits in its hour; the migration
     recounts it into its day, once."""
     from chalicelib.domain.writes import RecountAggregate
 
     legacy(store)
+    store.tables.connection.client.update_item(  # the survey was made on 11-08; answered on 12-01
+        TableName=store.config.answers_table,
+        Key={"survey_id": {"S": "open0001"}, "user_key": {"S": key_of("홍길동")}},
+        UpdateExpression="SET submitted_at = :t",
+        ExpressionAttributeValues={":t": {"S": "2026-12-01T09:00:00+09:00"}},
+    )
     migrate(store)
     agg = store.get_aggregate("open0001")
-    assert agg.counts.get("d|2026-11-20") == 1 and not any(k.startswith("h|") for k in agg.counts)
-    hourly = {("h|2026-11-20T09" if k == "d|2026-11-20" else k): v for k, v in agg.counts.items()}
+    assert agg.counts.get("d|2026-12-01") == 1 and not any(k.startswith("h|") for k in agg.counts)
+    hourly = {("h|2026-12-01T09" if k == "d|2026-12-01" else k): v for k, v in agg.counts.items()}
     store.commit([RecountAggregate("open0001", hourly, agg.version)])
     assert migrate(store)["aggregates"] == 1
     again = store.get_aggregate("open0001").counts
-    assert again == agg.counts and "h|2026-11-20T09" not in again
+    assert again == agg.counts and "h|2026-12-01T09" not in again
     assert migrate(store)["aggregates"] == 0

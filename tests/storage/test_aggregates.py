@@ -184,8 +184,8 @@ def test_the_largest_answer_a_survey_can_take_adds_to_its_aggregate_on_dynamodb_
 
 
 def test_time_counters_stay_bounded_for_a_survey_open_for_years() -> None:
-    """Hours early in a survey's life, days after: answered every hour for two years, its aggregate keeps 48 hour
-    counters and one a day (an item holds 400 KB), and the timeline counts every answer."""
+    """Hours early in a survey's life, days after: answered every hour for two years, its aggregate keeps two weeks of
+    hour counters and one a day (an item holds 400 KB), and the timeline counts every answer."""
     s = survey("years")
     answers = [
         Answer(s.id, f"p{h}", {}, unit="1중대", submitted_at=(START + timedelta(hours=h, minutes=5)).isoformat())
@@ -193,26 +193,30 @@ def test_time_counters_stay_bounded_for_a_survey_open_for_years() -> None:
     ]
     counts = aggregates.recount(s, answers)
     hours, days = aggregates.hours(counts), aggregates.days(counts)
-    assert len(hours) == 48 and len(days) == 729  # the first 48 hours after the making; the rest by the day
+    assert len(hours) == 14 * 24 and len(days) == 731 - 14  # two weeks after the making by the hour; then by the day
     assert sum(hours.values()) + sum(days.values()) == len(answers)
-    assert min(days) == datetime(2026, 12, 3, tzinfo=KST) and days[min(days)] == 15  # from 09:05 on
-    assert days[datetime(2026, 12, 4, tzinfo=KST)] == 24
+    assert min(days) == datetime(2026, 12, 15, tzinfo=KST) and days[min(days)] == 15  # from 09:05 on
+    assert days[datetime(2026, 12, 16, tzinfo=KST)] == 24
     step, moments = results.timeline_of(hours, days)
     assert step == results.WEEK and sum(m.count for m in moments) == len(answers)
     assert len(repr(counts)) < 40_000
 
 
-def test_answers_of_the_first_two_days_are_charted_by_the_hour_and_later_ones_by_the_day() -> None:
+def test_answers_of_the_first_two_weeks_are_charted_by_the_hour_and_later_ones_by_the_day() -> None:
+    """A survey made on a Tuesday to open the next Monday (예약) and answered that day is charted by the hour; an
+    answer weeks later counts by its day, and the chart is by the day then."""
     s = survey("early")
-    early = [Answer(s.id, f"p{h}", {}, submitted_at=(START + timedelta(hours=h)).isoformat()) for h in (1, 2, 2, 30)]
+    monday = START + timedelta(days=6)
+    early = [Answer(s.id, f"p{h}", {}, submitted_at=(monday + timedelta(hours=h)).isoformat()) for h in (1, 2, 2, 30)]
     counts = aggregates.recount(s, early)
     step, moments = results.timeline_of(aggregates.hours(counts), aggregates.days(counts))
     assert step == results.HOUR and [m.count for m in moments if m.count] == [1, 2, 1]
-    late = Answer(s.id, "late", {}, submitted_at=(START + timedelta(days=5)).isoformat())
+    late = Answer(s.id, "late", {}, submitted_at=(START + timedelta(days=20)).isoformat())
     counts = aggregates.recount(s, [*early, late])
-    assert aggregates.days(counts) == {datetime(2026, 12, 6, tzinfo=KST): 1}
+    assert aggregates.days(counts) == {datetime(2026, 12, 21, tzinfo=KST): 1}
     step, moments = results.timeline_of(aggregates.hours(counts), aggregates.days(counts))
-    assert step == results.DAY and [m.count for m in moments] == [3, 1, 0, 0, 0, 1]
+    assert step == results.DAY and sum(m.count for m in moments) == 5
+    assert [m.count for m in moments][:2] == [3, 1] and moments[-1].count == 1
 
 
 def _big_survey(shape: str) -> tuple[Survey, list[str]]:
