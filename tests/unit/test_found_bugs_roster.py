@@ -1,0 +1,46 @@
+"""Bugs found in review of the roster and identity: each test shows what a member, an admin or an operator would
+hit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from harness import Chat, load_roster, make_bbq
+
+from chalicelib.domain.model import ADMIN, SUPER
+
+# A roster without check values: registration by unit and name alone.
+PLAIN = [(2, "1중대", "홍길동", None), (3, "2중대", "홍길동", None), (4, "1중대", "김철수", None), (5, "본부", "관리자", None)]
+CHECKED = [
+    (2, "1중대", "홍길동", "1234"),
+    (3, "1중대", "김철수", "5678"),
+    (4, "2중대", "박민수", "1111"),
+    (5, "본부", "관리자", "9999"),
+    (6, "본부", "슈퍼", "8888"),
+]
+
+
+def answer_bbq(chat: Chat, who: str) -> None:
+    assert "제출했어요" in chat.say_all(["신청 BBQ 회식", "피자", "2", "건너뛰기", "제출"], who=who)
+
+
+def figures(chat: Chat) -> tuple[int, int]:
+    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", chat.say("현황 BBQ 회식", who="관리자").text)
+    assert found
+    return int(found[1]), int(found[2])
+
+
+@pytest.mark.xfail(strict=True, reason="a member who re-registers as another entry leaves their person on the old one")
+def test_a_member_who_corrects_their_unit_is_not_counted_twice_nor_handed_to_the_next_claimant(chat: Chat) -> None:
+    chat.register("관리자", "본부", ADMIN)
+    load_roster(chat.store, PLAIN)
+    chat.say("등록 본부 관리자", who="관리자")
+    make_bbq(chat)
+    chat.say("등록 1중대 홍길동", who="2중대 홍길동")  # the wrong 홍길동, by mistake
+    answer_bbq(chat, "2중대 홍길동")
+    assert "2중대 홍길동" in chat.say("등록 2중대 홍길동", who="2중대 홍길동")  # corrected
+    assert figures(chat) == (1, 4)  # one answer: one person answered (the old entry says 응답 too)
+    welcome = chat.say("등록 1중대 홍길동", who="1중대 홍길동")  # the real one
+    assert "전에 제출한" not in welcome, welcome
+    assert "응답함" not in chat.say("신청 목록", who="1중대 홍길동"), "someone else's answer shown as theirs"
