@@ -44,3 +44,23 @@ def test_a_member_who_corrects_their_unit_is_not_counted_twice_nor_handed_to_the
     welcome = chat.say("등록 1중대 홍길동", who="1중대 홍길동")  # the real one
     assert "전에 제출한" not in welcome, welcome
     assert "응답함" not in chat.say("신청 목록", who="1중대 홍길동"), "someone else's answer shown as theirs"
+
+
+def checked_world(chat: Chat) -> None:
+    chat.register("슈퍼", "본부", SUPER)
+    chat.register("관리자", "본부", ADMIN)
+    load_roster(chat.store, CHECKED)
+    chat.say("등록 본부 슈퍼 8888", who="슈퍼")
+    chat.say("등록 본부 관리자 9999", who="관리자")
+
+
+@pytest.mark.xfail(strict=True, reason="명단 추가 reads only the new unit's accounts, so a returning person's link is lost")
+def test_a_registered_person_added_back_by_hand_into_another_unit_stays_registered(chat: Chat) -> None:
+    checked_world(chat)
+    chat.say("등록 1중대 홍길동 1234", who="홍길동")
+    chat.say_all(["명단 삭제 1중대 홍길동", "예"], who="슈퍼")  # off the roster, still registered
+    added = chat.say("명단 추가 2중대 홍길동 1234", who="슈퍼")  # back, in another unit: the same person moved
+    assert "이동: 1중대 → 2중대 홍길동" in added, added
+    assert "(등록 그대로)" in added, added
+    assert "등록 1명" in chat.say("명단 2중대", who="슈퍼"), "the registered person reads as not registered"
+    assert "2중대 홍길동" in chat.say("메뉴", who="홍길동")
