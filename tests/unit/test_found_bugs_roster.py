@@ -63,3 +63,12 @@ def test_a_registered_person_added_back_by_hand_into_another_unit_stays_register
     assert "(등록 그대로)" in added, added
     assert "등록 1명" in chat.say("명단 2중대", who="슈퍼"), "the registered person reads as not registered"
     assert "2중대 홍길동" in chat.say("메뉴", who="홍길동")
+
+
+@pytest.mark.xfail(strict=True, reason="명단 추가 takes a same-named newcomer for the person already there")
+def test_a_same_named_newcomer_with_another_check_value_can_be_added_by_hand(chat: Chat) -> None:
+    checked_world(chat)
+    added = chat.say("명단 추가 2중대 박민수 2222", who="슈퍼")  # a second 박민수 joins 2중대 (1111 is there)
+    assert "이미" not in added, added
+    assert "2중대 2명" in chat.say("명단 2중대", who="슈퍼")
+    assert "등록되었어요" in chat.say("등록 2중대 박민수 2222", who="새 박민수")
