@@ -223,7 +223,8 @@ def _claim(ctx: Ctx, entry: RosterEntry) -> Outcome:
     else:
         u = ctx.me()
         if u.roster and u.roster != entry.entry and _claimed_by(ctx, u.roster, ctx.key):
-            writes.append(ReleaseRoster(u.roster, ctx.key))
+            # Their person goes with them to the new entry; the old one is left to whoever claims it next.
+            writes.append(ReleaseRoster(u.roster, ctx.key, forget_person=person == before))
         u.name, u.unit = entry.name, entry.unit
         text = f"등록 정보를 확인했어요: {entry.label()}"
     u.roster = entry.entry

@@ -221,8 +221,12 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in by_name and not valid_name(n)]
     rows += [(len(people) + i + 1, unit, n, c) for i, (n, c) in enumerate(checked)]
     members = ctx.db.list_members(unit)
-    users = ctx.db.get_users([m.key for m in _loose(existing, members)])
-    plan = roster_load.plan_load(existing, rows, False, ctx.db.former_entries(), users, ctx.now.isoformat())
+    former = ctx.db.former_entries()
+    # The accounts a load may link (this unit's people no entry holds) or carry back (those a former entry names,
+    # whatever unit their account says: someone taken off may come back in another unit).
+    keys = [m.key for m in _loose(existing, members)] + [e.claimed_by for e in former if e.claimed_by]
+    users = ctx.db.get_users(list(dict.fromkeys(keys)))
+    plan = roster_load.plan_load(existing, rows, False, former, users, ctx.now.isoformat())
     done = [c for c in plan.changes if c.kind in (roster_load.ADDED, roster_load.BACK, roster_load.MOVED)]
     if not done and not bad and not checked:
         return Outcome(Reply.say(f"모두 이미 {unit} 명단에 있어요: {', '.join(already)}", quick=["명단", "메뉴"]))

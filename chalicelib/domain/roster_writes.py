@@ -65,10 +65,12 @@ class ClaimRoster:
 class ReleaseRoster:
     """Unlink a roster entry from its Kakao user. Condition: the entry exists, claimed by ``user_key``
     (a step releases only an entry it has just read). Its person id stays: whoever claims it next answers
-    as the same person."""
+    as the same person. With ``forget_person`` it goes too: the person went on to another entry (a member who
+    registered as the wrong one and corrected it), and whoever claims this one next is someone else."""
 
     entry: str
     user_key: str
+    forget_person: bool = False
 
 
 @dataclass(eq=False)

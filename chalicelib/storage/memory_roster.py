@@ -78,6 +78,8 @@ def _check_release(m: MemoryState, w: ReleaseRoster) -> None:
 
 def _release(m: MemoryState, w: ReleaseRoster) -> None:
     m.roster[w.entry].claimed_by, m.roster[w.entry].claimed_at = "", ""
+    if w.forget_person:
+        m.roster[w.entry].person = ""
 
 
 def _units(m: MemoryState, w: SetRosterUnits) -> None:

@@ -93,6 +93,8 @@ def release(tx: TransactWrite, t: Tables, w: ReleaseRoster, index: int) -> Added
     # condition: the entry exists, claimed by this user
     cond = RosterItem.entry.exists() & (RosterItem.claimed_by == w.user_key)
     actions: list[Action] = [RosterItem.claimed_by.remove(), RosterItem.claimed_at.remove()]
+    if w.forget_person:
+        actions.append(RosterItem.person.remove())
     tx.update(t.RosterItem(ROSTER_PARTITION, w.entry), actions=actions, condition=cond)
     return [("update", "roster")]
 
