@@ -31,7 +31,6 @@ def test_a_deadline_that_passed_while_the_preview_waited_is_asked_again(chat: Ch
     assert "응답을 시작해요" in chat.say("신청 BBQ 회식", who="홍길동")
 
 
-@pytest.mark.xfail(strict=True, reason="a deadline moved before the 예약 opening is taken: the survey never opens")
 def test_a_deadline_before_the_opening_is_refused(chat: Chat) -> None:
     preview(chat, deadline="11/30 18:00")
     chat.say_all(["예약", "11/28 오전 9시"], who="관리자")
