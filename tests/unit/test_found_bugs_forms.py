@@ -46,7 +46,6 @@ def test_a_number_too_large_is_refused(chat: Chat) -> None:
     assert "제출 전 확인" not in r and "inf" not in r.text, r
 
 
-@pytest.mark.xfail(strict=True, reason="'세 명' is refused by a number question counted in 명")
 def test_a_native_number_with_the_questions_own_unit(chat: Chat) -> None:
     chat.register("홍길동", "2중대")
     one_question(chat, "참석 인원", ["인원", "숫자", "1~5 명", "필수"])

@@ -90,9 +90,11 @@ class Number(Kind):
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
         t = text.strip()
-        if q.unit and t.endswith(q.unit):  # '3인분' for a question counted in 인분
-            t = t[: -len(q.unit)].strip()
-        n = parse_number(t)
+        n = None
+        if q.unit and t.endswith(q.unit):  # '3인분' for a question counted in 인분, '3만원' in 만원
+            n = parse_number(t[: -len(q.unit)].strip())
+        if n is None:  # '세 명' in 명: '세' alone is no number, so the unit is read as its counter
+            n = parse_number(t)
         if n is None:
             return None, "숫자로 입력해 주세요. 예: 3"
         if not math.isfinite(n) or abs(n) >= MAX_ABS:  # '9' typed 400 times reads as infinity
