@@ -54,7 +54,6 @@ def test_a_native_number_with_the_questions_own_unit(chat: Chat) -> None:
     assert "인원: 3명" in r, r
 
 
-@pytest.mark.xfail(strict=True, reason="a date answer with an ending ('모레요', '화요일에') is refused")
 def test_a_date_answer_with_an_ending(chat: Chat) -> None:
     chat.register("홍길동", "2중대")
     one_question(chat, "면담일", ["면담 날짜", "날짜", "필수"])
