@@ -63,7 +63,6 @@ def test_a_date_answer_with_an_ending(chat: Chat) -> None:
     assert "2026-12-01(화)" in chat.say("다음 주 화요일에", who="홍길동")
 
 
-@pytest.mark.xfail(strict=True, reason="'넵', '아뇨' and '네.' are refused by a 예/아니오 question")
 def test_yes_and_no_as_people_type_them(chat: Chat) -> None:
     chat.register("홍길동", "2중대")
     one_question(chat, "차량", ["차량이 필요한가요", "예/아니오", "필수"])
