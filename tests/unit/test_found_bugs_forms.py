@@ -73,7 +73,6 @@ def test_yes_and_no_as_people_type_them(chat: Chat) -> None:
         chat.say("이전", who="홍길동")
 
 
-@pytest.mark.xfail(strict=True, reason="'이틀 후' and '하루 뒤' are not read as deadlines")
 def test_a_deadline_in_days_said_in_words(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     make_bbq(chat)
