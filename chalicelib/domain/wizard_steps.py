@@ -137,7 +137,7 @@ def take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
     settings = current_question(form).settings
     with_rest = kind_named(head) if kind is None and rest else None
     if with_rest is not None:  # '주관식 전화번호': text of a format; '시간 18:00~23:00': times within hours
-        for key in ("format", "min", "max"):
+        for key in ("format", "min", "max", "options", "capacity", "unit"):  # nothing of the kind before
             settings.pop(key, None)
         settings["kind"] = with_rest.code
         return with_rest.take_rest(settings, rest.strip())

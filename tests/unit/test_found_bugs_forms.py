@@ -80,7 +80,6 @@ def test_a_deadline_in_days_said_in_words(chat: Chat) -> None:
     assert "11/25(수) 23:59" in r, r
 
 
-@pytest.mark.xfail(strict=True, reason="a choice question changed to '시간 저녁' keeps its options' 정원")
 def test_a_question_changed_to_a_kind_with_settings_keeps_no_places(chat: Chat) -> None:
     preview(chat)
     chat.say_all(["수정 1", "그대로", "시간 저녁", "필수", "응답 방식", "익명"], who="관리자")
