@@ -86,3 +86,14 @@ def test_a_question_changed_to_a_kind_with_settings_keeps_no_places(chat: Chat) 
     r = chat.say("수정", who="관리자")
     assert "1. 메뉴를 골라 주세요 (시간 17:00~23:59)" in r, r
     assert "정원이 있는 선택지" not in r, r
+
+
+@pytest.mark.xfail(strict=True, reason="a title or a question of spaces only is taken: a survey titled '   ' opens")
+def test_a_title_or_question_of_spaces_only_is_asked_again(chat: Chat) -> None:
+    chat.register("관리자", "본부", ADMIN)
+    chat.say("신청 만들기", who="관리자")
+    r = chat.say("   ", who="관리자")
+    assert "제목은 1~40자로 입력해 주세요" in r, r
+    chat.say_all(["BBQ 회식", "건너뛰기"], who="관리자")
+    r = chat.say("   ", who="관리자")
+    assert "1번 질문을 입력해 주세요" in r and "형식을 골라" not in r, r
