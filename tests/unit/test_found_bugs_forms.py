@@ -88,7 +88,6 @@ def test_a_question_changed_to_a_kind_with_settings_keeps_no_places(chat: Chat) 
     assert "정원이 있는 선택지" not in r, r
 
 
-@pytest.mark.xfail(strict=True, reason="a title or a question of spaces only is taken: a survey titled '   ' opens")
 def test_a_title_or_question_of_spaces_only_is_asked_again(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.say("신청 만들기", who="관리자")
