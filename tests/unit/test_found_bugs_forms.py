@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from harness import Chat, make_bbq
 
 from chalicelib.domain.model import ADMIN
