@@ -22,8 +22,8 @@ MAX_UNIT = 20
 Parsed = tuple[Any, str | None]
 
 _NAME_RE = re.compile(r"^[0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ·._\-]+$")
-YES = {"예", "네", "응", "ㅇ", "ㅇㅇ", "yes", "y", "o", "맞아요", "네네"}
-NO = {"아니오", "아니요", "아니", "ㄴ", "ㄴㄴ", "no", "n", "x"}
+YES = {"예", "네", "응", "ㅇ", "ㅇㅇ", "yes", "y", "o", "맞아요", "네네", "넵", "넹", "예예"}
+NO = {"아니오", "아니요", "아니", "ㄴ", "ㄴㄴ", "no", "n", "x", "아뇨", "아니에요"}
 
 
 def valid_name(name: str, limit: int = MAX_NAME) -> str | None:

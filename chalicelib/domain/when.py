@@ -37,6 +37,7 @@ _RELATIVE = {
     "내일모래": 2, "글피": 3,
 }  # fmt: skip
 # Words after a day that keep it the same day ('오늘 중', '금요일 안에', '3일 이내'): the end of that day.
+_DAYS_SAID = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4}
 _WITHIN = ("중으로", "안으로", "안에", "이내", "중", "안")
 _MONTHS_AHEAD = {"이번달": 0, "이달": 0, "금월": 0, "다음달": 1, "담달": 1, "익월": 1, "다다음달": 2}
 _WEEKS_AHEAD = {
@@ -102,6 +103,9 @@ def parse_day(text: str, today: date, ahead: bool = True) -> tuple[date, bool] |
 
 def _days_after(t: str, within: bool) -> int | None:
     """How many days '3일 후', '2주 뒤', '한 달 있다가', '일주일 후' (or, ``within``, '3일' of '3일 이내') name."""
+    words = re.fullmatch(r"(?P<n>하루|이틀|사흘|나흘)(?:후|뒤|있다가)?", t)  # '이틀 후', '하루 뒤', '사흘 이내'
+    if words and (within or t != words["n"]):
+        return _DAYS_SAID[words["n"]]
     m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)(?:후|뒤|있다가)", t)
     if within and m is None:  # '3일 이내', '2주 안에': that many days from today
         m = re.fullmatch(r"(?P<n>\d{1,3}|한|두|세)(?P<unit>일|주|주일|달)", t)

@@ -236,6 +236,11 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
         w.history, w.step = ([*w.history, before])[-HISTORY:], following
         return Outcome(prompt(w, ctx.now, conditions.offer(w.form.questions, edited, 3)), session=session)
     if following == OPEN_IT:
+        if w.form.deadline and datetime.fromisoformat(w.form.deadline) <= ctx.now:  # it passed on the preview
+            passed = fmt_deadline(datetime.fromisoformat(w.form.deadline), ctx.now)
+            w.history = ([*w.history, before])[-HISTORY:]
+            w.step, w.form.detour = "deadline", "deadline"
+            return Outcome(prompt(w, ctx.now, f"마감({passed})이 이미 지났어요."), session=session)
         if why := title_taken(ctx, w.form.title):  # someone took the title while this wizard ran
             w.history = ([*w.history, before])[-HISTORY:]
             w.step, w.form.retitle = "title", True

@@ -39,6 +39,9 @@ def take_deadline(ctx: Ctx, form: Form, text: str) -> str | None:
     when, why = moment_or_ask(text, ctx.now)
     if why:
         return why
+    opens = datetime.fromisoformat(form.opens_at) if form.opens_at else None
+    if opens is not None and when <= opens:
+        return f"마감은 여는 때({fmt_deadline(opens, ctx.now)})보다 뒤여야 해요."
     form.deadline = when.isoformat()
     form.ask_remind = ctx.reminders
     form.deadline_said = fmt_when(when, ctx.now) + (" (시각이 없어 그날 끝까지)" if when.time() == END_OF_DAY else "")

@@ -51,6 +51,7 @@ class Step:
 
 
 def take_title(ctx: Ctx, form: Form, text: str) -> str | None:
+    text = " ".join(text.split())  # '   ' is no title, and '  BBQ ' is 'BBQ'
     if not text or len(text) > MAX_TITLE:
         return f"제목은 1~{MAX_TITLE}자로 입력해 주세요."
     if "#" in text or reads_as_command(text):
@@ -109,6 +110,8 @@ def _next_id(form: Form) -> str:
 
 
 def take_question(ctx: Ctx, form: Form, text: str) -> str | None:
+    if not text.strip():
+        return "질문을 입력해 주세요."
     if form.editing and form.current is not None:
         if text != AS_IS:
             if len(text) > MAX_QUESTION:
@@ -137,7 +140,7 @@ def take_kind(ctx: Ctx, form: Form, text: str) -> str | None:
     settings = current_question(form).settings
     with_rest = kind_named(head) if kind is None and rest else None
     if with_rest is not None:  # '주관식 전화번호': text of a format; '시간 18:00~23:00': times within hours
-        for key in ("format", "min", "max"):
+        for key in ("format", "min", "max", "options", "capacity", "unit"):  # nothing of the kind before
             settings.pop(key, None)
         settings["kind"] = with_rest.code
         return with_rest.take_rest(settings, rest.strip())

@@ -14,6 +14,8 @@ from chalicelib.domain.model import Question, Survey
 from chalicelib.domain.parsing import parse_date
 from chalicelib.domain.when import WEEKDAYS
 
+# What people end a day with: '모레요', '화요일에', '12/3이에요', '5일쯤'; longest first.
+_ENDINGS = ("이에요", "에요", "예요", "이요", "요", "에", "쯤", "경")
 MAX_DAYS_SHOWN = 12  # 현황 names this many days (the most chosen, in date order), the rest counted together
 
 
@@ -41,6 +43,11 @@ class Day(Kind):
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
         d = parse_date(text, today)
+        said = text.strip()
+        for end in _ENDINGS if d is None else ():  # '모레요', '다음 주 화요일에', '12/3이에요'
+            if said.endswith(end) and len(said) > len(end):
+                d = parse_date(said[: -len(end)], today)
+                break
         if d is None:
             return None, "날짜로 입력해 주세요. 예: 2026-11-30, 11/30, 내일"
         return d.isoformat(), None

@@ -19,6 +19,7 @@ def _range_prompt(cur: dict[str, Any]) -> tuple[str, list[str]]:
     )
 
 
+MAX_ABS = 1e15  # answers at least this large are refused: past it a number is no longer kept exactly
 SUM, SUMMED = "합", "수"  # what a number answer adds to its counters: itself, and one answer summed
 MAX_UNIT = 6
 # Units taken alone (without a range); any word is taken as the unit after a range ('0~ 포기').
@@ -89,11 +90,15 @@ class Number(Kind):
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
         t = text.strip()
-        if q.unit and t.endswith(q.unit):  # '3인분' for a question counted in 인분
-            t = t[: -len(q.unit)].strip()
-        n = parse_number(t)
+        n = None
+        if q.unit and t.endswith(q.unit):  # '3인분' for a question counted in 인분, '3만원' in 만원
+            n = parse_number(t[: -len(q.unit)].strip())
+        if n is None:  # '세 명' in 명: '세' alone is no number, so the unit is read as its counter
+            n = parse_number(t)
         if n is None:
             return None, "숫자로 입력해 주세요. 예: 3"
+        if not math.isfinite(n) or abs(n) >= MAX_ABS:  # '9' typed 400 times reads as infinity
+            return None, "너무 큰 숫자예요. 다시 입력해 주세요."
         if q.min is not None and n < q.min:
             return None, f"{fmt_number(q.min)} 이상으로 입력해 주세요."
         if q.max is not None and n > q.max:

@@ -17,7 +17,7 @@ class YesNo(Kind):
         return ["예", "아니오"]
 
     def parse(self, q: Question, text: str, today: date) -> Parsed:
-        low = text.casefold()
+        low = text.casefold().rstrip(".!~ ")  # '네.', '넵!'
         if low in YES:
             return True, None
         if low in NO:
