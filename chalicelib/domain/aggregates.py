@@ -97,9 +97,13 @@ def _moment(s: Survey, stamp: datetime | None) -> str:
     if stamp is None:
         return UNTIMED
     made = submitted(s.created_at) if s.created_at else None
-    if made is not None and stamp - made > HOURS_KEPT:
+    if made is not None and _hour(stamp) - _hour(made) >= HOURS_KEPT:  # whole hours: no hour is counted both ways
         return "d|" + stamp.astimezone(KST).strftime(DAY_FORMAT)
     return "h|" + stamp.astimezone(KST).strftime(HOUR_FORMAT)
+
+
+def _hour(t: datetime) -> datetime:
+    return t.astimezone(KST).replace(minute=0, second=0, microsecond=0)
 
 
 def change(s: Survey, old: Answer | None, new: Answer | None) -> Counts:
@@ -173,10 +177,10 @@ def days(counts: Mapping[str, float]) -> dict[datetime, int]:
 
 
 def hours_kept_late(s: Survey, counts: Mapping[str, float]) -> bool:
-    """Whether ``counts`` hold an hour wholly later than :data:`HOURS_KEPT` after ``s`` was made: counted before days
+    """Whether ``counts`` hold an hour :data:`HOURS_KEPT` or more after the hour ``s`` was made in: counted before days
     were kept, so a recount would put those answers elsewhere (the upgrade's migration recounts such aggregates)."""
     made = submitted(s.created_at) if s.created_at else None
-    return made is not None and any(hour > made + HOURS_KEPT for hour in hours(counts))
+    return made is not None and any(hour - _hour(made) >= HOURS_KEPT for hour in hours(counts))
 
 
 def untimed(counts: Mapping[str, float]) -> int:

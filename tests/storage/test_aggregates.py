@@ -4,6 +4,7 @@ in one transaction), on the in-memory store at length and on DynamoDB Local in a
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -298,3 +299,16 @@ def test_the_largest_answers_are_submitted_and_edited_on_dynamodb_local(local_st
         assert answer.values["m0"] == options[6:] and answer.values["m1"] == options
         assert [taken(local_store, s.id, "m0", o) for o in options] == [0] * 6 + [1, 1]
         assert [taken(local_store, s.id, "m1", o) for o in options] == [1] * 8
+
+
+def test_the_change_from_hours_to_days_falls_on_a_whole_hour() -> None:
+    """Made at 09:10: the hour that starts 14 days after 09:00 is counted by the day from its first minute, so no
+    hour is counted both ways, and an aggregate that kept it as an hour is one the migration recounts."""
+    s = dataclasses.replace(survey("edge"), created_at=(START + timedelta(minutes=10)).isoformat())
+    last_hour = START + timedelta(days=14) - timedelta(minutes=1)  # 08:59, day 14
+    first_day = START + timedelta(days=14, minutes=5)  # 09:05, day 14: before the making's minute, same hour
+    counts = aggregates.recount(s, [Answer(s.id, "a", {}, submitted_at=t.isoformat()) for t in (last_hour, first_day)])
+    assert aggregates.hours(counts) == {datetime(2026, 12, 15, 8, tzinfo=KST): 1}
+    assert aggregates.days(counts) == {datetime(2026, 12, 15, tzinfo=KST): 1}
+    assert not aggregates.hours_kept_late(s, counts)
+    assert aggregates.hours_kept_late(s, {**counts, "h|2026-12-15T09": 1})
