@@ -76,6 +76,8 @@ def moment_or_ask(text: str, now: datetime, reading: Callable[[str, datetime], P
     chosen (the morning has passed: '오늘 7시' said at 10:00 is 19:00)."""
 
     read = reading or parse_deadline
+    if (part := _part_of_day(text)) is not None:  # '금요일 저녁': which hour of it
+        return _which_hour(text, *part, now, read)
     doubt = doubtful_hour(text, now)
     if doubt is None:
         return read(text, now)
@@ -88,6 +90,28 @@ def moment_or_ask(text: str, now: datetime, reading: Callable[[str, datetime], P
         return read(text, now)
     question = f"{halves[0]}인가요, {halves[1]}인가요?"
     return None, Reason(question, [Quick(half, said) for half, said, _ in valid])
+
+
+# A part of the day said without its hour ('금요일 저녁'), and the hours offered for it.
+_PARTS_OF_DAY = {
+    "새벽": (5, 6), "아침": (8, 9, 10), "오전": (9, 10, 11), "점심": (12, 13), "낮": (12, 14, 15),
+    "오후": (14, 16, 18), "저녁": (18, 19, 20), "밤": (21, 22, 23),
+}  # fmt: skip
+
+
+def _part_of_day(text: str) -> tuple[str, str] | None:
+    """('금요일', '저녁') of '금요일 저녁' (a day, then a part of the day with no hour), else None."""
+    day, _, part = " ".join(text.split()).rpartition(" ")
+    return (day, part) if day and part in _PARTS_OF_DAY else None
+
+
+def _which_hour(text: str, day: str, part: str, now: datetime, read: Callable[[str, datetime], Parsed]) -> Parsed:
+    """'금요일 저녁' asked back: which hour, a quick reply for each of the usual ones still ahead."""
+    offered = [f"{day} 오전 {h}시" if h < 12 else f"{day} {h}시" for h in _PARTS_OF_DAY[part]]  # never in doubt
+    valid = [said for said in offered if read(said, now)[1] is None]
+    if read(day, now)[1] is not None or not valid:  # not a day, or all of it has passed: as any other reading
+        return read(text, now)
+    return None, Reason(f"{day} {part} 몇 시인가요? 예: {valid[0]}", [Quick(said, said) for said in valid])
 
 
 # Endings people add to an answer, longest first: 치킨이요, 치킨으로, 피자로 할게요, 2번, 2번이요.

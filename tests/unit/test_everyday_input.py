@@ -283,3 +283,31 @@ def test_the_wizard_asks_morning_or_evening_of_a_deadline_and_takes_relative_one
     assert chat.say("3시간 후", who="관리자").text.startswith("마감: 12/2(수) 13:00")
     chat.say("이전", who="관리자")
     assert chat.say("담주 금욜", who="관리자").text.startswith("마감: 12/11(금) 23:59")
+
+
+# A day and a part of it without an hour ('금요일 저녁'): asked which hour, with the usual ones still ahead.
+PARTS = [
+    ("금요일 저녁", ["금요일 18시", "금요일 19시", "금요일 20시"]),
+    ("낼 아침", ["낼 오전 8시", "낼 오전 9시", "낼 오전 10시"]),
+    ("다음 주 월요일 점심", ["다음 주 월요일 12시", "다음 주 월요일 13시"]),
+    ("12/5 밤", ["12/5 21시", "12/5 22시", "12/5 23시"]),
+]
+
+
+@pytest.mark.parametrize(("text", "choices"), PARTS)
+def test_a_part_of_the_day_without_its_hour_is_asked_back(text: str, choices: list[str]) -> None:
+    when, why = moment_or_ask(text, NOW)
+    assert when is None and isinstance(why, Reason) and f"{text} 몇 시인가요?" in str(why)
+    assert [q.text for q in why.quick] == choices
+    for said in choices:  # each choice reads without a doubt
+        settled, again = moment_or_ask(said, NOW)
+        assert again is None and settled is not None, said
+
+
+def test_only_the_hours_still_ahead_are_offered_and_a_part_of_the_day_alone_is_no_day() -> None:
+    today_noon = NOW.replace(hour=12, minute=30)
+    _, why = moment_or_ask("오늘 오후", today_noon)
+    assert isinstance(why, Reason) and [q.text for q in why.quick] == ["오늘 14시", "오늘 16시", "오늘 18시"]
+    _, passed = moment_or_ask("오늘 아침", today_noon)
+    assert not isinstance(passed, Reason)
+    assert moment_or_ask("저녁", NOW)[0] is None
