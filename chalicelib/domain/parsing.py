@@ -37,6 +37,14 @@ def valid_name(name: str, limit: int = MAX_NAME) -> str | None:
     return None
 
 
+def valid_person_name(name: str) -> str | None:
+    """None when ``name`` is an acceptable person's name (:func:`valid_name`, with a letter in it: '1234' is a check
+    value typed without its name), else the reason."""
+    if why := valid_name(name):
+        return why
+    return None if any(c.isalpha() for c in name) else "이름에는 글자가 있어야 해요(숫자만으로는 이름이 아니에요)."
+
+
 def parse_date(text: str, today: date) -> date | None:
     """A date as people type it: '2026-11-30', '11/30', '11월 30일', '오늘', '내일', '금요일', '다음주 화요일'
     (see :mod:`chalicelib.domain.when`); None when it is not one, or names no real date."""

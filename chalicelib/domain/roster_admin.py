@@ -18,7 +18,7 @@ from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ImportRoster, ShowUploadPage
 from chalicelib.domain.marks import entry_mark, marked, person_mark
 from chalicelib.domain.model import Member
-from chalicelib.domain.parsing import valid_name
+from chalicelib.domain.parsing import valid_person_name
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster import clean_check, matched_unit
@@ -211,14 +211,14 @@ def add(ctx: Ctx, arg: str) -> Outcome:
         text = f"'{typed_unit}'{pp(typed_unit, '은(는)')} 명단에 없는 소속이에요. 이 중 하나인가요, 새 소속인가요?"
         return Outcome(Reply.say(text, quick=[*quick, "메뉴"]))
     unit = unit or unit_key(typed_unit)
-    bad = [(n, why) for n, _ in people if (why := valid_name(n))]
+    bad = [(n, why) for n, _ in people if (why := valid_person_name(n))]
     existing = ctx.db.roster_entries(unit)
     by_name = {e.name: e for e in existing}
     # Someone already there without a check value gets the one given now (a roster that uses them takes nobody
     # without one); otherwise they are already there.
     checked = [(n, c) for n, c in people if c and n in by_name and not by_name[n].check and not by_name[n].suffix]
     already = [n for n, c in people if n in by_name and (n, c) not in checked]
-    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in by_name and not valid_name(n)]
+    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in by_name and not valid_person_name(n)]
     rows += [(len(people) + i + 1, unit, n, c) for i, (n, c) in enumerate(checked)]
     members = ctx.db.list_members(unit)
     former = ctx.db.former_entries()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.marks import entry_mark, member_number
 from chalicelib.domain.model import User
-from chalicelib.domain.parsing import MAX_UNIT, valid_name
+from chalicelib.domain.parsing import MAX_UNIT, valid_name, valid_person_name
 from chalicelib.domain.roster import check_matches, clean_check, hash_check
 from chalicelib.domain.roster_records import RosterEntry, roster_entry_key, unit_key
 from chalicelib.domain.roster_writes import (
@@ -128,7 +128,7 @@ def _wanted(rows: Sequence[Row], plan: LoadPlan) -> dict[str, tuple[RosterEntry,
     seen_line: dict[str, int] = {}
     for line, unit, name, check in rows:
         unit, value = unit_key(unit), clean_check(check)
-        why = valid_name(name) or (valid_name(unit, MAX_UNIT) if unit else "소속이 비어 있어요.")
+        why = valid_person_name(name) or (valid_name(unit, MAX_UNIT) if unit else "소속이 비어 있어요.")
         if why:
             plan.rejected.append((line, why.rstrip(".")))
             continue

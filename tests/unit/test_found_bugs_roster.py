@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from harness import Chat, load_roster, make_bbq
+from harness import Chat, key_of, load_roster, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
 
@@ -88,3 +88,13 @@ def test_a_registrant_off_the_roster_who_typed_their_unit_with_a_space_is_among_
     make_bbq(chat, target="1중대")
     assert figures(chat) == (0, 3), "1중대's two entries and him, counted once"
     assert "BBQ 회식" in chat.say("신청 목록", who="김영수")
+
+
+def test_a_check_value_typed_without_its_name_is_no_name(chat: Chat) -> None:
+    checked_world(chat)
+    added = chat.say("명단 추가 1중대 4321", who="슈퍼")
+    assert "이름에는 글자가 있어야 해요" in added and "추가" not in added.text.split("\n")[0], added
+    assert not chat.store.roster_entries("1중대", "4321")
+    plain = Chat()
+    said = plain.say("등록 2중대 4321", who="누군가")  # open registration, no roster
+    assert "이름을 확인해 주세요" in said and plain.store.get_user(key_of("누군가")) is None, said
