@@ -228,6 +228,8 @@ def _pick_one(ctx: Ctx, session: Session, d: Draft, text: str) -> Outcome | None
         o = pick_option(text[: -len(TAKE_BACK)].strip(), q.options)
         if o is None:
             return None
+        if o not in chosen:  # nothing to take back: say what is chosen instead
+            return Outcome(ask(ctx, d, f"'{o}'{pp(o, '은(는)')} 고르지 않았어요."), session=session)
         d.picking = [x for x in chosen if x != o]
         return Outcome(ask(ctx, d, f"'{o}'{pp(o, '을(를)')} 뺐어요."), session=session)
     named = named_options(text, q.options)

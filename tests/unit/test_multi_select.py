@@ -151,3 +151,11 @@ def test_editing_from_the_review_card_starts_from_the_answer(chat: Chat) -> None
     assert "제출했어요" in chat.say("제출")
     s = chat.store.list_surveys()[0]
     assert chat.store.get_answer(s.id, key_of("홍길동")).values["q1"] == ["볼링"]
+
+
+def test_taking_back_an_option_never_picked_says_so() -> None:
+    chat = world()
+    chat.as_("홍길동").say("신청 워크숍")
+    said = chat.say("볼링")
+    said = chat.say("당구 빼기")
+    assert "'당구'는 고르지 않았어요" in said and "뺐어요" not in said and "고른 것: 볼링" in said, said
