@@ -106,7 +106,13 @@ def _refusal(ctx: Ctx, session: Session, d: Draft, s: Survey, existing: Answer |
     """Why this draft cannot be submitted as it stands, or None."""
     u = ctx.me()
     if not s.is_open(ctx.now):
-        return _dropped(session, d, u, f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 제출할 수 없어요.")
+        # Nothing typed is lost: the draft waits (out of the flow) for a 연장 or 재개; opened while closed, it goes.
+        session.idle()
+        said = (
+            f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 지금은 제출할 수 없어요. 적은 답은 남겨 둘게요: "
+            f"마감이 연장되면 '신청 {s.title}'{pp(f'신청 {s.title}', '(으)로')} 이어서 제출할 수 있어요."
+        )
+        return Outcome(Reply.say(said, quick=main_quick(u)), user=u, session=session)
     unasked(d.questions, d.values)  # 조건: what an answer no longer asks is not kept
     missing = [
         n

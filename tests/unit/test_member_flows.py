@@ -253,10 +253,27 @@ def test_deadline_closes_without_anyone_acting(chat: Chat) -> None:
     for t in ("치킨", "2", "건너뛰기"):
         chat.say(t)
     chat.clock.advance(days=8)
-    assert "마감되어 제출할 수 없어요" in chat.say("제출")
+    assert "마감되어 지금은 제출할 수 없어요. 적은 답은 남겨 둘게요" in chat.say("제출")
     assert "응답할 수 있는 신청이 없어요" in chat.say("신청 목록")
-    assert "마감" in chat.say("신청 BBQ 회식")
+    assert "마감" in chat.say("신청 BBQ 회식")  # opened while still closed: the draft goes
+    assert "작성 중" not in chat.say("메뉴")
     assert chat.store.list_surveys()[0].response_count == 0
+
+
+@pytest.mark.every_store
+def test_a_draft_caught_by_the_deadline_waits_for_its_extension(chat: Chat) -> None:
+    setup_bbq(chat)
+    chat.as_("홍길동").say("신청 BBQ 회식")
+    chat.say_all(["치킨", "2", "건너뛰기"])
+    chat.clock.advance(days=8)
+    said = chat.say("제출")
+    assert "마감이 연장되면 '신청 BBQ 회식'으로 이어서 제출할 수 있어요" in said, said
+    assert "작성 중: BBQ 회식" in chat.say("메뉴")
+    assert "작성 중이던 답은 그대로예요" in chat.say("연장 BBQ 회식 내일 18시", who="관리자")
+    again = chat.say("신청 BBQ 회식", who="홍길동")
+    assert "작성하던 답을 이어서 해요" in again and "1. 메뉴를 골라 주세요: 치킨" in again, again
+    assert "제출했어요" in chat.say("제출")
+    assert chat.store.list_surveys()[0].response_count == 1
 
 
 @pytest.mark.every_store
