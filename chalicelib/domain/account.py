@@ -6,7 +6,7 @@ from chalicelib.domain import roster
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import MEMBER, User
-from chalicelib.domain.parsing import MAX_UNIT, valid_name, valid_person_name
+from chalicelib.domain.parsing import MAX_UNIT, valid_name
 from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.reply import QuickLike, Reply
@@ -50,7 +50,7 @@ def register(ctx: Ctx, arg: str) -> Outcome:
     if not parts:
         return Outcome(Reply.say("이름을 붙여 주세요. 예: 등록 홍길동, 등록 2중대 홍길동", quick=next_steps))
     name, unit = parts[-1], " ".join(parts[:-1])
-    why = valid_person_name(name)
+    why = valid_name(name)
     if why:
         return Outcome(Reply.say(f"이름을 확인해 주세요: {why}", "예: 등록 홍길동", quick=next_steps))
     if unit:
