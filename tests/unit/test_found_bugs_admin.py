@@ -16,7 +16,7 @@ from scripts.wizard import bbq_messages
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a period of a repeating survey keeps answers the organisation's default, not the survey's shorter 보관 기간",
+    reason="a period of a repeating survey keeps answers the default time, not the survey's shorter 보관 기간",
 )
 def test_a_repeating_surveys_periods_keep_answers_as_briefly_as_the_survey_does(chat: Chat) -> None:
     chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=365), timing=timing_for(chat.store))
