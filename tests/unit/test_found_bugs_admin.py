@@ -14,10 +14,6 @@ from chalicelib.service.bot import Bot
 from scripts.wizard import bbq_messages
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a period of a repeating survey keeps answers the default time, not the survey's shorter 보관 기간",
-)
 def test_a_repeating_surveys_periods_keep_answers_as_briefly_as_the_survey_does(chat: Chat) -> None:
     chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=365), timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
@@ -29,7 +25,6 @@ def test_a_repeating_surveys_periods_keep_answers_as_briefly_as_the_survey_does(
     assert period.keep_days == 30, period.keep_days
 
 
-@pytest.mark.xfail(strict=True, reason="a monthly period in a short month stays open past the next period's opening")
 def test_a_monthly_period_in_february_ends_before_the_march_one_opens(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     messages = bbq_messages(title="월간 보고", deadline="11/30 18:00", target="전체", cap="없음", remind="없음")
