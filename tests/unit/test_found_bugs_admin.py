@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from harness import Chat, make_bbq, timing_for
 
 from chalicelib.domain.model import ADMIN
@@ -40,9 +39,6 @@ def test_a_monthly_period_in_february_ends_before_the_march_one_opens(chat: Chat
     assert february.deadline <= datetime.fromisoformat(march.created_at), (february.deadline, march.created_at)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="미응답 after retention deleted the answers lists everyone, those who answered too"
-)
 def test_missing_after_retention_does_not_name_people_who_answered(chat: Chat) -> None:
     chat.bot = Bot(chat.store, clock=chat.clock, rules=Rules(keep_days=30), timing=timing_for(chat.store))
     chat.register("관리자", "본부", ADMIN)
