@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from harness import Chat, make_bbq, timing_for
 
 from chalicelib.domain.model import ADMIN
@@ -52,3 +53,16 @@ def test_missing_after_retention_does_not_name_people_who_answered(chat: Chat) -
     assert chat.store.list_surveys()[0].purged_at is not None
     said = chat.say("미응답 BBQ 회식", who="관리자")
     assert "홍길동" not in said, said
+
+
+@pytest.mark.xfail(
+    strict=True, reason="a co-admin whose only survey was deleted reads '내 신청서 0건' and no next step"
+)
+def test_my_surveys_after_the_only_shared_one_was_deleted_says_there_are_none(chat: Chat) -> None:
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("박", "1중대", ADMIN)
+    make_bbq(chat)
+    chat.say("공동관리자 BBQ 회식 박", who="관리자")
+    chat.say_all(["삭제 BBQ 회식", "예"], who="관리자")
+    said = chat.say("내 신청서", who="박")
+    assert "0건" not in said and "신청 만들기" in said.labels, said
