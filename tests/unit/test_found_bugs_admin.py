@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from harness import Chat, make_bbq, timing_for
 
 from chalicelib.domain.model import ADMIN
@@ -55,9 +54,6 @@ def test_missing_after_retention_does_not_name_people_who_answered(chat: Chat) -
     assert "홍길동" not in said, said
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a co-admin whose only survey was deleted reads '내 신청서 0건' and no next step"
-)
 def test_my_surveys_after_the_only_shared_one_was_deleted_says_there_are_none(chat: Chat) -> None:
     chat.register("관리자", "본부", ADMIN)
     chat.register("박", "1중대", ADMIN)
