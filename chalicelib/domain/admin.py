@@ -77,6 +77,11 @@ def my_surveys(ctx: Ctx, arg: str) -> Outcome:
         return f"• {s.title} — {state} · 응답 {shown_count(s)}{cap} · {fmt_deadline(s.deadline, ctx.now)}"
 
     gone = set(ids) - {s.id for s in shown}  # deleted since: they leave the admin's list
+    if len(gone) == len(pool) and not ctx.member.is_super:  # every one of them deleted meanwhile
+        me = ctx.me()
+        for sid in gone:
+            forget_managed(me, sid)
+        return Outcome(Reply.say("아직 만든 신청서가 없어요.", quick=["신청 만들기", "메뉴"]), user=me)
     head = f"내 신청서 {len(pool) - len(gone)}건"
     if not ctx.member.is_super and len(ctx.member.managed) >= MANAGED_KEPT:
         head = f"최근 내 신청서 {len(pool) - len(gone)}건 (그 전 것은 '현황 <제목>'처럼 제목으로 찾아요)"

@@ -178,6 +178,9 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
     """One period of ``s``: its questions, description, target, cap, mode and reminders, fresh counters,
     open from ``period`` until ``lasts`` seconds later (no deadline when None)."""
     qs = copy.deepcopy(s.questions)
+    deadline = period + timedelta(seconds=lasts) if lasts is not None else None
+    if deadline is not None and s.repeat:  # a short month: it ends when the next period opens, never after
+        deadline = min(deadline, next_period(s.repeat, period))
     return Survey(
         id=period_id(s.id, period),
         title=period_title(s.title, period, title_limit),
@@ -186,7 +189,7 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
         questions=qs,
         description=s.description,
         coadmins=list(s.coadmins),
-        deadline=period + timedelta(seconds=lasts) if lasts is not None else None,
+        deadline=deadline,
         target_unit=s.target_unit,
         cap=s.cap,
         status=OPEN,
@@ -197,4 +200,5 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
         mode=s.mode,
         salt=secrets.token_hex(16) if s.salt else "",
         batch_size=s.batch_size,
+        keep_days=s.keep_days,
     )

@@ -69,6 +69,8 @@ def paged(ctx: Ctx, cmd: str, arg: str) -> Target | Outcome:
     found = survey(ctx, cmd, title)
     if isinstance(found, Outcome) and page > 1:
         return survey(ctx, cmd, arg)
+    if isinstance(found, Target) and found.survey.purged_at is not None:  # who answered is gone with the answers
+        return purged_reply(found.survey, found.ref, ctx.now)
     if isinstance(found, Target) and page > 1:
         found.rest = str(page)
     return found
