@@ -16,7 +16,6 @@ from tests.functional.test_skill_api import CHOI, SUPER_ADMIN, promote_to_super
 LONG_OPTIONS = "양념치킨 반반 세트 큰 사이즈 A, 양념치킨 반반 세트 큰 사이즈 B, 양념치킨 반반 세트 큰 사이즈 C"
 
 
-@pytest.mark.xfail(strict=True, reason="quick reply labels cut to 14 characters come out identical for long options")
 def test_long_options_keep_quick_reply_labels_apart(client: Any, store: Any) -> None:
     post(client, "등록 김관리", SUPER_ADMIN)
     promote_to_super(store, SUPER_ADMIN[1])
