@@ -81,6 +81,20 @@ def _quick(q: Quick) -> dict[str, Any]:
     return out
 
 
+def _apart(quick: list[Quick], out: list[dict[str, Any]]) -> None:
+    """Quick replies whose labels differ but come out the same once cut show where they differ instead: the
+    head, then from just before the first differing character ('양념치킨 …즈 A', '양념치킨 …즈 B')."""
+    for label in {o["label"] for o in out}:
+        same = [n for n, o in enumerate(out) if o["label"] == label]
+        full = {quick[n].label for n in same}
+        if len(full) < 2:
+            continue
+        low, high = min(full), max(full)  # their common start is that of all of them
+        p = next((i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), len(low))
+        for n in same:
+            out[n]["label"] = _cut(quick[n].label[:5] + ELLIPSIS + quick[n].label[max(5, p - 2) :], MAX_LABEL)
+
+
 def render(reply: Reply) -> dict[str, Any]:
     """The skill response JSON (a dict) for a Reply, within Kakao's limits."""
     if reply.use_callback:
@@ -100,7 +114,9 @@ def render(reply: Reply) -> dict[str, Any]:
         outputs.append(_card(reply.card))
     template: dict[str, Any] = {"outputs": outputs}
     # Every reply offers a next step: a reply without quick replies still gets 메뉴.
-    quick = [_quick(q) for q in reply.quick[:MAX_QUICK]] or [_quick(Quick("메뉴"))]
+    offered = reply.quick[:MAX_QUICK] or [Quick("메뉴")]
+    quick = [_quick(q) for q in offered]
+    _apart(offered, quick)
     if quick:
         template["quickReplies"] = quick
     body = {"version": "2.0", "template": template}

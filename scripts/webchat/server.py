@@ -325,7 +325,7 @@ class WebChat:
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         try:
             body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise ApiError(400, "the body is not JSON") from None
         if not isinstance(body, dict):
             raise ApiError(400, "the body is not a JSON object")
