@@ -1261,6 +1261,11 @@ def main(argv: list[str] | None = None) -> int:
     result["wall_seconds"] = round(time.monotonic() - started, 1)
     result["load_average"] = {"cores": os.cpu_count(), "parts": LOAD, "end": load_average()}
     report(result, plan)
+    return _written(result, out)
+
+
+def _written(result: dict[str, Any], out: Path) -> int:
+    """``result`` saved to ``out`` whole or not at all (written beside it, then moved over it)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -1291,12 +1296,7 @@ def write_round(result: dict[str, Any], raw: dict[str, Any], plan: Plan, out: Pa
         f"\nround beside the floor only · {os.cpu_count()} cores{seen} · {result['wall_seconds']:.0f} s"
         f"{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(clean(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
-    print(f"written: {out}")
-    return 0
+    return _written(result, out)
 
 
 def report(result: dict[str, Any], plan: Plan) -> None:
