@@ -4,7 +4,7 @@ morning or evening asked back. Tables read at one fixed moment (Wednesday 2026-1
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from chalicelib.domain.kinds.choice import named_options
 from chalicelib.domain.kinds.text import fit_template, phone_number
 from chalicelib.domain.model import ADMIN, KST
 from chalicelib.domain.numerals import parse_number
-from chalicelib.domain.parsing import moment_or_ask, parse_deadline
+from chalicelib.domain.parsing import moment_or_ask, parse_date, parse_deadline
 from chalicelib.domain.reply import Reason
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=KST)  # a Wednesday
@@ -311,3 +311,11 @@ def test_only_the_hours_still_ahead_are_offered_and_a_part_of_the_day_alone_is_n
     _, passed = moment_or_ask("오늘 아침", today_noon)
     assert not isinstance(passed, Reason)
     assert moment_or_ask("저녁", NOW)[0] is None
+
+
+def test_yesterday_is_a_date_for_a_question_and_a_past_moment_for_a_deadline() -> None:
+    assert parse_date("어제", NOW.date()) == NOW.date() - timedelta(days=1)
+    assert parse_date("그저께", NOW.date()) == NOW.date() - timedelta(days=2)
+    for said in ("어제", "어제 18시", "그제"):
+        when, why = parse_deadline(said, NOW)
+        assert when is None and "이미 지난 시각이에요" in str(why), (said, why)
