@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.aggregates import Aggregate
-from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Planned, Survey, SurveyInfo, User
+from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Survey, SurveyInfo, User
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
 from chalicelib.domain.writes import Write

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.domain.hours import parse_time_of_day
-from chalicelib.domain.model import KST, OPEN, Planned, Survey, option_key
+from chalicelib.domain.model import KST, OPEN, Survey, option_key
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.when import WEEKDAYS, fmt_deadline
 
 DEFAULT_TIME = time(9, 0)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
-from chalicelib.domain.model import Answer, Member, Planned, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.model import Answer, Member, Survey, SurveyInfo, User, now_kst
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Reader, RosterInfo
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain

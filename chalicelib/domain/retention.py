@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.domain.context import Outcome
-from chalicelib.domain.model import BACKUP_DAYS, CLOSED, KEEP, OPEN, WARN_DAYS, Planned, Survey
+from chalicelib.domain.model import BACKUP_DAYS, CLOSED, OPEN, WARN_DAYS, Survey
 from chalicelib.domain.numerals import parse_number
 from chalicelib.domain.particles import pp
+from chalicelib.domain.plans import KEEP, Planned
 from chalicelib.domain.reply import Quick, Reply
 from chalicelib.domain.when import fmt_deadline
 from chalicelib.domain.writes import Plan, SetSurveyStatus, Unplan, Write

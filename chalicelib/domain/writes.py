@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 # every cold start would otherwise compile (26 classes).
 from datetime import datetime
 
-from chalicelib.domain.model import Answer, AuditEntry, Planned, Survey, SurveyInfo, User, plan_key
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.plans import Planned, plan_key
 from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,

@@ -18,7 +18,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from chalicelib.domain.model import CLOSED, KEEP, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Planned, Survey
+from chalicelib.domain.model import CLOSED, KEEP_DAYS, OPEN, SCHEDULED, AuditEntry, Managed, Survey
+from chalicelib.domain.plans import KEEP, Planned
 from chalicelib.domain.ports import Conflict, Store, Unavailable
 from chalicelib.domain.repeat import latest_period, next_period, period_copy
 from chalicelib.domain.retention import keep_plan, warning

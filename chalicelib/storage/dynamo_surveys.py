@@ -14,7 +14,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.aggregates import Aggregate
-from chalicelib.domain.model import ANSWERED_KEPT, Answer, Planned, Survey, SurveyInfo, User, title_key
+from chalicelib.domain.model import ANSWERED_KEPT, Answer, Survey, SurveyInfo, User, title_key
+from chalicelib.domain.plans import Planned
 from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem

@@ -22,13 +22,13 @@ from chalicelib.domain.model import (
     AuditEntry,
     Managed,
     Member,
-    Planned,
     Question,
     Survey,
     SurveyInfo,
     User,
     title_key,
 )
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.storage.tables import (
     ADMIN_PARTITION,

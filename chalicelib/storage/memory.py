@@ -20,12 +20,12 @@ from chalicelib.domain.model import (
     Answer,
     AuditEntry,
     Member,
-    Planned,
     Survey,
     SurveyInfo,
     User,
     title_key,
 )
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import RosterInfo, Store
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import (

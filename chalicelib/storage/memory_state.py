@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain.aggregates import Aggregate
-from chalicelib.domain.model import Answer, AuditEntry, Planned, Survey, SurveyInfo, User
+from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Conflict
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 

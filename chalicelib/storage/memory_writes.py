@@ -14,11 +14,10 @@ from chalicelib.domain import aggregates
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import (
     CLOSED,
-    KEEP,
     OPEN,
     PARTICIPATION,
-    plan_key,
 )
+from chalicelib.domain.plans import KEEP, plan_key
 from chalicelib.domain.ports import Conflict
 from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (

@@ -18,7 +18,8 @@ from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import KEEP, Planned, SurveyInfo, plan_key
+from chalicelib.domain.model import SurveyInfo
+from chalicelib.domain.plans import KEEP, Planned, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items

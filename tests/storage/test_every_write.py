@@ -16,7 +16,8 @@ from typing import Any, get_args
 import pytest
 
 from chalicelib.domain.kinds import CHOICE
-from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Planned, Question, Survey, User, option_key
+from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Question, Survey, User, option_key
+from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Conflict
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.roster_writes import (

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from harness import Chat, timing_for
 
-from chalicelib.domain.model import ADMIN, CLOSED, KEEP, KST, PARTICIPATION, Survey
+from chalicelib.domain.model import ADMIN, CLOSED, KST, PARTICIPATION, Survey
+from chalicelib.domain.plans import KEEP
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Session
 from chalicelib.jobs.deadlines import close_past_deadline

@@ -227,7 +227,7 @@ def test_the_wizard_sets_a_repeat_and_missed_periods_are_skipped_not_piled_up() 
 
 def test_plans_survive_the_dynamo_store_shape() -> None:
     """The schedule's entries round-trip through the item shape the tables keep."""
-    from chalicelib.domain.model import Planned
+    from chalicelib.domain.plans import Planned
     from chalicelib.storage import items
 
     p = Planned(
@@ -258,7 +258,7 @@ def test_a_scheduled_survey_is_not_closed_but_can_be_moved_or_deleted() -> None:
 
 def test_a_retention_entry_keeps_only_its_time() -> None:
     """One entry per closed survey within its retention: small, so the schedule item holds thousands."""
-    from chalicelib.domain.model import KEEP, Planned
+    from chalicelib.domain.plans import KEEP, Planned
     from chalicelib.storage import items
 
     p = Planned("ab12cd34", "아주 긴 제목" * 6, next=datetime(2027, 1, 22, 9, 0, tzinfo=KST), kind=KEEP)
