@@ -16,7 +16,9 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
   view then finds that they took part);
 * every named survey without a whole aggregate (made before aggregates existed, or left behind by a roll back to
   such a version), or whose aggregate counts by the hour answers it now counts by the day (kept before days were):
-  its answers counted into one (``scripts/recount.py``, on the version read).
+  its answers counted into one (``scripts/recount.py``, on the version read);
+* the people epoch raised once: people changed by a version before (or rolled back to) did not raise it, so
+  every census kept is counted again (domain.census).
 
 ``make deploy`` runs it after the stack update; run it by hand after restoring a table.
 """
@@ -57,7 +59,7 @@ def migrate(store: Any) -> dict[str, int]:
     """Migrate the tables of ``store`` (a DynamoStore); returns what it changed, by kind."""
     from chalicelib.domain.model import OPEN, Managed
     from chalicelib.domain.ports import Conflict
-    from chalicelib.domain.writes import ListSurvey, PutUser
+    from chalicelib.domain.writes import ListSurvey, PutUser, TouchPeople
     from chalicelib.storage import items
     from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
@@ -111,6 +113,9 @@ def migrate(store: Any) -> dict[str, int]:
         actions = [t.AnswerItem.person.set(a.user_key), t.AnswerItem.at.set(at)]
         raw.update(actions=actions, condition=t.AnswerItem.survey_id.exists())  # an answer withdrawn meanwhile: none
         done["answers"] += 1
+    # A version before this one (or one rolled back to) changed people without the people epoch: every census kept
+    # with an aggregate is counted again by its next view.
+    store.commit([TouchPeople("migrate")])
     return done
 
 

@@ -54,6 +54,9 @@ class Aggregate:
     counts: Counts = field(default_factory=dict)
     version: int = 0
     built: bool = False
+    # Whose the answers were, as domain.census places them (``p|<unit>``, ``o|``, ``?|``): not a recount's.
+    people: Counts = field(default_factory=dict)
+    census: dict[str, Any] | None = None  # the census kept with it (domain.census)
 
 
 def kept(s: Survey) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.model import Answer, Survey
 from chalicelib.domain.session import ReadyFile
+from chalicelib.domain.writes import KeepCensus
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
@@ -39,6 +40,14 @@ class NotifyJob:
     user_keys: list[str]
     admin_key: str  # who asked: the result is told to them
     kind: str = "remind"  # or "closed": the survey's admins get its summary; "opened", "file"
+
+
+@dataclass
+class KeepFigures:
+    """Keep a census counted for a view (domain.census), if its conditions still hold: one conditional write, and
+    nothing lost when it fails (the next view counts again)."""
+
+    write: KeepCensus
 
 
 @dataclass
@@ -102,4 +111,5 @@ Effect = (
     | DeferAnswer
     | ForgetFiles
     | EntryLocked
+    | KeepFigures
 )

@@ -103,6 +103,13 @@ class User:
     # The key this person's answers are kept under when it is not ``key``: the person id of the roster entry
     # they claimed (another Kakao account registered as them first; see docs/identity.md). "" = ``key``.
     person: str = ""
+    # What the store held of who this person is (:meth:`people_fields`) when the item was read; None: never read.
+    # A write that changes it changes who some survey is for (domain.census); it is never stored.
+    loaded: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+
+    def people_fields(self) -> tuple[str, ...]:
+        """What decides whom this person is counted as, in which unit (domain.audience)."""
+        return (self.name, self.unit, self.person, self.roster)
 
     @property
     def is_admin(self) -> bool:

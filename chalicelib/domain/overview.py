@@ -3,10 +3,12 @@ admin's 마스터키). Of a survey kept without names, only full batches are sho
 
 from __future__ import annotations
 
-from chalicelib.domain import aggregates, results, tally
-from chalicelib.domain.audience import Person, audience
+from dataclasses import dataclass, field
+
+from chalicelib.domain import aggregates, census, results, tally
+from chalicelib.domain.audience import audience
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.effects import ExportJob, ShowReport
+from chalicelib.domain.effects import Effect, ExportJob, KeepFigures, ShowReport
 from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
@@ -16,24 +18,24 @@ from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import about, main_quick, ref
 from chalicelib.domain.unit_admins import answers_in
 from chalicelib.domain.when import fmt_deadline
-from chalicelib.domain.writes import RecountAggregate
+from chalicelib.domain.writes import KeepCensus, RecountAggregate, Write
 
 NAMES_PER_PAGE = 60
 
 
 def status(ctx: Ctx, t: Target) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
-    s, counts, answers, build = _seen(ctx, t)  # of a survey kept without names: full batches only
+    seen = _seen(ctx, t)  # of a survey kept without names: full batches only
+    s, counts, answers, people = seen.survey, seen.counts, seen.answers, seen.people
     pool = t.pool
-    people = audience(ctx.db, s, answers)
     state = s.state_label(ctx.now)
     s = as_shown(s, answers or [])
     cap = f" · 최대 {s.cap}" if s.cap else ""
-    pct = tally.rate(people.answered_here, people.target)
+    pct = tally.rate(people.answered, people.target)
     rate = f", {pct}%" if pct is not None else ""
     head = [
         f"[{s.title}] 현황 ({state} · {fmt_deadline(s.deadline, ctx.now)})",
-        f"응답 {people.answered_here}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
+        f"응답 {people.answered}명 / 대상 {people.target}명 ({target_label(s.target_unit)}{rate}){cap}",
     ]
     if people.outside:
         head.append(f"대상 밖 응답 {people.outside}명 (명단에서 빠졌거나 다른 소속으로 옮긴 사람)")
@@ -45,9 +47,10 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     units = "" if s.anonymous else "\n".join(tally.by_unit(s, counts))
     r = ref(s, pool)
     if reads_only(s, ctx.member):  # a viewer (열람자) reads, nothing more
-        return Outcome(Reply.say(body, units, quick=_viewer_quick(r)))
+        return Outcome(Reply.say(body, units, quick=_viewer_quick(r)), effects=seen.effects)
     if t.units is not None and not s.managed_by(ctx.member):  # an admin of some units: what they may do with it
-        return Outcome(Reply.say(body, units, quick=[*about(r, "미응답", "결과 보기", "다운로드", "알림"), "메뉴"]))
+        scoped: list[QuickLike] = [*about(r, "미응답", "결과 보기", "다운로드", "알림"), "메뉴"]
+        return Outcome(Reply.say(body, units, quick=scoped), effects=seen.effects)
     toggle = Quick("재개", f"재개 {r}") if not s.is_open(ctx.now) else Quick("마감", f"마감 {r}")
     quick: list[QuickLike] = [
         *about(r, "미응답", "결과 보기", "다운로드"),
@@ -56,17 +59,44 @@ def status(ctx: Ctx, t: Target) -> Outcome:
         "내 신청서",
         "메뉴",
     ]
-    return Outcome(Reply.say(body, units, quick=quick), writes=[build] if build else [])
+    return Outcome(Reply.say(body, units, quick=quick), writes=seen.writes, effects=seen.effects)
 
 
-def _seen(ctx: Ctx, t: Target) -> tuple[Survey, aggregates.Counts, list[Answer] | None, RecountAggregate | None]:
-    """The survey as the speaker sees it, its counters, the answers when they were read, and the recount that builds
-    its aggregate when one is due (see :func:`seen_by_admin`). An admin of some units sees their units' people's
-    answers only, counted from those answers (the aggregate counts everyone)."""
-    if t.units is None:
-        return (t.survey, *seen_by_admin(ctx.db, t.survey))
-    s, answers = answers_in(ctx.db, t.survey, shown(t.survey, ctx.db.list_answers(t.survey.id)))
-    return s, aggregates.recount(s, answers), answers, None
+@dataclass
+class Seen:
+    """A survey as an admin's view reads it: the counters, the answers when they had to be read, its people's
+    census, and what keeps what was counted (the recount that builds a missing aggregate, a census to keep)."""
+
+    survey: Survey
+    counts: aggregates.Counts
+    answers: list[Answer] | None
+    people: census.Census
+    writes: list[Write] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+
+def _seen(ctx: Ctx, t: Target) -> Seen:
+    """The survey as the speaker sees it (see :func:`seen_by_admin`), and its census (domain.census). An admin of
+    some units sees their units' people's answers only, counted from those answers and their people (the aggregate
+    and the census count everyone)."""
+    if t.units is not None:
+        part, theirs = answers_in(ctx.db, t.survey, shown(t.survey, ctx.db.list_answers(t.survey.id)))
+        return Seen(part, aggregates.recount(part, theirs), theirs, census.exact(audience(ctx.db, part, theirs)))
+    s = t.survey
+    epoch = ctx.db.people_epoch() if aggregates.kept(s) and s.purged_at is None else None  # before the aggregate
+    counts, answers, build, agg = seen_by_admin(ctx.db, s)
+    if build is not None:  # a missing aggregate is built first; the next view keeps its census
+        return Seen(s, counts, answers, census.exact(audience(ctx.db, s, answers)), writes=[build])
+    if agg is None or epoch is None:
+        return Seen(s, counts, answers, census.exact(audience(ctx.db, s, answers)))
+    found = census.current(s, agg, epoch)
+    if found is not None:
+        return Seen(s, counts, answers, found)
+    people = census.exact(audience(ctx.db, s, answers))
+    if not epoch.settled:
+        return Seen(s, counts, answers, people)
+    keep = KeepCensus(s.id, census.kept(people, s, agg, epoch), agg.version, epoch.shards)
+    return Seen(s, counts, answers, people, effects=[KeepFigures(keep)])
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
@@ -119,27 +149,29 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
     return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
 
 
-def seen_by_admin(db: Reader, s: Survey) -> tuple[aggregates.Counts, list[Answer] | None, RecountAggregate | None]:
-    """The counters an admin is shown of ``s``; the answers, when they had to be read; and, when its aggregate was
+def seen_by_admin(
+    db: Reader, s: Survey
+) -> tuple[aggregates.Counts, list[Answer] | None, RecountAggregate | None, aggregates.Aggregate | None]:
+    """The counters an admin is shown of ``s``; the answers, when they had to be read; when its aggregate was
     missing or not whole (a survey made before aggregates existed), the recount that builds it, conditional on the
-    version read before the answers were.
+    version read before the answers were; and the aggregate when it was read whole.
 
     A named survey's aggregate is one read. One kept without names is recounted from the answers its admins may see
     (full batches only, domain.privacy), as its answers arrive apart from their submits.
     """
     if not aggregates.kept(s):
         answers = shown(s, db.list_answers(s.id))
-        return aggregates.recount(s, answers), answers, None
+        return aggregates.recount(s, answers), answers, None, None
     if s.purged_at is not None:  # retention is over: its answers and their figures are gone
-        return {}, [], None
+        return {}, [], None, None
     agg = db.get_aggregate(s.id)
     # Whole, and of as many answers as the survey's own counter says (a version without aggregates, run after a roll
     # back, would have left it behind: counted again).
     if agg is not None and agg.built and aggregates.responses(agg.counts) == s.response_count:
-        return agg.counts, None, None
+        return agg.counts, None, None, agg
     answers = db.list_answers(s.id)
     counts = aggregates.recount(s, answers)
-    return counts, answers, RecountAggregate(s.id, counts, agg.version if agg is not None else None)
+    return counts, answers, RecountAggregate(s.id, counts, agg.version if agg is not None else None), None
 
 
 def download(ctx: Ctx, t: Target) -> Outcome:
@@ -154,25 +186,21 @@ def download(ctx: Ctx, t: Target) -> Outcome:
 
 def results_page(ctx: Ctx, t: Target) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
-    s, counts, answers, build = _seen(ctx, t)
+    seen = _seen(ctx, t)
+    s, counts, answers, people = seen.survey, seen.counts, seen.answers, seen.people
     pool = t.pool
-    people = audience(ctx.db, s, answers)
     s = as_shown(s, answers or [])
-    silent: list[Person] = []
-    waiting: list[Person] | None = None
-    if people.answered is not None:  # 익명: nobody knows who has not answered
-        silent = people.silent
-        waiting = people.waiting if people.roster else None
-
-    page = results.gather_counted(s, counts, people.target, silent, waiting, ctx.now, people.answered_here)
+    # 익명: nobody knows who has not answered (its census counts nobody missing)
+    missing = people.missing_by_unit()
+    page = results.gather_counted(s, counts, people.target, missing, people.roster, ctx.now, people.answered)
     r = ref(s, pool)
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}"), Quick("다운로드", f"다운로드 {r}"), "내 신청서", "메뉴"]
     if reads_only(s, ctx.member):
         quick = _viewer_quick(r)
     return Outcome(
         Reply.say(f"{s.title} 결과", quick=quick),
-        writes=[ctx.audit("report", s.id, s.title), *([build] if build else [])],
-        effects=[ShowReport(page)],
+        writes=[ctx.audit("report", s.id, s.title), *seen.writes],
+        effects=[*seen.effects, ShowReport(page)],
     )
 
 

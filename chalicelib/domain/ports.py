@@ -50,6 +50,22 @@ class Unavailable(Exception):
 # --- the store -------------------------------------------------------------------------------
 
 
+EPOCH_SHARDS = 8  # the people epoch's items (domain.census)
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """The people epoch as read: each shard's count, and whether the last change is old enough that the store's
+    indexes show it (a census counted now may be kept)."""
+
+    shards: tuple[int, ...] = (0,) * EPOCH_SHARDS
+    settled: bool = True
+
+    @property
+    def total(self) -> int:
+        return sum(self.shards)
+
+
 class Reader(ABC):
     """Everything the conversation may read, chosen so that a message reads a bounded number of small
     items however many surveys, users or answers the organisation has accumulated.
@@ -134,6 +150,10 @@ class Reader(ABC):
         """A survey's counters (domain.aggregates): one small item, strongly consistent; None when it has none
         (made before aggregates existed, or its answers kept without names: its reader recounts the answers)."""
         return None
+
+    @abstractmethod
+    def people_epoch(self) -> Epoch:
+        """The people epoch (domain.census): each of its shards, strongly consistent, in one read."""
 
     def answer_keys(self, survey_id: str) -> set[str]:
         """The keys the answers of a survey are kept under (who answered a named one), without the answers."""

@@ -89,22 +89,30 @@ def gather(
     now: datetime,
     answered: int | None = None,
 ) -> Results:
-    """The results of ``s`` from its answers (see :func:`gather_counted`)."""
-    return gather_counted(s, aggregates.recount(s, answers), target, silent, unregistered, now, answered)
+    """The results of ``s`` from its answers and who has not answered (see :func:`gather_counted`)."""
+    missing: dict[str, tuple[int, int]] = {}
+    for people, at in ((silent, 0), (unregistered or (), 1)):
+        for p in people:
+            got = list(missing.get(p.unit, (0, 0)))
+            got[at] += 1
+            missing[p.unit] = (got[0], got[1])
+    counts = aggregates.recount(s, answers)
+    return gather_counted(s, counts, target, missing, unregistered is not None, now, answered)
 
 
 def gather_counted(
     s: Survey,
     counts: Mapping[str, float],
     target: int,
-    silent: Sequence[InUnit],
-    unregistered: Sequence[InUnit] | None,
+    missing: Mapping[str, tuple[int, int]],
+    roster: bool,
     now: datetime,
     answered: int | None = None,
 ) -> Results:
-    """The results of ``s`` from its counters (domain.aggregates), the size of its target and who of it has not
-    answered (``answered``: how many of the target answered, as domain.audience counts them; all answers if not
-    given)."""
+    """The results of ``s`` from its counters (domain.aggregates), the size of its target and how many of it have
+    not answered per unit (``missing``: unit -> (registered and silent, not registered); ``roster``: there is a
+    roster, so someone may not be registered) (``answered``: how many of the target answered, as domain.census
+    counts them; all answers if not given)."""
     mine = aggregates.responses(counts) if answered is None else answered
     step, moments = timeline_of(aggregates.hours(counts), aggregates.days(counts))
     unnamed = s.anonymous  # answers carry no unit and no time of the person
@@ -120,10 +128,10 @@ def gather_counted(
         answered=mine,
         rate=tally.rate(mine, target),
         cap=s.cap,
-        silent=len(silent),
-        unregistered=None if unregistered is None else len(unregistered),
+        silent=sum(a for a, _ in missing.values()),
+        unregistered=sum(b for _, b in missing.values()) if roster else None,
         questions=tuple(tally.questions_of(s, counts)),
-        units=() if unnamed else tuple(by_unit(s, counts, silent, unregistered or ())),
+        units=() if unnamed else tuple(by_unit(s, counts, missing)),
         timeline=() if unnamed else tuple(moments),
         step=step,
         untimed=0 if unnamed else aggregates.untimed(counts),
@@ -131,15 +139,13 @@ def gather_counted(
     )
 
 
-def by_unit(
-    s: Survey, counts: Mapping[str, float], silent: Sequence[InUnit], unregistered: Sequence[InUnit]
-) -> list[UnitResult]:
+def by_unit(s: Survey, counts: Mapping[str, float], missing: Mapping[str, tuple[int, int]]) -> list[UnitResult]:
     """현황's units with 미응답's count of each beside them; units are matched without spaces."""
     found = {_key(u.unit): u for u in tally.units_of(s, counts)}
-    others = [m.unit for m in silent] + [e.unit for e in unregistered]
-    waiting: Counter[str] = Counter(_key(unit) for unit in others)
+    waiting: Counter[str] = Counter()
     names = {key: u.unit for key, u in found.items()}
-    for unit in others:
+    for unit, (a, b) in missing.items():
+        waiting[_key(unit)] += a + b
         names.setdefault(_key(unit), unit or tally.NO_UNIT)
     out: list[UnitResult] = []
     for key in sorted(names, key=lambda k: names[k]):

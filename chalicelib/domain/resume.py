@@ -16,7 +16,7 @@ from chalicelib.domain import answering, wizard
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Answer, Member, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.plans import Planned
-from chalicelib.domain.ports import Reader, RosterInfo
+from chalicelib.domain.ports import Epoch, Reader, RosterInfo
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.session import Flow
@@ -47,6 +47,9 @@ class NoReads(Reader):
 
     def list_admins(self) -> list[Member]:
         return []
+
+    def people_epoch(self) -> Epoch:
+        return Epoch(settled=False)
 
     def get_survey(self, survey_id: str) -> Survey | None:
         return None

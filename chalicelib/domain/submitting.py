@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import aggregates, proxy, survey_lookup
+from chalicelib.domain import aggregates, census, proxy, survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
 from chalicelib.domain.conditions import asked, unasked
 from chalicelib.domain.context import Ctx, Outcome
@@ -65,7 +65,10 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
     )
     answer = _answer(ctx, d, s, existing)
     # The figures the admins see change with the answer, in its transaction (domain.aggregates).
-    writes: list[Write] = [PutAnswer(answer), count, AddToAggregate(sid, aggregates.change(s, existing, answer))]
+    # Whose it is, for the census (domain.census): an admin's entry for someone says nothing of where they stand.
+    placed = census.UNKNOWN if d.proxy else census.attribution(s, u, 1)
+    moved = aggregates.change(s, existing, answer)
+    writes: list[Write] = [PutAnswer(answer), count, AddToAggregate(sid, moved, {} if existing else dict(placed))]
     later: list[Effect] = []
     if s.anonymous:
         # The participation record keeps one response per person, with the counters; the answer, which says
@@ -199,15 +202,17 @@ def ask_withdraw(ctx: Ctx, arg: str) -> Outcome:
     return ctx.ask_first(Action.WITHDRAW, question, sid=s.id, title=s.title, yes=Quick("예", extra={"sid": s.id}))
 
 
-def withdrawal(ctx: Ctx, s: Survey, a: Answer) -> list[Write]:
-    """The writes that take answer ``a`` of ``s`` away (신청 취소, or an admin's 대리 응답 취소): the answer goes and
-    the counters move back, in one transaction, on the condition that the answer is still the one read."""
+def withdrawal(ctx: Ctx, s: Survey, a: Answer, by_admin: bool = False) -> list[Write]:
+    """The writes that take answer ``a`` of ``s`` away (신청 취소, or an admin's 대리 응답 취소 ``by_admin``): the
+    answer goes and the counters move back, in one transaction, on the condition that the answer is still the one
+    read."""
     count = CountResponse(
         s.id, ctx.now, response_delta=-1, option_deltas=_held(s, option_deltas(s.questions, a.values, {}))
     )
     writes: list[Write] = [DeleteAnswer(s.id, a.user_key, a.version), count]
     if aggregates.kept(s):
-        writes.append(AddToAggregate(s.id, aggregates.change(s, a, None)))
+        placed = census.UNKNOWN if by_admin else census.attribution(s, ctx.me(), -1)
+        writes.append(AddToAggregate(s.id, aggregates.change(s, a, None), dict(placed)))
     if s.is_full() and s.cap is not None and s.response_count - 1 < s.cap:
         # A place frees up: the listing says so, on the condition that the count is still the one seen.
         count.seen_count = s.response_count
@@ -283,7 +288,7 @@ def proxy_withdraw(ctx: Ctx, session: Session, ref: str) -> Outcome:
         return Outcome(Reply.say("취소할 대리 응답이 없어요.", quick=quick), session=session)
     if not s.managed_by(ctx.member) or not s.is_open(ctx.now):
         return Outcome(Reply.say(f"'{s.title}'의 대리 응답은 지금 취소할 수 없어요.", quick=quick), session=session)
-    writes = [*withdrawal(ctx, s, a), ctx.audit("proxy_withdraw", s.id, person)]
+    writes = [*withdrawal(ctx, s, a, by_admin=True), ctx.audit("proxy_withdraw", s.id, person)]
     owner = ctx.db.get_user(key) if key else None
     if owner is not None and sid in owner.answered:
         owner.answered.pop(sid)

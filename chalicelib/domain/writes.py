@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 # Write records are handed to a store and never compared: eq=False saves each class a generated __eq__, which
 # every cold start would otherwise compile (26 classes).
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.plans import Planned, plan_key
@@ -113,6 +114,7 @@ class AddToAggregate:
 
     survey_id: str
     deltas: dict[str, float]
+    people: dict[str, int] = field(default_factory=dict)  # whose it was, for the census (domain.census)
 
 
 @dataclass(eq=False)
@@ -124,6 +126,27 @@ class RecountAggregate:
     survey_id: str
     counts: dict[str, float]
     seen: int | None
+
+
+@dataclass(eq=False)
+class KeepCensus:
+    """Keep a survey's census (domain.census) with its aggregate. Conditions: the aggregate's version is still
+    ``seen`` and each shard of the people epoch still ``epoch``, as read before the census was counted. Its
+    version does not move: the census is drawn from the counters, it changes none."""
+
+    survey_id: str
+    census: dict[str, Any]
+    seen: int
+    epoch: tuple[int, ...]
+
+
+@dataclass(eq=False)
+class TouchPeople:
+    """Raise the people epoch (domain.census) with nothing else: people may have changed where no write of this
+    version saw it (a version run before it, a restored table), so every census kept is counted again. No
+    condition."""
+
+    why: str = ""
 
 
 @dataclass(eq=False)
@@ -292,6 +315,8 @@ Write = (
     | CountResponse
     | AddToAggregate
     | RecountAggregate
+    | KeepCensus
+    | TouchPeople
     | PutSurvey
     | SetSurveyStatus
     | ListSurvey

@@ -20,12 +20,14 @@ from chalicelib.domain.effects import (
     ExportJob,
     ForgetFiles,
     ImportRoster,
+    KeepFigures,
     NotifyJob,
     RemoveMissing,
     ShowReport,
     ShowUploadPage,
 )
 from chalicelib.domain.model import User
+from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.reply import Button, Card, Reply
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.platform.logsafe import failure
@@ -125,6 +127,15 @@ def _entry_locked(bot: Runner, turn: Turn, e: EntryLocked, reply: Reply) -> Repl
     return reply
 
 
+def _keep_figures(bot: Runner, turn: Turn, e: KeepFigures, reply: Reply) -> Reply:
+    """A census kept for the next view; a change since it was counted (or a busy store) leaves it to that view."""
+    try:
+        bot.store.commit([e.write])
+    except (Conflict, Unavailable):
+        log.info("census not kept: changed meanwhile", extra=emf({"CensusNotKept": 1}))
+    return reply
+
+
 HANDLERS: dict[type, Handler] = {
     ExportJob: _export,
     ShowReport: _report,
@@ -135,6 +146,7 @@ HANDLERS: dict[type, Handler] = {
     DeferAnswer: _defer,
     ForgetFiles: _forget_files,
     EntryLocked: _entry_locked,
+    KeepFigures: _keep_figures,
 }
 _missing = set(get_args(Effect)) - set(HANDLERS)
 if _missing:  # a new effect with no handler fails at import, not when first returned

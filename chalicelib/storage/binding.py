@@ -40,6 +40,15 @@ class DynamoConfig:
     endpoint: str = ""  # "" = AWS; else a local engine's URL
     credentials: tuple[str, str] | None = None  # (key id, secret) for a local engine; None = the usual chain
     roster_table: str = ""  # "" = the users table's name with "-roster" for "-users"
+    # How long after a change of people a census may be kept (domain.census): the indexes' copies lag their table
+    # by a moment on AWS; a local engine updates them with the write. None: 30 s on AWS, 0 on a local engine.
+    index_lag: float | None = None
+
+    @property
+    def settle_seconds(self) -> float:
+        if self.index_lag is not None:
+            return self.index_lag
+        return 0.0 if self.endpoint else 30.0
 
     @property
     def roster(self) -> str:

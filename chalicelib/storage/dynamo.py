@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.domain import census
 from chalicelib.domain.model import PARTICIPATION
 from chalicelib.domain.ports import Store
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
@@ -51,7 +52,8 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
         writes; its answers are swept afterwards (there may be more than a transaction holds).
         """
         t = self.tables
-        if len(writes) == 1 and isinstance(writes[0], PutUser):
+        epoch = census.touched(writes)  # someone changes: the people epoch moves in the same transaction
+        if len(writes) == 1 and isinstance(writes[0], PutUser) and epoch is None:
             put_user_alone(t, writes[0])
             return
         deleted = [w.survey_id for w in writes if isinstance(w, DeleteSurvey)]
@@ -59,7 +61,7 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
         if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)) for w in writes):
             self._ensure_listing()
         if transactional or deleted:
-            transact(t, transactional, unlisted=deleted, deleted=deleted)
+            transact(t, transactional, unlisted=deleted, deleted=deleted, epoch=epoch)
         for survey_id in deleted:
             with self._forms_lock:
                 self._forms.pop(survey_id, None)

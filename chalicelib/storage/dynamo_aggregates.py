@@ -5,21 +5,33 @@ replaces the item on the condition that its version is the one read (:func:`reco
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain import aggregates
+from chalicelib.domain import aggregates, census
 from chalicelib.domain.aggregates import Aggregate
-from chalicelib.domain.writes import AddToAggregate, PutSurvey, RecountAggregate
+from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
+from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.items import segment, unsegment
 from chalicelib.storage.tables import AggregateItem
 
 PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id
+EPOCH_PREFIX = "@people#"  # the people epoch's shards: their count is ``version``, their last change ``at``
+CENSUS = "census"  # the census kept with the aggregate, as JSON (domain.census)
+CHANGED_AT = "at"
 _FIELDS = ("id", "version", "built")
+
+
+def epoch_id(shard: int) -> str:
+    return f"{EPOCH_PREFIX}{shard}"
+
+
 Added = list[tuple[str, str]]
 
 
@@ -38,7 +50,8 @@ def add_to_aggregate(tx: TransactWrite, t: Tables, w: AddToAggregate, index: int
     # No condition of its own: the answer's and the CountResponse's hold. ADD counts a missing counter (or item) as
     # 0, and is the shortest form: DynamoDB takes at most 4 KB of expression, and the largest answer a survey can
     # take changes about two hundred counters (SET x = if_not_exists(x, 0) + d would need twice the room).
-    actions: list[Action] = [Path([segment(counter)]).add(delta) for counter, delta in w.deltas.items()]
+    moved = {**w.deltas, **w.people}
+    actions: list[Action] = [Path([segment(counter)]).add(delta) for counter, delta in moved.items()]
     actions.append(AggregateItem.version.add(1))
     tx.update(t.AggregateItem(aggregate_id(w.survey_id)), actions=actions)
     return [("update", "aggregate")]
@@ -49,6 +62,40 @@ def recount_aggregate(tx: TransactWrite, t: Tables, w: RecountAggregate, index: 
     seen = AggregateItem.version.does_not_exist() if w.seen is None else AggregateItem.version == w.seen
     _put(tx, t, w.survey_id, aggregates.settled(w.counts), (w.seen or 0) + 1, seen)
     return [("put", "aggregate")]
+
+
+def keep_census(tx: TransactWrite, t: Tables, w: KeepCensus, index: int) -> Added:
+    # conditions: the aggregate's version and every shard of the people epoch are still the ones read
+    census = Path([CENSUS]).set(json.dumps(w.census, ensure_ascii=False, separators=(",", ":")))
+    tx.update(t.AggregateItem(aggregate_id(w.survey_id)), actions=[census], condition=AggregateItem.version == w.seen)
+    for shard, n in enumerate(w.epoch):
+        seen = AggregateItem.version == n if n else AggregateItem.version.does_not_exist()
+        tx.condition_check(t.AggregateItem, epoch_id(shard), condition=seen)
+    return [("update", "aggregate"), *[("check", "epoch")] * len(w.epoch)]
+
+
+def raise_epoch(tx: TransactWrite, t: Tables, shard: int) -> Added:
+    """The people epoch's ``shard`` goes up by one, with the time of the change (domain.census)."""
+    actions: list[Action] = [AggregateItem.version.add(1), Path([CHANGED_AT]).set(int(time.time()))]
+    tx.update(t.AggregateItem(epoch_id(shard)), actions=actions)
+    return [("update", "epoch")]
+
+
+def read_epoch(t: Tables, settle_seconds: float) -> Epoch:
+    """The people epoch's shards, in one consistent BatchGetItem; settled when its last change is older than
+    ``settle_seconds``."""
+    table = t.config.surveys_table
+    keys = [{"id": {"S": epoch_id(n)}} for n in range(EPOCH_SHARDS)]
+    found: list[dict[str, Any]] = []
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    while request:
+        got = t.connection.client.batch_get_item(RequestItems=request)
+        found += got.get("Responses", {}).get(table, [])
+        request = got.get("UnprocessedKeys") or {}
+    by_id = {i["id"]["S"]: i for i in found}
+    shards = tuple(int(by_id.get(epoch_id(n), {}).get("version", {}).get("N", 0)) for n in range(EPOCH_SHARDS))
+    last = max((int(i[CHANGED_AT]["N"]) for i in found if CHANGED_AT in i), default=0)
+    return Epoch(shards, settled=time.time() - last >= settle_seconds)
 
 
 def empty_aggregate(tx: TransactWrite, t: Tables, w: PutSurvey) -> Added:
@@ -74,8 +121,11 @@ def read(t: Tables, survey_id: str) -> Aggregate | None:
     if not found:
         return None
     counts = {unsegment(k): _number(v["N"]) for k, v in found.items() if k not in _FIELDS and "N" in v}
+    people = {k: counts.pop(k) for k in [k for k in counts if census.whose(k)]}
     version = int(found["version"]["N"]) if "version" in found else 0
-    return Aggregate(survey_id, aggregates.settled(counts), version, bool(found.get("built", {}).get("BOOL")))
+    kept = json.loads(found[CENSUS]["S"]) if CENSUS in found else None
+    built = bool(found.get("built", {}).get("BOOL"))
+    return Aggregate(survey_id, aggregates.settled(counts), version, built, aggregates.settled(people), kept)
 
 
 def delete(t: Tables, survey_id: str) -> None:

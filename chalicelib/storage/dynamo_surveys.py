@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import ANSWERED_KEPT, Answer, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.plans import Planned
+from chalicelib.domain.ports import Epoch
 from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem
@@ -187,6 +188,11 @@ class SurveyReads(DynamoReads):
         with mapped_errors():
             found = self.tables.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=["user_key"])
             return {i.user_key for i in found}
+
+    def people_epoch(self) -> Epoch:
+        """The people epoch's shards: one BatchGetItem (consistent)."""
+        with mapped_errors():
+            return dynamo_aggregates.read_epoch(self.tables, self.tables.config.settle_seconds)
 
     def get_aggregate(self, survey_id: str) -> Aggregate | None:
         """A survey's counters: one GetItem (consistent)."""

@@ -91,7 +91,7 @@ def member_unit(unit: str) -> str:
 def user(i: UserItem) -> User:
     answered = dict.fromkeys(i.answered or (), 0)  # written before the times were kept
     answered.update({str(k): int(v) for k, v in (i.answered_at or {}).items()})
-    return User(
+    u = User(
         key=i.key,
         name=i.name or "",
         unit=i.unit or "",
@@ -107,6 +107,8 @@ def user(i: UserItem) -> User:
         roster=i.roster or "",
         person=i.person or "",
     )
+    u.loaded = u.people_fields()
+    return u
 
 
 def member(i: UserItem) -> Member:

@@ -26,7 +26,7 @@ from chalicelib.domain.model import (
     title_key,
 )
 from chalicelib.domain.plans import Planned
-from chalicelib.domain.ports import RosterInfo, Store
+from chalicelib.domain.ports import Epoch, RosterInfo, Store
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.domain.writes import (
     Write,
@@ -41,7 +41,7 @@ class MemoryStore(MemoryState, Store):
     def get_user(self, key: str) -> User | None:
         with self._lock:
             u = self.users.get(key)
-            return copy.deepcopy(u) if u else None
+            return _read(u) if u else None
 
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         with self._lock:
@@ -49,11 +49,11 @@ class MemoryStore(MemoryState, Store):
 
     def get_users(self, keys: Sequence[str]) -> list[User]:
         with self._lock:
-            return [copy.deepcopy(self.users[k]) for k in dict.fromkeys(keys) if k in self.users]
+            return [_read(self.users[k]) for k in dict.fromkeys(keys) if k in self.users]
 
     def find_users_by_name(self, name: str) -> list[User]:
         with self._lock:
-            return _by_registration(copy.deepcopy(u) for u in self.users.values() if u.name == name)
+            return _by_registration(_read(u) for u in self.users.values() if u.name == name)
 
     def list_members(self, unit: str = "") -> list[Member]:
         with self._lock:
@@ -100,6 +100,10 @@ class MemoryStore(MemoryState, Store):
             out = [copy.deepcopy(a) for (sid, _), a in self.answers.items() if sid == survey_id]
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
+
+    def people_epoch(self) -> Epoch:
+        with self._lock:
+            return Epoch(tuple(self.epoch))  # nothing here lags: always settled
 
     def get_aggregate(self, survey_id: str) -> Aggregate | None:
         with self._lock:
@@ -188,3 +192,10 @@ def _by_registration(users: Iterable[User]) -> list[User]:
 
 def _newest_first(found: Iterable[SurveyInfo]) -> list[SurveyInfo]:
     return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)
+
+
+def _read(u: User) -> User:
+    """A copy of a stored user, as a read hands it out: with who they were when read (User.loaded)."""
+    out = copy.deepcopy(u)
+    out.loaded = out.people_fields()
+    return out

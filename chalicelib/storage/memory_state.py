@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.plans import Planned
-from chalicelib.domain.ports import Conflict
+from chalicelib.domain.ports import EPOCH_SHARDS, Conflict
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 
 
@@ -33,6 +33,7 @@ class MemoryState:
         self.failures: dict[str, Strain] = {}
         self.plans: dict[str, Planned] = {}
         self.aggregates: dict[str, Aggregate] = {}
+        self.epoch: list[int] = [0] * EPOCH_SHARDS  # the people epoch (domain.census)
 
     def survey_or_conflict(self, survey_id: str) -> Survey:
         s = self.surveys.get(survey_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import get_args
 
-from chalicelib.domain import aggregates
+from chalicelib.domain import aggregates, census
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import (
     CLOSED,
@@ -29,6 +29,7 @@ from chalicelib.domain.writes import (
     DeleteAnswer,
     DeleteSurvey,
     DeleteUser,
+    KeepCensus,
     KeepLonger,
     KeepUnnamedAnswer,
     ListSurvey,
@@ -43,6 +44,7 @@ from chalicelib.domain.writes import (
     RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
+    TouchPeople,
     UnlistSurvey,
     Unplan,
     Write,
@@ -132,7 +134,18 @@ def _count(m: MemoryState, w: CountResponse) -> None:
 def _add_to_aggregate(m: MemoryState, w: AddToAggregate) -> None:
     agg = m.aggregates.setdefault(w.survey_id, Aggregate(w.survey_id))
     agg.counts = aggregates.merged([agg.counts, w.deltas])
+    agg.people = aggregates.merged([agg.people, w.people])
     agg.version += 1
+
+
+def _check_keep_census(m: MemoryState, w: KeepCensus) -> None:
+    agg = m.aggregates.get(w.survey_id)
+    _refuse("aggregate", agg is None or agg.version != w.seen)
+    _refuse("epoch", tuple(m.epoch) != tuple(w.epoch))
+
+
+def _keep_census(m: MemoryState, w: KeepCensus) -> None:
+    m.aggregates[w.survey_id].census = copy.deepcopy(w.census)
 
 
 def _check_recount(m: MemoryState, w: RecountAggregate) -> None:
@@ -291,6 +304,8 @@ RULES: dict[type, tuple[Rule, Rule]] = {
     CountResponse: (_check_count, _count),
     AddToAggregate: (no_condition, _add_to_aggregate),
     RecountAggregate: (_check_recount, _recount),
+    KeepCensus: (_check_keep_census, _keep_census),
+    TouchPeople: (no_condition, no_condition),  # the commit raises the people epoch
     PutSurvey: (_check_put_survey, _put_survey),
     SetSurveyStatus: (_check_status, _status),
     SetRepeat: (_check_repeat, _repeat),
@@ -322,3 +337,6 @@ def commit(m: MemoryState, writes: list[Write]) -> None:
             RULES[type(w)][0](m, w)
         for w in writes:
             RULES[type(w)][1](m, w)
+        shard = census.touched(writes)
+        if shard is not None:  # someone changed: the people epoch moves with them (domain.census)
+            m.epoch[shard] += 1

@@ -24,7 +24,7 @@ from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
 from chalicelib.storage import items
 from chalicelib.storage.binding import Tables
-from chalicelib.storage.dynamo_aggregates import aggregate_id
+from chalicelib.storage.dynamo_aggregates import aggregate_id, raise_epoch
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, UserItem
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
 from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer, version_is
@@ -54,9 +54,12 @@ _RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceede
 _NETWORK_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
 
-def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), deleted: Sequence[str] = ()) -> None:
+def transact(
+    t: Tables, writes: list[Write], unlisted: Sequence[str] = (), deleted: Sequence[str] = (), epoch: int | None = None
+) -> None:
     """Apply ``writes`` (none of them a DeleteSurvey) in one transaction on ``t``'s shared connection;
-    ``deleted`` survey items go in it too, and ``unlisted`` ids leave the listing with them."""
+    ``deleted`` survey items go in it too, and ``unlisted`` ids leave the listing with them; the people epoch's
+    shard ``epoch`` goes up with them (domain.census)."""
     # pynamodb sends condition checks, then deletes, then puts, then updates;
     # CancellationReasons follow that order, so keep a label list per kind.
     labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
@@ -83,6 +86,9 @@ def transact(t: Tables, writes: list[Write], unlisted: Sequence[str] = (), delet
             if plans or deleted:
                 tx.update(t.ListingItem(PLANS_ID), actions=_plan_actions(t, plans, deleted))
                 labels["update"].append("plans")
+            if epoch is not None:
+                for kind, label in raise_epoch(tx, t, epoch):
+                    labels[kind].append(label)
     except TransactWriteError as e:
         ordered = labels["check"] + labels["delete"] + labels["put"] + labels["update"]
         mapped = _transaction_error(e, ordered)

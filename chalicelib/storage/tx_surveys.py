@@ -22,6 +22,7 @@ from chalicelib.domain.writes import (
     CountResponse,
     DeleteAnswer,
     DeleteUser,
+    KeepCensus,
     KeepLonger,
     KeepUnnamedAnswer,
     MarkAutoReminded,
@@ -34,6 +35,7 @@ from chalicelib.domain.writes import (
     RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
+    TouchPeople,
 )
 from chalicelib.storage import dynamo_aggregates, items
 from chalicelib.storage.binding import Tables
@@ -268,6 +270,8 @@ SURVEY_WRITERS: dict[type, Writer] = {
     CountResponse: count_response,
     AddToAggregate: dynamo_aggregates.add_to_aggregate,
     RecountAggregate: dynamo_aggregates.recount_aggregate,
+    KeepCensus: dynamo_aggregates.keep_census,
+    TouchPeople: lambda tx, t, w, i: [],  # the commit raises the people epoch (storage.transact)
     PutSurvey: put_survey,
     SetSurveyStatus: set_status,
     KeepLonger: keep_longer,

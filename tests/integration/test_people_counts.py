@@ -24,6 +24,7 @@ from chalicelib.domain.marks import entry_mark, person_mark
 from chalicelib.domain.model import ADMIN, SUPER
 from chalicelib.domain.privacy import took_part
 from chalicelib.domain.remind import pending
+from chalicelib.domain.roster_records import unit_key
 from chalicelib.storage.memory import MemoryStore
 
 # The organisation: six people (two of one name in one unit, one without a check value), two units to move between.
@@ -47,6 +48,8 @@ steps = st.one_of(
     st.tuples(st.just("new phone"), st.integers(0, 5), st.just(0)),
     st.tuples(st.just("answer"), st.integers(0, 5), st.integers(0, 2)),
     st.tuples(st.just("withdraw"), st.integers(0, 5), st.integers(0, 2)),
+    st.tuples(st.just("proxy"), st.integers(2, 5), st.integers(0, 1)),  # names of one person each; named surveys
+    st.tuples(st.just("unproxy"), st.integers(2, 5), st.integers(0, 1)),
 )
 
 
@@ -95,6 +98,14 @@ class World:
             self.say(self.phone(i), f"신청 {title}", "참석", "제출")
         elif kind == "withdraw":
             self.say(self.phone(i), f"신청 취소 {SURVEYS[j][0]}", "예")
+        elif kind == "proxy":  # an admin enters their answer (registered or not)
+            started = self.say("관리자", f"대리 응답 {SURVEYS[j][0]} {PEOPLE[i][0]}")
+            if "답을 대신 적어요" in started:
+                self.say("관리자", "불참", "제출")
+            elif "제출 전 확인" in started:  # entered before: as it was
+                self.say("관리자", "제출")
+        elif kind == "unproxy" and "취소할까요" in self.say("관리자", f"대리 응답 취소 {SURVEYS[j][0]} {PEOPLE[i][0]}"):
+            self.say("관리자", "예")
 
     def is_theirs(self, e, i: int) -> bool:
         from chalicelib.domain.roster import check_matches
@@ -133,6 +144,12 @@ class World:
             assert answered + silent + waiting == target, (status, missing)
             self.say("관리자", f"결과 보기 {title}")
             page = self.ex.reports[-1]
+            if people.answered is not None:  # the views' census agrees with counting everyone now
+                assert (answered, target) == (people.answered_here, people.target), status
+                assert (f"대상 밖 응답 {people.outside}명" in status) == bool(people.outside), status
+            if not s.anonymous:  # and so do its units (a survey kept without names shows none)
+                by_unit = {unit_key(u): a + b for u, (a, b) in people.per_unit().items()}
+                assert {unit_key(u.unit): u.missing for u in page.units if u.missing} == by_unit
             assert (page.answered, page.silent, page.unregistered or 0, page.target) == (
                 answered,
                 silent,
@@ -206,6 +223,11 @@ STORIES: list[list[Step]] = [
     [("load", 63, 1), ("register", 1, 0), ("answer", 1, 1), ("load", 1, 1), ("load", 63, 0), ("register", 1, 0)],
     [("load", 63, 1), ("register", 2, 0), ("answer", 2, 1), ("move", 2, 0), ("load", 63, 1), ("withdraw", 2, 1)],
     [("register", 4, 0), ("answer", 4, 0), ("load", 16, 1), ("register", 4, 0), ("load", 0, 1), ("answer", 4, 2)],
+    # answers an admin enters and takes back, for people registered or not, then theirs, a move and a reload
+    [("load", 63, 1), ("proxy", 2, 0), ("register", 2, 0), ("withdraw", 2, 0), ("proxy", 2, 1), ("unproxy", 2, 1)],
+    [("load", 63, 1), ("register", 5, 0), ("proxy", 5, 0), ("unproxy", 5, 0), ("answer", 5, 0), ("move", 5, 0)],
+    [("load", 63, 1), ("register", 5, 0), ("answer", 5, 0), ("load", 63, 1), ("withdraw", 5, 0), ("proxy", 4, 0)],
+    [("load", 63, 1), ("proxy", 4, 0), ("register", 4, 0), ("leave", 4, 0), ("register", 4, 0)],
 ]
 
 

@@ -18,7 +18,7 @@ import pytest
 from chalicelib.domain.kinds import CHOICE
 from chalicelib.domain.model import CLOSED, KST, Answer, AuditEntry, Question, Survey, User, option_key
 from chalicelib.domain.plans import Planned
-from chalicelib.domain.ports import Conflict
+from chalicelib.domain.ports import EPOCH_SHARDS, Conflict
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.roster_writes import (
     ClaimRoster,
@@ -45,6 +45,7 @@ from chalicelib.domain.writes import (
     DeleteAnswer,
     DeleteSurvey,
     DeleteUser,
+    KeepCensus,
     KeepLonger,
     KeepUnnamedAnswer,
     ListSurvey,
@@ -59,6 +60,7 @@ from chalicelib.domain.writes import (
     RecountAggregate,
     SetRepeat,
     SetSurveyStatus,
+    TouchPeople,
     UnlistSurvey,
     Unplan,
     Write,
@@ -124,6 +126,9 @@ def _aggregate(s: Any) -> tuple[dict[str, float], int, bool] | None:
 COUNTED = {"n|": 1, "a|q1": 1, "v|q1|참석 [A].b%": 1, "g|q2|참석": 2.5}
 
 
+CENSUS = {"target_unit": "", "epoch": 0, "target": 3, "units": {"1중대": ["1 중대", 1, 0]}}
+
+
 def _entry(s: Any) -> RosterEntry | None:
     found = s.roster_entries("1중대", "홍길동")
     return found[0] if found else None
@@ -181,6 +186,15 @@ CASES = [
         [*SURVEY, AddToAggregate("s1", {"n|": 1})],
         refused=[*SURVEY, AddToAggregate("s1", {"n|": 1}), AddToAggregate("s1", {"n|": 1})],
     ),
+    Case(
+        KeepCensus("s1", CENSUS, seen=1, epoch=(0,) * EPOCH_SHARDS),
+        lambda s: s.get_aggregate("s1").census,
+        None,
+        CENSUS,
+        [*SURVEY, AddToAggregate("s1", {"n|": 1}, {"p|1중대": 1})],
+        refused=[*SURVEY, AddToAggregate("s1", {"n|": 1}), AddToAggregate("s1", {"n|": 1})],
+    ),
+    Case(TouchPeople("test"), lambda s: s.people_epoch().total, 0, 1),
     Case(
         PutSurvey(survey()),
         lambda s: s.get_survey("s1") and s.get_survey("s1").title,
@@ -431,3 +445,45 @@ def test_unit_reminders_keep_their_own_marks(store: Any) -> None:
     with pytest.raises(Conflict):  # and after it, no unit within the interval
         store.commit([MarkReminded("s1", later, since, ("4중대",), first=False)])
     assert _survey(store).reminded_at == later
+
+
+def test_whose_answers_are_counted_apart_from_the_figures(store: Any) -> None:
+    """The census's counters (whose the answers were) ride with an answer's change, and read back apart from the
+    figures a recount makes; a recount drops them and the census kept with them."""
+    for w in SURVEY:
+        store.commit([w])
+    store.commit([AddToAggregate("s1", {"n|": 1, "u|1중대": 1}, {"p|1중대": 1})])
+    store.commit([AddToAggregate("s1", {"n|": 1}, {"o|": 1})])
+    agg = store.get_aggregate("s1")
+    assert (agg.counts, agg.people, agg.version) == ({"n|": 2, "u|1중대": 1}, {"p|1중대": 1, "o|": 1}, 2)
+    store.commit([KeepCensus("s1", CENSUS, seen=2, epoch=store.people_epoch().shards)])
+    store.commit([RecountAggregate("s1", {"n|": 2}, seen=2)])
+    agg = store.get_aggregate("s1")
+    assert (agg.counts, agg.people, agg.census) == ({"n|": 2}, {}, None)
+
+
+def test_the_people_epoch_moves_with_whoever_changes(store: Any) -> None:
+    """A registration, a changed unit, 탈퇴 and a roster write raise the people epoch; a member's own message (their
+    session, their answers) and a refused try do not. A census counted before a change is not kept after it."""
+    for w in SURVEY:
+        store.commit([w])
+    seen = store.people_epoch()
+    store.commit([PutUser(user())])  # registered
+    moved = store.people_epoch()
+    assert moved.total == seen.total + 1
+    u = store.get_user("u1")
+    u.session = {"flow": "menu"}
+    u.answered["s1"] = EPOCH
+    store.commit([PutUser(u)])  # their own message: nobody changes
+    assert store.people_epoch().total == moved.total
+    with pytest.raises(Conflict):
+        store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=seen.shards)])
+    store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=moved.shards)])
+    u = store.get_user("u1")
+    u.unit = "2중대"
+    store.commit([PutUser(u)])
+    store.commit([NoteRegistrationFailure("u9", Strain(tries=1), EPOCH + 600)])
+    assert store.people_epoch().total == moved.total + 1
+    store.commit([PutRosterEntry(roster_entry())])
+    store.commit([DeleteUser("u1", store.get_user("u1").version)])
+    assert store.people_epoch().total == moved.total + 3

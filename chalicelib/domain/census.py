@@ -1,0 +1,193 @@
+"""A survey's people counted once and kept up to date, so that 현황 and 결과 보기 read a few items, not everyone.
+
+domain.audience counts a survey's people exactly: it reads the roster's entries and the registered members of the
+target and who answered. That is a read of everyone, and it is what made an admin's view grow with the
+organisation. The census keeps what it found (대상, 응답, 대상 밖, and per unit 응답 안 함 and 미등록) beside the
+survey's aggregate, with two things that say when it still holds:
+
+* **The people epoch**: a count raised (in the same transaction) by every write that changes who anyone is or
+  whether they are registered: a new or changed user item (name, unit, the entry they hold, their person key),
+  탈퇴, and every roster write (:func:`touched`). It is kept in :data:`SHARDS` items, one raised per commit, so a
+  burst of registrations does not queue on one item; the views read them all and add them up. A census is taken
+  at one epoch and holds only while the sum is the same.
+* **The answers since**: each submit and withdrawal says, in the aggregate, whose it was, as the census counts
+  them: one of the survey's people counted in a unit (``p|<unit>``), or someone outside (``o|``)
+  (:func:`attribution`). While nobody's state has changed, a member may answer a survey only in their own unit's
+  (``Survey.is_for``), and is one of its people there: 응답 moves up by the answers of its people, 응답 안 함 of
+  their unit down by as many, 대상 밖 by the rest. An answer nobody could place (entered by an admin for someone,
+  who may not be registered) counts ``?|``, and the census is taken again.
+
+A census no longer holding is taken again, exactly, by the next view (domain.audience), and kept on the
+conditions that the aggregate and the epoch are still the ones read before it was counted, so a census can never
+fold in an answer or a change twice or miss one. A census taken over the store's indexes right after a change
+(their copies lag the table by a moment) is not kept (:attr:`Epoch.settled`).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain import roster_writes as rw
+from chalicelib.domain.aggregates import RESPONSES, Aggregate
+from chalicelib.domain.audience import Audience
+from chalicelib.domain.model import Survey, User, target_units
+from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
+from chalicelib.domain.roster_records import unit_key
+from chalicelib.domain.writes import DeleteUser, PutUser, TouchPeople
+
+SHARDS = EPOCH_SHARDS
+IN = "p|"  # net answers of the survey's people, by the unit they are counted in
+OUT = "o|"  # net answers of people the survey is not for
+UNPLACED = "?|"  # answer changes nobody placed: the census is taken again
+NO_UNIT = "(소속 없음)"
+
+
+@dataclass
+class Census:
+    """A survey's people as 현황 and 결과 보기 count them: 응답 + 응답 안 함 + 미등록 = 대상."""
+
+    target: int
+    answered: int  # of the target (all answers, in 익명)
+    outside: int  # answers of people it is not for
+    roster: bool  # there is a roster: someone may be 미등록
+    # unit key -> [the unit as shown, 응답 안 함, 미등록], for every unit any of its people is in
+    units: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def silent(self) -> int:
+        return sum(u[1] for u in self.units.values())
+
+    @property
+    def waiting(self) -> int:
+        return sum(u[2] for u in self.units.values())
+
+    def missing_by_unit(self) -> dict[str, tuple[int, int]]:
+        """Unit (as shown) -> (응답 안 함, 미등록), for the units anyone is missing from, by unit."""
+        shown = {name: (a, b) for name, a, b in self.units.values() if a or b}
+        return dict(sorted(shown.items()))
+
+
+def slot(unit: str) -> str:
+    """The key a unit is counted under: without spaces, as the roster keeps units."""
+    return unit_key(unit) or NO_UNIT
+
+
+def exact(a: Audience) -> Census:
+    """The census of an audience counted exactly (domain.audience)."""
+    units: dict[str, list[Any]] = {}
+    for p in a.people:
+        units.setdefault(slot(p.unit), [p.unit or NO_UNIT, 0, 0])
+    if a.answered is not None:
+        for p in a.silent:
+            units[slot(p.unit)][1] += 1
+        for p in a.waiting:
+            units[slot(p.unit)][2] += 1
+    return Census(a.target, a.answered_here, a.outside, a.roster, units)
+
+
+def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
+    """What a member's own submit (+1) or withdrawal (-1) of ``s`` tells the census: the unit they are one of its
+    people in, or that they are not (see the module)."""
+    if not delta:
+        return {}
+    units = [x for x in target_units(s.target_unit) if x != "전체"]
+    if not units or u.unit in units:
+        return {IN + slot(u.unit): delta}
+    return {OUT: delta}
+
+
+UNKNOWN = {UNPLACED: 1}  # an answer entered or taken back by an admin for someone
+
+
+def kept(c: Census, s: Survey, agg: Aggregate, epoch: Epoch) -> dict[str, Any]:
+    """What is stored of a census: the figures, the target and epoch it holds for, and the aggregate's counters of
+    answers and whose they were as they were when it was counted."""
+    return {
+        "target_unit": s.target_unit,
+        "epoch": epoch.total,
+        "target": c.target,
+        "answered": c.answered,
+        "outside": c.outside,
+        "roster": c.roster,
+        "units": c.units,
+        "seen": _placed(agg),
+    }
+
+
+def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
+    """The census kept with ``agg`` brought up to date from its counters; None when there is none or it no longer
+    holds (someone's state changed, the target changed, or an answer changed that nobody placed)."""
+    stored = agg.census
+    if not stored or stored.get("target_unit") != s.target_unit or stored.get("epoch") != epoch.total:
+        return None
+    seen: Mapping[str, float] = stored.get("seen", {})
+    now = _placed(agg)
+
+    def moved(key: str) -> int:
+        return int(now.get(key, 0) - seen.get(key, 0))
+
+    if moved(UNPLACED):
+        return None
+    ins = {k[len(IN) :]: moved(k) for k in _keys([now, seen]) if k.startswith(IN)}
+    out = moved(OUT)
+    if moved(RESPONSES) != sum(ins.values()) + out:  # an answer changed that says nothing of whose it was
+        return None
+    units = {k: list(v) for k, v in stored.get("units", {}).items()}
+    for unit, n in ins.items():
+        if not n:
+            continue
+        if unit not in units or units[unit][1] - n < 0:
+            return None  # not one of its people after all: count again
+        units[unit][1] -= n
+    answered = int(stored["answered"]) + sum(ins.values())
+    return Census(int(stored["target"]), answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+
+
+def whose(key: str) -> bool:
+    """Whether an aggregate's counter says whose answers were (kept apart from the figures a recount makes)."""
+    return key.startswith((IN, OUT, UNPLACED))
+
+
+def _placed(agg: Aggregate) -> dict[str, float]:
+    return {RESPONSES: agg.counts.get(RESPONSES, 0), **agg.people}
+
+
+def _keys(maps: Iterable[Mapping[str, float]]) -> set[str]:
+    return {k for m in maps for k in m}
+
+
+def touched(writes: Iterable[Any]) -> int | None:
+    """The people epoch's shard a commit of ``writes`` raises, or None when it changes nobody (see the module).
+
+    A user item changes someone when it is new (a registration) or who they are differs from what was read
+    (User.loaded); 탈퇴 and every roster write change someone. Notes of failed tries and kept load results do
+    not."""
+    for w in writes:
+        key: str | None = None
+        if isinstance(w, PutUser):
+            u = w.user
+            if u.version == 0 or u.loaded != u.people_fields():
+                key = u.key
+        elif isinstance(w, DeleteUser):
+            key = w.key
+        elif isinstance(w, TouchPeople):
+            key = w.why
+        elif type(w) in _CHANGING:
+            key = type(w).__name__ + str(getattr(w, "entry", ""))
+        if key is not None:
+            return zlib.crc32(key.encode()) % SHARDS
+    return None
+
+
+def _changing() -> frozenset[type]:
+    """The roster's writes that change someone: all but notes of refused tries, a load's kept result, the yes to
+    its removals (the removals are writes of their own) and a lifted lock."""
+    every = {v for v in vars(rw).values() if isinstance(v, type) and v.__module__ == rw.__name__}
+    quiet = {rw.NoteRegistrationFailure, rw.NoteEntryFailure, rw.KeepLoadResult, rw.LiftEntryLock, rw.TakeRemovals}
+    return frozenset(every - quiet)
+
+
+_CHANGING = _changing()

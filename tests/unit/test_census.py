@@ -1,0 +1,171 @@
+"""현황 and 결과 보기 read a survey's people once (domain.census): while nobody changes, later views read the kept
+census and the aggregate, not the people; any change of people, an answer nobody placed or a new target makes
+the next view count everyone again. The property test over random churn is tests/integration/test_people_counts.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from fakes import FakeExporter
+from harness import Chat, key_of, make_bbq
+
+from chalicelib.domain import census
+from chalicelib.domain.aggregates import Aggregate
+from chalicelib.domain.audience import audience
+from chalicelib.domain.model import ADMIN, Survey
+from chalicelib.domain.ports import Epoch
+from chalicelib.storage.memory import MemoryStore
+
+PEOPLE_READS = ("list_members", "roster_entries", "answer_keys", "get_users", "list_answers")
+
+
+class Counting(MemoryStore):
+    """A MemoryStore that counts the reads that grow with the organisation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[str] = Counter()
+        self.exporter: Any = None
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in PEOPLE_READS:
+            object.__getattribute__(self, "reads")[name] += 1
+        return object.__getattribute__(self, name)
+
+
+def figures(chat: Chat, title: str = "BBQ 회식") -> tuple[int, int]:
+    said = chat.say(f"현황 {title}", who="관리자").text
+    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", said)
+    assert found, said
+    return int(found[1]), int(found[2])
+
+
+def answer(chat: Chat, who: str) -> None:
+    said = chat.say_all(["신청 BBQ 회식", "치킨", "2", "건너뛰기", "제출"], who=who)
+    assert "제출했어요" in said.text or "제출되었어요" in said.text, said.text
+
+
+def organisation() -> tuple[Chat, Counting]:
+    store = Counting()
+    store.exporter = FakeExporter()
+    chat = Chat(store=store, exporter=store.exporter)
+    chat.register("관리자", "본부", ADMIN)
+    for n in range(6):
+        chat.register(f"대원{n}", "1중대" if n < 3 else "2중대")
+    make_bbq(chat, deadline="12/31 18:00")
+    return chat, store
+
+
+def test_a_second_look_reads_nobody() -> None:
+    chat, store = organisation()
+    answer(chat, "대원0")
+    assert figures(chat) == (1, 7)  # counted: everyone read, the census kept
+    store.reads.clear()
+    assert figures(chat) == (1, 7)
+    chat.say("결과 보기 BBQ 회식", who="관리자")
+    assert not store.reads, store.reads
+
+
+def test_answers_and_withdrawals_move_the_kept_census() -> None:
+    chat, store = organisation()
+    figures(chat)
+    answer(chat, "대원1")
+    answer(chat, "대원4")
+    store.reads.clear()
+    assert figures(chat) == (2, 7)
+    chat.say_all(["신청 취소 BBQ 회식", "예"], who="대원1")
+    assert figures(chat) == (1, 7)
+    chat.say("결과 보기 BBQ 회식", who="관리자")
+    page = store.exporter.reports[-1]
+    assert (page.answered, page.silent, {u.unit: u.missing for u in page.units}) == (
+        1,
+        6,
+        {"1중대": 3, "2중대": 2, "본부": 1},
+    )
+    assert not store.reads, store.reads
+
+
+def test_a_change_of_people_counts_everyone_again() -> None:
+    chat, store = organisation()
+    answer(chat, "대원0")
+    figures(chat)
+    chat.register("대원9", "2중대")  # a new member: the people epoch moves
+    store.reads.clear()
+    assert figures(chat) == (1, 8)
+    assert store.reads["list_members"] or store.reads["get_users"]
+    store.reads.clear()
+    assert figures(chat) == (1, 8)  # and the census taken then holds again
+    assert not store.reads
+    chat.say_all(["탈퇴", "예"], who="대원0")  # who answered leaves: 대상 밖 no more, and not counted
+    s = store.list_surveys()[0]
+    exact = audience(store, s)
+    assert figures(chat) == (exact.answered_here, exact.target) == (0, 7)
+
+
+def test_an_answer_entered_by_an_admin_counts_everyone_again() -> None:
+    chat, store = organisation()
+    figures(chat)
+    said = chat.say_all(["대리 응답 BBQ 회식 대원2", "치킨", "2", "건너뛰기", "제출"], who="관리자")
+    assert "대신 제출했어요" in said.text, said.text
+    store.reads.clear()
+    assert figures(chat) == (1, 7)
+    assert store.reads["list_members"]
+
+
+def survey(target: str = "") -> Survey:
+    return Survey(id="s1", title="t", owner="a", questions=[], target_unit=target)
+
+
+def kept(s: Survey, answered: int = 1, seen: dict[str, float] | None = None) -> Aggregate:
+    c = census.Census(5, answered, 0, False, {"1중대": ["1중대", 4 - answered, 0], "2중대": ["2중대", 0, 1]})
+    agg = Aggregate("s1", {"n|": answered}, 1, True, dict(seen or {}))
+    agg.census = census.kept(c, s, agg, Epoch())
+    return agg
+
+
+def test_the_census_is_brought_up_to_date_or_refused() -> None:
+    s = survey()
+    agg = kept(s, seen={"p|1중대": 1})
+    assert census.current(s, agg, Epoch()) is not None
+    agg.counts["n|"], agg.people["p|1중대"] = 3, 3  # two more of its people in 1중대
+    found = census.current(s, agg, Epoch())
+    assert found is not None and (found.answered, found.silent, found.waiting, found.target) == (3, 1, 1, 5)
+    agg.counts["n|"], agg.people["o|"] = 4, 1  # and one from outside
+    found = census.current(s, agg, Epoch())
+    assert found is not None and (found.answered, found.outside) == (3, 1)
+    assert census.current(s, agg, Epoch((1,) + (0,) * 7)) is None  # someone changed
+    assert census.current(survey("1중대"), agg, Epoch()) is None  # another target
+    agg.people["?|"] = 1  # an answer entered for someone
+    assert census.current(s, agg, Epoch()) is None
+    agg.people.pop("?|")
+    agg.counts["n|"] = 5  # an answer that says nothing of whose it was
+    assert census.current(s, agg, Epoch()) is None
+    agg.counts["n|"], agg.people["p|3중대"] = 5, 1  # a unit none of its people is in
+    assert census.current(s, agg, Epoch()) is None
+
+
+def test_a_member_is_placed_in_their_unit_or_outside() -> None:
+    from chalicelib.domain.model import User
+
+    u = User(key=key_of("x"), name="x", unit="1 중대")
+    assert census.attribution(survey(), u, 1) == {"p|1중대": 1}
+    assert census.attribution(survey("1 중대,2중대"), u, -1) == {"p|1중대": -1}
+    assert census.attribution(survey("2중대"), u, -1) == {"o|": -1}
+    assert census.attribution(survey("2중대"), u, 0) == {}
+
+
+def test_a_census_counted_while_indexes_may_lag_is_not_kept() -> None:
+    """Right after a change of people (the indexes' copies lag on AWS), a view counts everyone and keeps nothing;
+    once settled, the next view keeps what it counts."""
+    chat, store = organisation()
+    settled = [False]
+    store.people_epoch = lambda: Epoch(tuple(store.epoch), settled=settled[0])  # type: ignore[method-assign]
+    sid = store.list_surveys()[0].id
+    assert figures(chat) == (0, 7)
+    assert store.get_aggregate(sid).census is None
+    settled[0] = True
+    assert figures(chat) == (0, 7)
+    assert store.get_aggregate(sid).census is not None
