@@ -14,6 +14,7 @@
 #   make doctor STAGE=…      what a deployed stage still lacks for a working channel
 #   make bench               the bot beside a reference skill, ~15 min; figures in .bench/latest.json
 #   make bench-round         the member round beside the floor alone, ~3 min; figures in .bench/round.json
+#   make bench-summary       현황 and 결과 보기 at 200 and 20,000 answers alone; figures in .bench/summary.json
 #   make clean / clean-data  remove the venv, node_modules and caches / the local DynamoDB data
 #
 # Needs: Python >= 3.11, Node >= 18 with npm (DynamoDB Local comes from npm), Java 17.
@@ -226,13 +227,13 @@ destroy: venv
 # alternating closed-loop rounds of ROUND_SECONDS each per ratio; DURATION seconds of the think-time run;
 # SUMMARY_SIZES the answers of the small and the large survey. bench-smoke runs every part for a few seconds
 # (it proves the bench works). bench-round runs only the member round beside the floor (a few minutes; its figures
-# in .bench/round.json).
+# in .bench/round.json); bench-summary only the summaries (their figures in .bench/summary.json).
 USERS         ?= 100
 ROUNDS        ?= 3
 ROUND_SECONDS ?= 20
 DURATION      ?= 45
 SUMMARY_SIZES ?= 200 20000
-.PHONY: bench bench-smoke bench-round
+.PHONY: bench bench-smoke bench-round bench-summary
 bench: venv node
 	$(PY) -m scripts.bench --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS) --seconds $(DURATION) \
 		--summary-sizes $(SUMMARY_SIZES)
@@ -242,3 +243,6 @@ bench-smoke: venv node
 
 bench-round: venv node
 	$(PY) -m scripts.bench --only round --users $(USERS) --rounds $(ROUNDS) --round-seconds $(ROUND_SECONDS)
+
+bench-summary: venv node
+	$(PY) -m scripts.bench --only summary --summary-sizes $(SUMMARY_SIZES)

@@ -82,6 +82,7 @@ from scripts.local import ROOT
 
 TITLE = "부하 시험"
 DEFAULT_OUT = ROOT / ".bench" / "latest.json"
+SUMMARY_OUT = ROOT / ".bench" / "summary.json"
 ROUND_OUT = ROOT / ".bench" / "round.json"
 REFERENCE_TABLE = "bench-reference"
 CALLS_TABLE_PREFIX = "haengjeong-calls"
@@ -119,7 +120,7 @@ class Plan:
     workers: int = 2
     threads: int = 16
     smoke: bool = False
-    only: str | None = None  # "round": the member round beside the floor alone
+    only: str | None = None  # "round": the member round beside the floor alone; "summary": the summaries alone
 
 
 SMOKE: dict[str, Any] = {
@@ -1204,8 +1205,9 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path]:
     p.add_argument("--threads", type=int, help="threads per gunicorn worker (default 16)")
     p.add_argument(
         "--only",
-        choices=("round",),
-        help="round: the member round beside the floor alone, a few minutes (default: everything)",
+        choices=("round", "summary"),
+        help="round: the member round beside the floor alone, a few minutes; summary: 현황 and 결과 보기 of the two "
+        "organisations alone (default: everything)",
     )
     p.add_argument(
         "--out",
@@ -1217,7 +1219,7 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path]:
     if "summary_sizes" in given:
         given["summary_sizes"] = tuple(given["summary_sizes"])
     plan = Plan(**{**(SMOKE if args.smoke else {}), **given, "smoke": args.smoke, "only": args.only})
-    return plan, args.out or (ROUND_OUT if args.only == "round" else DEFAULT_OUT)
+    return plan, args.out or {"round": ROUND_OUT, "summary": SUMMARY_OUT}.get(args.only or "", DEFAULT_OUT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1228,7 +1230,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, _on_signal)
     work = Path(tempfile.mkdtemp(prefix="hj-bench-"))
     try:
-        raw = measure_round(plan, work) if plan.only == "round" else measure(plan, work)
+        if plan.only == "summary":
+            raw = {"summary": summaries(plan, work)}
+        else:
+            raw = measure_round(plan, work) if plan.only == "round" else measure(plan, work)
     except (KeyboardInterrupt, Interrupted) as e:
         print(f"\ninterrupted ({e or 'SIGINT'}); everything started was stopped", file=sys.stderr)
         return 130
@@ -1253,6 +1258,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if plan.only == "round":
         return write_round(result, raw, plan, out, started)
+    if plan.only == "summary":
+        return write_summary(result, raw, plan, out, started)
     result.update(summarize(raw))
     result.update(raw)
     result["targets"] = evaluate(result)
@@ -1296,6 +1303,26 @@ def write_round(result: dict[str, Any], raw: dict[str, Any], plan: Plan, out: Pa
         f"\nround beside the floor only · {os.cpu_count()} cores{seen} · {result['wall_seconds']:.0f} s"
         f"{' · SMOKE: figures mean nothing' if plan.smoke else ''}"
     )
+    return _written(result, out)
+
+
+def write_summary(result: dict[str, Any], raw: dict[str, Any], plan: Plan, out: Path, started: float) -> int:
+    """``--only summary``: 현황 and 결과 보기 at both sizes, on the terminal and in ``out``."""
+    su = raw["summary"]
+    result.update(raw)
+    result["summary_ratio"], result["results_ratio"] = su["현황"]["ratio"], su["결과 보기"]["ratio"]
+    result["wall_seconds"] = round(time.monotonic() - started, 1)
+    small, large = plan.summary_sizes
+    print("")
+    for view, name in (("현황", "summary_ratio"), ("결과 보기", "results_ratio")):
+        v = su[view]
+        print(
+            f"  {pad(name, 16)}{fmt(v['ratio']):>7}  {view} {v['ms_small']:.0f} → {v['ms_large']:.0f} ms over HTTP "
+            f"({small} → {large} answers); in process {v['unbudgeted_ms_small']:.0f} → "
+            f"{v['unbudgeted_ms_large']:.0f} ms{cut_short(v, large)}"
+        )
+    print(f"  현황 without the seeded counts: {fmt_counts(su['wrong_counts'])}")
+    print(f"\nsummaries only · {os.cpu_count()} cores · {result['wall_seconds']:.0f} s")
     return _written(result, out)
 
 
