@@ -32,9 +32,9 @@ from typing import Any
 
 from chalicelib.domain import roster_writes as rw
 from chalicelib.domain.aggregates import RESPONSES, Aggregate
-from chalicelib.domain.audience import Audience
+from chalicelib.domain.audience import SILENT, WAITING, Audience, people_of
 from chalicelib.domain.model import Survey, User, target_units
-from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
+from chalicelib.domain.ports import EPOCH_SHARDS, Epoch, Reader
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.writes import DeleteUser, PutUser, TouchPeople
 
@@ -144,6 +144,33 @@ def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
         units[unit][1] -= n
     answered = int(stored["answered"]) + sum(ins.values())
     return Census(int(stored["target"]), answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+
+
+def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple[str, str]] | None:
+    """A page of 미응답's names, as (SILENT or WAITING, label): from ``start``, at most ``count``, in its order
+    (응답 안 함 unit by unit, then 미등록 unit by unit; by name within a unit). Only the units the page shows are
+    read: their entries and members, and which of them answered. None when a unit read does not hold what the
+    census counts of it (then everyone is counted)."""
+    units = sorted(c.units.values(), key=lambda u: u[0])
+    blocks = [(SILENT, u[0], u[1]) for u in units if u[1]] + [(WAITING, u[0], u[2]) for u in units if u[2]]
+    read: dict[str, Audience] = {}
+    out: list[tuple[str, str]] = []
+    at = 0
+    for state, unit, n in blocks:
+        if at < start + count and at + n > start:
+            if unit == NO_UNIT:  # nobody's unit: no unit of people to read
+                return None
+            if unit not in read:
+                people, roster = people_of(db, unit)
+                answered = db.answered_among(s.id, [p.person for p in people if p.person])
+                read[unit] = Audience(people, answered, roster)
+            a = read[unit]
+            found = a.silent if state == SILENT else a.waiting
+            if len(found) != n:
+                return None
+            out += [(state, a.label(p)) for p in found[max(start - at, 0) : start + count - at]]
+        at += n
+    return out
 
 
 def whose(key: str) -> bool:

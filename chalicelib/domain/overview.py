@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chalicelib.domain import aggregates, census, results, tally
-from chalicelib.domain.audience import audience
+from chalicelib.domain.audience import SILENT, WAITING, Audience, audience
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.effects import Effect, ExportJob, KeepFigures, ShowReport
 from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
@@ -73,6 +73,7 @@ class Seen:
     people: census.Census
     writes: list[Write] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    exact: Audience | None = None  # everyone, when they were counted now (the census did not hold)
 
 
 def _seen(ctx: Ctx, t: Target) -> Seen:
@@ -81,22 +82,30 @@ def _seen(ctx: Ctx, t: Target) -> Seen:
     and the census count everyone)."""
     if t.units is not None:
         part, theirs = answers_in(ctx.db, t.survey, shown(t.survey, ctx.db.list_answers(t.survey.id)))
-        return Seen(part, aggregates.recount(part, theirs), theirs, census.exact(audience(ctx.db, part, theirs)))
+        return _counted(ctx.db, part, aggregates.recount(part, theirs), theirs)
     s = t.survey
     epoch = ctx.db.people_epoch() if aggregates.kept(s) and s.purged_at is None else None  # before the aggregate
     counts, answers, build, agg = seen_by_admin(ctx.db, s)
     if build is not None:  # a missing aggregate is built first; the next view keeps its census
-        return Seen(s, counts, answers, census.exact(audience(ctx.db, s, answers)), writes=[build])
+        return _counted(ctx.db, s, counts, answers, writes=[build])
     if agg is None or epoch is None:
-        return Seen(s, counts, answers, census.exact(audience(ctx.db, s, answers)))
+        return _counted(ctx.db, s, counts, answers)
     found = census.current(s, agg, epoch)
     if found is not None:
         return Seen(s, counts, answers, found)
-    people = census.exact(audience(ctx.db, s, answers))
-    if not epoch.settled:
-        return Seen(s, counts, answers, people)
-    keep = KeepCensus(s.id, census.kept(people, s, agg, epoch), agg.version, epoch.shards)
-    return Seen(s, counts, answers, people, effects=[KeepFigures(keep)])
+    seen = _counted(ctx.db, s, counts, answers)
+    if epoch.settled:
+        kept = census.kept(seen.people, s, agg, epoch)
+        seen.effects.append(KeepFigures(KeepCensus(s.id, kept, agg.version, epoch.shards)))
+    return seen
+
+
+def _counted(
+    db: Reader, s: Survey, counts: aggregates.Counts, answers: list[Answer] | None, writes: list[Write] | None = None
+) -> Seen:
+    """``s`` with everyone counted now (domain.audience)."""
+    everyone = audience(db, s, answers)
+    return Seen(s, counts, answers, census.exact(everyone), writes=writes or [], exact=everyone)
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
@@ -105,7 +114,8 @@ def _viewer_quick(r: str) -> list[QuickLike]:
 
 def missing(ctx: Ctx, t: Target) -> Outcome:
     """미응답 <제목> [쪽]: the target's people who have not answered: registered but silent, and (with a roster)
-    not registered yet, per unit, with their marks where names repeat."""
+    not registered yet, per unit, with their marks where names repeat. While the census of a named survey holds
+    (domain.census), the counts are its own and the names are read of the units the page shows alone."""
     s, r, page = t.survey, t.ref, int(t.rest or 1)
     if s.is_full() and s.is_open(ctx.now):
         return Outcome(
@@ -114,7 +124,18 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
                 quick=[*about(r, "현황", "결과 보기", "다운로드"), "메뉴"],
             )
         )
-    people = audience(ctx.db, s)
+    start = (page - 1) * NAMES_PER_PAGE
+    effects: list[Effect] = []
+    if t.units is None and aggregates.kept(s) and s.purged_at is None:
+        seen = _seen(ctx, t)
+        c, effects = seen.people, seen.effects
+        shown = census.page(ctx.db, s, c, start, NAMES_PER_PAGE) if seen.exact is None else None
+        if shown is not None:
+            listed = Missing(c.target, c.silent, c.waiting, c.roster, c.missing_by_unit(), shown)
+            return _missing(ctx, s, r, page, listed, effects)
+        people = seen.exact or audience(ctx.db, s)
+    else:
+        people = audience(ctx.db, s)
     if people.answered is None:
         return Outcome(
             Reply.say(
@@ -123,30 +144,43 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
             )
         )
     silent, waiting = people.silent, people.waiting
+    named = [(SILENT, people.label(p)) for p in silent] + [(WAITING, people.label(p)) for p in waiting]
+    shown = named[start : start + NAMES_PER_PAGE]
+    listed = Missing(people.target, len(silent), len(waiting), people.roster, people.per_unit(), shown)
+    return _missing(ctx, s, r, page, listed, effects)
+
+
+@dataclass
+class Missing:
+    """What 미응답 shows: the counts, per unit, and one page of names ((state, label) in order)."""
+
+    target: int
+    silent: int
+    waiting: int
+    roster: bool
+    per_unit: dict[str, tuple[int, int]]
+    shown: list[tuple[str, str]]
+
+
+def _missing(ctx: Ctx, s: Survey, r: str, page: int, m: Missing, effects: list[Effect] | None = None) -> Outcome:
     quick: list[QuickLike] = [Quick("현황", f"현황 {r}")]
-    if not silent and not waiting:
-        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]))
-    lines = [
-        f"[{s.title}] 미응답 {len(silent) + len(waiting)}명 / 대상 {people.target}명"
-        + (f" ({page}쪽)" if page > 1 else "")
-    ]
+    if not m.silent and not m.waiting:
+        return Outcome(Reply.say(f"[{s.title}] 대상자 모두 응답했어요.", quick=[*quick, "메뉴"]), effects=effects or [])
+    lines = [f"[{s.title}] 미응답 {m.silent + m.waiting}명 / 대상 {m.target}명" + (f" ({page}쪽)" if page > 1 else "")]
     if s.anonymous and (note := batch_note(s)):
         lines.append(note)
-    if people.roster:
-        lines.append(f"등록했지만 응답 안 함 {len(silent)}명 · 아직 등록 안 함 {len(waiting)}명")
-        lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in people.per_unit().items()]
-    start = (page - 1) * NAMES_PER_PAGE
-    named = [("응답 안 함", people.label(p)) for p in silent] + [("미등록", people.label(p)) for p in waiting]
-    shown = named[start : start + NAMES_PER_PAGE]
-    for part in ("응답 안 함", "미등록"):
-        names = [label for which, label in shown if which == part]
+    if m.roster:
+        lines.append(f"등록했지만 응답 안 함 {m.silent}명 · 아직 등록 안 함 {m.waiting}명")
+        lines += [f"• {u}: 응답 안 함 {a}명 · 미등록 {b}명" for u, (a, b) in m.per_unit.items()]
+    for part in (SILENT, WAITING):
+        names = [label for which, label in m.shown if which == part]
         if names:
-            lines.append((f"{part}: " if people.roster else "") + ", ".join(names))
-    if len(named) > start + NAMES_PER_PAGE:
+            lines.append((f"{part}: " if m.roster else "") + ", ".join(names))
+    if m.silent + m.waiting > page * NAMES_PER_PAGE:
         quick.insert(0, Quick("더보기", f"미응답 {r} {page + 1}"))
     if s.managed_by(ctx.member) and s.is_open(ctx.now) and not s.anonymous:  # their answer, entered for them
         quick.append(Quick("대리 응답", f"대리 응답 {r}"))
-    return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]))
+    return Outcome(Reply.say("\n".join(lines), quick=[*quick, "메뉴"]), effects=effects or [])
 
 
 def seen_by_admin(

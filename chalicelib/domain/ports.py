@@ -159,6 +159,11 @@ class Reader(ABC):
         """The keys the answers of a survey are kept under (who answered a named one), without the answers."""
         return {a.user_key for a in self.list_answers(survey_id)}
 
+    def answered_among(self, survey_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` have an answer kept under them in a survey (their answers' keys alone, in batches):
+        what one unit's page of 미응답 reads, however many answered elsewhere."""
+        return self.answer_keys(survey_id) & set(keys)
+
     @abstractmethod
     def answered_by(self, person: str) -> dict[str, int]:
         """The surveys ``person`` (a person key, :attr:`User.person_key`) has a named answer to, with the epoch

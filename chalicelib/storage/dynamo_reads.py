@@ -54,14 +54,20 @@ class DynamoReads:
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)
 
-    def _batch_get(self, requests: dict[str, tuple[list[dict[str, Any]], bool]]) -> dict[str, list[dict[str, Any]]]:
-        """One BatchGetItem over several tables: {table: (keys, consistent)} -> {table: raw items}.
+    def _batch_get(
+        self, requests: dict[str, tuple[list[dict[str, Any]], bool]], projection: str = ""
+    ) -> dict[str, list[dict[str, Any]]]:
+        """One BatchGetItem over several tables: {table: (keys, consistent)} -> {table: raw items} (of the
+        attributes ``projection`` names, when given).
 
         Keys DynamoDB leaves unprocessed (throttling) are asked for again, a bounded number of times.
         """
-        pending = {
+        pending: dict[str, dict[str, Any]] = {
             table: {"Keys": keys, "ConsistentRead": consistent} for table, (keys, consistent) in requests.items()
         }
+        if projection:
+            for request in pending.values():
+                request["ProjectionExpression"] = projection
         out: dict[str, list[dict[str, Any]]] = {}
         with mapped_errors():
             for attempt in range(BATCH_ATTEMPTS):

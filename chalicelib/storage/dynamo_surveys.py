@@ -22,6 +22,8 @@ from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem
 from chalicelib.storage.transact import mapped_errors
 
+BATCH_KEYS = 100  # a BatchGetItem's most
+
 FORMS_KEPT = 256  # survey forms kept in memory per store (a few KB each)
 
 
@@ -188,6 +190,16 @@ class SurveyReads(DynamoReads):
         with mapped_errors():
             found = self.tables.AnswerItem.query(survey_id, consistent_read=True, attributes_to_get=["user_key"])
             return {i.user_key for i in found}
+
+    def answered_among(self, survey_id: str, keys: Sequence[str]) -> set[str]:
+        """BatchGetItem (consistent) of the answers' keys alone, 100 at a time."""
+        wanted = list(dict.fromkeys(k for k in keys if k))
+        table, found = self.config.answers_table, set()
+        for first in range(0, len(wanted), BATCH_KEYS):
+            chunk = [{"survey_id": {"S": survey_id}, "user_key": {"S": k}} for k in wanted[first : first + BATCH_KEYS]]
+            got = self._batch_get({table: (chunk, True)}, projection="user_key")
+            found |= {i["user_key"]["S"] for i in got.get(table, [])}
+        return found
 
     def people_epoch(self) -> Epoch:
         """The people epoch's shards: one BatchGetItem (consistent)."""

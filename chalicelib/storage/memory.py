@@ -101,6 +101,10 @@ class MemoryStore(MemoryState, Store):
         out.sort(key=lambda a: (a.submitted_at, a.user_key))
         return out
 
+    def answered_among(self, survey_id: str, keys: Sequence[str]) -> set[str]:
+        with self._lock:
+            return {k for k in keys if (survey_id, k) in self.answers}
+
     def people_epoch(self) -> Epoch:
         with self._lock:
             return Epoch(tuple(self.epoch))  # nothing here lags: always settled

@@ -19,9 +19,10 @@ from harness import Chat, key_of, load_roster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.audience import ANSWERED, SILENT, audience
+from chalicelib.domain.audience import ANSWERED, SILENT, WAITING, audience
 from chalicelib.domain.marks import entry_mark, person_mark
 from chalicelib.domain.model import ADMIN, SUPER
+from chalicelib.domain.overview import NAMES_PER_PAGE
 from chalicelib.domain.privacy import took_part
 from chalicelib.domain.remind import pending
 from chalicelib.domain.roster_records import unit_key
@@ -142,6 +143,13 @@ class World:
                 silent, waiting = map(int, found.groups()) if found else (total, 0)
                 assert (total, target2) == (silent + waiting, target), missing
             assert answered + silent + waiting == target, (status, missing)
+            if not s.anonymous:  # 미응답's names (from the units its page shows) are those counting everyone finds
+                named = [(SILENT, people.label(p)) for p in people.silent]
+                named += [(WAITING, people.label(p)) for p in people.waiting]
+                for part in (SILENT, WAITING):
+                    names = [label for which, label in named[:NAMES_PER_PAGE] if which == part]
+                    line = (f"{part}: " if people.roster else "") + ", ".join(names)
+                    assert not names or line in missing.splitlines(), (line, missing)
             self.say("관리자", f"결과 보기 {title}")
             page = self.ex.reports[-1]
             if people.answered is not None:  # the views' census agrees with counting everyone now

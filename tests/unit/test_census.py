@@ -43,8 +43,8 @@ def figures(chat: Chat, title: str = "BBQ 회식") -> tuple[int, int]:
     return int(found[1]), int(found[2])
 
 
-def answer(chat: Chat, who: str) -> None:
-    said = chat.say_all(["신청 BBQ 회식", "치킨", "2", "건너뛰기", "제출"], who=who)
+def answer(chat: Chat, who: str, menu: str = "치킨") -> None:
+    said = chat.say_all(["신청 BBQ 회식", menu, "2", "건너뛰기", "제출"], who=who)
     assert "제출했어요" in said.text or "제출되었어요" in said.text, said.text
 
 
@@ -169,3 +169,33 @@ def test_a_census_counted_while_indexes_may_lag_is_not_kept() -> None:
     settled[0] = True
     assert figures(chat) == (0, 7)
     assert store.get_aggregate(sid).census is not None
+
+
+def test_missing_pages_read_only_their_units_and_say_what_counting_everyone_says() -> None:
+    """미응답 with a census kept: its counts are the census's, its names are read of the units the page shows alone,
+    and every page says what it says when everyone is counted (a roster with 미등록, twins, several units)."""
+    from harness import load_roster
+
+    from chalicelib.domain.writes import TouchPeople
+
+    store = Counting()
+    chat = Chat(store=store, exporter=FakeExporter())
+    chat.register("관리자", "본부", ADMIN)
+    rows = [(n + 2, f"{1 + n % 4}중대", f"대원{n // 2:02d}", f"{1000 + n}") for n in range(150)]
+    load_roster(store, rows)
+    for n in range(0, 150, 3):  # a third of them register, in every unit
+        said = chat.say(f"등록 {1 + n % 4}중대 대원{n // 2:02d} {1000 + n}", who=f"p{n}").text
+        assert "등록" in said, said
+    make_bbq(chat, deadline="12/31 18:00")
+    for n in range(0, 150, 9):
+        answer(chat, f"p{n}", "피자")
+    # 응답 안 함 of the four units and 본부 fill the first page with 1중대's 미등록; the last page is 4중대's alone
+    for page, units in ((1, 5), (2, 3), (3, 1)):
+        store.commit([TouchPeople("test")])
+        everyone = chat.say(f"미응답 BBQ 회식 {page}", who="관리자")
+        store.reads.clear()
+        kept = chat.say(f"미응답 BBQ 회식 {page}", who="관리자")
+        assert kept.text == everyone.text and kept.quick == everyone.quick
+        assert not store.reads["answer_keys"] and not store.reads["list_answers"]
+        assert store.reads["roster_entries"] == units, (page, store.reads)  # the units the page shows
+    assert "미응답 134명 / 대상 151명" in kept.text, kept.text
