@@ -9,7 +9,9 @@ survey's aggregate, with two things that say when it still holds:
   whether they are registered: a new or changed user item (name, unit, the entry they hold, their person key),
   탈퇴, and every roster write (:func:`touched`). It is kept in :data:`SHARDS` items, one raised per commit, so a
   burst of registrations does not queue on one item; the views read them all and add them up. A census is taken
-  at one epoch and holds only while the sum is the same.
+  at one epoch and holds only while the sum is the same. A first registration of someone with no answer (one
+  more person of a unit, or an entry that was never anyone's now registered: :func:`joined`) is counted apart, by
+  unit, and brought in as answers are: the launch-day rush does not undo the census.
 * **The answers since**: each submit and withdrawal says, in the aggregate, whose it was, as the census counts
   them: one of the survey's people counted in a unit (``p|<unit>``), or someone outside (``o|``)
   (:func:`attribution`). While nobody's state has changed, a member may answer a survey only in their own unit's
@@ -26,8 +28,7 @@ fold in an answer or a change twice or miss one. A census taken over the store's
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.domain import roster_writes as rw
@@ -42,19 +43,27 @@ SHARDS = EPOCH_SHARDS
 IN = "p|"  # net answers of the survey's people, by the unit they are counted in
 OUT = "o|"  # net answers of people the survey is not for
 UNPLACED = "?|"  # answer changes nobody placed: the census is taken again
+JOINED = "j|"  # first registrations without an entry, by unit as typed (the people epoch's, not the aggregate's)
+CLAIMED = "c|"  # first registrations as an entry never anyone's, by the roster's unit key
 NO_UNIT = "(소속 없음)"
 
 
-@dataclass
 class Census:
-    """A survey's people as 현황 and 결과 보기 count them: 응답 + 응답 안 함 + 미등록 = 대상."""
+    """A survey's people as 현황 and 결과 보기 count them: 응답 + 응답 안 함 + 미등록 = 대상.
 
-    target: int
-    answered: int  # of the target (all answers, in 익명)
-    outside: int  # answers of people it is not for
-    roster: bool  # there is a roster: someone may be 미등록
-    # unit key -> [the unit as shown, 응답 안 함, 미등록], for every unit any of its people is in
-    units: dict[str, list[Any]] = field(default_factory=dict)
+    A plain class, not a dataclass: a cold start builds it without generating code."""
+
+    __slots__ = ("answered", "outside", "roster", "target", "units")
+
+    def __init__(
+        self, target: int, answered: int, outside: int, roster: bool, units: dict[str, list[Any]] | None = None
+    ) -> None:
+        self.target = target
+        self.answered = answered  # of the target (all answers, in 익명)
+        self.outside = outside  # answers of people it is not for
+        self.roster = roster  # there is a roster: someone may be 미등록
+        # unit key -> [the unit as shown, 응답 안 함, 미등록], for every unit any of its people is in
+        self.units: dict[str, list[Any]] = units if units is not None else {}
 
     @property
     def silent(self) -> int:
@@ -114,6 +123,7 @@ def kept(c: Census, s: Survey, agg: Aggregate, epoch: Epoch) -> dict[str, Any]:
         "roster": c.roster,
         "units": c.units,
         "seen": _placed(agg),
+        "joins": dict(epoch.joins),
     }
 
 
@@ -136,6 +146,9 @@ def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
     if moved(RESPONSES) != sum(ins.values()) + out:  # an answer changed that says nothing of whose it was
         return None
     units = {k: list(v) for k, v in stored.get("units", {}).items()}
+    target = _joined_since(s, stored, epoch, units)
+    if target is None:
+        return None
     for unit, n in ins.items():
         if not n:
             continue
@@ -143,7 +156,39 @@ def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
             return None  # not one of its people after all: count again
         units[unit][1] -= n
     answered = int(stored["answered"]) + sum(ins.values())
-    return Census(int(stored["target"]), answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+    return Census(target, answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+
+
+def _joined_since(s: Survey, stored: Mapping[str, Any], epoch: Epoch, units: dict[str, list[Any]]) -> int | None:
+    """The target with the first registrations since the census was taken, each now 응답 안 함 in its unit (in
+    ``units``, in place); None when one cannot be placed (count everyone again)."""
+    target = int(stored["target"])
+    named = [x for x in target_units(s.target_unit) if x != "전체"]
+    keys = {unit_key(x) for x in named}
+    was: Mapping[str, int] = stored.get("joins", {})
+    for k in sorted(set(epoch.joins) | set(was)):
+        n = int(epoch.joins.get(k, 0) - was.get(k, 0))
+        if n < 0:
+            return None
+        if not n:
+            continue
+        if k.startswith(JOINED):  # one more person, registered, in the unit they typed
+            unit = k[len(JOINED) :]
+            if named and unit not in named:
+                continue
+            target += n
+            units.setdefault(slot(unit), [unit or NO_UNIT, 0, 0])[1] += n
+        elif k.startswith(CLAIMED):  # an entry of the roster registered: 미등록 → 응답 안 함
+            key = k[len(CLAIMED) :]
+            if named and key not in keys:
+                continue
+            got = units.get(slot(key))
+            if got is None or got[2] < n:
+                return None
+            got[1], got[2] = got[1] + n, got[2] - n
+        else:
+            return None
+    return target
 
 
 def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple[str, str]] | None:
@@ -186,14 +231,24 @@ def _keys(maps: Iterable[Mapping[str, float]]) -> set[str]:
     return {k for m in maps for k in m}
 
 
-def touched(writes: Iterable[Any]) -> int | None:
-    """The people epoch's shard a commit of ``writes`` raises, or None when it changes nobody (see the module).
+class Touch:
+    """What a commit does to the people epoch: raise ``shard``, or, for a first registration (``join``: the counter
+    of its unit), count it on ``shard`` apart."""
+
+    __slots__ = ("join", "shard")
+
+    def __init__(self, shard: int, join: str = "") -> None:
+        self.shard, self.join = shard, join
+
+
+def touched(writes: Sequence[Any]) -> Touch | None:
+    """What a commit of ``writes`` does to the people epoch, or None when it changes nobody (see the module).
 
     A user item changes someone when it is new (a registration) or who they are differs from what was read
     (User.loaded); 탈퇴 and every roster write change someone. Notes of failed tries and kept load results do
-    not."""
+    not. A first registration (:func:`joined`) is counted apart: it changes nobody who could have answered."""
+    key: str | None = None
     for w in writes:
-        key: str | None = None
         if isinstance(w, PutUser):
             u = w.user
             if u.version == 0 or u.loaded != u.people_fields():
@@ -205,8 +260,36 @@ def touched(writes: Iterable[Any]) -> int | None:
         elif type(w) in _CHANGING:
             key = type(w).__name__ + str(getattr(w, "entry", ""))
         if key is not None:
-            return zlib.crc32(key.encode()) % SHARDS
-    return None
+            break
+    if key is None:
+        return None
+    return Touch(zlib.crc32(key.encode()) % SHARDS, joined(writes))
+
+
+def joined(writes: Sequence[Any]) -> str:
+    """The counter a first registration adds to, or "" when ``writes`` are anything else.
+
+    A first registration is a new user item of someone with no answer anywhere (none came back when they
+    registered), and nothing else that changes someone but, with a roster, the claim of an entry that was never
+    anyone's (ClaimRoster.fresh). Without an entry they are one more person of their unit as they typed it
+    (``j|<unit>``, as the members index keeps it); with one, that entry's person is registered now (``c|<unit>``,
+    the roster's unit key): 미등록 becomes 응답 안 함."""
+    users = [w.user for w in writes if isinstance(w, PutUser)]
+    others = [w for w in writes if not isinstance(w, PutUser) and (type(w) in _CHANGING or _moves_people(w))]
+    if len(users) != 1 or users[0].version != 0 or users[0].answered:
+        return ""
+    u = users[0]
+    if not others and not u.roster and not u.person:
+        return JOINED + u.unit
+    if len(others) == 1 and isinstance(others[0], rw.ClaimRoster):
+        c = others[0]
+        if c.fresh and c.entry == u.roster and c.user_key == u.key and u.person_key == u.key:
+            return CLAIMED + c.entry.partition("#")[0]
+    return ""
+
+
+def _moves_people(w: Any) -> bool:
+    return isinstance(w, (DeleteUser, TouchPeople))
 
 
 def _changing() -> frozenset[type]:

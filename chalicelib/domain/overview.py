@@ -3,8 +3,6 @@ admin's 마스터키). Of a survey kept without names, only full batches are sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from chalicelib.domain import aggregates, census, results, tally
 from chalicelib.domain.audience import SILENT, WAITING, Audience, audience
 from chalicelib.domain.context import Ctx, Outcome
@@ -62,18 +60,28 @@ def status(ctx: Ctx, t: Target) -> Outcome:
     return Outcome(Reply.say(body, units, quick=quick), writes=seen.writes, effects=seen.effects)
 
 
-@dataclass
 class Seen:
     """A survey as an admin's view reads it: the counters, the answers when they had to be read, its people's
-    census, and what keeps what was counted (the recount that builds a missing aggregate, a census to keep)."""
+    census, and what keeps what was counted (the recount that builds a missing aggregate, a census to keep); with
+    everyone, when they were counted now (the census did not hold). A plain class: built at a cold start
+    without generating code, as :class:`Missing`."""
 
-    survey: Survey
-    counts: aggregates.Counts
-    answers: list[Answer] | None
-    people: census.Census
-    writes: list[Write] = field(default_factory=list)
-    effects: list[Effect] = field(default_factory=list)
-    exact: Audience | None = None  # everyone, when they were counted now (the census did not hold)
+    __slots__ = ("answers", "counts", "effects", "exact", "people", "survey", "writes")
+
+    def __init__(
+        self,
+        survey: Survey,
+        counts: aggregates.Counts,
+        answers: list[Answer] | None,
+        people: census.Census,
+        writes: list[Write] | None = None,
+        effects: list[Effect] | None = None,
+        exact: Audience | None = None,
+    ) -> None:
+        self.survey, self.counts, self.answers, self.people = survey, counts, answers, people
+        self.writes: list[Write] = writes or []
+        self.effects: list[Effect] = effects or []
+        self.exact = exact
 
 
 def _seen(ctx: Ctx, t: Target) -> Seen:
@@ -96,7 +104,7 @@ def _seen(ctx: Ctx, t: Target) -> Seen:
     seen = _counted(ctx.db, s, counts, answers)
     if epoch.settled:
         kept = census.kept(seen.people, s, agg, epoch)
-        seen.effects.append(KeepFigures(KeepCensus(s.id, kept, agg.version, epoch.shards)))
+        seen.effects.append(KeepFigures(KeepCensus(s.id, kept, agg.version, epoch.shards, epoch.joined)))
     return seen
 
 
@@ -150,16 +158,22 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
     return _missing(ctx, s, r, page, listed, effects)
 
 
-@dataclass
 class Missing:
     """What 미응답 shows: the counts, per unit, and one page of names ((state, label) in order)."""
 
-    target: int
-    silent: int
-    waiting: int
-    roster: bool
-    per_unit: dict[str, tuple[int, int]]
-    shown: list[tuple[str, str]]
+    __slots__ = ("per_unit", "roster", "shown", "silent", "target", "waiting")
+
+    def __init__(
+        self,
+        target: int,
+        silent: int,
+        waiting: int,
+        roster: bool,
+        per_unit: dict[str, tuple[int, int]],
+        shown: list[tuple[str, str]],
+    ) -> None:
+        self.target, self.silent, self.waiting, self.roster = target, silent, waiting, roster
+        self.per_unit, self.shown = per_unit, shown
 
 
 def _missing(ctx: Ctx, s: Survey, r: str, page: int, m: Missing, effects: list[Effect] | None = None) -> Outcome:

@@ -55,11 +55,14 @@ EPOCH_SHARDS = 8  # the people epoch's items (domain.census)
 
 @dataclass(frozen=True)
 class Epoch:
-    """The people epoch as read: each shard's count, and whether the last change is old enough that the store's
-    indexes show it (a census counted now may be kept)."""
+    """The people epoch as read: each shard's count, whether the last change is old enough that the store's
+    indexes show it (a census counted now may be kept), and the first registrations counted apart (they change
+    nobody who could have answered: a census absorbs them)."""
 
     shards: tuple[int, ...] = (0,) * EPOCH_SHARDS
     settled: bool = True
+    joined: tuple[int, ...] = (0,) * EPOCH_SHARDS  # first registrations counted by each shard
+    joins: Mapping[str, int] = field(default_factory=dict)  # ... by unit, over all shards (domain.census)
 
     @property
     def total(self) -> int:

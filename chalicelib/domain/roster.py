@@ -216,7 +216,9 @@ def _claim(ctx: Ctx, entry: RosterEntry) -> Outcome:
     """Link the speaker to ``entry``: they answer as its person, and what that person answered is theirs."""
     before = ctx.user.person_key if ctx.user is not None else ""
     person = entry.person or before or ctx.key
-    writes: list[Write] = [ClaimRoster(entry.entry, ctx.key, ctx.now.isoformat(), person, entry.strain.tries)]
+    fresh = ctx.user is None and not entry.claimed_by and not entry.person
+    claim = ClaimRoster(entry.entry, ctx.key, ctx.now.isoformat(), person, entry.strain.tries, fresh=fresh)
+    writes: list[Write] = [claim]
     if ctx.user is None:
         u = User(key=ctx.key, name=entry.name, unit=entry.unit, role=MEMBER, created_at=ctx.now.isoformat())
         text = f"{entry.label()}님, 등록되었어요! 이제 신청에 응답할 수 있어요."

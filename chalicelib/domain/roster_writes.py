@@ -59,6 +59,9 @@ class ClaimRoster:
     at: str
     person: str = ""
     seen_tries: int | None = None  # with it: the entry's refused tries are still these (no guess slipped past)
+    # A first registration as an entry that was never anyone's: the condition is then that nobody ever claimed it
+    # and it has no person yet (domain.census counts it without counting everyone again).
+    fresh: bool = False
 
 
 @dataclass(eq=False)

@@ -138,6 +138,7 @@ class KeepCensus:
     census: dict[str, Any]
     seen: int
     epoch: tuple[int, ...]
+    joined: tuple[int, ...] = ()  # and each shard's first registrations still these (() : none counted)
 
 
 @dataclass(eq=False)

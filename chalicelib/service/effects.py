@@ -132,7 +132,7 @@ def _keep_figures(bot: Runner, turn: Turn, e: KeepFigures, reply: Reply) -> Repl
     try:
         bot.store.commit([e.write])
     except (Conflict, Unavailable):
-        log.info("census not kept: changed meanwhile", extra=emf({"CensusNotKept": 1}))
+        log.info("census not kept: changed meanwhile")
     return reply
 
 

@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import aggregates, census
 from chalicelib.domain.aggregates import Aggregate
+from chalicelib.domain.census import Touch
 from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
 from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
 from chalicelib.storage.binding import Tables
@@ -25,6 +26,7 @@ PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id
 EPOCH_PREFIX = "@people#"  # the people epoch's shards: their count is ``version``, their last change ``at``
 CENSUS = "census"  # the census kept with the aggregate, as JSON (domain.census)
 CHANGED_AT = "at"
+JOINED = "joined"  # a shard's first registrations, counted apart from its version
 _FIELDS = ("id", "version", "built")
 
 
@@ -68,16 +70,23 @@ def keep_census(tx: TransactWrite, t: Tables, w: KeepCensus, index: int) -> Adde
     # conditions: the aggregate's version and every shard of the people epoch are still the ones read
     census = Path([CENSUS]).set(json.dumps(w.census, ensure_ascii=False, separators=(",", ":")))
     tx.update(t.AggregateItem(aggregate_id(w.survey_id)), actions=[census], condition=AggregateItem.version == w.seen)
-    for shard, n in enumerate(w.epoch):
+    joined = w.joined or (0,) * len(w.epoch)
+    for shard, (n, j) in enumerate(zip(w.epoch, joined, strict=True)):
         seen = AggregateItem.version == n if n else AggregateItem.version.does_not_exist()
+        seen &= Path([JOINED]) == j if j else Path([JOINED]).does_not_exist()
         tx.condition_check(t.AggregateItem, epoch_id(shard), condition=seen)
     return [("update", "aggregate"), *[("check", "epoch")] * len(w.epoch)]
 
 
-def raise_epoch(tx: TransactWrite, t: Tables, shard: int) -> Added:
-    """The people epoch's ``shard`` goes up by one, with the time of the change (domain.census)."""
-    actions: list[Action] = [AggregateItem.version.add(1), Path([CHANGED_AT]).set(int(time.time()))]
-    tx.update(t.AggregateItem(epoch_id(shard)), actions=actions)
+def raise_epoch(tx: TransactWrite, t: Tables, touch: Touch) -> Added:
+    """The people epoch's shard goes up by one, or counts a first registration (domain.census), with the time of
+    the change."""
+    actions: list[Action] = [Path([CHANGED_AT]).set(int(time.time()))]
+    if touch.join:
+        actions += [Path([JOINED]).add(1), Path([segment(touch.join)]).add(1)]
+    else:
+        actions.append(AggregateItem.version.add(1))
+    tx.update(t.AggregateItem(epoch_id(touch.shard)), actions=actions)
     return [("update", "epoch")]
 
 
@@ -93,9 +102,18 @@ def read_epoch(t: Tables, settle_seconds: float) -> Epoch:
         found += got.get("Responses", {}).get(table, [])
         request = got.get("UnprocessedKeys") or {}
     by_id = {i["id"]["S"]: i for i in found}
-    shards = tuple(int(by_id.get(epoch_id(n), {}).get("version", {}).get("N", 0)) for n in range(EPOCH_SHARDS))
+
+    def each(attr: str) -> tuple[int, ...]:
+        return tuple(int(by_id.get(epoch_id(n), {}).get(attr, {}).get("N", 0)) for n in range(EPOCH_SHARDS))
+
+    joins: dict[str, int] = {}
+    for i in found:
+        for k, v in i.items():
+            name = unsegment(k)
+            if name.startswith((census.JOINED, census.CLAIMED)) and "N" in v:
+                joins[name] = joins.get(name, 0) + int(v["N"])
     last = max((int(i[CHANGED_AT]["N"]) for i in found if CHANGED_AT in i), default=0)
-    return Epoch(shards, settled=time.time() - last >= settle_seconds)
+    return Epoch(each("version"), time.time() - last >= settle_seconds, each(JOINED), joins)
 
 
 def empty_aggregate(tx: TransactWrite, t: Tables, w: PutSurvey) -> Added:

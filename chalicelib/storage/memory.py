@@ -107,7 +107,8 @@ class MemoryStore(MemoryState, Store):
 
     def people_epoch(self) -> Epoch:
         with self._lock:
-            return Epoch(tuple(self.epoch))  # nothing here lags: always settled
+            # nothing here lags: always settled
+            return Epoch(tuple(self.epoch), True, tuple(self.joined), dict(self.joins))
 
     def get_aggregate(self, survey_id: str) -> Aggregate | None:
         with self._lock:

@@ -63,6 +63,7 @@ def _check_claim(m: MemoryState, w: ClaimRoster) -> None:
     if e is None or e.claimed_by not in ("", w.user_key) or e.person not in ("", w.person or e.person):
         raise Conflict("roster")
     _refuse("roster", w.seen_tries is not None and e.strain.tries != w.seen_tries)
+    _refuse("roster", w.fresh and bool(e.claimed_by or e.person))
 
 
 def _claim(m: MemoryState, w: ClaimRoster) -> None:

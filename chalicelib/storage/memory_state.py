@@ -34,6 +34,8 @@ class MemoryState:
         self.plans: dict[str, Planned] = {}
         self.aggregates: dict[str, Aggregate] = {}
         self.epoch: list[int] = [0] * EPOCH_SHARDS  # the people epoch (domain.census)
+        self.joined: list[int] = [0] * EPOCH_SHARDS  # ... its first registrations per shard
+        self.joins: dict[str, int] = {}  # ... and by unit
 
     def survey_or_conflict(self, survey_id: str) -> Survey:
         s = self.surveys.get(survey_id)

@@ -141,7 +141,7 @@ def _add_to_aggregate(m: MemoryState, w: AddToAggregate) -> None:
 def _check_keep_census(m: MemoryState, w: KeepCensus) -> None:
     agg = m.aggregates.get(w.survey_id)
     _refuse("aggregate", agg is None or agg.version != w.seen)
-    _refuse("epoch", tuple(m.epoch) != tuple(w.epoch))
+    _refuse("epoch", tuple(m.epoch) != tuple(w.epoch) or tuple(m.joined) != (tuple(w.joined) or (0,) * len(m.joined)))
 
 
 def _keep_census(m: MemoryState, w: KeepCensus) -> None:
@@ -337,6 +337,9 @@ def commit(m: MemoryState, writes: list[Write]) -> None:
             RULES[type(w)][0](m, w)
         for w in writes:
             RULES[type(w)][1](m, w)
-        shard = census.touched(writes)
-        if shard is not None:  # someone changed: the people epoch moves with them (domain.census)
-            m.epoch[shard] += 1
+        touch = census.touched(writes)
+        if touch is not None and touch.join:  # a first registration, counted apart (domain.census)
+            m.joined[touch.shard] += 1
+            m.joins[touch.join] = m.joins.get(touch.join, 0) + 1
+        elif touch is not None:  # someone changed: the people epoch moves with them
+            m.epoch[touch.shard] += 1

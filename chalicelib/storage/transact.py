@@ -18,6 +18,7 @@ from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.census import Touch
 from chalicelib.domain.model import SurveyInfo
 from chalicelib.domain.plans import KEEP, Planned, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
@@ -55,11 +56,15 @@ _NETWORK_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTP
 
 
 def transact(
-    t: Tables, writes: list[Write], unlisted: Sequence[str] = (), deleted: Sequence[str] = (), epoch: int | None = None
+    t: Tables,
+    writes: list[Write],
+    unlisted: Sequence[str] = (),
+    deleted: Sequence[str] = (),
+    epoch: Touch | None = None,
 ) -> None:
     """Apply ``writes`` (none of them a DeleteSurvey) in one transaction on ``t``'s shared connection;
-    ``deleted`` survey items go in it too, and ``unlisted`` ids leave the listing with them; the people epoch's
-    shard ``epoch`` goes up with them (domain.census)."""
+    ``deleted`` survey items go in it too, and ``unlisted`` ids leave the listing with them; the people epoch
+    moves with them as ``epoch`` says (domain.census)."""
     # pynamodb sends condition checks, then deletes, then puts, then updates;
     # CancellationReasons follow that order, so keep a label list per kind.
     labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}

@@ -82,6 +82,8 @@ def claim(tx: TransactWrite, t: Tables, w: ClaimRoster, index: int) -> Added:
     actions: list[Action] = [RosterItem.claimed_by.set(w.user_key), RosterItem.claimed_at.set(w.at)]
     if w.seen_tries is not None:  # no refused guess was noted since the entry was read
         cond &= tries_were(w.seen_tries)
+    if w.fresh:  # never anyone's
+        cond &= RosterItem.claimed_by.does_not_exist() & RosterItem.person.does_not_exist()
     if w.person:
         cond &= RosterItem.person.does_not_exist() | (RosterItem.person == w.person)
         actions.append(RosterItem.person.set(w.person))

@@ -463,27 +463,53 @@ def test_whose_answers_are_counted_apart_from_the_figures(store: Any) -> None:
 
 
 def test_the_people_epoch_moves_with_whoever_changes(store: Any) -> None:
-    """A registration, a changed unit, 탈퇴 and a roster write raise the people epoch; a member's own message (their
-    session, their answers) and a refused try do not. A census counted before a change is not kept after it."""
+    """A first registration is counted apart, by unit; a changed unit, 탈퇴, a registration of someone with answers
+    and a roster write raise the people epoch; a member's own message (their session, their answers) and a
+    refused try do not. A census counted before a change is not kept after it."""
     for w in SURVEY:
         store.commit([w])
     seen = store.people_epoch()
-    store.commit([PutUser(user())])  # registered
-    moved = store.people_epoch()
-    assert moved.total == seen.total + 1
+    store.commit([PutUser(user())])  # registered: one more person of 1중대, nobody else changes
+    joined = store.people_epoch()
+    assert (joined.total, dict(joined.joins), sum(joined.joined)) == (seen.total, {"j|1중대": 1}, 1)
     u = store.get_user("u1")
     u.session = {"flow": "menu"}
     u.answered["s1"] = EPOCH
     store.commit([PutUser(u)])  # their own message: nobody changes
-    assert store.people_epoch().total == moved.total
-    with pytest.raises(Conflict):
-        store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=seen.shards)])
-    store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=moved.shards)])
+    assert store.people_epoch() == joined
+    with pytest.raises(Conflict):  # counted before the registration
+        store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=seen.shards, joined=seen.joined)])
+    store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=joined.shards, joined=joined.joined)])
     u = store.get_user("u1")
     u.unit = "2중대"
     store.commit([PutUser(u)])
     store.commit([NoteRegistrationFailure("u9", Strain(tries=1), EPOCH + 600)])
-    assert store.people_epoch().total == moved.total + 1
+    assert store.people_epoch().total == seen.total + 1
     store.commit([PutRosterEntry(roster_entry())])
     store.commit([DeleteUser("u1", store.get_user("u1").version)])
-    assert store.people_epoch().total == moved.total + 3
+    back = user()
+    back.answered = {"s1": EPOCH}  # registered again, with an answer: they may be counted as having answered
+    store.commit([PutUser(back)])
+    after = store.people_epoch()
+    assert (after.total, dict(after.joins)) == (seen.total + 4, {"j|1중대": 1})
+    with pytest.raises(Conflict):
+        store.commit([KeepCensus("s1", CENSUS, seen=0, epoch=joined.shards, joined=joined.joined)])
+
+
+def test_a_first_registration_as_an_entry_is_counted_by_its_unit(store: Any) -> None:
+    """With a roster: claiming an entry that was never anyone's is counted apart (``c|<unit>``), and its condition
+    is that it never was; an entry that was someone's raises the epoch."""
+    store.commit([PutRosterEntry(roster_entry())])
+    before = store.people_epoch()
+    u = user()
+    u.roster = ENTRY
+    store.commit([ClaimRoster(ENTRY, "u1", AT, "u1", fresh=True), PutUser(u)])
+    after = store.people_epoch()
+    assert (after.total, dict(after.joins)) == (before.total, {"c|1중대": 1})
+    store.commit([DeleteUser("u1", 1), ReleaseRoster(ENTRY, "u1")])
+    other = User(key="u2", name="홍길동", unit="1중대", roster=ENTRY)
+    with pytest.raises(Conflict):  # it was someone's: not a first registration
+        store.commit([ClaimRoster(ENTRY, "u2", AT, "u1", fresh=True), PutUser(other)])
+    other.person = "u1"
+    store.commit([ClaimRoster(ENTRY, "u2", AT, "u1"), PutUser(other)])
+    assert store.people_epoch().total == before.total + 2

@@ -5,6 +5,7 @@ the next view count everyone again. The property test over random churn is tests
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from typing import Any
@@ -88,17 +89,23 @@ def test_answers_and_withdrawals_move_the_kept_census() -> None:
     assert not store.reads, store.reads
 
 
-def test_a_change_of_people_counts_everyone_again() -> None:
+def test_a_first_registration_is_absorbed_and_a_change_counts_everyone_again() -> None:
     chat, store = organisation()
     answer(chat, "대원0")
     figures(chat)
-    chat.register("대원9", "2중대")  # a new member: the people epoch moves
+    chat.register("대원9", "2중대")  # a new member, with no answer anywhere: one more of 2중대, nobody else changes
     store.reads.clear()
+    assert figures(chat) == (1, 8)
+    assert not store.reads, store.reads
+    chat.say("등록 3중대 대원9", who="대원9")  # someone moves: everyone is counted again
     assert figures(chat) == (1, 8)
     assert store.reads["list_members"] or store.reads["get_users"]
     store.reads.clear()
     assert figures(chat) == (1, 8)  # and the census taken then holds again
     assert not store.reads
+    chat.say("결과 보기 BBQ 회식", who="관리자")
+    units = {u.unit: u.missing for u in store.exporter.reports[-1].units}
+    assert units == {"1중대": 2, "2중대": 3, "3중대": 1, "본부": 1}
     chat.say_all(["탈퇴", "예"], who="대원0")  # who answered leaves: 대상 밖 no more, and not counted
     s = store.list_surveys()[0]
     exact = audience(store, s)
@@ -162,7 +169,8 @@ def test_a_census_counted_while_indexes_may_lag_is_not_kept() -> None:
     once settled, the next view keeps what it counts."""
     chat, store = organisation()
     settled = [False]
-    store.people_epoch = lambda: Epoch(tuple(store.epoch), settled=settled[0])  # type: ignore[method-assign]
+    real = store.people_epoch
+    store.people_epoch = lambda: dataclasses.replace(real(), settled=settled[0])  # type: ignore[method-assign]
     sid = store.list_surveys()[0].id
     assert figures(chat) == (0, 7)
     assert store.get_aggregate(sid).census is None
