@@ -33,11 +33,11 @@ from typing import Any
 
 from chalicelib.domain import roster_writes as rw
 from chalicelib.domain.aggregates import RESPONSES, Aggregate
-from chalicelib.domain.audience import SILENT, WAITING, Audience, people_of
+from chalicelib.domain.audience import SILENT, WAITING, Audience, audience, people_of
 from chalicelib.domain.model import Survey, User, target_units
 from chalicelib.domain.ports import EPOCH_SHARDS, Epoch, Reader
 from chalicelib.domain.roster_records import unit_key
-from chalicelib.domain.writes import DeleteUser, PutUser, TouchPeople
+from chalicelib.domain.writes import DeleteUser, KeepCensus, PutUser, TouchPeople
 
 SHARDS = EPOCH_SHARDS
 IN = "p|"  # net answers of the survey's people, by the unit they are counted in
@@ -46,6 +46,9 @@ UNPLACED = "?|"  # answer changes nobody placed: the census is taken again
 JOINED = "j|"  # first registrations without an entry, by unit as typed (the people epoch's, not the aggregate's)
 CLAIMED = "c|"  # first registrations as an entry never anyone's, by the roster's unit key
 NO_UNIT = "(소속 없음)"
+# People a view counts while the admin waits (about a second's reads here); a survey of more is counted in the
+# background (:func:`taken`) and the admin asked to look again shortly.
+INLINE = 5000
 
 
 class Census:
@@ -216,6 +219,35 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
             out += [(state, a.label(p)) for p in found[max(start - at, 0) : start + count - at]]
         at += n
     return out
+
+
+def too_many(db: Reader, agg: Aggregate) -> bool:
+    """Whether counting the people of ``agg``'s survey would keep an admin waiting too long (more than
+    :data:`INLINE`, as its last census or the roster's head counts say; unknown: counted while they wait)."""
+    if agg.census:
+        return int(agg.census.get("target", 0)) > INLINE
+    return sum(db.roster_units().values()) > INLINE
+
+
+def taken(db: Reader, survey_id: str) -> tuple[KeepCensus | None, bool]:
+    """The census of a survey counted now, as the write that keeps it (on the epoch and the aggregate read first),
+    for the background; None when it needs none (it holds, or the survey has no whole aggregate to keep it with).
+    With True: not yet, the indexes may still lag a change (:attr:`Epoch.settled`): try again later."""
+    from chalicelib.domain import aggregates
+
+    s = db.get_survey(survey_id)
+    if s is None or not aggregates.kept(s) or s.purged_at is not None:
+        return None, False
+    epoch = db.people_epoch()  # before the aggregate, and the aggregate before the people
+    agg = db.get_aggregate(survey_id)
+    if agg is None or not agg.built or aggregates.responses(agg.counts) != s.response_count:
+        return None, False
+    if current(s, agg, epoch) is not None:
+        return None, False
+    if not epoch.settled:
+        return None, True
+    c = exact(audience(db, s))
+    return KeepCensus(s.id, kept(c, s, agg, epoch), agg.version, epoch.shards, epoch.joined), False
 
 
 def whose(key: str) -> bool:

@@ -51,6 +51,14 @@ class KeepFigures:
 
 
 @dataclass
+class CountPeople:
+    """Count a survey's people in the background and keep its census (domain.census): too many to count while an
+    admin waits for a reply."""
+
+    survey_id: str
+
+
+@dataclass
 class ShowReport:
     """Draw a results page and hand out its link (결과 보기)."""
 
@@ -112,4 +120,5 @@ Effect = (
     | ForgetFiles
     | EntryLocked
     | KeepFigures
+    | CountPeople
 )

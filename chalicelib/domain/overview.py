@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.domain import aggregates, census, results, tally
 from chalicelib.domain.audience import SILENT, WAITING, Audience, audience
 from chalicelib.domain.context import Ctx, Outcome
-from chalicelib.domain.effects import Effect, ExportJob, KeepFigures, ShowReport
+from chalicelib.domain.effects import CountPeople, Effect, ExportJob, KeepFigures, ShowReport
 from chalicelib.domain.model import MODE_NAMES, Answer, Survey, target_label
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, as_shown, batch_note, shown
@@ -24,6 +24,8 @@ NAMES_PER_PAGE = 60
 def status(ctx: Ctx, t: Target) -> Outcome:
     """현황 <제목>: count vs target, per-question totals (options, capacity, sums), per-unit breakdown."""
     seen = _seen(ctx, t)  # of a survey kept without names: full batches only
+    if seen.later:
+        return _later(t, "현황", seen)
     s, counts, answers, people = seen.survey, seen.counts, seen.answers, seen.people
     pool = t.pool
     state = s.state_label(ctx.now)
@@ -66,7 +68,7 @@ class Seen:
     everyone, when they were counted now (the census did not hold). A plain class: built at a cold start
     without generating code, as :class:`Missing`."""
 
-    __slots__ = ("answers", "counts", "effects", "exact", "people", "survey", "writes")
+    __slots__ = ("answers", "counts", "effects", "exact", "later", "people", "survey", "writes")
 
     def __init__(
         self,
@@ -77,11 +79,13 @@ class Seen:
         writes: list[Write] | None = None,
         effects: list[Effect] | None = None,
         exact: Audience | None = None,
+        later: bool = False,
     ) -> None:
         self.survey, self.counts, self.answers, self.people = survey, counts, answers, people
         self.writes: list[Write] = writes or []
         self.effects: list[Effect] = effects or []
         self.exact = exact
+        self.later = later  # too many people to count now: they are being counted (no census to show)
 
 
 def _seen(ctx: Ctx, t: Target) -> Seen:
@@ -101,6 +105,8 @@ def _seen(ctx: Ctx, t: Target) -> Seen:
     found = census.current(s, agg, epoch)
     if found is not None:
         return Seen(s, counts, answers, found)
+    if census.too_many(ctx.db, agg):  # counted in the background; the admin looks again shortly
+        return Seen(s, counts, answers, census.Census(0, 0, 0, False), effects=[CountPeople(s.id)], later=True)
     seen = _counted(ctx.db, s, counts, answers)
     if epoch.settled:
         kept = census.kept(seen.people, s, agg, epoch)
@@ -114,6 +120,13 @@ def _counted(
     """``s`` with everyone counted now (domain.audience)."""
     everyone = audience(db, s, answers)
     return Seen(s, counts, answers, census.exact(everyone), writes=writes or [], exact=everyone)
+
+
+def _later(t: Target, view: str, seen: Seen) -> Outcome:
+    """The reply while a survey's people are counted in the background (domain.census: too many to count now)."""
+    r = t.ref
+    said = f"[{t.survey.title}] 대상자가 바뀌어 다시 세고 있어요. 사람이 많아 1분쯤 걸려요. 잠시 후 다시 보내 주세요."
+    return Outcome(Reply.say(said, quick=[Quick(view, f"{view} {r}"), "메뉴"]), effects=seen.effects)
 
 
 def _viewer_quick(r: str) -> list[QuickLike]:
@@ -136,6 +149,8 @@ def missing(ctx: Ctx, t: Target) -> Outcome:
     effects: list[Effect] = []
     if t.units is None and aggregates.kept(s) and s.purged_at is None:
         seen = _seen(ctx, t)
+        if seen.later:
+            return _later(t, "미응답", seen)
         c, effects = seen.people, seen.effects
         shown = census.page(ctx.db, s, c, start, NAMES_PER_PAGE) if seen.exact is None else None
         if shown is not None:
@@ -235,6 +250,8 @@ def download(ctx: Ctx, t: Target) -> Outcome:
 def results_page(ctx: Ctx, t: Target) -> Outcome:
     """결과 보기 <제목>: the service draws the results page (aggregates only) and hands out a short-lived link."""
     seen = _seen(ctx, t)
+    if seen.later:
+        return _later(t, "결과 보기", seen)
     s, counts, answers, people = seen.survey, seen.counts, seen.answers, seen.people
     pool = t.pool
     s = as_shown(s, answers or [])

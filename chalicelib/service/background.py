@@ -7,6 +7,7 @@ it may fail a reply: what fails is logged and counted, and the queue delivers it
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import census
 from chalicelib.domain.admin import closed_notice
 from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import Answer, AuditEntry, Survey, now_kst
@@ -30,6 +32,8 @@ from chalicelib.platform.metrics import emf
 from chalicelib.service import downloads, pushing, roster_files
 
 log = logging.getLogger("haengjeong")
+CENSUS_ATTEMPTS = 6  # a background census waits for settled indexes this many times at most
+CENSUS_RETRY_SECONDS = 30  # ... this long each time (domain.census: how long the indexes may lag)
 AUTO_REMIND_HOURS = [h for hours in AUTO_REMIND_CHOICES.values() for h in hours] or [0]
 
 
@@ -71,6 +75,8 @@ class Background:
             roster_files.run_removal(self.store, task.title, task.user_key)
         elif task.kind == "answer":
             self.keep_unnamed(answer_of(task.extra))
+        elif task.kind == "census":
+            self.take_census(task)
         else:
             self._build_export(task)
 
@@ -83,6 +89,21 @@ class Background:
             log.error("export build failed", extra={**failure(exc), **emf({"ExportFailures": 1})})
             raise
         log.info("export built", extra=emf({"ExportBuilds": 1}))
+
+    def take_census(self, task: ExportTask) -> None:
+        """Count a survey's people and keep its census (domain.census), a view's work when there are too many to
+        count while an admin waits. A change meanwhile, or indexes that may still lag one, make it try again later,
+        a few times: the next view asks again anyway."""
+        keep, later = census.taken(self.store, task.survey_ids[0])
+        if keep is not None:
+            try:
+                self.store.commit([keep])
+                log.info("census kept", extra={"survey": task.survey_ids[0]})
+                return
+            except Conflict:
+                later = True
+        if later and task.attempt < CENSUS_ATTEMPTS:
+            self.enqueue([dataclasses.replace(task, attempt=task.attempt + 1)], CENSUS_RETRY_SECONDS)
 
     def queue_task(self, task: ExportTask) -> None:
         """Background work after the reply's writes: on the queue, or now without one; never fails the reply."""

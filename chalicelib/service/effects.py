@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from chalicelib.domain.effects import (
+    CountPeople,
     DeferAnswer,
     Effect,
     EntryLocked,
@@ -37,6 +38,9 @@ from chalicelib.service.background import Background
 from chalicelib.service.budget import Timing
 
 log = logging.getLogger("haengjeong")
+
+# A background count waits this long (the indexes then show the change that undid the census; see domain.census).
+CENSUS_DELAY_SECONDS = 5
 
 
 @dataclass
@@ -136,6 +140,16 @@ def _keep_figures(bot: Runner, turn: Turn, e: KeepFigures, reply: Reply) -> Repl
     return reply
 
 
+def _count_people(bot: Runner, turn: Turn, e: CountPeople, reply: Reply) -> Reply:
+    """Too many people to count while the admin waits: counted by the queue's worker, once the indexes settle."""
+    task = ExportTask(user_key=turn.key, survey_ids=[e.survey_id], kind="census")
+    try:
+        bot.enqueue([task], CENSUS_DELAY_SECONDS)
+    except Exception as exc:  # the reply stands; the next view asks again
+        log.error("census not queued", extra=failure(exc))
+    return reply
+
+
 HANDLERS: dict[type, Handler] = {
     ExportJob: _export,
     ShowReport: _report,
@@ -147,6 +161,7 @@ HANDLERS: dict[type, Handler] = {
     ForgetFiles: _forget_files,
     EntryLocked: _entry_locked,
     KeepFigures: _keep_figures,
+    CountPeople: _count_people,
 }
 _missing = set(get_args(Effect)) - set(HANDLERS)
 if _missing:  # a new effect with no handler fails at import, not when first returned

@@ -18,6 +18,7 @@ from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.audience import audience
 from chalicelib.domain.model import ADMIN, Survey
 from chalicelib.domain.ports import Epoch
+from chalicelib.domain.writes import TouchPeople
 from chalicelib.storage.memory import MemoryStore
 
 PEOPLE_READS = ("list_members", "roster_entries", "answer_keys", "get_users", "list_answers")
@@ -184,8 +185,6 @@ def test_missing_pages_read_only_their_units_and_say_what_counting_everyone_says
     and every page says what it says when everyone is counted (a roster with 미등록, twins, several units)."""
     from harness import load_roster
 
-    from chalicelib.domain.writes import TouchPeople
-
     store = Counting()
     chat = Chat(store=store, exporter=FakeExporter())
     chat.register("관리자", "본부", ADMIN)
@@ -207,3 +206,41 @@ def test_missing_pages_read_only_their_units_and_say_what_counting_everyone_says
         assert not store.reads["answer_keys"] and not store.reads["list_answers"]
         assert store.reads["roster_entries"] == units, (page, store.reads)  # the units the page shows
     assert "미응답 134명 / 대상 151명" in kept.text, kept.text
+
+
+def test_too_many_people_are_counted_in_the_background(monkeypatch: Any) -> None:
+    """An organisation bigger than a view can count while the admin waits: after a change of people the view says
+    they are being counted and the queue's worker counts them and keeps the census; the next view reads it."""
+    monkeypatch.setattr(census, "INLINE", 3)
+    chat, store = organisation()
+    answer(chat, "대원0")
+    assert figures(chat) == (1, 7)  # never counted before: how many is not known, so counted now
+    chat.say("등록 3중대 대원5", who="대원5")  # someone moves
+    for view in ("현황", "결과 보기", "미응답"):
+        store.commit([TouchPeople("test")])
+        said = chat.say(f"{view} BBQ 회식", who="관리자")
+        assert "대상자가 바뀌어 다시 세고 있어요" in said.text, said
+        assert [q.split(" ")[0] for q in said.quick] == [view.split(" ")[0], "메뉴"], said
+        store.reads.clear()
+        assert figures(chat) == (1, 7)  # the worker kept it: nobody read
+        assert not store.reads, store.reads
+    chat.say("결과 보기 BBQ 회식", who="관리자")
+    units = {u.unit: u.missing for u in store.exporter.reports[-1].units}
+    assert units == {"1중대": 2, "2중대": 2, "3중대": 1, "본부": 1}
+
+
+def test_a_background_count_waits_for_settled_indexes_and_gives_up_after_a_few_tries() -> None:
+    from chalicelib.domain.tasks import ExportTask
+    from chalicelib.service import background
+
+    chat, store = organisation()
+    sid = store.list_surveys()[0].id
+    real = store.people_epoch
+    store.people_epoch = lambda: dataclasses.replace(real(), settled=False)  # type: ignore[method-assign]
+    chat.bot.take_census(ExportTask(user_key="", survey_ids=[sid], kind="census"))  # no queue here: tried now
+    assert store.get_aggregate(sid).census is None
+    assert store.reads["list_members"] == 0  # nothing counted while it could not be kept
+    store.people_epoch = real  # type: ignore[method-assign]
+    chat.bot.take_census(ExportTask(user_key="", survey_ids=[sid], kind="census"))
+    assert store.get_aggregate(sid).census is not None
+    assert background.CENSUS_ATTEMPTS > 1
