@@ -125,7 +125,7 @@ def _counted(
 def _later(t: Target, view: str, seen: Seen) -> Outcome:
     """The reply while a survey's people are counted in the background (domain.census: too many to count now)."""
     r = t.ref
-    said = f"[{t.survey.title}] 대상자가 바뀌어 다시 세고 있어요. 사람이 많아 1분쯤 걸려요. 잠시 후 다시 보내 주세요."
+    said = f"[{t.survey.title}] 대상자를 세고 있어요. 사람이 많아 1분쯤 걸려요. 잠시 후 다시 보내 주세요."
     return Outcome(Reply.say(said, quick=[Quick(view, f"{view} {r}"), "메뉴"]), effects=seen.effects)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from chalicelib.domain import conditions
 from chalicelib.domain.context import Ctx, Outcome
+from chalicelib.domain.effects import CountPeople
 from chalicelib.domain.kinds import KINDS, setup_steps
 from chalicelib.domain.kinds.text import FORMAT_HINT
 from chalicelib.domain.model import (
@@ -295,6 +296,8 @@ def _open(ctx: Ctx, session: Session, form: Form) -> Outcome:
         user=me,
         session=session,
         writes=writes,
+        # its people counted in the background (domain.census): its first 현황 reads them, however many
+        effects=[] if s.anonymous else [CountPeople(s.id)],
     )
 
 
