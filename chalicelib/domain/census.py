@@ -97,6 +97,9 @@ def exact(a: Audience) -> Census:
     return Census(a.target, a.answered_here, a.outside, a.roster, units)
 
 
+UNKNOWN = {UNPLACED: 1}  # an answer entered or taken back by an admin for someone, or nobody can place
+
+
 def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
     """What a member's own submit (+1) or withdrawal (-1) of ``s`` tells the census: the unit they are one of its
     people in, or that they are not (see the module)."""
@@ -105,10 +108,11 @@ def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
     units = [x for x in target_units(s.target_unit) if x != "전체"]
     if not units or u.unit in units:
         return {IN + slot(u.unit): delta}
+    if slot(u.unit) in {slot(x) for x in units}:
+        # The same unit but for its spaces (a target typed before the roster, whose units have none): its roster
+        # entries are its people, its members registered without one are not. Counted again.
+        return dict(UNKNOWN)
     return {OUT: delta}
-
-
-UNKNOWN = {UNPLACED: 1}  # an answer entered or taken back by an admin for someone
 
 
 def kept(c: Census, s: Survey, agg: Aggregate, epoch: Epoch) -> dict[str, Any]:
@@ -155,8 +159,10 @@ def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
         if unit not in units or units[unit][1] - n < 0:
             return None  # not one of its people after all: count again
         units[unit][1] -= n
-    answered = int(stored["answered"]) + sum(ins.values())
-    return Census(target, answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+    answered, outside = int(stored["answered"]) + sum(ins.values()), int(stored["outside"]) + out
+    if outside < 0:  # more taken back from outside than it held: not whose it said after all
+        return None
+    return Census(target, answered, outside, bool(stored["roster"]), units)
 
 
 def _joined_since(s: Survey, stored: Mapping[str, Any], epoch: Epoch, units: dict[str, list[Any]]) -> int | None:
