@@ -202,6 +202,7 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
     (응답 안 함 unit by unit, then 미등록 unit by unit; by name within a unit). Only the units the page shows are
     read: their entries and members, and which of them answered. None when a unit read does not hold what the
     census counts of it (then everyone is counted)."""
+    named = [x for x in target_units(s.target_unit) if x != "전체"]
     units = sorted(c.units.values(), key=lambda u: u[0])
     blocks = [(SILENT, u[0], u[1]) for u in units if u[1]] + [(WAITING, u[0], u[2]) for u in units if u[2]]
     read: dict[str, Audience] = {}
@@ -213,6 +214,9 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
                 return None
             if unit not in read:
                 people, roster = people_of(db, unit)
+                # Of them, the survey's alone: its units' members are those registered as it names them, and a
+                # unit read by the census's name of it ('1중대') may hold others (its target reads '1 중대').
+                people = [p for p in people if not named or p.on_roster or p.unit in named]
                 answered = db.answered_among(s.id, [p.person for p in people if p.person])
                 read[unit] = Audience(people, answered, roster)
             a = read[unit]
