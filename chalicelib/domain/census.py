@@ -100,6 +100,9 @@ def exact(a: Audience) -> Census:
     return Census(a.target, a.answered_here, a.outside, a.roster, units)
 
 
+UNKNOWN = {UNPLACED: 1}  # an answer entered or taken back by an admin for someone, or nobody can place
+
+
 def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
     """What a member's own submit (+1) or withdrawal (-1) of ``s`` tells the census: the unit they are one of its
     people in, or that they are not (see the module)."""
@@ -108,10 +111,11 @@ def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
     units = [x for x in target_units(s.target_unit) if x != "전체"]
     if not units or u.unit in units:
         return {IN + slot(u.unit): delta}
+    if slot(u.unit) in {slot(x) for x in units}:
+        # The same unit but for its spaces (a target typed before the roster, whose units have none): its roster
+        # entries are its people, its members registered without one are not. Counted again.
+        return dict(UNKNOWN)
     return {OUT: delta}
-
-
-UNKNOWN = {UNPLACED: 1}  # an answer entered or taken back by an admin for someone
 
 
 def kept(c: Census, s: Survey, agg: Aggregate, epoch: Epoch) -> dict[str, Any]:
@@ -158,8 +162,10 @@ def current(s: Survey, agg: Aggregate, epoch: Epoch) -> Census | None:
         if unit not in units or units[unit][1] - n < 0:
             return None  # not one of its people after all: count again
         units[unit][1] -= n
-    answered = int(stored["answered"]) + sum(ins.values())
-    return Census(target, answered, int(stored["outside"]) + out, bool(stored["roster"]), units)
+    answered, outside = int(stored["answered"]) + sum(ins.values()), int(stored["outside"]) + out
+    if outside < 0:  # more taken back from outside than it held: not whose it said after all
+        return None
+    return Census(target, answered, outside, bool(stored["roster"]), units)
 
 
 def _joined_since(s: Survey, stored: Mapping[str, Any], epoch: Epoch, units: dict[str, list[Any]]) -> int | None:
@@ -199,6 +205,7 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
     (응답 안 함 unit by unit, then 미등록 unit by unit; by name within a unit). Only the units the page shows are
     read: their entries and members, and which of them answered. None when a unit read does not hold what the
     census counts of it (then everyone is counted)."""
+    named = [x for x in target_units(s.target_unit) if x != "전체"]
     units = sorted(c.units.values(), key=lambda u: u[0])
     blocks = [(SILENT, u[0], u[1]) for u in units if u[1]] + [(WAITING, u[0], u[2]) for u in units if u[2]]
     read: dict[str, Audience] = {}
@@ -210,6 +217,9 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
                 return None
             if unit not in read:
                 people, roster = people_of(db, unit)
+                # Of them, the survey's alone: its units' members are those registered as it names them, and a
+                # unit read by the census's name of it ('1중대') may hold others (its target reads '1 중대').
+                people = [p for p in people if not named or p.on_roster or p.unit in named]
                 answered = db.answered_among(s.id, [p.person for p in people if p.person])
                 read[unit] = Audience(people, answered, roster)
             a = read[unit]

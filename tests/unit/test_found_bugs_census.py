@@ -1,0 +1,68 @@
+"""Cases where a kept census (domain.census) said other than counting everyone (domain.audience)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fakes import FakeExporter
+from harness import Chat, load_roster, make_bbq
+
+from chalicelib.domain.audience import audience
+from chalicelib.domain.model import ADMIN
+from chalicelib.storage.memory import MemoryStore
+
+
+def figures(chat: Chat, title: str = "BBQ 회식") -> tuple[int, int]:
+    said = chat.say(f"현황 {title}", who="관리자").text
+    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", said)
+    assert found, said
+    return int(found[1]), int(found[2])
+
+
+def answer(chat: Chat, who: str, menu: str = "치킨") -> None:
+    said = chat.say_all(["신청 BBQ 회식", menu, "2", "건너뛰기", "제출"], who=who)
+    assert "제출했어요" in said.text, said.text
+
+
+def exact(store: Any) -> tuple[int, int, int]:
+    a = audience(store, store.list_surveys()[0])
+    return a.answered_here, a.target, a.outside
+
+
+def test_a_withdrawal_after_the_unit_was_written_without_its_spaces_is_placed_where_its_person_is() -> None:
+    """A survey for '1 중대' (typed before there was a roster) counts the roster's 1중대 entries (units compared
+    without spaces): a member linked to theirs is one of its people, though their unit no longer reads as the
+    target's, and taking their answer back must not count as an answer from outside going."""
+    store = MemoryStore()
+    chat = Chat(store=store, exporter=FakeExporter())
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("대원0", "1 중대")
+    make_bbq(chat, deadline="12/31 18:00", target="1 중대")
+    answer(chat, "대원0")
+    load_roster(store, [(2, "1중대", "대원0", None)])  # links them: their unit is now the roster's, 1중대
+    assert store.get_user(chat.user("대원0").key).unit == "1중대"
+    assert figures(chat) == exact(store)[:2] == (1, 1)  # counted: the census kept
+    said = chat.say_all(["신청 취소 BBQ 회식", "예"], who="대원0")
+    assert "취소했어요" in said.text, said.text
+    status = chat.say("현황 BBQ 회식", who="관리자").text
+    assert exact(store) == (0, 1, 0)
+    assert "응답 0명 / 대상 1명" in status and "대상 밖" not in status, status
+
+
+def test_missing_names_a_unit_read_by_its_name_only_where_the_survey_counts_them() -> None:
+    """A survey for '1 중대' (typed before there was a roster) counts the roster's 1중대 entries and the members
+    registered as '1 중대', not those registered as '1중대': 미응답 reading the unit as the census names it (1중대)
+    must not list someone the survey is not for, even when as many are missing there."""
+    store = MemoryStore()
+    chat = Chat(store=store, exporter=FakeExporter())
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("대원0", "1중대")  # not of the survey's target, as typed
+    chat.register("대원1", "1 중대")
+    make_bbq(chat, deadline="12/31 18:00", target="1 중대")
+    load_roster(store, [(2, "1중대", "대원2", None)], remove=False)
+    a = audience(store, store.list_surveys()[0])
+    assert [p.label() for p in a.silent] == ["1 중대 대원1"]
+    assert figures(chat) == (0, 2)  # counted: the census kept
+    said = chat.say("미응답 BBQ 회식", who="관리자").text
+    assert "응답 안 함: 1 중대 대원1" in said and "대원0" not in said, said
