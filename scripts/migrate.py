@@ -64,6 +64,10 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
+    # People changed by a version before this one did not raise the people epoch: every census kept is counted
+    # again by its next view. Raised first (a migration stopped half-way leaves none trusted) and last (people
+    # changed while it ran).
+    store.commit([TouchPeople("migrate")])
     done = {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}
     managed: dict[str, dict[str, Managed]] = defaultdict(dict)
     listed = {i.id: i for i in store.listed_surveys()}
@@ -113,9 +117,7 @@ def migrate(store: Any) -> dict[str, int]:
         actions = [t.AnswerItem.person.set(a.user_key), t.AnswerItem.at.set(at)]
         raw.update(actions=actions, condition=t.AnswerItem.survey_id.exists())  # an answer withdrawn meanwhile: none
         done["answers"] += 1
-    # A version before this one (or one rolled back to) changed people without the people epoch: every census kept
-    # with an aggregate is counted again by its next view.
-    store.commit([TouchPeople("migrate")])
+    store.commit([TouchPeople("migrate done")])
     return done
 
 

@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain import aggregates, census
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.census import Touch
-from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
+from chalicelib.domain.ports import EPOCH_SHARDS, Epoch, Unavailable
 from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.items import segment, unsegment
@@ -27,6 +27,7 @@ EPOCH_PREFIX = "@people#"  # the people epoch's shards: their count is ``version
 CENSUS = "census"  # the census kept with the aggregate, as JSON (domain.census)
 CHANGED_AT = "at"
 JOINED = "joined"  # a shard's first registrations, counted apart from its version
+EPOCH_ATTEMPTS = 4
 _FIELDS = ("id", "version", "built")
 
 
@@ -97,10 +98,15 @@ def read_epoch(t: Tables, settle_seconds: float) -> Epoch:
     keys = [{"id": {"S": epoch_id(n)}} for n in range(EPOCH_SHARDS)]
     found: list[dict[str, Any]] = []
     request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-    while request:
+    for attempt in range(EPOCH_ATTEMPTS):  # keys left unprocessed (throttling) are asked for again, a few times
         got = t.connection.client.batch_get_item(RequestItems=request)
         found += got.get("Responses", {}).get(table, [])
         request = got.get("UnprocessedKeys") or {}
+        if not request:
+            break
+        time.sleep(0.05 * (attempt + 1))
+    else:
+        raise Unavailable("the people epoch left unread")
     by_id = {i["id"]["S"]: i for i in found}
 
     def each(attr: str) -> tuple[int, ...]:

@@ -107,7 +107,10 @@ def test_the_earlier_layout_is_migrated_and_the_bot_works_on_it(store: Any) -> N
 
     versions = {u.key: u.version for u in store.list_users()}
     assert store.answered_by(key_of("홍길동")) == {"open0001": 1795132800}  # found again by the person
+    epoch = store.people_epoch().total
     assert migrate(store) == {"surveys": 0, "listed": 0, "users": 0, "answers": 0, "aggregates": 0}  # idempotent
+    # ... but people an earlier version changed did not move the people epoch: every census is counted again
+    assert store.people_epoch().total == epoch + 2
     assert {u.key: u.version for u in store.list_users()} == versions
     # An answer after the upgrade: the figures (the aggregate) count it; the survey item's counters of options
     # without a capacity, which the earlier version kept, stay as they were and nothing reads them.
