@@ -34,6 +34,7 @@ from chalicelib.service import downloads, pushing, roster_files
 log = logging.getLogger("haengjeong")
 CENSUS_ATTEMPTS = 6  # a background census waits for settled indexes this many times at most
 CENSUS_RETRY_SECONDS = 30  # ... this long each time (domain.census: how long the indexes may lag)
+CENSUS_DELAY_SECONDS = 5  # a census is counted this long after what asked for it (the indexes then show it)
 AUTO_REMIND_HOURS = [h for hours in AUTO_REMIND_CHOICES.values() for h in hours] or [0]
 
 
@@ -206,7 +207,14 @@ class Background:
         ]
 
     def announce_opened(self, surveys: Sequence[Survey]) -> None:
-        """Surveys the scheduled job opened: with the event channel on, their target hears of it."""
+        """Surveys the scheduled job opened: their people counted in the background (domain.census: their first
+        현황 reads a census), and with the event channel on, their target hears of it."""
+        counts = [ExportTask(user_key=s.owner, survey_ids=[s.id], kind="census") for s in surveys if not s.anonymous]
+        if counts:
+            try:
+                self.enqueue(counts, CENSUS_DELAY_SECONDS)
+            except Exception as exc:  # their first view counts them instead
+                log.error("census not queued", extra=failure(exc))
         if self.notifier is None:
             return
         for s in surveys:  # who hears of it is worked out when the push is planned

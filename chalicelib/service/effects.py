@@ -33,14 +33,11 @@ from chalicelib.domain.reply import Button, Card, Reply
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
-from chalicelib.service import downloads, roster_files, wording
+from chalicelib.service import background, downloads, roster_files, wording
 from chalicelib.service.background import Background
 from chalicelib.service.budget import Timing
 
 log = logging.getLogger("haengjeong")
-
-# A background count waits this long (the indexes then show the change that undid the census; see domain.census).
-CENSUS_DELAY_SECONDS = 5
 
 
 @dataclass
@@ -144,7 +141,7 @@ def _count_people(bot: Runner, turn: Turn, e: CountPeople, reply: Reply) -> Repl
     """Too many people to count while the admin waits: counted by the queue's worker, once the indexes settle."""
     task = ExportTask(user_key=turn.key, survey_ids=[e.survey_id], kind="census")
     try:
-        bot.enqueue([task], CENSUS_DELAY_SECONDS)
+        bot.enqueue([task], background.CENSUS_DELAY_SECONDS)
     except Exception as exc:  # the reply stands; the next view asks again
         log.error("census not queued", extra=failure(exc))
     return reply

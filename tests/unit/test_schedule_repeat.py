@@ -11,6 +11,7 @@ from harness import Chat, key_of, timing_for
 from test_remind import FakeNotifier
 
 from chalicelib.domain.model import ADMIN, KST, OPEN, SCHEDULED, Survey
+from chalicelib.domain.writes import TouchPeople
 from chalicelib.jobs.schedule import open_planned
 from chalicelib.service.bot import Bot
 from chalicelib.storage.memory import MemoryStore
@@ -65,11 +66,13 @@ def test_a_scheduled_survey_is_seen_only_by_its_admins_until_the_job_opens_it_at
     assert "예약" in mine and "11/25(수) 09:00" in mine
     # the minute before: nothing; at the minute: open, listed, announced, off the schedule
     assert tick(chat, days=2, hours=-0.02) == []
+    chat.store.commit([TouchPeople("test")])  # people changed while it waited: the census 개설 kept no longer holds
     opened = tick(chat, hours=0.02)
     assert [o.id for o in opened] == [s.id]
     assert chat.store.get_survey(s.id).status == OPEN and chat.store.planned() == []
     assert TITLE in chat.say("신청 목록", who="홍길동")
-    chat.bot.announce_opened(opened)
+    chat.bot.announce_opened(opened)  # ... and its people are counted again (no queue here: now)
+    assert chat.store.get_aggregate(s.id).census["epoch"] == chat.store.people_epoch().total
     (keys, data), *_ = notifier.calls
     assert data == {"opened": s.id} and key_of("홍길동") in keys and key_of("김철수") in keys
     heard = chat.say("", who="홍길동", tap={"opened": s.id})
