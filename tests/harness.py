@@ -3,6 +3,7 @@ against Kakao's limits."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -212,3 +213,17 @@ def make_bbq(
         done = chat.say(text, who=admin)
     assert "개설했어요" in done, done
     return title
+
+
+def figures(chat: Chat, title: str = "BBQ 회식", who: str = "관리자") -> tuple[int, int]:
+    """현황's head line: (응답, 대상)."""
+    said = chat.say(f"현황 {title}", who=who).text
+    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", said)
+    assert found, said
+    return int(found[1]), int(found[2])
+
+
+def answer_bbq(chat: Chat, who: str, menu: str = "치킨") -> None:
+    """``who`` answers make_bbq's survey (``menu``, 2, no memo) and submits."""
+    said = chat.say_all(["신청 BBQ 회식", menu, "2", "건너뛰기", "제출"], who=who)
+    assert "제출했어요" in said.text, said.text

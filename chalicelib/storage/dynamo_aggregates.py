@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain import aggregates, census
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.census import Touch
-from chalicelib.domain.ports import EPOCH_SHARDS, Epoch, Unavailable
+from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
 from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.items import segment, unsegment
@@ -27,7 +27,6 @@ EPOCH_PREFIX = "@people#"  # the people epoch's shards: their count is ``version
 CENSUS = "census"  # the census kept with the aggregate, as JSON (domain.census)
 CHANGED_AT = "at"
 JOINED = "joined"  # a shard's first registrations, counted apart from its version
-EPOCH_ATTEMPTS = 4
 _FIELDS = ("id", "version", "built")
 
 
@@ -91,22 +90,14 @@ def raise_epoch(tx: TransactWrite, t: Tables, touch: Touch) -> Added:
     return [("update", "epoch")]
 
 
-def read_epoch(t: Tables, settle_seconds: float) -> Epoch:
-    """The people epoch's shards, in one consistent BatchGetItem; settled when its last change is older than
+def epoch_keys() -> list[dict[str, Any]]:
+    """The keys of the people epoch's shards (items of the surveys table)."""
+    return [{"id": {"S": epoch_id(n)}} for n in range(EPOCH_SHARDS)]
+
+
+def epoch_of(found: list[dict[str, Any]], settle_seconds: float) -> Epoch:
+    """The people epoch from its shards' items as read; settled when its last change is older than
     ``settle_seconds``."""
-    table = t.config.surveys_table
-    keys = [{"id": {"S": epoch_id(n)}} for n in range(EPOCH_SHARDS)]
-    found: list[dict[str, Any]] = []
-    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-    for attempt in range(EPOCH_ATTEMPTS):  # keys left unprocessed (throttling) are asked for again, a few times
-        got = t.connection.client.batch_get_item(RequestItems=request)
-        found += got.get("Responses", {}).get(table, [])
-        request = got.get("UnprocessedKeys") or {}
-        if not request:
-            break
-        time.sleep(0.05 * (attempt + 1))
-    else:
-        raise Unavailable("the people epoch left unread")
     by_id = {i["id"]["S"]: i for i in found}
 
     def each(attr: str) -> tuple[int, ...]:

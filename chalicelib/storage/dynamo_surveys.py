@@ -203,8 +203,9 @@ class SurveyReads(DynamoReads):
 
     def people_epoch(self) -> Epoch:
         """The people epoch's shards: one BatchGetItem (consistent)."""
-        with mapped_errors():
-            return dynamo_aggregates.read_epoch(self.tables, self.tables.config.settle_seconds)
+        table = self.config.surveys_table
+        found = self._batch_get({table: (dynamo_aggregates.epoch_keys(), True)}).get(table, [])
+        return dynamo_aggregates.epoch_of(found, self.config.settle_seconds)
 
     def get_aggregate(self, survey_id: str) -> Aggregate | None:
         """A survey's counters: one GetItem (consistent)."""

@@ -6,12 +6,11 @@ the next view count everyone again. The property test over random churn is tests
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from typing import Any
 
 from fakes import FakeExporter
-from harness import Chat, key_of, make_bbq
+from harness import Chat, answer_bbq, figures, key_of, make_bbq
 
 from chalicelib.domain import census
 from chalicelib.domain.aggregates import Aggregate
@@ -38,18 +37,6 @@ class Counting(MemoryStore):
         return object.__getattribute__(self, name)
 
 
-def figures(chat: Chat, title: str = "BBQ 회식") -> tuple[int, int]:
-    said = chat.say(f"현황 {title}", who="관리자").text
-    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", said)
-    assert found, said
-    return int(found[1]), int(found[2])
-
-
-def answer(chat: Chat, who: str, menu: str = "치킨") -> None:
-    said = chat.say_all(["신청 BBQ 회식", menu, "2", "건너뛰기", "제출"], who=who)
-    assert "제출했어요" in said.text or "제출되었어요" in said.text, said.text
-
-
 def organisation() -> tuple[Chat, Counting]:
     store = Counting()
     store.exporter = FakeExporter()
@@ -63,7 +50,7 @@ def organisation() -> tuple[Chat, Counting]:
 
 def test_a_second_look_reads_nobody() -> None:
     chat, store = organisation()
-    answer(chat, "대원0")
+    answer_bbq(chat, "대원0")
     assert figures(chat) == (1, 7)  # counted: everyone read, the census kept
     store.reads.clear()
     assert figures(chat) == (1, 7)
@@ -74,8 +61,8 @@ def test_a_second_look_reads_nobody() -> None:
 def test_answers_and_withdrawals_move_the_kept_census() -> None:
     chat, store = organisation()
     figures(chat)
-    answer(chat, "대원1")
-    answer(chat, "대원4")
+    answer_bbq(chat, "대원1")
+    answer_bbq(chat, "대원4")
     store.reads.clear()
     assert figures(chat) == (2, 7)
     chat.say_all(["신청 취소 BBQ 회식", "예"], who="대원1")
@@ -92,7 +79,7 @@ def test_answers_and_withdrawals_move_the_kept_census() -> None:
 
 def test_a_first_registration_is_absorbed_and_a_change_counts_everyone_again() -> None:
     chat, store = organisation()
-    answer(chat, "대원0")
+    answer_bbq(chat, "대원0")
     figures(chat)
     chat.register("대원9", "2중대")  # a new member, with no answer anywhere: one more of 2중대, nobody else changes
     store.reads.clear()
@@ -196,7 +183,7 @@ def test_missing_pages_read_only_their_units_and_say_what_counting_everyone_says
         assert "등록" in said, said
     make_bbq(chat, deadline="12/31 18:00")
     for n in range(0, 150, 9):
-        answer(chat, f"p{n}", "피자")
+        answer_bbq(chat, f"p{n}", "피자")
     # 응답 안 함 of the four units and 본부 fill the first page with 1중대's 미등록; the last page is 4중대's alone
     for page, units in ((1, 5), (2, 3), (3, 1)):
         store.commit([TouchPeople("test")])
@@ -214,7 +201,7 @@ def test_too_many_people_are_counted_in_the_background(monkeypatch: Any) -> None
     they are being counted and the queue's worker counts them and keeps the census; the next view reads it."""
     monkeypatch.setattr(census, "INLINE", 3)
     chat, store = organisation()
-    answer(chat, "대원0")
+    answer_bbq(chat, "대원0")
     assert figures(chat) == (1, 7)  # never counted before: how many is not known, so counted now
     chat.say("등록 3중대 대원5", who="대원5")  # someone moves
     for view in ("현황", "결과 보기", "미응답"):

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fakes import FakeExporter
-from harness import Chat, load_roster, make_bbq
+from harness import Chat, answer_bbq, figures, load_roster, make_bbq
 
 from chalicelib.domain.audience import audience
 from chalicelib.domain.model import ADMIN
 from chalicelib.storage.memory import MemoryStore
-
-
-def figures(chat: Chat, title: str = "BBQ 회식") -> tuple[int, int]:
-    said = chat.say(f"현황 {title}", who="관리자").text
-    found = re.search(r"응답 (\d+)명 / 대상 (\d+)명", said)
-    assert found, said
-    return int(found[1]), int(found[2])
-
-
-def answer(chat: Chat, who: str, menu: str = "치킨") -> None:
-    said = chat.say_all(["신청 BBQ 회식", menu, "2", "건너뛰기", "제출"], who=who)
-    assert "제출했어요" in said.text, said.text
 
 
 def exact(store: Any) -> tuple[int, int, int]:
@@ -39,7 +26,7 @@ def test_a_withdrawal_after_the_unit_was_written_without_its_spaces_is_placed_wh
     chat.register("관리자", "본부", ADMIN)
     chat.register("대원0", "1 중대")
     make_bbq(chat, deadline="12/31 18:00", target="1 중대")
-    answer(chat, "대원0")
+    answer_bbq(chat, "대원0")
     load_roster(store, [(2, "1중대", "대원0", None)])  # links them: their unit is now the roster's, 1중대
     assert store.get_user(chat.user("대원0").key).unit == "1중대"
     assert figures(chat) == exact(store)[:2] == (1, 1)  # counted: the census kept
