@@ -24,13 +24,14 @@ asked a question asked only after a given answer (조건).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import conditions
 from chalicelib.domain.kinds import Counted, grouping, is_blank, kind_of
 from chalicelib.domain.model import KST, Answer, Question, Survey
+from chalicelib.domain.record import record
 
 Counts = dict[str, float]
 
@@ -45,7 +46,7 @@ HOURS_KEPT = timedelta(days=14)
 NO_UNIT = "(소속 없음)"  # tally.NO_UNIT: answers of nobody's unit
 
 
-@dataclass
+@record
 class Aggregate:
     """A survey's counters as stored: ``version`` goes up with every change (a recount is written on the condition
     that it is still the one read); ``built`` when they hold every answer (made with the survey, or recounted)."""

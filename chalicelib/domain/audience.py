@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from chalicelib.domain.marks import entry_mark, marked, person_mark
 from chalicelib.domain.model import NAMED, Answer, Member, Survey, target_units
 from chalicelib.domain.ports import Reach, Reader
 from chalicelib.domain.privacy import answered_keys, shown_count
+from chalicelib.domain.record import record
 from chalicelib.domain.roster_records import unit_key
 
 ANSWERED = "응답"
@@ -34,7 +35,7 @@ SILENT = "응답 안 함"
 WAITING = "미등록"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Person:
     """One person a survey is for, as the roster and the registrations know them."""
 
@@ -49,7 +50,7 @@ class Person:
         return f"{self.unit} {self.name}".strip()
 
 
-@dataclass
+@record
 class Audience:
     """A survey's people and, unless it is 익명, who of them answered."""
 

@@ -10,7 +10,6 @@ a refusal), and otherwise hands the handler the survey as a :class:`~chalicelib.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from chalicelib.domain import (
     account,
@@ -32,18 +31,19 @@ from chalicelib.domain import (
     wizard,
 )
 from chalicelib.domain.context import Ctx, Handler, Outcome
+from chalicelib.domain.record import record
 from chalicelib.domain.targets import Finder, Target
 from chalicelib.domain.vocabulary import WORDS
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Command:
     """A handler of the argument as typed."""
 
     run: Handler
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class About:
     """A handler of one of the admin's surveys, found by ``takes`` (with the near-miss offer) before it runs."""
 

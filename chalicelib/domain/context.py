@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +12,14 @@ from chalicelib.domain.effects import Effect
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import participated
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import Audit, Write
 
 
-@dataclass
+@record
 class Outcome:
     """What one message leads to.
 
@@ -36,7 +37,7 @@ class Outcome:
     effects: list[Effect] = field(default_factory=list)  # what the service does after the commit, in order
 
 
-@dataclass
+@record
 class Ctx:
     """One message as the conversation sees it: who, when, how to read, what the settings say, and their state."""
 

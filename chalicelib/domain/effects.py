@@ -8,10 +8,11 @@ there; the service refuses to start when one has none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.model import Answer, Survey
+from chalicelib.domain.record import record
 from chalicelib.domain.session import ReadyFile
 from chalicelib.domain.writes import KeepCensus
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
 
 
-@dataclass
+@record
 class ExportJob:
     """Build a download of these surveys (one sheet each) and hand out its link; ``master`` = the super admin's
     everything."""
@@ -31,7 +32,7 @@ class ExportJob:
     units: list[str] = field(default_factory=list)  # an admin of some units: only these units' people ([]: all)
 
 
-@dataclass
+@record
 class NotifyJob:
     """Remind these people of a survey through Kakao's event channel (or tell admins of a closing, a file)."""
 
@@ -42,7 +43,7 @@ class NotifyJob:
     kind: str = "remind"  # or "closed": the survey's admins get its summary; "opened", "file"
 
 
-@dataclass
+@record
 class KeepFigures:
     """Keep a census counted for a view (domain.census), if its conditions still hold: one conditional write, and
     nothing lost when it fails (the next view counts again)."""
@@ -50,7 +51,7 @@ class KeepFigures:
     write: KeepCensus
 
 
-@dataclass
+@record
 class CountPeople:
     """Count a survey's people in the background and keep its census (domain.census): too many to count while an
     admin waits for a reply."""
@@ -58,49 +59,49 @@ class CountPeople:
     survey_id: str
 
 
-@dataclass
+@record
 class ShowReport:
     """Draw a results page and hand out its link (결과 보기)."""
 
     results: Results
 
 
-@dataclass
+@record
 class ShowUploadPage:
     """Hand out a page to upload the roster file to, under ``token`` (명단 올리기)."""
 
     token: str
 
 
-@dataclass
+@record
 class ImportRoster:
     """Load the roster file uploaded under ``token``, in the background."""
 
     token: str
 
 
-@dataclass
+@record
 class RemoveMissing:
     """Take off the people the load kept under ``token`` found missing (an admin said yes), in the background."""
 
     token: str
 
 
-@dataclass
+@record
 class DeferAnswer:
     """Store an answer kept without the person apart from its participation record, and later."""
 
     answer: Answer
 
 
-@dataclass
+@record
 class ForgetFiles:
     """A deleted survey's files go too."""
 
     survey_id: str
 
 
-@dataclass
+@record
 class EntryLocked:
     """A roster entry took too many wrong guesses and is locked until ``until`` (epoch seconds): every super admin
     hears of it, and it is counted."""

@@ -6,9 +6,11 @@ the conversation reads and returns them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from chalicelib.domain.record import record
 
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -64,7 +66,7 @@ def title_key(title: str) -> str:
     return "".join(title.split()).casefold()
 
 
-@dataclass
+@record
 class Managed:
     """A survey an admin owns or co-owns, as their own item remembers it (to find it by title without reads)."""
 
@@ -72,7 +74,7 @@ class Managed:
     since: int = 0  # epoch seconds when it was created or shared
 
 
-@dataclass
+@record
 class User:
     """A registered person.
 
@@ -148,7 +150,7 @@ def _newest(kept: dict[str, Managed]) -> dict[str, Managed]:
     return dict(sorted(kept.items(), key=lambda kv: (kv[1].since, kv[0]), reverse=True)[:MANAGED_KEPT])
 
 
-@dataclass
+@record
 class Member:
     """A registered person as the lists of members show them (no conversation state)."""
 
@@ -162,7 +164,7 @@ class Member:
         return f"{self.unit} {self.name}".strip()
 
 
-@dataclass
+@record
 class Question:
     id: str
     text: str
@@ -212,7 +214,7 @@ def option_key(question_id: str, option: str) -> str:
     return f"{question_id}:{option}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SurveyInfo:
     """What lists and lookups know of a survey without reading it: no questions, no counters."""
 
@@ -251,7 +253,7 @@ def state_label(s: SurveyInfo | Survey, now: datetime) -> str:
     return "정원 마감" if s.full else "진행 중"
 
 
-@dataclass
+@record
 class Survey:
     id: str
     title: str
@@ -360,7 +362,7 @@ class Survey:
 ANSWER_PREFIX = "a#"  # an answer kept without the person (익명, 참여만 확인): "a#<random>"
 
 
-@dataclass
+@record
 class Answer:
     survey_id: str
     user_key: str
@@ -380,7 +382,7 @@ class Answer:
         return not (self.user_key.startswith(ANSWER_PREFIX) or self.survey_id.startswith(PARTICIPATION))
 
 
-@dataclass
+@record
 class AuditEntry:
     actor: str  # user key
     action: str  # e.g. "grant_admin", "close", "delete", "download"

@@ -3,11 +3,12 @@ and to warn of and carry out the end of its retention."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Planned:
     """What the schedule keeps of one survey for the job: when it opens (예약), and for a repeating survey
     its rule, its next period and how long each period stays open. A second entry of a closed survey

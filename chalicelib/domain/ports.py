@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import PARTICIPATION, Answer, AuditEntry, Member, Survey, SurveyInfo, User
 from chalicelib.domain.plans import Planned
+from chalicelib.domain.record import record
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 from chalicelib.domain.tasks import Attempt, ExportTask, TaskResult
 from chalicelib.domain.writes import Write
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     from chalicelib.domain.results import Results
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RosterInfo:
     """What one small item says of the roster: its units with their head counts ({} = no roster), and
     whether its entries carry check values (registration then asks for one). The item stays once written."""
@@ -53,7 +54,7 @@ class Unavailable(Exception):
 EPOCH_SHARDS = 8  # the people epoch's items (domain.census)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Epoch:
     """The people epoch as read: each shard's count, whether the last change is old enough that the store's
     indexes show it (a census counted now may be kept), and the first registrations counted apart (they change
@@ -250,7 +251,7 @@ class Store(Reader):
 LINK_SECONDS = 600  # how long every link the bot hands out lives (downloads, 결과 보기, 명단 올리기): 10 minutes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileLink:
     """A short-lived download link for one stored export."""
 
@@ -260,7 +261,7 @@ class FileLink:
     key: str = ""  # where the file is stored; a fresh link can be minted from it later
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reach:
     """Who a survey is for, as its export shows it (see domain.audience): how many people it is meant for and
     how many of them answered (None: not known), who has not (소속, 이름, 회원번호, 상태), and the 회원번호 of
@@ -326,7 +327,7 @@ class Uploads(ABC):
         return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Upload:
     """One uploaded file: its name as the browser sent it, its bytes, and the Kakao user whose page took it
     (fixed by the page's signed form, so the bucket vouches for it)."""

@@ -7,13 +7,13 @@ one: nothing would say whose it is."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from chalicelib.domain.asking import ask, put_draft, review, where_we_are
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.marks import entry_mark, person_mark
 from chalicelib.domain.model import MODE_NAMES, Survey, target_units
 from chalicelib.domain.particles import pp
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.roster_writes import SetEntryPerson
@@ -22,7 +22,7 @@ from chalicelib.domain.targets import Target
 from chalicelib.domain.writes import PutUser, Write
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Someone:
     """A person of the survey's target an answer may be entered for."""
 

@@ -17,7 +17,9 @@ totals count every chunk once. The adapters are ``storage.pushlog`` (in memory, 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from chalicelib.domain.record import record
 
 # chunk states
 QUEUED = "queued"
@@ -34,7 +36,7 @@ QUEUED_ALL = "queued_all"  # every chunk was handed to the queue once
 FIGURES = ("delivered", "unreachable", "unchecked", "failed", "unconfirmed")
 
 
-@dataclass
+@record
 class PushHead:
     """One push: what it is about, who is told how it went, and the totals of its settled chunks."""
 
@@ -56,7 +58,7 @@ class PushHead:
         return self.state != PLANNING and self.finals >= self.chunks
 
 
-@dataclass
+@record
 class PushChunk:
     """At most 100 people of a push, sent in one call."""
 

@@ -12,12 +12,12 @@ import calendar
 import copy
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.domain.hours import parse_time_of_day
 from chalicelib.domain.model import KST, OPEN, Survey, option_key
 from chalicelib.domain.plans import Planned
+from chalicelib.domain.record import record
 from chalicelib.domain.when import WEEKDAYS, fmt_deadline
 
 DEFAULT_TIME = time(9, 0)
@@ -106,7 +106,7 @@ def previous_period(rule: str, before: datetime) -> datetime:
     return at
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     """How a survey open from ``opened`` until its deadline repeats by a rule: when the next copy opens, and how
     long each copy stays open (seconds; None without a deadline). ``problem`` says why it cannot repeat ("" when

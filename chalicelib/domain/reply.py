@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from chalicelib.domain.record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class Quick:
     """A quick reply: the label shown and the text sent when tapped."""
 
@@ -36,14 +38,14 @@ class Quick:
         return self.message or self.label
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Button:
     label: str
     url: str = ""  # a link button when set
     message: str = ""  # otherwise a message button
 
 
-@dataclass
+@record
 class Card:
     title: str
     description: str = ""
@@ -70,7 +72,7 @@ def offered(reason: str | None) -> list[QuickLike]:
     return list(reason.quick) if isinstance(reason, Reason) else []
 
 
-@dataclass
+@record
 class Reply:
     texts: list[str] = field(default_factory=list)
     card: Card | None = None

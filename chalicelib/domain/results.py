@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain import aggregates, tally
 from chalicelib.domain.model import KST, NAMED, Answer, Question, Survey, target_label
+from chalicelib.domain.record import record
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.when import fmt_deadline
 
@@ -25,7 +25,7 @@ HOURLY_UP_TO = timedelta(hours=48)  # answers spread over at most this long are 
 DAILY_UP_TO = timedelta(days=62)  # ... by the day; longer by the week (Monday first)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnitResult:
     """One unit: answers, people of the target not answered (as 미응답 counts them), number sums."""
 
@@ -35,7 +35,7 @@ class UnitResult:
     sums: tuple[tuple[Question, float], ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Moment:
     """A stretch of time (an hour, a day or a week from ``start``) and the answers first submitted in it."""
 
@@ -43,7 +43,7 @@ class Moment:
     count: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Results:
     """One survey's results at one moment: everything its page shows, and nothing personal."""
 

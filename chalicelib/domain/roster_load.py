@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from chalicelib.domain.marks import entry_mark, member_number
 from chalicelib.domain.model import User
 from chalicelib.domain.parsing import MAX_UNIT, valid_name, valid_person_name
+from chalicelib.domain.record import record
 from chalicelib.domain.roster import check_matches, clean_check, hash_check
 from chalicelib.domain.roster_records import RosterEntry, roster_entry_key, unit_key
 from chalicelib.domain.roster_writes import (
@@ -44,7 +45,7 @@ PARTIAL_SHARE = 5  # a file that would take off more than 1/5 of the roster is p
 Row = tuple[int, str, str, "str | None"]  # (line, unit, name, check value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One person a load changes."""
 
@@ -61,7 +62,7 @@ class Change:
         return f"{where} {self.name}#{self.mark}".strip()
 
 
-@dataclass
+@record
 class LoadPlan:
     """What a load does. ``groups`` apply at once (each group in one transaction: a move's entry, its old key
     and its person's account go together); ``removals`` wait for a yes."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from chalicelib.domain.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Strain:
     """Refused registration attempts, as a leaky bucket: ``level`` as of ``at`` (epoch seconds), leaking at a
     rate the caller gives; ``tries`` counts every refusal ever noted (a write is conditional on it, so parallel
@@ -33,7 +35,7 @@ def roster_entry_key(unit: str, name: str, suffix: str = "") -> str:
     return f"{unit_key(unit)}#{name}" + (f"#{suffix}" if suffix else "")
 
 
-@dataclass
+@record
 class RosterEntry:
     """One person of the organisation as the roster lists them, and who claimed them.
 
@@ -70,7 +72,7 @@ class RosterEntry:
         return f"{self.unit} {self.name}".strip()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoadResult:
     """The last roster load, kept a day for its admin to read through (``Reader.load_lines``) and to say yes to
     its removals (``Reader.load_keys``): one at a time, a later load replaces it."""

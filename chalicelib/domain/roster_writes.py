@@ -3,12 +3,11 @@ and its removals, refused tries and locks (members of domain.writes' Write)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from chalicelib.domain.record import record
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PutRosterEntry:
     """Add a roster entry, or change its unit, name, check value or number (a re-load).
 
@@ -21,7 +20,7 @@ class PutRosterEntry:
     new: bool = True
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class DeleteRosterEntry:
     """Remove a roster entry outright (one nobody ever claimed, or the old key of a person who moved, whose
     new entry carries their claim). Condition: it exists."""
@@ -29,7 +28,7 @@ class DeleteRosterEntry:
     entry: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class RetireRosterEntry:
     """Take a person off the roster while keeping what ties the entry to them (person id, claim, mark) among
     the former entries, so that loading them again brings them back linked. Condition: the entry is on the
@@ -38,14 +37,14 @@ class RetireRosterEntry:
     entry: RosterEntry
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class DeleteFormerEntry:
     """Forget a former entry (its person came back, or moved, onto the roster). No condition."""
 
     entry: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class ClaimRoster:
     """Link a roster entry to the Kakao user who registered as that person.
 
@@ -64,7 +63,7 @@ class ClaimRoster:
     fresh: bool = False
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class ReleaseRoster:
     """Unlink a roster entry from its Kakao user. Condition: the entry exists, claimed by ``user_key``
     (a step releases only an entry it has just read). Its person id stays: whoever claims it next answers
@@ -76,7 +75,7 @@ class ReleaseRoster:
     forget_person: bool = False
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SetUserRoster:
     """Link a registered user to a roster entry from outside their own conversation (a load links people who
     registered before the roster; a move takes them to their new unit): their ``roster`` and ``unit`` change.
@@ -87,7 +86,7 @@ class SetUserRoster:
     unit: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SetRosterUnits:
     """Store the roster's units with how many people each has (what registration matches against), and
     whether any entry has a check value (then every hint asks for one). An empty map means there is no
@@ -97,7 +96,7 @@ class SetRosterUnits:
     checks: bool = False
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class KeepLoadResult:
     """Keep what a roster load did, a line per person (``lines``), and the keys of the people it would take off
     (``keys``) until an admin says yes, replacing the result kept before; gone by itself at ``expires`` (epoch
@@ -109,7 +108,7 @@ class KeepLoadResult:
     expires: int
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class TakeRemovals:
     """An admin said yes to the removals of the load kept under ``token``: they are taken, once. Condition: that
     load is the one kept now (no later load replaced it) and nobody took them first."""
@@ -117,7 +116,7 @@ class TakeRemovals:
     token: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class NoteRegistrationFailure:
     """Note a refused registration attempt of ``user_key``: its strain becomes ``strain``. Condition: its tries
     are still ``strain.tries - 1`` (parallel attempts of one account are noted one by one, none lost)."""
@@ -127,7 +126,7 @@ class NoteRegistrationFailure:
     expires: int  # epoch seconds after which the record may go
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class NoteEntryFailure:
     """Note a refused attempt to register as a roster entry (a wrong check value, or the entry held by someone
     else): its strain becomes ``strain`` (``strain.until`` set: it takes no registration until then). Condition:
@@ -138,7 +137,7 @@ class NoteEntryFailure:
     strain: Strain
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SetEntryPerson:
     """Give a roster entry nobody has registered as yet the key its person's answers are kept under (대리 응답), so
     whoever registers as them later finds those answers theirs. Condition: the entry exists and its person is this
@@ -148,7 +147,7 @@ class SetEntryPerson:
     person: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class LiftEntryLock:
     """A super admin lets an entry be claimed again before its cool-down ends (its strain starts afresh).
     Condition: the entry exists."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from chalicelib.domain.model import KEEP_DAYS
 from chalicelib.domain.privacy import BATCH
+from chalicelib.domain.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rules:
     open_registration: bool = False  # anyone registers as whoever they say, even with a roster
     remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours

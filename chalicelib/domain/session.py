@@ -13,11 +13,12 @@ that cannot be read is dropped rather than failing every message of that person.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.model import Question, Survey
+from chalicelib.domain.record import record
 from chalicelib.domain.wizard_state import WizardState, readable
 
 
@@ -47,14 +48,14 @@ class Action(StrEnum):
     PROXY_WITHDRAW = "proxy_withdraw"  # 대리 응답 취소 <제목> <이름> ("<survey id>|<person key>|<their Kakao key>")
 
 
-@dataclass
+@record
 class Confirmation:
     action: str  # an Action value (kept as text: an unknown one is refused politely)
     survey_id: str = ""
     title: str = ""
 
 
-@dataclass
+@record
 class Draft:
     """A member's answers to one survey before they are submitted.
 
@@ -135,7 +136,7 @@ class Draft:
         )
 
 
-@dataclass
+@record
 class ReadyFile:
     """An export finished in the background, waiting for '파일 받기' (links are minted then)."""
 
@@ -160,7 +161,7 @@ class ReadyFile:
 MAX_NOTES = 5  # notes kept for the next message (older ones go)
 
 
-@dataclass
+@record
 class Session:
     """Everything the bot remembers of one person between messages."""
 

@@ -8,18 +8,18 @@ sheet are all said from them, so they never disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from chalicelib.domain import aggregates, conditions
 from chalicelib.domain.kinds import Figures, kind_of
 from chalicelib.domain.model import Answer, Question, Survey
 from chalicelib.domain.numerals import fmt_number
+from chalicelib.domain.record import record
 
 UNIT_SUMS = 2  # number questions 현황 sums per unit
 NO_UNIT = aggregates.NO_UNIT
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class QuestionTally:
     """One question and how its answers add up."""
 
@@ -29,7 +29,7 @@ class QuestionTally:
     asked: int | None = None  # 조건: how many of the answers were asked it (None: everyone was)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnitTally:
     """The answers of one unit: how many, and the sums of the survey's number questions (in their order)."""
 

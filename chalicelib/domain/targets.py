@@ -9,12 +9,13 @@ survey, the pool it was found in (so quick replies can name it briefly), and wha
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import Survey, SurveyInfo
 from chalicelib.domain.parsing import DEADLINE_EXAMPLES, moment_or_ask
+from chalicelib.domain.record import record
 from chalicelib.domain.repeat import EXAMPLES as REPEAT_EXAMPLES
 from chalicelib.domain.repeat import parse_rule
 from chalicelib.domain.reply import Quick, Reply, offered
@@ -24,7 +25,7 @@ from chalicelib.domain.titles import exact_matches, ref, split_page
 from chalicelib.domain.unit_admins import scope
 
 
-@dataclass
+@record
 class Target:
     """The admin's survey a command names (read whole), and what came after its title."""
 

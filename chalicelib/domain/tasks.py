@@ -4,14 +4,16 @@ task's result."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.record import record
 
 if TYPE_CHECKING:  # drawn only by 결과 보기: not imported before it is used
     pass
 
 
-@dataclass
+@record
 class ExportTask:
     """Work too slow for a chat reply, handed to a queue: an export (``kind`` "export"), a roster file, or one
     step of a push (``kind`` "remind", "opened", "closed" or "file", see service.pushing): its plan, one chunk of
@@ -58,7 +60,7 @@ class ExportTask:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Attempt:
     """One call to Kakao's Event API for at most 100 people."""
 
@@ -67,7 +69,7 @@ class Attempt:
     status: int = 0  # the HTTP status (0: no answer)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaskResult:
     """Kakao's account of an accepted task, read later by its id: how many of the people it was asked to
     reach got the message, and how many could not (not friends of the channel, blocked it, unknown key)."""

@@ -7,13 +7,14 @@ matches and words.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from chalicelib.domain.fuzzy import closest
 from chalicelib.domain.model import User, title_key
 from chalicelib.domain.particles import pp
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.when import fmt_deadline
 
@@ -74,7 +75,7 @@ def split_ref(query: str) -> tuple[str, str]:
     return query.strip(), ""
 
 
-@dataclass
+@record
 class Found(Generic[S]):
     survey: S | None = None
     choices: list[S] = field(default_factory=list)

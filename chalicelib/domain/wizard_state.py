@@ -4,13 +4,14 @@ back to, and the step; stored with the session under its short keys (see domain.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalicelib.domain.model import Question
+from chalicelib.domain.record import record
 
 
-@dataclass
+@record
 class QuestionDraft:
     """The question the wizard is building: filled in step by step (kind, its settings, required)."""
 
@@ -39,7 +40,7 @@ class QuestionDraft:
         )
 
 
-@dataclass
+@record
 class Form:
     """The survey the wizard is building."""
 
@@ -137,7 +138,7 @@ class Form:
         )
 
 
-@dataclass
+@record
 class Snapshot:
     """Where the wizard was one step ago (for 이전).
 
@@ -172,7 +173,7 @@ class Snapshot:
         return form
 
 
-@dataclass
+@record
 class WizardState:
     """An admin's survey in the making: the step they are on, the form so far, the way back."""
 

@@ -4,12 +4,13 @@ it must be answered) and what every step is made of: :class:`Ask` and :class:`St
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of
 from chalicelib.domain.particles import pp
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import QuickLike
 from chalicelib.domain.vocabulary import reads_as_command
 from chalicelib.domain.when import fmt_deadline
@@ -27,7 +28,7 @@ MAX_QUESTION = 150
 MAX_QUESTIONS = 20
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ask:
     """What a step says: its text(s) and the quick replies that answer it (이전 and 취소 are added)."""
 
@@ -38,7 +39,7 @@ class Ask:
 OPEN_IT = ""  # what the last step's ``next`` names: no further step, the survey opens
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Step:
     """One step: ``prompt`` draws it from the form, ``take`` applies the admin's text to the form
     (returning a reason to ask again), ``next`` names the following step (:data:`OPEN_IT`: open the

@@ -9,7 +9,7 @@ and runs the step again, so a lost race becomes a fresh answer, not an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 # Write records are handed to a store and never compared: eq=False saves each class a generated __eq__, which
 # every cold start would otherwise compile (26 classes).
@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
 from chalicelib.domain.plans import Planned, plan_key
+from chalicelib.domain.record import record
 from chalicelib.domain.roster_writes import (
     ClaimRoster,
     DeleteFormerEntry,
@@ -36,7 +37,7 @@ from chalicelib.domain.roster_writes import (
 )
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PutUser:
     """Store the whole user item. Condition: stored version == user.version (0: must not exist).
 
@@ -46,7 +47,7 @@ class PutUser:
     user: User
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class DeleteUser:
     """Remove a user item. Condition: stored version == expected_version."""
 
@@ -54,7 +55,7 @@ class DeleteUser:
     expected_version: int
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PutAnswer:
     """Store an answer. Condition: stored version == answer.version (0: must not exist).
 
@@ -65,7 +66,7 @@ class PutAnswer:
     answer: Answer
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class KeepUnnamedAnswer:
     """Store an answer kept without the person (익명, 참여만 확인), written apart from and after its participation
     record. Condition: the survey exists and its answers were not deleted by retention (an answer that arrives
@@ -74,7 +75,7 @@ class KeepUnnamedAnswer:
     answer: Answer
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class DeleteAnswer:
     """Withdraw an answer. Condition: it exists with version == expected_version."""
 
@@ -83,7 +84,7 @@ class DeleteAnswer:
     expected_version: int
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class CountResponse:
     """Adjust a survey's counters in the same transaction as the answer: its response count and, in
     ``option_deltas``, the survey item's own option counters only (Survey.option_counts: options with a capacity,
@@ -106,7 +107,7 @@ class CountResponse:
     seen_count: int | None = None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class AddToAggregate:
     """Add what an answer's submit, edit or withdrawal changes to its survey's counters (domain.aggregates): rides
     with the answer's write and the CountResponse, whose conditions it shares; it has none of its own. The
@@ -117,7 +118,7 @@ class AddToAggregate:
     people: dict[str, int] = field(default_factory=dict)  # whose it was, for the census (domain.census)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class RecountAggregate:
     """Replace a survey's counters by a recount of its answers (the repair, and a survey made before aggregates
     existed). Condition: the aggregate's version is still ``seen`` (None: there is none), so an answer that
@@ -128,7 +129,7 @@ class RecountAggregate:
     seen: int | None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class KeepCensus:
     """Keep a survey's census (domain.census) with its aggregate. Conditions: the aggregate's version is still
     ``seen`` and each shard of the people epoch still ``epoch``, as read before the census was counted. Its
@@ -141,7 +142,7 @@ class KeepCensus:
     joined: tuple[int, ...] = ()  # and each shard's first registrations still these (() : none counted)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class TouchPeople:
     """Raise the people epoch (domain.census) with nothing else: people may have changed where no write of this
     version saw it (a version run before it, a restored table), so every census kept is counted again. No
@@ -150,14 +151,14 @@ class TouchPeople:
     why: str = ""
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PutSurvey:
     """Create a survey (and, of a named one, its empty aggregate). Condition: no survey with this id exists."""
 
     survey: Survey
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SetSurveyStatus:
     """Close, reopen, schedule or open a scheduled survey, optionally lifting the deadline. Condition: the
     survey exists; with ``full``, also that it is full (True) or not (False), as the listing written with
@@ -173,7 +174,7 @@ class SetSurveyStatus:
     at: datetime | None = None  # closing: when (retention counts from then); any other status forgets it
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SetRepeat:
     """Set or stop (``rule`` "") a survey's repeating. Condition: the survey exists; with ``expect``, that
     it repeats by that rule still (the job makes a period only of a survey nobody stopped meanwhile)."""
@@ -183,7 +184,7 @@ class SetRepeat:
     expect: str = ""
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Plan:
     """Put a survey on the schedule the job reads (예약, 반복): rides with the change that makes it so, like
     ListSurvey, with no condition of its own."""
@@ -191,7 +192,7 @@ class Plan:
     planned: Planned
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Unplan:
     """Take a survey's entry off the schedule (opened, stopped, reopened, deleted). Rides with the change,
     like Plan."""
@@ -204,7 +205,7 @@ class Unplan:
         return plan_key(self.survey_id, self.kind)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class KeepLonger:
     """보관 연장: the retention period once more. Condition: the survey is closed, its answers not deleted,
     and this was not done before (once)."""
@@ -212,7 +213,7 @@ class KeepLonger:
     survey_id: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class MarkKeepWarned:
     """Its admins were told the answers go soon. Condition: closed at ``closed_at`` still and not told yet
     (the job running twice, or two at once, tells them once)."""
@@ -221,7 +222,7 @@ class MarkKeepWarned:
     closed_at: datetime
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class MarkPurged:
     """Retention over: its answers are deleted now. Condition: closed at ``closed_at`` still (not reopened
     meanwhile) and not purged before. The answers go right after this commits."""
@@ -231,7 +232,7 @@ class MarkPurged:
     at: datetime
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class ListSurvey:
     """Show a survey in the listing members read (open for answers and not full).
 
@@ -242,14 +243,14 @@ class ListSurvey:
     info: SurveyInfo
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class UnlistSurvey:
     """Take a survey out of the listing (closed, full). Rides with the change, like ListSurvey."""
 
     survey_id: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class AddCoadmin:
     """Add a co-owner. Condition: the survey exists."""
 
@@ -257,7 +258,7 @@ class AddCoadmin:
     user_key: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class AddViewer:
     """Add a read-only viewer (열람자). Condition: the survey exists."""
 
@@ -265,7 +266,7 @@ class AddViewer:
     user_key: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class DeleteSurvey:
     """Delete a survey with all its answers and exports; it leaves the listing with the survey item.
 
@@ -275,14 +276,14 @@ class DeleteSurvey:
     survey_id: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Audit:
     """Append an entry to the audit trail (no condition: audit keys are unique)."""
 
     entry: AuditEntry
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class MarkReminded:
     """Record that 알림 went out for a survey now. Condition: the survey exists and was not reminded
     at or after ``not_since`` (two admins confirming at once send once).
@@ -298,7 +299,7 @@ class MarkReminded:
     first: bool = True
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class MarkAutoReminded:
     """Record that the automatic reminder ``hours`` before the deadline went out. Condition: the survey
     exists and that one was not sent yet (the job running twice, or two at once, sends it once)."""

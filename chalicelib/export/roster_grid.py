@@ -10,10 +10,10 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from chalicelib.domain.parsing import MAX_NAME, MAX_UNIT
+from chalicelib.domain.record import record
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 50
@@ -57,7 +57,7 @@ Range = tuple[int, int, int, int]
 Rows = Callable[[int, int | None, int], Iterator[tuple[int, Sequence[object]]]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RosterRow:
     line: int  # 1-based row number in the sheet / record number in the csv
     unit: str  # 소속, normalised (no spaces)
@@ -65,13 +65,13 @@ class RosterRow:
     check: str | None  # 확인번호, normalised; None when empty or the file has no such column
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rejected:
     line: int
     reason: str  # short Korean, e.g. "이름이 비어 있어요"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RosterFile:
     rows: list[RosterRow]
     rejected: list[Rejected]
@@ -116,7 +116,7 @@ class _MergeIndex:
         return ranges[at][0], ranges[at][1]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Header:
     line: int
     last_line: int  # the last row of the header; data starts below it

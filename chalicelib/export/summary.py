@@ -15,13 +15,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalicelib.domain import tally
 from chalicelib.domain.kinds import grouping, kind_of
 from chalicelib.domain.kinds.base import OTHERS
 from chalicelib.domain.model import KST, MODE_NAMES, Answer, Survey, target_label
+from chalicelib.domain.record import record
 from chalicelib.domain.results import UnitResult
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.tally import QuestionTally, UnitTally
@@ -51,7 +52,7 @@ _UNMEASURED = frozenset((TITLE, SECTION, VALUE))  # text that may run over into 
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_PAD = 8, 36, 2
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Summary:
     """What 요약 shows of a survey: how many answered, against how many it is meant for when known, and 현황's
     figures per question and per unit."""
@@ -79,7 +80,7 @@ def summarize(
     return Summary(mine, target, tuple(tally.questions(survey, answers)), units, len(answers) - mine)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Styled:
     """A value with a style of the sheet (a heading, a header, a count of people, a percentage...)."""
 
@@ -87,7 +88,7 @@ class Styled:
     style: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chart:
     """A bar chart of one table: its categories are the table's first column, its bars the second."""
 
@@ -113,7 +114,7 @@ class Chart:
         return math.ceil(self.height_cm / ROW_CM)
 
 
-@dataclass
+@record
 class Plan:
     """The sheet's rows (values, :class:`Styled` values or None) and its charts."""
 
@@ -282,7 +283,7 @@ def _units_block(p: Plan, survey: Survey, summary: Summary, missing: Sequence[Se
     p.charted("소속별 응답", "소속별 응답", ["소속", "응답", "대상", "응답률", *sums_of], rows)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Missing:
     unit: str
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from chalicelib.domain.record import record
 
 WIDTH = 320  # the drawing's width in its own units: about a phone's column, so text stays near its CSS size
 FONT = 13
@@ -38,7 +39,7 @@ def escape(text: str) -> str:
     return str(text).translate(_ESCAPES)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Row:
     """One bar: its label, its value, the limit it fills towards (a capacity or a head count; None = none),
     the text beside it ('3/5명 · 남은 2') and whether it stands out (a full option)."""

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from chalicelib.domain.ports import Unavailable
+from chalicelib.domain.record import record
 
 P = TypeVar("P")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Timing:
     """When a reply must have left, and the worst case of each kind of outbound call, in seconds.
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, FileLink, Queue, Reader, Store, Unavailable
 from chalicelib.domain.privacy import as_shown, shown
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.tasks import ExportTask
@@ -53,7 +53,7 @@ MAX_READY = 3
 PARK_ATTEMPTS = 12
 
 
-@dataclass
+@record
 class Request:
     """A download asked for by one message, with the ports as that message sees them (budgeted)."""
 

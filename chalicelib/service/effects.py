@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, get_args
 
 from chalicelib.domain.effects import (
@@ -29,6 +29,7 @@ from chalicelib.domain.effects import (
 )
 from chalicelib.domain.model import User
 from chalicelib.domain.ports import Conflict, Unavailable
+from chalicelib.domain.record import record
 from chalicelib.domain.reply import Button, Card, Reply
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.platform.logsafe import failure
@@ -40,7 +41,7 @@ from chalicelib.service.budget import Timing
 log = logging.getLogger("haengjeong")
 
 
-@dataclass
+@record
 class Turn:
     """One message on its way through the service."""
 

@@ -42,7 +42,6 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.audience import people_of
@@ -51,6 +50,7 @@ from chalicelib.domain.model import PRESENCE, now_kst
 from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
+from chalicelib.domain.record import record
 from chalicelib.domain.remind import INTERVAL_HOURS, pending, reminded_lately
 from chalicelib.domain.tasks import Attempt, ExportTask
 from chalicelib.domain.unit_admins import narrowed, units_of
@@ -115,7 +115,7 @@ def recipients(
     return [k for k in dict.fromkeys(keys) if k]
 
 
-@dataclass
+@record
 class Pusher:
     """Runs the steps of pushes (the queue's consumer calls :meth:`run`)."""
 

@@ -31,10 +31,10 @@ import dataclasses
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.model import ADMIN, User
+from chalicelib.domain.record import record
 from chalicelib.domain.session import Flow
 from chalicelib.domain.writes import DeleteUser, PutUser, Write
 
@@ -43,7 +43,7 @@ ELEVATED = 2  # admins: this many times the base allowance
 IN_WIZARD = 3  # anyone in the survey wizard (many quick answers in a row): this many times
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Allowance:
     burst: float  # messages at once
     per_minute: float  # how fast the bucket drains
@@ -67,7 +67,7 @@ def _in_wizard(user: User) -> bool:
     return isinstance(flow, dict) and flow.get("name") == Flow.CREATING.value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Level:
     """One message's view of the level: when, what the item holds (drained), what only this process knows."""
 

@@ -8,12 +8,12 @@ tables live side by side in one process.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
+from chalicelib.domain.record import record
 from chalicelib.storage.tables import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_RETRIES,
@@ -28,7 +28,7 @@ from chalicelib.storage.tables import (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DynamoConfig:
     """Where a store's four tables live."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.model import KST, Question, Survey
 from chalicelib.domain.parsing import MAX_TEXT_ANSWER
+from chalicelib.domain.record import record
 
 # What a spreadsheet cell of an answer may hold (the export writes each type natively).
 CellValue = str | int | float | date | datetime | time
@@ -21,7 +22,7 @@ OTHERS = "그 밖"  # the days or hours beyond the busiest ones a figure names, 
 MAX_PICKS = 8  # option quick replies: every option (8 at most) with 이전 and 건너뛰기 within the limit of 10
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Count:
     """How many answers took one option, and the option's capacity (정원) and places left if it has one."""
 
@@ -31,7 +32,7 @@ class Count:
     left: int | None = None  # from the survey's counters, as answering checks them
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Figures:
     """How the answers to one question add up: what 현황 says and the results page draws, reckoned once."""
 
@@ -50,7 +51,7 @@ class Figures:
         return None if self.total is None or not self.summed else self.total / self.summed
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Counted:
     """One question's share of a survey's aggregate (domain.aggregates): how many answered it, and what its kind
     counted of those answers (:meth:`Kind.counted`, added up); what its figures are reckoned from."""
@@ -70,7 +71,7 @@ def is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setup:
     """A wizard step that follows the choice of a kind (e.g. the range of a number).
 
