@@ -11,8 +11,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.domain.model import Survey, User
 from chalicelib.domain.ports import Unavailable
 from chalicelib.storage import items
@@ -44,12 +42,17 @@ class DynamoReads:
         return self._tables
 
     def get_user(self, key: str) -> User | None:
-        """The user with this key, or None."""
+        """The user with this key, or None (a GetItem read as :func:`items.user_of`, without the model)."""
+        t = self.tables
         with mapped_errors():
-            try:
-                return items.user(self.tables.UserItem.get(key, consistent_read=True))
-            except DoesNotExist:
-                return None
+            found = t.connection.client.get_item(
+                TableName=t.UserItem.Meta.table_name,
+                Key={"key": {"S": key}},
+                ConsistentRead=True,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        raw = found.get("Item")
+        return items.user_of(raw) if raw else None
 
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import get_args
+from typing import Any, get_args
 
 import botocore.exceptions
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -26,9 +26,9 @@ from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, Un
 from chalicelib.storage import items
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.dynamo_aggregates import aggregate_id, raise_epoch
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID, UserItem
+from chalicelib.storage.tables import LISTING_ID, PLANS_ID
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
-from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer, version_is
+from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer
 
 # How each write goes into a transaction. The listing, the schedule and survey deletions are collected by
 # ``transact`` itself: a transaction touches an item once, so all of a commit's changes to them are one update.
@@ -108,12 +108,24 @@ def transact(
 
 def put_user_alone(t: Tables, w: PutUser) -> None:
     """A commit of one user item (most messages' only write): a conditional PutItem, the same condition as in a
-    transaction at half the write units of a one-item transaction."""
-    item = items.user_item(t.UserItem, w.user, w.user.version + 1)
+    transaction at half the write units of a one-item transaction. Sent as :func:`items.user_raw` writes the
+    item, without the model (its condition is ``version_is``'s, spelled out)."""
+    version = w.user.version
+    condition: dict[str, Any] = (
+        {"ConditionExpression": "attribute_not_exists(#v)"}
+        if version == 0  # every stored item carries a version >= 1: none means no item
+        else {"ConditionExpression": "#v = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+    )
     try:
         with mapped_errors():
-            item.save(condition=version_is(UserItem, w.user.version))
-    except PutError as e:
+            t.connection.client.put_item(
+                TableName=t.UserItem.Meta.table_name,
+                Item=items.user_raw(w.user, version + 1),
+                ExpressionAttributeNames={"#v": "version"},
+                ReturnConsumedCapacity="TOTAL",
+                **condition,
+            )
+    except botocore.exceptions.ClientError as e:
         if _error_code(e) == "ConditionalCheckFailedException":
             raise Conflict("user") from e
         raise

@@ -21,9 +21,9 @@ def test_a_record_is_made_on_its_first_instance_and_is_then_a_plain_dataclass() 
         y: int = 0
         tags: list[str] = dataclasses.field(default_factory=list)
 
-    assert not dataclasses.is_dataclass(Point)  # nothing generated yet
+    assert "__dataclass_fields__" not in vars(Point)  # nothing generated yet
     p = Point(1, y=2)
-    assert dataclasses.is_dataclass(Point)
+    assert "__dataclass_fields__" in vars(Point)
     assert p == Point(1, 2) and p != Point(1, 3)
     assert repr(p).endswith("Point(x=1, y=2, tags=[])")
     assert dataclasses.replace(p, x=5) == Point(5, 2)
@@ -71,7 +71,7 @@ def test_a_wrong_definition_fails_when_made() -> None:
         b: int  # type: ignore[misc]  # a field without a default after one with
 
     with pytest.raises(TypeError):
-        Wrong()
+        Wrong()  # type: ignore[call-arg]
 
 
 def test_two_threads_building_the_first_instance_at_once() -> None:
