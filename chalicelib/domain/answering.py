@@ -195,9 +195,10 @@ def in_flow(ctx: Ctx, text: str) -> Outcome:
     value, why = parse_answer(q, text, ctx.now.date())
     if why:
         return Outcome(ask(ctx, d, why))
-    if q.capacity:
+    capped = [o for o in kind_of(q).picked(value) if o in q.capacity]  # an option without 정원 never fills
+    if capped:
         left = places_left(ctx, d)
-        full = next((o for o in kind_of(q).picked(value) if left.get(o, 1) <= 0), None)
+        full = next((o for o in capped if left.get(o, 1) <= 0), None)
         if full is not None:
             return Outcome(ask(ctx, d, f"'{full}'{pp(full, '은(는)')} 정원이 찼어요. 다른 보기를 골라 주세요."))
     d.values[q.id] = value

@@ -285,6 +285,22 @@ def test_target_unit_limits_who_sees_it(chat: Chat) -> None:
     assert "BBQ 회식" in chat.say("신청 목록", who="홍길동")
 
 
+def test_an_option_without_places_is_taken_without_reading_the_survey_again() -> None:
+    """An answer is checked against the places left only when the option picked has a 정원: 피자 never fills, so
+    answering it reads the person alone; 치킨 reads the survey's counters as of now."""
+    from faults import FaultyStore
+
+    store = FaultyStore()
+    chat = Chat(store=store)
+    setup_bbq(chat)  # 치킨 has 2 places, 피자 and 족발 none
+    for who, menu, reads_survey in (("김철수", "피자", False), ("박민수", "치킨", True)):
+        chat.register(who, "2중대")
+        chat.say("신청 BBQ 회식", who=who)
+        store.calls.clear()
+        assert "수량" in chat.say(menu, who=who)
+        assert ("get_survey" in store.calls) is reads_survey, (menu, store.calls)
+
+
 @pytest.mark.every_store
 def test_option_capacity_and_response_cap(chat: Chat) -> None:
     setup_bbq(chat, cap="3")
