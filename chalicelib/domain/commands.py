@@ -10,6 +10,7 @@ a refusal), and otherwise hands the handler the survey as a :class:`~chalicelib.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from chalicelib.domain import (
     account,
@@ -31,20 +32,17 @@ from chalicelib.domain import (
     wizard,
 )
 from chalicelib.domain.context import Ctx, Handler, Outcome
-from chalicelib.domain.record import record
 from chalicelib.domain.targets import Finder, Target
 from chalicelib.domain.vocabulary import WORDS
 
 
-@record(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A handler of the argument as typed."""
 
     run: Handler
 
 
-@record(frozen=True)
-class About:
+class About(NamedTuple):
     """A handler of one of the admin's surveys, found by ``takes`` (with the near-miss offer) before it runs."""
 
     run: Callable[[Ctx, Target], Outcome]

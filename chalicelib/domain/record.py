@@ -14,6 +14,10 @@ builds and no others.
 What a record may not do before its first instance: be read as a dataclass from the class itself
 (``dataclasses.fields(Cls)``, ``Cls.__match_args__``, a ``field()`` default as a class attribute). Nothing in
 the project does; instances, ``replace``, ``asdict`` and ``is_dataclass`` of an instance work as always.
+The tables a module builds as it is imported (the vocabulary's words, the commands, the wizard's steps, the
+kinds' setup steps) are ``NamedTuple`` classes instead: every start builds them, and a named tuple is made from
+one line of generated code where a dataclass needs three to five functions.
+
 ``made_all`` makes every marked record of the loaded modules at once: the tests use it so that a record
 whose definition is wrong fails as it would at import.
 """

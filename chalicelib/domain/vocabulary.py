@@ -8,13 +8,13 @@ as a command, and a log line can name a command, without the handlers.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from chalicelib.domain.fuzzy import closest, heads
 from chalicelib.domain.model import ADMIN, MEMBER, SUPER
-from chalicelib.domain.record import record
 
 
-@record(frozen=True)
-class Word:
+class Word(NamedTuple):
     word: str  # what the message starts with ("신청 목록"); the rest is the argument
     usage: str = ""  # how 도움말 lists it ("현황 <제목>"); "" = not listed
     role: int = MEMBER  # the least role that may use it (others are refused, and that is audited)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import field
 from datetime import datetime
+from typing import NamedTuple
 
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.kinds import KINDS, Setup, kind_named, kind_of
@@ -39,8 +40,7 @@ class Ask:
 OPEN_IT = ""  # what the last step's ``next`` names: no further step, the survey opens
 
 
-@record(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step: ``prompt`` draws it from the form, ``take`` applies the admin's text to the form
     (returning a reason to ask again), ``next`` names the following step (:data:`OPEN_IT`: open the
     survey), ``note`` is said on arriving at that next step."""

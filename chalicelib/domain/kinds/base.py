@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.model import KST, Question, Survey
 from chalicelib.domain.parsing import MAX_TEXT_ANSWER
@@ -71,8 +71,7 @@ def is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-@record(frozen=True)
-class Setup:
+class Setup(NamedTuple):
     """A wizard step that follows the choice of a kind (e.g. the range of a number).
 
     ``take`` reads the admin's text into the question being built (a dict with
