@@ -21,7 +21,7 @@ MAX_UNIT = 20
 
 Parsed = tuple[Any, str | None]
 
-_NAME_RE = re.compile(r"^[0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ·._\-]+$")
+_NAME_RE = r"^[0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ·._\-]+$"  # compiled on first use (re's cache): registration needs it
 YES = {"예", "네", "응", "ㅇ", "ㅇㅇ", "yes", "y", "o", "맞아요", "네네", "넵", "넹", "예예"}
 NO = {"아니오", "아니요", "아니", "ㄴ", "ㄴㄴ", "no", "n", "x", "아뇨", "아니에요"}
 
@@ -32,7 +32,7 @@ def valid_name(name: str, limit: int = MAX_NAME) -> str | None:
         return "이름이 비어 있어요."
     if len(name) > limit:
         return f"{limit}자 이내로 입력해 주세요."
-    if not _NAME_RE.match(name):
+    if not re.match(_NAME_RE, name):
         return "한글, 영문, 숫자와 . · - _ 만 쓸 수 있어요."
     return None
 

@@ -154,7 +154,9 @@ def _day_of_month(d: int, today: date) -> date | None:
     return None
 
 
-_LATER = re.compile(
+# Compiled on its first use (by re's cache), not at every start: the costliest pattern of the domain to compile,
+# and only a typed moment needs it.
+_LATER = (
     r"(?:(?P<h>[0-9]{1,3}|[가-힣]{1,3})시간)?(?:(?P<half>반)|(?P<m>[0-9]{1,4}|[가-힣]{1,3})분)?"
     r"(?:후|뒤|있다가|이따가|이내|안에|안)"
 )
@@ -162,7 +164,7 @@ _LATER = re.compile(
 
 def _hours_later(t: str) -> timedelta | None:
     """'3시간 후', '30분 뒤', '한 시간 반 후', '1시간 30분 뒤', '90분 이내' as a stretch of time from now."""
-    m = _LATER.fullmatch(t.replace(" ", ""))
+    m = re.fullmatch(_LATER, t.replace(" ", ""))
     if m is None or not (m["h"] or m["m"]):
         return None
     hours = parse_number(m["h"] + "시간") if m["h"] else 0

@@ -30,13 +30,13 @@ COMMON_UNITS = frozenset(
         "km", "m", "kg", "g", "L", "ml", "%",
     }
 )  # fmt: skip
-_UNIT = re.compile(r"(?:^|(?<=[\d~])|\s+)([가-힣A-Za-z%]{1," + str(MAX_UNIT) + r"})$")
+_UNIT = r"(?:^|(?<=[\d~])|\s+)([가-힣A-Za-z%]{1," + str(MAX_UNIT) + r"})$"  # compiled on first use (the wizard's)
 
 
 def _range_take(cur: dict[str, Any], text: str) -> str | None:
     if text == "건너뛰기":
         return None
-    unit = _UNIT.search(text.strip())
+    unit = re.search(_UNIT, text.strip())
     if unit and not re.search(r"(이상|이하|까지|부터|에서)$", unit[1]):
         rest = text.strip()[: unit.start()].strip()
         if not rest and unit[1] not in COMMON_UNITS:
