@@ -29,15 +29,17 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import roster_writes as rw
 from chalicelib.domain.aggregates import RESPONSES, Aggregate
-from chalicelib.domain.audience import SILENT, WAITING, Audience, audience, people_of
 from chalicelib.domain.model import Survey, User, target_units
 from chalicelib.domain.ports import EPOCH_SHARDS, Epoch, Reader
 from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.writes import DeleteUser, KeepCensus, PutUser, TouchPeople
+
+if TYPE_CHECKING:  # counting everyone is the admin's views' (domain.audience), imported when one counts
+    from chalicelib.domain.audience import Audience
 
 SHARDS = EPOCH_SHARDS
 IN = "p|"  # net answers of the survey's people, by the unit they are counted in
@@ -205,6 +207,8 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
     (응답 안 함 unit by unit, then 미등록 unit by unit; by name within a unit). Only the units the page shows are
     read: their entries and members, and which of them answered. None when a unit read does not hold what the
     census counts of it (then everyone is counted)."""
+    from chalicelib.domain.audience import SILENT, WAITING, Audience, people_of
+
     named = [x for x in target_units(s.target_unit) if x != "전체"]
     units = sorted(c.units.values(), key=lambda u: u[0])
     blocks = [(SILENT, u[0], u[1]) for u in units if u[1]] + [(WAITING, u[0], u[2]) for u in units if u[2]]
@@ -244,6 +248,7 @@ def taken(db: Reader, survey_id: str) -> tuple[KeepCensus | None, bool]:
     for the background; None when it needs none (it holds, or the survey has no whole aggregate to keep it with).
     With True: not yet, the indexes may still lag a change (:attr:`Epoch.settled`): try again later."""
     from chalicelib.domain import aggregates
+    from chalicelib.domain.audience import audience
 
     s = db.get_survey(survey_id)
     if s is None or not aggregates.kept(s) or s.purged_at is not None:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chalicelib.domain.effects import Effect
 from chalicelib.domain.model import Answer, AuditEntry, Survey, SurveyInfo, User
@@ -17,6 +17,9 @@ from chalicelib.domain.reply import QuickLike, Reply
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.writes import Audit, Write
+
+if TYPE_CHECKING:
+    from chalicelib.domain.targets import Finder, Target
 
 
 @record
@@ -177,3 +180,17 @@ class Ctx:
 
 
 Handler = Callable[[Ctx, str], Outcome]
+
+
+class Command(NamedTuple):
+    """A command's handler of the argument as typed (chalicelib.domain.commands, admin_commands)."""
+
+    run: Handler
+
+
+class About(NamedTuple):
+    """A command about one of the admin's surveys: the handler, and the finder (chalicelib.domain.targets) that
+    finds the survey, with the near-miss offer, before it runs."""
+
+    run: Callable[[Ctx, Target], Outcome]
+    takes: Finder

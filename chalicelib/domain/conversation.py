@@ -23,28 +23,31 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.domain import (
-    account,
-    admin,
-    admin_roles,
     answering,
     commands,
     member_lists,
-    remind,
-    roster_admin,
-    roster_upkeep,
     shortcuts,
     submitting,
     viewers,
     vocabulary,
-    wizard,
 )
 from chalicelib.domain.context import Ctx, Handler, Outcome
+from chalicelib.domain.later import later
 from chalicelib.domain.parsing import NO, YES
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply, with_pick
 from chalicelib.domain.session import Action, Flow, Session
 from chalicelib.domain.survey_lookup import listed_for
 from chalicelib.domain.titles import OPENS, START, find_survey, main_quick, ref
+
+# The admin's side of a message and the events Kakao delivers, imported on first use (domain.later).
+WELCOME: Handler = later("account.welcome")  # an unregistered person: the roster's rules, not a member's message
+REMINDED: Handler = later("remind.reminder")
+OPENED: Handler = later("remind.opened")
+CLOSED_SUMMARY: Handler = later("remind.closed_summary")
+COLLECT_FILES: Handler = later("account.collect_files")
+DENIED: Callable[[Ctx, str, str], Outcome] = later("admin.denied")
+TOOK_UPLOAD: Callable[[Ctx, Outcome], None] = later("roster_admin.took_upload")
 
 
 def step(ctx: Ctx, text: str) -> Outcome:
@@ -54,7 +57,7 @@ def step(ctx: Ctx, text: str) -> Outcome:
     out = _read(ctx, text)
     _remember_more(ctx, out)
     if ctx.user is not None and ctx.session.upload and text:
-        roster_admin.took_upload(ctx, out)
+        TOOK_UPLOAD(ctx, out)
     if ctx.user is not None and ctx.session.notes and text:  # not on an event Kakao delivers (no text)
         session = out.session if out.session is not None else ctx.state()
         session.notes = []
@@ -105,16 +108,16 @@ def reads_survey(text: str, tap: Mapping[str, Any]) -> str:
 
 def _read(ctx: Ctx, text: str) -> Outcome:
     if ctx.user is None:
-        return account.welcome(ctx, text)
+        return WELCOME(ctx, text)
     if not text and isinstance(ctx.tap.get("remind"), str):  # Kakao delivering an 알림 event
-        return remind.reminder(ctx, ctx.tap["remind"])
+        return REMINDED(ctx, ctx.tap["remind"])
     if not text and isinstance(ctx.tap.get("opened"), str):  # ... or a survey that opened by itself
-        return remind.opened(ctx, ctx.tap["opened"])
+        return OPENED(ctx, ctx.tap["opened"])
     if not text and isinstance(ctx.tap.get("summary"), str):  # ... or a closed survey's summary
-        return remind.closed_summary(ctx, ctx.tap["summary"])
+        return CLOSED_SUMMARY(ctx, ctx.tap["summary"])
     if not text and isinstance(ctx.tap.get("file"), str):  # ... or a file finished in the background
-        return account.collect_files(ctx, "")
-    if text in vocabulary.MENU_WORDS and not wizard.takes_text(ctx.session):
+        return COLLECT_FILES(ctx, "")
+    if text in vocabulary.MENU_WORDS and not ctx.session.wizard_takes_text():
         return menu(ctx, paused=ctx.session.flow != Flow.IDLE, help=text in vocabulary.HELP_WORDS)
     return STATES[ctx.session.flow](ctx, text)
 
@@ -143,7 +146,7 @@ def idle(ctx: Ctx, text: str) -> Outcome:
             mine = find_survey(text, pool).survey
             if mine is not None and mine.title == text and mine.is_open(ctx.now):
                 return answering.start(ctx, ref(mine, pool))
-            return admin.denied(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
+            return DENIED(ctx, c.action, vocabulary.ROLE_TITLES[c.role])
         if c.needs_title and not arg:
             return shortcuts.offer_surveys(ctx, c.word)  # '현황' alone: my surveys, most recent first
         return commands.run(ctx, c.word, arg)
@@ -223,17 +226,17 @@ def menu(ctx: Ctx, note: str = "", paused: bool = False, help: bool = False) -> 
 Confirmed = Callable[[Ctx, Session, str], Outcome]  # (ctx, session with the question dropped, survey id)
 
 CONFIRMED: dict[str, Confirmed] = {
-    Action.LEAVE.value: account.leave,
+    Action.LEAVE.value: later("account.leave"),
     Action.WITHDRAW.value: submitting.withdraw,
-    Action.DELETE.value: lambda ctx, session, sid: admin.delete(ctx, session, sid),
-    Action.REMIND.value: lambda ctx, session, sid: remind.send(ctx, session, sid),
-    Action.CLOSE.value: lambda ctx, session, sid: admin.close(ctx, session, sid),
+    Action.DELETE.value: later("admin.delete"),
+    Action.REMIND.value: later("remind.send"),
+    Action.CLOSE.value: later("admin.close"),
     Action.DISCARD.value: answering.discard,
-    Action.GRANT.value: admin_roles.granted,
-    Action.REVOKE.value: admin_roles.revoked,
-    Action.RELEASE.value: roster_upkeep.released,
-    Action.ROSTER_REMOVE.value: roster_upkeep.remove_one,
-    Action.ROSTER_PURGE.value: roster_upkeep.purge,
+    Action.GRANT.value: later("admin_roles.granted"),
+    Action.REVOKE.value: later("admin_roles.revoked"),
+    Action.RELEASE.value: later("roster_upkeep.released"),
+    Action.ROSTER_REMOVE.value: later("roster_upkeep.remove_one"),
+    Action.ROSTER_PURGE.value: later("roster_upkeep.purge"),
     Action.PROXY_WITHDRAW.value: submitting.proxy_withdraw,
 }
 # A yes that must be typed out (taking most of the roster off): its words ride in the confirmation's title.
@@ -275,6 +278,6 @@ def confirm(ctx: Ctx, text: str) -> Outcome:
 STATES: dict[Flow, Handler] = {
     Flow.IDLE: idle,
     Flow.ANSWERING: answering.in_flow,
-    Flow.CREATING: wizard.in_flow,
+    Flow.CREATING: later("wizard.in_flow"),
     Flow.CONFIRMING: confirm,
 }

@@ -22,6 +22,7 @@ from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import ANONYMOUS_NOTE, shown, took_part
 from chalicelib.domain.reply import Quick, QuickLike, Reply
+from chalicelib.domain.rules import REMIND_HOURS
 from chalicelib.domain.session import Action, Session
 from chalicelib.domain.tally import rate
 from chalicelib.domain.targets import Target
@@ -30,7 +31,7 @@ from chalicelib.domain.unit_admins import scope, units_of
 from chalicelib.domain.when import deadline_label, fmt_deadline
 from chalicelib.domain.writes import MarkReminded, Write
 
-INTERVAL_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours
+INTERVAL_HOURS = REMIND_HOURS  # by default, a survey's members are reminded at most once in this many hours
 PER_MESSAGE_KRW = 15  # what Kakao charges per event message (VAT excluded)
 
 OFF = (

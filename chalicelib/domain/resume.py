@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from chalicelib.domain import answering, wizard
+from chalicelib.domain import answering
 from chalicelib.domain.context import Ctx
 from chalicelib.domain.model import Answer, Member, Survey, SurveyInfo, User, now_kst
 from chalicelib.domain.plans import Planned
@@ -113,6 +113,8 @@ def current_prompt(user: User | None, note: str) -> Reply | None:
         if flow == Flow.ANSWERING:
             return answering.resume_prompt(ctx, note)
         if flow == Flow.CREATING and ctx.session.wizard is not None:
+            from chalicelib.domain import wizard  # an admin's flow: imported when one is first resumed
+
             return wizard.prompt(ctx.session.wizard, ctx.now, note)
         if flow == Flow.CONFIRMING:
             return Reply.say(note, quick=["예", "아니오", "메뉴"])

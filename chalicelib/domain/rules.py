@@ -8,11 +8,13 @@ from chalicelib.domain.model import KEEP_DAYS
 from chalicelib.domain.privacy import BATCH
 from chalicelib.domain.record import record
 
+REMIND_HOURS = 12  # by default, a survey's members are reminded at most once in this many hours
+
 
 @record(frozen=True)
 class Rules:
     open_registration: bool = False  # anyone registers as whoever they say, even with a roster
-    remind_hours: int = 12  # a survey's 알림 goes at most once in this many hours
+    remind_hours: int = REMIND_HOURS  # a survey's 알림 goes at most once in this many hours
     keep_days: int = KEEP_DAYS  # answers are kept this many days after closing, unless a survey says fewer
     anon_batch: int = BATCH  # answers of a survey kept without names are shown in batches of this many
     privacy_key: Callable[[], bytes] | None = None  # the organisation's key for 익명 participation (from SSM)

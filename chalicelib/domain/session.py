@@ -161,6 +161,9 @@ class ReadyFile:
 MAX_NOTES = 5  # notes kept for the next message (older ones go)
 
 
+FREE_TEXT_STEPS = frozenset({"q_text"})  # the wizard's steps that take any text (domain.wizard)
+
+
 @record
 class Session:
     """Everything the bot remembers of one person between messages."""
@@ -186,6 +189,12 @@ class Session:
 
     def active_draft(self) -> Draft | None:
         return self.drafts.get(self.answering) if self.flow == Flow.ANSWERING else None
+
+    def wizard_takes_text(self) -> bool:
+        """Whether the wizard is asking for a question's text, where 메뉴 or 도움말 is what the admin means to
+        write (a food order asks for a 메뉴), not a way out (이전 and 취소 still are)."""
+        w = self.wizard
+        return self.flow == Flow.CREATING and w is not None and w.step in FREE_TEXT_STEPS
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}

@@ -4,8 +4,9 @@ aggregate (the figures its admins see) and the member (see domain.writes for the
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from chalicelib.domain import aggregates, census, proxy, survey_lookup
+from chalicelib.domain import aggregates, census, survey_lookup
 from chalicelib.domain.asking import answered_unnamed, ask, drop_draft, reopen
 from chalicelib.domain.conditions import asked, unasked
 from chalicelib.domain.context import Ctx, Outcome
@@ -22,10 +23,12 @@ from chalicelib.domain.privacy import (
 )
 from chalicelib.domain.reply import Quick, QuickLike, Reply
 from chalicelib.domain.session import Action, Draft, Session
-from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import OPENS, choose_reply, main_quick
 from chalicelib.domain.when import until_label
 from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer, ListSurvey, PutAnswer, PutUser, Write
+
+if TYPE_CHECKING:
+    from chalicelib.domain.targets import Target
 
 
 def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
@@ -84,7 +87,9 @@ def submit(ctx: Ctx, session: Session, d: Draft) -> Outcome:
         count.seen_count = s.response_count
         writes.append(ListSurvey(dataclasses.replace(s.info(), full=True)))
     drop_draft(session, sid)
-    if d.proxy:
+    if d.proxy:  # 대리 응답: the admin's (imported when one is first entered)
+        from chalicelib.domain import proxy
+
         told, more = proxy.submitted(ctx, d, s, edited=existing is not None)
         return Outcome(told, user=u, session=session, writes=[*writes, *more])
     told = _submitted(ctx, s, u, edited=existing is not None, replaced=replacing)
@@ -264,6 +269,8 @@ def ask_proxy_withdraw(ctx: Ctx, t: Target) -> Outcome:
         return Outcome(Reply.say(f"'{s.title}'{pp(s.title, '은(는)')} 마감되어 취소할 수 없어요.", quick=back))
     if not who:
         return Outcome(Reply.say(f"누구의 답인지 이름을 붙여 주세요. 예: 대리 응답 취소 {r} 홍길동", quick=back))
+    from chalicelib.domain import proxy
+
     found = proxy.named(ctx, s, who)
     if len(found) != 1:
         return proxy.which(r, who, found, "대리 응답 취소")

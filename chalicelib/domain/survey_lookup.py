@@ -17,8 +17,6 @@ from chalicelib.domain.model import SCHEDULED, Survey, SurveyInfo, User
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.titles import Found, about, choose_reply, exact_matches, find_survey, near_matches, split_ref
-from chalicelib.domain.unit_admins import refused as unit_refused
-from chalicelib.domain.unit_admins import units_of
 from chalicelib.domain.vocabulary import UNIT_WORDS, VIEWS
 
 
@@ -91,6 +89,8 @@ def pool_for(ctx: Ctx, cmd: str) -> list[SurveyInfo]:
     u = ctx.member
     pool = readable_pool(ctx) if cmd in VIEWS else managed_pool(ctx)
     if cmd in UNIT_WORDS and u.scoped:
+        from chalicelib.domain.unit_admins import units_of  # 소속 관리자: the admin's (imported on first use)
+
         pool = _merged(pool, [s for s in ctx.listed() if units_of(u, s)])
     return pool
 
@@ -99,6 +99,8 @@ def for_admin(ctx: Ctx, cmd: str, arg: str) -> tuple[Survey, list[SurveyInfo]] |
     """The whole survey an admin manages (or, for a command that only reads, views) that ``arg`` names (and the pool
     it was found in), or the reply to give instead: a choice, not found, or a refusal (audited) for someone else's
     survey; a viewer is told what they may do with the one they view."""
+    from chalicelib.domain.unit_admins import units_of  # an admin's command: imported on its first
+
     u = ctx.member
     views, by_unit = cmd in VIEWS, cmd in UNIT_WORDS and u.scoped
 
@@ -155,6 +157,9 @@ def forget_managed(u: User, survey_id: str) -> None:
 def _refused(ctx: Ctx, s: Survey | SurveyInfo, cmd: str, arg: str, pool: list[SurveyInfo], hint: str) -> Outcome:
     """Someone else's survey: the reply is the one for a title that does not exist (asking does not tell that it
     does), and the attempt is audited. A viewer of it is told what they may do instead."""
+    from chalicelib.domain.unit_admins import refused as unit_refused
+    from chalicelib.domain.unit_admins import units_of
+
     if isinstance(s, Survey) and ctx.member.key in s.viewers:
         return viewer_refused(ctx, s.id, s.title, cmd)
     if units_of(ctx.member, s):  # a survey of their units that someone else manages: they know of it

@@ -4,18 +4,23 @@ without reading every survey). A refusal tells a person what they may do instead
 
 from __future__ import annotations
 
-from chalicelib.domain.admin_roles import find_person, which_person
+from typing import TYPE_CHECKING
+
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.model import Managed, Survey, User
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.targets import Target
 from chalicelib.domain.titles import main_quick
 from chalicelib.domain.writes import AddViewer, PutUser
+
+if TYPE_CHECKING:
+    from chalicelib.domain.targets import Target
 
 
 def grant(ctx: Ctx, t: Target) -> Outcome:
     """열람자 <제목> <이름>: the person may read the survey (현황, 결과 보기, 다운로드); audited."""
+    from chalicelib.domain.admin_roles import find_person, which_person  # the admin's: imported on first use
+
     s, who = t.survey, t.rest
     if not who:
         return Outcome(

@@ -190,16 +190,6 @@ def begin(ctx: Ctx, arg: str) -> Outcome:
     return Outcome(prompt(session.wizard, ctx.now, note), session=session)
 
 
-FREE_TEXT_STEPS = frozenset({"q_text"})
-
-
-def takes_text(session: Session) -> bool:
-    """Whether the wizard is asking for a question's text, where 메뉴 or 도움말 is what the admin means to
-    write (a food order asks for a 메뉴), not a way out (이전 and 취소 still are)."""
-    w = session.wizard
-    return session.flow == Flow.CREATING and w is not None and w.step in FREE_TEXT_STEPS
-
-
 def in_flow(ctx: Ctx, text: str) -> Outcome:
     """A message in the wizard: the step's answer, 이전, 취소, or 신청 만들기 새로."""
     session = ctx.state()

@@ -16,26 +16,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import census
-from chalicelib.domain.admin import closed_notice
 from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import Answer, AuditEntry, Survey, now_kst
 from chalicelib.domain.ports import Conflict, Exporter, Notifier, Queue, Store, Uploads
 from chalicelib.domain.privacy import MAX_DELAY_SECONDS
-from chalicelib.domain.remind import pending
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.rules import Rules
 from chalicelib.domain.tasks import ExportTask
-from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
-from chalicelib.service import downloads, pushing, roster_files
+from chalicelib.service import downloads, pushing
 
 log = logging.getLogger("haengjeong")
 CENSUS_ATTEMPTS = 6  # a background census waits for settled indexes this many times at most
 CENSUS_RETRY_SECONDS = 30  # ... this long each time (domain.census: how long the indexes may lag)
 CENSUS_DELAY_SECONDS = 5  # a census is counted this long after what asked for it (the indexes then show it)
-AUTO_REMIND_HOURS = [h for hours in AUTO_REMIND_CHOICES.values() for h in hours] or [0]
 
 
 class Background:
@@ -70,9 +66,13 @@ class Background:
         if task.kind in pushing.KINDS:
             self.pusher().run(task)
         elif task.kind == "roster":
+            from chalicelib.service import roster_files  # the roster's loads: a worker's, imported on the first
+
             if self.uploads is not None:
                 roster_files.run_import(self.store, self.uploads, task.title, task.user_key, self.clock())
         elif task.kind == "roster_remove":
+            from chalicelib.service import roster_files
+
             roster_files.run_removal(self.store, task.title, task.user_key)
         elif task.kind == "answer":
             self.keep_unnamed(answer_of(task.extra))
@@ -171,6 +171,8 @@ class Background:
     def auto_remind(self) -> int:
         """The scheduled job's reminders: each open survey's automatic ones whose time came, each sent once
         (a conditional write per survey and hour, so a job running twice, or two at once, sends it once)."""
+        from chalicelib.domain.remind import pending  # the minute job's (not loaded by a chat message)
+
         if self.notifier is None:
             return 0
 
@@ -197,13 +199,16 @@ class Background:
 
     def _near_deadline(self, now: datetime) -> list[str]:
         """Open surveys with places left whose deadline is within the longest automatic reminder."""
+        from chalicelib.domain.wizard_settings import AUTO_REMIND_CHOICES  # the minute job's, not a message's
+
+        longest = max([h for hours in AUTO_REMIND_CHOICES.values() for h in hours] or [0])
         return [
             s.id
             for s in self.store.listed_surveys()
             if s.deadline is not None
             and s.is_open(now)
             and not s.full  # every place taken: nobody left to chase
-            and s.deadline - now <= timedelta(hours=max(AUTO_REMIND_HOURS))
+            and s.deadline - now <= timedelta(hours=longest)
         ]
 
     def announce_opened(self, surveys: Sequence[Survey]) -> None:
@@ -222,6 +227,8 @@ class Background:
 
     def announce_closed(self, survey_ids: list[str]) -> None:
         """Surveys the scheduled job closed: their owners and co-admins get the summary."""
+        from chalicelib.domain.admin import closed_notice
+
         for s in self.store.get_surveys(survey_ids):
             for job in closed_notice(s):
                 self.notify(job)
@@ -231,6 +238,8 @@ class Background:
         uploader on their next message; False when it was not awaited or another run told them."""
         if self.uploads is None:
             return False
+        from chalicelib.service import roster_files
+
         return roster_files.run_import(self.store, self.uploads, token, now=self.clock())
 
 

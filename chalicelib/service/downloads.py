@@ -21,7 +21,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.audience import people_of, reach
 from chalicelib.domain.effects import ExportJob
 from chalicelib.domain.model import Survey
 from chalicelib.domain.ports import Conflict, Exporter, FileLink, Queue, Reader, Store, Unavailable
@@ -30,7 +29,6 @@ from chalicelib.domain.record import record
 from chalicelib.domain.reply import Reply
 from chalicelib.domain.session import ReadyFile, Session
 from chalicelib.domain.tasks import ExportTask
-from chalicelib.domain.unit_admins import answers_in, narrowed
 from chalicelib.domain.writes import PutUser
 from chalicelib.platform.logsafe import failure
 from chalicelib.service import wording
@@ -131,6 +129,9 @@ def build(
 ) -> tuple[str, list[FileLink]]:
     """Build and store the files; (the card's title, their links). ``units``: an admin of some units gets the survey
     narrowed to those units' people (its target, answers, counts and who is missing)."""
+    from chalicelib.domain.audience import people_of, reach  # a file's: the admin's side, loaded by the first
+    from chalicelib.domain.unit_admins import answers_in, narrowed
+
     if master:
         marks = {p.person: p.mark for p in people_of(store, "")[0] if p.person}
         seen = [(s, shown(s, store.list_answers(s.id))) for s in surveys]

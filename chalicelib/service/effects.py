@@ -34,7 +34,7 @@ from chalicelib.domain.reply import Button, Card, Reply
 from chalicelib.domain.tasks import ExportTask
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
-from chalicelib.service import background, downloads, roster_files, wording
+from chalicelib.service import background, downloads, wording
 from chalicelib.service.background import Background
 from chalicelib.service.budget import Timing
 
@@ -122,6 +122,8 @@ def _forget_files(bot: Runner, turn: Turn, e: ForgetFiles, reply: Reply) -> Repl
 def _entry_locked(bot: Runner, turn: Turn, e: EntryLocked, reply: Reply) -> Reply:
     """Every super admin is told on their next message (a real person may be locked out), and it is counted."""
     log.warning("roster entry locked", extra=emf({"RosterEntryLocks": 1}))
+    from chalicelib.service import roster_files  # the roster's upkeep: imported when an entry first locks
+
     try:
         roster_files.entry_locked(bot.store, e.entry, e.until)
     except Exception as exc:  # told or not, the lock holds

@@ -44,16 +44,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from chalicelib.domain.audience import people_of
 from chalicelib.domain.effects import NotifyJob
 from chalicelib.domain.model import PRESENCE, now_kst
 from chalicelib.domain.ports import ACCEPTED, NOT_SENT, REFUSED, Notifier, Store
 from chalicelib.domain.pushlog import ACCEPTED as CHUNK_ACCEPTED
 from chalicelib.domain.pushlog import PLANNED, PLANNING, QUEUED, SENDING, PushChunk, PushHead, PushLog
 from chalicelib.domain.record import record
-from chalicelib.domain.remind import INTERVAL_HOURS, pending, reminded_lately
+from chalicelib.domain.rules import REMIND_HOURS as INTERVAL_HOURS
 from chalicelib.domain.tasks import Attempt, ExportTask
-from chalicelib.domain.unit_admins import narrowed, units_of
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
 from chalicelib.service.reminders import closed_notes, leave_note
@@ -98,6 +96,10 @@ def recipients(
     summary, its owner and co-admins but whoever closed it; a file, who asked."""
     if kind == "file":
         return [asker] if asker else []
+    from chalicelib.domain.audience import people_of  # who a survey is for: the admin's side, loaded by a push
+    from chalicelib.domain.remind import pending, reminded_lately
+    from chalicelib.domain.unit_admins import narrowed, units_of
+
     s = store.get_survey(survey_id)
     if s is None:
         return []

@@ -1,6 +1,7 @@
 """The README's command table and the bot's commands agree: every command word (chalicelib.domain.vocabulary.WORDS,
-each with its handler in chalicelib.domain.commands.COMMANDS) has a row, in the rows of the people who may use it,
-and every command the table shows is one the bot knows (or a word of the menu, or an answer in a flow's rows)."""
+each with its handler in chalicelib.domain.commands.COMMANDS or admin_commands.ADMIN_COMMANDS) has a row, in the
+rows of the people who may use it, and every command the table shows is one the bot knows (or a word of the menu,
+or an answer in a flow's rows)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import re
 from pathlib import Path
 
 from chalicelib.domain import vocabulary
-from chalicelib.domain.commands import COMMANDS
+from chalicelib.domain.admin_commands import ADMIN_COMMANDS
+from chalicelib.domain.commands import COMMANDS as MEMBER_COMMANDS
 from chalicelib.domain.model import ADMIN, SUPER
+
+COMMANDS = {**MEMBER_COMMANDS, **ADMIN_COMMANDS}
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADER = "| who | command | what happens |"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import pkgutil
 import sys
 import threading
@@ -111,3 +112,84 @@ def test_every_record_of_the_package_is_well_defined() -> None:
         if isinstance(v, type) and v.__module__ == name
     }.values()
     assert sum(dataclasses.is_dataclass(c) for c in classes) > 100  # the package's records, all made
+
+
+def test_every_handler_named_for_later_exists() -> None:
+    import chalicelib
+    from chalicelib.domain import later
+
+    for found in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+        importlib.import_module(found.name)
+    assert len(later.NAMED) >= 15
+    assert later.resolve_all() == []
+
+
+ADMIN_HALF = (
+    "admin",
+    "admin_commands",
+    "admin_roles",
+    "audience",
+    "copying",
+    "overview",
+    "proxy",
+    "remind",
+    "repeat",
+    "results",
+    "roster",
+    "roster_admin",
+    "roster_load",
+    "roster_upkeep",
+    "scheduling",
+    "targets",
+    "unit_admins",
+    "wizard",
+    "wizard_settings",
+    "wizard_steps",
+)
+MEMBER_MESSAGES = """
+import json, sys
+from datetime import timedelta
+from chalicelib.domain.model import Question, Survey, User
+from chalicelib.domain.writes import ListSurvey, PutSurvey, PutUser
+from chalicelib.storage.memory import MemoryStore
+from tests.harness import START, Chat, key_of
+
+# The survey and the member put straight into the store: the admin's wizard would load the admin's half.
+store = MemoryStore()
+questions = [
+    Question("q1", "메뉴", kind="choice", options=["치킨", "피자"], capacity={"치킨": 2}),
+    Question("q2", "수량", kind="number", min=1, max=5),
+    Question("q3", "메모", required=False),
+]
+s = Survey(id="bbq00001", title="BBQ 회식", owner="admin", questions=questions, deadline=START + timedelta(days=7),
+           created_at=START.isoformat())
+store.commit([PutSurvey(s), ListSurvey(s.info())])
+store.commit([PutUser(User(key=key_of("홍길동"), name="홍길동", unit="1중대", created_at=START.isoformat()))])
+chat = Chat(store=store)
+import app
+from chalicelib import runtime
+for text in ["메뉴", "도움말", "신청 목록", "신청 BBQ 회식", "피자", "2", "건너뛰기", "제출", "내 신청",
+             "신청 취소 BBQ 회식", "예", "아무 말"]:
+    said = chat.say(text, who="홍길동")
+    assert "제출했어요" in said.text or text != "제출", said.text
+said = chat.say_all(["신청 BBQ 회식", "치킨", "1", "건너뛰기", "제출"], who="홍길동")  # an option with 정원
+assert "제출했어요" in said.text, said.text
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("chalicelib") and m.rsplit(".", 1)[-1] in ADMIN_HALF)))
+"""
+
+
+def test_a_members_messages_load_none_of_the_admins_half() -> None:
+    """A container that serves members only never imports the wizard, the roster's upkeep, 현황 or the admin's
+    commands (domain.later): what a cold start saves stays saved. Run in a fresh process, as a container is."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = f"ADMIN_HALF = {ADMIN_HALF!r}\n" + MEMBER_MESSAGES
+    env = {"PATH": "", "PYTHONPATH": os.pathsep.join([str(root), str(root / "tests")])}
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == [], f"a member's messages imported the admin's modules: {loaded}"
