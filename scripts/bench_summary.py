@@ -191,7 +191,7 @@ def direct(admin_key: str) -> Say:
 
     with environment(HJ_RATE_LIMIT="0", HJ_JOBS="inline"):
         bot = runtime.build(settings())
-    bot.timing = dataclasses.replace(bot.timing, reply_within=UNBUDGETED_SECONDS)
+    bot.timing = bot.timing._replace(reply_within=UNBUDGETED_SECONDS)
 
     def say(text: str) -> tuple[str, float]:
         t0 = time.perf_counter()

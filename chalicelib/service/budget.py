@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from chalicelib.domain.ports import Unavailable
-from chalicelib.domain.record import record
 
 P = TypeVar("P")
 
 
-@record(frozen=True)
-class Timing:
-    """When a reply must have left, and the worst case of each kind of outbound call, in seconds.
+class Timing(NamedTuple):
+    """When a reply must have left, and the worst case of each kind of outbound call, in seconds (a NamedTuple: every
+    process builds one as it wires the bot).
 
     The defaults are those of the deployed adapters (runtime passes the values the
     adapters compute from their own botocore settings; a test keeps them equal).

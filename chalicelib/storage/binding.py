@@ -8,12 +8,11 @@ tables live side by side in one process.
 from __future__ import annotations
 
 import contextlib
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
-from chalicelib.domain.record import record
 from chalicelib.storage.tables import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_RETRIES,
@@ -28,9 +27,8 @@ from chalicelib.storage.tables import (
 )
 
 
-@record(frozen=True)
-class DynamoConfig:
-    """Where a store's four tables live."""
+class DynamoConfig(NamedTuple):
+    """Where a store's four tables live (a NamedTuple: every process builds one as it wires the bot)."""
 
     users_table: str
     surveys_table: str

@@ -72,9 +72,9 @@ def _json(value: Any) -> dict[str, str]:
 
 def user_raw(u: User, version: int) -> dict[str, Any]:
     """The user's item as DynamoDB stores it, written without the model: a member's message reads and writes this
-    item and nothing else most of the time, and pynamodb's attribute machinery was a tenth of its CPU. It is the
-    item ``UserItem`` describes, attribute for attribute (absent where the model has None; tests/storage/
-    test_user_codec.py checks both ways against the model)."""
+    item and nothing else most of the time, and the model's attribute machinery took three to four times as long to
+    write and read it (docs/performance.md). It is the item ``UserItem`` describes, attribute for attribute (absent
+    where the model has None; tests/storage/test_user_codec.py checks both ways against the model)."""
     raw: dict[str, Any] = {
         "key": {"S": u.key},
         "role": {"N": str(u.role)},
