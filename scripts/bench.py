@@ -112,7 +112,7 @@ class Plan:
     think_seconds: float = 45.0
     closed: int = 500
     history_samples: int = 30
-    import_runs: int = 7
+    import_runs: int = 15  # fresh processes a side: with 7, the cold-start figures moved by 0.1–0.3 between runs
     export_runs: int = 3
     export_rows: int = 10_000
     summary_sizes: tuple[int, int] = (200, 20_000)
