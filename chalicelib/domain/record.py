@@ -44,9 +44,19 @@ def _make(cls: type) -> None:
         for base in reversed(cls.__mro__[1:]):  # a record's bases are made first, as at import
             if _PENDING in base.__dict__:
                 _make(base)
+        # Made in two steps, so that the class is never without an __init__ that works: a thread that builds an
+        # instance meanwhile calls the placeholder, which waits on the lock. The __init__ is the one dataclass makes
+        # for a twin of the class as written (its fields, defaults and bases); then everything else is made on the
+        # class itself, where the placeholder stays (dataclass keeps an __init__ the class defines) until the made
+        # one takes its place, in one step.
+        skip = ("__init__", "__dict__", "__weakref__", _PENDING)
+        written = {k: v for k, v in cls.__dict__.items() if k not in skip}
+        twin: type = dataclasses.dataclass(**options)(type(cls.__name__, cls.__bases__, written))
+        dataclasses.dataclass(init=False, **options)(cls)
+        made = twin.__dict__["__init__"]
+        made.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = made  # type: ignore[misc]
         delattr(cls, _PENDING)
-        delattr(cls, "__init__")  # the placeholder below: dataclass keeps an __init__ the class defines
-        dataclasses.dataclass(**options)(cls)
 
 
 def _placeholder(cls: type) -> Callable[..., None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.domain.model import Survey, User
 from chalicelib.domain.ports import Unavailable
-from chalicelib.storage import items
+from chalicelib.storage import user_items
 from chalicelib.storage.binding import DynamoConfig, Tables
 from chalicelib.storage.tables import UserItem
 from chalicelib.storage.transact import mapped_errors
@@ -42,7 +42,7 @@ class DynamoReads:
         return self._tables
 
     def get_user(self, key: str) -> User | None:
-        """The user with this key, or None (a GetItem read as :func:`items.user_of`, without the model)."""
+        """The user with this key, or None (a GetItem read as :func:`user_items.user_of`, without the model)."""
         t = self.tables
         with mapped_errors():
             found = t.connection.client.get_item(
@@ -52,7 +52,7 @@ class DynamoReads:
                 ReturnConsumedCapacity="TOTAL",
             )
         raw = found.get("Item")
-        return items.user_of(raw) if raw else None
+        return user_items.user_of(raw) if raw else None
 
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)

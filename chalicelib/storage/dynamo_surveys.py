@@ -17,7 +17,7 @@ from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import ANSWERED_KEPT, Answer, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Epoch
-from chalicelib.storage import dynamo_aggregates, items
+from chalicelib.storage import dynamo_aggregates, items, user_items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem
 from chalicelib.storage.transact import mapped_errors
@@ -41,7 +41,7 @@ class SurveyReads(DynamoReads):
         )
         users = found.get(self.config.users_table, [])
         listing = found.get(self.config.surveys_table, [])
-        user = items.user_of(users[0]) if users else None
+        user = user_items.user_of(users[0]) if users else None
         return user, self._listed(t.ListingItem.from_raw_data(listing[0]) if listing else None)
 
     def get_user_listing_survey_and_answer(
@@ -57,7 +57,7 @@ class SurveyReads(DynamoReads):
         keys[self.config.users_table] = ([{"key": {"S": key}}], True)
         found = self._batch_get(keys)
         users = found.get(self.config.users_table, [])
-        user = items.user_of(users[0]) if users else None
+        user = user_items.user_of(users[0]) if users else None
         both = {raw["id"]["S"]: raw for raw in found.get(self.config.surveys_table, [])}
         listing = both.pop(LISTING_ID, None)
         listed = self._listed(t.ListingItem.from_raw_data(listing) if listing else None)
@@ -118,7 +118,7 @@ class SurveyReads(DynamoReads):
         keys[self.config.users_table] = ([{"key": {"S": key}}], True)
         found = self._batch_get(keys)
         users = found.get(self.config.users_table, [])
-        user = items.user_of(users[0]) if users else None
+        user = user_items.user_of(users[0]) if users else None
         return user, *self._survey_and_answer(found)
 
     def _survey_and_answer_keys(self, survey_id: str, user_key: str) -> dict[str, tuple[list[dict[str, Any]], bool]]:

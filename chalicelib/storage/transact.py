@@ -23,7 +23,7 @@ from chalicelib.domain.model import SurveyInfo
 from chalicelib.domain.plans import KEEP, Planned, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
-from chalicelib.storage import items
+from chalicelib.storage import items, user_items
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.dynamo_aggregates import aggregate_id, raise_epoch
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID
@@ -108,7 +108,7 @@ def transact(
 
 def put_user_alone(t: Tables, w: PutUser) -> None:
     """A commit of one user item (most messages' only write): a conditional PutItem, the same condition as in a
-    transaction at half the write units of a one-item transaction. Sent as :func:`items.user_raw` writes the
+    transaction at half the write units of a one-item transaction. Sent as :func:`user_items.user_raw` writes the
     item, without the model (its condition is ``version_is``'s, spelled out)."""
     version = w.user.version
     condition: dict[str, Any] = (
@@ -120,7 +120,7 @@ def put_user_alone(t: Tables, w: PutUser) -> None:
         with mapped_errors():
             t.connection.client.put_item(
                 TableName=t.UserItem.Meta.table_name,
-                Item=items.user_raw(w.user, version + 1),
+                Item=user_items.user_raw(w.user, version + 1),
                 ExpressionAttributeNames={"#v": "version"},
                 ReturnConsumedCapacity="TOTAL",
                 **condition,

@@ -37,7 +37,7 @@ from chalicelib.domain.writes import (
     SetSurveyStatus,
     TouchPeople,
 )
-from chalicelib.storage import dynamo_aggregates, items
+from chalicelib.storage import dynamo_aggregates, items, user_items
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.tables import AnswerItem, SurveyItem, UserItem
 
@@ -54,7 +54,7 @@ def version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condit
 
 def put_user(tx: TransactWrite, t: Tables, w: PutUser, index: int) -> Added:
     # condition: stored version == user.version (0: no item); stored version becomes +1
-    item = items.user_item(t.UserItem, w.user, w.user.version + 1)
+    item = user_items.user_item(t.UserItem, w.user, w.user.version + 1)
     tx.save(item, condition=version_is(UserItem, w.user.version))
     return [("put", "user")]
 
@@ -70,7 +70,7 @@ def set_user_roster(tx: TransactWrite, t: Tables, w: SetUserRoster, index: int) 
     linked: list[Action] = [
         UserItem.roster.set(w.entry),
         UserItem.unit.set(w.unit) if w.unit else UserItem.unit.remove(),
-        UserItem.member_unit.set(items.member_unit(w.unit)),
+        UserItem.member_unit.set(user_items.member_unit(w.unit)),
         UserItem.version.set(UserItem.version + 1),
     ]
     tx.update(t.UserItem(w.user_key), actions=linked, condition=UserItem.key.exists())

@@ -1,5 +1,5 @@
-"""The user's item is written and read without the model (items.user_raw, items.user_of): it must be the item the
-model describes, attribute for attribute, both ways, for every user a store can hold."""
+"""The user's item is written and read without the model (user_items.user_raw, user_items.user_of): it must be the
+item the model describes, attribute for attribute, both ways, for every user a store can hold."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.model import Managed, User
-from chalicelib.storage import items
+from chalicelib.storage import user_items
 from chalicelib.storage.tables import MEMBER_PARTITION, UserItem
 
 text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), max_size=12)
@@ -41,7 +41,7 @@ users = st.builds(
 
 
 def as_the_model_writes(u: User, version: int) -> dict[str, Any]:
-    """The item the model made of a user before the codec (items.user_item as it was)."""
+    """The item the model made of a user before the codec (user_items.user_item as it was)."""
     return UserItem(
         u.key,
         name=u.name or None,
@@ -54,7 +54,7 @@ def as_the_model_writes(u: User, version: int) -> dict[str, Any]:
         viewing={sid: [m.title, m.since] for sid, m in u.viewing.items()} or None,
         units=list(u.units) or None,
         member=MEMBER_PARTITION,
-        member_unit=items.member_unit(u.unit),
+        member_unit=user_items.member_unit(u.unit),
         created_at=u.created_at,
         version=version,
         rate=list(u.rate) or None,
@@ -70,11 +70,11 @@ def same_user(a: User, b: User) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(users)
 def test_the_item_written_is_the_models_and_reads_back_as_the_same_user(u: User) -> None:
-    raw = items.user_raw(u, u.version + 1)
+    raw = user_items.user_raw(u, u.version + 1)
     assert raw == as_the_model_writes(u, u.version + 1)
     assert UserItem.from_raw_data(raw).serialize() == raw  # the model reads it as it would have written it
-    back = items.user_of(raw)
-    expected = items.user(UserItem.from_raw_data(raw))  # the model's reading, through the same decoder
+    back = user_items.user_of(raw)
+    expected = user_items.user(UserItem.from_raw_data(raw))  # the model's reading, through the same decoder
     assert same_user(back, expected)
     u.version += 1
     if u.person == u.key:
@@ -94,7 +94,7 @@ def test_an_item_of_an_earlier_version_reads_as_before() -> None:
         "session": {"S": "{}"},
         "version": {"N": "3"},
     }
-    u = items.user_of(raw)
+    u = user_items.user_of(raw)
     assert u.answered == {"s1": 0, "s2": 1700000000}
     assert (u.role, u.rate, u.created_at, u.version) == (0, [], "", 3)
-    assert u == items.user(UserItem.from_raw_data(raw))
+    assert u == user_items.user(UserItem.from_raw_data(raw))

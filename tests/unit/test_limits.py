@@ -207,9 +207,11 @@ def test_deadline_limits(text: str, reason: str) -> None:
 
 def item_bytes(user) -> int:
     """An upper bound of the DynamoDB size of the stored user item (names + values as sent)."""
-    from chalicelib.storage import items, tables
+    from chalicelib.storage import tables, user_items
 
-    return len(json.dumps(items.user_item(tables.UserItem, user, 1).serialize(), ensure_ascii=False).encode("utf-8"))
+    return len(
+        json.dumps(user_items.user_item(tables.UserItem, user, 1).serialize(), ensure_ascii=False).encode("utf-8")
+    )
 
 
 def test_the_biggest_user_item_fits_dynamodb() -> None:

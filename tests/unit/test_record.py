@@ -8,6 +8,7 @@ import os
 import pkgutil
 import sys
 import threading
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,73 @@ def test_two_threads_building_the_first_instance_at_once() -> None:
     for t in threads:
         t.join()
     assert sorted(o.n for o in made) == list(range(8))
+
+
+def test_a_thread_arriving_while_another_makes_the_class_gets_a_whole_instance() -> None:
+    """Making a class takes a moment; an instance built meanwhile must wait for it, not find the class half made
+    (an ``__init__`` gone, the new one not there yet)."""
+    failures: list[BaseException] = []
+    for _ in range(30):
+        fields = {f"f{i}": "int" for i in range(40)}  # a slow class to make
+        Wide = record(frozen=True)(type("Wide", (), {"__annotations__": fields, "__module__": __name__}))
+        start = threading.Barrier(12)
+
+        def build(cls: Any = Wide, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                made = cls(*range(40))
+                assert made.f39 == 39
+            except BaseException as e:  # collected, asserted below
+                failures.append(e)
+
+        threads = [threading.Thread(target=build) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
+
+
+def test_an_instance_built_while_the_class_is_being_made_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The making is held half-way; an instance built then, from another thread, must come out whole once it
+    ends (the class's __init__ is never missing, even for a moment)."""
+    inside, go = threading.Event(), threading.Event()
+    real = dataclasses.dataclass
+
+    def held(**options: Any) -> Any:
+        def make(c: type) -> type:
+            if c.__name__ == "Held":
+                inside.set()
+                assert go.wait(10)
+            return real(**options)(c)
+
+        return make
+
+    monkeypatch.setattr(dataclasses, "dataclass", held)  # the module record.py calls it on
+
+    @record(frozen=True)
+    class Held:
+        a: int
+        b: str = "b"
+
+    built: list[Any] = []
+    first = threading.Thread(target=lambda: built.append(Held(1)))
+    first.start()
+    assert inside.wait(10)
+
+    def meanwhile() -> None:
+        try:
+            built.append(Held(2, "x"))
+        except BaseException as e:  # asserted below
+            built.append(e)
+
+    second = threading.Thread(target=meanwhile)
+    second.start()
+    second.join(0.2)  # it waits for the making (it would have failed by now without the placeholder)
+    go.set()
+    first.join()
+    second.join()
+    assert sorted(built, key=repr) == [Held(1, "b"), Held(2, "x")]
 
 
 def test_every_record_of_the_package_is_well_defined() -> None:
