@@ -51,7 +51,8 @@ def _make(cls: type) -> None:
         # one takes its place, in one step.
         skip = ("__init__", "__dict__", "__weakref__", _PENDING)
         written = {k: v for k, v in cls.__dict__.items() if k not in skip}
-        twin: type = dataclasses.dataclass(**options)(type(cls.__name__, cls.__bases__, written))
+        shape = {"frozen": options["frozen"], "eq": False, "repr": False}  # the twin makes __init__ alone
+        twin: type = dataclasses.dataclass(**shape)(type(cls.__name__, cls.__bases__, written))
         dataclasses.dataclass(init=False, **options)(cls)
         made = twin.__dict__["__init__"]
         made.__qualname__ = f"{cls.__qualname__}.__init__"
