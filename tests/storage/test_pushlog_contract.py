@@ -97,7 +97,11 @@ def test_settling_adds_a_chunks_figures_once_and_the_note_is_claimed_once(log) -
     assert log.claim_note(pid) and not log.claim_note(pid) and log.head(pid).noted
 
 
-def test_racing_workers_claim_a_chunk_once(log) -> None:
+def test_racing_workers_claim_a_chunk_once(log, request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params.get("store") == "moto":
+        # moto applies a conditional update as a read, a check and a write with no lock between them, so two
+        # threads can both pass the check; DynamoDB Local (below) and DynamoDB apply it at once, as this needs.
+        pytest.skip("moto does not apply a conditional update atomically across threads")
     pid = planned(log, chunks=1)
     won: list[bool] = []
     go = threading.Barrier(4)
