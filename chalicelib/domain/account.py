@@ -64,6 +64,7 @@ def register(ctx: Ctx, arg: str) -> Outcome:
     if ctx.user is None:
         u = User(key=ctx.key, name=name, unit=unit, role=MEMBER, created_at=ctx.now.isoformat())
         u.answered = ctx.db.answered_by(ctx.key)  # registered before (탈퇴): what they submitted is theirs still
+        u.recalled = True
         where = f" ({unit})" if unit else ""
         again = f" 전에 제출한 신청 {len(u.answered)}건도 그대로 있어요." if u.answered else ""
         return Outcome(

@@ -58,9 +58,10 @@ def start(ctx: Ctx, arg: str) -> Outcome:
         return Outcome(choose_reply("신청", arg, found, pool, "'신청 목록'에서 골라 주세요.", ctx.now))
     info = found.survey
     u = ctx.member
-    # Answers are kept by the Kakao user, not by registration: someone whose item remembers no answer and
-    # who registered after the survey opened (after 탈퇴, say) may have answered it before, so look it up.
-    if info.id in u.answered or (not u.answered and u.created_at > info.created_at):
+    # Answers are kept by the person, not by registration: someone who registered after the survey opened (after
+    # 탈퇴, say) may have answered it before. A registration brings those answers back into the item (recalled);
+    # an item registered before registrations did, that remembers no answer, looks the answer up.
+    if info.id in u.answered or (not u.answered and not u.recalled and u.created_at > info.created_at):
         s, a = ctx.survey_and_answer(info.id)
         if s is not None and a is not None:
             return Outcome(show_mine(ctx, s, a, pool))

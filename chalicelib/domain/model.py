@@ -105,6 +105,10 @@ class User:
     # The key this person's answers are kept under when it is not ``key``: the person id of the roster entry
     # they claimed (another Kakao account registered as them first; see docs/identity.md). "" = ``key``.
     person: str = ""
+    # The registration looked up what this person had submitted before (``Store.answered_by``), so ``answered`` is
+    # all the item needs to know of their answers to surveys opened before it. False on items registered by earlier
+    # versions, which did not look: those read the answer itself (domain.answering).
+    recalled: bool = False
     # What the store held of who this person is (:meth:`people_fields`) when the item was read; None: never read.
     # A write that changes it changes who some survey is for (domain.census); it is never stored.
     loaded: tuple[str, ...] | None = field(default=None, compare=False, repr=False)

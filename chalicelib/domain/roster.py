@@ -233,6 +233,7 @@ def _claim(ctx: Ctx, entry: RosterEntry) -> Outcome:
     u.person = "" if person == ctx.key else person
     if person != before:  # someone else's history now, or a first registration: theirs comes back
         u.answered = ctx.db.answered_by(person)
+        u.recalled = True
         if u.answered:
             text += f" 전에 제출한 신청 {len(u.answered)}건도 그대로 있어요."
     return Outcome(Reply.say(text, quick=main_quick(u)), user=u, writes=writes)

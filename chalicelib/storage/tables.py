@@ -173,6 +173,7 @@ class UserItem(Model):
     rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch seconds, bucket level]; absent on older items
     roster = UnicodeAttribute(null=True)  # the roster entry this person claimed
     person = UnicodeAttribute(null=True)  # the key their answers are kept under, when not ``key``
+    recalled = BooleanAttribute(null=True)  # the registration brought back what they had answered; absent = not
 
     by_name = UsersByName()
     admins = Admins()

@@ -48,6 +48,7 @@ def user_raw(u: User, version: int) -> dict[str, Any]:
         "rate": u.rate and {"L": [{"N": json.dumps(x)} for x in u.rate]},
         "roster": u.roster and {"S": u.roster},
         "person": u.person and u.person != u.key and {"S": u.person},
+        "recalled": u.recalled and {"BOOL": True},
     }
     raw.update((name, value) for name, value in optional.items() if value)
     return raw
@@ -94,6 +95,7 @@ def user_of(raw: dict[str, Any]) -> User:
         rate=[float(json.loads(x["N"])) for x in raw["rate"]["L"]] if "rate" in raw else [],
         roster=_text(raw, "roster"),
         person=_text(raw, "person"),
+        recalled="recalled" in raw and bool(raw["recalled"]["BOOL"]),
     )
     u.loaded = u.people_fields()
     return u

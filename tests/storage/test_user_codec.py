@@ -37,6 +37,7 @@ users = st.builds(
     rate=st.lists(st.floats(0, 2**34, allow_nan=False) | st.integers(0, 2**34).map(float), max_size=2),
     roster=text,
     person=text,
+    recalled=st.booleans(),
 )
 
 
@@ -60,6 +61,7 @@ def as_the_model_writes(u: User, version: int) -> dict[str, Any]:
         rate=list(u.rate) or None,
         roster=u.roster or None,
         person=u.person if u.person and u.person != u.key else None,
+        recalled=u.recalled or None,
     ).serialize()
 
 
@@ -96,5 +98,5 @@ def test_an_item_of_an_earlier_version_reads_as_before() -> None:
     }
     u = user_items.user_of(raw)
     assert u.answered == {"s1": 0, "s2": 1700000000}
-    assert (u.role, u.rate, u.created_at, u.version) == (0, [], "", 3)
+    assert (u.role, u.rate, u.created_at, u.version, u.recalled) == (0, [], "", 3, False)
     assert u == user_items.user(UserItem.from_raw_data(raw))

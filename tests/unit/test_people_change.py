@@ -137,6 +137,7 @@ def test_after_leaving_or_a_new_phone_an_answered_survey_is_answered_everywhere(
     chat.say("예", who="phone-1")
     back = chat.say("등록 2중대 김하나 1234", who="phone-1")
     assert "전에 제출한 신청 1건도 그대로 있어요" in back
+    assert chat.store.get_user(key_of("phone-1")).recalled  # the item knows it holds what the person answered
     agrees("phone-1")
 
     # A new phone: the super admin unregisters the old one, the new one claims the entry and is the same person.
