@@ -119,7 +119,7 @@ class Audience:
 
 def members_of(db: Reader, target: str) -> list[Member]:
     """The registered people of a survey's target units (everyone for 전체), by unit."""
-    units = [u for u in target_units(target) if u != "전체"]
+    units = list(dict.fromkeys(u for u in target_units(target) if u != "전체"))
     if not units:
         return db.list_members()
     return [m for u in units for m in db.list_members(u)]
@@ -131,7 +131,8 @@ def people_of(db: Reader, target: str) -> tuple[list[Person], bool]:
     members = members_of(db, target)
     if not info.ever:  # never a roster: everyone answers under their own key
         return [Person(m.unit, m.name, person_mark(m.key), m.key, m.key, on_roster=False) for m in members], False
-    chosen = [unit_key(u) for u in target_units(target) if u != "전체"]
+    # one roster unit however many ways the target names it ('1중대, 1 중대'): its entries are read once
+    chosen = list(dict.fromkeys(unit_key(u) for u in target_units(target) if u != "전체"))
     entries = [e for u in chosen for e in db.roster_entries(u)] if chosen else db.roster_entries()
     held = {e.claimed_by for e in entries if e.claimed_by}
     people = [Person(e.unit, e.name, entry_mark(e), e.person, e.claimed_by) for e in entries]

@@ -53,3 +53,19 @@ def test_missing_names_a_unit_read_by_its_name_only_where_the_survey_counts_them
     assert figures(chat) == (0, 2)  # counted: the census kept
     said = chat.say("미응답 BBQ 회식", who="관리자").text
     assert "응답 안 함: 1 중대 대원1" in said and "대원0" not in said, said
+
+
+def test_a_target_naming_one_roster_unit_two_ways_counts_its_entries_once() -> None:
+    """'1중대, 1 중대' names the roster's 1중대 twice (units compared without spaces): its entries are its people
+    once, beside the members registered as either."""
+    store = MemoryStore()
+    chat = Chat(store=store, exporter=FakeExporter())
+    chat.register("관리자", "본부", ADMIN)
+    chat.register("대원1", "1 중대")
+    chat.register("대원2", "1중대")
+    make_bbq(chat, deadline="12/31 18:00", target="1중대, 1 중대")
+    load_roster(store, [(2, "1중대", "홍길동", None), (3, "1중대", "김철수", None)], remove=False)
+    assert exact(store) == (0, 4, 0)  # 대원1, 대원2 and the two entries
+    assert figures(chat) == (0, 4)
+    said = chat.say("미응답 BBQ 회식", who="관리자").text
+    assert said.count("김철수") == 1 and said.count("홍길동") == 1, said
