@@ -18,8 +18,10 @@ from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.census import Touch
 from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
 from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
+from chalicelib.storage import raw_writes
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.items import segment, unsegment
+from chalicelib.storage.raw_writes import Transaction
 from chalicelib.storage.tables import AggregateItem
 
 PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id
@@ -48,14 +50,11 @@ def _number(text: str) -> float:
         return float(text)
 
 
-def add_to_aggregate(tx: TransactWrite, t: Tables, w: AddToAggregate, index: int) -> Added:
+def add_to_aggregate(tx: Transaction, t: Tables, w: AddToAggregate, index: int) -> Added:
     # No condition of its own: the answer's and the CountResponse's hold. ADD counts a missing counter (or item) as
     # 0, and is the shortest form: DynamoDB takes at most 4 KB of expression, and the largest answer a survey can
     # take changes about two hundred counters (SET x = if_not_exists(x, 0) + d would need twice the room).
-    moved = {**w.deltas, **w.people}
-    actions: list[Action] = [Path([segment(counter)]).add(delta) for counter, delta in moved.items()]
-    actions.append(AggregateItem.version.add(1))
-    tx.update(t.AggregateItem(aggregate_id(w.survey_id)), actions=actions)
+    tx.update_op(raw_writes.add_to_aggregate(t.config.surveys_table, aggregate_id(w.survey_id), w))
     return [("update", "aggregate")]
 
 

@@ -32,7 +32,6 @@ class SurveyReads(DynamoReads):
 
     def get_user_and_listing(self, key: str) -> tuple[User | None, list[SurveyInfo]]:
         """One BatchGetItem: the user (consistent) and the listing (eventually consistent, half the cost)."""
-        t = self.tables
         found = self._batch_get(
             {
                 self.config.users_table: ([{"key": {"S": key}}], True),
@@ -42,7 +41,7 @@ class SurveyReads(DynamoReads):
         users = found.get(self.config.users_table, [])
         listing = found.get(self.config.surveys_table, [])
         user = user_items.user_of(users[0]) if users else None
-        return user, self._listed(t.ListingItem.from_raw_data(listing[0]) if listing else None)
+        return user, listed_raw(listing[0] if listing else None)
 
     def get_user_listing_survey_and_answer(
         self, key: str, survey_id: str
@@ -51,7 +50,6 @@ class SurveyReads(DynamoReads):
         the listing shares the survey's table)."""
         if survey_id.startswith("@"):  # not a survey
             return *self.get_user_and_listing(key), None, None
-        t = self.tables
         keys = self._survey_and_answer_keys(survey_id, key)
         keys[self.config.surveys_table][0].append({"id": {"S": LISTING_ID}})
         keys[self.config.users_table] = ([{"key": {"S": key}}], True)
@@ -60,7 +58,7 @@ class SurveyReads(DynamoReads):
         user = user_items.user_of(users[0]) if users else None
         both = {raw["id"]["S"]: raw for raw in found.get(self.config.surveys_table, [])}
         listing = both.pop(LISTING_ID, None)
-        listed = self._listed(t.ListingItem.from_raw_data(listing) if listing else None)
+        listed = listed_raw(listing)
         found[self.config.surveys_table] = list(both.values())
         return user, listed, *self._survey_and_answer(found)
 
@@ -224,3 +222,10 @@ class SurveyReads(DynamoReads):
         entries: Any = listing.entries if listing is not None else None
         raw = entries.as_dict() if entries is not None else {}
         return items.newest_first(items.listed(str(sid), str(entry)) for sid, entry in raw.items())
+
+
+def listed_raw(raw: dict[str, Any] | None) -> list[SurveyInfo]:
+    """The listing as :meth:`SurveyReads._listed` reads it, from the item as a read returns it (``entries`` a map of
+    survey id to a JSON string), without the model: every member's message reads it."""
+    entries = raw["entries"]["M"] if raw is not None and "entries" in raw else {}
+    return items.newest_first(items.listed(sid, entry["S"]) for sid, entry in entries.items())

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, get_args
+from typing import get_args
 
 import botocore.exceptions
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.census import Touch
 from chalicelib.domain.model import SurveyInfo
 from chalicelib.domain.plans import KEEP, Planned, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
-from chalicelib.storage import items, user_items
+from chalicelib.storage import items, raw_writes
 from chalicelib.storage.binding import Tables
 from chalicelib.storage.dynamo_aggregates import aggregate_id, raise_epoch
+from chalicelib.storage.raw_writes import Transaction
 from chalicelib.storage.tables import LISTING_ID, PLANS_ID
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
 from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer
@@ -71,7 +71,7 @@ def transact(
     listing = [w for w in writes if isinstance(w, (ListSurvey, UnlistSurvey))]
     plans = [w for w in writes if isinstance(w, (Plan, Unplan))]
     try:
-        with TransactWrite(connection=t.connection) as tx:
+        with Transaction(connection=t.connection) as tx:
             for i, w in enumerate(writes):
                 if type(w) in COLLECTED:
                     continue
@@ -110,20 +110,10 @@ def put_user_alone(t: Tables, w: PutUser) -> None:
     """A commit of one user item (most messages' only write): a conditional PutItem, the same condition as in a
     transaction at half the write units of a one-item transaction. Sent as :func:`user_items.user_raw` writes the
     item, without the model (its condition is ``version_is``'s, spelled out)."""
-    version = w.user.version
-    condition: dict[str, Any] = (
-        {"ConditionExpression": "attribute_not_exists(#v)"}
-        if version == 0  # every stored item carries a version >= 1: none means no item
-        else {"ConditionExpression": "#v = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
-    )
     try:
         with mapped_errors():
             t.connection.client.put_item(
-                TableName=t.UserItem.Meta.table_name,
-                Item=user_items.user_raw(w.user, version + 1),
-                ExpressionAttributeNames={"#v": "version"},
-                ReturnConsumedCapacity="TOTAL",
-                **condition,
+                **raw_writes.put_user(t.config.users_table, w.user), ReturnConsumedCapacity="TOTAL"
             )
     except botocore.exceptions.ClientError as e:
         if _error_code(e) == "ConditionalCheckFailedException":

@@ -12,7 +12,7 @@ from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.model import CLOSED, OPEN
+from chalicelib.domain.model import CLOSED
 from chalicelib.domain.roster_writes import SetUserRoster
 from chalicelib.domain.writes import (
     AddCoadmin,
@@ -37,8 +37,9 @@ from chalicelib.domain.writes import (
     SetSurveyStatus,
     TouchPeople,
 )
-from chalicelib.storage import dynamo_aggregates, items, user_items
+from chalicelib.storage import dynamo_aggregates, items, raw_writes, user_items
 from chalicelib.storage.binding import Tables
+from chalicelib.storage.raw_writes import Transaction
 from chalicelib.storage.tables import AnswerItem, SurveyItem, UserItem
 
 Added = list[tuple[str, str]]  # per item the write adds: (pynamodb kind, what a failed condition names)
@@ -52,10 +53,9 @@ def version_is(model: type[UserItem] | type[AnswerItem], version: int) -> Condit
     return model.version == version
 
 
-def put_user(tx: TransactWrite, t: Tables, w: PutUser, index: int) -> Added:
+def put_user(tx: Transaction, t: Tables, w: PutUser, index: int) -> Added:
     # condition: stored version == user.version (0: no item); stored version becomes +1
-    item = user_items.user_item(t.UserItem, w.user, w.user.version + 1)
-    tx.save(item, condition=version_is(UserItem, w.user.version))
+    tx.put_op(raw_writes.put_user(t.config.users_table, w.user))
     return [("put", "user")]
 
 
@@ -77,10 +77,9 @@ def set_user_roster(tx: TransactWrite, t: Tables, w: SetUserRoster, index: int) 
     return [("update", "user")]
 
 
-def put_answer(tx: TransactWrite, t: Tables, w: PutAnswer, index: int) -> Added:
+def put_answer(tx: Transaction, t: Tables, w: PutAnswer, index: int) -> Added:
     # condition: stored version == answer.version (0: no item) -- one answer per person
-    cond = version_is(AnswerItem, w.answer.version)
-    tx.save(items.answer_item(t.AnswerItem, w.answer, w.answer.version + 1), condition=cond)
+    tx.put_op(raw_writes.put_answer(t.config.answers_table, w.answer))
     return [("put", "answer")]
 
 
@@ -92,35 +91,15 @@ def keep_unnamed(tx: TransactWrite, t: Tables, w: KeepUnnamedAnswer, index: int)
     return [("check", "survey"), ("put", "answer")]
 
 
-def delete_answer(tx: TransactWrite, t: Tables, w: DeleteAnswer, index: int) -> Added:
-    tx.delete(t.AnswerItem(w.survey_id, w.user_key), condition=AnswerItem.version == w.expected_version)
+def delete_answer(tx: Transaction, t: Tables, w: DeleteAnswer, index: int) -> Added:
+    # condition: the answer is still the one read
+    tx.delete_op(raw_writes.delete_answer(t.config.answers_table, w))
     return [("delete", "answer")]
 
 
-def count_response(tx: TransactWrite, t: Tables, w: CountResponse, index: int) -> Added:
-    """Counter updates and their guard, mirroring MemoryStore's."""
-    # condition: survey exists, is open, and its deadline (if any) is after `now`
-    cond = SurveyItem.id.exists() & (SurveyItem.status == OPEN)
-    cond &= SurveyItem.deadline_us.does_not_exist() | (SurveyItem.deadline_us > items.epoch_us(w.now))
-    if w.response_delta > 0 and w.cap is not None:
-        # condition: response_count + delta <= cap (conditions cannot add: move delta right)
-        cond &= SurveyItem.response_count <= w.cap - w.response_delta
-    actions: list[Action] = [SurveyItem.response_count.set((SurveyItem.response_count | 0) + w.response_delta)]
-    if w.seen_count is not None:
-        # condition: the count is the one the listing change was decided on; it is full from now if so
-        cond &= SurveyItem.response_count == w.seen_count
-        full = w.cap is not None and w.seen_count + w.response_delta >= w.cap
-        actions.append(SurveyItem.full.set(full))
-    for key, delta in w.option_deltas.items():
-        path = SurveyItem.option_counts[key]
-        if delta > 0 and key in w.limits:
-            # condition: option_counts[key] (absent = 0) + delta <= limit
-            room = w.limits[key] - delta
-            fits = path <= room
-            cond &= (path.does_not_exist() | fits) if room >= 0 else fits
-        # ADD cannot address a nested map entry; SET with if_not_exists does the same.
-        actions.append(path.set((path | 0) + delta))
-    tx.update(t.SurveyItem(w.survey_id), actions=actions, condition=cond)
+def count_response(tx: Transaction, t: Tables, w: CountResponse, index: int) -> Added:
+    """Counter updates and their guard, mirroring MemoryStore's (raw_writes.count_response spells them out)."""
+    tx.update_op(raw_writes.count_response(t.config.surveys_table, w))
     return [("update", "survey")]
 
 
