@@ -176,8 +176,8 @@ def period_id(survey_id: str, period: datetime) -> str:
 
 
 def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int) -> Survey:
-    """One period of ``s``: its questions, description, target, cap, mode and reminders, fresh counters,
-    open from ``period`` until ``lasts`` seconds later (no deadline when None)."""
+    """One period of ``s``: its questions, description, target, cap, mode, reminders, co-admins and 열람자, fresh
+    counters, open from ``period`` until ``lasts`` seconds later (no deadline when None)."""
     qs = copy.deepcopy(s.questions)
     deadline = period + timedelta(seconds=lasts) if lasts is not None else None
     if deadline is not None and s.repeat:  # a short month: it ends when the next period opens, never after
@@ -190,6 +190,7 @@ def period_copy(s: Survey, period: datetime, lasts: int | None, title_limit: int
         questions=qs,
         description=s.description,
         coadmins=list(s.coadmins),
+        viewers=list(s.viewers),
         deadline=deadline,
         target_unit=s.target_unit,
         cap=s.cap,

@@ -142,6 +142,8 @@ def _open_period(store: Store, p: Planned, now: datetime) -> Survey | None:
         return None
     for key in dict.fromkeys([copy.owner, *copy.coadmins]):
         _remember(store, key, copy, now)
+    for key in copy.viewers:
+        _remember(store, key, copy, now, viewer=True)
     return copy
 
 
@@ -222,13 +224,13 @@ def _commit(store: Store, writes: list[Write]) -> bool:
         return False
 
 
-def _remember(store: Store, key: str, s: Survey, now: datetime) -> None:
-    """The period joins its admin's own list (found by title without reads), re-read on a race."""
+def _remember(store: Store, key: str, s: Survey, now: datetime, viewer: bool = False) -> None:
+    """The period joins its admin's own list, or its 열람자's (found by title without reads), re-read on a race."""
     for _ in range(REMEMBER_ATTEMPTS):
         user = store.get_user(key)
-        if user is None or not user.is_admin:
+        if user is None or not (viewer or user.is_admin):
             return
-        user.managed[s.id] = Managed(s.title, int(now.timestamp()))
+        (user.viewing if viewer else user.managed)[s.id] = Managed(s.title, int(now.timestamp()))
         user.keep_recent()
         try:
             store.commit([PutUser(user)])

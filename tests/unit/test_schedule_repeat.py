@@ -269,3 +269,21 @@ def test_a_retention_entry_keeps_only_its_time() -> None:
     assert len(entry.encode()) + len(p.entry) <= 60
     back = items.planned(p.entry, entry)
     assert (back.survey_id, back.kind, back.next) == ("ab12cd34", KEEP, p.next)
+
+
+@pytest.mark.every_store
+def test_a_periods_co_admins_and_viewers_are_the_repeating_surveys(chat: Chat) -> None:
+    """Who shares a repeating survey shares each period it opens: its co-admins manage it, its 열람자 read it,
+    each finding it by title in their own list."""
+    chat = world(chat=chat)
+    create(chat, "11/25 18:00")
+    chat.say(f"반복 {TITLE} 매주 월 9시", who="관리자")
+    assert "공동관리자가 되었어요" in chat.say(f"공동관리자 {TITLE} 다른관리자", who="관리자")
+    assert "열람자가 되었어요" in chat.say(f"열람자 {TITLE} 김철수", who="관리자")
+    [made] = tick(chat, days=7)
+    stored = chat.store.get_survey(made.id)
+    assert stored.coadmins == [key_of("다른관리자")] and stored.viewers == [key_of("김철수")]
+    assert made.id in chat.user("다른관리자").managed and made.id in chat.user("김철수").viewing
+    assert "응답 0명" in chat.say(f"현황 {made.title}", who="김철수")
+    assert "관리자만 쓸 수 있는" in chat.say(f"마감 {made.title}", who="김철수")  # reading only
+    assert chat.store.get_survey(made.id).status == OPEN
