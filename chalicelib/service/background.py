@@ -171,7 +171,7 @@ class Background:
     def auto_remind(self) -> int:
         """The scheduled job's reminders: each open survey's automatic ones whose time came, each sent once
         (a conditional write per survey and hour, so a job running twice, or two at once, sends it once)."""
-        from chalicelib.domain.remind import pending  # the minute job's (not loaded by a chat message)
+        from chalicelib.domain.remind import pending, reminded_lately  # the minute job's (not a chat message's)
 
         if self.notifier is None:
             return 0
@@ -191,7 +191,8 @@ class Background:
                 self.store.commit([*marks, Audit(entry)])
             except Conflict:  # sent by another run meanwhile
                 continue
-            keys = pending(self.store, s)
+            # as an admin's 알림 of the whole survey: not the units their own admin reminded within the interval
+            keys = pending(self.store, s, reminded_lately(s, now, self.rules.remind_hours))
             if keys:
                 self.notify(NotifyJob(s.id, s.title, keys, s.owner))
                 started += 1

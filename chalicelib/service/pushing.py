@@ -108,7 +108,8 @@ def recipients(
         units = units_of(admin, s) if admin is not None and admin.scoped else None
         if units is not None:  # an admin of some units reminds their units' people only
             s = narrowed(s, units)
-        skip = reminded_lately(s, s.reminded_at, remind_hours) if units is None and s.reminded_at else []
+        # the whole survey's (an admin's 알림, or an automatic one): not the units their own admin reminded lately
+        skip = reminded_lately(s, now, remind_hours) if units is None else []
         keys = pending(store, s, skip) if s.is_open(now) and units != [] else []
     elif kind == "opened":
         keys = [p.key for p in people_of(store, s.target_unit)[0] if p.key] if s.is_open(now) else []

@@ -166,3 +166,24 @@ def test_each_unit_admins_reminder_keeps_its_own_units_interval(chat: Chat) -> N
     assert "이미 보냈어요" in c.say(f"알림 {ALL}", who="삼중대행정")
     c.clock.advance(hours=13)
     assert "명에게" in c.say(f"알림 {ALL}", who="삼중대행정")
+
+
+def test_an_automatic_reminder_leaves_out_the_units_their_admin_reminded_within_the_interval() -> None:
+    """Nobody gets two reminders within the interval: the automatic one, like an admin's 알림 of the whole survey,
+    leaves out the units whose own admin reminded them lately."""
+    from datetime import datetime
+
+    from chalicelib.domain.model import KST
+
+    notifier = FakeNotifier()
+    c, _ = world(Chat(), notifier)
+    c.register("본부원", "본부")
+    make_bbq(c, title="자동 회식", deadline="11/30 18:00", remind="둘 다")
+    c.clock.now = datetime(2026, 11, 29, 17, 0, tzinfo=KST)
+    c.say("알림 자동 회식", who="중대행정")
+    c.say("예", who="중대행정")
+    assert set(notifier.calls[-1][0]) == {key_of(n) for n in ("중대행정", "홍길동", "김철수")}
+    c.clock.now = datetime(2026, 11, 29, 18, 5, tzinfo=KST)  # the 24-hour one is due, 65 minutes later
+    assert c.bot.auto_remind() == 1
+    sent = set(notifier.calls[-1][0])
+    assert key_of("본부원") in sent and not sent & {key_of(n) for n in ("중대행정", "홍길동", "김철수")}, sent
