@@ -1,10 +1,11 @@
-"""The writes of a member's 제출 and 신청 취소, written out as DynamoDB operations rather than built by the model.
+"""The writes of a member's 제출 and of the 예 that withdraws it, written out as DynamoDB operations rather than
+built by the models.
 
 Every answer's transaction puts the member's item and the answer (or deletes the answer), counts it on the survey
-and adds to the survey's aggregate. Building those four through pynamodb's models, conditions and update actions cost
-about as much CPU as sending them (docs/performance.md), so they are written here as the operations the models
-made, condition for condition: the store's contract tests hold them on every engine, and
-tests/storage/test_raw_writes.py holds them to the models' operations. The other writes stay with the models.
+and adds to the survey's aggregate. Built through pynamodb's models, conditions and update actions, one such
+transaction took 295 µs of CPU before it was sent; written out, 46 (docs/performance.md). They are the operations
+the models made, condition for condition: the store's contract tests hold the conditions on every engine, and
+tests/storage/test_raw_writes.py holds the answer's item to the model's. The other writes stay with the models.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ Op = dict[str, Any]
 
 class Transaction(TransactWrite):
     """pynamodb's TransactWrite, which also takes operations written out. They go with the model-built ones of their
-    kind, in the order pynamodb sends the kinds (checks, deletes, puts, updates)."""
+    kind, in the order pynamodb sends the kinds (checks, deletes, puts, updates). It appends to the lists pynamodb
+    6.1 (pinned in requirements.txt) keeps of each kind; every commit of the contract tests goes through them."""
 
     def put_op(self, op: Op) -> None:
         self._put_items.append(op)
