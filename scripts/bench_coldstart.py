@@ -17,6 +17,10 @@ imported. Then it times, in fresh processes that may not write byte code:
   call's own SDK work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
   start once everything is imported and wired (lazy imports, first-time code paths).
 
+``cpu_ratio`` (with ``--bare``) is ``ratio`` in the processes' CPU time instead of the wall clock: the work of
+the import and the wiring without the time spent waiting for a core, which a busy machine adds to both sides
+unevenly.
+
 ``init_share`` is ``total`` ÷ (``total`` + ``first``): the part of a cold start's CPU that can be done before the
 handler runs, which is what a SnapStart snapshot can hold (docs/performance.md, *SnapStart*).
 
@@ -77,12 +81,12 @@ PACKAGES = (
 )
 STATEMENT = """
 import time
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 import app
 t1 = time.perf_counter()
 from chalicelib import runtime
 runtime.bot()
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 import botocore.session
 session = botocore.session.get_session()
 for service in ("ssm", "dynamodb"):
@@ -104,20 +108,21 @@ for _ in range(2):
     status, reply = web.handle_skill({"X-Skill-Secret": "s"}, body, memory_bot, ("s",))
     times.append(time.perf_counter() - t4)
     assert status == 200 and "무엇을 할까요" in str(reply), reply
-print(t1 - t0, t2 - t1, t3 - t2, *times)
+print(t1 - t0, t2 - t1, t3 - t2, *times, c2 - c0)
 """.replace("USER", repr("cold-" + "0" * 61))
 # The bare libraries: what any Chalice skill on DynamoDB imports, and the same clients.
 BARE = """
 import time
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 import chalice, boto3, pynamodb
 t1 = t2 = time.perf_counter()
+c1 = time.process_time()
 import botocore.session
 session = botocore.session.get_session()
 for service in ("ssm", "dynamodb"):
     session.create_client(service, region_name="ap-northeast-2")
 t3 = time.perf_counter()
-print(t1 - t0, t2 - t1, t3 - t2)
+print(t1 - t0, t2 - t1, t3 - t2, c1 - c0)
 """
 PHASES = ("import", "wire", "clients")
 MESSAGES = ("first", "warm")  # ours only: see the module
@@ -158,7 +163,8 @@ def build_tree(python: str, into: Path) -> None:
 
 
 def run(python: str, tree: Path, statement: str, env: dict[str, str]) -> list[float]:
-    """The seconds of each phase of ``statement`` in one fresh process, which writes no byte code."""
+    """The seconds of each phase of ``statement`` in one fresh process, which writes no byte code; the last is the
+    process's CPU seconds for the import (and, for ours, the wiring)."""
     # -I: no user site or PYTHON* variables; -B: no byte code written, so every run without it compiles again (and
     # reads what the tree holds, as /var/task is read-only).
     done = subprocess.run(
@@ -212,9 +218,14 @@ def measure(python: str, runs: int = 9, bare: bool = False, compiled: bool = Tru
             ours.append(run(python, tree, STATEMENT, env))
             if bare:
                 theirs.append(run(python, tree, BARE, env))
+    cpu_ours, cpu_bare = [p.pop() for p in ours], [p.pop() for p in theirs]
     out: dict[str, Any] = {"python": version(python), "bytecode": compiled, "runs": runs, **medians(ours)}
     if bare:
         b = medians(theirs)
+        # The same import and wiring in CPU seconds, which another process's load on the machine disturbs less than
+        # the wall clock: the process's own work, without the time it waited for a core.
+        out["cpu_ms"], out["bare_cpu_ms"] = (round(statistics.median(c) * 1000, 1) for c in (cpu_ours, cpu_bare))
+        out["cpu_ratio"] = out["cpu_ms"] / out["bare_cpu_ms"] if out["bare_cpu_ms"] else float("nan")
         out["bare"] = {**b, "statement": "import chalice, boto3, pynamodb"}
         out["ours_ms"], out["bare_ms"] = out["import_wire_ms"], b["import_ms"]
         out["ratio"] = out["import_wire_ms"] / b["import_ms"] if b["import_ms"] else float("nan")

@@ -44,6 +44,7 @@ RATIOS = (
     "import_ratio",
     "cold_start_ratio",
     "cold_start_ms",
+    "cold_start_cpu_ratio",
     "cold_start_ratio_no_bytecode",
     "cold_start_ms_no_bytecode",
     "cold_start_init_share",
