@@ -21,7 +21,7 @@ from chalicelib.domain.model import Member
 from chalicelib.domain.parsing import valid_person_name
 from chalicelib.domain.particles import pp
 from chalicelib.domain.reply import Quick, QuickLike, Reply
-from chalicelib.domain.roster import clean_check, matched_unit
+from chalicelib.domain.roster import check_matches, clean_check, matched_unit
 from chalicelib.domain.roster_records import RosterEntry, unit_key
 from chalicelib.domain.roster_writes import SetRosterUnits
 from chalicelib.domain.titles import split_page
@@ -215,10 +215,16 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     existing = ctx.db.roster_entries(unit)
     by_name = {e.name: e for e in existing}
     # Someone already there without a check value gets the one given now (a roster that uses them takes nobody
-    # without one); otherwise they are already there.
+    # without one). A name given with a check value that none of its entries has is a newcomer of the same name, as
+    # a file would list them. Otherwise they are already there.
     checked = [(n, c) for n, c in people if c and n in by_name and not by_name[n].check and not by_name[n].suffix]
-    already = [n for n, c in people if n in by_name and (n, c) not in checked]
-    rows = [(i + 1, unit, n, c) for i, (n, c) in enumerate(people) if n not in by_name and not valid_person_name(n)]
+    namesakes = [(n, c) for n, c in people if c and n in by_name and _someone_else(existing, n, c)]
+    already = [n for n, c in people if n in by_name and (n, c) not in checked and (n, c) not in namesakes]
+    rows = [
+        (i + 1, unit, n, c)
+        for i, (n, c) in enumerate(people)
+        if (n not in by_name or (n, c) in namesakes) and not valid_person_name(n)
+    ]
     rows += [(len(people) + i + 1, unit, n, c) for i, (n, c) in enumerate(checked)]
     members = ctx.db.list_members(unit)
     former = ctx.db.former_entries()
@@ -226,7 +232,8 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     # whatever unit their account says: someone taken off may come back in another unit).
     keys = [m.key for m in _loose(existing, members)] + [e.claimed_by for e in former if e.claimed_by]
     users = ctx.db.get_users(list(dict.fromkeys(keys)))
-    plan = roster_load.plan_load(existing, rows, False, former, users, ctx.now.isoformat())
+    same = {(unit, n) for n, _ in namesakes}
+    plan = roster_load.plan_load(existing, rows, False, former, users, ctx.now.isoformat(), namesakes=same)
     done = [c for c in plan.changes if c.kind in (roster_load.ADDED, roster_load.BACK, roster_load.MOVED)]
     if not done and not bad and not checked:
         return Outcome(Reply.say(f"모두 이미 {unit} 명단에 있어요: {', '.join(already)}", quick=["명단", "메뉴"]))
@@ -234,8 +241,17 @@ def add(ctx: Ctx, arg: str) -> Outcome:
     uses_checks = info.checks or any(c for _, c in people)
     writes.append(SetRosterUnits(_units_after(info.units, unit, len(done), plan), uses_checks))
     out = _added_report(unit, people, plan, done, checked, already, bad, uses_checks=uses_checks)
+    if namesakes:  # said, in case the check value was meant for the one already there
+        names = ", ".join(n for n, _ in namesakes)
+        out.insert(1, f"같은 이름이 이미 있어 확인번호가 다른 새 사람으로 넣었어요: {names}")
     audit = ctx.audit("roster_add", unit, f"{len(done)}")
     return Outcome(Reply.say("\n".join(out), quick=[f"명단 {unit}", "메뉴"]), writes=[*writes, audit])
+
+
+def _someone_else(existing: Sequence[RosterEntry], name: str, check: str) -> bool:
+    """Whether every entry of ``name`` has a check value and none is ``check``: the one given is another person's."""
+    same = [e for e in existing if e.name == name]
+    return bool(same) and all(e.check and not check_matches(e.check, check) for e in same)
 
 
 def _units_after(units: dict[str, int], unit: str, added: int, plan: roster_load.LoadPlan) -> dict[str, int]:

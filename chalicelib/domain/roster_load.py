@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import field, replace
 
 from chalicelib.domain.marks import entry_mark, member_number
@@ -122,8 +122,11 @@ def _suffix(check: str) -> str:
     return hashlib.sha256(check.encode()).hexdigest()[:4]
 
 
-def _wanted(rows: Sequence[Row], plan: LoadPlan) -> dict[str, tuple[RosterEntry, str]]:
-    """The file's people by entry key, with their check values as typed (rejections noted in ``plan``)."""
+def _wanted(
+    rows: Sequence[Row], plan: LoadPlan, namesakes: Collection[tuple[str, str]] = ()
+) -> dict[str, tuple[RosterEntry, str]]:
+    """The file's people by entry key, with their check values as typed (rejections noted in ``plan``). A (unit,
+    name) of ``namesakes`` is someone else of a name the roster has already: keyed as same-named people are."""
     counts = Counter((unit_key(unit), name) for _, unit, name, _ in rows)
     wanted: dict[str, tuple[RosterEntry, str]] = {}
     seen_line: dict[str, int] = {}
@@ -133,7 +136,7 @@ def _wanted(rows: Sequence[Row], plan: LoadPlan) -> dict[str, tuple[RosterEntry,
         if why:
             plan.rejected.append((line, why.rstrip(".")))
             continue
-        shared = counts[(unit, name)] > 1
+        shared = counts[(unit, name)] > 1 or (unit, name) in namesakes
         if shared and not value:
             plan.rejected.append((line, "같은 소속에 같은 이름이 있어 확인번호가 필요해요"))
             continue
@@ -172,6 +175,7 @@ def plan_load(
     former: Sequence[RosterEntry] = (),
     users: Sequence[User] | None = None,
     at: str = "",
+    namesakes: Collection[tuple[str, str]] = (),
 ) -> LoadPlan:
     """What loading ``rows`` (line, unit, name, check) into a roster of ``existing`` entries does.
 
@@ -179,10 +183,11 @@ def plan_load(
     that no entry on the roster holds, and those a former entry names: people registered before the roster get
     linked, and a former entry's link is carried back only while its account still says it is theirs (None:
     not known, links are carried as they are). ``replace_all``: the file is the whole roster, so people not in
-    it are to be removed (:attr:`LoadPlan.removals`). Loading the same rows again plans nothing.
+    it are to be removed (:attr:`LoadPlan.removals`). ``namesakes``: (unit, name) of rows that are newcomers of a
+    name already on the roster (명단 추가 with another check value). Loading the same rows again plans nothing.
     """
     plan = LoadPlan(before=len(existing))
-    wanted = _wanted(list(rows), plan)
+    wanted = _wanted(list(rows), plan, namesakes)
     loading = _Loading(plan, existing, former, users, at)
     if replace_all:
         loading.leaving = {k: e for k, e in loading.active.items() if k not in wanted}

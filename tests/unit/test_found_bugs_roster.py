@@ -69,13 +69,17 @@ def test_a_registered_person_added_back_by_hand_into_another_unit_stays_register
     assert "2중대 홍길동" in chat.say("메뉴", who="홍길동")
 
 
-@pytest.mark.xfail(strict=True, reason="명단 추가 takes a same-named newcomer for the person already there")
 def test_a_same_named_newcomer_with_another_check_value_can_be_added_by_hand(chat: Chat) -> None:
     checked_world(chat)
     added = chat.say("명단 추가 2중대 박민수 2222", who="슈퍼")  # a second 박민수 joins 2중대 (1111 is there)
-    assert "이미" not in added, added
+    assert "1명을 넣었어요" in added and "확인번호가 다른 새 사람으로 넣었어요: 박민수" in added, added
     assert "2중대 2명" in chat.say("명단 2중대", who="슈퍼")
     assert "등록되었어요" in chat.say("등록 2중대 박민수 2222", who="새 박민수")
+    assert "등록되었어요" in chat.say("등록 2중대 박민수 1111", who="박민수")  # the first one is still theirs
+    # The whole roster loaded again, both of them in it: two entries, each still held by its own person.
+    load_roster(chat.store, [*CHECKED, (7, "2중대", "박민수", "2222")])
+    held = sorted((e.claimed_by, e.entry.count("#")) for e in chat.store.roster_entries("2중대", "박민수"))
+    assert held == sorted([(chat.user("박민수").key, 2), (chat.user("새 박민수").key, 2)]), held
 
 
 @pytest.mark.xfail(strict=True, reason="a registrant off the roster whose unit was typed with a space is in no survey")
