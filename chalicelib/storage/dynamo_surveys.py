@@ -19,7 +19,7 @@ from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Epoch
 from chalicelib.storage import dynamo_aggregates, items, user_items
 from chalicelib.storage.dynamo_reads import DynamoReads
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND, ListingItem
+from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 from chalicelib.storage.transact import mapped_errors
 
 BATCH_KEYS = 100  # a BatchGetItem's most
@@ -134,13 +134,16 @@ class SurveyReads(DynamoReads):
         return s, a
 
     def listed_surveys(self) -> list[SurveyInfo]:
-        """The listing (one item, eventually consistent)."""
+        """The listing (one GetItem, eventually consistent), read as :func:`listed_raw` reads it."""
+        t = self.tables
         with mapped_errors():
-            try:
-                listing: ListingItem | None = self.tables.ListingItem.get(LISTING_ID)
-            except DoesNotExist:
-                listing = None
-        return self._listed(listing)
+            found = t.connection.client.get_item(
+                TableName=self.config.surveys_table,
+                Key={"id": {"S": LISTING_ID}},
+                ConsistentRead=False,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        return listed_raw(found.get("Item"))
 
     def surveys_titled(self, title: str) -> list[SurveyInfo]:
         """Surveys of exactly this title as titles compare (the ``titles`` index), newest first."""
@@ -217,15 +220,9 @@ class SurveyReads(DynamoReads):
             found = t.AnswerItem.by_person.query(person, scan_index_forward=False, limit=ANSWERED_KEPT)
             return {str(i.survey_id): int(i.at or 0) for i in found}
 
-    @staticmethod
-    def _listed(listing: ListingItem | None) -> list[SurveyInfo]:
-        entries: Any = listing.entries if listing is not None else None
-        raw = entries.as_dict() if entries is not None else {}
-        return items.newest_first(items.listed(str(sid), str(entry)) for sid, entry in raw.items())
-
 
 def listed_raw(raw: dict[str, Any] | None) -> list[SurveyInfo]:
-    """The listing as :meth:`SurveyReads._listed` reads it, from the item as a read returns it (``entries`` a map of
-    survey id to a JSON string), without the model: every member's message reads it."""
+    """The listing, from the item as a read returns it (``entries`` a map of survey id to a JSON string), without the
+    model (``tables.ListingItem``): every member's message reads it."""
     entries = raw["entries"]["M"] if raw is not None and "entries" in raw else {}
     return items.newest_first(items.listed(sid, entry["S"]) for sid, entry in entries.items())
