@@ -41,6 +41,7 @@ def dynamo_config(s: Settings) -> DynamoConfig:
         endpoint=s.dynamodb_endpoint,
         credentials=s.dynamodb_credentials,
         roster_table=s.roster_table,
+        sdk=s.dynamodb_sdk,
     )
 
 

@@ -70,7 +70,8 @@ def flow(title: str) -> list[tuple[str, str, str, bool]]:
 
 
 def dynamodb_client(store: Any) -> Any:
-    """The botocore client ``store`` sends its DynamoDB calls through.
+    """The client ``store`` sends its DynamoDB calls through: the store's wire client or botocore's, which both
+    emit botocore's ``after-call`` events.
 
     The one place that knows where a store keeps it (today: the pynamodb connection
     its bound tables share).

@@ -59,6 +59,9 @@ class Settings(NamedTuple):
     dynamodb_credentials: tuple[str, str] | None
     sqs_endpoint: str = ""  # "" = AWS; make run: the local moto server
     backup_bucket: str = ""  # the daily backups (versioned); "" = the export bucket's name with -backups
+    # HJ_DYNAMODB_CLIENT=sdk: the store sends through botocore's client, which an in-process AWS fake intercepts
+    # (the tests' moto); otherwise through its own wire client (chalicelib.storage.wire)
+    dynamodb_sdk: bool = False
 
 
 def settings() -> Settings:
@@ -95,4 +98,5 @@ def settings() -> Settings:
         dynamodb_credentials=LOCAL_CREDENTIALS if dynamodb_endpoint and not env.get("AWS_ACCESS_KEY_ID") else None,
         sqs_endpoint=env.get("HJ_SQS_ENDPOINT", ""),
         backup_bucket=env.get("HJ_BACKUP_BUCKET", f"{prefix}-backups"),
+        dynamodb_sdk=env.get("HJ_DYNAMODB_CLIENT", "").strip().lower() == "sdk",
     )

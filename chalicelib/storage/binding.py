@@ -8,7 +8,8 @@ tables live side by side in one process.
 from __future__ import annotations
 
 import contextlib
-from typing import NamedTuple, TypeVar, cast
+import threading
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
@@ -25,6 +26,7 @@ from chalicelib.storage.tables import (
     SurveyItem,
     UserItem,
 )
+from chalicelib.storage.wire import WireClient
 
 
 class DynamoConfig(NamedTuple):
@@ -41,6 +43,9 @@ class DynamoConfig(NamedTuple):
     # How long after a change of people a census may be kept (domain.census): the indexes' copies lag their table
     # by a moment on AWS; a local engine updates them with the write. None: 30 s on AWS, 0 on a local engine.
     index_lag: float | None = None
+    # True: calls go through botocore's client, which an in-process AWS fake intercepts (the tests' moto); False:
+    # through the store's own wire client (chalicelib.storage.wire), a third of the SDK's CPU per call.
+    sdk: bool = False
 
     @property
     def settle_seconds(self) -> float:
@@ -57,7 +62,12 @@ class DynamoConfig(NamedTuple):
 
     @classmethod
     def for_prefix(
-        cls, prefix: str, region: str, endpoint: str = "", credentials: tuple[str, str] | None = None
+        cls,
+        prefix: str,
+        region: str,
+        endpoint: str = "",
+        credentials: tuple[str, str] | None = None,
+        sdk: bool = False,
     ) -> DynamoConfig:
         """The tables ``<prefix>-users``, ``-surveys``, ``-answers``, ``-audit`` and ``-roster``."""
         return cls(
@@ -69,10 +79,51 @@ class DynamoConfig(NamedTuple):
             endpoint,
             credentials,
             f"{prefix}-roster",
+            sdk=sdk,
         )
 
 
 _M = TypeVar("_M", bound=Model)
+
+
+class WireConnection(Connection):
+    """pynamodb's connection, sending through the store's wire client (:mod:`chalicelib.storage.wire`).
+
+    Like pynamodb's botocore client, the wire client is made on the first request, from the connection's settings
+    then (region, endpoint, timeouts, retries, pool size, credentials), so they can be changed until it is used.
+    """
+
+    _making = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._making:
+                if self._client is None:
+                    self._client = WireClient(  # type: ignore[assignment]  # what pynamodb calls of it
+                        self.region,
+                        self.session.get_credentials,
+                        endpoint=self.host or "",
+                        connect_timeout=self._connect_timeout_seconds,
+                        read_timeout=self._read_timeout_seconds,
+                        attempts=1 + self._max_retry_attempts_exception,
+                        pool_size=self._max_pool_connections,
+                        sdk=self._sdk_client,
+                    )
+        return self._client
+
+    def _sdk_client(self) -> Any:
+        """A botocore client as pynamodb makes one, for the operations the wire client does not send itself."""
+        from botocore.config import Config
+
+        config = Config(
+            parameter_validation=False,
+            connect_timeout=self._connect_timeout_seconds,
+            read_timeout=self._read_timeout_seconds,
+            max_pool_connections=self._max_pool_connections,
+            retries={"total_max_attempts": 1 + self._max_retry_attempts_exception, "mode": "standard"},
+        )
+        return self.session.create_client("dynamodb", self.region, endpoint_url=self.host, config=config)
 
 
 class Tables:
@@ -92,7 +143,7 @@ class Tables:
         self._host = config.endpoint or None
         self._key_id: str | None = config.credentials[0] if config.credentials else None
         self._secret: str | None = config.credentials[1] if config.credentials else None
-        self.connection = Connection(
+        self.connection = (Connection if config.sdk else WireConnection)(
             region=config.region,
             host=self._host,
             connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,

@@ -45,7 +45,7 @@ def deploy_like_the_stack(subscribe: bool = True) -> None:
     """What `make deploy STAGE=dev` leaves in an account, in moto."""
     env = {k: v.replace("${AWS::AccountId}", ACCOUNT) for k, v in target.stages()[STAGE].items()}
     prefix = env["HJ_TABLE_PREFIX"]
-    create_tables(DynamoStore(DynamoConfig.for_prefix(prefix, REGION, credentials=("testing", "testing"))))
+    create_tables(DynamoStore(DynamoConfig.for_prefix(prefix, REGION, credentials=("testing", "testing"), sdk=True)))
     for role in doctor.TABLES:
         c("dynamodb").update_continuous_backups(
             TableName=f"{prefix}-{role}", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}

@@ -66,6 +66,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         "HJ_JOBS": "inline",
         # Scenarios send dozens of messages a minute per person; tests of the limit set their own.
         "HJ_RATE_LIMIT": "0",
+        "HJ_DYNAMODB_CLIENT": "sdk",  # moto intercepts botocore's client only
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)

@@ -24,7 +24,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Any:
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
-        s = DynamoStore(DynamoConfig.for_prefix("mig", REGION, credentials=("testing", "testing")))
+        s = DynamoStore(DynamoConfig.for_prefix("mig", REGION, credentials=("testing", "testing"), sdk=True))
         create_tables(s)
         yield s
 

@@ -26,7 +26,9 @@ REGION = "ap-northeast-2"
 @pytest.fixture
 def moto_store() -> Iterator[DynamoStore]:
     """A DynamoStore on freshly created tables (under a unique prefix) inside moto's mock_aws."""
-    config = DynamoConfig.for_prefix(f"test-{uuid.uuid4().hex[:12]}", REGION, credentials=("testing", "testing"))
+    config = DynamoConfig.for_prefix(
+        f"test-{uuid.uuid4().hex[:12]}", REGION, credentials=("testing", "testing"), sdk=True
+    )
     with mock_aws():
         store = DynamoStore(config)
         create_tables(store)

@@ -748,7 +748,9 @@ def test_each_store_talks_to_the_tables_of_its_own_config(moto_store: DynamoStor
 
     config = moto_store.config
     other = DynamoStore(
-        DynamoConfig.for_prefix(f"other-{uuid.uuid4().hex[:8]}", config.region, credentials=config.credentials)
+        DynamoConfig.for_prefix(
+            f"other-{uuid.uuid4().hex[:8]}", config.region, credentials=config.credentials, sdk=config.sdk
+        )
     )
     create_tables(other)
     assert other.tables.UserItem.Meta.table_name != first
