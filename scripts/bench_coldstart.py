@@ -10,8 +10,8 @@ imported. Then it times, in fresh processes that may not write byte code:
 
 * ``import``: ``import app`` (Chalice, the routes, everything a chat message needs);
 * ``wire``: ``runtime.bot()`` (settings read, adapters built; no client yet);
-* ``clients``: the botocore clients the first message makes (SSM for the secret, DynamoDB), which is CPU
-  work (no request is sent);
+* ``clients``: the clients the first message makes (botocore's for SSM, for the secret; the store's wire client
+  for DynamoDB), which is CPU work (no request is sent);
 * ``first`` and ``warm`` (ours only, outside ``total``): the first ``메뉴`` a bot handles in that process, then the
   same message again, on a bot wired the same way over the in-memory store (no network: the first DynamoDB
   call's own SDK work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
@@ -25,7 +25,7 @@ unevenly.
 handler runs, which is what a SnapStart snapshot can hold (docs/performance.md, *SnapStart*).
 
 With ``--bare``, each run is followed by one of the bare libraries in the same tree: ``import chalice,
-boto3, pynamodb`` (``import``; nothing to wire) and the same two clients. ``ratio`` is our import and
+boto3, pynamodb`` (``import``; nothing to wire) and botocore's clients for SSM and DynamoDB. ``ratio`` is our import and
 wiring ÷ the bare import, ``ratio_with_clients`` the same with the clients on both sides (medians of
 the runs).
 
@@ -85,12 +85,12 @@ c0, t0 = time.process_time(), time.perf_counter()
 import app
 t1 = time.perf_counter()
 from chalicelib import runtime
-runtime.bot()
+wired = runtime.bot()
 t2, c2 = time.perf_counter(), time.process_time()
 import botocore.session
 session = botocore.session.get_session()
-for service in ("ssm", "dynamodb"):
-    session.create_client(service, region_name="ap-northeast-2")
+session.create_client("ssm", region_name="ap-northeast-2")
+wired.store.tables.connection.client  # the store's DynamoDB client: its wire client, not botocore's
 t3 = time.perf_counter()
 from chalicelib import web
 from chalicelib.platform.config import settings
@@ -110,7 +110,7 @@ for _ in range(2):
     assert status == 200 and "무엇을 할까요" in str(reply), reply
 print(t1 - t0, t2 - t1, t3 - t2, *times, c2 - c0)
 """.replace("USER", repr("cold-" + "0" * 61))
-# The bare libraries: what any Chalice skill on DynamoDB imports, and the same clients.
+# The bare libraries: what any Chalice skill on DynamoDB imports, and botocore's two clients.
 BARE = """
 import time
 c0, t0 = time.process_time(), time.perf_counter()
