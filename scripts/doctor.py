@@ -45,9 +45,16 @@ class Doctor:
     """The checks of one deployed stage, through clients made by ``client(service)``."""
 
     def __init__(
-        self, stage: str, region: str, account: str, env: dict[str, str], client: Callable[[str], Any]
+        self,
+        stage: str,
+        region: str,
+        account: str,
+        env: dict[str, str],
+        client: Callable[[str], Any],
+        wire: Callable[[], Any] | None = None,
     ) -> None:
         self.stage, self.region, self.account, self.env, self.client = stage, region, account, env, client
+        self.wire = wire  # the store's own DynamoDB client (chalicelib.storage.wire), made on use; None: not checked
         self.stack = f"haengjeong-{stage}"
         self.endpoint = ""
 
@@ -58,6 +65,7 @@ class Doctor:
             self.secret,
             self.privacy_key,
             self.tables,
+            self.own_client,
             self.buckets,
             self.queues,
             self.alarm_topic,
@@ -161,6 +169,26 @@ class Doctor:
                 else f"aws dynamodb update-continuous-backups --table-name {name} "
                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true",
             )
+
+    def own_client(self) -> Iterator[Finding]:
+        """One read through the store's own DynamoDB client, signed as the bot signs: the check of it against AWS
+        itself (the tests hold its signature to botocore's)."""
+        if self.wire is None:
+            return
+        name = f"{self.env.get('HJ_TABLE_PREFIX', self.stack)}-users"
+        try:
+            self.wire().get_item(TableName=name, Key={"key": {"S": "doctor-probe"}}, ConsistentRead=True)
+        except Exception as e:
+            if self._code(e) == "ResourceNotFoundException":
+                return  # named above, with what to do
+            yield Finding(
+                False,
+                f"the bot's own DynamoDB client cannot read {name} ({self._code(e)})",
+                'add "HJ_DYNAMODB_CLIENT": "sdk" to the stage\'s environment_variables in .chalice/config.json and '
+                f"make deploy STAGE={self.stage} (docs/operations.md §12)",
+            )
+            return
+        yield Finding(True, f"the bot's own DynamoDB client reads {name}")
 
     def buckets(self) -> Iterator[Finding]:
         s3 = self.client("s3")
@@ -319,7 +347,9 @@ BY_HAND = """Checked by hand in Kakao's consoles (docs/kakao-setup.md):
   · big downloads by callback: AI 챗봇 approved, Callback on for the fallback block"""
 
 
-def main(argv: list[str] | None = None, client: Callable[[str], Any] | None = None) -> int:
+def main(
+    argv: list[str] | None = None, client: Callable[[str], Any] | None = None, wire: Callable[[], Any] | None = None
+) -> int:
     p = argparse.ArgumentParser(prog="python -m scripts.doctor", description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--stage", required=True, help="the deployed stage to check")
     p.add_argument("--region", default=target.REGION)
@@ -336,7 +366,16 @@ def main(argv: list[str] | None = None, client: Callable[[str], Any] | None = No
         def client(service: str) -> Any:
             return boto3.client(service, region_name=args.region)
 
-    doctor = Doctor(args.stage, args.region, aimed.account, dict(os.environ), client)
+    if wire is None:
+
+        def wire() -> Any:
+            import boto3
+
+            from chalicelib.storage.wire import WireClient
+
+            return WireClient(args.region, boto3.session.Session().get_credentials)
+
+    doctor = Doctor(args.stage, args.region, aimed.account, dict(os.environ), client, wire)
     findings = doctor.run()
     for f in findings:
         print(f.line())

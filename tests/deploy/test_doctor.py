@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from chalicelib.storage.binding import DynamoConfig
@@ -90,7 +91,7 @@ def deploy_like_the_stack(subscribe: bool = True) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = doctor.main(["--stage", STAGE, "--region", REGION])
+    code = doctor.main(["--stage", STAGE, "--region", REGION], wire=lambda: c("dynamodb"))  # moto fakes botocore only
     return code, capsys.readouterr().out
 
 
@@ -166,3 +167,19 @@ def test_a_subscription_not_confirmed_yet_is_named(aws: None) -> None:
 def test_no_stage_no_doctor(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert doctor.main(["--stage", "nope"]) == 2
     assert "no stage 'nope'" in capsys.readouterr().err
+
+
+def test_a_store_client_that_aws_refuses_is_named_with_the_way_back(aws: None) -> None:
+    class Refused:
+        def get_item(self, **params: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "InvalidSignatureException", "Message": "no"}}, "GetItem")
+
+    deploy_like_the_stack()
+    env = {k: v.replace("${AWS::AccountId}", ACCOUNT) for k, v in target.stages()[STAGE].items()}
+    assert [f.line() for f in doctor.Doctor(STAGE, REGION, ACCOUNT, env, c, lambda: c("dynamodb")).own_client()] == [
+        f"✓ the bot's own DynamoDB client reads haengjeong-{STAGE}-users"
+    ]
+    (finding,) = doctor.Doctor(STAGE, REGION, ACCOUNT, env, c, Refused).own_client()
+    assert finding.ok is False and "(InvalidSignatureException)" in finding.what
+    assert '"HJ_DYNAMODB_CLIENT": "sdk"' in finding.fix and f"make deploy STAGE={STAGE}" in finding.fix
+    assert not list(doctor.Doctor(STAGE, REGION, ACCOUNT, env, c).own_client())  # not asked: not checked
