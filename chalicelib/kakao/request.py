@@ -50,6 +50,14 @@ def clean_text(text: str, limit: int = MAX_UTTERANCE) -> str:
     return text[:limit].rstrip()
 
 
+def _printable_without_spaces(text: str) -> bool:
+    """No control, format, unassigned or private character (category C) and no separator (Z): Kakao's keys are
+    ASCII, where that is printable without a space."""
+    if text.isascii():
+        return text.isprintable() and " " not in text
+    return not any(unicodedata.category(ch)[0] in "CZ" for ch in text)
+
+
 def parse_request(body: Any) -> SkillRequest:
     """Parse bytes, str or an already-decoded dict into a SkillRequest."""
     if isinstance(body, (bytes, bytearray)):
@@ -81,7 +89,7 @@ def parse_request(body: Any) -> SkillRequest:
         user_id = str(user_id)  # skill-test console ids are numeric
     if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID:
         raise BadRequest("userRequest.user.id invalid")
-    if any(unicodedata.category(ch)[0] in "CZ" for ch in user_id):
+    if not _printable_without_spaces(user_id):
         raise BadRequest("userRequest.user.id invalid")
     utterance = ureq.get("utterance", "")
     if utterance is None:

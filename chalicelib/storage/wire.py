@@ -34,6 +34,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import threading
 import time
 import uuid
@@ -196,6 +197,9 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} to DynamoDB")
 
 
+_BLOB = re.compile(rb'"BS?"\s*:')
+
+
 def _blobs(obj: dict[str, Any]) -> Any:
     """json's object hook: an attribute value ``{"B": "<base64>"}`` or ``{"BS": [...]}`` as bytes. (A map attribute
     with a member named B holds an attribute value, a dict, never a string: it is left alone.)"""
@@ -212,8 +216,8 @@ def parse(data: bytes) -> dict[str, Any]:
     """A response body as botocore's parser reads it for the data-plane operations."""
     if not data:
         return {}
-    # "B" or "BS" somewhere: decode blobs (rare; every other body is read as it is)
-    out = json.loads(data, object_hook=_blobs) if b'"B' in data else json.loads(data)
+    # a "B" or "BS" value somewhere: decode blobs (rare; every other body, "BOOL"s and all, is read as it is)
+    out = json.loads(data, object_hook=_blobs) if _BLOB.search(data) else json.loads(data)
     return out if isinstance(out, dict) else {}
 
 

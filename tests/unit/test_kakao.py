@@ -267,6 +267,19 @@ def test_invalid_utf8_is_refused(data: bytes) -> None:
         parse_request(data)
 
 
+@settings(max_examples=300)
+@given(st.text(min_size=1, max_size=80) | st.text(alphabet=st.characters(max_codepoint=0x7F), min_size=1, max_size=80))
+def test_a_user_id_is_refused_exactly_when_it_holds_a_control_or_a_space(user_id: str) -> None:
+    body = event("channel_text")
+    body["userRequest"]["user"]["id"] = user_id
+    bad = not user_id.strip() or any(unicodedata.category(ch)[0] in "CZ" for ch in user_id)
+    if bad:
+        with pytest.raises(BadRequest):
+            parse_request(json.dumps(body))
+    else:
+        assert parse_request(json.dumps(body)).user_key == user_id
+
+
 def test_bytearray_is_read_like_bytes() -> None:
     assert parse_request(bytearray(raw("bot_test").encode())).utterance == "도움말"
 
