@@ -281,11 +281,10 @@ class WireClient:
         self.region = region
         self.url = endpoint or endpoint_for(region)
         parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an endpoint: {self.url!r}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ValueError(f"not an endpoint: {self.url!r}")  # (a path would need signing: DynamoDB has none)
         default_port = 443 if parts.scheme == "https" else 80
         self.host = parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
-        self.path = parts.path or "/"
         self.attempts = max(1, attempts)
         self._credentials_of = credentials
         self._credentials: Any = None
@@ -361,7 +360,7 @@ class WireClient:
         )
         try:
             response = self._pool.urlopen(
-                "POST", self.path, body=body, headers=headers, retries=False, redirect=False, preload_content=True
+                "POST", "/", body=body, headers=headers, retries=False, redirect=False, preload_content=True
             )
         except (urllib3.exceptions.HTTPError, OSError) as e:  # named as botocore's HTTP session names them
             raise _Retry(self._network_error(e), False) from e

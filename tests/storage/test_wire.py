@@ -78,8 +78,9 @@ def test_endpoints() -> None:
     client = wire.WireClient("ap-northeast-2", lambda: None)
     assert client.host == "dynamodb.ap-northeast-2.amazonaws.com" and client.url.startswith("https://")
     assert wire.WireClient("x", lambda: None, endpoint="http://127.0.0.1:8000").host == "127.0.0.1:8000"
-    with pytest.raises(ValueError):
-        wire.WireClient("x", lambda: None, endpoint="dynamodb.local")
+    for wrong in ("dynamodb.local", "ftp://127.0.0.1", "http://127.0.0.1:8000/prefix"):
+        with pytest.raises(ValueError):
+            wire.WireClient("x", lambda: None, endpoint=wrong)
 
 
 # --- a scripted server ---------------------------------------------------------------------------------------------
