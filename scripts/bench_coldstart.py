@@ -14,7 +14,7 @@ imported. Then it times, in fresh processes that may not write byte code:
   for DynamoDB), which is CPU work (no request is sent);
 * ``first`` and ``warm`` (ours only, outside ``total``): the first ``메뉴`` a bot handles in that process, then the
   same message again, on a bot wired the same way over the in-memory store (no network: the first DynamoDB
-  call's own SDK work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
+  call's own client work and every TLS handshake are not in it). ``first`` is what the first message adds to a cold
   start once everything is imported and wired (lazy imports, first-time code paths).
 
 ``cpu_ratio`` (with ``--bare``) is ``ratio`` in the processes' CPU time instead of the wall clock: the work of

@@ -132,10 +132,10 @@ class Tables:
 
     Each is a subclass of the schema model above whose Meta names that
     configuration's table, region, endpoint and keys (its indexes are bound with
-    it). All four send through one pynamodb ``Connection`` (one botocore client:
-    creating a client costs ~0.2 s on a cold start), which is also the one
-    transactions must use. Building a ``Tables`` sends nothing: pynamodb makes
-    the client on the first request.
+    it). All four send through one pynamodb ``Connection`` (one client: the store's
+    wire client, or botocore's, which costs ~0.2 s to create on a cold start), which
+    is also the one transactions must use. Building a ``Tables`` sends nothing: the
+    client is made on the first request.
     """
 
     def __init__(self, config: DynamoConfig) -> None:

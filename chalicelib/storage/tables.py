@@ -89,9 +89,9 @@ PLANS_ID = "@plans"  # the schedule the job reads (예약, 반복): a second ite
 CONNECT_TIMEOUT_SECONDS = 0.5
 READ_TIMEOUT_SECONDS = 1.0
 MAX_RETRIES = 1
-# The longest one call can take when every attempt times out (botocore waits at most
-# 25 ms between DynamoDB attempts that failed that way; a throttled attempt fails at
-# once and waits up to 1 s, which is less than a timed-out one). The service starts a
+# The longest one call can take when every attempt times out (the store's client waits at
+# most 25 ms between attempts that failed that way, as botocore does; a throttled attempt
+# fails at once and waits up to 1 s, which is less than a timed-out one). The service starts a
 # call only while this much time is left of its reply budget.
 WORST_CALL_SECONDS = (1 + MAX_RETRIES) * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + MAX_RETRIES * 0.1
 

@@ -286,6 +286,7 @@ class WireClient:
         default_port = 443 if parts.scheme == "https" else 80
         self.host = parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
         self.attempts = max(1, attempts)
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self._credentials_of = credentials
         self._credentials: Any = None
         self._sdk_of = sdk

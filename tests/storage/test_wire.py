@@ -24,11 +24,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.ports import Unavailable
-from chalicelib.storage import wire
+from chalicelib.storage import tables, wire
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.transact import mapped_errors
 from tests.local_dynamodb import CREDENTIALS, REGION
+
+PAUSE = wire.TRANSIENT_PAUSE  # before the fixture below sets it to 0 for the scripted server's tests
 
 # --- the signature ------------------------------------------------------------------------------------------------
 
@@ -70,6 +72,19 @@ def test_the_signature_is_the_one_botocore_makes(
     assert ours["Authorization"] == request.headers["Authorization"]
     assert ours["X-Amz-Date"] == request.headers["X-Amz-Date"]
     assert ours.get("X-Amz-Security-Token") == request.headers.get("X-Amz-Security-Token")
+
+
+def test_the_store_s_wire_client_is_bounded_as_the_reply_budget_assumes() -> None:
+    bound = DynamoStore(DynamoConfig.for_prefix("bounds", REGION, "http://127.0.0.1:9", CREDENTIALS)).tables
+    wire_client = bound.connection.client
+    assert isinstance(wire_client, wire.WireClient)
+    assert (wire_client.connect_timeout, wire_client.read_timeout) == (
+        tables.CONNECT_TIMEOUT_SECONDS,
+        tables.READ_TIMEOUT_SECONDS,
+    )
+    assert wire_client.attempts == 1 + tables.MAX_RETRIES
+    worst = wire_client.attempts * (wire_client.connect_timeout + wire_client.read_timeout)
+    assert worst + (wire_client.attempts - 1) * PAUSE <= tables.WORST_CALL_SECONDS <= worst + 0.2
 
 
 def test_endpoints() -> None:
