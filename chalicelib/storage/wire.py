@@ -4,9 +4,9 @@ A chat message makes one to three DynamoDB calls, and botocore spends about 0.7â
 after the network: events, endpoint rules, the user-agent string (built twice per call), shape-walking serializers
 and parsers, its own HTTP wrapper. On Lambda's third of a core that is 2â€“3 ms per call. The data-plane operations a
 message uses are simple JSON over HTTPS, so :class:`WireClient` sends them itself: the body as JSON, a Signature
-Version 4 signature (:func:`sign`, held to botocore's own signer by a test), one pool of kept-alive connections
-(urllib3, which botocore already brings), and the response's JSON as the result. It costs about a third of the
-SDK's CPU per call (docs/performance.md, *The store's own wire*).
+Version 4 signature (:mod:`chalicelib.storage.sigv4`, held to botocore's own signer by a test), one pool of
+kept-alive connections (urllib3, which botocore already brings), and the response's JSON as the result. It costs
+about a third of the SDK's CPU per call (docs/performance.md, *The store's own wire*).
 
 What it keeps of the SDK's contract, so that pynamodb and the store cannot tell the difference:
 
@@ -30,8 +30,6 @@ SDK (:attr:`chalicelib.storage.binding.DynamoConfig.sdk`): an in-process AWS fak
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import random
 import re
@@ -49,10 +47,7 @@ import botocore.exceptions
 import urllib3
 from botocore.hooks import HierarchicalEmitter
 
-SERVICE = "dynamodb"
-TARGET = "DynamoDB_20120810."
-CONTENT_TYPE = "application/x-amz-json-1.0"
-USER_AGENT = "haengjeong-wire/1"
+from chalicelib.storage.sigv4 import SERVICE, endpoint_for, sign
 
 # The operations sent as JSON here: their requests and responses hold attribute values, counts and capacity only
 # (no timestamps to turn into datetimes), so the response's JSON is botocore's result with blobs decoded.
@@ -106,87 +101,6 @@ _NETWORK_ERRORS: tuple[tuple[type[Exception], Any], ...] = (
 )
 TRANSIENT_PAUSE = 0.025  # seconds, at most, before retrying an attempt the network or a 5xx failed
 THROTTLED_PAUSE = 1.0  # seconds, at most, before the first retry of a throttled attempt (doubling after)
-
-
-def endpoint_for(region: str) -> str:
-    """DynamoDB's public endpoint in ``region``."""
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://{SERVICE}.{region}.{suffix}"
-
-
-class _Keys:
-    """Signing keys by day: the four HMACs that derive one are made once a day, not once a call."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, str], bytes] = {}
-
-    def key(self, secret: str, day: str, region: str) -> bytes:
-        found = self._cache.get((secret, day, region))
-        if found is None:
-            found = _hmac(f"AWS4{secret}".encode(), day)
-            for part in (region, SERVICE, "aws4_request"):
-                found = _hmac(found, part)
-            if len(self._cache) > 8:  # a day turns, credentials rotate: keep a handful
-                self._cache.clear()
-            self._cache[(secret, day, region)] = found
-        return found
-
-
-def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
-
-
-_KEYS = _Keys()
-
-
-def sign(
-    operation: str,
-    body: bytes,
-    host: str,
-    region: str,
-    access_key: str,
-    secret_key: str,
-    token: str | None,
-    now: datetime,
-) -> dict[str, str]:
-    """The headers of one signed request (Signature Version 4 for a JSON POST to ``/``).
-
-    Signed: content-type, host, x-amz-date, x-amz-security-token (with temporary credentials) and x-amz-target,
-    the headers botocore signs for the same call.
-    """
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    day = stamp[:8]
-    target = TARGET + operation
-    headers = {"content-type": CONTENT_TYPE, "host": host, "x-amz-date": stamp}
-    if token:
-        headers["x-amz-security-token"] = token
-    headers["x-amz-target"] = target
-    names = ";".join(headers)  # already in sorted order
-    canonical = "\n".join(
-        (
-            "POST",
-            "/",
-            "",
-            "".join(f"{k}:{v}\n" for k, v in headers.items()),
-            names,
-            hashlib.sha256(body).hexdigest(),
-        )
-    )
-    scope = f"{day}/{region}/{SERVICE}/aws4_request"
-    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    signature = hmac.new(_KEYS.key(secret_key, day, region), to_sign.encode(), hashlib.sha256).hexdigest()
-    out = {
-        "Content-Type": CONTENT_TYPE,
-        "Host": host,
-        "X-Amz-Date": stamp,
-        "X-Amz-Target": target,
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={names}, "
-        f"Signature={signature}",
-        "User-Agent": USER_AGENT,
-    }
-    if token:
-        out["X-Amz-Security-Token"] = token
-    return out
 
 
 def _encode(value: Any) -> Any:

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.ports import Unavailable
-from chalicelib.storage import tables, wire
+from chalicelib.storage import sigv4, tables, wire
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.transact import mapped_errors
@@ -60,12 +60,12 @@ def test_the_signature_is_the_one_botocore_makes(
 ) -> None:
     now = when.replace(tzinfo=UTC, microsecond=0)
     host = f"dynamodb.{region}.amazonaws.com" + (f":{port}" if port else "")
-    ours = wire.sign(operation, body, host, region, access, secret, token, now)
+    ours = sigv4.sign(operation, body, host, region, access, secret, token, now)
     request = AWSRequest(
         "POST",
         f"https://{host}/",
         data=body,
-        headers={"Content-Type": wire.CONTENT_TYPE, "X-Amz-Target": wire.TARGET + operation},
+        headers={"Content-Type": sigv4.CONTENT_TYPE, "X-Amz-Target": sigv4.TARGET + operation},
     )
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now.replace(tzinfo=None)):
         botocore.auth.SigV4Auth(Credentials(access, secret, token), "dynamodb", region).add_auth(request)
@@ -88,8 +88,8 @@ def test_the_store_s_wire_client_is_bounded_as_the_reply_budget_assumes() -> Non
 
 
 def test_endpoints() -> None:
-    assert wire.endpoint_for("ap-northeast-2") == "https://dynamodb.ap-northeast-2.amazonaws.com"
-    assert wire.endpoint_for("cn-north-1") == "https://dynamodb.cn-north-1.amazonaws.com.cn"
+    assert sigv4.endpoint_for("ap-northeast-2") == "https://dynamodb.ap-northeast-2.amazonaws.com"
+    assert sigv4.endpoint_for("cn-north-1") == "https://dynamodb.cn-north-1.amazonaws.com.cn"
     client = wire.WireClient("ap-northeast-2", lambda: None)
     assert client.host == "dynamodb.ap-northeast-2.amazonaws.com" and client.url.startswith("https://")
     assert wire.WireClient("x", lambda: None, endpoint="http://127.0.0.1:8000").host == "127.0.0.1:8000"
@@ -125,7 +125,7 @@ def serving(script: Script) -> Iterator[str]:
             status, payload, extra = answer
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", wire.CONTENT_TYPE)
+            self.send_header("Content-Type", sigv4.CONTENT_TYPE)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-amzn-RequestId", "req-1")
             self.send_header("x-amz-crc32", str(extra.pop("crc", zlib.crc32(data))))
@@ -178,7 +178,7 @@ def test_a_call_is_signed_json_and_its_answer_is_read_as_botocore_reads_it() -> 
     assert request["body"] == {"TableName": "t", "Key": {"key": {"S": "u"}}, "ConsistentRead": True}
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert headers["x-amz-target"] == "DynamoDB_20120810.GetItem"
-    assert headers["content-type"] == wire.CONTENT_TYPE
+    assert headers["content-type"] == sigv4.CONTENT_TYPE
     assert headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={CREDENTIALS[0]}/")
     assert "SignedHeaders=content-type;host;x-amz-date;x-amz-target" in headers["authorization"]
     assert seen == [("GetItem", out)]
