@@ -30,6 +30,7 @@ SDK (:attr:`chalicelib.storage.binding.DynamoConfig.sdk`): an in-process AWS fak
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 import re
@@ -177,6 +178,13 @@ class _Operation(SimpleNamespace):
     name: str
 
 
+_MODELS = {operation: _Operation(name=operation) for operation in DATA_PLANE}
+
+
+def _call_with_keywords(client: WireClient, operation: str, **params: Any) -> dict[str, Any]:
+    return client._make_api_call(operation, params)
+
+
 class WireClient:
     """The store's DynamoDB client: botocore's ``_make_api_call`` and method names for the data-plane operations,
     sent as described in the module's docstring. Safe to share between threads."""
@@ -224,7 +232,9 @@ class WireClient:
     def __getattr__(self, name: str) -> Any:
         operation = METHODS.get(name)
         if operation is not None:
-            return lambda **params: self._make_api_call(operation, params)
+            method = functools.partial(_call_with_keywords, self, operation)
+            setattr(self, name, method)  # made once: later lookups find it without coming here
+            return method
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._delegate(), name)  # delete_table, get_waiter, ...: the SDK's own
@@ -232,7 +242,7 @@ class WireClient:
     def _make_api_call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation not in DATA_PLANE:
             return dict(self._delegate()._make_api_call(operation, params))
-        model = _Operation(name=operation)
+        model = _MODELS[operation]
         try:
             out = self._call(operation, params)
         except Exception as e:
