@@ -2,14 +2,15 @@
 
 Compared letter by letter (jamo), not syllable by syllable: 회싁 and 회식 differ in one
 vowel, not in a whole syllable, so a typo costs what it would in an alphabet. Spaces and
-case do not count. The ratio is difflib's, from the standard library (already loaded for
-titles): the texts are a few syllables and the candidates a few dozen, so a compiled
-matcher would save microseconds per unknown message and cost an import on cold start.
+case do not count. The ratio is difflib's, from the standard library: the texts are a few
+syllables and the candidates a few dozen, so a compiled matcher would save microseconds per
+unknown message and cost an import on cold start. difflib itself is imported on the first
+comparison, not with this module: a message that is a command or a title word for word (most
+of them) never compares, and a cold start is then spared its import (about 1 ms).
 """
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
@@ -29,6 +30,8 @@ def likeness(a: str, b: str) -> float:
     x, y = letters(a), letters(b)
     if not x or not y:
         return 0.0
+    import difflib  # on first use (see the module's docstring)
+
     return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
 
 

@@ -98,3 +98,22 @@ def test_an_answer_naming_no_option_is_still_refused() -> None:
 def test_letters_not_syllables_decide_how_alike() -> None:
     assert likeness("현황", "헌황") > 0.75 > likeness("등록", "등급")
     assert likeness("BBQ 회식", "bbq회싁") > 0.8
+
+
+def test_difflib_waits_for_the_first_comparison() -> None:
+    """A cold start (the app imported, the bot wired) does not import difflib: only a message that needs a guess
+    compares, and the comparison imports it. Run in a fresh process, as a container starts."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys; import app; from chalicelib import runtime; runtime.bot(); "
+        "before = 'difflib' in sys.modules; "
+        "from chalicelib.domain.fuzzy import likeness; alike = likeness('현황', '헌황'); "
+        "print(before, 'difflib' in sys.modules, alike > 0.75)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["False", "True", "True"]
