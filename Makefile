@@ -229,7 +229,7 @@ destroy: venv
 # (it proves the bench works). bench-round runs only the member round beside the floor (a few minutes; its figures
 # in .bench/round.json); bench-summary only the summaries (their figures in .bench/summary.json).
 USERS         ?= 100
-ROUNDS        ?= 3
+ROUNDS        ?= 4
 ROUND_SECONDS ?= 20
 DURATION      ?= 45
 SUMMARY_SIZES ?= 200 20000
