@@ -8,8 +8,10 @@ an operator's tool, never a chat path) and adds what earlier versions did not ke
 * every survey: its ``kind`` and ``title_key`` (the ``titles`` index takes it in) and
   whether it is ``full``;
 * the listing: an entry for every open survey (members' lists are one read of it);
-* every user: the ``members`` index keys, the surveys they answered with when (from the
-  id set earlier versions kept), and for admins the surveys they own or co-own;
+* every user: the ``members`` index keys (a unit keyed without its spaces, as the roster keeps
+  units: earlier versions keyed '1 중대' as typed, and a survey for 1중대 did not find that
+  person), the surveys they answered with when (from the id set earlier versions kept), and
+  for admins the surveys they own or co-own;
 * every named answer: its person and first-submit time (the ``by_person`` index takes it in,
   so someone who registers again gets their answers back);
 * the listing entry of an open survey kept without names: that it is one (a member's own
@@ -60,7 +62,7 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.domain.model import OPEN, Managed
     from chalicelib.domain.ports import Conflict
     from chalicelib.domain.writes import ListSurvey, PutUser, TouchPeople
-    from chalicelib.storage import items
+    from chalicelib.storage import items, user_items
     from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
@@ -99,7 +101,8 @@ def migrate(store: Any) -> dict[str, int]:
             if u is None:
                 break
             mine = {sid: m for sid, m in managed.get(u.key, {}).items() if sid not in u.managed}
-            if raw.member and raw.answered is None and not mine:
+            keyed = raw.member_unit == user_items.member_unit(u.unit)  # earlier versions keyed '1 중대' as typed
+            if raw.member and raw.answered is None and not mine and keyed:
                 break  # already in this version's layout
             u.managed.update(mine)
             try:

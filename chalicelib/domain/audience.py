@@ -118,8 +118,9 @@ class Audience:
 
 
 def members_of(db: Reader, target: str) -> list[Member]:
-    """The registered people of a survey's target units (everyone for 전체), by unit."""
-    units = list(dict.fromkeys(u for u in target_units(target) if u != "전체"))
+    """The registered people of a survey's target units (everyone for 전체), by unit: a unit once however the
+    target spaces it ('1중대, 1 중대'), and its members however each of them typed it."""
+    units = list(dict.fromkeys(unit_key(u) for u in target_units(target) if u != "전체"))
     if not units:
         return db.list_members()
     return [m for u in units for m in db.list_members(u)]

@@ -111,12 +111,8 @@ def attribution(s: Survey, u: User, delta: int) -> dict[str, int]:
     if not delta:
         return {}
     units = [x for x in target_units(s.target_unit) if x != "전체"]
-    if not units or u.unit in units:
+    if not units or slot(u.unit) in {slot(x) for x in units}:  # one unit however it is spaced ('1 중대', 1중대)
         return {IN + slot(u.unit): delta}
-    if slot(u.unit) in {slot(x) for x in units}:
-        # The same unit but for its spaces (a target typed before the roster, whose units have none): its roster
-        # entries are its people, its members registered without one are not. Counted again.
-        return dict(UNKNOWN)
     return {OUT: delta}
 
 
@@ -185,7 +181,7 @@ def _joined_since(s: Survey, stored: Mapping[str, Any], epoch: Epoch, units: dic
             continue
         if k.startswith(JOINED):  # one more person, registered, in the unit they typed
             unit = k[len(JOINED) :]
-            if named and unit not in named:
+            if named and unit_key(unit) not in keys:
                 continue
             target += n
             units.setdefault(slot(unit), [unit or NO_UNIT, 0, 0])[1] += n
@@ -209,7 +205,6 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
     census counts of it (then everyone is counted)."""
     from chalicelib.domain.audience import SILENT, WAITING, Audience, people_of
 
-    named = [x for x in target_units(s.target_unit) if x != "전체"]
     units = sorted(c.units.values(), key=lambda u: u[0])
     blocks = [(SILENT, u[0], u[1]) for u in units if u[1]] + [(WAITING, u[0], u[2]) for u in units if u[2]]
     read: dict[str, Audience] = {}
@@ -221,9 +216,6 @@ def page(db: Reader, s: Survey, c: Census, start: int, count: int) -> list[tuple
                 return None
             if unit not in read:
                 people, roster = people_of(db, unit)
-                # Of them, the survey's alone: its units' members are those registered as it names them, and a
-                # unit read by the census's name of it ('1중대') may hold others (its target reads '1 중대').
-                people = [p for p in people if not named or p.on_roster or p.unit in named]
                 answered = db.answered_among(s.id, [p.person for p in people if p.person])
                 read[unit] = Audience(people, answered, roster)
             a = read[unit]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chalicelib.domain.record import record
+from chalicelib.domain.roster_records import unit_key
 
 KST = timezone(timedelta(hours=9), "KST")
 
@@ -54,6 +55,15 @@ def now_kst() -> datetime:
 def target_units(target: str) -> list[str]:
     """A survey's target units: "" is everyone, several are stored joined by commas ('1중대,2중대')."""
     return [u for u in (x.strip() for x in target.split(",")) if u]
+
+
+def in_target(unit: str, target: str) -> bool:
+    """Whether someone of ``unit`` is of a survey for ``target`` ("" is everyone). Units are one unit however they
+    are spaced ('1 중대' is 1중대), as the roster keeps them."""
+    if not target:
+        return True
+    key = unit_key(unit)
+    return any(unit_key(u) == key for u in target_units(target))
 
 
 def target_label(target: str) -> str:
@@ -238,7 +248,7 @@ class SurveyInfo:
         return self.status == OPEN and (self.deadline is None or now < self.deadline)
 
     def meant_for(self, user: User) -> bool:
-        return not self.target_unit or user.unit in target_units(self.target_unit)
+        return in_target(user.unit, self.target_unit)
 
     def managed_by(self, user: User) -> bool:
         return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
@@ -324,7 +334,7 @@ class Survey:
         return user.is_super or user.key == self.owner or (user.is_admin and user.key in self.coadmins)
 
     def meant_for(self, user: User) -> bool:
-        return not self.target_unit or user.unit in target_units(self.target_unit)
+        return in_target(user.unit, self.target_unit)
 
     def info(self) -> SurveyInfo:
         return SurveyInfo(

@@ -104,7 +104,8 @@ class Reader(ABC):
 
     @abstractmethod
     def list_members(self, unit: str = "") -> list[Member]:
-        """Registered people, all of them or those of one unit, without their conversation state."""
+        """Registered people, all of them or those of one unit (however each typed it: '1 중대' is 1중대), without
+        their conversation state."""
 
     @abstractmethod
     def list_admins(self) -> list[Member]: ...

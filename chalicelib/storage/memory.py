@@ -57,7 +57,8 @@ class MemoryStore(MemoryState, Store):
 
     def list_members(self, unit: str = "") -> list[Member]:
         with self._lock:
-            found = (u for u in self.users.values() if not unit or u.unit == unit)
+            key = unit_key(unit)  # one unit however it is spaced, as the members index keys it
+            found = (u for u in self.users.values() if not unit or unit_key(u.unit) == key)
             return [Member(u.key, u.name, u.unit, u.role, u.created_at) for u in _by_registration(found)]
 
     def list_admins(self) -> list[Member]:

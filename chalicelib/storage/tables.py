@@ -167,7 +167,7 @@ class UserItem(Model):
     viewing = JsonAttribute(null=True)  # {survey id: [title, epoch seconds]} (열람자)
     units = ListAttribute(of=UnicodeAttribute, null=True)  # 소속 관리자: the units they are an admin of
     member = UnicodeAttribute(null=True)  # MEMBER_PARTITION: every registered person is in ``members``
-    member_unit = UnicodeAttribute(null=True)  # "u#" + unit
+    member_unit = UnicodeAttribute(null=True)  # "u#" + the unit without spaces (user_items.member_unit)
     created_at = UnicodeAttribute(default="")
     version = NumberAttribute(default=0)  # optimistic lock; checked by hand, not VersionAttribute
     rate = ListAttribute(of=NumberAttribute, null=True)  # [epoch seconds, bucket level]; absent on older items

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from chalicelib.domain.model import Managed, Member, User
+from chalicelib.domain.roster_records import unit_key
 from chalicelib.storage.tables import ADMIN_PARTITION, MEMBER_PARTITION, UserItem
 
 
@@ -55,8 +56,9 @@ def user_raw(u: User, version: int) -> dict[str, Any]:
 
 
 def member_unit(unit: str) -> str:
-    """The ``members`` index's range key: one unit's members are one key."""
-    return f"u#{unit}"
+    """The ``members`` index's range key: one unit's members are one key, however each typed the unit ('1 중대'
+    and '1중대' are 1중대, as the roster keeps units); the item keeps the unit as it was typed, to show."""
+    return f"u#{unit_key(unit)}"
 
 
 def user(i: UserItem) -> User:

@@ -143,3 +143,24 @@ def test_an_aggregate_that_kept_late_hours_is_recounted_by_the_day(store: Any) -
     again = store.get_aggregate("open0001").counts
     assert again == agg.counts and "h|2026-12-01T09" not in again
     assert migrate(store)["aggregates"] == 0
+
+
+def test_a_unit_typed_with_spaces_is_keyed_as_the_roster_keeps_units(store: Any) -> None:
+    """Earlier versions keyed a member in the ``members`` index by their unit as typed ('1 중대'): a survey for
+    1중대 did not find them. The migration keys them without the spaces, once; the unit still reads as typed."""
+    from chalicelib.domain.model import User
+    from chalicelib.domain.writes import PutUser
+
+    spaced = User(key=key_of("김영수"), name="김영수", unit="1 중대", created_at="2026-11-01T00:00:00+09:00")
+    store.commit([PutUser(spaced)])
+    store.tables.connection.client.update_item(  # as the earlier version keyed it
+        TableName=store.config.users_table,
+        Key={"key": {"S": key_of("김영수")}},
+        UpdateExpression="SET member_unit = :u",
+        ExpressionAttributeValues={":u": {"S": "u#1 중대"}},
+    )
+    assert [m.name for m in store.list_members("1중대")] == []
+    assert migrate(store)["users"] == 1
+    assert [(m.name, m.unit) for m in store.list_members("1중대")] == [("김영수", "1 중대")]
+    assert [m.name for m in store.list_members("1 중대")] == ["김영수"]
+    assert migrate(store)["users"] == 0  # idempotent

@@ -37,22 +37,25 @@ def test_a_withdrawal_after_the_unit_was_written_without_its_spaces_is_placed_wh
     assert "응답 0명 / 대상 1명" in status and "대상 밖" not in status, status
 
 
-def test_missing_names_a_unit_read_by_its_name_only_where_the_survey_counts_them() -> None:
-    """A survey for '1 중대' (typed before there was a roster) counts the roster's 1중대 entries and the members
-    registered as '1 중대', not those registered as '1중대': 미응답 reading the unit as the census names it (1중대)
-    must not list someone the survey is not for, even when as many are missing there."""
+def test_a_unit_is_one_unit_however_it_is_spaced() -> None:
+    """A survey for '1 중대' (typed before there was a roster) is for 1중대: the roster's entries and everyone
+    registered there, whether they typed '1중대' or '1 중대'. 미응답 lists each of them once, and the census (kept)
+    says what a recount says."""
     store = MemoryStore()
     chat = Chat(store=store, exporter=FakeExporter())
     chat.register("관리자", "본부", ADMIN)
-    chat.register("대원0", "1중대")  # not of the survey's target, as typed
+    chat.register("대원0", "1중대")
     chat.register("대원1", "1 중대")
     make_bbq(chat, deadline="12/31 18:00", target="1 중대")
+    assert "BBQ 회식" in chat.say("신청 목록", who="대원0")  # for them, as typed either way
     load_roster(store, [(2, "1중대", "대원2", None)], remove=False)
     a = audience(store, store.list_surveys()[0])
-    assert [p.label() for p in a.silent] == ["1 중대 대원1"]
-    assert figures(chat) == (0, 2)  # counted: the census kept
+    assert [p.label() for p in a.silent] == ["1 중대 대원1", "1중대 대원0"]
+    assert figures(chat) == exact(store)[:2] == (0, 3)  # the two members and the entry
+    answer_bbq(chat, "대원0")
+    assert figures(chat) == exact(store)[:2] == (1, 3)
     said = chat.say("미응답 BBQ 회식", who="관리자").text
-    assert "응답 안 함: 1 중대 대원1" in said and "대원0" not in said, said
+    assert "1 중대 대원1" in said and "대원0" not in said, said
 
 
 def test_a_target_naming_one_roster_unit_two_ways_counts_its_entries_once() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from harness import Chat, load_roster, make_bbq
 
 from chalicelib.domain.model import ADMIN, SUPER
@@ -82,7 +81,6 @@ def test_a_same_named_newcomer_with_another_check_value_can_be_added_by_hand(cha
     assert held == sorted([(chat.user("박민수").key, 2), (chat.user("새 박민수").key, 2)]), held
 
 
-@pytest.mark.xfail(strict=True, reason="a registrant off the roster whose unit was typed with a space is in no survey")
 def test_a_registrant_off_the_roster_who_typed_their_unit_with_a_space_is_among_that_units_people(chat: Chat) -> None:
     chat.register("슈퍼", "본부", SUPER)
     chat.register("관리자", "본부", ADMIN)
