@@ -1,7 +1,7 @@
 """`make bench`: the bot measured beside a reference skill, in one run, on a private local stack.
 
-    python -m scripts.bench [--users 100] [--rounds 4] [--round-seconds 20] [--seconds 45] [--smoke]
-                            [--only round]
+    python -m scripts.bench [--users 100] [--rounds 4] [--warm-cycles 2] [--round-seconds 20]
+                            [--seconds 45] [--smoke] [--only round]
 
 One stack: DynamoDB Local (in memory) and moto (S3) started once by ``scripts.devstack``
 with the bot under gunicorn, and the reference skill (``loadtests/reference.py``: parse,
@@ -14,8 +14,9 @@ the per-member rate limit is off for the load. In order:
    its own, with a botocore hook counting calls per message kind, with one survey and
    with ``--closed`` closed surveys added (``scripts/bench_calls.py``; deterministic).
 2. Closed loop, one survey: ``--users`` members with no think time, in alternating
-   rounds (reference, floor, menu, round; the order rotates each cycle), ``--rounds``
-   cycles: ``throughput_ratio_menu`` is the median requests/s of the menu-only members ÷
+   rounds (reference, floor, menu, round; the order rotates each cycle), ``--warm-cycles``
+   unmeasured cycles (the engine's warm-up) and then ``--rounds`` measured cycles
+   (an even number): ``throughput_ratio_menu`` is the median requests/s of the menu-only members ÷
    the plain reference's (menu-only members against the reference);
    ``throughput_ratio_round_floor`` the full-round members' ÷ the floor's (full-round
    members against the reference), ``cpu_ratio_round_floor`` the server's CPU per message
@@ -107,11 +108,14 @@ KINDS = ("메뉴", "신청 목록", "신청 <제목>", "answer", "제출", "내 
 @dataclass(frozen=True)
 class Plan:
     users: int = 100
-    # Cycles of alternating rounds: even, so that each side runs first and second in as many cycles. A round run
-    # right after a round of its own kind runs slower than one run after the other kind (by a fifth, in the
-    # member round beside the floor: docs/performance.md, *Which runs first*); with an odd count the side that is
-    # second more often gains that.
+    # Cycles of alternating rounds: an even number, so that each side runs first in as many cycles as it runs
+    # second. With three the round ran second in two, and in most such runs the cycle where it ran first was the
+    # lowest (docs/performance.md, *Which runs first, and the engine's warm-up*).
     rounds: int = 4
+    # Unmeasured cycles before them: DynamoDB Local (a JVM) compiles the code each kind of request runs as it runs
+    # it, and its CPU per message falls for minutes, longer for the round's varied requests than for the floor's
+    # (the same section). The closed loops compare the two at the engine's steady state.
+    warm_cycles: int = 2
     round_seconds: float = 20.0
     warmup: float = 5.0
     think_seconds: float = 45.0
@@ -131,6 +135,7 @@ class Plan:
 SMOKE: dict[str, Any] = {
     "users": 10,
     "rounds": 1,
+    "warm_cycles": 1,
     "round_seconds": 2.0,
     "warmup": 1.0,
     "think_seconds": 3.0,
@@ -415,6 +420,21 @@ BLOCK_500 = (("reference", "MenuMember", "reference"), ("menu", "MenuMember", "b
 BLOCK_ROUND = (("floor", "RoundMember", "reference"), ("round", "RoundMember", "bot"))  # --only round
 
 
+WARM = "warm:"  # the label's prefix of an unmeasured cycle's round
+
+
+def cycle_plan(kinds: tuple[tuple[str, str, str], ...], cycles: int, warm_cycles: int) -> list[tuple[str, str, str]]:
+    """The rounds of a closed loop in the order they run, as (label, user class, server): ``warm_cycles`` cycles
+    labelled ``warm:<kind>#<n>``, unmeasured, then ``cycles`` cycles labelled ``<kind>#<n>``, the order rotating
+    each cycle (the warm cycles rotate with them, so every cycle starts with the kind the one before did not)."""
+    out = []
+    for r in range(warm_cycles + cycles):
+        n = r - warm_cycles + 1
+        prefix, number = (WARM, r + 1) if n < 1 else ("", n)
+        out += [(f"{prefix}{kind}#{number}", cls, server) for kind, cls, server in rotate(list(kinds), r)]
+    return out
+
+
 def finite_median(values: list[float]) -> float:
     """The median of the finite ``values``; NaN when there is none."""
     kept = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
@@ -422,24 +442,25 @@ def finite_median(values: list[float]) -> float:
 
 
 def closed_loop(
-    stack: Stack, plan: Plan, kinds: tuple[tuple[str, str, str], ...], name: str
+    stack: Stack, plan: Plan, kinds: tuple[tuple[str, str, str], ...], name: str, warm: int = 0
 ) -> dict[str, dict[str, Any]]:
-    """Alternating closed-loop rounds of ``kinds`` (see BLOCK_1), ``plan.rounds`` cycles, the order rotating.
+    """Alternating closed-loop rounds of ``kinds`` (see BLOCK_1), ``plan.rounds`` cycles, the order rotating,
+    after ``warm`` unmeasured cycles (kept apart, under ``warm``, for the record).
 
     Each round also reads, from /proc, the CPU its server (the gunicorn master and workers) and
     DynamoDB Local used in the measured window: per request completed, ``cpu_ms`` and ``ddb_cpu_ms``.
     """
     hosts = {"bot": stack.url, "reference": stack.ref_url}
     specs = []
-    for r in range(plan.rounds):
-        for kind, cls, server in rotate(list(kinds), r):
-            spec = round_spec(f"{kind}#{r + 1}", cls, hosts[server], plan, plan.round_seconds)
-            spec["cpu"] = stack.pids(hosts[server])
-            specs.append(spec)
+    for label, cls, server in cycle_plan(kinds, plan.rounds, warm):
+        spec = round_spec(label, cls, hosts[server], plan, plan.round_seconds)
+        spec["cpu"] = stack.pids(hosts[server])
+        specs.append(spec)
     results = run_rounds(stack, plan, specs, name)
     out: dict[str, dict[str, Any]] = {}
+    warm = [x for x in results if x["label"].startswith(WARM)]
     for kind, _, _ in kinds:
-        mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]  # in cycle order
+        mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]  # in cycle order, the warm ones apart
         cpu = [x.get("cpu", {}).get("server", {}).get("ms_per_request", math.nan) for x in mine]
         ddb = [x.get("cpu", {}).get("dynamodb", {}).get("ms_per_request", math.nan) for x in mine]
         out[kind] = {
@@ -452,6 +473,16 @@ def closed_loop(
             "ddb_cpu_ms": ddb,
             "median_ddb_cpu_ms": finite_median(ddb),
             "rounds": mine,
+            "warm": [
+                {
+                    "label": x["label"],
+                    "rps": x["rps"],
+                    "cpu_ms": x.get("cpu", {}).get("server", {}).get("ms_per_request", math.nan),
+                    "ddb_cpu_ms": x.get("cpu", {}).get("dynamodb", {}).get("ms_per_request", math.nan),
+                }
+                for x in warm
+                if x["label"].removeprefix(WARM).rsplit("#", 1)[0] == kind
+            ],
         }
     return out
 
@@ -1018,10 +1049,10 @@ def measure(plan: Plan, work: Path) -> dict[str, Any]:
         r["ddb"] = bench_calls.measure(CALLS_TABLE_PREFIX, plan.closed, now_kst())
 
         log(
-            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (reference, floor, menu, round), "
-            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
+            f"closed loop, 1 survey: {plan.users} users, {plan.warm_cycles} unmeasured and {plan.rounds} measured × "
+            f"(reference, floor, menu, round), {plan.warmup:g}+{plan.round_seconds:g} s each…"
         )
-        one = closed_loop(stack, plan, BLOCK_1, "closed-1")
+        one = closed_loop(stack, plan, BLOCK_1, "closed-1", warm=plan.warm_cycles)
 
         log(
             f"think time: {plan.users} members, each message 0.5–1.5 s after the last reply, "
@@ -1071,10 +1102,10 @@ def measure_round(plan: Plan, work: Path) -> dict[str, Any]:
         survey_id = seed(stack)
         log(f"stack up: the bot on {stack.url}, the reference on {stack.ref_url}")
         log(
-            f"closed loop, 1 survey: {plan.users} users, {plan.rounds} × (floor, round), "
-            f"{plan.warmup:g}+{plan.round_seconds:g} s each…"
+            f"closed loop, 1 survey: {plan.users} users, {plan.warm_cycles} unmeasured and {plan.rounds} measured × "
+            f"(floor, round), {plan.warmup:g}+{plan.round_seconds:g} s each…"
         )
-        block = closed_loop(stack, plan, BLOCK_ROUND, "closed-round")
+        block = closed_loop(stack, plan, BLOCK_ROUND, "closed-round", warm=plan.warm_cycles)
         store = check_store(stack, survey_id)
     log("stack stopped")
     return {"floor": floor_figures(block), "store": store, "rounds": block}
@@ -1201,6 +1232,9 @@ def parse(argv: list[str] | None) -> tuple[Plan, Path]:
     p.add_argument("--rounds", type=int, help="alternating cycles per ratio (default 4; keep it even)")
     p.add_argument("--round-seconds", type=float, help="measured seconds of a closed-loop round (default 20)")
     p.add_argument("--warmup", type=float, help="unmeasured seconds before each round (default 5)")
+    p.add_argument(
+        "--warm-cycles", type=int, help="unmeasured cycles before the measured ones, for the engine (default 2)"
+    )
     p.add_argument(
         "--seconds", type=float, dest="think_seconds", help="measured seconds of the think-time run (default 45)"
     )

@@ -207,3 +207,25 @@ def test_only_round_runs_the_round_beside_the_floor_alone() -> None:
     f = bench.floor_figures(block)  # no plain reference in that run
     assert f["throughput_ratio"] == 93 / 110 and f["p99_ratios"] == [1.5, 2.0]
     assert math.isnan(f["floor_to_reference"]) and math.isnan(f["cpu_ratio_reference"])
+
+
+def test_warm_cycles_come_first_and_are_not_measured() -> None:
+    kinds = (("floor", "RoundMember", "reference"), ("round", "RoundMember", "bot"))
+    planned = bench.cycle_plan(kinds, cycles=4, warm_cycles=1)
+    assert [label for label, _, _ in planned] == [
+        "warm:floor#1",
+        "warm:round#1",
+        "round#1",
+        "floor#1",
+        "floor#2",
+        "round#2",
+        "round#3",
+        "floor#3",
+        "floor#4",
+        "round#4",
+    ]
+    measured = [label for label, _, _ in planned if not label.startswith(bench.WARM)]
+    # an even count of measured cycles: each side first in as many of them as it is second
+    firsts = [measured[i].split("#")[0] for i in range(0, len(measured), 2)]
+    assert firsts.count("round") == firsts.count("floor") == 2
+    assert [label for label, _, _ in bench.cycle_plan(kinds, cycles=1, warm_cycles=0)] == ["floor#1", "round#1"]
