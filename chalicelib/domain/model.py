@@ -1,7 +1,6 @@
 """Domain records: users, surveys, questions and answers.
 
-Plain dataclasses with no I/O. Storage adapters turn these into items and back;
-the conversation reads and returns them.
+Plain dataclasses with no I/O. Storage adapters turn these into items and back; the conversation reads them.
 """
 
 from __future__ import annotations
@@ -58,12 +57,8 @@ def target_units(target: str) -> list[str]:
 
 
 def in_target(unit: str, target: str) -> bool:
-    """Whether someone of ``unit`` is of a survey for ``target`` ("" is everyone). Units are one unit however they
-    are spaced ('1 중대' is 1중대), as the roster keeps them."""
-    if not target:
-        return True
-    key = unit_key(unit)
-    return any(unit_key(u) == key for u in target_units(target))
+    """Whether someone of ``unit`` is of a survey for ``target`` ("" is everyone); a unit however it is spaced."""
+    return not target or unit_key(unit) in {unit_key(u) for u in target_units(target)}
 
 
 def target_label(target: str) -> str:
