@@ -34,8 +34,8 @@ def units_of(u: User, s: Survey | SurveyInfo) -> list[str]:
     of theirs)."""
     if not u.scoped:
         return []
-    targets = target_units(s.target_unit)
-    return [x for x in u.units if not targets or x in targets]
+    targets = {unit_key(x) for x in target_units(s.target_unit)}  # a unit however the target spaces it
+    return [x for x in u.units if not targets or unit_key(x) in targets]
 
 
 def narrowed(s: Survey, units: Sequence[str]) -> Survey:
@@ -66,7 +66,7 @@ def scope(ctx: Ctx, cmd: str, s: Survey) -> tuple[Survey, list[str] | None] | Ou
         return s, None
     if cmd in VIEWS and u.key in s.viewers:  # a viewer (열람자) of it reads it whole, whatever units they have
         return s, None
-    if s.managed_by(u) and s.target_unit and set(target_units(s.target_unit)) <= set(u.units):
+    if s.managed_by(u) and s.target_unit and {unit_key(x) for x in target_units(s.target_unit)} <= set(u.units):
         return s, None
     units = units_of(u, s)
     if not units:  # their own survey, for units no longer theirs: nothing of it is theirs to see

@@ -27,6 +27,7 @@ from chalicelib.domain.repeat import describe, parse_rule, shape
 from chalicelib.domain.reply import Quick, QuickLike, Reason
 from chalicelib.domain.retention import take_keep_days
 from chalicelib.domain.roster import matched_unit
+from chalicelib.domain.roster_records import unit_key
 from chalicelib.domain.when import END_OF_DAY, fmt_deadline, fmt_when
 from chalicelib.domain.wizard_state import Form, QuestionDraft
 from chalicelib.domain.wizard_steps import MAX_QUESTIONS, full
@@ -88,7 +89,7 @@ def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
             part = unit
         if part not in chosen:
             chosen.append(part)
-    if outside := [c for c in chosen if form.units and c not in form.units]:
+    if outside := [c for c in chosen if form.units and unit_key(c) not in {unit_key(u) for u in form.units}]:
         return f"'{', '.join(outside)}'{pp(outside[-1], '은(는)')} 맡은 소속이 아니에요. {mine}"
     form.target = ",".join(chosen)
     return None

@@ -187,3 +187,14 @@ def test_an_automatic_reminder_leaves_out_the_units_their_admin_reminded_within_
     assert c.bot.auto_remind() == 1
     sent = set(notifier.calls[-1][0])
     assert key_of("본부원") in sent and not sent & {key_of(n) for n in ("중대행정", "홍길동", "김철수")}, sent
+
+
+def test_a_survey_for_their_unit_typed_with_a_space_is_theirs_to_see(chat: Chat) -> None:
+    """A unit is one unit however it is spaced: a survey for '2 중대' is for 2중대, whose 소속 관리자 sees it."""
+    c, _ = world(chat)
+    make_bbq(c, title="2중대 점호", target="2 중대")
+    status = c.say("현황 2중대 점호", who="중대행정")
+    assert "[2중대 점호] 현황" in status and "응답 0명 / 대상 3명" in status, status
+    assert "대상 3명" in c.say("현황 2중대 점호", who="관리자")  # the same people, as the owner counts them
+    make_bbq(c, admin="중대행정", title="2중대 청소", target="2 중대")  # their own unit, typed with a space
+    assert "응답 0명 / 대상 3명" in c.say("현황 2중대 청소", who="중대행정")
