@@ -226,7 +226,7 @@ def main(argv: list[str]) -> int:
         result = run_round(spec)
         out.append(result)
         print(
-            f"  {result['label']:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+            f"  {result['label']:<18} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
             f"p99 {result['p99_ms']:7.1f} ms  failures {result['failures']}",
             file=sys.stderr,
             flush=True,

@@ -458,7 +458,7 @@ def closed_loop(
         specs.append(spec)
     results = run_rounds(stack, plan, specs, name)
     out: dict[str, dict[str, Any]] = {}
-    warm = [x for x in results if x["label"].startswith(WARM)]
+    unmeasured = [x for x in results if x["label"].startswith(WARM)]
     for kind, _, _ in kinds:
         mine = [x for x in results if x["label"].rsplit("#", 1)[0] == kind]  # in cycle order, the warm ones apart
         cpu = [x.get("cpu", {}).get("server", {}).get("ms_per_request", math.nan) for x in mine]
@@ -480,7 +480,7 @@ def closed_loop(
                     "cpu_ms": x.get("cpu", {}).get("server", {}).get("ms_per_request", math.nan),
                     "ddb_cpu_ms": x.get("cpu", {}).get("dynamodb", {}).get("ms_per_request", math.nan),
                 }
-                for x in warm
+                for x in unmeasured
                 if x["label"].removeprefix(WARM).rsplit("#", 1)[0] == kind
             ],
         }
