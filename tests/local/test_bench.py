@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loadtests.run import cpu_used, percentile, tree_cpu
-from scripts import bench, bench_calls
+from scripts import bench, bench_calls, bench_loops, bench_plan, bench_report
 
 
 def test_items_read_from_each_kind_of_response() -> None:
@@ -54,16 +54,16 @@ def test_nearest_rank_percentile() -> None:
 
 
 def test_targets_hold_only_for_numbers_on_the_right_side() -> None:
-    assert bench.target("r", 0.95, ">=", 0.9)["holds"] is True
-    assert bench.target("r", 0.85, ">=", 0.9)["holds"] is False
-    assert bench.target("r", math.nan, "<=", 1.2)["holds"] is False
-    assert bench.target("r", None, "<=", 1.2)["holds"] is False
-    assert bench.target("n", 0, "==", 0)["target"] == "== 0"
+    assert bench_report.target("r", 0.95, ">=", 0.9)["holds"] is True
+    assert bench_report.target("r", 0.85, ">=", 0.9)["holds"] is False
+    assert bench_report.target("r", math.nan, "<=", 1.2)["holds"] is False
+    assert bench_report.target("r", None, "<=", 1.2)["holds"] is False
+    assert bench_report.target("n", 0, "==", 0)["target"] == "== 0"
 
 
 def test_rounds_alternate_and_rotate() -> None:
     kinds = ["reference", "menu", "round"]
-    assert [bench.rotate(kinds, r) for r in range(3)] == [
+    assert [bench_loops.rotate(kinds, r) for r in range(3)] == [
         ["reference", "menu", "round"],
         ["menu", "round", "reference"],
         ["round", "reference", "menu"],
@@ -75,24 +75,24 @@ def test_json_has_no_nan() -> None:
 
 
 def test_table_aligns_hangul() -> None:
-    assert bench.pad("메뉴", 6) == "메뉴  " and bench.pad("menu", 6) == "menu  "
+    assert bench_report.pad("메뉴", 6) == "메뉴  " and bench_report.pad("menu", 6) == "menu  "
 
 
 def test_finite_median_skips_what_is_not_a_number() -> None:
-    assert bench.finite_median([3.0, math.nan, 1.0, 2.0]) == 2.0
-    assert math.isnan(bench.finite_median([math.nan]))
+    assert bench_loops.finite_median([3.0, math.nan, 1.0, 2.0]) == 2.0
+    assert math.isnan(bench_loops.finite_median([math.nan]))
 
 
 def _block(rps: list[float], p99: list[float], cpu: list[float], ddb: list[float]) -> dict[str, Any]:
     return {
         "rps": rps,
-        "median_rps": bench.finite_median(rps),
+        "median_rps": bench_loops.finite_median(rps),
         "failures": 0,
         "p99_ms": p99,
         "cpu_ms": cpu,
-        "median_cpu_ms": bench.finite_median(cpu),
+        "median_cpu_ms": bench_loops.finite_median(cpu),
         "ddb_cpu_ms": ddb,
-        "median_ddb_cpu_ms": bench.finite_median(ddb),
+        "median_ddb_cpu_ms": bench_loops.finite_median(ddb),
     }
 
 
@@ -102,7 +102,7 @@ def test_floor_figures_pair_the_cycles() -> None:
         "floor": _block([100, 120, 110], [100, 50, 80], [5, 5, 6], [6, 6, 6]),
         "round": _block([90, 96, 88], [150, 100, 80], [6, 6, 6], [9, 9, 9]),
     }
-    f = bench.floor_figures(block)
+    f = bench_loops.floor_figures(block)
     assert f["throughput_ratio"] == 90 / 110  # ratio of the medians
     assert f["cpu_ratio"] == 6 / 5 and f["ddb_cpu_ratio"] == 9 / 6
     assert f["p99_ratios"] == [1.5, 2.0, 1.0] and f["p99_ratio"] == 1.5  # the median of each cycle's ratio
@@ -197,21 +197,21 @@ def test_cold_start_medians() -> None:
 
 def test_only_round_runs_the_round_beside_the_floor_alone() -> None:
     plan, out = bench.parse(["--only", "round", "--rounds", "2"])
-    assert plan.only == "round" and plan.rounds == 2 and out == bench.ROUND_OUT
+    assert plan.only == "round" and plan.rounds == 2 and out == bench_plan.ROUND_OUT
     plan, out = bench.parse([])
-    assert plan.only is None and out == bench.DEFAULT_OUT
+    assert plan.only is None and out == bench_plan.DEFAULT_OUT
     block = {
         "floor": _block([100, 120], [100, 50], [5, 5], [6, 6]),
         "round": _block([90, 96], [150, 100], [6, 6], [9, 9]),
     }
-    f = bench.floor_figures(block)  # no plain reference in that run
+    f = bench_loops.floor_figures(block)  # no plain reference in that run
     assert f["throughput_ratio"] == 93 / 110 and f["p99_ratios"] == [1.5, 2.0]
     assert math.isnan(f["floor_to_reference"]) and math.isnan(f["cpu_ratio_reference"])
 
 
 def test_warm_cycles_come_first_and_are_not_measured() -> None:
     kinds = (("floor", "RoundMember", "reference"), ("round", "RoundMember", "bot"))
-    planned = bench.cycle_plan(kinds, cycles=4, warm_cycles=1)
+    planned = bench_loops.cycle_plan(kinds, cycles=4, warm_cycles=1)
     assert [label for label, _, _ in planned] == [
         "warm:floor#1",
         "warm:round#1",
@@ -224,8 +224,8 @@ def test_warm_cycles_come_first_and_are_not_measured() -> None:
         "floor#4",
         "round#4",
     ]
-    measured = [label for label, _, _ in planned if not label.startswith(bench.WARM)]
+    measured = [label for label, _, _ in planned if not label.startswith(bench_loops.WARM)]
     # an even count of measured cycles: each side first in as many of them as it is second
     firsts = [measured[i].split("#")[0] for i in range(0, len(measured), 2)]
     assert firsts.count("round") == firsts.count("floor") == 2
-    assert [label for label, _, _ in bench.cycle_plan(kinds, cycles=1, warm_cycles=0)] == ["floor#1", "round#1"]
+    assert [label for label, _, _ in bench_loops.cycle_plan(kinds, cycles=1, warm_cycles=0)] == ["floor#1", "round#1"]

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from local_stack import require_engines
 
-from scripts import bench
+from scripts import bench_plan
 from scripts.local import ROOT
 
 pytestmark = pytest.mark.timeout(400)  # a hung stack fails this test instead of the CI job
@@ -83,7 +83,7 @@ def test_smoke_run_writes_every_figure_and_leaves_nothing(tmp_path: Path) -> Non
         assert number(data[key]), (key, data[key])
     assert isinstance(data["failures"], int) and data["failures"] >= 0
     for key in PER_KIND:
-        for kind in bench.KINDS:
+        for kind in bench_plan.KINDS:
             assert isinstance(data[key][kind], int) and data[key][kind] >= 0, (key, kind, data[key])
     assert data["cpu_count"] >= 1 and data["timestamp"] and data["mode"] == "smoke"
 
