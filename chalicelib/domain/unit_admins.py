@@ -15,7 +15,7 @@ from chalicelib.domain.admin_roles import exact, find_person, which_person
 from chalicelib.domain.audience import people_of
 from chalicelib.domain.context import Ctx, Outcome
 from chalicelib.domain.kinds import option_deltas
-from chalicelib.domain.model import ADMIN, Answer, Survey, SurveyInfo, User, target_units
+from chalicelib.domain.model import ADMIN, Answer, Survey, SurveyInfo, User, in_target, target_units
 from chalicelib.domain.particles import pp
 from chalicelib.domain.ports import Reader
 from chalicelib.domain.privacy import BATCH_KEY
@@ -34,8 +34,7 @@ def units_of(u: User, s: Survey | SurveyInfo) -> list[str]:
     of theirs)."""
     if not u.scoped:
         return []
-    targets = {unit_key(x) for x in target_units(s.target_unit)}  # a unit however the target spaces it
-    return [x for x in u.units if not targets or unit_key(x) in targets]
+    return [x for x in u.units if in_target(x, s.target_unit)]
 
 
 def narrowed(s: Survey, units: Sequence[str]) -> Survey:
@@ -66,7 +65,7 @@ def scope(ctx: Ctx, cmd: str, s: Survey) -> tuple[Survey, list[str] | None] | Ou
         return s, None
     if cmd in VIEWS and u.key in s.viewers:  # a viewer (열람자) of it reads it whole, whatever units they have
         return s, None
-    if s.managed_by(u) and s.target_unit and {unit_key(x) for x in target_units(s.target_unit)} <= set(u.units):
+    if s.managed_by(u) and s.target_unit and all(unit_key(x) in u.units for x in target_units(s.target_unit)):
         return s, None
     units = units_of(u, s)
     if not units:  # their own survey, for units no longer theirs: nothing of it is theirs to see

@@ -89,7 +89,7 @@ def take_target(ctx: Ctx, form: Form, text: str) -> str | None:
             part = unit
         if part not in chosen:
             chosen.append(part)
-    if outside := [c for c in chosen if form.units and unit_key(c) not in {unit_key(u) for u in form.units}]:
+    if outside := [c for c in chosen if form.units and unit_key(c) not in form.units]:  # theirs: kept as keys
         return f"'{', '.join(outside)}'{pp(outside[-1], '은(는)')} 맡은 소속이 아니에요. {mine}"
     form.target = ",".join(chosen)
     return None
