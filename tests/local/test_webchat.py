@@ -23,7 +23,8 @@ from chalicelib.storage.memory import MemoryStore
 from scripts import chat, devstack
 from scripts.eventapi import EventApiStandIn
 from scripts.webchat import server
-from scripts.webchat.server import WebChat, is_loopback, kakao_problems
+from scripts.webchat.checks import kakao_problems
+from scripts.webchat.server import WebChat, is_loopback
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
