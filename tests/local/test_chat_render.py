@@ -1,4 +1,4 @@
-"""The terminal simulator's pure parts: rendering replies and building payloads (scripts/chat.py)."""
+"""The terminal simulator's pure parts: rendering replies and building payloads (scripts/chat*.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from scripts import chat
+from scripts import chat, chat_render
 
 MENU_REPLY: dict[str, Any] = {
     "version": "2.0",
@@ -34,7 +34,7 @@ MENU_REPLY: dict[str, Any] = {
 
 
 def test_text_card_buttons_and_quick_replies() -> None:
-    out = chat.render(MENU_REPLY)
+    out = chat_render.render(MENU_REPLY)
     assert out.splitlines()[:2] == ["안녕하세요, 홍길동님.", "무엇을 할까요?"]
     assert "■ 설문 결과" in out
     assert "응답 12건" in out
@@ -42,17 +42,17 @@ def test_text_card_buttons_and_quick_replies() -> None:
     assert "[2] 마감  (보냄: 설문 마감 3)" in out
     assert out.splitlines()[-1] == "1) 설문 보기  2) 도움말"
 
-    buttons, quick = chat.taps(MENU_REPLY)
+    buttons, quick = chat_render.taps(MENU_REPLY)
     assert [b.link for b in buttons] == ["https://example.com/a.xlsx", ""]
     assert [q.message for q in quick] == ["설문 목록", "도움말"]
 
 
 def test_odd_replies_are_shown_not_crashed_on() -> None:
-    assert "version" in chat.render({"template": {"outputs": [{"simpleText": {"text": "hi"}}]}})
-    assert "출력 없음" in chat.render({"version": "2.0", "template": {"outputs": []}})
-    assert "알 수 없는 출력" in chat.render({"version": "2.0", "template": {"outputs": [{"video": {}}]}})
-    assert "콜백" in chat.render({"version": "2.0", "useCallback": True, "data": {"text": "잠시만요"}})
-    assert "JSON 객체가 아닌" in chat.render([1, 2])
+    assert "version" in chat_render.render({"template": {"outputs": [{"simpleText": {"text": "hi"}}]}})
+    assert "출력 없음" in chat_render.render({"version": "2.0", "template": {"outputs": []}})
+    assert "알 수 없는 출력" in chat_render.render({"version": "2.0", "template": {"outputs": [{"video": {}}]}})
+    assert "콜백" in chat_render.render({"version": "2.0", "useCallback": True, "data": {"text": "잠시만요"}})
+    assert "JSON 객체가 아닌" in chat_render.render([1, 2])
 
 
 def test_payload_is_real_channel_shaped_with_a_stable_key() -> None:
