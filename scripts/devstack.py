@@ -2,22 +2,17 @@
 
 Starts, as child processes in their own process groups:
 
-* DynamoDB Local (the npm package's jar on Java 17), data kept in
-  ``.local/dynamodb`` across restarts (``--in-memory`` to keep nothing);
+* DynamoDB Local (the npm package's jar on Java 17), data kept in ``.local/dynamodb`` (``--in-memory``: none);
 * ``moto_server`` on 127.0.0.1 for S3 (exports) and SQS (the export queue and its dead-letter queue, made
   with the template's settings); memory only, gone on exit;
 * gunicorn serving ``app.py`` through ``scripts.wsgi`` on 127.0.0.1:PORT, with the web chat
   (``scripts.webchat``, local only: not part of ``app.py``) at ``/chat``;
-* the scheduled job, every minute, in this process (opens 예약 and repeating surveys, closes expired
-  ones, retention, automatic 알림), as the deployed schedule runs it;
-* the bucket's notice of an uploaded roster file (명단 올리기), which the local S3 server does not send: this
-  process looks for new uploads every second and calls the import as the bucket's notice calls it on AWS;
-* the queue's consumer, in this process, one message at a time as Lambda's SQS event source runs the
-  export function (``scripts.sqsworker``): big exports, every step of a push, roster files;
+* in this process (``scripts.devjobs``): the scheduled job every minute (예약 and repeating surveys, expired
+  ones, retention, automatic 알림); the bucket's notice of an uploaded roster file, which the local S3 server
+  does not send (it looks every second); and the queue's consumer (``scripts.sqsworker``), as AWS runs them;
 
-creates the tables and the export bucket, writes the endpoints to
-``.local/stack.json`` (read by ``make chat`` and ``make superadmin``), and on
-Ctrl-C or SIGTERM stops everything it started.
+creates the tables and the export bucket, writes the endpoints to ``.local/stack.json`` (read by ``make chat``
+and ``make superadmin``), and on Ctrl-C or SIGTERM stops everything it started.
 """
 
 from __future__ import annotations
@@ -31,13 +26,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from scripts import engines
+from scripts.devjobs import run_job, start_background
 from scripts.local import ROOT, use_local_stack
 
 DEFAULT_LOCAL_DIR = ROOT / ".local"
@@ -57,72 +52,6 @@ class Paths:
             return str(path.relative_to(ROOT))
         except ValueError:
             return str(path)
-
-
-JOB_INTERVAL_SECONDS = 60  # the deployed schedule's rate: opens what is due, closes what expired
-
-
-def run_every(
-    stop: threading.Event, job: Callable[[], object], interval: float, log: Path, what: str = "minute job"
-) -> None:
-    """Run ``job`` every ``interval`` seconds until ``stop`` is set, as the deployed schedule does; a failed
-    run is written to ``log`` and the next one tries again."""
-    while not stop.wait(interval):
-        try:
-            job()
-        except Exception as exc:  # the stack keeps serving; the next minute tries again
-            with log.open("a", encoding="utf-8") as f:
-                f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {what} failed: {type(exc).__name__}\n")
-
-
-def run_job(body: str) -> None:
-    """One queue message, as the deployed export function runs it."""
-    from chalicelib import runtime
-
-    runtime.run_export_task(body)
-
-
-def minute_job() -> object:
-    """The scheduled function's work, in this process (which points at the local engines)."""
-    from chalicelib import runtime
-
-    return runtime.every_minute()
-
-
-UPLOAD_WATCH_SECONDS = 1.0  # how soon a roster file put on the local S3 is imported (AWS: at once, by notice)
-
-
-class UploadNotices:
-    """What S3 does on AWS when a file is put under ``exports/uploads/``: call the import function with a notice
-    of it (chalicelib.runtime.import_uploads), once per file. The local S3 server sends no notices, so this looks."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-        self._exporter: Any = None
-
-    def __call__(self) -> int:
-        from urllib.parse import quote_plus
-
-        from chalicelib import runtime
-        from chalicelib.export.s3 import UPLOAD_PREFIX
-        from chalicelib.platform.config import settings
-
-        if self._exporter is None:
-            self._exporter = runtime.exporter(settings())
-        listed = self._exporter.client.list_objects_v2(Bucket=self._exporter.bucket, Prefix=UPLOAD_PREFIX)
-        new = [o["Key"] for o in listed.get("Contents") or [] if o["Key"] not in self.seen]
-        if not new:
-            return 0
-        self.seen.update(new)
-        records = [
-            {
-                "eventSource": "aws:s3",
-                "eventName": "ObjectCreated:Post",
-                "s3": {"bucket": {"name": self._exporter.bucket}, "object": {"key": quote_plus(k, safe="/")}},
-            }
-            for k in new
-        ]
-        return runtime.import_uploads({"Records": records})
 
 
 class Stop(Exception):
@@ -429,24 +358,6 @@ def start_event_api(children: Children, base: str, paths: Paths) -> None:
             "HJ_EVENT_API_KEY": event_api.rest_api_key,
         }
     )
-
-
-def start_background(job_stop: threading.Event, worker: Any, paths: Paths) -> None:
-    """The minute job, the upload notices and the queue's consumer, each on a thread until ``job_stop`` is set."""
-    threading.Thread(
-        target=run_every,
-        args=(job_stop, minute_job, JOB_INTERVAL_SECONDS, paths.logs / "jobs.log"),
-        name="minute-job",
-        daemon=True,
-    ).start()
-    threading.Thread(
-        target=run_every,
-        args=(job_stop, UploadNotices(), UPLOAD_WATCH_SECONDS, paths.logs / "jobs.log", "upload notice"),
-        name="upload-notices",
-        daemon=True,
-    ).start()
-    worker.stop = job_stop
-    threading.Thread(target=worker.run, name="queue-worker", daemon=True).start()
 
 
 def watch(children: Children, paths: Paths) -> int:

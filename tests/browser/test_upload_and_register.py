@@ -3,7 +3,7 @@
 The upload page shows its progress and then the result (it polls the small status object the import writes),
 and the admin hears the result on their next message; once a roster with check values exists, the web chat's
 등록 asks for the check value before it sends `등록 <소속> <이름> <확인번호>`. The local stack stands in for the
-bucket's notice (scripts.devstack.UploadNotices), as S3 calls the import function on AWS.
+bucket's notice (scripts.devjobs.UploadNotices), as S3 calls the import function on AWS.
 """
 
 from __future__ import annotations

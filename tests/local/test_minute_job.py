@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from scripts.devstack import run_every
+from scripts.devjobs import run_every
 
 
 def test_the_job_runs_until_stopped_and_a_failure_is_logged_not_fatal(tmp_path: Path) -> None:
