@@ -63,10 +63,10 @@ def timing() -> Timing:
     """The reply budget with the worst case of each adapter's call, as the adapters configure them."""
     from chalicelib.export import s3
     from chalicelib.jobs.queues import SqsQueue
-    from chalicelib.storage import tables
+    from chalicelib.storage import names
 
     return Timing(
-        store_call=tables.WORST_CALL_SECONDS, file_call=s3.WORST_CALL_SECONDS, queue_send=SqsQueue.WORST_SEND_SECONDS
+        store_call=names.WORST_CALL_SECONDS, file_call=s3.WORST_CALL_SECONDS, queue_send=SqsQueue.WORST_SEND_SECONDS
     )
 
 

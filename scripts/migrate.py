@@ -63,7 +63,7 @@ def migrate(store: Any) -> dict[str, int]:
     from chalicelib.domain.ports import Conflict
     from chalicelib.domain.writes import ListSurvey, PutUser, TouchPeople
     from chalicelib.storage import items, user_items
-    from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
+    from chalicelib.storage.names import LISTING_ID, PLANS_ID, SURVEY_KIND
 
     t = store.tables
     # People changed by a version before this one did not raise the people epoch: every census kept is counted

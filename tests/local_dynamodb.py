@@ -113,30 +113,17 @@ def unique_prefix(head: str = "test") -> str:
 
 def config_for(endpoint: str, prefix: str) -> DynamoConfig:
     """The tables under ``prefix`` on the engine at ``endpoint``."""
-    return DynamoConfig.for_prefix(prefix, REGION, endpoint, CREDENTIALS)
-
-
-# The settings of pynamodb's Connection (6.x) that its botocore client is made with, on first use.
-_CONNECTION_SETTINGS = {
-    "_connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
-    "_read_timeout_seconds": READ_TIMEOUT_SECONDS,
-    "_max_retry_attempts_exception": RETRIES,
-}
+    config = DynamoConfig.for_prefix(prefix, REGION, endpoint, CREDENTIALS)
+    return config._replace(limits=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, RETRIES))
 
 
 def patient(store: DynamoStore) -> DynamoStore:
     """``store``, waiting for the engine's answer as long as :data:`READ_TIMEOUT_SECONDS` (see above).
 
-    Its one connection (every table and transaction goes through it) gets the longer timeouts before its
-    client is made, and its push log a client with the same; a pynamodb that names these settings otherwise
-    fails here, not as a slow test.
+    Its client (every table and transaction goes through it) has the longer waits if its configuration names them
+    (:func:`config_for`); its push log gets a client with the same.
     """
-    connection = store.tables.connection
-    missing = [name for name in _CONNECTION_SETTINGS if not hasattr(connection, name)]
-    assert not missing, f"pynamodb's Connection no longer has {missing}: set the engine's timeouts another way"
-    assert connection._client is None, "the store has sent a request already: its client keeps the old timeouts"
-    for name, value in _CONNECTION_SETTINGS.items():
-        setattr(connection, name, value)
+    assert store.config.waits == (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, RETRIES), "not an engine's config"
     pushes = store.push_log()
     assert pushes._client is None, "the push log has sent a request already: its client keeps the old timeouts"
     pushes._client = patient_client(store.config)

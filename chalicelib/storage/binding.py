@@ -1,32 +1,17 @@
-"""Where a store's tables live (:class:`DynamoConfig`) and the schema's models bound to them (:class:`Tables`).
+"""Where a store's tables live (:class:`DynamoConfig`) and the client that talks to them (:func:`client_for`).
 
-The models of :mod:`chalicelib.storage.tables` are the schema, with no table behind them; binding makes a
-subclass of each per configuration, so nothing module-level is ever rebound and two stores of different
-tables live side by side in one process.
+The models bound to those tables are :class:`chalicelib.storage.bound.Tables`, made on the first read or write that
+needs them; the person's item, the listing, a survey and an answer are read and written as raw items through this
+module's client, so a member's messages import nothing of pynamodb's models (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple
 
-from pynamodb.connection import Connection
-from pynamodb.models import Model
+from chalicelib.storage.names import CONNECT_TIMEOUT_SECONDS, MAX_RETRIES, READ_TIMEOUT_SECONDS
 
-from chalicelib.storage.tables import (
-    CONNECT_TIMEOUT_SECONDS,
-    MAX_RETRIES,
-    READ_TIMEOUT_SECONDS,
-    AggregateItem,
-    AnswerItem,
-    AuditItem,
-    ListingItem,
-    RosterItem,
-    SurveyItem,
-    UserItem,
-)
-from chalicelib.storage.wire import WireClient
+POOL_SIZE = 10  # kept-alive connections per store (pynamodb's default, which the store had before)
 
 
 class DynamoConfig(NamedTuple):
@@ -46,6 +31,14 @@ class DynamoConfig(NamedTuple):
     # True: calls go through botocore's client, which an in-process AWS fake intercepts (the tests' moto); False:
     # through the store's own wire client (chalicelib.storage.wire), a third of the SDK's CPU per call.
     sdk: bool = False
+    # How long the client waits and how often it tries again: (connect seconds, read seconds, retries). None: the
+    # store's own limits (storage.names), sized for DynamoDB from Lambda within Kakao's 5 s; an engine on a busy
+    # test machine may be given more.
+    limits: tuple[float, float, int] | None = None
+
+    @property
+    def waits(self) -> tuple[float, float, int]:
+        return self.limits or (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, MAX_RETRIES)
 
     @property
     def settle_seconds(self) -> float:
@@ -83,117 +76,42 @@ class DynamoConfig(NamedTuple):
         )
 
 
-_M = TypeVar("_M", bound=Model)
+def client_for(config: DynamoConfig) -> Any:
+    """The store's DynamoDB client: its own wire client (:mod:`chalicelib.storage.wire`), or botocore's when
+    ``config.sdk`` asks for it. Made with the store's timeouts, retries and pool; it connects on the first call.
+    Credentials are the configuration's (a local engine) or the usual chain, read when a call is signed; the waits
+    are the configuration's (:attr:`DynamoConfig.waits`)."""
+    from botocore.session import get_session
 
+    session = get_session()
+    if config.credentials:
+        session.set_credentials(*config.credentials)
 
-class WireConnection(Connection):
-    """pynamodb's connection, sending through the store's wire client (:mod:`chalicelib.storage.wire`).
+    connect, read, retries = config.waits
 
-    Like pynamodb's botocore client, the wire client is made on the first request, from the connection's settings
-    then (region, endpoint, timeouts, retries, pool size, credentials), so they can be changed until it is used.
-    """
-
-    _making = threading.Lock()
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            with self._making:
-                if self._client is None:
-                    self._client = WireClient(  # type: ignore[assignment]  # what pynamodb calls of it
-                        self.region,
-                        self.session.get_credentials,
-                        endpoint=self.host or "",
-                        connect_timeout=self._connect_timeout_seconds,
-                        read_timeout=self._read_timeout_seconds,
-                        attempts=1 + self._max_retry_attempts_exception,
-                        pool_size=self._max_pool_connections,
-                        sdk=self._sdk_client,
-                    )
-        return self._client
-
-    def _sdk_client(self) -> Any:
-        """A botocore client as pynamodb makes one, for the operations the wire client does not send itself."""
+    def sdk() -> Any:
         from botocore.config import Config
 
-        config = Config(
+        settings = Config(
             parameter_validation=False,
-            connect_timeout=self._connect_timeout_seconds,
-            read_timeout=self._read_timeout_seconds,
-            max_pool_connections=self._max_pool_connections,
-            retries={"total_max_attempts": 1 + self._max_retry_attempts_exception, "mode": "standard"},
+            connect_timeout=connect,
+            read_timeout=read,
+            max_pool_connections=POOL_SIZE,
+            retries={"total_max_attempts": 1 + retries, "mode": "standard"},
         )
-        return self.session.create_client("dynamodb", self.region, endpoint_url=self.host, config=config)
+        return session.create_client("dynamodb", config.region, endpoint_url=config.endpoint or None, config=settings)
 
+    if config.sdk:
+        return sdk()
+    from chalicelib.storage.wire import WireClient
 
-class Tables:
-    """The models of the four tables bound to one :class:`DynamoConfig` (and the listing's, which lives
-    in the surveys table).
-
-    Each is a subclass of the schema model above whose Meta names that
-    configuration's table, region, endpoint and keys (its indexes are bound with
-    it). All four send through one pynamodb ``Connection`` (one client: the store's
-    wire client, or botocore's, which costs ~0.2 s to create on a cold start), which
-    is also the one transactions must use. Building a ``Tables`` sends nothing: the
-    client is made on the first request.
-    """
-
-    def __init__(self, config: DynamoConfig) -> None:
-        self.config = config
-        self._host = config.endpoint or None
-        self._key_id: str | None = config.credentials[0] if config.credentials else None
-        self._secret: str | None = config.credentials[1] if config.credentials else None
-        self.connection = (Connection if config.sdk else WireConnection)(
-            region=config.region,
-            host=self._host,
-            connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
-            read_timeout_seconds=READ_TIMEOUT_SECONDS,
-            max_retry_attempts=MAX_RETRIES,
-            aws_access_key_id=self._key_id,
-            aws_secret_access_key=self._secret,
-        )
-        self.UserItem = self._bind(UserItem, config.users_table)
-        self.SurveyItem = self._bind(SurveyItem, config.surveys_table)
-        self.AnswerItem = self._bind(AnswerItem, config.answers_table)
-        self.AuditItem = self._bind(AuditItem, config.audit_table)
-        self.ListingItem = self._bind(ListingItem, config.surveys_table)  # a second kind of item, same table
-        self.AggregateItem = self._bind(AggregateItem, config.surveys_table)  # and a third
-        self.RosterItem = self._bind(RosterItem, config.roster)
-
-    @property
-    def models(self) -> tuple[type[Model], ...]:
-        """The bound models, in the order of :data:`chalicelib.storage.tables.MODELS`."""
-        return (self.UserItem, self.SurveyItem, self.AnswerItem, self.AuditItem, self.RosterItem)
-
-    def _bind(self, schema: type[_M], table: str) -> type[_M]:
-        meta = type(
-            "Meta",
-            (cast(type, schema.Meta),),
-            {
-                "table_name": table,
-                "region": self.config.region,
-                "host": self._host,
-                "aws_access_key_id": self._key_id,
-                "aws_secret_access_key": self._secret,
-            },
-        )
-        model = cast(
-            "type[_M]",
-            type(
-                schema.__name__,
-                (schema,),
-                {
-                    "Meta": meta,
-                    "__module__": __name__,
-                    "__qualname__": f"Tables.{schema.__name__}",
-                },
-            ),
-        )
-        # pynamodb builds the model's TableConnection (with the table's key schema, which the
-        # shared connection needs to build requests); route it through the shared one.
-        table_connection = model._get_connection()
-        # A second kind of item in a table already added (the listing) shares its keys: added once.
-        with contextlib.suppress(ValueError):
-            self.connection.add_meta_table(table_connection.get_meta_table())
-        table_connection.connection = self.connection
-        return model
+    return WireClient(
+        config.region,
+        session.get_credentials,
+        endpoint=config.endpoint,
+        connect_timeout=connect,
+        read_timeout=read,
+        attempts=1 + retries,
+        pool_size=POOL_SIZE,
+        sdk=sdk,
+    )

@@ -16,26 +16,23 @@ are: a write's own conditions hold the truth.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.domain import census
 from chalicelib.domain.model import PARTICIPATION
 from chalicelib.domain.ports import Store
 from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
-from chalicelib.storage import dynamo_aggregates
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo_people import PeopleReads
 from chalicelib.storage.dynamo_roster import RosterReads
 from chalicelib.storage.dynamo_surveys import SurveyReads
+from chalicelib.storage.errors import mapped_errors, put_user_alone
+from chalicelib.storage.names import LISTING_ID, PLANS_ID
 from chalicelib.storage.pushlog import DynamoPushLog
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID, ListingItem
-from chalicelib.storage.transact import mapped_errors, put_user_alone, transact
 
 
 class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
     """Store backed by the four tables a :class:`DynamoConfig` names.
 
-    The models are bound to them (:class:`~chalicelib.storage.binding.Tables`) on first use, once; a store
+    The models are bound to them (:class:`~chalicelib.storage.bound.Tables`) on first use, once; a store
     never changes tables. Safe to share between threads. Its reads are those of surveys
     (:mod:`~chalicelib.storage.dynamo_surveys`), people (``dynamo_people``) and the roster (``dynamo_roster``).
     """
@@ -51,11 +48,13 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
         A DeleteSurvey's survey item and listing entry go in the same transaction as the other
         writes; its answers are swept afterwards (there may be more than a transaction holds).
         """
-        t = self.tables
         epoch = census.touched(writes)  # someone changes: the people epoch moves in the same transaction
         if len(writes) == 1 and isinstance(writes[0], PutUser) and epoch is None:
-            put_user_alone(t, writes[0])
+            put_user_alone(self.client, self.config.users_table, writes[0])
             return
+        from chalicelib.storage.transact import transact  # with the models (docs/performance.md)
+
+        t = self.tables
         deleted = [w.survey_id for w in writes if isinstance(w, DeleteSurvey)]
         transactional: list[Write] = [w for w in writes if not isinstance(w, DeleteSurvey)]
         if deleted or any(isinstance(w, (ListSurvey, UnlistSurvey, Plan, Unplan)) for w in writes):
@@ -77,6 +76,10 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
         self._listing_ready = True
 
     def _create_map_item(self, item_id: str) -> None:
+        from pynamodb.exceptions import PutError
+
+        from chalicelib.storage.tables import ListingItem
+
         try:
             self.tables.ListingItem(item_id, entries={}).save(condition=ListingItem.id.does_not_exist())
         except PutError as e:
@@ -93,6 +96,8 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
 
     def purge_answers(self, survey_id: str) -> int:
         """Delete a survey's answers, participation records and aggregate (retention over); how many answers went."""
+        from chalicelib.storage import dynamo_aggregates
+
         gone = self._sweep_answers(survey_id)
         with mapped_errors():
             dynamo_aggregates.delete(self.tables, survey_id)

@@ -19,9 +19,8 @@ from chalicelib.domain.census import Touch
 from chalicelib.domain.ports import EPOCH_SHARDS, Epoch
 from chalicelib.domain.writes import AddToAggregate, KeepCensus, PutSurvey, RecountAggregate
 from chalicelib.storage import raw_writes
-from chalicelib.storage.binding import Tables
+from chalicelib.storage.bound import Tables, Transaction
 from chalicelib.storage.items import segment, unsegment
-from chalicelib.storage.raw_writes import Transaction
 from chalicelib.storage.tables import AggregateItem
 
 PREFIX = "@agg#"  # survey ids are hex: no survey can take such an id

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from chalicelib.domain.model import AuditEntry, Member, User
 from chalicelib.storage import items, user_items
 from chalicelib.storage.dynamo_reads import DynamoReads
-from chalicelib.storage.tables import ADMIN_PARTITION, AUDIT_PARTITION, MEMBER_PARTITION
-from chalicelib.storage.transact import mapped_errors
+from chalicelib.storage.errors import mapped_errors
+from chalicelib.storage.names import ADMIN_PARTITION, AUDIT_PARTITION, MEMBER_PARTITION
 
 
 class PeopleReads(DynamoReads):

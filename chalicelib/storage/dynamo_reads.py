@@ -1,6 +1,7 @@
-"""What every read of the DynamoDB store shares: the tables bound on first use, one user by key, users in
-batches, and one BatchGetItem over several tables (the entity reads are :mod:`chalicelib.storage.dynamo_surveys`,
-``dynamo_people`` and ``dynamo_roster``; the store itself is :mod:`chalicelib.storage.dynamo`).
+"""What every read of the DynamoDB store shares: its client and the tables bound on first use, one user by key,
+users in batches, and one BatchGetItem over several tables (the entity reads are
+:mod:`chalicelib.storage.dynamo_surveys`, ``dynamo_people`` and ``dynamo_roster``; the store itself is
+:mod:`chalicelib.storage.dynamo`).
 """
 
 from __future__ import annotations
@@ -9,44 +10,60 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Survey, User
 from chalicelib.domain.ports import Unavailable
 from chalicelib.storage import user_items
-from chalicelib.storage.binding import DynamoConfig, Tables
-from chalicelib.storage.tables import UserItem
-from chalicelib.storage.transact import mapped_errors
+from chalicelib.storage.binding import DynamoConfig, client_for
+from chalicelib.storage.errors import mapped_errors
+
+if TYPE_CHECKING:
+    from chalicelib.storage.bound import Tables
+    from chalicelib.storage.tables import UserItem
 
 BATCH_ATTEMPTS = 3  # of a BatchGetItem whose keys DynamoDB left unprocessed (throttling)
 
 
 class DynamoReads:
-    """The tables a :class:`DynamoConfig` names, bound (:class:`Tables`) on first use, once; a store never
-    changes tables. Safe to share between threads."""
+    """The tables a :class:`DynamoConfig` names: its client made on the first call, the models bound
+    (:class:`~chalicelib.storage.bound.Tables`) on the first read or write that needs them, each once; a store
+    never changes tables. Safe to share between threads."""
 
     def __init__(self, config: DynamoConfig) -> None:
         self.config = config
+        self._client: Any = None
         self._tables: Tables | None = None
         self._lock = threading.Lock()
         self._forms: OrderedDict[str, Survey] = OrderedDict()  # survey id -> its form, least recent first
         self._forms_lock = threading.Lock()
 
     @property
+    def client(self) -> Any:
+        """The store's DynamoDB client (:func:`chalicelib.storage.binding.client_for`), for raw reads and writes."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = client_for(self.config)
+        return self._client
+
+    @property
     def tables(self) -> Tables:
-        """The models bound to this store's tables, with their shared connection."""
+        """The models bound to this store's tables, sending through the store's client."""
         if self._tables is None:
+            client = self.client
             with self._lock:
                 if self._tables is None:
-                    self._tables = Tables(self.config)
+                    from chalicelib.storage.bound import Tables
+
+                    self._tables = Tables(self.config, client)
         return self._tables
 
     def get_user(self, key: str) -> User | None:
         """The user with this key, or None (a GetItem read as :func:`user_items.user_of`, without the model)."""
-        t = self.tables
         with mapped_errors():
-            found = t.connection.client.get_item(
-                TableName=t.UserItem.Meta.table_name,
+            found = self.client.get_item(
+                TableName=self.config.users_table,
                 Key={"key": {"S": key}},
                 ConsistentRead=True,
                 ReturnConsumedCapacity="TOTAL",
@@ -74,9 +91,7 @@ class DynamoReads:
         out: dict[str, list[dict[str, Any]]] = {}
         with mapped_errors():
             for attempt in range(BATCH_ATTEMPTS):
-                answer = self.tables.connection.client.batch_get_item(
-                    RequestItems=pending, ReturnConsumedCapacity="TOTAL"
-                )
+                answer = self.client.batch_get_item(RequestItems=pending, ReturnConsumedCapacity="TOTAL")
                 for table, found in answer.get("Responses", {}).items():
                     out.setdefault(table, []).extend(found)
                 pending = answer.get("UnprocessedKeys") or {}

@@ -4,13 +4,12 @@ counts, the last load and its parts, the entries taken off, and refused registra
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.domain.ports import RosterInfo
 from chalicelib.domain.roster_records import LoadResult, RosterEntry, Strain, unit_key
 from chalicelib.storage import items
 from chalicelib.storage.dynamo_reads import DynamoReads
-from chalicelib.storage.tables import (
+from chalicelib.storage.errors import mapped_errors
+from chalicelib.storage.names import (
     FAILURES_PARTITION,
     FORMER_PARTITION,
     LOAD_HEAD,
@@ -20,13 +19,14 @@ from chalicelib.storage.tables import (
     UNITS_ENTRY,
     UNITS_PARTITION,
 )
-from chalicelib.storage.transact import mapped_errors
 
 
 class RosterReads(DynamoReads):
     """The roster, its units, the last load and refused registrations."""
 
     def roster_info(self) -> RosterInfo:
+        from pynamodb.exceptions import DoesNotExist  # with the models, which raise it
+
         with mapped_errors():
             try:
                 found = self.tables.RosterItem.get(UNITS_PARTITION, UNITS_ENTRY, consistent_read=True)
@@ -36,6 +36,8 @@ class RosterReads(DynamoReads):
         return RosterInfo(units, bool(found.checks) and bool(units), True)
 
     def last_load(self, now: int) -> LoadResult | None:
+        from pynamodb.exceptions import DoesNotExist  # with the models, which raise it
+
         with mapped_errors():
             try:
                 head = self.tables.RosterItem.get(LOAD_PARTITION, LOAD_HEAD, consistent_read=True)
@@ -79,6 +81,8 @@ class RosterReads(DynamoReads):
         return entries
 
     def registration_strain(self, user_key: str) -> Strain:
+        from pynamodb.exceptions import DoesNotExist  # with the models, which raise it
+
         with mapped_errors():
             try:
                 found = self.tables.RosterItem.get(FAILURES_PARTITION, user_key, consistent_read=True)

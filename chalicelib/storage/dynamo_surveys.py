@@ -11,16 +11,14 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import ANSWERED_KEPT, Answer, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Epoch
-from chalicelib.storage import dynamo_aggregates, items, user_items
+from chalicelib.storage import items, user_items
 from chalicelib.storage.dynamo_reads import DynamoReads
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID, SURVEY_KIND
-from chalicelib.storage.transact import mapped_errors
+from chalicelib.storage.errors import mapped_errors
+from chalicelib.storage.names import LISTING_ID, PLANS_ID, SURVEY_KIND
 
 BATCH_KEYS = 100  # a BatchGetItem's most
 
@@ -63,14 +61,18 @@ class SurveyReads(DynamoReads):
         return user, listed, *self._survey_and_answer(found)
 
     def get_survey(self, survey_id: str) -> Survey | None:
-        """The survey with this id, or None."""
+        """The survey with this id, or None (a GetItem read as :func:`items.survey_of`, without the model)."""
         if survey_id == LISTING_ID:  # not a survey
             return None
         with mapped_errors():
-            try:
-                return items.survey(self.tables.SurveyItem.get(survey_id, consistent_read=True))
-            except DoesNotExist:
-                return None
+            found = self.client.get_item(
+                TableName=self.config.surveys_table,
+                Key={"id": {"S": survey_id}},
+                ConsistentRead=True,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        raw = found.get("Item")
+        return items.survey_of(raw) if raw else None
 
     def get_survey_form(self, survey_id: str) -> Survey | None:
         """The survey's form, kept in memory after the first read (its counters are left empty there:
@@ -126,18 +128,16 @@ class SurveyReads(DynamoReads):
         }
 
     def _survey_and_answer(self, found: dict[str, list[dict[str, Any]]]) -> tuple[Survey | None, Answer | None]:
-        t = self.tables
         surveys = found.get(self.config.surveys_table, [])
         answers = found.get(self.config.answers_table, [])
-        s = items.survey(t.SurveyItem.from_raw_data(surveys[0])) if surveys else None
-        a = items.answer(t.AnswerItem.from_raw_data(answers[0])) if answers else None
+        s = items.survey_of(surveys[0]) if surveys else None
+        a = items.answer_of(answers[0]) if answers else None
         return s, a
 
     def listed_surveys(self) -> list[SurveyInfo]:
         """The listing (one GetItem, eventually consistent), read as :func:`listed_raw` reads it."""
-        t = self.tables
         with mapped_errors():
-            found = t.connection.client.get_item(
+            found = self.client.get_item(
                 TableName=self.config.surveys_table,
                 Key={"id": {"S": LISTING_ID}},
                 ConsistentRead=False,
@@ -162,6 +162,8 @@ class SurveyReads(DynamoReads):
 
     def get_answer(self, survey_id: str, user_key: str) -> Answer | None:
         """One person's answer to one survey, or None."""
+        from pynamodb.exceptions import DoesNotExist  # with the models, which raise it
+
         with mapped_errors():
             try:
                 return items.answer(self.tables.AnswerItem.get(survey_id, user_key, consistent_read=True))
@@ -170,6 +172,8 @@ class SurveyReads(DynamoReads):
 
     def planned(self) -> list[Planned]:
         """The schedule (one item, strongly consistent: the job acts on it)."""
+        from pynamodb.exceptions import DoesNotExist  # with the models, which raise it
+
         with mapped_errors():
             try:
                 plans = self.tables.ListingItem.get(PLANS_ID, consistent_read=True)
@@ -204,12 +208,16 @@ class SurveyReads(DynamoReads):
 
     def people_epoch(self) -> Epoch:
         """The people epoch's shards: one BatchGetItem (consistent)."""
+        from chalicelib.storage import dynamo_aggregates  # with the models: an admin's view
+
         table = self.config.surveys_table
         found = self._batch_get({table: (dynamo_aggregates.epoch_keys(), True)}).get(table, [])
         return dynamo_aggregates.epoch_of(found, self.config.settle_seconds)
 
     def get_aggregate(self, survey_id: str) -> Aggregate | None:
         """A survey's counters: one GetItem (consistent)."""
+        from chalicelib.storage import dynamo_aggregates  # with the models: an admin's view
+
         with mapped_errors():
             return dynamo_aggregates.read(self.tables, survey_id)
 

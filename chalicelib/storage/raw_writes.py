@@ -5,7 +5,8 @@ Every answer's transaction puts the member's item and the answer (or deletes the
 and adds to the survey's aggregate. Built through pynamodb's models, conditions and update actions, one such
 transaction took 295 µs of CPU before it was sent; written out, 46 (docs/performance.md). They are the operations
 the models made, condition for condition: the store's contract tests hold the conditions on every engine, and
-tests/storage/test_raw_writes.py holds the answer's item to the model's. The other writes stay with the models.
+tests/storage/test_raw_writes.py holds the answer's item to the model's. The other writes stay with the models; the
+transaction that sends both kinds is :class:`chalicelib.storage.bound.Transaction`.
 """
 
 from __future__ import annotations
@@ -13,28 +14,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.domain.model import OPEN, Answer, User
 from chalicelib.domain.writes import AddToAggregate, CountResponse, DeleteAnswer
 from chalicelib.storage import items, user_items
 
 Op = dict[str, Any]
-
-
-class Transaction(TransactWrite):
-    """pynamodb's TransactWrite, which also takes operations written out. They go with the model-built ones of their
-    kind, in the order pynamodb sends the kinds (checks, deletes, puts, updates). It appends to the lists pynamodb
-    6.1 (pinned in requirements.txt) keeps of each kind; every commit of the contract tests goes through them."""
-
-    def put_op(self, op: Op) -> None:
-        self._put_items.append(op)
-
-    def delete_op(self, op: Op) -> None:
-        self._delete_items.append(op)
-
-    def update_op(self, op: Op) -> None:
-        self._update_items.append(op)
 
 
 def _number(value: float) -> dict[str, str]:

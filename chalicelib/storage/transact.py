@@ -9,8 +9,7 @@ that failed); throttling, timeouts and connection failures become
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import get_args
 
 import botocore.exceptions
@@ -21,12 +20,12 @@ from chalicelib.domain.census import Touch
 from chalicelib.domain.model import SurveyInfo
 from chalicelib.domain.plans import KEEP, Planned, plan_key
 from chalicelib.domain.ports import Conflict, Unavailable
-from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, PutUser, UnlistSurvey, Unplan, Write
-from chalicelib.storage import items, raw_writes
-from chalicelib.storage.binding import Tables
+from chalicelib.domain.writes import DeleteSurvey, ListSurvey, Plan, UnlistSurvey, Unplan, Write
+from chalicelib.storage import items
+from chalicelib.storage.bound import Tables, Transaction
 from chalicelib.storage.dynamo_aggregates import aggregate_id, raise_epoch
-from chalicelib.storage.raw_writes import Transaction
-from chalicelib.storage.tables import LISTING_ID, PLANS_ID
+from chalicelib.storage.errors import error_code, is_retryable
+from chalicelib.storage.names import LISTING_ID, PLANS_ID
 from chalicelib.storage.tx_roster import ROSTER_WRITERS
 from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer
 
@@ -38,21 +37,9 @@ _missing = set(get_args(Write)) - set(WRITERS) - COLLECTED
 if _missing:  # a new write with no way into a transaction fails at import, not at its first commit
     raise TypeError(f"writes with no DynamoDB writer: {sorted(t.__name__ for t in _missing)}")
 
-# Error codes meaning "try again shortly" rather than "your request is wrong".
-_RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    }
-)
 # Per-item reasons inside a TransactionCanceledException.
 _CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _RETRYABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
-_NETWORK_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
 
 
 def transact(
@@ -101,23 +88,8 @@ def transact(
             raise
         raise mapped from e
     except (PynamoDBException, botocore.exceptions.BotoCoreError) as e:
-        if _is_retryable(e):  # e.g. the pre-read of AddCoadmin
+        if is_retryable(e):  # e.g. the pre-read of AddCoadmin
             raise Unavailable(str(e)) from e
-        raise
-
-
-def put_user_alone(t: Tables, w: PutUser) -> None:
-    """A commit of one user item (most messages' only write): a conditional PutItem, the same condition as in a
-    transaction at half the write units of a one-item transaction. Sent as :func:`user_items.user_raw` writes the
-    item, without the model (its condition is ``version_is``'s, spelled out)."""
-    try:
-        with mapped_errors():
-            t.connection.client.put_item(
-                **raw_writes.put_user(t.config.users_table, w.user), ReturnConsumedCapacity="TOTAL"
-            )
-    except botocore.exceptions.ClientError as e:
-        if _error_code(e) == "ConditionalCheckFailedException":
-            raise Conflict("user") from e
         raise
 
 
@@ -153,38 +125,15 @@ def _plan_actions(t: Tables, changes: Sequence[Plan | Unplan], deleted: Sequence
 # --- error mapping -----------------------------------------------------------
 
 
-def _error_code(e: BaseException) -> str | None:
-    # Not PynamoDBException.cause_response_code: it fails on timeouts, whose `response` is None.
-    cause = e.cause if isinstance(e, PynamoDBException) else e
-    response = getattr(cause, "response", None)
-    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-
-
-def _is_retryable(e: BaseException) -> bool:
-    cause = e.cause if isinstance(e, PynamoDBException) else e
-    return isinstance(cause, _NETWORK_ERRORS) or _error_code(e) in _RETRYABLE_CODES
-
-
 def _transaction_error(e: TransactWriteError, labels: list[str]) -> Exception:
     """Conflict for failed conditions or a racing transaction, Unavailable for throttling."""
-    if _error_code(e) == "TransactionCanceledException":
+    if error_code(e) == "TransactionCanceledException":
         reasons = e.cancellation_reasons or []
         for i, reason in enumerate(reasons):
             if reason is not None and reason.code in _CONFLICT_REASONS:
                 return Conflict(labels[i] if i < len(labels) else "")
         if any(r is not None and r.code in _RETRYABLE_REASONS for r in reasons):
             return Unavailable(str(e))
-    if _is_retryable(e):
+    if is_retryable(e):
         return Unavailable(str(e))
     return e
-
-
-@contextmanager
-def mapped_errors() -> Iterator[None]:
-    """Turn throttling, timeouts and connection failures into Unavailable; let the rest through."""
-    try:
-        yield
-    except (PynamoDBException, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        if _is_retryable(e):
-            raise Unavailable(str(e)) from e
-        raise

@@ -24,8 +24,8 @@ from chalicelib.domain.roster_writes import (
     TakeRemovals,
 )
 from chalicelib.storage import items
-from chalicelib.storage.binding import Tables
-from chalicelib.storage.tables import (
+from chalicelib.storage.bound import Tables
+from chalicelib.storage.names import (
     FAILURES_PARTITION,
     FORMER_PARTITION,
     LOAD_HEAD,
@@ -34,8 +34,8 @@ from chalicelib.storage.tables import (
     ROSTER_PARTITION,
     UNITS_ENTRY,
     UNITS_PARTITION,
-    RosterItem,
 )
+from chalicelib.storage.tables import RosterItem
 from chalicelib.storage.tx_surveys import Added, Writer
 
 LOAD_CHUNK = 1000  # lines or keys per item of a kept load (a few tens of KB)

@@ -38,8 +38,7 @@ from chalicelib.domain.writes import (
     TouchPeople,
 )
 from chalicelib.storage import dynamo_aggregates, items, raw_writes, user_items
-from chalicelib.storage.binding import Tables
-from chalicelib.storage.raw_writes import Transaction
+from chalicelib.storage.bound import Tables, Transaction
 from chalicelib.storage.tables import AnswerItem, SurveyItem, UserItem
 
 Added = list[tuple[str, str]]  # per item the write adds: (pynamodb kind, what a failed condition names)

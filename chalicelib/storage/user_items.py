@@ -8,11 +8,14 @@ item where a transaction needs one. ``tests/storage/test_user_codec.py`` holds t
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.model import Managed, Member, User
 from chalicelib.domain.roster_records import unit_key
-from chalicelib.storage.tables import ADMIN_PARTITION, MEMBER_PARTITION, UserItem
+from chalicelib.storage.names import ADMIN_PARTITION, MEMBER_PARTITION
+
+if TYPE_CHECKING:
+    from chalicelib.storage.tables import UserItem
 
 
 def user_item(model: type[UserItem], u: User, version: int) -> UserItem:

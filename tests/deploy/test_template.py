@@ -27,7 +27,7 @@ from pynamodb.models import Model
 from chalicelib import runtime
 from chalicelib.export import s3
 from chalicelib.platform import config as app_config
-from chalicelib.storage import binding, tables
+from chalicelib.storage import binding, bound, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE_DIR = ROOT / ".chalice"
@@ -136,8 +136,9 @@ def bound_tables(stage_env: Any) -> Iterator[Any]:
     """The models as the runtime binds them for a stage's settings: {schema model: table name}."""
 
     def bind(stage: str) -> dict[type[Model], str]:
-        bound = binding.Tables(runtime.dynamo_config(stage_env(stage)))
-        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, bound.models, strict=True)}
+        config = runtime.dynamo_config(stage_env(stage))
+        made = bound.Tables(config, binding.client_for(config))
+        return {schema: model.Meta.table_name for schema, model in zip(tables.MODELS, made.models, strict=True)}
 
     yield bind
 

@@ -27,7 +27,7 @@ from chalicelib.jobs.queues import SqsQueue
 from chalicelib.platform.config import settings
 from chalicelib.service.budget import Timing
 from chalicelib.service.wording import BUSY, SLOW_DOWN
-from chalicelib.storage import tables
+from chalicelib.storage import names
 from tests.functional.conftest import HttpSaid, body_of, post, skill
 from tests.functional.test_skill_api import wizard
 
@@ -47,7 +47,7 @@ def aws_error(code: str, operation: str, **extra: Any) -> Callable[[Any], None]:
     return fault
 
 
-def timeout(seconds: float = tables.READ_TIMEOUT_SECONDS) -> Callable[[Any], None]:
+def timeout(seconds: float = names.READ_TIMEOUT_SECONDS) -> Callable[[Any], None]:
     """An attempt that waits for its read timeout, then times out (botocore retries these)."""
 
     def fault(request: Any) -> None:
@@ -296,7 +296,7 @@ def worst(cfg: Any) -> float:
 
 def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[str, str]) -> None:
     dynamo_cfg = dynamodb().meta.config
-    assert worst(dynamo_cfg) <= tables.WORST_CALL_SECONDS <= worst(dynamo_cfg) + 0.2
+    assert worst(dynamo_cfg) <= names.WORST_CALL_SECONDS <= worst(dynamo_cfg) + 0.2
     assert dynamo_cfg.retries["mode"] == "standard" and dynamo_cfg.retries["total_max_attempts"] == 2
     s3_cfg = s3_client().meta.config
     assert worst(s3_cfg) == s3.WORST_CALL_SECONDS
@@ -309,7 +309,7 @@ def test_botocore_timeouts_and_retries_are_bounded_and_fit_the_budget(aws: dict[
 
     t = runtime.timing()
     assert (t.store_call, t.file_call, t.queue_send) == (
-        tables.WORST_CALL_SECONDS,
+        names.WORST_CALL_SECONDS,
         s3.WORST_CALL_SECONDS,
         SqsQueue.WORST_SEND_SECONDS,
     )

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from chalicelib.domain.model import CLOSED, OPEN, SurveyInfo
 from chalicelib.storage import items
 from chalicelib.storage.dynamo_surveys import listed_raw
-from chalicelib.storage.tables import LISTING_ID, ListingItem
+from chalicelib.storage.names import LISTING_ID
+from chalicelib.storage.tables import ListingItem
 
 text = st.text(min_size=1, max_size=12)
 KST = timezone(timedelta(hours=9))

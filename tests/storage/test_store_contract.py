@@ -51,7 +51,7 @@ from chalicelib.domain.writes import (
     SetSurveyStatus,
     UnlistSurvey,
 )
-from chalicelib.storage import tables
+from chalicelib.storage import names, tables
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo import DynamoStore
 from chalicelib.storage.dynamo_setup import create_tables
@@ -734,7 +734,7 @@ def test_user_indexes_are_sparse(dynamo_store: DynamoStore) -> None:
     )
     # only admins sit in the admins index; empty names/units are not indexed at all
     users = dynamo_store.tables.UserItem
-    assert [i.key for i in users.admins.query(tables.ADMIN_PARTITION)] == ["a1"]
+    assert [i.key for i in users.admins.query(names.ADMIN_PARTITION)] == ["a1"]
     assert sorted(i.key for i in users.by_name.scan()) == ["a1", "m1"]
     assert keys(dynamo_store.find_users_by_name("")) == []  # nobody registers without a name
     assert keys(dynamo_store.list_members()) == ["a1", "m1", "x1"]  # but every registered person is a member

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.model import Managed, User
 from chalicelib.storage import user_items
-from chalicelib.storage.tables import MEMBER_PARTITION, UserItem
+from chalicelib.storage.names import MEMBER_PARTITION
+from chalicelib.storage.tables import UserItem
 
 text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), max_size=12)
 some = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), min_size=1, max_size=12)

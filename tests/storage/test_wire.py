@@ -24,10 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.ports import Unavailable
-from chalicelib.storage import sigv4, tables, wire
+from chalicelib.storage import names, sigv4, wire
 from chalicelib.storage.binding import DynamoConfig
 from chalicelib.storage.dynamo import DynamoStore
-from chalicelib.storage.transact import mapped_errors
+from chalicelib.storage.errors import mapped_errors
 from tests.local_dynamodb import CREDENTIALS, REGION
 
 PAUSE = wire.TRANSIENT_PAUSE  # before the fixture below sets it to 0 for the scripted server's tests
@@ -79,12 +79,12 @@ def test_the_store_s_wire_client_is_bounded_as_the_reply_budget_assumes() -> Non
     wire_client = bound.connection.client
     assert isinstance(wire_client, wire.WireClient)
     assert (wire_client.connect_timeout, wire_client.read_timeout) == (
-        tables.CONNECT_TIMEOUT_SECONDS,
-        tables.READ_TIMEOUT_SECONDS,
+        names.CONNECT_TIMEOUT_SECONDS,
+        names.READ_TIMEOUT_SECONDS,
     )
-    assert wire_client.attempts == 1 + tables.MAX_RETRIES
+    assert wire_client.attempts == 1 + names.MAX_RETRIES
     worst = wire_client.attempts * (wire_client.connect_timeout + wire_client.read_timeout)
-    assert worst + (wire_client.attempts - 1) * PAUSE <= tables.WORST_CALL_SECONDS <= worst + 0.2
+    assert worst + (wire_client.attempts - 1) * PAUSE <= names.WORST_CALL_SECONDS <= worst + 0.2
 
 
 def test_endpoints() -> None:
