@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+# Imported with the store, not on its first call: the first message makes this client (and the secrets' client,
+# which needs the same session), and Lambda runs a function's imports before the first request, at full speed.
+from botocore.session import get_session
+
 from chalicelib.storage.names import CONNECT_TIMEOUT_SECONDS, MAX_RETRIES, READ_TIMEOUT_SECONDS
 
 POOL_SIZE = 10  # kept-alive connections per store (pynamodb's default, which the store had before)
@@ -81,8 +85,6 @@ def client_for(config: DynamoConfig) -> Any:
     ``config.sdk`` asks for it. Made with the store's timeouts, retries and pool; it connects on the first call.
     Credentials are the configuration's (a local engine) or the usual chain, read when a call is signed; the waits
     are the configuration's (:attr:`DynamoConfig.waits`)."""
-    from botocore.session import get_session
-
     session = get_session()
     if config.credentials:
         session.set_credentials(*config.credentials)
