@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import census
 from chalicelib.domain.effects import NotifyJob
@@ -26,7 +26,10 @@ from chalicelib.domain.tasks import ExportTask
 from chalicelib.domain.writes import Audit, KeepUnnamedAnswer, MarkAutoReminded, Write
 from chalicelib.platform.logsafe import failure
 from chalicelib.platform.metrics import emf
-from chalicelib.service import downloads, pushing
+from chalicelib.service import downloads
+
+if TYPE_CHECKING:
+    from chalicelib.service import pushing
 
 log = logging.getLogger("haengjeong")
 CENSUS_ATTEMPTS = 6  # a background census waits for settled indexes this many times at most
@@ -63,6 +66,8 @@ class Background:
 
     def run_export_task(self, task: ExportTask) -> None:
         """The background half of a big export, a step of a push, a roster file, an answer (the queue calls this)."""
+        from chalicelib.service import pushing  # pushes: imported by the first that is sent or run
+
         if task.kind in pushing.KINDS:
             self.pusher().run(task)
         elif task.kind == "roster":
@@ -128,10 +133,14 @@ class Background:
 
     def notify(self, job: NotifyJob) -> None:
         """Queue a push's plan (or run it now without a queue); never fails the reply."""
+        from chalicelib.service import pushing
+
         self.queue_task(pushing.new_push(job))
 
     def pusher(self) -> pushing.Pusher:
         """The steps of pushes, over this bot's store, event channel and queue."""
+        from chalicelib.service import pushing
+
         return pushing.Pusher(
             self.store, self.notifier, self.enqueue, self.wall_clock, self.clock, self.rules.remind_hours
         )

@@ -16,6 +16,8 @@ are: a write's own conditions hold the truth.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.domain import census
 from chalicelib.domain.model import PARTICIPATION
 from chalicelib.domain.ports import Store
@@ -26,7 +28,9 @@ from chalicelib.storage.dynamo_roster import RosterReads
 from chalicelib.storage.dynamo_surveys import SurveyReads
 from chalicelib.storage.errors import mapped_errors, put_user_alone
 from chalicelib.storage.names import LISTING_ID, PLANS_ID
-from chalicelib.storage.pushlog import DynamoPushLog
+
+if TYPE_CHECKING:
+    from chalicelib.storage.pushlog import DynamoPushLog
 
 
 class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
@@ -88,6 +92,8 @@ class DynamoStore(SurveyReads, PeopleReads, RosterReads, Store):
 
     def push_log(self) -> DynamoPushLog:
         """The pushes of this store, in its roster table (a client of their own, made on first use)."""
+        from chalicelib.storage.pushlog import DynamoPushLog  # with the first push
+
         with self._lock:
             log = self.__dict__.get("_pushes")
             if log is None:

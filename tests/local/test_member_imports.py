@@ -1,6 +1,7 @@
 """A member's messages on the DynamoDB store import nothing of pynamodb's models until a transaction needs them:
-the person, the listing, a survey and an answer are read, and the person's item written, as raw items. Run in a
-fresh process against DynamoDB Local, as a container serves its first messages."""
+the person, the listing, a survey and an answer are read, and the person's item written, as raw items. Nor does
+wiring the bot import the pushes (service.pushing, the push log), which the first 알림 loads. Run in a fresh process
+against DynamoDB Local, as a container serves its first messages."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def say(text: str) -> str:
     assert facts.get("result") in (None, "ok"), (text, facts)
     return json.dumps(render(reply), ensure_ascii=False)
 seen["wired"] = models()
+seen["pushes"] = any(m in sys.modules for m in ("chalicelib.service.pushing", "chalicelib.storage.pushlog"))
 for text in ["메뉴", "신청 목록", "내 신청", "신청 BBQ 회식", "피자", "2", "건너뛰기"]:
     say(text)
     seen[text] = models()
@@ -83,5 +85,5 @@ def test_a_members_reads_and_answers_import_no_models_until_the_submit(dynamodb_
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen.pop("제출") is True  # the answer's transaction goes through pynamodb's TransactWrite
-    assert seen == dict.fromkeys(seen, False), f"imported pynamodb before the submit: {seen}"
+    assert seen == dict.fromkeys(seen, False), f"imported pynamodb (or the pushes) before the submit: {seen}"
     assert store.get_answer(s.id, key_of("홍길동")) is not None
