@@ -20,8 +20,8 @@ floor of what the member round must cost; with ``MenuMember`` it never runs.
 
 The DynamoDB client is built once per process (gunicorn imports this module in each
 worker) with the bot's store settings: 0.5 s to connect, 1 s to read, one retry, no
-parameter validation, 10 pooled connections (chalicelib/storage/tables.py and pynamodb's
-defaults).
+parameter validation, 10 pooled connections (chalicelib/storage/names.py and
+chalicelib/storage/binding.py).
 
 Environment: ``HJ_SKILL_SECRET``, ``HJ_DYNAMODB_ENDPOINT``, ``AWS_REGION`` and the keys
 (as ``scripts.local.use_local_stack`` sets them), ``BENCH_REFERENCE_TABLE`` (hash key ``id``).

@@ -39,7 +39,7 @@ REGION = "ap-northeast-2"
 CREDENTIALS = ("testing", "testing")  # DynamoDB Local (-sharedDb) accepts any
 
 # How long a test's store waits for DynamoDB Local. The deployed store gives up after 0.5 s to connect and 1 s to
-# read, with one retry (chalicelib/storage/tables.py), and a message starts no call that could end after 4.5 s
+# read, with one retry (chalicelib/storage/names.py), and a message starts no call that could end after 4.5 s
 # (chalicelib/service/budget.py), so that Kakao gets an answer within its 5 s whatever DynamoDB does; those limits
 # and what the bot says when they are reached are tested on fakes (tests/unit/test_faults.py,
 # tests/functional/test_faults_http.py). On DynamoDB Local a late answer is a busy machine, not a fault: with the
