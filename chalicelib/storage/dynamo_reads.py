@@ -61,15 +61,17 @@ class DynamoReads:
 
     def get_user(self, key: str) -> User | None:
         """The user with this key, or None (a GetItem read as :func:`user_items.user_of`, without the model)."""
+        raw = self._get_raw(self.config.users_table, {"key": {"S": key}})
+        return user_items.user_of(raw) if raw else None
+
+    def _get_raw(self, table: str, key: dict[str, Any], consistent: bool = True) -> dict[str, Any] | None:
+        """One item as DynamoDB returns it (a GetItem through the store's client), or None."""
         with mapped_errors():
             found = self.client.get_item(
-                TableName=self.config.users_table,
-                Key={"key": {"S": key}},
-                ConsistentRead=True,
-                ReturnConsumedCapacity="TOTAL",
+                TableName=table, Key=key, ConsistentRead=consistent, ReturnConsumedCapacity="TOTAL"
             )
-        raw = found.get("Item")
-        return user_items.user_of(raw) if raw else None
+        item: dict[str, Any] | None = found.get("Item")
+        return item
 
     def _get_users(self, keys: Iterable[str]) -> Iterator[UserItem]:
         return self.tables.UserItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True)

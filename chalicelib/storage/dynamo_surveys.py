@@ -64,14 +64,7 @@ class SurveyReads(DynamoReads):
         """The survey with this id, or None (a GetItem read as :func:`items.survey_of`, without the model)."""
         if survey_id == LISTING_ID:  # not a survey
             return None
-        with mapped_errors():
-            found = self.client.get_item(
-                TableName=self.config.surveys_table,
-                Key={"id": {"S": survey_id}},
-                ConsistentRead=True,
-                ReturnConsumedCapacity="TOTAL",
-            )
-        raw = found.get("Item")
+        raw = self._get_raw(self.config.surveys_table, {"id": {"S": survey_id}})
         return items.survey_of(raw) if raw else None
 
     def get_survey_form(self, survey_id: str) -> Survey | None:
@@ -136,14 +129,7 @@ class SurveyReads(DynamoReads):
 
     def listed_surveys(self) -> list[SurveyInfo]:
         """The listing (one GetItem, eventually consistent), read as :func:`listed_raw` reads it."""
-        with mapped_errors():
-            found = self.client.get_item(
-                TableName=self.config.surveys_table,
-                Key={"id": {"S": LISTING_ID}},
-                ConsistentRead=False,
-                ReturnConsumedCapacity="TOTAL",
-            )
-        return listed_raw(found.get("Item"))
+        return listed_raw(self._get_raw(self.config.surveys_table, {"id": {"S": LISTING_ID}}, consistent=False))
 
     def surveys_titled(self, title: str) -> list[SurveyInfo]:
         """Surveys of exactly this title as titles compare (the ``titles`` index), newest first."""

@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 from chalicelib.domain.model import ANONYMOUS, KST, NAMED, PRESENCE, Answer, Question, Survey
 from chalicelib.storage import items
 from chalicelib.storage.tables import AnswerItem, SurveyItem
+from tests.storage.codec_strategies import ids, json_value, some, text
 
-text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), max_size=10)
-some = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), min_size=1, max_size=10)
-ids = st.text("0123456789abcdef", min_size=1, max_size=8)
 moments = st.builds(
     lambda s: datetime(2026, 1, 1, tzinfo=KST) + timedelta(microseconds=s),
     st.integers(0, 3 * 365 * 24 * 3600 * 10**6),
@@ -67,11 +65,6 @@ surveys = st.builds(
     keep_extended=st.booleans(),
     keep_warned=st.booleans(),
     purged_at=st.none() | moments,
-)
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
-    max_leaves=6,
 )
 answers = st.builds(
     Answer,

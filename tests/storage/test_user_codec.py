@@ -13,15 +13,8 @@ from chalicelib.domain.model import Managed, User
 from chalicelib.storage import user_items
 from chalicelib.storage.names import MEMBER_PARTITION
 from chalicelib.storage.tables import UserItem
+from tests.storage.codec_strategies import ids, json_value, some, text
 
-text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), max_size=12)
-some = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7A3), min_size=1, max_size=12)
-ids = st.text("0123456789abcdef", min_size=1, max_size=8)
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
-    max_leaves=8,
-)
 users = st.builds(
     User,
     key=some,
