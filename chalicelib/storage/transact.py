@@ -4,7 +4,9 @@ Each write goes into the transaction with the condition MemoryStore checks for
 it (``storage.memory_writes``), so both stores refuse the same commits. Failed
 conditions and racing transactions become :class:`Conflict` (naming the item
 that failed); throttling, timeouts and connection failures become
-:class:`Unavailable`; anything else passes through unchanged.
+:class:`Unavailable`; anything else passes through unchanged (the codes are
+:mod:`chalicelib.storage.errors`'s). The store imports this module, and with it pynamodb's models, on its first
+transaction: a member's reads and their item's own writes need neither.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from chalicelib.storage.tx_surveys import SURVEY_WRITERS, Writer
 WRITERS: dict[type, Writer] = {**SURVEY_WRITERS, **ROSTER_WRITERS}
 COLLECTED = frozenset({ListSurvey, UnlistSurvey, Plan, Unplan, DeleteSurvey})
 _missing = set(get_args(Write)) - set(WRITERS) - COLLECTED
-if _missing:  # a new write with no way into a transaction fails at import, not at its first commit
+if _missing:  # a write with no way into a transaction fails when this is imported (every storage test does)
     raise TypeError(f"writes with no DynamoDB writer: {sorted(t.__name__ for t in _missing)}")
 
 # Per-item reasons inside a TransactionCanceledException.
