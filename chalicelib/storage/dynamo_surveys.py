@@ -15,7 +15,7 @@ from chalicelib.domain.aggregates import Aggregate
 from chalicelib.domain.model import ANSWERED_KEPT, Answer, Survey, SurveyInfo, User, title_key
 from chalicelib.domain.plans import Planned
 from chalicelib.domain.ports import Epoch
-from chalicelib.storage import items, user_items
+from chalicelib.storage import items, raw_items, user_items
 from chalicelib.storage.dynamo_reads import DynamoReads
 from chalicelib.storage.errors import mapped_errors
 from chalicelib.storage.names import LISTING_ID, PLANS_ID, SURVEY_KIND
@@ -61,11 +61,11 @@ class SurveyReads(DynamoReads):
         return user, listed, *self._survey_and_answer(found)
 
     def get_survey(self, survey_id: str) -> Survey | None:
-        """The survey with this id, or None (a GetItem read as :func:`items.survey_of`, without the model)."""
+        """The survey with this id, or None (a GetItem read as :func:`raw_items.survey_of`, without the model)."""
         if survey_id == LISTING_ID:  # not a survey
             return None
         raw = self._get_raw(self.config.surveys_table, {"id": {"S": survey_id}})
-        return items.survey_of(raw) if raw else None
+        return raw_items.survey_of(raw) if raw else None
 
     def get_survey_form(self, survey_id: str) -> Survey | None:
         """The survey's form, kept in memory after the first read (its counters are left empty there:
@@ -123,8 +123,8 @@ class SurveyReads(DynamoReads):
     def _survey_and_answer(self, found: dict[str, list[dict[str, Any]]]) -> tuple[Survey | None, Answer | None]:
         surveys = found.get(self.config.surveys_table, [])
         answers = found.get(self.config.answers_table, [])
-        s = items.survey_of(surveys[0]) if surveys else None
-        a = items.answer_of(answers[0]) if answers else None
+        s = raw_items.survey_of(surveys[0]) if surveys else None
+        a = raw_items.answer_of(answers[0]) if answers else None
         return s, a
 
     def listed_surveys(self) -> list[SurveyInfo]:

@@ -128,67 +128,6 @@ def survey(i: SurveyItem) -> Survey:
     )
 
 
-def plain(value: dict[str, Any]) -> Any:
-    """One attribute of a raw item (DynamoDB's JSON) as the models read it: a string, a number (``N`` read as JSON, as
-    pynamodb's NumberAttribute does), a boolean, None, and lists and maps of those."""
-    kind, v = next(iter(value.items()))
-    if kind == "S":
-        return v
-    if kind == "N":
-        return json.loads(v)
-    if kind == "M":
-        return {k: plain(x) for k, x in v.items()}
-    if kind == "L":
-        return [plain(x) for x in v]
-    if kind == "BOOL":
-        return bool(v)
-    if kind == "NULL":
-        return None
-    raise ValueError(f"not an attribute the surveys and answers keep: {kind}")
-
-
-def survey_of(raw: dict[str, Any]) -> Survey:
-    """A survey from its item as a read returns it, without the model: what :func:`survey` makes of the model read
-    from the same item (tests/storage/test_survey_codec.py). A member's 신청 and 제출 read surveys this way."""
-    i = {k: plain(v) for k, v in raw.items() if "NULL" not in v}  # a NULL is absent, as to the model
-    counts = i.get("option_counts") or {}
-    marks = i.get("reminded_units") or {}
-    deadline, opens_at, closed_at, purged_at = (i.get(k) for k in ("deadline", "opens_at", "closed_at", "purged_at"))
-    cap, reminded_us = i.get("cap"), i.get("reminded_us")
-    return Survey(
-        id=i["id"],
-        title=i.get("title", ""),
-        owner=i.get("owner", ""),
-        questions=[Question.from_dict(q) for q in (json.loads(i["questions"]) if i.get("questions") else [])],
-        description=i.get("description", ""),
-        coadmins=list(i.get("coadmins") or []),
-        viewers=list(i.get("viewers") or []),
-        deadline=parse_time(deadline) if deadline else None,
-        target_unit=i.get("target_unit", ""),
-        cap=int(cap) if cap is not None else None,
-        status=i.get("status", OPEN),
-        created_at=i.get("created_at", ""),
-        owner_name=i.get("owner_name", ""),
-        response_count=int(i.get("response_count") or 0),
-        option_counts={k: int(v) for k, v in counts.items()},
-        reminded_at=from_epoch_us(int(reminded_us)) if reminded_us else None,
-        reminded_units={unsegment(u): from_epoch_us(int(v)) for u, v in marks.items()},
-        auto_remind=[int(h) for h in i.get("auto_remind") or []],
-        auto_reminded=[int(h) for h in i.get("auto_reminded") or []],
-        opens_at=parse_time(opens_at) if opens_at else None,
-        repeat=i.get("repeat") or "",
-        origin=i.get("origin") or "",
-        mode=i.get("mode") or NAMED,
-        salt=i.get("salt") or "",
-        batch_size=int(i.get("batch_size") or 0),
-        keep_days=int(i.get("keep_days") or 0),
-        closed_at=parse_time(closed_at) if closed_at else None,
-        keep_extended=bool(i.get("keep_extended")),
-        keep_warned=bool(i.get("keep_warned")),
-        purged_at=parse_time(purged_at) if purged_at else None,
-    )
-
-
 def survey_info(i: SurveyItem) -> SurveyInfo:
     """A survey as the ``titles`` index projects it."""
     return SurveyInfo(
@@ -315,25 +254,6 @@ def answer(i: AnswerItem) -> Answer:
         version=int(i.version),
         batch=int(i.batch) if i.batch is not None else None,
         entered_by=i.entered_by or "",
-    )
-
-
-def answer_of(raw: dict[str, Any]) -> Answer:
-    """An answer from its item as a read returns it, without the model: what :func:`answer` makes of the model."""
-    i = {k: plain(v) for k, v in raw.items() if "NULL" not in v}  # a NULL is absent, as to the model
-    batch = i.get("batch")
-    return Answer(
-        survey_id=i["survey_id"],
-        user_key=i["user_key"],
-        values=json.loads(i["values"]) if i.get("values") else {},
-        name=i.get("name", ""),
-        unit=i.get("unit", ""),
-        submitted_at=i.get("submitted_at", ""),
-        updated_at=i.get("updated_at", ""),
-        survey_title=i.get("survey_title", ""),
-        version=int(i.get("version", 0)),
-        batch=int(batch) if batch is not None else None,
-        entered_by=i.get("entered_by") or "",
     )
 
 

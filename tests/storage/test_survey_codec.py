@@ -1,6 +1,6 @@
-"""A survey and an answer are read without the models (items.survey_of, items.answer_of) where a member's message
-reads them: they must be what the models make of the same item, for every survey and answer a store can hold, for
-the items earlier versions wrote (attributes absent, or NULL), and whatever DynamoDB returns for them."""
+"""A survey and an answer are read without the models (raw_items.survey_of, raw_items.answer_of) where a member's
+message reads them: they must be what the models make of the same item, for every survey and answer a store can hold,
+for the items earlier versions wrote (attributes absent, or NULL), and whatever DynamoDB returns for them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.model import ANONYMOUS, KST, NAMED, PRESENCE, Answer, Question, Survey
-from chalicelib.storage import items
+from chalicelib.storage import items, raw_items
 from chalicelib.storage.tables import AnswerItem, SurveyItem
 from tests.storage.codec_strategies import ids, json_value, some, text
 
@@ -90,7 +90,7 @@ def by_the_model(raw: dict[str, Any]) -> Survey:
 @given(surveys)
 def test_a_survey_read_without_the_model_is_the_one_the_model_reads(s: Survey) -> None:
     raw = items.survey_item(SurveyItem, s).serialize()
-    assert items.survey_of(raw) == by_the_model(raw)
+    assert raw_items.survey_of(raw) == by_the_model(raw)
 
 
 @settings(max_examples=200, deadline=None)
@@ -106,17 +106,17 @@ def test_so_is_a_survey_item_of_an_earlier_version(s: Survey, data: st.DataObjec
     for k in nulled:
         if k in raw:
             raw[k] = {"NULL": True}
-    assert items.survey_of(raw) == by_the_model(raw)
+    assert raw_items.survey_of(raw) == by_the_model(raw)
 
 
 @settings(max_examples=300, deadline=None)
 @given(answers)
 def test_an_answer_read_without_the_model_is_the_one_the_model_reads(a: Answer) -> None:
     raw = items.answer_item(AnswerItem, a, a.version).serialize()
-    assert items.answer_of(raw) == items.answer(AnswerItem.from_raw_data(raw))
+    assert raw_items.answer_of(raw) == items.answer(AnswerItem.from_raw_data(raw))
     for k in ("values", "batch", "entered_by", "survey_title", "version"):  # an item of an earlier version
         older = {key: v for key, v in raw.items() if key != k}
-        assert items.answer_of(older) == items.answer(AnswerItem.from_raw_data(older))
+        assert raw_items.answer_of(older) == items.answer(AnswerItem.from_raw_data(older))
 
 
 def test_a_number_reads_as_the_model_reads_it() -> None:
@@ -124,6 +124,6 @@ def test_a_number_reads_as_the_model_reads_it() -> None:
     raw = items.survey_item(SurveyItem, Survey(id="s1", title="t", owner="o", questions=[], cap=10)).serialize()
     raw["response_count"] = {"N": "7"}
     raw["option_counts"] = {"M": {"q1|a": {"N": "3"}, "q1|b": {"N": "0"}}}
-    s = items.survey_of(raw)
+    s = raw_items.survey_of(raw)
     assert (s.cap, s.response_count, s.option_counts) == (10, 7, {"q1|a": 3, "q1|b": 0})
     assert s == by_the_model(raw)
