@@ -13,6 +13,63 @@ from typing import Any
 from chalicelib.domain.model import NAMED, OPEN, Answer, Question, Survey
 from chalicelib.storage.items import from_epoch_us, parse_time, unsegment
 
+# The attributes each reader uses: only these are decoded. Others (index keys, the instants kept for conditions, or
+# whatever an earlier version left) are passed over, as the models pass over attributes they do not declare.
+SURVEY_READ = frozenset(
+    [
+        "id",
+        "title",
+        "owner",
+        "questions",
+        "description",
+        "coadmins",
+        "viewers",
+        "deadline",
+        "target_unit",
+        "cap",
+        "status",
+        "created_at",
+        "owner_name",
+        "response_count",
+        "option_counts",
+        "reminded_us",
+        "reminded_units",
+        "auto_remind",
+        "auto_reminded",
+        "opens_at",
+        "repeat",
+        "origin",
+        "mode",
+        "salt",
+        "batch_size",
+        "keep_days",
+        "closed_at",
+        "keep_extended",
+        "keep_warned",
+        "purged_at",
+    ]
+)
+ANSWER_READ = frozenset(
+    [
+        "survey_id",
+        "user_key",
+        "values",
+        "name",
+        "unit",
+        "submitted_at",
+        "updated_at",
+        "survey_title",
+        "version",
+        "batch",
+        "entered_by",
+    ]
+)
+
+
+def _read(raw: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """The attributes ``names`` of a raw item, decoded; a NULL is absent, as to the model."""
+    return {k: plain(v) for k, v in raw.items() if k in names and "NULL" not in v}
+
 
 def plain(value: dict[str, Any]) -> Any:
     """One attribute of a raw item (DynamoDB's JSON) as the models read it: a string, a number (``N`` read as JSON, as
@@ -36,7 +93,7 @@ def plain(value: dict[str, Any]) -> Any:
 def survey_of(raw: dict[str, Any]) -> Survey:
     """A survey from its item as a read returns it, without the model: what :func:`chalicelib.storage.items.survey`
     makes of the model read from the same item (tests/storage/test_survey_codec.py)."""
-    i = {k: plain(v) for k, v in raw.items() if "NULL" not in v}  # a NULL is absent, as to the model
+    i = _read(raw, SURVEY_READ)
     counts = i.get("option_counts") or {}
     marks = i.get("reminded_units") or {}
     deadline, opens_at, closed_at, purged_at = (i.get(k) for k in ("deadline", "opens_at", "closed_at", "purged_at"))
@@ -78,7 +135,7 @@ def survey_of(raw: dict[str, Any]) -> Survey:
 def answer_of(raw: dict[str, Any]) -> Answer:
     """An answer from its item as a read returns it, without the model: what :func:`chalicelib.storage.items.answer`
     makes of the model."""
-    i = {k: plain(v) for k, v in raw.items() if "NULL" not in v}  # a NULL is absent, as to the model
+    i = _read(raw, ANSWER_READ)
     batch = i.get("batch")
     return Answer(
         survey_id=i["survey_id"],

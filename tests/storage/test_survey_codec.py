@@ -127,3 +127,15 @@ def test_a_number_reads_as_the_model_reads_it() -> None:
     s = raw_items.survey_of(raw)
     assert (s.cap, s.response_count, s.option_counts) == (10, 7, {"q1|a": 3, "q1|b": 0})
     assert s == by_the_model(raw)
+
+
+def test_attributes_the_readers_do_not_use_are_passed_over_as_the_models_pass_them() -> None:
+    """An attribute the model does not declare (left by an earlier version, of any type) is ignored by both."""
+    raw = items.survey_item(SurveyItem, Survey(id="s1", title="t", owner="o", questions=[])).serialize()
+    raw["left_behind"] = {"SS": ["a", "b"]}
+    raw["blob"] = {"B": b"\x00"}
+    assert raw_items.survey_of(raw) == by_the_model(raw)
+    a = Answer(survey_id="s1", user_key="k", values={"q1": "x"})
+    araw = items.answer_item(AnswerItem, a, 1).serialize()
+    araw["left_behind"] = {"NS": ["1"]}
+    assert raw_items.answer_of(araw) == items.answer(AnswerItem.from_raw_data(araw))
